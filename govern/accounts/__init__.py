@@ -1,0 +1,1 @@
+"""Accounts: the personal, permanent system account each member of staff is issued (§11.1)."""

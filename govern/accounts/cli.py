@@ -1,0 +1,84 @@
+"""`govern accounts …`: bootstrap, issue, show, list and revoke accounts from the console."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from govern.accounts.rules import Staff
+from govern.accounts.service import (
+    bootstrap_general_manager,
+    issue_account,
+    list_accounts,
+    revoke_account,
+    view_account,
+)
+from govern.accounts.views import describe
+from govern.console import echo_json, operator
+from govern.sessions.service import account_holder
+from govern.web import db, services
+
+#: The server console sees every account, as IT does; it acts in its own name (`operator:…`).
+CONSOLE = Staff("console", "", frozenset({"it"}))
+
+
+@click.group()
+def accounts() -> None:
+    """Personal accounts."""
+
+
+@accounts.command("bootstrap")
+@click.argument("employee_number")
+@with_appcontext
+def bootstrap(employee_number: str) -> None:
+    """Issue the first account: the general manager's (once, before any other)."""
+    s = services()
+    account = bootstrap_general_manager(db(), s.clock, s.settings, employee_number, operator())
+    click.echo(f"issued {account.id} to general manager {employee_number}")
+
+
+@accounts.command("issue")
+@click.argument("employee_number")
+@click.option("--by", "issuer_id", required=True, help="The issuing head's account id.")
+@with_appcontext
+def issue(employee_number: str, issuer_id: str) -> None:
+    """Issue an account in the name of a department head (same rules as the API)."""
+    s = services()
+    issuer = account_holder(db(), s.clock, s.settings, issuer_id)
+    account, created = issue_account(db(), s.clock, s.settings, issuer, issuer_id, employee_number)
+    click.echo(f"{'issued' if created else 'already has'} {account.id} ({employee_number})")
+
+
+@accounts.command("show")
+@click.argument("account_id")
+@with_appcontext
+def show(account_id: str) -> None:
+    """One account, with every change of its state."""
+    echo_json(describe(view_account(db(), CONSOLE, account_id)))
+
+
+@accounts.command("list")
+@click.option("--department", help="Only this department.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def list_(department: str | None, as_json: bool) -> None:
+    """Accounts, by department."""
+    views = list_accounts(db(), CONSOLE, department)
+    if as_json:
+        echo_json([describe(view) | {"history": None} for view in views])
+        return
+    for view in views:
+        a, i = view.account, view.identity
+        click.echo(f"{a.id}  {a.state:<9}  {i.employee_number:<8}  {i.department:<16}  {i.name}")
+    click.echo(f"{len(views)} accounts")
+
+
+@accounts.command("revoke")
+@click.argument("account_id")
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def revoke(account_id: str, reason: str) -> None:
+    """Revoke an account for good; its sessions end at once."""
+    s = services()
+    account = revoke_account(db(), s.clock, account_id, operator(), reason)
+    click.echo(f"{account.id} is revoked")

@@ -1,0 +1,95 @@
+"""Small queries the account use cases stand on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import ACTIVE, REVOKED, Account, AccountTransition
+from govern.accounts.rules import DEPARTMENT_HEAD, Staff
+from govern.config import Settings
+from govern.directory.departure import has_departed
+from govern.directory.models import Identity
+
+
+def identity(db: Session, employee_number: str) -> Identity | None:
+    return db.get(Identity, employee_number)
+
+
+def staff_of(person: Identity) -> Staff:
+    return Staff(person.employee_number, person.department, frozenset(person.roles))
+
+
+def accounts_of(db: Session, employee_number: str) -> list[Account]:
+    query = select(Account).where(Account.employee_number == employee_number)
+    return list(db.scalars(query.order_by(Account.issued_at)))
+
+
+def live_account(db: Session, employee_number: str) -> Account | None:
+    query = select(Account).where(
+        Account.employee_number == employee_number, Account.state != REVOKED
+    )
+    return db.scalars(query).first()
+
+
+def is_present(person: Identity, now: datetime, settings: Settings) -> bool:
+    """In the directory and not past their departure instant."""
+    return person.gone_at is None and not has_departed(
+        person.departure_date, now, settings.revoke_at, settings.timezone
+    )
+
+
+def department_has_active_head(
+    db: Session, department: str, excluding: str, now: datetime, settings: Settings
+) -> bool:
+    """Whether someone else heads `department` with an active account right now."""
+    query = (
+        select(Identity)
+        .join(Account, Account.employee_number == Identity.employee_number)
+        .where(Identity.department == department, Account.state == ACTIVE)
+        .where(Identity.employee_number != excluding)
+    )
+    return any(
+        DEPARTMENT_HEAD in head.roles and is_present(head, now, settings)
+        for head in db.scalars(query)
+    )
+
+
+def accounts_with_identity(db: Session, department: str | None) -> list[tuple[Account, Identity]]:
+    query = select(Account, Identity).join(
+        Identity, Identity.employee_number == Account.employee_number
+    )
+    if department is not None:
+        query = query.where(Identity.department == department)
+    return [(a, i) for a, i in db.execute(query.order_by(Identity.department, Account.id))]
+
+
+def transitions(db: Session, account_id: str) -> list[AccountTransition]:
+    query = select(AccountTransition).where(AccountTransition.account_id == account_id)
+    return list(db.scalars(query.order_by(AccountTransition.id)))
+
+
+def record_transition(
+    db: Session,
+    account: Account,
+    to_state: str,
+    actor: str,
+    reason: str,
+    at: datetime,
+    *,
+    issued: bool = False,
+) -> None:
+    """Move `account` to `to_state`, recording who did it, when and why (`issued`: from nothing)."""
+    db.add(
+        AccountTransition(
+            account_id=account.id,
+            from_state=None if issued else account.state,
+            to_state=to_state,
+            actor=actor,
+            reason=reason,
+            at=at,
+        )
+    )
+    account.state = to_state

@@ -1,0 +1,116 @@
+"""Who may issue and see which account: plain decisions, no Flask, no SQL.
+
+Each refusal raises a GovernError subclass with a stable code.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from govern.errors import Conflict, Forbidden
+
+DEPARTMENT_HEAD = "department_head"
+GENERAL_MANAGER = "general_manager"
+#: Roles that see every account, in any department.
+COMPANY_WIDE_READERS = frozenset({GENERAL_MANAGER, "hr", "it", "auditor"})
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+
+
+@dataclass(frozen=True)
+class Staff:
+    """What the rules need to know of a person: who, where, in which roles."""
+
+    employee_number: str
+    department: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PastAccount:
+    state: str
+    revoked_at: datetime | None
+
+
+def check_issuer(issuer: Staff, person: Staff, department_has_head: bool) -> None:
+    """May `issuer` issue `person`'s account? (R-ACC-1)
+
+    Raises Forbidden `self.approval`, `issuer.not_general_manager` or
+    `issuer.not_department_head`.
+    """
+    if issuer.employee_number == person.employee_number:
+        raise Forbidden("self.approval", "Nobody issues or changes their own account.")
+    needs_general_manager = not department_has_head or bool(
+        person.roles & {DEPARTMENT_HEAD, GENERAL_MANAGER}
+    )
+    if needs_general_manager:
+        if GENERAL_MANAGER not in issuer.roles:
+            raise Forbidden(
+                "issuer.not_general_manager",
+                "Accounts of department heads, and of departments without an active head, "
+                "are issued by the general manager.",
+            )
+        return
+    if DEPARTMENT_HEAD not in issuer.roles or issuer.department != person.department:
+        raise Forbidden(
+            "issuer.not_department_head",
+            f"Only the head of department {person.department} issues its staff's accounts.",
+        )
+
+
+def needs_new_account(past: list[PastAccount], hire_date: date | None, zone: ZoneInfo) -> bool:
+    """False when a live account exists (issue returns it); True when a new one is due.
+
+    Raises Conflict `account.revoked` when every account was revoked and the directory
+    shows no re-hire after the last revocation (R-ACC-2: a revoked id is never revived).
+    """
+    if not past:
+        return True
+    if any(account.state != "revoked" for account in past):
+        return False
+    last = max(account.revoked_at for account in past if account.revoked_at)
+    if hire_date is not None and hire_date > last.astimezone(zone).date():
+        return True
+    raise Conflict(
+        "account.revoked",
+        f"This person's account was revoked on {last.astimezone(zone).date()}; a re-hire needs "
+        "a later hire date in the directory.",
+    )
+
+
+def may_view_account(viewer: Staff, owner: Staff) -> bool:
+    """Owners see their own account, heads their department's, company-wide roles all."""
+    if viewer.employee_number == owner.employee_number:
+        return True
+    return may_view_department(viewer, owner.department)
+
+
+def may_view_department(viewer: Staff, department: str) -> bool:
+    if viewer.roles & COMPANY_WIDE_READERS:
+        return True
+    return DEPARTMENT_HEAD in viewer.roles and viewer.department == department
+
+
+def new_account_id() -> str:
+    """A fresh identifier such as `GV-7K3M-9Q2X` (40 random bits, easy to read aloud)."""
+    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
+    return f"GV-{chars[:4]}-{chars[4:]}"
+
+
+def check_usable(state: str, gone: bool, departed: bool) -> None:
+    """May this account act right now? Checked at login and on every request.
+
+    Raises Forbidden `account.revoked`, `account.suspended`, `account.departed` or
+    `identity.gone`.
+    """
+    if state == "revoked":
+        raise Forbidden("account.revoked", "This account has been revoked.")
+    if departed:
+        raise Forbidden("account.departed", "This account's owner has left the company.")
+    if gone:
+        raise Forbidden("identity.gone", "This account's owner is no longer in the directory.")
+    if state == "suspended":
+        raise Forbidden("account.suspended", "This account is suspended; ask your department head.")

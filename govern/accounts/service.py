@@ -1,0 +1,173 @@
+"""Account use cases: issue, bootstrap, revoke, look up. Each owns its transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govern.accounts import repository as repo
+from govern.accounts.models import ACTIVE, REVOKED, Account, AccountTransition
+from govern.accounts.rules import (
+    COMPANY_WIDE_READERS,
+    GENERAL_MANAGER,
+    PastAccount,
+    Staff,
+    check_issuer,
+    may_view_account,
+    may_view_department,
+    needs_new_account,
+    new_account_id,
+)
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.models import Identity
+from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.sessions.models import LoginSession
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account: Account
+    identity: Identity
+    history: list[AccountTransition]
+
+
+def issue_account(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    issuer: Staff,
+    issuer_label: str,
+    employee_number: str,
+) -> tuple[Account, bool]:
+    """Issue `employee_number`'s account, or return the live one. Returns (account, created).
+
+    Raises NotFound `identity.unknown`, Conflict `identity.gone` / `identity.departed` /
+    `account.revoked`, Forbidden from `check_issuer`.
+    """
+    person = _present_person(db, clock, settings, employee_number)
+    has_head = repo.department_has_active_head(
+        db, person.department, employee_number, clock.now(), settings
+    )
+    check_issuer(issuer, repo.staff_of(person), has_head)
+    past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
+    if not needs_new_account(past, person.hire_date, settings.timezone):
+        return repo.live_account(db, employee_number), False  # type: ignore[return-value]
+    return _create(db, clock, employee_number, issuer_label, "issued by department head")
+
+
+def bootstrap_general_manager(
+    db: Session, clock: Clock, settings: Settings, employee_number: str, operator: str
+) -> Account:
+    """Issue the very first account, the general manager's, from the operator's console.
+
+    Raises Conflict `accounts.bootstrapped` once any general manager has an active account.
+    """
+    person = _present_person(db, clock, settings, employee_number)
+    if GENERAL_MANAGER not in person.roles:
+        raise Conflict(
+            "bootstrap.not_general_manager",
+            f"{employee_number} is not in the general managers' directory group.",
+        )
+    if any(
+        GENERAL_MANAGER in i.roles
+        for a, i in repo.accounts_with_identity(db, None)
+        if a.state == ACTIVE
+    ):
+        raise Conflict(
+            "accounts.bootstrapped",
+            "A general manager already has an active account; issue accounts through them.",
+        )
+    account, _ = _create(db, clock, employee_number, f"operator:{operator}", "bootstrap")
+    return account
+
+
+def revoke_account(db: Session, clock: Clock, account_id: str, actor: str, reason: str) -> Account:
+    """Revoke for good: the account and every session of it stop working. Idempotent.
+
+    Raises NotFound `account.unknown`, BadRequest `reason.missing`.
+    """
+    if not reason.strip():
+        raise BadRequest("reason.missing", "Say why the account is revoked (--reason).")
+    account = _account(db, account_id)
+    if account.state == REVOKED:
+        return account
+    now = clock.now()
+    repo.record_transition(db, account, REVOKED, actor, reason.strip(), now)
+    account.revoked_at = now
+    db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
+    db.commit()
+    return account
+
+
+def view_account(db: Session, viewer: Staff, account_id: str) -> AccountView:
+    """One account with its history. Raises NotFound, Forbidden `account.not_visible`."""
+    account = _account(db, account_id)
+    person = db.get(Identity, account.employee_number)
+    if not may_view_account(viewer, repo.staff_of(person)):  # type: ignore[arg-type]
+        raise Forbidden("account.not_visible", "This account is outside what you may see.")
+    return AccountView(account, person, repo.transitions(db, account.id))  # type: ignore[arg-type]
+
+
+def list_accounts(db: Session, viewer: Staff, department: str | None) -> list[AccountView]:
+    """Accounts of one department, or every one the viewer may see.
+
+    Raises Forbidden `account.department_not_visible`.
+    """
+    if department is None and not viewer.roles & COMPANY_WIDE_READERS:
+        department = viewer.department
+    if department is not None and not may_view_department(viewer, department):
+        raise Forbidden(
+            "account.department_not_visible",
+            f"Department {department}'s accounts are outside what you may see.",
+        )
+    return [AccountView(a, i, []) for a, i in repo.accounts_with_identity(db, department)]
+
+
+def _present_person(db: Session, clock: Clock, settings: Settings, number: str) -> Identity:
+    person = repo.identity(db, number)
+    if person is None:
+        raise NotFound(
+            "identity.unknown", f"No one with employee number {number} in the directory."
+        )
+    if person.gone_at is not None:
+        raise Conflict("identity.gone", f"{number} is no longer in the directory.")
+    if not repo.is_present(person, clock.now(), settings):
+        raise Conflict("identity.departed", f"{number} left on {person.departure_date}.")
+    return person
+
+
+def _create(
+    db: Session, clock: Clock, employee_number: str, actor: str, reason: str
+) -> tuple[Account, bool]:
+    """Insert a new account; if a concurrent request won the race, return theirs."""
+    now = clock.now()
+    account = Account(
+        id=new_account_id(),
+        employee_number=employee_number,
+        state=ACTIVE,
+        issued_by=actor,
+        issued_at=now,
+    )
+    try:
+        db.add(account)
+        db.flush()
+        repo.record_transition(db, account, ACTIVE, actor, reason, now, issued=True)
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        winner = repo.live_account(db, employee_number)
+        if winner is None:
+            raise
+        return winner, False
+    return account, True
+
+
+def _account(db: Session, account_id: str) -> Account:
+    account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound("account.unknown", f"No account {account_id}.")
+    return account

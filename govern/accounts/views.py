@@ -1,0 +1,116 @@
+"""HTTP: issue and look up accounts (`/api/v1/accounts`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from govern.accounts.service import AccountView, issue_account, list_accounts, view_account
+from govern.web import current_caller, db, requires, services
+
+blp = Blueprint(
+    "accounts",
+    __name__,
+    url_prefix="/api/v1/accounts",
+    description="Personal accounts, issued by department heads (R-ACC-1..3).",
+)
+
+EMPLOYEE_NUMBER = validate.Regexp(r"^[A-Za-z0-9._-]{1,64}$", error="not an employee number")
+
+
+class IssueSchema(Schema):
+    employee_number = fields.String(required=True, validate=EMPLOYEE_NUMBER)
+
+
+class ListQuerySchema(Schema):
+    department = fields.String(validate=validate.Length(min=1, max=128))
+
+
+class TransitionSchema(Schema):
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    actor = fields.String()
+    reason = fields.String()
+    at = fields.AwareDateTime()
+
+
+class AccountSchema(Schema):
+    id = fields.String()
+    employee_number = fields.String()
+    username = fields.String()
+    name = fields.String()
+    department = fields.String()
+    project_group = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    track = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    state = fields.String()
+    issued_by = fields.String()
+    issued_at = fields.AwareDateTime()
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    hire_date = fields.Date(allow_none=True)
+    departure_date = fields.Date(allow_none=True)
+    history = fields.List(fields.Nested(TransitionSchema))
+
+
+class AccountSummarySchema(AccountSchema):
+    class Meta:
+        exclude = ("history",)
+
+
+class AccountListSchema(Schema):
+    accounts = fields.List(fields.Nested(AccountSummarySchema))
+
+
+@blp.route("", methods=["POST"])
+@requires("account", "issue")
+@blp.arguments(IssueSchema)
+@blp.response(201, AccountSchema, description="A new account was issued.")
+@blp.alt_response(200, schema=AccountSchema, description="The person's live account, unchanged.")
+def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
+    """Issue a person's account, or return the one they have (one person, one account)."""
+    caller, s = current_caller(), services()
+    account, created = issue_account(
+        db(), s.clock, s.settings, caller.staff, caller.account_id, body["employee_number"]
+    )
+    return describe(view_account(db(), caller.staff, account.id)), 201 if created else 200
+
+
+@blp.route("", methods=["GET"])
+@requires("account", "list")
+@blp.arguments(ListQuerySchema, location="query")
+@blp.response(200, AccountListSchema)
+def index(query: dict[str, str]) -> dict[str, Any]:
+    views = list_accounts(db(), current_caller().staff, query.get("department"))
+    return {"accounts": [describe(view) for view in views]}
+
+
+@blp.route("/<string:account_id>", methods=["GET"])
+@requires("account", "view")
+@blp.response(200, AccountSchema)
+def show(account_id: str) -> dict[str, Any]:
+    return describe(view_account(db(), current_caller().staff, account_id))
+
+
+def describe(view: AccountView) -> dict[str, Any]:
+    account, person = view.account, view.identity
+    return {
+        "id": account.id,
+        "employee_number": account.employee_number,
+        "username": person.username,
+        "name": person.name,
+        "department": person.department,
+        "project_group": person.project_group,
+        "title": person.title,
+        "track": person.track,
+        "roles": sorted(person.roles),
+        "state": account.state,
+        "issued_by": account.issued_by,
+        "issued_at": account.issued_at,
+        "revoked_at": account.revoked_at,
+        "hire_date": person.hire_date,
+        "departure_date": person.departure_date,
+        "history": view.history,
+    }

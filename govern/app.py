@@ -1,0 +1,66 @@
+"""The application factory. Nothing connects or starts until `create_app` is called."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+
+from govern.clock import Clock, SystemClock
+from govern.config import Settings, load_settings
+from govern.db import make_engine, make_session_factory
+from govern.directory.source import Directory, open_directory
+from govern.web import GovernApi, Services, close_db, register_error_handlers
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    directory: Directory | None = None,
+) -> Flask:
+    """Build the service. Raises ConfigError when a setting security needs is missing."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        API_TITLE="Govern",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    engine = make_engine(settings.database_url)
+    app.extensions["govern"] = Services(
+        settings=settings,
+        clock=clock or SystemClock(),
+        directory=directory or open_directory(settings),
+        sessions=make_session_factory(engine),
+        engine=engine,
+    )
+    _register_http(app)
+    app.teardown_appcontext(close_db)
+    return app
+
+
+def _register_http(app: Flask) -> None:
+    from govern.accounts.views import blp as accounts_api
+    from govern.sessions.pages import bp as pages
+    from govern.sessions.views import blp as sessions_api
+
+    csrf = CSRFProtect(app)
+    api = GovernApi(
+        app,
+        spec_kwargs={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
+    for blueprint in (sessions_api, accounts_api):
+        csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pages)
+    register_error_handlers(app)

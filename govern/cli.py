@@ -1,0 +1,69 @@
+"""The `govern` console command: every operator task, one group per capability.
+
+Errors print one line (`govern: MESSAGE [code]`) and exit non-zero; nothing is half-done.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+
+from govern.app import create_app
+from govern.errors import GovernError
+
+
+class GovernGroup(FlaskGroup):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GovernError as error:
+            raise click.ClickException(f"{error.message} [{error.code}]") from None
+
+
+def _app() -> Flask:
+    try:
+        return create_app()
+    except GovernError as error:
+        raise click.ClickException(f"{error.message} [{error.code}]") from None
+
+
+cli = GovernGroup(
+    create_app=_app,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="Operate Govern: database, directory, accounts.",
+)
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the schema to the newest revision (as GOVERN_MIGRATION_DATABASE_URL)."""
+    from govern.migrate import upgrade
+    from govern.web import services
+
+    upgrade(services().settings)
+    click.echo("database schema is up to date")
+
+
+def _register() -> None:
+    from govern.accounts.cli import accounts
+    from govern.demo.cli import demo
+    from govern.directory.cli import directory
+
+    for group in (accounts, directory, demo):
+        cli.add_command(group)
+
+
+_register()
+
+
+def main() -> None:
+    cli.main(prog_name="govern")

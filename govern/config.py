@@ -1,0 +1,171 @@
+"""Settings from the environment, validated once at start-up.
+
+Secrets come from the environment or from files outside the repository (`NAME_FILE`).
+A missing or malformed setting stops the service with a message naming what to set.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from govern.errors import ConfigError
+
+REPO_POLICIES = Path(__file__).resolve().parent.parent / "policies"
+
+#: Directory attribute names by Govern field; `GOVERN_LDAP_ATTR_<FIELD>` overrides each.
+DEFAULT_ATTRIBUTES = {
+    "employee_number": "employeeNumber",
+    "username": "uid",
+    "name": "cn",
+    "department": "departmentNumber",
+    "project_group": "governProjectGroup",
+    "title": "title",
+    "track": "governTrack",
+    "hire_date": "governHireDate",
+    "departure_date": "governDepartureDate",
+}
+
+SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD")
+
+
+class _Environment(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    database_url = fields.String(data_key="DATABASE_URL", required=True)
+    migration_database_url = fields.String(data_key="GOVERN_MIGRATION_DATABASE_URL")
+    directory_url = fields.String(data_key="GOVERN_DIRECTORY_URL", required=True)
+    ldap_bind_dn = fields.String(data_key="GOVERN_LDAP_BIND_DN")
+    ldap_bind_password = fields.String(data_key="GOVERN_LDAP_BIND_PASSWORD")
+    ldap_people_base = fields.String(data_key="GOVERN_LDAP_PEOPLE_BASE", load_default="")
+    ldap_groups_base = fields.String(data_key="GOVERN_LDAP_GROUPS_BASE", load_default="")
+    ldap_people_filter = fields.String(
+        data_key="GOVERN_LDAP_PEOPLE_FILTER", load_default="(objectClass=inetOrgPerson)"
+    )
+    roles_file = fields.String(
+        data_key="GOVERN_ROLES_FILE", load_default=str(REPO_POLICIES / "roles.toml")
+    )
+    demo = fields.Boolean(data_key="GOVERN_DEMO", load_default=False)
+    secret_key = fields.String(
+        data_key="GOVERN_SECRET_KEY", required=True, validate=validate.Length(min=32)
+    )
+    timezone = fields.String(data_key="GOVERN_TIMEZONE", load_default="Asia/Shanghai")
+    revoke_at = fields.Time(data_key="GOVERN_REVOKE_AT", load_default=time(18, 0))
+    guard_percent = fields.Float(
+        data_key="GOVERN_GUARD_PERCENT", load_default=5.0, validate=validate.Range(0, 100)
+    )
+    guard_count = fields.Integer(
+        data_key="GOVERN_GUARD_COUNT", load_default=20, validate=validate.Range(min=0)
+    )
+    session_hours = fields.Float(
+        data_key="GOVERN_SESSION_HOURS", load_default=8.0, validate=validate.Range(min=0.01)
+    )
+    login_failures_per_user = fields.Integer(
+        data_key="GOVERN_LOGIN_FAILURES_PER_USER", load_default=5, validate=validate.Range(1)
+    )
+    login_failures_per_client = fields.Integer(
+        data_key="GOVERN_LOGIN_FAILURES_PER_CLIENT", load_default=20, validate=validate.Range(1)
+    )
+    login_window_minutes = fields.Integer(
+        data_key="GOVERN_LOGIN_WINDOW_MINUTES", load_default=15, validate=validate.Range(1)
+    )
+    sync_interval_minutes = fields.Integer(
+        data_key="GOVERN_SYNC_INTERVAL_MINUTES", load_default=0, validate=validate.Range(min=0)
+    )
+    cookie_secure = fields.Boolean(data_key="GOVERN_COOKIE_SECURE", load_default=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    migration_database_url: str
+    directory_url: str
+    secret_key: str
+    ldap_bind_dn: str | None = None
+    ldap_bind_password: str | None = None
+    ldap_people_base: str = ""
+    ldap_groups_base: str = ""
+    ldap_people_filter: str = "(objectClass=inetOrgPerson)"
+    ldap_attributes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ATTRIBUTES))
+    role_groups: Mapping[str, str] = field(default_factory=dict)
+    demo: bool = False
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    revoke_at: time = time(18, 0)
+    guard_percent: float = 5.0
+    guard_count: int = 20
+    session_hours: float = 8.0
+    login_failures_per_user: int = 5
+    login_failures_per_client: int = 20
+    login_window_minutes: int = 15
+    sync_interval_minutes: int = 0
+    cookie_secure: bool = True
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings. Raises ConfigError naming the variable to set."""
+    env = _with_secret_files(dict(os.environ if environ is None else environ))
+    try:
+        values = _Environment().load(env)
+    except ValidationError as error:
+        raise ConfigError("config.invalid", _describe(error.messages)) from None
+    values.setdefault("migration_database_url", values["database_url"])
+    values["timezone"] = _zone(values["timezone"])
+    values["role_groups"] = load_role_groups(Path(values.pop("roles_file")))
+    values["ldap_attributes"] = _attributes(env)
+    return Settings(**values)
+
+
+def load_role_groups(path: Path) -> dict[str, str]:
+    """Role → directory group, from the roles file in `policies/`."""
+    try:
+        with path.open("rb") as handle:
+            return dict(tomllib.load(handle)["groups"])
+    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError("config.roles", f"Cannot read the roles file {path}: {error}") from None
+
+
+def _with_secret_files(env: dict[str, str]) -> dict[str, str]:
+    for name in SECRET_VARIABLES:
+        path = env.get(f"{name}_FILE")
+        if path and name not in env:
+            try:
+                env[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise ConfigError(
+                    "config.secret_file", f"Cannot read {name}_FILE: {error}"
+                ) from None
+    return env
+
+
+def _attributes(env: Mapping[str, str]) -> dict[str, str]:
+    return {
+        name: env.get(f"GOVERN_LDAP_ATTR_{name.upper()}", default)
+        for name, default in DEFAULT_ATTRIBUTES.items()
+    }
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "config.invalid", f"GOVERN_TIMEZONE: unknown time zone {name!r}"
+        ) from None
+
+
+def _describe(messages: Mapping[str, object]) -> str:
+    parts = []
+    for name, problems in sorted(messages.items()):
+        text = "; ".join(problems) if isinstance(problems, list) else str(problems)
+        if "Missing data" in text:
+            text = "must be set" + (" (or NAME_FILE)" if name in SECRET_VARIABLES else "")
+        parts.append(f"{name}: {text}")
+    return "Check the configuration: " + ", ".join(parts)

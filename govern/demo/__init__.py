@@ -1,0 +1,64 @@
+"""The demo: an embedded directory of fictitious staff and the accounts a new agency would have.
+
+Seeding is idempotent: it syncs the LDIF directory, bootstraps the general manager, then issues
+accounts as the heads would, leaving a few collectors without one so a head can issue them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from govern.accounts import repository as repo
+from govern.accounts.service import bootstrap_general_manager, issue_account
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.source import Directory
+from govern.directory.sync import sync_directory
+from govern.errors import Conflict
+
+DIRECTORY = Path(__file__).resolve().parent / "directory.ldif"
+GENERAL_MANAGER = "10001"
+#: Left without an account, so the demo's heads have someone to issue for.
+WITHOUT_ACCOUNT = frozenset({"20007", "20009", "30007", "30010"})
+#: Who issues whose account in the demo: the general manager for operations and the heads,
+#: each head for their own department.
+ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30001"}
+
+
+def seed(db: Session, directory: Directory, clock: Clock, settings: Settings) -> int:
+    """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
+    sync_directory(db, directory, clock, settings, confirm=True)
+    with contextlib.suppress(Conflict):  # seeded before
+        bootstrap_general_manager(db, clock, settings, GENERAL_MANAGER, "operator:demo")
+    issued = 0
+    for person in sorted(
+        directory.people(), key=lambda p: ("department_head" not in p.roles, p.employee_number)
+    ):
+        if person.employee_number in WITHOUT_ACCOUNT | {GENERAL_MANAGER}:
+            continue
+        issued += _issue(
+            db, clock, settings, person.employee_number, person.roles, ISSUERS[person.department]
+        )
+    return issued
+
+
+def _issue(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    number: str,
+    roles: tuple[str, ...],
+    issuer_number: str,
+) -> int:
+    if "department_head" in roles:
+        issuer_number = GENERAL_MANAGER
+    issuer = repo.staff_of(repo.identity(db, issuer_number))  # type: ignore[arg-type]
+    live = repo.live_account(db, issuer_number)
+    try:
+        _, created = issue_account(db, clock, settings, issuer, live.id, number)  # type: ignore[union-attr]
+    except Conflict:
+        return 0  # departed staff keep no account
+    return int(created)

@@ -1,0 +1,52 @@
+"""`govern directory …`: sync identities from the directory."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from govern.console import echo_json
+from govern.directory.sync import SyncReport, sync_directory
+from govern.web import db, services
+
+HELD_EXIT = 3
+
+
+@click.group()
+def directory() -> None:
+    """Staff identities from the company directory."""
+
+
+@directory.command("sync")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--confirm", is_flag=True, help="Apply a run the safety guard would hold.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
+    """Bring identities up to date; report what was added, changed and gone."""
+    s = services()
+    report = sync_directory(
+        db(), s.directory, s.clock, s.settings, dry_run=dry_run, confirm=confirm
+    )
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        _print(report)
+    if report.outcome == "held":
+        raise click.exceptions.Exit(HELD_EXIT)
+
+
+def _print(report: SyncReport) -> None:
+    for number in report.added:
+        click.echo(f"added    {number}")
+    for number, attributes in report.changed.items():
+        click.echo(f"changed  {number}: {', '.join(attributes)}")
+    for number in report.gone:
+        click.echo(f"gone     {number}")
+    summary = f"{len(report.added)} added, {len(report.changed)} changed, {len(report.gone)} gone"
+    if report.outcome == "held":
+        click.echo(f"HELD, nothing applied ({summary}): {report.guard.explain()}", err=True)
+    elif report.outcome == "dry-run":
+        click.echo(f"dry run, nothing applied: {summary}")
+    else:
+        click.echo(f"sync {report.run} applied: {summary}")

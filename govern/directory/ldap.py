@@ -1,0 +1,132 @@
+"""A real LDAP directory over ldap3. Plain LDAP is refused except to a loopback address."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+from ldap3 import NONE, SUBTREE, Connection, Server
+from ldap3.core.exceptions import LDAPException
+from ldap3.utils.conv import escape_filter_chars
+
+from govern.config import Settings
+from govern.directory.person import DirectoryEntry
+from govern.directory.source import Directory, DirectoryUnavailable
+from govern.errors import ConfigError
+
+PAGE_SIZE = 500
+
+
+class LdapDirectory(Directory):
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings.ldap_attributes, settings.role_groups)
+        self._server = _server(settings.directory_url)
+        self._bind_dn = settings.ldap_bind_dn
+        self._bind_password = settings.ldap_bind_password
+        self._people_base = settings.ldap_people_base
+        self._groups_base = settings.ldap_groups_base
+        self._people_filter = settings.ldap_people_filter
+
+    def _people_entries(self) -> list[DirectoryEntry]:
+        wanted = list(self.attributes.values())
+        with self._service() as connection:
+            return list(_search(connection, self._people_base, self._people_filter, wanted))
+
+    def _groups(self) -> dict[str, set[str]]:
+        with self._service() as connection:
+            entries = _search(
+                connection, self._groups_base, "(objectClass=groupOfNames)", ["cn", "member"]
+            )
+            return {
+                cn.lower(): set(entry.attributes.get("member", ()))
+                for entry in entries
+                for cn in entry.attributes.get("cn", ())
+            }
+
+    def _find_person(self, username: str) -> DirectoryEntry | None:
+        wanted = [self.attributes["username"], self.attributes["employee_number"]]
+        match = f"({self.attributes['username']}={escape_filter_chars(username)})"
+        query = f"(&{self._people_filter}{match})"
+        with self._service() as connection:
+            found = list(_search(connection, self._people_base, query, wanted))
+        return found[0] if len(found) == 1 else None
+
+    def _password_ok(self, entry: DirectoryEntry, password: str) -> bool:
+        connection = Connection(self._server, user=entry.dn, password=password, read_only=True)
+        try:
+            return bool(connection.bind())
+        except LDAPException as error:
+            raise _unavailable(error) from None
+        finally:
+            connection.unbind()
+
+    def _service(self) -> Connection:
+        try:
+            return Connection(
+                self._server,
+                user=self._bind_dn,
+                password=self._bind_password,
+                auto_bind=True,
+                read_only=True,
+                receive_timeout=15,
+            )
+        except LDAPException as error:
+            raise _unavailable(error) from None
+
+
+def _search(
+    connection: Connection, base: str, query: str, attributes: list[str]
+) -> Iterator[DirectoryEntry]:
+    try:
+        results = connection.extend.standard.paged_search(
+            base, query, SUBTREE, attributes=attributes, paged_size=PAGE_SIZE, generator=False
+        )
+    except LDAPException as error:
+        raise _unavailable(error) from None
+    for item in results:
+        if item.get("type") == "searchResEntry":
+            yield DirectoryEntry(item["dn"], _text_attributes(item["raw_attributes"]))
+
+
+def _text_attributes(raw: dict[str, list[bytes]]) -> dict[str, list[str]]:
+    return {
+        name.lower(): [value.decode("utf-8", errors="replace") for value in values]
+        for name, values in raw.items()
+    }
+
+
+def _server(url: str) -> Server:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("ldap", "ldaps") or not parsed.hostname:
+        raise ConfigError(
+            "config.directory_url", f"GOVERN_DIRECTORY_URL must be ldaps://HOST[:PORT], not {url!r}"
+        )
+    if parsed.scheme == "ldap" and not _is_loopback(parsed.hostname):
+        raise ConfigError(
+            "config.plain_ldap",
+            "Plain ldap:// is allowed only to a loopback address; use ldaps:// for "
+            f"{parsed.hostname}",
+        )
+    return Server(
+        parsed.hostname,
+        port=parsed.port,
+        use_ssl=parsed.scheme == "ldaps",
+        get_info=NONE,
+        connect_timeout=5,
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _unavailable(error: Exception) -> DirectoryUnavailable:
+    return DirectoryUnavailable(
+        "directory.unavailable", f"The directory did not answer: {type(error).__name__}"
+    )

@@ -1,0 +1,56 @@
+"""Identities as synced from the directory, and the record of every change to them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govern.db import Base, UTCDateTime
+
+#: The identity fields a sync compares, in report order.
+SYNCED_FIELDS = (
+    "username",
+    "name",
+    "department",
+    "project_group",
+    "title",
+    "track",
+    "hire_date",
+    "departure_date",
+    "roles",
+)
+
+
+class Identity(Base):
+    __tablename__ = "identities"
+
+    employee_number: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(128), index=True)
+    name: Mapped[str] = mapped_column(String(256))
+    department: Mapped[str] = mapped_column(String(128), index=True)
+    project_group: Mapped[str | None] = mapped_column(String(128))
+    title: Mapped[str | None] = mapped_column(String(256))
+    track: Mapped[str | None] = mapped_column(String(32))
+    hire_date: Mapped[date | None] = mapped_column(Date)
+    departure_date: Mapped[date | None] = mapped_column(Date)
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IdentityChange(Base):
+    """One attribute of one identity changed by one sync run (or its arrival or departure)."""
+
+    __tablename__ = "identity_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sync_run: Mapped[str] = mapped_column(String(32), index=True)
+    employee_number: Mapped[str] = mapped_column(
+        ForeignKey("identities.employee_number"), index=True
+    )
+    attribute: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)

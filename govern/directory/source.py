@@ -1,0 +1,79 @@
+"""The directory as Govern sees it: people to sync and passwords to check.
+
+Two implementations share this contract: `LdapDirectory` (a real directory over ldap3) and
+`LdifDirectory` (the demo's read-only LDIF file). The same contract tests run against both.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+
+from govern.config import Settings
+from govern.directory.person import (
+    DirectoryEntry,
+    DirectoryPerson,
+    normalise_dn,
+    person_from_entry,
+    roles_by_member,
+)
+from govern.errors import ConfigError, GovernError
+
+
+class DirectoryUnavailable(GovernError):
+    status = 503
+
+
+class Directory(ABC):
+    def __init__(self, attributes: Mapping[str, str], role_groups: Mapping[str, str]) -> None:
+        self.attributes = dict(attributes)
+        self.role_groups = dict(role_groups)
+
+    def people(self) -> list[DirectoryPerson]:
+        """Every person in the directory. Raises DirectoryDataError on an unusable entry."""
+        roles = roles_by_member(self._groups(), self.role_groups)
+        return [
+            person_from_entry(entry, self.attributes, roles.get(normalise_dn(entry.dn), ()))
+            for entry in self._people_entries()
+        ]
+
+    def authenticate(self, username: str, password: str) -> str | None:
+        """The employee number of the person these credentials belong to, or None."""
+        if not username or not password:  # an empty password would be an anonymous bind
+            return None
+        entry = self._find_person(username)
+        if entry is None or not self._password_ok(entry, password):
+            return None
+        return entry.first(self.attributes["employee_number"])
+
+    @abstractmethod
+    def _people_entries(self) -> list[DirectoryEntry]: ...
+
+    @abstractmethod
+    def _groups(self) -> dict[str, set[str]]:
+        """Lower-cased group cn → member DNs."""
+
+    @abstractmethod
+    def _find_person(self, username: str) -> DirectoryEntry | None: ...
+
+    @abstractmethod
+    def _password_ok(self, entry: DirectoryEntry, password: str) -> bool: ...
+
+
+def open_directory(settings: Settings) -> Directory:
+    """The directory named by GOVERN_DIRECTORY_URL. Connects to nothing yet."""
+    url = settings.directory_url
+    if url.startswith("ldif:"):
+        if not settings.demo:
+            raise ConfigError(
+                "config.ldif_needs_demo",
+                "An ldif: directory is only for the demo: set GOVERN_DEMO=1 or use ldaps://",
+            )
+        from govern.directory.ldif import LdifDirectory
+
+        return LdifDirectory(
+            url.removeprefix("ldif:"), settings.ldap_attributes, settings.role_groups
+        )
+    from govern.directory.ldap import LdapDirectory
+
+    return LdapDirectory(settings)

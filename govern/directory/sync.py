@@ -1,0 +1,185 @@
+"""Directory sync: compare the directory with Govern's identities, then apply or hold.
+
+`plan_sync` is a pure comparison; `sync_directory` is the use case that reads, guards, writes
+and reports. Identities are keyed by employee number, so a changed uid or name is an update.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.guard import GuardVerdict, check_removals
+from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
+from govern.directory.person import DirectoryDataError, DirectoryPerson
+from govern.directory.source import Directory
+
+Outcome = Literal["applied", "held", "dry-run"]
+Values = dict[str, object]
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    added: list[DirectoryPerson] = field(default_factory=list)
+    changed: list[tuple[DirectoryPerson, dict[str, tuple[object, object]]]] = field(
+        default_factory=list
+    )
+    gone: list[str] = field(default_factory=list)
+    population: int = 0
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    run: str
+    outcome: Outcome
+    added: list[str]
+    changed: dict[str, list[str]]
+    gone: list[str]
+    guard: GuardVerdict
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def plan_sync(present: Mapping[str, Values], people: Sequence[DirectoryPerson]) -> SyncPlan:
+    """What a sync would do. `present` maps employee number → stored values (with `gone`).
+
+    Raises DirectoryDataError when an employee number or username appears twice.
+    """
+    _refuse_duplicates("employee_number", (person.employee_number for person in people))
+    _refuse_duplicates("username", (person.username for person in people))
+    plan = SyncPlan(population=sum(1 for values in present.values() if not values["gone"]))
+    seen = set()
+    for person in people:
+        seen.add(person.employee_number)
+        stored = present.get(person.employee_number)
+        if stored is None:
+            plan.added.append(person)
+        elif differences := _differences(stored, person):
+            plan.changed.append((person, differences))
+    plan.gone.extend(
+        number for number, values in present.items() if number not in seen and not values["gone"]
+    )
+    return plan
+
+
+def sync_directory(
+    db: Session,
+    directory: Directory,
+    clock: Clock,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    confirm: bool = False,
+) -> SyncReport:
+    """Read the directory and bring identities up to date, unless the guard holds the run."""
+    stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
+    plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, directory.people())
+    verdict = check_removals(
+        len(plan.gone), plan.population, settings.guard_percent, settings.guard_count
+    )
+    run = secrets.token_hex(6)
+    outcome: Outcome = (
+        "dry-run" if dry_run else "held" if verdict.held and not confirm else "applied"
+    )
+    if outcome == "applied":
+        _apply(db, plan, stored, run, clock.now())
+        db.commit()
+    return _report(run, outcome, plan, verdict)
+
+
+def stored_values(identity: Identity) -> Values:
+    values: Values = {name: getattr(identity, name) for name in SYNCED_FIELDS}
+    values["roles"] = tuple(sorted(identity.roles))
+    values["gone"] = identity.gone_at is not None
+    return values
+
+
+def _differences(stored: Values, person: DirectoryPerson) -> dict[str, tuple[object, object]]:
+    incoming = asdict(person)
+    incoming["roles"] = tuple(person.roles)
+    differences = {
+        name: (stored[name], incoming[name])
+        for name in SYNCED_FIELDS
+        if stored[name] != incoming[name]
+    }
+    if stored["gone"]:
+        differences["present"] = (False, True)
+    return differences
+
+
+def _apply(
+    db: Session, plan: SyncPlan, stored: dict[str, Identity], run: str, now: datetime
+) -> None:
+    def record(number: str, attribute: str, old: object, new: object) -> None:
+        db.add(
+            IdentityChange(
+                sync_run=run,
+                employee_number=number,
+                attribute=attribute,
+                old_value=_text(old),
+                new_value=_text(new),
+                changed_at=now,
+            )
+        )
+
+    for person in plan.added:
+        db.add(Identity(**_columns(person), synced_at=now, gone_at=None))
+        db.flush()
+        record(person.employee_number, "identity", None, "added")
+    for person, differences in plan.changed:
+        identity = stored[person.employee_number]
+        for name, value in _columns(person).items():
+            setattr(identity, name, value)
+        identity.synced_at, identity.gone_at = now, None
+        for attribute, (old, new) in differences.items():
+            record(person.employee_number, attribute, old, new)
+    for number in plan.gone:
+        stored[number].gone_at = now
+        record(number, "identity", "present", "gone")
+
+
+def _columns(person: DirectoryPerson) -> dict[str, object]:
+    columns = asdict(person)
+    columns["roles"] = list(person.roles)
+    return columns
+
+
+def _report(run: str, outcome: Outcome, plan: SyncPlan, verdict: GuardVerdict) -> SyncReport:
+    return SyncReport(
+        run=run,
+        outcome=outcome,
+        added=[person.employee_number for person in plan.added],
+        changed={person.employee_number: sorted(diff) for person, diff in plan.changed},
+        gone=list(plan.gone),
+        guard=verdict,
+    )
+
+
+def _refuse_duplicates(what: str, values: Iterable[str]) -> None:
+    repeated = sorted(value for value, count in Counter(values).items() if count > 1)
+    if repeated:
+        raise DirectoryDataError(
+            f"directory.duplicate_{what}",
+            f"The directory has more than one entry with {what} {', '.join(repeated)}; "
+            "nothing was synced",
+        )
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return ",".join(map(str, value))
+    return str(value)

@@ -1,0 +1,51 @@
+"""The one exception root of Govern. Every refusal has a stable code and a human message.
+
+Handlers turn these into `{"error": {"code", "message"}}` responses (HTTP) or a one-line
+message and a non-zero exit (CLI); an exception's own text never reaches a client.
+"""
+
+from __future__ import annotations
+
+
+class GovernError(Exception):
+    status = 400
+
+    def __init__(self, code: str, message: str, **details: object) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.details = details
+
+
+class BadRequest(GovernError):
+    status = 400
+
+
+class NotAuthenticated(GovernError):
+    status = 401
+
+
+class Forbidden(GovernError):
+    status = 403
+
+
+class NotFound(GovernError):
+    status = 404
+
+
+class Conflict(GovernError):
+    status = 409
+
+
+class TooManyRequests(GovernError):
+    status = 429
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
+
+
+class ConfigError(GovernError):
+    """The service cannot start or run as configured; the message says what to set."""
+
+    status = 500

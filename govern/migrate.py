@@ -1,0 +1,46 @@
+"""Schema migrations (Alembic), run as the database owner, then least privilege for the service.
+
+On PostgreSQL the service connects as its own role (DATABASE_URL) and migrations as the owner
+(GOVERN_MIGRATION_DATABASE_URL). After upgrading, the service role is granted data access
+only: no DDL, no ownership.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from govern.config import Settings
+from govern.db import make_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def upgrade(settings: Settings) -> None:
+    """Bring the schema to the newest revision and grant the service role its rights."""
+    engine = make_engine(settings.migration_database_url)
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        _grant_service_role(connection, settings)
+    engine.dispose()
+
+
+def _grant_service_role(connection: object, settings: Settings) -> None:
+    service = make_url(settings.database_url)
+    owner = make_url(settings.migration_database_url)
+    if service.get_backend_name() != "postgresql" or service.username == owner.username:
+        return
+    role = '"' + (service.username or "").replace('"', '""') + '"'
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ):
+        connection.execute(text(statement))  # type: ignore[attr-defined]

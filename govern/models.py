@@ -1,0 +1,16 @@
+"""Every table Govern owns, imported in one place for migrations and tests."""
+
+from govern.accounts.models import Account, AccountTransition
+from govern.db import Base
+from govern.directory.models import Identity, IdentityChange
+from govern.sessions.models import LoginCounter, LoginSession
+
+__all__ = [
+    "Account",
+    "AccountTransition",
+    "Base",
+    "Identity",
+    "IdentityChange",
+    "LoginCounter",
+    "LoginSession",
+]

@@ -1,0 +1,1 @@
+"""Sessions: login against the directory, opaque server-side sessions, rate-limited failures."""

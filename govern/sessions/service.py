@@ -1,0 +1,181 @@
+"""Login, logout and the check every request passes through."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from govern.accounts import repository as accounts
+from govern.accounts.models import Account
+from govern.accounts.rules import Staff, check_usable
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.departure import has_departed
+from govern.directory.models import Identity
+from govern.directory.source import Directory
+from govern.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from govern.sessions import ratelimit
+from govern.sessions.models import LoginSession
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The account behind a request, as it stands at this request."""
+
+    account_id: str
+    name: str
+    staff: Staff
+    session_hash: str
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    expires_at: datetime
+    caller: Caller
+
+
+def log_in(
+    db: Session,
+    directory: Directory,
+    clock: Clock,
+    settings: Settings,
+    username: str,
+    password: str,
+    client: str,
+    channel: str,
+) -> NewSession:
+    """Check credentials against the directory and open a session for an active account.
+
+    Raises TooManyRequests `login.rate_limited`, NotAuthenticated `login.failed` (never says
+    which part was wrong), Forbidden `login.no_account` or a `check_usable` refusal.
+    """
+    now = clock.now()
+    slots = _reserve_attempt(db, settings, username.strip().lower(), client, now)
+    employee_number = directory.authenticate(username.strip(), password)
+    if employee_number is None:
+        raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
+    for slot in slots:
+        ratelimit.give_back(db, slot)
+    db.commit()
+    account, person = _live_account(db, employee_number)
+    check_usable(account.state, person.gone_at is not None, _departed(person, now, settings))
+    return _open_session(db, account, person, client, channel, now, settings)
+
+
+def log_out(db: Session, caller: Caller) -> None:
+    db.execute(delete(LoginSession).where(LoginSession.token_hash == caller.session_hash))
+    db.commit()
+
+
+def authenticate(db: Session, token: str, clock: Clock, settings: Settings, channel: str) -> Caller:
+    """The caller behind a session token, checked afresh against account and identity.
+
+    Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal.
+    """
+    session = db.get(LoginSession, token_hash(token)) if token else None
+    if session is None or session.channel != channel:
+        raise NotAuthenticated("session.invalid", "Sign in first.")
+    now = clock.now()
+    if now >= session.expires_at:
+        db.delete(session)
+        db.commit()
+        raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
+    account, person = _usable_account(db, session.account_id, now, settings)
+    return _caller(account, person, session.token_hash)
+
+
+def account_holder(db: Session, clock: Clock, settings: Settings, account_id: str) -> Staff:
+    """The person behind a usable account. Raises NotFound or a `check_usable` refusal."""
+    if db.get(Account, account_id) is None:
+        raise NotFound("account.unknown", f"No account {account_id}.")
+    return accounts.staff_of(_usable_account(db, account_id, clock.now(), settings)[1])
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _reserve_attempt(
+    db: Session, settings: Settings, username: str, client: str, now: datetime
+) -> list[ratelimit.Slot]:
+    minutes = settings.login_window_minutes
+    ratelimit.forget_old(db, now, minutes)
+    slots = [
+        ratelimit.reserve(db, "user", username, now, minutes),
+        ratelimit.reserve(db, "client", client, now, minutes),
+    ]
+    db.commit()
+    limits = {
+        "user": settings.login_failures_per_user,
+        "client": settings.login_failures_per_client,
+    }
+    over = [slot for slot in slots if slot.count > limits[slot.scope]]
+    if over:
+        raise TooManyRequests(
+            "login.rate_limited",
+            "Too many failed logins; wait before trying again.",
+            retry_after=max(ratelimit.seconds_left(slot, now, minutes) for slot in over),
+        )
+    return slots
+
+
+def _usable_account(
+    db: Session, account_id: str, now: datetime, settings: Settings
+) -> tuple[Account, Identity]:
+    account = db.get(Account, account_id)
+    person = db.get(Identity, account.employee_number)  # type: ignore[union-attr]
+    check_usable(account.state, person.gone_at is not None, _departed(person, now, settings))  # type: ignore[union-attr]
+    return account, person  # type: ignore[return-value]
+
+
+def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]:
+    person = accounts.identity(db, employee_number)
+    past = accounts.accounts_of(db, employee_number) if person else []
+    if person is None or not past:
+        raise Forbidden(
+            "login.no_account",
+            "You have no Govern account yet; your department head issues it.",
+        )
+    return accounts.live_account(db, employee_number) or past[-1], person
+
+
+def _open_session(
+    db: Session,
+    account: Account,
+    person: Identity,
+    client: str,
+    channel: str,
+    now: datetime,
+    settings: Settings,
+) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=settings.session_hours)
+    db.add(
+        LoginSession(
+            token_hash=token_hash(token),
+            account_id=account.id,
+            channel=channel,
+            client=client,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    account.last_used_at = now
+    db.commit()
+    return NewSession(token, expires, _caller(account, person, token_hash(token)))
+
+
+def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
+    return Caller(account.id, person.name, accounts.staff_of(person), session_hash)
+
+
+def _departed(person: Identity, now: datetime, settings: Settings) -> bool:
+    return has_departed(person.departure_date, now, settings.revoke_at, settings.timezone)

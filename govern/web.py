@@ -1,0 +1,151 @@
+"""Flask glue every blueprint shares: the request's database session, the caller, the errors.
+
+Handlers stay thin: they parse, call one service function and render. Permissions are
+declared on the route with `@requires(resource, action)` and decided here, in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask_smorest import Api
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException
+
+from govern.access.actions import role_actions
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.source import Directory
+from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.sessions.service import Caller, authenticate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    directory: Directory
+    sessions: sessionmaker[Session]
+    engine: Engine
+
+
+def services() -> Services:
+    return current_app.extensions["govern"]
+
+
+def db() -> Session:
+    """The request's (or CLI command's) database session, closed when the context ends."""
+    if "db" not in g:
+        g.db = services().sessions()
+    return g.db
+
+
+def close_db(_error: BaseException | None = None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def current_caller() -> Caller:
+    return g.caller
+
+
+def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Authenticate the Bearer token, then allow the view only to roles the table names."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            g.caller = authenticate(
+                db(), bearer_token(), services().clock, services().settings, "api"
+            )
+            if not role_actions().allows(g.caller.staff.roles, resource, action):
+                raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(
+            "session.missing", "Send your session token as 'Authorization: Bearer'."
+        )
+    return token.strip()
+
+
+def error_body(code: str, message: str, status: int, **extra: Any) -> Response:
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+class GovernApi(Api):
+    """flask-smorest, with its errors in Govern's one shape."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return _http_error(error)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(GovernError, _governed_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _governed_error(error: GovernError) -> Response | tuple[str, int]:
+    if error.status >= 500:
+        log.error("%s: %s", error.code, error.message)
+    if not _wants_json():
+        return render_template("error.html", error=error), error.status
+    response = error_body(error.code, error.message, error.status)
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    fields = (getattr(error, "data", None) or {}).get("messages")
+    if status == 422:
+        return error_body(
+            "request.invalid", "The request's fields are not valid.", 422, fields=_flatten(fields)
+        )
+    if status == 400 and fields:
+        return error_body("request.malformed", "The request body is not valid JSON.", 400)
+    return error_body(f"http.{status}", error.description or error.name, status)
+
+
+def _unexpected_error(error: Exception) -> Response:
+    log.exception("unexpected error")
+    return error_body("internal", "Something went wrong on our side; it has been logged.", 500)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _flatten(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location ({"json": {...}}); clients want field → problems."""
+    if not isinstance(messages, dict):
+        return {}
+    flat: dict[str, Any] = {}
+    for location in messages.values():
+        if isinstance(location, dict):
+            flat.update(location)
+    return flat
