@@ -13,7 +13,7 @@ from govern.accounts.service import (
     revoke_account,
     view_account,
 )
-from govern.accounts.views import describe
+from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.console import echo_json, operator
 from govern.sessions.service import account_holder
 from govern.web import db, services
@@ -54,7 +54,7 @@ def issue(employee_number: str, issuer_id: str) -> None:
 @with_appcontext
 def show(account_id: str) -> None:
     """One account, with every change of its state."""
-    echo_json(describe(view_account(db(), CONSOLE, account_id)))
+    echo_json(AccountSchema().dump(describe(view_account(db(), CONSOLE, account_id))))
 
 
 @accounts.command("list")
@@ -65,7 +65,7 @@ def list_(department: str | None, as_json: bool) -> None:
     """Accounts, by department."""
     views = list_accounts(db(), CONSOLE, department)
     if as_json:
-        echo_json([describe(view) | {"history": None} for view in views])
+        echo_json(AccountSummarySchema(many=True).dump([describe(view) for view in views]))
         return
     for view in views:
         a, i = view.account, view.identity

@@ -84,6 +84,14 @@ def _search(
         )
     except LDAPException as error:
         raise _unavailable(error) from None
+    outcome = connection.result or {}
+    if outcome.get("result", 0) != 0:
+        # A missing base or a refused search must never read as "nobody is there".
+        raise DirectoryUnavailable(
+            "directory.search_failed",
+            f"The directory did not answer the search under {base!r}: "
+            f"{outcome.get('description', 'error')}",
+        )
     for item in results:
         if item.get("type") == "searchResEntry":
             yield DirectoryEntry(item["dn"], _text_attributes(item["raw_attributes"]))

@@ -1,0 +1,161 @@
+"""Layered fixtures: slapd and database (session) → directory tree → settings → app → client.
+
+Everything is real: a throwaway slapd, SQLite or PostgreSQL (GOVERN_TEST_DATABASE), and time
+from a FixedClock handed to the app, never patched.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from govern.app import create_app
+from govern.clock import FixedClock
+from govern.config import DEFAULT_ATTRIBUTES, REPO_POLICIES, Settings, load_role_groups
+from govern.directory.sync import sync_directory
+from govern.migrate import upgrade
+from govern.models import Base
+from tests.support.agency import Agency
+from tests.support.clock import NOW
+from tests.support.slapd import READER_DN, Slapd, start_slapd
+from tests.support.staff import LiveDirectory
+
+DATABASE = os.environ.get("GOVERN_TEST_DATABASE", "sqlite")
+POSTGRES_ADMIN = os.environ.get(
+    "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_report_header() -> str:
+    return f"govern database: {DATABASE}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if DATABASE == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="PostgreSQL only; runs in the PostgreSQL pass")
+    for item in items:
+        if "postgresql_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
+    server = start_slapd(tmp_path_factory.mktemp("slapd") / "run")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(service URL, owner URL) of a migrated throwaway database."""
+    if DATABASE == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'govern.db'}"
+        yield url, url
+        return
+    yield from _postgres_database()
+
+
+def _postgres_database() -> Iterator[tuple[str, str]]:
+    suffix = secrets.token_hex(4)
+    name, owner, service = f"govern_test_{suffix}", f"govern_owner_{suffix}", f"govern_svc_{suffix}"
+    admin = create_engine(
+        POSTGRES_ADMIN.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {owner} LOGIN"))
+        connection.execute(text(f"CREATE ROLE {service} LOGIN"))
+        connection.execute(text(f"CREATE DATABASE {name} OWNER {owner}"))
+    host = "postgresql://{}@127.0.0.1:5432/" + name
+    try:
+        yield host.format(service), host.format(owner)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"DROP ROLE IF EXISTS {service}"))
+            connection.execute(text(f"DROP ROLE IF EXISTS {owner}"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_settings(slapd: Slapd, database_urls: tuple[str, str]) -> Settings:
+    service, owner = database_urls
+    settings = Settings(
+        database_url=service,
+        migration_database_url=owner,
+        directory_url=slapd.url,
+        secret_key=secrets.token_urlsafe(32),
+        ldap_bind_dn=READER_DN,
+        ldap_bind_password=slapd.reader_password,
+        ldap_attributes=dict(DEFAULT_ATTRIBUTES),
+        role_groups=load_role_groups(REPO_POLICIES / "roles.toml"),
+        cookie_secure=True,
+    )
+    upgrade(settings)
+    return settings
+
+
+@pytest.fixture
+def directory(slapd: Slapd) -> Iterator[LiveDirectory]:
+    """This test's own subtree of the real directory, filled with the test staff."""
+    live = LiveDirectory(slapd)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def settings(base_settings: Settings, directory: LiveDirectory) -> Settings:
+    return replace(
+        base_settings,
+        ldap_people_base=directory.tree.people,
+        ldap_groups_base=directory.tree.groups,
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FixedClock) -> Iterator[Flask]:
+    app = create_app(settings, clock=clock)
+    yield app
+    services = app.extensions["govern"]
+    with services.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    services.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def synced(app: Flask) -> Flask:
+    """The app after one directory sync."""
+    services = app.extensions["govern"]
+    with services.sessions() as db:
+        sync_directory(db, services.directory, services.clock, services.settings)
+    return app
+
+
+@pytest.fixture
+def agency(synced: Flask, client: FlaskClient) -> Agency:
+    return Agency(synced, client)
+
+
+@pytest.fixture
+def tmp_ldif(tmp_path: Path) -> Path:
+    return tmp_path / "directory.ldif"

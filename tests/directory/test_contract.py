@@ -1,0 +1,66 @@
+"""One contract, two directories: the real slapd and the demo's LDIF file answer alike."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from govern.config import Settings
+from govern.directory.ldap import LdapDirectory
+from govern.directory.ldif import LdifDirectory
+from govern.directory.source import Directory
+from tests.support.staff import BY_USERNAME, STAFF, LiveDirectory, write_ldif
+
+
+@pytest.fixture(params=["ldap", "ldif"])
+def any_directory(request: pytest.FixtureRequest, settings: Settings,
+                  directory: LiveDirectory, tmp_path: Path) -> Directory:
+    if request.param == "ldap":
+        return LdapDirectory(settings)
+    path = tmp_path / "directory.ldif"
+    write_ldif(path, directory.tree, STAFF)
+    return LdifDirectory(str(path), settings.ldap_attributes, settings.role_groups)
+
+
+def test_people_carry_every_synced_field(any_directory: Directory) -> None:
+    people = {person.username: person for person in any_directory.people()}
+    assert set(people) == {person.username for person in STAFF}
+    head = people["head.a"]
+    assert (head.employee_number, head.name, head.department, head.project_group) == (
+        "1002", "周敏", "dept-a", "pg-a1")
+    assert head.track == "management"
+    assert head.hire_date == date(2024, 1, 1)
+    assert head.roles == ("department_head",)
+    assert people["left.a"].departure_date == date(2026, 6, 30)
+    assert people["col.a1"].roles == ("collector",)
+
+
+def test_right_password_names_the_employee(any_directory: Directory) -> None:
+    person = BY_USERNAME["col.a1"]
+    assert any_directory.authenticate("col.a1", person.password) == "1004"
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("col.a1", "wrong"),
+    ("nobody", "col.a1-secret"),
+    ("col.a1", ""),  # an empty password is an anonymous bind in LDAP: never a login
+    ("", ""),
+    ("col.a1*", "col.a1-secret"),  # filter characters are escaped, not expanded
+])
+def test_wrong_credentials_name_nobody(any_directory: Directory, username: str,
+                                       password: str) -> None:
+    assert any_directory.authenticate(username, password) is None
+
+
+def test_plain_ldap_is_refused_except_to_loopback(settings: Settings) -> None:
+    from govern.errors import ConfigError
+
+    for url in ("ldap://directory.example.com", "ldap://192.0.2.10:389"):
+        with pytest.raises(ConfigError) as refused:
+            LdapDirectory(replace(settings, directory_url=url))
+        assert refused.value.code == "config.plain_ldap"
+    LdapDirectory(replace(settings, directory_url="ldaps://directory.example.com"))
+    LdapDirectory(replace(settings, directory_url="ldap://localhost:3890"))

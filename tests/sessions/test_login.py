@@ -1,0 +1,157 @@
+"""Signing in with directory credentials (R-ACC-5), sessions and their end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import select
+
+from govern.accounts.service import revoke_account
+from govern.sessions.models import LoginSession
+from govern.sessions.service import token_hash
+from tests.support.clock import NOW
+from tests.support.agency import Agency, bearer
+from tests.support.staff import BY_USERNAME
+
+
+def sign_in(agency: Agency, username: str, password: str, client: str = "127.0.0.1"):
+    return agency.client.post("/api/v1/sessions", json={"username": username, "password": password},
+                              environ_base={"REMOTE_ADDR": client})
+
+
+def me(agency: Agency, token: str):
+    return agency.client.get("/api/v1/sessions/current", headers=bearer(token))
+
+
+def test_r_acc_5_new_staff_sign_in_with_their_directory_credentials(agency: Agency) -> None:
+    ids = agency.with_accounts("intern.a")
+    response = sign_in(agency, "intern.a", BY_USERNAME["intern.a"].password)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["account_id"], body["employee_number"]) == (ids["intern.a"], "1010")
+    assert me(agency, body["token"]).get_json()["name"] == "罗娟"
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    wrong = sign_in(agency, "col.a1", "not-the-password")
+    unknown = sign_in(agency, "no.such.person", "whatever")
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.get_json() == unknown.get_json() == {
+        "error": {"code": "login.failed", "message": "Wrong username or password."}}
+
+
+def test_staff_without_an_account_get_no_session(agency: Agency) -> None:
+    agency.with_accounts()
+    response = sign_in(agency, "col.a2", BY_USERNAME["col.a2"].password)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (403, "login.no_account")
+    with agency.services.sessions() as db:
+        assert db.scalars(select(LoginSession)).all() == []
+
+
+def test_the_session_token_is_stored_only_as_a_hash(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    with agency.services.sessions() as db:
+        stored = {s.token_hash for s in db.scalars(select(LoginSession))}
+    assert token not in stored and token_hash(token) in stored
+
+
+def test_an_expired_session_is_refused(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    agency.services.clock.advance(hours=8)
+    response = me(agency, token)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.expired")
+
+
+def test_signing_out_ends_the_session(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    assert agency.client.delete("/api/v1/sessions/current", headers=bearer(token)).status_code == 204
+    response = me(agency, token)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.invalid")
+
+
+def test_the_api_takes_bearer_tokens_only(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    agency.client.set_cookie("govern_session", token)
+    response = agency.client.get("/api/v1/sessions/current")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.missing")
+
+
+def test_from_the_departure_instant_every_request_is_refused(agency: Agency, directory) -> None:
+    from govern.directory.sync import sync_directory
+
+    agency.with_accounts("col.a1")
+    directory.set("col.a1", "governDepartureDate", "20261128000000Z")  # today, 18:00 Shanghai
+    s = agency.services
+    with s.sessions() as db:
+        sync_directory(db, s.directory, s.clock, s.settings)
+    s.clock.set(NOW.replace(hour=17))
+    token = agency.login("col.a1")
+    s.clock.set(NOW.replace(hour=17, minute=59, second=59))
+    assert me(agency, token).status_code == 200
+    s.clock.advance(seconds=1)
+    response = me(agency, token)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (403, "account.departed")
+    again = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password)
+    assert (again.status_code, again.get_json()["error"]["code"]) == (403, "account.departed")
+
+
+def test_a_revoked_accounts_session_is_refused_on_its_next_request(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    s = agency.services
+    with s.sessions() as db:
+        revoke_account(db, s.clock, ids["col.a1"], "operator:test", "security incident")
+    response = me(agency, token)
+    assert response.status_code == 401  # its sessions were deleted with the revocation
+    again = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password)
+    assert (again.status_code, again.get_json()["error"]["code"]) == (403, "account.revoked")
+
+
+def test_failed_logins_are_limited_per_user(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    limit = agency.services.settings.login_failures_per_user
+    for attempt in range(limit):
+        assert sign_in(agency, "col.a1", f"guess-{attempt}", f"10.0.0.{attempt}").status_code == 401
+    blocked = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.1.1")
+    assert (blocked.status_code, blocked.get_json()["error"]["code"]) == (429, "login.rate_limited")
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert sign_in(agency, "col.a2", "guess", "10.0.1.1").status_code == 401  # others unaffected
+    agency.services.clock.advance(minutes=agency.services.settings.login_window_minutes)
+    assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.1.1").status_code == 201
+
+
+def test_failed_logins_are_limited_per_client(agency: Agency) -> None:
+    s = agency.services
+    agency.app.extensions["govern"] = replace(s, settings=replace(s.settings,
+                                                                  login_failures_per_client=3))
+    agency.with_accounts("col.a1")
+    for user in ("a", "b", "c"):
+        assert sign_in(agency, user, "guess", "192.0.2.7").status_code == 401
+    blocked = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "192.0.2.7")
+    assert blocked.status_code == 429
+
+
+def test_successful_logins_do_not_use_up_the_limit(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    for _ in range(agency.services.settings.login_failures_per_client + 2):
+        assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password).status_code == 201
+
+
+def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, clock) -> None:
+    from govern.app import create_app
+
+    agency.with_accounts("col.a1")
+    other = create_app(settings, clock=clock).test_client()
+    limit = settings.login_failures_per_user
+    for attempt in range(limit):
+        client = agency.client if attempt % 2 else other
+        response = client.post("/api/v1/sessions",
+                                json={"username": "col.a1", "password": f"guess-{attempt}"})
+        assert response.status_code == 401
+    response = other.post("/api/v1/sessions", json={"username": "col.a1", "password": "x"})
+    assert response.status_code == 429
