@@ -15,8 +15,9 @@ from tests.support.staff import LiveDirectory
 
 
 def issue(agency: Agency, token: str, employee_number: object) -> tuple[int, dict]:
-    response = agency.client.post("/api/v1/accounts", json={"employee_number": employee_number},
-                                  headers=bearer(token))
+    response = agency.client.post(
+        "/api/v1/accounts", json={"employee_number": employee_number}, headers=bearer(token)
+    )
     return response.status_code, response.get_json()
 
 
@@ -32,7 +33,11 @@ def test_r_acc_1_the_head_of_the_department_issues_its_staff_accounts(agency: Ag
     agency.with_accounts()
     status, body = issue(agency, agency.login("head.a"), "1004")
     assert status == 201
-    assert (body["employee_number"], body["department"], body["state"]) == ("1004", "dept-a", "active")
+    assert (body["employee_number"], body["department"], body["state"]) == (
+        "1004",
+        "dept-a",
+        "active",
+    )
     assert body["roles"] == ["collector"]
     assert body["history"][0]["to_state"] == "active"
     assert body["issued_by"] == body["history"][0]["actor"]
@@ -93,8 +98,9 @@ def test_r_acc_3_two_heads_issuing_at_once_make_one_account(agency: Agency) -> N
     def race() -> None:
         client = agency.app.test_client()
         barrier.wait()
-        response = client.post("/api/v1/accounts", json={"employee_number": "1005"},
-                               headers=bearer(token))
+        response = client.post(
+            "/api/v1/accounts", json={"employee_number": "1005"}, headers=bearer(token)
+        )
         results.append((response.status_code, response.get_json()))
 
     threads = [threading.Thread(target=race) for _ in range(2)]
@@ -127,13 +133,19 @@ def test_malformed_bodies_are_refused_and_change_nothing(agency: Agency) -> None
     agency.with_accounts()
     token = agency.login("head.a")
     before = account_count(agency)
-    for body in ({}, {"employee_number": ""}, {"employee_number": 1004},
-                 {"employee_number": "10 04; drop"}, {"employee_number": "1004", "extra": 1}):
+    for body in (
+        {},
+        {"employee_number": ""},
+        {"employee_number": 1004},
+        {"employee_number": "10 04; drop"},
+        {"employee_number": "1004", "extra": 1},
+    ):
         response = agency.client.post("/api/v1/accounts", json=body, headers=bearer(token))
         assert response.status_code == 422, body
         assert response.get_json()["error"]["code"] == "request.invalid"
-    response = agency.client.post("/api/v1/accounts", data="{not json",
-                                  content_type="application/json", headers=bearer(token))
+    response = agency.client.post(
+        "/api/v1/accounts", data="{not json", content_type="application/json", headers=bearer(token)
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "request.malformed"
     assert account_count(agency) == before
@@ -151,11 +163,16 @@ def test_r_acc_2_the_account_id_survives_changes_of_uid_name_and_department(
     s = agency.services
     with s.sessions() as db:
         sync_directory(db, s.directory, s.clock, s.settings)
-    response = agency.client.get(f"/api/v1/accounts/{account_id}",
-                                 headers=bearer(agency.login("gm")))
+    response = agency.client.get(
+        f"/api/v1/accounts/{account_id}", headers=bearer(agency.login("gm"))
+    )
     body = response.get_json()
     assert (body["id"], body["username"], body["name"], body["department"]) == (
-        account_id, "col.a1.renamed", "马超然", "dept-b")
+        account_id,
+        "col.a1.renamed",
+        "马超然",
+        "dept-b",
+    )
     token = agency.login("col.a1.renamed", "col.a1-secret")
     me = agency.client.get("/api/v1/sessions/current", headers=bearer(token)).get_json()
     assert me["account_id"] == account_id

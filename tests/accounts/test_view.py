@@ -14,10 +14,15 @@ def test_everyone_sees_their_own_account_with_its_history(agency: Agency) -> Non
     ids = agency.with_accounts("col.a1")
     status, body = get(agency, f"/api/v1/accounts/{ids['col.a1']}", "col.a1")
     assert status == 200
-    assert body["history"] == [{
-        "from_state": None, "to_state": "active", "actor": ids["head.a"],
-        "reason": "issued by department head", "at": body["issued_at"],
-    }]
+    assert body["history"] == [
+        {
+            "from_state": None,
+            "to_state": "active",
+            "actor": ids["head.a"],
+            "reason": "issued by department head",
+            "at": body["issued_at"],
+        }
+    ]
 
 
 def test_a_collector_cannot_see_a_colleagues_account(agency: Agency) -> None:

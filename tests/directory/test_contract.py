@@ -16,8 +16,9 @@ from tests.support.staff import BY_USERNAME, STAFF, LiveDirectory, write_ldif
 
 
 @pytest.fixture(params=["ldap", "ldif"])
-def any_directory(request: pytest.FixtureRequest, settings: Settings,
-                  directory: LiveDirectory, tmp_path: Path) -> Directory:
+def any_directory(
+    request: pytest.FixtureRequest, settings: Settings, directory: LiveDirectory, tmp_path: Path
+) -> Directory:
     if request.param == "ldap":
         return LdapDirectory(settings)
     path = tmp_path / "directory.ldif"
@@ -30,7 +31,11 @@ def test_people_carry_every_synced_field(any_directory: Directory) -> None:
     assert set(people) == {person.username for person in STAFF}
     head = people["head.a"]
     assert (head.employee_number, head.name, head.department, head.project_group) == (
-        "1002", "周敏", "dept-a", "pg-a1")
+        "1002",
+        "周敏",
+        "dept-a",
+        "pg-a1",
+    )
     assert head.track == "management"
     assert head.hire_date == date(2024, 1, 1)
     assert head.roles == ("department_head",)
@@ -43,15 +48,19 @@ def test_right_password_names_the_employee(any_directory: Directory) -> None:
     assert any_directory.authenticate("col.a1", person.password) == "1004"
 
 
-@pytest.mark.parametrize(("username", "password"), [
-    ("col.a1", "wrong"),
-    ("nobody", "col.a1-secret"),
-    ("col.a1", ""),  # an empty password is an anonymous bind in LDAP: never a login
-    ("", ""),
-    ("col.a1*", "col.a1-secret"),  # filter characters are escaped, not expanded
-])
-def test_wrong_credentials_name_nobody(any_directory: Directory, username: str,
-                                       password: str) -> None:
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [
+        ("col.a1", "wrong"),
+        ("nobody", "col.a1-secret"),
+        ("col.a1", ""),  # an empty password is an anonymous bind in LDAP: never a login
+        ("", ""),
+        ("col.a1*", "col.a1-secret"),  # filter characters are escaped, not expanded
+    ],
+)
+def test_wrong_credentials_name_nobody(
+    any_directory: Directory, username: str, password: str
+) -> None:
     assert any_directory.authenticate(username, password) is None
 
 

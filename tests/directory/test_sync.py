@@ -42,8 +42,9 @@ def test_r_stf_2_a_second_sync_of_an_unchanged_directory_changes_nothing(app: Fl
     assert (code, report["added"], report["changed"], report["gone"]) == (0, [], {}, [])
 
 
-def test_changed_uid_and_name_update_the_same_identity(app: Flask,
-                                                       directory: LiveDirectory) -> None:
+def test_changed_uid_and_name_update_the_same_identity(
+    app: Flask, directory: LiveDirectory
+) -> None:
     run_sync(app)
     directory.set("col.a1", "cn", "马超然")
     directory.rename("col.a1", "col.a1.new")
@@ -74,8 +75,11 @@ def test_department_change_is_recorded_and_applies_from_the_next_request(
     me = agency.client.get("/api/v1/sessions/current", headers=bearer(token)).get_json()
     assert me["department"] == "dept-b"
     with agency.services.sessions() as db:
-        changes = db.scalars(select(IdentityChange).where(
-            IdentityChange.employee_number == "1004", IdentityChange.attribute == "department"))
+        changes = db.scalars(
+            select(IdentityChange).where(
+                IdentityChange.employee_number == "1004", IdentityChange.attribute == "department"
+            )
+        )
         assert [(c.old_value, c.new_value) for c in changes] == [("dept-a", "dept-b")]
 
 
@@ -93,11 +97,11 @@ def test_a_run_removing_too_many_identities_is_held_until_confirmed(
     assert identities(app)["1012"].gone_at is not None
 
 
-def test_the_guard_counts_whichever_limit_comes_first(app: Flask,
-                                                      directory: LiveDirectory) -> None:
+def test_the_guard_counts_whichever_limit_comes_first(app: Flask, directory: LiveDirectory) -> None:
     services = app.extensions["govern"]
     app.extensions["govern"] = replace(
-        services, settings=replace(services.settings, guard_percent=50, guard_count=1))
+        services, settings=replace(services.settings, guard_percent=50, guard_count=1)
+    )
     run_sync(app)
     directory.remove("clerk")
     assert run_sync(app)[0] == 0  # one removal: within both limits
@@ -127,7 +131,8 @@ def test_an_empty_directory_answer_never_removes_the_agency(
     for base in (empty, f"ou=missing,{directory.tree.base}"):
         settings = replace(services.settings, ldap_people_base=base)
         app.extensions["govern"] = replace(
-            services, settings=settings, directory=LdapDirectory(settings))
+            services, settings=settings, directory=LdapDirectory(settings)
+        )
         code, output = run_sync(app, "--dry-run" if base == empty else "--confirm")
         if base == empty:
             assert (code, "12 gone" in output) == (0, True)  # a dry run shows the danger
@@ -136,3 +141,38 @@ def test_an_empty_directory_answer_never_removes_the_agency(
         else:
             assert code == 1 and "did not answer" in output  # a missing base is an error
     assert all(identity.gone_at is None for identity in identities(app).values())
+
+
+def test_the_periodic_sync_applies_like_the_command(app: Flask) -> None:
+    from govern.directory.schedule import run_sync as scheduled_sync
+
+    scheduled_sync(app)
+    assert len(identities(app)) == len(STAFF)
+
+
+def test_a_held_periodic_sync_changes_nothing_and_says_why(
+    app: Flask, directory: LiveDirectory, caplog
+) -> None:
+    from govern.directory.schedule import run_sync as scheduled_sync
+
+    run_sync(app)
+    directory.remove("clerk")
+    directory.remove("hr")
+    scheduled_sync(app)
+    assert all(identity.gone_at is None for identity in identities(app).values())
+    assert "held: 2 removals exceed the guard" in caplog.text
+
+
+def test_the_periodic_sync_runs_only_when_configured(app: Flask) -> None:
+    from govern.directory.schedule import start_periodic_sync
+
+    assert start_periodic_sync(app) is None  # GOVERN_SYNC_INTERVAL_MINUTES=0
+    services = app.extensions["govern"]
+    app.extensions["govern"] = replace(
+        services, settings=replace(services.settings, sync_interval_minutes=30))
+    scheduler = start_periodic_sync(app)
+    try:
+        job = scheduler.get_job("directory-sync")
+        assert job.trigger.interval.total_seconds() == 1800
+    finally:
+        scheduler.shutdown(wait=False)

@@ -9,14 +9,17 @@ from sqlalchemy import select
 from govern.accounts.service import revoke_account
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
-from tests.support.clock import NOW
 from tests.support.agency import Agency, bearer
+from tests.support.clock import NOW
 from tests.support.staff import BY_USERNAME
 
 
 def sign_in(agency: Agency, username: str, password: str, client: str = "127.0.0.1"):
-    return agency.client.post("/api/v1/sessions", json={"username": username, "password": password},
-                              environ_base={"REMOTE_ADDR": client})
+    return agency.client.post(
+        "/api/v1/sessions",
+        json={"username": username, "password": password},
+        environ_base={"REMOTE_ADDR": client},
+    )
 
 
 def me(agency: Agency, token: str):
@@ -37,8 +40,11 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(agency: Agency) -> 
     wrong = sign_in(agency, "col.a1", "not-the-password")
     unknown = sign_in(agency, "no.such.person", "whatever")
     assert wrong.status_code == unknown.status_code == 401
-    assert wrong.get_json() == unknown.get_json() == {
-        "error": {"code": "login.failed", "message": "Wrong username or password."}}
+    assert (
+        wrong.get_json()
+        == unknown.get_json()
+        == {"error": {"code": "login.failed", "message": "Wrong username or password."}}
+    )
 
 
 def test_staff_without_an_account_get_no_session(agency: Agency) -> None:
@@ -68,7 +74,9 @@ def test_an_expired_session_is_refused(agency: Agency) -> None:
 def test_signing_out_ends_the_session(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     token = agency.login("col.a1")
-    assert agency.client.delete("/api/v1/sessions/current", headers=bearer(token)).status_code == 204
+    assert (
+        agency.client.delete("/api/v1/sessions/current", headers=bearer(token)).status_code == 204
+    )
     response = me(agency, token)
     assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.invalid")
 
@@ -127,8 +135,9 @@ def test_failed_logins_are_limited_per_user(agency: Agency) -> None:
 
 def test_failed_logins_are_limited_per_client(agency: Agency) -> None:
     s = agency.services
-    agency.app.extensions["govern"] = replace(s, settings=replace(s.settings,
-                                                                  login_failures_per_client=3))
+    agency.app.extensions["govern"] = replace(
+        s, settings=replace(s.settings, login_failures_per_client=3)
+    )
     agency.with_accounts("col.a1")
     for user in ("a", "b", "c"):
         assert sign_in(agency, user, "guess", "192.0.2.7").status_code == 401
@@ -150,8 +159,9 @@ def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, c
     limit = settings.login_failures_per_user
     for attempt in range(limit):
         client = agency.client if attempt % 2 else other
-        response = client.post("/api/v1/sessions",
-                                json={"username": "col.a1", "password": f"guess-{attempt}"})
+        response = client.post(
+            "/api/v1/sessions", json={"username": "col.a1", "password": f"guess-{attempt}"}
+        )
         assert response.status_code == 401
     response = other.post("/api/v1/sessions", json={"username": "col.a1", "password": "x"})
     assert response.status_code == 429

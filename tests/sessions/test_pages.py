@@ -18,9 +18,14 @@ def csrf_token(client: FlaskClient, path: str) -> str:
 def test_signing_in_on_the_page_sets_a_secure_httponly_cookie(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     client = agency.client
-    response = client.post("/login", data={
-        "csrf_token": csrf_token(client, "/login"),
-        "username": "col.a1", "password": BY_USERNAME["col.a1"].password})
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(client, "/login"),
+            "username": "col.a1",
+            "password": BY_USERNAME["col.a1"].password,
+        },
+    )
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "govern_session=" in cookie
@@ -32,8 +37,9 @@ def test_signing_in_on_the_page_sets_a_secure_httponly_cookie(agency: Agency) ->
 
 def test_a_form_without_its_csrf_token_is_refused(agency: Agency) -> None:
     agency.with_accounts("col.a1")
-    response = agency.client.post("/login", data={
-        "username": "col.a1", "password": BY_USERNAME["col.a1"].password})
+    response = agency.client.post(
+        "/login", data={"username": "col.a1", "password": BY_USERNAME["col.a1"].password}
+    )
     assert response.status_code == 400
     assert "CSRF token is missing" in response.get_data(as_text=True)
     assert "govern_session" not in response.headers.get("Set-Cookie", "")
@@ -42,8 +48,10 @@ def test_a_form_without_its_csrf_token_is_refused(agency: Agency) -> None:
 def test_a_wrong_password_on_the_page_says_only_that(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     client = agency.client
-    response = client.post("/login", data={
-        "csrf_token": csrf_token(client, "/login"), "username": "col.a1", "password": "nope"})
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_token(client, "/login"), "username": "col.a1", "password": "nope"},
+    )
     assert response.status_code == 401
     assert "Wrong username or password." in response.get_data(as_text=True)
 

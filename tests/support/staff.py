@@ -149,8 +149,9 @@ class LiveDirectory:
             self._connection.add(dn, attributes=attributes)
 
     def add_unit(self, dn: str) -> None:
-        self._connection.add(dn, attributes={"objectClass": ["organizationalUnit"],
-                                              "ou": [dn.split(",")[0][3:]]})
+        self._connection.add(
+            dn, attributes={"objectClass": ["organizationalUnit"], "ou": [dn.split(",")[0][3:]]}
+        )
 
     def add(self, person: Person) -> None:
         self._connection.add(self.tree.dn(person.username), attributes=person_attributes(person))

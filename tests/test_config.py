@@ -1,0 +1,80 @@
+"""The service refuses to start without what security needs, and says what to set."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from govern.config import load_settings
+from govern.directory.source import open_directory
+from govern.errors import ConfigError
+
+DEMO_DIRECTORY = str(Path(__file__).resolve().parents[1] / "govern" / "demo" / "directory.ldif")
+MINIMAL = {
+    "DATABASE_URL": "sqlite:///:memory:",
+    "GOVERN_DIRECTORY_URL": "ldaps://directory.example.com",
+    "GOVERN_SECRET_KEY": "k" * 40,
+}
+
+
+def refusal(environ: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ)
+    return refused.value.message
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    settings = load_settings(MINIMAL)
+    assert settings.revoke_at == time(18, 0)
+    assert str(settings.timezone) == "Asia/Shanghai"
+    assert (settings.guard_percent, settings.guard_count) == (5.0, 20)
+    assert settings.migration_database_url == settings.database_url
+    assert settings.role_groups["department_head"] == "govern-department-heads"
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "GOVERN_DIRECTORY_URL", "GOVERN_SECRET_KEY"])
+def test_a_missing_setting_is_named(missing: str) -> None:
+    environ = {k: v for k, v in MINIMAL.items() if k != missing}
+    assert f"{missing}: must be set" in refusal(environ)
+
+
+def test_a_short_secret_key_is_refused() -> None:
+    assert "GOVERN_SECRET_KEY" in refusal(MINIMAL | {"GOVERN_SECRET_KEY": "short"})
+
+
+def test_secrets_can_come_from_files_outside_the_repository(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("s" * 48 + "\n")
+    environ = {k: v for k, v in MINIMAL.items() if k != "GOVERN_SECRET_KEY"}
+    settings = load_settings(environ | {"GOVERN_SECRET_KEY_FILE": str(secret)})
+    assert settings.secret_key == "s" * 48
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GOVERN_TIMEZONE", "Mars/Olympus"),
+        ("GOVERN_REVOKE_AT", "25:00"),
+        ("GOVERN_GUARD_PERCENT", "150"),
+        ("GOVERN_LOGIN_FAILURES_PER_USER", "0"),
+    ],
+)
+def test_malformed_values_are_named(name: str, value: str) -> None:
+    assert name in refusal(MINIMAL | {name: value})
+
+
+def test_revoke_at_takes_seconds() -> None:
+    assert load_settings(MINIMAL | {"GOVERN_REVOKE_AT": "17:30:15"}).revoke_at == time(17, 30, 15)
+
+
+def test_the_ldif_directory_is_refused_outside_the_demo() -> None:
+    settings = load_settings(MINIMAL | {"GOVERN_DIRECTORY_URL": f"ldif:{DEMO_DIRECTORY}"})
+    with pytest.raises(ConfigError) as refused:
+        open_directory(settings)
+    assert refused.value.code == "config.ldif_needs_demo"
+    demo = load_settings(
+        MINIMAL | {"GOVERN_DIRECTORY_URL": f"ldif:{DEMO_DIRECTORY}", "GOVERN_DEMO": "1"}
+    )
+    assert len(open_directory(demo).people()) == 30

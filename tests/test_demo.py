@@ -1,0 +1,79 @@
+"""`./scripts/demo` serves the demo, and a demo department head can sign in and issue."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATABASE
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode() if body else None, method="POST" if body else "GET"
+    )
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"scripts/demo exited with {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError("scripts/demo did not listen in time")
+
+
+@pytest.mark.skipif(DATABASE != "sqlite", reason="the demo runs on SQLite: checked in that pass")
+def test_the_demo_serves_and_a_department_head_signs_in_and_issues(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "GOVERN_PORT": str(port), "GOVERN_INSTANCE_DIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [str(REPO / "scripts" / "demo")],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_until_listening(port, process, seconds=120)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        status, session = call(
+            f"{base}/sessions", {"username": "head1.zhou", "password": "govern-demo"}
+        )
+        assert status == 201, session
+        assert session["roles"] == ["department_head"]
+        status, account = call(f"{base}/accounts", {"employee_number": "20007"}, session["token"])
+        assert (status, account["name"]) == (201, "林涛")
+        assert (tmp_path / "govern.db").exists()
+        assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)

@@ -1,0 +1,47 @@
+"""What every client of the API can rely on: the OpenAPI document and one error shape."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_openapi_document_describes_every_api_route(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    routes = {
+        (rule.rule.replace("<string:", "{").replace(">", "}"), method)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "api-docs.openapi_json"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes and routes <= documented
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+
+
+def test_unknown_routes_answer_in_the_one_error_shape(client: FlaskClient) -> None:
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "http.404"
+
+
+def test_requests_without_a_session_are_refused_before_their_body_is_read(
+    client: FlaskClient,
+) -> None:
+    response = client.post("/api/v1/accounts", data="{broken", content_type="application/json")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.missing")
+
+
+def test_the_security_doc_shows_the_role_action_table_as_it_is() -> None:
+    """docs/security.md must list every action of policies/actions.toml with its roles."""
+    table = tomllib.loads((REPO / "policies" / "actions.toml").read_text())
+    doc = (REPO / "docs" / "security.md").read_text()
+    for resource, actions in table.items():
+        for action, roles in actions.items():
+            row = f"| `{resource}.{action}` | {', '.join(f'`{r}`' for r in roles)} |"
+            assert row in doc, row
