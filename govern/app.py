@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
@@ -41,6 +42,10 @@ def create_app(
         sessions=make_session_factory(engine),
         engine=engine,
     )
+    if settings.proxy_hops:
+        # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _register_http(app)
     app.teardown_appcontext(close_db)
     return app

@@ -81,6 +81,9 @@ class _Environment(Schema):
         data_key="GOVERN_SYNC_INTERVAL_MINUTES", load_default=0, validate=validate.Range(min=0)
     )
     cookie_secure = fields.Boolean(data_key="GOVERN_COOKIE_SECURE", load_default=True)
+    proxy_hops = fields.Integer(
+        data_key="GOVERN_PROXY_HOPS", load_default=0, validate=validate.Range(0, 5)
+    )
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class Settings:
     login_window_minutes: int = 15
     sync_interval_minutes: int = 0
     cookie_secure: bool = True
+    proxy_hops: int = 0
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

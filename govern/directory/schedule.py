@@ -45,6 +45,9 @@ def run_sync(app: Flask) -> None:
         except GovernError as error:
             log.error("directory sync failed: %s (%s)", error.message, error.code)
             return
+        except Exception:  # the next run tries again; the scheduler must keep the job
+            log.exception("directory sync failed")
+            return
     if report.outcome == "held":
         log.warning("directory sync %s held: %s", report.run, report.guard.explain())
     else:

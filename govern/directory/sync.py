@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govern.clock import Clock
@@ -22,8 +22,10 @@ from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
 from govern.directory.person import DirectoryDataError, DirectoryPerson
 from govern.directory.source import Directory
+from govern.errors import Conflict
 
 Outcome = Literal["applied", "held", "dry-run"]
+SYNC_LOCK = 0x60_5E_4E_01  # the advisory lock key of the directory sync
 Values = dict[str, object]
 
 
@@ -81,7 +83,11 @@ def sync_directory(
     dry_run: bool = False,
     confirm: bool = False,
 ) -> SyncReport:
-    """Read the directory and bring identities up to date, unless the guard holds the run."""
+    """Read the directory and bring identities up to date, unless the guard holds the run.
+
+    Raises Conflict `directory.sync_running` while another instance syncs (PostgreSQL).
+    """
+    _one_sync_at_a_time(db)
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, directory.people())
     verdict = check_removals(
@@ -95,6 +101,15 @@ def sync_directory(
         _apply(db, plan, stored, run, clock.now())
         db.commit()
     return _report(run, outcome, plan, verdict)
+
+
+def _one_sync_at_a_time(db: Session) -> None:
+    # Every worker may run the periodic sync; on PostgreSQL a transaction-scoped advisory lock
+    # lets one through. SQLite's single writer (BEGIN IMMEDIATE) already serialises them.
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    if not db.execute(select(func.pg_try_advisory_xact_lock(SYNC_LOCK))).scalar():
+        raise Conflict("directory.sync_running", "Another directory sync is running; try later.")
 
 
 def stored_values(identity: Identity) -> Values:

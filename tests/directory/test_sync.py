@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -169,10 +170,41 @@ def test_the_periodic_sync_runs_only_when_configured(app: Flask) -> None:
     assert start_periodic_sync(app) is None  # GOVERN_SYNC_INTERVAL_MINUTES=0
     services = app.extensions["govern"]
     app.extensions["govern"] = replace(
-        services, settings=replace(services.settings, sync_interval_minutes=30))
+        services, settings=replace(services.settings, sync_interval_minutes=30)
+    )
     scheduler = start_periodic_sync(app)
     try:
         job = scheduler.get_job("directory-sync")
         assert job.trigger.interval.total_seconds() == 1800
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_r_stf_1_every_person_is_on_one_of_three_tracks_with_roles_beside_it(
+    app: Flask, directory: LiveDirectory
+) -> None:
+    run_sync(app)
+    tracks = {i.employee_number: (i.track, i.roles) for i in identities(app).values()}
+    assert tracks["1010"] == ("intern", ["collector"])
+    assert tracks["1002"] == ("management", ["department_head"])
+    assert tracks["1007"] == ("ordinary", ["hr"])
+    directory.set("col.a1", "governTrack", "senior")
+    code, output = run_sync(app)
+    assert code == 1
+    assert "track 'senior' is not one of intern, ordinary, management" in output
+    assert identities(app)["1004"].track == "ordinary"
+
+
+@pytest.mark.postgresql_only
+def test_only_one_instance_syncs_at_a_time(app: Flask) -> None:
+    from sqlalchemy import func
+    from sqlalchemy import select as sql_select
+
+    from govern.directory.sync import SYNC_LOCK
+
+    services = app.extensions["govern"]
+    with services.sessions() as holder:
+        assert holder.execute(sql_select(func.pg_try_advisory_xact_lock(SYNC_LOCK))).scalar()
+        code, output = run_sync(app)
+        assert (code, "[directory.sync_running]" in output) == (1, True)
+    assert run_sync(app)[0] == 0

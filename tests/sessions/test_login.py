@@ -165,3 +165,24 @@ def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, c
         assert response.status_code == 401
     response = other.post("/api/v1/sessions", json={"username": "col.a1", "password": "x"})
     assert response.status_code == 429
+
+
+def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
+    agency: Agency, settings, clock
+) -> None:
+    from govern.app import create_app
+
+    agency.with_accounts("col.a1")
+    proxied = create_app(
+        replace(settings, proxy_hops=1, login_failures_per_client=2), clock=clock
+    ).test_client()
+
+    def attempt(client_address: str) -> int:
+        return proxied.post(
+            "/api/v1/sessions",
+            json={"username": "x", "password": "y"},
+            headers={"X-Forwarded-For": client_address},
+        ).status_code
+
+    assert [attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
+    assert attempt("198.51.100.2") == 401  # another client behind the same proxy
