@@ -20,14 +20,20 @@ class GovernGroup(FlaskGroup):
         try:
             return super().invoke(ctx)
         except GovernError as error:
-            raise click.ClickException(f"{error.message} [{error.code}]") from None
+            raise click.ClickException(describe_error(error)) from None
+
+
+def describe_error(error: GovernError) -> str:
+    """The one line an operator sees: message, code and, at the console only, the detail."""
+    detail = error.details.get("detail")
+    return f"{error.message} [{error.code}]" + (f" ({detail})" if detail else "")
 
 
 def _app() -> Flask:
     try:
         return create_app()
     except GovernError as error:
-        raise click.ClickException(f"{error.message} [{error.code}]") from None
+        raise click.ClickException(describe_error(error)) from None
 
 
 cli = GovernGroup(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -45,14 +46,13 @@ class _Environment(Schema):
     directory_url = fields.String(data_key="GOVERN_DIRECTORY_URL", required=True)
     ldap_bind_dn = fields.String(data_key="GOVERN_LDAP_BIND_DN")
     ldap_bind_password = fields.String(data_key="GOVERN_LDAP_BIND_PASSWORD")
+    ldap_ca_file = fields.String(data_key="GOVERN_LDAP_CA_FILE")
     ldap_people_base = fields.String(data_key="GOVERN_LDAP_PEOPLE_BASE", load_default="")
     ldap_groups_base = fields.String(data_key="GOVERN_LDAP_GROUPS_BASE", load_default="")
     ldap_people_filter = fields.String(
         data_key="GOVERN_LDAP_PEOPLE_FILTER", load_default="(objectClass=inetOrgPerson)"
     )
-    roles_file = fields.String(
-        data_key="GOVERN_ROLES_FILE", load_default=str(REPO_POLICIES / "roles.toml")
-    )
+    policies_dir = fields.String(data_key="GOVERN_POLICIES_DIR", load_default=str(REPO_POLICIES))
     demo = fields.Boolean(data_key="GOVERN_DEMO", load_default=False)
     secret_key = fields.String(
         data_key="GOVERN_SECRET_KEY", required=True, validate=validate.Length(min=32)
@@ -94,11 +94,13 @@ class Settings:
     secret_key: str
     ldap_bind_dn: str | None = None
     ldap_bind_password: str | None = None
+    ldap_ca_file: str | None = None
     ldap_people_base: str = ""
     ldap_groups_base: str = ""
     ldap_people_filter: str = "(objectClass=inetOrgPerson)"
     ldap_attributes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ATTRIBUTES))
     role_groups: Mapping[str, str] = field(default_factory=dict)
+    policies_dir: Path = REPO_POLICIES
     demo: bool = False
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     revoke_at: time = time(18, 0)
@@ -122,18 +124,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError("config.invalid", _describe(error.messages)) from None
     values.setdefault("migration_database_url", values["database_url"])
     values["timezone"] = _zone(values["timezone"])
-    values["role_groups"] = load_role_groups(Path(values.pop("roles_file")))
+    values["policies_dir"] = Path(values["policies_dir"])
+    values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     values["ldap_attributes"] = _attributes(env)
     return Settings(**values)
 
 
 def load_role_groups(path: Path) -> dict[str, str]:
-    """Role → directory group, from the roles file in `policies/`."""
+    """Role → directory group, from `roles.toml` in the policies folder."""
+    return dict(load_policy(path).get("groups", {}))
+
+
+def load_policy(path: Path) -> dict[str, Any]:
+    """One TOML file of the policies folder. Raises ConfigError naming GOVERN_POLICIES_DIR."""
     try:
         with path.open("rb") as handle:
-            return dict(tomllib.load(handle)["groups"])
-    except (OSError, KeyError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError("config.roles", f"Cannot read the roles file {path}: {error}") from None
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(
+            "config.policies",
+            f"Cannot read policy file {path} ({error}); set GOVERN_POLICIES_DIR to the "
+            "folder holding Govern's policies (policies/ in the source tree)",
+        ) from None
 
 
 def _with_secret_files(env: dict[str, str]) -> dict[str, str]:

@@ -10,10 +10,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
@@ -71,7 +73,8 @@ def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Calla
             g.caller = authenticate(
                 db(), bearer_token(), services().clock, services().settings, "api"
             )
-            if not role_actions().allows(g.caller.staff.roles, resource, action):
+            table = role_actions(services().settings.policies_dir)
+            if not table.allows(g.caller.staff.roles, resource, action):
                 raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
             return view(*args, **kwargs)
 
@@ -95,8 +98,31 @@ def error_body(code: str, message: str, status: int, **extra: Any) -> Response:
     return response
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "stable, e.g. login.failed"})
+    message = fields.String(required=True)
+    problems = fields.Dict(data_key="fields", metadata={"description": "422: field → problems"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+def documents_refusals(blp: Blueprint, *statuses: int) -> Callable[[Callable[..., Any]], Any]:
+    """Document the error responses a route may give, each in Govern's error shape."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
+
+
 class GovernApi(Api):
     """flask-smorest, with its errors in Govern's one shape."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return _http_error(error)

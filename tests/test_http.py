@@ -45,3 +45,17 @@ def test_the_security_doc_shows_the_role_action_table_as_it_is() -> None:
         for action, roles in actions.items():
             row = f"| `{resource}.{action}` | {', '.join(f'`{r}`' for r in roles)} |"
             assert row in doc, row
+
+
+def test_the_openapi_document_shows_errors_as_they_are_sent(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    assert spec["components"]["responses"]["FORBIDDEN"]["content"]["application/json"][
+        "schema"
+    ] == {"$ref": "#/components/schemas/Error"}
+    sign_in = spec["paths"]["/api/v1/sessions"]["post"]
+    assert sign_in["security"] == []  # signing in needs no token
+    assert {"401", "429"} <= set(sign_in["responses"])
+    issue = spec["paths"]["/api/v1/accounts"]["post"]
+    assert {"200", "201", "403", "404", "409", "422"} <= set(issue["responses"])

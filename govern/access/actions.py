@@ -6,13 +6,12 @@ account is each capability's own rule.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from govern.config import REPO_POLICIES
+from govern.config import load_policy
 
 EVERYONE = "*"
 
@@ -29,9 +28,9 @@ class RoleActions:
 
 
 @cache
-def role_actions(path: Path = REPO_POLICIES / "actions.toml") -> RoleActions:
-    with path.open("rb") as handle:
-        raw = tomllib.load(handle)
+def role_actions(policies_dir: Path) -> RoleActions:
+    """The table in `policies_dir/actions.toml`, read once per process."""
+    raw = load_policy(policies_dir / "actions.toml")
     return RoleActions(
         {
             resource: {action: frozenset(roles) for action, roles in actions.items()}

@@ -8,14 +8,14 @@ from flask.cli import with_appcontext
 from govern.accounts.rules import Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
-    issue_account,
     list_accounts,
+    reinstate_account,
     revoke_account,
+    suspend_account,
     view_account,
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.console import echo_json, operator
-from govern.sessions.service import account_holder
 from govern.web import db, services
 
 #: The server console sees every account, as IT does; it acts in its own name (`operator:…`).
@@ -35,18 +35,6 @@ def bootstrap(employee_number: str) -> None:
     s = services()
     account = bootstrap_general_manager(db(), s.clock, s.settings, employee_number, operator())
     click.echo(f"issued {account.id} to general manager {employee_number}")
-
-
-@accounts.command("issue")
-@click.argument("employee_number")
-@click.option("--by", "issuer_id", required=True, help="The issuing head's account id.")
-@with_appcontext
-def issue(employee_number: str, issuer_id: str) -> None:
-    """Issue an account in the name of a department head (same rules as the API)."""
-    s = services()
-    issuer = account_holder(db(), s.clock, s.settings, issuer_id)
-    account, created = issue_account(db(), s.clock, s.settings, issuer, issuer_id, employee_number)
-    click.echo(f"{'issued' if created else 'already has'} {account.id} ({employee_number})")
 
 
 @accounts.command("show")
@@ -82,3 +70,25 @@ def revoke(account_id: str, reason: str) -> None:
     s = services()
     account = revoke_account(db(), s.clock, account_id, operator(), reason)
     click.echo(f"{account.id} is revoked")
+
+
+@accounts.command("suspend")
+@click.argument("account_id")
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def suspend(account_id: str, reason: str) -> None:
+    """Suspend an account for now; its sessions end. `reinstate` undoes it."""
+    s = services()
+    account = suspend_account(db(), s.clock, account_id, operator(), reason)
+    click.echo(f"{account.id} is {account.state}")
+
+
+@accounts.command("reinstate")
+@click.argument("account_id")
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def reinstate(account_id: str, reason: str) -> None:
+    """Make a suspended account active again (a revoked one never)."""
+    s = services()
+    account = reinstate_account(db(), s.clock, account_id, operator(), reason)
+    click.echo(f"{account.id} is {account.state}")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
-from govern.accounts.models import ACTIVE, REVOKED, Account, AccountTransition
+from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
     COMPANY_WIDE_READERS,
     GENERAL_MANAGER,
@@ -64,7 +65,9 @@ def bootstrap_general_manager(
 ) -> Account:
     """Issue the very first account, the general manager's, from the operator's console.
 
-    Raises Conflict `accounts.bootstrapped` once any general manager has an active account.
+    `operator` is recorded as the issuer (`operator:<user>`). Raises Conflict
+    `accounts.bootstrapped` once any general manager has an active account, and
+    `account.revoked` for a revoked general manager who was not re-hired.
     """
     person = _present_person(db, clock, settings, employee_number)
     if GENERAL_MANAGER not in person.roles:
@@ -81,7 +84,10 @@ def bootstrap_general_manager(
             "accounts.bootstrapped",
             "A general manager already has an active account; issue accounts through them.",
         )
-    account, _ = _create(db, clock, employee_number, f"operator:{operator}", "bootstrap")
+    past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
+    if not needs_new_account(past, person.hire_date, settings.timezone):
+        raise Conflict("accounts.bootstrapped", f"{employee_number} already has an account.")
+    account, _ = _create(db, clock, employee_number, operator, "bootstrap")
     return account
 
 
@@ -90,17 +96,56 @@ def revoke_account(db: Session, clock: Clock, account_id: str, actor: str, reaso
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`.
     """
-    if not reason.strip():
-        raise BadRequest("reason.missing", "Say why the account is revoked (--reason).")
-    account = _account(db, account_id)
-    if account.state == REVOKED:
-        return account
-    now = clock.now()
-    repo.record_transition(db, account, REVOKED, actor, reason.strip(), now)
-    account.revoked_at = now
-    db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
-    db.commit()
+    account = _account_with_reason(db, account_id, reason)
+    if account.state != REVOKED:
+        account.revoked_at = clock.now()
+        _move(db, account, REVOKED, actor, reason, account.revoked_at)
     return account
+
+
+def suspend_account(db: Session, clock: Clock, account_id: str, actor: str, reason: str) -> Account:
+    """Suspend an active account; its sessions end. Idempotent.
+
+    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
+    """
+    account = _account_with_reason(db, account_id, reason)
+    _refuse_revoked(account)
+    if account.state == ACTIVE:
+        _move(db, account, SUSPENDED, actor, reason, clock.now())
+    return account
+
+
+def reinstate_account(
+    db: Session, clock: Clock, account_id: str, actor: str, reason: str
+) -> Account:
+    """Make a suspended account active again. A revoked account is never reinstated (R-ACC-2).
+
+    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
+    """
+    account = _account_with_reason(db, account_id, reason)
+    _refuse_revoked(account)
+    if account.state == SUSPENDED:
+        _move(db, account, ACTIVE, actor, reason, clock.now())
+    return account
+
+
+def _account_with_reason(db: Session, account_id: str, reason: str) -> Account:
+    if not reason.strip():
+        raise BadRequest("reason.missing", "Say why (--reason); it is kept in the history.")
+    return _account(db, account_id)
+
+
+def _refuse_revoked(account: Account) -> None:
+    if account.state == REVOKED:
+        raise Conflict("account.revoked", f"{account.id} is revoked for good.")
+
+
+def _move(db: Session, account: Account, state: str, actor: str, reason: str, at: datetime) -> None:
+    """Record the transition; leaving `active` ends every session of the account."""
+    repo.record_transition(db, account, state, actor, reason.strip(), at)
+    if state != ACTIVE:
+        db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
+    db.commit()
 
 
 def view_account(db: Session, viewer: Staff, account_id: str) -> AccountView:

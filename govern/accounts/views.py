@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from govern.accounts.service import AccountView, issue_account, list_accounts, view_account
-from govern.web import current_caller, db, requires, services
+from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
     "accounts",
@@ -69,6 +69,7 @@ class AccountListSchema(Schema):
 @blp.arguments(IssueSchema)
 @blp.response(201, AccountSchema, description="A new account was issued.")
 @blp.alt_response(200, schema=AccountSchema, description="The person's live account, unchanged.")
+@documents_refusals(blp, 401, 403, 404, 409)
 def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
     """Issue a person's account, or return the one they have (one person, one account)."""
     caller, s = current_caller(), services()
@@ -82,6 +83,7 @@ def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
 @requires("account", "list")
 @blp.arguments(ListQuerySchema, location="query")
 @blp.response(200, AccountListSchema)
+@documents_refusals(blp, 401, 403)
 def index(query: dict[str, str]) -> dict[str, Any]:
     views = list_accounts(db(), current_caller().staff, query.get("department"))
     return {"accounts": [describe(view) for view in views]}
@@ -90,6 +92,7 @@ def index(query: dict[str, str]) -> dict[str, Any]:
 @blp.route("/<string:account_id>", methods=["GET"])
 @requires("account", "view")
 @blp.response(200, AccountSchema)
+@documents_refusals(blp, 401, 403, 404)
 def show(account_id: str) -> dict[str, Any]:
     return describe(view_account(db(), current_caller().staff, account_id))
 

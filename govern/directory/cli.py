@@ -43,7 +43,12 @@ def _print(report: SyncReport) -> None:
         click.echo(f"changed  {number}: {', '.join(attributes)}")
     for number in report.gone:
         click.echo(f"gone     {number}")
-    summary = f"{len(report.added)} added, {len(report.changed)} changed, {len(report.gone)} gone"
+    for number in report.departed:
+        click.echo(f"departed {number}: the new departure date has passed")
+    summary = (
+        f"{len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.gone)} gone, {len(report.departed)} departed"
+    )
     if report.outcome == "held":
         click.echo(f"HELD, nothing applied ({summary}): {report.guard.explain()}", err=True)
     elif report.outcome == "dry-run":

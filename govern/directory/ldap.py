@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
+import ssl
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from ldap3 import NONE, SUBTREE, Connection, Server
+from ldap3 import NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
@@ -16,12 +18,13 @@ from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import ConfigError
 
 PAGE_SIZE = 500
+log = logging.getLogger(__name__)
 
 
 class LdapDirectory(Directory):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings.ldap_attributes, settings.role_groups)
-        self._server = _server(settings.directory_url)
+        self._server = _server(settings.directory_url, settings.ldap_ca_file)
         self._bind_dn = settings.ldap_bind_dn
         self._bind_password = settings.ldap_bind_password
         self._people_base = settings.ldap_people_base
@@ -87,10 +90,10 @@ def _search(
     outcome = connection.result or {}
     if outcome.get("result", 0) != 0:
         # A missing base or a refused search must never read as "nobody is there".
+        detail = f"search under {base!r}: {outcome.get('description', 'error')}"
+        log.error("directory search failed: %s", detail)
         raise DirectoryUnavailable(
-            "directory.search_failed",
-            f"The directory did not answer the search under {base!r}: "
-            f"{outcome.get('description', 'error')}",
+            "directory.search_failed", "The directory did not answer a search.", detail=detail
         )
     for item in results:
         if item.get("type") == "searchResEntry":
@@ -104,7 +107,7 @@ def _text_attributes(raw: dict[str, list[bytes]]) -> dict[str, list[str]]:
     }
 
 
-def _server(url: str) -> Server:
+def _server(url: str, ca_file: str | None) -> Server:
     parsed = urlparse(url)
     if parsed.scheme not in ("ldap", "ldaps") or not parsed.hostname:
         raise ConfigError(
@@ -116,10 +119,14 @@ def _server(url: str) -> Server:
             "Plain ldap:// is allowed only to a loopback address; use ldaps:// for "
             f"{parsed.hostname}",
         )
+    # TLS that does not check who answers is no better than plain LDAP: require a valid
+    # certificate for the host, from GOVERN_LDAP_CA_FILE or the system's trust store.
+    tls = Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=ca_file)
     return Server(
         parsed.hostname,
         port=parsed.port,
         use_ssl=parsed.scheme == "ldaps",
+        tls=tls,
         get_info=NONE,
         connect_timeout=5,
     )
@@ -135,6 +142,9 @@ def _is_loopback(host: str) -> bool:
 
 
 def _unavailable(error: Exception) -> DirectoryUnavailable:
+    log.error("directory unavailable: %s: %s", type(error).__name__, error)
     return DirectoryUnavailable(
-        "directory.unavailable", f"The directory did not answer: {type(error).__name__}"
+        "directory.unavailable",
+        "The directory did not answer; try again shortly.",
+        detail=f"{type(error).__name__}: {error}",
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ldif import LDIFParser
 
-from govern.directory.person import DirectoryEntry
+from govern.directory.person import DirectoryEntry, username_key
 from govern.directory.source import Directory
 from govern.errors import ConfigError
 
@@ -39,8 +39,8 @@ class LdifDirectory(Directory):
         }
 
     def _find_person(self, username: str) -> DirectoryEntry | None:
-        key = self.attributes["username"]
-        found = [entry for entry in self._people if entry.first(key) == username]
+        key, wanted = self.attributes["username"], username_key(username)
+        found = [e for e in self._people if username_key(e.first(key) or "") == wanted]
         return found[0] if len(found) == 1 else None
 
     def _password_ok(self, entry: DirectoryEntry, password: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -86,6 +87,15 @@ def roles_by_member(
         for member in groups.get(group.lower(), ()):
             roles.setdefault(normalise_dn(member), set()).add(role)
     return roles
+
+
+def username_key(username: str) -> str:
+    """A username as the directory matches it (caseIgnoreMatch after LDAP string preparation):
+    NFKC, case-folded, invisible format characters dropped, spaces collapsed. A full-width or
+    upper-case spelling is the same user, so it shares that user's login limit."""
+    text = unicodedata.normalize("NFKC", username)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split()).casefold()
 
 
 def normalise_dn(dn: str) -> str:

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from govern.clock import Clock
 from govern.config import Settings
+from govern.directory.departure import has_departed
 from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
-from govern.directory.person import DirectoryDataError, DirectoryPerson
+from govern.directory.person import DirectoryDataError, DirectoryPerson, username_key
 from govern.directory.source import Directory
 from govern.errors import Conflict
 
@@ -46,6 +47,7 @@ class SyncReport:
     added: list[str]
     changed: dict[str, list[str]]
     gone: list[str]
+    departed: list[str]
     guard: GuardVerdict
 
     def as_dict(self) -> dict[str, object]:
@@ -58,7 +60,7 @@ def plan_sync(present: Mapping[str, Values], people: Sequence[DirectoryPerson]) 
     Raises DirectoryDataError when an employee number or username appears twice.
     """
     _refuse_duplicates("employee_number", (person.employee_number for person in people))
-    _refuse_duplicates("username", (person.username for person in people))
+    _refuse_duplicates("username", (username_key(person.username) for person in people))
     plan = SyncPlan(population=sum(1 for values in present.values() if not values["gone"]))
     seen = set()
     for person in people:
@@ -90,8 +92,12 @@ def sync_directory(
     _one_sync_at_a_time(db)
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, directory.people())
+    departed = newly_departed(plan, clock.now(), settings)
     verdict = check_removals(
-        len(plan.gone), plan.population, settings.guard_percent, settings.guard_count
+        len(plan.gone) + len(departed),
+        plan.population,
+        settings.guard_percent,
+        settings.guard_count,
     )
     run = secrets.token_hex(6)
     outcome: Outcome = (
@@ -100,7 +106,7 @@ def sync_directory(
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
         db.commit()
-    return _report(run, outcome, plan, verdict)
+    return _report(run, outcome, plan, departed, verdict)
 
 
 def _one_sync_at_a_time(db: Session) -> None:
@@ -169,13 +175,32 @@ def _columns(person: DirectoryPerson) -> dict[str, object]:
     return columns
 
 
-def _report(run: str, outcome: Outcome, plan: SyncPlan, verdict: GuardVerdict) -> SyncReport:
+def newly_departed(plan: SyncPlan, now: datetime, settings: Settings) -> list[str]:
+    """Who this run would send past their departure instant: removals, as far as the guard
+    is concerned (a wrongly mapped date attribute must not look like everyone leaving)."""
+
+    def departed(day: object) -> bool:
+        return has_departed(day, now, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+
+    return [
+        person.employee_number
+        for person, diff in plan.changed
+        if "departure_date" in diff
+        and departed(diff["departure_date"][1])
+        and not departed(diff["departure_date"][0])
+    ]
+
+
+def _report(
+    run: str, outcome: Outcome, plan: SyncPlan, departed: list[str], verdict: GuardVerdict
+) -> SyncReport:
     return SyncReport(
         run=run,
         outcome=outcome,
         added=[person.employee_number for person in plan.added],
         changed={person.employee_number: sorted(diff) for person, diff in plan.changed},
         gone=list(plan.gone),
+        departed=departed,
         guard=verdict,
     )
 

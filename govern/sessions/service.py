@@ -17,8 +17,9 @@ from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.departure import has_departed
 from govern.directory.models import Identity
+from govern.directory.person import username_key
 from govern.directory.source import Directory
-from govern.errors import Forbidden, NotAuthenticated, NotFound, TooManyRequests
+from govern.errors import Forbidden, NotAuthenticated, TooManyRequests
 from govern.sessions import ratelimit
 from govern.sessions.models import LoginSession
 
@@ -58,7 +59,7 @@ def log_in(
     which part was wrong), Forbidden `login.no_account` or a `check_usable` refusal.
     """
     now = clock.now()
-    slots = _reserve_attempt(db, settings, username.strip().lower(), client, now)
+    slots = _reserve_attempt(db, settings, username_key(username), client, now)
     employee_number = directory.authenticate(username.strip(), password)
     if employee_number is None:
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
@@ -90,13 +91,6 @@ def authenticate(db: Session, token: str, clock: Clock, settings: Settings, chan
         raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
     account, person = _usable_account(db, session.account_id, now, settings)
     return _caller(account, person, session.token_hash)
-
-
-def account_holder(db: Session, clock: Clock, settings: Settings, account_id: str) -> Staff:
-    """The person behind a usable account. Raises NotFound or a `check_usable` refusal."""
-    if db.get(Account, account_id) is None:
-        raise NotFound("account.unknown", f"No account {account_id}.")
-    return accounts.staff_of(_usable_account(db, account_id, clock.now(), settings)[1])
 
 
 def token_hash(token: str) -> str:

@@ -8,7 +8,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from govern.sessions.service import Caller, log_in, log_out
-from govern.web import client_address, current_caller, db, requires, services
+from govern.web import (
+    client_address,
+    current_caller,
+    db,
+    documents_refusals,
+    requires,
+    services,
+)
 
 blp = Blueprint(
     "sessions",
@@ -39,6 +46,8 @@ class SessionSchema(CallerSchema):
 @blp.route("", methods=["POST"])
 @blp.arguments(LoginSchema)
 @blp.response(201, SessionSchema)
+@blp.doc(security=[])
+@documents_refusals(blp, 401, 403, 429, 503)
 def sign_in(body: dict[str, str]) -> dict[str, Any]:
     """Open a session; wrong username and wrong password get the same answer."""
     s = services()
@@ -58,6 +67,7 @@ def sign_in(body: dict[str, str]) -> dict[str, Any]:
 @blp.route("/current", methods=["GET"])
 @requires("session", "view")
 @blp.response(200, CallerSchema)
+@documents_refusals(blp, 401, 403)
 def who_am_i() -> dict[str, Any]:
     return describe_caller(current_caller())
 
@@ -65,6 +75,7 @@ def who_am_i() -> dict[str, Any]:
 @blp.route("/current", methods=["DELETE"])
 @requires("session", "end")
 @blp.response(204)
+@documents_refusals(blp, 401, 403)
 def sign_out() -> None:
     log_out(db(), current_caller())
 

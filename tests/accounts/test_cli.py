@@ -39,11 +39,45 @@ def test_revoke_needs_a_reason_and_ends_every_session(agency: Agency) -> None:
     assert '"state": "revoked"' in shown.output and "left early" in shown.output
 
 
-def test_issue_from_the_console_follows_the_same_rules(agency: Agency) -> None:
-    ids = agency.with_accounts()
-    assert govern(agency.app, "accounts", "issue", "1004", "--by", ids["head.a"]).exit_code == 0
-    other = govern(agency.app, "accounts", "issue", "1006", "--by", ids["head.a"])
-    assert (other.exit_code, "[issuer.not_department_head]" in other.output) == (1, True)
+def test_a_revoked_general_manager_is_not_bootstrapped_again(synced: Flask) -> None:
+    account_id = govern(synced, "accounts", "bootstrap", "1001").output.split()[1]
+    assert govern(synced, "accounts", "revoke", account_id, "--reason", "dismissed").exit_code == 0
+    again = govern(synced, "accounts", "bootstrap", "1001")
+    assert (again.exit_code, "[account.revoked]" in again.output) == (1, True)
+
+
+def test_bootstrap_records_the_operator_once(synced: Flask) -> None:
+    account_id = govern(synced, "accounts", "bootstrap", "1001").output.split()[1]
+    shown = govern(synced, "accounts", "show", account_id).output
+    assert '"issued_by": "operator:' in shown and "operator:operator:" not in shown
+
+
+def test_suspension_is_recorded_ends_sessions_and_can_be_undone(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    assert (
+        govern(agency.app, "accounts", "suspend", ids["col.a1"], "--reason", "leave").exit_code == 0
+    )
+    assert agency.client.get("/api/v1/sessions/current", headers=bearer(token)).status_code == 401
+    refused = agency.client.post(
+        "/api/v1/sessions", json={"username": "col.a1", "password": "col.a1-secret"}
+    )
+    assert refused.get_json()["error"]["code"] == "account.suspended"
+    assert (
+        govern(agency.app, "accounts", "reinstate", ids["col.a1"], "--reason", "back").exit_code
+        == 0
+    )
+    agency.login("col.a1")
+    shown = govern(agency.app, "accounts", "show", ids["col.a1"]).output
+    assert shown.count('"to_state"') == 3 and "leave" in shown and "back" in shown
+
+
+def test_a_revoked_account_is_never_reinstated(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1")
+    govern(agency.app, "accounts", "revoke", ids["col.a1"], "--reason", "left")
+    result = govern(agency.app, "accounts", "reinstate", ids["col.a1"], "--reason", "oops")
+    assert (result.exit_code, "[account.revoked]" in result.output) == (1, True)
+    assert agency.account(ids["col.a1"]).state == "revoked"
 
 
 def test_list_by_department(agency: Agency) -> None:

@@ -89,7 +89,7 @@ def test_r_acc_3_issuing_twice_returns_the_same_account(agency: Agency) -> None:
     assert account_count(agency, "1004") == 1
 
 
-def test_r_acc_3_two_heads_issuing_at_once_make_one_account(agency: Agency) -> None:
+def test_r_acc_3_two_requests_issuing_at_once_make_one_account(agency: Agency) -> None:
     agency.with_accounts()
     token = agency.login("head.a")
     results: list[tuple[int, dict]] = []
@@ -201,3 +201,36 @@ def test_r_acc_2_a_revoked_account_is_never_revived_nor_its_id_reused(
     assert body["id"] != old_id
     assert agency.account(old_id).state == "revoked"
     assert account_count(agency, "1004") == 2
+
+
+def test_r_acc_3_the_database_itself_refuses_a_second_live_account(agency: Agency) -> None:
+    """One person, one live account is held by a unique index, not only by code."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    ids = agency.with_accounts("col.a1")
+    first = agency.account(ids["col.a1"])
+    with agency.services.sessions() as db:
+        db.add(
+            Account(
+                id="GV-TEST-0001",
+                employee_number="1004",
+                state="suspended",
+                issued_by="test",
+                issued_at=first.issued_at,
+            )
+        )
+        with pytest.raises(IntegrityError):
+            db.commit()
+        db.rollback()
+        db.add(
+            Account(
+                id="GV-TEST-0002",
+                employee_number="1004",
+                state="revoked",
+                issued_by="test",
+                issued_at=first.issued_at,
+                revoked_at=first.issued_at,
+            )
+        )
+        db.commit()  # revoked rows may be many: they are history

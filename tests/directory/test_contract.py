@@ -48,6 +48,14 @@ def test_right_password_names_the_employee(any_directory: Directory) -> None:
     assert any_directory.authenticate("col.a1", person.password) == "1004"
 
 
+@pytest.mark.parametrize("spelling", ["COL.A1", "Col.A1", "ｃｏｌ.ａ１", " col.a1 "])  # noqa: RUF001
+def test_usernames_match_as_the_directory_matches_them(
+    any_directory: Directory, spelling: str
+) -> None:
+    """caseIgnoreMatch: case, full-width forms and outer spaces do not make another user."""
+    assert any_directory.authenticate(spelling, BY_USERNAME["col.a1"].password) == "1004"
+
+
 @pytest.mark.parametrize(
     ("username", "password"),
     [
@@ -73,3 +81,16 @@ def test_plain_ldap_is_refused_except_to_loopback(settings: Settings) -> None:
         assert refused.value.code == "config.plain_ldap"
     LdapDirectory(replace(settings, directory_url="ldaps://directory.example.com"))
     LdapDirectory(replace(settings, directory_url="ldap://localhost:3890"))
+
+
+def test_ldaps_refuses_a_server_whose_certificate_it_cannot_trust(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from govern.directory.source import DirectoryUnavailable
+    from tests.support.tls import self_signed_listener
+
+    with self_signed_listener(tmp_path) as (port, received):
+        directory = LdapDirectory(replace(settings, directory_url=f"ldaps://127.0.0.1:{port}"))
+        with pytest.raises(DirectoryUnavailable):
+            directory.authenticate("col.a1", "col.a1-secret")
+    assert not any(settings.ldap_bind_password.encode() in chunk for chunk in received)

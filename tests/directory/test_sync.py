@@ -208,3 +208,16 @@ def test_only_one_instance_syncs_at_a_time(app: Flask) -> None:
         code, output = run_sync(app)
         assert (code, "[directory.sync_running]" in output) == (1, True)
     assert run_sync(app)[0] == 0
+
+
+def test_departure_dates_moving_into_the_past_count_against_the_guard(
+    app: Flask, directory: LiveDirectory
+) -> None:
+    """A wrongly mapped date attribute must not look like half the agency leaving."""
+    run_sync(app)
+    for username in ("col.a1", "col.a2"):
+        directory.set(username, "governDepartureDate", "20260101000000Z")
+    code, output = run_sync(app)
+    assert code == 3 and "departed 1004" in output and "departed 1005" in output
+    assert identities(app)["1004"].departure_date is None
+    assert run_sync(app, "--confirm")[0] == 0

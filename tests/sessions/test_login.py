@@ -186,3 +186,12 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
 
     assert [attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.2") == 401  # another client behind the same proxy
+
+
+def test_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    for attempt in range(agency.services.settings.login_failures_per_user):
+        assert sign_in(agency, "col.a1", f"guess-{attempt}", f"10.0.2.{attempt}").status_code == 401
+    for spelling in ("COL.A1", "ｃｏｌ.ａ１", "ＣＯＬ．Ａ１"):  # noqa: RUF001 (full-width on purpose)
+        blocked = sign_in(agency, spelling, BY_USERNAME["col.a1"].password, "10.0.3.1")
+        assert blocked.status_code == 429, spelling
