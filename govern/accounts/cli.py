@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask.cli import with_appcontext
 
+from govern.accounts.models import Account
 from govern.accounts.rules import Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
@@ -17,6 +20,8 @@ from govern.accounts.service import (
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.console import echo_json, operator
 from govern.web import db, services
+
+StateChange = Callable[..., Account]
 
 #: The server console sees every account, as IT does; it acts in its own name (`operator:…`).
 CONSOLE = Staff("console", "", frozenset({"it"}))
@@ -61,34 +66,18 @@ def list_(department: str | None, as_json: bool) -> None:
     click.echo(f"{len(views)} accounts")
 
 
-@accounts.command("revoke")
-@click.argument("account_id")
-@click.option("--reason", required=True, help="Why; kept in the account's history.")
-@with_appcontext
-def revoke(account_id: str, reason: str) -> None:
-    """Revoke an account for good; its sessions end at once."""
-    s = services()
-    account = revoke_account(db(), s.clock, account_id, operator(), reason)
-    click.echo(f"{account.id} is revoked")
+def _state_command(name: str, change: StateChange, summary: str) -> None:
+    @accounts.command(name, help=summary)
+    @click.argument("account_id")
+    @click.option("--reason", required=True, help="Why; kept in the account's history.")
+    @with_appcontext
+    def command(account_id: str, reason: str) -> None:
+        account = change(db(), services().clock, account_id, operator(), reason)
+        click.echo(f"{account.id} is {account.state}")
 
 
-@accounts.command("suspend")
-@click.argument("account_id")
-@click.option("--reason", required=True, help="Why; kept in the account's history.")
-@with_appcontext
-def suspend(account_id: str, reason: str) -> None:
-    """Suspend an account for now; its sessions end. `reinstate` undoes it."""
-    s = services()
-    account = suspend_account(db(), s.clock, account_id, operator(), reason)
-    click.echo(f"{account.id} is {account.state}")
-
-
-@accounts.command("reinstate")
-@click.argument("account_id")
-@click.option("--reason", required=True, help="Why; kept in the account's history.")
-@with_appcontext
-def reinstate(account_id: str, reason: str) -> None:
-    """Make a suspended account active again (a revoked one never)."""
-    s = services()
-    account = reinstate_account(db(), s.clock, account_id, operator(), reason)
-    click.echo(f"{account.id} is {account.state}")
+_state_command("revoke", revoke_account, "Revoke an account for good; its sessions end at once.")
+_state_command("suspend", suspend_account, "Suspend an account; its sessions end. Undo: reinstate.")
+_state_command(
+    "reinstate", reinstate_account, "Make a suspended account active again (never a revoked one)."
+)

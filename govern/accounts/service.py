@@ -108,11 +108,7 @@ def suspend_account(db: Session, clock: Clock, account_id: str, actor: str, reas
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
     """
-    account = _account_with_reason(db, account_id, reason)
-    _refuse_revoked(account)
-    if account.state == ACTIVE:
-        _move(db, account, SUSPENDED, actor, reason, clock.now())
-    return account
+    return _toggle(db, clock, account_id, actor, reason, ACTIVE, SUSPENDED)
 
 
 def reinstate_account(
@@ -122,10 +118,17 @@ def reinstate_account(
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
     """
+    return _toggle(db, clock, account_id, actor, reason, SUSPENDED, ACTIVE)
+
+
+def _toggle(
+    db: Session, clock: Clock, account_id: str, actor: str, reason: str, source: str, target: str
+) -> Account:
     account = _account_with_reason(db, account_id, reason)
-    _refuse_revoked(account)
-    if account.state == SUSPENDED:
-        _move(db, account, ACTIVE, actor, reason, clock.now())
+    if account.state == REVOKED:
+        raise Conflict("account.revoked", f"{account.id} is revoked for good.")
+    if account.state == source:
+        _move(db, account, target, actor, reason, clock.now())
     return account
 
 
@@ -133,11 +136,6 @@ def _account_with_reason(db: Session, account_id: str, reason: str) -> Account:
     if not reason.strip():
         raise BadRequest("reason.missing", "Say why (--reason); it is kept in the history.")
     return _account(db, account_id)
-
-
-def _refuse_revoked(account: Account) -> None:
-    if account.state == REVOKED:
-        raise Conflict("account.revoked", f"{account.id} is revoked for good.")
 
 
 def _move(db: Session, account: Account, state: str, actor: str, reason: str, at: datetime) -> None:
