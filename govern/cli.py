@@ -55,7 +55,8 @@ def db_upgrade() -> None:
     from govern.migrate import upgrade
     from govern.web import services
 
-    upgrade(services().settings)
+    settings = services().settings
+    upgrade(settings.migration_database_url, settings.database_url)
     click.echo("database schema is up to date")
 
 

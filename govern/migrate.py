@@ -14,33 +14,38 @@ from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from govern.config import Settings
+from audit.store import APPEND_ONLY_TABLES
 from govern.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def upgrade(settings: Settings) -> None:
-    """Bring the schema to the newest revision and grant the service role its rights."""
-    engine = make_engine(settings.migration_database_url)
+def upgrade(owner_url: str, service_url: str) -> None:
+    """Bring the schema to the newest revision (as the owner) and grant the service role its
+    rights (GOVERN_MIGRATION_DATABASE_URL and DATABASE_URL)."""
+    engine = make_engine(owner_url)
     with engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        _grant_service_role(connection, settings)
+        _grant_service_role(connection, owner_url, service_url)
     engine.dispose()
 
 
-def _grant_service_role(connection: object, settings: Settings) -> None:
-    service = make_url(settings.database_url)
-    owner = make_url(settings.migration_database_url)
+def _grant_service_role(connection: object, owner_url: str, service_url: str) -> None:
+    service = make_url(service_url)
+    owner = make_url(owner_url)
     if service.get_backend_name() != "postgresql" or service.username == owner.username:
         return
     role = '"' + (service.username or "").replace('"', '""') + '"'
+    trail = ", ".join(APPEND_ONLY_TABLES)
     for statement in (
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        # Triggers do not bind the table owner, and a role that may UPDATE could disable
+        # nothing but still try: the service may only read and append to the trail.
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {trail} FROM {role}",
     ):
         connection.execute(text(statement))  # type: ignore[attr-defined]

@@ -15,16 +15,17 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import DEFAULT_ATTRIBUTES, REPO_POLICIES, Settings, load_role_groups
+from govern.db import make_engine
 from govern.directory.sync import sync_directory
 from govern.migrate import upgrade
-from govern.models import Base
 from tests.support.agency import Agency
 from tests.support.clock import NOW
+from tests.support.database import wipe
 from tests.support.slapd import READER_DN, Slapd, start_slapd
 from tests.support.staff import LiveDirectory
 
@@ -87,8 +88,32 @@ def _postgres_database() -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def base_settings(slapd: Slapd, database_urls: tuple[str, str]) -> Settings:
+def migrated(database_urls: tuple[str, str]) -> tuple[str, str]:
+    """(service URL, owner URL) after `govern db upgrade`."""
     service, owner = database_urls
+    upgrade(owner, service)
+    return service, owner
+
+
+@pytest.fixture
+def owner_engine(migrated: tuple[str, str]) -> Iterator[Engine]:
+    """The database as its owner; every table is emptied after the test."""
+    engine = make_engine(migrated[1])
+    yield engine
+    wipe(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def service_engine(migrated: tuple[str, str]) -> Iterator[Engine]:
+    engine = make_engine(migrated[0])
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def base_settings(slapd: Slapd, migrated: tuple[str, str]) -> Settings:
+    service, owner = migrated
     settings = Settings(
         database_url=service,
         migration_database_url=owner,
@@ -100,7 +125,6 @@ def base_settings(slapd: Slapd, database_urls: tuple[str, str]) -> Settings:
         role_groups=load_role_groups(REPO_POLICIES / "roles.toml"),
         cookie_secure=True,
     )
-    upgrade(settings)
     return settings
 
 
@@ -127,14 +151,10 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: FixedClock) -> Iterator[Flask]:
+def app(settings: Settings, clock: FixedClock, owner_engine: Engine) -> Iterator[Flask]:
     app = create_app(settings, clock=clock)
     yield app
-    services = app.extensions["govern"]
-    with services.engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
-    services.engine.dispose()
+    app.extensions["govern"].engine.dispose()
 
 
 @pytest.fixture

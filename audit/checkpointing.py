@@ -1,0 +1,87 @@
+"""Writing checkpoints: in the database and, as a copy others can ship away, in a file."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from audit import store
+from audit.merkle import Frontier
+from audit.signing import Checkpoint, Signer
+
+FILE_NAME = "checkpoints.jsonl"
+
+
+class CheckpointFile:
+    """An append-only JSON-lines copy of every checkpoint, outside the database."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / FILE_NAME
+
+    def append(self, checkpoint: Checkpoint) -> None:
+        line = (checkpoint.to_json() + "\n").encode()
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+        try:
+            os.write(descriptor, line)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def read(self) -> list[Checkpoint]:
+        if not self.path.exists():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [Checkpoint.from_json(line) for line in lines if line.strip()]
+
+
+def write_checkpoint(
+    engine: Engine,
+    signer: Signer,
+    copy: CheckpointFile,
+    now: datetime,
+    *,
+    every: int = 1000,
+    seconds: float = 1.0,
+    force: bool = False,
+) -> Checkpoint | None:
+    """Sign the tree as it stands if a checkpoint is due (or `force`); None if not due.
+
+    Due when `every` events or `seconds` have passed since the last checkpoint. Only one
+    instance writes at a time; the others skip.
+    """
+    with engine.begin() as connection:
+        if not store.try_lock(connection, store.CHECKPOINT_LOCK):
+            return None
+        latest = store.latest_checkpoint(connection)
+        size = store.size(connection)
+        base = latest[0].tree_size if latest else 0
+        if size <= base or not (
+            force or latest is None or _due(latest[0], size, now, every, seconds)
+        ):
+            return None
+        frontier = latest[1] if latest else Frontier()
+        for leaf in store.leaf_hashes(connection, base + 1, size):
+            frontier.append(leaf)
+        checkpoint = signer.sign(size, frontier.root(), now)
+        store.save_checkpoint(connection, checkpoint, frontier)
+    copy.append(checkpoint)  # after the commit: a copy never names a checkpoint that isn't
+    return checkpoint
+
+
+def complete_copy(engine: Engine, copy: CheckpointFile) -> int:
+    """Append to the file any checkpoint a crash left only in the database. Returns how many."""
+    in_file = {checkpoint.tree_size for checkpoint in copy.read()}
+    with engine.connect() as connection:
+        missing = [c for c in store.stored_checkpoints(connection) if c.tree_size not in in_file]
+    for checkpoint in missing:
+        copy.append(checkpoint)
+    return len(missing)
+
+
+def _due(latest: Checkpoint, size: int, now: datetime, every: int, seconds: float) -> bool:
+    age = (now - datetime.fromisoformat(latest.time.replace("Z", "+00:00"))).total_seconds()
+    return size - latest.tree_size >= every or age >= seconds

@@ -1,0 +1,109 @@
+"""Group commit: many readers' events, one durable transaction.
+
+A read (a debtor view, an auditor query) must not answer before its event is durable. Each
+caller hands its record to one thread per process, which appends everything waiting in one
+transaction and wakes the callers after the commit. The durable commit, not hashing, is the
+cost; batching is where the speed comes from.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from audit import store
+from audit.entry import Record
+
+log = logging.getLogger(__name__)
+
+
+class AuditUnavailable(Exception):
+    """The event could not be made durable; whatever it was for must not happen."""
+
+
+class GroupCommitter:
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime],
+        *,
+        after_commit: Callable[[], None] | None = None,
+        max_batch: int = 1000,
+        idle_seconds: float = 1.0,
+    ) -> None:
+        self._engine, self._now = engine, now
+        self._after_commit = after_commit or (lambda: None)
+        self._max_batch, self._idle = max_batch, idle_seconds
+        self._queue: queue.Queue[tuple[Record, Future[int]] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def append(self, record: Record, timeout: float = 10.0) -> int:
+        """Append and wait until durable. Returns the sequence number; raises AuditUnavailable."""
+        self.start()
+        done: Future[int] = Future()
+        self._queue.put((record, done))
+        try:
+            return done.result(timeout=timeout)
+        except Exception as error:
+            raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
+
+    def start(self) -> None:
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="audit-committer", daemon=True
+                )
+                self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self._queue.get(timeout=self._idle)
+            except queue.Empty:
+                self._safely(self._after_commit)
+                continue
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # finish this batch, then stop
+                    break
+                batch.append(item)
+            self._commit(batch)
+            self._safely(self._after_commit)
+
+    def _commit(self, batch: list[tuple[Record, Future[int]]]) -> None:
+        try:
+            with self._engine.begin() as connection:
+                numbers = store.append(connection, [record for record, _ in batch], self._now())
+        except Exception as error:  # every waiter learns its event was not written
+            log.exception("audit group commit failed")
+            for _, done in batch:
+                done.set_exception(error)
+            return
+        for (_, done), seq in zip(batch, numbers, strict=True):
+            done.set_result(seq)
+
+    @staticmethod
+    def _safely(action: Callable[[], None]) -> None:
+        try:
+            action()
+        except Exception:
+            log.exception("audit checkpoint failed; the next one will cover these events")

@@ -1,0 +1,116 @@
+"""Signed checkpoints: tree size, root hash and time, signed with Ed25519.
+
+A checkpoint is two things: the statement (canonical JSON, the bytes signed) and the
+signature. Standard library and `cryptography` only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from audit.entry import canonical, rfc3339
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    tree_size: int
+    root_hash: bytes
+    time: str
+    key_id: str
+    signature: bytes
+
+    @property
+    def statement(self) -> bytes:
+        return statement(self.tree_size, self.root_hash, self.time)
+
+    def to_json(self) -> str:
+        """One line of the checkpoint file (and of an export bundle)."""
+        return json.dumps(
+            {
+                "tree_size": self.tree_size,
+                "root_hash": self.root_hash.hex(),
+                "time": self.time,
+                "key_id": self.key_id,
+                "signature": base64.b64encode(self.signature).decode(),
+            },
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Checkpoint:
+        raw = json.loads(line)
+        return cls(
+            int(raw["tree_size"]),
+            bytes.fromhex(raw["root_hash"]),
+            raw["time"],
+            raw["key_id"],
+            base64.b64decode(raw["signature"]),
+        )
+
+
+def statement(tree_size: int, root_hash: bytes, time: str) -> bytes:
+    return canonical({"root_hash": root_hash.hex(), "time": time, "tree_size": tree_size})
+
+
+class Signer:
+    """Signs checkpoints with the service's Ed25519 key."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._key = private_key
+        self.public_key = private_key.public_key()
+        self.key_id = key_id(self.public_key)
+
+    def sign(self, tree_size: int, root_hash: bytes, at: datetime) -> Checkpoint:
+        time = rfc3339(at)
+        signature = self._key.sign(statement(tree_size, root_hash, time))
+        return Checkpoint(tree_size, root_hash, time, self.key_id, signature)
+
+
+def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> bool:
+    try:
+        public_key.verify(checkpoint.signature, checkpoint.statement)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    """An Ed25519 private key from a PEM file. Raises ValueError when it is not one."""
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} holds no Ed25519 private key")
+    return key
+
+
+def public_pem(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def new_private_key_pem() -> bytes:
+    """A fresh key, PEM (PKCS#8, unencrypted): for the demo and for tests."""
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )

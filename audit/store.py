@@ -1,0 +1,221 @@
+"""The trail in a SQL database: events, checkpoints, and the one way to append.
+
+Sequence numbers are gap-free: `append` takes the trail's lock (a PostgreSQL advisory lock
+held to the end of the caller's transaction; SQLite's single writer does the same), reads the
+last number and inserts after it. A rolled-back transaction leaves no gap. Sequence numbers
+start at 1; event `seq` is leaf `seq - 1` of the Merkle tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+)
+
+from audit.entry import Record, encode
+from audit.merkle import Frontier, leaf_hash, root_of
+from audit.signing import Checkpoint
+
+APPEND_LOCK = 0x6A_0D_17_01
+CHECKPOINT_LOCK = 0x6A_0D_17_02
+
+metadata = MetaData()
+
+events = Table(
+    "audit_events",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at_us", BigInteger, nullable=False),  # microseconds since the epoch, UTC
+    Column("actor", String(128)),
+    Column("action", String(64), nullable=False),
+    Column("object", String(128)),
+    Column("entry", LargeBinary, nullable=False),  # the canonical bytes, exactly as hashed
+    Column("leaf_hash", LargeBinary, nullable=False),
+    Index("ix_audit_events_actor_at", "actor", "at_us"),
+    Index("ix_audit_events_object_at", "object", "at_us"),
+    Index("ix_audit_events_action_at", "action", "at_us"),
+)
+
+checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary, nullable=False),
+    Column("time", String(32), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", LargeBinary, nullable=False),
+    Column("frontier", LargeBinary, nullable=False),  # lets the next checkpoint start here
+)
+
+
+APPEND_ONLY_TABLES = ("audit_events", "audit_checkpoints")
+
+
+def append_only_ddl(dialect: str) -> list[str]:
+    """Triggers that refuse UPDATE, DELETE (and TRUNCATE) on the trail's tables."""
+    if dialect == "postgresql":
+        statements = [
+            "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+        ]
+        for table in APPEND_ONLY_TABLES:
+            statements += [
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+                f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+            ]
+        return statements
+    return [
+        f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+        for table in APPEND_ONLY_TABLES
+        for verb in ("UPDATE", "DELETE")
+    ]
+
+
+def drop_append_only_ddl(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}"
+            for table in APPEND_ONLY_TABLES
+            for name in ("append_only", "no_truncate")
+        ]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_no_{verb}"
+        for table in APPEND_ONLY_TABLES
+        for verb in ("update", "delete")
+    ]
+
+
+def append(connection: Connection, records: Sequence[Record], at: datetime) -> list[int]:
+    """Append `records` in the caller's transaction; returns their sequence numbers."""
+    if not records:
+        return []
+    _lock(connection, APPEND_LOCK)
+    last = connection.execute(select(func.max(events.c.seq))).scalar() or 0
+    rows = []
+    for seq, record in enumerate(records, start=last + 1):
+        entry = encode(seq, at, record)
+        rows.append(
+            {
+                "seq": seq,
+                "at_us": _micros(at),
+                "actor": record.actor,
+                "action": record.action,
+                "object": record.object,
+                "entry": entry,
+                "leaf_hash": leaf_hash(entry),
+            }
+        )
+    connection.execute(insert(events), rows)
+    return [row["seq"] for row in rows]
+
+
+def size(connection: Connection) -> int:
+    return connection.execute(select(func.max(events.c.seq))).scalar() or 0
+
+
+def leaf_hashes(connection: Connection, first: int, last: int) -> list[bytes]:
+    """Stored leaf hashes of events first..last (inclusive), in order."""
+    query = (
+        select(events.c.leaf_hash).where(events.c.seq.between(first, last)).order_by(events.c.seq)
+    )
+    return [bytes(row[0]) for row in connection.execute(query)]
+
+
+def subtree_hash(connection: Connection, begin: int, end: int) -> bytes:
+    """The hash of the subtree over leaves [begin, end), i.e. events begin+1..end."""
+    return root_of(leaf_hashes(connection, begin + 1, end))
+
+
+def rows(
+    connection: Connection, first: int, last: int, batch: int = 10_000
+) -> Iterator[tuple[int, bytes, bytes]]:
+    """(seq, entry, stored leaf hash) of events first..last, in order, read in batches."""
+    position = first
+    while position <= last:
+        query = (
+            select(events.c.seq, events.c.entry, events.c.leaf_hash)
+            .where(events.c.seq.between(position, min(last, position + batch - 1)))
+            .order_by(events.c.seq)
+        )
+        chunk = connection.execute(query).all()
+        for seq, entry, stored in chunk:
+            yield seq, bytes(entry), bytes(stored)
+        position += batch
+
+
+def latest_checkpoint(connection: Connection) -> tuple[Checkpoint, Frontier] | None:
+    row = connection.execute(
+        select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)
+    ).first()
+    return None if row is None else _checkpoint(row)
+
+
+def stored_checkpoints(connection: Connection) -> list[Checkpoint]:
+    query = select(checkpoints).order_by(checkpoints.c.tree_size)
+    return [_checkpoint(row)[0] for row in connection.execute(query)]
+
+
+def checkpoint_at_or_before(
+    connection: Connection, tree_size: int
+) -> tuple[Checkpoint, Frontier] | None:
+    row = connection.execute(
+        select(checkpoints)
+        .where(checkpoints.c.tree_size <= tree_size)
+        .order_by(checkpoints.c.tree_size.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else _checkpoint(row)
+
+
+def save_checkpoint(connection: Connection, checkpoint: Checkpoint, frontier: Frontier) -> None:
+    connection.execute(
+        insert(checkpoints).values(
+            tree_size=checkpoint.tree_size,
+            root_hash=checkpoint.root_hash,
+            time=checkpoint.time,
+            key_id=checkpoint.key_id,
+            signature=checkpoint.signature,
+            frontier=frontier.encode(),
+        )
+    )
+
+
+def try_lock(connection: Connection, key: int) -> bool:
+    """A transaction-scoped lock others skip rather than wait for (PostgreSQL); SQLite: yes."""
+    if connection.dialect.name != "postgresql":
+        return True
+    return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
+
+
+def _lock(connection: Connection, key: int) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def _checkpoint(row: object) -> tuple[Checkpoint, Frontier]:
+    m = row._mapping  # type: ignore[attr-defined]
+    checkpoint = Checkpoint(
+        int(m["tree_size"]), bytes(m["root_hash"]), m["time"], m["key_id"], bytes(m["signature"])
+    )
+    return checkpoint, Frontier.decode(checkpoint.tree_size, bytes(m["frontier"]))
+
+
+def _micros(at: datetime) -> int:
+    delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -1,0 +1,208 @@
+"""Verify the trail against its signed checkpoints and say where and how it was tampered with.
+
+Kinds of problem: `changed` (an event's bytes, or a checkpoint's root, no longer match),
+`missing` (a sequence number is gone), `inserted` (an event was slipped in and later ones
+renumbered), `reordered` (events swapped places), `truncated` (the trail ends before a signed
+checkpoint), `bad signature` and `checkpoint missing` (deleted from the database but still in
+the copy outside it). Events after the last checkpoint are reported as *unanchored*.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection
+
+from audit import store
+from audit.merkle import Frontier, leaf_hash
+from audit.signing import Checkpoint, verify_checkpoint
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    kind: str
+    message: str
+
+
+@dataclass
+class Report:
+    first: int
+    last: int
+    events: int = 0
+    checkpoints: int = 0
+    anchored_to: int = 0
+    unanchored: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        located = [p for p in self.problems if p.seq is not None]
+        return min(located, key=lambda p: p.seq) if located else (self.problems or [None])[0]
+
+
+def trusted_checkpoints(
+    stored: Iterable[Checkpoint], copied: Iterable[Checkpoint], public_key: Ed25519PublicKey
+) -> tuple[dict[int, Checkpoint], list[Problem]]:
+    """Checkpoints from the database and the file copy whose signatures hold, by tree size."""
+    problems: list[Problem] = []
+    trusted: dict[int, Checkpoint] = {}
+    in_database = {c.tree_size for c in stored}
+    for source, checkpoints in (("database", stored), ("checkpoint file", copied)):
+        for checkpoint in checkpoints:
+            size = checkpoint.tree_size
+            if not verify_checkpoint(checkpoint, public_key):
+                problems.append(
+                    Problem(
+                        size,
+                        "bad signature",
+                        f"the {source}'s checkpoint at size {size} is not signed by this key",
+                    )
+                )
+                continue
+            known = trusted.get(size)
+            if known is not None and known.root_hash != checkpoint.root_hash:
+                problems.append(
+                    Problem(size, "changed", f"two signed checkpoints at size {size} disagree")
+                )
+            trusted.setdefault(size, checkpoint)
+            if source == "checkpoint file" and size not in in_database:
+                problems.append(
+                    Problem(
+                        size,
+                        "checkpoint missing",
+                        f"the checkpoint at size {size} was deleted from the database",
+                    )
+                )
+    return trusted, problems
+
+
+def verify_trail(
+    connection: Connection,
+    public_key: Ed25519PublicKey,
+    copied: Iterable[Checkpoint],
+    first: int = 1,
+    last: int | None = None,
+) -> Report:
+    """Check events `first`..`last` (all by default) against every trustworthy checkpoint."""
+    stored = store.stored_checkpoints(connection)
+    trusted, problems = trusted_checkpoints(stored, list(copied), public_key)
+    size = store.size(connection)
+    last = size if last is None else min(last, size)
+    report = Report(first=first, last=last, checkpoints=len(trusted), problems=problems)
+    start, frontier = _starting_point(connection, trusted, first, report)
+    end = min([s for s in trusted if s >= last] or [size])
+    _scan(connection, start, end, frontier, trusted, report)
+    _check_ends(size, trusted, report)
+    return report
+
+
+def _starting_point(
+    connection: Connection, trusted: dict[int, Checkpoint], first: int, report: Report
+) -> tuple[int, Frontier]:
+    """Start at the last trusted checkpoint before `first`, from its stored frontier."""
+    found = store.checkpoint_at_or_before(connection, first - 1) if first > 1 else None
+    if found is None:
+        return 1, Frontier()
+    checkpoint, frontier = found
+    good = trusted.get(checkpoint.tree_size)
+    if good is None or frontier.root() != good.root_hash:
+        report.problems.append(
+            Problem(
+                checkpoint.tree_size, "changed", "a stored frontier does not match its checkpoint"
+            )
+        )
+        return 1, Frontier()
+    return checkpoint.tree_size + 1, frontier
+
+
+def _scan(
+    connection: Connection,
+    start: int,
+    end: int,
+    frontier: Frontier,
+    trusted: dict[int, Checkpoint],
+    report: Report,
+) -> None:
+    expected, window_start = start, start
+    misplaced: dict[int, int] = {}  # row seq → the seq its entry claims
+    for seq, entry, stored_leaf in store.rows(connection, start, end):
+        if seq != expected:
+            report.problems.append(
+                Problem(expected, "missing", f"events {expected}..{seq - 1} are missing")
+            )
+        expected = seq + 1
+        claimed = _claimed_seq(entry)
+        if claimed != seq:
+            misplaced[seq] = claimed  # type: ignore[assignment]
+        leaf = leaf_hash(entry)
+        if leaf != stored_leaf:
+            report.problems.append(
+                Problem(seq, "changed", f"event {seq} no longer matches its hash")
+            )
+        frontier.append(leaf)
+        report.events += 1
+        checkpoint = trusted.get(seq)
+        if checkpoint is not None:
+            if frontier.root() != checkpoint.root_hash and not _located(report, window_start, seq):
+                report.problems.append(
+                    Problem(
+                        window_start,
+                        "changed",
+                        f"events {window_start}..{seq} do not match the checkpoint at size {seq}",
+                    )
+                )
+            report.anchored_to, window_start = seq, seq + 1
+    report.problems.extend(_placement_problems(misplaced))
+
+
+def _located(report: Report, begin: int, end: int) -> bool:
+    return any(p.seq is not None and begin <= p.seq <= end for p in report.problems)
+
+
+def _claimed_seq(entry: bytes) -> int | None:
+    try:
+        return int(json.loads(entry)["seq"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _placement_problems(misplaced: dict[int, int]) -> list[Problem]:
+    """Name the first event that sits where it does not belong, and how."""
+    if not misplaced:
+        return []
+    seq = min(misplaced)
+    claimed = misplaced[seq]
+    if claimed is None:
+        return [Problem(seq, "changed", f"event {seq} is not a readable entry")]
+    if claimed < seq:
+        return [
+            Problem(
+                seq - 1,
+                "inserted",
+                f"an event was inserted at {seq - 1}; event {claimed} now stands at {seq}",
+            )
+        ]
+    if seq in misplaced.values():
+        return [Problem(seq, "reordered", f"event {seq} holds event {claimed}, which moved")]
+    return [Problem(seq, "missing", f"event {seq} was deleted and later events renumbered")]
+
+
+def _check_ends(size: int, trusted: dict[int, Checkpoint], report: Report) -> None:
+    signed = max(trusted, default=0)
+    if signed > size:
+        report.problems.append(
+            Problem(
+                size + 1,
+                "truncated",
+                f"the trail ends at {size} but a signed checkpoint covers {signed} events",
+            )
+        )
+    report.unanchored = max(0, size - signed)

@@ -1,0 +1,55 @@
+"""audit trail: events and signed checkpoints, append-only
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-28
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from audit.store import append_only_ddl, drop_append_only_ddl
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_checkpoints",
+        sa.Column("tree_size", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("root_hash", sa.LargeBinary(), nullable=False),
+        sa.Column("time", sa.String(length=32), nullable=False),
+        sa.Column("key_id", sa.String(length=32), nullable=False),
+        sa.Column("signature", sa.LargeBinary(), nullable=False),
+        sa.Column("frontier", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("tree_size"),
+    )
+    op.create_table(
+        "audit_events",
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("at_us", sa.BigInteger(), nullable=False),
+        sa.Column("actor", sa.String(length=128), nullable=True),
+        sa.Column("action", sa.String(length=64), nullable=False),
+        sa.Column("object", sa.String(length=128), nullable=True),
+        sa.Column("entry", sa.LargeBinary(), nullable=False),
+        sa.Column("leaf_hash", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("seq"),
+    )
+    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at_us"])
+    op.create_index("ix_audit_events_actor_at", "audit_events", ["actor", "at_us"])
+    op.create_index("ix_audit_events_object_at", "audit_events", ["object", "at_us"])
+    for statement in append_only_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    for statement in drop_append_only_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
+    op.drop_index("ix_audit_events_object_at", table_name="audit_events")
+    op.drop_index("ix_audit_events_actor_at", table_name="audit_events")
+    op.drop_index("ix_audit_events_action_at", table_name="audit_events")
+    op.drop_table("audit_events")
+    op.drop_table("audit_checkpoints")
