@@ -20,6 +20,8 @@ from audit import store
 from audit.merkle import Frontier, leaf_hash
 from audit.signing import Checkpoint, verify_checkpoint
 
+MAX_PROBLEMS = 1000
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -131,40 +133,37 @@ def _scan(
     trusted: dict[int, Checkpoint],
     report: Report,
 ) -> None:
-    expected, window_start = start, start
-    misplaced: dict[int, int] = {}  # row seq → the seq its entry claims
+    """Rebuild the tree from the stored entries, checking each against its row and each
+    trusted checkpoint's root as the tree reaches its size."""
+    expected, window_start, window_clean = start, start, True
+    misplaced: dict[int, int | None] = {}  # row seq → the seq its entry claims
     for seq, entry, stored_leaf in store.rows(connection, start, end):
         if seq != expected:
-            report.problems.append(
-                Problem(expected, "missing", f"events {expected}..{seq - 1} are missing")
-            )
+            _add(report, Problem(expected, "missing", f"events {expected}..{seq - 1} are missing"))
+            window_clean = False
         expected = seq + 1
         claimed = _claimed_seq(entry)
         if claimed != seq:
-            misplaced[seq] = claimed  # type: ignore[assignment]
+            misplaced[seq] = claimed
+            window_clean = False
         leaf = leaf_hash(entry)
         if leaf != stored_leaf:
-            report.problems.append(
-                Problem(seq, "changed", f"event {seq} no longer matches its hash")
-            )
+            _add(report, Problem(seq, "changed", f"event {seq} no longer matches its hash"))
+            window_clean = False
         frontier.append(leaf)
         report.events += 1
         checkpoint = trusted.get(seq)
         if checkpoint is not None:
-            if frontier.root() != checkpoint.root_hash and not _located(report, window_start, seq):
-                report.problems.append(
-                    Problem(
-                        window_start,
-                        "changed",
-                        f"events {window_start}..{seq} do not match the checkpoint at size {seq}",
-                    )
-                )
-            report.anchored_to, window_start = seq, seq + 1
+            if frontier.root() != checkpoint.root_hash and window_clean:
+                message = f"events {window_start}..{seq} do not match the checkpoint at size {seq}"
+                _add(report, Problem(window_start, "changed", message))
+            report.anchored_to, window_start, window_clean = seq, seq + 1, True
     report.problems.extend(_placement_problems(misplaced))
 
 
-def _located(report: Report, begin: int, end: int) -> bool:
-    return any(p.seq is not None and begin <= p.seq <= end for p in report.problems)
+def _add(report: Report, problem: Problem) -> None:
+    if len(report.problems) < MAX_PROBLEMS:  # the first ones locate it; the rest repeat it
+        report.problems.append(problem)
 
 
 def _claimed_seq(entry: bytes) -> int | None:
@@ -174,7 +173,7 @@ def _claimed_seq(entry: bytes) -> int | None:
         return None
 
 
-def _placement_problems(misplaced: dict[int, int]) -> list[Problem]:
+def _placement_problems(misplaced: dict[int, int | None]) -> list[Problem]:
     """Name the first event that sits where it does not belong, and how."""
     if not misplaced:
         return []

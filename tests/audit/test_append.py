@@ -1,0 +1,171 @@
+"""One append path: gap-free sequence numbers, exact bytes, group commit (R-AUD-1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from audit import store
+from audit.committer import AuditUnavailable, GroupCommitter
+from audit.entry import Record
+from govern.db import make_engine
+from tests.audit.conftest import AT, append_views, view
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def sequence(engine: Engine) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.scalars(select(store.events.c.seq).order_by(store.events.c.seq)))
+
+
+def test_r_aud_1_a_rolled_back_change_leaves_no_gap(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    append_views(service_engine, 3)
+    with service_engine.connect() as connection:
+        transaction = connection.begin()
+        store.append(connection, [view(9)], AT)
+        transaction.rollback()
+    append_views(service_engine, 1)
+    assert sequence(service_engine) == [1, 2, 3, 4]
+
+
+def test_r_aud_1_entries_are_kept_byte_for_byte_as_hashed(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    append_views(service_engine, 1)
+    with service_engine.connect() as connection:
+        entry, leaf = connection.execute(
+            select(store.events.c.entry, store.events.c.leaf_hash)
+        ).one()
+    entry = bytes(entry)
+    assert bytes(leaf) == hashlib.sha256(b"\x00" + entry).digest()
+    decoded = json.loads(entry)
+    assert (
+        entry
+        == json.dumps(decoded, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+    assert decoded["seq"] == 1 and decoded["time"] == "2026-11-28T02:00:00.000000Z"
+    assert set(decoded) == {
+        "seq",
+        "time",
+        "actor",
+        "action",
+        "object",
+        "details",
+        "request_id",
+        "client",
+    }
+
+
+def test_details_refuse_anything_but_plain_ids_and_names(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    with service_engine.begin() as connection, pytest.raises(TypeError):
+        store.append(connection, [Record("x", "a", details={"amount": 12.5})], AT)
+    assert sequence(service_engine) == []
+
+
+def test_r_aud_1_concurrent_threads_get_unique_gap_free_numbers(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    def write() -> None:
+        for i in range(25):
+            append_views(service_engine, 2, i)
+
+    threads = [threading.Thread(target=write) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sequence(service_engine) == list(range(1, 301))
+
+
+def test_r_aud_1_two_processes_appending_at_once_stay_gap_free(
+    service_engine: Engine, owner_engine: Engine, migrated: tuple[str, str]
+) -> None:
+    command = [sys.executable, "-m", "tests.support.appender", migrated[0], "60"]
+    writers = [subprocess.Popen([*command, name], cwd=REPO) for name in ("one", "two")]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    assert sequence(service_engine) == list(range(1, 121))
+
+
+def test_r_aud_1_group_commit_answers_only_after_the_commit(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    commits = []
+    committer = GroupCommitter(service_engine, lambda: AT, after_commit=lambda: commits.append(1))
+    numbers: list[int] = []
+    lock = threading.Lock()
+
+    def read(i: int) -> None:
+        seq = committer.append(view(i))
+        with service_engine.connect() as connection:  # durable: another connection sees it
+            assert connection.scalar(select(store.events.c.seq).where(store.events.c.seq == seq))
+        with lock:
+            numbers.append(seq)
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    committer.stop()
+    assert sorted(numbers) == list(range(1, 41))
+    assert sequence(service_engine) == list(range(1, 41))
+
+
+def test_a_read_whose_event_cannot_be_written_fails(tmp_path: Path) -> None:
+    broken = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")
+    committer = GroupCommitter(broken, lambda: AT)
+    with pytest.raises(AuditUnavailable):
+        committer.append(view(1), timeout=5)
+    committer.stop()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+        "DELETE FROM audit_checkpoints",
+    ],
+)
+def test_r_aud_2_the_service_cannot_change_or_delete_the_trail(
+    service_engine: Engine, owner_engine: Engine, statement: str, signer, copy
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from audit.checkpointing import write_checkpoint
+
+    append_views(service_engine, 2)
+    write_checkpoint(service_engine, signer, copy, AT, force=True)
+    with service_engine.connect() as connection, pytest.raises(DBAPIError):
+        connection.execute(text(statement))
+    assert sequence(service_engine) == [1, 2]
+
+
+@pytest.mark.postgresql_only
+def test_r_aud_2_on_postgresql_even_the_owner_is_stopped_by_the_trigger(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    append_views(service_engine, 1)
+    for statement in ("UPDATE audit_events SET action = 'x'", "TRUNCATE audit_events"):
+        with owner_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+            connection.execute(text(statement))
+        assert "append-only" in str(refused.value)
+    with service_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text("TRUNCATE audit_events"))
+    assert "permission denied" in str(refused.value)

@@ -1,0 +1,229 @@
+"""Tamper evidence (R-AUD-2): each kind of tampering, done directly in the database, is found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Connection, Engine, delete, select, update
+
+from audit import store
+from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
+from audit.entry import Record, decode, encode
+from audit.merkle import (
+    consistency_path,
+    inclusion_path,
+    leaf_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from audit.signing import Signer
+from audit.verify import Report, verify_trail
+from tests.audit.conftest import AT, append_views
+from tests.support.database import as_owner_without_triggers
+
+events = store.events
+
+
+@pytest.fixture
+def trail(
+    service_engine: Engine, owner_engine: Engine, signer: Signer, copy: CheckpointFile
+) -> Callable[[], Report]:
+    """30 events with checkpoints at 10, 20 and 30, then 5 unanchored; returns a verifier."""
+    for batch in range(3):
+        append_views(service_engine, 10, batch * 10)
+        write_checkpoint(service_engine, signer, copy, AT, force=True)
+    append_views(service_engine, 5, 30)
+
+    def verify() -> Report:
+        with service_engine.connect() as connection:
+            return verify_trail(connection, signer.public_key, copy.read())
+
+    return verify
+
+
+def tamper(owner: Engine, change: Callable[[Connection], None]) -> None:
+    as_owner_without_triggers(owner, change)
+
+
+def entry_of(connection: Connection, seq: int) -> bytes:
+    return bytes(connection.scalar(select(events.c.entry).where(events.c.seq == seq)))
+
+
+def test_r_aud_2_an_untouched_trail_verifies(trail: Callable[[], Report]) -> None:
+    report = trail()
+    assert report.ok, report.problems
+    assert (report.events, report.anchored_to, report.unanchored, report.checkpoints) == (
+        35,
+        30,
+        5,
+        3,
+    )
+
+
+def test_r_aud_2_a_changed_entry_is_found_at_its_number(trail, owner_engine) -> None:
+    def change(connection: Connection) -> None:
+        forged = entry_of(connection, 14).replace(b"debtor-13", b"debtor-99")
+        connection.execute(update(events).where(events.c.seq == 14).values(entry=forged))
+
+    tamper(owner_engine, change)
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (14, "changed")
+
+
+def test_r_aud_2_a_change_with_its_hash_recomputed_breaks_the_checkpoint(trail, owner_engine):
+    def change(connection: Connection) -> None:
+        forged = entry_of(connection, 14).replace(b"debtor-13", b"debtor-99")
+        connection.execute(
+            update(events)
+            .where(events.c.seq == 14)
+            .values(entry=forged, leaf_hash=leaf_hash(forged))
+        )
+
+    tamper(owner_engine, change)
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (11, "changed")  # located to its checkpoint window
+    assert "11..20 do not match the checkpoint at size 20" in problem.message
+
+
+def test_r_aud_2_a_deleted_event_is_missing(trail, owner_engine) -> None:
+    tamper(owner_engine, lambda c: c.execute(delete(events).where(events.c.seq == 7)))
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (7, "missing")
+
+
+def test_r_aud_2_a_deletion_hidden_by_renumbering_is_missing(trail, owner_engine) -> None:
+    def renumber(connection: Connection) -> None:
+        connection.execute(delete(events).where(events.c.seq == 7))
+        for seq in range(8, 36):
+            connection.execute(update(events).where(events.c.seq == seq).values(seq=seq - 1))
+
+    tamper(owner_engine, renumber)
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (7, "missing")
+
+
+def test_r_aud_2_an_inserted_event_is_found(trail, owner_engine) -> None:
+    def insert_forged(connection: Connection) -> None:
+        for seq in range(35, 11, -1):
+            connection.execute(update(events).where(events.c.seq == seq).values(seq=seq + 1))
+        forged = encode(12, AT, Record("debtor.viewed", "GV-FAKE-0000", "debtor-x"))
+        connection.execute(
+            events.insert().values(
+                seq=12,
+                at_us=0,
+                actor="GV-FAKE-0000",
+                action="debtor.viewed",
+                object="debtor-x",
+                entry=forged,
+                leaf_hash=leaf_hash(forged),
+            )
+        )
+
+    tamper(owner_engine, insert_forged)
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (12, "inserted")
+
+
+def test_r_aud_2_reordered_events_are_found(trail, owner_engine) -> None:
+    def swap(connection: Connection) -> None:
+        a, b = entry_of(connection, 22), entry_of(connection, 25)
+        connection.execute(
+            update(events).where(events.c.seq == 22).values(entry=b, leaf_hash=leaf_hash(b))
+        )
+        connection.execute(
+            update(events).where(events.c.seq == 25).values(entry=a, leaf_hash=leaf_hash(a))
+        )
+
+    tamper(owner_engine, swap)
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (22, "reordered")
+
+
+def test_r_aud_2_cutting_events_off_the_end_is_truncation(trail, owner_engine) -> None:
+    tamper(owner_engine, lambda c: c.execute(delete(events).where(events.c.seq > 26)))
+    report = trail()
+    assert (report.first_problem.seq, report.first_problem.kind) == (27, "truncated")
+
+
+def test_r_aud_2_a_forged_checkpoint_signature_is_found(trail, owner_engine) -> None:
+    tamper(
+        owner_engine,
+        lambda c: c.execute(
+            update(store.checkpoints)
+            .where(store.checkpoints.c.tree_size == 20)
+            .values(signature=bytes(64))
+        ),
+    )
+    kinds = {(p.seq, p.kind) for p in trail().problems}
+    assert (20, "bad signature") in kinds
+
+
+def test_r_aud_2_deleting_checkpoints_and_events_together_is_still_found(
+    trail, owner_engine
+) -> None:
+    def cover_up(connection: Connection) -> None:
+        connection.execute(delete(events).where(events.c.seq > 15))
+        connection.execute(delete(store.checkpoints).where(store.checkpoints.c.tree_size > 15))
+
+    tamper(owner_engine, cover_up)
+    kinds = {(p.seq, p.kind) for p in trail().problems}
+    assert (16, "truncated") in kinds  # the copy outside the database still signs 30 events
+    assert (20, "checkpoint missing") in kinds and (30, "checkpoint missing") in kinds
+
+
+def test_a_range_is_verified_from_the_checkpoint_before_it(trail, service_engine, signer, copy):
+    with service_engine.connect() as connection:
+        report = verify_trail(connection, signer.public_key, copy.read(), first=12, last=18)
+    assert report.ok and report.events == 10 and report.anchored_to == 20
+
+
+def test_a_crash_between_append_and_checkpoint_is_completed_at_the_next_start(
+    service_engine, owner_engine, signer, copy
+) -> None:
+    append_views(service_engine, 8)
+    with service_engine.connect() as connection:
+        assert verify_trail(connection, signer.public_key, copy.read()).unanchored == 8
+    # A crash after the database commit but before the file copy: the next start repairs it.
+    with service_engine.begin() as connection:
+        from audit.merkle import Frontier
+
+        frontier = Frontier()
+        for leaf in store.leaf_hashes(connection, 1, 8):
+            frontier.append(leaf)
+        store.save_checkpoint(connection, signer.sign(8, frontier.root(), AT), frontier)
+    assert copy.read() == [] and complete_copy(service_engine, copy) == 1
+    assert [c.tree_size for c in copy.read()] == [8]
+    with service_engine.connect() as connection:
+        report = verify_trail(connection, signer.public_key, copy.read())
+    assert report.ok and report.unanchored == 0
+
+
+def test_checkpoints_follow_their_cadence(service_engine, owner_engine, signer, copy) -> None:
+    append_views(service_engine, 3)
+    assert write_checkpoint(service_engine, signer, copy, AT, every=5).tree_size == 3  # first
+    append_views(service_engine, 3)
+    assert write_checkpoint(service_engine, signer, copy, AT, every=5) is None  # 3 < 5, 0 s
+    assert (
+        write_checkpoint(service_engine, signer, copy, AT + timedelta(seconds=1), every=5).tree_size
+        == 6
+    )
+    append_views(service_engine, 5)
+    assert write_checkpoint(service_engine, signer, copy, AT, every=5).tree_size == 11
+    assert write_checkpoint(service_engine, signer, copy, AT, every=5) is None  # nothing new
+
+
+def test_r_aud_2_proofs_verify_offline(trail, service_engine, signer, copy) -> None:
+    checkpoints = {c.tree_size: c for c in copy.read()}
+    with service_engine.connect() as connection:
+
+        def subtree(begin: int, end: int) -> bytes:
+            return store.subtree_hash(connection, begin, end)
+
+        leaf = leaf_hash(entry_of(connection, 17))
+        path = inclusion_path(16, 30, subtree)
+        proof = consistency_path(10, 30, subtree)
+    assert verify_inclusion(16, 30, leaf, path, checkpoints[30].root_hash)
+    assert verify_consistency(10, 30, checkpoints[10].root_hash, checkpoints[30].root_hash, proof)
+    assert decode(b'{"seq":1}') == {"seq": 1}
