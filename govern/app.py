@@ -6,11 +6,18 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
 from govern.directory.source import Directory, open_directory
-from govern.web import GovernApi, Services, close_db, register_error_handlers
+from govern.web import (
+    GovernApi,
+    Services,
+    close_db,
+    register_error_handlers,
+    register_request_context,
+)
 
 
 def create_app(
@@ -35,12 +42,21 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
     )
     engine = make_engine(settings.database_url)
+    clock = clock or SystemClock()
     app.extensions["govern"] = Services(
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock,
         directory=directory or open_directory(settings),
         sessions=make_session_factory(engine),
         engine=engine,
+        trail=open_trail(
+            engine,
+            clock,
+            settings.audit_key_file,
+            settings.checkpoint_dir,
+            settings.checkpoint_every,
+            settings.checkpoint_seconds,
+        ),
     )
     if settings.proxy_hops:
         # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
@@ -68,4 +84,5 @@ def _register_http(app: Flask) -> None:
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
+    register_request_context(app)
     register_error_handlers(app)

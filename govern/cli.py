@@ -12,11 +12,13 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from govern.app import create_app
+from govern.auditing.trail import RequestContext, new_request_id, request_context
 from govern.errors import GovernError
 
 
 class GovernGroup(FlaskGroup):
     def invoke(self, ctx: click.Context) -> Any:
+        request_context.set(RequestContext(f"console-{new_request_id()}", "console"))
         try:
             return super().invoke(ctx)
         except GovernError as error:
@@ -62,10 +64,11 @@ def db_upgrade() -> None:
 
 def _register() -> None:
     from govern.accounts.cli import accounts
+    from govern.auditing.cli import audit
     from govern.demo.cli import demo
     from govern.directory.cli import directory
 
-    for group in (accounts, directory, demo):
+    for group in (accounts, audit, directory, demo):
         cli.add_command(group)
 
 

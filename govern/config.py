@@ -81,6 +81,14 @@ class _Environment(Schema):
         data_key="GOVERN_SYNC_INTERVAL_MINUTES", load_default=0, validate=validate.Range(min=0)
     )
     cookie_secure = fields.Boolean(data_key="GOVERN_COOKIE_SECURE", load_default=True)
+    audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
+    checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
+    checkpoint_every = fields.Integer(
+        data_key="GOVERN_CHECKPOINT_EVERY", load_default=1000, validate=validate.Range(min=1)
+    )
+    checkpoint_seconds = fields.Float(
+        data_key="GOVERN_CHECKPOINT_SECONDS", load_default=1.0, validate=validate.Range(min=0.01)
+    )
     proxy_hops = fields.Integer(
         data_key="GOVERN_PROXY_HOPS", load_default=0, validate=validate.Range(0, 5)
     )
@@ -92,6 +100,8 @@ class Settings:
     migration_database_url: str
     directory_url: str
     secret_key: str
+    audit_key_file: Path
+    checkpoint_dir: Path
     ldap_bind_dn: str | None = None
     ldap_bind_password: str | None = None
     ldap_ca_file: str | None = None
@@ -113,6 +123,8 @@ class Settings:
     sync_interval_minutes: int = 0
     cookie_secure: bool = True
     proxy_hops: int = 0
+    checkpoint_every: int = 1000
+    checkpoint_seconds: float = 1.0
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -125,6 +137,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values.setdefault("migration_database_url", values["database_url"])
     values["timezone"] = _zone(values["timezone"])
     values["policies_dir"] = Path(values["policies_dir"])
+    values["audit_key_file"] = Path(values["audit_key_file"])
+    values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     values["ldap_attributes"] = _attributes(env)
     return Settings(**values)

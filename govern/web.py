@@ -7,6 +7,7 @@ declared on the route with `@requires(resource, action)` and decided here, in on
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
+from govern.auditing.trail import RequestContext, Trail, new_request_id, request_context
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.source import Directory
@@ -37,6 +39,7 @@ class Services:
     directory: Directory
     sessions: sessionmaker[Session]
     engine: Engine
+    trail: Trail
 
 
 def services() -> Services:
@@ -60,6 +63,30 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def register_request_context(app: Flask) -> None:
+    """Give every request an id (the caller's X-Request-Id if sane) for its audit events."""
+
+    @app.before_request
+    def open_context() -> None:
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.match(given) else new_request_id()
+        g.context_token = request_context.set(RequestContext(g.request_id, client_address()))
+
+    @app.after_request
+    def name_request(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def close_context(_error: BaseException | None = None) -> None:
+        token = g.pop("context_token", None)
+        if token is not None:
+            request_context.reset(token)
+
+
 def current_caller() -> Caller:
     return g.caller
 
@@ -71,7 +98,7 @@ def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Calla
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             g.caller = authenticate(
-                db(), bearer_token(), services().clock, services().settings, "api"
+                db(), bearer_token(), services().clock, services().settings, services().trail, "api"
             )
             table = role_actions(services().settings.policies_dir)
             if not table.allows(g.caller.staff.roles, resource, action):
@@ -137,12 +164,30 @@ def register_error_handlers(app: Flask) -> None:
 def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     if error.status >= 500:
         log.error("%s: %s", error.code, error.message)
+    if error.status == 403 and "caller" in g:
+        _record_denial(error)
     if not _wants_json():
         return render_template("error.html", error=error), error.status
     response = error_body(error.code, error.message, error.status)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
+
+
+def _record_denial(error: GovernError) -> None:
+    """A request refused outright is one denial event (R-AUD-1)."""
+    try:
+        db().rollback()  # whatever the refused request began is not kept
+        services().trail.record_now(
+            db(),
+            "access.denied",
+            g.caller.account_id,
+            None,
+            code=error.code,
+            endpoint=request.endpoint or "",
+        )
+    except GovernError:
+        log.error("denial %s for %s could not be audited", error.code, g.caller.account_id)
 
 
 def _http_error(error: HTTPException) -> Response:

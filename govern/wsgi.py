@@ -1,11 +1,13 @@
 """The WSGI entry point for gunicorn: the app plus its background jobs.
 
 `gunicorn 'govern.wsgi:app'`. Background jobs start here, never in `create_app`, so CLI
-commands and tests run none.
+commands and tests run none: the trail's committer and checkpoints (after anchoring whatever
+a crash left unanchored) and the periodic directory sync.
 """
 
 from govern.app import create_app
 from govern.directory.schedule import start_periodic_sync
 
 app = create_app()
+app.extensions["govern"].trail.start()
 start_periodic_sync(app)

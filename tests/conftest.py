@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, text
 
+from audit.signing import new_private_key_pem
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import DEFAULT_ATTRIBUTES, REPO_POLICIES, Settings, load_role_groups
@@ -112,13 +113,22 @@ def service_engine(migrated: tuple[str, str]) -> Iterator[Engine]:
 
 
 @pytest.fixture(scope="session")
-def base_settings(slapd: Slapd, migrated: tuple[str, str]) -> Settings:
+def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "audit.pem"
+    path.write_bytes(new_private_key_pem())
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_settings(slapd: Slapd, migrated: tuple[str, str], audit_key_file: Path) -> Settings:
     service, owner = migrated
     settings = Settings(
         database_url=service,
         migration_database_url=owner,
         directory_url=slapd.url,
         secret_key=secrets.token_urlsafe(32),
+        audit_key_file=audit_key_file,
+        checkpoint_dir=audit_key_file.parent / "checkpoints",
         ldap_bind_dn=READER_DN,
         ldap_bind_password=slapd.reader_password,
         ldap_attributes=dict(DEFAULT_ATTRIBUTES),
@@ -154,6 +164,7 @@ def clock() -> FixedClock:
 def app(settings: Settings, clock: FixedClock, owner_engine: Engine) -> Iterator[Flask]:
     app = create_app(settings, clock=clock)
     yield app
+    app.extensions["govern"].trail.stop()
     app.extensions["govern"].engine.dispose()
 
 
@@ -167,7 +178,7 @@ def synced(app: Flask) -> Flask:
     """The app after one directory sync."""
     services = app.extensions["govern"]
     with services.sessions() as db:
-        sync_directory(db, services.directory, services.clock, services.settings)
+        sync_directory(db, services.directory, services.clock, services.settings, services.trail)
     return app
 
 

@@ -16,6 +16,8 @@ MINIMAL = {
     "DATABASE_URL": "sqlite:///:memory:",
     "GOVERN_DIRECTORY_URL": "ldaps://directory.example.com",
     "GOVERN_SECRET_KEY": "k" * 40,
+    "GOVERN_AUDIT_KEY_FILE": "/nonexistent/audit.pem",
+    "GOVERN_CHECKPOINT_DIR": "/tmp/govern-test-checkpoints",
 }
 
 
@@ -34,7 +36,16 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.role_groups["department_head"] == "govern-department-heads"
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "GOVERN_DIRECTORY_URL", "GOVERN_SECRET_KEY"])
+@pytest.mark.parametrize(
+    "missing",
+    [
+        "DATABASE_URL",
+        "GOVERN_DIRECTORY_URL",
+        "GOVERN_SECRET_KEY",
+        "GOVERN_AUDIT_KEY_FILE",
+        "GOVERN_CHECKPOINT_DIR",
+    ],
+)
 def test_a_missing_setting_is_named(missing: str) -> None:
     environ = {k: v for k, v in MINIMAL.items() if k != missing}
     assert f"{missing}: must be set" in refusal(environ)
@@ -78,3 +89,17 @@ def test_the_ldif_directory_is_refused_outside_the_demo() -> None:
         MINIMAL | {"GOVERN_DIRECTORY_URL": f"ldif:{DEMO_DIRECTORY}", "GOVERN_DEMO": "1"}
     )
     assert len(open_directory(demo).people()) == 30
+
+
+def test_the_service_refuses_to_start_without_its_audit_signing_key(tmp_path: Path) -> None:
+    from govern.app import create_app
+
+    settings = load_settings(MINIMAL | {"GOVERN_AUDIT_KEY_FILE": str(tmp_path / "missing.pem")})
+    with pytest.raises(ConfigError) as refused:
+        create_app(settings)
+    assert refused.value.code == "config.audit_key"
+    assert "GOVERN_AUDIT_KEY_FILE" in refused.value.message
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("hello")
+    with pytest.raises(ConfigError):
+        create_app(load_settings(MINIMAL | {"GOVERN_AUDIT_KEY_FILE": str(not_a_key)}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -75,5 +76,6 @@ def test_the_demo_serves_and_a_department_head_signs_in_and_issues(tmp_path: Pat
         assert (tmp_path / "govern.db").exists()
         assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)

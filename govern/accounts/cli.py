@@ -38,7 +38,9 @@ def accounts() -> None:
 def bootstrap(employee_number: str) -> None:
     """Issue the first account: the general manager's (once, before any other)."""
     s = services()
-    account = bootstrap_general_manager(db(), s.clock, s.settings, employee_number, operator())
+    account = bootstrap_general_manager(
+        db(), s.clock, s.settings, s.trail, employee_number, operator()
+    )
     click.echo(f"issued {account.id} to general manager {employee_number}")
 
 
@@ -72,7 +74,8 @@ def _state_command(name: str, change: StateChange, summary: str) -> None:
     @click.option("--reason", required=True, help="Why; kept in the account's history.")
     @with_appcontext
     def command(account_id: str, reason: str) -> None:
-        account = change(db(), services().clock, account_id, operator(), reason)
+        s = services()
+        account = change(db(), s.clock, s.trail, account_id, operator(), reason)
         click.echo(f"{account.id} is {account.state}")
 
 

@@ -22,11 +22,15 @@ from govern.accounts.rules import (
     needs_new_account,
     new_account_id,
 )
+from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.sessions.models import LoginSession
+
+#: The audit action for entering each state: account.revoked, account.suspended, ...
+VERBS = {REVOKED: "revoked", SUSPENDED: "suspended", ACTIVE: "reinstated"}
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ def issue_account(
     db: Session,
     clock: Clock,
     settings: Settings,
+    trail: Trail,
     issuer: Staff,
     issuer_label: str,
     employee_number: str,
@@ -57,11 +62,16 @@ def issue_account(
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
     if not needs_new_account(past, person.hire_date, settings.timezone):
         return repo.live_account(db, employee_number), False  # type: ignore[return-value]
-    return _create(db, clock, employee_number, issuer_label, "issued by department head")
+    return _create(db, clock, trail, employee_number, issuer_label, "issued by department head")
 
 
 def bootstrap_general_manager(
-    db: Session, clock: Clock, settings: Settings, employee_number: str, operator: str
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    employee_number: str,
+    operator: str,
 ) -> Account:
     """Issue the very first account, the general manager's, from the operator's console.
 
@@ -87,11 +97,13 @@ def bootstrap_general_manager(
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
     if not needs_new_account(past, person.hire_date, settings.timezone):
         raise Conflict("accounts.bootstrapped", f"{employee_number} already has an account.")
-    account, _ = _create(db, clock, employee_number, operator, "bootstrap")
+    account, _ = _create(db, clock, trail, employee_number, operator, "bootstrap")
     return account
 
 
-def revoke_account(db: Session, clock: Clock, account_id: str, actor: str, reason: str) -> Account:
+def revoke_account(
+    db: Session, clock: Clock, trail: Trail, account_id: str, actor: str, reason: str
+) -> Account:
     """Revoke for good: the account and every session of it stop working. Idempotent.
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`.
@@ -99,36 +111,45 @@ def revoke_account(db: Session, clock: Clock, account_id: str, actor: str, reaso
     account = _account_with_reason(db, account_id, reason)
     if account.state != REVOKED:
         account.revoked_at = clock.now()
-        _move(db, account, REVOKED, actor, reason, account.revoked_at)
+        _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
     return account
 
 
-def suspend_account(db: Session, clock: Clock, account_id: str, actor: str, reason: str) -> Account:
+def suspend_account(
+    db: Session, clock: Clock, trail: Trail, account_id: str, actor: str, reason: str
+) -> Account:
     """Suspend an active account; its sessions end. Idempotent.
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
     """
-    return _toggle(db, clock, account_id, actor, reason, ACTIVE, SUSPENDED)
+    return _toggle(db, clock, trail, account_id, actor, reason, ACTIVE, SUSPENDED)
 
 
 def reinstate_account(
-    db: Session, clock: Clock, account_id: str, actor: str, reason: str
+    db: Session, clock: Clock, trail: Trail, account_id: str, actor: str, reason: str
 ) -> Account:
     """Make a suspended account active again. A revoked account is never reinstated (R-ACC-2).
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
     """
-    return _toggle(db, clock, account_id, actor, reason, SUSPENDED, ACTIVE)
+    return _toggle(db, clock, trail, account_id, actor, reason, SUSPENDED, ACTIVE)
 
 
 def _toggle(
-    db: Session, clock: Clock, account_id: str, actor: str, reason: str, source: str, target: str
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    account_id: str,
+    actor: str,
+    reason: str,
+    source: str,
+    target: str,
 ) -> Account:
     account = _account_with_reason(db, account_id, reason)
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account.id} is revoked for good.")
     if account.state == source:
-        _move(db, account, target, actor, reason, clock.now())
+        _move(db, trail, account, target, actor, reason, clock.now())
     return account
 
 
@@ -138,8 +159,19 @@ def _account_with_reason(db: Session, account_id: str, reason: str) -> Account:
     return _account(db, account_id)
 
 
-def _move(db: Session, account: Account, state: str, actor: str, reason: str, at: datetime) -> None:
-    """Record the transition; leaving `active` ends every session of the account."""
+def _move(
+    db: Session,
+    trail: Trail,
+    account: Account,
+    state: str,
+    actor: str,
+    reason: str,
+    at: datetime,
+) -> None:
+    """Record the transition and its audit event; leaving `active` ends every session."""
+    trail.record(
+        db, f"account.{VERBS[state]}", actor, account.id, **{"from": account.state, "to": state}
+    )
     repo.record_transition(db, account, state, actor, reason.strip(), at)
     if state != ACTIVE:
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
@@ -184,7 +216,7 @@ def _present_person(db: Session, clock: Clock, settings: Settings, number: str) 
 
 
 def _create(
-    db: Session, clock: Clock, employee_number: str, actor: str, reason: str
+    db: Session, clock: Clock, trail: Trail, employee_number: str, actor: str, reason: str
 ) -> tuple[Account, bool]:
     """Insert a new account; if a concurrent request won the race, return theirs."""
     now = clock.now()
@@ -199,6 +231,7 @@ def _create(
         db.add(account)
         db.flush()
         repo.record_transition(db, account, ACTIVE, actor, reason, now, issued=True)
+        trail.record(db, "account.issued", actor, account.id, employee=employee_number)
         db.commit()
     except IntegrityError:
         db.rollback()

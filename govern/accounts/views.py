@@ -74,7 +74,13 @@ def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
     """Issue a person's account, or return the one they have (one person, one account)."""
     caller, s = current_caller(), services()
     account, created = issue_account(
-        db(), s.clock, s.settings, caller.staff, caller.account_id, body["employee_number"]
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        body["employee_number"],
     )
     return describe(view_account(db(), caller.staff, account.id)), 201 if created else 200
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.service import bootstrap_general_manager, issue_account
+from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.source import Directory
@@ -28,11 +29,11 @@ WITHOUT_ACCOUNT = frozenset({"20007", "20009", "30007", "30010"})
 ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30001"}
 
 
-def seed(db: Session, directory: Directory, clock: Clock, settings: Settings) -> int:
+def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, trail: Trail) -> int:
     """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
-    sync_directory(db, directory, clock, settings, confirm=True)
+    sync_directory(db, directory, clock, settings, trail, confirm=True)
     with contextlib.suppress(Conflict):  # seeded before
-        bootstrap_general_manager(db, clock, settings, GENERAL_MANAGER, "operator:demo")
+        bootstrap_general_manager(db, clock, settings, trail, GENERAL_MANAGER, "operator:demo")
     issued = 0
     for person in sorted(
         directory.people(), key=lambda p: ("department_head" not in p.roles, p.employee_number)
@@ -40,7 +41,13 @@ def seed(db: Session, directory: Directory, clock: Clock, settings: Settings) ->
         if person.employee_number in WITHOUT_ACCOUNT | {GENERAL_MANAGER}:
             continue
         issued += _issue(
-            db, clock, settings, person.employee_number, person.roles, ISSUERS[person.department]
+            db,
+            clock,
+            settings,
+            trail,
+            person.employee_number,
+            person.roles,
+            ISSUERS[person.department],
         )
     return issued
 
@@ -49,6 +56,7 @@ def _issue(
     db: Session,
     clock: Clock,
     settings: Settings,
+    trail: Trail,
     number: str,
     roles: tuple[str, ...],
     issuer_number: str,
@@ -58,7 +66,7 @@ def _issue(
     issuer = repo.staff_of(repo.identity(db, issuer_number))  # type: ignore[arg-type]
     live = repo.live_account(db, issuer_number)
     try:
-        _, created = issue_account(db, clock, settings, issuer, live.id, number)  # type: ignore[union-attr]
+        _, created = issue_account(db, clock, settings, trail, issuer, live.id, number)  # type: ignore[union-attr]
     except Conflict:
         return 0  # departed staff keep no account
     return int(created)

@@ -26,7 +26,7 @@ def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
     """Bring identities up to date; report what was added, changed and gone."""
     s = services()
     report = sync_directory(
-        db(), s.directory, s.clock, s.settings, dry_run=dry_run, confirm=confirm
+        db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
     )
     if as_json:
         echo_json(report.as_dict())

@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.departure import has_departed
@@ -81,6 +82,7 @@ def sync_directory(
     directory: Directory,
     clock: Clock,
     settings: Settings,
+    trail: Trail,
     *,
     dry_run: bool = False,
     confirm: bool = False,
@@ -103,10 +105,21 @@ def sync_directory(
     outcome: Outcome = (
         "dry-run" if dry_run else "held" if verdict.held and not confirm else "applied"
     )
+    report = _report(run, outcome, plan, departed, verdict)
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
+        trail.record(
+            db,
+            "directory.synced",
+            None,
+            run,
+            added=report.added,
+            changed=report.changed,
+            gone=report.gone,
+            departed=report.departed,
+        )
         db.commit()
-    return _report(run, outcome, plan, departed, verdict)
+    return report
 
 
 def _one_sync_at_a_time(db: Session) -> None:

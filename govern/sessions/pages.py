@@ -5,18 +5,26 @@ Pages authenticate with a Secure, HttpOnly cookie only, and every form carries a
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import authenticate, log_in, log_out
+from govern.sessions.service import Caller, authenticate, log_in, log_out
 from govern.web import client_address, db, services
 
 COOKIE = "govern_session"
 
 bp = Blueprint("pages", __name__)
+
+
+def page_caller() -> Caller:
+    """The caller behind the page cookie (never a Bearer token)."""
+    s = services()
+    return authenticate(db(), request.cookies.get(COOKIE, ""), s.clock, s.settings, s.trail, "page")
 
 
 class LoginForm(FlaskForm):
@@ -31,9 +39,7 @@ class LogoutForm(FlaskForm):
 @bp.get("/")
 def home() -> Response | str:
     try:
-        caller = authenticate(
-            db(), request.cookies.get(COOKIE, ""), services().clock, services().settings, "page"
-        )
+        caller = page_caller()
     except NotAuthenticated:
         return redirect(url_for("pages.login"))
     return render_template("home.html", caller=caller, form=LogoutForm())
@@ -51,6 +57,7 @@ def login() -> Response | tuple[str, int] | str:
             s.directory,
             s.clock,
             s.settings,
+            s.trail,
             form.username.data or "",
             form.password.data or "",
             client_address(),
@@ -73,13 +80,9 @@ def login() -> Response | tuple[str, int] | str:
 @bp.post("/logout")
 def logout() -> Response:
     if LogoutForm().validate_on_submit():
-        try:
-            caller = authenticate(
-                db(), request.cookies.get(COOKIE, ""), services().clock, services().settings, "page"
-            )
-            log_out(db(), caller)
-        except GovernError:
-            pass  # an ended or refused session is as signed out as it gets
+        # An ended or refused session is as signed out as it gets.
+        with contextlib.suppress(GovernError):
+            log_out(db(), services().trail, page_caller())
     response = make_response(redirect(url_for("pages.login")))
     response.delete_cookie(COOKIE)
     return response

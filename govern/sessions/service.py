@@ -7,19 +7,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.accounts.rules import Staff, check_usable
+from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.departure import has_departed
 from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
-from govern.errors import Forbidden, NotAuthenticated, TooManyRequests
+from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.sessions import ratelimit
 from govern.sessions.models import LoginSession
 
@@ -48,6 +49,7 @@ def log_in(
     directory: Directory,
     clock: Clock,
     settings: Settings,
+    trail: Trail,
     username: str,
     password: str,
     client: str,
@@ -55,9 +57,74 @@ def log_in(
 ) -> NewSession:
     """Check credentials against the directory and open a session for an active account.
 
-    Raises TooManyRequests `login.rate_limited`, NotAuthenticated `login.failed` (never says
-    which part was wrong), Forbidden `login.no_account` or a `check_usable` refusal.
+    Every refusal is audited (`session.refused`, with the account's employee number when the
+    username is known, never the username itself). Raises TooManyRequests
+    `login.rate_limited`, NotAuthenticated `login.failed` (never says which part was wrong),
+    Forbidden `login.no_account` or a `check_usable` refusal.
     """
+    try:
+        return _log_in(db, directory, clock, settings, trail, username, password, client, channel)
+    except GovernError as refusal:
+        db.rollback()
+        trail.record_now(
+            db,
+            "session.refused",
+            None,
+            _employee_named(db, username),
+            code=refusal.code,
+            channel=channel,
+        )
+        raise
+
+
+def log_out(db: Session, trail: Trail, caller: Caller) -> None:
+    db.execute(delete(LoginSession).where(LoginSession.token_hash == caller.session_hash))
+    trail.record(db, "session.closed", caller.account_id, caller.account_id)
+    db.commit()
+
+
+def authenticate(
+    db: Session, token: str, clock: Clock, settings: Settings, trail: Trail, channel: str
+) -> Caller:
+    """The caller behind a session token, checked afresh against account and identity.
+
+    Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal
+    (audited as `session.refused`).
+    """
+    session = db.get(LoginSession, token_hash(token)) if token else None
+    if session is None or session.channel != channel:
+        raise NotAuthenticated("session.invalid", "Sign in first.")
+    now = clock.now()
+    if now >= session.expires_at:
+        db.delete(session)
+        db.commit()
+        raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
+    try:
+        account, person = _usable_account(db, session.account_id, now, settings)
+    except Forbidden as refusal:
+        trail.record_now(
+            db,
+            "session.refused",
+            session.account_id,
+            session.account_id,
+            code=refusal.code,
+            channel=channel,
+        )
+        raise
+    return _caller(account, person, session.token_hash)
+
+
+def _log_in(
+    db: Session,
+    directory: Directory,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    username: str,
+    password: str,
+    client: str,
+    channel: str,
+) -> NewSession:
     now = clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
     employee_number = directory.authenticate(username.strip(), password)
@@ -68,29 +135,31 @@ def log_in(
     db.commit()
     account, person = _live_account(db, employee_number)
     check_usable(account.state, person.gone_at is not None, _departed(person, now, settings))
-    return _open_session(db, account, person, client, channel, now, settings)
-
-
-def log_out(db: Session, caller: Caller) -> None:
-    db.execute(delete(LoginSession).where(LoginSession.token_hash == caller.session_hash))
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=settings.session_hours)
+    db.add(
+        LoginSession(
+            token_hash=token_hash(token),
+            account_id=account.id,
+            channel=channel,
+            client=client,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    account.last_used_at = now
+    trail.record(db, "session.opened", account.id, account.id, channel=channel)
     db.commit()
+    return NewSession(token, expires, _caller(account, person, token_hash(token)))
 
 
-def authenticate(db: Session, token: str, clock: Clock, settings: Settings, channel: str) -> Caller:
-    """The caller behind a session token, checked afresh against account and identity.
-
-    Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal.
-    """
-    session = db.get(LoginSession, token_hash(token)) if token else None
-    if session is None or session.channel != channel:
-        raise NotAuthenticated("session.invalid", "Sign in first.")
-    now = clock.now()
-    if now >= session.expires_at:
-        db.delete(session)
-        db.commit()
-        raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
-    account, person = _usable_account(db, session.account_id, now, settings)
-    return _caller(account, person, session.token_hash)
+def _employee_named(db: Session, username: str) -> str | None:
+    """The employee number behind a username, if it names someone: a mistyped password in
+    the username field must never reach the trail."""
+    query = select(Identity.employee_number).where(
+        func.lower(Identity.username) == username.strip().lower()
+    )
+    return db.scalars(query).first()
 
 
 def token_hash(token: str) -> str:
@@ -139,32 +208,6 @@ def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]
             "You have no Govern account yet; your department head issues it.",
         )
     return accounts.live_account(db, employee_number) or past[-1], person
-
-
-def _open_session(
-    db: Session,
-    account: Account,
-    person: Identity,
-    client: str,
-    channel: str,
-    now: datetime,
-    settings: Settings,
-) -> NewSession:
-    token = secrets.token_urlsafe(32)
-    expires = now + timedelta(hours=settings.session_hours)
-    db.add(
-        LoginSession(
-            token_hash=token_hash(token),
-            account_id=account.id,
-            channel=channel,
-            client=client,
-            created_at=now,
-            expires_at=expires,
-        )
-    )
-    account.last_used_at = now
-    db.commit()
-    return NewSession(token, expires, _caller(account, person, token_hash(token)))
 
 
 def _caller(account: Account, person: Identity, session_hash: str) -> Caller:

@@ -56,6 +56,7 @@ def sign_in(body: dict[str, str]) -> dict[str, Any]:
         s.directory,
         s.clock,
         s.settings,
+        s.trail,
         body["username"],
         body["password"],
         client_address(),
@@ -77,7 +78,7 @@ def who_am_i() -> dict[str, Any]:
 @blp.response(204)
 @documents_refusals(blp, 401, 403)
 def sign_out() -> None:
-    log_out(db(), current_caller())
+    log_out(db(), services().trail, current_caller())
 
 
 def describe_caller(caller: Caller) -> dict[str, Any]:

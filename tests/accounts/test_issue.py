@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from govern.accounts.models import Account
-from govern.accounts.service import revoke_account
 from govern.directory.models import Identity
 from tests.support.agency import Agency, bearer
 from tests.support.staff import LiveDirectory
@@ -154,15 +153,12 @@ def test_malformed_bodies_are_refused_and_change_nothing(agency: Agency) -> None
 def test_r_acc_2_the_account_id_survives_changes_of_uid_name_and_department(
     agency: Agency, directory: LiveDirectory
 ) -> None:
-    from govern.directory.sync import sync_directory
 
     account_id = agency.with_accounts("col.a1")["col.a1"]
     directory.set("col.a1", "cn", "马超然")
     directory.set("col.a1", "departmentNumber", "dept-b")
     directory.rename("col.a1", "col.a1.renamed")
-    s = agency.services
-    with s.sessions() as db:
-        sync_directory(db, s.directory, s.clock, s.settings)
+    agency.sync()
     response = agency.client.get(
         f"/api/v1/accounts/{account_id}", headers=bearer(agency.login("gm"))
     )
@@ -181,12 +177,10 @@ def test_r_acc_2_the_account_id_survives_changes_of_uid_name_and_department(
 def test_r_acc_2_a_revoked_account_is_never_revived_nor_its_id_reused(
     agency: Agency, directory: LiveDirectory
 ) -> None:
-    from govern.directory.sync import sync_directory
 
     old_id = agency.with_accounts("col.a1")["col.a1"]
     s = agency.services
-    with s.sessions() as db:
-        revoke_account(db, s.clock, old_id, "operator:test", "left the company")
+    agency.revoke(old_id, "left the company")
     token = agency.login("head.a")
     status, body = issue(agency, token, "1004")
     assert (status, body["error"]["code"]) == (409, "account.revoked")
@@ -194,8 +188,7 @@ def test_r_acc_2_a_revoked_account_is_never_revived_nor_its_id_reused(
     s.clock.advance(days=3)
     rehired = (s.clock.now() + timedelta(days=1)).strftime("%Y%m%d000000Z")
     directory.set("col.a1", "governHireDate", rehired)
-    with s.sessions() as db:
-        sync_directory(db, s.directory, s.clock, s.settings)
+    agency.sync()
     status, body = issue(agency, agency.login("head.a"), "1004")
     assert status == 201
     assert body["id"] != old_id

@@ -6,7 +6,6 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from govern.accounts.service import revoke_account
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
 from tests.support.agency import Agency, bearer
@@ -90,13 +89,11 @@ def test_the_api_takes_bearer_tokens_only(agency: Agency) -> None:
 
 
 def test_from_the_departure_instant_every_request_is_refused(agency: Agency, directory) -> None:
-    from govern.directory.sync import sync_directory
 
     agency.with_accounts("col.a1")
     directory.set("col.a1", "governDepartureDate", "20261128000000Z")  # today, 18:00 Shanghai
     s = agency.services
-    with s.sessions() as db:
-        sync_directory(db, s.directory, s.clock, s.settings)
+    agency.sync()
     s.clock.set(NOW.replace(hour=17))
     token = agency.login("col.a1")
     s.clock.set(NOW.replace(hour=17, minute=59, second=59))
@@ -111,9 +108,7 @@ def test_from_the_departure_instant_every_request_is_refused(agency: Agency, dir
 def test_a_revoked_accounts_session_is_refused_on_its_next_request(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     token = agency.login("col.a1")
-    s = agency.services
-    with s.sessions() as db:
-        revoke_account(db, s.clock, ids["col.a1"], "operator:test", "security incident")
+    agency.revoke(ids["col.a1"], "security incident")
     response = me(agency, token)
     assert response.status_code == 401  # its sessions were deleted with the revocation
     again = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password)

@@ -7,7 +7,8 @@ from flask.testing import FlaskClient
 
 from govern.accounts import repository as repo
 from govern.accounts.models import Account
-from govern.accounts.service import bootstrap_general_manager, issue_account
+from govern.accounts.service import bootstrap_general_manager, issue_account, revoke_account
+from govern.directory.sync import sync_directory
 from tests.support.staff import BY_USERNAME
 
 
@@ -25,7 +26,12 @@ class Agency:
     def bootstrap(self) -> str:
         with self.services.sessions() as db:
             return bootstrap_general_manager(
-                db, self.services.clock, self.services.settings, "1001", "operator:test"
+                db,
+                self.services.clock,
+                self.services.settings,
+                self.services.trail,
+                "1001",
+                "operator:test",
             ).id
 
     def issue(self, username: str, by: str) -> str:
@@ -38,6 +44,7 @@ class Agency:
                 db,
                 s.clock,
                 s.settings,
+                s.trail,
                 repo.staff_of(issuer),
                 issuer_account.id,
                 BY_USERNAME[username].number,
@@ -63,6 +70,17 @@ class Agency:
         )
         assert response.status_code == 201, response.get_json()
         return response.get_json()["token"]
+
+    def sync(self) -> None:
+        """Sync the directory as the periodic job would."""
+        s = self.services
+        with s.sessions() as db:
+            sync_directory(db, s.directory, s.clock, s.settings, s.trail)
+
+    def revoke(self, account_id: str, reason: str = "left the company") -> None:
+        s = self.services
+        with s.sessions() as db:
+            revoke_account(db, s.clock, s.trail, account_id, "operator:test", reason)
 
     def account(self, account_id: str) -> Account:
         with self.services.sessions() as db:

@@ -1,0 +1,164 @@
+"""`govern audit …`: keys, checkpoints, verification, proofs and export for auditors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import Connection
+
+from audit import store
+from audit.proofs import consistency_proof, export_bundle, inclusion_proof
+from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
+from audit.verify import Report, trusted_checkpoints, verify_trail
+from govern.console import echo_json
+from govern.errors import BadRequest, NotFound
+from govern.web import services
+
+PROBLEMS_EXIT = 1
+
+
+@click.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("keygen")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def keygen(path: Path) -> None:
+    """Create the Ed25519 key that signs checkpoints (keep it outside the repository)."""
+    if path.exists():
+        raise click.ClickException(f"{path} exists; a signing key is never overwritten")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(new_private_key_pem())
+    public = load_private_key(path).public_key()
+    click.echo(f"signing key written to {path} (key id {key_id(public)}); its public key:")
+    click.echo(public_pem(public).decode(), nl=False)
+
+
+@audit.command("checkpoint")
+@with_appcontext
+def checkpoint() -> None:
+    """Sign the trail as it stands now."""
+    written = services().trail.checkpoint_now()
+    click.echo(f"checkpoint at {written.tree_size} events" if written else "nothing new to sign")
+
+
+@audit.command("verify")
+@click.option("--from", "first", type=click.IntRange(min=1), default=1, help="First event.")
+@click.option("--to", "last", type=click.IntRange(min=1), help="Last event (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def verify(first: int, last: int | None, as_json: bool) -> None:
+    """Check the trail against its signed checkpoints; exit 1 on any problem."""
+    trail = services().trail
+    with trail.engine.connect() as connection:
+        report = verify_trail(connection, trail.signer.public_key, trail.copy.read(), first, last)
+    if as_json:
+        echo_json(_report_dict(report))
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise click.exceptions.Exit(PROBLEMS_EXIT)
+
+
+@audit.command("prove")
+@click.argument("seq", type=click.IntRange(min=1))
+@click.option("--size", type=click.IntRange(min=1), help="Checkpoint size (default: newest).")
+@with_appcontext
+def prove(seq: int, size: int | None) -> None:
+    """Print an inclusion proof of event SEQ (verify: scripts/verify_bundle.py --proof)."""
+    trail = services().trail
+    with trail.engine.connect() as connection:
+        target = _checkpoint(connection, size, at_least=seq)
+        echo_json(inclusion_proof(connection, seq, target, public_pem(trail.signer.public_key)))
+
+
+@audit.command("consistency")
+@click.argument("old", type=click.IntRange(min=1))
+@click.argument("new", type=click.IntRange(min=1))
+@with_appcontext
+def consistency(old: int, new: int) -> None:
+    """Print a proof that checkpoint NEW extends checkpoint OLD (both tree sizes)."""
+    trail = services().trail
+    with trail.engine.connect() as connection:
+        older, newer = _checkpoint(connection, old), _checkpoint(connection, new)
+        if older.tree_size > newer.tree_size:
+            raise BadRequest("proof.order", "OLD must not be larger than NEW.")
+        echo_json(consistency_proof(connection, older, newer, public_pem(trail.signer.public_key)))
+
+
+@audit.command("export")
+@click.option("--from", "first", type=click.IntRange(min=1), required=True)
+@click.option("--to", "last", type=click.IntRange(min=1), required=True)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export(first: int, last: int, folder: Path) -> None:
+    """Write events FROM..TO as a bundle that scripts/verify_bundle.py checks offline."""
+    if last < first:
+        raise BadRequest("export.range", "--to must not be before --from.")
+    if folder.exists():
+        raise BadRequest("export.exists", f"{folder} exists; choose a new folder.")
+    trail = services().trail
+    with trail.engine.connect() as connection:
+        if last > store.size(connection):
+            raise NotFound("export.range", f"The trail has only {store.size(connection)} events.")
+        checkpoints = _trusted(connection)
+        manifest = export_bundle(
+            connection, checkpoints, first, last, public_pem(trail.signer.public_key), folder
+        )
+    click.echo(
+        f"exported events {first}..{last} to {folder} "
+        f"(anchored by the checkpoint at {manifest['anchored_by']})"
+    )
+
+
+def _trusted(connection: Connection) -> list[Checkpoint]:
+    trail = services().trail
+    trusted, _ = trusted_checkpoints(
+        store.stored_checkpoints(connection), trail.copy.read(), trail.signer.public_key
+    )
+    return [trusted[size] for size in sorted(trusted)]
+
+
+def _checkpoint(connection: Connection, size: int | None, at_least: int = 1) -> Checkpoint:
+    """The trusted checkpoint of `size`, or the newest; it must cover event `at_least`."""
+    checkpoints = _trusted(connection)
+    chosen = [c for c in checkpoints if size is None or c.tree_size == size]
+    if not chosen or chosen[-1].tree_size < at_least:
+        raise NotFound(
+            "checkpoint.unknown",
+            "No signed checkpoint covers that; run `govern audit checkpoint` first.",
+        )
+    return chosen[-1]
+
+
+def _report_dict(report: Report) -> dict[str, object]:
+    first = report.first_problem
+    return {
+        "ok": report.ok,
+        "events": report.events,
+        "checkpoints": report.checkpoints,
+        "anchored_to": report.anchored_to,
+        "unanchored": report.unanchored,
+        "first_problem": None if first is None else first.__dict__,
+        "problems": [p.__dict__ for p in report.problems],
+    }
+
+
+def _print_report(report: Report) -> None:
+    click.echo(
+        f"checked {report.events} events against {report.checkpoints} signed checkpoints; "
+        f"anchored up to {report.anchored_to}, {report.unanchored} unanchored"
+    )
+    if report.ok:
+        click.echo("OK: the trail is intact")
+        return
+    first = report.first_problem
+    click.echo(f"TAMPERED: first bad event {first.seq}: {first.kind}: {first.message}", err=True)
+    for problem in report.problems:
+        if problem is not first:
+            click.echo(f"  also {problem.kind} at {problem.seq}: {problem.message}", err=True)

@@ -1,0 +1,135 @@
+"""Govern's door to the audit trail (`audit/`): every event goes through `Trail`.
+
+`record` appends inside the caller's transaction, so a state change and its event commit or
+roll back together. `record_now` is for reads and refusals: it returns only once the event is
+durable (group commit), and raises AuditUnavailable if it cannot be written, so nothing is
+revealed without its record. Events carry identifiers and field names, never personal values.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from audit import store
+from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
+from audit.committer import AuditUnavailable, GroupCommitter
+from audit.entry import Record
+from audit.signing import Checkpoint, Signer, load_private_key
+from govern.clock import Clock
+from govern.errors import ConfigError, GovernError
+
+__all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str | None = None
+    client: str | None = None
+
+
+#: Set per request by the web layer (and per command by the console).
+request_context: ContextVar[RequestContext] = ContextVar(
+    "request_context",
+    default=RequestContext(),  # noqa: B039 (frozen, so never mutated)
+)
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+class AuditNotWritten(GovernError):
+    status = 503
+
+
+class Trail:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        signer: Signer,
+        copy: CheckpointFile,
+        every: int,
+        seconds: float,
+    ) -> None:
+        self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
+        self._every, self._seconds = every, seconds
+        self._committer = GroupCommitter(engine, clock.now, after_commit=self.checkpoint_if_due)
+
+    def record(
+        self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
+    ) -> None:
+        """Append in the caller's transaction (a state change and its event are one)."""
+        store.append(db.connection(), [_record(action, actor, object, details)], self.clock.now())
+
+    def record_now(
+        self,
+        db: Session,
+        action: str,
+        actor: str | None,
+        object: str | None = None,
+        **details: Any,
+    ) -> int:
+        """Append and wait until durable. Raises AuditNotWritten (503) when it cannot be.
+
+        Ends the caller's transaction first (it must hold no pending change): on SQLite an
+        open transaction holds the one write lock the committer needs.
+        """
+        db.commit()
+        try:
+            return self._committer.append(_record(action, actor, object, details))
+        except AuditUnavailable:
+            raise AuditNotWritten(
+                "audit.unavailable", "The audit trail cannot be written; nothing was done."
+            ) from None
+
+    def checkpoint_if_due(self) -> Checkpoint | None:
+        return write_checkpoint(
+            self.engine,
+            self.signer,
+            self.copy,
+            self.clock.now(),
+            every=self._every,
+            seconds=self._seconds,
+        )
+
+    def checkpoint_now(self) -> Checkpoint | None:
+        """Sign the tree as it stands (None when nothing is new since the last checkpoint)."""
+        return write_checkpoint(self.engine, self.signer, self.copy, self.clock.now(), force=True)
+
+    def start(self) -> None:
+        """At start-up: repair the file copy, anchor what a crash left unanchored, then run
+        the committer (which also writes checkpoints at their cadence)."""
+        complete_copy(self.engine, self.copy)
+        self.checkpoint_now()
+        self._committer.start()
+
+    def stop(self) -> None:
+        self._committer.stop()
+
+
+def open_trail(
+    engine: Engine, clock: Clock, key_file: Path, checkpoint_dir: Path, every: int, seconds: float
+) -> Trail:
+    """The trail, or ConfigError when its signing key cannot be read."""
+    try:
+        signer = Signer(load_private_key(key_file))
+    except (OSError, ValueError, TypeError) as error:
+        raise ConfigError(
+            "config.audit_key",
+            f"Cannot read the audit signing key {key_file} ({type(error).__name__}); set "
+            "GOVERN_AUDIT_KEY_FILE to an Ed25519 private key (`govern audit keygen PATH`)",
+        ) from None
+    return Trail(engine, clock, signer, CheckpointFile(checkpoint_dir), every, seconds)
+
+
+def _record(action: str, actor: str | None, object: str | None, details: dict[str, Any]) -> Record:
+    context = request_context.get()
+    return Record(action, actor, object, details, context.request_id, context.client)
