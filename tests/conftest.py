@@ -147,11 +147,12 @@ def directory(slapd: Slapd) -> Iterator[LiveDirectory]:
 
 
 @pytest.fixture
-def settings(base_settings: Settings, directory: LiveDirectory) -> Settings:
+def settings(base_settings: Settings, directory: LiveDirectory, tmp_path: Path) -> Settings:
     return replace(
         base_settings,
         ldap_people_base=directory.tree.people,
         ldap_groups_base=directory.tree.groups,
+        checkpoint_dir=tmp_path / "checkpoints",  # each test's own copy outside the database
     )
 
 
