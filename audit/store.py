@@ -49,6 +49,24 @@ events = Table(
     Index("ix_audit_events_action_at", "action", "at_us"),
 )
 
+#: One row per field of a field-level event (a debtor view: which fields, revealed how), so
+#: "who saw this debtor's phone" is an index lookup. Derived from the entries; verify checks it.
+fields_index = Table(
+    "audit_fields",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("field", String(64), primary_key=True),
+    Column("level", String(64), nullable=False),  # full, masked, or the reason it was withheld
+    Column("at_us", BigInteger, nullable=False),
+    Column("actor", String(128)),
+    Column("object", String(128)),
+    Column("viewer_group", String(128)),
+    Column("object_group", String(128)),
+    Index("ix_audit_fields_object_field_at", "object", "field", "at_us"),
+    Index("ix_audit_fields_actor_at", "actor", "at_us"),
+    Index("ix_audit_fields_at", "at_us"),
+)
+
 checkpoints = Table(
     "audit_checkpoints",
     metadata,
@@ -61,7 +79,7 @@ checkpoints = Table(
 )
 
 
-APPEND_ONLY_TABLES = ("audit_events", "audit_checkpoints")
+APPEND_ONLY_TABLES = ("audit_events", "audit_fields", "audit_checkpoints")
 
 
 def append_only_ddl(dialect: str) -> list[str]:
@@ -113,7 +131,7 @@ def append(connection: Connection, records: Sequence[Record], at: datetime) -> l
         rows.append(
             {
                 "seq": seq,
-                "at_us": _micros(at),
+                "at_us": micros(at),
                 "actor": record.actor,
                 "action": record.action,
                 "object": record.object,
@@ -122,7 +140,36 @@ def append(connection: Connection, records: Sequence[Record], at: datetime) -> l
             }
         )
     connection.execute(insert(events), rows)
+    indexed = [
+        row
+        for seq, record in zip((r["seq"] for r in rows), records, strict=True)
+        for row in index_rows(seq, micros(at), record.actor, record.object, record.details)
+    ]
+    if indexed:
+        connection.execute(insert(fields_index), indexed)
     return [row["seq"] for row in rows]
+
+
+def index_rows(
+    seq: int, at_us: int, actor: str | None, object: str | None, details: dict
+) -> list[dict]:
+    """The audit_fields rows an event's details call for: one per entry of `details.fields`."""
+    fields = details.get("fields")
+    if not isinstance(fields, dict):
+        return []
+    return [
+        {
+            "seq": seq,
+            "field": field,
+            "level": str(level),
+            "at_us": at_us,
+            "actor": actor,
+            "object": object,
+            "viewer_group": details.get("viewer_group"),
+            "object_group": details.get("object_group"),
+        }
+        for field, level in sorted(fields.items())
+    ]
 
 
 def size(connection: Connection) -> int:
@@ -216,6 +263,7 @@ def _checkpoint(row: object) -> tuple[Checkpoint, Frontier]:
     return checkpoint, Frontier.decode(checkpoint.tree_size, bytes(m["frontier"]))
 
 
-def _micros(at: datetime) -> int:
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch, as `at_us` columns hold time."""
     delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

@@ -12,15 +12,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from audit import store
 from audit.merkle import Frontier, leaf_hash
 from audit.signing import Checkpoint, verify_checkpoint
 
 MAX_PROBLEMS = 1000
+INDEX_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def verify_trail(
     end = min([s for s in trusted if s >= last] or [size])
     _scan(connection, start, end, frontier, trusted, report)
     _check_ends(size, trusted, report)
+    _check_index(connection, start, end, report)
     return report
 
 
@@ -159,6 +162,54 @@ def _scan(
                 _add(report, Problem(window_start, "changed", message))
             report.anchored_to, window_start, window_clean = seq, seq + 1, True
     report.problems.extend(_placement_problems(misplaced))
+
+
+def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
+    """The field index must say exactly what the events say: investigations read it."""
+    for first in range(start, end + 1, INDEX_BATCH):
+        last = min(end, first + INDEX_BATCH - 1)
+        expected = {
+            _index_key(row)
+            for seq, entry, _ in store.rows(connection, first, last)
+            for row in _expected_index(seq, entry)
+        }
+        query = select(store.fields_index).where(store.fields_index.c.seq.between(first, last))
+        actual = {_index_key(dict(row._mapping)) for row in connection.execute(query)}
+        wrong = sorted(key[0] for key in expected ^ actual)
+        if wrong:
+            _add(
+                report,
+                Problem(
+                    wrong[0],
+                    "index changed",
+                    f"the field index of event {wrong[0]} differs from the event",
+                ),
+            )
+            return
+
+
+def _expected_index(seq: int, entry: bytes) -> list[dict]:
+    try:
+        event = json.loads(entry)
+        at = datetime.fromisoformat(event["time"].replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return []
+    return store.index_rows(
+        seq, store.micros(at), event.get("actor"), event.get("object"), event.get("details") or {}
+    )
+
+
+def _index_key(row: dict) -> tuple:
+    return (
+        row["seq"],
+        row["field"],
+        row["level"],
+        row["at_us"],
+        row["actor"],
+        row["object"],
+        row["viewer_group"],
+        row["object_group"],
+    )
 
 
 def _add(report: Report, problem: Problem) -> None:

@@ -227,3 +227,11 @@ def test_r_aud_2_proofs_verify_offline(trail, service_engine, signer, copy) -> N
     assert verify_inclusion(16, 30, leaf, path, checkpoints[30].root_hash)
     assert verify_consistency(10, 30, checkpoints[10].root_hash, checkpoints[30].root_hash, proof)
     assert decode(b'{"seq":1}') == {"seq": 1}
+
+
+def test_r_aud_2_an_edited_field_index_is_found(trail, owner_engine) -> None:
+    """Investigations read the field index: hiding who saw a phone there is tampering too."""
+    tamper(owner_engine, lambda c: c.execute(
+        delete(store.fields_index).where(store.fields_index.c.seq == 9)))
+    problem = trail().first_problem
+    assert (problem.seq, problem.kind) == (9, "index changed")

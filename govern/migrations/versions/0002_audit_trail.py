@@ -1,4 +1,4 @@
-"""audit trail: events and signed checkpoints, append-only
+"""audit trail: events, their field index and signed checkpoints, append-only
 
 Revision ID: 0002
 Revises: 0001
@@ -38,6 +38,21 @@ def upgrade() -> None:
         sa.Column("leaf_hash", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("seq"),
     )
+    op.create_table(
+        "audit_fields",
+        sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("field", sa.String(length=64), nullable=False),
+        sa.Column("level", sa.String(length=64), nullable=False),
+        sa.Column("at_us", sa.BigInteger(), nullable=False),
+        sa.Column("actor", sa.String(length=128), nullable=True),
+        sa.Column("object", sa.String(length=128), nullable=True),
+        sa.Column("viewer_group", sa.String(length=128), nullable=True),
+        sa.Column("object_group", sa.String(length=128), nullable=True),
+        sa.PrimaryKeyConstraint("seq", "field"),
+    )
+    op.create_index("ix_audit_fields_object_field_at", "audit_fields", ["object", "field", "at_us"])
+    op.create_index("ix_audit_fields_actor_at", "audit_fields", ["actor", "at_us"])
+    op.create_index("ix_audit_fields_at", "audit_fields", ["at_us"])
     op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at_us"])
     op.create_index("ix_audit_events_actor_at", "audit_events", ["actor", "at_us"])
     op.create_index("ix_audit_events_object_at", "audit_events", ["object", "at_us"])
@@ -51,5 +66,6 @@ def downgrade() -> None:
     op.drop_index("ix_audit_events_object_at", table_name="audit_events")
     op.drop_index("ix_audit_events_actor_at", table_name="audit_events")
     op.drop_index("ix_audit_events_action_at", table_name="audit_events")
+    op.drop_table("audit_fields")
     op.drop_table("audit_events")
     op.drop_table("audit_checkpoints")
