@@ -69,6 +69,7 @@ def create_app(
 
 def _register_http(app: Flask) -> None:
     from govern.accounts.views import blp as accounts_api
+    from govern.auditing.views import blp as audit_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
 
@@ -80,7 +81,7 @@ def _register_http(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for blueprint in (sessions_api, accounts_api):
+    for blueprint in (sessions_api, accounts_api, audit_api):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)

@@ -81,6 +81,14 @@ class _Environment(Schema):
         data_key="GOVERN_SYNC_INTERVAL_MINUTES", load_default=0, validate=validate.Range(min=0)
     )
     cookie_secure = fields.Boolean(data_key="GOVERN_COOKIE_SECURE", load_default=True)
+    work_hours = fields.String(
+        data_key="GOVERN_WORK_HOURS",
+        load_default="08:00-20:00",
+        validate=validate.Regexp(r"^\d{2}:\d{2}-\d{2}:\d{2}$", error="use HH:MM-HH:MM"),
+    )
+    bulk_views_per_hour = fields.Integer(
+        data_key="GOVERN_BULK_VIEWS_PER_HOUR", load_default=60, validate=validate.Range(min=1)
+    )
     audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
     checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
     checkpoint_every = fields.Integer(
@@ -125,6 +133,8 @@ class Settings:
     proxy_hops: int = 0
     checkpoint_every: int = 1000
     checkpoint_seconds: float = 1.0
+    work_hours: tuple[time, time] = (time(8, 0), time(20, 0))
+    bulk_views_per_hour: int = 60
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -137,6 +147,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values.setdefault("migration_database_url", values["database_url"])
     values["timezone"] = _zone(values["timezone"])
     values["policies_dir"] = Path(values["policies_dir"])
+    values["work_hours"] = _hours(values["work_hours"])
     values["audit_key_file"] = Path(values["audit_key_file"])
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
@@ -180,6 +191,16 @@ def _attributes(env: Mapping[str, str]) -> dict[str, str]:
         name: env.get(f"GOVERN_LDAP_ATTR_{name.upper()}", default)
         for name, default in DEFAULT_ATTRIBUTES.items()
     }
+
+
+def _hours(text: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part) for part in text.split("-"))
+    except ValueError:
+        raise ConfigError(
+            "config.invalid", f"GOVERN_WORK_HOURS: {text!r} is not HH:MM-HH:MM"
+        ) from None
+    return start, end
 
 
 def _zone(name: str) -> ZoneInfo:

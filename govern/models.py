@@ -1,6 +1,7 @@
 """Every table Govern owns, imported in one place for migrations and tests."""
 
 from govern.accounts.models import Account, AccountTransition
+from govern.auditing.models import Investigation
 from govern.db import Base
 from govern.directory.models import Identity, IdentityChange
 from govern.sessions.models import LoginCounter, LoginSession
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "Identity",
     "IdentityChange",
+    "Investigation",
     "LoginCounter",
     "LoginSession",
 ]

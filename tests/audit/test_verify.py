@@ -231,7 +231,9 @@ def test_r_aud_2_proofs_verify_offline(trail, service_engine, signer, copy) -> N
 
 def test_r_aud_2_an_edited_field_index_is_found(trail, owner_engine) -> None:
     """Investigations read the field index: hiding who saw a phone there is tampering too."""
-    tamper(owner_engine, lambda c: c.execute(
-        delete(store.fields_index).where(store.fields_index.c.seq == 9)))
+    tamper(
+        owner_engine,
+        lambda c: c.execute(delete(store.fields_index).where(store.fields_index.c.seq == 9)),
+    )
     problem = trail().first_problem
     assert (problem.seq, problem.kind) == (9, "index changed")

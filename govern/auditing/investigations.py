@@ -1,0 +1,238 @@
+"""Auditors' investigations (R-AUD-3): who saw what, leak triage, unusual access.
+
+Each query is itself an event (`audit.queried`, with its filters as ids and field names),
+made durable before any result is returned.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audit import queries
+from audit.entry import decode
+from audit.store import micros
+from govern.accounts.models import Account
+from govern.auditing.models import Investigation
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.departure import departure_instant
+from govern.directory.models import Identity
+from govern.errors import BadRequest, Conflict, NotFound
+
+PRE_DEPARTURE_DAYS = 30
+SPIKE_FACTOR = 3
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, start: datetime | None, end: datetime | None, clock: Clock) -> Window:
+        """Defaults to the last 90 days. Raises BadRequest `window.invalid`."""
+        end = end or clock.now()
+        start = start or end - timedelta(days=90)
+        if start >= end:
+            raise BadRequest("window.invalid", "'from' must be before 'to'.")
+        return cls(start, end)
+
+    @property
+    def us(self) -> tuple[int, int]:
+        return micros(self.start), micros(self.end)
+
+
+def find_events(
+    db: Session, trail: Trail, auditor: str, wanted: queries.EventFilter
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of events and the `after` of the next page (None on the last)."""
+    rows = queries.find_events(db.connection(), wanted)
+    _audited(
+        db,
+        trail,
+        auditor,
+        "events",
+        len(rows),
+        debtor=wanted.debtor,
+        account=wanted.account,
+        action=wanted.action,
+        field=wanted.field,
+    )
+    after = rows[-1][0] if len(rows) == wanted.limit else None
+    return [decode(entry) for _, entry in rows], after
+
+
+def who_saw(
+    db: Session, trail: Trail, auditor: str, debtor: str, field: str, window: Window
+) -> list[dict[str, Any]]:
+    found = queries.who_saw(db.connection(), debtor, field, *window.us)
+    _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field)
+    return [_times(row) for row in found]
+
+
+def what_seen(
+    db: Session, trail: Trail, auditor: str, account: str, window: Window
+) -> list[dict[str, Any]]:
+    found = queries.what_seen(db.connection(), account, *window.us)
+    _audited(db, trail, auditor, "what_seen", len(found), account=account)
+    return [_times(row) for row in found]
+
+
+def open_investigation(
+    db: Session,
+    trail: Trail,
+    clock: Clock,
+    auditor: str,
+    debtors: Sequence[str],
+    fields: Sequence[str],
+    window: Window,
+) -> tuple[Investigation, list[dict[str, Any]]]:
+    """Open a leak investigation and rank the accounts that revealed the leaked records."""
+    investigation = Investigation(
+        id=f"INV-{secrets.token_hex(4).upper()}",
+        opened_by=auditor,
+        opened_at=clock.now(),
+        debtor_ids=sorted(set(debtors)),
+        fields=sorted(set(fields)),
+        window_start=window.start,
+        window_end=window.end,
+        closed_at=None,
+    )
+    db.add(investigation)
+    trail.record(
+        db,
+        "audit.investigation_opened",
+        auditor,
+        investigation.id,
+        debtors=len(investigation.debtor_ids),
+        fields=investigation.fields,
+    )
+    db.commit()
+    return investigation, rank(db, trail, auditor, investigation)
+
+
+def rank(
+    db: Session, trail: Trail, auditor: str, investigation: Investigation
+) -> list[dict[str, Any]]:
+    """The leak triage of an investigation: likely source first."""
+    window = Window(investigation.window_start, investigation.window_end)
+    ranking = queries.leak_triage(
+        db.connection(), investigation.debtor_ids, investigation.fields, *window.us
+    )
+    _audited(db, trail, auditor, "leak_triage", len(ranking), investigation=investigation.id)
+    return [_times(row) for row in ranking]
+
+
+def investigation(db: Session, investigation_id: str) -> Investigation:
+    found = db.get(Investigation, investigation_id)
+    if found is None:
+        raise NotFound("investigation.unknown", f"No investigation {investigation_id}.")
+    return found
+
+
+def close_investigation(
+    db: Session, trail: Trail, clock: Clock, auditor: str, investigation_id: str
+) -> Investigation:
+    found = investigation(db, investigation_id)
+    if found.closed_at is not None:
+        raise Conflict("investigation.closed", f"{investigation_id} is already closed.")
+    found.closed_at = clock.now()
+    trail.record(db, "audit.investigation_closed", auditor, found.id)
+    db.commit()
+    return found
+
+
+def unusual_access(
+    db: Session, trail: Trail, auditor: str, window: Window, settings: Settings
+) -> dict[str, list[dict[str, Any]]]:
+    """Bulk viewing, views outside work hours or outside the viewer's project group, and
+    view spikes in the 30 days before an account's departure."""
+    connection = db.connection()
+    views = queries.views_between(connection, *window.us)
+    found = {
+        "bulk": [
+            _times(r)
+            for r in queries.bulk_viewers(connection, *window.us, settings.bulk_views_per_hour)
+        ],
+        "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], settings)],
+        "outside_group": [
+            _times(v) for v in views if v["object_group"] and v["viewer_group"] != v["object_group"]
+        ],
+        "before_departure": _departure_spikes(db, window, settings),
+    }
+    _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
+    return found
+
+
+def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:
+    """Accounts whose daily views in the 30 days before departure are SPIKE_FACTOR times
+    their daily views in the 90 days before that."""
+    people = db.execute(
+        select(Account.id, Identity.departure_date)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Identity.departure_date.is_not(None))
+    ).all()
+    spikes = []
+    for account_id, departure in people:
+        leaving = departure_instant(departure, settings.revoke_at, settings.timezone)
+        recent_start = leaving - timedelta(days=PRE_DEPARTURE_DAYS)
+        if not (window.start <= leaving and recent_start < window.end):
+            continue
+        before_start = recent_start - timedelta(days=90)
+        recent = queries.daily_views(
+            db.connection(), account_id, micros(recent_start), micros(leaving)
+        )
+        before = queries.daily_views(
+            db.connection(), account_id, micros(before_start), micros(recent_start)
+        )
+        recent_rate, before_rate = recent / PRE_DEPARTURE_DAYS, before / 90
+        if recent and recent_rate >= SPIKE_FACTOR * max(before_rate, 1 / 90):
+            spikes.append(
+                {
+                    "account": account_id,
+                    "departure": departure.isoformat(),
+                    "views_last_30_days": recent,
+                    "views_90_days_before": before,
+                }
+            )
+    return spikes
+
+
+def _off_hours(at_us: int, settings: Settings) -> bool:
+    local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(settings.timezone).time()
+    start, end = settings.work_hours
+    return not start <= local < end
+
+
+def _times(row: dict[str, Any]) -> dict[str, Any]:
+    """`*_us` values become RFC 3339 times under the name without `_us`."""
+    out = {}
+    for key, value in row.items():
+        if key.endswith("_us") and isinstance(value, int):
+            out[key[:-3] or "at"] = datetime.fromtimestamp(value / 1_000_000, UTC).isoformat()
+        else:
+            out[key] = value
+    return out
+
+
+def _audited(
+    db: Session, trail: Trail, auditor: str, query: str, results: int, **filters: Any
+) -> None:
+    """The query is itself audited, durably, before its answer leaves (R-AUD-3)."""
+    trail.record_now(
+        db,
+        "audit.queried",
+        auditor,
+        None,
+        query=query,
+        results=results,
+        filters={k: v for k, v in filters.items() if v is not None},
+    )

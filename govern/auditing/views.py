@@ -1,0 +1,185 @@
+"""HTTP: auditors' investigations of the trail (`/api/v1/audit`), auditor role only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from audit.queries import EventFilter
+from govern.auditing import investigations as inv
+from govern.web import current_caller, db, documents_refusals, requires, services
+
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="Leak investigations for auditors (R-AUD-3); every query is audited.",
+)
+
+ID = validate.Length(min=1, max=128)
+FIELD = validate.Regexp(r"^[a-z_]{1,64}$", error="not a field name")
+CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
+
+
+class WindowSchema(Schema):
+    start = fields.AwareDateTime(data_key="from", metadata={"description": "default: 90 days ago"})
+    end = fields.AwareDateTime(data_key="to", metadata={"description": "default: now"})
+
+
+class EventQuerySchema(WindowSchema):
+    debtor = fields.String(validate=ID)
+    account = fields.String(validate=ID)
+    action = fields.String(validate=validate.Length(min=1, max=64))
+    field = fields.String(validate=FIELD)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+
+
+class WhoSawQuerySchema(WindowSchema):
+    debtor = fields.String(required=True, validate=ID)
+    field = fields.String(required=True, validate=FIELD)
+
+
+class SeenQuerySchema(WindowSchema):
+    account = fields.String(required=True, validate=ID)
+
+
+class InvestigationSchema(WindowSchema):
+    debtor_ids = fields.List(
+        fields.String(validate=ID), required=True, validate=validate.Length(min=1, max=100_000)
+    )
+    fields_ = fields.List(fields.String(validate=FIELD), data_key="fields", load_default=list)
+
+
+@blp.route("/events", methods=["GET"])
+@requires("audit", "query")
+@blp.arguments(EventQuerySchema, location="query")
+@blp.response(200, description="{events, next_after} as JSON, or text/csv")
+@documents_refusals(blp, 401, 403, 503)
+def events(query: dict[str, Any]) -> Any:
+    """Events by debtor, account, action, field and time; page with `after`."""
+    window = _window(query)
+    wanted = EventFilter(
+        query.get("debtor"),
+        query.get("account"),
+        query.get("action"),
+        query.get("field"),
+        *window.us,
+        query["after"],
+        query["limit"],
+    )
+    found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
+    if query["format"] == "csv":
+        return _csv(found)
+    return {"events": found, "next_after": after}
+
+
+@blp.route("/who-saw", methods=["GET"])
+@requires("audit", "query")
+@blp.arguments(WhoSawQuerySchema, location="query")
+@blp.response(200)
+@documents_refusals(blp, 401, 403, 503)
+def who_saw(query: dict[str, Any]) -> dict[str, Any]:
+    """Every account that revealed this field of this debtor, with times."""
+    found = inv.who_saw(
+        db(), services().trail, _auditor(), query["debtor"], query["field"], _window(query)
+    )
+    return {"debtor": query["debtor"], "field": query["field"], "reveals": found}
+
+
+@blp.route("/seen", methods=["GET"])
+@requires("audit", "query")
+@blp.arguments(SeenQuerySchema, location="query")
+@blp.response(200)
+@documents_refusals(blp, 401, 403, 503)
+def seen(query: dict[str, Any]) -> dict[str, Any]:
+    """What this account revealed: per debtor, the fields, first and last time."""
+    found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
+    return {"account": query["account"], "debtors": found}
+
+
+@blp.route("/unusual", methods=["GET"])
+@requires("audit", "query")
+@blp.arguments(WindowSchema, location="query")
+@blp.response(200)
+@documents_refusals(blp, 401, 403, 503)
+def unusual(query: dict[str, Any]) -> dict[str, Any]:
+    """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
+    s = services()
+    return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
+
+
+@blp.route("/investigations", methods=["POST"])
+@requires("audit", "investigate")
+@blp.arguments(InvestigationSchema)
+@blp.response(201)
+@documents_refusals(blp, 401, 403, 503)
+def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
+    """Open a leak investigation; the accounts that revealed most leaked records come first."""
+    s = services()
+    opened, ranking = inv.open_investigation(
+        db(), s.trail, s.clock, _auditor(), body["debtor_ids"], body["fields_"], _window(body)
+    )
+    return _investigation(opened, ranking)
+
+
+@blp.route("/investigations/<string:investigation_id>", methods=["GET"])
+@requires("audit", "investigate")
+@blp.response(200)
+@documents_refusals(blp, 401, 403, 404, 503)
+def show_investigation(investigation_id: str) -> dict[str, Any]:
+    found = inv.investigation(db(), investigation_id)
+    return _investigation(found, inv.rank(db(), services().trail, _auditor(), found))
+
+
+@blp.route("/investigations/<string:investigation_id>/close", methods=["POST"])
+@requires("audit", "investigate")
+@blp.response(200)
+@documents_refusals(blp, 401, 403, 404, 409)
+def close_investigation(investigation_id: str) -> dict[str, Any]:
+    s = services()
+    closed = inv.close_investigation(db(), s.trail, s.clock, _auditor(), investigation_id)
+    return _investigation(closed, None)
+
+
+def _auditor() -> str:
+    return current_caller().account_id
+
+
+def _window(values: dict[str, Any]) -> inv.Window:
+    return inv.Window.of(values.get("start"), values.get("end"), services().clock)
+
+
+def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "opened_by": found.opened_by,
+        "opened_at": found.opened_at.isoformat(),
+        "debtor_ids": found.debtor_ids,
+        "fields": found.fields,
+        "from": found.window_start.isoformat(),
+        "to": found.window_end.isoformat(),
+        "closed_at": found.closed_at.isoformat() if found.closed_at else None,
+        "ranking": ranking,
+    }
+
+
+def _csv(found: list[dict[str, Any]]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for event in found:
+        writer.writerow(
+            [
+                json.dumps(event[c], sort_keys=True) if c == "details" else event[c]
+                for c in CSV_COLUMNS
+            ]
+        )
+    return Response(out.getvalue(), mimetype="text/csv")
