@@ -6,7 +6,7 @@ A field counts as *revealed* when its level is `full`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,7 @@ def leak_triage(
     start_us: int,
     end_us: int,
     chunk: int = 500,
+    progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Rank accounts by how many of the leaked debtors (and debtor-field pairs) they revealed.
 
@@ -115,6 +116,8 @@ def leak_triage(
             connection, debtors[offset : offset + chunk], fields, start_us, end_us
         ):
             _merge(found, row)
+        if progress:
+            progress(min(chunk, len(debtors) - offset))
     ranked = [
         {**entry, "debtors": len(entry["debtors"]), "pairs": len(entry["pairs"])}
         for entry in found.values()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -11,11 +15,13 @@ from sqlalchemy import Connection
 
 from audit import store
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
+from audit.queries import EventFilter
 from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report, trusted_checkpoints, verify_trail
-from govern.console import echo_json
+from govern.auditing import investigations as inv
+from govern.console import echo_json, operator
 from govern.errors import BadRequest, NotFound
-from govern.web import services
+from govern.web import db, services
 
 PROBLEMS_EXIT = 1
 
@@ -162,3 +168,121 @@ def _print_report(report: Report) -> None:
     for problem in report.problems:
         if problem is not first:
             click.echo(f"  also {problem.kind} at {problem.seq}: {problem.message}", err=True)
+
+
+class Instant(click.ParamType):
+    """An ISO 8601 time with its zone, e.g. 2026-11-01T00:00:00+08:00."""
+
+    name = "time"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} needs a zone, e.g. +08:00", param, ctx)
+        return parsed
+
+
+def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--to", "end", type=Instant(), help="End (default: now).")(command)
+    return click.option("--from", "start", type=Instant(), help="Start (default: 90 days ago).")(
+        command
+    )
+
+
+@audit.command("query")
+@click.option("--debtor")
+@click.option("--account")
+@click.option("--action")
+@click.option("--field")
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Page after this event.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000)
+@click.option("--format", "form", type=click.Choice(["json", "csv"]), default="json")
+@window_options
+@with_appcontext
+def query(
+    debtor: str | None,
+    account: str | None,
+    action: str | None,
+    field: str | None,
+    after: int,
+    limit: int,
+    form: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> None:
+    """Events by debtor, account, action, field and time (audited)."""
+    window = inv.Window.of(start, end, services().clock)
+    wanted = EventFilter(debtor, account, action, field, *window.us, after, limit)
+    found, _ = inv.find_events(db(), services().trail, operator(), wanted)
+    if form == "csv":
+        click.echo(inv.events_csv(found), nl=False)
+    else:
+        echo_json(found)
+
+
+@audit.command("who-saw")
+@click.argument("debtor")
+@click.argument("field")
+@window_options
+@with_appcontext
+def who_saw(debtor: str, field: str, start: datetime | None, end: datetime | None) -> None:
+    """Every account that revealed FIELD of DEBTOR, with times (audited)."""
+    window = inv.Window.of(start, end, services().clock)
+    echo_json(inv.who_saw(db(), services().trail, operator(), debtor, field, window))
+
+
+@audit.command("seen")
+@click.argument("account")
+@window_options
+@with_appcontext
+def seen(account: str, start: datetime | None, end: datetime | None) -> None:
+    """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
+    window = inv.Window.of(start, end, services().clock)
+    echo_json(inv.what_seen(db(), services().trail, operator(), account, window))
+
+
+@audit.command("investigate")
+@click.option(
+    "--debtors",
+    "debtor_file",
+    type=click.File("r"),
+    required=True,
+    help="The leaked debtor ids, one per line ('-' for standard input).",
+)
+@click.option("--field", "fields", multiple=True, help="A leaked field (repeat; default: any).")
+@window_options
+@with_appcontext
+def investigate(
+    debtor_file: Any, fields: tuple[str, ...], start: datetime | None, end: datetime | None
+) -> None:
+    """Open a leak investigation and rank who revealed most of the leaked records."""
+    debtors = [line.strip() for line in debtor_file if line.strip()]
+    if not debtors:
+        raise BadRequest("investigation.empty", "The debtors file names no debtor.")
+    s = services()
+    window = inv.Window.of(start, end, s.clock)
+    with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
+        opened, ranking = inv.open_investigation(
+            db(), s.trail, s.clock, operator(), debtors, fields, window, progress=bar.update
+        )
+    echo_json({"investigation": opened.id, "ranking": ranking})
+
+
+@audit.command("unusual")
+@window_options
+@with_appcontext
+def unusual(start: datetime | None, end: datetime | None) -> None:
+    """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
+    s = services()
+    echo_json(
+        inv.unusual_access(
+            db(), s.trail, operator(), inv.Window.of(start, end, s.clock), s.settings
+        )
+    )

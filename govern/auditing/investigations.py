@@ -6,8 +6,11 @@ made durable before any result is returned.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +30,7 @@ from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, NotFound
 
+CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
 PRE_DEPARTURE_DAYS = 30
 SPIKE_FACTOR = 3
 
@@ -94,6 +98,7 @@ def open_investigation(
     debtors: Sequence[str],
     fields: Sequence[str],
     window: Window,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """Open a leak investigation and rank the accounts that revealed the leaked records."""
     investigation = Investigation(
@@ -116,16 +121,24 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, rank(db, trail, auditor, investigation)
+    return investigation, rank(db, trail, auditor, investigation, progress)
 
 
 def rank(
-    db: Session, trail: Trail, auditor: str, investigation: Investigation
+    db: Session,
+    trail: Trail,
+    auditor: str,
+    investigation: Investigation,
+    progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """The leak triage of an investigation: likely source first."""
     window = Window(investigation.window_start, investigation.window_end)
     ranking = queries.leak_triage(
-        db.connection(), investigation.debtor_ids, investigation.fields, *window.us
+        db.connection(),
+        investigation.debtor_ids,
+        investigation.fields,
+        *window.us,
+        progress=progress,
     )
     _audited(db, trail, auditor, "leak_triage", len(ranking), investigation=investigation.id)
     return [_times(row) for row in ranking]
@@ -236,3 +249,18 @@ def _audited(
         results=results,
         filters={k: v for k, v in filters.items() if v is not None},
     )
+
+
+def events_csv(found: list[dict[str, Any]]) -> str:
+    """Events as CSV, one row each; details stay JSON in their column."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for event in found:
+        writer.writerow(
+            [
+                json.dumps(event[c], sort_keys=True) if c == "details" else event[c]
+                for c in CSV_COLUMNS
+            ]
+        )
+    return out.getvalue()

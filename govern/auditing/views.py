@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from typing import Any
 
 from flask import Response
@@ -24,7 +21,6 @@ blp = Blueprint(
 
 ID = validate.Length(min=1, max=128)
 FIELD = validate.Regexp(r"^[a-z_]{1,64}$", error="not a field name")
-CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
 
 
 class WindowSchema(Schema):
@@ -77,7 +73,7 @@ def events(query: dict[str, Any]) -> Any:
     )
     found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
     if query["format"] == "csv":
-        return _csv(found)
+        return Response(inv.events_csv(found), mimetype="text/csv")
     return {"events": found, "next_after": after}
 
 
@@ -169,17 +165,3 @@ def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str
         "closed_at": found.closed_at.isoformat() if found.closed_at else None,
         "ranking": ranking,
     }
-
-
-def _csv(found: list[dict[str, Any]]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for event in found:
-        writer.writerow(
-            [
-                json.dumps(event[c], sort_keys=True) if c == "details" else event[c]
-                for c in CSV_COLUMNS
-            ]
-        )
-    return Response(out.getvalue(), mimetype="text/csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -182,3 +183,29 @@ def test_bad_investigation_requests_change_nothing(agency: Agency, ids: dict[str
     assert naive.status_code == 422
     actions = [e["action"] for e in trail(agency)[before:]]
     assert "audit.queried" not in actions
+
+
+def test_the_console_investigates_with_a_progress_bar_and_is_audited(
+    agency: Agency, ids: dict[str, str], tmp_path
+) -> None:
+    from govern.cli import cli
+
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=1))
+    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=1), phone="masked")
+    leaked = tmp_path / "leaked.txt"
+    leaked.write_text("D-1\nD-2\n\n")
+    result = agency.app.test_cli_runner().invoke(
+        cli, ["audit", "investigate", "--debtors", str(leaked), "--field", "phone"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "debtors checked" in result.stderr
+    body = json.loads(result.stdout)
+    assert [r["account"] for r in body["ranking"]] == [ids["col.a1"]]
+    who = agency.app.test_cli_runner().invoke(cli, ["audit", "who-saw", "D-1", "phone"])
+    assert [r["account"] for r in json.loads(who.stdout)] == [ids["col.a1"]]
+    queried = [e for e in trail(agency) if e["action"] == "audit.queried"]
+    assert [e["actor"].startswith("operator:") for e in queried] == [True, True]
+    naive = agency.app.test_cli_runner().invoke(
+        cli, ["audit", "seen", ids["col.a1"], "--from", "2026-11-01T00:00:00"]
+    )
+    assert naive.exit_code == 2 and "needs a zone" in naive.output
