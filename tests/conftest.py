@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -167,6 +167,21 @@ def app(settings: Settings, clock: FixedClock, owner_engine: Engine) -> Iterator
     yield app
     app.extensions["govern"].trail.stop()
     app.extensions["govern"].engine.dispose()
+
+
+@pytest.fixture
+def another_app(clock: FixedClock, owner_engine: Engine) -> Iterator[Callable[[Settings], Flask]]:
+    """More instances of the service on the same database, shut down after the test."""
+    apps: list[Flask] = []
+
+    def make(settings: Settings) -> Flask:
+        apps.append(create_app(settings, clock=clock))
+        return apps[-1]
+
+    yield make
+    for extra in apps:
+        extra.extensions["govern"].trail.stop()
+        extra.extensions["govern"].engine.dispose()
 
 
 @pytest.fixture

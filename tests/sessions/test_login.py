@@ -146,11 +146,9 @@ def test_successful_logins_do_not_use_up_the_limit(agency: Agency) -> None:
         assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password).status_code == 201
 
 
-def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, clock) -> None:
-    from govern.app import create_app
-
+def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, another_app) -> None:
     agency.with_accounts("col.a1")
-    other = create_app(settings, clock=clock).test_client()
+    other = another_app(settings).test_client()
     limit = settings.login_failures_per_user
     for attempt in range(limit):
         client = agency.client if attempt % 2 else other
@@ -163,14 +161,11 @@ def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, c
 
 
 def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
-    agency: Agency, settings, clock
+    agency: Agency, settings, another_app
 ) -> None:
-    from govern.app import create_app
-
     agency.with_accounts("col.a1")
-    proxied = create_app(
-        replace(settings, proxy_hops=1, login_failures_per_client=2), clock=clock
-    ).test_client()
+    proxied = another_app(replace(settings, proxy_hops=1, login_failures_per_client=2))
+    proxied = proxied.test_client()
 
     def attempt(client_address: str) -> int:
         return proxied.post(
