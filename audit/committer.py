@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from audit import store
 from audit.entry import Record
@@ -46,11 +46,19 @@ class GroupCommitter:
 
     def append(self, record: Record, timeout: float = 10.0) -> int:
         """Append and wait until durable. Returns the sequence number; raises AuditUnavailable."""
+        return self.append_many([record], timeout)[0]
+
+    def append_many(self, records: list[Record], timeout: float = 10.0) -> list[int]:
+        """Append several events (a list of debtors shown at once) and wait until all are
+        durable. Raises AuditUnavailable if any is not."""
         self.start()
-        done: Future[int] = Future()
-        self._queue.put((record, done))
+        waiting: list[Future[int]] = []
+        for record in records:
+            done: Future[int] = Future()
+            self._queue.put((record, done))
+            waiting.append(done)
         try:
-            return done.result(timeout=timeout)
+            return [done.result(timeout=timeout) for done in waiting]
         except Exception as error:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
 
@@ -68,6 +76,7 @@ class GroupCommitter:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        connection: Connection | None = None  # the committer's own, kept between batches
         while True:
             try:
                 first = self._queue.get(timeout=self._idle)
@@ -75,7 +84,7 @@ class GroupCommitter:
                 self._safely(self._after_commit)
                 continue
             if first is None:
-                return
+                break
             batch = [first]
             while len(batch) < self._max_batch:
                 try:
@@ -86,20 +95,29 @@ class GroupCommitter:
                     self._queue.put(None)  # finish this batch, then stop
                     break
                 batch.append(item)
-            self._commit(batch)
+            connection = self._commit(connection, batch)
             self._safely(self._after_commit)
+        if connection is not None:
+            connection.close()
 
-    def _commit(self, batch: list[tuple[Record, Future[int]]]) -> None:
+    def _commit(
+        self, connection: Connection | None, batch: list[tuple[Record, Future[int]]]
+    ) -> Connection | None:
+        """Append and commit one batch; returns the connection to reuse (None if broken)."""
         try:
-            with self._engine.begin() as connection:
+            connection = connection or self._engine.connect()
+            with connection.begin():
                 numbers = store.append(connection, [record for record, _ in batch], self._now())
         except Exception as error:  # every waiter learns its event was not written
             log.exception("audit group commit failed")
             for _, done in batch:
                 done.set_exception(error)
-            return
+            if connection is not None:
+                connection.close()
+            return None
         for (_, done), seq in zip(batch, numbers, strict=True):
             done.set_result(seq)
+        return connection
 
     @staticmethod
     def _safely(action: Callable[[], None]) -> None:

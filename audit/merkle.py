@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+_sha256 = hashlib.sha256
 
 #: Returns the hash of the perfect or partial subtree over leaves [begin, end).
 SubtreeHash = Callable[[int, int], bytes]
@@ -65,13 +66,22 @@ class Frontier:
 
     sizes: list[int] = field(default_factory=list)
     hashes: list[bytes] = field(default_factory=list)
+    size: int = field(init=False)
 
-    @property
-    def size(self) -> int:
-        return sum(self.sizes)
+    def __post_init__(self) -> None:
+        self.size = sum(self.sizes)
 
     def append(self, leaf: bytes) -> None:
-        self.append_subtree(1, leaf)
+        """Add one leaf hash (the verifier's hot path: kept free of checks)."""
+        sizes, hashes = self.sizes, self.hashes
+        sizes.append(1)
+        hashes.append(leaf)
+        self.size += 1
+        while len(sizes) > 1 and sizes[-1] == sizes[-2]:
+            right = hashes.pop()
+            hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
+            sizes.pop()
+            sizes[-1] *= 2
 
     def append_subtree(self, size: int, subtree: bytes) -> None:
         """Add a perfect subtree of `size` leaves; the tree's size must be a multiple of it."""
@@ -79,6 +89,7 @@ class Frontier:
             raise ValueError(f"a subtree of {size} cannot start at {self.size}")
         self.sizes.append(size)
         self.hashes.append(subtree)
+        self.size += size
         while len(self.sizes) > 1 and self.sizes[-1] == self.sizes[-2]:
             right, left = self.hashes.pop(), self.hashes.pop()
             self.sizes[-2:] = [self.sizes[-1] * 2]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
+    Select,
     String,
     Table,
     func,
@@ -139,15 +140,28 @@ def append(connection: Connection, records: Sequence[Record], at: datetime) -> l
                 "leaf_hash": leaf_hash(entry),
             }
         )
-    connection.execute(insert(events), rows)
+    _insert(connection, events, rows)
     indexed = [
         row
         for seq, record in zip((r["seq"] for r in rows), records, strict=True)
         for row in index_rows(seq, micros(at), record.actor, record.object, record.details)
     ]
     if indexed:
-        connection.execute(insert(fields_index), indexed)
+        _insert(connection, fields_index, indexed)
     return [row["seq"] for row in rows]
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert rows in the caller's transaction; on PostgreSQL by COPY, which costs a fraction
+    of a parameterised INSERT per row (appending is the trail's hot path)."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    names = [column.name for column in table.columns]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def index_rows(
@@ -192,18 +206,33 @@ def subtree_hash(connection: Connection, begin: int, end: int) -> bytes:
 def rows(
     connection: Connection, first: int, last: int, batch: int = 10_000
 ) -> Iterator[tuple[int, bytes, bytes]]:
-    """(seq, entry, stored leaf hash) of events first..last, in order, read in batches."""
-    position = first
-    while position <= last:
-        query = (
-            select(events.c.seq, events.c.entry, events.c.leaf_hash)
-            .where(events.c.seq.between(position, min(last, position + batch - 1)))
-            .order_by(events.c.seq)
-        )
-        chunk = connection.execute(query).all()
+    """(seq, entry, stored leaf hash) of events first..last, in order, streamed in batches."""
+    query = (
+        select(events.c.seq, events.c.entry, events.c.leaf_hash)
+        .where(events.c.seq.between(first, last))
+        .order_by(events.c.seq)
+    )
+    if connection.dialect.name == "postgresql":
+        # A server-side cursor straight from the driver: verifying reads every event, and
+        # building a row object per event would cost more than hashing it.
+        yield from _stream(connection, query, batch)
+        return
+    result = connection.execution_options(yield_per=batch).execute(query)
+    for chunk in result.partitions():
         for seq, entry, stored in chunk:
             yield seq, bytes(entry), bytes(stored)
-        position += batch
+
+
+def _stream(
+    connection: Connection, query: Select, batch: int
+) -> Iterator[tuple[int, bytes, bytes]]:
+    compiled = query.compile(dialect=connection.dialect)
+    driver = connection.connection.driver_connection
+    with driver.cursor(name=f"audit_rows_{id(query):x}") as cursor:  # type: ignore[union-attr]
+        cursor.itersize = batch
+        cursor.execute(str(compiled), compiled.params)
+        for seq, entry, stored in cursor:
+            yield seq, bytes(entry), bytes(stored)
 
 
 def latest_checkpoint(connection: Connection) -> tuple[Checkpoint, Frontier] | None:

@@ -1,0 +1,305 @@
+"""Benchmark of the audit trail on PostgreSQL (issue 3's speed section).
+
+    python -m benchmarks.audit_trail --events 10000000 --seconds 20
+
+Generates realistic debtor-view events (1,000 accounts, 1,000,000 debtors, 180 days, three
+fields each), signs checkpoints every 1,000 events, then measures in one run: (a) durable
+appends/s from 8 writers through the group committer, beside 8 writers that hash, sign and
+commit each event alone (the privacyIDEA pattern) and beside a raw batched INSERT of the same
+rows without hashing (the limit); (b) p99 append→durable; (c) verifying the whole trail;
+(d) "who saw debtor X"; (e) a leak triage of 1,000 leaked debtors over 90 days; (f) inclusion
+proof size and verify time. Prints one line per figure and a JSON summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Engine, text
+
+from audit import queries, store
+from audit.committer import GroupCommitter
+from audit.entry import Record, encode
+from audit.merkle import Frontier, inclusion_path, leaf_hash, verify_inclusion
+from audit.signing import Signer
+from audit.verify import verify_trail
+from benchmarks.database import throwaway_database
+from govern.db import make_engine
+
+ACCOUNTS, DEBTORS, DAYS = 1_000, 1_000_000, 180
+END = datetime(2026, 11, 28, tzinfo=UTC)
+WRITERS = 8
+LIST_SIZE = 20  # debtors on one caseload page: one event each, one durable wait
+
+
+def view(rng: random.Random) -> Record:
+    account = f"GV-{rng.randrange(ACCOUNTS):04d}"
+    debtor = f"D-{rng.randrange(DEBTORS):07d}"
+    group = f"pg-{rng.randrange(20):02d}"
+    return Record(
+        "debtor.viewed",
+        account,
+        debtor,
+        {
+            "fields": {
+                "phone": rng.choice(("full", "masked")),
+                "name": "full",
+                "id_number": rng.choice(("masked", "training.compliance.missing")),
+            },
+            "how": "view",
+            "viewer_group": group,
+            "object_group": group,
+        },
+        f"req-{rng.getrandbits(48):012x}",
+        f"10.0.{rng.randrange(256)}.{rng.randrange(256)}",
+    )
+
+
+def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> None:
+    """Load `count` events with COPY (setup, not measured) and sign a checkpoint per 1,000.
+
+    One connection per COPY stream: PostgreSQL runs one COPY at a time per connection.
+    """
+    connections = [engine.raw_connection() for _ in range(3)]
+    frontier, step = Frontier(), (DAYS * 86_400_000_000) // max(count, 1)
+    start_us = store.micros(END - timedelta(days=DAYS))
+    columns = ("seq", "field", "level", "at_us", "actor", "object", "viewer_group", "object_group")
+    try:
+        events_cursor, fields_cursor, checkpoints = (c.cursor() for c in connections)
+        with (
+            events_cursor.copy(
+                "COPY audit_events (seq, at_us, actor, action, object, entry, leaf_hash) FROM STDIN"
+            ) as events,
+            fields_cursor.copy(f"COPY audit_fields ({', '.join(columns)}) FROM STDIN") as fields,
+        ):
+            for seq in range(1, count + 1):
+                at_us = start_us + seq * step
+                record = view(rng)
+                entry = encode(seq, datetime.fromtimestamp(at_us / 1e6, UTC), record)
+                leaf = leaf_hash(entry)
+                events.write_row(
+                    (seq, at_us, record.actor, record.action, record.object, entry, leaf)
+                )
+                for row in store.index_rows(
+                    seq, at_us, record.actor, record.object, record.details
+                ):
+                    fields.write_row(tuple(row[c] for c in columns))
+                frontier.append(leaf)
+                if seq % 1000 == 0 or seq == count:
+                    checkpoint = signer.sign(seq, frontier.root(), END)
+                    checkpoints.execute(
+                        "INSERT INTO audit_checkpoints VALUES (%s, %s, %s, %s, %s, %s)",
+                        (
+                            seq,
+                            checkpoint.root_hash,
+                            checkpoint.time,
+                            checkpoint.key_id,
+                            checkpoint.signature,
+                            frontier.encode(),
+                        ),
+                    )
+        for connection in connections:
+            connection.commit()
+        checkpoints.execute("ANALYZE")
+        connections[2].commit()
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def writers(
+    work: Callable[[random.Random], float | None], seconds: float
+) -> tuple[int, list[float]]:
+    """Run WRITERS threads doing `work` until `seconds` pass; (operations, latencies)."""
+    stop, latencies, lock = time.monotonic() + seconds, [], threading.Lock()
+
+    def loop(seed: int) -> None:
+        rng, mine = random.Random(seed), []
+        while time.monotonic() < stop:
+            mine.append(work(rng))
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies), [x for x in latencies if x is not None]
+
+
+def group_commit(engine: Engine, seconds: float, shown: int) -> dict[str, float]:
+    """8 writers, each a request that shows `shown` debtors (one event each) and answers
+    only when all its events are durable."""
+    committer = GroupCommitter(engine, lambda: datetime.now(UTC))
+
+    def request(rng: random.Random) -> float:
+        began = time.perf_counter()
+        committer.append_many([view(rng) for _ in range(shown)])
+        return time.perf_counter() - began
+
+    count, latencies = writers(request, seconds)
+    committer.stop()
+    latencies.sort()
+    return {
+        "per_s": count * shown / seconds,
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
+    }
+
+
+def per_event(engine: Engine, signer: Signer, seconds: float) -> float:
+    """The baseline: each event hashed, signed and committed on its own."""
+
+    def one(rng: random.Random) -> None:
+        with engine.begin() as connection:
+            seq = store.append(connection, [view(rng)], datetime.now(UTC))[0]
+            signer.sign(seq, leaf_hash(str(seq).encode()), END)
+
+    count, _ = writers(one, seconds)
+    return count / seconds
+
+
+def raw_insert(engine: Engine, seconds: float, batch: int = 100) -> float:
+    """The limit: the same rows, batched, no hashing, no lock."""
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE bench_raw (seq bigint, at_us bigint, actor text, "
+                "action text, object text, entry bytea)"
+            )
+        )
+    counter, lock = iter(range(1, 10**12)), threading.Lock()
+    sample = encode(1, END, view(random.Random(1)))
+
+    def one(rng: random.Random) -> None:
+        with lock:
+            numbers = [next(counter) for _ in range(batch)]
+        rows = [
+            {
+                "seq": n,
+                "at_us": n,
+                "actor": "GV-0001",
+                "action": "debtor.viewed",
+                "object": "D-1",
+                "entry": sample,
+            }
+            for n in numbers
+        ]
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO bench_raw VALUES (:seq, :at_us, :actor, :action, :object, :entry)"
+                ),
+                rows,
+            )
+
+    count, _ = writers(one, seconds)
+    return count * batch / seconds
+
+
+def timed(action: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - began)
+    return samples
+
+
+def run(admin_url: str, events: int, seconds: float) -> dict[str, object]:
+    rng = random.Random(20261128)
+    signer = Signer(Ed25519PrivateKey.generate())
+    results: dict[str, object] = {"events": events, "accounts": ACCOUNTS, "debtors": DEBTORS}
+    with throwaway_database(admin_url) as url:
+        engine = make_engine(url)
+        began = time.perf_counter()
+        generate(engine, events, signer, rng)
+        results["generate_s"] = round(time.perf_counter() - began, 1)
+        for label, check_index in (("c_verify_trail", False), ("c_verify_with_index", True)):
+            with engine.connect() as connection:
+                began = time.perf_counter()
+                report = verify_trail(connection, signer.public_key, [], check_index=check_index)
+                elapsed = time.perf_counter() - began
+            assert report.ok, report.problems[:3]
+            results[f"{label}_events_per_s"] = round(report.events / elapsed)
+        size = events
+        debtors = [f"D-{rng.randrange(DEBTORS):07d}" for _ in range(200)]
+        window = (store.micros(END - timedelta(days=DAYS)), store.micros(END))
+        with engine.connect() as connection:
+            who = [
+                timed(lambda d=d: queries.who_saw(connection, d, "phone", *window), 1)[0]
+                for d in debtors
+            ]
+            leaked = [f"D-{rng.randrange(DEBTORS):07d}" for _ in range(1000)]
+            ninety = (store.micros(END - timedelta(days=90)), store.micros(END))
+            triage = timed(lambda: queries.leak_triage(connection, leaked, ["phone"], *ninety), 3)
+            seq = rng.randrange(1, size + 1)
+            root = store.checkpoint_at_or_before(connection, size)[0].root_hash
+            began = time.perf_counter()
+            path = inclusion_path(seq - 1, size, lambda b, e: store.subtree_hash(connection, b, e))
+            proof_s = time.perf_counter() - began
+            leaf = store.leaf_hashes(connection, seq, seq)[0]
+        verify = timed(lambda: verify_inclusion(seq - 1, size, leaf, path, root), 200)
+        assert verify_inclusion(seq - 1, size, leaf, path, root)
+        results.update(
+            {
+                "d_who_saw_p50_ms": round(1000 * statistics.median(who), 2),
+                "d_who_saw_p95_ms": round(1000 * sorted(who)[int(len(who) * 0.95)], 2),
+                "e_leak_triage_1000_debtors_90_days_s": round(statistics.median(triage), 3),
+                "f_proof_bytes": 32 * len(path),
+                "f_proof_verify_ms": round(1000 * statistics.median(verify), 4),
+                "f_proof_build_s": round(proof_s, 2),
+            }
+        )
+        single = group_commit(engine, seconds, shown=1)
+        listing = group_commit(engine, seconds, shown=LIST_SIZE)
+        baseline = per_event(engine, signer, seconds)
+        limit = raw_insert(engine, seconds)
+        results.update(
+            {
+                "a_group_commit_one_debtor_per_request_per_s": round(single["per_s"]),
+                f"a_group_commit_{LIST_SIZE}_debtors_per_request_per_s": round(listing["per_s"]),
+                "a_per_event_baseline_per_s": round(baseline),
+                "a_raw_batched_insert_per_s": round(limit),
+                "a_ratio_to_baseline_one": round(single["per_s"] / baseline, 1),
+                "a_ratio_to_baseline_list": round(listing["per_s"] / baseline, 1),
+                "a_ratio_to_raw_one": round(single["per_s"] / limit, 2),
+                "a_ratio_to_raw_list": round(listing["per_s"] / limit, 2),
+                "b_append_to_durable_p50_ms_one": round(single["p50_ms"], 2),
+                "b_append_to_durable_p99_ms_one": round(single["p99_ms"], 2),
+                "b_request_to_durable_p99_ms_list": round(listing["p99_ms"], 2),
+            }
+        )
+        engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the audit trail on PostgreSQL.")
+    parser.add_argument("--events", type=int, default=10_000_000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="per write measurement")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    results = run(args.postgres, args.events, args.seconds)
+    for key, value in results.items():
+        print(f"{key:40} {value}")
+    print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

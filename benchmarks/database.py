@@ -1,0 +1,33 @@
+"""A throwaway PostgreSQL database for a benchmark run: created, migrated, dropped."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator
+
+from sqlalchemy import create_engine, make_url, text
+
+from govern.migrate import upgrade
+
+
+@contextlib.contextmanager
+def throwaway_database(admin_url: str) -> Iterator[str]:
+    """Yield the URL of a new, migrated database owned by a new role; drop both afterwards."""
+    suffix = secrets.token_hex(4)
+    name, role = f"govern_bench_{suffix}", f"govern_bench_{suffix}"
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE ROLE {role} LOGIN"))
+        connection.execute(text(f"CREATE DATABASE {name} OWNER {role}"))
+    url = make_url(admin_url).set(username=role, database=name).render_as_string(False)
+    try:
+        upgrade(url, url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
+        admin.dispose()
