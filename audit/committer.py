@@ -33,12 +33,12 @@ class GroupCommitter:
         engine: Engine,
         now: Callable[[], datetime],
         *,
-        after_commit: Callable[[], None] | None = None,
+        after_commit: Callable[[int], None] | None = None,
         max_batch: int = 1000,
         idle_seconds: float = 1.0,
     ) -> None:
         self._engine, self._now = engine, now
-        self._after_commit = after_commit or (lambda: None)
+        self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
         self._queue: queue.Queue[tuple[Record, Future[int]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -81,7 +81,7 @@ class GroupCommitter:
             try:
                 first = self._queue.get(timeout=self._idle)
             except queue.Empty:
-                self._safely(self._after_commit)
+                self._safely(self._after_commit, 0)
                 continue
             if first is None:
                 break
@@ -96,7 +96,7 @@ class GroupCommitter:
                     break
                 batch.append(item)
             connection = self._commit(connection, batch)
-            self._safely(self._after_commit)
+            self._safely(self._after_commit, len(batch))
         if connection is not None:
             connection.close()
 
@@ -120,8 +120,8 @@ class GroupCommitter:
         return connection
 
     @staticmethod
-    def _safely(action: Callable[[], None]) -> None:
+    def _safely(action: Callable[[int], None], committed: int) -> None:
         try:
-            action()
+            action(committed)
         except Exception:
             log.exception("audit checkpoint failed; the next one will cover these events")

@@ -9,6 +9,7 @@ revealed without its record. Events carry identifiers and field names, never per
 from __future__ import annotations
 
 import secrets
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,8 @@ class Trail:
     ) -> None:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
-        self._committer = GroupCommitter(engine, clock.now, after_commit=self.checkpoint_if_due)
+        self._pending, self._last_try = 0, time.monotonic()
+        self._committer = GroupCommitter(engine, clock.now, after_commit=self._after_commit)
 
     def record(
         self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
@@ -89,6 +91,14 @@ class Trail:
             raise AuditNotWritten(
                 "audit.unavailable", "The audit trail cannot be written; nothing was done."
             ) from None
+
+    def _after_commit(self, committed: int) -> None:
+        """After each group commit (and each idle second): ask the database whether a
+        checkpoint is due only when this process has seen enough events or time pass."""
+        self._pending += committed
+        if self._pending >= self._every or time.monotonic() - self._last_try >= self._seconds:
+            self._pending, self._last_try = 0, time.monotonic()
+            self.checkpoint_if_due()
 
     def checkpoint_if_due(self) -> Checkpoint | None:
         return write_checkpoint(

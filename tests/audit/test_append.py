@@ -102,7 +102,7 @@ def test_r_aud_1_group_commit_answers_only_after_the_commit(
     service_engine: Engine, owner_engine: Engine
 ) -> None:
     commits = []
-    committer = GroupCommitter(service_engine, lambda: AT, after_commit=lambda: commits.append(1))
+    committer = GroupCommitter(service_engine, lambda: AT, after_commit=commits.append)
     numbers: list[int] = []
     lock = threading.Lock()
 

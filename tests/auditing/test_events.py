@@ -100,3 +100,21 @@ def test_r_aud_1_an_applied_sync_names_ids_and_attributes_only(agency: Agency, d
     assert synced["action"] == "directory.synced"
     assert synced["details"]["changed"] == {"1005": ["name"]}
     assert "胡静静" not in str(synced)
+
+
+def test_r_aud_2_a_start_after_a_crash_anchors_what_was_left_unanchored(agency: Agency) -> None:
+    from audit.verify import verify_trail
+
+    agency.with_accounts("col.a1")  # events appended, no checkpoint yet: as after a crash
+    trail_ = agency.services.trail
+
+    def report():
+        with trail_.engine.connect() as connection:
+            return verify_trail(connection, trail_.signer.public_key, trail_.copy.read())
+
+    assert report().unanchored == len(trail(agency))
+    trail_.start()
+    trail_.stop()
+    after = report()
+    assert after.ok and after.unanchored == 0
+    assert [c.tree_size for c in trail_.copy.read()] == [len(trail(agency))]

@@ -54,6 +54,8 @@ def ask(agency: Agency, path: str, username: str = "auditor", **params: str):
 
 
 def test_r_aud_3_who_saw_this_debtors_phone(agency: Agency, ids: dict[str, str]) -> None:
+    """R-ACS-3: every view is recorded (who, when, which debtor, which fields revealed), so an
+    auditor can ask who saw a debtor's phone."""
     view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phone="full", name="masked")
     view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phone="masked")
     view(agency, ids["col.b1"], "D-1", NOW - timedelta(days=1), phone="full")
