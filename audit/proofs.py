@@ -68,35 +68,33 @@ def export_bundle(
     """
     folder.mkdir(parents=True, exist_ok=False)
     anchor = next((c for c in checkpoints if c.tree_size >= last), None)
-    limit = anchor.tree_size if anchor else last
-    covering = [c for c in checkpoints if first <= c.tree_size <= limit]
+    anchored_by = anchor.tree_size if anchor else None
+    covering = [c for c in checkpoints if first <= c.tree_size <= (anchored_by or last)]
     with (folder / "events.jsonl").open("wb") as out:
         for _, entry, _ in store.rows(connection, first, last):
             out.write(entry + b"\n")
     (folder / "checkpoints.jsonl").write_text("".join(c.to_json() + "\n" for c in covering))
     left = _frontier_before(connection, first)
     _write_json(folder / "left.json", {"size": first - 1, "hashes": [h.hex() for h in left.hashes]})
-    right = (
-        []
-        if anchor is None
-        else [
-            [start, size, store.subtree_hash(connection, start, start + size).hex()]
-            for start, size in aligned_subtrees(last, anchor.tree_size)
-        ]
-    )
-    _write_json(
-        folder / "right.json",
-        {"tree_size": anchor.tree_size if anchor else None, "subtrees": right},
-    )
+    right = _subtrees_after(connection, last, anchored_by) if anchored_by else []
+    _write_json(folder / "right.json", {"tree_size": anchored_by, "subtrees": right})
     (folder / "public_key.pem").write_bytes(public_key_pem)
     manifest = {
         "first": first,
         "last": last,
-        "anchored_by": anchor.tree_size if anchor else None,
+        "anchored_by": anchored_by,
         "checkpoints": [c.tree_size for c in covering],
     }
     _write_json(folder / "manifest.json", manifest)
     return manifest
+
+
+def _subtrees_after(connection: Connection, last: int, tree_size: int) -> list[list[Any]]:
+    """[start, size, hash] of the aligned subtrees between event `last` and `tree_size`."""
+    return [
+        [start, size, store.subtree_hash(connection, start, start + size).hex()]
+        for start, size in aligned_subtrees(last, tree_size)
+    ]
 
 
 def _frontier_before(connection: Connection, first: int) -> Frontier:

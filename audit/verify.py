@@ -10,12 +10,14 @@ the copy outside it). Events after the last checkpoint are reported as *unanchor
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, create_engine, select
 
 from audit import store
 from audit.merkle import Frontier, leaf_hash
@@ -49,7 +51,9 @@ class Report:
     @property
     def first_problem(self) -> Problem | None:
         located = [p for p in self.problems if p.seq is not None]
-        return min(located, key=lambda p: p.seq) if located else (self.problems or [None])[0]
+        # At one number, what happened to the trail comes before what it did to the index.
+        earliest = min(located, key=lambda p: (p.seq, p.kind == "index changed"), default=None)
+        return earliest or (self.problems or [None])[0]
 
 
 def trusted_checkpoints(
@@ -88,6 +92,14 @@ def trusted_checkpoints(
     return trusted, problems
 
 
+def signed_checkpoints(
+    connection: Connection, copied: Iterable[Checkpoint], public_key: Ed25519PublicKey
+) -> list[Checkpoint]:
+    """Every checkpoint, from the database or the file copy, whose signature holds; oldest first."""
+    trusted, _ = trusted_checkpoints(store.stored_checkpoints(connection), list(copied), public_key)
+    return [trusted[size] for size in sorted(trusted)]
+
+
 def verify_trail(
     connection: Connection,
     public_key: Ed25519PublicKey,
@@ -95,9 +107,16 @@ def verify_trail(
     first: int = 1,
     last: int | None = None,
     check_index: bool = True,
+    workers: int = 1,
+    parallel_from: int = 200_000,
 ) -> Report:
     """Check events `first`..`last` (all by default) against every trustworthy checkpoint,
-    and (unless `check_index` is off) the field index against the events."""
+    and (unless `check_index` is off) the field index against the events.
+
+    With `workers` > 1 a range of at least `parallel_from` events (below it, starting
+    processes costs more than it saves) is split at checkpoints and verified in that many
+    processes, each window starting from its checkpoint's stored frontier.
+    """
     stored = store.stored_checkpoints(connection)
     trusted, problems = trusted_checkpoints(stored, list(copied), public_key)
     size = store.size(connection)
@@ -105,11 +124,93 @@ def verify_trail(
     report = Report(first=first, last=last, checkpoints=len(trusted), problems=problems)
     start, frontier = _starting_point(connection, trusted, first, report)
     end = min([s for s in trusted if s >= last] or [size])
-    _scan(connection, start, end, frontier, trusted, report)
+    windows = _windows(trusted, start, end, workers if end - start >= parallel_from else 1)
+    if len(windows) > 1:
+        url = connection.engine.url.render_as_string(hide_password=False)
+        _verify_in_parallel(url, windows, frontier, trusted, check_index, report)
+    else:
+        _verify_window_into(connection, start, end, frontier, trusted, check_index, report)
     _check_ends(size, trusted, report)
+    return report
+
+
+def _windows(
+    trusted: dict[int, Checkpoint], start: int, end: int, workers: int
+) -> list[tuple[int, int]]:
+    """[start, end] cut at trusted checkpoints into at most `workers` windows of like size."""
+    if workers < 2:
+        return [(start, end)]
+    sizes = sorted(s for s in trusted if start <= s < end)
+    cuts, step = [], (end - start) / workers
+    for k in range(1, workers):
+        target = start + k * step
+        cut = next((s for s in sizes if s >= target), None)
+        if cut is not None and (not cuts or cut > cuts[-1]):
+            cuts.append(cut)
+    bounds = [start - 1, *cuts, end]
+    return [(bounds[i] + 1, bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _verify_in_parallel(
+    url: str,
+    windows: list[tuple[int, int]],
+    frontier: Frontier,
+    trusted: dict[int, Checkpoint],
+    check_index: bool,
+    report: Report,
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    jobs = [
+        (url, begin, stop, frontier if i == 0 else None, trusted, check_index)
+        for i, (begin, stop) in enumerate(windows)
+    ]
+    with ProcessPoolExecutor(len(jobs), mp_context=context) as pool:
+        for part in pool.map(_verify_window, jobs):
+            report.events += part.events
+            report.anchored_to = max(report.anchored_to, part.anchored_to)
+            report.problems.extend(part.problems)
+
+
+def _verify_window(job: tuple) -> Report:
+    """One window in a worker process: its own connection, its own starting frontier."""
+    url, begin, stop, frontier, trusted, check_index = job
+    engine = create_engine(url)
+    part = Report(first=begin, last=stop)
+    try:
+        with engine.connect() as connection:
+            if frontier is None:
+                frontier = _frontier_at(connection, begin - 1, trusted, part)
+            _verify_window_into(connection, begin, stop, frontier, trusted, check_index, part)
+    finally:
+        engine.dispose()
+    return part
+
+
+def _frontier_at(
+    connection: Connection, size: int, trusted: dict[int, Checkpoint], report: Report
+) -> Frontier:
+    """The stored frontier of the checkpoint at `size`, if it folds to the signed root."""
+    found = store.checkpoint_at_or_before(connection, size)
+    if found is None or found[0].tree_size != size or found[1].root() != trusted[size].root_hash:
+        report.problems.append(
+            Problem(size, "changed", "a stored frontier does not match its checkpoint")
+        )
+        return Frontier()
+    return found[1]
+
+
+def _verify_window_into(
+    connection: Connection,
+    start: int,
+    end: int,
+    frontier: Frontier,
+    trusted: dict[int, Checkpoint],
+    check_index: bool,
+    report: Report,
+) -> None:
+    _scan(connection, start, end, frontier, trusted, report)
     if check_index:
         _check_index(connection, start, end, report)
-    return report
 
 
 def _starting_point(

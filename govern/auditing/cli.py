@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from audit import store
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.queries import EventFilter
 from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
-from audit.verify import Report, trusted_checkpoints, verify_trail
+from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.auditing import investigations as inv
 from govern.console import echo_json, operator
 from govern.errors import BadRequest, NotFound
@@ -57,12 +58,28 @@ def checkpoint() -> None:
 @click.option("--from", "first", type=click.IntRange(min=1), default=1, help="First event.")
 @click.option("--to", "last", type=click.IntRange(min=1), help="Last event (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--skip-index", is_flag=True, help="Leave out the field-index cross-check.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="Processes for long ranges.",
+)
 @with_appcontext
-def verify(first: int, last: int | None, as_json: bool) -> None:
+def verify(first: int, last: int | None, as_json: bool, skip_index: bool, workers: int) -> None:
     """Check the trail against its signed checkpoints; exit 1 on any problem."""
     trail = services().trail
     with trail.engine.connect() as connection:
-        report = verify_trail(connection, trail.signer.public_key, trail.copy.read(), first, last)
+        report = verify_trail(
+            connection,
+            trail.signer.public_key,
+            trail.copy.read(),
+            first,
+            last,
+            check_index=not skip_index,
+            workers=workers,
+        )
     if as_json:
         echo_json(_report_dict(report))
     else:
@@ -112,7 +129,7 @@ def export(first: int, last: int, folder: Path) -> None:
     with trail.engine.connect() as connection:
         if last > store.size(connection):
             raise NotFound("export.range", f"The trail has only {store.size(connection)} events.")
-        checkpoints = _trusted(connection)
+        checkpoints = signed_checkpoints(connection, trail.copy.read(), trail.signer.public_key)
         manifest = export_bundle(
             connection, checkpoints, first, last, public_pem(trail.signer.public_key), folder
         )
@@ -122,17 +139,10 @@ def export(first: int, last: int, folder: Path) -> None:
     )
 
 
-def _trusted(connection: Connection) -> list[Checkpoint]:
-    trail = services().trail
-    trusted, _ = trusted_checkpoints(
-        store.stored_checkpoints(connection), trail.copy.read(), trail.signer.public_key
-    )
-    return [trusted[size] for size in sorted(trusted)]
-
-
 def _checkpoint(connection: Connection, size: int | None, at_least: int = 1) -> Checkpoint:
     """The trusted checkpoint of `size`, or the newest; it must cover event `at_least`."""
-    checkpoints = _trusted(connection)
+    trail = services().trail
+    checkpoints = signed_checkpoints(connection, trail.copy.read(), trail.signer.public_key)
     chosen = [c for c in checkpoints if size is None or c.tree_size == size]
     if not chosen or chosen[-1].tree_size < at_least:
         raise NotFound(
@@ -150,8 +160,8 @@ def _report_dict(report: Report) -> dict[str, object]:
         "checkpoints": report.checkpoints,
         "anchored_to": report.anchored_to,
         "unanchored": report.unanchored,
-        "first_problem": None if first is None else first.__dict__,
-        "problems": [p.__dict__ for p in report.problems],
+        "first_problem": None if first is None else asdict(first),
+        "problems": [asdict(p) for p in report.problems],
     }
 
 

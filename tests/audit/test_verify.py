@@ -237,3 +237,28 @@ def test_r_aud_2_an_edited_field_index_is_found(trail, owner_engine) -> None:
     )
     problem = trail().first_problem
     assert (problem.seq, problem.kind) == (9, "index changed")
+
+
+def test_r_aud_2_verifying_in_parallel_windows_finds_the_same(
+    trail, service_engine, signer, copy, owner_engine
+) -> None:
+    def parallel() -> Report:
+        with service_engine.connect() as connection:
+            return verify_trail(
+                connection, signer.public_key, copy.read(), workers=2, parallel_from=1
+            )
+
+    clean = parallel()
+    assert clean.ok and (clean.events, clean.anchored_to, clean.unanchored) == (35, 30, 5)
+
+    def change(connection: Connection) -> None:
+        forged = entry_of(connection, 24).replace(b"debtor-23", b"debtor-99")
+        connection.execute(
+            update(events)
+            .where(events.c.seq == 24)
+            .values(entry=forged, leaf_hash=leaf_hash(forged))
+        )
+
+    tamper(owner_engine, change)
+    problem = parallel().first_problem
+    assert (problem.seq, problem.kind) == (21, "changed")
