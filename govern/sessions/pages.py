@@ -13,7 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import Caller, authenticate, log_in, log_out
+from govern.sessions.service import Attempt, Caller, authenticate, log_in, log_out
 from govern.web import client_address, db, services
 
 COOKIE = "govern_session"
@@ -58,10 +58,7 @@ def login() -> Response | tuple[str, int] | str:
             s.clock,
             s.settings,
             s.trail,
-            form.username.data or "",
-            form.password.data or "",
-            client_address(),
-            "page",
+            Attempt(form.username.data or "", form.password.data or "", client_address(), "page"),
         )
     except GovernError as error:
         return render_template("login.html", form=form, error=error), error.status

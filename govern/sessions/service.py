@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -44,16 +44,23 @@ class NewSession:
     caller: Caller
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt: the credentials typed, from where, on which channel (api, page)."""
+
+    username: str
+    password: str = field(repr=False)
+    client: str
+    channel: str
+
+
 def log_in(
     db: Session,
     directory: Directory,
     clock: Clock,
     settings: Settings,
     trail: Trail,
-    username: str,
-    password: str,
-    client: str,
-    channel: str,
+    attempt: Attempt,
 ) -> NewSession:
     """Check credentials against the directory and open a session for an active account.
 
@@ -63,16 +70,16 @@ def log_in(
     Forbidden `login.no_account` or a `check_usable` refusal.
     """
     try:
-        return _log_in(db, directory, clock, settings, trail, username, password, client, channel)
+        return _log_in(db, directory, clock, settings, trail, attempt)
     except GovernError as refusal:
         db.rollback()
         trail.record_now(
             db,
             "session.refused",
             None,
-            _employee_named(db, username),
+            _employee_named(db, attempt.username),
             code=refusal.code,
-            channel=channel,
+            channel=attempt.channel,
         )
         raise
 
@@ -120,14 +127,12 @@ def _log_in(
     clock: Clock,
     settings: Settings,
     trail: Trail,
-    username: str,
-    password: str,
-    client: str,
-    channel: str,
+    attempt: Attempt,
 ) -> NewSession:
+    username, client, channel = attempt.username, attempt.client, attempt.channel
     now = clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
-    employee_number = directory.authenticate(username.strip(), password)
+    employee_number = directory.authenticate(username.strip(), attempt.password)
     if employee_number is None:
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
     for slot in slots:

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.sessions.service import Caller, log_in, log_out
+from govern.sessions.service import Attempt, Caller, log_in, log_out
 from govern.web import (
     client_address,
     current_caller,
@@ -57,10 +57,7 @@ def sign_in(body: dict[str, str]) -> dict[str, Any]:
         s.clock,
         s.settings,
         s.trail,
-        body["username"],
-        body["password"],
-        client_address(),
-        "api",
+        Attempt(body["username"], body["password"], client_address(), "api"),
     )
     return {**describe_caller(new.caller), "token": new.token, "expires_at": new.expires_at}
 
