@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime
 from pathlib import Path
@@ -10,9 +11,10 @@ from sqlalchemy import Engine
 
 from audit import store
 from audit.merkle import Frontier
-from audit.signing import Checkpoint, Signer
+from audit.signing import Checkpoint, Signer, verify_checkpoint
 
 FILE_NAME = "checkpoints.jsonl"
+log = logging.getLogger(__name__)
 
 
 class CheckpointFile:
@@ -56,15 +58,19 @@ def write_checkpoint(
     with engine.begin() as connection:
         if not store.try_lock(connection, store.CHECKPOINT_LOCK):
             return None
-        latest = store.latest_checkpoint(connection)
+        latest = store.newest_sound_checkpoint(connection, signer.public_key)
         size = store.size(connection)
         base = latest[0].tree_size if latest else 0
         if size <= base or not (
             force or latest is None or _due(latest[0], size, now, every, seconds)
         ):
             return None
+        leaves = store.leaf_hashes(connection, base + 1, size)
+        if len(leaves) != size - base:  # a hole in the numbers: sign nothing, verify will say
+            log.error("audit events %d..%d are not all there; no checkpoint signed", base + 1, size)
+            return None
         frontier = latest[1] if latest else Frontier()
-        for leaf in store.leaf_hashes(connection, base + 1, size):
+        for leaf in leaves:
             frontier.append(leaf)
         checkpoint = signer.sign(size, frontier.root(), now)
         store.save_checkpoint(connection, checkpoint, frontier)
@@ -72,11 +78,19 @@ def write_checkpoint(
     return checkpoint
 
 
-def complete_copy(engine: Engine, copy: CheckpointFile) -> int:
-    """Append to the file any checkpoint a crash left only in the database. Returns how many."""
+def complete_copy(engine: Engine, signer: Signer, copy: CheckpointFile) -> int:
+    """Append to the file any checkpoint (signed by this service) that a crash left only in the
+    database. Returns how many."""
     in_file = {checkpoint.tree_size for checkpoint in copy.read()}
     with engine.connect() as connection:
-        missing = [c for c in store.stored_checkpoints(connection) if c.tree_size not in in_file]
+        stored = store.stored_checkpoints(connection)
+    missing = [
+        c
+        for c in stored
+        if c.tree_size not in in_file
+        and c.key_id == signer.key_id
+        and verify_checkpoint(c, signer.public_key)
+    ]
     for checkpoint in missing:
         copy.append(checkpoint)
     return len(missing)

@@ -12,13 +12,13 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future, wait
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
 from audit import store
-from audit.entry import Record
+from audit.entry import Prepared, Record, prepare
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class GroupCommitter:
         self._engine, self._now = engine, now
         self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
-        self._queue: queue.Queue[tuple[Record, Future[int]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Prepared, Future[int]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -52,14 +52,21 @@ class GroupCommitter:
         """Append several events (a list of debtors shown at once) and wait until all are
         durable. Raises AuditUnavailable if any is not."""
         self.start()
+        at = self._now()  # the time the events happened, before they wait their turn
+        prepared = [prepare(record, at) for record in records]  # encoded in the caller's thread
         waiting: list[Future[int]] = []
-        for record in records:
+        for item in prepared:
             done: Future[int] = Future()
-            self._queue.put((record, done))
+            self._queue.put((item, done))
             waiting.append(done)
+        _, late = wait(waiting, timeout=timeout)
+        for done in late:
+            done.cancel()  # not yet taken by the committer: it will never be written
+        if late and not all(done.cancelled() for done in late):
+            wait(late)  # already being committed: its fate is decided within one commit
         try:
-            return [done.result(timeout=timeout) for done in waiting]
-        except Exception as error:
+            return [done.result() for done in waiting]
+        except (Exception, CancelledError) as error:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
 
     def start(self) -> None:
@@ -85,7 +92,7 @@ class GroupCommitter:
                 continue
             if first is None:
                 break
-            batch = [first]
+            batch = [first] if first[1].set_running_or_notify_cancel() else []
             while len(batch) < self._max_batch:
                 try:
                     item = self._queue.get_nowait()
@@ -94,20 +101,23 @@ class GroupCommitter:
                 if item is None:
                     self._queue.put(None)  # finish this batch, then stop
                     break
-                batch.append(item)
+                if item[1].set_running_or_notify_cancel():  # its caller still waits
+                    batch.append(item)
+            if not batch:
+                continue
             connection = self._commit(connection, batch)
             self._safely(self._after_commit, len(batch))
         if connection is not None:
             connection.close()
 
     def _commit(
-        self, connection: Connection | None, batch: list[tuple[Record, Future[int]]]
+        self, connection: Connection | None, batch: list[tuple[Prepared, Future[int]]]
     ) -> Connection | None:
         """Append and commit one batch; returns the connection to reuse (None if broken)."""
         try:
             connection = connection or self._engine.connect()
             with connection.begin():
-                numbers = store.append(connection, [record for record, _ in batch], self._now())
+                numbers = store.append_prepared(connection, [item for item, _ in batch])
         except Exception as error:  # every waiter learns its event was not written
             log.exception("audit group commit failed")
             for _, done in batch:

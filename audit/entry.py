@@ -53,6 +53,27 @@ def encode(seq: int, at: datetime, record: Record) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A record encoded before its sequence number is known: the entry is
+    `before + ,"seq":N, + after`. Keys are sorted, so the top-level `seq` is the last one."""
+
+    record: Record
+    at: datetime
+    before: bytes
+    after: bytes
+
+    def entry(self, seq: int) -> bytes:
+        return b'%s,"seq":%d,%s' % (self.before, seq, self.after)
+
+
+def prepare(record: Record, at: datetime) -> Prepared:
+    """Do the costly part of encoding now, outside the trail's lock (and its one thread)."""
+    whole = encode(0, at, record)
+    cut = whole.rfind(b',"seq":0,')
+    return Prepared(record, at, whole[:cut], whole[cut + len(b',"seq":0,') :])
+
+
 def decode(entry: bytes) -> dict[str, Any]:
     return json.loads(entry.decode("utf-8"))
 

@@ -45,8 +45,8 @@ def verify_proof(document: dict[str, Any], pinned_key: bytes | None = None) -> l
 def verify_bundle(
     folder: Path, pinned_key: bytes | None = None
 ) -> tuple[list[str], dict[str, Any]]:
-    """(problems, manifest) of an export bundle; no problems means every event in it is
-    covered by a signed checkpoint whose root it rebuilds exactly."""
+    """(problems, manifest) of an export bundle. No problems means: every event in it, in
+    order, rebuilds with the bundle's edge hashes the root of a checkpoint signed by the key."""
     manifest = _read_json(folder / "manifest.json")
     public_key = load_public_key(pinned_key or (folder / "public_key.pem").read_bytes())
     checkpoints = [
@@ -55,9 +55,22 @@ def verify_bundle(
         if line.strip()
     ]
     problems = _signature_problems(checkpoints, public_key)
-    roots = {c.tree_size: c.root_hash for c in checkpoints}
-    frontier = _left_frontier(_read_json(folder / "left.json"))
-    expected, checked = manifest["first"], 0
+    roots = {c.tree_size: c.root_hash for c in checkpoints if verify_checkpoint(c, public_key)}
+    frontier = _left_frontier(_read_json(folder / "left.json"), manifest["first"], problems)
+    checked, last = _replay_events(folder, frontier, roots, manifest["first"], problems)
+    if last != manifest["last"]:
+        problems.append(f"the bundle ends at {last}, its manifest says {manifest['last']}")
+    checked += _close_to_anchor(
+        frontier, roots, manifest, _read_json(folder / "right.json"), problems
+    )
+    return problems, {**manifest, "checked_checkpoints": checked, "key_id": key_id(public_key)}
+
+
+def _replay_events(
+    folder: Path, frontier: Frontier, roots: dict[int, bytes], first: int, problems: list[str]
+) -> tuple[int, int]:
+    """Add each event's leaf; returns (signed roots matched on the way, last event number)."""
+    expected, checked = first, 0
     with (folder / "events.jsonl").open("rb") as lines:
         for line in lines:
             entry = line.rstrip(b"\n")
@@ -66,21 +79,31 @@ def verify_bundle(
             frontier.append(leaf_hash(entry))
             expected += 1
             checked += _check_root(frontier, roots, problems)
-    right = _read_json(folder / "right.json")
-    for start, size, subtree in right["subtrees"]:
-        if start != frontier.size:
-            problems.append(f"right-hand subtree at {start} does not follow event {frontier.size}")
+    return checked, expected - 1
+
+
+def _close_to_anchor(
+    frontier: Frontier,
+    roots: dict[int, bytes],
+    manifest: dict[str, Any],
+    right: dict[str, Any],
+    problems: list[str],
+) -> int:
+    """Finish the tree at the anchoring checkpoint; its signed root must come out exactly."""
+    anchor = manifest["anchored_by"]
+    if anchor is None or right["tree_size"] != anchor:
+        problems.append(f"events up to {manifest['last']} are not anchored by a signed checkpoint")
+        return 0
+    given = [(start, size) for start, size, _ in right["subtrees"]]
+    if given != aligned_subtrees(manifest["last"], anchor):
+        problems.append(f"the right-hand hashes do not cover events {manifest['last']}..{anchor}")
+        return 0
+    for _, size, subtree in right["subtrees"]:
         frontier.append_subtree(size, bytes.fromhex(subtree))
-    if right["subtrees"]:
-        checked += _check_root(frontier, roots, problems)
-    if expected - 1 != manifest["last"]:
-        problems.append(f"the bundle ends at {expected - 1}, its manifest says {manifest['last']}")
-    if manifest["anchored_by"] is None:
-        problems.append(
-            f"events after the last checkpoint are unanchored (up to {manifest['last']})"
-        )
-    manifest = {**manifest, "checked_checkpoints": checked, "key_id": key_id(public_key)}
-    return problems, manifest
+    if anchor not in roots or frontier.size != anchor or frontier.root() != roots[anchor]:
+        problems.append(f"the bundle does not rebuild the signed root at size {anchor}")
+        return 0
+    return 1 if right["subtrees"] else 0  # a root at the last event was counted on the way
 
 
 def _check_root(frontier: Frontier, roots: dict[int, bytes], problems: list[str]) -> int:
@@ -92,8 +115,11 @@ def _check_root(frontier: Frontier, roots: dict[int, bytes], problems: list[str]
     return 1
 
 
-def _left_frontier(left: dict[str, Any]) -> Frontier:
+def _left_frontier(left: dict[str, Any], first: int, problems: list[str]) -> Frontier:
     sizes = [size for _, size in aligned_subtrees(0, left["size"])]
+    if left["size"] != first - 1 or len(left["hashes"]) != len(sizes):
+        problems.append(f"the hashes before event {first} do not fit the bundle")
+        return Frontier()
     return Frontier(sizes, [bytes.fromhex(h) for h in left["hashes"]])
 
 

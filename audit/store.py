@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -26,9 +27,9 @@ from sqlalchemy import (
     select,
 )
 
-from audit.entry import Record, encode
+from audit.entry import Prepared, Record, prepare
 from audit.merkle import Frontier, leaf_hash, root_of
-from audit.signing import Checkpoint
+from audit.signing import Checkpoint, verify_checkpoint
 
 APPEND_LOCK = 0x6A_0D_17_01
 CHECKPOINT_LOCK = 0x6A_0D_17_02
@@ -122,17 +123,23 @@ def drop_append_only_ddl(dialect: str) -> list[str]:
 
 def append(connection: Connection, records: Sequence[Record], at: datetime) -> list[int]:
     """Append `records` in the caller's transaction; returns their sequence numbers."""
-    if not records:
+    return append_prepared(connection, [prepare(record, at) for record in records])
+
+
+def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> list[int]:
+    """Append already encoded records in the caller's transaction: the one way events enter
+    the trail. Takes the trail's lock, numbers them after the last, inserts them."""
+    if not prepared:
         return []
     _lock(connection, APPEND_LOCK)
     last = connection.execute(select(func.max(events.c.seq))).scalar() or 0
-    rows = []
-    for seq, record in enumerate(records, start=last + 1):
-        entry = encode(seq, at, record)
+    rows, indexed = [], []
+    for seq, item in enumerate(prepared, start=last + 1):
+        entry, record, at_us = item.entry(seq), item.record, micros(item.at)
         rows.append(
             {
                 "seq": seq,
-                "at_us": micros(at),
+                "at_us": at_us,
                 "actor": record.actor,
                 "action": record.action,
                 "object": record.object,
@@ -140,12 +147,8 @@ def append(connection: Connection, records: Sequence[Record], at: datetime) -> l
                 "leaf_hash": leaf_hash(entry),
             }
         )
+        indexed += index_rows(seq, at_us, record.actor, record.object, record.details)
     _insert(connection, events, rows)
-    indexed = [
-        row
-        for seq, record in zip((r["seq"] for r in rows), records, strict=True)
-        for row in index_rows(seq, micros(at), record.actor, record.object, record.details)
-    ]
     if indexed:
         _insert(connection, fields_index, indexed)
     return [row["seq"] for row in rows]
@@ -235,13 +238,6 @@ def _stream(
             yield seq, bytes(entry), bytes(stored)
 
 
-def latest_checkpoint(connection: Connection) -> tuple[Checkpoint, Frontier] | None:
-    row = connection.execute(
-        select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)
-    ).first()
-    return None if row is None else _checkpoint(row)
-
-
 def stored_checkpoints(connection: Connection) -> list[Checkpoint]:
     query = select(checkpoints).order_by(checkpoints.c.tree_size)
     return [_checkpoint(row)[0] for row in connection.execute(query)]
@@ -289,7 +285,24 @@ def _checkpoint(row: object) -> tuple[Checkpoint, Frontier]:
     checkpoint = Checkpoint(
         int(m["tree_size"]), bytes(m["root_hash"]), m["time"], m["key_id"], bytes(m["signature"])
     )
-    return checkpoint, Frontier.decode(checkpoint.tree_size, bytes(m["frontier"]))
+    try:
+        frontier = Frontier.decode(checkpoint.tree_size, bytes(m["frontier"]))
+    except ValueError:  # a damaged row: an empty frontier never folds to its root
+        frontier = Frontier()
+    return checkpoint, frontier
+
+
+def newest_sound_checkpoint(
+    connection: Connection, public_key: Ed25519PublicKey
+) -> tuple[Checkpoint, Frontier] | None:
+    """The newest stored checkpoint whose signature holds and whose frontier folds to its
+    root: the only kind a new checkpoint may be built on."""
+    query = select(checkpoints).order_by(checkpoints.c.tree_size.desc())
+    for row in connection.execute(query):
+        checkpoint, frontier = _checkpoint(row)
+        if verify_checkpoint(checkpoint, public_key) and frontier.root() == checkpoint.root_hash:
+            return checkpoint, frontier
+    return None
 
 
 def micros(at: datetime) -> int:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, create_engine, select
+from sqlalchemy import Connection, create_engine, func, select
 
 from audit import store
 from audit.merkle import Frontier, leaf_hash
 from audit.signing import Checkpoint, verify_checkpoint
 
-MAX_PROBLEMS = 1000
+MAX_PER_KIND = 100
 INDEX_BATCH = 10_000
 
 
@@ -131,6 +131,8 @@ def verify_trail(
     else:
         _verify_window_into(connection, start, end, frontier, trusted, check_index, report)
     _check_ends(size, trusted, report)
+    if check_index and first == 1 and last == size:
+        _check_stray_index_rows(connection, size, report)
     return report
 
 
@@ -265,61 +267,103 @@ def _scan(
                 message = f"events {window_start}..{seq} do not match the checkpoint at size {seq}"
                 _add(report, Problem(window_start, "changed", message))
             report.anchored_to, window_start, window_clean = seq, seq + 1, True
+    limit = min(end, store.size(connection))  # beyond the trail's end is truncation, not this
+    if expected <= limit:
+        _add(report, Problem(expected, "missing", f"events {expected}..{limit} are missing"))
     report.problems.extend(_placement_problems(misplaced))
 
 
 def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
-    """The field index must say exactly what the events say: investigations read it."""
-    f = store.fields_index.c
-    columns = (f.seq, f.field, f.level, f.at_us, f.actor, f.object, f.viewer_group, f.object_group)
+    """What queries read must say exactly what the hashed entries say: each event's own
+    columns (actor, action, object, time) and its rows in the field index."""
+    f, e = store.fields_index.c, store.events.c
+    index_columns = (
+        f.seq,
+        f.field,
+        f.level,
+        f.at_us,
+        f.actor,
+        f.object,
+        f.viewer_group,
+        f.object_group,
+    )
     for first in range(start, end + 1, INDEX_BATCH):
         last = min(end, first + INDEX_BATCH - 1)
-        expected = set()
+        columns, index = set(), set()
         for seq, entry, _ in store.rows(connection, first, last):
-            expected.update(_expected_index(seq, entry))
-        query = select(*columns).where(f.seq.between(first, last))
-        actual = set(map(tuple, connection.execute(query)))
-        wrong = sorted(key[0] for key in expected ^ actual)
-        if wrong:
-            _add(
-                report,
-                Problem(
-                    wrong[0],
-                    "index changed",
-                    f"the field index of event {wrong[0]} differs from the event",
+            own, rows = _derived(seq, entry)
+            columns.add(own)
+            index.update(rows)
+        stored_columns = set(
+            map(
+                tuple,
+                connection.execute(
+                    select(e.seq, e.at_us, e.actor, e.action, e.object).where(
+                        e.seq.between(first, last)
+                    )
                 ),
             )
-            return
+        )
+        stored_index = set(
+            map(tuple, connection.execute(select(*index_columns).where(f.seq.between(first, last))))
+        )
+        for kind, wrong in (
+            ("changed", columns ^ stored_columns),
+            ("index changed", index ^ stored_index),
+        ):
+            if wrong:
+                seq = min(key[0] for key in wrong)
+                _add(
+                    report,
+                    Problem(seq, kind, f"what queries read of event {seq} differs from the event"),
+                )
+                return
 
 
-def _expected_index(seq: int, entry: bytes) -> list[tuple]:
-    """The index rows an entry calls for, as tuples in the index's column order."""
-    if b'"fields":' not in entry:
-        return []
+def _check_stray_index_rows(connection: Connection, size: int, report: Report) -> None:
+    """Index rows that belong to no event (a framed account in an investigation)."""
+    f = store.fields_index.c
+    stray = connection.execute(select(func.min(f.seq)).where((f.seq < 1) | (f.seq > size))).scalar()
+    if stray is not None:
+        _add(
+            report,
+            Problem(
+                stray,
+                "index changed",
+                f"the field index names event {stray}, which is not in the trail",
+            ),
+        )
+
+
+def _derived(seq: int, entry: bytes) -> tuple[tuple, list[tuple]]:
+    """(the event's own columns, its index rows) as an entry calls for them."""
     try:
         event = json.loads(entry)
-        details, at = event["details"], datetime.fromisoformat(event["time"][:-1] + "+00:00")
-    except (ValueError, KeyError, TypeError):
-        return []
-    return [
+        at_us = store.micros(datetime.fromisoformat(event["time"][:-1] + "+00:00"))
+        actor, action, object_ = event.get("actor"), event.get("action"), event.get("object")
+        details = event.get("details") or {}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return (seq, None, None, None, None), []
+    rows = [
         (
             seq,
-            row["field"],
-            row["level"],
-            row["at_us"],
-            row["actor"],
-            row["object"],
-            row["viewer_group"],
-            row["object_group"],
+            r["field"],
+            r["level"],
+            r["at_us"],
+            r["actor"],
+            r["object"],
+            r["viewer_group"],
+            r["object_group"],
         )
-        for row in store.index_rows(
-            seq, store.micros(at), event.get("actor"), event.get("object"), details or {}
-        )
+        for r in store.index_rows(seq, at_us, actor, object_, details)
     ]
+    return (seq, at_us, actor, action, object_), rows
 
 
 def _add(report: Report, problem: Problem) -> None:
-    if len(report.problems) < MAX_PROBLEMS:  # the first ones locate it; the rest repeat it
+    """Keep the first problems of each kind: they locate it, the rest repeat it (and junk of
+    one kind must not crowd out the real damage of another)."""
+    if sum(p.kind == problem.kind for p in report.problems) < MAX_PER_KIND:
         report.problems.append(problem)
 
 

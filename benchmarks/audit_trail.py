@@ -71,7 +71,7 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
     """
     connections = [engine.raw_connection() for _ in range(3)]
     frontier, step = Frontier(), (DAYS * 86_400_000_000) // max(count, 1)
-    start_us = store.micros(END - timedelta(days=DAYS))
+    start = END - timedelta(days=DAYS)
     columns = ("seq", "field", "level", "at_us", "actor", "object", "viewer_group", "object_group")
     try:
         events_cursor, fields_cursor, checkpoints = (c.cursor() for c in connections)
@@ -82,9 +82,9 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
             fields_cursor.copy(f"COPY audit_fields ({', '.join(columns)}) FROM STDIN") as fields,
         ):
             for seq in range(1, count + 1):
-                at_us = start_us + seq * step
-                record = view(rng)
-                entry = encode(seq, datetime.fromtimestamp(at_us / 1e6, UTC), record)
+                at = start + timedelta(microseconds=seq * step)
+                at_us, record = store.micros(at), view(rng)
+                entry = encode(seq, at, record)
                 leaf = leaf_hash(entry)
                 events.write_row(
                     (seq, at_us, record.actor, record.action, record.object, entry, leaf)

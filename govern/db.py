@@ -56,5 +56,7 @@ def _tune_sqlite(connection: object, _record: object) -> None:
 
 def _begin_immediate(connection: object) -> None:
     # SQLite allows one writer; taking the write lock at BEGIN makes a read-then-write
-    # transaction wait its turn instead of failing with "database is locked" midway.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    # transaction wait its turn instead of failing with "database is locked" midway. A
+    # connection marked read_only (a long audit verification) must not hold that lock.
+    read_only = connection.get_execution_options().get("read_only")  # type: ignore[attr-defined]
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[attr-defined]

@@ -165,7 +165,10 @@ def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     if error.status >= 500:
         log.error("%s: %s", error.code, error.message)
     if error.status == 403 and "caller" in g:
-        _record_denial(error)
+        try:
+            _record_denial(error)
+        except GovernError as unwritten:  # no denial goes unrecorded: refuse harder
+            error = unwritten
     if not _wants_json():
         return render_template("error.html", error=error), error.status
     response = error_body(error.code, error.message, error.status)
@@ -175,19 +178,16 @@ def _governed_error(error: GovernError) -> Response | tuple[str, int]:
 
 
 def _record_denial(error: GovernError) -> None:
-    """A request refused outright is one denial event (R-AUD-1)."""
-    try:
-        db().rollback()  # whatever the refused request began is not kept
-        services().trail.record_now(
-            db(),
-            "access.denied",
-            g.caller.account_id,
-            None,
-            code=error.code,
-            endpoint=request.endpoint or "",
-        )
-    except GovernError:
-        log.error("denial %s for %s could not be audited", error.code, g.caller.account_id)
+    """A request refused outright is one denial event (R-AUD-1). Raises AuditNotWritten."""
+    db().rollback()  # whatever the refused request began is not kept
+    services().trail.record_now(
+        db(),
+        "access.denied",
+        g.caller.account_id,
+        None,
+        code=error.code,
+        endpoint=request.endpoint or "",
+    )
 
 
 def _http_error(error: HTTPException) -> Response:

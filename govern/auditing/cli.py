@@ -70,7 +70,7 @@ def checkpoint() -> None:
 def verify(first: int, last: int | None, as_json: bool, skip_index: bool, workers: int) -> None:
     """Check the trail against its signed checkpoints; exit 1 on any problem."""
     trail = services().trail
-    with trail.engine.connect() as connection:
+    with trail.engine.connect().execution_options(read_only=True) as connection:
         report = verify_trail(
             connection,
             trail.signer.public_key,
@@ -95,7 +95,7 @@ def verify(first: int, last: int | None, as_json: bool, skip_index: bool, worker
 def prove(seq: int, size: int | None) -> None:
     """Print an inclusion proof of event SEQ (verify: scripts/verify_bundle.py --proof)."""
     trail = services().trail
-    with trail.engine.connect() as connection:
+    with trail.engine.connect().execution_options(read_only=True) as connection:
         target = _checkpoint(connection, size, at_least=seq)
         echo_json(inclusion_proof(connection, seq, target, public_pem(trail.signer.public_key)))
 
@@ -107,7 +107,7 @@ def prove(seq: int, size: int | None) -> None:
 def consistency(old: int, new: int) -> None:
     """Print a proof that checkpoint NEW extends checkpoint OLD (both tree sizes)."""
     trail = services().trail
-    with trail.engine.connect() as connection:
+    with trail.engine.connect().execution_options(read_only=True) as connection:
         older, newer = _checkpoint(connection, old), _checkpoint(connection, new)
         if older.tree_size > newer.tree_size:
             raise BadRequest("proof.order", "OLD must not be larger than NEW.")
@@ -126,7 +126,7 @@ def export(first: int, last: int, folder: Path) -> None:
     if folder.exists():
         raise BadRequest("export.exists", f"{folder} exists; choose a new folder.")
     trail = services().trail
-    with trail.engine.connect() as connection:
+    with trail.engine.connect().execution_options(read_only=True) as connection:
         if last > store.size(connection):
             raise NotFound("export.range", f"The trail has only {store.size(connection)} events.")
         checkpoints = signed_checkpoints(connection, trail.copy.read(), trail.signer.public_key)

@@ -222,7 +222,10 @@ def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[d
 def _off_hours(at_us: int, settings: Settings) -> bool:
     local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(settings.timezone).time()
     start, end = settings.work_hours
-    return not start <= local < end
+    at_work = (
+        start <= local < end if start <= end else (local >= start or local < end)
+    )  # night shift
+    return not at_work
 
 
 def _times(row: dict[str, Any]) -> dict[str, Any]:

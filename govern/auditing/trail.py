@@ -117,7 +117,7 @@ class Trail:
     def start(self) -> None:
         """At start-up: repair the file copy, anchor what a crash left unanchored, then run
         the committer (which also writes checkpoints at their cadence)."""
-        complete_copy(self.engine, self.copy)
+        complete_copy(self.engine, self.signer, self.copy)
         self.checkpoint_now()
         self._committer.start()
 

@@ -90,10 +90,12 @@ def test_r_aud_1_concurrent_threads_get_unique_gap_free_numbers(
 
 
 def test_r_aud_1_two_processes_appending_at_once_stay_gap_free(
-    service_engine: Engine, owner_engine: Engine, migrated: tuple[str, str]
+    service_engine: Engine, owner_engine: Engine, migrated: tuple[str, str], tmp_path: Path
 ) -> None:
+    go = tmp_path / "go"
     command = [sys.executable, "-m", "tests.support.appender", migrated[0], "60"]
-    writers = [subprocess.Popen([*command, name], cwd=REPO) for name in ("one", "two")]
+    writers = [subprocess.Popen([*command, name, str(go)], cwd=REPO) for name in ("one", "two")]
+    go.touch()
     assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
     assert sequence(service_engine) == list(range(1, 121))
 
@@ -169,3 +171,15 @@ def test_r_aud_2_on_postgresql_even_the_owner_is_stopped_by_the_trigger(
     with service_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
         connection.execute(text("TRUNCATE audit_events"))
     assert "permission denied" in str(refused.value)
+
+
+def test_an_entry_encoded_before_its_number_is_the_entry_encoded_with_it() -> None:
+    """Encoding happens outside the trail's lock; the spliced bytes must be exactly canonical."""
+    from audit.entry import encode, prepare
+
+    tricky = Record(
+        "x.y", "A", "B", {"seq": 0, "time": "t", "fields": {"seq": "full"}}, 'r,"seq":0,', "c"
+    )
+    for seq in (1, 9, 10, 123_456_789):
+        for record in (view(seq), tricky):
+            assert prepare(record, AT).entry(seq) == encode(seq, AT, record)

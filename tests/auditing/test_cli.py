@@ -122,3 +122,25 @@ def test_proofs_need_a_checkpoint_that_covers_the_event(agency: Agency) -> None:
     agency.with_accounts()
     result = govern(agency.app, "audit", "prove", "2")
     assert result.exit_code == 1 and "[checkpoint.unknown]" in result.output
+
+
+def test_r_aud_2_a_bundle_stripped_of_its_anchor_fails_offline(
+    agency: Agency, tmp_path: Path
+) -> None:
+    busy_trail(agency)
+    bundle = tmp_path / "bundle"
+    assert (
+        govern(agency.app, "audit", "export", "--from", "2", "--to", "4", str(bundle)).exit_code
+        == 0
+    )
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["anchored_by"] > 4
+    lines = (bundle / "events.jsonl").read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b"account.issued", b"account.revoked")
+    (bundle / "events.jsonl").write_bytes(b"\n".join(lines))
+    (bundle / "checkpoints.jsonl").write_text("")  # hide every signed root
+    stripped = offline(str(bundle))
+    assert stripped.returncode == 1, stripped.stdout
+    right = json.loads((bundle / "right.json").read_text())
+    (bundle / "right.json").write_text(json.dumps({**right, "subtrees": []}))
+    assert offline(str(bundle)).returncode == 1

@@ -211,3 +211,16 @@ def test_the_console_investigates_with_a_progress_bar_and_is_audited(
         cli, ["audit", "seen", ids["col.a1"], "--from", "2026-11-01T00:00:00"]
     )
     assert naive.exit_code == 2 and "needs a zone" in naive.output
+
+
+def test_night_shift_work_hours_wrap_past_midnight(agency: Agency, ids: dict[str, str]) -> None:
+    from datetime import time
+
+    services = agency.services
+    agency.app.extensions["govern"] = replace(
+        services, settings=replace(services.settings, work_hours=(time(22), time(6)))
+    )
+    view(agency, ids["col.a1"], "D-1", datetime(2026, 11, 20, 23, 30, tzinfo=SHANGHAI))
+    view(agency, ids["col.a2"], "D-2", datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI))
+    found = ask(agency, "unusual", **{"from": "2026-11-19T00:00:00+08:00"}).get_json()
+    assert [v["actor"] for v in found["off_hours"]] == [ids["col.a2"]]

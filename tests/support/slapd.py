@@ -109,7 +109,19 @@ def start_slapd(folder: Path) -> Slapd:
     port = _free_port()
     url = f"ldap://127.0.0.1:{port}"
     _run("/usr/sbin/slapd", "-f", str(conf), "-h", f"{url}/")
+    _wait_until_listening(port)
     return Slapd(url, admin_password, reader_password, folder)
+
+
+def _wait_until_listening(port: int, seconds: float = 15.0) -> None:
+    """slapd normally returns once it listens; on a loaded machine give it a moment more."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"slapd did not listen on port {port}")
 
 
 def _run(*command: str) -> None:
