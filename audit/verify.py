@@ -276,17 +276,6 @@ def _scan(
 def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
     """What queries read must say exactly what the hashed entries say: each event's own
     columns (actor, action, object, time) and its rows in the field index."""
-    f, e = store.fields_index.c, store.events.c
-    index_columns = (
-        f.seq,
-        f.field,
-        f.level,
-        f.at_us,
-        f.actor,
-        f.object,
-        f.viewer_group,
-        f.object_group,
-    )
     for first in range(start, end + 1, INDEX_BATCH):
         last = min(end, first + INDEX_BATCH - 1)
         columns, index = set(), set()
@@ -294,30 +283,26 @@ def _check_index(connection: Connection, start: int, end: int, report: Report) -
             own, rows = _derived(seq, entry)
             columns.add(own)
             index.update(rows)
-        stored_columns = set(
-            map(
-                tuple,
-                connection.execute(
-                    select(e.seq, e.at_us, e.actor, e.action, e.object).where(
-                        e.seq.between(first, last)
-                    )
-                ),
-            )
-        )
-        stored_index = set(
-            map(tuple, connection.execute(select(*index_columns).where(f.seq.between(first, last))))
-        )
+        stored_columns, stored_index = _stored_derived(connection, first, last)
         for kind, wrong in (
             ("changed", columns ^ stored_columns),
             ("index changed", index ^ stored_index),
         ):
             if wrong:
                 seq = min(key[0] for key in wrong)
-                _add(
-                    report,
-                    Problem(seq, kind, f"what queries read of event {seq} differs from the event"),
-                )
+                message = f"what queries read of event {seq} differs from the event"
+                _add(report, Problem(seq, kind, message))
                 return
+
+
+def _stored_derived(connection: Connection, first: int, last: int) -> tuple[set, set]:
+    """The events' searchable columns and their index rows as stored, as comparable tuples."""
+    e, f = store.events.c, store.fields_index.c
+    own = select(e.seq, e.at_us, e.actor, e.action, e.object).where(e.seq.between(first, last))
+    index = select(
+        f.seq, f.field, f.level, f.at_us, f.actor, f.object, f.viewer_group, f.object_group
+    ).where(f.seq.between(first, last))
+    return (set(map(tuple, connection.execute(own))), set(map(tuple, connection.execute(index))))
 
 
 def _check_stray_index_rows(connection: Connection, size: int, report: Report) -> None:

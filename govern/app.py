@@ -41,23 +41,7 @@ def create_app(
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    engine = make_engine(settings.database_url)
-    clock = clock or SystemClock()
-    app.extensions["govern"] = Services(
-        settings=settings,
-        clock=clock,
-        directory=directory or open_directory(settings),
-        sessions=make_session_factory(engine),
-        engine=engine,
-        trail=open_trail(
-            engine,
-            clock,
-            settings.audit_key_file,
-            settings.checkpoint_dir,
-            settings.checkpoint_every,
-            settings.checkpoint_seconds,
-        ),
-    )
+    app.extensions["govern"] = _services(settings, clock or SystemClock(), directory)
     if settings.proxy_hops:
         # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
         hops = settings.proxy_hops
@@ -65,6 +49,26 @@ def create_app(
     _register_http(app)
     app.teardown_appcontext(close_db)
     return app
+
+
+def _services(settings: Settings, clock: Clock, directory: Directory | None) -> Services:
+    engine = make_engine(settings.database_url)
+    trail = open_trail(
+        engine,
+        clock,
+        settings.audit_key_file,
+        settings.checkpoint_dir,
+        settings.checkpoint_every,
+        settings.checkpoint_seconds,
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        directory=directory or open_directory(settings),
+        sessions=make_session_factory(engine),
+        engine=engine,
+        trail=trail,
+    )
 
 
 def _register_http(app: Flask) -> None:
