@@ -118,3 +118,24 @@ def test_r_aud_2_a_start_after_a_crash_anchors_what_was_left_unanchored(agency: 
     after = report()
     assert after.ok and after.unanchored == 0
     assert [c.tree_size for c in trail_.copy.read()] == [len(trail(agency))]
+
+
+def test_r_aud_1_a_denial_that_cannot_be_recorded_answers_503(agency: Agency, owner_engine) -> None:
+    """Nothing is lost: when the trail cannot take the denial, the answer says so."""
+    from sqlalchemy import text
+
+    agency.with_accounts("col.a1")
+    token = agency.login("col.a1")
+    with owner_engine.begin() as connection:  # the trail's table is out of reach for a moment
+        connection.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+    try:
+        response = agency.client.post(
+            "/api/v1/accounts", json={"employee_number": "1005"}, headers=bearer(token)
+        )
+    finally:
+        with owner_engine.begin() as connection:
+            connection.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        503,
+        "audit.unavailable",
+    )
