@@ -3,8 +3,9 @@
 Kinds of problem: `changed` (an event's bytes, or a checkpoint's root, no longer match),
 `missing` (a sequence number is gone), `inserted` (an event was slipped in and later ones
 renumbered), `reordered` (events swapped places), `truncated` (the trail ends before a signed
-checkpoint), `bad signature` and `checkpoint missing` (deleted from the database but still in
-the copy outside it). Events after the last checkpoint are reported as *unanchored*.
+checkpoint), `bad signature`, `checkpoint missing` (deleted from the database but still in the
+copy outside it) and `index changed` (what investigations read differs from the events).
+Events after the last checkpoint are reported as *unanchored*.
 """
 
 from __future__ import annotations
