@@ -69,11 +69,11 @@ def write_checkpoint(
         if len(leaves) != size - base:  # a hole in the numbers: sign nothing, verify will say
             log.error("audit events %d..%d are not all there; no checkpoint signed", base + 1, size)
             return None
-        frontier = latest[1] if latest else Frontier()
+        frontier, noted = latest[1] if latest else Frontier(), []
         for leaf in leaves:
-            frontier.append(leaf)
+            frontier.append(leaf, noted, store.NODE_LEAST)
         checkpoint = signer.sign(size, frontier.root(), now)
-        store.save_checkpoint(connection, checkpoint, frontier)
+        store.save_checkpoint(connection, checkpoint, frontier, noted)
     copy.append(checkpoint)  # after the commit: a copy never names a checkpoint that isn't
     return checkpoint
 

@@ -71,8 +71,12 @@ class Frontier:
     def __post_init__(self) -> None:
         self.size = sum(self.sizes)
 
-    def append(self, leaf: bytes) -> None:
-        """Add one leaf hash (the verifier's hot path: kept free of checks)."""
+    def append(
+        self, leaf: bytes, notes: list[tuple[int, int, bytes]] | None = None, least: int = 0
+    ) -> None:
+        """Add one leaf hash (the verifier's hot path: kept free of checks). With `notes`,
+        also note each perfect subtree of at least `least` leaves this leaf completes, as
+        (start, size, hash): stored, they make proofs O(log n) to build."""
         sizes, hashes = self.sizes, self.hashes
         sizes.append(1)
         hashes.append(leaf)
@@ -82,6 +86,8 @@ class Frontier:
             hashes[-1] = _sha256(b"\x01" + hashes[-1] + right).digest()
             sizes.pop()
             sizes[-1] *= 2
+            if notes is not None and sizes[-1] >= least:
+                notes.append((self.size - sizes[-1], sizes[-1], hashes[-1]))
 
     def append_subtree(self, size: int, subtree: bytes) -> None:
         """Add a perfect subtree of `size` leaves; the tree's size must be a multiple of it."""

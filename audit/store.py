@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from audit.entry import Prepared, Record, prepare
-from audit.merkle import Frontier, leaf_hash, root_of
+from audit.merkle import Frontier, leaf_hash, node_hash, root_of, split
 from audit.signing import Checkpoint, verify_checkpoint
 
 APPEND_LOCK = 0x6A_0D_17_01
@@ -69,6 +69,17 @@ fields_index = Table(
     Index("ix_audit_fields_at", "at_us"),
 )
 
+#: Hashes of perfect subtrees of at least NODE_LEAST leaves, noted when checkpoints are written.
+#: Derived data: a wrong one only makes a proof fail to verify.
+NODE_LEAST = 256
+nodes = Table(
+    "audit_nodes",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("start", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+
 checkpoints = Table(
     "audit_checkpoints",
     metadata,
@@ -81,7 +92,7 @@ checkpoints = Table(
 )
 
 
-APPEND_ONLY_TABLES = ("audit_events", "audit_fields", "audit_checkpoints")
+APPEND_ONLY_TABLES = ("audit_events", "audit_fields", "audit_checkpoints", "audit_nodes")
 
 
 def append_only_ddl(dialect: str) -> list[str]:
@@ -202,8 +213,21 @@ def leaf_hashes(connection: Connection, first: int, last: int) -> list[bytes]:
 
 
 def subtree_hash(connection: Connection, begin: int, end: int) -> bytes:
-    """The hash of the subtree over leaves [begin, end), i.e. events begin+1..end."""
-    return root_of(leaf_hashes(connection, begin + 1, end))
+    """The hash of the subtree over leaves [begin, end), i.e. events begin+1..end: from a noted
+    node where there is one, else split as the tree splits, else from the leaves."""
+    size = end - begin
+    if size >= NODE_LEAST and size & (size - 1) == 0 and begin % size == 0:
+        noted = connection.execute(
+            select(nodes.c.hash).where(nodes.c.size == size, nodes.c.start == begin)
+        ).scalar()
+        if noted is not None:
+            return bytes(noted)
+    if size <= NODE_LEAST:
+        return root_of(leaf_hashes(connection, begin + 1, end))
+    k = split(size)
+    return node_hash(
+        subtree_hash(connection, begin, begin + k), subtree_hash(connection, begin + k, end)
+    )
 
 
 def rows(
@@ -255,7 +279,15 @@ def checkpoint_at_or_before(
     return None if row is None else _checkpoint(row)
 
 
-def save_checkpoint(connection: Connection, checkpoint: Checkpoint, frontier: Frontier) -> None:
+def save_checkpoint(
+    connection: Connection,
+    checkpoint: Checkpoint,
+    frontier: Frontier,
+    noted: Sequence[tuple[int, int, bytes]] = (),
+) -> None:
+    """Store a checkpoint, with the subtree nodes noted while building it."""
+    if noted:
+        connection.execute(insert(nodes), [{"start": a, "size": n, "hash": h} for a, n, h in noted])
     connection.execute(
         insert(checkpoints).values(
             tree_size=checkpoint.tree_size,

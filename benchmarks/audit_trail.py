@@ -71,6 +71,7 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
     """
     connections = [engine.raw_connection() for _ in range(3)]
     frontier, step = Frontier(), (DAYS * 86_400_000_000) // max(count, 1)
+    noted: list[tuple[int, int, bytes]] = []
     start = END - timedelta(days=DAYS)
     columns = ("seq", "field", "level", "at_us", "actor", "object", "viewer_group", "object_group")
     try:
@@ -93,7 +94,7 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
                     seq, at_us, record.actor, record.object, record.details
                 ):
                     fields.write_row(tuple(row[c] for c in columns))
-                frontier.append(leaf)
+                frontier.append(leaf, noted, store.NODE_LEAST)
                 if seq % 1000 == 0 or seq == count:
                     checkpoint = signer.sign(seq, frontier.root(), END)
                     checkpoints.execute(
@@ -107,6 +108,9 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
                             frontier.encode(),
                         ),
                     )
+        with checkpoints.copy("COPY audit_nodes (start, size, hash) FROM STDIN") as nodes:
+            for row in noted:
+                nodes.write_row(row)
         for connection in connections:
             connection.commit()
         checkpoints.execute("ANALYZE")

@@ -324,3 +324,27 @@ def test_a_bogus_checkpoint_row_does_not_stop_checkpoints(
         )
     written = write_checkpoint(service_engine, signer, copy, AT, force=True)
     assert written is not None and written.tree_size == 5
+
+
+def test_r_aud_2_proofs_come_from_noted_nodes_and_still_verify(
+    service_engine, owner_engine, signer, copy
+) -> None:
+    """Checkpoints note the hashes of complete subtrees, so proofs need O(log n) reads."""
+    from audit.merkle import root_of
+
+    append_views(service_engine, 300)
+    write_checkpoint(service_engine, signer, copy, AT, force=True)
+    append_views(service_engine, 400, 300)
+    checkpoint = write_checkpoint(service_engine, signer, copy, AT, force=True)
+    with service_engine.connect() as connection:
+        noted = sorted(connection.execute(select(store.nodes.c.start, store.nodes.c.size)))
+        leaves = store.leaf_hashes(connection, 1, 700)
+
+        def subtree(begin: int, end: int) -> bytes:
+            return store.subtree_hash(connection, begin, end)
+
+        for seq in (1, 256, 257, 512, 513, 700):
+            path = inclusion_path(seq - 1, 700, subtree)
+            assert path == inclusion_path(seq - 1, 700, lambda b, e: root_of(leaves[b:e]))
+            assert verify_inclusion(seq - 1, 700, leaves[seq - 1], path, checkpoint.root_hash)
+    assert noted == [(0, 256), (0, 512), (256, 256)]

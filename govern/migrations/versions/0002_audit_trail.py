@@ -53,6 +53,13 @@ def upgrade() -> None:
     op.create_index("ix_audit_fields_object_field_at", "audit_fields", ["object", "field", "at_us"])
     op.create_index("ix_audit_fields_actor_at", "audit_fields", ["actor", "at_us"])
     op.create_index("ix_audit_fields_at", "audit_fields", ["at_us"])
+    op.create_table(
+        "audit_nodes",
+        sa.Column("size", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("start", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("hash", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("size", "start"),
+    )
     op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at_us"])
     op.create_index("ix_audit_events_actor_at", "audit_events", ["actor", "at_us"])
     op.create_index("ix_audit_events_object_at", "audit_events", ["object", "at_us"])
@@ -66,6 +73,7 @@ def downgrade() -> None:
     op.drop_index("ix_audit_events_object_at", table_name="audit_events")
     op.drop_index("ix_audit_events_actor_at", table_name="audit_events")
     op.drop_index("ix_audit_events_action_at", table_name="audit_events")
+    op.drop_table("audit_nodes")
     op.drop_table("audit_fields")
     op.drop_table("audit_events")
     op.drop_table("audit_checkpoints")
