@@ -108,18 +108,19 @@ def sync_directory(
     report = _report(run, outcome, plan, departed, verdict)
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
-        trail.record(
-            db,
-            "directory.synced",
-            None,
-            run,
-            added=report.added,
-            changed=report.changed,
-            gone=report.gone,
-            departed=report.departed,
-        )
+        trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
     return report
+
+
+def _ids_only(report: SyncReport) -> dict[str, object]:
+    """What the audit trail keeps of a sync: employee numbers and attribute names."""
+    return {
+        "added": report.added,
+        "changed": report.changed,
+        "gone": report.gone,
+        "departed": report.departed,
+    }
 
 
 def _one_sync_at_a_time(db: Session) -> None:
