@@ -192,9 +192,16 @@ def _verify_window(job: tuple) -> Report:
 def _frontier_at(
     connection: Connection, size: int, trusted: dict[int, Checkpoint], report: Report
 ) -> Frontier:
-    """The stored frontier of the checkpoint at `size`, if it folds to the signed root."""
+    """The stored frontier of the checkpoint at `size` if it folds to the trusted signed root;
+    otherwise an empty one, and the problem reported."""
     found = store.checkpoint_at_or_before(connection, size)
-    if found is None or found[0].tree_size != size or found[1].root() != trusted[size].root_hash:
+    good = trusted.get(size)
+    if (
+        found is None
+        or found[0].tree_size != size
+        or good is None
+        or found[1].root() != good.root_hash
+    ):
         report.problems.append(
             Problem(size, "changed", "a stored frontier does not match its checkpoint")
         )
@@ -219,20 +226,12 @@ def _verify_window_into(
 def _starting_point(
     connection: Connection, trusted: dict[int, Checkpoint], first: int, report: Report
 ) -> tuple[int, Frontier]:
-    """Start at the last trusted checkpoint before `first`, from its stored frontier."""
+    """Start at the last checkpoint before `first`, from its stored frontier (if sound)."""
     found = store.checkpoint_at_or_before(connection, first - 1) if first > 1 else None
     if found is None:
         return 1, Frontier()
-    checkpoint, frontier = found
-    good = trusted.get(checkpoint.tree_size)
-    if good is None or frontier.root() != good.root_hash:
-        report.problems.append(
-            Problem(
-                checkpoint.tree_size, "changed", "a stored frontier does not match its checkpoint"
-            )
-        )
-        return 1, Frontier()
-    return checkpoint.tree_size + 1, frontier
+    frontier = _frontier_at(connection, found[0].tree_size, trusted, report)
+    return (found[0].tree_size + 1, frontier) if frontier.size else (1, Frontier())
 
 
 def _scan(

@@ -34,11 +34,14 @@ def live_account(db: Session, employee_number: str) -> Account | None:
     return db.scalars(query).first()
 
 
+def has_left(person: Identity, now: datetime, settings: Settings) -> bool:
+    """At or past their departure instant (GOVERN_REVOKE_AT on the departure date)."""
+    return has_departed(person.departure_date, now, settings.revoke_at, settings.timezone)
+
+
 def is_present(person: Identity, now: datetime, settings: Settings) -> bool:
     """In the directory and not past their departure instant."""
-    return person.gone_at is None and not has_departed(
-        person.departure_date, now, settings.revoke_at, settings.timezone
-    )
+    return person.gone_at is None and not has_left(person, now, settings)
 
 
 def department_has_active_head(

@@ -16,7 +16,6 @@ from govern.accounts.rules import Staff, check_usable
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
-from govern.directory.departure import has_departed
 from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
@@ -139,7 +138,7 @@ def _log_in(
         ratelimit.give_back(db, slot)
     db.commit()
     account, person = _live_account(db, employee_number)
-    check_usable(account.state, person.gone_at is not None, _departed(person, now, settings))
+    _ensure_usable(account, person, now, settings)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     db.add(
@@ -200,7 +199,7 @@ def _usable_account(
 ) -> tuple[Account, Identity]:
     account = db.get(Account, account_id)
     person = db.get(Identity, account.employee_number)  # type: ignore[union-attr]
-    check_usable(account.state, person.gone_at is not None, _departed(person, now, settings))  # type: ignore[union-attr]
+    _ensure_usable(account, person, now, settings)  # type: ignore[arg-type]
     return account, person  # type: ignore[return-value]
 
 
@@ -219,5 +218,8 @@ def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
     return Caller(account.id, person.name, accounts.staff_of(person), session_hash)
 
 
-def _departed(person: Identity, now: datetime, settings: Settings) -> bool:
-    return has_departed(person.departure_date, now, settings.revoke_at, settings.timezone)
+def _ensure_usable(account: Account, person: Identity, now: datetime, settings: Settings) -> None:
+    """Raises the `check_usable` refusal when this account may not act now."""
+    check_usable(
+        account.state, person.gone_at is not None, accounts.has_left(person, now, settings)
+    )
