@@ -76,6 +76,7 @@ def _register_http(app: Flask) -> None:
     from govern.auditing.views import blp as audit_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
+    from govern.training.views import blp as training_api
 
     csrf = CSRFProtect(app)
     api = GovernApi(
@@ -85,7 +86,7 @@ def _register_http(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for blueprint in (sessions_api, accounts_api, audit_api):
+    for blueprint in (sessions_api, accounts_api, audit_api, training_api):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)

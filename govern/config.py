@@ -100,6 +100,21 @@ class _Environment(Schema):
     proxy_hops = fields.Integer(
         data_key="GOVERN_PROXY_HOPS", load_default=0, validate=validate.Range(0, 5)
     )
+    exam_pass_mark = fields.Integer(
+        data_key="GOVERN_EXAM_PASS_MARK", load_default=80, validate=validate.Range(1, 100)
+    )
+    leave_notice_hours = fields.Float(
+        data_key="GOVERN_LEAVE_NOTICE_HOURS", load_default=12.0, validate=validate.Range(min=0)
+    )
+    recertify_days = fields.Integer(
+        data_key="GOVERN_RECERTIFY_DAYS", load_default=0, validate=validate.Range(min=0)
+    )
+    feedback_months = fields.Integer(
+        data_key="GOVERN_FEEDBACK_MONTHS", load_default=3, validate=validate.Range(1, 24)
+    )
+    probation_months = fields.Integer(
+        data_key="GOVERN_PROBATION_MONTHS", load_default=6, validate=validate.Range(0, 24)
+    )
 
 
 @dataclass(frozen=True)
@@ -135,6 +150,11 @@ class Settings:
     checkpoint_seconds: float = 1.0
     work_hours: tuple[time, time] = (time(8, 0), time(20, 0))
     bulk_views_per_hour: int = 60
+    exam_pass_mark: int = 80
+    leave_notice_hours: float = 12.0
+    recertify_days: int = 0  # 0: a passed exam never expires (the policy is silent)
+    feedback_months: int = 3
+    probation_months: int = 6
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

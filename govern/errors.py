@@ -37,6 +37,12 @@ class Conflict(GovernError):
     status = 409
 
 
+class Unprocessable(GovernError):
+    """Well-formed, but Govern lacks what it needs to answer (e.g. a year's holiday calendar)."""
+
+    status = 422
+
+
 class TooManyRequests(GovernError):
     status = 429
 

@@ -5,14 +5,30 @@ from govern.auditing.models import Investigation
 from govern.db import Base
 from govern.directory.models import Identity, IdentityChange
 from govern.sessions.models import LoginCounter, LoginSession
+from govern.training.models import (
+    AgreementSignature,
+    Attendance,
+    ExamResult,
+    FeedbackForm,
+    HrCase,
+    LeaveRequest,
+    TrainingPlan,
+)
 
 __all__ = [
     "Account",
     "AccountTransition",
+    "AgreementSignature",
+    "Attendance",
     "Base",
+    "ExamResult",
+    "FeedbackForm",
+    "HrCase",
     "Identity",
     "IdentityChange",
     "Investigation",
+    "LeaveRequest",
     "LoginCounter",
     "LoginSession",
+    "TrainingPlan",
 ]

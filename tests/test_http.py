@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -15,7 +16,7 @@ def test_the_openapi_document_describes_every_api_route(app: Flask, client: Flas
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
     routes = {
-        (rule.rule.replace("<string:", "{").replace(">", "}"), method)
+        (re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule), method)
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api-docs.openapi_json"
         for method in rule.methods - {"HEAD", "OPTIONS"}

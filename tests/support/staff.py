@@ -67,6 +67,8 @@ STAFF = [
     Person("1010", "intern.a", "罗娟", "dept-a", "pg-a1", "intern", hire="20261102000000Z"),
     Person("1011", "left.a", "梁宇", "dept-a", "pg-a1", departure="20260630000000Z"),
     Person("1012", "clerk", "徐芳", "operations"),
+    Person("1013", "trainer", "陈静", "operations", groups=("govern-trainers",)),
+    Person("1014", "office", "杨帆", "operations", groups=("govern-training-office",)),
 ]
 BY_USERNAME = {person.username: person for person in STAFF}
 GROUPS = [
@@ -75,6 +77,8 @@ GROUPS = [
     "govern-hr",
     "govern-it",
     "govern-auditors",
+    "govern-trainers",
+    "govern-training-office",
 ]
 
 

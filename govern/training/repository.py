@@ -1,0 +1,117 @@
+"""Small queries the training use cases stand on."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import Account
+from govern.directory.models import Identity
+from govern.training.models import (
+    APPROVED,
+    AgreementSignature,
+    Attendance,
+    ExamResult,
+    FeedbackForm,
+    HrCase,
+    LeaveRequest,
+    TrainingPlan,
+)
+from govern.training.rules import ExamEvent, LatestResult
+from govern.training.timetable import Plan
+
+
+def approved_plans(db: Session) -> list[Plan]:
+    query = select(TrainingPlan).where(TrainingPlan.state == APPROVED)
+    return [Plan(p.id, tuple(p.tracks), p.starts, p.ends) for p in db.scalars(query)]
+
+
+def plans(db: Session) -> list[TrainingPlan]:
+    return list(db.scalars(select(TrainingPlan).order_by(TrainingPlan.starts, TrainingPlan.id)))
+
+
+def hire_dates(db: Session, start: date, end: date) -> list[date]:
+    """Hire dates of people in the directory within [start, end] (induction days)."""
+    query = select(Identity.hire_date).where(
+        Identity.hire_date.between(start, end), Identity.gone_at.is_(None)
+    )
+    return [day for day in db.scalars(query.distinct()) if day is not None]
+
+
+def account_with_identity(db: Session, account_id: str) -> tuple[Account, Identity] | None:
+    query = select(Account, Identity).join(
+        Identity, Identity.employee_number == Account.employee_number
+    )
+    row = db.execute(query.where(Account.id == account_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def results(db: Session, account_id: str, course: str | None = None) -> list[ExamResult]:
+    query = select(ExamResult).where(ExamResult.account_id == account_id)
+    if course is not None:
+        query = query.where(ExamResult.course == course)
+    return list(db.scalars(query.order_by(ExamResult.id)))
+
+
+def cases(db: Session, account_id: str | None = None, open_only: bool = False) -> list[HrCase]:
+    query = select(HrCase)
+    if account_id is not None:
+        query = query.where(HrCase.account_id == account_id)
+    if open_only:
+        query = query.where(HrCase.decision.is_(None))
+    return list(db.scalars(query.order_by(HrCase.opened_at, HrCase.id)))
+
+
+def exam_history(db: Session, account_id: str, course: str) -> list[ExamEvent]:
+    """Results and HR's cases and decisions for one person's course, as rule inputs."""
+    events = [
+        ExamEvent(r.recorded_at, "pass" if r.passed else "fail")
+        for r in results(db, account_id, course)
+    ]
+    for case in cases(db, account_id):
+        if case.course == course:
+            events.append(ExamEvent(case.opened_at, "hr_case"))
+            if case.decision is not None and case.decided_at is not None:
+                events.append(ExamEvent(case.decided_at, case.decision))
+    return events
+
+
+def latest_results(db: Session, account_id: str) -> dict[str, LatestResult]:
+    """The newest result per course (later rows win: results are never overwritten)."""
+    return {r.course: LatestResult(r.passed, r.recorded_at) for r in results(db, account_id)}
+
+
+def signatures(db: Session, account_id: str, agreement: str) -> list[AgreementSignature]:
+    query = select(AgreementSignature).where(
+        AgreementSignature.account_id == account_id, AgreementSignature.agreement == agreement
+    )
+    return list(db.scalars(query.order_by(AgreementSignature.signed_at)))
+
+
+def leave_for(db: Session, account_id: str, session_id: str) -> LeaveRequest | None:
+    query = select(LeaveRequest).where(
+        LeaveRequest.account_id == account_id, LeaveRequest.session_id == session_id
+    )
+    return db.scalars(query).first()
+
+
+def attendance_between(
+    db: Session, start: date, end: date, department: str | None
+) -> list[tuple[Attendance, Identity]]:
+    query = (
+        select(Attendance, Identity)
+        .join(Account, Account.id == Attendance.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Attendance.session_day.between(start, end))
+    )
+    if department is not None:
+        query = query.where(Identity.department == department)
+    rows = db.execute(query.order_by(Attendance.session_day, Attendance.id))
+    return [(a, i) for a, i in rows]
+
+
+def feedback_forms(db: Session, plan_id: str) -> dict[str, FeedbackForm]:
+    query = select(FeedbackForm).where(FeedbackForm.plan_id == plan_id)
+    return {form.account_id: form for form in db.scalars(query)}

@@ -1,0 +1,196 @@
+"""The training rules as plain functions: exams and retakes, certifications, leave and
+attendance, feedback forms. They take facts and return decisions; no Flask, no SQL."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from govern.errors import Conflict
+from govern.training.catalogue import Agreement, Certification
+from govern.training.models import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
+
+PASSED, NOT_TAKEN, RETAKE_REQUIRED, HR_CASE_OPEN, HR_NO_RETAKE = (
+    "passed",
+    "not_taken",
+    "retake_required",
+    "hr_case_open",
+    "hr_no_retake",
+)
+
+
+# ---- exams (R-TRN-5) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExamEvent:
+    """One thing that happened to someone's exam in one course, in time order."""
+
+    at: datetime
+    kind: str  # "pass", "fail", "hr_case", ALLOW_RETAKE or NO_RETAKE
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    attempt: int
+    opens_hr_case: bool
+
+    @property
+    def next_step(self) -> str:
+        if self.passed:
+            return PASSED
+        return HR_CASE_OPEN if self.opens_hr_case else RETAKE_REQUIRED
+
+
+def exam_standing(history: Iterable[ExamEvent]) -> str:
+    """Where someone stands in one course: passed, not_taken, retake_required, hr_case_open
+    or hr_no_retake. A fail after HR's `allow_retake` is a failed retake again."""
+    after = {
+        "pass": PASSED,
+        "fail": RETAKE_REQUIRED,
+        "hr_case": HR_CASE_OPEN,
+        ALLOW_RETAKE: RETAKE_REQUIRED,
+        NO_RETAKE: HR_NO_RETAKE,
+    }
+    order = list(after)  # at one instant a result comes before the case it opens
+    standing = NOT_TAKEN
+    for event in sorted(history, key=lambda e: (e.at, order.index(e.kind))):
+        standing = after[event.kind]
+    return standing
+
+
+def grade(standing: str, attempts_so_far: int, score: int, pass_mark: int) -> Outcome:
+    """The outcome of a new result. Below the pass mark a first attempt needs a retake; a
+    failed retake goes to HR (§15.1). Raises Conflict while HR holds the course."""
+    if standing == HR_CASE_OPEN:
+        raise Conflict(
+            "exam.hr_case_open",
+            "HR is handling this person's repeated failure; results wait for HR's decision.",
+        )
+    if standing == HR_NO_RETAKE:
+        raise Conflict("exam.hr_no_retake", "HR decided this person takes no further retake.")
+    passed = score >= pass_mark
+    return Outcome(passed, attempts_so_far + 1, not passed and standing == RETAKE_REQUIRED)
+
+
+# ---- certifications ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LatestResult:
+    passed: bool
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CertificationStatus:
+    name: str
+    title: str
+    holds: bool
+    since: datetime | None
+    until: datetime | None
+    missing: list[str] = field(default_factory=list)
+
+
+def certification_status(
+    certification: Certification,
+    latest: Mapping[str, LatestResult],
+    signed: Mapping[str, datetime],
+    agreement: Agreement | None,
+    now: datetime,
+    recertify_days: int,
+) -> CertificationStatus:
+    """Whether `certification` holds at `now`, since and until when, and what is missing.
+
+    `latest` is the latest result per course; `signed` the signing time per version of the
+    certification's agreement. Missing items are codes such as `exam.CMP-CONDUCT.failed`.
+    """
+    validity = timedelta(days=recertify_days) if recertify_days else None
+    missing, since, until = [], [], []
+    for course in certification.exams:
+        result = latest.get(course)
+        if result is None:
+            missing.append(f"exam.{course}.missing")
+        elif not result.passed:
+            missing.append(f"exam.{course}.failed")
+        elif validity is not None and result.at + validity <= now:
+            missing.append(f"exam.{course}.expired")
+        else:
+            since.append(result.at)
+            if validity is not None:
+                until.append(result.at + validity)
+    if agreement is not None:
+        if agreement.current in signed:
+            since.append(signed[agreement.current])
+        else:
+            state = "outdated" if signed else "unsigned"
+            missing.append(f"agreement.{agreement.name}.{state}")
+    holds = not missing
+    return CertificationStatus(
+        certification.name,
+        certification.title,
+        holds,
+        max(since) if holds and since else None,
+        min(until) if holds and until else None,
+        missing,
+    )
+
+
+def in_training(track: str | None, required: Iterable[str], holding: set[str]) -> bool:
+    """Interns are in training until every certification their track requires holds (R-TRN-1)."""
+    return track == "intern" and not set(required) <= holding
+
+
+# ---- leave and attendance (R-TRN-6) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leave:
+    submitted_at: datetime
+    approved_at: datetime | None
+
+
+def leave_problem(leave: Leave | None, session_start: datetime, notice: timedelta) -> str | None:
+    """Why a leave does not excuse an absence (a reason code), or None when it does: it must
+    be submitted `notice` before the session and approved by the head before it starts."""
+    if leave is None:
+        return "leave.none"
+    if leave.submitted_at > session_start - notice:
+        return "leave.too_late"
+    if leave.approved_at is None or leave.approved_at >= session_start:
+        return "leave.not_approved"
+    return None
+
+
+def attendance_verdict(status: str, problem: str | None) -> str:
+    """present, excused, or unexcused (旷工): absence or leaving early without a valid leave."""
+    if status == PRESENT:
+        return "present"
+    if status in (ABSENT, LEFT_EARLY) and problem is None:
+        return "excused"
+    return "unexcused"
+
+
+# ---- feedback forms (R-TRN-7) ---------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter (31 Jan → 28 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def feedback_due(plan_end: date, months: int) -> date:
+    """The last day the department head may return the form (§15.3: within three months)."""
+    return add_months(plan_end, months)
+
+
+def feedback_kind(hire_date: date | None, plan_end: date, probation_months: int) -> str:
+    """《试用期员工培训反馈表》 while still in probation when the plan ends, else 《正式员工…》."""
+    if hire_date is not None and plan_end < add_months(hire_date, probation_months):
+        return "probation"
+    return "regular"

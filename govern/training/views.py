@@ -1,0 +1,606 @@
+"""HTTP: training plans and sessions, exams and HR cases, agreements, leave, attendance,
+feedback forms and certifications (R-STF-3, R-TRN-1..8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate
+
+from govern.training import service
+from govern.training.calendar_export import sessions_ics
+from govern.training.catalogue import TRACKS
+from govern.training.models import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
+from govern.training.timetable import TrainingSession
+from govern.web import current_caller, db, documents_refusals, requires, services
+
+blp = Blueprint(
+    "training",
+    __name__,
+    url_prefix="/api/v1",
+    description="Training: plans, sessions, exams, HR cases, agreements, attendance (R-TRN-1..8).",
+)
+
+ACCOUNT_ID = validate.Regexp(r"^GV-[0-9A-Z]{4}-[0-9A-Z]{4}$", error="not an account id")
+SESSION_ID = "<string:session_id>"
+
+
+class ExamScore(fields.Integer):
+    """A whole number 0-100 sent as a JSON number: not "80", not 80.5, not true."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise ValidationError("A score is a whole number from 0 to 100.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class RangeSchema(Schema):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+    track = fields.String(validate=validate.OneOf(TRACKS))
+
+
+class PlanInSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    term = fields.String(required=True, validate=validate.OneOf(["short", "long"]))
+    tracks = fields.List(
+        fields.String(validate=validate.OneOf(TRACKS)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    starts = fields.Date(required=True)
+    ends = fields.Date(required=True)
+
+
+class PlanSchema(PlanInSchema):
+    id = fields.String()
+    state = fields.String()
+    drafted_by = fields.String()
+    drafted_at = fields.AwareDateTime()
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+
+
+class PlanListSchema(Schema):
+    plans = fields.List(fields.Nested(PlanSchema))
+
+
+class TrainingSessionSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    title = fields.String()
+    section = fields.String()
+    day = fields.Date()
+    starts = fields.AwareDateTime()
+    ends = fields.AwareDateTime()
+    tracks = fields.List(fields.String())
+    host = fields.String()
+    plans = fields.List(fields.String())
+
+
+class SessionListSchema(Schema):
+    sessions = fields.List(fields.Nested(TrainingSessionSchema))
+
+
+class ResultInSchema(Schema):
+    account_id = fields.String(required=True, validate=ACCOUNT_ID)
+    score = ExamScore(required=True, strict=True, validate=validate.Range(0, 100))
+
+
+class ResultSchema(Schema):
+    id = fields.Integer()
+    account_id = fields.String()
+    course = fields.String()
+    score = fields.Integer()
+    passed = fields.Boolean()
+    attempt = fields.Integer()
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class RecordedResultSchema(ResultSchema):
+    next_step = fields.String(metadata={"description": "passed, retake_required, hr_case_open"})
+    hr_case = fields.String(allow_none=True)
+
+
+class ResultListSchema(Schema):
+    results = fields.List(fields.Nested(ResultSchema))
+
+
+class CaseQuerySchema(Schema):
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "all"]))
+
+
+class CaseSchema(Schema):
+    id = fields.String()
+    account_id = fields.String()
+    course = fields.String()
+    opened_at = fields.AwareDateTime()
+    decision = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+
+
+class CaseListSchema(Schema):
+    cases = fields.List(fields.Nested(CaseSchema))
+
+
+class DecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf([ALLOW_RETAKE, NO_RETAKE]))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class AgreementSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    version = fields.String()
+    text = fields.String()
+    signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "yours, if signed"})
+
+
+class SignInSchema(Schema):
+    version = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class SignatureSchema(Schema):
+    agreement = fields.String()
+    version = fields.String()
+    signed_at = fields.AwareDateTime()
+
+
+class LeaveSchema(Schema):
+    id = fields.Integer()
+    account_id = fields.String()
+    session_id = fields.String()
+    session_starts = fields.AwareDateTime()
+    submitted_at = fields.AwareDateTime()
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.AwareDateTime(allow_none=True)
+    excuses = fields.Boolean(metadata={"description": "whether it excuses an absence as it stands"})
+    problem = fields.String(allow_none=True, metadata={"description": "why it does not"})
+
+
+class AttendanceInSchema(Schema):
+    account_id = fields.String(required=True, validate=ACCOUNT_ID)
+    status = fields.String(required=True, validate=validate.OneOf([PRESENT, ABSENT, LEFT_EARLY]))
+
+
+class AttendanceSchema(Schema):
+    session_id = fields.String()
+    day = fields.Date()
+    account_id = fields.String()
+    employee_number = fields.String()
+    name = fields.String()
+    department = fields.String()
+    status = fields.String()
+    verdict = fields.String(metadata={"description": "present, excused or unexcused (旷工)"})
+    leave_problem = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.AwareDateTime()
+
+
+class AttendanceQuerySchema(Schema):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+    department = fields.String(validate=validate.Length(min=1, max=128))
+
+
+class AttendanceListSchema(Schema):
+    attendance = fields.List(fields.Nested(AttendanceSchema))
+
+
+class FeedbackQuerySchema(Schema):
+    department = fields.String(validate=validate.Length(min=1, max=128))
+    state = fields.String(validate=validate.OneOf(["due", "overdue", "returned"]))
+
+
+class FeedbackSchema(Schema):
+    plan_id = fields.String()
+    account_id = fields.String()
+    employee_number = fields.String()
+    name = fields.String()
+    department = fields.String()
+    kind = fields.String(metadata={"description": "probation (试用期) or regular (正式)"})
+    due = fields.Date()
+    state = fields.String()
+    returned_at = fields.AwareDateTime(allow_none=True)
+
+
+class FeedbackListSchema(Schema):
+    forms = fields.List(fields.Nested(FeedbackSchema))
+
+
+class FeedbackInSchema(Schema):
+    plan_id = fields.String(required=True, validate=validate.Length(min=1, max=16))
+    account_id = fields.String(required=True, validate=ACCOUNT_ID)
+    assessment = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class CertificationSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    holds = fields.Boolean()
+    since = fields.AwareDateTime(allow_none=True)
+    until = fields.AwareDateTime(allow_none=True)
+    missing = fields.List(fields.String())
+
+
+class TrainingStatusSchema(Schema):
+    account_id = fields.String()
+    track = fields.String(allow_none=True)
+    in_training = fields.Boolean()
+    certifications = fields.List(fields.Nested(CertificationSchema))
+
+
+# ---- catalogue, plans, sessions ---------------------------------------------------------------
+
+
+@blp.route("/training/catalogue", methods=["GET"])
+@requires("training", "view")
+@blp.response(200, description="Tracks, courses, certifications and session kinds (R-TRN-4)")
+@documents_refusals(blp, 401)
+def catalogue() -> dict[str, Any]:
+    """The training catalogue as the policies folder defines it."""
+    book = service.catalogue(services().settings)
+    return {
+        "tracks": {n: vars(t) for n, t in book.tracks.items()},
+        "courses": {c: vars(course) for c, course in book.courses.items()},
+        "certifications": {n: vars(c) for n, c in book.certifications.items()},
+        "agreements": {
+            n: {"title": a.title, "current": a.current} for n, a in book.agreements.items()
+        },
+        "sessions": {
+            k: {**vars(s), "starts": str(s.starts), "ends": str(s.ends)}
+            for k, s in book.sessions.items()
+        },
+    }
+
+
+@blp.route("/training/plans", methods=["POST"])
+@requires("training", "draft_plan")
+@blp.arguments(PlanInSchema)
+@blp.response(201, PlanSchema)
+@documents_refusals(blp, 400, 401, 403)
+def draft_plan(body: dict[str, Any]) -> Any:
+    """The office drafts a short- or long-term plan; it needs the GM's approval (R-STF-3)."""
+    s = services()
+    return service.draft_plan(db(), s.clock, s.trail, current_caller().account_id, **body)
+
+
+@blp.route("/training/plans", methods=["GET"])
+@requires("training", "view")
+@blp.response(200, PlanListSchema)
+@documents_refusals(blp, 401)
+def plans() -> dict[str, Any]:
+    return {"plans": service.list_plans(db())}
+
+
+@blp.route("/training/plans/<string:plan_id>/approval", methods=["POST"])
+@requires("training", "approve_plan")
+@blp.response(200, PlanSchema)
+@documents_refusals(blp, 401, 403, 404)
+def approve_plan(plan_id: str) -> Any:
+    """The general manager approves; only approved plans produce sessions."""
+    s = services()
+    return service.approve_plan(db(), s.clock, s.trail, current_caller().account_id, plan_id)
+
+
+@blp.route("/training/sessions", methods=["GET"])
+@requires("training", "view")
+@blp.arguments(RangeSchema, location="query")
+@blp.response(200, SessionListSchema)
+@documents_refusals(blp, 400, 401, 422)
+def sessions(query: dict[str, Any]) -> dict[str, Any]:
+    """Sessions of approved plans in a date range (R-TRN-2, R-TRN-3)."""
+    return {"sessions": [describe_session(s) for s in _sessions(query)]}
+
+
+@blp.route("/training/sessions.ics", methods=["GET"])
+@requires("training", "view")
+@blp.arguments(RangeSchema, location="query")
+@blp.response(200, description="text/calendar (RFC 5545)")
+@documents_refusals(blp, 400, 401, 422)
+def sessions_calendar(query: dict[str, Any]) -> Response:
+    """The same sessions as an iCalendar file to add to a calendar."""
+    body = sessions_ics(_sessions(query), services().clock.now())
+    return Response(
+        body,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": "attachment; filename=training.ics"},
+    )
+
+
+def _sessions(query: dict[str, Any]) -> list[TrainingSession]:
+    return service.list_sessions(
+        db(), services().settings, query["start"], query["end"], query.get("track")
+    )
+
+
+def describe_session(session: TrainingSession) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "kind": session.kind.kind,
+        "title": session.kind.title,
+        "section": session.kind.section,
+        "day": session.day,
+        "starts": session.starts,
+        "ends": session.ends,
+        "tracks": list(session.tracks),
+        "host": session.kind.host,
+        "plans": list(session.plans),
+    }
+
+
+# ---- exams and HR cases --------------------------------------------------------------------------
+
+
+@blp.route("/exams/<string:course>/results", methods=["POST"])
+@requires("exam", "record")
+@blp.arguments(ResultInSchema)
+@blp.response(201, RecordedResultSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
+    """A trainer records a result; below the pass mark a retake, a failed retake an HR case."""
+    caller, s = current_caller(), services()
+    recorded = service.record_result(
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        course,
+        body["account_id"],
+        body["score"],
+    )
+    return {
+        **ResultSchema().dump(recorded.result),
+        "next_step": recorded.outcome.next_step,
+        "hr_case": recorded.hr_case.id if recorded.hr_case else None,
+    }
+
+
+@blp.route("/accounts/<string:account_id>/exam-results", methods=["GET"])
+@requires("training", "view")
+@blp.response(200, ResultListSchema)
+@documents_refusals(blp, 401, 403, 404)
+def results(account_id: str) -> dict[str, Any]:
+    """Someone's archived results, oldest first; nothing is ever overwritten."""
+    return {"results": service.results_of(db(), current_caller().staff, account_id)}
+
+
+@blp.route("/hr/cases", methods=["GET"])
+@requires("hr", "view_cases")
+@blp.arguments(CaseQuerySchema, location="query")
+@blp.response(200, CaseListSchema)
+@documents_refusals(blp, 401, 403)
+def cases(query: dict[str, str]) -> dict[str, Any]:
+    """People who failed a retake, for HR (§15.1)."""
+    return {"cases": service.list_cases(db(), query["state"] == "open")}
+
+
+@blp.route("/hr/cases/<string:case_id>/decision", methods=["POST"])
+@requires("hr", "decide")
+@blp.arguments(DecisionSchema)
+@blp.response(200, CaseSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def decide(body: dict[str, str], case_id: str) -> Any:
+    s = services()
+    return service.decide_case(
+        db(), s.clock, s.trail, current_caller().account_id, case_id, body["decision"], body["note"]
+    )
+
+
+# ---- agreements ----------------------------------------------------------------------------------
+
+
+@blp.route("/agreements/<string:name>", methods=["GET"])
+@requires("agreement", "view")
+@blp.response(200, AgreementSchema)
+@documents_refusals(blp, 401, 404)
+def agreement(name: str) -> dict[str, Any]:
+    """The current text to read before signing, and when you signed it."""
+    caller, s = current_caller(), services()
+    current = service.catalogue(s.settings).agreement(name)
+    signed = service.signed_current(db(), s.settings, caller.account_id, name)
+    return {
+        "name": name,
+        "title": current.title,
+        "version": current.current,
+        "text": current.text,
+        "signed_at": signed,
+    }
+
+
+@blp.route("/agreements/<string:name>/signatures", methods=["POST"])
+@requires("agreement", "sign")
+@blp.arguments(SignInSchema)
+@blp.response(201, SignatureSchema)
+@blp.alt_response(200, schema=SignatureSchema, description="Already signed; unchanged.")
+@documents_refusals(blp, 401, 404, 409)
+def sign(body: dict[str, str], name: str) -> tuple[Any, int]:
+    """Sign the version you read (R-TRN-8); an outdated version is refused."""
+    s = services()
+    signature, new = service.sign_agreement(
+        db(), s.clock, s.settings, s.trail, current_caller().account_id, name, body["version"]
+    )
+    return signature, 201 if new else 200
+
+
+# ---- leave and attendance ------------------------------------------------------------------------
+
+
+@blp.route(f"/training/sessions/{SESSION_ID}/leave", methods=["POST"])
+@requires("training", "request_leave")
+@blp.response(201, LeaveSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def request_leave(session_id: str) -> dict[str, Any]:
+    """Ask your head for leave; it excuses only if asked 12 h ahead and approved in time."""
+    s = services()
+    session = service.find_session(db(), s.settings, session_id)
+    view = service.request_leave(
+        db(), s.clock, s.settings, s.trail, current_caller().account_id, session
+    )
+    return describe_leave(view)
+
+
+@blp.route("/training/leave/<int:leave_id>/approval", methods=["POST"])
+@requires("training", "approve_leave")
+@blp.response(200, LeaveSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def approve_leave(leave_id: int) -> dict[str, Any]:
+    caller, s = current_caller(), services()
+    view = service.approve_leave(
+        db(), s.clock, s.settings, s.trail, caller.staff, caller.account_id, leave_id
+    )
+    return describe_leave(view)
+
+
+@blp.route(f"/training/sessions/{SESSION_ID}/attendance", methods=["POST"])
+@requires("training", "record_attendance")
+@blp.arguments(AttendanceInSchema)
+@blp.response(201, description="Recorded.")
+@documents_refusals(blp, 401, 403, 404, 409)
+def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, Any], int]:
+    caller, s = current_caller(), services()
+    session = service.find_session(db(), s.settings, session_id)
+    service.record_attendance(
+        db(),
+        s.clock,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        session,
+        body["account_id"],
+        body["status"],
+    )
+    return {"session_id": session.id, **body}, 201
+
+
+@blp.route("/training/attendance", methods=["GET"])
+@requires("training", "view_attendance")
+@blp.arguments(AttendanceQuerySchema, location="query")
+@blp.response(200, AttendanceListSchema)
+@documents_refusals(blp, 401, 403)
+def attendance(query: dict[str, Any]) -> dict[str, Any]:
+    """Attendance with unexcused absences (旷工) marked; heads see their department."""
+    lines = service.attendance_report(
+        db(),
+        services().settings,
+        current_caller().staff,
+        query["start"],
+        query["end"],
+        query.get("department"),
+    )
+    return {"attendance": [describe_attendance(line) for line in lines]}
+
+
+def describe_leave(view: service.LeaveView) -> dict[str, Any]:
+    leave = view.leave
+    return {
+        "id": leave.id,
+        "account_id": leave.account_id,
+        "session_id": leave.session_id,
+        "session_starts": view.session.starts,
+        "submitted_at": leave.submitted_at,
+        "approved_by": leave.approved_by,
+        "approved_at": leave.approved_at,
+        "excuses": view.problem is None,
+        "problem": view.problem,
+    }
+
+
+def describe_attendance(line: service.AttendanceLine) -> dict[str, Any]:
+    record, person = line.record, line.person
+    return {
+        "session_id": record.session_id,
+        "day": record.session_day,
+        "account_id": record.account_id,
+        "employee_number": person.employee_number,
+        "name": person.name,
+        "department": person.department,
+        "status": record.status,
+        "verdict": line.verdict,
+        "leave_problem": line.leave_problem,
+        "recorded_by": record.recorded_by,
+        "recorded_at": record.recorded_at,
+    }
+
+
+# ---- feedback forms and certifications -----------------------------------------------------------
+
+
+@blp.route("/training/feedback", methods=["GET"])
+@requires("training", "feedback")
+@blp.arguments(FeedbackQuerySchema, location="query")
+@blp.response(200, FeedbackListSchema)
+@documents_refusals(blp, 401, 403)
+def feedback(query: dict[str, str]) -> dict[str, Any]:
+    """Feedback forms of ended plans: due, overdue or returned (R-TRN-7)."""
+    s = services()
+    items = service.feedback_forms(
+        db(), s.clock, s.settings, current_caller().staff, query.get("department")
+    )
+    wanted = query.get("state")
+    return {"forms": [describe_feedback(i) for i in items if wanted in (None, i.state)]}
+
+
+@blp.route("/training/feedback", methods=["POST"])
+@requires("training", "return_feedback")
+@blp.arguments(FeedbackInSchema)
+@blp.response(201, FeedbackSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def return_feedback(body: dict[str, str]) -> dict[str, Any]:
+    caller, s = current_caller(), services()
+    service.return_feedback(
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        body["plan_id"],
+        body["account_id"],
+        body["assessment"],
+    )
+    items = service.feedback_forms(db(), s.clock, s.settings, caller.staff, None)
+    return describe_feedback(
+        next(
+            i for i in items if i.plan.id == body["plan_id"] and i.account_id == body["account_id"]
+        )
+    )
+
+
+def describe_feedback(item: service.FeedbackItem) -> dict[str, Any]:
+    return {
+        "plan_id": item.plan.id,
+        "account_id": item.account_id,
+        "employee_number": item.person.employee_number,
+        "name": item.person.name,
+        "department": item.person.department,
+        "kind": item.kind,
+        "due": item.due,
+        "state": item.state,
+        "returned_at": item.form.returned_at if item.form else None,
+    }
+
+
+@blp.route("/accounts/<string:account_id>/certifications", methods=["GET"])
+@requires("training", "view")
+@blp.response(200, TrainingStatusSchema)
+@documents_refusals(blp, 401, 403, 404)
+def certifications(account_id: str) -> dict[str, Any]:
+    """Per certification: holds, since, until, what is missing; and whether in training."""
+    s = services()
+    status = service.certifications_of(
+        db(), s.clock, s.settings, current_caller().staff, account_id
+    )
+    return {
+        "account_id": status.account_id,
+        "track": status.track,
+        "in_training": status.in_training,
+        "certifications": status.certifications,
+    }
