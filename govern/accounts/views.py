@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from govern.accounts.service import AccountView, issue_account, list_accounts, view_account
+from govern.training.service import training_status
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -53,11 +54,14 @@ class AccountSchema(Schema):
     hire_date = fields.Date(allow_none=True)
     departure_date = fields.Date(allow_none=True)
     history = fields.List(fields.Nested(TransitionSchema))
+    in_training = fields.Boolean(
+        metadata={"description": "an intern whose track's certifications do not all hold yet"}
+    )
 
 
 class AccountSummarySchema(AccountSchema):
     class Meta:
-        exclude = ("history",)
+        exclude = ("history", "in_training")
 
 
 class AccountListSchema(Schema):
@@ -100,7 +104,10 @@ def index(query: dict[str, str]) -> dict[str, Any]:
 @blp.response(200, AccountSchema)
 @documents_refusals(blp, 401, 403, 404)
 def show(account_id: str) -> dict[str, Any]:
-    return describe(view_account(db(), current_caller().staff, account_id))
+    s = services()
+    view = view_account(db(), current_caller().staff, account_id)
+    status = training_status(db(), s.clock, s.settings, account_id)
+    return {**describe(view), "in_training": status.in_training}
 
 
 def describe(view: AccountView) -> dict[str, Any]:

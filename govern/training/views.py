@@ -357,7 +357,7 @@ def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
         body["score"],
     )
     return {
-        **ResultSchema().dump(recorded.result),
+        **{name: getattr(recorded.result, name) for name in ResultSchema().fields},
         "next_step": recorded.outcome.next_step,
         "hr_case": recorded.hr_case.id if recorded.hr_case else None,
     }
