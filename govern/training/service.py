@@ -530,7 +530,12 @@ def feedback_forms(
 
     Raises Forbidden `account.department_not_visible`.
     """
-    department = _department_in_view(viewer, department)
+    return _forms(db, clock, settings, _department_in_view(viewer, department))
+
+
+def _forms(
+    db: Session, clock: Clock, settings: Settings, department: str | None
+) -> list[FeedbackItem]:
     today = clock.now().astimezone(settings.timezone).date()
     items = []
     for plan in repo.plans(db):
@@ -562,7 +567,7 @@ def return_feedback(
     item = next(
         (
             i
-            for i in feedback_forms(db, clock, settings, head, None)
+            for i in _forms(db, clock, settings, None)
             if i.plan.id == plan_id and i.account_id == account_id
         ),
         None,
