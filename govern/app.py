@@ -29,6 +29,7 @@ def create_app(
     """Build the service. Raises ConfigError when a setting security needs is missing."""
     settings = settings or load_settings()
     app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese names stay readable
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_SECURE=settings.cookie_secure,

@@ -2,16 +2,21 @@
 
 Seeding is idempotent: it syncs the LDIF directory, bootstraps the general manager, then issues
 accounts as the heads would, leaving a few collectors without one so a head can issue them.
+Then the office's plan for this year is approved and everyone but the interns passes the
+certifying exams and signs the confidentiality agreement; the interns failed their first
+attempts and must retake.
 """
 
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
+from govern.accounts.models import ACTIVE
 from govern.accounts.service import bootstrap_general_manager, issue_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -19,6 +24,8 @@ from govern.config import Settings
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
 from govern.errors import Conflict
+from govern.training import service as training
+from govern.training.catalogue import TRACKS
 
 DIRECTORY = Path(__file__).resolve().parent / "directory.ldif"
 GENERAL_MANAGER = "10001"
@@ -27,6 +34,7 @@ WITHOUT_ACCOUNT = frozenset({"20007", "20009", "30007", "30010"})
 #: Who issues whose account in the demo: the general manager for operations and the heads,
 #: each head for their own department.
 ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30001"}
+OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang records exams
 
 
 def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, trail: Trail) -> int:
@@ -49,7 +57,48 @@ def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, tr
             person.roles,
             ISSUERS[person.department],
         )
+    _train(db, clock, settings, trail)
     return issued
+
+
+def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
+    """This year's approved plan; everyone certified except the interns, still in training."""
+    if training.list_plans(db):
+        return
+    office, trainer = _account_of(db, OFFICE), _account_of(db, TRAINER)
+    year = clock.now().astimezone(settings.timezone).year
+    plan = training.draft_plan(
+        db,
+        clock,
+        trail,
+        office,
+        f"{year} 年度培训计划",
+        "long",
+        list(TRACKS),
+        date(year, 1, 1),
+        date(year, 12, 31),
+    )
+    training.approve_plan(db, clock, trail, _account_of(db, GENERAL_MANAGER), plan.id)
+    book = training.catalogue(settings)
+    trainer_staff = repo.staff_of(repo.identity(db, TRAINER))  # type: ignore[arg-type]
+    for account, person in repo.accounts_with_identity(db, None):
+        if account.state != ACTIVE or person.employee_number == TRAINER:
+            continue
+        score = 60 if person.track == "intern" else 90
+        for certification in book.certifications.values():
+            for course in certification.exams:
+                training.record_result(
+                    db, clock, settings, trail, trainer_staff, trainer, course, account.id, score
+                )
+        if person.track != "intern":
+            agreement = book.agreement("confidentiality")
+            training.sign_agreement(
+                db, clock, settings, trail, account.id, agreement.name, agreement.current
+            )
+
+
+def _account_of(db: Session, employee_number: str) -> str:
+    return repo.live_account(db, employee_number).id  # type: ignore[union-attr]
 
 
 def _issue(

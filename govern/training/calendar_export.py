@@ -24,4 +24,5 @@ def sessions_ics(sessions: Iterable[TrainingSession], stamped: datetime) -> byte
         event.add("dtend", session.ends)
         event.add("description", f"{session.kind.section}; tracks: {', '.join(session.tracks)}")
         calendar.add_component(event)
+    calendar.add_missing_timezones()  # RFC 5545: a VTIMEZONE for every TZID used
     return calendar.to_ical()

@@ -11,8 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from govern.db import Base, UTCDateTime
 
 DRAFT, APPROVED = "draft", "approved"
-PRESENT, ABSENT, LEFT_EARLY = "present", "absent", "left_early"
-ALLOW_RETAKE, NO_RETAKE = "allow_retake", "no_retake"
 
 #: Tables the service role may only read and add to (R-TRN-5: never overwritten).
 ARCHIVE_TABLES = ("exam_results", "agreement_signatures")

@@ -7,11 +7,15 @@ import calendar
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from govern.errors import Conflict
-from govern.training.catalogue import Agreement, Certification
-from govern.training.models import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
 
+if TYPE_CHECKING:
+    from govern.training.catalogue import Agreement, Certification
+
+PRESENT, ABSENT, LEFT_EARLY = "present", "absent", "left_early"
+ALLOW_RETAKE, NO_RETAKE = "allow_retake", "no_retake"
 PASSED, NOT_TAKEN, RETAKE_REQUIRED, HR_CASE_OPEN, HR_NO_RETAKE = (
     "passed",
     "not_taken",

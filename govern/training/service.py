@@ -22,8 +22,6 @@ from govern.training.catalogue import Catalogue, load_catalogue
 from govern.training.models import (
     APPROVED,
     DRAFT,
-    LEFT_EARLY,
-    PRESENT,
     AgreementSignature,
     Attendance,
     ExamResult,
@@ -33,6 +31,8 @@ from govern.training.models import (
     TrainingPlan,
 )
 from govern.training.rules import (
+    LEFT_EARLY,
+    PRESENT,
     CertificationStatus,
     Leave,
     Outcome,

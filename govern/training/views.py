@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from govern.training import service
 from govern.training.calendar_export import sessions_ics
 from govern.training.catalogue import TRACKS
-from govern.training.models import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
+from govern.training.rules import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
 from govern.training.timetable import TrainingSession
 from govern.web import current_caller, db, documents_refusals, requires, services
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
+from govern.db import make_engine
 from tests.training.conftest import Desk
 
 
@@ -53,6 +56,8 @@ def test_r_trn_5_failing_the_retake_goes_to_hr_and_results_wait_for_hrs_decision
     )
     assert (status, body["decision"], body["decided_by"]) == (200, "allow_retake", desk.ids["hr"])
     assert desk.call("GET", "/api/v1/hr/cases", "hr") == (200, {"cases": []})
+    assert [e["details"]["case"] for e in desk.events("hr.case.opened")] == [case]
+    assert [e["details"]["decision"] for e in desk.events("hr.case.decided")] == ["allow_retake"]
     status, third = desk.result("CMP-CONDUCT", "col.a1", 70)
     # the retake HR allowed failed as well: back to HR
     assert (status, third["attempt"], third["next_step"]) == (201, 3, "hr_case_open")
@@ -119,3 +124,23 @@ def test_r_trn_5_results_are_archived_with_who_recorded_them_and_audited(desk: D
 def test_r_trn_5_the_pass_mark_is_configurable(desk_with: Callable[..., Desk]) -> None:
     strict = desk_with(exam_pass_mark=90)
     assert strict.result("CMP-CONDUCT", "col.a1", 85)[1]["passed"] is False
+
+
+@pytest.mark.postgresql_only
+def test_r_trn_5_the_service_role_can_never_overwrite_an_archived_result(desk: Desk) -> None:
+    desk.result("CMP-CONDUCT", "col.a1", 79)
+    engine = make_engine(desk.agency.services.settings.database_url)  # the service's own role
+    try:
+        with engine.connect() as connection:
+            for statement in (
+                "UPDATE exam_results SET score = 100",
+                "DELETE FROM exam_results",
+                "UPDATE agreement_signatures SET version = 'x'",
+            ):
+                with pytest.raises(ProgrammingError, match="permission denied"):
+                    connection.execute(text(statement))
+                connection.rollback()
+    finally:
+        engine.dispose()
+    _, body = desk.call("GET", f"/api/v1/accounts/{desk.ids['col.a1']}/exam-results", "col.a1")
+    assert [r["score"] for r in body["results"]] == [79]

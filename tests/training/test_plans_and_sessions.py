@@ -159,6 +159,7 @@ def test_sessions_export_as_an_icalendar_file(desk: Desk) -> None:
     assert text.count("BEGIN:VEVENT") == 4
     assert "UID:weekly-2026-12-04@govern" in text
     assert "DTSTART;TZID=Asia/Shanghai:20261204T140000" in text
+    assert "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai" in text
 
 
 def test_r_trn_4_the_catalogue_lists_each_tracks_courses_and_the_certifications(desk: Desk) -> None:
