@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import time
 from pathlib import Path
 
 import pytest
 
-from govern.config import load_settings
+from govern.config import REPO_POLICIES, load_settings
 from govern.directory.source import open_directory
 from govern.errors import ConfigError
 
@@ -103,3 +104,28 @@ def test_the_service_refuses_to_start_without_its_audit_signing_key(tmp_path: Pa
     not_a_key.write_text("hello")
     with pytest.raises(ConfigError):
         create_app(load_settings(MINIMAL | {"GOVERN_AUDIT_KEY_FILE": str(not_a_key)}))
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "code"),
+    [
+        ("catalogue.toml", '"SYS-USE", "SKL-LAW"', '"SYS-USE", "SKL-LAWS"', "training.catalogue"),
+        ("catalogue.toml", 'current = "2026-1"', 'current = "2026-2"', "training.catalogue"),
+        ("holidays.toml", "", '[2027]\nworkdays = ["2027-02-22"]\n', "calendar.bad_data"),
+    ],
+)
+def test_the_service_refuses_to_start_with_a_training_policy_mistake(
+    tmp_path: Path, file: str, old: str, new: str, code: str
+) -> None:
+    from govern.app import create_app
+
+    policies = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, policies)
+    path = policies / "training" / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1) if old else text + new, encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        create_app(load_settings(MINIMAL | {"GOVERN_POLICIES_DIR": str(policies)}))
+    assert refused.value.code == code
+    assert str(path) in refused.value.message

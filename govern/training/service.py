@@ -5,6 +5,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -54,6 +56,21 @@ TRAINING_READERS = frozenset({"office", "trainer", "hr", "general_manager", "aud
 
 def catalogue(settings: Settings) -> Catalogue:
     return load_catalogue(settings.policies_dir)
+
+
+@cache
+def working_days(policies_dir: Path) -> WorkingDays:
+    """The working-day calendar with the policies' extra years, read once per process."""
+    return WorkingDays.from_policies(policies_dir)
+
+
+def check_policies(policies_dir: Path) -> None:
+    """Read the catalogue and the holidays now, so a mistake stops the service at start-up.
+
+    Raises ConfigError `training.catalogue` / `calendar.bad_data`.
+    """
+    load_catalogue(policies_dir)
+    working_days(policies_dir)
 
 
 # ---- plans and sessions (R-STF-3, R-TRN-2, R-TRN-3) ----------------------------------------------
@@ -119,7 +136,7 @@ def list_sessions(
         raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")
     found = sessions_between(
         catalogue(settings),
-        WorkingDays.from_policies(settings.policies_dir),
+        working_days(settings.policies_dir),
         settings.timezone,
         repo.approved_plans(db),
         repo.hire_dates(db, start, end),
@@ -133,7 +150,7 @@ def find_session(db: Session, settings: Settings, session_id: str) -> TrainingSe
     """Raises NotFound `session.unknown`."""
     return session_by_id(
         catalogue(settings),
-        WorkingDays.from_policies(settings.policies_dir),
+        working_days(settings.policies_dir),
         settings.timezone,
         repo.approved_plans(db),
         _hire_dates_near(db, session_id),
