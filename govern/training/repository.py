@@ -48,6 +48,12 @@ def account_with_identity(db: Session, account_id: str) -> tuple[Account, Identi
     return None if row is None else (row[0], row[1])
 
 
+def lock_account(db: Session, account_id: str) -> None:
+    """Hold the account's row until the transaction ends (PostgreSQL; SQLite writes one at a
+    time anyway)."""
+    db.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+
+
 def results(db: Session, account_id: str, course: str | None = None) -> list[ExamResult]:
     query = select(ExamResult).where(ExamResult.account_id == account_id)
     if course is not None:

@@ -198,6 +198,7 @@ def record_result(
         raise Forbidden("exam.own_result", "Nobody records their own exam result.")
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account_id} is revoked; its record is closed.")
+    repo.lock_account(db, account_id)  # two trainers at once must not both see "first attempt"
     standing = exam_standing(repo.exam_history(db, account_id, course))
     outcome = grade(
         standing, len(repo.results(db, account_id, course)), score, settings.exam_pass_mark
@@ -296,7 +297,8 @@ def sign_agreement(
     signature = AgreementSignature(
         account_id=account_id, agreement=name, version=version, signed_at=clock.now()
     )
-    db.add(signature)
+    if not _added_once(db, signature):  # signed a moment ago, in another request
+        return sign_agreement(db, clock, settings, trail, account_id, name, version)
     trail.record(db, "agreement.signed", account_id, account_id, agreement=name, version=version)
     db.commit()
     return signature, True
@@ -388,16 +390,14 @@ def request_leave(
     _expect_participant(session, person)
     if clock.now() >= session.starts:
         raise Conflict("session.started", "Leave is asked before the session starts.")
-    if repo.leave_for(db, account_id, session.id) is not None:
-        raise Conflict("leave.requested", "You already asked for leave from this session.")
     leave = LeaveRequest(
         account_id=account_id,
         session_id=session.id,
         session_day=session.day,
         submitted_at=clock.now(),
     )
-    db.add(leave)
-    db.flush()
+    if not _added_once(db, leave):
+        raise Conflict("leave.requested", "You already asked for leave from this session.")
     trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
     db.commit()
     return LeaveView(leave, session, _problem(leave, session, settings))
@@ -462,14 +462,8 @@ def record_attendance(
         recorded_by=recorder_account,
         recorded_at=clock.now(),
     )
-    try:
-        db.add(record)
-        db.flush()
-    except IntegrityError:
-        db.rollback()
-        raise Conflict(
-            "attendance.recorded", "Attendance for this person is already recorded."
-        ) from None
+    if not _added_once(db, record):
+        raise Conflict("attendance.recorded", "Attendance for this person is already recorded.")
     trail.record(
         db,
         "training.attendance.recorded",
@@ -605,7 +599,8 @@ def return_feedback(
         returned_by=head_account,
         returned_at=clock.now(),
     )
-    db.add(form)
+    if not _added_once(db, form):
+        raise Conflict("feedback.returned", "This form was already returned.")
     trail.record(
         db, "training.feedback.returned", head_account, account_id, plan=plan_id, kind=item.kind
     )
@@ -659,6 +654,17 @@ def _department_in_view(viewer: Staff, department: str | None) -> str | None:
             f"Department {department}'s training records are outside what you may see.",
         )
     return department
+
+
+def _added_once(db: Session, row: object) -> bool:
+    """Insert a row a unique constraint allows once; False (and nothing kept) if it exists."""
+    try:
+        db.add(row)
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
 
 
 def _new_id(prefix: str) -> str:
