@@ -11,7 +11,7 @@ from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
 from govern.directory.source import Directory, open_directory
-from govern.training.service import check_policies as check_training_policies
+from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
     GovernApi,
     Services,
@@ -54,7 +54,7 @@ def create_app(
 
 
 def _services(settings: Settings, clock: Clock, directory: Directory | None) -> Services:
-    check_training_policies(settings.policies_dir)
+    check_training_policies(settings.policies_dir, clock.now().astimezone(settings.timezone).date())
     engine = make_engine(settings.database_url)
     trail = open_trail(
         engine,

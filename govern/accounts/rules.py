@@ -41,24 +41,36 @@ def check_issuer(issuer: Staff, person: Staff, department_has_head: bool) -> Non
     Raises Forbidden `self.approval`, `issuer.not_general_manager` or
     `issuer.not_department_head`.
     """
-    if issuer.employee_number == person.employee_number:
+    missing = missing_superior(issuer, person, department_has_head)
+    if missing == "self":
         raise Forbidden("self.approval", "Nobody issues or changes their own account.")
-    needs_general_manager = not department_has_head or bool(
-        person.roles & {DEPARTMENT_HEAD, GENERAL_MANAGER}
-    )
-    if needs_general_manager:
-        if GENERAL_MANAGER not in issuer.roles:
-            raise Forbidden(
-                "issuer.not_general_manager",
-                "Accounts of department heads, and of departments without an active head, "
-                "are issued by the general manager.",
-            )
-        return
-    if DEPARTMENT_HEAD not in issuer.roles or issuer.department != person.department:
+    if missing == GENERAL_MANAGER:
+        raise Forbidden(
+            "issuer.not_general_manager",
+            "Accounts of department heads, and of departments without an active head, "
+            "are issued by the general manager.",
+        )
+    if missing == DEPARTMENT_HEAD:
         raise Forbidden(
             "issuer.not_department_head",
             f"Only the head of department {person.department} issues its staff's accounts.",
         )
+
+
+def missing_superior(actor: Staff, person: Staff, department_has_head: bool) -> str | None:
+    """Whether `actor` answers for `person`: their department head, or the general manager
+    for department heads, general managers and departments without an active head.
+
+    Returns None when they do; else "self", or the role that would ("general_manager",
+    "department_head").
+    """
+    if actor.employee_number == person.employee_number:
+        return "self"
+    if not department_has_head or person.roles & {DEPARTMENT_HEAD, GENERAL_MANAGER}:
+        return None if GENERAL_MANAGER in actor.roles else GENERAL_MANAGER
+    if DEPARTMENT_HEAD not in actor.roles or actor.department != person.department:
+        return DEPARTMENT_HEAD
+    return None
 
 
 def needs_new_account(past: list[PastAccount], hire_date: date | None, zone: ZoneInfo) -> bool:

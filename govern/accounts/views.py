@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from govern.accounts.service import AccountView, issue_account, list_accounts, view_account
-from govern.training.service import training_status
+from govern.training.certifications import training_status
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(

@@ -24,8 +24,10 @@ from govern.config import Settings
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
 from govern.errors import Conflict
-from govern.training import service as training
-from govern.training.catalogue import TRACKS
+from govern.training.catalogue import TRACKS, load_catalogue
+from govern.training.certifications import sign_agreement
+from govern.training.exams import record_result
+from govern.training.plans import approve_plan, draft_plan, list_plans
 
 DIRECTORY = Path(__file__).resolve().parent / "directory.ldif"
 GENERAL_MANAGER = "10001"
@@ -63,11 +65,11 @@ def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, tr
 
 def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
     """This year's approved plan; everyone certified except the interns, still in training."""
-    if training.list_plans(db):
+    if list_plans(db):
         return
     office, trainer = _account_of(db, OFFICE), _account_of(db, TRAINER)
     year = clock.now().astimezone(settings.timezone).year
-    plan = training.draft_plan(
+    plan = draft_plan(
         db,
         clock,
         trail,
@@ -78,8 +80,8 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         date(year, 1, 1),
         date(year, 12, 31),
     )
-    training.approve_plan(db, clock, trail, _account_of(db, GENERAL_MANAGER), plan.id)
-    book = training.catalogue(settings)
+    approve_plan(db, clock, trail, _account_of(db, GENERAL_MANAGER), plan.id)
+    book = load_catalogue(settings.policies_dir)
     trainer_staff = repo.staff_of(repo.identity(db, TRAINER))  # type: ignore[arg-type]
     for account, person in repo.accounts_with_identity(db, None):
         if account.state != ACTIVE or person.employee_number == TRAINER:
@@ -87,12 +89,12 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         score = 60 if person.track == "intern" else 90
         for certification in book.certifications.values():
             for course in certification.exams:
-                training.record_result(
+                record_result(
                     db, clock, settings, trail, trainer_staff, trainer, course, account.id, score
                 )
         if person.track != "intern":
             agreement = book.agreement("confidentiality")
-            training.sign_agreement(
+            sign_agreement(
                 db, clock, settings, trail, account.id, agreement.name, agreement.current
             )
 

@@ -3,8 +3,9 @@ agreements and session times, read once per process and checked for consistency.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,9 @@ from typing import Any
 from govern.config import load_policy
 from govern.errors import ConfigError, NotFound
 from govern.training.schedule import INDUCTION, MONTHLY, WEEKLY
+from govern.training.workdays import HOLIDAYS_FILE, working_days
+
+log = logging.getLogger(__name__)
 
 TRACKS = ("intern", "ordinary", "management")
 
@@ -182,3 +186,21 @@ def _check(catalogue: Catalogue) -> None:
     ]
     if problems:
         raise ValueError(problems[0])
+
+
+def check_policies(policies_dir: Path, today: date) -> None:
+    """Read the catalogue and the holidays now, so a mistake stops the service at start-up,
+    and warn while this or next year's public holidays are unknown.
+
+    Raises ConfigError `training.catalogue` / `calendar.bad_data`.
+    """
+    load_catalogue(policies_dir)
+    days = working_days(policies_dir)
+    for year in (today.year, today.year + 1):
+        if not days.covers(year):
+            log.warning(
+                "the public holidays of %s are unknown: training sessions that year are "
+                "refused until the office adds them to %s",
+                year,
+                policies_dir / HOLIDAYS_FILE,
+            )

@@ -81,6 +81,7 @@ class LeaveRequest(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     session_id: Mapped[str] = mapped_column(String(40), index=True)
     session_day: Mapped[date] = mapped_column(Date, index=True)
+    session_starts: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     approved_by: Mapped[str | None] = mapped_column(String(32))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -93,7 +94,9 @@ class Attendance(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_id: Mapped[str] = mapped_column(String(40), index=True)
     session_day: Mapped[date] = mapped_column(Date, index=True)
+    session_starts: Mapped[datetime] = mapped_column(UTCDateTime)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    plans: Mapped[list[str]] = mapped_column(JSON)  # the approved plans the session was in
     status: Mapped[str] = mapped_column(String(16))
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

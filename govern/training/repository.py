@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import Account
@@ -19,7 +21,7 @@ from govern.training.models import (
     LeaveRequest,
     TrainingPlan,
 )
-from govern.training.rules import ExamEvent, LatestResult
+from govern.training.rules import ExamEvent, ExamRecord
 from govern.training.timetable import Plan
 
 
@@ -84,9 +86,12 @@ def exam_history(db: Session, account_id: str, course: str) -> list[ExamEvent]:
     return events
 
 
-def latest_results(db: Session, account_id: str) -> dict[str, LatestResult]:
-    """The newest result per course (later rows win: results are never overwritten)."""
-    return {r.course: LatestResult(r.passed, r.recorded_at) for r in results(db, account_id)}
+def results_by_course(db: Session, account_id: str) -> dict[str, list[ExamRecord]]:
+    """Each course's results, oldest first (rows are only ever added)."""
+    found: dict[str, list[ExamRecord]] = {}
+    for r in results(db, account_id):
+        found.setdefault(r.course, []).append(ExamRecord(r.passed, r.recorded_at))
+    return found
 
 
 def signatures(db: Session, account_id: str, agreement: str) -> list[AgreementSignature]:
@@ -121,3 +126,19 @@ def attendance_between(
 def feedback_forms(db: Session, plan_id: str) -> dict[str, FeedbackForm]:
     query = select(FeedbackForm).where(FeedbackForm.plan_id == plan_id)
     return {form.account_id: form for form in db.scalars(query)}
+
+
+def added_once(db: Session, row: object) -> bool:
+    """Insert a row a unique constraint allows once; False (and nothing kept) if it exists."""
+    try:
+        db.add(row)
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return False
+    return True
+
+
+def new_id(prefix: str) -> str:
+    """A fresh identifier such as `TP-3F9A0C21`."""
+    return f"{prefix}-{secrets.token_hex(4).upper()}"

@@ -4,7 +4,7 @@ attendance, feedback forms. They take facts and return decisions; no Flask, no S
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -84,7 +84,7 @@ def grade(standing: str, attempts_so_far: int, score: int, pass_mark: int) -> Ou
 
 
 @dataclass(frozen=True)
-class LatestResult:
+class ExamRecord:
     passed: bool
     at: datetime
 
@@ -101,7 +101,7 @@ class CertificationStatus:
 
 def certification_status(
     certification: Certification,
-    latest: Mapping[str, LatestResult],
+    results: Mapping[str, Sequence[ExamRecord]],
     signed: Mapping[str, datetime],
     agreement: Agreement | None,
     now: datetime,
@@ -109,38 +109,59 @@ def certification_status(
 ) -> CertificationStatus:
     """Whether `certification` holds at `now`, since and until when, and what is missing.
 
-    `latest` is the latest result per course; `signed` the signing time per version of the
-    certification's agreement. Missing items are codes such as `exam.CMP-CONDUCT.failed`.
+    `results` are each course's results, oldest first; `signed` the signing time per version
+    of the certification's agreement. Missing items are codes such as `exam.CMP-CONDUCT.failed`.
     """
     validity = timedelta(days=recertify_days) if recertify_days else None
     missing, since, until = [], [], []
     for course in certification.exams:
-        result = latest.get(course)
-        if result is None:
-            missing.append(f"exam.{course}.missing")
-        elif not result.passed:
-            missing.append(f"exam.{course}.failed")
-        elif validity is not None and result.at + validity <= now:
-            missing.append(f"exam.{course}.expired")
-        else:
-            since.append(result.at)
-            if validity is not None:
-                until.append(result.at + validity)
+        problem, held_since, held_until = course_holding(results.get(course, ()), now, validity)
+        if problem is not None:
+            missing.append(f"exam.{course}.{problem}")
+        since.append(held_since)
+        until.append(held_until)
     if agreement is not None:
-        if agreement.current in signed:
-            since.append(signed[agreement.current])
-        else:
-            state = "outdated" if signed else "unsigned"
-            missing.append(f"agreement.{agreement.name}.{state}")
+        problem, signed_at = _agreement_holding(agreement, signed)
+        if problem is not None:
+            missing.append(f"agreement.{agreement.name}.{problem}")
+        since.append(signed_at)
     holds = not missing
     return CertificationStatus(
         certification.name,
         certification.title,
         holds,
-        max(since) if holds and since else None,
-        min(until) if holds and until else None,
+        max((s for s in since if s), default=None) if holds else None,
+        min((u for u in until if u), default=None) if holds else None,
         missing,
     )
+
+
+def course_holding(
+    results: Sequence[ExamRecord], now: datetime, validity: timedelta | None
+) -> tuple[str | None, datetime | None, datetime | None]:
+    """(problem, since, until) for one course: `missing`, `failed` or `expired`, else held
+    since the first pass of the unbroken run of passes that ends with the latest."""
+    if not results:
+        return "missing", None, None
+    latest = results[-1]
+    if not latest.passed:
+        return "failed", None, None
+    if validity is not None and latest.at + validity <= now:
+        return "expired", None, None
+    since = latest.at
+    for earlier in reversed(results[:-1]):
+        if not earlier.passed or (validity is not None and earlier.at + validity < since):
+            break
+        since = earlier.at
+    return None, since, latest.at + validity if validity is not None else None
+
+
+def _agreement_holding(
+    agreement: Agreement, signed: Mapping[str, datetime]
+) -> tuple[str | None, datetime | None]:
+    if agreement.current in signed:
+        return None, signed[agreement.current]
+    return ("outdated" if signed else "unsigned"), None
 
 
 def in_training(track: str | None, required: Iterable[str], holding: set[str]) -> bool:

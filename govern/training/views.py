@@ -7,12 +7,37 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
 
-from govern.training import service
+from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
-from govern.training.catalogue import TRACKS
-from govern.training.rules import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
+from govern.training.catalogue import load_catalogue
+from govern.training.schemas import (
+    AgreementSchema,
+    AttendanceInSchema,
+    AttendanceListSchema,
+    AttendanceQuerySchema,
+    CaseListSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    DecisionSchema,
+    FeedbackInSchema,
+    FeedbackListSchema,
+    FeedbackQuerySchema,
+    FeedbackSchema,
+    LeaveSchema,
+    PlanInSchema,
+    PlanListSchema,
+    PlanSchema,
+    RangeSchema,
+    RecordedResultSchema,
+    ResultInSchema,
+    ResultListSchema,
+    ResultSchema,
+    SessionListSchema,
+    SignatureSchema,
+    SignInSchema,
+    TrainingStatusSchema,
+)
 from govern.training.timetable import TrainingSession
 from govern.web import current_caller, db, documents_refusals, requires, services
 
@@ -23,216 +48,7 @@ blp = Blueprint(
     description="Training: plans, sessions, exams, HR cases, agreements, attendance (R-TRN-1..8).",
 )
 
-ACCOUNT_ID = validate.Regexp(r"^GV-[0-9A-Z]{4}-[0-9A-Z]{4}$", error="not an account id")
 SESSION_ID = "<string:session_id>"
-
-
-class ExamScore(fields.Integer):
-    """A whole number 0-100 sent as a JSON number: not "80", not 80.5, not true."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, bool):
-            raise ValidationError("A score is a whole number from 0 to 100.")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class RangeSchema(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
-    track = fields.String(validate=validate.OneOf(TRACKS))
-
-
-class PlanInSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    term = fields.String(required=True, validate=validate.OneOf(["short", "long"]))
-    tracks = fields.List(
-        fields.String(validate=validate.OneOf(TRACKS)),
-        required=True,
-        validate=validate.Length(min=1),
-    )
-    starts = fields.Date(required=True)
-    ends = fields.Date(required=True)
-
-
-class PlanSchema(PlanInSchema):
-    id = fields.String()
-    state = fields.String()
-    drafted_by = fields.String()
-    drafted_at = fields.AwareDateTime()
-    approved_by = fields.String(allow_none=True)
-    approved_at = fields.AwareDateTime(allow_none=True)
-
-
-class PlanListSchema(Schema):
-    plans = fields.List(fields.Nested(PlanSchema))
-
-
-class TrainingSessionSchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    title = fields.String()
-    section = fields.String()
-    day = fields.Date()
-    starts = fields.AwareDateTime()
-    ends = fields.AwareDateTime()
-    tracks = fields.List(fields.String())
-    host = fields.String()
-    plans = fields.List(fields.String())
-
-
-class SessionListSchema(Schema):
-    sessions = fields.List(fields.Nested(TrainingSessionSchema))
-
-
-class ResultInSchema(Schema):
-    account_id = fields.String(required=True, validate=ACCOUNT_ID)
-    score = ExamScore(required=True, strict=True, validate=validate.Range(0, 100))
-
-
-class ResultSchema(Schema):
-    id = fields.Integer()
-    account_id = fields.String()
-    course = fields.String()
-    score = fields.Integer()
-    passed = fields.Boolean()
-    attempt = fields.Integer()
-    recorded_by = fields.String()
-    recorded_at = fields.AwareDateTime()
-
-
-class RecordedResultSchema(ResultSchema):
-    next_step = fields.String(metadata={"description": "passed, retake_required, hr_case_open"})
-    hr_case = fields.String(allow_none=True)
-
-
-class ResultListSchema(Schema):
-    results = fields.List(fields.Nested(ResultSchema))
-
-
-class CaseQuerySchema(Schema):
-    state = fields.String(load_default="open", validate=validate.OneOf(["open", "all"]))
-
-
-class CaseSchema(Schema):
-    id = fields.String()
-    account_id = fields.String()
-    course = fields.String()
-    opened_at = fields.AwareDateTime()
-    decision = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    decided_by = fields.String(allow_none=True)
-    decided_at = fields.AwareDateTime(allow_none=True)
-
-
-class CaseListSchema(Schema):
-    cases = fields.List(fields.Nested(CaseSchema))
-
-
-class DecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf([ALLOW_RETAKE, NO_RETAKE]))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
-
-
-class AgreementSchema(Schema):
-    name = fields.String()
-    title = fields.String()
-    version = fields.String()
-    text = fields.String()
-    signed_at = fields.AwareDateTime(allow_none=True, metadata={"description": "yours, if signed"})
-
-
-class SignInSchema(Schema):
-    version = fields.String(required=True, validate=validate.Length(min=1, max=32))
-
-
-class SignatureSchema(Schema):
-    agreement = fields.String()
-    version = fields.String()
-    signed_at = fields.AwareDateTime()
-
-
-class LeaveSchema(Schema):
-    id = fields.Integer()
-    account_id = fields.String()
-    session_id = fields.String()
-    session_starts = fields.AwareDateTime()
-    submitted_at = fields.AwareDateTime()
-    approved_by = fields.String(allow_none=True)
-    approved_at = fields.AwareDateTime(allow_none=True)
-    excuses = fields.Boolean(metadata={"description": "whether it excuses an absence as it stands"})
-    problem = fields.String(allow_none=True, metadata={"description": "why it does not"})
-
-
-class AttendanceInSchema(Schema):
-    account_id = fields.String(required=True, validate=ACCOUNT_ID)
-    status = fields.String(required=True, validate=validate.OneOf([PRESENT, ABSENT, LEFT_EARLY]))
-
-
-class AttendanceSchema(Schema):
-    session_id = fields.String()
-    day = fields.Date()
-    account_id = fields.String()
-    employee_number = fields.String()
-    name = fields.String()
-    department = fields.String()
-    status = fields.String()
-    verdict = fields.String(metadata={"description": "present, excused or unexcused (旷工)"})
-    leave_problem = fields.String(allow_none=True)
-    recorded_by = fields.String()
-    recorded_at = fields.AwareDateTime()
-
-
-class AttendanceQuerySchema(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
-    department = fields.String(validate=validate.Length(min=1, max=128))
-
-
-class AttendanceListSchema(Schema):
-    attendance = fields.List(fields.Nested(AttendanceSchema))
-
-
-class FeedbackQuerySchema(Schema):
-    department = fields.String(validate=validate.Length(min=1, max=128))
-    state = fields.String(validate=validate.OneOf(["due", "overdue", "returned"]))
-
-
-class FeedbackSchema(Schema):
-    plan_id = fields.String()
-    account_id = fields.String()
-    employee_number = fields.String()
-    name = fields.String()
-    department = fields.String()
-    kind = fields.String(metadata={"description": "probation (试用期) or regular (正式)"})
-    due = fields.Date()
-    state = fields.String()
-    returned_at = fields.AwareDateTime(allow_none=True)
-
-
-class FeedbackListSchema(Schema):
-    forms = fields.List(fields.Nested(FeedbackSchema))
-
-
-class FeedbackInSchema(Schema):
-    plan_id = fields.String(required=True, validate=validate.Length(min=1, max=16))
-    account_id = fields.String(required=True, validate=ACCOUNT_ID)
-    assessment = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
-
-
-class CertificationSchema(Schema):
-    name = fields.String()
-    title = fields.String()
-    holds = fields.Boolean()
-    since = fields.AwareDateTime(allow_none=True)
-    until = fields.AwareDateTime(allow_none=True)
-    missing = fields.List(fields.String())
-
-
-class TrainingStatusSchema(Schema):
-    account_id = fields.String()
-    track = fields.String(allow_none=True)
-    in_training = fields.Boolean()
-    certifications = fields.List(fields.Nested(CertificationSchema))
 
 
 # ---- catalogue, plans, sessions ---------------------------------------------------------------
@@ -244,7 +60,7 @@ class TrainingStatusSchema(Schema):
 @documents_refusals(blp, 401)
 def catalogue() -> dict[str, Any]:
     """The training catalogue as the policies folder defines it."""
-    book = service.catalogue(services().settings)
+    book = load_catalogue(services().settings.policies_dir)
     return {
         "tracks": {n: vars(t) for n, t in book.tracks.items()},
         "courses": {c: vars(course) for c, course in book.courses.items()},
@@ -267,15 +83,15 @@ def catalogue() -> dict[str, Any]:
 def draft_plan(body: dict[str, Any]) -> Any:
     """The office drafts a short- or long-term plan; it needs the GM's approval (R-STF-3)."""
     s = services()
-    return service.draft_plan(db(), s.clock, s.trail, current_caller().account_id, **body)
+    return plans.draft_plan(db(), s.clock, s.trail, current_caller().account_id, **body)
 
 
 @blp.route("/training/plans", methods=["GET"])
 @requires("training", "view")
 @blp.response(200, PlanListSchema)
 @documents_refusals(blp, 401)
-def plans() -> dict[str, Any]:
-    return {"plans": service.list_plans(db())}
+def show_plans() -> dict[str, Any]:
+    return {"plans": plans.list_plans(db())}
 
 
 @blp.route("/training/plans/<string:plan_id>/approval", methods=["POST"])
@@ -285,7 +101,7 @@ def plans() -> dict[str, Any]:
 def approve_plan(plan_id: str) -> Any:
     """The general manager approves; only approved plans produce sessions."""
     s = services()
-    return service.approve_plan(db(), s.clock, s.trail, current_caller().account_id, plan_id)
+    return plans.approve_plan(db(), s.clock, s.trail, current_caller().account_id, plan_id)
 
 
 @blp.route("/training/sessions", methods=["GET"])
@@ -314,7 +130,7 @@ def sessions_calendar(query: dict[str, Any]) -> Response:
 
 
 def _sessions(query: dict[str, Any]) -> list[TrainingSession]:
-    return service.list_sessions(
+    return plans.list_sessions(
         db(), services().settings, query["start"], query["end"], query.get("track")
     )
 
@@ -345,7 +161,7 @@ def describe_session(session: TrainingSession) -> dict[str, Any]:
 def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
     """A trainer records a result; below the pass mark a retake, a failed retake an HR case."""
     caller, s = current_caller(), services()
-    recorded = service.record_result(
+    recorded = exams.record_result(
         db(),
         s.clock,
         s.settings,
@@ -369,7 +185,7 @@ def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def results(account_id: str) -> dict[str, Any]:
     """Someone's archived results, oldest first; nothing is ever overwritten."""
-    return {"results": service.results_of(db(), current_caller().staff, account_id)}
+    return {"results": exams.results_of(db(), current_caller().staff, account_id)}
 
 
 @blp.route("/hr/cases", methods=["GET"])
@@ -379,7 +195,7 @@ def results(account_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403)
 def cases(query: dict[str, str]) -> dict[str, Any]:
     """People who failed a retake, for HR (§15.1)."""
-    return {"cases": service.list_cases(db(), query["state"] == "open")}
+    return {"cases": exams.list_cases(db(), query["state"] == "open")}
 
 
 @blp.route("/hr/cases/<string:case_id>/decision", methods=["POST"])
@@ -389,8 +205,16 @@ def cases(query: dict[str, str]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def decide(body: dict[str, str], case_id: str) -> Any:
     s = services()
-    return service.decide_case(
-        db(), s.clock, s.trail, current_caller().account_id, case_id, body["decision"], body["note"]
+    caller = current_caller()
+    return exams.decide_case(
+        db(),
+        s.clock,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        case_id,
+        body["decision"],
+        body["note"],
     )
 
 
@@ -404,8 +228,8 @@ def decide(body: dict[str, str], case_id: str) -> Any:
 def agreement(name: str) -> dict[str, Any]:
     """The current text to read before signing, and when you signed it."""
     caller, s = current_caller(), services()
-    current = service.catalogue(s.settings).agreement(name)
-    signed = service.signed_current(db(), s.settings, caller.account_id, name)
+    current = load_catalogue(s.settings.policies_dir).agreement(name)
+    signed = certifications.signed_current(db(), s.settings, caller.account_id, name)
     return {
         "name": name,
         "title": current.title,
@@ -424,7 +248,7 @@ def agreement(name: str) -> dict[str, Any]:
 def sign(body: dict[str, str], name: str) -> tuple[Any, int]:
     """Sign the version you read (R-TRN-8); an outdated version is refused."""
     s = services()
-    signature, new = service.sign_agreement(
+    signature, new = certifications.sign_agreement(
         db(), s.clock, s.settings, s.trail, current_caller().account_id, name, body["version"]
     )
     return signature, 201 if new else 200
@@ -440,8 +264,8 @@ def sign(body: dict[str, str], name: str) -> tuple[Any, int]:
 def request_leave(session_id: str) -> dict[str, Any]:
     """Ask your head for leave; it excuses only if asked 12 h ahead and approved in time."""
     s = services()
-    session = service.find_session(db(), s.settings, session_id)
-    view = service.request_leave(
+    session = plans.find_session(db(), s.settings, session_id)
+    view = attendance.request_leave(
         db(), s.clock, s.settings, s.trail, current_caller().account_id, session
     )
     return describe_leave(view)
@@ -453,7 +277,7 @@ def request_leave(session_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def approve_leave(leave_id: int) -> dict[str, Any]:
     caller, s = current_caller(), services()
-    view = service.approve_leave(
+    view = attendance.approve_leave(
         db(), s.clock, s.settings, s.trail, caller.staff, caller.account_id, leave_id
     )
     return describe_leave(view)
@@ -466,8 +290,8 @@ def approve_leave(leave_id: int) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, Any], int]:
     caller, s = current_caller(), services()
-    session = service.find_session(db(), s.settings, session_id)
-    service.record_attendance(
+    session = plans.find_session(db(), s.settings, session_id)
+    attendance.record_attendance(
         db(),
         s.clock,
         s.trail,
@@ -485,9 +309,9 @@ def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, 
 @blp.arguments(AttendanceQuerySchema, location="query")
 @blp.response(200, AttendanceListSchema)
 @documents_refusals(blp, 401, 403)
-def attendance(query: dict[str, Any]) -> dict[str, Any]:
+def show_attendance(query: dict[str, Any]) -> dict[str, Any]:
     """Attendance with unexcused absences (旷工) marked; heads see their department."""
-    lines = service.attendance_report(
+    lines = attendance.attendance_report(
         db(),
         services().settings,
         current_caller().staff,
@@ -498,13 +322,13 @@ def attendance(query: dict[str, Any]) -> dict[str, Any]:
     return {"attendance": [describe_attendance(line) for line in lines]}
 
 
-def describe_leave(view: service.LeaveView) -> dict[str, Any]:
+def describe_leave(view: attendance.LeaveView) -> dict[str, Any]:
     leave = view.leave
     return {
         "id": leave.id,
         "account_id": leave.account_id,
         "session_id": leave.session_id,
-        "session_starts": view.session.starts,
+        "session_starts": leave.session_starts,
         "submitted_at": leave.submitted_at,
         "approved_by": leave.approved_by,
         "approved_at": leave.approved_at,
@@ -513,7 +337,7 @@ def describe_leave(view: service.LeaveView) -> dict[str, Any]:
     }
 
 
-def describe_attendance(line: service.AttendanceLine) -> dict[str, Any]:
+def describe_attendance(line: attendance.AttendanceLine) -> dict[str, Any]:
     record, person = line.record, line.person
     return {
         "session_id": record.session_id,
@@ -538,10 +362,10 @@ def describe_attendance(line: service.AttendanceLine) -> dict[str, Any]:
 @blp.arguments(FeedbackQuerySchema, location="query")
 @blp.response(200, FeedbackListSchema)
 @documents_refusals(blp, 401, 403)
-def feedback(query: dict[str, str]) -> dict[str, Any]:
+def show_feedback(query: dict[str, str]) -> dict[str, Any]:
     """Feedback forms of ended plans: due, overdue or returned (R-TRN-7)."""
     s = services()
-    items = service.feedback_forms(
+    items = feedback.feedback_forms(
         db(), s.clock, s.settings, current_caller().staff, query.get("department")
     )
     wanted = query.get("state")
@@ -555,7 +379,7 @@ def feedback(query: dict[str, str]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def return_feedback(body: dict[str, str]) -> dict[str, Any]:
     caller, s = current_caller(), services()
-    service.return_feedback(
+    returned = feedback.return_feedback(
         db(),
         s.clock,
         s.settings,
@@ -566,15 +390,10 @@ def return_feedback(body: dict[str, str]) -> dict[str, Any]:
         body["account_id"],
         body["assessment"],
     )
-    items = service.feedback_forms(db(), s.clock, s.settings, caller.staff, None)
-    return describe_feedback(
-        next(
-            i for i in items if i.plan.id == body["plan_id"] and i.account_id == body["account_id"]
-        )
-    )
+    return describe_feedback(returned)
 
 
-def describe_feedback(item: service.FeedbackItem) -> dict[str, Any]:
+def describe_feedback(item: feedback.FeedbackItem) -> dict[str, Any]:
     return {
         "plan_id": item.plan.id,
         "account_id": item.account_id,
@@ -592,10 +411,10 @@ def describe_feedback(item: service.FeedbackItem) -> dict[str, Any]:
 @requires("training", "view")
 @blp.response(200, TrainingStatusSchema)
 @documents_refusals(blp, 401, 403, 404)
-def certifications(account_id: str) -> dict[str, Any]:
+def show_certifications(account_id: str) -> dict[str, Any]:
     """Per certification: holds, since, until, what is missing; and whether in training."""
     s = services()
-    status = service.certifications_of(
+    status = certifications.certifications_of(
         db(), s.clock, s.settings, current_caller().staff, account_id
     )
     return {

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +162,9 @@ def _day(path: Path, where: str, value: Any) -> date:
 
 def _bad_data(path: Path, fault: str) -> ConfigError:
     return ConfigError("calendar.bad_data", f"{path}: {fault}")
+
+
+@cache
+def working_days(policies_dir: Path) -> WorkingDays:
+    """The calendar with the policies' extra years, read once per process."""
+    return WorkingDays.from_policies(policies_dir)

@@ -17,7 +17,7 @@ from govern.config import Settings
 from tests.support.agency import Agency, bearer
 from tests.support.clock import SHANGHAI
 
-PEOPLE = ("col.a1", "col.a2", "col.b1", "intern.a", "trainer", "office", "hr", "auditor")
+PEOPLE = ("col.a1", "col.a2", "col.b1", "intern.a", "trainer", "office", "hr", "auditor", "it")
 
 
 @dataclass

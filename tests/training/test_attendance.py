@@ -3,6 +3,7 @@ before the session; otherwise absence or leaving early is unexcused (R-TRN-6).""
 
 from __future__ import annotations
 
+from govern.directory.sync import sync_directory
 from tests.training.conftest import Desk
 
 FRIDAY = "weekly-2026-12-04"  # Friday 4 December 2026, 14:00-17:30
@@ -61,6 +62,8 @@ def test_r_trn_6_leave_asked_in_time_and_approved_before_the_session_excuses(des
     desk.at("2026-12-04 18:00")
     attend(desk, "col.a2", "absent")
     assert verdicts(desk)[desk.ids["col.a2"]] == ("excused", None)
+    assert [e["object"] for e in desk.events("training.leave.requested")] == [FRIDAY]
+    assert [e["actor"] for e in desk.events("training.leave.approved")] == [desk.ids["head.a"]]
 
 
 def test_r_trn_6_leave_the_head_never_approved_leaves_the_absence_unexcused(desk: Desk) -> None:
@@ -112,7 +115,7 @@ def test_r_trn_6_only_the_persons_own_head_approves_and_only_before_the_session(
     desk.approved_plan()
     leave = ask_leave(desk, "col.a1")[1]
     status, body = approve(desk, leave["id"], head="head.b")
-    assert (status, body["error"]["code"]) == (403, "leave.not_your_department")
+    assert (status, body["error"]["code"]) == (403, "leave.not_department_head")
     status, body = approve(desk, leave["id"], head="col.a2")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
     desk.at("2026-12-04 14:00")
@@ -156,3 +159,58 @@ def test_sessions_that_no_approved_plan_produces_are_unknown(desk: Desk) -> None
     status, body = ask_leave(desk, "col.a1")
     assert (status, body["error"]["code"]) == (409, "leave.requested")
     assert len(desk.events("training.leave.requested")) == 1
+
+
+def test_r_trn_6_a_heads_leave_is_approved_by_the_general_manager_never_by_themself(
+    desk: Desk,
+) -> None:
+    desk.approved_plan()
+    monthly = desk.sessions("2026-12-01", "2026-12-31", who="head.a", track="management")
+    status, leave = ask_leave(desk, "head.a", monthly[0]["id"])
+    assert status == 201
+    status, body = approve(desk, leave["id"], head="head.a")
+    assert (status, body["error"]["code"]) == (403, "leave.self_approval")
+    status, body = approve(desk, leave["id"], head="head.b")
+    assert (status, body["error"]["code"]) == (403, "leave.not_general_manager")
+    status, body = approve(desk, leave["id"], head="gm")
+    assert (status, body["approved_by"], body["excuses"]) == (200, desk.ids["gm"], True)
+    assert [e["actor"] for e in desk.events("training.leave.approved")] == [desk.ids["gm"]]
+
+
+def test_r_trn_6_nobody_records_their_own_attendance(desk: Desk) -> None:
+    desk.approved_plan()
+    desk.at("2026-12-04 18:00")
+    status, body = attend(desk, "trainer", "present", by="trainer")
+    assert (status, body["error"]["code"]) == (403, "attendance.own")
+    assert attend(desk, "trainer", "present", by="office")[0] == 201
+
+
+def test_r_trn_6_a_verdict_stands_when_the_session_can_no_longer_be_computed(
+    desk: Desk, directory: object
+) -> None:
+    desk.approved_plan()
+    desk.at("2026-11-02 12:00")  # intern.a's induction, on their hire date
+    status, _ = desk.call(
+        "POST",
+        "/api/v1/training/sessions/induction-2026-11-02/attendance",
+        "hr",
+        json={"account_id": desk.ids["intern.a"], "status": "absent"},
+    )
+    assert status == 201
+    desk.at("2026-11-28 10:00")
+    directory.remove("intern.a")  # type: ignore[attr-defined]
+    s = desk.agency.services
+    with s.sessions() as db:  # confirmed: one of 14 people gone is above the 5 % guard
+        sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=True)
+    # no one hired on 2 November remains: no induction that day any more
+    assert desk.sessions("2026-11-02", "2026-11-02", who="office") == []
+    status, body = desk.call(
+        "GET",
+        "/api/v1/training/attendance",
+        "office",
+        query_string={"from": "2026-11-01", "to": "2026-11-30"},
+    )
+    assert status == 200, body
+    assert [(a["session_id"], a["verdict"]) for a in body["attendance"]] == [
+        ("induction-2026-11-02", "unexcused")
+    ]

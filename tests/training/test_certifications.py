@@ -41,10 +41,19 @@ def test_r_trn_1_an_intern_is_in_training_until_every_intern_certification_holds
     assert desk.call("GET", f"/api/v1/accounts/{intern}", "intern.a")[1]["in_training"] is False
 
 
-def test_r_stf_1_only_interns_are_ever_in_training(desk: Desk) -> None:
-    status = desk.certifications("col.a1")
-    assert (status["track"], status["in_training"]) == ("ordinary", False)
-    assert not any(holding(desk, "col.a1").values())
+def test_r_stf_1_the_track_comes_from_the_directory_and_only_interns_are_in_training(
+    desk: Desk,
+) -> None:
+    # Nobody has passed anything yet: only the intern is in training.
+    tracks = {
+        who: (desk.certifications(who)["track"], desk.certifications(who)["in_training"])
+        for who in ("intern.a", "col.a1", "head.a")
+    }
+    assert tracks == {
+        "intern.a": ("intern", True),
+        "col.a1": ("ordinary", False),
+        "head.a": ("management", False),
+    }
 
 
 def test_a_certification_shows_since_when_and_what_is_missing(desk: Desk) -> None:
@@ -66,6 +75,12 @@ def test_a_certification_shows_since_when_and_what_is_missing(desk: Desk) -> Non
         "until": None,  # recertification is off by default
         "missing": [],
     }
+    desk.clock.advance(days=30)
+    desk.result("CMP-CONDUCT", "col.a1", 95)  # passing again: held since the first pass
+    compliance = next(
+        c for c in desk.certifications("col.a1")["certifications"] if c["name"] == "compliance"
+    )
+    assert compliance["since"] == "2026-12-01T02:00:00+00:00"
 
 
 def test_annual_recertification_when_configured_makes_a_pass_lapse(
@@ -95,6 +110,8 @@ def test_certifications_are_visible_to_the_person_their_head_and_training_staff_
     status, body = desk.call("GET", path, "col.a2")
     assert (status, body["error"]["code"]) == (403, "training.not_visible")
     status, body = desk.call("GET", path, "head.b")
+    assert (status, body["error"]["code"]) == (403, "training.not_visible")
+    status, body = desk.call("GET", path, "it")  # IT sees accounts, not training records
     assert (status, body["error"]["code"]) == (403, "training.not_visible")
 
 

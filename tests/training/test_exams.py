@@ -76,6 +76,15 @@ def test_r_trn_5_hr_may_decide_no_further_retake(desk: Desk) -> None:
     assert (status, body["error"]["code"]) == (409, "hr_case.decided")
 
 
+def test_r_trn_5_hr_never_decides_its_own_case(desk: Desk) -> None:
+    desk.result("SKL-LAW", "hr", 10)
+    case = desk.result("SKL-LAW", "hr", 20)[1]["hr_case"]
+    status, body = desk.call(
+        "POST", f"/api/v1/hr/cases/{case}/decision", "hr", json={"decision": "allow_retake"}
+    )
+    assert (status, body["error"]["code"]) == (403, "hr_case.own")
+
+
 def test_r_trn_5_only_hr_sees_and_decides_cases(desk: Desk) -> None:
     desk.result("SKL-LAW", "col.a1", 10)
     case = desk.result("SKL-LAW", "col.a1", 20)[1]["hr_case"]

@@ -56,7 +56,7 @@ def test_r_trn_7_the_head_returns_the_form_once(desk: Desk) -> None:
         "assessment": "按时完成任务，话术规范。",
     }
     status, body = desk.call("POST", "/api/v1/training/feedback", "head.b", json=form)
-    assert (status, body["error"]["code"]) == (403, "feedback.not_your_department")
+    assert (status, body["error"]["code"]) == (403, "feedback.not_department_head")
     status, body = desk.call("POST", "/api/v1/training/feedback", "head.a", json=form)
     assert (status, body["state"], body["returned_at"]) == (
         201,
@@ -78,3 +78,40 @@ def test_r_trn_7_the_head_returns_the_form_once(desk: Desk) -> None:
     events = desk.events("training.feedback.returned")
     assert [(e["actor"], e["object"]) for e in events] == [(desk.ids["head.a"], desk.ids["col.a1"])]
     assert "assessment" not in events[0]["details"]
+
+
+def test_r_trn_7_a_session_a_holiday_moves_past_the_plans_end_still_counts_for_that_plan(
+    desk: Desk,
+) -> None:
+    # The plan ends on Sunday 4 October; its last Friday (2 October, National Day) moves to
+    # Thursday 8 October. Whoever attended then took part in this plan.
+    plan = desk.approved_plan(starts="2026-09-01", ends="2026-10-04")
+    desk.at("2026-10-08 18:00")
+    status, _ = desk.call(
+        "POST",
+        "/api/v1/training/sessions/weekly-2026-10-08/attendance",
+        "trainer",
+        json={"account_id": desk.ids["col.a1"], "status": "present"},
+    )
+    assert status == 201
+    desk.at("2026-11-28 10:00")
+    status, body = desk.call("GET", "/api/v1/training/feedback", "office")
+    assert [(f["plan_id"], f["account_id"], f["due"]) for f in body["forms"]] == [
+        (plan, desk.ids["col.a1"], "2027-01-04")
+    ]
+
+
+def test_r_trn_7_a_heads_own_form_is_returned_by_the_general_manager(desk: Desk) -> None:
+    plan = desk.approved_plan(starts="2026-10-01", ends="2026-10-31")
+    desk.at("2026-10-30 18:00")  # management's monthly session, the last working day
+    desk.call(
+        "POST",
+        "/api/v1/training/sessions/monthly-2026-10-30/attendance",
+        "trainer",
+        json={"account_id": desk.ids["head.a"], "status": "present"},
+    )
+    desk.at("2026-11-28 10:00")
+    form = {"plan_id": plan, "account_id": desk.ids["head.a"], "assessment": "ok"}
+    status, body = desk.call("POST", "/api/v1/training/feedback", "head.a", json=form)
+    assert (status, body["error"]["code"]) == (403, "feedback.self_approval")
+    assert desk.call("POST", "/api/v1/training/feedback", "gm", json=form)[0] == 201

@@ -1,0 +1,177 @@
+"""Leave and attendance (R-TRN-6): leave excuses an absence only when asked half a day ahead
+and approved by the person's head before the session; otherwise it is unexcused (旷工)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from govern.accounts.rules import Staff
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.models import Identity
+from govern.errors import Conflict, Forbidden, NotFound
+from govern.training import repository as repo
+from govern.training.models import Attendance, LeaveRequest
+from govern.training.people import account_of, check_superior, department_in_view, visible_account
+from govern.training.rules import PRESENT, Leave, attendance_verdict, leave_problem
+from govern.training.timetable import TrainingSession
+
+
+@dataclass(frozen=True)
+class LeaveView:
+    leave: LeaveRequest
+    problem: str | None  # why it does not excuse an absence, as it stands
+
+
+@dataclass(frozen=True)
+class AttendanceLine:
+    record: Attendance
+    person: Identity
+    verdict: str
+    leave_problem: str | None
+
+
+def request_leave(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    account_id: str,
+    session: TrainingSession,
+) -> LeaveView:
+    """Ask for leave from a session. Accepted even when late, but then it excuses nothing.
+
+    Raises Forbidden `session.not_participant`, Conflict `session.started` / `leave.requested`.
+    """
+    _, person = account_of(db, account_id)
+    _expect_participant(session, person)
+    if clock.now() >= session.starts:
+        raise Conflict("session.started", "Leave is asked before the session starts.")
+    leave = LeaveRequest(
+        account_id=account_id,
+        session_id=session.id,
+        session_day=session.day,
+        session_starts=session.starts,
+        submitted_at=clock.now(),
+    )
+    if not repo.added_once(db, leave):
+        raise Conflict("leave.requested", "You already asked for leave from this session.")
+    trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
+    db.commit()
+    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+
+
+def approve_leave(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    approver: Staff,
+    approver_account: str,
+    leave_id: int,
+) -> LeaveView:
+    """The person's department head (the general manager for heads) approves, before the
+    session starts (§14.1). Idempotent.
+
+    Raises NotFound `leave.unknown`, Forbidden `leave.self_approval` /
+    `leave.not_department_head` / `leave.not_general_manager`, Conflict `session.started`.
+    """
+    leave = db.get(LeaveRequest, leave_id)
+    if leave is None:
+        raise NotFound("leave.unknown", f"No leave request {leave_id}.")
+    _, person = account_of(db, leave.account_id)
+    check_superior(db, clock, settings, approver, person, "leave")
+    if clock.now() >= leave.session_starts:
+        raise Conflict(
+            "session.started", "The session has started; leave can no longer be approved."
+        )
+    if leave.approved_at is None:
+        leave.approved_by, leave.approved_at = approver_account, clock.now()
+        trail.record(
+            db, "training.leave.approved", approver_account, leave.account_id, leave=leave.id
+        )
+        db.commit()
+    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+
+
+def record_attendance(
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    recorder: Staff,
+    recorder_account: str,
+    session: TrainingSession,
+    account_id: str,
+    status: str,
+) -> Attendance:
+    """Record whether someone attended, was absent or left early. Once per person and session.
+
+    Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
+    Conflict `session.not_started` / `attendance.recorded`.
+    """
+    _, person = visible_account(db, recorder, account_id)
+    if person.employee_number == recorder.employee_number:
+        raise Forbidden("attendance.own", "Nobody records their own attendance.")
+    _expect_participant(session, person)
+    if clock.now() < session.starts:
+        raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
+    record = Attendance(
+        session_id=session.id,
+        session_day=session.day,
+        session_starts=session.starts,
+        plans=list(session.plans),
+        account_id=account_id,
+        status=status,
+        recorded_by=recorder_account,
+        recorded_at=clock.now(),
+    )
+    if not repo.added_once(db, record):
+        raise Conflict("attendance.recorded", "Attendance for this person is already recorded.")
+    trail.record(
+        db,
+        "training.attendance.recorded",
+        recorder_account,
+        account_id,
+        session=session.id,
+        status=status,
+    )
+    db.commit()
+    return record
+
+
+def attendance_report(
+    db: Session, settings: Settings, viewer: Staff, start: date, end: date, department: str | None
+) -> list[AttendanceLine]:
+    """Attendance with each absence judged excused or unexcused, against the session as it
+    was when recorded; heads see their own department.
+
+    Raises Forbidden `account.department_not_visible`.
+    """
+    lines = []
+    for record, person in repo.attendance_between(
+        db, start, end, department_in_view(viewer, department)
+    ):
+        problem = None
+        if record.status != PRESENT:
+            leave = repo.leave_for(db, record.account_id, record.session_id)
+            problem = _problem(leave, record.session_starts, settings)
+        lines.append(
+            AttendanceLine(record, person, attendance_verdict(record.status, problem), problem)
+        )
+    return lines
+
+
+def _problem(leave: LeaveRequest | None, starts: datetime, settings: Settings) -> str | None:
+    facts = None if leave is None else Leave(leave.submitted_at, leave.approved_at)
+    return leave_problem(facts, starts, timedelta(hours=settings.leave_notice_hours))
+
+
+def _expect_participant(session: TrainingSession, person: Identity) -> None:
+    if not session.is_for(person.track, person.hire_date):
+        raise Forbidden(
+            "session.not_participant", f"{person.employee_number} is not expected at {session.id}."
+        )

@@ -1,0 +1,115 @@
+"""The confidentiality agreement (R-TRN-8) and certification status: the one function the
+access decisions call, `training_status`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from govern.accounts.rules import Staff
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.errors import Conflict
+from govern.training import repository as repo
+from govern.training.catalogue import load_catalogue
+from govern.training.models import AgreementSignature
+from govern.training.people import account_of, visible_account
+from govern.training.rules import CertificationStatus, certification_status, in_training
+
+
+@dataclass(frozen=True)
+class TrainingStatus:
+    account_id: str
+    track: str | None
+    in_training: bool
+    certifications: list[CertificationStatus]
+
+    def holds(self, name: str) -> bool:
+        return any(c.name == name and c.holds for c in self.certifications)
+
+
+def training_status(
+    db: Session, clock: Clock, settings: Settings, account_id: str
+) -> TrainingStatus:
+    """Per certification: holds, since, until, missing; and whether the account is in training.
+
+    Read fresh from the database on every call. Raises NotFound `account.unknown`.
+    """
+    _, person = account_of(db, account_id)
+    book = load_catalogue(settings.policies_dir)
+    results = repo.results_by_course(db, account_id)
+    statuses = []
+    for certification in book.certifications.values():
+        agreement = book.agreements.get(certification.agreement or "")
+        signed = _signed(db, account_id, agreement.name) if agreement else {}
+        statuses.append(
+            certification_status(
+                certification, results, signed, agreement, clock.now(), settings.recertify_days
+            )
+        )
+    holding = {s.name for s in statuses if s.holds}
+    track = book.tracks.get(person.track or "")
+    required = track.leaves_training_with if track else ()
+    return TrainingStatus(
+        account_id, person.track, in_training(person.track, required, holding), statuses
+    )
+
+
+def certifications_of(
+    db: Session, clock: Clock, settings: Settings, viewer: Staff, account_id: str
+) -> TrainingStatus:
+    """`training_status` for someone the viewer may see.
+
+    Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
+    """
+    visible_account(db, viewer, account_id)
+    return training_status(db, clock, settings, account_id)
+
+
+def sign_agreement(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    account_id: str,
+    name: str,
+    version: str,
+) -> tuple[AgreementSignature, bool]:
+    """Sign the current version of agreement `name`. Returns (signature, newly signed).
+
+    Raises NotFound `agreement.unknown`, Conflict `agreement.outdated` when `version` is
+    not the current one (the signer read an older text).
+    """
+    agreement = load_catalogue(settings.policies_dir).agreement(name)
+    if version != agreement.current:
+        raise Conflict(
+            "agreement.outdated",
+            f"Version {version} is not the current one ({agreement.current}); read it again.",
+        )
+    for signature in repo.signatures(db, account_id, name):
+        if signature.version == version:
+            return signature, False
+    signature = AgreementSignature(
+        account_id=account_id, agreement=name, version=version, signed_at=clock.now()
+    )
+    if not repo.added_once(db, signature):  # signed a moment ago, in another request
+        return sign_agreement(db, clock, settings, trail, account_id, name, version)
+    trail.record(db, "agreement.signed", account_id, account_id, agreement=name, version=version)
+    db.commit()
+    return signature, True
+
+
+def signed_current(db: Session, settings: Settings, account_id: str, name: str) -> datetime | None:
+    """When `account_id` signed the current version of `name`, if they did.
+
+    Raises NotFound `agreement.unknown`.
+    """
+    current = load_catalogue(settings.policies_dir).agreement(name).current
+    return _signed(db, account_id, name).get(current)
+
+
+def _signed(db: Session, account_id: str, name: str) -> dict[str, datetime]:
+    return {s.version: s.signed_at for s in repo.signatures(db, account_id, name)}

@@ -1,0 +1,146 @@
+"""Exams and HR cases (R-TRN-5): results archived as recorded, a failed retake handed to HR."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import REVOKED
+from govern.accounts.rules import Staff
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.errors import Conflict, Forbidden, NotFound
+from govern.training import repository as repo
+from govern.training.catalogue import load_catalogue
+from govern.training.models import ExamResult, HrCase
+from govern.training.people import account_of, visible_account
+from govern.training.rules import Outcome, exam_standing, grade
+
+
+@dataclass(frozen=True)
+class RecordedResult:
+    result: ExamResult
+    outcome: Outcome
+    hr_case: HrCase | None
+
+
+def record_result(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    trainer: Staff,
+    trainer_account: str,
+    course: str,
+    account_id: str,
+    score: int,
+) -> RecordedResult:
+    """Archive one exam result; a failed retake opens an HR case in the same transaction.
+
+    Raises NotFound `course.unknown` / `account.unknown`, Forbidden `exam.own_result`,
+    Conflict `account.revoked`, `exam.hr_case_open`, `exam.hr_no_retake`.
+    """
+    load_catalogue(settings.policies_dir).exam_course(course)
+    account, person = account_of(db, account_id)
+    if person.employee_number == trainer.employee_number:
+        raise Forbidden("exam.own_result", "Nobody records their own exam result.")
+    if account.state == REVOKED:
+        raise Conflict("account.revoked", f"{account_id} is revoked; its record is closed.")
+    repo.lock_account(db, account_id)  # two trainers at once must not both see "first attempt"
+    standing = exam_standing(repo.exam_history(db, account_id, course))
+    attempts = len(repo.results(db, account_id, course))
+    outcome = grade(standing, attempts, score, settings.exam_pass_mark)
+    result = _archive(db, clock, trail, trainer_account, account_id, course, score, outcome)
+    case = None
+    if outcome.opens_hr_case:
+        case = _open_case(db, clock, trail, trainer_account, account_id, course)
+    db.commit()
+    return RecordedResult(result, outcome, case)
+
+
+def _archive(
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    trainer_account: str,
+    account_id: str,
+    course: str,
+    score: int,
+    outcome: Outcome,
+) -> ExamResult:
+    result = ExamResult(
+        account_id=account_id,
+        course=course,
+        score=score,
+        passed=outcome.passed,
+        attempt=outcome.attempt,
+        recorded_by=trainer_account,
+        recorded_at=clock.now(),
+    )
+    db.add(result)
+    db.flush()
+    trail.record(
+        db,
+        "exam.result.recorded",
+        trainer_account,
+        account_id,
+        course=course,
+        result=result.id,
+        passed=outcome.passed,
+        attempt=outcome.attempt,
+    )
+    return result
+
+
+def _open_case(
+    db: Session, clock: Clock, trail: Trail, trainer_account: str, account_id: str, course: str
+) -> HrCase:
+    case = HrCase(id=repo.new_id("HR"), account_id=account_id, course=course, opened_at=clock.now())
+    db.add(case)
+    trail.record(db, "hr.case.opened", trainer_account, account_id, case=case.id, course=course)
+    return case
+
+
+def list_cases(db: Session, open_only: bool) -> list[HrCase]:
+    return repo.cases(db, open_only=open_only)
+
+
+def decide_case(
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    hr: Staff,
+    hr_account: str,
+    case_id: str,
+    decision: str,
+    note: str,
+) -> HrCase:
+    """HR closes a case: `allow_retake` lets results in again, `no_retake` keeps them out.
+
+    Raises NotFound `hr_case.unknown`, Forbidden `hr_case.own`, Conflict `hr_case.decided`.
+    """
+    case = db.get(HrCase, case_id, with_for_update=True)  # one decision, even when two click
+    if case is None:
+        raise NotFound("hr_case.unknown", f"No HR case {case_id}.")
+    if account_of(db, case.account_id)[1].employee_number == hr.employee_number:
+        raise Forbidden("hr_case.own", "Nobody decides their own case.")
+    if case.decision is not None:
+        raise Conflict("hr_case.decided", f"{case_id} was decided on {case.decided_at}.")
+    case.decision, case.note = decision, note.strip() or None
+    case.decided_by, case.decided_at = hr_account, clock.now()
+    trail.record(
+        db, "hr.case.decided", hr_account, case.account_id, case=case.id, decision=decision
+    )
+    db.commit()
+    return case
+
+
+def results_of(db: Session, viewer: Staff, account_id: str) -> list[ExamResult]:
+    """Someone's archived results, oldest first.
+
+    Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
+    """
+    visible_account(db, viewer, account_id)
+    return repo.results(db, account_id)

@@ -1,0 +1,121 @@
+"""Feedback forms (R-TRN-7): when an approved plan has ended, each participant's form is due
+to their department head within three months; returned forms are recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from govern.accounts.rules import Staff
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.models import Identity
+from govern.errors import Conflict, NotFound
+from govern.training import repository as repo
+from govern.training.models import APPROVED, FeedbackForm, TrainingPlan
+from govern.training.people import check_superior, department_in_view
+from govern.training.rules import LEFT_EARLY, PRESENT, feedback_due, feedback_kind
+
+#: A plan's last Friday session may move this far past its end (a holiday week).
+_MOVED_SESSIONS = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    plan: TrainingPlan
+    person: Identity
+    account_id: str
+    kind: str  # probation (试用期) or regular (正式)
+    due: date
+    state: str  # due, overdue or returned
+    form: FeedbackForm | None
+
+
+def feedback_forms(
+    db: Session, clock: Clock, settings: Settings, viewer: Staff, department: str | None
+) -> list[FeedbackItem]:
+    """The forms of every ended approved plan: one per participant, due to their head.
+
+    Raises Forbidden `account.department_not_visible`.
+    """
+    return _forms(db, clock, settings, department_in_view(viewer, department))
+
+
+def return_feedback(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    head: Staff,
+    head_account: str,
+    plan_id: str,
+    account_id: str,
+    assessment: str,
+) -> FeedbackItem:
+    """The participant's department head (the general manager for heads) returns the form.
+
+    Raises NotFound `feedback.unknown`, Forbidden `feedback.self_approval` /
+    `feedback.not_department_head` / `feedback.not_general_manager`, Conflict
+    `feedback.returned`.
+    """
+    item = _item(db, clock, settings, plan_id, account_id)
+    check_superior(db, clock, settings, head, item.person, "feedback")
+    form = FeedbackForm(
+        plan_id=plan_id,
+        account_id=account_id,
+        kind=item.kind,
+        assessment=assessment.strip(),
+        returned_by=head_account,
+        returned_at=clock.now(),
+    )
+    if item.form is not None or not repo.added_once(db, form):
+        raise Conflict("feedback.returned", "This form was already returned.")
+    trail.record(
+        db, "training.feedback.returned", head_account, account_id, plan=plan_id, kind=item.kind
+    )
+    db.commit()
+    return _item(db, clock, settings, plan_id, account_id)
+
+
+def _item(
+    db: Session, clock: Clock, settings: Settings, plan_id: str, account_id: str
+) -> FeedbackItem:
+    for item in _forms(db, clock, settings, None, plan_id):
+        if item.account_id == account_id:
+            return item
+    raise NotFound("feedback.unknown", "No feedback form is due for this plan and person.")
+
+
+def _forms(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    department: str | None,
+    plan_id: str | None = None,
+) -> list[FeedbackItem]:
+    today = clock.now().astimezone(settings.timezone).date()
+    items = []
+    for plan in repo.plans(db):
+        if plan.state != APPROVED or plan.ends >= today or plan_id not in (None, plan.id):
+            continue
+        due = feedback_due(plan.ends, settings.feedback_months)
+        returned = repo.feedback_forms(db, plan.id)
+        for account_id, person in _participants(db, plan, department).items():
+            form = returned.get(account_id)
+            state = "returned" if form else ("overdue" if today > due else "due")
+            kind = feedback_kind(person.hire_date, plan.ends, settings.probation_months)
+            items.append(FeedbackItem(plan, person, account_id, kind, due, state, form))
+    return items
+
+
+def _participants(db: Session, plan: TrainingPlan, department: str | None) -> dict[str, Identity]:
+    """Who took part: present at, or leaving early from, a session the plan produced."""
+    window_end = plan.ends + _MOVED_SESSIONS
+    return {
+        record.account_id: person
+        for record, person in repo.attendance_between(db, plan.starts, window_end, department)
+        if record.status in (PRESENT, LEFT_EARLY) and plan.id in record.plans
+    }

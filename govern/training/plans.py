@@ -1,0 +1,127 @@
+"""Training plans and the sessions approved plans produce (R-STF-3, R-TRN-2, R-TRN-3)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy.orm import Session
+
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.errors import BadRequest, NotFound
+from govern.training import repository as repo
+from govern.training.catalogue import load_catalogue
+from govern.training.models import APPROVED, DRAFT, TrainingPlan
+from govern.training.timetable import Plan, TrainingSession, session_by_id, sessions_between
+from govern.training.workdays import working_days
+
+#: The longest range one listing of sessions covers.
+LONGEST_RANGE = timedelta(days=731)
+
+
+def draft_plan(
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    office: str,
+    title: str,
+    term: str,
+    tracks: list[str],
+    starts: date,
+    ends: date,
+) -> TrainingPlan:
+    """The office drafts a plan; it produces no session until approved.
+
+    Raises BadRequest `plan.dates` when it ends before it starts.
+    """
+    if ends < starts:
+        raise BadRequest("plan.dates", "A plan cannot end before it starts.")
+    plan = TrainingPlan(
+        id=repo.new_id("TP"),
+        title=title.strip(),
+        term=term,
+        tracks=sorted(set(tracks)),
+        starts=starts,
+        ends=ends,
+        state=DRAFT,
+        drafted_by=office,
+        drafted_at=clock.now(),
+    )
+    db.add(plan)
+    db.flush()
+    trail.record(db, "training.plan.drafted", office, plan.id, tracks=plan.tracks)
+    db.commit()
+    return plan
+
+
+def approve_plan(
+    db: Session, clock: Clock, trail: Trail, manager: str, plan_id: str
+) -> TrainingPlan:
+    """The general manager approves a plan (R-STF-3). Idempotent.
+
+    Raises NotFound `plan.unknown`.
+    """
+    plan = db.get(TrainingPlan, plan_id)
+    if plan is None:
+        raise NotFound("plan.unknown", f"No training plan {plan_id}.")
+    if plan.state != APPROVED:
+        plan.state, plan.approved_by, plan.approved_at = APPROVED, manager, clock.now()
+        trail.record(db, "training.plan.approved", manager, plan.id)
+        db.commit()
+    return plan
+
+
+def list_plans(db: Session) -> list[TrainingPlan]:
+    return repo.plans(db)
+
+
+def list_sessions(
+    db: Session, settings: Settings, start: date, end: date, track: str | None = None
+) -> list[TrainingSession]:
+    """Sessions of approved plans between two days, optionally for one track.
+
+    Raises BadRequest `range.invalid`, Unprocessable `calendar.year_unknown`.
+    """
+    if end < start or end - start > LONGEST_RANGE:
+        raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")
+    return _sessions(db, settings, repo.approved_plans(db), start, end, track)
+
+
+def find_session(db: Session, settings: Settings, session_id: str) -> TrainingSession:
+    """The session of an approved plan called `session_id` (e.g. `weekly-2026-12-04`).
+
+    Raises NotFound `session.unknown`, Unprocessable `calendar.year_unknown`.
+    """
+    try:
+        day = date.fromisoformat(session_id.partition("-")[2])
+    except ValueError:
+        raise NotFound("session.unknown", f"No training session {session_id}.") from None
+    return session_by_id(
+        load_catalogue(settings.policies_dir),
+        working_days(settings.policies_dir),
+        settings.timezone,
+        repo.approved_plans(db),
+        repo.hire_dates(db, day, day),
+        session_id,
+    )
+
+
+def _sessions(
+    db: Session,
+    settings: Settings,
+    plans: list[Plan],
+    start: date,
+    end: date,
+    track: str | None,
+) -> list[TrainingSession]:
+    found = sessions_between(
+        load_catalogue(settings.policies_dir),
+        working_days(settings.policies_dir),
+        settings.timezone,
+        plans,
+        repo.hire_dates(db, start, end),
+        start,
+        end,
+    )
+    return [s for s in found if track is None or track in s.tracks]
