@@ -411,15 +411,9 @@ def describe_feedback(item: feedback.FeedbackItem) -> dict[str, Any]:
 @requires("training", "view")
 @blp.response(200, TrainingStatusSchema)
 @documents_refusals(blp, 401, 403, 404)
-def show_certifications(account_id: str) -> dict[str, Any]:
+def show_certifications(account_id: str) -> Any:
     """Per certification: holds, since, until, what is missing; and whether in training."""
     s = services()
-    status = certifications.certifications_of(
+    return certifications.certifications_of(
         db(), s.clock, s.settings, current_caller().staff, account_id
     )
-    return {
-        "account_id": status.account_id,
-        "track": status.track,
-        "in_training": status.in_training,
-        "certifications": status.certifications,
-    }
