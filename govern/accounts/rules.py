@@ -5,19 +5,17 @@ Each refusal raises a GovernError subclass with a stable code.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from govern.errors import Conflict, Forbidden
+from govern.ids import new_id
 
 DEPARTMENT_HEAD = "department_head"
 GENERAL_MANAGER = "general_manager"
 #: Roles that see every account, in any department.
 COMPANY_WIDE_READERS = frozenset({GENERAL_MANAGER, "hr", "it", "auditor"})
-
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
 
 @dataclass(frozen=True)
@@ -107,9 +105,8 @@ def may_view_department(viewer: Staff, department: str) -> bool:
 
 
 def new_account_id() -> str:
-    """A fresh identifier such as `GV-7K3M-9Q2X` (40 random bits, easy to read aloud)."""
-    chars = "".join(secrets.choice(_ALPHABET) for _ in range(8))
-    return f"GV-{chars[:4]}-{chars[4:]}"
+    """A fresh identifier such as `GV-7K3M-9Q2X`."""
+    return new_id("GV")
 
 
 def check_usable(state: str, gone: bool, departed: bool) -> None:

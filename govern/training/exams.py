@@ -12,6 +12,7 @@ from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.errors import Conflict, Forbidden, NotFound
+from govern.ids import new_id
 from govern.training import repository as repo
 from govern.training.catalogue import load_catalogue
 from govern.training.models import ExamResult, HrCase
@@ -97,7 +98,7 @@ def _archive(
 def _open_case(
     db: Session, clock: Clock, trail: Trail, trainer_account: str, account_id: str, course: str
 ) -> HrCase:
-    case = HrCase(id=repo.new_id("HR"), account_id=account_id, course=course, opened_at=clock.now())
+    case = HrCase(id=new_id("HR"), account_id=account_id, course=course, opened_at=clock.now())
     db.add(case)
     trail.record(db, "hr.case.opened", trainer_account, account_id, case=case.id, course=course)
     return case

@@ -10,6 +10,7 @@ from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.errors import BadRequest, NotFound
+from govern.ids import new_id
 from govern.training import repository as repo
 from govern.training.catalogue import load_catalogue
 from govern.training.models import APPROVED, DRAFT, TrainingPlan
@@ -38,7 +39,7 @@ def draft_plan(
     if ends < starts:
         raise BadRequest("plan.dates", "A plan cannot end before it starts.")
     plan = TrainingPlan(
-        id=repo.new_id("TP"),
+        id=new_id("TP"),
         title=title.strip(),
         term=term,
         tracks=sorted(set(tracks)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import date
 
 from sqlalchemy import select
@@ -137,8 +136,3 @@ def added_once(db: Session, row: object) -> bool:
         db.rollback()
         return False
     return True
-
-
-def new_id(prefix: str) -> str:
-    """A fresh identifier such as `TP-3F9A0C21`."""
-    return f"{prefix}-{secrets.token_hex(4).upper()}"
