@@ -6,10 +6,12 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from govern.access.service import PolicyCache
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
+from govern.debtors.vault import load_vault
 from govern.directory.source import Directory, open_directory
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
@@ -71,12 +73,16 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         sessions=make_session_factory(engine),
         engine=engine,
         trail=trail,
+        vault=load_vault(settings.data_keys_file),
+        policy=PolicyCache(settings.policies_dir),
     )
 
 
 def _register_http(app: Flask) -> None:
+    from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
     from govern.auditing.views import blp as audit_api
+    from govern.debtors.views import blp as debtors_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api
@@ -89,7 +95,7 @@ def _register_http(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for blueprint in (sessions_api, accounts_api, audit_api, training_api):
+    for blueprint in (sessions_api, accounts_api, audit_api, training_api, debtors_api, access_api):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)

@@ -65,10 +65,11 @@ def db_upgrade() -> None:
 def _register() -> None:
     from govern.accounts.cli import accounts
     from govern.auditing.cli import audit
+    from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
     from govern.directory.cli import directory
 
-    for group in (accounts, audit, directory, demo):
+    for group in (accounts, audit, directory, demo, debtors, keys):
         cli.add_command(group)
 
 

@@ -91,6 +91,7 @@ class _Environment(Schema):
     )
     audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
     checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
+    data_keys_file = fields.String(data_key="GOVERN_DATA_KEYS_FILE", required=True)
     checkpoint_every = fields.Integer(
         data_key="GOVERN_CHECKPOINT_EVERY", load_default=1000, validate=validate.Range(min=1)
     )
@@ -125,6 +126,7 @@ class Settings:
     secret_key: str
     audit_key_file: Path
     checkpoint_dir: Path
+    data_keys_file: Path
     ldap_bind_dn: str | None = None
     ldap_bind_password: str | None = None
     ldap_ca_file: str | None = None
@@ -170,6 +172,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["work_hours"] = _hours(values["work_hours"])
     values["audit_key_file"] = Path(values["audit_key_file"])
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
+    values["data_keys_file"] = Path(values["data_keys_file"])
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     values["ldap_attributes"] = _attributes(env)
     return Settings(**values)

@@ -1,8 +1,10 @@
 """Every table Govern owns, imported in one place for migrations and tests."""
 
+from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.accounts.models import Account, AccountTransition
 from govern.auditing.models import Investigation
 from govern.db import Base
+from govern.debtors.models import Debtor, DebtorLookup
 from govern.directory.models import Identity, IdentityChange
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
@@ -21,6 +23,9 @@ __all__ = [
     "AgreementSignature",
     "Attendance",
     "Base",
+    "BreakGlassGrant",
+    "Debtor",
+    "DebtorLookup",
     "ExamResult",
     "FeedbackForm",
     "HrCase",
@@ -30,5 +35,7 @@ __all__ = [
     "LeaveRequest",
     "LoginCounter",
     "LoginSession",
+    "PolicyLine",
+    "PolicyVersion",
     "TrainingPlan",
 ]

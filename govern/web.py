@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
+from govern.access.service import PolicyCache
 from govern.auditing.trail import RequestContext, Trail, new_request_id, request_context
 from govern.clock import Clock
 from govern.config import Settings
+from govern.debtors.service import Gate
+from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.sessions.service import Caller, authenticate
@@ -40,6 +43,13 @@ class Services:
     sessions: sessionmaker[Session]
     engine: Engine
     trail: Trail
+    vault: Vault
+    policy: PolicyCache
+
+    @property
+    def gate(self) -> Gate:
+        """What reading debtor data needs."""
+        return Gate(self.clock, self.settings, self.trail, self.vault, self.policy)
 
 
 def services() -> Services:
@@ -184,7 +194,7 @@ def _record_denial(error: GovernError) -> None:
         db(),
         "access.denied",
         g.caller.account_id,
-        None,
+        error.details.get("object"),  # type: ignore[arg-type]
         code=error.code,
         endpoint=request.endpoint or "",
     )

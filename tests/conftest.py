@@ -22,6 +22,7 @@ from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import DEFAULT_ATTRIBUTES, REPO_POLICIES, Settings, load_role_groups
 from govern.db import make_engine
+from govern.debtors.vault import add_key
 from govern.directory.sync import sync_directory
 from govern.migrate import upgrade
 from tests.support.agency import Agency
@@ -120,7 +121,16 @@ def audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_settings(slapd: Slapd, migrated: tuple[str, str], audit_key_file: Path) -> Settings:
+def data_keys_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("data-keys") / "data_keys.json"
+    add_key(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def base_settings(
+    slapd: Slapd, migrated: tuple[str, str], audit_key_file: Path, data_keys_file: Path
+) -> Settings:
     service, owner = migrated
     settings = Settings(
         database_url=service,
@@ -129,6 +139,7 @@ def base_settings(slapd: Slapd, migrated: tuple[str, str], audit_key_file: Path)
         secret_key=secrets.token_urlsafe(32),
         audit_key_file=audit_key_file,
         checkpoint_dir=audit_key_file.parent / "checkpoints",
+        data_keys_file=data_keys_file,
         ldap_bind_dn=READER_DN,
         ldap_bind_password=slapd.reader_password,
         ldap_attributes=dict(DEFAULT_ATTRIBUTES),

@@ -19,6 +19,7 @@ MINIMAL = {
     "GOVERN_SECRET_KEY": "k" * 40,
     "GOVERN_AUDIT_KEY_FILE": "/nonexistent/audit.pem",
     "GOVERN_CHECKPOINT_DIR": "/tmp/govern-test-checkpoints",
+    "GOVERN_DATA_KEYS_FILE": "/nonexistent/data_keys.json",
 }
 
 
@@ -45,6 +46,7 @@ def test_defaults_are_the_documented_ones() -> None:
         "GOVERN_SECRET_KEY",
         "GOVERN_AUDIT_KEY_FILE",
         "GOVERN_CHECKPOINT_DIR",
+        "GOVERN_DATA_KEYS_FILE",
     ],
 )
 def test_a_missing_setting_is_named(missing: str) -> None:

@@ -1,0 +1,54 @@
+"""The access policy as stored: casbin's policy lines (the sqlalchemy-adapter's table), the
+policy version every instance checks, and break-glass grants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govern.db import Base, UTCDateTime
+
+
+class PolicyLine(Base):
+    """One casbin policy line (`p, collector, *, phones, on_purpose`), in the table and shape
+    of casbin's SQLAlchemy adapter (`casbin_rule`)."""
+
+    __tablename__ = "casbin_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ptype: Mapped[str | None] = mapped_column(String(255))
+    v0: Mapped[str | None] = mapped_column(String(255))
+    v1: Mapped[str | None] = mapped_column(String(255))
+    v2: Mapped[str | None] = mapped_column(String(255))
+    v3: Mapped[str | None] = mapped_column(String(255))
+    v4: Mapped[str | None] = mapped_column(String(255))
+    v5: Mapped[str | None] = mapped_column(String(255))
+
+
+class PolicyVersion(Base):
+    """One row: bumped in the transaction of every policy change; each request compares it."""
+
+    __tablename__ = "policy_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BreakGlassGrant(Base):
+    """A supervisor's time-boxed grant to one account, for one debtor or one project group
+    outside the account's own; every use is flagged to auditors."""
+
+    __tablename__ = "break_glass_grants"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    debtor_id: Mapped[str | None] = mapped_column(String(16))
+    project_group: Mapped[str | None] = mapped_column(String(128))
+    justification: Mapped[str] = mapped_column(Text)
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,78 @@
+"""The stored policy: casbin's lines (`casbin_rule`), the version, break-glass grants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.orm import Session
+
+from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
+
+_COLUMNS = ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")
+_VERSION_ROW = 1
+
+
+def lines(db: Session) -> list[tuple[str, ...]]:
+    """Every stored policy line, as (ptype, v0, …) without trailing empties. One query."""
+    table = PolicyLine.__table__
+    rows = db.execute(select(*(table.c[name] for name in _COLUMNS)).order_by(table.c.id))
+    return [tuple(v for v in row if v is not None) for row in rows]
+
+
+def version(db: Session) -> int | None:
+    """The policy version, or None when no policy was ever stored."""
+    return db.scalar(select(PolicyVersion.version).where(PolicyVersion.id == _VERSION_ROW))
+
+
+def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:
+    """Store the first policy and version 1, in bulk (one INSERT). The caller commits."""
+    db.add(PolicyVersion(id=_VERSION_ROW, version=1, changed_by=actor, changed_at=at))
+    db.flush()  # a concurrent first store fails here, on the version row's key
+    if policy:
+        db.execute(insert(PolicyLine), [_row(line) for line in policy])
+
+
+def change(
+    db: Session,
+    added: list[tuple[str, ...]],
+    removed: list[tuple[str, ...]],
+    actor: str,
+    at: datetime,
+) -> int:
+    """Remove exactly the lines named (every column equal) and add the others; bump the
+    version. Returns the new version. The caller commits."""
+    row = db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
+    assert row is not None, "a policy is stored before it is changed"
+    for line in removed:
+        values = _row(line)
+        db.execute(
+            delete(PolicyLine).where(and_(*(_equals(name, values[name]) for name in _COLUMNS)))
+        )
+    if added:
+        db.execute(insert(PolicyLine), [_row(line) for line in added])
+    row.version, row.changed_by, row.changed_at = row.version + 1, actor, at
+    return row.version
+
+
+def live_grant(
+    db: Session, account_id: str, debtor_id: str, project_group: str, now: datetime
+) -> BreakGlassGrant | None:
+    """A break-glass grant covering the debtor (itself, or its project group) right now."""
+    query = select(BreakGlassGrant).where(
+        BreakGlassGrant.account_id == account_id,
+        BreakGlassGrant.granted_at <= now,
+        BreakGlassGrant.expires_at > now,
+        (BreakGlassGrant.debtor_id == debtor_id) | (BreakGlassGrant.project_group == project_group),
+    )
+    return db.scalars(query.order_by(BreakGlassGrant.granted_at)).first()
+
+
+def _row(line: tuple[str, ...]) -> dict[str, str | None]:
+    values = list(line) + [None] * (len(_COLUMNS) - len(line))
+    return dict(zip(_COLUMNS, values, strict=True))
+
+
+def _equals(name: str, value: str | None) -> object:
+    column = PolicyLine.__table__.c[name]
+    return column.is_(None) if value is None else column == value

@@ -1,0 +1,131 @@
+"""Who may see which debtor field, as plain functions (R-ACS-1, R-ACS-2, R-ACS-4).
+
+A decision takes the viewer (account state, roles, project group, certifications that hold
+now), the debtor's project group, the field table and the field rules, and returns each
+field's level or the stable reason code it is withheld for. No Flask, no SQL, no casbin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from govern.errors import Forbidden
+
+if TYPE_CHECKING:
+    from govern.access.table import FieldTable
+
+FULL, ON_PURPOSE, MASKED = "full", "on_purpose", "masked"
+#: Staff in no role group are collectors (policies/roles.toml).
+COLLECTOR = "collector"
+OWN_GROUP, DEPARTMENT, COMPANY, INVESTIGATION, BREAK_GLASS = (
+    "project_group",
+    "department",
+    "company",
+    "investigation",
+    "break_glass",
+)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    name: str
+    label: str
+    mask: str
+    requires: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    account_id: str
+    roles: frozenset[str]
+    project_group: str | None
+    department: str
+    holding: frozenset[str]  # certifications that hold at this request
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a viewer reaches a debtor, once allowed: the way, and the grant or investigation."""
+
+    way: str
+    grant: str | None = None
+    investigation: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldDecision:
+    field: str
+    level: str | None  # full, on_purpose or masked; None when withheld
+    reason: str | None  # why withheld (a stable code), else None
+
+
+def data_roles(roles: Iterable[str]) -> frozenset[str]:
+    """The roles debtor access is decided by: a person in no role group is a collector."""
+    return frozenset(roles) or frozenset({COLLECTOR})
+
+
+def reach(
+    viewer: Viewer,
+    debtor_group: str,
+    reach_rules: Mapping[str, str],
+    department_groups: frozenset[str],
+    grant: str | None = None,
+    investigation: str | None = None,
+) -> Reach:
+    """How `viewer` reaches a debtor of `debtor_group`, widest way first (R-ACS-2).
+
+    `department_groups` are the project groups of the viewer's department; `grant` a live
+    break-glass grant covering the debtor; `investigation` an open investigation covering it.
+    Raises Forbidden `audit.investigation_required` or `debtor.not_assigned`.
+    """
+    ways = {reach_rules[role] for role in viewer.roles if role in reach_rules}
+    if COMPANY in ways:
+        return Reach(COMPANY)
+    if DEPARTMENT in ways and debtor_group in department_groups:
+        return Reach(DEPARTMENT)
+    if OWN_GROUP in ways and debtor_group == viewer.project_group:
+        return Reach(OWN_GROUP)
+    if INVESTIGATION in ways and investigation is not None:
+        return Reach(INVESTIGATION, investigation=investigation)
+    if grant is not None:
+        return Reach(BREAK_GLASS, grant=grant)
+    if ways == {INVESTIGATION}:
+        raise Forbidden(
+            "audit.investigation_required",
+            "Auditors see debtor data only inside an open investigation that covers the debtor "
+            "(?investigation=<id>).",
+        )
+    raise Forbidden("debtor.not_assigned", "This debtor is not assigned to your project group.")
+
+
+def decide_fields(
+    viewer: Viewer,
+    debtor_group: str,
+    table: FieldTable,
+    rules: Mapping[str, FieldRule],
+) -> list[FieldDecision]:
+    """Each field at the most the viewer's roles get in the debtor's group, or withheld:
+    `role.field.none` when no role gets it, `training.<certification>.missing` when a
+    certification it requires does not hold (R-ACS-1)."""
+    return [decide_field(viewer, debtor_group, table, rule) for rule in rules.values()]
+
+
+def decide_field(
+    viewer: Viewer, debtor_group: str, table: FieldTable, rule: FieldRule
+) -> FieldDecision:
+    level = table.level(viewer.roles, debtor_group, rule.name)
+    if level is None:
+        return FieldDecision(rule.name, None, "role.field.none")
+    for certification in rule.requires:
+        if certification not in viewer.holding:
+            return FieldDecision(rule.name, None, f"training.{certification}.missing")
+    return FieldDecision(rule.name, level, None)
+
+
+def shown_level(decision: FieldDecision, revealing: bool) -> str | None:
+    """What leaves the server: `on_purpose` fields stay masked unless revealed with a purpose."""
+    if decision.level == ON_PURPOSE:
+        return FULL if revealing else MASKED
+    return decision.level

@@ -1,0 +1,287 @@
+"""Access use cases: the current field table (rebuilt when the stored policy version moves),
+the viewer as they stand at this request, policy changes and explaining a decision."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govern.access import repository as repo
+from govern.access.models import BreakGlassGrant
+from govern.access.policy import access_policy, casbin_enforcer, default_lines
+from govern.access.rules import Viewer, data_roles, decide_field, reach
+from govern.access.table import FieldTable, build_table, parse_lines
+from govern.accounts.models import ACTIVE, Account
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.directory.models import Identity
+from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.ids import new_id
+from govern.training.certifications import training_status
+
+
+class PolicyCache:
+    """The field table of the stored policy version, shared by a process's threads.
+
+    Every request reads the version (one small query); only a new version rebuilds the
+    table, so a change made through any instance reaches all of them at their next request.
+    """
+
+    def __init__(self, policies_dir: Path) -> None:
+        self._policies_dir = policies_dir
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._table = FieldTable({}, {})
+
+    def table(self, db: Session, clock: Clock) -> tuple[int, FieldTable]:
+        current = repo.version(db)
+        if current is None:
+            current = self._store_default(db, clock)
+        if current != self._version:
+            with self._lock:
+                if current != self._version:
+                    self._table = build_table(parse_lines(repo.lines(db)))
+                    self._version = current
+        return current, self._table
+
+    def _store_default(self, db: Session, clock: Clock) -> int:
+        """An empty store takes the default policy (policies/access/policy.csv), once."""
+        try:
+            repo.store_first(db, default_lines(self._policies_dir), "policy:default", clock.now())
+            db.commit()
+        except IntegrityError:  # another instance stored it first
+            db.rollback()
+        return repo.version(db)  # type: ignore[return-value]
+
+
+def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) -> Viewer:
+    """The account as it stands now: roles, project group, certifications read fresh.
+
+    Raises NotFound `account.unknown`, Forbidden `account.<state>` when not active.
+    """
+    row = db.execute(
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.id == account_id)
+    ).first()
+    if row is None:
+        raise NotFound("account.unknown", f"No account {account_id}.")
+    account, person = row
+    if account.state != ACTIVE:
+        raise Forbidden(f"account.{account.state}", f"Account {account_id} is {account.state}.")
+    status = training_status(db, clock, settings, account_id)
+    holding = frozenset(c.name for c in status.certifications if c.holds)
+    return Viewer(
+        account_id, data_roles(person.roles), person.project_group, person.department, holding
+    )
+
+
+def department_groups(db: Session, department: str) -> frozenset[str]:
+    """The project groups whose staff belong to `department` (from the directory)."""
+    query = select(Identity.project_group).where(
+        Identity.department == department, Identity.project_group.is_not(None)
+    )
+    return frozenset(db.scalars(query.distinct()))  # type: ignore[arg-type]
+
+
+# ---- policy changes (policy admins) -------------------------------------------------------------
+
+
+def change_policy(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    cache: PolicyCache,
+    admin: str,
+    added: list[list[str]],
+    removed: list[list[str]],
+) -> int:
+    """Add and remove policy lines in one transaction with the version bump and its audit
+    event. Returns the new version.
+
+    Raises BadRequest `policy.line_invalid` / `policy.field_unknown`, Conflict
+    `policy.line_missing` (a line to remove is not stored) — and then nothing changes.
+    """
+    add, drop = _checked(settings, added), _checked(settings, removed)
+    _, _ = cache.table(db, clock)  # the first policy is stored before it changes
+    stored = set(repo.lines(db))
+    missing = [line for line in drop if line not in stored]
+    if missing:
+        raise Conflict("policy.line_missing", f"Not in the policy: {', '.join(missing[0])}.")
+    future = [line for line in stored if line not in drop] + add
+    casbin_enforcer(settings.policies_dir, future)  # casbin must accept the result
+    version = repo.change(db, add, drop, admin, clock.now())
+    trail.record(
+        db,
+        "policy.changed",
+        admin,
+        f"policy:v{version}",
+        added=[list(line) for line in add],
+        removed=[list(line) for line in drop],
+    )
+    db.commit()
+    return version
+
+
+def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]]:
+    try:
+        parsed = parse_lines(lines)
+    except ValueError as error:
+        raise BadRequest("policy.line_invalid", str(error)) from None
+    fields = access_policy(settings.policies_dir).fields
+    unknown = [name for _, _, name, _ in parsed.grants if name not in fields]
+    if unknown:
+        raise BadRequest("policy.field_unknown", f"No debtor field called {unknown[0]}.")
+    return [tuple(v.strip() for v in line) for line in lines]
+
+
+def policy_lines(
+    db: Session, clock: Clock, cache: PolicyCache
+) -> tuple[int, list[tuple[str, ...]]]:
+    version, _ = cache.table(db, clock)
+    return version, repo.lines(db)
+
+
+# ---- break glass ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    account_id: str
+    debtor_id: str | None
+    project_group: str | None
+    hours: float
+    justification: str
+
+
+def grant_break_glass(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    grantor_roles: frozenset[str],
+    grantor: str,
+    asked: GrantRequest,
+) -> BreakGlassGrant:
+    """A supervisor's time-boxed access for one account to one debtor or project group
+    outside its own, with a written justification; it expires by itself.
+
+    Raises Forbidden `break_glass.not_grantor` / `break_glass.own`, BadRequest
+    `break_glass.scope` / `break_glass.too_long`, NotFound `account.unknown`.
+    """
+    rules = access_policy(settings.policies_dir)
+    if not grantor_roles & rules.grantors:
+        raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
+    if asked.account_id == grantor:
+        raise Forbidden("break_glass.own", "Nobody grants break glass to themselves.")
+    if (asked.debtor_id is None) == (asked.project_group is None):
+        raise BadRequest("break_glass.scope", "Name either one debtor or one project group.")
+    if asked.hours > rules.break_glass_hours:
+        raise BadRequest("break_glass.too_long", f"At most {rules.break_glass_hours} hours.")
+    if db.get(Account, asked.account_id) is None:
+        raise NotFound("account.unknown", f"No account {asked.account_id}.")
+    now = clock.now()
+    grant = BreakGlassGrant(
+        id=new_id("BG"),
+        account_id=asked.account_id,
+        debtor_id=asked.debtor_id,
+        project_group=asked.project_group,
+        justification=asked.justification.strip(),
+        granted_by=grantor,
+        granted_at=now,
+        expires_at=now + timedelta(hours=asked.hours),
+    )
+    db.add(grant)
+    trail.record(
+        db,
+        "access.break_glass.granted",
+        grantor,
+        asked.account_id,
+        grant=grant.id,
+        debtor=asked.debtor_id,
+        project_group=asked.project_group,
+        hours=asked.hours,
+    )
+    db.commit()
+    return grant
+
+
+# ---- explain (R-ACS-4) ---------------------------------------------------------------------
+
+
+def explain(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    cache: PolicyCache,
+    account_id: str,
+    debtor_group: str,
+    debtor_id: str,
+    field: str,
+) -> dict[str, Any]:
+    """The whole path of one decision: account, reach, role and policy lines, training."""
+    rules = access_policy(settings.policies_dir)
+    if field not in rules.fields:
+        raise BadRequest("field.unknown", f"No debtor field called {field}.")
+    steps: list[dict[str, Any]] = []
+    try:
+        viewer = viewer_of(db, clock, settings, account_id)
+    except Forbidden as refused:
+        return _explained(steps, "account", refused.code, None)
+    steps.append({"step": "account", "outcome": "active", "roles": sorted(viewer.roles)})
+    grant = repo.live_grant(db, account_id, debtor_id, debtor_group, clock.now())
+    try:
+        way = reach(
+            viewer,
+            debtor_group,
+            rules.reach,
+            department_groups(db, viewer.department),
+            grant.id if grant else None,
+        )
+    except Forbidden as refused:
+        return _explained(steps, "reach", refused.code, None)
+    steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
+    version, table = cache.table(db, clock)
+    decision = decide_field(viewer, debtor_group, table, rules.fields[field])
+    steps.append(
+        {
+            "step": "policy",
+            "policy_version": version,
+            "level": table.level(viewer.roles, debtor_group, field),
+            "lines": _lines_for(repo.lines(db), viewer.roles, field),
+        }
+    )
+    steps.append(
+        {
+            "step": "training",
+            "requires": list(rules.fields[field].requires),
+            "holding": sorted(viewer.holding),
+        }
+    )
+    return _explained(steps, "decision", decision.reason, decision.level)
+
+
+def _explained(
+    steps: list[dict[str, Any]], last: str, reason: str | None, level: str | None
+) -> dict[str, Any]:
+    if reason is not None:
+        steps.append({"step": last, "outcome": "denied", "reason": reason})
+    return {"allowed": reason is None, "level": level, "reason": reason, "path": steps}
+
+
+def _lines_for(stored: list[tuple[str, ...]], roles: frozenset[str], field: str) -> list[list[str]]:
+    """The stored lines that bear on `field` for these roles (grants and role links)."""
+    return [
+        list(line)
+        for line in stored
+        if (line[0] == "p" and line[3] == field) or (line[0] == "g" and line[1] in roles)
+    ]

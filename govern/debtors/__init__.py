@@ -1,0 +1,1 @@
+"""Debtors: the cases the agency collects, every personal field encrypted at rest."""

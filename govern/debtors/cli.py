@@ -1,0 +1,69 @@
+"""`govern debtors import FILE` and `govern keys new|rotate`: the operator's side of debtor data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from govern.console import operator
+from govern.debtors import repository as repo
+from govern.debtors.importer import ImportRefused
+from govern.debtors.service import import_debtors, rotate_keys
+from govern.debtors.vault import add_key, load_vault
+from govern.web import db, services
+
+
+@click.group()
+def debtors() -> None:
+    """Debtor cases."""
+
+
+@debtors.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(file: Path) -> None:
+    """Import debtor cases from a CSV file: every row, or none when any row is bad."""
+    s = services()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file} is not UTF-8 text; nothing was imported") from None
+    try:
+        batch, count = import_debtors(db(), s.clock, s.trail, s.vault, text, operator())
+    except ImportRefused as refused:
+        for error in refused.errors:
+            click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)
+        raise click.ClickException(
+            f"{len(refused.errors)} problems; nothing of {file.name} was imported"
+        ) from None
+    click.echo(f"imported {count} debtors (batch {batch})")
+
+
+@click.group()
+def keys() -> None:
+    """The keys that seal debtors' personal fields (GOVERN_DATA_KEYS_FILE)."""
+
+
+@keys.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def new_key(path: Path) -> None:
+    """Add a fresh key to PATH (created if missing) and make it the one new values use.
+
+    Restart every instance so they seal with it, then run `govern keys rotate`."""
+    key_id = add_key(path)
+    click.echo(f"key {key_id} added to {path} and made current")
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, show_default=True, help="debtors per transaction")
+@with_appcontext
+def rotate(batch: int) -> None:
+    """Re-seal every debtor under the current key, while the service keeps serving."""
+    s = services()
+    vault = load_vault(s.settings.data_keys_file)  # the file as it is now, not at start-up
+    pending = repo.count_under_other_keys(db(), vault.current)
+    with click.progressbar(length=pending, label="re-sealing") as bar:
+        done = rotate_keys(db(), vault, batch, bar.update)
+    click.echo(f"{done} debtors re-sealed under key {vault.current}")

@@ -1,0 +1,348 @@
+"""Debtor use cases: import, view, reveal, caseload, search, key rotation.
+
+Every read decides each field (govern/access/rules.py), opens only what will be shown, and
+returns only after its audit event is durable (R-ACS-3): if the trail cannot take it, the
+caller gets 503 and nothing of the debtor.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from govern.access import repository as access_repo
+from govern.access.policy import access_policy
+from govern.access.rules import (
+    FULL,
+    MASKED,
+    ON_PURPOSE,
+    FieldDecision,
+    Reach,
+    Viewer,
+    decide_fields,
+    reach,
+    shown_level,
+)
+from govern.access.service import PolicyCache, department_groups, viewer_of
+from govern.auditing.models import Investigation
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.debtors import repository as repo
+from govern.debtors.importer import personal_values, read_rows
+from govern.debtors.masking import mask
+from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
+from govern.debtors.vault import Vault
+from govern.errors import BadRequest, Forbidden, NotFound
+from govern.ids import new_id
+
+LIST, RECORD, REVEAL = "list", "record", "reveal"
+DEBTOR_ID = re.compile(r"^DB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
+_LISTS = ("phones", "family", "emergency_contacts")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What reading debtor data needs: time, settings, the trail, the keys, the policy."""
+
+    clock: Clock
+    settings: Settings
+    trail: Trail
+    vault: Vault
+    policy: PolicyCache
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One debtor as it left the server: values at their shown level, withheld fields with
+    their reason codes, and how the viewer reached the debtor."""
+
+    debtor: Debtor
+    values: dict[str, Any]
+    levels: dict[str, str]
+    withheld: dict[str, str]
+    reach: Reach
+    purpose: str | None = None
+    audited: dict[str, str] = field(default_factory=dict)
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def view_debtor(
+    db: Session, gate: Gate, account_id: str, debtor_id: str, investigation: str | None = None
+) -> Shown:
+    """One debtor record: each field at its decided level, `on_purpose` fields masked.
+
+    Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
+    `audit.investigation_required` / `investigation.not_covering`, AuditNotWritten.
+    """
+    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    shown = _show(db, gate, viewer, _debtor(db, debtor_id), RECORD, investigation=investigation)
+    _audit(db, gate, viewer, [shown], "debtor.viewed")
+    return shown
+
+
+def reveal_fields(
+    db: Session, gate: Gate, account_id: str, debtor_id: str, fields: list[str], purpose: str
+) -> Shown:
+    """`on_purpose` fields in full for a stated purpose (e.g. the phone number to dial).
+
+    Raises BadRequest `purpose.unknown` / `field.unknown`, and what `view_debtor` raises.
+    """
+    rules = access_policy(gate.settings.policies_dir)
+    if purpose not in rules.purposes:
+        raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
+    unknown = [f for f in fields if f not in rules.fields]
+    if unknown:
+        raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
+    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    debtor = _debtor(db, debtor_id)
+    shown = _show(db, gate, viewer, debtor, REVEAL, wanted=set(fields), purpose=purpose)
+    _audit(db, gate, viewer, [shown], "debtor.revealed")
+    return shown
+
+
+def caseload(db: Session, gate: Gate, account_id: str, after: str, limit: int) -> list[Shown]:
+    """A page of the debtors the caller reaches through their own project group, masked."""
+    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    groups = frozenset({viewer.project_group} if viewer.project_group else ())
+    shown = [_show(db, gate, viewer, d, LIST) for d in repo.caseload(db, groups, after, limit)]
+    _audit(db, gate, viewer, shown, "debtor.listed")
+    return shown
+
+
+def search(db: Session, gate: Gate, account_id: str, kind: str, value: str) -> list[Shown]:
+    """Debtors by phone or identity number (through their keyed digests), masked; only
+    those the caller reaches. Raises BadRequest `search.kind`."""
+    if kind not in ("phone", "id_number"):
+        raise BadRequest("search.kind", "Search by phone or id_number.")
+    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    found = []
+    for debtor in repo.by_digest(db, kind, gate.vault.digest(kind, value.strip().upper())):
+        try:
+            found.append(_show(db, gate, viewer, debtor, LIST))
+        except Forbidden:
+            continue  # out of reach: not even its existence is shown
+    _audit(db, gate, viewer, found, "debtor.found")
+    return found
+
+
+def _show(
+    db: Session,
+    gate: Gate,
+    viewer: Viewer,
+    debtor: Debtor,
+    mode: str,
+    *,
+    investigation: str | None = None,
+    wanted: set[str] | None = None,
+    purpose: str | None = None,
+) -> Shown:
+    way = _reach(db, gate, viewer, debtor, investigation)
+    _, table = gate.policy.table(db, gate.clock)
+    rules = access_policy(gate.settings.policies_dir)
+    decisions = decide_fields(viewer, debtor.project_group, table, rules.fields)
+    levels, withheld = _levels(decisions, mode, wanted)
+    values = {
+        name: _value(gate.vault, debtor, name, level, rules.fields[name].mask)
+        for name, level in levels.items()
+    }
+    return Shown(debtor, values, levels, withheld, way, purpose)
+
+
+def _reach(
+    db: Session, gate: Gate, viewer: Viewer, debtor: Debtor, investigation: str | None
+) -> Reach:
+    """How the viewer reaches `debtor`; a refusal names the debtor for its denial event."""
+    now = gate.clock.now()
+    grant = access_repo.live_grant(db, viewer.account_id, debtor.id, debtor.project_group, now)
+    try:
+        return reach(
+            viewer,
+            debtor.project_group,
+            access_policy(gate.settings.policies_dir).reach,
+            department_groups(db, viewer.department),
+            grant.id if grant else None,
+            _investigation(db, investigation, debtor.id),
+        )
+    except Forbidden as refused:
+        raise Forbidden(refused.code, refused.message, object=debtor.id) from None
+
+
+def _investigation(db: Session, investigation_id: str | None, debtor_id: str) -> str | None:
+    """The open investigation named by the auditor, if it covers the debtor.
+
+    Raises Forbidden `investigation.not_covering`.
+    """
+    if investigation_id is None:
+        return None
+    found = db.get(Investigation, investigation_id)
+    if found is None or found.closed_at is not None or debtor_id not in found.debtor_ids:
+        raise Forbidden(
+            "investigation.not_covering",
+            f"No open investigation {investigation_id} covering this debtor.",
+            object=debtor_id,
+        )
+    return found.id
+
+
+def _levels(
+    decisions: list[FieldDecision], mode: str, wanted: set[str] | None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """What each field is shown at in this mode, and why the others are withheld."""
+    levels, withheld = {}, {}
+    for decision in decisions:
+        if wanted is not None and decision.field not in wanted:
+            continue
+        if decision.reason is not None:
+            withheld[decision.field] = decision.reason
+        elif mode == REVEAL and decision.level not in (FULL, ON_PURPOSE):
+            withheld[decision.field] = "role.field.masked_only"
+        elif mode == LIST:
+            levels[decision.field] = MASKED if decision.level != FULL else _list_level(decision)
+        else:
+            levels[decision.field] = shown_level(decision, revealing=mode == REVEAL)  # type: ignore[assignment]
+    return levels, withheld
+
+
+def _list_level(decision: FieldDecision) -> str:
+    """Lists are masked by default: personal fields masked, case fields (no mask) as they are."""
+    return MASKED if decision.field in PERSONAL_FIELDS else FULL
+
+
+def _value(vault: Vault, debtor: Debtor, name: str, level: str, mask_kind: str) -> Any:
+    if name not in PERSONAL_FIELDS:
+        value = getattr(debtor, name)
+        return str(value) if name == "amount_owed" else value
+    plain = vault.open(getattr(debtor, name), f"{debtor.id}/{name}")
+    value = json.loads(plain) if name in _LISTS else plain
+    return value if level == FULL else mask(mask_kind, value)
+
+
+def _audit(db: Session, gate: Gate, viewer: Viewer, shown: list[Shown], action: str) -> None:
+    """One event per debtor shown, durable before anything is returned."""
+    events = [
+        (
+            action,
+            viewer.account_id,
+            item.debtor.id,
+            _details(viewer, item),
+        )
+        for item in shown
+    ]
+    if events:
+        gate.trail.record_all_now(db, events)
+
+
+def _details(viewer: Viewer, item: Shown) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "fields": {**item.levels, **item.withheld},
+        "viewer_group": viewer.project_group,
+        "object_group": item.debtor.project_group,
+        "reach": item.reach.way,
+    }
+    for name, value in (
+        ("break_glass", item.reach.grant),
+        ("investigation", item.reach.investigation),
+        ("purpose", item.purpose),
+    ):
+        if value is not None:
+            details[name] = value
+    return details
+
+
+def debtor_group(db: Session, debtor_id: str) -> str:
+    """The project group a debtor is assigned to.
+
+    Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`.
+    """
+    return _debtor(db, debtor_id).project_group
+
+
+def _debtor(db: Session, debtor_id: str) -> Debtor:
+    if not DEBTOR_ID.match(debtor_id):
+        raise BadRequest("debtor.id_malformed", "A debtor id looks like DB-7K3M-9Q2X.")
+    found = repo.debtor(db, debtor_id)
+    if found is None:
+        raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
+    return found
+
+
+# ---- import and keys -------------------------------------------------------------------------
+
+
+def import_debtors(
+    db: Session, clock: Clock, trail: Trail, vault: Vault, text: str, operator: str
+) -> tuple[str, int]:
+    """Store every row of a CSV file, or none. Returns (batch id, rows stored).
+
+    Raises ImportRefused listing each bad row by line and column.
+    """
+    rows = read_rows(text, repo.known_project_groups(db), repo.case_numbers(db))
+    batch, now = new_id("IM"), clock.now()
+    debtors, lookups = [], []
+    for row in rows:
+        debtor_id = new_id("DB")
+        debtors.append(_sealed_row(vault, debtor_id, row, batch, now))
+        lookups += _lookups(vault, debtor_id, row)
+    db.execute(insert(Debtor), debtors)
+    db.execute(insert(DebtorLookup), lookups)
+    trail.record(db, "debtors.imported", operator, batch, rows=len(rows))
+    db.commit()
+    return batch, len(rows)
+
+
+def _sealed_row(vault: Vault, debtor_id: str, row: dict[str, Any], batch: str, now: Any) -> dict:
+    sealed = {
+        name: vault.seal(text, f"{debtor_id}/{name}") for name, text in personal_values(row).items()
+    }
+    return {
+        "id": debtor_id,
+        "case_no": row["case_no"],
+        "client": row["client"],
+        "amount_owed": row["amount_owed"],
+        "days_overdue": row["days_overdue"],
+        "project_group": row["project_group"],
+        "key_id": vault.current,
+        "imported_at": now,
+        "import_batch": batch,
+        **sealed,
+    }
+
+
+def _lookups(vault: Vault, debtor_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+    values = [("phone", p) for p in row["phones"]] + [("id_number", row["id_number"].upper())]
+    return [
+        {"kind": kind, "digest": vault.digest(kind, value), "debtor_id": debtor_id}
+        for kind, value in values
+    ]
+
+
+def rotate_keys(
+    db: Session, vault: Vault, batch: int = 500, progress: Callable[[int], None] | None = None
+) -> int:
+    """Re-seal every debtor not under the current key, a batch per transaction, while the
+    service keeps serving (it reads every key in the file). Returns how many were re-sealed."""
+    done = 0
+    while rows := repo.sealed_under_other_keys(db, vault.current, batch):
+        for debtor in rows:
+            _reseal(vault, debtor)
+        db.commit()
+        done += len(rows)
+        if progress is not None:
+            progress(len(rows))
+    return done
+
+
+def _reseal(vault: Vault, debtor: Debtor) -> None:
+    for name in PERSONAL_FIELDS:
+        place = f"{debtor.id}/{name}"
+        setattr(debtor, name, vault.seal(vault.open(getattr(debtor, name), place), place))
+    debtor.key_id = vault.current

@@ -1,0 +1,115 @@
+"""Encryption of debtors' personal fields at rest (AES-256-GCM) and keyed lookup digests.
+
+The keys live in one file outside the repository (`GOVERN_DATA_KEYS_FILE`, JSON):
+`{"current": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}, "lookup": "<base64>"}`.
+Every value is sealed under the current key and names its key id, so after `govern keys new`
+every instance still reads values under the older keys while `govern keys rotate` re-seals
+them; then the old key can be removed. Each value is bound to its debtor and field (associated
+data): a value copied to another row or field does not open.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from govern.errors import ConfigError
+
+_MAGIC = b"GV1"
+_NONCE = 12
+
+
+class SealBroken(Exception):
+    """A stored value does not open: wrong key, or changed, or moved to another place."""
+
+
+@dataclass(frozen=True)
+class Vault:
+    keys: dict[str, bytes]
+    current: str
+    lookup_key: bytes
+
+    def seal(self, value: str, place: str) -> bytes:
+        """Encrypt `value` for `place` (e.g. `DB-7K3M-9Q2X/phones`) under the current key."""
+        nonce = os.urandom(_NONCE)
+        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, value.encode(), place.encode())
+        key_id = self.current.encode()
+        return _MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+
+    def open(self, blob: bytes, place: str) -> str:
+        """The value sealed for `place`. Raises SealBroken."""
+        key_id = key_id_of(blob)
+        start = len(_MAGIC) + 1 + len(key_id)
+        key = self.keys.get(key_id)
+        if key is None:
+            raise SealBroken(f"key {key_id} is not in GOVERN_DATA_KEYS_FILE")
+        try:
+            plain = AESGCM(key).decrypt(
+                blob[start : start + _NONCE], blob[start + _NONCE :], place.encode()
+            )
+        except InvalidTag:
+            raise SealBroken(f"{place} does not open") from None
+        return plain.decode()
+
+    def digest(self, kind: str, value: str) -> bytes:
+        """The keyed lookup digest (HMAC-SHA-256) of a phone number or identity number."""
+        return hmac.new(self.lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+
+
+def key_id_of(blob: bytes) -> str:
+    """The id of the key a stored value is sealed under. Raises SealBroken."""
+    if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 1:
+        raise SealBroken("not a sealed value")
+    length = blob[len(_MAGIC)]
+    return blob[len(_MAGIC) + 1 : len(_MAGIC) + 1 + length].decode()
+
+
+def load_vault(path: Path) -> Vault:
+    """The keys in `path`. Raises ConfigError naming GOVERN_DATA_KEYS_FILE."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        keys = {key_id: base64.b64decode(key, validate=True) for key_id, key in raw["keys"].items()}
+        vault = Vault(keys, raw["current"], base64.b64decode(raw["lookup"], validate=True))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ConfigError(
+            "config.data_keys",
+            f"Cannot read the debtor data keys from {path} ({error.__class__.__name__}); set "
+            "GOVERN_DATA_KEYS_FILE to a file made by `govern keys new`",
+        ) from None
+    problems = [k for k, v in keys.items() if len(v) != 32] + (
+        [] if vault.current in keys and len(vault.lookup_key) >= 32 else ["current/lookup"]
+    )
+    if problems:
+        raise ConfigError(
+            "config.data_keys",
+            f"{path}: keys must be 32 bytes and `current` one of them ({problems[0]})",
+        )
+    return vault
+
+
+def add_key(path: Path) -> str:
+    """Add a fresh key to `path` (created if missing, mode 0600) and make it current."""
+    if path.exists():
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        raw = {"keys": {}, "lookup": base64.b64encode(secrets.token_bytes(32)).decode()}
+    key_id = f"k{len(raw['keys']) + 1}"
+    while key_id in raw["keys"]:
+        key_id += "x"
+    raw["keys"][key_id] = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+    raw["current"] = key_id
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(raw, handle, indent=2)
+    temporary.replace(path)
+    return key_id

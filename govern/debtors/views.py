@@ -1,0 +1,152 @@
+"""HTTP: debtor records, caseloads, reveal with a purpose, search (R-ACS-1..3).
+
+Every answer is decided field by field and audited durably before it is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from govern.debtors import service
+from govern.web import current_caller, db, documents_refusals, requires, services
+
+blp = Blueprint(
+    "debtors",
+    __name__,
+    url_prefix="/api/v1/debtors",
+    description="Debtor data, decided field by field and audited (R-ACS-1..3).",
+)
+
+ID = validate.Length(min=1, max=16)
+
+
+class RecordQuerySchema(Schema):
+    investigation = fields.String(
+        validate=ID, metadata={"description": "auditors: an open investigation"}
+    )
+
+
+class CaseloadQuerySchema(Schema):
+    assigned = fields.String(required=True, validate=validate.OneOf(["me"]))
+    after = fields.String(load_default="", validate=validate.Length(max=16))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class RevealSchema(Schema):
+    fields_ = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        data_key="fields",
+        required=True,
+        validate=validate.Length(min=1, max=20),
+    )
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SearchSchema(Schema):
+    phone = fields.String(validate=validate.Length(min=3, max=32))
+    id_number = fields.String(validate=validate.Length(min=15, max=18))
+
+    @validates_schema
+    def _one(self, data: dict[str, Any], **_: Any) -> None:
+        if len(data) != 1:
+            raise ValidationError("Give either phone or id_number.")
+
+
+class WithheldSchema(Schema):
+    field = fields.String()
+    reason = fields.String(
+        metadata={"description": "a stable code, e.g. training.compliance.missing"}
+    )
+
+
+class ShownSchema(Schema):
+    id = fields.String()
+    case_no = fields.String()
+    fields_ = fields.Dict(data_key="fields", metadata={"description": "field → value as shown"})
+    levels = fields.Dict(metadata={"description": "field → full or masked"})
+    withheld = fields.List(fields.Nested(WithheldSchema))
+    reach = fields.String(
+        metadata={"description": "project_group, department, company, investigation or break_glass"}
+    )
+    break_glass = fields.String(allow_none=True)
+    investigation = fields.String(allow_none=True)
+    purpose = fields.String(allow_none=True)
+
+
+class CaseloadSchema(Schema):
+    debtors = fields.List(fields.Nested(ShownSchema))
+    next_after = fields.String(allow_none=True)
+
+
+@blp.route("/<string:debtor_id>", methods=["GET"])
+@requires("debtor", "view")
+@blp.arguments(RecordQuerySchema, location="query")
+@blp.response(200, ShownSchema)
+@documents_refusals(blp, 401, 403, 404, 503)
+def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
+    """One debtor: each field at its decided level; `on_purpose` fields masked."""
+    shown = service.view_debtor(
+        db(), services().gate, current_caller().account_id, debtor_id, query.get("investigation")
+    )
+    return describe(shown)
+
+
+@blp.route("", methods=["GET"])
+@requires("debtor", "list")
+@blp.arguments(CaseloadQuerySchema, location="query")
+@blp.response(200, CaseloadSchema)
+@documents_refusals(blp, 401, 403, 503)
+def index(query: dict[str, Any]) -> dict[str, Any]:
+    """Your caseload (`assigned=me`): the debtors of your project group, masked."""
+    shown = service.caseload(
+        db(), services().gate, current_caller().account_id, query["after"], query["limit"]
+    )
+    after = shown[-1].debtor.id if len(shown) == query["limit"] else None
+    return {"debtors": [describe(item) for item in shown], "next_after": after}
+
+
+@blp.route("/<string:debtor_id>/reveal", methods=["POST"])
+@requires("debtor", "reveal")
+@blp.arguments(RevealSchema)
+@blp.response(200, ShownSchema)
+@documents_refusals(blp, 400, 401, 403, 404, 503)
+def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
+    """`on_purpose` fields in full, for a purpose from the configured list."""
+    shown = service.reveal_fields(
+        db(),
+        services().gate,
+        current_caller().account_id,
+        debtor_id,
+        body["fields_"],
+        body["purpose"],
+    )
+    return describe(shown)
+
+
+@blp.route("/search", methods=["POST"])
+@requires("debtor", "search")
+@blp.arguments(SearchSchema)
+@blp.response(200, CaseloadSchema)
+@documents_refusals(blp, 401, 403, 503)
+def search(body: dict[str, str]) -> dict[str, Any]:
+    """Find debtors by phone or identity number (in the body: never in a URL or a log)."""
+    kind, value = next(iter(body.items()))
+    shown = service.search(db(), services().gate, current_caller().account_id, kind, value)
+    return {"debtors": [describe(item) for item in shown], "next_after": None}
+
+
+def describe(shown: service.Shown) -> dict[str, Any]:
+    return {
+        "id": shown.debtor.id,
+        "case_no": shown.debtor.case_no,
+        "fields_": shown.values,
+        "levels": shown.levels,
+        "withheld": [{"field": f, "reason": r} for f, r in shown.withheld.items()],
+        "reach": shown.reach.way,
+        "break_glass": shown.reach.grant,
+        "investigation": shown.reach.investigation,
+        "purpose": shown.purpose,
+    }
