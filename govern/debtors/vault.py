@@ -2,9 +2,10 @@
 
 The keys live in one file outside the repository (`GOVERN_DATA_KEYS_FILE`, JSON):
 `{"current": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}, "lookup": "<base64>"}`.
-Every value is sealed under the current key and names its key id, so after `govern keys new`
-every instance still reads values under the older keys while `govern keys rotate` re-seals
-them; then the old key can be removed. Each value is bound to its debtor and field (associated
+Every value is sealed under the current key and names its key id. `govern keys new` adds a key
+and makes it current; `govern keys rotate` re-seals every value under it while instances keep
+serving: they read the file again when they meet a key id they lack. Once rotated, the old key
+can be removed from the file. Each value is bound to its debtor and field (associated
 data): a value copied to another row or field does not open.
 """
 
@@ -22,21 +23,24 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from govern.errors import ConfigError
+from govern.errors import ConfigError, GovernError
 
 _MAGIC = b"GV1"
 _NONCE = 12
 
 
-class SealBroken(Exception):
-    """A stored value does not open: wrong key, or changed, or moved to another place."""
+class SealBroken(GovernError):
+    """A stored value does not open: its key is gone, or it was changed or moved."""
+
+    status = 500
 
 
-@dataclass(frozen=True)
+@dataclass
 class Vault:
     keys: dict[str, bytes]
     current: str
     lookup_key: bytes
+    path: Path | None = None  # read again when a value names a key this process lacks
 
     def seal(self, value: str, place: str) -> bytes:
         """Encrypt `value` for `place` (e.g. `DB-7K3M-9Q2X/phones`) under the current key."""
@@ -49,15 +53,19 @@ class Vault:
         """The value sealed for `place`. Raises SealBroken."""
         key_id = key_id_of(blob)
         start = len(_MAGIC) + 1 + len(key_id)
+        if key_id not in self.keys and self.path is not None:
+            self.keys = load_vault(self.path).keys  # rotated since start-up: the file knows
         key = self.keys.get(key_id)
         if key is None:
-            raise SealBroken(f"key {key_id} is not in GOVERN_DATA_KEYS_FILE")
+            raise SealBroken("debtor.key_missing", f"Key {key_id} is not in the data keys file.")
         try:
             plain = AESGCM(key).decrypt(
                 blob[start : start + _NONCE], blob[start + _NONCE :], place.encode()
             )
         except InvalidTag:
-            raise SealBroken(f"{place} does not open") from None
+            raise SealBroken(
+                "debtor.seal_broken", f"A stored value of {place} does not open."
+            ) from None
         return plain.decode()
 
     def digest(self, kind: str, value: str) -> bytes:
@@ -68,7 +76,7 @@ class Vault:
 def key_id_of(blob: bytes) -> str:
     """The id of the key a stored value is sealed under. Raises SealBroken."""
     if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 1:
-        raise SealBroken("not a sealed value")
+        raise SealBroken("debtor.seal_broken", "A stored value is not sealed.")
     length = blob[len(_MAGIC)]
     return blob[len(_MAGIC) + 1 : len(_MAGIC) + 1 + length].decode()
 
@@ -78,7 +86,7 @@ def load_vault(path: Path) -> Vault:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         keys = {key_id: base64.b64decode(key, validate=True) for key_id, key in raw["keys"].items()}
-        vault = Vault(keys, raw["current"], base64.b64decode(raw["lookup"], validate=True))
+        vault = Vault(keys, raw["current"], base64.b64decode(raw["lookup"], validate=True), path)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ConfigError(
             "config.data_keys",

@@ -69,6 +69,8 @@ STAFF = [
     Person("1012", "clerk", "徐芳", "operations"),
     Person("1013", "trainer", "陈静", "operations", groups=("govern-trainers",)),
     Person("1014", "office", "杨帆", "operations", groups=("govern-training-office",)),
+    Person("1015", "sup.a1", "吴刚", "dept-a", "pg-a1", groups=("govern-supervisors",)),
+    Person("1016", "padmin", "郑洁", "operations", groups=("govern-policy-admins",)),
 ]
 BY_USERNAME = {person.username: person for person in STAFF}
 GROUPS = [
@@ -79,6 +81,8 @@ GROUPS = [
     "govern-auditors",
     "govern-trainers",
     "govern-training-office",
+    "govern-supervisors",
+    "govern-policy-admins",
 ]
 
 

@@ -1,0 +1,115 @@
+"""The collection floor: accounts, certified staff (the intern not yet), imported debtors, and
+an API client acting as any of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from govern.accounts import repository as accounts
+from govern.clock import FixedClock
+from govern.debtors.models import Debtor
+from govern.debtors.service import import_debtors
+from govern.training.catalogue import load_catalogue
+from govern.training.certifications import sign_agreement
+from govern.training.exams import record_result
+from tests.support.agency import Agency, bearer
+from tests.support.debtors import CASES, as_csv
+from tests.support.staff import BY_USERNAME
+
+PEOPLE = (
+    "col.a1",
+    "col.a2",
+    "col.b1",
+    "intern.a",
+    "sup.a1",
+    "padmin",
+    "auditor",
+    "trainer",
+    "hr",
+    "it",
+)
+
+
+@dataclass
+class Floor:
+    agency: Agency
+    clock: FixedClock
+    ids: dict[str, str]
+    debtors: dict[str, str]  # case number → debtor id
+
+    def call(self, method: str, path: str, who: str, **kwargs: Any) -> tuple[int, Any]:
+        response = self.agency.client.open(
+            path, method=method, headers=bearer(self.agency.login(who)), **kwargs
+        )
+        return response.status_code, response.get_json()
+
+    def view(self, who: str, case: str, **query: str) -> tuple[int, Any]:
+        return self.call("GET", f"/api/v1/debtors/{self.debtors[case]}", who, query_string=query)
+
+    def reveal(
+        self, who: str, case: str, fields: list[str], purpose: str = "scheduled_call"
+    ) -> tuple[int, Any]:
+        return self.call(
+            "POST",
+            f"/api/v1/debtors/{self.debtors[case]}/reveal",
+            who,
+            json={"fields": fields, "purpose": purpose},
+        )
+
+    def certify(self, who: str) -> None:
+        """Pass every certifying exam and sign the agreement, as the training desk records it."""
+        s = self.agency.services
+        with s.sessions() as db:
+            trainer = accounts.staff_of(accounts.identity(db, BY_USERNAME["trainer"].number))
+            book = load_catalogue(s.settings.policies_dir)
+            for certification in book.certifications.values():
+                for course in certification.exams:
+                    record_result(
+                        db,
+                        s.clock,
+                        s.settings,
+                        s.trail,
+                        trainer,
+                        self.ids["trainer"],
+                        course,
+                        self.ids[who],
+                        90,
+                    )
+            agreement = book.agreement("confidentiality")
+            sign_agreement(
+                db, s.clock, s.settings, s.trail, self.ids[who], agreement.name, agreement.current
+            )
+
+    def events(self, action: str) -> list[dict]:
+        status, body = self.call(
+            "GET",
+            "/api/v1/audit/events",
+            "auditor",
+            query_string={
+                "action": action,
+                "from": "2025-01-01T00:00:00Z",
+                "to": "2030-01-01T00:00:00Z",
+            },
+        )
+        assert status == 200, body
+        return body["events"]
+
+
+def import_cases(agency: Agency, rows: list[dict[str, str]]) -> dict[str, str]:
+    s = agency.services
+    with s.sessions() as db:
+        import_debtors(db, s.clock, s.trail, s.vault, as_csv(rows), "operator:test")
+        return {d.case_no: d.id for d in db.scalars(select(Debtor))}
+
+
+@pytest.fixture
+def floor(agency: Agency, clock: FixedClock) -> Floor:
+    ids = agency.with_accounts(*PEOPLE)
+    floor = Floor(agency, clock, ids, import_cases(agency, [case.row() for case in CASES]))
+    for who in ("col.a1", "col.a2", "col.b1", "sup.a1", "head.a", "auditor", "gm"):
+        floor.certify(who)
+    return floor
