@@ -28,6 +28,7 @@ from govern.migrate import upgrade
 from tests.support.agency import Agency
 from tests.support.clock import NOW
 from tests.support.database import wipe
+from tests.support.floor import Floor, open_floor
 from tests.support.slapd import READER_DN, Slapd, start_slapd
 from tests.support.staff import LiveDirectory
 
@@ -212,6 +213,12 @@ def synced(app: Flask) -> Flask:
 @pytest.fixture
 def agency(synced: Flask, client: FlaskClient) -> Agency:
     return Agency(synced, client)
+
+
+@pytest.fixture
+def floor(agency: Agency, clock: FixedClock) -> Floor:
+    """Accounts, certified staff (the intern not yet) and imported debtors."""
+    return open_floor(agency, clock)
 
 
 @pytest.fixture

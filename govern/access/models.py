@@ -26,6 +26,11 @@ class PolicyLine(Base):
     v4: Mapped[str | None] = mapped_column(String(255))
     v5: Mapped[str | None] = mapped_column(String(255))
 
+    def __str__(self) -> str:
+        """The line as casbin's adapter hands it to casbin: `p, collector, *, name, full`."""
+        values = (self.ptype, self.v0, self.v1, self.v2, self.v3, self.v4, self.v5)
+        return ", ".join(v for v in values if v is not None)
+
 
 class PolicyVersion(Base):
     """One row: bumped in the transaction of every policy change; each request compares it."""

@@ -209,7 +209,7 @@ def grant_break_glass(
         grant=grant.id,
         debtor=asked.debtor_id,
         project_group=asked.project_group,
-        hours=asked.hours,
+        minutes=round(asked.hours * 60),
     )
     db.commit()
     return grant

@@ -180,9 +180,26 @@ def unusual_access(
             _times(v) for v in views if v["object_group"] and v["viewer_group"] != v["object_group"]
         ],
         "before_departure": _departure_spikes(db, window, settings),
+        "break_glass": _break_glass_uses(db, window),
     }
     _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
     return found
+
+
+#: The debtor reads whose events say how the viewer reached the debtor.
+DEBTOR_READS = ("debtor.viewed", "debtor.revealed", "debtor.listed", "debtor.found")
+
+
+def _break_glass_uses(db: Session, window: Window) -> list[dict[str, Any]]:
+    """Every read made through a supervisor's break-glass grant (each use is flagged)."""
+    uses = []
+    for action in DEBTOR_READS:
+        wanted = queries.EventFilter(None, None, action, None, *window.us, 0, 100_000)
+        for _, entry in queries.find_events(db.connection(), wanted):
+            event = decode(entry)
+            if event["details"].get("break_glass"):
+                uses.append(event)
+    return sorted(uses, key=lambda e: e["seq"])
 
 
 def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:

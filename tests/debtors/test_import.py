@@ -12,9 +12,9 @@ from govern.cli import cli
 from govern.debtors.models import Debtor
 from govern.debtors.service import rotate_keys
 from govern.debtors.vault import Vault, add_key, load_vault
-from tests.debtors.conftest import Floor
 from tests.support.agency import Agency
 from tests.support.debtors import CASES, as_csv
+from tests.support.floor import Floor
 
 
 def govern(app: Flask, *args: str) -> Result:

@@ -10,8 +10,8 @@ from flask import Flask
 from sqlalchemy import Engine, text
 
 from govern.config import Settings
-from tests.debtors.conftest import Floor
 from tests.support.agency import Agency, bearer
+from tests.support.floor import Floor
 
 
 def withheld(body: dict) -> dict[str, str]:

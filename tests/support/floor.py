@@ -1,12 +1,11 @@
-"""The collection floor: accounts, certified staff (the intern not yet), imported debtors, and
-an API client acting as any of them."""
+"""The collection floor (the `floor` fixture): accounts, certified staff (the intern not
+yet), imported debtors, and an API client acting as any of them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from govern.accounts import repository as accounts
@@ -106,8 +105,7 @@ def import_cases(agency: Agency, rows: list[dict[str, str]]) -> dict[str, str]:
         return {d.case_no: d.id for d in db.scalars(select(Debtor))}
 
 
-@pytest.fixture
-def floor(agency: Agency, clock: FixedClock) -> Floor:
+def open_floor(agency: Agency, clock: FixedClock) -> Floor:
     ids = agency.with_accounts(*PEOPLE)
     floor = Floor(agency, clock, ids, import_cases(agency, [case.row() for case in CASES]))
     for who in ("col.a1", "col.a2", "col.b1", "sup.a1", "head.a", "auditor", "gm"):

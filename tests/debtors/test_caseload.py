@@ -1,0 +1,106 @@
+"""A collector's caseload, reveal with a purpose, auditors inside investigations, break glass."""
+
+from __future__ import annotations
+
+from tests.support.floor import Floor
+
+
+def test_r_acs_2_the_caseload_lists_the_own_groups_debtors_masked_one_event_each(
+    floor: Floor,
+) -> None:
+    status, body = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
+    assert status == 200
+    listed = {d["id"]: d for d in body["debtors"]}
+    assert set(listed) == {floor.debtors["C-001"], floor.debtors["C-002"]}
+    one = listed[floor.debtors["C-001"]]
+    assert (one["fields"]["name"], one["levels"]["name"]) == ("张*", "masked")  # masked by default
+    assert one["fields"]["amount_owed"] == "12800.50"
+    assert sorted(e["object"] for e in floor.events("debtor.listed")) == sorted(listed)
+    status, body = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "all"})
+    assert (status, body["error"]["code"]) == (422, "request.invalid")
+
+
+def test_r_acs_3_reveal_needs_a_configured_purpose_and_an_on_purpose_field(floor: Floor) -> None:
+    status, body = floor.reveal("col.a1", "C-001", ["phones"], "curiosity")
+    assert (status, body["error"]["code"]) == (400, "purpose.unknown")
+    status, body = floor.reveal("col.a1", "C-001", ["salary"])
+    assert (status, body["error"]["code"]) == (400, "field.unknown")
+    status, body = floor.reveal("col.a1", "C-001", ["id_number", "emergency_contacts"])
+    assert status == 200
+    assert body["fields"]["emergency_contacts"][0]["phone"] == "13700002222"
+    assert {w["field"]: w["reason"] for w in body["withheld"]} == {
+        "id_number": "role.field.masked_only"
+    }
+    assert floor.events("debtor.revealed")[0]["details"]["fields"] == {
+        "emergency_contacts": "full",
+        "id_number": "role.field.masked_only",
+    }
+
+
+def test_unknown_and_malformed_debtors_are_clear_refusals(floor: Floor) -> None:
+    status, body = floor.call("GET", "/api/v1/debtors/DB-0000-0000", "col.a1")
+    assert (status, body["error"]["code"]) == (404, "debtor.unknown")
+    status, body = floor.call("GET", "/api/v1/debtors/1;DROP", "col.a1")
+    assert (status, body["error"]["code"]) == (400, "debtor.id_malformed")
+
+
+def test_r_acs_2_auditors_see_debtor_fields_only_inside_an_open_investigation(
+    floor: Floor,
+) -> None:
+    status, body = floor.view("auditor", "C-001")
+    assert (status, body["error"]["code"]) == (403, "audit.investigation_required")
+    status, opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )
+    assert status == 201
+    status, body = floor.view("auditor", "C-001", investigation=opened["id"])
+    assert (status, body["fields"]["phones"], body["reach"]) == (
+        200,
+        ["13812345678"],
+        "investigation",
+    )
+    status, body = floor.view("auditor", "C-002", investigation=opened["id"])
+    assert (status, body["error"]["code"]) == (403, "investigation.not_covering")
+    floor.call("POST", f"/api/v1/audit/investigations/{opened['id']}/close", "auditor")
+    status, body = floor.view("auditor", "C-001", investigation=opened["id"])
+    assert (status, body["error"]["code"]) == (403, "investigation.not_covering")
+
+
+def test_break_glass_opens_one_debtor_for_a_while_and_every_use_is_flagged(floor: Floor) -> None:
+    grant = {
+        "account_id": floor.ids["col.b1"],
+        "debtor_id": floor.debtors["C-001"],
+        "hours": 2,
+        "justification": "covering pg-a1 while its collector is on sick leave",
+    }
+    status, body = floor.call("POST", "/api/v1/access/break-glass", "col.a1", json=grant)
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    status, body = floor.call(
+        "POST", "/api/v1/access/break-glass", "sup.a1", json={**grant, "justification": "short"}
+    )
+    assert (status, body["error"]["code"]) == (422, "request.invalid")
+    status, body = floor.call(
+        "POST", "/api/v1/access/break-glass", "sup.a1", json={**grant, "hours": 48}
+    )
+    assert (status, body["error"]["code"]) == (400, "break_glass.too_long")
+    status, granted = floor.call("POST", "/api/v1/access/break-glass", "sup.a1", json=grant)
+    assert status == 201
+
+    status, body = floor.view("col.b1", "C-001")
+    assert (status, body["reach"], body["break_glass"]) == (200, "break_glass", granted["id"])
+    assert floor.view("col.b1", "C-002")[0] == 403  # one debtor, not the group
+    status, unusual = floor.call(
+        "GET",
+        "/api/v1/audit/unusual",
+        "auditor",
+        query_string={"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
+    )
+    assert [(e["actor"], e["details"]["break_glass"]) for e in unusual["break_glass"]] == [
+        (floor.ids["col.b1"], granted["id"])
+    ]
+    floor.clock.advance(hours=2)
+    status, body = floor.view("col.b1", "C-001")
+    assert (status, body["error"]["code"]) == (403, "debtor.not_assigned")
