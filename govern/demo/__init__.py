@@ -21,6 +21,10 @@ from govern.accounts.service import bootstrap_general_manager, issue_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.debtors import repository as repo_debtors
+from govern.debtors.service import import_debtors
+from govern.debtors.vault import Vault
+from govern.demo.debtors import demo_debtors_csv
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
 from govern.errors import Conflict
@@ -39,7 +43,14 @@ ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30
 OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang records exams
 
 
-def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, trail: Trail) -> int:
+def seed(
+    db: Session,
+    directory: Directory,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    vault: Vault,
+) -> int:
     """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
     sync_directory(db, directory, clock, settings, trail, confirm=True)
     with contextlib.suppress(Conflict):  # seeded before
@@ -60,6 +71,8 @@ def seed(db: Session, directory: Directory, clock: Clock, settings: Settings, tr
             ISSUERS[person.department],
         )
     _train(db, clock, settings, trail)
+    if not repo_debtors.case_numbers(db):
+        import_debtors(db, clock, trail, vault, demo_debtors_csv(), "operator:demo")
     return issued
 
 

@@ -22,5 +22,5 @@ def seed_command() -> None:
     s = services()
     if not s.settings.demo:
         raise ConfigError("config.not_demo", "Seeding demo data needs GOVERN_DEMO=1.")
-    issued = seed(db(), s.directory, s.clock, s.settings, s.trail)
+    issued = seed(db(), s.directory, s.clock, s.settings, s.trail, s.vault)
     click.echo(f"demo ready: {issued} accounts newly issued")
