@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future, wait
 from datetime import datetime
@@ -36,10 +37,12 @@ class GroupCommitter:
         after_commit: Callable[[int], None] | None = None,
         max_batch: int = 1000,
         idle_seconds: float = 1.0,
+        gather_seconds: float = 0.0,
     ) -> None:
         self._engine, self._now = engine, now
         self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
+        self._gather = gather_seconds
         self._queue: queue.Queue[tuple[Prepared, Future[int]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -93,9 +96,10 @@ class GroupCommitter:
             if first is None:
                 break
             batch = [first] if first[1].set_running_or_notify_cancel() else []
+            until = time.monotonic() + self._gather
             while len(batch) < self._max_batch:
-                try:
-                    item = self._queue.get_nowait()
+                try:  # wait up to the gather window for more callers to share this commit
+                    item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
                 except queue.Empty:
                     break
                 if item is None:

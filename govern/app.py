@@ -65,6 +65,7 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         settings.checkpoint_dir,
         settings.checkpoint_every,
         settings.checkpoint_seconds,
+        settings.audit_gather_ms / 1000,
     )
     return Services(
         settings=settings,

@@ -101,6 +101,9 @@ class _Environment(Schema):
     proxy_hops = fields.Integer(
         data_key="GOVERN_PROXY_HOPS", load_default=0, validate=validate.Range(0, 5)
     )
+    audit_gather_ms = fields.Float(
+        data_key="GOVERN_AUDIT_GATHER_MS", load_default=2.0, validate=validate.Range(0, 50)
+    )
     exam_pass_mark = fields.Integer(
         data_key="GOVERN_EXAM_PASS_MARK", load_default=80, validate=validate.Range(1, 100)
     )
@@ -152,6 +155,7 @@ class Settings:
     checkpoint_seconds: float = 1.0
     work_hours: tuple[time, time] = (time(8, 0), time(20, 0))
     bulk_views_per_hour: int = 60
+    audit_gather_ms: float = 2.0  # a read's event waits this long for others to share its commit
     exam_pass_mark: int = 80
     leave_notice_hours: float = 12.0
     recertify_days: int = 0  # 0: a passed exam never expires (the policy is silent)

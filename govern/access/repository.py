@@ -30,7 +30,7 @@ def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: date
     db.add(PolicyVersion(id=_VERSION_ROW, version=1, changed_by=actor, changed_at=at))
     db.flush()  # a concurrent first store fails here, on the version row's key
     if policy:
-        db.execute(insert(PolicyLine), [_row(line) for line in policy])
+        db.execute(insert(PolicyLine), [line_row(line) for line in policy])
 
 
 def change(
@@ -45,12 +45,12 @@ def change(
     row = db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
     assert row is not None, "a policy is stored before it is changed"
     for line in removed:
-        values = _row(line)
+        values = line_row(line)
         db.execute(
             delete(PolicyLine).where(and_(*(_equals(name, values[name]) for name in _COLUMNS)))
         )
     if added:
-        db.execute(insert(PolicyLine), [_row(line) for line in added])
+        db.execute(insert(PolicyLine), [line_row(line) for line in added])
     row.version, row.changed_by, row.changed_at = row.version + 1, actor, at
     return row.version
 
@@ -68,7 +68,8 @@ def live_grant(
     return db.scalars(query.order_by(BreakGlassGrant.granted_at)).first()
 
 
-def _row(line: tuple[str, ...]) -> dict[str, str | None]:
+def line_row(line: tuple[str, ...]) -> dict[str, str | None]:
+    """A policy line as a `casbin_rule` row: ptype, v0 … v5 (missing values empty)."""
     values = list(line) + [None] * (len(_COLUMNS) - len(line))
     return dict(zip(_COLUMNS, values, strict=True))
 

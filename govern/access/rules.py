@@ -7,7 +7,7 @@ field's level or the stable reason code it is withheld for. No Flask, no SQL, no
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,27 +70,29 @@ def reach(
     viewer: Viewer,
     debtor_group: str,
     reach_rules: Mapping[str, str],
-    department_groups: frozenset[str],
-    grant: str | None = None,
+    department_groups: Callable[[], frozenset[str]],
+    grant: Callable[[], str | None],
     investigation: str | None = None,
 ) -> Reach:
     """How `viewer` reaches a debtor of `debtor_group`, widest way first (R-ACS-2).
 
-    `department_groups` are the project groups of the viewer's department; `grant` a live
-    break-glass grant covering the debtor; `investigation` an open investigation covering it.
-    Raises Forbidden `audit.investigation_required` or `debtor.not_assigned`.
+    `department_groups` gives the project groups of the viewer's department; `grant` a live
+    break-glass grant covering the debtor; `investigation` is an open investigation covering
+    it. The facts are asked only when needed. Raises Forbidden
+    `audit.investigation_required` or `debtor.not_assigned`.
     """
     ways = {reach_rules[role] for role in viewer.roles if role in reach_rules}
     if COMPANY in ways:
         return Reach(COMPANY)
-    if DEPARTMENT in ways and debtor_group in department_groups:
-        return Reach(DEPARTMENT)
     if OWN_GROUP in ways and debtor_group == viewer.project_group:
         return Reach(OWN_GROUP)
+    if DEPARTMENT in ways and debtor_group in department_groups():
+        return Reach(DEPARTMENT)
     if INVESTIGATION in ways and investigation is not None:
         return Reach(INVESTIGATION, investigation=investigation)
-    if grant is not None:
-        return Reach(BREAK_GLASS, grant=grant)
+    granted = grant()
+    if granted is not None:
+        return Reach(BREAK_GLASS, grant=granted)
     if ways == {INVESTIGATION}:
         raise Forbidden(
             "audit.investigation_required",

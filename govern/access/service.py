@@ -4,6 +4,7 @@ the viewer as they stand at this request, policy changes and explaining a decisi
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from govern.config import Settings
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.ids import new_id
-from govern.training.certifications import training_status
+from govern.training.certifications import holding
 
 
 class PolicyCache:
@@ -63,7 +64,7 @@ class PolicyCache:
 
 
 def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) -> Viewer:
-    """The account as it stands now: roles, project group, certifications read fresh.
+    """Any account as it stands now (for explaining a decision about it).
 
     Raises NotFound `account.unknown`, Forbidden `account.<state>` when not active.
     """
@@ -77,10 +78,27 @@ def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) ->
     account, person = row
     if account.state != ACTIVE:
         raise Forbidden(f"account.{account.state}", f"Account {account_id} is {account.state}.")
-    status = training_status(db, clock, settings, account_id)
-    holding = frozenset(c.name for c in status.certifications if c.holds)
+    return viewer(
+        db, clock, settings, account_id, person.roles, person.project_group, person.department
+    )
+
+
+def viewer(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    account_id: str,
+    roles: Iterable[str],
+    project_group: str | None,
+    department: str,
+) -> Viewer:
+    """The viewer behind a request, with the certifications that hold now (read fresh)."""
     return Viewer(
-        account_id, data_roles(person.roles), person.project_group, person.department, holding
+        account_id,
+        data_roles(roles),
+        project_group,
+        department,
+        holding(db, clock, settings, account_id),
     )
 
 
@@ -90,6 +108,14 @@ def department_groups(db: Session, department: str) -> frozenset[str]:
         Identity.department == department, Identity.project_group.is_not(None)
     )
     return frozenset(db.scalars(query.distinct()))  # type: ignore[arg-type]
+
+
+def live_grant_id(
+    db: Session, clock: Clock, account_id: str, debtor_id: str, debtor_group: str
+) -> str | None:
+    """The id of a break-glass grant covering the debtor for this account now, if any."""
+    grant = repo.live_grant(db, account_id, debtor_id, debtor_group, clock.now())
+    return grant.id if grant else None
 
 
 # ---- policy changes (policy admins) -------------------------------------------------------------
@@ -234,37 +260,36 @@ def explain(
         raise BadRequest("field.unknown", f"No debtor field called {field}.")
     steps: list[dict[str, Any]] = []
     try:
-        viewer = viewer_of(db, clock, settings, account_id)
+        who = viewer_of(db, clock, settings, account_id)
     except Forbidden as refused:
         return _explained(steps, "account", refused.code, None)
-    steps.append({"step": "account", "outcome": "active", "roles": sorted(viewer.roles)})
-    grant = repo.live_grant(db, account_id, debtor_id, debtor_group, clock.now())
+    steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
     try:
         way = reach(
-            viewer,
+            who,
             debtor_group,
             rules.reach,
-            department_groups(db, viewer.department),
-            grant.id if grant else None,
+            lambda: department_groups(db, who.department),
+            lambda: live_grant_id(db, clock, account_id, debtor_id, debtor_group),
         )
     except Forbidden as refused:
         return _explained(steps, "reach", refused.code, None)
     steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
     version, table = cache.table(db, clock)
-    decision = decide_field(viewer, debtor_group, table, rules.fields[field])
+    decision = decide_field(who, debtor_group, table, rules.fields[field])
     steps.append(
         {
             "step": "policy",
             "policy_version": version,
-            "level": table.level(viewer.roles, debtor_group, field),
-            "lines": _lines_for(repo.lines(db), viewer.roles, field),
+            "level": table.level(who.roles, debtor_group, field),
+            "lines": _lines_for(repo.lines(db), who.roles, field),
         }
     )
     steps.append(
         {
             "step": "training",
             "requires": list(rules.fields[field].requires),
-            "holding": sorted(viewer.holding),
+            "holding": sorted(who.holding),
         }
     )
     return _explained(steps, "decision", decision.reason, decision.level)

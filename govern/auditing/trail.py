@@ -59,11 +59,14 @@ class Trail:
         copy: CheckpointFile,
         every: int,
         seconds: float,
+        gather_seconds: float = 0.0,
     ) -> None:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
         self._pending, self._last_try = 0, time.monotonic()
-        self._committer = GroupCommitter(engine, clock.now, after_commit=self._after_commit)
+        self._committer = GroupCommitter(
+            engine, clock.now, after_commit=self._after_commit, gather_seconds=gather_seconds
+        )
 
     def record(
         self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
@@ -133,7 +136,13 @@ class Trail:
 
 
 def open_trail(
-    engine: Engine, clock: Clock, key_file: Path, checkpoint_dir: Path, every: int, seconds: float
+    engine: Engine,
+    clock: Clock,
+    key_file: Path,
+    checkpoint_dir: Path,
+    every: int,
+    seconds: float,
+    gather_seconds: float = 0.0,
 ) -> Trail:
     """The trail, or ConfigError when its signing key cannot be read."""
     try:
@@ -144,7 +153,8 @@ def open_trail(
             f"Cannot read the audit signing key {key_file} ({type(error).__name__}); set "
             "GOVERN_AUDIT_KEY_FILE to an Ed25519 private key (`govern audit keygen PATH`)",
         ) from None
-    return Trail(engine, clock, signer, CheckpointFile(checkpoint_dir), every, seconds)
+    copy = CheckpointFile(checkpoint_dir)
+    return Trail(engine, clock, signer, copy, every, seconds, gather_seconds)
 
 
 def _record(action: str, actor: str | None, object: str | None, details: dict[str, Any]) -> Record:

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from govern.access import repository as access_repo
 from govern.access.policy import access_policy
 from govern.access.rules import (
     FULL,
@@ -29,7 +28,7 @@ from govern.access.rules import (
     reach,
     shown_level,
 )
-from govern.access.service import PolicyCache, department_groups, viewer_of
+from govern.access.service import PolicyCache, department_groups, live_grant_id, viewer
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -41,6 +40,7 @@ from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
+from govern.sessions.service import Caller
 
 LIST, RECORD, REVEAL = "list", "record", "reveal"
 DEBTOR_ID = re.compile(r"^DB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
@@ -76,21 +76,21 @@ class Shown:
 
 
 def view_debtor(
-    db: Session, gate: Gate, account_id: str, debtor_id: str, investigation: str | None = None
+    db: Session, gate: Gate, caller: Caller, debtor_id: str, investigation: str | None = None
 ) -> Shown:
     """One debtor record: each field at its decided level, `on_purpose` fields masked.
 
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
     `audit.investigation_required` / `investigation.not_covering`, AuditNotWritten.
     """
-    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    viewer = _viewer(db, gate, caller)
     shown = _show(db, gate, viewer, _debtor(db, debtor_id), RECORD, investigation=investigation)
     _audit(db, gate, viewer, [shown], "debtor.viewed")
     return shown
 
 
 def reveal_fields(
-    db: Session, gate: Gate, account_id: str, debtor_id: str, fields: list[str], purpose: str
+    db: Session, gate: Gate, caller: Caller, debtor_id: str, fields: list[str], purpose: str
 ) -> Shown:
     """`on_purpose` fields in full for a stated purpose (e.g. the phone number to dial).
 
@@ -102,28 +102,28 @@ def reveal_fields(
     unknown = [f for f in fields if f not in rules.fields]
     if unknown:
         raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
-    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    viewer = _viewer(db, gate, caller)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, viewer, debtor, REVEAL, wanted=set(fields), purpose=purpose)
     _audit(db, gate, viewer, [shown], "debtor.revealed")
     return shown
 
 
-def caseload(db: Session, gate: Gate, account_id: str, after: str, limit: int) -> list[Shown]:
+def caseload(db: Session, gate: Gate, caller: Caller, after: str, limit: int) -> list[Shown]:
     """A page of the debtors the caller reaches through their own project group, masked."""
-    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    viewer = _viewer(db, gate, caller)
     groups = frozenset({viewer.project_group} if viewer.project_group else ())
     shown = [_show(db, gate, viewer, d, LIST) for d in repo.caseload(db, groups, after, limit)]
     _audit(db, gate, viewer, shown, "debtor.listed")
     return shown
 
 
-def search(db: Session, gate: Gate, account_id: str, kind: str, value: str) -> list[Shown]:
+def search(db: Session, gate: Gate, caller: Caller, kind: str, value: str) -> list[Shown]:
     """Debtors by phone or identity number (through their keyed digests), masked; only
     those the caller reaches. Raises BadRequest `search.kind`."""
     if kind not in ("phone", "id_number"):
         raise BadRequest("search.kind", "Search by phone or id_number.")
-    viewer = viewer_of(db, gate.clock, gate.settings, account_id)
+    viewer = _viewer(db, gate, caller)
     found = []
     for debtor in repo.by_digest(db, kind, gate.vault.digest(kind, value.strip().upper())):
         try:
@@ -132,6 +132,20 @@ def search(db: Session, gate: Gate, account_id: str, kind: str, value: str) -> l
             continue  # out of reach: not even its existence is shown
     _audit(db, gate, viewer, found, "debtor.found")
     return found
+
+
+def _viewer(db: Session, gate: Gate, caller: Caller) -> Viewer:
+    """The caller as authenticated at this request, with certifications read fresh."""
+    staff = caller.staff
+    return viewer(
+        db,
+        gate.clock,
+        gate.settings,
+        caller.account_id,
+        staff.roles,
+        caller.project_group,
+        staff.department,
+    )
 
 
 def _show(
@@ -161,15 +175,15 @@ def _reach(
     db: Session, gate: Gate, viewer: Viewer, debtor: Debtor, investigation: str | None
 ) -> Reach:
     """How the viewer reaches `debtor`; a refusal names the debtor for its denial event."""
-    now = gate.clock.now()
-    grant = access_repo.live_grant(db, viewer.account_id, debtor.id, debtor.project_group, now)
     try:
         return reach(
             viewer,
             debtor.project_group,
             access_policy(gate.settings.policies_dir).reach,
-            department_groups(db, viewer.department),
-            grant.id if grant else None,
+            lambda: department_groups(db, viewer.department),
+            lambda: live_grant_id(
+                db, gate.clock, viewer.account_id, debtor.id, debtor.project_group
+            ),
             _investigation(db, investigation, debtor.id),
         )
     except Forbidden as refused:

@@ -89,7 +89,7 @@ class CaseloadSchema(Schema):
 def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
     """One debtor: each field at its decided level; `on_purpose` fields masked."""
     shown = service.view_debtor(
-        db(), services().gate, current_caller().account_id, debtor_id, query.get("investigation")
+        db(), services().gate, current_caller(), debtor_id, query.get("investigation")
     )
     return describe(shown)
 
@@ -102,7 +102,7 @@ def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
 def index(query: dict[str, Any]) -> dict[str, Any]:
     """Your caseload (`assigned=me`): the debtors of your project group, masked."""
     shown = service.caseload(
-        db(), services().gate, current_caller().account_id, query["after"], query["limit"]
+        db(), services().gate, current_caller(), query["after"], query["limit"]
     )
     after = shown[-1].debtor.id if len(shown) == query["limit"] else None
     return {"debtors": [describe(item) for item in shown], "next_after": after}
@@ -118,7 +118,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
     shown = service.reveal_fields(
         db(),
         services().gate,
-        current_caller().account_id,
+        current_caller(),
         debtor_id,
         body["fields_"],
         body["purpose"],
@@ -134,7 +134,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
 def search(body: dict[str, str]) -> dict[str, Any]:
     """Find debtors by phone or identity number (in the body: never in a URL or a log)."""
     kind, value = next(iter(body.items()))
-    shown = service.search(db(), services().gate, current_caller().account_id, kind, value)
+    shown = service.search(db(), services().gate, current_caller(), kind, value)
     return {"debtors": [describe(item) for item in shown], "next_after": None}
 
 

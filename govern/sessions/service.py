@@ -34,6 +34,7 @@ class Caller:
     name: str
     staff: Staff
     session_hash: str
+    project_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,16 +98,17 @@ def authenticate(
     Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal
     (audited as `session.refused`).
     """
-    session = db.get(LoginSession, token_hash(token)) if token else None
-    if session is None or session.channel != channel:
+    found = _session_with_account(db, token_hash(token)) if token else None
+    if found is None or found[0].channel != channel:
         raise NotAuthenticated("session.invalid", "Sign in first.")
+    session, account, person = found
     now = clock.now()
     if now >= session.expires_at:
         db.delete(session)
         db.commit()
         raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
     try:
-        account, person = _usable_account(db, session.account_id, now, settings)
+        _ensure_usable(account, person, now, settings)
     except Forbidden as refusal:
         trail.record_now(
             db,
@@ -194,13 +196,17 @@ def _reserve_attempt(
     return slots
 
 
-def _usable_account(
-    db: Session, account_id: str, now: datetime, settings: Settings
-) -> tuple[Account, Identity]:
-    account = db.get(Account, account_id)
-    person = db.get(Identity, account.employee_number)  # type: ignore[union-attr]
-    _ensure_usable(account, person, now, settings)  # type: ignore[arg-type]
-    return account, person  # type: ignore[return-value]
+def _session_with_account(
+    db: Session, hashed: str
+) -> tuple[LoginSession, Account, Identity] | None:
+    """The session, its account and the account's person: one query, read fresh."""
+    row = db.execute(
+        select(LoginSession, Account, Identity)
+        .join(Account, Account.id == LoginSession.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(LoginSession.token_hash == hashed)
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]:
@@ -215,7 +221,8 @@ def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]
 
 
 def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
-    return Caller(account.id, person.name, accounts.staff_of(person), session_hash)
+    staff = accounts.staff_of(person)
+    return Caller(account.id, person.name, staff, session_hash, person.project_group)
 
 
 def _ensure_usable(account: Account, person: Identity, now: datetime, settings: Settings) -> None:

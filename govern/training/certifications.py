@@ -40,22 +40,36 @@ def training_status(
     """
     _, person = account_of(db, account_id)
     book = load_catalogue(settings.policies_dir)
-    results = repo.results_by_course(db, account_id)
-    statuses = []
-    for certification in book.certifications.values():
-        agreement = book.agreements.get(certification.agreement or "")
-        signed = _signed(db, account_id, agreement.name) if agreement else {}
-        statuses.append(
-            certification_status(
-                certification, results, signed, agreement, clock.now(), settings.recertify_days
-            )
-        )
+    statuses = _statuses(db, clock, settings, account_id)
     holding = {s.name for s in statuses if s.holds}
     track = book.tracks.get(person.track or "")
     required = track.leaves_training_with if track else ()
     return TrainingStatus(
         account_id, person.track, in_training(person.track, required, holding), statuses
     )
+
+
+def holding(db: Session, clock: Clock, settings: Settings, account_id: str) -> frozenset[str]:
+    """The certifications that hold for `account_id` now, read fresh (one query)."""
+    return frozenset(s.name for s in _statuses(db, clock, settings, account_id) if s.holds)
+
+
+def _statuses(
+    db: Session, clock: Clock, settings: Settings, account_id: str
+) -> list[CertificationStatus]:
+    book = load_catalogue(settings.policies_dir)
+    record = repo.training_record(db, account_id)
+    return [
+        certification_status(
+            certification,
+            record.results,
+            record.signed.get(certification.agreement or "", {}),
+            book.agreements.get(certification.agreement or ""),
+            clock.now(),
+            settings.recertify_days,
+        )
+        for certification in book.certifications.values()
+    ]
 
 
 def certifications_of(

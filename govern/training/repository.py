@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,12 +86,42 @@ def exam_history(db: Session, account_id: str, course: str) -> list[ExamEvent]:
     return events
 
 
-def results_by_course(db: Session, account_id: str) -> dict[str, list[ExamRecord]]:
-    """Each course's results, oldest first (rows are only ever added)."""
-    found: dict[str, list[ExamRecord]] = {}
-    for r in results(db, account_id):
-        found.setdefault(r.course, []).append(ExamRecord(r.passed, r.recorded_at))
-    return found
+@dataclass(frozen=True)
+class TrainingRecord:
+    """What certifications are decided from: results by course, signatures by agreement."""
+
+    results: dict[str, list[ExamRecord]]
+    signed: dict[str, dict[str, datetime]]  # agreement → version → when
+
+
+def training_record(db: Session, account_id: str) -> TrainingRecord:
+    """One round trip (every request that reads debtor data asks it): results, oldest first,
+    and signatures."""
+    results = select(
+        literal("exam"),
+        ExamResult.course,
+        ExamResult.passed,
+        literal(""),
+        ExamResult.recorded_at,
+        ExamResult.id.label("n"),
+    ).where(ExamResult.account_id == account_id)
+    signatures = select(
+        literal("agreement"),
+        AgreementSignature.agreement,
+        literal(True),
+        AgreementSignature.version,
+        AgreementSignature.signed_at,
+        AgreementSignature.id.label("n"),
+    ).where(AgreementSignature.account_id == account_id)
+    record = TrainingRecord({}, {})
+    for kind, name, passed, version, at, _ in db.execute(
+        union_all(results, signatures).order_by(text("n"))
+    ):
+        if kind == "exam":
+            record.results.setdefault(name, []).append(ExamRecord(bool(passed), at))
+        else:
+            record.signed.setdefault(name, {})[version] = at
+    return record
 
 
 def signatures(db: Session, account_id: str, agreement: str) -> list[AgreementSignature]:

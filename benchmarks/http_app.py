@@ -1,0 +1,38 @@
+"""The service as gunicorn serves it (`govern.wsgi`), plus, for the benchmark only, the same
+debtor read without governance: the caller is signed in the same way, but there is no
+decision and no audit; every personal field is opened and sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from govern.debtors import repository
+from govern.debtors.models import PERSONAL_FIELDS
+from govern.sessions.service import authenticate
+from govern.web import bearer_token, db, services
+from govern.wsgi import app
+
+bench = Blueprint("bench", __name__, url_prefix="/bench")
+
+
+@bench.get("/up")
+def up() -> str:
+    return "ok"
+
+
+@bench.get("/raw/<string:debtor_id>")
+def raw(debtor_id: str) -> dict[str, Any]:
+    s = services()  # the same signed-in caller: authentication is not governance
+    authenticate(db(), bearer_token(), s.clock, s.settings, s.trail, "api")
+    debtor = repository.debtor(db(), debtor_id)
+    assert debtor is not None
+    vault = s.vault
+    fields = {
+        name: vault.open(getattr(debtor, name), f"{debtor.id}/{name}") for name in PERSONAL_FIELDS
+    }
+    return {"id": debtor.id, "fields": fields, "amount_owed": str(debtor.amount_owed)}
+
+
+app.register_blueprint(bench)
