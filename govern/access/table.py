@@ -71,14 +71,13 @@ def build_table(lines: PolicyLines) -> FieldTable:
     roles = {r for r, _ in grants} | {r for r, _, _ in lines.links} | {p for _, p, _ in lines.links}
     domains = ({d for _, d in grants} | set(links)) - {EVERY_DOMAIN}
     every = _inherited(links.get(EVERY_DOMAIN, {}), roles)
-    by_domain = {
-        (role, domain): _levels(
-            role, domain, grants, _inherited(links.get(domain, {}), roles), every
-        )
-        for domain in domains
-        for role in roles
-    }
-    default = {role: _levels(role, None, grants, _inherited({}, roles), every) for role in roles}
+    alone = _inherited({}, roles)  # a domain without role links of its own
+    by_domain = {}
+    for domain in domains:
+        inherited = _inherited(links[domain], roles) if domain in links else alone
+        for role in roles:
+            by_domain[(role, domain)] = _levels(role, domain, grants, inherited, every)
+    default = {role: _levels(role, None, grants, alone, every) for role in roles}
     return FieldTable(by_domain, default)
 
 

@@ -18,6 +18,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -45,7 +46,7 @@ class Vault:
     def seal(self, value: str, place: str) -> bytes:
         """Encrypt `value` for `place` (e.g. `DB-7K3M-9Q2X/phones`) under the current key."""
         nonce = os.urandom(_NONCE)
-        sealed = AESGCM(self.keys[self.current]).encrypt(nonce, value.encode(), place.encode())
+        sealed = _cipher(self.keys[self.current]).encrypt(nonce, value.encode(), place.encode())
         key_id = self.current.encode()
         return _MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
 
@@ -59,7 +60,7 @@ class Vault:
         if key is None:
             raise SealBroken("debtor.key_missing", f"Key {key_id} is not in the data keys file.")
         try:
-            plain = AESGCM(key).decrypt(
+            plain = _cipher(key).decrypt(
                 blob[start : start + _NONCE], blob[start + _NONCE :], place.encode()
             )
         except InvalidTag:
@@ -71,6 +72,12 @@ class Vault:
     def digest(self, kind: str, value: str) -> bytes:
         """The keyed lookup digest (HMAC-SHA-256) of a phone number or identity number."""
         return hmac.new(self.lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+
+
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    """One AES-GCM context per key (building one costs more than sealing a field)."""
+    return AESGCM(key)
 
 
 def key_id_of(blob: bytes) -> str:

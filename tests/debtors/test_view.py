@@ -9,6 +9,7 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import Engine, text
 
+from govern.accounts.service import reinstate_account, suspend_account
 from govern.config import Settings
 from tests.support.agency import Agency, bearer
 from tests.support.floor import Floor
@@ -140,6 +141,20 @@ def test_r_acc_6_a_revoked_accounts_open_session_is_refused_on_its_next_request(
     response = floor.agency.client.get(path, headers=bearer(token))
     assert response.status_code == 401
     assert "张三" not in response.get_data(as_text=True)
+
+
+def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_reinstated(
+    floor: Floor,
+) -> None:
+    token = floor.agency.login("col.a1")
+    path = f"/api/v1/debtors/{floor.debtors['C-001']}"
+    s = floor.agency.services
+    with s.sessions() as db:
+        suspend_account(db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "on leave")
+    assert floor.agency.client.get(path, headers=bearer(token)).status_code == 401
+    with s.sessions() as db:
+        reinstate_account(db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "back")
+    assert floor.view("col.a1", "C-001")[0] == 200  # signed in afresh
 
 
 def test_r_acc_6_a_lapsed_certification_changes_the_next_decision_of_every_instance(
