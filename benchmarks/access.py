@@ -41,7 +41,7 @@ from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
 from govern.access.policy import access_policy
 from govern.access.repository import line_row
-from govern.access.rules import Viewer, decide_fields
+from govern.access.rules import Reach, Viewer, decide_fields
 from govern.access.table import LEVELS, build_table, parse_lines
 from govern.accounts.models import Account
 from govern.auditing.trail import open_trail
@@ -98,7 +98,7 @@ def measure_decisions(policy: list[tuple[str, ...]], rng: random.Random, seconds
     for _ in range(20_000):
         viewer, domain = rng.choice(viewers), rng.choice(domains)
         began = time.perf_counter()
-        decide_fields(viewer, domain, table, rules)
+        decide_fields(viewer, Reach("company", viewer.roles), domain, table, rules)
         fast.append(time.perf_counter() - began)
     began = time.perf_counter()
     enforcer = casbin.Enforcer(str(POLICIES / "access" / "model.conf"))

@@ -33,6 +33,12 @@ def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: date
         db.execute(insert(PolicyLine), [line_row(line) for line in policy])
 
 
+def lock_version(db: Session) -> None:
+    """Hold the version row until the transaction ends (PostgreSQL; SQLite writes one at a
+    time anyway)."""
+    db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
+
+
 def change(
     db: Session,
     added: list[tuple[str, ...]],

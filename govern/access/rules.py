@@ -47,9 +47,11 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Reach:
-    """How a viewer reaches a debtor, once allowed: the way, and the grant or investigation."""
+    """How a viewer reaches a debtor, once allowed: the way, the roles that reach it that way
+    (only they decide the fields), and the grant or investigation."""
 
     way: str
+    roles: frozenset[str]
     grant: str | None = None
     investigation: str | None = None
 
@@ -74,26 +76,38 @@ def reach(
     grant: Callable[[], str | None],
     investigation: str | None = None,
 ) -> Reach:
-    """How `viewer` reaches a debtor of `debtor_group`, widest way first (R-ACS-2).
-
-    `department_groups` gives the project groups of the viewer's department; `grant` a live
-    break-glass grant covering the debtor; `investigation` is an open investigation covering
-    it. The facts are asked only when needed. Raises Forbidden
+    """How `viewer` reaches a debtor of `debtor_group` (R-ACS-2): the widest way that does,
+    and the roles that reach it; only they decide its fields. An auditor who is also a
+    supervisor sees their group's debtors as a supervisor, investigated ones as an auditor.
+    `department_groups` and `grant` are asked only when needed. Raises Forbidden
     `audit.investigation_required` or `debtor.not_assigned`.
     """
-    ways = {reach_rules[role] for role in viewer.roles if role in reach_rules}
-    if COMPANY in ways:
-        return Reach(COMPANY)
-    if OWN_GROUP in ways and debtor_group == viewer.project_group:
-        return Reach(OWN_GROUP)
-    if DEPARTMENT in ways and debtor_group in department_groups():
-        return Reach(DEPARTMENT)
-    if INVESTIGATION in ways and investigation is not None:
-        return Reach(INVESTIGATION, investigation=investigation)
-    granted = grant()
+    by_way: dict[str, set[str]] = {}
+    for role in viewer.roles:
+        by_way.setdefault(reach_rules.get(role, ""), set()).add(role)
+    tests = {
+        COMPANY: lambda: True,
+        OWN_GROUP: lambda: debtor_group == viewer.project_group,
+        DEPARTMENT: lambda: debtor_group in department_groups(),
+        INVESTIGATION: lambda: investigation is not None,
+    }
+    reaching = [way for way in tests if way in by_way and tests[way]()]  # widest first
+    if not reaching:
+        return _broken_glass(viewer, by_way, grant)
+    roles = frozenset(role for way in reaching for role in by_way[way])
+    named = investigation if INVESTIGATION in reaching else None
+    return Reach(reaching[0], roles, investigation=named)
+
+
+def _broken_glass(
+    viewer: Viewer, by_way: dict[str, set[str]], grant: Callable[[], str | None]
+) -> Reach:
+    """A live break-glass grant lends the viewer's collecting roles (never an auditor's)."""
+    collecting = frozenset(viewer.roles - by_way.get(INVESTIGATION, set()))
+    granted = grant() if collecting else None
     if granted is not None:
-        return Reach(BREAK_GLASS, grant=granted)
-    if ways == {INVESTIGATION}:
+        return Reach(BREAK_GLASS, collecting, grant=granted)
+    if set(by_way) == {INVESTIGATION}:
         raise Forbidden(
             "audit.investigation_required",
             "Auditors see debtor data only inside an open investigation that covers the debtor "
@@ -104,20 +118,25 @@ def reach(
 
 def decide_fields(
     viewer: Viewer,
+    way: Reach,
     debtor_group: str,
     table: FieldTable,
     rules: Mapping[str, FieldRule],
 ) -> list[FieldDecision]:
-    """Each field at the most the viewer's roles get in the debtor's group, or withheld:
-    `role.field.none` when no role gets it, `training.<certification>.missing` when a
+    """Each field at the most the reaching roles get in the debtor's group, or withheld:
+    `role.field.none` when no such role gets it, `training.<certification>.missing` when a
     certification it requires does not hold (R-ACS-1)."""
-    return [decide_field(viewer, debtor_group, table, rule) for rule in rules.values()]
+    return [decide_field(viewer, way.roles, debtor_group, table, r) for r in rules.values()]
 
 
 def decide_field(
-    viewer: Viewer, debtor_group: str, table: FieldTable, rule: FieldRule
+    viewer: Viewer,
+    roles: frozenset[str],
+    debtor_group: str,
+    table: FieldTable,
+    rule: FieldRule,
 ) -> FieldDecision:
-    level = table.level(viewer.roles, debtor_group, rule.name)
+    level = table.level(roles, debtor_group, rule.name)
     if level is None:
         return FieldDecision(rule.name, None, "role.field.none")
     for certification in rule.requires:

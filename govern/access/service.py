@@ -3,6 +3,7 @@ the viewer as they stand at this request, policy changes and explaining a decisi
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session
 from govern.access import repository as repo
 from govern.access.models import BreakGlassGrant
 from govern.access.policy import access_policy, casbin_enforcer, default_lines
-from govern.access.rules import Viewer, data_roles, decide_field, reach
-from govern.access.table import FieldTable, build_table, parse_lines
+from govern.access.rules import COLLECTOR, Viewer, data_roles, decide_field, reach
+from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -27,6 +28,9 @@ from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.ids import new_id
 from govern.training.certifications import holding
+
+MAX_LINES_PER_CHANGE = 1000
+POLICY_VALUE = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
 
 
 class PolicyCache:
@@ -39,19 +43,29 @@ class PolicyCache:
     def __init__(self, policies_dir: Path) -> None:
         self._policies_dir = policies_dir
         self._lock = threading.Lock()
-        self._version: int | None = None
-        self._table = FieldTable({}, {})
+        self._cached: tuple[int, FieldTable] = (0, FieldTable({}, {}))  # swapped whole
 
     def table(self, db: Session, clock: Clock) -> tuple[int, FieldTable]:
         current = repo.version(db)
         if current is None:
             current = self._store_default(db, clock)
-        if current != self._version:
-            with self._lock:
-                if current != self._version:
-                    self._table = build_table(parse_lines(repo.lines(db)))
-                    self._version = current
-        return current, self._table
+        cached = self._cached
+        if current == cached[0]:
+            return cached
+        with self._lock:
+            if self._cached[0] != current:
+                self._cached = self._rebuild(db, current)
+            return self._cached
+
+    @staticmethod
+    def _rebuild(db: Session, version: int) -> tuple[int, FieldTable]:
+        """The table of the lines stored at `version`: read again if a change came between."""
+        while True:
+            lines = repo.lines(db)
+            now = repo.version(db)
+            if now == version:
+                return version, build_table(parse_lines(lines))
+            version = now  # type: ignore[assignment]
 
     def _store_default(self, db: Session, clock: Clock) -> int:
         """An empty store takes the default policy (policies/access/policy.csv), once."""
@@ -138,7 +152,8 @@ def change_policy(
     `policy.line_missing` (a line to remove is not stored) — and then nothing changes.
     """
     add, drop = _checked(settings, added), _checked(settings, removed)
-    _, _ = cache.table(db, clock)  # the first policy is stored before it changes
+    cache.table(db, clock)  # the first policy is stored before it changes
+    repo.lock_version(db)  # changes one at a time: each checked against the lines it changes
     stored = set(repo.lines(db))
     missing = [line for line in drop if line not in stored]
     if missing:
@@ -159,15 +174,36 @@ def change_policy(
 
 
 def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]]:
+    """Lines as casbin and the table read them alike: plain names, known fields and roles, and
+    no role inheriting an auditor's lines (auditors see debtors only through investigations)."""
+    if len(lines) > MAX_LINES_PER_CHANGE:
+        raise BadRequest("policy.too_many", f"At most {MAX_LINES_PER_CHANGE} lines at once.")
+    if any(not POLICY_VALUE.match(value) for line in lines for value in line[1:]):
+        raise BadRequest("policy.line_invalid", "Names are letters, digits and _ . - or *.")
     try:
         parsed = parse_lines(lines)
     except ValueError as error:
         raise BadRequest("policy.line_invalid", str(error)) from None
-    fields = access_policy(settings.policies_dir).fields
-    unknown = [name for _, _, name, _ in parsed.grants if name not in fields]
+    rules = access_policy(settings.policies_dir)
+    unknown = [name for _, _, name, _ in parsed.grants if name not in rules.fields]
     if unknown:
         raise BadRequest("policy.field_unknown", f"No debtor field called {unknown[0]}.")
-    return [tuple(v.strip() for v in line) for line in lines]
+    roles = known_roles(settings)
+    strangers = [r for r in _roles_named(parsed) if r not in roles]
+    if strangers:
+        raise BadRequest("policy.role_unknown", f"No role called {strangers[0]}.")
+    if any(rules.reach.get(parent) == "investigation" for _, parent, _ in parsed.links):
+        raise BadRequest("policy.inherits_auditor", "No role may inherit an auditor's lines.")
+    return [tuple(line) for line in lines]
+
+
+def known_roles(settings: Settings) -> frozenset[str]:
+    """The roles of `policies/roles.toml`, and collector (staff in no role group)."""
+    return frozenset(settings.role_groups) | {COLLECTOR}
+
+
+def _roles_named(lines: PolicyLines) -> set[str]:
+    return {g[0] for g in lines.grants} | {r for link in lines.links for r in link[:2]}
 
 
 def policy_lines(
@@ -184,9 +220,17 @@ def policy_lines(
 class GrantRequest:
     account_id: str
     debtor_id: str | None
-    project_group: str | None
+    project_group: str | None  # the debtor's, when a debtor is named
     hours: float
     justification: str
+
+
+@dataclass(frozen=True)
+class Grantor:
+    account_id: str
+    roles: frozenset[str]
+    department: str
+    project_group: str | None
 
 
 def grant_break_glass(
@@ -194,43 +238,30 @@ def grant_break_glass(
     clock: Clock,
     settings: Settings,
     trail: Trail,
-    grantor_roles: frozenset[str],
-    grantor: str,
+    grantor: Grantor,
     asked: GrantRequest,
 ) -> BreakGlassGrant:
-    """A supervisor's time-boxed access for one account to one debtor or project group
-    outside its own, with a written justification; it expires by itself.
+    """A supervisor's or head's time-boxed access for one of their department's staff to one
+    debtor or project group the grantor reaches, with a written justification; it expires by
+    itself and every use is flagged to auditors.
 
-    Raises Forbidden `break_glass.not_grantor` / `break_glass.own`, BadRequest
-    `break_glass.scope` / `break_glass.too_long`, NotFound `account.unknown`.
+    Raises Forbidden `break_glass.not_grantor` / `break_glass.own` / `break_glass.other_department`
+    / `break_glass.auditor` / `break_glass.outside_your_reach`, BadRequest `break_glass.too_long`,
+    NotFound `account.unknown`.
     """
     rules = access_policy(settings.policies_dir)
-    if not grantor_roles & rules.grantors:
+    if not grantor.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
-    if asked.account_id == grantor:
-        raise Forbidden("break_glass.own", "Nobody grants break glass to themselves.")
-    if (asked.debtor_id is None) == (asked.project_group is None):
-        raise BadRequest("break_glass.scope", "Name either one debtor or one project group.")
     if asked.hours > rules.break_glass_hours:
         raise BadRequest("break_glass.too_long", f"At most {rules.break_glass_hours} hours.")
-    if db.get(Account, asked.account_id) is None:
-        raise NotFound("account.unknown", f"No account {asked.account_id}.")
-    now = clock.now()
-    grant = BreakGlassGrant(
-        id=new_id("BG"),
-        account_id=asked.account_id,
-        debtor_id=asked.debtor_id,
-        project_group=asked.project_group,
-        justification=asked.justification.strip(),
-        granted_by=grantor,
-        granted_at=now,
-        expires_at=now + timedelta(hours=asked.hours),
-    )
+    _check_grantee(db, settings, grantor, asked.account_id)
+    _check_grantor_reaches(db, settings, grantor, asked.project_group or "")
+    grant = _granted(clock, grantor.account_id, asked)
     db.add(grant)
     trail.record(
         db,
         "access.break_glass.granted",
-        grantor,
+        grantor.account_id,
         asked.account_id,
         grant=grant.id,
         debtor=asked.debtor_id,
@@ -239,6 +270,53 @@ def grant_break_glass(
     )
     db.commit()
     return grant
+
+
+def _check_grantee(db: Session, settings: Settings, grantor: Grantor, account_id: str) -> None:
+    """A grantee is someone else in the grantor's department, active, and no auditor."""
+    if account_id == grantor.account_id:
+        raise Forbidden("break_glass.own", "Nobody grants break glass to themselves.")
+    row = db.execute(
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.id == account_id, Account.state == ACTIVE)
+    ).first()
+    if row is None:
+        raise NotFound("account.unknown", f"No active account {account_id}.")
+    person = row[1]
+    if person.department != grantor.department:
+        raise Forbidden("break_glass.other_department", "Grant only your own department's staff.")
+    reach_rules = access_policy(settings.policies_dir).reach
+    if any(reach_rules.get(role) == "investigation" for role in person.roles):
+        raise Forbidden("break_glass.auditor", "Auditors reach debtors through investigations.")
+
+
+def _check_grantor_reaches(db: Session, settings: Settings, grantor: Grantor, group: str) -> None:
+    """The grantor must reach the debtor or group themselves: break glass lends, never widens."""
+    ways = {access_policy(settings.policies_dir).reach.get(role) for role in grantor.roles}
+    reached = (
+        "company" in ways
+        or ("project_group" in ways and group == grantor.project_group)
+        or ("department" in ways and group in department_groups(db, grantor.department))
+    )
+    if not reached:
+        raise Forbidden(
+            "break_glass.outside_your_reach", f"You do not reach project group {group} yourself."
+        )
+
+
+def _granted(clock: Clock, grantor: str, asked: GrantRequest) -> BreakGlassGrant:
+    now = clock.now()
+    return BreakGlassGrant(
+        id=new_id("BG"),
+        account_id=asked.account_id,
+        debtor_id=asked.debtor_id,
+        project_group=None if asked.debtor_id else asked.project_group,
+        justification=asked.justification.strip(),
+        granted_by=grantor,
+        granted_at=now,
+        expires_at=now + timedelta(hours=asked.hours),
+    )
 
 
 # ---- explain (R-ACS-4) ---------------------------------------------------------------------
@@ -276,13 +354,14 @@ def explain(
         return _explained(steps, "reach", refused.code, None)
     steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
     version, table = cache.table(db, clock)
-    decision = decide_field(who, debtor_group, table, rules.fields[field])
+    decision = decide_field(who, way.roles, debtor_group, table, rules.fields[field])
     steps.append(
         {
             "step": "policy",
             "policy_version": version,
-            "level": table.level(who.roles, debtor_group, field),
-            "lines": _lines_for(repo.lines(db), who.roles, field),
+            "roles": sorted(way.roles),
+            "level": table.level(way.roles, debtor_group, field),
+            "lines": _lines_for(repo.lines(db), way.roles, field),
         }
     )
     steps.append(

@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from govern.access import service
 from govern.debtors.service import debtor_group
+from govern.errors import BadRequest
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -132,15 +133,14 @@ def change_policy(body: dict[str, Any]) -> dict[str, Any]:
 def break_glass(body: dict[str, Any]) -> Any:
     """Time-boxed access for one account outside its project group, with a written reason."""
     s, caller = services(), current_caller()
-    if "debtor_id" in body:
-        debtor_group(db(), body["debtor_id"])  # a debtor that exists
+    if ("debtor_id" in body) == ("project_group" in body):
+        raise BadRequest("break_glass.scope", "Name either one debtor or one project group.")
+    debtor = body.get("debtor_id")
+    group = debtor_group(db(), debtor) if debtor else body["project_group"]
     asked = service.GrantRequest(
-        body["account_id"],
-        body.get("debtor_id"),
-        body.get("project_group"),
-        body["hours"],
-        body["justification"],
+        body["account_id"], debtor, group, body["hours"], body["justification"]
     )
-    return service.grant_break_glass(
-        db(), s.clock, s.settings, s.trail, caller.staff.roles, caller.account_id, asked
+    grantor = service.Grantor(
+        caller.account_id, caller.staff.roles, caller.staff.department, caller.project_group
     )
+    return service.grant_break_glass(db(), s.clock, s.settings, s.trail, grantor, asked)

@@ -14,6 +14,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
@@ -68,7 +69,10 @@ class _Contacts(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
         contacts = []
         for part in filter(None, (p.strip() for p in str(value).split(";"))):
-            name, relation, phone = ([*part.split("|"), "", ""])[:3]
+            pieces = part.split("|")
+            if len(pieces) > 3:
+                raise ValidationError("each contact is name|relation|phone")
+            name, relation, phone = [*pieces, "", ""][:3]
             if not name.strip() or not relation.strip():
                 raise ValidationError("each contact needs name|relation|phone")
             if (phone or self.phone_required) and not PHONE.match(phone.strip()):
@@ -96,7 +100,9 @@ class DebtorRow(Schema):
     employer = fields.String(load_default="", validate=validate.Length(max=128))
     family = _Contacts(phone_required=False, load_default=list)
     emergency_contacts = _Contacts(phone_required=True, load_default=list)
-    amount_owed = fields.Decimal(required=True, places=2, validate=validate.Range(min=0))
+    amount_owed = fields.Decimal(
+        required=True, places=2, validate=validate.Range(min=0, max=Decimal("999999999999.99"))
+    )
     days_overdue = fields.Integer(required=True, validate=validate.Range(min=0, max=36500))
     project_group = fields.String(required=True, validate=validate.Length(min=1, max=128))
 
@@ -113,9 +119,11 @@ def read_rows(text: str, known_groups: set[str], known_cases: set[str]) -> list[
     if missing:
         raise ImportRefused([RowError(1, column, "column missing") for column in missing])
     rows, errors, seen = [], [], set()
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the file's line, blank lines and multi-line values counted
+        values = {k: v.strip() for k, v in raw.items() if k in COLUMNS and v and v.strip()}
         try:
-            row = DebtorRow().load({k: v for k, v in raw.items() if k in COLUMNS and v != ""})
+            row = DebtorRow().load(values)
         except ValidationError as error:
             errors += [RowError(number, c, _first(m)) for c, m in sorted(error.messages.items())]
             continue

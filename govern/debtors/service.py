@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from govern.access.policy import access_policy
 from govern.access.rules import (
     FULL,
+    INVESTIGATION,
     MASKED,
     ON_PURPOSE,
     FieldDecision,
@@ -29,6 +30,7 @@ from govern.access.rules import (
     shown_level,
 )
 from govern.access.service import PolicyCache, department_groups, live_grant_id, viewer
+from govern.access.table import FieldTable
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -43,6 +45,7 @@ from govern.ids import new_id
 from govern.sessions.service import Caller
 
 LIST, RECORD, REVEAL = "list", "record", "reveal"
+LOOKUP_KINDS = ("phone", "id_number")
 DEBTOR_ID = re.compile(r"^DB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 _LISTS = ("phones", "family", "emergency_contacts")
 
@@ -69,7 +72,6 @@ class Shown:
     withheld: dict[str, str]
     reach: Reach
     purpose: str | None = None
-    audited: dict[str, str] = field(default_factory=dict)
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -83,9 +85,10 @@ def view_debtor(
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
     `audit.investigation_required` / `investigation.not_covering`, AuditNotWritten.
     """
-    viewer = _viewer(db, gate, caller)
-    shown = _show(db, gate, viewer, _debtor(db, debtor_id), RECORD, investigation=investigation)
-    _audit(db, gate, viewer, [shown], "debtor.viewed")
+    reading = _reading(db, gate, caller)
+    debtor = _debtor(db, debtor_id)
+    shown = _show(db, gate, reading, debtor, RECORD, investigation=investigation)
+    _audit(db, gate, reading, [shown], "debtor.viewed")
     return shown
 
 
@@ -102,42 +105,68 @@ def reveal_fields(
     unknown = [f for f in fields if f not in rules.fields]
     if unknown:
         raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
-    viewer = _viewer(db, gate, caller)
+    reading = _reading(db, gate, caller)
     debtor = _debtor(db, debtor_id)
-    shown = _show(db, gate, viewer, debtor, REVEAL, wanted=set(fields), purpose=purpose)
-    _audit(db, gate, viewer, [shown], "debtor.revealed")
+    shown = _show(db, gate, reading, debtor, REVEAL, wanted=set(fields), purpose=purpose)
+    _audit(db, gate, reading, [shown], "debtor.revealed")
     return shown
 
 
 def caseload(db: Session, gate: Gate, caller: Caller, after: str, limit: int) -> list[Shown]:
     """A page of the debtors the caller reaches through their own project group, masked."""
-    viewer = _viewer(db, gate, caller)
-    groups = frozenset({viewer.project_group} if viewer.project_group else ())
-    shown = [_show(db, gate, viewer, d, LIST) for d in repo.caseload(db, groups, after, limit)]
-    _audit(db, gate, viewer, shown, "debtor.listed")
+    reading = _reading(db, gate, caller)
+    group = reading.viewer.project_group
+    page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
+    shown = [_show(db, gate, reading, debtor, LIST) for debtor in page]
+    _audit(db, gate, reading, shown, "debtor.listed")
     return shown
 
 
 def search(db: Session, gate: Gate, caller: Caller, kind: str, value: str) -> list[Shown]:
     """Debtors by phone or identity number (through their keyed digests), masked; only
-    those the caller reaches. Raises BadRequest `search.kind`."""
-    if kind not in ("phone", "id_number"):
+    those the caller reaches. The search itself is one `debtor.searched` event (the kind and
+    how many matched or were out of reach, never the number). Raises BadRequest `search.kind`."""
+    if kind not in LOOKUP_KINDS:
         raise BadRequest("search.kind", "Search by phone or id_number.")
-    viewer = _viewer(db, gate, caller)
-    found = []
-    for debtor in repo.by_digest(db, kind, gate.vault.digest(kind, value.strip().upper())):
+    reading = _reading(db, gate, caller)
+    found, refused = [], 0
+    for debtor in repo.by_digest(db, kind, gate.vault.digest(kind, lookup_form(kind, value))):
         try:
-            found.append(_show(db, gate, viewer, debtor, LIST))
+            found.append(_show(db, gate, reading, debtor, LIST))
         except Forbidden:
-            continue  # out of reach: not even its existence is shown
-    _audit(db, gate, viewer, found, "debtor.found")
+            refused += 1  # out of reach: not even its existence is shown
+    searched = (
+        "debtor.searched",
+        reading.viewer.account_id,
+        None,
+        _search_details(kind, found, refused),
+    )
+    gate.trail.record_all_now(db, [searched, *_events(reading, found, "debtor.found")])
     return found
 
 
-def _viewer(db: Session, gate: Gate, caller: Caller) -> Viewer:
-    """The caller as authenticated at this request, with certifications read fresh."""
+def lookup_form(kind: str, value: str) -> str:
+    """A phone or identity number as its digest is kept: no spaces or hyphens, upper case."""
+    return re.sub(r"[\s-]", "", value).upper()
+
+
+def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, Any]:
+    return {"kind": kind, "shown": len(found), "out_of_reach": refused}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One request's view of the rules: the viewer (certifications read fresh) and the policy
+    table of the version read once for the whole request."""
+
+    viewer: Viewer
+    policy_version: int
+    table: FieldTable
+
+
+def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
     staff = caller.staff
-    return viewer(
+    who = viewer(
         db,
         gate.clock,
         gate.settings,
@@ -146,12 +175,14 @@ def _viewer(db: Session, gate: Gate, caller: Caller) -> Viewer:
         caller.project_group,
         staff.department,
     )
+    version, table = gate.policy.table(db, gate.clock)
+    return Reading(who, version, table)
 
 
 def _show(
     db: Session,
     gate: Gate,
-    viewer: Viewer,
+    reading: Reading,
     debtor: Debtor,
     mode: str,
     *,
@@ -159,10 +190,14 @@ def _show(
     wanted: set[str] | None = None,
     purpose: str | None = None,
 ) -> Shown:
-    way = _reach(db, gate, viewer, debtor, investigation)
-    _, table = gate.policy.table(db, gate.clock)
+    inquiry = _investigation(db, investigation, debtor.id)
+    way = _reach(db, gate, reading.viewer, debtor, inquiry.id if inquiry else None)
+    if way.way == INVESTIGATION and inquiry is not None and inquiry.fields:
+        wanted = set(inquiry.fields) & (wanted or set(inquiry.fields))
     rules = access_policy(gate.settings.policies_dir)
-    decisions = decide_fields(viewer, debtor.project_group, table, rules.fields)
+    decisions = decide_fields(
+        reading.viewer, way, debtor.project_group, reading.table, rules.fields
+    )
     levels, withheld = _levels(decisions, mode, wanted)
     values = {
         name: _value(gate.vault, debtor, name, level, rules.fields[name].mask)
@@ -184,13 +219,15 @@ def _reach(
             lambda: live_grant_id(
                 db, gate.clock, viewer.account_id, debtor.id, debtor.project_group
             ),
-            _investigation(db, investigation, debtor.id),
+            investigation,
         )
     except Forbidden as refused:
         raise Forbidden(refused.code, refused.message, object=debtor.id) from None
 
 
-def _investigation(db: Session, investigation_id: str | None, debtor_id: str) -> str | None:
+def _investigation(
+    db: Session, investigation_id: str | None, debtor_id: str
+) -> Investigation | None:
     """The open investigation named by the auditor, if it covers the debtor.
 
     Raises Forbidden `investigation.not_covering`.
@@ -204,7 +241,7 @@ def _investigation(db: Session, investigation_id: str | None, debtor_id: str) ->
             f"No open investigation {investigation_id} covering this debtor.",
             object=debtor_id,
         )
-    return found.id
+    return found
 
 
 def _levels(
@@ -214,6 +251,8 @@ def _levels(
     levels, withheld = {}, {}
     for decision in decisions:
         if wanted is not None and decision.field not in wanted:
+            if mode != REVEAL:  # an investigation names the fields an auditor may see
+                withheld[decision.field] = "investigation.field_not_covered"
             continue
         if decision.reason is not None:
             withheld[decision.field] = decision.reason
@@ -240,27 +279,25 @@ def _value(vault: Vault, debtor: Debtor, name: str, level: str, mask_kind: str) 
     return value if level == FULL else mask(mask_kind, value)
 
 
-def _audit(db: Session, gate: Gate, viewer: Viewer, shown: list[Shown], action: str) -> None:
+def _audit(db: Session, gate: Gate, reading: Reading, shown: list[Shown], action: str) -> None:
     """One event per debtor shown, durable before anything is returned."""
-    events = [
-        (
-            action,
-            viewer.account_id,
-            item.debtor.id,
-            _details(viewer, item),
-        )
-        for item in shown
-    ]
+    events = _events(reading, shown, action)
     if events:
         gate.trail.record_all_now(db, events)
 
 
-def _details(viewer: Viewer, item: Shown) -> dict[str, Any]:
+def _events(reading: Reading, shown: list[Shown], action: str) -> list[tuple]:
+    viewer = reading.viewer
+    return [(action, viewer.account_id, item.debtor.id, _details(reading, item)) for item in shown]
+
+
+def _details(reading: Reading, item: Shown) -> dict[str, Any]:
     details: dict[str, Any] = {
         "fields": {**item.levels, **item.withheld},
-        "viewer_group": viewer.project_group,
+        "viewer_group": reading.viewer.project_group,
         "object_group": item.debtor.project_group,
         "reach": item.reach.way,
+        "policy_version": reading.policy_version,
     }
     for name, value in (
         ("break_glass", item.reach.grant),
@@ -332,9 +369,13 @@ def _sealed_row(vault: Vault, debtor_id: str, row: dict[str, Any], batch: str, n
 
 
 def _lookups(vault: Vault, debtor_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
-    values = [("phone", p) for p in row["phones"]] + [("id_number", row["id_number"].upper())]
+    values = [("phone", p) for p in row["phones"]] + [("id_number", row["id_number"])]
     return [
-        {"kind": kind, "digest": vault.digest(kind, value), "debtor_id": debtor_id}
+        {
+            "kind": kind,
+            "digest": vault.digest(kind, lookup_form(kind, value)),
+            "debtor_id": debtor_id,
+        }
         for kind, value in values
     ]
 

@@ -89,8 +89,14 @@ def key_id_of(blob: bytes) -> str:
 
 
 def load_vault(path: Path) -> Vault:
-    """The keys in `path`. Raises ConfigError naming GOVERN_DATA_KEYS_FILE."""
+    """The keys in `path`, a file only its owner may read. Raises ConfigError naming
+    GOVERN_DATA_KEYS_FILE."""
     try:
+        if path.stat().st_mode & 0o077:
+            raise ConfigError(
+                "config.data_keys",
+                f"{path} may be read by others; `chmod 600 {path}` (it holds the debtor keys)",
+            )
         raw = json.loads(path.read_text(encoding="utf-8"))
         keys = {key_id: base64.b64decode(key, validate=True) for key_id, key in raw["keys"].items()}
         vault = Vault(keys, raw["current"], base64.b64decode(raw["lookup"], validate=True), path)
@@ -117,14 +123,14 @@ def add_key(path: Path) -> str:
         raw = json.loads(path.read_text(encoding="utf-8"))
     else:
         raw = {"keys": {}, "lookup": base64.b64encode(secrets.token_bytes(32)).decode()}
-    key_id = f"k{len(raw['keys']) + 1}"
-    while key_id in raw["keys"]:
-        key_id += "x"
+    key_id = f"k{secrets.token_hex(4)}"  # never an id an older, deleted key had
     raw["keys"][key_id] = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
     raw["current"] = key_id
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(raw, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
     temporary.replace(path)
     return key_id

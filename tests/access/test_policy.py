@@ -103,3 +103,27 @@ def test_r_acs_4_explain_shows_the_whole_decision_path(floor: Floor) -> None:
     query["field"] = "salary"
     status, body = floor.call("GET", "/api/v1/access/explain", "padmin", query_string=query)
     assert (status, body["error"]["code"]) == (400, "field.unknown")
+
+
+def test_r_acs_2_policy_lines_must_name_known_roles_plainly_and_never_inherit_auditors(
+    floor: Floor,
+) -> None:
+    for line, code in (
+        (["p", "collector,auditor", "*", "phones", "full"], "policy.line_invalid"),
+        (["p", "intruder", "*", "phones", "full"], "policy.role_unknown"),
+        (["g", "collector", "auditor", "*"], "policy.inherits_auditor"),
+    ):
+        status, body = change(floor, "padmin", add=[line])
+        assert (status, body["error"]["code"]) == (400, code), line
+    assert floor.call("GET", "/api/v1/access/policy", "padmin")[1]["version"] == 1
+
+
+def test_r_acs_2_a_person_with_two_roles_sees_each_debtor_through_the_role_that_reaches_it(
+    floor: Floor, directory: object
+) -> None:
+    """An auditor who is also a supervisor: their group's debtors as a supervisor, never
+    with the auditor's full view outside an investigation."""
+    directory.add_to_group("govern-auditors", "sup.a1")  # type: ignore[attr-defined]
+    floor.agency.sync()
+    status, body = floor.view("sup.a1", "C-001")
+    assert (status, body["levels"]["phones"], body["reach"]) == (200, "masked", "project_group")

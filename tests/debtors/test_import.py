@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from flask import Flask
 from sqlalchemy import Engine, select, text
@@ -12,6 +13,7 @@ from govern.cli import cli
 from govern.debtors.models import Debtor
 from govern.debtors.service import rotate_keys
 from govern.debtors.vault import Vault, add_key, load_vault
+from govern.errors import ConfigError
 from tests.support.agency import Agency
 from tests.support.debtors import CASES, as_csv
 from tests.support.floor import Floor
@@ -159,3 +161,29 @@ def test_a_sealed_value_moved_to_another_debtor_does_not_open(
     status, body = floor.view("col.a1", "C-002")
     assert (status, body["error"]["code"]) == (500, "debtor.seal_broken")
     assert floor.events("debtor.viewed") == []  # nothing was shown, so nothing was viewed
+
+
+def test_a_keys_file_others_may_read_stops_the_service(tmp_path: Path) -> None:
+    path = tmp_path / "keys.json"
+    add_key(path)
+    assert load_vault(path).current  # 0600 as written
+    path.chmod(0o644)
+    with pytest.raises(ConfigError) as refused:
+        load_vault(path)
+    assert refused.value.code == "config.data_keys" and "chmod 600" in refused.value.message
+
+
+def test_line_numbers_count_blank_lines_and_values_spanning_lines(
+    agency: Agency, tmp_path: Path
+) -> None:
+    agency.with_accounts()
+    rows = [CASES[0].row(), {**CASES[1].row(), "address": "上海市\n浦东新区"}, CASES[2].row()]
+    rows[2]["emergency_contacts"] = "李雷|朋友|13700002222|多余"
+    text = as_csv(rows).replace("\r\n", "\n")
+    lines = text.split("\n")
+    text = "\n".join([lines[0], "", *lines[1:]])  # a blank line after the header
+    file = tmp_path / "cases.csv"
+    file.write_text(text, encoding="utf-8")
+    result = govern(agency.app, "debtors", "import", str(file))
+    assert result.exit_code == 1
+    assert f"{file}:6: emergency_contacts: each contact is name|relation|phone" in result.output
