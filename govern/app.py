@@ -84,6 +84,7 @@ def _register_http(app: Flask) -> None:
     from govern.accounts.views import blp as accounts_api
     from govern.auditing.views import blp as audit_api
     from govern.debtors.views import blp as debtors_api
+    from govern.deprovision.views import blp as departures_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api
@@ -96,7 +97,15 @@ def _register_http(app: Flask) -> None:
             "security": [{"bearer": []}],
         },
     )
-    for blueprint in (sessions_api, accounts_api, audit_api, training_api, debtors_api, access_api):
+    for blueprint in (
+        sessions_api,
+        accounts_api,
+        audit_api,
+        training_api,
+        debtors_api,
+        access_api,
+        departures_api,
+    ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)

@@ -67,9 +67,10 @@ def _register() -> None:
     from govern.auditing.cli import audit
     from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
+    from govern.deprovision.cli import deprovision
     from govern.directory.cli import directory
 
-    for group in (accounts, audit, directory, demo, debtors, keys):
+    for group in (accounts, audit, directory, demo, debtors, keys, deprovision):
         cli.add_command(group)
 
 

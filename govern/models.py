@@ -5,6 +5,7 @@ from govern.accounts.models import Account, AccountTransition
 from govern.auditing.models import Investigation
 from govern.db import Base
 from govern.debtors.models import Debtor, DebtorLookup
+from govern.deprovision.models import Departure
 from govern.directory.models import Identity, IdentityChange
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "BreakGlassGrant",
     "Debtor",
     "DebtorLookup",
+    "Departure",
     "ExamResult",
     "FeedbackForm",
     "HrCase",

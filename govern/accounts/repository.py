@@ -36,7 +36,7 @@ def live_account(db: Session, employee_number: str) -> Account | None:
 
 def has_left(person: Identity, now: datetime, settings: Settings) -> bool:
     """At or past their departure instant (GOVERN_REVOKE_AT on the departure date)."""
-    return has_departed(person.departure_date, now, settings.revoke_at, settings.timezone)
+    return has_departed(person.leaving_on, now, settings.revoke_at, settings.timezone)
 
 
 def is_present(person: Identity, now: datetime, settings: Settings) -> bool:

@@ -211,7 +211,7 @@ def _present_person(db: Session, clock: Clock, settings: Settings, number: str) 
     if person.gone_at is not None:
         raise Conflict("identity.gone", f"{number} is no longer in the directory.")
     if not repo.is_present(person, clock.now(), settings):
-        raise Conflict("identity.departed", f"{number} left on {person.departure_date}.")
+        raise Conflict("identity.departed", f"{number} left on {person.leaving_on}.")
     return person
 
 

@@ -127,6 +127,6 @@ def describe(view: AccountView) -> dict[str, Any]:
         "issued_at": account.issued_at,
         "revoked_at": account.revoked_at,
         "hire_date": person.hire_date,
-        "departure_date": person.departure_date,
+        "departure_date": person.leaving_on,
         "history": view.history,
     }

@@ -35,9 +35,19 @@ class Identity(Base):
     track: Mapped[str | None] = mapped_column(String(32))
     hire_date: Mapped[date | None] = mapped_column(Date)
     departure_date: Mapped[date | None] = mapped_column(Date)
+    # Set in Govern by HR or IT; a sync never changes it. The earlier of the two dates wins.
+    departure_override: Mapped[date | None] = mapped_column(Date)
+    override_by: Mapped[str | None] = mapped_column(String(64))
+    override_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     roles: Mapped[list[str]] = mapped_column(JSON)
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime)
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def leaving_on(self) -> date | None:
+        """The departure date that counts: the earlier of the directory's and Govern's."""
+        dates = [d for d in (self.departure_date, self.departure_override) if d is not None]
+        return min(dates, default=None)
 
 
 class IdentityChange(Base):

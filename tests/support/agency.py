@@ -71,11 +71,11 @@ class Agency:
         assert response.status_code == 201, response.get_json()
         return response.get_json()["token"]
 
-    def sync(self) -> None:
-        """Sync the directory as the periodic job would."""
+    def sync(self, confirm: bool = False) -> None:
+        """Sync the directory as the periodic job would (`confirm`: past the safety guard)."""
         s = self.services
         with s.sessions() as db:
-            sync_directory(db, s.directory, s.clock, s.settings, s.trail)
+            sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=confirm)
 
     def revoke(self, account_id: str, reason: str = "left the company") -> None:
         s = self.services

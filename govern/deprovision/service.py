@@ -1,0 +1,272 @@
+"""Revoking departed accounts: at the instant (scheduled), at start-up (catch-up), by the daily
+sweep and by hand. Every path goes through `revoke_departed`, which locks the account row so
+that two instances revoke it exactly once, and records when access was due and when it ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import REVOKED, Account
+from govern.accounts.service import revoke_account
+from govern.auditing.trail import Trail
+from govern.clock import Clock
+from govern.config import Settings
+from govern.deprovision.models import FAILED, Departure
+from govern.deprovision.models import REVOKED as DONE
+from govern.directory.departure import departure_instant
+from govern.directory.models import Identity
+from govern.errors import BadRequest, NotFound
+
+ACTOR = "deprovision"
+
+
+@dataclass
+class SweepReport:
+    revoked: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    due: list[str] = field(default_factory=list)  # a dry run's list
+
+
+def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[Account, Identity]]:
+    """Accounts not yet revoked whose departure instant is at or before `now` (never only
+    those due *today*: back-dated departures count too)."""
+    cutoff = last_departed_day(now, settings)
+    query = (
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.state != REVOKED)
+        .where(or_(Identity.departure_date <= cutoff, Identity.departure_override <= cutoff))
+    )
+    return [(a, i) for a, i in db.execute(query.order_by(Account.id))]
+
+
+def last_departed_day(now: datetime, settings: Settings) -> date:
+    """The latest departure date whose instant (GOVERN_REVOKE_AT that day) is not after `now`."""
+    local = now.astimezone(settings.timezone)
+    today = local.date()
+    return today if local.time() >= settings.revoke_at else today - timedelta(days=1)
+
+
+def revoke_due(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Revoke every account past its departure instant; idempotent. A failure is recorded on
+    its departure and left for the next sweep, never raised into the scheduler."""
+    report = SweepReport()
+    due = due_accounts(db, clock.now(), settings)
+    db.rollback()  # no transaction held while each account is locked in turn
+    for account, _ in due:
+        if dry_run:
+            report.due.append(account.id)
+        else:
+            _revoke_one(db, clock, settings, trail, account.id, report)
+        if progress is not None:
+            progress(1)
+    return report
+
+
+def _revoke_one(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    account_id: str,
+    report: SweepReport,
+) -> None:
+    try:
+        if revoke_departed(db, clock, settings, trail, account_id):
+            report.revoked.append(account_id)
+    except Exception as error:
+        db.rollback()
+        report.failed[account_id] = type(error).__name__
+        _record_failure(db, clock, settings, account_id, type(error).__name__)
+
+
+def revoke_departed(
+    db: Session, clock: Clock, settings: Settings, trail: Trail, account_id: str
+) -> bool:
+    """Revoke one departed account, exactly once across instances (its row is locked);
+    returns whether this call revoked it."""
+    row = db.execute(
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.id == account_id)
+        .with_for_update(of=Account)
+        .execution_options(populate_existing=True)  # the state as it is once locked, not as read
+    ).first()
+    if row is None or row[0].state == REVOKED or row[1].leaving_on is None:
+        db.rollback()
+        return False
+    person = row[1]
+    due = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)
+    if clock.now() < due:
+        db.rollback()
+        return False
+    departure = db.get(Departure, account_id) or Departure(
+        account_id=account_id, employee_number=person.employee_number, attempts=0
+    )
+    departure.due_at, departure.state = due, DONE
+    departure.revoked_at, departure.attempts = clock.now(), departure.attempts + 1
+    departure.last_error = None
+    db.add(departure)
+    reason = f"departure on {person.leaving_on.isoformat()}"
+    revoke_account(db, clock, trail, account_id, ACTOR, reason)  # commits it all, sessions too
+    return True
+
+
+def _record_failure(
+    db: Session, clock: Clock, settings: Settings, account_id: str, error: str
+) -> None:
+    account = db.get(Account, account_id)
+    person = db.get(Identity, account.employee_number) if account else None
+    if person is None or person.leaving_on is None:
+        return
+    departure = db.get(Departure, account_id) or Departure(
+        account_id=account_id, employee_number=person.employee_number, attempts=0
+    )
+    departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)
+    departure.state, departure.last_error = FAILED, error
+    departure.attempts += 1
+    db.add(departure)
+    db.commit()
+
+
+# ---- departure dates set in Govern (HR, IT) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartureView:
+    employee_number: str
+    directory_date: date | None
+    override: date | None
+    effective: date | None
+    instant: datetime | None
+    conflict: bool
+    state: str
+    account_id: str | None
+    revoked_at: datetime | None
+    due_at: datetime | None
+    last_error: str | None
+
+
+def set_departure(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    actor: str,
+    employee_number: str,
+    day: date | None,
+) -> DepartureView:
+    """Set (or with None clear) the departure date Govern holds for a person; the earlier of
+    it and the directory's counts. One already past revokes at once (back-dated leavers).
+
+    Raises NotFound `identity.unknown`, BadRequest `departure.before_hire`.
+    """
+    person = db.get(Identity, employee_number)
+    if person is None:
+        raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
+    if day is not None and person.hire_date is not None and day < person.hire_date:
+        raise BadRequest(
+            "departure.before_hire", f"{employee_number} was hired on {person.hire_date}."
+        )
+    person.departure_override, person.override_by, person.override_at = day, actor, clock.now()
+    action = "departure.set" if day else "departure.cleared"
+    trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
+    db.commit()
+    for account, _ in due_accounts(db, clock.now(), settings):
+        if account.employee_number == employee_number:
+            revoke_departed(db, clock, settings, trail, account.id)
+    return departure_of(db, clock, settings, employee_number)
+
+
+def departure_of(
+    db: Session, clock: Clock, settings: Settings, employee_number: str
+) -> DepartureView:
+    person = db.get(Identity, employee_number)
+    if person is None:
+        raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
+    account = db.scalars(
+        select(Account)
+        .where(Account.employee_number == employee_number)
+        .order_by(Account.issued_at.desc())
+    ).first()
+    return _view(db, clock, settings, person, account)
+
+
+def list_departures(
+    db: Session, clock: Clock, settings: Settings, start: date, end: date
+) -> list[DepartureView]:
+    """Everyone whose departure date that counts lies in [start, end], with its state.
+
+    Raises BadRequest `range.invalid`.
+    """
+    if end < start:
+        raise BadRequest("range.invalid", "`from` must not be after `to`.")
+    query = (
+        select(Identity, Account)
+        .outerjoin(Account, Account.employee_number == Identity.employee_number)
+        .where(
+            or_(
+                Identity.departure_date.between(start, end),
+                Identity.departure_override.between(start, end),
+            )
+        )
+    )
+    views = [_view(db, clock, settings, person, account) for person, account in db.execute(query)]
+    return sorted(
+        (v for v in views if v.effective is not None and start <= v.effective <= end),
+        key=lambda v: (v.effective, v.employee_number),
+    )
+
+
+def _view(
+    db: Session, clock: Clock, settings: Settings, person: Identity, account: Account | None
+) -> DepartureView:
+    effective = person.leaving_on
+    instant = (
+        departure_instant(effective, settings.revoke_at, settings.timezone) if effective else None
+    )
+    record = db.get(Departure, account.id) if account else None
+    conflict = None not in (person.departure_date, person.departure_override) and (
+        person.departure_date != person.departure_override
+    )
+    return DepartureView(
+        person.employee_number,
+        person.departure_date,
+        person.departure_override,
+        effective,
+        instant,
+        conflict,
+        _state(account, record, instant, clock.now()),
+        account.id if account else None,
+        record.revoked_at if record else (account.revoked_at if account else None),
+        record.due_at if record else instant,
+        record.last_error if record else None,
+    )
+
+
+def _state(
+    account: Account | None, record: Departure | None, instant: datetime | None, now: datetime
+) -> str:
+    if account is None:
+        return "no_account"
+    if account.state == REVOKED:
+        return "revoked"
+    if record is not None and record.state == FAILED:
+        return "failed"
+    if instant is not None and now >= instant:
+        return "due"
+    return "scheduled"

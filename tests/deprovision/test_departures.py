@@ -1,0 +1,120 @@
+"""Accounts end at the departure instant, on schedule, at start-up and by sweep, exactly once
+(R-ACC-4, R-ACC-6, R-ACC-2)."""
+
+from __future__ import annotations
+
+from govern.deprovision.service import revoke_due
+from tests.support.agency import Agency, bearer
+
+
+def sweep(agency: Agency):  # type: ignore[no-untyped-def]
+    s = agency.services
+    with s.sessions() as db:
+        return revoke_due(db, s.clock, s.settings, s.trail)
+
+
+def set_date(agency: Agency, who: str, number: str, day: str) -> tuple[int, dict]:
+    response = agency.client.put(
+        f"/api/v1/staff/{number}/departure", json={"date": day}, headers=bearer(agency.login(who))
+    )
+    return response.status_code, response.get_json()
+
+
+def test_r_acc_4_an_account_is_revoked_at_its_departure_instant_with_its_session(
+    agency: Agency,
+) -> None:
+    ids = agency.with_accounts("col.a1", "it")
+    clock = agency.services.clock
+    # NOW is 2026-11-28 10:00 in Shanghai; departures take effect at 18:00 (GOVERN_REVOKE_AT).
+    status, body = set_date(agency, "it", "1004", "2026-11-28")
+    assert (status, body["state"], body["instant"]) == (
+        200,
+        "scheduled",
+        "2026-11-28T10:00:00+00:00",
+    )
+    token = agency.login("col.a1")
+    clock.set(clock.now().replace(hour=9, minute=59, second=59))  # one second before, UTC
+    assert sweep(agency).revoked == []
+    assert agency.client.get("/api/v1/sessions/current", headers=bearer(token)).status_code == 200
+    clock.advance(seconds=1)
+    assert sweep(agency).revoked == [ids["col.a1"]]
+    assert agency.account(ids["col.a1"]).state == "revoked"
+    assert agency.client.get("/api/v1/sessions/current", headers=bearer(token)).status_code == 401
+    assert sweep(agency).revoked == []  # idempotent
+    response = agency.client.get(
+        "/api/v1/departures?from=2026-11-01&to=2026-11-30", headers=bearer(agency.login("it"))
+    )
+    mine = next(d for d in response.get_json()["departures"] if d["employee_number"] == "1004")
+    assert (mine["state"], mine["due_at"], mine["revoked_at"]) == (
+        "revoked",
+        "2026-11-28T10:00:00+00:00",
+        "2026-11-28T10:00:00+00:00",
+    )
+
+
+def test_r_acc_4_a_back_dated_departure_revokes_at_once_and_records_the_lag(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1", "hr")
+    status, body = set_date(agency, "hr", "1004", "2026-11-20")
+    assert (status, body["state"]) == (200, "revoked")
+    assert body["due_at"] == "2026-11-20T10:00:00+00:00"
+    assert body["revoked_at"] == "2026-11-28T02:00:00+00:00"  # eight days late, and shown
+    assert agency.account(ids["col.a1"]).state == "revoked"
+
+
+def test_departure_dates_are_checked_and_a_bad_one_changes_nothing(agency: Agency) -> None:
+    agency.with_accounts("col.a1", "it")
+    token = agency.login("it")
+    for path, body, expected in (
+        ("/api/v1/staff/1004/departure", {"date": "2026-13-01"}, (422, "request.invalid")),
+        ("/api/v1/staff/1004/departure", {"date": "2023-12-31"}, (400, "departure.before_hire")),
+        ("/api/v1/staff/9999/departure", {"date": "2026-12-31"}, (404, "identity.unknown")),
+    ):
+        response = agency.client.put(path, json=body, headers=bearer(token))
+        assert (response.status_code, response.get_json()["error"]["code"]) == expected
+    response = agency.client.put(
+        "/api/v1/staff/1004/departure",
+        json={"date": "2026-12-31"},
+        headers=bearer(agency.login("col.a1")),
+    )
+    assert response.status_code == 403
+    listed = agency.client.get(
+        "/api/v1/departures?from=2026-01-01&to=2027-12-31", headers=bearer(token)
+    ).get_json()["departures"]
+    assert [d["employee_number"] for d in listed] == ["1011"]  # only the directory's leaver
+
+
+def test_r_acc_4_the_earlier_of_directory_and_override_counts_and_a_conflict_is_shown(
+    agency: Agency, directory: object
+) -> None:
+    agency.with_accounts("col.a1", "it")
+    directory.set("col.a1", "governDepartureDate", "20261231000000Z")  # type: ignore[attr-defined]
+    agency.sync()
+    _, body = set_date(agency, "it", "1004", "2026-12-15")
+    assert (body["directory_date"], body["override"], body["effective"], body["conflict"]) == (
+        "2026-12-31",
+        "2026-12-15",
+        "2026-12-15",
+        True,
+    )
+    directory.set("col.a1", "governDepartureDate", "20270131000000Z")  # type: ignore[attr-defined]
+    agency.sync()  # the sync never changes Govern's date
+    listed = agency.client.get(
+        "/api/v1/departures?from=2026-12-01&to=2026-12-31", headers=bearer(agency.login("it"))
+    ).get_json()["departures"]
+    assert [(d["employee_number"], d["effective"]) for d in listed] == [("1004", "2026-12-15")]
+
+
+def test_r_acc_2_a_rehired_person_gets_a_new_account_and_the_old_id_stays_retired(
+    agency: Agency, directory: object
+) -> None:
+    ids = agency.with_accounts("col.a1", "it")
+    set_date(agency, "it", "1004", "2026-11-20")
+    assert agency.account(ids["col.a1"]).state == "revoked"
+    token = agency.login("it")
+    agency.client.delete("/api/v1/staff/1004/departure", headers=bearer(token))
+    agency.services.clock.advance(days=3)
+    directory.set("col.a1", "governHireDate", "20261201000000Z")  # type: ignore[attr-defined]
+    agency.sync()
+    again = agency.issue("col.a1", "head.a")
+    assert again != ids["col.a1"]
+    assert agency.account(ids["col.a1"]).state == "revoked"
