@@ -104,6 +104,9 @@ class _Environment(Schema):
     audit_gather_ms = fields.Float(
         data_key="GOVERN_AUDIT_GATHER_MS", load_default=2.0, validate=validate.Range(0, 50)
     )
+    inactive_days = fields.Integer(
+        data_key="GOVERN_INACTIVE_DAYS", load_default=90, validate=validate.Range(min=0)
+    )
     exam_pass_mark = fields.Integer(
         data_key="GOVERN_EXAM_PASS_MARK", load_default=80, validate=validate.Range(1, 100)
     )
@@ -156,6 +159,7 @@ class Settings:
     work_hours: tuple[time, time] = (time(8, 0), time(20, 0))
     bulk_views_per_hour: int = 60
     audit_gather_ms: float = 2.0  # a read's event waits this long for others to share its commit
+    inactive_days: int = 90  # an account unused this long is suspended (PCI DSS 8.2.6); 0: off
     exam_pass_mark: int = 80
     leave_notice_hours: float = 12.0
     recertify_days: int = 0  # 0: a passed exam never expires (the policy is silent)

@@ -135,6 +135,31 @@ def reinstate_account(
     return _toggle(db, clock, trail, account_id, actor, reason, SUSPENDED, ACTIVE)
 
 
+def reactivate_account(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    head: Staff,
+    head_account: str,
+    account_id: str,
+    reason: str,
+) -> Account:
+    """The owner's department head (the general manager for heads) makes a suspended account
+    active again, with a reason, e.g. after it was suspended for being unused.
+
+    Raises Forbidden `self.approval` / `issuer.not_department_head` /
+    `issuer.not_general_manager`, Conflict `account.revoked` / `identity.departed`.
+    """
+    account = _account(db, account_id)
+    person = _present_person(db, clock, settings, account.employee_number)
+    has_head = repo.department_has_active_head(
+        db, person.department, person.employee_number, clock.now(), settings
+    )
+    check_issuer(head, repo.staff_of(person), has_head)
+    return reinstate_account(db, clock, trail, account_id, head_account, reason)
+
+
 def _toggle(
     db: Session,
     clock: Clock,

@@ -7,7 +7,13 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.accounts.service import AccountView, issue_account, list_accounts, view_account
+from govern.accounts.service import (
+    AccountView,
+    issue_account,
+    list_accounts,
+    reactivate_account,
+    view_account,
+)
 from govern.training.certifications import training_status
 from govern.web import current_caller, db, documents_refusals, requires, services
 
@@ -108,6 +114,31 @@ def show(account_id: str) -> dict[str, Any]:
     view = view_account(db(), current_caller().staff, account_id)
     status = training_status(db(), s.clock, s.settings, account_id)
     return {**describe(view), "in_training": status.in_training}
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+@blp.route("/<string:account_id>/reactivation", methods=["POST"])
+@requires("account", "reactivate")
+@blp.arguments(ReasonSchema)
+@blp.response(200, AccountSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def reactivate(body: dict[str, str], account_id: str) -> dict[str, Any]:
+    """The head makes a suspended account (e.g. unused for 90 days) active again, with a reason."""
+    caller, s = current_caller(), services()
+    reactivate_account(
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        account_id,
+        body["reason"],
+    )
+    return describe(view_account(db(), caller.staff, account_id))
 
 
 def describe(view: AccountView) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from govern.accounts.service import revoke_account
 from govern.console import operator
-from govern.deprovision.service import due_accounts, revoke_due
+from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import db, services
 
 
@@ -20,7 +20,8 @@ def deprovision() -> None:
 @click.option("--dry-run", is_flag=True, help="list what is due, change nothing")
 @with_appcontext
 def run(dry_run: bool) -> None:
-    """Revoke every account past its departure instant (the daily sweep, by hand)."""
+    """Revoke every account past its departure instant and suspend unused ones (the daily
+    sweep, by hand)."""
     s = services()
     pending = len(due_accounts(db(), s.clock.now(), s.settings))
     db().rollback()
@@ -31,7 +32,11 @@ def run(dry_run: bool) -> None:
     if dry_run:
         click.echo(f"{len(report.due)} due (dry run, nothing changed): {' '.join(report.due)}")
         return
-    click.echo(f"{len(report.revoked)} revoked, {len(report.failed)} failed")
+    idle = suspend_inactive(db(), s.clock, s.settings, s.trail)
+    click.echo(
+        f"{len(report.revoked)} revoked, {len(report.failed)} failed; "
+        f"{len(idle)} accounts unused for {s.settings.inactive_days} days suspended"
+    )
     for account_id, error in report.failed.items():
         click.echo(f"  {account_id}: {error} (recorded; the next sweep retries)", err=True)
     if report.failed:

@@ -15,7 +15,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from govern.accounts.models import REVOKED, Account
-from govern.deprovision.service import revoke_due
+from govern.deprovision.service import revoke_due, suspend_inactive
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 
@@ -101,7 +101,13 @@ def run_sweep() -> None:
     try:
         with services.sessions() as db:
             report = revoke_due(db, services.clock, services.settings, services.trail)
-        if report.revoked or report.failed:
-            log.info("departures: %d revoked, %d failed", len(report.revoked), len(report.failed))
+            idle = suspend_inactive(db, services.clock, services.settings, services.trail)
+        if report.revoked or report.failed or idle:
+            log.info(
+                "departures: %d revoked, %d failed; %d unused accounts suspended",
+                len(report.revoked),
+                len(report.failed),
+                len(idle),
+            )
     except Exception:  # the scheduler would drop a job that raised
         log.exception("departure sweep failed; the next sweep retries")

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from govern.accounts.models import REVOKED, Account
-from govern.accounts.service import revoke_account
+from govern.accounts.models import ACTIVE, REVOKED, Account
+from govern.accounts.service import revoke_account, suspend_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -141,6 +141,23 @@ def _record_failure(
     departure.attempts += 1
     db.add(departure)
     db.commit()
+
+
+def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail) -> list[str]:
+    """Suspend active accounts nobody signed in to for GOVERN_INACTIVE_DAYS (never used:
+    counted from issue). The head can reactivate them; returns the suspended ids."""
+    if not settings.inactive_days:
+        return []
+    since = clock.now() - timedelta(days=settings.inactive_days)
+    query = select(Account.id).where(
+        Account.state == ACTIVE, func.coalesce(Account.last_used_at, Account.issued_at) < since
+    )
+    idle = list(db.scalars(query.order_by(Account.id)))
+    db.rollback()
+    reason = f"unused for {settings.inactive_days} days"
+    for account_id in idle:
+        suspend_account(db, clock, trail, account_id, ACTOR, reason)
+    return idle
 
 
 # ---- departure dates set in Govern (HR, IT) ------------------------------------------------------

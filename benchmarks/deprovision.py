@@ -1,0 +1,109 @@
+"""Benchmark the departure sweep: 10,000 accounts past their departure instant revoked by one
+`revoke_due` on PostgreSQL (each locked, revoked, its sessions ended, its event appended).
+
+`./scripts/bench deprovision [--due N]`; record the figures in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from audit.signing import new_private_key_pem
+from benchmarks.database import throwaway_database
+from govern.accounts.models import Account
+from govern.auditing.trail import open_trail
+from govern.clock import SystemClock
+from govern.config import Settings
+from govern.db import make_engine, make_session_factory
+from govern.deprovision.service import revoke_due
+from govern.directory.models import Identity
+
+
+def populate(url: str, due: int) -> None:
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    people = [
+        {
+            "employee_number": f"{70000 + n}",
+            "username": f"leaver.{n}",
+            "name": f"离职{n}",
+            "department": "collections",
+            "project_group": "bank-a",
+            "title": None,
+            "track": "ordinary",
+            "hire_date": date(2024, 1, 1),
+            "departure_date": date(2026, 1, 5),
+            "roles": [],
+            "synced_at": now,
+            "gone_at": None,
+        }
+        for n in range(due)
+    ]
+    accounts = [
+        {
+            "id": f"GV-{n // 10_000:04d}-{n % 10_000:04d}",
+            "employee_number": p["employee_number"],
+            "state": "active",
+            "issued_by": "bench",
+            "issued_at": now,
+            "revoked_at": None,
+        }
+        for n, p in enumerate(people)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(Identity), people)
+        connection.execute(insert(Account), accounts)
+    engine.dispose()
+
+
+def measure(url: str, due: int) -> dict[str, object]:
+    populate(url, due)
+    engine = make_engine(url)
+    with tempfile.TemporaryDirectory() as folder:
+        key = Path(folder) / "audit.pem"
+        key.write_bytes(new_private_key_pem())
+        trail = open_trail(engine, SystemClock(), key, Path(folder) / "cp", 1000, 1.0)
+        settings = Settings(url, url, "", "x" * 32, key, Path(folder), Path(folder))
+        with make_session_factory(engine)() as db:
+            began = time.perf_counter()
+            report = revoke_due(db, SystemClock(), settings, trail)
+            seconds = time.perf_counter() - began
+            left = db.scalar(select(Account.id).where(Account.state != "revoked").limit(1))
+    engine.dispose()
+    return {
+        "due": due,
+        "revoked": len(report.revoked),
+        "failed": len(report.failed),
+        "left_active": left,
+        "sweep_s": round(seconds, 2),
+        "revocations_per_s": round(len(report.revoked) / seconds),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the departure sweep.")
+    parser.add_argument("--due", type=int, default=10_000)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    args = parser.parse_args()
+    with throwaway_database(args.postgres) as url:
+        results = measure(url, args.due)
+    for key, value in results.items():
+        print(f"{key:24} {value}")
+    print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
