@@ -34,7 +34,7 @@ DEFAULT_ATTRIBUTES = {
     "departure_date": "governDepartureDate",
 }
 
-SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD")
+SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
 
 
 class _Environment(Schema):
@@ -47,6 +47,8 @@ class _Environment(Schema):
     ldap_bind_dn = fields.String(data_key="GOVERN_LDAP_BIND_DN")
     ldap_bind_password = fields.String(data_key="GOVERN_LDAP_BIND_PASSWORD")
     ldap_ca_file = fields.String(data_key="GOVERN_LDAP_CA_FILE")
+    ldap_writer_dn = fields.String(data_key="GOVERN_LDAP_WRITER_DN")
+    ldap_writer_password = fields.String(data_key="GOVERN_LDAP_WRITER_PASSWORD")
     ldap_people_base = fields.String(data_key="GOVERN_LDAP_PEOPLE_BASE", load_default="")
     ldap_groups_base = fields.String(data_key="GOVERN_LDAP_GROUPS_BASE", load_default="")
     ldap_people_filter = fields.String(
@@ -136,6 +138,8 @@ class Settings:
     ldap_bind_dn: str | None = None
     ldap_bind_password: str | None = None
     ldap_ca_file: str | None = None
+    ldap_writer_dn: str | None = None  # set: departed people's entries are locked (ppolicy)
+    ldap_writer_password: str | None = None
     ldap_people_base: str = ""
     ldap_groups_base: str = ""
     ldap_people_filter: str = "(objectClass=inetOrgPerson)"

@@ -27,7 +27,13 @@ def run(dry_run: bool) -> None:
     db().rollback()
     with click.progressbar(length=pending, label="departures") as bar:
         report = revoke_due(
-            db(), s.clock, s.settings, s.trail, dry_run=dry_run, progress=bar.update
+            db(),
+            s.clock,
+            s.settings,
+            s.trail,
+            directory=s.directory,
+            dry_run=dry_run,
+            progress=bar.update,
         )
     if dry_run:
         click.echo(f"{len(report.due)} due (dry run, nothing changed): {' '.join(report.due)}")

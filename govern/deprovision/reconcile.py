@@ -69,15 +69,20 @@ def reconcile(
     )
     db.rollback()
     if not dry_run:
-        _apply(db, clock, settings, trail, report)
+        _apply(db, directory, clock, settings, trail, report)
     return report
 
 
 def _apply(
-    db: Session, clock: Clock, settings: Settings, trail: Trail, report: ReconcileReport
+    db: Session,
+    directory: Directory,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    report: ReconcileReport,
 ) -> None:
     for item in report.past_departure:  # scheduled by their dates: never held
-        revoke_departed(db, clock, settings, trail, item["account_id"])
+        revoke_departed(db, clock, settings, trail, item["account_id"], directory)
     if report.outcome == "applied":
         for item in report.gone:
             revoke_account(db, clock, trail, item["account_id"], ACTOR, "gone from the directory")

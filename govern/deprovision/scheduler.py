@@ -100,7 +100,9 @@ def run_sweep() -> None:
     services = app.extensions["govern"]
     try:
         with services.sessions() as db:
-            report = revoke_due(db, services.clock, services.settings, services.trail)
+            report = revoke_due(
+                db, services.clock, services.settings, services.trail, directory=services.directory
+            )
             idle = suspend_inactive(db, services.clock, services.settings, services.trail)
         if report.revoked or report.failed or idle:
             log.info(

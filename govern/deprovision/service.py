@@ -21,6 +21,7 @@ from govern.deprovision.models import FAILED, Departure
 from govern.deprovision.models import REVOKED as DONE
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
+from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import BadRequest, NotFound
 
 ACTOR = "deprovision"
@@ -59,6 +60,7 @@ def revoke_due(
     settings: Settings,
     trail: Trail,
     *,
+    directory: Directory | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
@@ -71,7 +73,7 @@ def revoke_due(
         if dry_run:
             report.due.append(account.id)
         else:
-            _revoke_one(db, clock, settings, trail, account.id, report)
+            _revoke_one(db, clock, settings, trail, account.id, report, directory)
         if progress is not None:
             progress(1)
     return report
@@ -84,9 +86,10 @@ def _revoke_one(
     trail: Trail,
     account_id: str,
     report: SweepReport,
+    directory: Directory | None,
 ) -> None:
     try:
-        if revoke_departed(db, clock, settings, trail, account_id):
+        if revoke_departed(db, clock, settings, trail, account_id, directory):
             report.revoked.append(account_id)
     except Exception as error:
         db.rollback()
@@ -95,10 +98,16 @@ def _revoke_one(
 
 
 def revoke_departed(
-    db: Session, clock: Clock, settings: Settings, trail: Trail, account_id: str
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    account_id: str,
+    directory: Directory | None = None,
 ) -> bool:
-    """Revoke one departed account, exactly once across instances (its row is locked);
-    returns whether this call revoked it."""
+    """Revoke one departed account, exactly once across instances (its row is locked), and
+    lock its directory entry where Govern may write there; returns whether this call revoked
+    it."""
     row = db.execute(
         select(Account, Identity)
         .join(Identity, Identity.employee_number == Account.employee_number)
@@ -123,7 +132,22 @@ def revoke_departed(
     db.add(departure)
     reason = f"departure on {person.leaving_on.isoformat()}"
     revoke_account(db, clock, trail, account_id, ACTOR, reason)  # commits it all, sessions too
+    if directory is not None:
+        _lock_entry(db, trail, directory, departure)
     return True
+
+
+def _lock_entry(db: Session, trail: Trail, directory: Directory, departure: Departure) -> None:
+    """The directory backstop; a failure is recorded for IT, the revocation stands."""
+    try:
+        locked = directory.disable(departure.employee_number)
+    except DirectoryUnavailable as error:
+        departure.last_error = error.code
+        db.commit()
+        return
+    if locked:
+        trail.record(db, "directory.entry_locked", ACTOR, departure.account_id)
+        db.commit()
 
 
 def _record_failure(
@@ -186,6 +210,7 @@ def set_departure(
     actor: str,
     employee_number: str,
     day: date | None,
+    directory: Directory | None = None,
 ) -> DepartureView:
     """Set (or with None clear) the departure date Govern holds for a person; the earlier of
     it and the directory's counts. One already past revokes at once (back-dated leavers).
@@ -205,7 +230,7 @@ def set_departure(
     db.commit()
     for account, _ in due_accounts(db, clock.now(), settings):
         if account.employee_number == employee_number:
-            revoke_departed(db, clock, settings, trail, account.id)
+            revoke_departed(db, clock, settings, trail, account.id, directory)
     return departure_of(db, clock, settings, employee_number)
 
 

@@ -68,8 +68,9 @@ def clear_departure(employee_number: str) -> Any:
 
 def _set(employee_number: str, day: Any) -> Any:
     s = services()
+    caller = current_caller().account_id
     view = service.set_departure(
-        db(), s.clock, s.settings, s.trail, current_caller().account_id, employee_number, day
+        db(), s.clock, s.settings, s.trail, caller, employee_number, day, s.directory
     )
     db().rollback()  # hold no transaction while the job store is written (one writer on SQLite)
     replan(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import ssl
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
-from ldap3 import NONE, SUBTREE, Connection, Server, Tls
+from ldap3 import MODIFY_REPLACE, NONE, SUBTREE, Connection, Server, Tls
 from ldap3.core.exceptions import LDAPException
 from ldap3.utils.conv import escape_filter_chars
 
@@ -18,6 +18,7 @@ from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import ConfigError
 
 PAGE_SIZE = 500
+LOCKED = "000001010000Z"  # ppolicy's "locked for good"
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +31,8 @@ class LdapDirectory(Directory):
         self._people_base = settings.ldap_people_base
         self._groups_base = settings.ldap_groups_base
         self._people_filter = settings.ldap_people_filter
+        self._writer_dn = settings.ldap_writer_dn
+        self._writer_password = settings.ldap_writer_password
 
     def _people_entries(self) -> list[DirectoryEntry]:
         wanted = list(self.attributes.values())
@@ -63,6 +66,31 @@ class LdapDirectory(Directory):
             raise _unavailable(error) from None
         finally:
             connection.unbind()
+
+    def disable(self, employee_number: str) -> bool:
+        """Set `pwdAccountLockedTime` to the permanent lock (ppolicy): the directory refuses the
+        person's binds even where Govern is not asked. Only with GOVERN_LDAP_WRITER_DN."""
+        if not self._writer_dn:
+            return False
+        number = self.attributes["employee_number"]
+        query = f"(&{self._people_filter}({number}={escape_filter_chars(employee_number)}))"
+        with self._service() as connection:
+            found = list(_search(connection, self._people_base, query, [number]))
+        if len(found) != 1:
+            return False
+        try:
+            with Connection(
+                self._server, user=self._writer_dn, password=self._writer_password, auto_bind=True
+            ) as writer:
+                writer.modify(found[0].dn, {"pwdAccountLockedTime": [(MODIFY_REPLACE, [LOCKED])]})
+                ok = writer.result.get("result") == 0
+        except LDAPException as error:
+            raise _unavailable(error) from None
+        if not ok:
+            raise DirectoryUnavailable(
+                "directory.disable_failed", "The directory refused to lock the entry."
+            )
+        return True
 
     def _service(self) -> Connection:
         try:

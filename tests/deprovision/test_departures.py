@@ -3,8 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
+from flask import Flask
+from sqlalchemy import select
+
+from audit.store import events
+from govern.config import Settings
 from govern.deprovision.service import revoke_due
 from tests.support.agency import Agency, bearer
+from tests.support.slapd import WRITER_DN, Slapd
 
 
 def sweep(agency: Agency):  # type: ignore[no-untyped-def]
@@ -118,3 +127,39 @@ def test_r_acc_2_a_rehired_person_gets_a_new_account_and_the_old_id_stays_retire
     again = agency.issue("col.a1", "head.a")
     assert again != ids["col.a1"]
     assert agency.account(ids["col.a1"]).state == "revoked"
+
+
+def test_r_acc_4_the_directory_entry_is_locked_when_govern_may_write_there(
+    agency: Agency, another_app: Callable[[Settings], Flask], slapd: Slapd
+) -> None:
+    """With a writer account configured, a departed person's entry gets ppolicy's permanent
+    lock: the directory itself refuses their password, whatever asks."""
+    ids = agency.with_accounts("col.a1", "it")
+    writer = replace(
+        agency.services.settings,
+        ldap_writer_dn=WRITER_DN,
+        ldap_writer_password=slapd.writer_password,
+    )
+    app = another_app(writer)
+    with_writer = Agency(app, app.test_client())
+    assert with_writer.services.directory.authenticate("col.a1", "col.a1-secret") == "1004"
+    status, body = set_date(with_writer, "it", "1004", "2026-11-20")
+    assert (status, body["state"]) == (200, "revoked")
+    assert with_writer.services.directory.authenticate("col.a1", "col.a1-secret") is None
+    assert agency.services.directory.authenticate("col.a2", "col.a2-secret") == "1005"
+    s = agency.services
+    with s.engine.connect() as connection:
+        locked = (
+            connection.execute(
+                select(events.c.object).where(events.c.action == "directory.entry_locked")
+            )
+            .scalars()
+            .all()
+        )
+    assert locked == [ids["col.a1"]]
+
+
+def test_without_a_writer_the_directory_is_left_alone(agency: Agency) -> None:
+    agency.with_accounts("col.a1", "it")
+    set_date(agency, "it", "1004", "2026-11-20")
+    assert agency.services.directory.authenticate("col.a1", "col.a1-secret") == "1004"

@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 SUFFIX = "dc=govern,dc=test"
 ADMIN_DN = f"cn=admin,{SUFFIX}"
 READER_DN = f"cn=govern-reader,{SUFFIX}"
+WRITER_DN = f"cn=govern-writer,{SUFFIX}"
+POLICY_DN = f"cn=default,ou=policies,{SUFFIX}"
 
 CONFIG = """\
 include /etc/ldap/schema/core.schema
@@ -28,6 +30,7 @@ pidfile {dir}/slapd.pid
 argsfile {dir}/slapd.args
 modulepath /usr/lib/ldap
 moduleload back_mdb
+moduleload ppolicy
 sizelimit unlimited
 
 database mdb
@@ -36,12 +39,19 @@ suffix "{suffix}"
 rootdn "{admin}"
 rootpw {admin_hash}
 directory {dir}/data
+overlay ppolicy
+ppolicy_default "{policy}"
 
 access to attrs=userPassword
     by anonymous auth
     by * none
+access to attrs=pwdAccountLockedTime
+    by dn.exact="{writer}" manage
+    by dn.exact="{reader}" read
+    by * none
 access to *
     by dn.exact="{reader}" read
+    by dn.exact="{writer}" read
     by * none
 """
 
@@ -57,6 +67,24 @@ objectClass: organizationalRole
 objectClass: simpleSecurityObject
 cn: govern-reader
 userPassword: {reader_hash}
+
+dn: {writer}
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: govern-writer
+userPassword: {writer_hash}
+
+dn: ou=policies,{suffix}
+objectClass: organizationalUnit
+ou: policies
+
+dn: {policy}
+objectClass: pwdPolicy
+objectClass: device
+cn: default
+pwdAttribute: userPassword
+pwdLockout: TRUE
+pwdMaxFailure: 0
 """
 
 
@@ -66,6 +94,7 @@ class Slapd:
     admin_password: str
     reader_password: str
     folder: Path
+    writer_password: str
 
     def stop(self) -> None:
         pid = int((self.folder / "slapd.pid").read_text())
@@ -83,9 +112,10 @@ def start_slapd(folder: Path) -> Slapd:
     for tool in ("slapd", "slapadd"):
         if not shutil.which(tool, path=os.environ.get("PATH", "") + ":/usr/sbin"):
             raise RuntimeError("slapd is not installed: run ./scripts/test, which installs it")
-    admin_password, reader_password = (
+    admin_password, reader_password, writer_password = (
         "admin-" + os.urandom(6).hex(),
         "reader-" + os.urandom(6).hex(),
+        "writer-" + os.urandom(6).hex(),
     )
     (folder / "data").mkdir(parents=True)
     conf = folder / "slapd.conf"
@@ -96,13 +126,20 @@ def start_slapd(folder: Path) -> Slapd:
             suffix=SUFFIX,
             admin=ADMIN_DN,
             reader=READER_DN,
+            writer=WRITER_DN,
+            policy=POLICY_DN,
             admin_hash=hashed(HASHED_SALTED_SHA, admin_password),
         )
     )
     base = folder / "base.ldif"
     base.write_text(
         BASE_ENTRIES.format(
-            suffix=SUFFIX, reader=READER_DN, reader_hash=hashed(HASHED_SALTED_SHA, reader_password)
+            suffix=SUFFIX,
+            reader=READER_DN,
+            reader_hash=hashed(HASHED_SALTED_SHA, reader_password),
+            writer=WRITER_DN,
+            writer_hash=hashed(HASHED_SALTED_SHA, writer_password),
+            policy=POLICY_DN,
         )
     )
     _run("/usr/sbin/slapadd", "-q", "-f", str(conf), "-l", str(base))
@@ -110,7 +147,7 @@ def start_slapd(folder: Path) -> Slapd:
     url = f"ldap://127.0.0.1:{port}"
     _run("/usr/sbin/slapd", "-f", str(conf), "-h", f"{url}/")
     _wait_until_listening(port)
-    return Slapd(url, admin_password, reader_password, folder)
+    return Slapd(url, admin_password, reader_password, folder, writer_password)
 
 
 def _wait_until_listening(port: int, seconds: float = 15.0) -> None:
