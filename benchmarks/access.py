@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import casbin
@@ -37,6 +37,7 @@ from sqlalchemy_adapter import Adapter
 
 from audit.signing import new_private_key_pem
 from benchmarks.database import throwaway_database
+from benchmarks.staff import staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
 from govern.access.policy import access_policy
@@ -180,34 +181,7 @@ def populate(url: str, folder: Path, debtors: int) -> list[tuple[str, str]]:
     pairs a client may ask for (each account's own project group)."""
     engine = make_engine(url)
     now, groups = datetime.now(UTC), ("bank-a", "bank-b", "card-c", "card-d")
-    people = [
-        {
-            "employee_number": f"{50000 + n}",
-            "username": f"bench.{n}",
-            "name": f"测试{n}",
-            "department": "collections",
-            "project_group": groups[n % len(groups)],
-            "title": None,
-            "track": "ordinary",
-            "hire_date": date(2024, 1, 1),
-            "departure_date": None,
-            "roles": [],
-            "synced_at": now,
-            "gone_at": None,
-        }
-        for n in range(ACCOUNTS)
-    ]
-    accounts = [
-        {
-            "id": f"GV-{n:04d}-BNCH",
-            "employee_number": p["employee_number"],
-            "state": "active",
-            "issued_by": "bench",
-            "issued_at": now,
-            "revoked_at": None,
-        }
-        for n, p in enumerate(people)
-    ]
+    people, accounts = staff_rows(ACCOUNTS, now, first_number=50000, groups=groups)
     with engine.begin() as connection:
         connection.execute(insert(Identity), people)
         connection.execute(insert(Account), accounts)

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 
 from audit.signing import new_private_key_pem
 from benchmarks.database import throwaway_database
+from benchmarks.staff import staff_rows
 from govern.accounts.models import Account
 from govern.auditing.trail import open_trail
 from govern.clock import SystemClock
@@ -30,34 +31,7 @@ from govern.directory.models import Identity
 def populate(url: str, due: int) -> None:
     engine = make_engine(url)
     now = datetime.now(UTC)
-    people = [
-        {
-            "employee_number": f"{70000 + n}",
-            "username": f"leaver.{n}",
-            "name": f"离职{n}",
-            "department": "collections",
-            "project_group": "bank-a",
-            "title": None,
-            "track": "ordinary",
-            "hire_date": date(2024, 1, 1),
-            "departure_date": date(2026, 1, 5),
-            "roles": [],
-            "synced_at": now,
-            "gone_at": None,
-        }
-        for n in range(due)
-    ]
-    accounts = [
-        {
-            "id": f"GV-{n // 10_000:04d}-{n % 10_000:04d}",
-            "employee_number": p["employee_number"],
-            "state": "active",
-            "issued_by": "bench",
-            "issued_at": now,
-            "revoked_at": None,
-        }
-        for n, p in enumerate(people)
-    ]
+    people, accounts = staff_rows(due, now, first_number=70000, departure=date(2026, 1, 5))
     with engine.begin() as connection:
         connection.execute(insert(Identity), people)
         connection.execute(insert(Account), accounts)

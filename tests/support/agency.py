@@ -16,6 +16,21 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def audit_events(client: FlaskClient, token: str, action: str) -> list[dict]:
+    """The trail's events of one kind, as an auditor asks for them (any time)."""
+    response = client.get(
+        "/api/v1/audit/events",
+        headers=bearer(token),
+        query_string={
+            "action": action,
+            "from": "2025-01-01T00:00:00Z",
+            "to": "2030-01-01T00:00:00Z",  # the fixed clock's "now" would exclude itself
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["events"]
+
+
 class Agency:
     """Puts the agency in a known state through the same service functions the API uses."""
 

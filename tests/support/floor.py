@@ -15,7 +15,7 @@ from govern.debtors.service import import_debtors
 from govern.training.catalogue import load_catalogue
 from govern.training.certifications import sign_agreement
 from govern.training.exams import record_result
-from tests.support.agency import Agency, bearer
+from tests.support.agency import Agency, audit_events, bearer
 from tests.support.debtors import CASES, as_csv
 from tests.support.staff import BY_USERNAME
 
@@ -84,18 +84,7 @@ class Floor:
             )
 
     def events(self, action: str) -> list[dict]:
-        status, body = self.call(
-            "GET",
-            "/api/v1/audit/events",
-            "auditor",
-            query_string={
-                "action": action,
-                "from": "2025-01-01T00:00:00Z",
-                "to": "2030-01-01T00:00:00Z",
-            },
-        )
-        assert status == 200, body
-        return body["events"]
+        return audit_events(self.agency.client, self.agency.login("auditor"), action)
 
 
 def import_cases(agency: Agency, rows: list[dict[str, str]]) -> dict[str, str]:

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from govern.clock import FixedClock
 from govern.config import Settings
-from tests.support.agency import Agency, bearer
+from tests.support.agency import Agency, audit_events, bearer
 from tests.support.clock import SHANGHAI
 
 PEOPLE = ("col.a1", "col.a2", "col.b1", "intern.a", "trainer", "office", "hr", "auditor", "it")
@@ -86,18 +86,7 @@ class Desk:
         return body
 
     def events(self, action: str) -> list[dict]:
-        status, body = self.call(
-            "GET",
-            "/api/v1/audit/events",
-            "auditor",
-            query_string={
-                "action": action,
-                "from": "2025-01-01T00:00:00Z",
-                "to": "2030-01-01T00:00:00Z",  # the fixed clock's "now" would exclude itself
-            },
-        )
-        assert status == 200, body
-        return body["events"]
+        return audit_events(self.agency.client, self.agency.login("auditor"), action)
 
 
 @pytest.fixture
