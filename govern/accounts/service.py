@@ -157,6 +157,7 @@ def reactivate_account(
         db, person.department, person.employee_number, clock.now(), settings
     )
     check_issuer(head, repo.staff_of(person), has_head)
+    account.last_used_at = clock.now()  # or the next inactivity sweep suspends it again
     return reinstate_account(db, clock, trail, account_id, head_account, reason)
 
 

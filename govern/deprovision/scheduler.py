@@ -1,18 +1,23 @@
-"""APScheduler, kept in the database: a date job at each departure instant, a daily safety
-sweep, and a catch-up sweep at start-up. Every job runs `revoke_due`, which records its own
-failures (a job that raised would be deleted, not retried) and whose row locks make two
-instances revoke each account once (the scheduler alone ran jobs twice in trials).
+"""APScheduler, its jobs kept in the database: a catch-up sweep at start, a job at each
+departure instant, a watch every minute (dates that came from the directory or another
+instance) and a daily sweep that also suspends unused accounts.
+
+One process per database runs it: the one holding the leader lock (a PostgreSQL advisory lock
+on a connection it keeps; SQLite serves one process). Others try again every minute. Even so,
+every job runs `revoke_due`, whose row locks make each revocation happen once, and which
+records its own failures: a job that raised would be deleted, not retried.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Connection, func, select
 
 from govern.accounts.models import REVOKED, Account
 from govern.deprovision.service import revoke_due, suspend_inactive
@@ -21,95 +26,154 @@ from govern.directory.models import Identity
 
 log = logging.getLogger(__name__)
 
-SWEEP = "departures-sweep"
+SWEEP, WATCH, CATCH_UP = "departures-sweep", "departures-watch", "departures-catch-up"
+LEADER_LOCK = 0x474F5645524E02  # the deprovisioning scheduler's advisory lock
+RETRY_SECONDS = 60.0
 #: Stored with every job: missed runs are run late (never dropped), once, one at a time.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-_running: dict[str, Flask] = {}  # this process's app, for jobs (their arguments are pickled)
+#: This process's app. Jobs are pickled into the job store as a function's name, so the
+#: function finds the app here, not in its arguments.
+_running: dict[str, Flask] = {}
 
 
-def start_deprovisioning(app: Flask, sweep_hour: int = 2) -> BackgroundScheduler:
-    """Catch up on departures missed while down, then schedule each one and the daily sweep."""
-    services = app.extensions["govern"]
+def start_deprovisioning(app: Flask, sweep_hour: int = 2) -> None:
+    """Run the scheduler here if this process becomes the leader, else keep trying."""
     _running["app"] = app
+    if not _lead(app):
+        threading.Thread(target=_wait_to_lead, args=(app, sweep_hour), daemon=True).start()
+        return
+    _run_scheduler(app, sweep_hour)
+
+
+def stop_deprovisioning(app: Flask) -> None:
+    scheduler = app.extensions.pop("govern.deprovision", None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    leader: Connection | None = app.extensions.pop("govern.deprovision.leader", None)
+    if leader is not None:  # unlock: closing only hands the session back to the pool
+        leader.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
+        leader.commit()
+        leader.close()
+
+
+def _lead(app: Flask) -> bool:
+    engine = app.extensions["govern"].engine
+    if engine.dialect.name != "postgresql":
+        return True
+    connection = engine.connect()
+    if connection.execute(select(func.pg_try_advisory_lock(LEADER_LOCK))).scalar():
+        connection.commit()  # the lock is the session's; no transaction is kept open
+        app.extensions["govern.deprovision.leader"] = connection
+        return True
+    connection.close()
+    return False
+
+
+def _wait_to_lead(app: Flask, sweep_hour: int) -> None:
+    stopped = threading.Event()
+    while not stopped.wait(RETRY_SECONDS):
+        if _lead(app):
+            _run_scheduler(app, sweep_hour)
+            return
+
+
+def _run_scheduler(app: Flask, sweep_hour: int) -> BackgroundScheduler:
+    services = app.extensions["govern"]
     scheduler = BackgroundScheduler(
         timezone="UTC",
         jobstores={"default": SQLAlchemyJobStore(engine=services.engine)},
         job_defaults=JOB_DEFAULTS,
     )
-    scheduler.start(paused=True)  # nothing runs while we catch up and plan
-    run_sweep()
+    now = services.clock.now()
+    scheduler.add_job(run_sweep, "date", run_date=now, id=CATCH_UP, replace_existing=True)
+    scheduler.add_job(run_watch, "interval", minutes=1, id=WATCH, replace_existing=True)
     scheduler.add_job(
-        run_sweep,
+        run_daily,
         "cron",
         hour=sweep_hour,
         timezone=services.settings.timezone,
         id=SWEEP,
         replace_existing=True,
-        **JOB_DEFAULTS,
     )
-    plan_departures(app, scheduler)
     app.extensions["govern.deprovision"] = scheduler
-    scheduler.resume()
+    scheduler.start()
+    replan(app)
     return scheduler
 
 
-def plan_departures(app: Flask, scheduler: BackgroundScheduler) -> None:
-    """One date job per future departure instant (stable id, replaced when the date moves);
-    jobs of departures no longer ahead are removed."""
-    wanted = upcoming_departures(app)
-    for job in scheduler.get_jobs():
-        if job.id.startswith("departure-") and job.id not in wanted:
-            job.remove()
-    for job_id, instant in wanted.items():
-        scheduler.add_job(
-            run_sweep, "date", run_date=instant, id=job_id, replace_existing=True, **JOB_DEFAULTS
-        )
+def replan(app: Flask) -> None:
+    """Give each future departure its job (stable id, moved with its date); drop the jobs of
+    departures no longer ahead. Only where the scheduler runs; never fails its caller."""
+    scheduler = app.extensions.get("govern.deprovision")
+    if scheduler is None:
+        return
+    try:
+        wanted = upcoming_departures(app)
+        for job in scheduler.get_jobs():
+            if job.id.startswith("departure-") and job.id not in wanted:
+                job.remove()
+        for job_id, instant in wanted.items():
+            scheduler.add_job(run_sweep, "date", run_date=instant, id=job_id, replace_existing=True)
+    except Exception:  # the watch job plans again within a minute
+        log.exception("planning departure jobs failed; the watch retries")
 
 
 def upcoming_departures(app: Flask) -> dict[str, datetime]:
     services = app.extensions["govern"]
     settings, now = services.settings, services.clock.now()
     with services.sessions() as db:
-        rows = db.execute(
-            select(Account.employee_number, Identity)
-            .join(Identity, Identity.employee_number == Account.employee_number)
+        people = db.scalars(
+            select(Identity)
+            .join(Account, Account.employee_number == Identity.employee_number)
             .where(Account.state != REVOKED)
         ).all()
     ahead = {}
-    for employee_number, person in rows:
+    for person in people:
         if person.leaving_on is not None:
             instant = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)
             if instant > now:
-                ahead[f"departure-{employee_number}"] = instant
+                ahead[f"departure-{person.employee_number}"] = instant
     return ahead
 
 
-def replan(app: Flask) -> None:
-    """After a departure date changed in this process: move its job."""
-    scheduler = app.extensions.get("govern.deprovision")
-    if scheduler is not None:
-        plan_departures(app, scheduler)
-
-
 def run_sweep() -> None:
-    """The job body: revoke whatever is due; failures are recorded, never raised."""
+    """Revoke whatever is due (the job at each instant, and the catch-up)."""
+    _safely(lambda app: _revoke(app))
+
+
+def run_watch() -> None:
+    """Every minute: revoke what is due, plan jobs for dates that arrived from elsewhere."""
+    _safely(lambda app: (_revoke(app), replan(app)))
+
+
+def run_daily() -> None:
+    """The daily safety sweep: revoke what is due, suspend unused accounts, plan again."""
+    _safely(lambda app: (_revoke(app), _suspend_unused(app), replan(app)))
+
+
+def _revoke(app: Flask) -> None:
+    s = app.extensions["govern"]
+    with s.sessions() as db:
+        report = revoke_due(db, s.clock, s.settings, s.trail, directory=s.directory)
+    if report.revoked or report.failed:
+        log.info("departures: %d revoked, %d failed", len(report.revoked), len(report.failed))
+
+
+def _suspend_unused(app: Flask) -> None:
+    s = app.extensions["govern"]
+    with s.sessions() as db:
+        idle = suspend_inactive(db, s.clock, s.settings, s.trail)
+    if idle:
+        log.info("%d accounts unused for %d days suspended", len(idle), s.settings.inactive_days)
+
+
+def _safely(job: object) -> None:
+    """A job body: failures are logged and left to the next run, never raised."""
     app = _running.get("app")
     if app is None:
-        log.error("departure job ran before start_deprovisioning; the next sweep retries")
+        log.error("departure job ran before start_deprovisioning; the next run retries")
         return
-    services = app.extensions["govern"]
     try:
-        with services.sessions() as db:
-            report = revoke_due(
-                db, services.clock, services.settings, services.trail, directory=services.directory
-            )
-            idle = suspend_inactive(db, services.clock, services.settings, services.trail)
-        if report.revoked or report.failed or idle:
-            log.info(
-                "departures: %d revoked, %d failed; %d unused accounts suspended",
-                len(report.revoked),
-                len(report.failed),
-                len(idle),
-            )
-    except Exception:  # the scheduler would drop a job that raised
-        log.exception("departure sweep failed; the next sweep retries")
+        job(app)  # type: ignore[operator]
+    except Exception:
+        log.exception("departure job failed; the next run retries")

@@ -22,7 +22,7 @@ from govern.deprovision.models import REVOKED as DONE
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 from govern.directory.source import Directory, DirectoryUnavailable
-from govern.errors import BadRequest, NotFound
+from govern.errors import BadRequest, Forbidden, GovernError, NotFound
 
 ACTOR = "deprovision"
 
@@ -67,13 +67,13 @@ def revoke_due(
     """Revoke every account past its departure instant; idempotent. A failure is recorded on
     its departure and left for the next sweep, never raised into the scheduler."""
     report = SweepReport()
-    due = due_accounts(db, clock.now(), settings)
+    due = [account.id for account, _ in due_accounts(db, clock.now(), settings)]
     db.rollback()  # no transaction held while each account is locked in turn
-    for account, _ in due:
+    for account_id in due:
         if dry_run:
-            report.due.append(account.id)
+            report.due.append(account_id)
         else:
-            _revoke_one(db, clock, settings, trail, account.id, report, directory)
+            _revoke_one(db, clock, settings, trail, account_id, report, directory)
         if progress is not None:
             progress(1)
     return report
@@ -155,8 +155,8 @@ def _record_failure(
 ) -> None:
     account = db.get(Account, account_id)
     person = db.get(Identity, account.employee_number) if account else None
-    if person is None or person.leaving_on is None:
-        return
+    if person is None or person.leaving_on is None or account.state == REVOKED:
+        return  # what failed came after the revocation, which stands
     departure = db.get(Departure, account_id) or Departure(
         account_id=account_id, employee_number=person.employee_number, attempts=0
     )
@@ -179,9 +179,14 @@ def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail
     idle = list(db.scalars(query.order_by(Account.id)))
     db.rollback()
     reason = f"unused for {settings.inactive_days} days"
+    suspended = []
     for account_id in idle:
-        suspend_account(db, clock, trail, account_id, ACTOR, reason)
-    return idle
+        try:
+            suspend_account(db, clock, trail, account_id, ACTOR, reason)
+            suspended.append(account_id)
+        except GovernError:  # revoked meanwhile: nothing to suspend
+            db.rollback()
+    return suspended
 
 
 # ---- departure dates set in Govern (HR, IT) ------------------------------------------------------
@@ -200,6 +205,7 @@ class DepartureView:
     revoked_at: datetime | None
     due_at: datetime | None
     last_error: str | None
+    attempts: int = 0
 
 
 def set_departure(
@@ -211,15 +217,19 @@ def set_departure(
     employee_number: str,
     day: date | None,
     directory: Directory | None = None,
+    actor_number: str | None = None,
 ) -> DepartureView:
     """Set (or with None clear) the departure date Govern holds for a person; the earlier of
     it and the directory's counts. One already past revokes at once (back-dated leavers).
 
-    Raises NotFound `identity.unknown`, BadRequest `departure.before_hire`.
+    Raises NotFound `identity.unknown`, Forbidden `departure.own`, BadRequest
+    `departure.before_hire`.
     """
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
+    if actor_number == employee_number:
+        raise Forbidden("departure.own", "Nobody sets their own departure date.")
     if day is not None and person.hire_date is not None and day < person.hire_date:
         raise BadRequest(
             "departure.before_hire", f"{employee_number} was hired on {person.hire_date}."
@@ -297,6 +307,7 @@ def _view(
         record.revoked_at if record else (account.revoked_at if account else None),
         record.due_at if record else instant,
         record.last_error if record else None,
+        record.attempts if record else 0,
     )
 
 

@@ -41,6 +41,7 @@ class DepartureSchema(Schema):
     due_at = fields.AwareDateTime(allow_none=True)
     revoked_at = fields.AwareDateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
+    attempts = fields.Integer(metadata={"description": "revocation attempts; the sweep retries"})
 
 
 class DepartureListSchema(Schema):
@@ -68,9 +69,17 @@ def clear_departure(employee_number: str) -> Any:
 
 def _set(employee_number: str, day: Any) -> Any:
     s = services()
-    caller = current_caller().account_id
+    caller = current_caller()
     view = service.set_departure(
-        db(), s.clock, s.settings, s.trail, caller, employee_number, day, s.directory
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.account_id,
+        employee_number,
+        day,
+        s.directory,
+        caller.staff.employee_number,
     )
     db().rollback()  # hold no transaction while the job store is written (one writer on SQLite)
     replan(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -80,7 +80,11 @@ class LdapDirectory(Directory):
             return False
         try:
             with Connection(
-                self._server, user=self._writer_dn, password=self._writer_password, auto_bind=True
+                self._server,
+                user=self._writer_dn,
+                password=self._writer_password,
+                auto_bind=True,
+                receive_timeout=15,
             ) as writer:
                 writer.modify(found[0].dn, {"pwdAccountLockedTime": [(MODIFY_REPLACE, [LOCKED])]})
                 ok = writer.result.get("result") == 0

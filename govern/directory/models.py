@@ -46,7 +46,11 @@ class Identity(Base):
     @property
     def leaving_on(self) -> date | None:
         """The departure date that counts: the earlier of the directory's and Govern's."""
-        dates = [d for d in (self.departure_date, self.departure_override) if d is not None]
+        dates = [
+            d
+            for d in (self.departure_date, self.departure_override)
+            if d is not None and (self.hire_date is None or d >= self.hire_date)
+        ]  # a date before the (re-)hire date belongs to an earlier employment
         return min(dates, default=None)
 
 

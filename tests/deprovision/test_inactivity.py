@@ -38,6 +38,7 @@ def test_an_account_unused_for_90_days_is_suspended_and_its_head_reactivates_it(
     )
     assert (response.status_code, response.get_json()["state"]) == (200, "active")
     assert response.get_json()["history"][-1]["reason"] == "back from leave"
+    assert sweep(agency) == []  # reactivation counts as use: the next sweep leaves it
 
 
 def test_a_revoked_account_is_never_reactivated(agency: Agency) -> None:

@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from audit.store import events
 from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
-from govern.deprovision.scheduler import start_deprovisioning
+from govern.deprovision.scheduler import replan, start_deprovisioning, stop_deprovisioning
 from govern.deprovision.service import set_departure
 from govern.directory.sync import sync_directory
 from tests.support.agency import Agency, bearer
@@ -29,30 +30,45 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def stop_schedulers() -> Iterator[list]:
-    started: list = []
-    yield started
-    for scheduler in started:
-        scheduler.shutdown(wait=False)
+def started() -> Iterator[list[Flask]]:
+    """Apps whose deprovisioning this test starts; stopped (and their leader lock freed) after."""
+    apps: list[Flask] = []
+    yield apps
+    for app in apps:
+        stop_deprovisioning(app)
+
+
+def start(app: Flask, started: list[Flask]) -> BackgroundScheduler:
+    start_deprovisioning(app)
+    started.append(app)
+    return app.extensions["govern.deprovision"]
+
+
+def eventually(check: Callable[[], bool], seconds: float = 15.0) -> bool:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
 
 
 def test_r_acc_4_a_departure_that_passed_while_stopped_is_revoked_at_start_up(
-    agency: Agency, directory: object, stop_schedulers: list
+    agency: Agency, directory: object, started: list[Flask]
 ) -> None:
     ids = agency.with_accounts("col.a1")
     directory.set("col.a1", "governDepartureDate", "20261127000000Z")  # type: ignore[attr-defined]
     agency.sync(confirm=True)  # the directory says yesterday; nothing ran since
     assert agency.account(ids["col.a1"]).state == "active"
-    stop_schedulers.append(start_deprovisioning(agency.app))
-    assert agency.account(ids["col.a1"]).state == "revoked"
+    start(agency.app, started)  # the catch-up runs first thing, in the scheduler's thread
+    assert eventually(lambda: agency.account(ids["col.a1"]).state == "revoked")
 
 
 def test_r_acc_4_each_departure_has_a_job_that_moves_with_the_date(
-    agency: Agency, stop_schedulers: list
+    agency: Agency, started: list[Flask]
 ) -> None:
     agency.with_accounts("col.a1", "it")
-    scheduler = start_deprovisioning(agency.app)
-    stop_schedulers.append(scheduler)
+    scheduler = start(agency.app, started)
     token = agency.login("it")
     agency.client.put(
         "/api/v1/staff/1004/departure", json={"date": "2026-12-31"}, headers=bearer(token)
@@ -71,7 +87,7 @@ def test_r_acc_4_each_departure_has_a_job_that_moves_with_the_date(
 
 
 def test_r_acc_6_the_real_scheduler_revokes_a_few_seconds_ahead_on_system_time(
-    agency: Agency, settings: Settings, stop_schedulers: list
+    agency: Agency, settings: Settings, started: list[Flask]
 ) -> None:
     """APScheduler's own timing cannot be injected: this one runs on the clock on the wall."""
     ids = agency.with_accounts("col.a1")
@@ -83,12 +99,10 @@ def test_r_acc_6_the_real_scheduler_revokes_a_few_seconds_ahead_on_system_time(
         s = live.extensions["govern"]
         with s.sessions() as db:
             set_departure(db, s.clock, s.settings, s.trail, "operator:test", "1004", soon.date())
-        stop_schedulers.append(start_deprovisioning(live))
+        start(live, started)
+        time.sleep(0.5)  # the catch-up has run: nothing was due yet
         assert agency.account(ids["col.a1"]).state == "active"
-        deadline = time.time() + 15
-        while time.time() < deadline and agency.account(ids["col.a1"]).state != "revoked":
-            time.sleep(0.2)
-        assert agency.account(ids["col.a1"]).state == "revoked"
+        assert eventually(lambda: agency.account(ids["col.a1"]).state == "revoked")
     finally:
         live.extensions["govern"].engine.dispose()
 
@@ -103,7 +117,13 @@ def test_r_acc_4_two_processes_sweeping_at_once_revoke_each_account_once(
     s = agency.services
     with s.sessions() as db:  # three of sixteen gone is above the guard: confirmed
         sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=True)
-    env = {**os.environ, **environment(settings), "PYTHONPATH": str(REPO)}
+    together = str(time.time() + 3)  # both sweep at this instant, after starting up
+    env = {
+        **os.environ,
+        **environment(settings),
+        "PYTHONPATH": str(REPO),
+        "GOVERN_TEST_SWEEP_AT": together,
+    }
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.support.sweep"],
@@ -140,4 +160,25 @@ def environment(settings: Settings) -> dict[str, str]:
     }
 
 
-_ = Flask
+@pytest.mark.postgresql_only
+def test_one_process_leads_the_scheduler_the_others_wait(
+    agency: Agency, another_app: Callable[[Settings], Flask], started: list[Flask]
+) -> None:
+    start(agency.app, started)
+    second = another_app(agency.services.settings)
+    start_deprovisioning(second)
+    started.append(second)
+    assert "govern.deprovision" not in second.extensions  # it will try again every minute
+
+
+def test_r_acc_4_a_date_from_the_directory_gets_its_job_at_the_next_watch(
+    agency: Agency, directory: object, started: list[Flask]
+) -> None:
+    agency.with_accounts("col.a1")
+    scheduler = start(agency.app, started)
+    directory.set("col.a1", "governDepartureDate", "20261231000000Z")  # type: ignore[attr-defined]
+    agency.sync()
+    replan(agency.app)  # what the minute's watch job does
+    assert scheduler.get_job("departure-1004").next_run_time == datetime(
+        2026, 12, 31, 10, 0, tzinfo=UTC
+    )
