@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from govern.access import repository as repo
 from govern.access.models import BreakGlassGrant
 from govern.access.policy import access_policy, casbin_enforcer, default_lines
-from govern.access.rules import COLLECTOR, Viewer, data_roles, decide_field, reach
+from govern.access.rules import COLLECTOR, Reach, Viewer, data_roles, decide_field, reach
 from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
 from govern.auditing.trail import Trail
@@ -322,56 +322,59 @@ def _granted(clock: Clock, grantor: str, asked: GrantRequest) -> BreakGlassGrant
 # ---- explain (R-ACS-4) ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Question:
+    """Explain: may this account get this field of this debtor?"""
+
+    account_id: str
+    debtor_id: str
+    debtor_group: str
+    field: str
+
+
 def explain(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    cache: PolicyCache,
-    account_id: str,
-    debtor_group: str,
-    debtor_id: str,
-    field: str,
+    db: Session, clock: Clock, settings: Settings, cache: PolicyCache, asked: Question
 ) -> dict[str, Any]:
-    """The whole path of one decision: account, reach, role and policy lines, training."""
-    rules = access_policy(settings.policies_dir)
-    if field not in rules.fields:
-        raise BadRequest("field.unknown", f"No debtor field called {field}.")
+    """The whole path of one decision: account, reach, role and policy lines, training.
+
+    Raises BadRequest `field.unknown`.
+    """
+    rule = access_policy(settings.policies_dir).fields.get(asked.field)
+    if rule is None:
+        raise BadRequest("field.unknown", f"No debtor field called {asked.field}.")
     steps: list[dict[str, Any]] = []
     try:
-        who = viewer_of(db, clock, settings, account_id)
+        who = viewer_of(db, clock, settings, asked.account_id)
+        steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
+        way = _reach_of(db, clock, settings, who, asked)
     except Forbidden as refused:
-        return _explained(steps, "account", refused.code, None)
-    steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
-    try:
-        way = reach(
-            who,
-            debtor_group,
-            rules.reach,
-            lambda: department_groups(db, who.department),
-            lambda: live_grant_id(db, clock, account_id, debtor_id, debtor_group),
-        )
-    except Forbidden as refused:
-        return _explained(steps, "reach", refused.code, None)
+        return _explained(steps, "account" if not steps else "reach", refused.code, None)
     steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
     version, table = cache.table(db, clock)
-    decision = decide_field(who, way.roles, debtor_group, table, rules.fields[field])
+    decision = decide_field(who, way.roles, asked.debtor_group, table, rule)
     steps.append(
         {
             "step": "policy",
             "policy_version": version,
             "roles": sorted(way.roles),
-            "level": table.level(way.roles, debtor_group, field),
-            "lines": _lines_for(repo.lines(db), way.roles, field),
+            "level": table.level(way.roles, asked.debtor_group, asked.field),
+            "lines": _lines_for(repo.lines(db), way.roles, asked.field),
         }
     )
     steps.append(
-        {
-            "step": "training",
-            "requires": list(rules.fields[field].requires),
-            "holding": sorted(who.holding),
-        }
+        {"step": "training", "requires": list(rule.requires), "holding": sorted(who.holding)}
     )
     return _explained(steps, "decision", decision.reason, decision.level)
+
+
+def _reach_of(db: Session, clock: Clock, settings: Settings, who: Viewer, asked: Question) -> Reach:
+    return reach(
+        who,
+        asked.debtor_group,
+        access_policy(settings.policies_dir).reach,
+        lambda: department_groups(db, who.department),
+        lambda: live_grant_id(db, clock, asked.account_id, asked.debtor_id, asked.debtor_group),
+    )
 
 
 def _explained(

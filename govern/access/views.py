@@ -72,16 +72,8 @@ def explain(query: dict[str, str]) -> dict[str, Any]:
     """The whole decision path of (account, debtor, field), for policy admins and auditors."""
     s, caller = services(), current_caller()
     group = debtor_group(db(), query["debtor"])
-    answer = service.explain(
-        db(),
-        s.clock,
-        s.settings,
-        s.policy,
-        query["account"],
-        group,
-        query["debtor"],
-        query["field"],
-    )
+    asked = service.Question(query["account"], query["debtor"], group, query["field"])
+    answer = service.explain(db(), s.clock, s.settings, s.policy, asked)
     s.trail.record_now(
         db(),
         "access.explained",
