@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, LargeBinary, String, Table, Text, Unicode
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    Unicode,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.db import Base, UTCDateTime
@@ -23,6 +34,7 @@ class Departure(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    entry_locked: Mapped[bool] = mapped_column(Boolean, default=False)  # in the directory
 
 
 #: APScheduler's job store (SQLAlchemyJobStore's own shape), created by the migrations.

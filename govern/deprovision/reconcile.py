@@ -1,9 +1,10 @@
 """`govern directory reconcile`: compare live accounts with what the directory says now.
 
-Accounts of people the directory no longer has are revoked, unless there are so many that the
-safety guard holds the run (a directory answering empty or half must never wipe out the
-agency); accounts past their departure instant are revoked and flagged, never held, since their
-dates were set before the run; accounts without an identity in Govern are reported.
+Accounts of people the directory no longer has, or has locked (disabled), are revoked, unless
+there are so many that the safety guard holds the run (a directory answering empty or half must
+never wipe out the agency); accounts past their departure instant are revoked and flagged,
+never held, since their dates were set before the run; accounts without an identity in Govern
+are reported.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def reconcile(
     confirm: bool = False,
 ) -> ReconcileReport:
     """Read the directory now and bring live accounts in line with it (see the module)."""
-    present = {person.employee_number for person in directory.people()}
+    disabled = directory.locked()
+    present = {person.employee_number for person in directory.people()} - disabled
     live = db.execute(
         select(Account.id, Account.employee_number, Identity.employee_number)
         .outerjoin(Identity, Identity.employee_number == Account.employee_number)
@@ -55,7 +57,7 @@ def reconcile(
     ).all()
     due = {account.id for account, _ in due_accounts(db, clock.now(), settings)}
     gone = [
-        {"account_id": a, "employee_number": e}
+        {"account_id": a, "employee_number": e, "why": "disabled" if e in disabled else "gone"}
         for a, e, known in live
         if known is not None and e not in present and a not in due
     ]

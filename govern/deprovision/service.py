@@ -25,6 +25,7 @@ from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import BadRequest, Forbidden, GovernError, NotFound
 
 ACTOR = "deprovision"
+DISABLE_FAILED = "directory.disable_failed"
 
 
 @dataclass
@@ -76,6 +77,8 @@ def revoke_due(
             _revoke_one(db, clock, settings, trail, account_id, report, directory)
         if progress is not None:
             progress(1)
+    if directory is not None and not dry_run:
+        retry_entry_locks(db, trail, directory)
     return report
 
 
@@ -141,13 +144,28 @@ def _lock_entry(db: Session, trail: Trail, directory: Directory, departure: Depa
     """The directory backstop; a failure is recorded for IT, the revocation stands."""
     try:
         locked = directory.disable(departure.employee_number)
-    except DirectoryUnavailable as error:
-        departure.last_error = error.code
+    except DirectoryUnavailable:
+        departure.last_error = DISABLE_FAILED
         db.commit()
         return
     if locked:
+        departure.entry_locked, departure.last_error = True, None
         trail.record(db, "directory.entry_locked", ACTOR, departure.account_id)
         db.commit()
+
+
+def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
+    """Lock again the directory entries whose lock failed; returns how many are locked now."""
+    failed = db.scalars(
+        select(Departure).where(
+            Departure.state == DONE,
+            Departure.entry_locked.is_(False),
+            Departure.last_error == DISABLE_FAILED,
+        )
+    ).all()
+    for departure in failed:
+        _lock_entry(db, trail, directory, departure)
+    return sum(1 for departure in failed if departure.entry_locked)
 
 
 def _record_failure(

@@ -43,7 +43,8 @@ def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
 def reconcile_command(dry_run: bool, confirm: bool, as_json: bool) -> None:
-    """Revoke accounts of people gone from the directory or past their departure; report
+    """Revoke accounts of people gone from or disabled in the directory, or past their
+    departure; report
     accounts without an identity. Exit 3 when the guard holds the run."""
     s = services()
     report = reconcile(
@@ -62,7 +63,8 @@ def _print_reconcile(report: ReconcileReport) -> None:
     done = " (revoked)" if report.outcome != "dry_run" else " (would be revoked)"
     for title, rows in (
         (
-            "gone from the directory" + (done if report.outcome != "held" else " (held)"),
+            "gone from or disabled in the directory"
+            + (done if report.outcome != "held" else " (held)"),
             report.gone,
         ),
         ("past their departure, flagged" + done, report.past_departure),

@@ -67,6 +67,14 @@ class LdapDirectory(Directory):
         finally:
             connection.unbind()
 
+    def locked(self) -> set[str]:
+        """People whose entry carries ppolicy's lock (`pwdAccountLockedTime`)."""
+        number = self.attributes["employee_number"]
+        query = f"(&{self._people_filter}(pwdAccountLockedTime=*))"
+        with self._service() as connection:
+            entries = _search(connection, self._people_base, query, [number])
+            return {entry.first(number) for entry in entries if entry.first(number)}  # type: ignore[misc]
+
     def disable(self, employee_number: str) -> bool:
         """Set `pwdAccountLockedTime` to the permanent lock (ppolicy): the directory refuses the
         person's binds even where Govern is not asked. Only with GOVERN_LDAP_WRITER_DN."""

@@ -46,6 +46,11 @@ class Directory(ABC):
             return None
         return entry.first(self.attributes["employee_number"])
 
+    def locked(self) -> set[str]:
+        """Employee numbers whose entries the directory has locked (disabled). Raises
+        DirectoryUnavailable."""
+        return set()
+
     def disable(self, employee_number: str) -> bool:
         """Lock the person's directory entry so the directory itself refuses their binds, where
         Govern may write to it. Returns whether it did. Raises DirectoryUnavailable."""

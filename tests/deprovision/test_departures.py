@@ -165,3 +165,24 @@ def test_without_a_writer_the_directory_is_left_alone(agency: Agency) -> None:
     agency.with_accounts("col.a1", "it")
     set_date(agency, "it", "1004", "2026-11-20")
     assert agency.services.directory.authenticate("col.a1", "col.a1-secret") == "1004"
+
+
+def test_r_acc_4_a_failed_directory_lock_is_shown_and_retried_by_the_next_sweep(
+    agency: Agency, another_app: Callable[[Settings], Flask], slapd: Slapd
+) -> None:
+    agency.with_accounts("col.a1", "it")
+    wrong = replace(agency.services.settings, ldap_writer_dn=WRITER_DN, ldap_writer_password="no")
+    app = another_app(wrong)
+    broken = Agency(app, app.test_client())
+    status, body = set_date(broken, "it", "1004", "2026-11-20")
+    assert (status, body["state"], body["last_error"]) == (
+        200,
+        "revoked",
+        "directory.disable_failed",
+    )
+    assert agency.services.directory.authenticate("col.a1", "col.a1-secret") == "1004"
+    right = replace(wrong, ldap_writer_password=slapd.writer_password)
+    fixed = another_app(right).extensions["govern"]
+    with fixed.sessions() as db:
+        revoke_due(db, fixed.clock, fixed.settings, fixed.trail, directory=fixed.directory)
+    assert agency.services.directory.authenticate("col.a1", "col.a1-secret") is None

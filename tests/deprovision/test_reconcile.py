@@ -23,15 +23,15 @@ def test_r_acc_4_people_gone_from_the_directory_lose_their_accounts(
     dry = govern(agency.app, "directory", "reconcile", "--dry-run", "--json")
     assert dry.exit_code == 0
     assert json.loads(dry.output)["gone"] == [
-        {"account_id": ids["col.a1"], "employee_number": "1004"}
+        {"account_id": ids["col.a1"], "employee_number": "1004", "why": "gone"}
     ]
     assert agency.account(ids["col.a1"]).state == "active"  # a dry run changes nothing
     held = govern(agency.app, "directory", "reconcile")  # 1 of 5 accounts: above the 5 % guard
-    assert held.exit_code == 3 and "gone from the directory (held): 1" in held.output
+    assert held.exit_code == 3 and "gone from or disabled in the directory (held): 1" in held.output
     assert agency.account(ids["col.a1"]).state == "active"
     result = govern(agency.app, "directory", "reconcile", "--confirm")
     assert result.exit_code == 0, result.output
-    assert "gone from the directory (revoked): 1" in result.output
+    assert "gone from or disabled in the directory (revoked): 1" in result.output
     assert agency.account(ids["col.a1"]).state == "revoked"
     assert agency.account(ids["col.a2"]).state == "active"
 
@@ -54,4 +54,17 @@ def test_an_empty_directory_answer_never_wipes_out_the_agency_but_departures_sti
     assert agency.account(ids["col.a1"]).state == "active"
     confirmed = govern(agency.app, "directory", "reconcile", "--confirm")
     assert confirmed.exit_code == 0
+    assert agency.account(ids["col.a1"]).state == "revoked"
+
+
+def test_r_acc_4_people_the_directory_has_locked_lose_their_accounts_too(
+    agency: Agency, directory: object
+) -> None:
+    ids = agency.with_accounts("col.a1")
+    directory.set("col.a1", "pwdAccountLockedTime", "000001010000Z")  # type: ignore[attr-defined]
+    result = govern(agency.app, "directory", "reconcile", "--confirm", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["gone"] == [
+        {"account_id": ids["col.a1"], "employee_number": "1004", "why": "disabled"}
+    ]
     assert agency.account(ids["col.a1"]).state == "revoked"

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", UTC(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("entry_locked", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.create_index("ix_departures_employee_number", "departures", ["employee_number"])
     # APScheduler's SQLAlchemyJobStore table, created here: the service's role has no DDL rights.
