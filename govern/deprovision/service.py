@@ -50,9 +50,10 @@ def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[A
 
 def last_departed_day(now: datetime, settings: Settings) -> date:
     """The latest departure date whose instant (GOVERN_REVOKE_AT that day) is not after `now`."""
-    local = now.astimezone(settings.timezone)
-    today = local.date()
-    return today if local.time() >= settings.revoke_at else today - timedelta(days=1)
+    today = now.astimezone(settings.timezone).date()
+    if departure_instant(today, settings.revoke_at, settings.timezone) <= now:
+        return today
+    return today - timedelta(days=1)
 
 
 def revoke_due(
