@@ -33,23 +33,24 @@ def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: date
         db.execute(insert(PolicyLine), [line_row(line) for line in policy])
 
 
-def lock_version(db: Session) -> None:
-    """Hold the version row until the transaction ends (PostgreSQL; SQLite writes one at a
+def lock_version(db: Session) -> PolicyVersion:
+    """The version row, held until the transaction ends (PostgreSQL; SQLite writes one at a
     time anyway)."""
-    db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
+    row = db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
+    assert row is not None, "a policy is stored before it is changed"
+    return row
 
 
 def change(
     db: Session,
+    version: PolicyVersion,
     added: list[tuple[str, ...]],
     removed: list[tuple[str, ...]],
     actor: str,
     at: datetime,
 ) -> int:
     """Remove exactly the lines named (every column equal) and add the others; bump the
-    version. Returns the new version. The caller commits."""
-    row = db.get(PolicyVersion, _VERSION_ROW, with_for_update=True)
-    assert row is not None, "a policy is stored before it is changed"
+    version (locked by `lock_version`). Returns the new version. The caller commits."""
     for line in removed:
         values = line_row(line)
         db.execute(
@@ -57,8 +58,8 @@ def change(
         )
     if added:
         db.execute(insert(PolicyLine), [line_row(line) for line in added])
-    row.version, row.changed_by, row.changed_at = row.version + 1, actor, at
-    return row.version
+    version.version, version.changed_by, version.changed_at = version.version + 1, actor, at
+    return version.version
 
 
 def live_grant(

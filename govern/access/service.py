@@ -153,14 +153,14 @@ def change_policy(
     """
     add, drop = _checked(settings, added), _checked(settings, removed)
     cache.table(db, clock)  # the first policy is stored before it changes
-    repo.lock_version(db)  # changes one at a time: each checked against the lines it changes
+    row = repo.lock_version(db)  # one change at a time, each checked against what it changes
     stored = set(repo.lines(db))
     missing = [line for line in drop if line not in stored]
     if missing:
         raise Conflict("policy.line_missing", f"Not in the policy: {', '.join(missing[0])}.")
     future = [line for line in stored if line not in drop] + add
     casbin_enforcer(settings.policies_dir, future)  # casbin must accept the result
-    version = repo.change(db, add, drop, admin, clock.now())
+    version = repo.change(db, row, add, drop, admin, clock.now())
     trail.record(
         db,
         "policy.changed",

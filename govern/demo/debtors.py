@@ -7,7 +7,7 @@ import csv
 import io
 import random
 
-from govern.debtors.importer import COLUMNS
+from govern.debtors.importer import COLUMNS, check_character
 
 PROJECT_GROUPS = ("bank-a", "bank-b", "card-c", "card-d")
 CLIENTS = {
@@ -23,7 +23,6 @@ STREETS = ("文三路", "中山路", "解放路", "人民路", "建设路", "和
 EMPLOYERS = ("某某科技有限公司", "某某贸易有限公司", "某某物流有限公司", "某某餐饮管理有限公司")
 RELATIONS_FAMILY = ("配偶", "父亲", "母亲", "子女")
 RELATIONS_OTHER = ("朋友", "同事", "亲属")
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def demo_debtors_csv(count: int = 1000, seed: int = 2026) -> str:
@@ -70,5 +69,4 @@ def _id_number(rng: random.Random) -> str:
     body = f"{rng.choice((110101, 310104, 330106, 440305, 510107))}"
     body += f"{rng.randint(1960, 2002)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     body += f"{rng.randint(0, 999):03d}"
-    total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
-    return body + "10X98765432"[total % 11]
+    return body + check_character(body)

@@ -127,13 +127,8 @@ def revoke_departed(
     if clock.now() < due:
         db.rollback()
         return False
-    departure = db.get(Departure, account_id) or Departure(
-        account_id=account_id, employee_number=person.employee_number, attempts=0
-    )
-    departure.due_at, departure.state = due, DONE
-    departure.revoked_at, departure.attempts = clock.now(), departure.attempts + 1
-    departure.last_error = None
-    db.add(departure)
+    departure = _departure(db, account_id, person, settings)
+    departure.state, departure.revoked_at, departure.last_error = DONE, clock.now(), None
     reason = f"departure on {person.leaving_on.isoformat()}"
     revoke_account(db, clock, trail, account_id, ACTOR, reason)  # commits it all, sessions too
     if directory is not None:
@@ -176,14 +171,23 @@ def _record_failure(
     person = db.get(Identity, account.employee_number) if account else None
     if person is None or person.leaving_on is None or account.state == REVOKED:
         return  # what failed came after the revocation, which stands
-    departure = db.get(Departure, account_id) or Departure(
-        account_id=account_id, employee_number=person.employee_number, attempts=0
-    )
-    departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)
+    departure = _departure(db, account_id, person, settings)
     departure.state, departure.last_error = FAILED, error
-    departure.attempts += 1
-    db.add(departure)
     db.commit()
+
+
+def _departure(db: Session, account_id: str, person: Identity, settings: Settings) -> Departure:
+    """The account's departure record (made on the first attempt), due now at the instant of
+    the date that counts, with this attempt counted."""
+    departure = db.get(Departure, account_id)
+    if departure is None:
+        departure = Departure(
+            account_id=account_id, employee_number=person.employee_number, attempts=0
+        )
+        db.add(departure)
+    departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+    departure.attempts += 1
+    return departure
 
 
 def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail) -> list[str]:
@@ -257,9 +261,13 @@ def set_departure(
     action = "departure.set" if day else "departure.cleared"
     trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
     db.commit()
-    for account, _ in due_accounts(db, clock.now(), settings):
-        if account.employee_number == employee_number:
-            revoke_departed(db, clock, settings, trail, account.id, directory)
+    live = db.scalar(
+        select(Account.id).where(
+            Account.employee_number == employee_number, Account.state != REVOKED
+        )
+    )
+    if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
+        revoke_departed(db, clock, settings, trail, live, directory)
     return departure_of(db, clock, settings, employee_number)
 
 

@@ -6,15 +6,12 @@ import csv
 import io
 from dataclasses import dataclass
 
-from govern.debtors.importer import COLUMNS
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+from govern.debtors.importer import COLUMNS, check_character
 
 
 def id_number(seventeen: str) -> str:
     """A valid identity number: 17 digits and their check character (GB 11643)."""
-    total = sum(int(d) * w for d, w in zip(seventeen, _WEIGHTS, strict=True))
-    return seventeen + "10X98765432"[total % 11]
+    return seventeen + check_character(seventeen)
 
 
 @dataclass(frozen=True)
