@@ -20,9 +20,13 @@ def lines(db: Session) -> list[tuple[str, ...]]:
     return [tuple(v for v in row if v is not None) for row in rows]
 
 
+_VERSION = select(PolicyVersion.version).where(PolicyVersion.id == _VERSION_ROW)
+
+
 def version(db: Session) -> int | None:
-    """The policy version, or None when no policy was ever stored."""
-    return db.scalar(select(PolicyVersion.version).where(PolicyVersion.id == _VERSION_ROW))
+    """The policy version, or None when no policy was ever stored. Every request that reads
+    debtor data asks it: the statement is built once and runs without the ORM."""
+    return db.connection().scalar(_VERSION)
 
 
 def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:
