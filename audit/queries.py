@@ -1,7 +1,9 @@
-"""Investigation queries over the trail (R-AUD-3): plain SQL on the events and field index.
+"""Investigation queries over the trail (R-AUD-3): plain SQL on the events' rows.
 
 Times are `at_us` (microseconds since the epoch, UTC); windows are half-open [start, end).
-A field counts as *revealed* when its level is `full`.
+A field counts as *revealed* when its level is `full`. Field-level events (debtors shown) carry
+`fields` as `;name=level;…;` (see `audit.store.field_columns`), so one field's level is a
+substring match on rows an index has already narrowed to a debtor, an account or a window.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, distinct, func, select
+from sqlalchemy import ColumnElement, Connection, distinct, func, or_, select
 
-from audit.store import events, fields_index
+from audit.store import events, levels
 
 REVEALED = "full"
 HOUR_US = 3_600_000_000
@@ -44,8 +46,7 @@ def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, 
     if wanted.end_us is not None:
         query = query.where(events.c.at_us < wanted.end_us)
     if wanted.field is not None:
-        in_index = select(fields_index.c.seq).where(fields_index.c.field == wanted.field)
-        query = query.where(events.c.seq.in_(in_index))
+        query = query.where(events.c.fields.contains(f";{wanted.field}=", autoescape=True))
     rows = connection.execute(query.order_by(events.c.seq).limit(wanted.limit))
     return [(seq, bytes(entry)) for seq, entry in rows]
 
@@ -55,14 +56,9 @@ def who_saw(
 ) -> list[dict[str, Any]]:
     """Every reveal of `field` of `debtor` in the window: account, event and time."""
     query = (
-        select(fields_index.c.actor, fields_index.c.seq, fields_index.c.at_us)
-        .where(
-            fields_index.c.object == debtor,
-            fields_index.c.field == field,
-            fields_index.c.level == REVEALED,
-        )
-        .where(fields_index.c.at_us >= start_us, fields_index.c.at_us < end_us)
-        .order_by(fields_index.c.at_us)
+        select(events.c.actor, events.c.seq, events.c.at_us)
+        .where(events.c.object == debtor, _revealed(field), *_window(start_us, end_us))
+        .order_by(events.c.at_us, events.c.seq)
     )
     return [{"account": a, "seq": s, "at_us": t} for a, s, t in connection.execute(query)]
 
@@ -70,30 +66,21 @@ def who_saw(
 def what_seen(
     connection: Connection, account: str, start_us: int, end_us: int
 ) -> list[dict[str, Any]]:
-    """Per debtor: the fields `account` revealed in the window, with first and last time."""
+    """Per debtor: the fields `account` revealed in the window (how many times each), with
+    first and last time, in debtor order."""
     query = (
-        select(
-            fields_index.c.object,
-            fields_index.c.field,
-            func.count(),
-            func.min(fields_index.c.at_us),
-            func.max(fields_index.c.at_us),
-        )
-        .where(fields_index.c.actor == account, fields_index.c.level == REVEALED)
-        .where(fields_index.c.at_us >= start_us, fields_index.c.at_us < end_us)
-        .group_by(fields_index.c.object, fields_index.c.field)
-        .order_by(fields_index.c.object, fields_index.c.field)
+        select(events.c.object, events.c.fields, events.c.at_us)
+        .where(events.c.actor == account, _revealed(), *_window(start_us, end_us))
+        .order_by(events.c.object, events.c.at_us)
     )
     seen: dict[str, dict[str, Any]] = {}
-    for debtor, field, count, first, last in connection.execute(query):
-        entry = seen.setdefault(
-            debtor, {"debtor": debtor, "fields": {}, "first_us": first, "last_us": last}
-        )
-        entry["fields"][field] = count
-        entry["first_us"], entry["last_us"] = (
-            min(entry["first_us"], first),
-            max(entry["last_us"], last),
-        )
+    for debtor, fields, at in connection.execute(query):
+        entry = seen.setdefault(debtor, {"debtor": debtor, "fields": {}, "first_us": at})
+        entry["last_us"] = at
+        for field in _revealed_in(fields):
+            entry["fields"][field] = entry["fields"].get(field, 0) + 1
+    for entry in seen.values():
+        entry["fields"] = dict(sorted(entry["fields"].items()))
     return list(seen.values())
 
 
@@ -111,13 +98,15 @@ def leak_triage(
     The likely source is on top: most leaked records, then most pairs, then earliest access.
     """
     found: dict[str, dict[str, Any]] = {}
+    wanted = set(fields)
     for offset in range(0, len(debtors), chunk):
-        for row in _triage_chunk(
-            connection, debtors[offset : offset + chunk], fields, start_us, end_us
-        ):
-            _merge(found, row)
+        part = debtors[offset : offset + chunk]
+        for account, debtor, shown, at in _triage_chunk(connection, part, fields, start_us, end_us):
+            for field in _revealed_in(shown):
+                if not wanted or field in wanted:
+                    _merge(found, account, debtor, field, at)
         if progress:
-            progress(min(chunk, len(debtors) - offset))
+            progress(len(part))
     ranked = [
         {**entry, "debtors": len(entry["debtors"]), "pairs": len(entry["pairs"])}
         for entry in found.values()
@@ -129,13 +118,14 @@ def bulk_viewers(
     connection: Connection, start_us: int, end_us: int, per_hour: int
 ) -> list[dict[str, Any]]:
     """Accounts that viewed more than `per_hour` distinct debtors within one clock hour."""
-    hour = (fields_index.c.at_us // HOUR_US).label("hour")
+    hour = (events.c.at_us // HOUR_US).label("hour")
+    debtors = func.count(distinct(events.c.object))
     query = (
-        select(fields_index.c.actor, hour, func.count(distinct(fields_index.c.object)))
-        .where(fields_index.c.at_us >= start_us, fields_index.c.at_us < end_us)
-        .group_by(fields_index.c.actor, hour)
-        .having(func.count(distinct(fields_index.c.object)) > per_hour)
-        .order_by(fields_index.c.actor, hour)
+        select(events.c.actor, hour, debtors)
+        .where(_field_level(), *_window(start_us, end_us))
+        .group_by(events.c.actor, hour)
+        .having(debtors > per_hour)
+        .order_by(events.c.actor, hour)
     )
     return [
         {"account": a, "hour_start_us": int(h) * HOUR_US, "debtors": n}
@@ -147,29 +137,43 @@ def views_between(connection: Connection, start_us: int, end_us: int) -> list[di
     """One row per field-level event in the window: who, whom, when, which groups."""
     query = (
         select(
-            fields_index.c.seq,
-            fields_index.c.actor,
-            fields_index.c.object,
-            fields_index.c.at_us,
-            fields_index.c.viewer_group,
-            fields_index.c.object_group,
+            events.c.seq,
+            events.c.actor,
+            events.c.object,
+            events.c.at_us,
+            events.c.viewer_group,
+            events.c.object_group,
         )
-        .where(fields_index.c.at_us >= start_us, fields_index.c.at_us < end_us)
-        .distinct()
-        .order_by(fields_index.c.seq)
+        .where(_field_level(), *_window(start_us, end_us))
+        .order_by(events.c.seq)
     )
     return [dict(row._mapping) for row in connection.execute(query)]
 
 
 def daily_views(connection: Connection, account: str, start_us: int, end_us: int) -> int:
-    query = select(func.count(distinct(fields_index.c.seq))).where(
-        and_(
-            fields_index.c.actor == account,
-            fields_index.c.at_us >= start_us,
-            fields_index.c.at_us < end_us,
-        )
+    query = select(func.count()).where(
+        events.c.actor == account, _field_level(), *_window(start_us, end_us)
     )
     return int(connection.execute(query).scalar() or 0)
+
+
+def _window(start_us: int, end_us: int) -> tuple[ColumnElement[bool], ...]:
+    return events.c.at_us >= start_us, events.c.at_us < end_us
+
+
+def _field_level() -> ColumnElement[bool]:
+    return events.c.fields.is_not(None)
+
+
+def _revealed(field: str | None = None) -> ColumnElement[bool]:
+    """Events that revealed `field` in full (any field when None)."""
+    if field is None:
+        return events.c.fields.contains(f"={REVEALED};")
+    return events.c.fields.contains(f";{field}={REVEALED};", autoescape=True)
+
+
+def _revealed_in(fields: str | None) -> list[str]:
+    return [name for name, level in levels(fields).items() if level == REVEALED]
 
 
 def _triage_chunk(
@@ -179,29 +183,20 @@ def _triage_chunk(
     start_us: int,
     end_us: int,
 ) -> Any:
-    query = (
-        select(
-            fields_index.c.actor,
-            fields_index.c.object,
-            fields_index.c.field,
-            func.min(fields_index.c.at_us),
-            func.max(fields_index.c.at_us),
-        )
-        .where(fields_index.c.object.in_(debtors), fields_index.c.level == REVEALED)
-        .where(fields_index.c.at_us >= start_us, fields_index.c.at_us < end_us)
-        .group_by(fields_index.c.actor, fields_index.c.object, fields_index.c.field)
+    wanted = or_(*(_revealed(field) for field in fields)) if fields else _revealed()
+    query = select(events.c.actor, events.c.object, events.c.fields, events.c.at_us).where(
+        events.c.object.in_(debtors), wanted, *_window(start_us, end_us)
     )
-    if fields:
-        query = query.where(fields_index.c.field.in_(fields))
     return connection.execute(query)
 
 
-def _merge(found: dict[str, dict[str, Any]], row: Any) -> None:
-    account, debtor, field, first, last = row
+def _merge(
+    found: dict[str, dict[str, Any]], account: str, debtor: str, field: str, at: int
+) -> None:
     entry = found.setdefault(
         account,
-        {"account": account, "debtors": set(), "pairs": set(), "first_us": first, "last_us": last},
+        {"account": account, "debtors": set(), "pairs": set(), "first_us": at, "last_us": at},
     )
     entry["debtors"].add(debtor)
     entry["pairs"].add((debtor, field))
-    entry["first_us"], entry["last_us"] = min(entry["first_us"], first), max(entry["last_us"], last)
+    entry["first_us"], entry["last_us"] = min(entry["first_us"], at), max(entry["last_us"], at)

@@ -46,27 +46,16 @@ events = Table(
     Column("object", String(128)),
     Column("entry", LargeBinary, nullable=False),  # the canonical bytes, exactly as hashed
     Column("leaf_hash", LargeBinary, nullable=False),
+    # A field-level event (a debtor shown) also says how each field was shown, and the
+    # viewer's and debtor's project groups then, so "who saw this debtor's phone" is a lookup
+    # on the event's own row. Derived from the entry; verify checks them. See `field_columns`.
+    Column("fields", String),
+    Column("viewer_group", String(128)),
+    Column("object_group", String(128)),
     Index("ix_audit_events_actor_at", "actor", "at_us"),
     Index("ix_audit_events_object_at", "object", "at_us"),
     Index("ix_audit_events_action_at", "action", "at_us"),
-)
-
-#: One row per field of a field-level event (a debtor view: which fields, revealed how), so
-#: "who saw this debtor's phone" is an index lookup. Derived from the entries; verify checks it.
-fields_index = Table(
-    "audit_fields",
-    metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("field", String(64), primary_key=True),
-    Column("level", String(64), nullable=False),  # full, masked, or the reason it was withheld
-    Column("at_us", BigInteger, nullable=False),
-    Column("actor", String(128)),
-    Column("object", String(128)),
-    Column("viewer_group", String(128)),
-    Column("object_group", String(128)),
-    Index("ix_audit_fields_object_field_at", "object", "field", "at_us"),
-    Index("ix_audit_fields_actor_at", "actor", "at_us"),
-    Index("ix_audit_fields_at", "at_us"),
+    Index("ix_audit_events_at", "at_us"),
 )
 
 #: Hashes of perfect subtrees of at least NODE_LEAST leaves, noted when checkpoints are written.
@@ -92,17 +81,17 @@ checkpoints = Table(
 )
 
 
-APPEND_ONLY_TABLES = ("audit_events", "audit_fields", "audit_checkpoints", "audit_nodes")
+APPEND_ONLY_TABLES = ("audit_events", "audit_checkpoints", "audit_nodes")
 
 
-def append_only_ddl(dialect: str) -> list[str]:
+def append_only_ddl(dialect: str, tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     """Triggers that refuse UPDATE, DELETE (and TRUNCATE) on the trail's tables."""
     if dialect == "postgresql":
         statements = [
             "CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
         ]
-        for table in APPEND_ONLY_TABLES:
+        for table in tables:
             statements += [
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
@@ -113,21 +102,21 @@ def append_only_ddl(dialect: str) -> list[str]:
     return [
         f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
         "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-        for table in APPEND_ONLY_TABLES
+        for table in tables
         for verb in ("UPDATE", "DELETE")
     ]
 
 
-def drop_append_only_ddl(dialect: str) -> list[str]:
+def drop_append_only_ddl(dialect: str, tables: Sequence[str] = APPEND_ONLY_TABLES) -> list[str]:
     if dialect == "postgresql":
         return [
             f"DROP TRIGGER IF EXISTS {table}_{name} ON {table}"
-            for table in APPEND_ONLY_TABLES
+            for table in tables
             for name in ("append_only", "no_truncate")
         ]
     return [
         f"DROP TRIGGER IF EXISTS {table}_no_{verb}"
-        for table in APPEND_ONLY_TABLES
+        for table in tables
         for verb in ("update", "delete")
     ]
 
@@ -144,24 +133,22 @@ def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> lis
         return []
     _lock(connection, APPEND_LOCK)
     last = connection.execute(select(func.max(events.c.seq))).scalar() or 0
-    rows, indexed = [], []
+    rows = []
     for seq, item in enumerate(prepared, start=last + 1):
-        entry, record, at_us = item.entry(seq), item.record, micros(item.at)
+        entry, record = item.entry(seq), item.record
         rows.append(
             {
                 "seq": seq,
-                "at_us": at_us,
+                "at_us": micros(item.at),
                 "actor": record.actor,
                 "action": record.action,
                 "object": record.object,
                 "entry": entry,
                 "leaf_hash": leaf_hash(entry),
+                **field_columns(record.details),
             }
         )
-        indexed += index_rows(seq, at_us, record.actor, record.object, record.details)
     _insert(connection, events, rows)
-    if indexed:
-        _insert(connection, fields_index, indexed)
     return [row["seq"] for row in rows]
 
 
@@ -178,26 +165,32 @@ def _insert(connection: Connection, table: Table, rows: list[dict]) -> None:
             copy.write_row([row[name] for name in names])
 
 
-def index_rows(
-    seq: int, at_us: int, actor: str | None, object: str | None, details: dict
-) -> list[dict]:
-    """The audit_fields rows an event's details call for: one per entry of `details.fields`."""
+NOT_FIELD_LEVEL: dict[str, str | None] = {
+    "fields": None,
+    "viewer_group": None,
+    "object_group": None,
+}
+
+
+def field_columns(details: dict) -> dict[str, str | None]:
+    """The searchable columns of an event whose details carry `fields` (field → how it was
+    shown): `fields` as `;name=level;name=level;` in name order, so one field's level is a
+    substring (`;phones=full;`), and the viewer's and the object's project groups."""
     fields = details.get("fields")
-    if not isinstance(fields, dict):
-        return []
-    return [
-        {
-            "seq": seq,
-            "field": field,
-            "level": str(level),
-            "at_us": at_us,
-            "actor": actor,
-            "object": object,
-            "viewer_group": details.get("viewer_group"),
-            "object_group": details.get("object_group"),
-        }
-        for field, level in sorted(fields.items())
-    ]
+    if not isinstance(fields, dict) or not fields:
+        return NOT_FIELD_LEVEL
+    shown = "".join(f"{name}={level};" for name, level in sorted(fields.items()))
+    return {
+        "fields": ";" + shown,
+        "viewer_group": details.get("viewer_group"),
+        "object_group": details.get("object_group"),
+    }
+
+
+def levels(fields: str | None) -> dict[str, str]:
+    """`field_columns`' `fields` read back: field → level."""
+    pairs = (part.partition("=") for part in (fields or "").split(";") if part)
+    return {name: level for name, _, level in pairs}
 
 
 def size(connection: Connection) -> int:

@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, create_engine, func, select
+from sqlalchemy import Connection, create_engine, select
 
 from audit import store
 from audit.merkle import Frontier, leaf_hash
@@ -112,7 +113,7 @@ def verify_trail(
     parallel_from: int = 200_000,
 ) -> Report:
     """Check events `first`..`last` (all by default) against every trustworthy checkpoint,
-    and (unless `check_index` is off) the field index against the events.
+    and (unless `check_index` is off) the searchable columns against the entries.
 
     With `workers` > 1 a range of at least `parallel_from` events (below it, starting
     processes costs more than it saves) is split at checkpoints and verified in that many
@@ -132,8 +133,6 @@ def verify_trail(
     else:
         _verify_window_into(connection, start, end, frontier, trusted, check_index, report)
     _check_ends(size, trusted, report)
-    if check_index and first == 1 and last == size:
-        _check_stray_index_rows(connection, size, report)
     return report
 
 
@@ -275,15 +274,16 @@ def _scan(
 
 def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
     """What queries read must say exactly what the hashed entries say: each event's own
-    columns (actor, action, object, time) and its rows in the field index."""
-    for first in range(start, end + 1, INDEX_BATCH):
-        last = min(end, first + INDEX_BATCH - 1)
+    columns (actor, action, object, time) and its field columns (how each field was shown,
+    the project groups)."""
+    stream = store.rows(connection, start, end)  # by rows, not numbers: a forged
+    while batch := list(islice(stream, INDEX_BATCH)):  # far-off number must not stall it
         columns, index = set(), set()
-        for seq, entry, _ in store.rows(connection, first, last):
-            own, rows = _derived(seq, entry)
+        for seq, entry, _ in batch:
+            own, shown = _derived(seq, entry)
             columns.add(own)
-            index.update(rows)
-        stored_columns, stored_index = _stored_derived(connection, first, last)
+            index.add(shown)
+        stored_columns, stored_index = _stored_derived(connection, batch[0][0], batch[-1][0])
         for kind, wrong in (
             ("changed", columns ^ stored_columns),
             ("index changed", index ^ stored_index),
@@ -296,53 +296,32 @@ def _check_index(connection: Connection, start: int, end: int, report: Report) -
 
 
 def _stored_derived(connection: Connection, first: int, last: int) -> tuple[set, set]:
-    """The events' searchable columns and their index rows as stored, as comparable tuples."""
-    e, f = store.events.c, store.fields_index.c
-    own = select(e.seq, e.at_us, e.actor, e.action, e.object).where(e.seq.between(first, last))
-    index = select(
-        f.seq, f.field, f.level, f.at_us, f.actor, f.object, f.viewer_group, f.object_group
-    ).where(f.seq.between(first, last))
-    return (set(map(tuple, connection.execute(own))), set(map(tuple, connection.execute(index))))
+    """The events' searchable columns and field columns as stored, as comparable tuples."""
+    e = store.events.c
+    rows = connection.execute(
+        select(
+            e.seq, e.at_us, e.actor, e.action, e.object, e.fields, e.viewer_group, e.object_group
+        ).where(e.seq.between(first, last))
+    )
+    own, index = set(), set()
+    for seq, at_us, actor, action, object_, *shown in rows:
+        own.add((seq, at_us, actor, action, object_))
+        index.add((seq, *shown))
+    return own, index
 
 
-def _check_stray_index_rows(connection: Connection, size: int, report: Report) -> None:
-    """Index rows that belong to no event (a framed account in an investigation)."""
-    f = store.fields_index.c
-    stray = connection.execute(select(func.min(f.seq)).where((f.seq < 1) | (f.seq > size))).scalar()
-    if stray is not None:
-        _add(
-            report,
-            Problem(
-                stray,
-                "index changed",
-                f"the field index names event {stray}, which is not in the trail",
-            ),
-        )
-
-
-def _derived(seq: int, entry: bytes) -> tuple[tuple, list[tuple]]:
-    """(the event's own columns, its index rows) as an entry calls for them."""
+def _derived(seq: int, entry: bytes) -> tuple[tuple, tuple]:
+    """(the event's own columns, its field columns) as an entry calls for them."""
     try:
         event = json.loads(entry)
         at_us = store.micros(datetime.fromisoformat(event["time"][:-1] + "+00:00"))
         actor, action, object_ = event.get("actor"), event.get("action"), event.get("object")
         details = event.get("details") or {}
+        shown = store.field_columns(details)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return (seq, None, None, None, None), []
-    rows = [
-        (
-            seq,
-            r["field"],
-            r["level"],
-            r["at_us"],
-            r["actor"],
-            r["object"],
-            r["viewer_group"],
-            r["object_group"],
-        )
-        for r in store.index_rows(seq, at_us, actor, object_, details)
-    ]
-    return (seq, at_us, actor, action, object_), rows
+        return (seq, None, None, None, None), (seq, None, None, None)
+    columns = (shown["fields"], shown["viewer_group"], shown["object_group"])
+    return (seq, at_us, actor, action, object_), (seq, *columns)
 
 
 def _add(report: Report, problem: Problem) -> None:

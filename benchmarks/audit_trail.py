@@ -69,31 +69,23 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
 
     One connection per COPY stream: PostgreSQL runs one COPY at a time per connection.
     """
-    connections = [engine.raw_connection() for _ in range(3)]
+    connections = [engine.raw_connection() for _ in range(2)]
     frontier, step = Frontier(), (DAYS * 86_400_000_000) // max(count, 1)
     noted: list[tuple[int, int, bytes]] = []
     start = END - timedelta(days=DAYS)
-    columns = ("seq", "field", "level", "at_us", "actor", "object", "viewer_group", "object_group")
+    columns = ", ".join(column.name for column in store.events.columns)
     try:
-        events_cursor, fields_cursor, checkpoints = (c.cursor() for c in connections)
-        with (
-            events_cursor.copy(
-                "COPY audit_events (seq, at_us, actor, action, object, entry, leaf_hash) FROM STDIN"
-            ) as events,
-            fields_cursor.copy(f"COPY audit_fields ({', '.join(columns)}) FROM STDIN") as fields,
-        ):
+        events_cursor, checkpoints = (c.cursor() for c in connections)
+        with events_cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as events:
             for seq in range(1, count + 1):
                 at = start + timedelta(microseconds=seq * step)
                 at_us, record = store.micros(at), view(rng)
                 entry = encode(seq, at, record)
                 leaf = leaf_hash(entry)
+                shown = store.field_columns(record.details).values()
                 events.write_row(
-                    (seq, at_us, record.actor, record.action, record.object, entry, leaf)
+                    (seq, at_us, record.actor, record.action, record.object, entry, leaf, *shown)
                 )
-                for row in store.index_rows(
-                    seq, at_us, record.actor, record.object, record.details
-                ):
-                    fields.write_row(tuple(row[c] for c in columns))
                 frontier.append(leaf, noted, store.NODE_LEAST)
                 if seq % 1000 == 0 or seq == count:
                     checkpoint = signer.sign(seq, frontier.root(), END)
@@ -114,7 +106,7 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
         for connection in connections:
             connection.commit()
         checkpoints.execute("ANALYZE")
-        connections[2].commit()
+        connections[1].commit()
     finally:
         for connection in connections:
             connection.close()
@@ -212,51 +204,41 @@ def raw_insert(engine: Engine, seconds: float, batch: int = 100) -> float:
 
 
 def raw_insert_indexed(engine: Engine, seconds: float, batch: int = 100) -> float:
-    """The limit with the trail's own tables: the same events and field-index rows, with the
-    same indexes, batched, but no hashing, no lock and no sequence to keep."""
+    """The limit with the trail's own table: the same event rows, with the same columns and
+    indexes, batched, but no hashing, no lock and no sequence to keep."""
     with engine.begin() as connection:
-        for table in ("audit_events", "audit_fields"):
-            connection.execute(text(f"CREATE TABLE raw_{table} (LIKE {table} INCLUDING INDEXES)"))
+        connection.execute(
+            text("CREATE TABLE raw_audit_events (LIKE audit_events INCLUDING INDEXES)")
+        )
     counter, lock = iter(range(1, 10**12)), threading.Lock()
     sample = encode(1, END, view(random.Random(1)))
     now_us = store.micros(END)
+    names = [column.name for column in store.events.columns]
+    statement = text(
+        f"INSERT INTO raw_audit_events ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + name for name in names)})"
+    )
 
     def one(rng: random.Random) -> None:
         with lock:
             numbers = [next(counter) for _ in range(batch)]
-        records = [(n, view(rng)) for n in numbers]
-        events = [
-            {
-                "seq": n,
-                "at_us": now_us,
-                "actor": r.actor,
-                "action": r.action,
-                "object": r.object,
-                "entry": sample,
-                "leaf_hash": b"",
-            }
-            for n, r in records
-        ]
-        fields = [
-            row
-            for n, r in records
-            for row in store.index_rows(n, now_us, r.actor, r.object, r.details)
-        ]
+        rows = []
+        for n in numbers:
+            record = view(rng)
+            rows.append(
+                {
+                    "seq": n,
+                    "at_us": now_us,
+                    "actor": record.actor,
+                    "action": record.action,
+                    "object": record.object,
+                    "entry": sample,
+                    "leaf_hash": b"",
+                    **store.field_columns(record.details),
+                }
+            )
         with engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO raw_audit_events VALUES (:seq, :at_us, :actor, :action, :object, "
-                    ":entry, :leaf_hash)"
-                ),
-                events,
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO raw_audit_fields VALUES (:seq, :field, :level, :at_us, :actor, "
-                    ":object, :viewer_group, :object_group)"
-                ),
-                fields,
-            )
+            connection.execute(statement, rows)
 
     count, _ = writers(one, seconds)
     return count * batch / seconds

@@ -34,10 +34,11 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and enforced foreign keys."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # A worker's request threads, its audit committer and its scheduler each hold a connection
-    # at once: with SQLAlchemy's default of 5 kept, connections beyond it were opened and
-    # closed on every request (a new PostgreSQL backend each time), a sixth of a debtor read.
-    engine = create_engine(url, pool_pre_ping=True, pool_size=12, max_overflow=8)
+    # On PostgreSQL a worker's request threads, its audit committer and its scheduler each
+    # hold a connection at once: with SQLAlchemy's default of 5 kept, connections beyond it
+    # were opened and closed on every request (a new backend each time), a sixth of a read.
+    pool = {"pool_size": 12, "max_overflow": 8} if url.startswith("postgresql") else {}
+    engine = create_engine(url, pool_pre_ping=True, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)

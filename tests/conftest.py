@@ -90,6 +90,16 @@ def _postgres_database() -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(service URL, owner URL) of a database of its own that no migration has touched."""
+    if DATABASE == "sqlite":
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        yield url, url
+        return
+    yield from _postgres_database()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_urls: tuple[str, str]) -> tuple[str, str]:
     """(service URL, owner URL) after `govern db upgrade`."""

@@ -15,6 +15,9 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# The trail's tables as this revision made them (0007 folded audit_fields into audit_events).
+TABLES = ("audit_events", "audit_fields", "audit_checkpoints", "audit_nodes")
+
 
 def upgrade() -> None:
     op.create_table(
@@ -63,12 +66,12 @@ def upgrade() -> None:
     op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at_us"])
     op.create_index("ix_audit_events_actor_at", "audit_events", ["actor", "at_us"])
     op.create_index("ix_audit_events_object_at", "audit_events", ["object", "at_us"])
-    for statement in append_only_ddl(op.get_bind().dialect.name):
+    for statement in append_only_ddl(op.get_bind().dialect.name, TABLES):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in drop_append_only_ddl(op.get_bind().dialect.name):
+    for statement in drop_append_only_ddl(op.get_bind().dialect.name, TABLES):
         op.execute(statement)
     op.drop_index("ix_audit_events_object_at", table_name="audit_events")
     op.drop_index("ix_audit_events_actor_at", table_name="audit_events")
