@@ -13,7 +13,8 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Future, wait
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
@@ -43,7 +44,8 @@ class GroupCommitter:
         self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
         self._gather = gather_seconds
-        self._queue: queue.Queue[tuple[Prepared, Future[int]] | None] = queue.Queue()
+        # One item per caller: its events and one future for all their numbers.
+        self._queue: queue.Queue[tuple[list[Prepared], Future[list[int]]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -53,22 +55,18 @@ class GroupCommitter:
 
     def append_many(self, records: list[Record], timeout: float = 10.0) -> list[int]:
         """Append several events (a list of debtors shown at once) and wait until all are
-        durable. Raises AuditUnavailable if any is not."""
+        durable. Raises AuditUnavailable if they are not."""
         self.start()
         at = self._now()  # the time the events happened, before they wait their turn
-        prepared = [prepare(record, at) for record in records]  # encoded in the caller's thread
-        waiting: list[Future[int]] = []
-        for item in prepared:
-            done: Future[int] = Future()
-            self._queue.put((item, done))
-            waiting.append(done)
-        _, late = wait(waiting, timeout=timeout)
-        for done in late:
-            done.cancel()  # not yet taken by the committer: it will never be written
-        if late and not all(done.cancelled() for done in late):
-            wait(late)  # already being committed: its fate is decided within one commit
+        done: Future[list[int]] = Future()
+        self._queue.put(([prepare(record, at) for record in records], done))  # encoded here
         try:
-            return [done.result() for done in waiting]
+            try:
+                return done.result(timeout)
+            except FutureTimeout:
+                if done.cancel():  # not yet taken by the committer: it will never be written
+                    raise
+                return done.result()  # being committed: its fate is decided within one commit
         except (Exception, CancelledError) as error:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
 
@@ -96,8 +94,8 @@ class GroupCommitter:
             if first is None:
                 break
             batch = [first] if first[1].set_running_or_notify_cancel() else []
-            until = time.monotonic() + self._gather
-            while len(batch) < self._max_batch:
+            size, until = sum(len(items) for items, _ in batch), time.monotonic() + self._gather
+            while size < self._max_batch:
                 try:  # wait up to the gather window for more callers to share this commit
                     item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
                 except queue.Empty:
@@ -107,30 +105,35 @@ class GroupCommitter:
                     break
                 if item[1].set_running_or_notify_cancel():  # its caller still waits
                     batch.append(item)
+                    size += len(item[0])
             if not batch:
                 continue
             connection = self._commit(connection, batch)
-            self._safely(self._after_commit, len(batch))
+            self._safely(self._after_commit, size)
         if connection is not None:
             connection.close()
 
     def _commit(
-        self, connection: Connection | None, batch: list[tuple[Prepared, Future[int]]]
+        self, connection: Connection | None, batch: list[tuple[list[Prepared], Future[list[int]]]]
     ) -> Connection | None:
         """Append and commit one batch; returns the connection to reuse (None if broken)."""
         try:
             connection = connection or self._engine.connect()
             with connection.begin():
-                numbers = store.append_prepared(connection, [item for item, _ in batch])
-        except Exception as error:  # every waiter learns its event was not written
+                numbers = store.append_prepared(
+                    connection, [p for items, _ in batch for p in items]
+                )
+        except Exception as error:  # every waiter learns its events were not written
             log.exception("audit group commit failed")
             for _, done in batch:
                 done.set_exception(error)
             if connection is not None:
                 connection.close()
             return None
-        for (_, done), seq in zip(batch, numbers, strict=True):
-            done.set_result(seq)
+        start = 0
+        for items, done in batch:
+            done.set_result(numbers[start : start + len(items)])
+            start += len(items)
         return connection
 
     @staticmethod

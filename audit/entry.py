@@ -1,7 +1,8 @@
 """Audit events and their canonical bytes: the exact bytes that are hashed, stored and exported.
 
 Canonical form: UTF-8 JSON, keys sorted, no whitespace, times as RFC 3339 UTC with
-microseconds. Details hold identifiers and field names, never personal values.
+microseconds. Details hold identifiers and field names, never personal values. Also here: the
+columns an event is searched by, derived from what the entry says (`field_columns`, `micros`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from audit.merkle import leaf_hash
 
 SCALARS = (str, int, bool, type(None))
 
@@ -53,25 +56,86 @@ def encode(seq: int, at: datetime, record: Record) -> bytes:
     )
 
 
+#: An event row's columns, in the order `Prepared.row` gives them.
+ROW = (
+    "seq",
+    "at_us",
+    "actor",
+    "action",
+    "object",
+    "entry",
+    "leaf_hash",
+    "fields",
+    "viewer_group",
+    "object_group",
+)
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A record encoded before its sequence number is known: the entry is
-    `before + ,"seq":N, + after`. Keys are sorted, so the top-level `seq` is the last one."""
+    `before + ,"seq":N, + after`. Keys are sorted, so the top-level `seq` is the last one.
+    The rest of its row is computed here too, in the caller's thread, so the one appending
+    thread does only what needs the number."""
 
     record: Record
     at: datetime
     before: bytes
     after: bytes
+    head: tuple[Any, ...]  # at_us, actor, action, object
+    tail: tuple[Any, ...]  # fields, viewer_group, object_group
 
     def entry(self, seq: int) -> bytes:
         return b'%s,"seq":%d,%s' % (self.before, seq, self.after)
+
+    def row(self, seq: int) -> tuple[Any, ...]:
+        """The event's row as number `seq`, in `ROW` order."""
+        entry = self.entry(seq)
+        return (seq, *self.head, entry, leaf_hash(entry), *self.tail)
 
 
 def prepare(record: Record, at: datetime) -> Prepared:
     """Do the costly part of encoding now, outside the trail's lock (and its one thread)."""
     whole = encode(0, at, record)
     cut = whole.rfind(b',"seq":0,')
-    return Prepared(record, at, whole[:cut], whole[cut + len(b',"seq":0,') :])
+    head = (micros(at), record.actor, record.action, record.object)
+    shown = field_columns(record.details)
+    tail = (shown["fields"], shown["viewer_group"], shown["object_group"])
+    return Prepared(record, at, whole[:cut], whole[cut + len(b',"seq":0,') :], head, tail)
+
+
+NOT_FIELD_LEVEL: dict[str, str | None] = {
+    "fields": None,
+    "viewer_group": None,
+    "object_group": None,
+}
+
+
+def field_columns(details: dict) -> dict[str, str | None]:
+    """The searchable columns of an event whose details carry `fields` (field → how it was
+    shown): `fields` as `;name=level;name=level;` in name order, so one field's level is a
+    substring (`;phones=full;`), and the viewer's and the object's project groups."""
+    fields = details.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        return NOT_FIELD_LEVEL
+    shown = "".join(f"{name}={level};" for name, level in sorted(fields.items()))
+    return {
+        "fields": ";" + shown,
+        "viewer_group": details.get("viewer_group"),
+        "object_group": details.get("object_group"),
+    }
+
+
+def levels(fields: str | None) -> dict[str, str]:
+    """`field_columns`' `fields` read back: field → level."""
+    pairs = (part.partition("=") for part in (fields or "").split(";") if part)
+    return {name: level for name, _, level in pairs}
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch, as `at_us` columns hold time."""
+    delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def decode(entry: bytes) -> dict[str, Any]:

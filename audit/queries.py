@@ -2,7 +2,7 @@
 
 Times are `at_us` (microseconds since the epoch, UTC); windows are half-open [start, end).
 A field counts as *revealed* when its level is `full`. Field-level events (debtors shown) carry
-`fields` as `;name=level;…;` (see `audit.store.field_columns`), so one field's level is a
+`fields` as `;name=level;…;` (see `audit.entry.field_columns`), so one field's level is a
 substring match on rows an index has already narrowed to a debtor, an account or a window.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, distinct, func, or_, select
 
-from audit.store import events, levels
+from audit.entry import levels
+from audit.store import events
 
 REVEALED = "full"
 HOUR_US = 3_600_000_000

@@ -2,14 +2,15 @@
 
 Sequence numbers are gap-free: `append` takes the trail's lock (a PostgreSQL advisory lock
 held to the end of the caller's transaction; SQLite's single writer does the same), reads the
-last number and inserts after it. A rolled-back transaction leaves no gap. Sequence numbers
-start at 1; event `seq` is leaf `seq - 1` of the Merkle tree.
+last number and inserts after it (on PostgreSQL both in one call, `audit_next_seq()`). A
+rolled-back transaction leaves no gap. Sequence numbers start at 1; event `seq` is leaf
+`seq - 1` of the Merkle tree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import (
@@ -27,8 +28,8 @@ from sqlalchemy import (
     select,
 )
 
-from audit.entry import Prepared, Record, prepare
-from audit.merkle import Frontier, leaf_hash, node_hash, root_of, split
+from audit.entry import ROW, Prepared, Record, prepare
+from audit.merkle import Frontier, node_hash, root_of, split
 from audit.signing import Checkpoint, verify_checkpoint
 
 APPEND_LOCK = 0x6A_0D_17_01
@@ -131,66 +132,21 @@ def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> lis
     the trail. Takes the trail's lock, numbers them after the last, inserts them."""
     if not prepared:
         return []
-    _lock(connection, APPEND_LOCK)
-    last = connection.execute(select(func.max(events.c.seq))).scalar() or 0
-    rows = []
-    for seq, item in enumerate(prepared, start=last + 1):
-        entry, record = item.entry(seq), item.record
-        rows.append(
-            {
-                "seq": seq,
-                "at_us": micros(item.at),
-                "actor": record.actor,
-                "action": record.action,
-                "object": record.object,
-                "entry": entry,
-                "leaf_hash": leaf_hash(entry),
-                **field_columns(record.details),
-            }
-        )
-    _insert(connection, events, rows)
-    return [row["seq"] for row in rows]
+    rows = [item.row(seq) for seq, item in enumerate(prepared, start=_next_seq(connection))]
+    _insert(connection, rows)
+    return [row[0] for row in rows]
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict]) -> None:
-    """Insert rows in the caller's transaction; on PostgreSQL by COPY, which costs a fraction
-    of a parameterised INSERT per row (appending is the trail's hot path)."""
+def _insert(connection: Connection, rows: list[tuple]) -> None:
+    """Insert event rows (`ROW` order) in the caller's transaction; on PostgreSQL by COPY,
+    which costs a fraction of a parameterised INSERT per row (appending is the hot path)."""
     if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
+        connection.execute(insert(events), [dict(zip(ROW, row, strict=True)) for row in rows])
         return
-    names = [column.name for column in table.columns]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[name] for name in names])
-
-
-NOT_FIELD_LEVEL: dict[str, str | None] = {
-    "fields": None,
-    "viewer_group": None,
-    "object_group": None,
-}
-
-
-def field_columns(details: dict) -> dict[str, str | None]:
-    """The searchable columns of an event whose details carry `fields` (field → how it was
-    shown): `fields` as `;name=level;name=level;` in name order, so one field's level is a
-    substring (`;phones=full;`), and the viewer's and the object's project groups."""
-    fields = details.get("fields")
-    if not isinstance(fields, dict) or not fields:
-        return NOT_FIELD_LEVEL
-    shown = "".join(f"{name}={level};" for name, level in sorted(fields.items()))
-    return {
-        "fields": ";" + shown,
-        "viewer_group": details.get("viewer_group"),
-        "object_group": details.get("object_group"),
-    }
-
-
-def levels(fields: str | None) -> dict[str, str]:
-    """`field_columns`' `fields` read back: field → level."""
-    pairs = (part.partition("=") for part in (fields or "").split(";") if part)
-    return {name: level for name, _, level in pairs}
+            copy.write_row(row)
 
 
 def size(connection: Connection) -> int:
@@ -300,9 +256,28 @@ def try_lock(connection: Connection, key: int) -> bool:
     return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
 
-def _lock(connection: Connection, key: int) -> None:
+_NEXT_SEQ = select(func.audit_next_seq())
+
+
+def _next_seq(connection: Connection) -> int:
+    """Take the trail's lock and return the number after the last. On PostgreSQL one round
+    trip, `audit_next_seq()` (see `next_seq_ddl`): the group committer's turns are bound by
+    round trips, each waiting for the interpreter lock once its answer is in."""
     if connection.dialect.name == "postgresql":
-        connection.execute(select(func.pg_advisory_xact_lock(key)))
+        return int(connection.execute(_NEXT_SEQ).scalar_one())
+    return (connection.execute(select(func.max(events.c.seq))).scalar() or 0) + 1
+
+
+def next_seq_ddl(dialect: str) -> list[str]:
+    """`audit_next_seq()`: the append lock, then the last number read after it is granted (a
+    volatile PL/pgSQL function reads each statement with a fresh snapshot)."""
+    if dialect != "postgresql":
+        return []
+    return [
+        "CREATE OR REPLACE FUNCTION audit_next_seq() RETURNS bigint LANGUAGE plpgsql "
+        f"VOLATILE AS $$ BEGIN PERFORM pg_advisory_xact_lock({APPEND_LOCK}); "
+        "RETURN coalesce((SELECT max(seq) FROM audit_events), 0) + 1; END $$"
+    ]
 
 
 def _checkpoint(row: object) -> tuple[Checkpoint, Frontier]:
@@ -328,9 +303,3 @@ def newest_sound_checkpoint(
         if verify_checkpoint(checkpoint, public_key) and frontier.root() == checkpoint.root_hash:
             return checkpoint, frontier
     return None
-
-
-def micros(at: datetime) -> int:
-    """Microseconds since the epoch, as `at_us` columns hold time."""
-    delta = at.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds

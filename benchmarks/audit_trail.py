@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 
 from audit import queries, store
 from audit.committer import GroupCommitter
-from audit.entry import Record, encode
+from audit.entry import Record, encode, field_columns, micros
 from audit.merkle import Frontier, inclusion_path, leaf_hash, verify_inclusion
 from audit.signing import Signer
 from audit.verify import verify_trail
@@ -79,10 +79,10 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
         with events_cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as events:
             for seq in range(1, count + 1):
                 at = start + timedelta(microseconds=seq * step)
-                at_us, record = store.micros(at), view(rng)
+                at_us, record = micros(at), view(rng)
                 entry = encode(seq, at, record)
                 leaf = leaf_hash(entry)
-                shown = store.field_columns(record.details).values()
+                shown = field_columns(record.details).values()
                 events.write_row(
                     (seq, at_us, record.actor, record.action, record.object, entry, leaf, *shown)
                 )
@@ -212,7 +212,7 @@ def raw_insert_indexed(engine: Engine, seconds: float, batch: int = 100) -> floa
         )
     counter, lock = iter(range(1, 10**12)), threading.Lock()
     sample = encode(1, END, view(random.Random(1)))
-    now_us = store.micros(END)
+    now_us = micros(END)
     names = [column.name for column in store.events.columns]
     statement = text(
         f"INSERT INTO raw_audit_events ({', '.join(names)}) "
@@ -234,7 +234,7 @@ def raw_insert_indexed(engine: Engine, seconds: float, batch: int = 100) -> floa
                     "object": record.object,
                     "entry": sample,
                     "leaf_hash": b"",
-                    **store.field_columns(record.details),
+                    **field_columns(record.details),
                 }
             )
         with engine.begin() as connection:
@@ -290,8 +290,8 @@ def measure_verify(engine: Engine, signer: Signer) -> dict[str, object]:
 
 def measure_reads(engine: Engine, size: int, rng: random.Random) -> dict[str, object]:
     """(d) who saw debtor X, (e) leak triage, (f) an inclusion proof."""
-    whole = (store.micros(END - timedelta(days=DAYS)), store.micros(END))
-    ninety = (store.micros(END - timedelta(days=90)), store.micros(END))
+    whole = (micros(END - timedelta(days=DAYS)), micros(END))
+    ninety = (micros(END - timedelta(days=90)), micros(END))
     leaked = [f"D-{rng.randrange(DEBTORS):07d}" for _ in range(1000)]
     seq = rng.randrange(1, size + 1)
     with engine.connect() as connection:

@@ -19,8 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit import queries
-from audit.entry import decode
-from audit.store import micros
+from audit.entry import decode, micros
 from govern.accounts.models import Account
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail

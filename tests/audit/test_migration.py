@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from audit import queries, store
-from audit.entry import Record, encode
+from audit import queries
+from audit.entry import Record, encode, micros
 from audit.merkle import leaf_hash
 from audit.signing import Signer
 from audit.verify import verify_trail
@@ -52,7 +52,7 @@ def old_trail() -> list[tuple[Record, list[tuple[str, str]]]]:
 
 
 def write_old_trail(engine: Engine) -> set[tuple]:
-    at_us, index = store.micros(AT), set()
+    at_us, index = micros(AT), set()
     with engine.begin() as connection:
         for seq, (record, fields) in enumerate(old_trail(), start=1):
             entry = encode(seq, AT, record)

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from alembic import op
 
-from audit.store import append_only_ddl, drop_append_only_ddl, field_columns, levels
+from audit.entry import field_columns, levels
+from audit.store import append_only_ddl, drop_append_only_ddl
 
 revision = "0007"
 down_revision = "0006"
