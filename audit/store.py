@@ -49,7 +49,7 @@ events = Table(
     Column("leaf_hash", LargeBinary, nullable=False),
     # A field-level event (a debtor shown) also says how each field was shown, and the
     # viewer's and debtor's project groups then, so "who saw this debtor's phone" is a lookup
-    # on the event's own row. Derived from the entry; verify checks them. See `field_columns`.
+    # on the event's own row. Derived from the entry; verify checks them (`entry.field_columns`).
     Column("fields", String),
     Column("viewer_group", String(128)),
     Column("object_group", String(128)),
