@@ -78,8 +78,6 @@ class Prepared:
     The rest of its row is computed here too, in the caller's thread, so the one appending
     thread does only what needs the number."""
 
-    record: Record
-    at: datetime
     before: bytes
     after: bytes
     head: tuple[Any, ...]  # at_us, actor, action, object
@@ -101,14 +99,7 @@ def prepare(record: Record, at: datetime) -> Prepared:
     head = (micros(at), record.actor, record.action, record.object)
     shown = field_columns(record.details)
     tail = (shown["fields"], shown["viewer_group"], shown["object_group"])
-    return Prepared(record, at, whole[:cut], whole[cut + len(b',"seq":0,') :], head, tail)
-
-
-NOT_FIELD_LEVEL: dict[str, str | None] = {
-    "fields": None,
-    "viewer_group": None,
-    "object_group": None,
-}
+    return Prepared(whole[:cut], whole[cut + len(b',"seq":0,') :], head, tail)
 
 
 def field_columns(details: dict) -> dict[str, str | None]:
@@ -117,7 +108,7 @@ def field_columns(details: dict) -> dict[str, str | None]:
     substring (`;phones=full;`), and the viewer's and the object's project groups."""
     fields = details.get("fields")
     if not isinstance(fields, dict) or not fields:
-        return NOT_FIELD_LEVEL
+        return {"fields": None, "viewer_group": None, "object_group": None}
     shown = "".join(f"{name}={level};" for name, level in sorted(fields.items()))
     return {
         "fields": ";" + shown,

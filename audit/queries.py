@@ -76,9 +76,12 @@ def what_seen(
     )
     seen: dict[str, dict[str, Any]] = {}
     for debtor, fields, at in connection.execute(query):
+        revealed = _revealed_in(fields)
+        if not revealed:
+            continue
         entry = seen.setdefault(debtor, {"debtor": debtor, "fields": {}, "first_us": at})
         entry["last_us"] = at
-        for field in _revealed_in(fields):
+        for field in revealed:
             entry["fields"][field] = entry["fields"].get(field, 0) + 1
     for entry in seen.values():
         entry["fields"] = dict(sorted(entry["fields"].items()))

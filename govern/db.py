@@ -37,7 +37,7 @@ def make_engine(url: str) -> Engine:
     # On PostgreSQL a worker's request threads, its audit committer and its scheduler each
     # hold a connection at once: with SQLAlchemy's default of 5 kept, connections beyond it
     # were opened and closed on every request (a new backend each time), a sixth of a read.
-    pool = {"pool_size": 12, "max_overflow": 8} if url.startswith("postgresql") else {}
+    pool = {"pool_size": 12, "max_overflow": 4} if url.startswith("postgresql") else {}
     engine = create_engine(url, pool_pre_ping=True, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)

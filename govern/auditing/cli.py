@@ -58,7 +58,9 @@ def checkpoint() -> None:
 @click.option("--from", "first", type=click.IntRange(min=1), default=1, help="First event.")
 @click.option("--to", "last", type=click.IntRange(min=1), help="Last event (default: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--skip-index", is_flag=True, help="Leave out the field-index cross-check.")
+@click.option(
+    "--skip-index", is_flag=True, help="Leave out the cross-check of the searchable columns."
+)
 @click.option(
     "--workers",
     type=click.IntRange(min=1),

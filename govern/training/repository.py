@@ -118,6 +118,7 @@ def training_record(db: Session, account_id: str) -> TrainingRecord:
     """One round trip (every request that reads debtor data asks it): results, oldest first,
     and signatures. The statement is built once, and run on the session's connection without
     the ORM, which took two thirds of its time."""
+    db.flush()  # the ORM would have: a result recorded in this session counts
     record = TrainingRecord({}, {})
     for kind, name, passed, version, at, _ in db.connection().execute(
         _RECORD, {"account_id": account_id}

@@ -10,6 +10,8 @@ Revises: 0006
 Create Date: 2026-11-29
 """
 
+import json
+import logging
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -24,6 +26,7 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+log = logging.getLogger("alembic.runtime.migration")
 _INDEX_COLUMNS = (
     "seq",
     "field",
@@ -40,9 +43,10 @@ def upgrade() -> None:
     op.add_column("audit_events", sa.Column("fields", sa.String(), nullable=True))
     op.add_column("audit_events", sa.Column("viewer_group", sa.String(128), nullable=True))
     op.add_column("audit_events", sa.Column("object_group", sa.String(128), nullable=True))
-    op.create_index("ix_audit_events_at", "audit_events", ["at_us"])
     with _writable("audit_events"):
         _fill_event_columns()
+    _warn_of_disagreeing_index_rows()
+    op.create_index("ix_audit_events_at", "audit_events", ["at_us"])  # after the fill
     op.drop_table("audit_fields")  # its triggers go with it
 
 
@@ -71,7 +75,8 @@ def downgrade() -> None:
 
 
 class _writable:
-    """The table's append-only triggers lifted for the length of a migration step."""
+    """The table's append-only triggers lifted for the length of a migration step (and put
+    back by the rollback if the step fails)."""
 
     def __init__(self, table: str) -> None:
         self._table, self._dialect = table, op.get_bind().dialect.name
@@ -80,62 +85,72 @@ class _writable:
         for statement in drop_append_only_ddl(self._dialect, (self._table,)):
             op.execute(statement)
 
-    def __exit__(self, *_: object) -> None:
-        for statement in append_only_ddl(self._dialect, (self._table,)):
-            op.execute(statement)
+    def __exit__(self, failure: type[BaseException] | None, *_: object) -> None:
+        if failure is None:
+            for statement in append_only_ddl(self._dialect, (self._table,)):
+                op.execute(statement)
 
 
 def _fill_event_columns() -> None:
+    """Each event's field columns from its own entry (what verify checks them against), not
+    from the old index, which could have been edited."""
     bind = op.get_bind()
     update = sa.text(
         "UPDATE audit_events SET fields = :fields, viewer_group = :viewer_group, "
         "object_group = :object_group WHERE seq = :seq"
     )
-    batch: list[dict] = []
-    for seq, rows in _index_rows_by_event(bind):
-        first = rows[0]
-        details = {
-            "fields": {row.field: row.level for row in rows},
-            "viewer_group": first.viewer_group,
-            "object_group": first.object_group,
-        }
-        batch.append({"seq": seq, **field_columns(details)})
-        if len(batch) >= BATCH:
-            bind.execute(update, batch)
-            batch = []
-    if batch:
+    query = (
+        "SELECT seq, entry FROM audit_events WHERE seq > :after "
+        "AND seq IN (SELECT seq FROM audit_fields) ORDER BY seq"
+    )
+    for page in _pages(bind, query):
+        batch = []
+        for seq, entry in page:
+            details = json.loads(bytes(entry)).get("details") or {}
+            batch.append({"seq": seq, **field_columns(details)})
         bind.execute(update, batch)
 
 
-def _index_rows_by_event(bind: sa.Connection) -> Iterator[tuple[int, list]]:
-    query = sa.text(f"SELECT {', '.join(_INDEX_COLUMNS)} FROM audit_fields ORDER BY seq")
-    current: list = []
-    for row in bind.execute(query):
-        if current and current[0].seq != row.seq:
-            yield current[0].seq, current
-            current = []
-        current.append(row)
-    if current:
-        yield current[0].seq, current
+def _pages(bind: sa.Connection, query: str) -> Iterator[list]:
+    """`query` (ordered by seq, `seq > :after`) a page at a time, with no cursor left open
+    while the caller writes: SQLite leaves a scan of a table changed under it undefined."""
+    after = 0
+    while page := bind.execute(sa.text(f"{query} LIMIT {BATCH}"), {"after": after}).all():
+        yield page
+        after = page[-1].seq
+
+
+def _warn_of_disagreeing_index_rows() -> None:
+    """Old index rows that name no event, or a level its event does not say, are dropped with
+    the table: say how many, so an auditor can look at a backup from before the upgrade."""
+    stray = op.get_bind().scalar(
+        sa.text(
+            "SELECT count(*) FROM audit_fields f WHERE NOT EXISTS (SELECT 1 FROM audit_events e "
+            "WHERE e.seq = f.seq AND e.fields LIKE '%;' || f.field || '=' || f.level || ';%')"
+        )
+    )
+    if stray:
+        log.warning(
+            "%d rows of the old field index did not match their events and were dropped; "
+            "the events themselves are unchanged (keep a backup from before this upgrade)",
+            stray,
+        )
 
 
 def _fill_index_rows() -> None:
     bind = op.get_bind()
-    query = sa.text(
+    query = (
         "SELECT seq, at_us, actor, object, fields, viewer_group, object_group "
-        "FROM audit_events WHERE fields IS NOT NULL ORDER BY seq"
+        "FROM audit_events WHERE seq > :after AND fields IS NOT NULL ORDER BY seq"
     )
     insert = sa.text(
         f"INSERT INTO audit_fields ({', '.join(_INDEX_COLUMNS)}) "
         f"VALUES ({', '.join(':' + name for name in _INDEX_COLUMNS)})"
     )
-    batch: list[dict] = []
-    for event in bind.execute(query).all():
-        for field, level in levels(event.fields).items():
-            batch.append({**event._asdict(), "field": field, "level": level})
-    for start in range(0, len(batch), BATCH):
-        bind.execute(insert, [_only_index(row) for row in batch[start : start + BATCH]])
-
-
-def _only_index(row: dict) -> dict:
-    return {name: row[name] for name in _INDEX_COLUMNS}
+    for page in _pages(bind, query):
+        batch = [
+            {**event._asdict(), "field": field, "level": level}
+            for event in page
+            for field, level in levels(event.fields).items()
+        ]
+        bind.execute(insert, [{name: row[name] for name in _INDEX_COLUMNS} for row in batch])
