@@ -51,6 +51,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # The service role's grants on the recreated table come from `govern db upgrade`'s grant
+    # step; after going back, run the older release's `govern db upgrade` to grant them.
     op.create_table(
         "audit_fields",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
