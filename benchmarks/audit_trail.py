@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 
 from audit import queries, store
 from audit.committer import GroupCommitter
-from audit.entry import ROW, Record, encode, field_columns, micros, prepare
+from audit.entry import ROW, Record, micros, prepare
 from audit.merkle import Frontier, inclusion_path, leaf_hash, verify_inclusion
 from audit.signing import Signer
 from audit.verify import verify_trail
@@ -73,19 +73,14 @@ def generate(engine: Engine, count: int, signer: Signer, rng: random.Random) -> 
     frontier, step = Frontier(), (DAYS * 86_400_000_000) // max(count, 1)
     noted: list[tuple[int, int, bytes]] = []
     start = END - timedelta(days=DAYS)
-    columns = ", ".join(column.name for column in store.events.columns)
     try:
         events_cursor, checkpoints = (c.cursor() for c in connections)
-        with events_cursor.copy(f"COPY audit_events ({columns}) FROM STDIN") as events:
+        with events_cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as events:
             for seq in range(1, count + 1):
                 at = start + timedelta(microseconds=seq * step)
-                at_us, record = micros(at), view(rng)
-                entry = encode(seq, at, record)
-                leaf = leaf_hash(entry)
-                shown = field_columns(record.details).values()
-                events.write_row(
-                    (seq, at_us, record.actor, record.action, record.object, entry, leaf, *shown)
-                )
+                row = prepare(view(rng), at).row(seq)  # as the trail appends it
+                events.write_row(row)
+                leaf = row[ROW.index("leaf_hash")]
                 frontier.append(leaf, noted, store.NODE_LEAST)
                 if seq % 1000 == 0 or seq == count:
                     checkpoint = signer.sign(seq, frontier.root(), END)

@@ -61,11 +61,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(service URL, owner URL) of a migrated throwaway database."""
-    if DATABASE == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'govern.db'}"
-        yield url, url
-        return
-    yield from _postgres_database()
+    yield from _throwaway_database(tmp_path_factory.mktemp("db"))
 
 
 def _postgres_database() -> Iterator[tuple[str, str]]:
@@ -93,8 +89,12 @@ def _postgres_database() -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def empty_database(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(service URL, owner URL) of a database of its own that no migration has touched."""
+    yield from _throwaway_database(tmp_path)
+
+
+def _throwaway_database(folder: Path) -> Iterator[tuple[str, str]]:
     if DATABASE == "sqlite":
-        url = f"sqlite:///{tmp_path / 'empty.db'}"
+        url = f"sqlite:///{folder / 'govern.db'}"
         yield url, url
         return
     yield from _postgres_database()
