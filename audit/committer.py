@@ -2,8 +2,9 @@
 
 A read (a debtor view, an auditor query) must not answer before its event is durable. Each
 caller hands its record to one thread per process, which appends everything waiting in one
-transaction and wakes the callers after the commit. The durable commit, not hashing, is the
-cost; batching is where the speed comes from.
+transaction and wakes the callers after the commit. The durable commit and the trail's lock,
+not hashing, are the cost; batching is where the speed comes from, so the thread takes the lock
+first and only then everyone waiting by then (callers keep arriving while it waits).
 """
 
 from __future__ import annotations
@@ -20,13 +21,17 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine
 
 from audit import store
-from audit.entry import Prepared, Record, prepare
+from audit.entry import Prepared, Record, prepare_all
 
 log = logging.getLogger(__name__)
 
 
 class AuditUnavailable(Exception):
     """The event could not be made durable; whatever it was for must not happen."""
+
+
+#: A caller's events and the one future for all their numbers.
+Waiting = tuple[list[Prepared], Future[list[int]]]
 
 
 class GroupCommitter:
@@ -44,8 +49,7 @@ class GroupCommitter:
         self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
         self._gather = gather_seconds
-        # One item per caller: its events and one future for all their numbers.
-        self._queue: queue.Queue[tuple[list[Prepared], Future[list[int]]] | None] = queue.Queue()
+        self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
@@ -61,7 +65,7 @@ class GroupCommitter:
         self.start()
         at = self._now()  # the time the events happened, before they wait their turn
         done: Future[list[int]] = Future()
-        self._queue.put(([prepare(record, at) for record in records], done))  # encoded here
+        self._queue.put((prepare_all(records, at), done))  # encoded here
         try:
             try:
                 return done.result(timeout)
@@ -71,6 +75,10 @@ class GroupCommitter:
                 return done.result()  # being committed: its fate is decided within one commit
         except (Exception, CancelledError) as error:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
+
+    def waiting(self) -> int:
+        """Callers whose events no commit has taken yet."""
+        return self._queue.qsize()
 
     def start(self) -> None:
         with self._start_lock:
@@ -95,35 +103,43 @@ class GroupCommitter:
                 continue
             if first is None:
                 break
-            batch = [first] if first[1].set_running_or_notify_cancel() else []
-            size, until = sum(len(items) for items, _ in batch), time.monotonic() + self._gather
-            while size < self._max_batch:
-                try:  # wait up to the gather window for more callers to share this commit
-                    item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)  # finish this batch, then stop
-                    break
-                if item[1].set_running_or_notify_cancel():  # its caller still waits
-                    batch.append(item)
-                    size += len(item[0])
-            if not batch:
+            if not first[1].set_running_or_notify_cancel():  # its caller gave up waiting
                 continue
+            batch = [first]
+            self._take_waiting(batch, self._gather)
             connection = self._commit(connection, batch)
-            self._safely(self._after_commit, size)
+            self._safely(self._after_commit, sum(len(items) for items, _ in batch))
         if connection is not None:
             connection.close()
 
-    def _commit(
-        self, connection: Connection | None, batch: list[tuple[list[Prepared], Future[list[int]]]]
-    ) -> Connection | None:
-        """Append and commit one batch; returns the connection to reuse (None if broken)."""
+    def _take_waiting(self, batch: list[Waiting], seconds: float) -> None:
+        """Add to `batch` the callers waiting now or arriving within `seconds`, up to the
+        batch limit. A stop request ends the taking and is left for the loop."""
+        size, until = sum(len(items) for items, _ in batch), time.monotonic() + seconds
+        while size < self._max_batch:
+            try:
+                item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                return
+            if item is None:
+                self._queue.put(None)  # finish this batch, then stop
+                return
+            if item[1].set_running_or_notify_cancel():  # its caller still waits
+                batch.append(item)
+                size += len(item[0])
+
+    def _commit(self, connection: Connection | None, batch: list[Waiting]) -> Connection | None:
+        """Append and commit one batch; returns the connection to reuse (None if broken).
+
+        Callers arriving while the trail's lock is being taken join the batch: with the lock
+        held, waiting costs nothing more, and the next turn would pay for its own round trips."""
         try:
             connection = connection or self._engine.connect()
             with connection.begin():
-                numbers = store.append_prepared(
-                    connection, [p for items, _ in batch for p in items]
+                first = store.next_seq(connection)
+                self._take_waiting(batch, 0.0)
+                numbers = store.insert_numbered(
+                    connection, first, [p for items, _ in batch for p in items]
                 )
         except Exception as error:  # every waiter learns its events were not written
             log.exception("audit group commit failed")

@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
 )
 
-from audit.entry import ROW, Prepared, Record, prepare
+from audit.entry import ROW, Prepared, Record, prepare_all
 from audit.merkle import Frontier, node_hash, root_of, split
 from audit.signing import Checkpoint, verify_checkpoint
 
@@ -124,7 +124,7 @@ def drop_append_only_ddl(dialect: str, tables: Sequence[str] = APPEND_ONLY_TABLE
 
 def append(connection: Connection, records: Sequence[Record], at: datetime) -> list[int]:
     """Append `records` in the caller's transaction; returns their sequence numbers."""
-    return append_prepared(connection, [prepare(record, at) for record in records])
+    return append_prepared(connection, prepare_all(list(records), at))
 
 
 def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> list[int]:
@@ -132,7 +132,14 @@ def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> lis
     the trail. Takes the trail's lock, numbers them after the last, inserts them."""
     if not prepared:
         return []
-    rows = [item.row(seq) for seq, item in enumerate(prepared, start=_next_seq(connection))]
+    return insert_numbered(connection, next_seq(connection), prepared)
+
+
+def insert_numbered(connection: Connection, first: int, prepared: Sequence[Prepared]) -> list[int]:
+    """Insert encoded records as events `first`, `first + 1`, …; the caller's transaction
+    holds the trail's lock and had `first` from `next_seq` (the two halves of
+    `append_prepared`, apart so the group committer can take more callers in between)."""
+    rows = [item.row(seq) for seq, item in enumerate(prepared, start=first)]
     _insert(connection, rows)
     return [row[0] for row in rows]
 
@@ -259,10 +266,10 @@ def try_lock(connection: Connection, key: int) -> bool:
 _NEXT_SEQ = select(func.audit_next_seq())
 
 
-def _next_seq(connection: Connection) -> int:
-    """Take the trail's lock and return the number after the last. On PostgreSQL one round
-    trip, `audit_next_seq()` (see `next_seq_ddl`): the group committer's turns are bound by
-    round trips, each waiting for the interpreter lock once its answer is in."""
+def next_seq(connection: Connection) -> int:
+    """Take the trail's lock (to the end of the caller's transaction) and return the number
+    after the last. On PostgreSQL one round trip, `audit_next_seq()` (see `next_seq_ddl`):
+    the group committer's turns are bound by round trips."""
     if connection.dialect.name == "postgresql":
         return int(connection.execute(_NEXT_SEQ).scalar_one())
     return (connection.execute(select(func.max(events.c.seq))).scalar() or 0) + 1

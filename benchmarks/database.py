@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL database for a benchmark run: created, migrated, dropped."""
+"""A throwaway PostgreSQL database for a benchmark run: created, migrated, settled after
+loading, dropped."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import secrets
 from collections.abc import Iterator
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import Engine, create_engine, make_url, text
 
 from govern.migrate import upgrade
 
@@ -16,9 +17,7 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
     """Yield the URL of a new, migrated database owned by a new role; drop both afterwards."""
     suffix = secrets.token_hex(4)
     name, role = f"govern_bench_{suffix}", f"govern_bench_{suffix}"
-    admin = create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
+    admin = _admin(admin_url)
     with admin.connect() as connection:
         connection.execute(text(f"CREATE ROLE {role} LOGIN"))
         connection.execute(text(f"CREATE DATABASE {name} OWNER {role}"))
@@ -31,3 +30,22 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
             connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             connection.execute(text(f"DROP ROLE IF EXISTS {role}"))
         admin.dispose()
+
+
+def settle(engine: Engine, admin_url: str) -> None:
+    """Let PostgreSQL finish what a bulk load leaves it to do (vacuum and analyse, write a
+    checkpoint), so that the work does not land inside one of the measurements."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE)"))
+    admin = _admin(admin_url)
+    try:
+        with admin.connect() as connection:  # CHECKPOINT takes a superuser
+            connection.execute(text("CHECKPOINT"))
+    finally:
+        admin.dispose()
+
+
+def _admin(admin_url: str) -> Engine:
+    return create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )

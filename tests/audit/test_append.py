@@ -7,10 +7,11 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from audit import store
 from audit.committer import AuditUnavailable, GroupCommitter
@@ -123,6 +124,41 @@ def test_r_aud_1_group_commit_answers_only_after_the_commit(
     committer.stop()
     assert sorted(numbers) == list(range(1, 41))
     assert sequence(service_engine) == list(range(1, 41))
+
+
+def test_r_aud_1_reads_arriving_while_the_trail_is_locked_share_the_next_commit(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    """The committer takes the first waiting read, then the trail's lock; whoever arrives
+    while it waits for the lock is in the same commit, not the one after."""
+    commits: list[int] = []
+    committer = GroupCommitter(service_engine, lambda: AT, after_commit=commits.append)
+    locking = threading.Event()  # the committer has its batch and goes for the lock
+
+    def connected(connection: object) -> None:  # its first turn opens its connection
+        if threading.current_thread().name == "audit-committer":
+            locking.set()
+
+    event.listen(service_engine, "engine_connect", connected)
+    try:
+        with service_engine.connect() as holder, holder.begin():
+            store.next_seq(holder)  # another writer holds the trail's lock
+            reads = [threading.Thread(target=committer.append, args=(view(i),)) for i in range(3)]
+            reads[0].start()
+            assert locking.wait(10)
+            for read in reads[1:]:
+                read.start()
+            deadline = time.monotonic() + 10
+            while committer.waiting() < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        for read in reads:
+            read.join()
+    finally:
+        event.remove(service_engine, "engine_connect", connected)
+        committer.stop()
+    assert [size for size in commits if size] == [3]
+    assert sequence(service_engine) == [1, 2, 3]
 
 
 def test_a_read_whose_event_cannot_be_written_fails(tmp_path: Path) -> None:
