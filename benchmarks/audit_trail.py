@@ -193,15 +193,15 @@ def raw_insert(
     return count * batch / seconds
 
 
-def copy_of_trail(engine: Engine, table: str) -> None:
-    """A copy of the trail's table with its rows and indexes: the raw inserts meet tables and
-    indexes of the same size as the trail's appends do."""
+def copy_of_trail(engine: Engine) -> None:
+    """`raw_events`, a copy of the trail's table with its rows and indexes: the raw inserts
+    meet a table and indexes of the same size as the trail's appends do."""
     with engine.begin() as connection:
-        connection.execute(text(f"CREATE TABLE {table} AS SELECT * FROM audit_events"))
-        connection.execute(text(f"ALTER TABLE {table} ADD PRIMARY KEY (seq)"))
+        connection.execute(text("CREATE TABLE raw_events AS SELECT * FROM audit_events"))
+        connection.execute(text("ALTER TABLE raw_events ADD PRIMARY KEY (seq)"))
         for index in store.events.indexes:  # built after the rows: faster than during
             columns = ", ".join(column.name for column in index.columns)
-            connection.execute(text(f"CREATE INDEX ON {table} ({columns})"))
+            connection.execute(text(f"CREATE INDEX ON raw_events ({columns})"))
 
 
 def timed(action: Callable[[], object], repeat: int) -> list[float]:
@@ -286,7 +286,7 @@ def measure_writes(
     Group commit and the two raw inserts take turns for ROUNDS rounds, so that whatever else
     the machine does falls on all of them; a ratio is the median of the rounds' ratios."""
     records = [view(random.Random(n)) for n in range(10_000)]  # made before any clock starts
-    copy_of_trail(engine, "raw_events")
+    copy_of_trail(engine)
     settle(engine, admin_url)
     listing, inserted, copied = [], [], []
     for _ in range(ROUNDS):

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from govern.migrate import upgrade
 
@@ -39,8 +40,10 @@ def settle(engine: Engine, admin_url: str) -> None:
         connection.execute(text("VACUUM (ANALYZE)"))
     admin = _admin(admin_url)
     try:
-        with admin.connect() as connection:  # CHECKPOINT takes a superuser
+        with admin.connect() as connection:
             connection.execute(text("CHECKPOINT"))
+    except DBAPIError:  # it takes a superuser or pg_checkpoint; measure anyway, and say so
+        print("note: CHECKPOINT refused to the admin role; a checkpoint may fall into a figure")
     finally:
         admin.dispose()
 
