@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import sys
 from collections.abc import Iterator
 
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -43,7 +44,10 @@ def settle(engine: Engine, admin_url: str) -> None:
         with admin.connect() as connection:
             connection.execute(text("CHECKPOINT"))
     except DBAPIError:  # it takes a superuser or pg_checkpoint; measure anyway, and say so
-        print("note: CHECKPOINT refused to the admin role; a checkpoint may fall into a figure")
+        print(
+            "note: CHECKPOINT refused to the admin role; a checkpoint may fall into a figure",
+            file=sys.stderr,
+        )
     finally:
         admin.dispose()
 
