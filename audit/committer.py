@@ -44,11 +44,12 @@ class GroupCommitter:
         max_batch: int = 1000,
         idle_seconds: float = 1.0,
         gather_seconds: float = 0.0,
+        lock_seconds: float = 10.0,
     ) -> None:
         self._engine, self._now = engine, now
         self._after_commit = after_commit or (lambda committed: None)
         self._max_batch, self._idle = max_batch, idle_seconds
-        self._gather = gather_seconds
+        self._gather, self._lock_seconds = gather_seconds, lock_seconds
         self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -77,7 +78,8 @@ class GroupCommitter:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
 
     def waiting(self) -> int:
-        """Callers whose events no commit has taken yet."""
+        """Items in the committer's queue: callers not yet taken into a commit (with any that
+        have stopped waiting), and a stop request if one is pending."""
         return self._queue.qsize()
 
     def start(self) -> None:
@@ -106,7 +108,8 @@ class GroupCommitter:
             if not first[1].set_running_or_notify_cancel():  # its caller gave up waiting
                 continue
             batch = [first]
-            self._take_waiting(batch, self._gather)
+            if self._gather > 0:  # without a window, whoever waits joins once the lock is held
+                self._take_waiting(batch, self._gather)
             connection = self._commit(connection, batch)
             self._safely(self._after_commit, sum(len(items) for items, _ in batch))
         if connection is not None:
@@ -134,12 +137,11 @@ class GroupCommitter:
         Callers arriving while the trail's lock is being taken join the batch: with the lock
         held, waiting costs nothing more, and the next turn would pay for its own round trips."""
         try:
-            connection = connection or self._engine.connect()
+            connection = connection or self._connect()
             with connection.begin():
-                first = store.next_seq(connection)
-                self._take_waiting(batch, 0.0)
-                numbers = store.insert_numbered(
-                    connection, first, [p for items, _ in batch for p in items]
+                taken = [p for items, _ in batch for p in items]
+                numbers = store.append_prepared(
+                    connection, taken, more=lambda: self._take_more(batch)
                 )
         except Exception as error:  # every waiter learns its events were not written
             log.exception("audit group commit failed")
@@ -152,6 +154,27 @@ class GroupCommitter:
         for items, done in batch:
             done.set_result(numbers[start : start + len(items)])
             start += len(items)
+        return connection
+
+    def _take_more(self, batch: list[Waiting]) -> list[Prepared]:
+        """Callers waiting now join `batch`; returns their events."""
+        taken = len(batch)
+        self._take_waiting(batch, 0.0)
+        return [p for items, _ in batch[taken:] for p in items]
+
+    def _connect(self) -> Connection:
+        """The committer's own connection, out of the pool, waiting at most `lock_seconds` for
+        the trail's lock: a commit that cannot have it fails its callers instead of holding
+        them past their own time limits."""
+        connection = self._engine.connect()
+        connection.detach()  # its session setting must not go back to the pool
+        wait_ms = int(self._lock_seconds * 1000)
+        driver = connection.connection.dbapi_connection
+        if connection.dialect.name == "postgresql":
+            driver.execute(f"SET lock_timeout = {wait_ms}")  # type: ignore[union-attr]
+        else:
+            driver.execute(f"PRAGMA busy_timeout = {wait_ms}")  # type: ignore[union-attr]
+        driver.commit()  # type: ignore[union-attr]
         return connection
 
     @staticmethod

@@ -78,7 +78,8 @@ ROW = (
 @dataclass(frozen=True)
 class Prepared:
     """A record encoded before its sequence number is known: the entry is
-    `before + ,"seq":N, + after`. Keys are sorted, so the top-level `seq` is the last one.
+    `before + ,"seq":N, + after`, `after` holding the time: keys are sorted, and `seq` and
+    `time` sort after every other key of an entry.
     The rest of its row is computed here too, in the caller's thread, so the one appending
     thread does only what needs the number."""
 
@@ -117,6 +118,7 @@ def prepare_all(records: list[Record], at: datetime) -> list[Prepared]:
 
 
 def _field_tail(details: dict) -> tuple[str | None, str | None, str | None]:
+    """`field_columns` in `ROW` order."""
     shown = field_columns(details)
     return shown["fields"], shown["viewer_group"], shown["object_group"]
 

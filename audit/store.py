@@ -9,7 +9,7 @@ rolled-back transaction leaves no gap. Sequence numbers start at 1; event `seq` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -127,19 +127,20 @@ def append(connection: Connection, records: Sequence[Record], at: datetime) -> l
     return append_prepared(connection, prepare_all(list(records), at))
 
 
-def append_prepared(connection: Connection, prepared: Sequence[Prepared]) -> list[int]:
+def append_prepared(
+    connection: Connection,
+    prepared: Sequence[Prepared],
+    more: Callable[[], Sequence[Prepared]] | None = None,
+) -> list[int]:
     """Append already encoded records in the caller's transaction: the one way events enter
-    the trail. Takes the trail's lock, numbers them after the last, inserts them."""
+    the trail. Takes the trail's lock, numbers them after the last, inserts them. `more`, if
+    given, is asked once the lock is held for further events to append after these (the
+    group committer's callers who arrived while it waited for the lock)."""
     if not prepared:
         return []
-    return insert_numbered(connection, next_seq(connection), prepared)
-
-
-def insert_numbered(connection: Connection, first: int, prepared: Sequence[Prepared]) -> list[int]:
-    """Insert encoded records as events `first`, `first + 1`, …; the caller's transaction
-    holds the trail's lock and had `first` from `next_seq` (the two halves of
-    `append_prepared`, apart so the group committer can take more callers in between)."""
-    rows = [item.row(seq) for seq, item in enumerate(prepared, start=first)]
+    first = _next_seq(connection)
+    items = [*prepared, *(more() if more else ())]
+    rows = [item.row(seq) for seq, item in enumerate(items, start=first)]
     _insert(connection, rows)
     return [row[0] for row in rows]
 
@@ -150,7 +151,7 @@ def _insert(connection: Connection, rows: list[tuple]) -> None:
     if connection.dialect.name != "postgresql":
         connection.execute(insert(events), [dict(zip(ROW, row, strict=True)) for row in rows])
         return
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
@@ -210,7 +211,7 @@ def _stream(
     connection: Connection, query: Select, batch: int
 ) -> Iterator[tuple[int, bytes, bytes]]:
     compiled = query.compile(dialect=connection.dialect)
-    driver = connection.connection.driver_connection
+    driver = connection.connection.dbapi_connection
     with driver.cursor(name=f"audit_rows_{id(query):x}") as cursor:  # type: ignore[union-attr]
         cursor.itersize = batch
         cursor.execute(str(compiled), compiled.params)
@@ -266,7 +267,7 @@ def try_lock(connection: Connection, key: int) -> bool:
 _NEXT_SEQ = select(func.audit_next_seq())
 
 
-def next_seq(connection: Connection) -> int:
+def _next_seq(connection: Connection) -> int:
     """Take the trail's lock (to the end of the caller's transaction) and return the number
     after the last. On PostgreSQL one round trip, `audit_next_seq()` (see `next_seq_ddl`):
     the group committer's turns are bound by round trips."""

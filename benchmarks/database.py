@@ -53,6 +53,7 @@ def settle(engine: Engine, admin_url: str) -> None:
 
 
 def _admin(admin_url: str) -> Engine:
+    """An engine on the admin URL outside transactions (CREATE/DROP DATABASE, CHECKPOINT)."""
     return create_engine(
         admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )

@@ -141,8 +141,9 @@ def test_r_aud_1_reads_arriving_while_the_trail_is_locked_share_the_next_commit(
 
     event.listen(service_engine, "engine_connect", connected)
     try:
-        with service_engine.connect() as holder, holder.begin():
-            store.next_seq(holder)  # another writer holds the trail's lock
+        with service_engine.connect() as holder:
+            change = holder.begin()
+            store.append(holder, [view(99)], AT)  # a change in flight holds the trail's lock
             reads = [threading.Thread(target=committer.append, args=(view(i),)) for i in range(3)]
             reads[0].start()
             assert locking.wait(10)
@@ -152,6 +153,7 @@ def test_r_aud_1_reads_arriving_while_the_trail_is_locked_share_the_next_commit(
             while committer.waiting() < 2:
                 assert time.monotonic() < deadline
                 time.sleep(0.005)
+            change.rollback()
         for read in reads:
             read.join()
     finally:
@@ -159,6 +161,23 @@ def test_r_aud_1_reads_arriving_while_the_trail_is_locked_share_the_next_commit(
         committer.stop()
     assert [size for size in commits if size] == [3]
     assert sequence(service_engine) == [1, 2, 3]
+
+
+def test_r_aud_1_a_read_that_cannot_have_the_trails_lock_in_time_fails_and_is_not_written(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    committer = GroupCommitter(service_engine, lambda: AT, lock_seconds=0.2)
+    try:
+        with service_engine.connect() as holder:
+            change = holder.begin()
+            store.append(holder, [view(99)], AT)  # a change in flight holds the trail's lock
+            with pytest.raises(AuditUnavailable):
+                committer.append(view(1), timeout=5)
+            change.rollback()
+        assert sequence(service_engine) == []
+        assert committer.append(view(2)) == 1  # the next read, the lock free, is written
+    finally:
+        committer.stop()
 
 
 def test_a_read_whose_event_cannot_be_written_fails(tmp_path: Path) -> None:
@@ -211,11 +230,13 @@ def test_r_aud_2_on_postgresql_even_the_owner_is_stopped_by_the_trigger(
 
 def test_an_entry_encoded_before_its_number_is_the_entry_encoded_with_it() -> None:
     """Encoding happens outside the trail's lock; the spliced bytes must be exactly canonical."""
-    from audit.entry import encode, prepare
+    from audit.entry import encode, prepare_all
 
     tricky = Record(
         "x.y", "A", "B", {"seq": 0, "time": "t", "fields": {"seq": "full"}}, 'r,"seq":0,', "c"
     )
+    unicode = Record("x.y", "账户-7", "债务人-8", {"note": "逾期 ✓", "n": [1, None, True]})
+    records = [view(1), tricky, unicode, Record("z", None)]
     for seq in (1, 9, 10, 123_456_789):
-        for record in (view(seq), tricky):
-            assert prepare(record, AT).entry(seq) == encode(seq, AT, record)
+        for offset, prepared in enumerate(prepare_all(records, AT)):
+            assert prepared.entry(seq + offset) == encode(seq + offset, AT, records[offset])
