@@ -170,11 +170,15 @@ class GroupCommitter:
         connection.detach()  # its session setting must not go back to the pool
         wait_ms = int(self._lock_seconds * 1000)
         driver = connection.connection.dbapi_connection
-        if connection.dialect.name == "postgresql":
-            driver.execute(f"SET lock_timeout = {wait_ms}")  # type: ignore[union-attr]
-        else:
-            driver.execute(f"PRAGMA busy_timeout = {wait_ms}")  # type: ignore[union-attr]
-        driver.commit()  # type: ignore[union-attr]
+        try:
+            if connection.dialect.name == "postgresql":
+                driver.execute(f"SET lock_timeout = {wait_ms}")  # type: ignore[union-attr]
+            else:
+                driver.execute(f"PRAGMA busy_timeout = {wait_ms}")  # type: ignore[union-attr]
+            driver.commit()  # type: ignore[union-attr]
+        except Exception:
+            connection.close()
+            raise
         return connection
 
     @staticmethod
