@@ -284,24 +284,31 @@ def measure_reads(engine: Engine, size: int, rng: random.Random) -> dict[str, ob
     }
 
 
-def measure_writes(
-    engine: Engine, signer: Signer, seconds: float, admin_url: str
-) -> dict[str, object]:
-    """(a) durable appends/s beside the per-event baseline and the raw limits, (b) latency.
-
-    Group commit of 20-debtor requests and the two raw inserts take turns for ROUNDS rounds,
-    so that whatever else the machine does falls on all of them: their figures are medians of
-    the rounds (ratios: of the rounds' ratios). One-debtor requests and the baseline are
-    measured once, after the rounds."""
-    records = [view(random.Random(n)) for n in range(10_000)]  # made before any clock starts
-    for how in ("insert", "copy"):
-        copy_of_trail(engine, f"raw_{how}")
-    settle(engine, admin_url)
+def alternating_rounds(
+    engine: Engine, seconds: float, records: list[Record]
+) -> tuple[list[dict[str, float]], list[float], list[float]]:
+    """ROUNDS rounds of group commit (20-debtor requests), the raw INSERT and the raw COPY in
+    turn, so that whatever else the machine does falls on all three."""
     listing, inserted, copied = [], [], []
     for _ in range(ROUNDS):
         listing.append(group_commit(engine, seconds, LIST_SIZE, records))
         inserted.append(raw_insert(engine, seconds, records, "insert"))
         copied.append(raw_insert(engine, seconds, records, "copy"))
+    return listing, inserted, copied
+
+
+def measure_writes(
+    engine: Engine, signer: Signer, seconds: float, admin_url: str
+) -> dict[str, object]:
+    """(a) durable appends/s beside the per-event baseline and the raw limits, (b) latency.
+
+    The 20-debtor figures are medians of the rounds (ratios: of the rounds' ratios);
+    one-debtor requests and the baseline are measured once, after the rounds."""
+    records = [view(random.Random(n)) for n in range(10_000)]  # made before any clock starts
+    for how in ("insert", "copy"):
+        copy_of_trail(engine, f"raw_{how}")
+    settle(engine, admin_url)
+    listing, inserted, copied = alternating_rounds(engine, seconds, records)
     single = group_commit(engine, seconds, 1, records)
     baseline = per_event(engine, signer, seconds, records)
     rates = [x["per_s"] for x in listing]
