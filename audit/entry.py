@@ -113,12 +113,12 @@ def prepare_all(records: list[Record], at: datetime) -> list[Prepared]:
         _check_details(record.details)
         before = canonical(_described(record))[:-1]
         head = (at_us, record.actor, record.action, record.object)
-        prepared.append(Prepared(before, after, head, _field_tail(record.details)))
+        prepared.append(Prepared(before, after, head, field_row(record.details)))
     return prepared
 
 
-def _field_tail(details: dict) -> tuple[str | None, str | None, str | None]:
-    """`field_columns` in `ROW` order."""
+def field_row(details: dict) -> tuple[str | None, str | None, str | None]:
+    """`field_columns` as a row holds them (`ROW` order)."""
     shown = field_columns(details)
     return shown["fields"], shown["viewer_group"], shown["object_group"]
 

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, create_engine, select
 
 from audit import store
-from audit.entry import field_columns, micros
+from audit.entry import field_row, micros
 from audit.merkle import Frontier, leaf_hash
 from audit.signing import Checkpoint, verify_checkpoint
 
@@ -318,11 +318,10 @@ def _derived(seq: int, entry: bytes) -> tuple[tuple, tuple]:
         at_us = micros(datetime.fromisoformat(event["time"][:-1] + "+00:00"))
         actor, action, object_ = event.get("actor"), event.get("action"), event.get("object")
         details = event.get("details") or {}
-        shown = field_columns(details)
+        shown = field_row(details)
     except (ValueError, KeyError, TypeError, AttributeError):
         return (seq, None, None, None, None), (seq, None, None, None)
-    columns = (shown["fields"], shown["viewer_group"], shown["object_group"])
-    return (seq, at_us, actor, action, object_), (seq, *columns)
+    return (seq, at_us, actor, action, object_), (seq, *shown)
 
 
 def _add(report: Report, problem: Problem) -> None:
