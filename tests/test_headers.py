@@ -142,6 +142,17 @@ def test_an_unexpected_error_carries_the_headers(app: Flask, client: FlaskClient
     assert problems(response, over_tls=False) == []
 
 
+def test_answers_outside_any_route_carry_the_headers(client: FlaskClient) -> None:
+    unknown_api, unknown_page = client.get("/api/v1/nothing-here"), client.get("/nothing-here")
+    too_big = client.post(
+        "/api/v1/sessions", data="x" * (2 * 1024 * 1024), content_type="application/json"
+    )
+    csrf = client.post("/logout")
+    answers = [unknown_api, unknown_page, too_big, csrf]
+    assert [answer.status_code for answer in answers] == [404, 404, 413, 400]
+    assert [problems(answer, over_tls=False) for answer in answers] == [[], [], [], []]
+
+
 def test_a_405_names_the_methods_the_route_takes(client: FlaskClient) -> None:
     response = client.put("/api/v1/accounts")
     assert (response.status_code, response.get_json()["error"]["code"]) == (405, "http.405")
