@@ -13,6 +13,7 @@ from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
 from govern.debtors.vault import load_vault
 from govern.directory.source import Directory, open_directory
+from govern.headers import register_security_headers
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
     GovernApi,
@@ -38,6 +39,8 @@ def create_app(
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
+        # A page's CSRF token lasts as long as its session: sign-out works from a page left open.
+        WTF_CSRF_TIME_LIMIT=round(settings.session_hours * 3600),
         MAX_CONTENT_LENGTH=1024 * 1024,
         API_TITLE="Govern",
         API_VERSION="v1",
@@ -51,6 +54,7 @@ def create_app(
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     _register_http(app)
+    register_security_headers(app)
     app.teardown_appcontext(close_db)
     return app
 

@@ -19,6 +19,7 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
@@ -162,12 +163,12 @@ class GovernApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
-        return _http_error(error)
+        return _http_answer(error)
 
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(GovernError, _governed_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, _http_answer)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -230,3 +231,12 @@ def _flatten(messages: Any) -> dict[str, Any]:
         if isinstance(location, dict):
             flat.update(location)
     return flat
+
+
+def _http_answer(error: HTTPException) -> Response:
+    """`_http_error`'s body with the exception's own headers (Allow on 405, Retry-After, ...)."""
+    response = _http_error(error)
+    own = Headers(error.get_headers())
+    own.remove("Content-Type")
+    response.headers.update(own)
+    return response
