@@ -13,6 +13,7 @@ from flask import Flask
 
 from govern.config import REPO_POLICIES, TRACKS_FILE, Settings, load_tracks
 from govern.directory.ldif import LdifDirectory
+from tests.auditing.test_events import trail
 from tests.directory.test_sync import identities, run_sync
 from tests.support.agency import Agency, bearer
 from tests.support.slapd import Slapd
@@ -91,12 +92,16 @@ def test_every_sync_names_the_people_whose_track_is_unknown_and_why(
     assert report["track_unknown"] == {"1004": "ambiguous", "1005": "unmapped", "1006": "absent"}
     code, output = run_sync(app)  # nothing changed, and still named
     assert code == 0
-    assert (
-        "track?   1005: the track attribute's value is not in policies/directory/tracks.toml"
-        in (output)
-    )
+    unmapped = "the track attribute's value is not in policies/directory/tracks.toml"
+    assert f"track?   1005: {unmapped}" in output
     assert "track?   1006: the entry has no track attribute" in output
     assert "track?   1004: the track attribute's values name more than one track" in output
+
+
+def test_the_trail_keeps_whose_track_is_unknown_never_their_titles(agency: Agency) -> None:
+    synced = [e for e in trail(agency) if e["action"] == "directory.synced"]
+    assert synced[-1]["details"]["track_unknown"] == ["1005"]
+    assert "客服专员" not in str(synced)
 
 
 def test_r_trn_1_an_unknown_track_is_in_training_like_an_intern(agency: Agency) -> None:
