@@ -53,13 +53,13 @@ def db() -> None:
 
 @db.command("upgrade")
 def db_upgrade() -> None:
-    """Migrate the schema to the newest revision (as GOVERN_MIGRATION_DATABASE_URL)."""
+    """Create the schema in an empty database, or migrate it to the newest revision (as
+    GOVERN_MIGRATION_DATABASE_URL); say which it did."""
     from govern.migrate import upgrade
     from govern.web import services
 
     settings = services().settings
-    upgrade(settings.migration_database_url, settings.database_url)
-    click.echo("database schema is up to date")
+    click.echo(upgrade(settings.migration_database_url, settings.database_url).describe())
 
 
 def _register() -> None:

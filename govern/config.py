@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from govern.directory.person import TRACK_NAMES, TRACKS, TrackTable
 from govern.errors import ConfigError
 
 REPO_POLICIES = Path(__file__).resolve().parent.parent / "policies"
@@ -33,6 +34,9 @@ DEFAULT_ATTRIBUTES = {
     "hire_date": "governHireDate",
     "departure_date": "governDepartureDate",
 }
+
+#: The track table, in the policies folder.
+TRACKS_FILE = Path("directory") / "tracks.toml"
 
 SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
 
@@ -145,6 +149,7 @@ class Settings:
     ldap_people_filter: str = "(objectClass=inetOrgPerson)"
     ldap_attributes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ATTRIBUTES))
     role_groups: Mapping[str, str] = field(default_factory=dict)
+    tracks: TrackTable = TRACK_NAMES  # directory value → track (policies/directory/tracks.toml)
     policies_dir: Path = REPO_POLICIES
     demo: bool = False
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
@@ -186,13 +191,35 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["data_keys_file"] = Path(values["data_keys_file"])
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
-    values["ldap_attributes"] = _attributes(env)
+    track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
+    values["ldap_attributes"] = _attributes(env, track_attribute)
     return Settings(**values)
 
 
 def load_role_groups(path: Path) -> dict[str, str]:
     """Role → directory group, from `roles.toml` in the policies folder."""
     return dict(load_policy(path).get("groups", {}))
+
+
+def load_tracks(path: Path) -> tuple[str, TrackTable]:
+    """The directory attribute naming a person's track and its value table, from
+    `directory/tracks.toml`. Raises ConfigError naming the file and the wrong entry."""
+    policy = load_policy(path)
+    attribute, values = policy.get("attribute"), policy.get("values")
+    problems = []
+    if not isinstance(attribute, str) or not attribute.strip():
+        problems.append("attribute must name a directory attribute")
+    if not isinstance(values, dict) or not values:
+        problems.append("[values] must map at least one directory value to a track")
+    else:
+        problems += [
+            f"values.{value!r} = {track!r} is not one of {', '.join(TRACKS)}"
+            for value, track in values.items()
+            if track not in TRACKS or not value.strip()
+        ]
+    if problems:
+        raise ConfigError("config.tracks", f"{path}: {'; '.join(problems)}")
+    return attribute.strip(), TrackTable(values)  # type: ignore[union-attr, arg-type]
 
 
 def load_policy(path: Path) -> dict[str, Any]:
@@ -221,10 +248,11 @@ def _with_secret_files(env: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def _attributes(env: Mapping[str, str]) -> dict[str, str]:
+def _attributes(env: Mapping[str, str], track_attribute: str) -> dict[str, str]:
+    defaults = DEFAULT_ATTRIBUTES | {"track": track_attribute}
     return {
         name: env.get(f"GOVERN_LDAP_ATTR_{name.upper()}", default)
-        for name, default in DEFAULT_ATTRIBUTES.items()
+        for name, default in defaults.items()
     }
 
 

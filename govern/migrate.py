@@ -7,11 +7,13 @@ only: no DDL, no ownership.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from audit.store import APPEND_ONLY_TABLES
@@ -21,17 +23,41 @@ from govern.training.models import ARCHIVE_TABLES
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def upgrade(owner_url: str, service_url: str) -> None:
+@dataclass(frozen=True)
+class Upgrade:
+    """What `upgrade` did: the revision before (None: the database had no schema) and after."""
+
+    before: str | None
+    after: str | None
+
+    def describe(self) -> str:
+        """One line for the operator."""
+        if self.before is None:
+            return f"created the database schema at revision {self.after}"
+        if self.before == self.after:
+            return f"database schema is up to date (revision {self.after})"
+        return f"upgraded the database schema from revision {self.before} to {self.after}"
+
+
+def upgrade(owner_url: str, service_url: str) -> Upgrade:
     """Bring the schema to the newest revision (as the owner) and grant the service role its
-    rights (GOVERN_MIGRATION_DATABASE_URL and DATABASE_URL)."""
+    rights (GOVERN_MIGRATION_DATABASE_URL and DATABASE_URL). Returns the revisions before and
+    after."""
     engine = make_engine(owner_url)
     with engine.begin() as connection:
+        before = _revision(connection)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        after = _revision(connection)
         _grant_service_role(connection, owner_url, service_url)
     engine.dispose()
+    return Upgrade(before, after)
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _grant_service_role(connection: object, owner_url: str, service_url: str) -> None:

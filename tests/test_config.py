@@ -131,3 +131,42 @@ def test_the_service_refuses_to_start_with_a_training_policy_mistake(
         create_app(load_settings(MINIMAL | {"GOVERN_POLICIES_DIR": str(policies)}))
     assert refused.value.code == code
     assert str(path) in refused.value.message
+
+
+def copied_tracks(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the policies folder with one change to `directory/tracks.toml`."""
+    policies = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, policies)
+    path = policies / "directory" / "tracks.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return policies
+
+
+def test_the_track_attribute_comes_from_the_track_table_or_its_setting(tmp_path: Path) -> None:
+    assert load_settings(MINIMAL).ldap_attributes["track"] == "governTrack"
+    titles = copied_tracks(tmp_path, 'attribute = "governTrack"', 'attribute = "title"')
+    settings = load_settings(MINIMAL | {"GOVERN_POLICIES_DIR": str(titles)})
+    assert settings.ldap_attributes["track"] == "title"
+    assert settings.tracks.track_of(["实习员工"]) == ("intern", None)
+    assert settings.tracks.track_of(["Management"]) == ("management", None)
+    chosen = MINIMAL | {"GOVERN_POLICIES_DIR": str(titles), "GOVERN_LDAP_ATTR_TRACK": "o"}
+    assert load_settings(chosen).ldap_attributes["track"] == "o"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ('"实习员工" = "intern"', '"实习员工" = "trainee"', "values.'实习员工' = 'trainee'"),
+        ('attribute = "governTrack"', 'attribute = " "', "attribute must name"),
+        ("\n[values]\n", "\n[other]\n", "[values] must map"),
+    ],
+)
+def test_a_track_table_mistake_stops_the_service_at_start_up(
+    tmp_path: Path, old: str, new: str, named: str
+) -> None:
+    policies = copied_tracks(tmp_path, old, new)
+    message = refusal(MINIMAL | {"GOVERN_POLICIES_DIR": str(policies)})
+    assert str(policies / "directory" / "tracks.toml") in message
+    assert named in message

@@ -1,13 +1,23 @@
-"""Least privilege on PostgreSQL: the service's role reads and writes rows, nothing more."""
+"""`govern db upgrade` says what it did; least privilege on PostgreSQL: the service's role
+reads and writes rows, nothing more."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
+from govern.app import create_app
+from govern.cli import cli
 from govern.config import Settings
 from govern.db import make_engine
+from govern.migrate import MIGRATIONS
+from tests.audit.test_migration import migrate
 
 
 @pytest.mark.postgresql_only
@@ -26,3 +36,60 @@ def test_the_service_role_cannot_change_the_schema(base_settings: Settings) -> N
                 connection.rollback()
     finally:
         engine.dispose()
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head() or ""
+
+
+def db_upgrade(settings: Settings) -> tuple[int, str]:
+    """`govern db upgrade` as an operator runs it: exit code and what it says."""
+    app = create_app(settings)
+    try:
+        result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    finally:
+        app.extensions["govern"].trail.stop()
+        app.extensions["govern"].engine.dispose()
+    return result.exit_code, result.output.strip()
+
+
+def test_db_upgrade_on_an_empty_database_says_it_created_the_schema(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    settings = replace(
+        base_settings,
+        database_url=service,
+        migration_database_url=owner,
+        checkpoint_dir=tmp_path / "checkpoints",
+    )
+    head = head_revision()
+    assert db_upgrade(settings) == (0, f"created the database schema at revision {head}")
+    assert db_upgrade(settings) == (0, f"database schema is up to date (revision {head})")
+    engine = make_engine(service)  # the service role may use what was created
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM accounts")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_from_an_older_revision_names_both(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    engine = make_engine(owner)
+    try:
+        migrate(engine, "0006")
+    finally:
+        engine.dispose()
+    settings = replace(
+        base_settings,
+        database_url=service,
+        migration_database_url=owner,
+        checkpoint_dir=tmp_path / "checkpoints",
+    )
+    expected = f"upgraded the database schema from revision 0006 to {head_revision()}"
+    assert db_upgrade(settings) == (0, expected)

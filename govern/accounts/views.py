@@ -51,7 +51,12 @@ class AccountSchema(Schema):
     department = fields.String()
     project_group = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
-    track = fields.String(allow_none=True)
+    track = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "intern, ordinary, management, or unknown (see docs/directory.md)"
+        },
+    )
     roles = fields.List(fields.String())
     state = fields.String()
     issued_by = fields.String()
@@ -61,7 +66,10 @@ class AccountSchema(Schema):
     departure_date = fields.Date(allow_none=True)
     history = fields.List(fields.Nested(TransitionSchema))
     in_training = fields.Boolean(
-        metadata={"description": "an intern whose track's certifications do not all hold yet"}
+        metadata={
+            "description": "an intern, or someone on the track `unknown`, whose intern "
+            "certifications do not all hold yet"
+        }
     )
 
 

@@ -11,6 +11,11 @@ from govern.directory.sync import SyncReport, sync_directory
 from govern.web import db, services
 
 HELD_EXIT = 3
+TRACK_UNKNOWN = {
+    "absent": "the entry has no track attribute",
+    "unmapped": "the track attribute's value is not in policies/directory/tracks.toml",
+    "ambiguous": "the track attribute's values name more than one track",
+}
 
 
 @click.group()
@@ -88,6 +93,8 @@ def _print(report: SyncReport) -> None:
         click.echo(f"gone     {number}")
     for number in report.departed:
         click.echo(f"departed {number}: the new departure date has passed")
+    for number, reason in sorted(report.track_unknown.items()):
+        click.echo(f"track?   {number}: {TRACK_UNKNOWN[reason]}; on the track unknown", err=True)
     summary = (
         f"{len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.gone)} gone, {len(report.departed)} departed"

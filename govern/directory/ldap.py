@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 class LdapDirectory(Directory):
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings.ldap_attributes, settings.role_groups)
+        super().__init__(settings.ldap_attributes, settings.role_groups, settings.tracks)
         self._server = _server(settings.directory_url, settings.ldap_ca_file)
         self._bind_dn = settings.ldap_bind_dn
         self._bind_password = settings.ldap_bind_password

@@ -13,16 +13,20 @@ from pathlib import Path
 
 from ldif import LDIFParser
 
-from govern.directory.person import DirectoryEntry, username_key
+from govern.directory.person import TRACK_NAMES, DirectoryEntry, TrackTable, username_key
 from govern.directory.source import Directory
 from govern.errors import ConfigError
 
 
 class LdifDirectory(Directory):
     def __init__(
-        self, path: str, attributes: Mapping[str, str], role_groups: Mapping[str, str]
+        self,
+        path: str,
+        attributes: Mapping[str, str],
+        role_groups: Mapping[str, str],
+        tracks: TrackTable = TRACK_NAMES,
     ) -> None:
-        super().__init__(attributes, role_groups)
+        super().__init__(attributes, role_groups, tracks)
         self._entries = _read(Path(path))
         key = self.attributes["employee_number"].lower()
         self._people = [entry for entry in self._entries if entry.attributes.get(key)]

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 
 from govern.config import Settings
 from govern.directory.person import (
+    TRACK_NAMES,
     DirectoryEntry,
     DirectoryPerson,
+    TrackTable,
     normalise_dn,
     person_from_entry,
     roles_by_member,
@@ -25,15 +27,23 @@ class DirectoryUnavailable(GovernError):
 
 
 class Directory(ABC):
-    def __init__(self, attributes: Mapping[str, str], role_groups: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        attributes: Mapping[str, str],
+        role_groups: Mapping[str, str],
+        tracks: TrackTable = TRACK_NAMES,
+    ) -> None:
         self.attributes = dict(attributes)
         self.role_groups = dict(role_groups)
+        self.tracks = tracks
 
     def people(self) -> list[DirectoryPerson]:
         """Every person in the directory. Raises DirectoryDataError on an unusable entry."""
         roles = roles_by_member(self._groups(), self.role_groups)
         return [
-            person_from_entry(entry, self.attributes, roles.get(normalise_dn(entry.dn), ()))
+            person_from_entry(
+                entry, self.attributes, roles.get(normalise_dn(entry.dn), ()), self.tracks
+            )
             for entry in self._people_entries()
         ]
 
@@ -82,7 +92,10 @@ def open_directory(settings: Settings) -> Directory:
         from govern.directory.ldif import LdifDirectory
 
         return LdifDirectory(
-            url.removeprefix("ldif:"), settings.ldap_attributes, settings.role_groups
+            url.removeprefix("ldif:"),
+            settings.ldap_attributes,
+            settings.role_groups,
+            settings.tracks,
         )
     from govern.directory.ldap import LdapDirectory
 

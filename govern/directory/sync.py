@@ -50,6 +50,9 @@ class SyncReport:
     gone: list[str]
     departed: list[str]
     guard: GuardVerdict
+    #: Employee number → why their track is unknown (`absent`, `unmapped`, `ambiguous`): every
+    #: present person whose entry does not say, on every run until the entry is mended.
+    track_unknown: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -93,7 +96,8 @@ def sync_directory(
     """
     _one_sync_at_a_time(db)
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
-    plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, directory.people())
+    people = directory.people()
+    plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, people)
     departed = newly_departed(plan, clock.now(), settings)
     verdict = check_removals(
         len(plan.gone) + len(departed),
@@ -105,7 +109,7 @@ def sync_directory(
     outcome: Outcome = (
         "dry-run" if dry_run else "held" if verdict.held and not confirm else "applied"
     )
-    report = _report(run, outcome, plan, departed, verdict)
+    report = _report(run, outcome, plan, departed, verdict, people)
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
         trail.record(db, "directory.synced", None, run, **_ids_only(report))
@@ -120,6 +124,7 @@ def _ids_only(report: SyncReport) -> dict[str, object]:
         "changed": report.changed,
         "gone": report.gone,
         "departed": report.departed,
+        "track_unknown": sorted(report.track_unknown),
     }
 
 
@@ -186,6 +191,7 @@ def _apply(
 def _columns(person: DirectoryPerson) -> dict[str, object]:
     columns = asdict(person)
     columns["roles"] = list(person.roles)
+    del columns["track_unknown"]
     return columns
 
 
@@ -206,7 +212,12 @@ def newly_departed(plan: SyncPlan, now: datetime, settings: Settings) -> list[st
 
 
 def _report(
-    run: str, outcome: Outcome, plan: SyncPlan, departed: list[str], verdict: GuardVerdict
+    run: str,
+    outcome: Outcome,
+    plan: SyncPlan,
+    departed: list[str],
+    verdict: GuardVerdict,
+    people: Sequence[DirectoryPerson],
 ) -> SyncReport:
     return SyncReport(
         run=run,
@@ -216,6 +227,7 @@ def _report(
         gone=list(plan.gone),
         departed=departed,
         guard=verdict,
+        track_unknown={p.employee_number: p.track_unknown for p in people if p.track_unknown},
     )
 
 

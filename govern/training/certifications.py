@@ -42,7 +42,8 @@ def training_status(
     book = load_catalogue(settings.policies_dir)
     statuses = _statuses(db, clock, settings, account_id)
     holding = {s.name for s in statuses if s.holds}
-    track = book.tracks.get(person.track or "")
+    # An unknown track leaves training as an intern does: it never gets more than an intern.
+    track = book.tracks.get(person.track or "") or book.tracks.get("intern")
     required = track.leaves_training_with if track else ()
     return TrainingStatus(
         account_id, person.track, in_training(person.track, required, holding), statuses

@@ -164,9 +164,15 @@ def _agreement_holding(
     return ("outdated" if signed else "unsigned"), None
 
 
+#: The tracks that are past training by definition; any other track (intern, or `unknown` when
+#: the directory does not say) is in training until the intern track's certifications hold.
+TRAINED_TRACKS = ("ordinary", "management")
+
+
 def in_training(track: str | None, required: Iterable[str], holding: set[str]) -> bool:
-    """Interns are in training until every certification their track requires holds (R-TRN-1)."""
-    return track == "intern" and not set(required) <= holding
+    """Interns are in training until every certification their track requires holds (R-TRN-1).
+    So is anyone whose track is unknown: an unknown track never counts as trained."""
+    return track not in TRAINED_TRACKS and not set(required) <= holding
 
 
 # ---- leave and attendance (R-TRN-6) --------------------------------------------------------------

@@ -26,10 +26,11 @@ class Person:
     name: str
     department: str
     project_group: str | None = None
-    track: str = "ordinary"
+    track: str | None = "ordinary"  # None: no governTrack, as in most real directories
     hire: str = "20240101000000Z"
     departure: str | None = None
     groups: tuple[str, ...] = field(default_factory=tuple)
+    title: str = "催收员"
 
     @property
     def password(self) -> str:
@@ -133,11 +134,12 @@ def person_attributes(person: Person) -> dict[str, list[str]]:
         "sn": [person.name[0]],
         "employeeNumber": [person.number],
         "departmentNumber": [person.department],
-        "title": ["催收员"],
-        "governTrack": [person.track],
+        "title": [person.title],
         "governHireDate": [person.hire],
         "userPassword": [hashed(HASHED_SALTED_SHA, person.password)],
     }
+    if person.track:
+        attributes["governTrack"] = [person.track]
     if person.project_group:
         attributes["governProjectGroup"] = [person.project_group]
     if person.departure:
@@ -167,6 +169,10 @@ class LiveDirectory:
     def set(self, username: str, attribute: str, value: str | None) -> None:
         change = (MODIFY_REPLACE, [value]) if value is not None else (MODIFY_DELETE, [])
         self._connection.modify(self.tree.dn(username), {attribute: [change]})
+
+    def set_values(self, username: str, attribute: str, values: list[str]) -> None:
+        """Give a multi-valued attribute exactly `values`."""
+        self._connection.modify(self.tree.dn(username), {attribute: [(MODIFY_REPLACE, values)]})
 
     def rename(self, username: str, new_username: str) -> None:
         self._connection.modify_dn(self.tree.dn(username), f"uid={new_username}")
