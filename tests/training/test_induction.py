@@ -19,10 +19,9 @@ def unscheduled(desk: Desk, who: str = "office", **query: str) -> list[tuple[str
     return [(p["employee_number"], p["hire_date"]) for p in body["unscheduled"]]
 
 
-def hire(desk: Desk, directory: LiveDirectory, **dates: str) -> None:
-    """Give people (by username) a new hire date in the directory, then sync."""
-    for username, day in dates.items():
-        directory.set(username.replace("_", "."), "governHireDate", f"{day}000000Z")
+def hire(desk: Desk, directory: LiveDirectory, username: str, day: str) -> None:
+    """Give `username` the hire date `day` (YYYYMMDD) in the directory, then sync."""
+    directory.set(username, "governHireDate", f"{day}000000Z")
     desk.agency.sync()
 
 
@@ -42,7 +41,7 @@ def test_r_trn_3_a_hire_date_no_approved_plan_covers_is_listed_until_one_does(
 ) -> None:
     # intern.a (1010) was hired on 2 November 2026; clerk (1012) will be on 4 January 2027,
     # a year the holiday calendar does not know yet: induction does not need it.
-    hire(desk, directory, clerk="20270104")
+    hire(desk, directory, "clerk", "20270104")
     assert unscheduled(desk) == [("1010", "2026-11-02"), ("1012", "2027-01-04")]
 
     draft = plan(desk, "2026-11-01", "2026-11-30", ["intern"])
@@ -58,7 +57,7 @@ def test_r_trn_3_induction_is_owed_whatever_the_track_the_plan_names(
 ) -> None:
     """§10 is for every new employee: a plan for management staff still holds the induction
     of an ordinary clerk hired inside it, as the session list shows."""
-    hire(desk, directory, clerk="20261116")
+    hire(desk, directory, "clerk", "20261116")
     covering = plan(desk, "2026-11-09", "2026-11-30", ["management"])
     desk.call("POST", f"/api/v1/training/plans/{covering}/approval", "gm")
     assert ("1012", "2026-11-16") not in unscheduled(desk)
@@ -67,7 +66,7 @@ def test_r_trn_3_induction_is_owed_whatever_the_track_the_plan_names(
 
 
 def test_r_trn_3_people_who_have_left_are_not_listed(desk: Desk, directory: LiveDirectory) -> None:
-    hire(desk, directory, left_a="20261012")
+    hire(desk, directory, "left.a", "20261012")
     directory.set("left.a", "governDepartureDate", "20261215000000Z")
     desk.agency.sync()
     assert ("1011", "2026-10-12") in unscheduled(desk)  # still with the company today
