@@ -69,8 +69,9 @@ def _register() -> None:
     from govern.demo.cli import demo
     from govern.deprovision.cli import deprovision
     from govern.directory.cli import directory
+    from govern.training.cli import training
 
-    for group in (accounts, audit, directory, demo, debtors, keys, deprovision):
+    for group in (accounts, audit, directory, demo, debtors, keys, deprovision, training):
         cli.add_command(group)
 
 

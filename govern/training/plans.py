@@ -1,4 +1,5 @@
-"""Training plans and the sessions approved plans produce (R-STF-3, R-TRN-2, R-TRN-3)."""
+"""Training plans, the sessions approved plans produce, and the induction they leave out
+(R-STF-3, R-TRN-2, R-TRN-3)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,18 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from govern.accounts.repository import is_present
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.directory.models import Identity
 from govern.errors import BadRequest, NotFound
 from govern.ids import new_id
 from govern.training import repository as repo
 from govern.training.catalogue import load_catalogue
 from govern.training.models import APPROVED, DRAFT, TrainingPlan
+from govern.training.rules import induction_unscheduled
+from govern.training.schedule import INDUCTION
 from govern.training.timetable import Plan, TrainingSession, session_by_id, sessions_between
 from govern.training.workdays import working_days
 
@@ -84,9 +89,39 @@ def list_sessions(
 
     Raises BadRequest `range.invalid`, Unprocessable `calendar.year_unknown`.
     """
-    if end < start or end - start > LONGEST_RANGE:
-        raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")
+    _check_range(start, end)
     return _sessions(db, settings, repo.approved_plans(db), start, end, track)
+
+
+def unscheduled_inductions(
+    db: Session, clock: Clock, settings: Settings, start: date, end: date, track: str | None = None
+) -> list[Identity]:
+    """New staff hired between two days whose induction on the hire date (§10, R-TRN-3) no
+    approved plan schedules, for the office and HR to plan; people who have left are not
+    listed. Optionally for one track.
+
+    Raises BadRequest `range.invalid`.
+    """
+    _check_range(start, end)
+    hired = [p for p in repo.hired_between(db, start, end) if track in (None, p.track)]
+    sessions = sessions_between(
+        load_catalogue(settings.policies_dir),
+        working_days(settings.policies_dir),
+        settings.timezone,
+        repo.approved_plans(db),
+        [p.hire_date for p in hired if p.hire_date is not None],
+        start,
+        end,
+        kinds={INDUCTION},
+    )
+    scheduled = {s.day for s in sessions}
+    now = clock.now()
+    return [
+        p
+        for p in hired
+        if p.hire_date is not None
+        and induction_unscheduled(p.hire_date, is_present(p, now, settings), scheduled)
+    ]
 
 
 def find_session(db: Session, settings: Settings, session_id: str) -> TrainingSession:
@@ -126,3 +161,8 @@ def _sessions(
         end,
     )
     return [s for s in found if track is None or track in s.tracks]
+
+
+def _check_range(start: date, end: date) -> None:
+    if end < start or end - start > LONGEST_RANGE:
+        raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")

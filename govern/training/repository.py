@@ -42,6 +42,14 @@ def hire_dates(db: Session, start: date, end: date) -> list[date]:
     return [day for day in db.scalars(query.distinct()) if day is not None]
 
 
+def hired_between(db: Session, start: date, end: date) -> list[Identity]:
+    """People in the directory hired within [start, end], by hire date then employee number."""
+    query = select(Identity).where(
+        Identity.hire_date.between(start, end), Identity.gone_at.is_(None)
+    )
+    return list(db.scalars(query.order_by(Identity.hire_date, Identity.employee_number)))
+
+
 def account_with_identity(db: Session, account_id: str) -> tuple[Account, Identity] | None:
     query = select(Account, Identity).join(
         Identity, Identity.employee_number == Account.employee_number

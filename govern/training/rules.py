@@ -1,10 +1,10 @@
-"""The training rules as plain functions: exams and retakes, certifications, leave and
-attendance, feedback forms. They take facts and return decisions; no Flask, no SQL."""
+"""The training rules as plain functions: exams and retakes, certifications, induction owed,
+leave and attendance, feedback forms. They take facts and return decisions; no Flask, no SQL."""
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -173,6 +173,15 @@ def in_training(track: str | None, required: Iterable[str], holding: set[str]) -
     """Interns are in training until every certification their track requires holds (R-TRN-1).
     So is anyone whose track is unknown: an unknown track never counts as trained."""
     return track not in TRAINED_TRACKS and not set(required) <= holding
+
+
+# ---- induction (R-TRN-3) ---------------------------------------------------------------------
+
+
+def induction_unscheduled(hire_date: date, present: bool, induction_days: Collection[date]) -> bool:
+    """Whether a newcomer is owed induction (§10: on the hire date, whatever the track) that no
+    approved plan schedules: still with the company, and no induction session on that day."""
+    return present and hire_date not in induction_days
 
 
 # ---- leave and attendance (R-TRN-6) --------------------------------------------------------------

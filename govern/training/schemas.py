@@ -27,6 +27,19 @@ class RangeSchema(Schema):
     track = fields.String(validate=validate.OneOf(TRACKS))
 
 
+class InductionOwedSchema(Schema):
+    employee_number = fields.String()
+    name = fields.String()
+    department = fields.String()
+    project_group = fields.String(allow_none=True)
+    track = fields.String(allow_none=True)
+    hire_date = fields.Date()
+
+
+class InductionOwedListSchema(Schema):
+    unscheduled = fields.List(fields.Nested(InductionOwedSchema))
+
+
 class PlanInSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     term = fields.String(required=True, validate=validate.OneOf(["short", "long"]))

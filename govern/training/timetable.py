@@ -7,7 +7,7 @@ A session's id is its kind and day (`weekly-2026-10-09`), the same in every plan
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -61,8 +61,10 @@ def sessions_between(
     hire_dates: Iterable[date],
     start: date,
     end: date,
+    kinds: Collection[str] | None = None,
 ) -> list[TrainingSession]:
-    """Every session of the approved `plans` on a day in [start, end], in time order.
+    """Every session of the approved `plans` on a day in [start, end], in time order; only
+    sessions of `kinds` when given (induction alone needs no working-day calendar).
 
     Raises YearNotCovered when the calendar does not know a year the range needs.
     """
@@ -71,7 +73,7 @@ def sessions_between(
     for plan in plans:
         for kind in catalogue.sessions.values():
             tracks = tuple(t for t in kind.tracks if t in plan.tracks)
-            if not tracks:
+            if not tracks or (kinds is not None and kind.kind not in kinds):
                 continue
             for day in _days(kind.kind, workdays, hires, plan, start, end):
                 found[f"{kind.kind}-{day}"] = _merge(

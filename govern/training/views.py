@@ -24,6 +24,7 @@ from govern.training.schemas import (
     FeedbackListSchema,
     FeedbackQuerySchema,
     FeedbackSchema,
+    InductionOwedListSchema,
     LeaveSchema,
     PlanInSchema,
     PlanListSchema,
@@ -127,6 +128,21 @@ def sessions_calendar(query: dict[str, Any]) -> Response:
         mimetype="text/calendar",
         headers={"Content-Disposition": "attachment; filename=training.ics"},
     )
+
+
+@blp.route("/training/induction/unscheduled", methods=["GET"])
+@requires("training", "view_induction_owed")
+@blp.arguments(RangeSchema, location="query")
+@blp.response(200, InductionOwedListSchema)
+@documents_refusals(blp, 400, 401, 403)
+def unscheduled_induction(query: dict[str, Any]) -> dict[str, Any]:
+    """New staff hired in the range whose induction on the hire date no approved plan
+    schedules (R-TRN-3, §10): for the office and HR to plan before it is missed."""
+    s = services()
+    people = plans.unscheduled_inductions(
+        db(), s.clock, s.settings, query["start"], query["end"], query.get("track")
+    )
+    return {"unscheduled": people}
 
 
 def _sessions(query: dict[str, Any]) -> list[TrainingSession]:

@@ -52,7 +52,7 @@ def test_bootstrap_records_the_operator_once(synced: Flask) -> None:
     assert '"issued_by": "operator:' in shown and "operator:operator:" not in shown
 
 
-def test_suspension_is_recorded_ends_sessions_and_can_be_undone(agency: Agency) -> None:
+def test_r_acc_2_a_suspension_is_undone_on_the_same_account(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     token = agency.login("col.a1")
     assert (
@@ -67,12 +67,15 @@ def test_suspension_is_recorded_ends_sessions_and_can_be_undone(agency: Agency) 
         govern(agency.app, "accounts", "reinstate", ids["col.a1"], "--reason", "back").exit_code
         == 0
     )
-    agency.login("col.a1")
+    again = agency.client.post(
+        "/api/v1/sessions", json={"username": "col.a1", "password": "col.a1-secret"}
+    )
+    assert (again.status_code, again.get_json()["account_id"]) == (201, ids["col.a1"])
     shown = govern(agency.app, "accounts", "show", ids["col.a1"]).output
     assert shown.count('"to_state"') == 3 and "leave" in shown and "back" in shown
 
 
-def test_a_revoked_account_is_never_reinstated(agency: Agency) -> None:
+def test_r_acc_2_a_revoked_account_is_never_reinstated(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     govern(agency.app, "accounts", "revoke", ids["col.a1"], "--reason", "left")
     result = govern(agency.app, "accounts", "reinstate", ids["col.a1"], "--reason", "oops")

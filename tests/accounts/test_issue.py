@@ -121,7 +121,7 @@ def test_r_stf_2_an_unknown_person_gets_no_account_and_no_identity(agency: Agenc
     assert account_count(agency, "9999") == 0
 
 
-def test_a_departed_person_gets_no_account(agency: Agency) -> None:
+def test_r_acc_4_a_departed_person_gets_no_account(agency: Agency) -> None:
     agency.with_accounts()
     status, body = issue(agency, agency.login("head.a"), "1011")
     assert (status, body["error"]["code"]) == (409, "identity.departed")

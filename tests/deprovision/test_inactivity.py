@@ -13,7 +13,7 @@ def sweep(agency: Agency) -> list[str]:
         return suspend_inactive(db, s.clock, s.settings, s.trail)
 
 
-def test_an_account_unused_for_90_days_is_suspended_and_its_head_reactivates_it(
+def test_r_acc_2_an_account_unused_for_90_days_is_suspended_and_reactivated_under_its_id(
     agency: Agency,
 ) -> None:
     ids = agency.with_accounts("col.a1", "col.a2")
@@ -36,12 +36,13 @@ def test_an_account_unused_for_90_days_is_suspended_and_its_head_reactivates_it(
     response = agency.client.post(
         path, json={"reason": "back from leave"}, headers=bearer(agency.login("head.a"))
     )
-    assert (response.status_code, response.get_json()["state"]) == (200, "active")
-    assert response.get_json()["history"][-1]["reason"] == "back from leave"
+    body = response.get_json()
+    assert (response.status_code, body["id"], body["state"]) == (200, ids["col.a1"], "active")
+    assert body["history"][-1]["reason"] == "back from leave"
     assert sweep(agency) == []  # reactivation counts as use: the next sweep leaves it
 
 
-def test_a_revoked_account_is_never_reactivated(agency: Agency) -> None:
+def test_r_acc_2_a_revoked_account_is_never_reactivated(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     agency.revoke(ids["col.a1"])
     response = agency.client.post(

@@ -20,7 +20,7 @@ def test_r_acc_4_a_departure_counts_from_its_instant_never_before() -> None:
     assert last_departed_day(at, SETTINGS) == date(2026, 12, 31)
 
 
-def test_the_instant_holds_across_a_daylight_saving_jump() -> None:
+def test_r_acc_4_the_instant_holds_across_a_daylight_saving_jump() -> None:
     berlin = ZoneInfo("Europe/Berlin")  # clocks went forward at 02:00 on 2026-03-29
     early = Settings(
         "sqlite://",

@@ -43,7 +43,7 @@ def test_people_carry_every_synced_field(any_directory: Directory) -> None:
     assert people["col.a1"].roles == ("collector",)
 
 
-def test_right_password_names_the_employee(any_directory: Directory) -> None:
+def test_r_acc_5_the_right_password_names_the_employee(any_directory: Directory) -> None:
     person = BY_USERNAME["col.a1"]
     assert any_directory.authenticate("col.a1", person.password) == "1004"
 
@@ -66,7 +66,7 @@ def test_usernames_match_as_the_directory_matches_them(
         ("col.a1*", "col.a1-secret"),  # filter characters are escaped, not expanded
     ],
 )
-def test_wrong_credentials_name_nobody(
+def test_r_acc_5_wrong_credentials_name_nobody(
     any_directory: Directory, username: str, password: str
 ) -> None:
     assert any_directory.authenticate(username, password) is None

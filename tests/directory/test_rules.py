@@ -11,12 +11,12 @@ from govern.directory.guard import check_removals
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_the_departure_instant_is_the_date_at_revoke_time_in_the_company_zone() -> None:
+def test_r_acc_4_the_departure_instant_is_the_date_at_revoke_time_in_the_company_zone() -> None:
     instant = departure_instant(date(2026, 12, 31), time(18, 0), SHANGHAI)
     assert instant == datetime(2026, 12, 31, 10, 0, tzinfo=UTC)
 
 
-def test_departed_from_the_instant_on_not_only_on_the_day() -> None:
+def test_r_acc_4_departed_from_the_instant_on_not_only_on_the_day() -> None:
     departure = date(2026, 12, 31)
     at = datetime(2026, 12, 31, 10, 0, tzinfo=UTC)
     assert not has_departed(

@@ -34,7 +34,7 @@ def test_r_acc_5_new_staff_sign_in_with_their_directory_credentials(agency: Agen
     assert me(agency, body["token"]).get_json()["name"] == "罗娟"
 
 
-def test_wrong_password_and_unknown_user_get_the_same_answer(agency: Agency) -> None:
+def test_r_acc_5_a_wrong_password_and_an_unknown_user_get_the_same_refusal(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     wrong = sign_in(agency, "col.a1", "not-the-password")
     unknown = sign_in(agency, "no.such.person", "whatever")
@@ -46,7 +46,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(agency: Agency) -> 
     )
 
 
-def test_staff_without_an_account_get_no_session(agency: Agency) -> None:
+def test_r_acc_5_staff_without_an_account_are_refused_a_session(agency: Agency) -> None:
     agency.with_accounts()
     response = sign_in(agency, "col.a2", BY_USERNAME["col.a2"].password)
     assert (response.status_code, response.get_json()["error"]["code"]) == (403, "login.no_account")
@@ -62,7 +62,7 @@ def test_the_session_token_is_stored_only_as_a_hash(agency: Agency) -> None:
     assert token not in stored and token_hash(token) in stored
 
 
-def test_an_expired_session_is_refused(agency: Agency) -> None:
+def test_r_acc_5_an_expired_session_is_refused(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     token = agency.login("col.a1")
     agency.services.clock.advance(hours=8)
@@ -88,7 +88,9 @@ def test_the_api_takes_bearer_tokens_only(agency: Agency) -> None:
     assert (response.status_code, response.get_json()["error"]["code"]) == (401, "session.missing")
 
 
-def test_from_the_departure_instant_every_request_is_refused(agency: Agency, directory) -> None:
+def test_r_acc_4_from_the_departure_instant_every_request_and_sign_in_is_refused(
+    agency: Agency, directory
+) -> None:
 
     agency.with_accounts("col.a1")
     directory.set("col.a1", "governDepartureDate", "20261128000000Z")  # today, 18:00 Shanghai
@@ -105,7 +107,7 @@ def test_from_the_departure_instant_every_request_is_refused(agency: Agency, dir
     assert (again.status_code, again.get_json()["error"]["code"]) == (403, "account.departed")
 
 
-def test_a_revoked_accounts_session_is_refused_on_its_next_request(agency: Agency) -> None:
+def test_r_acc_6_a_revoked_accounts_session_and_sign_in_are_refused(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     token = agency.login("col.a1")
     agency.revoke(ids["col.a1"], "security incident")
@@ -115,7 +117,7 @@ def test_a_revoked_accounts_session_is_refused_on_its_next_request(agency: Agenc
     assert (again.status_code, again.get_json()["error"]["code"]) == (403, "account.revoked")
 
 
-def test_failed_logins_are_limited_per_user(agency: Agency) -> None:
+def test_r_acc_5_failed_sign_ins_are_limited_per_user(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     limit = agency.services.settings.login_failures_per_user
     for attempt in range(limit):
@@ -128,7 +130,7 @@ def test_failed_logins_are_limited_per_user(agency: Agency) -> None:
     assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.1.1").status_code == 201
 
 
-def test_failed_logins_are_limited_per_client(agency: Agency) -> None:
+def test_r_acc_5_failed_sign_ins_are_limited_per_client(agency: Agency) -> None:
     s = agency.services
     agency.app.extensions["govern"] = replace(
         s, settings=replace(s.settings, login_failures_per_client=3)
@@ -178,7 +180,7 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
     assert attempt("198.51.100.2") == 401  # another client behind the same proxy
 
 
-def test_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:
+def test_r_acc_5_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     for attempt in range(agency.services.settings.login_failures_per_user):
         assert sign_in(agency, "col.a1", f"guess-{attempt}", f"10.0.2.{attempt}").status_code == 401

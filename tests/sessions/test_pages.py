@@ -48,7 +48,7 @@ def test_a_form_without_its_csrf_token_is_refused(agency: Agency) -> None:
     assert "govern_session" not in response.headers.get("Set-Cookie", "")
 
 
-def test_a_wrong_password_on_the_page_says_only_that(agency: Agency) -> None:
+def test_r_acc_5_a_wrong_password_on_the_page_says_only_that(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     client = agency.client
     response = client.post(

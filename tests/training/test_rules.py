@@ -19,6 +19,7 @@ from govern.training.rules import (
     exam_standing,
     feedback_kind,
     grade,
+    induction_unscheduled,
     leave_problem,
 )
 
@@ -61,3 +62,11 @@ def test_r_trn_7_probation_or_regular_form_by_hire_date() -> None:
     assert feedback_kind(date(2026, 6, 1), date(2026, 11, 30), 6) == "probation"
     assert feedback_kind(date(2026, 5, 30), date(2026, 11, 30), 6) == "regular"
     assert feedback_kind(None, date(2026, 11, 30), 6) == "regular"
+
+
+def test_r_trn_3_induction_is_owed_on_the_hire_date_itself_by_whoever_is_still_here() -> None:
+    hired = date(2026, 11, 2)
+    assert induction_unscheduled(hired, True, set())
+    assert induction_unscheduled(hired, True, {date(2026, 11, 3)})  # the next day is too late
+    assert not induction_unscheduled(hired, True, {hired})
+    assert not induction_unscheduled(hired, False, set())  # left the company
