@@ -42,6 +42,7 @@ def signs_in(agency: Agency, username: str) -> bool:
 
 
 def test_a_head_cannot_lift_its_staffs_security_suspension_and_it_can(agency: Agency) -> None:
+    """The suspension and the head's refused lift are both in the trail (R-AUD-1)."""
     ids = agency.with_accounts(*STAFF)
     status, shown = suspend(agency, "it", ids["col.a1"], "security")
     assert (status, shown["state"]) == (200, "suspended")
@@ -55,9 +56,14 @@ def test_a_head_cannot_lift_its_staffs_security_suspension_and_it_can(agency: Ag
     assert "security" in refused["error"]["message"] and "it" in refused["error"]["message"]
     assert agency.account(ids["col.a1"]).state == "suspended"
     assert not signs_in(agency, "col.a1")
-    denied = audit_events(agency.client, agency.login("auditor"), "access.denied")
+    auditor = agency.login("auditor")
+    denied = audit_events(agency.client, auditor, "access.denied")
     assert [(e["actor"], e["object"], e["details"]["code"]) for e in denied] == [
         (ids["head.a"], ids["col.a1"], "suspension.lift_denied")
+    ]
+    suspended = audit_events(agency.client, auditor, "account.suspended")
+    assert [(e["actor"], e["object"], e["details"]["kind"]) for e in suspended] == [
+        (ids["it"], ids["col.a1"], "security")
     ]
 
     status, shown = lift(agency, "it", ids["col.a1"])
