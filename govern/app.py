@@ -7,6 +7,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from govern.access.service import PolicyCache
+from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
@@ -61,6 +62,7 @@ def create_app(
 
 def _services(settings: Settings, clock: Clock, directory: Directory | None) -> Services:
     check_training_policies(settings.policies_dir, clock.now().astimezone(settings.timezone).date())
+    check_suspension_kinds(settings.policies_dir, settings.role_groups)
     engine = make_engine(settings.database_url)
     trail = open_trail(
         engine,

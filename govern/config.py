@@ -128,6 +128,9 @@ class _Environment(Schema):
     probation_months = fields.Integer(
         data_key="GOVERN_PROBATION_MONTHS", load_default=6, validate=validate.Range(0, 24)
     )
+    justification_min_chars = fields.Integer(
+        data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
+    )
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class Settings:
     recertify_days: int = 0  # 0: a passed exam never expires (the policy is silent)
     feedback_months: int = 3
     probation_months: int = 6
+    justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from govern.config import Settings
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.ids import new_id
+from govern.justification import justification
 from govern.training.certifications import holding
 
 MAX_LINES_PER_CHANGE = 1000
@@ -245,10 +246,13 @@ def grant_break_glass(
     debtor or project group the grantor reaches, with a written justification; it expires by
     itself and every use is flagged to auditors.
 
-    Raises Forbidden `break_glass.not_grantor` / `break_glass.own` / `break_glass.other_department`
-    / `break_glass.auditor` / `break_glass.outside_your_reach`, BadRequest `break_glass.too_long`,
-    NotFound `account.unknown`.
+    Raises Unprocessable `justification.too_short` (fewer than GOVERN_JUSTIFICATION_MIN_CHARS
+    characters once trimmed), Forbidden `break_glass.not_grantor` / `break_glass.own` /
+    `break_glass.other_department` / `break_glass.auditor` / `break_glass.outside_your_reach`,
+    BadRequest `break_glass.too_long`, NotFound `account.unknown`.
     """
+    why = justification(asked.justification, settings.justification_min_chars)
+    asked = replace(asked, justification=why)
     rules = access_policy(settings.policies_dir)
     if not grantor.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
@@ -312,7 +316,7 @@ def _granted(clock: Clock, grantor: str, asked: GrantRequest) -> BreakGlassGrant
         account_id=asked.account_id,
         debtor_id=asked.debtor_id,
         project_group=None if asked.debtor_id else asked.project_group,
-        justification=asked.justification.strip(),
+        justification=asked.justification,
         granted_by=grantor,
         granted_at=now,
         expires_at=now + timedelta(hours=asked.hours),

@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import click
 from flask.cli import with_appcontext
 
-from govern.accounts.models import Account
 from govern.accounts.rules import Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
+    impose_suspension,
     list_accounts,
-    reinstate_account,
+    reactivate_account,
     revoke_account,
-    suspend_account,
     view_account,
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.console import echo_json, operator
 from govern.web import db, services
 
-StateChange = Callable[..., Account]
-
-#: The server console sees every account, as IT does; it acts in its own name (`operator:…`).
+#: The server console sees every account, as IT does, and imposes and lifts the suspensions IT
+#: may (policies/suspensions.toml); it acts in its own name (`operator:…`).
 CONSOLE = Staff("console", "", frozenset({"it"}))
 
 
@@ -68,19 +64,44 @@ def list_(department: str | None, as_json: bool) -> None:
     click.echo(f"{len(views)} accounts")
 
 
-def _state_command(name: str, change: StateChange, summary: str) -> None:
-    @accounts.command(name, help=summary)
-    @click.argument("account_id")
-    @click.option("--reason", required=True, help="Why; kept in the account's history.")
-    @with_appcontext
-    def command(account_id: str, reason: str) -> None:
-        s = services()
-        account = change(db(), s.clock, s.trail, account_id, operator(), reason)
-        click.echo(f"{account.id} is {account.state}")
+@accounts.command("revoke")
+@click.argument("account_id")
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def revoke(account_id: str, reason: str) -> None:
+    """Revoke an account for good; its sessions end at once."""
+    s = services()
+    account = revoke_account(db(), s.clock, s.trail, account_id, operator(), reason)
+    click.echo(f"{account.id} is {account.state}")
 
 
-_state_command("revoke", revoke_account, "Revoke an account for good; its sessions end at once.")
-_state_command("suspend", suspend_account, "Suspend an account; its sessions end. Undo: reinstate.")
-_state_command(
-    "reinstate", reinstate_account, "Make a suspended account active again (never a revoked one)."
+@accounts.command("suspend")
+@click.argument("account_id")
+@click.option(
+    "--kind",
+    required=True,
+    help="The kind of suspension (policies/suspensions.toml: inactivity, security, hr); "
+    "it says who may lift it.",
 )
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def suspend(account_id: str, kind: str, reason: str) -> None:
+    """Suspend an account, as IT; its sessions end. Undo: reinstate, by whom the kind allows."""
+    s = services()
+    account = impose_suspension(
+        db(), s.clock, s.settings, s.trail, CONSOLE, operator(), account_id, kind, reason
+    )
+    click.echo(f"{account.id} is {account.state} ({account.suspension_kind})")
+
+
+@accounts.command("reinstate")
+@click.argument("account_id")
+@click.option("--reason", required=True, help="Why; kept in the account's history.")
+@with_appcontext
+def reinstate(account_id: str, reason: str) -> None:
+    """Lift a suspension, as IT, if IT may lift its kind (never a revoked account)."""
+    s = services()
+    account = reactivate_account(
+        db(), s.clock, s.settings, s.trail, CONSOLE, operator(), account_id, reason
+    )
+    click.echo(f"{account.id} is {account.state}")

@@ -37,6 +37,8 @@ class Account(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: While suspended, the kind of suspension (policies/suspensions.toml): who may lift it.
+    suspension_kind: Mapped[str | None] = mapped_column(String(32))
 
 
 class AccountTransition(Base):
@@ -51,3 +53,5 @@ class AccountTransition(Base):
     actor: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Set when the account entered (or stayed in) `suspended`: the kind it was suspended for.
+    suspension_kind: Mapped[str | None] = mapped_column(String(32))

@@ -83,8 +83,10 @@ def record_transition(
     at: datetime,
     *,
     issued: bool = False,
+    kind: str | None = None,
 ) -> None:
-    """Move `account` to `to_state`, recording who did it, when and why (`issued`: from nothing)."""
+    """Move `account` to `to_state`, recording who did it, when and why (`issued`: from nothing;
+    `kind`: the kind of suspension, when `to_state` is suspended)."""
     db.add(
         AccountTransition(
             account_id=account.id,
@@ -93,6 +95,8 @@ def record_transition(
             actor=actor,
             reason=reason,
             at=at,
+            suspension_kind=kind,
         )
     )
     account.state = to_state
+    account.suspension_kind = kind

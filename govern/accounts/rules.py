@@ -16,6 +16,10 @@ DEPARTMENT_HEAD = "department_head"
 GENERAL_MANAGER = "general_manager"
 #: Roles that see every account, in any department.
 COMPANY_WIDE_READERS = frozenset({GENERAL_MANAGER, "hr", "it", "auditor"})
+#: Roles that act only for the people they answer for (`missing_superior`).
+SUPERIORS = frozenset({DEPARTMENT_HEAD, GENERAL_MANAGER})
+#: The kind the daily sweep imposes, and the one assumed for a suspension of unknown kind.
+INACTIVITY, SECURITY = "inactivity", "security"
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,16 @@ class Staff:
     employee_number: str
     department: str
     roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SuspensionKind:
+    """One kind of suspension of `policies/suspensions.toml`: who imposes it, who lifts it."""
+
+    name: str
+    title: str
+    imposed_by: frozenset[str]
+    lifted_by: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -122,4 +136,46 @@ def check_usable(state: str, gone: bool, departed: bool) -> None:
     if gone:
         raise Forbidden("identity.gone", "This account's owner is no longer in the directory.")
     if state == "suspended":
-        raise Forbidden("account.suspended", "This account is suspended; ask your department head.")
+        raise Forbidden(
+            "account.suspended", "This account is suspended; ask whoever may lift the suspension."
+        )
+
+
+def check_impose(kind: SuspensionKind, actor: Staff, person: Staff) -> None:
+    """May `actor` suspend `person`'s account for this kind of reason?
+
+    Raises Forbidden `self.approval` or `suspension.impose_denied` (naming who may).
+    """
+    if actor.employee_number == person.employee_number:
+        raise Forbidden("self.approval", "Nobody issues or changes their own account.")
+    if not actor.roles & kind.imposed_by:
+        raise Forbidden(
+            "suspension.impose_denied",
+            f"A suspension of kind {kind.name} is imposed only by: {_roles(kind.imposed_by)}.",
+        )
+
+
+def check_lift(
+    kind: SuspensionKind, actor: Staff, person: Staff, department_has_head: bool
+) -> None:
+    """May `actor` lift `person`'s suspension of this kind (make the account active again)?
+
+    A role the kind names lifts it; a department head or the general manager only for the
+    people they answer for (`check_issuer`). Raises Forbidden `self.approval`,
+    `suspension.lift_denied` (naming the kind and who may lift it), or `check_issuer`'s codes.
+    """
+    if actor.employee_number == person.employee_number:
+        raise Forbidden("self.approval", "Nobody issues or changes their own account.")
+    allowed = actor.roles & kind.lifted_by
+    if not allowed:
+        raise Forbidden(
+            "suspension.lift_denied",
+            f"This account is suspended for {kind.name} ({kind.title}); only "
+            f"{_roles(kind.lifted_by)} may lift it.",
+        )
+    if allowed <= SUPERIORS:
+        check_issuer(actor, person, department_has_head)
+
+
+def _roles(roles: frozenset[str]) -> str:
+    return ", ".join(sorted(roles)) or "nobody"

@@ -1,7 +1,10 @@
-"""Account use cases: issue, bootstrap, revoke, look up. Each owns its transaction."""
+"""Account use cases: issue, bootstrap, revoke, suspend and lift a suspension, look up. Each
+owns its transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,12 +19,16 @@ from govern.accounts.rules import (
     GENERAL_MANAGER,
     PastAccount,
     Staff,
+    SuspensionKind,
+    check_impose,
     check_issuer,
+    check_lift,
     may_view_account,
     may_view_department,
     needs_new_account,
     new_account_id,
 )
+from govern.accounts.suspensions import suspension_kinds
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -110,29 +117,65 @@ def revoke_account(
     """
     account = _account_with_reason(db, account_id, reason)
     if account.state != REVOKED:
-        account.revoked_at = clock.now()
+        account.revoked_at = clock.now()  # a revocation ends any suspension too
         _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
     return account
 
 
 def suspend_account(
-    db: Session, clock: Clock, trail: Trail, account_id: str, actor: str, reason: str
+    db: Session,
+    clock: Clock,
+    trail: Trail,
+    account_id: str,
+    actor: str,
+    reason: str,
+    kind: str,
 ) -> Account:
-    """Suspend an active account; its sessions end. Idempotent.
+    """Suspend an active account for `kind` of reason; its sessions end. Idempotent. For the
+    daily sweep and other jobs of Govern itself; people go through `impose_suspension`.
 
     Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
     """
-    return _toggle(db, clock, trail, account_id, actor, reason, ACTIVE, SUSPENDED)
+    account = _account_with_reason(db, account_id, reason)
+    _not_revoked(account)
+    if account.state == ACTIVE:
+        _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
+    return account
 
 
-def reinstate_account(
-    db: Session, clock: Clock, trail: Trail, account_id: str, actor: str, reason: str
+def impose_suspension(
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    trail: Trail,
+    imposer: Staff,
+    imposer_label: str,
+    account_id: str,
+    kind: str,
+    reason: str,
 ) -> Account:
-    """Make a suspended account active again. A revoked account is never reinstated (R-ACC-2).
+    """Suspend an account for a kind of reason the imposer's role may impose (IT for security,
+    HR for an HR matter: policies/suspensions.toml); its sessions end. Suspending again for
+    the same kind changes nothing; for another kind, the imposer must also be one who may lift
+    the present kind (changing the kind is lifting one suspension and imposing another).
 
-    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
+    Raises NotFound `account.unknown` / `identity.unknown`, BadRequest `reason.missing` /
+    `suspension.kind_unknown`, Conflict `account.revoked`, Forbidden `self.approval` /
+    `suspension.impose_denied` / `suspension.lift_denied`.
     """
-    return _toggle(db, clock, trail, account_id, actor, reason, SUSPENDED, ACTIVE)
+    kinds = suspension_kinds(settings.policies_dir)
+    chosen = kinds.named(kind)
+    account = _account_with_reason(db, account_id, reason)
+    _not_revoked(account)
+    person = repo.staff_of(_person(db, account.employee_number))
+    with _refusing(account):
+        check_impose(chosen, imposer, person)
+        if account.state == SUSPENDED and account.suspension_kind != chosen.name:
+            has_head = _has_head(db, clock, settings, person)
+            check_lift(kinds.of(account.suspension_kind), imposer, person, has_head)
+    if account.state == ACTIVE or account.suspension_kind != chosen.name:
+        _move(db, trail, account, SUSPENDED, imposer_label, reason, clock.now(), chosen.name)
+    return account
 
 
 def reactivate_account(
@@ -140,43 +183,52 @@ def reactivate_account(
     clock: Clock,
     settings: Settings,
     trail: Trail,
-    head: Staff,
-    head_account: str,
+    lifter: Staff,
+    lifter_label: str,
     account_id: str,
     reason: str,
 ) -> Account:
-    """The owner's department head (the general manager for heads) makes a suspended account
-    active again, with a reason, e.g. after it was suspended for being unused.
+    """Lift a suspension: make a suspended account active again, with a reason, if the
+    lifter's role may lift its kind (policies/suspensions.toml): e.g. the owner's department
+    head (the general manager for heads) after it was suspended for being unused, IT after a
+    security suspension. A revoked account is never made active again (R-ACC-2). Idempotent.
 
-    Raises Forbidden `self.approval` / `issuer.not_department_head` /
-    `issuer.not_general_manager`, Conflict `account.revoked` / `identity.departed`.
+    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Forbidden `self.approval` /
+    `suspension.lift_denied` / `issuer.not_department_head` / `issuer.not_general_manager`,
+    Conflict `account.revoked` / `identity.gone` / `identity.departed`.
     """
-    account = _account(db, account_id)
+    account = _account_with_reason(db, account_id, reason)
+    _not_revoked(account)
     person = _present_person(db, clock, settings, account.employee_number)
-    has_head = repo.department_has_active_head(
+    if account.state != SUSPENDED:
+        return account
+    kind = suspension_kinds(settings.policies_dir).of(account.suspension_kind)
+    staff = repo.staff_of(person)
+    with _refusing(account):
+        check_lift(kind, lifter, staff, _has_head(db, clock, settings, staff))
+    account.last_used_at = clock.now()  # or the next inactivity sweep suspends it again
+    _move(db, trail, account, ACTIVE, lifter_label, reason, clock.now())
+    return account
+
+
+def _has_head(db: Session, clock: Clock, settings: Settings, person: Staff) -> bool:
+    return repo.department_has_active_head(
         db, person.department, person.employee_number, clock.now(), settings
     )
-    check_issuer(head, repo.staff_of(person), has_head)
-    account.last_used_at = clock.now()  # or the next inactivity sweep suspends it again
-    return reinstate_account(db, clock, trail, account_id, head_account, reason)
 
 
-def _toggle(
-    db: Session,
-    clock: Clock,
-    trail: Trail,
-    account_id: str,
-    actor: str,
-    reason: str,
-    source: str,
-    target: str,
-) -> Account:
-    account = _account_with_reason(db, account_id, reason)
+@contextmanager
+def _refusing(account: Account) -> Iterator[None]:
+    """A refusal names the account, so its denial event does too (R-AUD-1)."""
+    try:
+        yield
+    except Forbidden as refused:
+        raise Forbidden(refused.code, refused.message, object=account.id) from None
+
+
+def _not_revoked(account: Account) -> None:
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account.id} is revoked for good.")
-    if account.state == source:
-        _move(db, trail, account, target, actor, reason, clock.now())
-    return account
 
 
 def _account_with_reason(db: Session, account_id: str, reason: str) -> Account:
@@ -193,15 +245,23 @@ def _move(
     actor: str,
     reason: str,
     at: datetime,
+    kind: str | None = None,
 ) -> None:
-    """Record the transition and its audit event; leaving `active` ends every session."""
-    trail.record(
-        db, f"account.{VERBS[state]}", actor, account.id, **{"from": account.state, "to": state}
-    )
-    repo.record_transition(db, account, state, actor, reason.strip(), at)
+    """Record the transition and its audit event; leaving `active` ends every session.
+    `kind`: the kind of suspension, when moving to `suspended`."""
+    moved = {"from": account.state, "to": state} | ({"kind": kind} if kind else {})
+    trail.record(db, f"account.{VERBS[state]}", actor, account.id, **moved)
+    repo.record_transition(db, account, state, actor, reason.strip(), at, kind=kind)
     if state != ACTIVE:
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
     db.commit()
+
+
+def suspension_of(settings: Settings, account: Account) -> SuspensionKind | None:
+    """The kind of suspension a suspended account is held for (who may lift it); else None."""
+    if account.state != SUSPENDED:
+        return None
+    return suspension_kinds(settings.policies_dir).of(account.suspension_kind)
 
 
 def view_account(db: Session, viewer: Staff, account_id: str) -> AccountView:
@@ -228,12 +288,17 @@ def list_accounts(db: Session, viewer: Staff, department: str | None) -> list[Ac
     return [AccountView(a, i, []) for a, i in repo.accounts_with_identity(db, department)]
 
 
-def _present_person(db: Session, clock: Clock, settings: Settings, number: str) -> Identity:
+def _person(db: Session, number: str) -> Identity:
     person = repo.identity(db, number)
     if person is None:
         raise NotFound(
             "identity.unknown", f"No one with employee number {number} in the directory."
         )
+    return person
+
+
+def _present_person(db: Session, clock: Clock, settings: Settings, number: str) -> Identity:
+    person = _person(db, number)
     if person.gone_at is not None:
         raise Conflict("identity.gone", f"{number} is no longer in the directory.")
     if not repo.is_present(person, clock.now(), settings):

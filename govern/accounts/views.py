@@ -9,9 +9,11 @@ from marshmallow import Schema, fields, validate
 
 from govern.accounts.service import (
     AccountView,
+    impose_suspension,
     issue_account,
     list_accounts,
     reactivate_account,
+    suspension_of,
     view_account,
 )
 from govern.training.certifications import training_status
@@ -41,6 +43,15 @@ class TransitionSchema(Schema):
     actor = fields.String()
     reason = fields.String()
     at = fields.AwareDateTime()
+    suspension_kind = fields.String(allow_none=True)
+
+
+class SuspensionSchema(Schema):
+    kind = fields.String(metadata={"description": "e.g. inactivity, security, hr"})
+    title = fields.String()
+    lifted_by = fields.List(
+        fields.String(), metadata={"description": "the roles that may lift it (reactivation)"}
+    )
 
 
 class AccountSchema(Schema):
@@ -64,6 +75,11 @@ class AccountSchema(Schema):
     revoked_at = fields.AwareDateTime(allow_none=True)
     hire_date = fields.Date(allow_none=True)
     departure_date = fields.Date(allow_none=True)
+    suspension = fields.Nested(
+        SuspensionSchema,
+        allow_none=True,
+        metadata={"description": "while suspended: its kind and who may lift it"},
+    )
     history = fields.List(fields.Nested(TransitionSchema))
     in_training = fields.Boolean(
         metadata={
@@ -128,13 +144,45 @@ class ReasonSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
 
+class SuspendSchema(ReasonSchema):
+    kind = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "a kind of policies/suspensions.toml: inactivity, security, hr"},
+    )
+
+
+@blp.route("/<string:account_id>/suspension", methods=["POST"])
+@requires("account", "suspend")
+@blp.arguments(SuspendSchema)
+@blp.response(200, AccountSchema)
+@documents_refusals(blp, 400, 401, 403, 404, 409)
+def suspend(body: dict[str, str], account_id: str) -> dict[str, Any]:
+    """Suspend an account for a kind of reason your role may impose (IT: security, HR: hr);
+    its sessions end, and only the roles the kind names may lift it."""
+    caller, s = current_caller(), services()
+    impose_suspension(
+        db(),
+        s.clock,
+        s.settings,
+        s.trail,
+        caller.staff,
+        caller.account_id,
+        account_id,
+        body["kind"],
+        body["reason"],
+    )
+    return describe(view_account(db(), caller.staff, account_id))
+
+
 @blp.route("/<string:account_id>/reactivation", methods=["POST"])
 @requires("account", "reactivate")
 @blp.arguments(ReasonSchema)
 @blp.response(200, AccountSchema)
 @documents_refusals(blp, 401, 403, 404, 409)
 def reactivate(body: dict[str, str], account_id: str) -> dict[str, Any]:
-    """The head makes a suspended account (e.g. unused for 90 days) active again, with a reason."""
+    """Lift a suspension, with a reason, if your role may lift its kind: the head (the general
+    manager for heads) an account unused for 90 days, IT a security suspension, HR an HR one."""
     caller, s = current_caller(), services()
     reactivate_account(
         db(),
@@ -167,5 +215,13 @@ def describe(view: AccountView) -> dict[str, Any]:
         "revoked_at": account.revoked_at,
         "hire_date": person.hire_date,
         "departure_date": person.leaving_on,
+        "suspension": _suspension(view),
         "history": view.history,
     }
+
+
+def _suspension(view: AccountView) -> dict[str, Any] | None:
+    kind = suspension_of(services().settings, view.account)
+    if kind is None:
+        return None
+    return {"kind": kind.name, "title": kind.title, "lifted_by": sorted(kind.lifted_by)}

@@ -42,6 +42,7 @@ from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
+from govern.justification import justification
 from govern.sessions.service import Caller
 
 LIST, RECORD, REVEAL = "list", "record", "reveal"
@@ -95,10 +96,13 @@ def view_debtor(
 def reveal_fields(
     db: Session, gate: Gate, caller: Caller, debtor_id: str, fields: list[str], purpose: str
 ) -> Shown:
-    """`on_purpose` fields in full for a stated purpose (e.g. the phone number to dial).
+    """`on_purpose` fields in full for a stated purpose (e.g. the phone number to dial): one of
+    the policy's purpose codes, trimmed like every justification.
 
-    Raises BadRequest `purpose.unknown` / `field.unknown`, and what `view_debtor` raises.
+    Raises Unprocessable `justification.too_short` (only spaces), BadRequest `purpose.unknown`
+    / `field.unknown`, and what `view_debtor` raises.
     """
+    purpose = justification(purpose, 1, "purpose")  # a code from the list, not free text
     rules = access_policy(gate.settings.policies_dir)
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")

@@ -42,7 +42,11 @@ class RevealSchema(Schema):
         required=True,
         validate=validate.Length(min=1, max=20),
     )
-    purpose = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    purpose = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "a code of fields.toml [purposes], e.g. scheduled_call"},
+    )
 
 
 class SearchSchema(Schema):
@@ -112,7 +116,7 @@ def index(query: dict[str, Any]) -> dict[str, Any]:
 @requires("debtor", "reveal")
 @blp.arguments(RevealSchema)
 @blp.response(200, ShownSchema)
-@documents_refusals(blp, 400, 401, 403, 404, 503)
+@documents_refusals(blp, 400, 401, 403, 404, 422, 503)
 def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
     """`on_purpose` fields in full, for a purpose from the configured list."""
     shown = service.reveal_fields(

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import ACTIVE, REVOKED, Account
+from govern.accounts.rules import INACTIVITY
 from govern.accounts.service import revoke_account, suspend_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -192,7 +193,8 @@ def _departure(db: Session, account_id: str, person: Identity, settings: Setting
 
 def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail) -> list[str]:
     """Suspend active accounts nobody signed in to for GOVERN_INACTIVE_DAYS (never used:
-    counted from issue). The head can reactivate them; returns the suspended ids."""
+    counted from issue), as of kind inactivity: the head can reactivate them (or whom
+    policies/suspensions.toml names); returns the suspended ids."""
     if not settings.inactive_days:
         return []
     since = clock.now() - timedelta(days=settings.inactive_days)
@@ -205,7 +207,7 @@ def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail
     suspended = []
     for account_id in idle:
         try:
-            suspend_account(db, clock, trail, account_id, ACTOR, reason)
+            suspend_account(db, clock, trail, account_id, ACTOR, reason, INACTIVITY)
             suspended.append(account_id)
         except GovernError:  # revoked meanwhile: nothing to suspend
             db.rollback()

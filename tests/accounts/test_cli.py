@@ -55,24 +55,33 @@ def test_bootstrap_records_the_operator_once(synced: Flask) -> None:
 def test_r_acc_2_a_suspension_is_undone_on_the_same_account(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     token = agency.login("col.a1")
-    assert (
-        govern(agency.app, "accounts", "suspend", ids["col.a1"], "--reason", "leave").exit_code == 0
-    )
+    suspend = ("accounts", "suspend", ids["col.a1"], "--reason", "leak")
+    assert govern(agency.app, *suspend, "--kind", "security").exit_code == 0
     assert agency.client.get("/api/v1/sessions/current", headers=bearer(token)).status_code == 401
     refused = agency.client.post(
         "/api/v1/sessions", json={"username": "col.a1", "password": "col.a1-secret"}
     )
     assert refused.get_json()["error"]["code"] == "account.suspended"
-    assert (
-        govern(agency.app, "accounts", "reinstate", ids["col.a1"], "--reason", "back").exit_code
-        == 0
-    )
+    reinstate = ("accounts", "reinstate", ids["col.a1"], "--reason", "cleared")
+    assert govern(agency.app, *reinstate).exit_code == 0
     again = agency.client.post(
         "/api/v1/sessions", json={"username": "col.a1", "password": "col.a1-secret"}
     )
     assert (again.status_code, again.get_json()["account_id"]) == (201, ids["col.a1"])
     shown = govern(agency.app, "accounts", "show", ids["col.a1"]).output
-    assert shown.count('"to_state"') == 3 and "leave" in shown and "back" in shown
+    assert shown.count('"to_state"') == 3 and "leak" in shown and "cleared" in shown
+    assert '"suspension_kind": "security"' in shown
+
+
+def test_the_console_suspends_and_lifts_only_the_kinds_it_may(agency: Agency) -> None:
+    """The console acts as IT: an HR suspension is HR's to impose and to lift."""
+    ids = agency.with_accounts("col.a1")
+    suspend = ("accounts", "suspend", ids["col.a1"], "--reason", "case")
+    refused = govern(agency.app, *suspend, "--kind", "hr")
+    assert (refused.exit_code, "[suspension.impose_denied]" in refused.output) == (1, True)
+    unknown = govern(agency.app, *suspend, "--kind", "holiday")
+    assert (unknown.exit_code, "[suspension.kind_unknown]" in unknown.output) == (1, True)
+    assert agency.account(ids["col.a1"]).state == "active"
 
 
 def test_r_acc_2_a_revoked_account_is_never_reinstated(agency: Agency) -> None:

@@ -21,8 +21,10 @@ def test_everyone_sees_their_own_account_with_its_history(agency: Agency) -> Non
             "actor": ids["head.a"],
             "reason": "issued by department head",
             "at": body["issued_at"],
+            "suspension_kind": None,
         }
     ]
+    assert body["suspension"] is None
 
 
 def test_a_collector_cannot_see_a_colleagues_account(agency: Agency) -> None:

@@ -81,7 +81,7 @@ def test_break_glass_opens_one_debtor_for_a_while_and_every_use_is_flagged(floor
     status, body = floor.call(
         "POST", "/api/v1/access/break-glass", "sup.a1", json={**grant, "justification": "short"}
     )
-    assert (status, body["error"]["code"]) == (422, "request.invalid")
+    assert (status, body["error"]["code"]) == (422, "justification.too_short")
     status, body = floor.call(
         "POST", "/api/v1/access/break-glass", "sup.a1", json={**grant, "hours": 48}
     )

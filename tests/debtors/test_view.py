@@ -9,7 +9,8 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from govern.accounts.service import reinstate_account, suspend_account
+from govern.accounts.rules import Staff
+from govern.accounts.service import reactivate_account, suspend_account
 from govern.config import Settings
 from tests.support.agency import Agency, bearer
 from tests.support.floor import Floor
@@ -150,10 +151,15 @@ def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_re
     path = f"/api/v1/debtors/{floor.debtors['C-001']}"
     s = floor.agency.services
     with s.sessions() as db:
-        suspend_account(db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "on leave")
+        suspend_account(
+            db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "on leave", "security"
+        )
     assert floor.agency.client.get(path, headers=bearer(token)).status_code == 401
+    it = Staff("console", "", frozenset({"it"}))
     with s.sessions() as db:
-        reinstate_account(db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "back")
+        reactivate_account(
+            db, s.clock, s.settings, s.trail, it, "operator:test", floor.ids["col.a1"], "back"
+        )
     assert floor.view("col.a1", "C-001")[0] == 200  # signed in afresh
 
 
