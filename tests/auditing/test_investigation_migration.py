@@ -1,4 +1,4 @@
-"""Investigations open before approvals existed (revision 0009) open nothing after the upgrade:
+"""Investigations open before approvals existed (revision 0010) open nothing after the upgrade:
 they wait for an approval they cannot get without a justification; the way back drops it all."""
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def old_investigation(name: str, closed: datetime | None) -> dict:
     }
 
 
-def test_r_acs_3_investigations_open_before_0009_open_nothing_until_approved(owner) -> None:
-    migrate(owner, "0008")
+def test_r_acs_3_investigations_open_before_0010_open_nothing_until_approved(owner) -> None:
+    migrate(owner, "0009")
     with owner.begin() as connection:
         connection.execute(
             sa.insert(OLD),
@@ -69,7 +69,7 @@ def test_r_acs_3_investigations_open_before_0009_open_nothing_until_approved(own
         with pytest.raises(Conflict) as unjustified:  # ... but has nothing to approve
             rules.check_approvable(still_open)
         assert unjustified.value.code == "investigation.request_incomplete"
-    migrate(owner, "0008", down=True)
+    migrate(owner, "0009", down=True)
     with owner.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("investigations")}
         kept = connection.execute(sa.select(OLD.c.id).order_by(OLD.c.id)).scalars().all()

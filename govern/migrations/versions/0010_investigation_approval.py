@@ -1,8 +1,8 @@
 """investigations that open debtors' fields: case reference, justification, four-eyes approval
 and expiry. Investigations open before this revision open nothing until approved.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import govern.db
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -33,7 +33,7 @@ def upgrade() -> None:
     with op.batch_alter_table("investigations") as batch:
         for name, kind in COLUMNS:
             batch.add_column(sa.Column(name, kind, nullable=True))
-    # Before 0009 an open investigation opened its debtors' fields to any auditor naming it.
+    # Before 0010 an open investigation opened its debtors' fields to any auditor naming it.
     # It becomes a request nobody approved (and without a justification, one that can only be
     # refused or closed): it opens nothing.
     op.execute("UPDATE investigations SET field_access = 'pending' WHERE closed_at IS NULL")
