@@ -95,6 +95,19 @@ class _Environment(Schema):
     bulk_views_per_hour = fields.Integer(
         data_key="GOVERN_BULK_VIEWS_PER_HOUR", load_default=60, validate=validate.Range(min=1)
     )
+    investigation_max_debtors = fields.Integer(
+        data_key="GOVERN_INVESTIGATION_MAX_DEBTORS",
+        load_default=1000,
+        validate=validate.Range(1, 100_000),
+    )
+    investigation_hours = fields.Integer(
+        data_key="GOVERN_INVESTIGATION_HOURS", load_default=72, validate=validate.Range(1, 8760)
+    )
+    investigation_max_hours = fields.Integer(
+        data_key="GOVERN_INVESTIGATION_MAX_HOURS",
+        load_default=168,
+        validate=validate.Range(1, 8760),
+    )
     audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
     checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
     data_keys_file = fields.String(data_key="GOVERN_DATA_KEYS_FILE", required=True)
@@ -170,6 +183,11 @@ class Settings:
     checkpoint_seconds: float = 1.0
     work_hours: tuple[time, time] = (time(8, 0), time(20, 0))
     bulk_views_per_hour: int = 60
+    # an investigation that opens debtors' fields: at most this many debtors, open this long
+    # after its approval by default and at most (docs/audit.md)
+    investigation_max_debtors: int = 1000
+    investigation_hours: int = 72
+    investigation_max_hours: int = 168
     audit_gather_ms: float = 2.0  # a read's event waits this long for others to share its commit
     inactive_days: int = 90  # an account unused this long is suspended (PCI DSS 8.2.6); 0: off
     exam_pass_mark: int = 80
@@ -197,6 +215,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
     values["ldap_attributes"] = _attributes(env, track_attribute)
+    if values["investigation_hours"] > values["investigation_max_hours"]:
+        raise ConfigError(
+            "config.invalid",
+            "GOVERN_INVESTIGATION_HOURS: the default is longer than GOVERN_INVESTIGATION_MAX_HOURS",
+        )
     return Settings(**values)
 
 

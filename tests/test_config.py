@@ -79,6 +79,23 @@ def test_malformed_values_are_named(name: str, value: str) -> None:
     assert name in refusal(MINIMAL | {name: value})
 
 
+def test_investigations_that_open_fields_are_bounded_by_settings() -> None:
+    settings = load_settings(MINIMAL)
+    assert (
+        settings.investigation_max_debtors,
+        settings.investigation_hours,
+        settings.investigation_max_hours,
+    ) == (1000, 72, 168)
+    bounded = load_settings(MINIMAL | {"GOVERN_INVESTIGATION_MAX_DEBTORS": "50"})
+    assert bounded.investigation_max_debtors == 50
+    assert "GOVERN_INVESTIGATION_MAX_DEBTORS" in refusal(
+        MINIMAL | {"GOVERN_INVESTIGATION_MAX_DEBTORS": "0"}
+    )
+    assert "GOVERN_INVESTIGATION_HOURS" in refusal(
+        MINIMAL | {"GOVERN_INVESTIGATION_HOURS": "200", "GOVERN_INVESTIGATION_MAX_HOURS": "100"}
+    )
+
+
 def test_revoke_at_takes_seconds() -> None:
     assert load_settings(MINIMAL | {"GOVERN_REVOKE_AT": "17:30:15"}).revoke_at == time(17, 30, 15)
 

@@ -25,6 +25,8 @@ class AccessPolicy:
     purposes: dict[str, str]
     break_glass_hours: int
     grantors: frozenset[str]
+    #: whether a field's certifications bind auditors inside an investigation too
+    investigation_training: bool = True
 
 
 def model_file(policies_dir: Path) -> Path:
@@ -46,6 +48,7 @@ def access_policy(policies_dir: Path) -> AccessPolicy:
             purposes=dict(raw["purposes"]),
             break_glass_hours=int(raw["break_glass"]["max_hours"]),
             grantors=frozenset(raw["break_glass"]["grantors"]),
+            investigation_training=_yes(raw.get("investigation", {}), "requires_certifications"),
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ConfigError("access.fields", f"{path}: missing or malformed {error}") from None
@@ -54,6 +57,14 @@ def access_policy(policies_dir: Path) -> AccessPolicy:
     if wrong:
         raise ConfigError("access.fields", f"{path}: unknown {wrong[0]}")
     return policy
+
+
+def _yes(section: dict, name: str) -> bool:
+    """A true/false setting of the policy, true when left out (the stricter answer)."""
+    value = section.get(name, True)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} = {value!r} (true or false)")
+    return value
 
 
 def default_lines(policies_dir: Path) -> list[tuple[str, ...]]:

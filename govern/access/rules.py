@@ -122,11 +122,15 @@ def decide_fields(
     debtor_group: str,
     table: FieldTable,
     rules: Mapping[str, FieldRule],
+    training: bool = True,
 ) -> list[FieldDecision]:
     """Each field at the most the reaching roles get in the debtor's group, or withheld:
     `role.field.none` when no such role gets it, `training.<certification>.missing` when a
-    certification it requires does not hold (R-ACS-1)."""
-    return [decide_field(viewer, way.roles, debtor_group, table, r) for r in rules.values()]
+    certification it requires does not hold (R-ACS-1). `training` False leaves the
+    certifications out (the policy's `[investigation]` may say so for auditors' reads)."""
+    return [
+        decide_field(viewer, way.roles, debtor_group, table, r, training) for r in rules.values()
+    ]
 
 
 def decide_field(
@@ -135,11 +139,12 @@ def decide_field(
     debtor_group: str,
     table: FieldTable,
     rule: FieldRule,
+    training: bool = True,
 ) -> FieldDecision:
     level = table.level(roles, debtor_group, rule.name)
     if level is None:
         return FieldDecision(rule.name, None, "role.field.none")
-    for certification in rule.requires:
+    for certification in rule.requires if training else ():
         if certification not in viewer.holding:
             return FieldDecision(rule.name, None, f"training.{certification}.missing")
     return FieldDecision(rule.name, level, None)

@@ -1,4 +1,5 @@
-"""Auditors' investigations (R-AUD-3): who saw what, leak triage, unusual access.
+"""Auditors' investigations (R-AUD-3): who saw what, leak triage, unusual access, and the
+investigations that open debtors' fields once a second person approved them (R-ACS-3).
 
 Each query is itself an event (`audit.queried`, with its filters as ids and field names),
 made durable before any result is returned.
@@ -21,13 +22,14 @@ from sqlalchemy.orm import Session
 from audit import queries
 from audit.entry import decode, micros
 from govern.accounts.models import Account
+from govern.auditing import rules
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
-from govern.errors import BadRequest, Conflict, NotFound
+from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 
 CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
 PRE_DEPARTURE_DAYS = 30
@@ -99,17 +101,10 @@ def open_investigation(
     window: Window,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Investigation, list[dict[str, Any]]]:
-    """Open a leak investigation and rank the accounts that revealed the leaked records."""
-    investigation = Investigation(
-        id=f"INV-{secrets.token_hex(4).upper()}",
-        opened_by=auditor,
-        opened_at=clock.now(),
-        debtor_ids=sorted(set(debtors)),
-        fields=sorted(set(fields)),
-        window_start=window.start,
-        window_end=window.end,
-        closed_at=None,
-    )
+    """Open a leak investigation and rank the accounts that revealed the leaked records.
+
+    It queries the trail only: it opens no debtor's fields (see `request_investigation`)."""
+    investigation = _new_investigation(clock, auditor, debtors, fields, window)
     db.add(investigation)
     trail.record(
         db,
@@ -121,6 +116,177 @@ def open_investigation(
     )
     db.commit()
     return investigation, rank(db, trail, auditor, investigation, progress)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """What an investigation that opens debtors' fields must say: the case it serves, why,
+    and for how many hours after approval (None: the default)."""
+
+    case_reference: str
+    justification: str
+    hours: int | None = None
+
+
+def request_investigation(
+    db: Session,
+    trail: Trail,
+    clock: Clock,
+    settings: Settings,
+    auditor: str,
+    debtors: Sequence[str],
+    fields: Sequence[str],
+    window: Window,
+    asking: Asking,
+) -> tuple[Investigation, list[dict[str, Any]]]:
+    """An investigation that asks to open its debtors' fields to `auditor`: it opens nothing
+    until someone else approves it (R-ACS-3). Its leak triage answers at once.
+
+    Raises Unprocessable `investigation.too_many_debtors` / `investigation.too_long`.
+    """
+    rules.check_scope(debtors, settings.investigation_max_debtors)
+    rules.check_hours(asking.hours, settings.investigation_max_hours)
+    investigation = _new_investigation(clock, auditor, debtors, fields, window)
+    investigation.field_access = rules.PENDING
+    investigation.case_reference = asking.case_reference
+    investigation.justification = asking.justification
+    investigation.hours = asking.hours
+    db.add(investigation)
+    trail.record(
+        db,
+        "audit.investigation_requested",
+        auditor,
+        investigation.id,
+        case_reference=asking.case_reference,
+        debtors=len(investigation.debtor_ids),
+        fields=investigation.fields,
+        hours=asking.hours,
+    )
+    db.commit()
+    return investigation, rank(db, trail, auditor, investigation)
+
+
+def _new_investigation(
+    clock: Clock, auditor: str, debtors: Sequence[str], fields: Sequence[str], window: Window
+) -> Investigation:
+    return Investigation(
+        id=f"INV-{secrets.token_hex(4).upper()}",
+        opened_by=auditor,
+        opened_at=clock.now(),
+        debtor_ids=sorted(set(debtors)),
+        fields=sorted(set(fields)),
+        window_start=window.start,
+        window_end=window.end,
+        closed_at=None,
+    )
+
+
+def pending_requests(db: Session) -> list[Investigation]:
+    """Open investigations waiting for a second person to approve or refuse them, oldest
+    first."""
+    query = (
+        select(Investigation)
+        .where(Investigation.field_access == rules.PENDING, Investigation.closed_at.is_(None))
+        .order_by(Investigation.opened_at, Investigation.id)
+    )
+    return list(db.scalars(query))
+
+
+def approve_request(
+    db: Session,
+    trail: Trail,
+    clock: Clock,
+    settings: Settings,
+    approver: str,
+    investigation_id: str,
+    hours: int | None = None,
+) -> Investigation:
+    """The second pair of eyes: the investigation opens its debtors' fields to its requester
+    from now for `hours` (else the hours asked for, else the default).
+
+    Raises NotFound `investigation.unknown`, Forbidden `investigation.own_request`, Conflict
+    `investigation.not_pending` / `investigation.request_incomplete`, Unprocessable
+    `investigation.too_long`.
+    """
+    found = _locked(db, investigation_id)
+    rules.check_decider(found, approver)
+    rules.check_approvable(found)
+    rules.check_hours(hours, settings.investigation_max_hours)
+    lasting = hours or found.hours or settings.investigation_hours
+    _decide(found, rules.APPROVED, approver, clock.now())
+    found.expires_at = rules.expiry(clock.now(), lasting)
+    trail.record(
+        db,
+        "audit.investigation_approved",
+        approver,
+        found.id,
+        requester=found.opened_by,
+        case_reference=found.case_reference,
+        hours=lasting,
+    )
+    db.commit()
+    return found
+
+
+def refuse_request(
+    db: Session,
+    trail: Trail,
+    clock: Clock,
+    decider: str,
+    investigation_id: str,
+    reason: str | None = None,
+) -> Investigation:
+    """The approver says no: the investigation never opens a field (its triage stays).
+
+    Raises NotFound `investigation.unknown`, Forbidden `investigation.own_request`, Conflict
+    `investigation.not_pending`.
+    """
+    found = _locked(db, investigation_id)
+    rules.check_decider(found, decider)
+    _decide(found, rules.REFUSED, decider, clock.now())
+    found.refusal = reason
+    trail.record(
+        db,
+        "audit.investigation_refused",
+        decider,
+        found.id,
+        requester=found.opened_by,
+        case_reference=found.case_reference,
+    )
+    db.commit()
+    return found
+
+
+def _locked(db: Session, investigation_id: str) -> Investigation:
+    """The investigation, its row locked against a second decision at the same time."""
+    found = db.get(Investigation, investigation_id, with_for_update=True)
+    if found is None:
+        raise NotFound("investigation.unknown", f"No investigation {investigation_id}.")
+    return found
+
+
+def _decide(found: Investigation, decision: str, decider: str, at: datetime) -> None:
+    found.field_access, found.decided_by, found.decided_at = decision, decider, at
+
+
+def opening(
+    db: Session, trail: Trail, clock: Clock, investigation_id: str, viewer: str, debtor: str
+) -> Investigation:
+    """The approved investigation that opens `debtor`'s fields to `viewer` now. A use after
+    its expiry is an event of its own (`audit.investigation_expired_use`) before the refusal.
+
+    Raises what `rules.check_opens` raises, AuditNotWritten.
+    """
+    try:
+        return rules.check_opens(
+            db.get(Investigation, investigation_id), viewer, debtor, clock.now()
+        )
+    except Forbidden as refused:
+        if refused.code == "investigation.expired":
+            trail.record_now(
+                db, "audit.investigation_expired_use", viewer, investigation_id, debtor=debtor
+            )
+        raise Forbidden(refused.code, refused.message, object=debtor) from None
 
 
 def rank(
@@ -165,8 +331,9 @@ def close_investigation(
 def unusual_access(
     db: Session, trail: Trail, auditor: str, window: Window, settings: Settings
 ) -> dict[str, list[dict[str, Any]]]:
-    """Bulk viewing, views outside work hours or outside the viewer's project group, and
-    view spikes in the 30 days before an account's departure."""
+    """Bulk viewing, views outside work hours or outside the viewer's project group, view
+    spikes in the 30 days before an account's departure, and every read through a break-glass
+    grant or an investigation."""
     connection = db.connection()
     views = queries.views_between(connection, *window.us)
     found = {
@@ -179,7 +346,7 @@ def unusual_access(
             _times(v) for v in views if v["object_group"] and v["viewer_group"] != v["object_group"]
         ],
         "before_departure": _departure_spikes(db, window, settings),
-        "break_glass": _break_glass_uses(db, window),
+        **_flagged_reads(db, window),
     }
     _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
     return found
@@ -187,18 +354,25 @@ def unusual_access(
 
 #: The debtor reads whose events say how the viewer reached the debtor.
 DEBTOR_READS = ("debtor.viewed", "debtor.revealed", "debtor.listed", "debtor.found")
+#: Reads flagged in *unusual access* whatever else they look like: through a supervisor's
+#: break-glass grant, and an auditor's reads inside an investigation (each names its grant or
+#: investigation).
+FLAGGED_WAYS = ("break_glass", "investigation")
 
 
-def _break_glass_uses(db: Session, window: Window) -> list[dict[str, Any]]:
-    """Every read made through a supervisor's break-glass grant (each use is flagged)."""
-    uses = []
+def _flagged_reads(db: Session, window: Window) -> dict[str, list[dict[str, Any]]]:
+    """Every read made through a break-glass grant or an investigation, by way."""
+    flagged: dict[str, list[dict[str, Any]]] = {way: [] for way in FLAGGED_WAYS}
     for action in DEBTOR_READS:
-        wanted = queries.EventFilter(None, None, action, None, *window.us, 0, 100_000)
+        wanted = queries.EventFilter(
+            action=action, start_us=window.us[0], end_us=window.us[1], limit=100_000
+        )
         for _, entry in queries.find_events(db.connection(), wanted):
             event = decode(entry)
-            if event["details"].get("break_glass"):
-                uses.append(event)
-    return sorted(uses, key=lambda e: e["seq"])
+            for way in FLAGGED_WAYS:
+                if event["details"].get(way):
+                    flagged[way].append(event)
+    return {way: sorted(uses, key=lambda e: e["seq"]) for way, uses in flagged.items()}
 
 
 def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:

@@ -1,10 +1,10 @@
-"""Leak investigations opened by auditors."""
+"""Investigations opened by auditors."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.db import Base, UTCDateTime
@@ -13,7 +13,9 @@ from govern.db import Base, UTCDateTime
 class Investigation(Base):
     """A leak under investigation: which debtors and fields leaked, in which window.
 
-    Later issues let auditors see debtor fields only inside an open investigation.
+    One that only ranks who saw the records queries the trail and opens nothing. One that asks
+    to open the debtors' fields to its auditor carries a case reference and a justification,
+    and opens them only once a second person approved it, until it expires or is closed.
     """
 
     __tablename__ = "investigations"
@@ -26,3 +28,12 @@ class Investigation(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: it only queries the trail; else pending, approved or refused (auditing.rules)
+    field_access: Mapped[str | None] = mapped_column(String(16))
+    case_reference: Mapped[str | None] = mapped_column(String(64))
+    justification: Mapped[str | None] = mapped_column(Text)
+    hours: Mapped[int | None] = mapped_column(Integer)  # asked for; the approver may shorten
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refusal: Mapped[str | None] = mapped_column(Text)

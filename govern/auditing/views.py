@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from audit.queries import EventFilter
 from govern.auditing import investigations as inv
@@ -47,11 +48,91 @@ class SeenQuerySchema(WindowSchema):
     account = fields.String(required=True, validate=ID)
 
 
+#: A justification says why in words: at least this many characters once trimmed.
+JUSTIFICATION_MIN = 20
+CASE_REFERENCE = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", error="letters, digits and . _ / - (up to 64)"
+)
+
+
+class Trimmed(fields.String):
+    """Text without its surrounding whitespace, before its length is validated: a
+    justification of spaces is none. (Break glass and reveal will share one such field.)"""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def justification() -> Trimmed:
+    return Trimmed(validate=validate.Length(min=JUSTIFICATION_MIN, max=2000))
+
+
 class InvestigationSchema(WindowSchema):
     debtor_ids = fields.List(
         fields.String(validate=ID), required=True, validate=validate.Length(min=1, max=100_000)
     )
     fields_ = fields.List(fields.String(validate=FIELD), data_key="fields", load_default=list)
+    open_fields = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: open these debtors' fields to you once another auditor or "
+            "the general manager approves (needs case_reference and justification)"
+        },
+    )
+    case_reference = Trimmed(validate=CASE_REFERENCE)
+    justification = justification()
+    hours = fields.Integer(
+        validate=validate.Range(min=1, max=8760),
+        metadata={"description": "how long after approval (default GOVERN_INVESTIGATION_HOURS)"},
+    )
+
+    @validates_schema
+    def _asks_in_full(self, data: dict[str, Any], **_: Any) -> None:
+        asking = ("case_reference", "justification", "hours")
+        if data["open_fields"]:
+            missing = {n: ["Required to open fields."] for n in asking[:2] if n not in data}
+            if missing:
+                raise ValidationError(missing)
+        elif any(name in data for name in asking):
+            raise ValidationError({"open_fields": ["Only an investigation that opens fields."]})
+
+
+class ApprovalSchema(Schema):
+    hours = fields.Integer(
+        validate=validate.Range(min=1, max=8760),
+        metadata={"description": "open this long from now (default: as asked, else the default)"},
+    )
+
+
+class RefusalSchema(Schema):
+    reason = Trimmed(validate=validate.Length(min=1, max=2000))
+
+
+class InvestigationOutSchema(Schema):
+    id = fields.String()
+    opened_by = fields.String()
+    opened_at = fields.String()
+    debtor_ids = fields.List(fields.String())
+    fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
+    start = fields.String(data_key="from", attribute="from")
+    end = fields.String(data_key="to", attribute="to")
+    closed_at = fields.String(allow_none=True)
+    field_access = fields.String(
+        allow_none=True,
+        metadata={"description": "null: queries the trail only; pending, approved or refused"},
+    )
+    case_reference = fields.String(allow_none=True)
+    justification = fields.String(allow_none=True)
+    hours = fields.Integer(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True)
+    expires_at = fields.String(allow_none=True)
+    refusal = fields.String(allow_none=True)
+    ranking = fields.List(fields.Dict(), allow_none=True)
+
+
+class PendingSchema(Schema):
+    investigations = fields.List(fields.Nested(InvestigationOutSchema))
 
 
 @blp.route("/events", methods=["GET"])
@@ -115,15 +196,57 @@ def unusual(query: dict[str, Any]) -> dict[str, Any]:
 @blp.route("/investigations", methods=["POST"])
 @requires("audit", "investigate")
 @blp.arguments(InvestigationSchema)
-@blp.response(201)
-@documents_refusals(blp, 401, 403, 503)
+@blp.response(201, InvestigationOutSchema)
+@documents_refusals(blp, 401, 403, 422, 503)
 def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
-    """Open a leak investigation; the accounts that revealed most leaked records come first."""
+    """Open a leak investigation; the accounts that revealed most leaked records come first.
+
+    It queries the trail only, unless `open_fields` asks to open the debtors' fields to you:
+    then it opens them once another auditor or the general manager approves it."""
     s = services()
-    opened, ranking = inv.open_investigation(
-        db(), s.trail, s.clock, _auditor(), body["debtor_ids"], body["fields_"], _window(body)
+    scope = (db(), s.trail, s.clock)
+    subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
+    if not body["open_fields"]:
+        return _investigation(*inv.open_investigation(*scope, *subject))
+    asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
+    return _investigation(*inv.request_investigation(*scope, s.settings, *subject, asking))
+
+
+@blp.route("/investigations/pending", methods=["GET"])
+@requires("audit", "approve_investigation")
+@blp.response(200, PendingSchema)
+@documents_refusals(blp, 401, 403)
+def pending_investigations() -> dict[str, Any]:
+    """Investigations asking to open debtors' fields that wait for a second person."""
+    return {"investigations": [_investigation(p, None) for p in inv.pending_requests(db())]}
+
+
+@blp.route("/investigations/<string:investigation_id>/approve", methods=["POST"])
+@requires("audit", "approve_investigation")
+@blp.arguments(ApprovalSchema)
+@blp.response(200, InvestigationOutSchema)
+@documents_refusals(blp, 401, 403, 404, 409, 422)
+def approve_investigation(body: dict[str, Any], investigation_id: str) -> dict[str, Any]:
+    """Approve someone else's request: its fields open to its requester until it expires."""
+    s = services()
+    approved = inv.approve_request(
+        db(), s.trail, s.clock, s.settings, _auditor(), investigation_id, body.get("hours")
     )
-    return _investigation(opened, ranking)
+    return _investigation(approved, None)
+
+
+@blp.route("/investigations/<string:investigation_id>/refuse", methods=["POST"])
+@requires("audit", "approve_investigation")
+@blp.arguments(RefusalSchema)
+@blp.response(200, InvestigationOutSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def refuse_investigation(body: dict[str, Any], investigation_id: str) -> dict[str, Any]:
+    """Refuse someone else's request: it never opens a field."""
+    s = services()
+    refused = inv.refuse_request(
+        db(), s.trail, s.clock, _auditor(), investigation_id, body.get("reason")
+    )
+    return _investigation(refused, None)
 
 
 @blp.route("/investigations/<string:investigation_id>", methods=["GET"])
@@ -162,6 +285,18 @@ def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str
         "fields": found.fields,
         "from": found.window_start.isoformat(),
         "to": found.window_end.isoformat(),
-        "closed_at": found.closed_at.isoformat() if found.closed_at else None,
+        "closed_at": _time(found.closed_at),
+        "field_access": found.field_access,
+        "case_reference": found.case_reference,
+        "justification": found.justification,
+        "hours": found.hours,
+        "decided_by": found.decided_by,
+        "decided_at": _time(found.decided_at),
+        "expires_at": _time(found.expires_at),
+        "refusal": found.refusal,
         "ranking": ranking,
     }
+
+
+def _time(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None

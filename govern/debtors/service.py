@@ -31,6 +31,7 @@ from govern.access.rules import (
 )
 from govern.access.service import PolicyCache, department_groups, live_grant_id, viewer
 from govern.access.table import FieldTable
+from govern.auditing.investigations import opening
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -84,7 +85,7 @@ def view_debtor(
     """One debtor record: each field at its decided level, `on_purpose` fields masked.
 
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
-    `audit.investigation_required` / `investigation.not_covering`, AuditNotWritten.
+    `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
     """
     reading = _reading(db, gate, caller)
     debtor = _debtor(db, debtor_id)
@@ -194,13 +195,14 @@ def _show(
     wanted: set[str] | None = None,
     purpose: str | None = None,
 ) -> Shown:
-    inquiry = _investigation(db, investigation, debtor.id)
+    inquiry = _investigation(db, gate, reading.viewer, investigation, debtor.id)
     way = _reach(db, gate, reading.viewer, debtor, inquiry.id if inquiry else None)
     if way.way == INVESTIGATION and inquiry is not None and inquiry.fields:
         wanted = set(inquiry.fields) & (wanted or set(inquiry.fields))
     rules = access_policy(gate.settings.policies_dir)
+    training = way.way != INVESTIGATION or rules.investigation_training
     decisions = decide_fields(
-        reading.viewer, way, debtor.project_group, reading.table, rules.fields
+        reading.viewer, way, debtor.project_group, reading.table, rules.fields, training
     )
     levels, withheld = _levels(decisions, mode, wanted)
     values = {
@@ -230,22 +232,17 @@ def _reach(
 
 
 def _investigation(
-    db: Session, investigation_id: str | None, debtor_id: str
+    db: Session, gate: Gate, viewer: Viewer, investigation_id: str | None, debtor_id: str
 ) -> Investigation | None:
-    """The open investigation named by the auditor, if it covers the debtor.
+    """The approved investigation named by its requester, if it covers the debtor and has
+    not expired (govern/auditing/rules.py).
 
-    Raises Forbidden `investigation.not_covering`.
+    Raises Forbidden `investigation.not_covering` / `investigation.query_only` /
+    `investigation.not_approved` / `investigation.not_yours` / `investigation.expired`.
     """
     if investigation_id is None:
         return None
-    found = db.get(Investigation, investigation_id)
-    if found is None or found.closed_at is not None or debtor_id not in found.debtor_ids:
-        raise Forbidden(
-            "investigation.not_covering",
-            f"No open investigation {investigation_id} covering this debtor.",
-            object=debtor_id,
-        )
-    return found
+    return opening(db, gate.trail, gate.clock, investigation_id, viewer.account_id, debtor_id)
 
 
 def _levels(

@@ -44,7 +44,7 @@ def test_unknown_and_malformed_debtors_are_clear_refusals(floor: Floor) -> None:
     assert (status, body["error"]["code"]) == (400, "debtor.id_malformed")
 
 
-def test_r_acs_2_auditors_see_debtor_fields_only_inside_an_open_investigation(
+def test_r_acs_2_auditors_see_debtor_fields_only_inside_an_approved_investigation(
     floor: Floor,
 ) -> None:
     status, body = floor.view("auditor", "C-001")
@@ -53,9 +53,18 @@ def test_r_acs_2_auditors_see_debtor_fields_only_inside_an_open_investigation(
         "POST",
         "/api/v1/audit/investigations",
         "auditor",
-        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+        json={
+            "debtor_ids": [floor.debtors["C-001"]],
+            "fields": ["phones"],
+            "open_fields": True,
+            "case_reference": "CASE-1",
+            "justification": "the client reported this debtor's phone leaked",
+        },
     )
     assert status == 201
+    status, body = floor.view("auditor", "C-001", investigation=opened["id"])
+    assert (status, body["error"]["code"]) == (403, "investigation.not_approved")
+    floor.call("POST", f"/api/v1/audit/investigations/{opened['id']}/approve", "gm", json={})
     status, body = floor.view("auditor", "C-001", investigation=opened["id"])
     assert (status, body["fields"]["phones"], body["reach"]) == (
         200,
@@ -131,13 +140,8 @@ def test_break_glass_lends_only_what_the_grantor_reaches_to_their_own_department
 
 
 def test_r_acs_2_an_investigation_shows_an_auditor_only_its_fields(floor: Floor) -> None:
-    status, opened = floor.call(
-        "POST",
-        "/api/v1/audit/investigations",
-        "auditor",
-        json={"debtor_ids": [floor.debtors["C-002"]], "fields": ["phones", "name"]},
-    )
-    status, body = floor.view("auditor", "C-002", investigation=opened["id"])
+    opened = floor.investigation(["C-002"], ["phones", "name"])
+    status, body = floor.view("auditor", "C-002", investigation=opened)
     assert status == 200
     assert set(body["fields"]) == {"phones", "name"}
     assert {w["field"]: w["reason"] for w in body["withheld"]}["address"] == (

@@ -59,6 +59,25 @@ class Floor:
             json={"fields": fields, "purpose": purpose},
         )
 
+    def investigation(self, cases: list[str], fields: list[str]) -> str:
+        """An investigation the auditor asked for to open these fields, approved by the GM."""
+        status, opened = self.call(
+            "POST",
+            "/api/v1/audit/investigations",
+            "auditor",
+            json={
+                "debtor_ids": [self.debtors[case] for case in cases],
+                "fields": fields,
+                "open_fields": True,
+                "case_reference": "CASE-1",
+                "justification": "the client reported these debtors' data leaked",
+            },
+        )
+        assert status == 201, opened
+        path = f"/api/v1/audit/investigations/{opened['id']}/approve"
+        assert self.call("POST", path, "gm")[0] == 200  # no body: the hours asked for
+        return opened["id"]
+
     def certify(self, who: str) -> None:
         """Pass every certifying exam and sign the agreement, as the training desk records it."""
         s = self.agency.services

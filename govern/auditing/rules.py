@@ -1,0 +1,113 @@
+"""When an investigation opens debtors' fields, as plain functions (R-ACS-3, R-AUD-3).
+
+An investigation that only queries the trail opens nothing. One that asks to open fields
+needs a bounded scope, a second person's approval (another auditor or the general manager,
+never its requester) and an expiry; it opens the fields of the debtors it covers to its
+requester only, until it expires or is closed. No Flask, no SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
+
+from govern.errors import Conflict, Forbidden, Unprocessable
+
+PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
+
+
+class Request(Protocol):
+    """What the rules read of an investigation (govern.auditing.models.Investigation)."""
+
+    id: str
+    opened_by: str
+    debtor_ids: list[str]
+    closed_at: datetime | None
+    field_access: str | None
+    justification: str | None
+    expires_at: datetime | None
+
+
+def check_scope(debtors: Sequence[str], maximum: int) -> None:
+    """An investigation that opens fields covers at most `maximum` debtors.
+
+    Raises Unprocessable `investigation.too_many_debtors`.
+    """
+    if len(set(debtors)) > maximum:
+        raise Unprocessable(
+            "investigation.too_many_debtors",
+            f"An investigation that opens debtors' fields covers at most {maximum} debtors; "
+            "rank who saw a larger set without opening it.",
+        )
+
+
+def check_hours(hours: int | None, maximum: int) -> None:
+    """Raises Unprocessable `investigation.too_long` beyond `maximum` hours."""
+    if hours is not None and hours > maximum:
+        raise Unprocessable(
+            "investigation.too_long", f"An investigation opens fields for at most {maximum} hours."
+        )
+
+
+def check_decider(request: Request, decider: str) -> None:
+    """Four eyes: someone other than the requester decides a pending request.
+
+    Raises Forbidden `investigation.own_request`, Conflict `investigation.not_pending`.
+    """
+    if request.field_access != PENDING or request.closed_at is not None:
+        raise Conflict("investigation.not_pending", f"{request.id} waits for no decision.")
+    if decider == request.opened_by:
+        raise Forbidden(
+            "investigation.own_request",
+            "Another auditor or the general manager must approve your own request.",
+            object=request.id,
+        )
+
+
+def check_approvable(request: Request) -> None:
+    """A request opened before approvals existed has no justification to judge.
+
+    Raises Conflict `investigation.request_incomplete`.
+    """
+    if not request.justification:
+        raise Conflict(
+            "investigation.request_incomplete",
+            f"{request.id} has no case reference or justification: refuse it, and ask again.",
+        )
+
+
+def expiry(approved_at: datetime, hours: int) -> datetime:
+    return approved_at + timedelta(hours=hours)
+
+
+R = TypeVar("R", bound=Request)
+
+
+def check_opens(request: R | None, viewer: str, debtor: str, now: datetime) -> R:
+    """`request`, when it opens `debtor`'s fields to `viewer` now.
+
+    Raises Forbidden `investigation.not_covering` (unknown, closed, or not covering the
+    debtor), `investigation.query_only`, `investigation.not_approved`,
+    `investigation.not_yours`, `investigation.expired`.
+    """
+    if request is None or request.closed_at is not None or debtor not in request.debtor_ids:
+        raise Forbidden("investigation.not_covering", "No open investigation covers this debtor.")
+    if request.field_access is None:
+        raise Forbidden(
+            "investigation.query_only",
+            "This investigation queries the trail only; ask for one that opens fields.",
+        )
+    if request.field_access != APPROVED:
+        raise Forbidden(
+            "investigation.not_approved",
+            "This investigation opens no field until another auditor or the general manager "
+            "approves it.",
+        )
+    if viewer != request.opened_by:
+        raise Forbidden(
+            "investigation.not_yours", "An investigation opens fields to its requester."
+        )
+    if request.expires_at is not None and now >= request.expires_at:
+        raise Forbidden("investigation.expired", "This investigation's access has expired.")
+    return request
