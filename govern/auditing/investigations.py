@@ -30,6 +30,7 @@ from govern.config import Settings
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.justification import justification
 
 CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
 PRE_DEPARTURE_DAYS = 30
@@ -142,14 +143,16 @@ def request_investigation(
     """An investigation that asks to open its debtors' fields to `auditor`: it opens nothing
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
 
-    Raises Unprocessable `investigation.too_many_debtors` / `investigation.too_long`.
+    Raises Unprocessable `justification.too_short`, `investigation.too_many_debtors` /
+    `investigation.too_long`.
     """
+    why = justification(asking.justification, settings.justification_min_chars)
     rules.check_scope(debtors, settings.investigation_max_debtors)
     rules.check_hours(asking.hours, settings.investigation_max_hours)
     investigation = _new_investigation(clock, auditor, debtors, fields, window)
     investigation.field_access = rules.PENDING
     investigation.case_reference = asking.case_reference
-    investigation.justification = asking.justification
+    investigation.justification = why
     investigation.hours = asking.hours
     db.add(investigation)
     trail.record(

@@ -48,23 +48,17 @@ class SeenQuerySchema(WindowSchema):
     account = fields.String(required=True, validate=ID)
 
 
-#: A justification says why in words: at least this many characters once trimmed.
-JUSTIFICATION_MIN = 20
 CASE_REFERENCE = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$", error="letters, digits and . _ / - (up to 64)"
 )
 
 
 class Trimmed(fields.String):
-    """Text without its surrounding whitespace, before its length is validated: a
-    justification of spaces is none. (Break glass and reveal will share one such field.)"""
+    """Text without its surrounding whitespace, before its length is validated: a case
+    reference or a refusal's reason of spaces is none."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def justification() -> Trimmed:
-    return Trimmed(validate=validate.Length(min=JUSTIFICATION_MIN, max=2000))
 
 
 class InvestigationSchema(WindowSchema):
@@ -80,7 +74,10 @@ class InvestigationSchema(WindowSchema):
         },
     )
     case_reference = Trimmed(validate=CASE_REFERENCE)
-    justification = justification()
+    justification = fields.String(
+        validate=validate.Length(max=2000),
+        metadata={"description": "at least GOVERN_JUSTIFICATION_MIN_CHARS (20) besides spaces"},
+    )
     hours = fields.Integer(
         validate=validate.Range(min=1, max=8760),
         metadata={"description": "how long after approval (default GOVERN_INVESTIGATION_HOURS)"},

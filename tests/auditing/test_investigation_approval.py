@@ -207,17 +207,17 @@ def test_r_acs_3_the_default_scope_is_a_thousand_debtors(desk: Floor) -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "code"),
     [
-        {"justification": " " * 40},
-        {"justification": "   too short   "},
-        {"justification": None},
-        {"case_reference": "  "},
-        {"case_reference": None},
+        ({"justification": " " * 40}, "justification.too_short"),
+        ({"justification": "   too short   "}, "justification.too_short"),
+        ({"justification": None}, "request.invalid"),
+        ({"case_reference": "  "}, "request.invalid"),
+        ({"case_reference": None}, "request.invalid"),
     ],
 )
 def test_r_acs_3_a_blank_or_missing_justification_or_case_is_422(
-    desk: Floor, body: dict[str, Any]
+    desk: Floor, body: dict[str, Any], code: str
 ) -> None:
     """None: left out altogether."""
     asked = {
@@ -234,8 +234,9 @@ def test_r_acs_3_a_blank_or_missing_justification_or_case_is_422(
         "/api/v1/audit/investigations",
         json={k: v for k, v in asked.items() if v is not None},
     )
-    assert (status, answer["error"]["code"]) == (422, "request.invalid")
-    assert set(answer["error"]["fields"]) == set(body)
+    assert (status, answer["error"]["code"]) == (422, code)
+    if code == "request.invalid":
+        assert set(answer["error"]["fields"]) == set(body)
     assert desk.events("audit.investigation_requested") == []
 
 
