@@ -33,7 +33,8 @@ from govern.errors import BadRequest, UnsupportedMediaType
 MAX_DEPTH = 32  # Govern's deepest body (a policy change) is 3 levels deep
 FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
 UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
-JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a string, or the rest of the text after an unterminated one: never backtracks (linear)
+JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 NOT_BRACKET = re.compile(r"[^\[\]{}]")
 DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
