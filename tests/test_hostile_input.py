@@ -45,7 +45,7 @@ EVERY_ROLE = Person(
 
 DOCUMENT = openapi_document(register_http)
 GENERATED = [
-    pytest.param(operation, hostile, id=f"{operation.method}:{operation.path}:{hostile.name}")
+    pytest.param(operation, hostile, id=f"{operation.id}:{hostile.name}")
     for operation in operations(DOCUMENT)
     for hostile in CLASSES
     if hostile.build(operation, {})
@@ -62,10 +62,8 @@ class World:
 
     def token(self) -> str:
         """A live session of the caller holding every role."""
-        if (
-            self.client.get("/api/v1/sessions/current", headers=bearer(self.tokens[0])).status_code
-            != 200
-        ):
+        current = self.client.get("/api/v1/sessions/current", headers=bearer(self.tokens[0]))
+        if current.status_code != 200:
             agency = Agency(self.app, self.client)
             self.tokens[0] = agency.login(EVERY_ROLE.username, EVERY_ROLE.password)
         return self.tokens[0]

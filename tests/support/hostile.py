@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 from urllib.parse import quote
@@ -48,7 +48,7 @@ class Operation:
 
     @property
     def id(self) -> str:
-        return f"{self.method} {self.path}"
+        return f"{self.method}:{self.path}"
 
     def of(self, location: str) -> list[Parameter]:
         return [p for p in self.parameters if p.location == location]
@@ -70,7 +70,7 @@ class Request:
 class HostileClass:
     name: str
     build: Callable[[Operation, dict[str, Any]], list[Request]]
-    codes: frozenset[str] = field(default_factory=frozenset)  # expected codes (empty: any 4xx)
+    codes: frozenset[str]  # the error codes that may answer it
 
 
 def operations(document: dict[str, Any]) -> list[Operation]:
@@ -193,15 +193,12 @@ def valid_request(operation: Operation, known: dict[str, Any]) -> Request:
 
 
 def _with_path(
-    operation: Operation,
-    known: dict[str, Any],
-    value: Callable[[Parameter], str],
-    which: Callable[[Parameter], bool],
+    operation: Operation, known: dict[str, Any], value: str, which: Callable[[Parameter], bool]
 ) -> list[Request]:
     spoiled = [p for p in operation.of("path") if which(p)]
     if not spoiled:
         return []
-    changed = {**known, **{p.name: value(p) for p in spoiled}}
+    changed = {**known, **{p.name: value for p in spoiled}}
     request = valid_request(operation, changed)
     return [replace(request, spoiled="path " + ", ".join(p.name for p in spoiled))]
 
@@ -266,7 +263,7 @@ def texts_spoiled(text: str) -> Callable[[Operation, dict[str, Any]], list[Reque
 
 
 def nul_in_path(operation: Operation, known: dict[str, Any]) -> list[Request]:
-    return _with_path(operation, known, lambda _: NUL, lambda _: True)
+    return _with_path(operation, known, NUL, lambda _: True)
 
 
 def nul_in_query(operation: Operation, known: dict[str, Any]) -> list[Request]:
@@ -290,7 +287,7 @@ def numbers_spoiled(digits: str, anywhere: bool) -> Callable[[Operation, dict], 
     `anywhere`, a number Python cannot read is also added to any body."""
 
     def build(operation: Operation, known: dict[str, Any]) -> list[Request]:
-        found = _with_path(operation, known, lambda _: digits, _is_number)
+        found = _with_path(operation, known, digits, _is_number)
         found += [
             _with_query(operation, known, p.name, digits)
             for p in operation.of("query")
