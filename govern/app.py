@@ -15,6 +15,7 @@ from govern.db import make_engine, make_session_factory
 from govern.debtors.vault import load_vault
 from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
+from govern.intake import register_intake
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
     GovernApi,
@@ -116,4 +117,5 @@ def _register_http(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
     register_request_context(app)
+    register_intake(app)  # after the request id is set, so that refusals carry it
     register_error_handlers(app)

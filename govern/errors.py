@@ -37,6 +37,12 @@ class Conflict(GovernError):
     status = 409
 
 
+class UnsupportedMediaType(GovernError):
+    """A body in a format the route does not take (the API takes JSON only)."""
+
+    status = 415
+
+
 class Unprocessable(GovernError):
     """Well-formed, but Govern lacks what it needs to answer (e.g. a year's holiday calendar)."""
 

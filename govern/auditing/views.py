@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from audit.queries import EventFilter
 from govern.auditing import investigations as inv
+from govern.bounds import Instant, WholeNumber
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -25,8 +26,8 @@ FIELD = validate.Regexp(r"^[a-z_]{1,64}$", error="not a field name")
 
 
 class WindowSchema(Schema):
-    start = fields.AwareDateTime(data_key="from", metadata={"description": "default: 90 days ago"})
-    end = fields.AwareDateTime(data_key="to", metadata={"description": "default: now"})
+    start = Instant(data_key="from", metadata={"description": "default: 90 days ago"})
+    end = Instant(data_key="to", metadata={"description": "default: now"})
 
 
 class EventQuerySchema(WindowSchema):
@@ -34,8 +35,8 @@ class EventQuerySchema(WindowSchema):
     account = fields.String(validate=ID)
     action = fields.String(validate=validate.Length(min=1, max=64))
     field = fields.String(validate=FIELD)
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    after = WholeNumber(load_default=0, validate=validate.Range(min=0))
+    limit = WholeNumber(load_default=100, validate=validate.Range(min=1, max=1000))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from govern.bounds import WholeNumber
 from govern.debtors import service
 from govern.web import current_caller, db, documents_refusals, requires, services
 
@@ -32,7 +33,7 @@ class RecordQuerySchema(Schema):
 class CaseloadQuerySchema(Schema):
     assigned = fields.String(required=True, validate=validate.OneOf(["me"]))
     after = fields.String(load_default="", validate=validate.Length(max=16))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = WholeNumber(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class RevealSchema(Schema):

@@ -247,8 +247,9 @@ def set_departure(
     """Set (or with None clear) the departure date Govern holds for a person; the earlier of
     it and the directory's counts. One already past revokes at once (back-dated leavers).
 
-    Raises NotFound `identity.unknown`, Forbidden `departure.own`, BadRequest
-    `departure.before_hire`.
+    Everything that can refuse the date is decided before it is kept. Raises NotFound
+    `identity.unknown`, Forbidden `departure.own`, BadRequest `departure.before_hire`,
+    `departure.out_of_range`.
     """
     person = db.get(Identity, employee_number)
     if person is None:
@@ -259,6 +260,8 @@ def set_departure(
         raise BadRequest(
             "departure.before_hire", f"{employee_number} was hired on {person.hire_date}."
         )
+    if day is not None:
+        _instant_of(day, settings)
     person.departure_override, person.override_by, person.override_at = day, actor, clock.now()
     action = "departure.set" if day else "departure.cleared"
     trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
@@ -271,6 +274,17 @@ def set_departure(
     if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
         revoke_departed(db, clock, settings, trail, live, directory)
     return departure_of(db, clock, settings, employee_number)
+
+
+def _instant_of(day: date, settings: Settings) -> datetime:
+    """Raises BadRequest `departure.out_of_range` for a day whose instant is past the calendar
+    (year 1 before midnight UTC, year 9999 after it): found after the commit, it was a 500."""
+    try:
+        return departure_instant(day, settings.revoke_at, settings.timezone)
+    except OverflowError as error:
+        raise BadRequest(
+            "departure.out_of_range", "No departure instant can be computed for that day."
+        ) from error
 
 
 def departure_of(

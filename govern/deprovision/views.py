@@ -8,6 +8,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from govern.bounds import Day
 from govern.deprovision import service
 from govern.deprovision.scheduler import replan
 from govern.web import current_caller, db, documents_refusals, requires, services
@@ -21,12 +22,12 @@ blp = Blueprint(
 
 
 class DateSchema(Schema):
-    date = fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    date = Day(required=True, metadata={"description": "YYYY-MM-DD, 2000-2099"})
 
 
 class RangeSchema(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
+    start = Day(data_key="from", required=True)
+    end = Day(data_key="to", required=True)
 
 
 class DepartureSchema(Schema):

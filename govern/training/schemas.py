@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from govern.bounds import Day
 from govern.training.catalogue import TRACKS
 from govern.training.rules import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
 
@@ -22,8 +23,8 @@ class ExamScore(fields.Integer):
 
 
 class RangeSchema(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
+    start = Day(data_key="from", required=True)
+    end = Day(data_key="to", required=True)
     track = fields.String(validate=validate.OneOf(TRACKS))
 
 
@@ -48,8 +49,8 @@ class PlanInSchema(Schema):
         required=True,
         validate=validate.Length(min=1),
     )
-    starts = fields.Date(required=True)
-    ends = fields.Date(required=True)
+    starts = Day(required=True)
+    ends = Day(required=True)
 
 
 class PlanSchema(PlanInSchema):
@@ -181,8 +182,8 @@ class AttendanceSchema(Schema):
 
 
 class AttendanceQuerySchema(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
+    start = Day(data_key="from", required=True)
+    end = Day(data_key="to", required=True)
     department = fields.String(validate=validate.Length(min=1, max=128))
 
 

@@ -1,0 +1,58 @@
+"""Bounds every request schema shares, so that no value a service cannot compute with, store
+or compare gets past parsing: days and instants within Govern's years, whole numbers that a
+database column holds. A value outside them is a 422 `request.invalid` naming the field.
+
+Govern's years are 2000-2099: every date it is asked about (a departure, a plan, a range of
+sessions, attendance or departures, an audit window) lies in them, while year 1 or 9999 is a
+typing error that would overflow the arithmetic done with it (a departure instant in its
+timezone, "90 days before").
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2099, 12, 31)
+LARGEST = 2**63 - 1  # the widest integer column (BIGINT); SQLite's INTEGER too
+SMALLEST = -(2**63)
+
+OUTSIDE_YEARS = f"Must lie between {EARLIEST} and {LATEST}."
+OUTSIDE_NUMBERS = f"Must lie between {SMALLEST} and {LARGEST}."
+
+
+def within_years(day: date) -> None:
+    """Raises ValidationError unless `day` lies in Govern's years."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationError(OUTSIDE_YEARS)
+
+
+class Day(fields.Date):
+    """A calendar day (YYYY-MM-DD) in Govern's years."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        within_years(day)
+        return day
+
+
+class Instant(fields.AwareDateTime):
+    """A moment with its UTC offset, on a day in Govern's years."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        within_years(moment.date())
+        return moment
+
+
+class WholeNumber(fields.Integer):
+    """A whole number a database column holds (its own `validate` may narrow it further)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not SMALLEST <= number <= LARGEST:
+            raise ValidationError(OUTSIDE_NUMBERS)
+        return number

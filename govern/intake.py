@@ -1,0 +1,138 @@
+"""The entrance every request passes after routing and before any view: what no view, database
+or directory should ever be handed is refused here, with a stable code.
+
+- text no database can hold the same way: a NUL character (PostgreSQL refuses it, SQLite
+  would keep it) or a lone UTF-16 surrogate, in the path, the query, a page's form or a JSON
+  body, keys included: 400 `request.invalid_text`;
+- JSON nested deeper than `MAX_DEPTH`, found by a flat scan before any parser recurses:
+  400 `request.too_deep`;
+- a number no column holds: an integer in the path or a JSON body outside 64 bits (Python
+  refuses to read one of thousands of digits), a JSON number too large to be finite:
+  400 `request.out_of_range`;
+- a body sent to the API in any format but JSON: 415 `request.unsupported_media_type`.
+
+Each is a GovernError, rendered by the one error mapping in `govern.web`. Nothing has been
+read into a session, the database or the directory yet, so a refused request changes nothing.
+Malformed JSON is left to the route's parser, which answers it once the caller is known.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from typing import Any
+
+from flask import Flask, request
+
+from govern.bounds import LARGEST, SMALLEST
+from govern.errors import BadRequest, UnsupportedMediaType
+
+MAX_DEPTH = 32  # Govern's deepest body (a policy change) is 3 levels deep
+FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+# a string, or the rest of the text after an unterminated one: never backtracks (linear)
+JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+NOT_BRACKET = re.compile(r"[^\[\]{}]")
+DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def register_intake(app: Flask) -> None:
+    """Check every request at the entrance (after the request context is set up)."""
+    app.before_request(check_request)
+
+
+def check_request() -> None:
+    """Raises BadRequest `request.invalid_text`, `request.too_deep`, `request.out_of_range`
+    or UnsupportedMediaType `request.unsupported_media_type`."""
+    check_texts([request.path], "path")
+    check_texts(_pairs(request.args.items(multi=True)), "query")
+    _check_path_numbers(request.view_args or {})
+    if request.path.startswith("/api/") and _has_body() and not request.is_json:
+        raise UnsupportedMediaType(
+            "request.unsupported_media_type", "Send the body as JSON (application/json)."
+        )
+    if request.mimetype in FORMS:
+        check_texts(_pairs(request.form.items(multi=True)), "form")
+    if request.is_json and _has_body():
+        check_json(request.get_data(cache=True))
+
+
+def check_texts(texts: Iterable[str], where: str) -> None:
+    """Raises BadRequest `request.invalid_text` when a text holds NUL or a lone surrogate."""
+    if any(UNSAFE_TEXT.search(text) for text in texts):
+        raise BadRequest(
+            "request.invalid_text",
+            f"The request's {where} holds a NUL character or a lone UTF-16 surrogate.",
+        )
+
+
+def check_json(body: bytes) -> None:
+    """Check a JSON body's depth before parsing it, then its numbers and texts. A body that
+    is not JSON at all passes: the route's parser refuses it as malformed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if json_depth(text) > MAX_DEPTH:
+        raise BadRequest("request.too_deep", f"JSON may be nested at most {MAX_DEPTH} deep.")
+    try:
+        value = json.loads(text, parse_int=_whole_number, parse_float=_finite_number)
+    except json.JSONDecodeError:
+        return
+    check_texts(_json_texts(value), "JSON body")
+
+
+def json_depth(text: str) -> int:
+    """How deep arrays and objects nest in `text`, counted without parsing (strings skipped)."""
+    brackets = NOT_BRACKET.sub("", JSON_STRING.sub('""', text))
+    return max(accumulate(DEPTH_STEP[bracket] for bracket in brackets), default=0)
+
+
+def _whole_number(digits: str) -> int:
+    if len(digits.lstrip("-")) > len(str(LARGEST)) or not SMALLEST <= int(digits) <= LARGEST:
+        raise _out_of_range()
+    return int(digits)
+
+
+def _finite_number(digits: str) -> float:
+    number = float(digits)
+    if not math.isfinite(number):
+        raise _out_of_range()
+    return number
+
+
+def _check_path_numbers(view_args: dict[str, Any]) -> None:
+    numbers = (value for value in view_args.values() if isinstance(value, int))
+    if any(not SMALLEST <= number <= LARGEST for number in numbers):
+        raise _out_of_range()
+
+
+def _out_of_range() -> BadRequest:
+    return BadRequest("request.out_of_range", f"Numbers must lie between {SMALLEST} and {LARGEST}.")
+
+
+def _has_body() -> bool:
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    return bool(request.content_length) or chunked
+
+
+def _pairs(items: Iterable[tuple[str, str]]) -> Iterator[str]:
+    for key, value in items:
+        yield key
+        yield value
+
+
+def _json_texts(value: Any) -> Iterator[str]:
+    """Every string of a parsed JSON value, object keys included (its depth is bounded)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _json_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_texts(item)

@@ -1,0 +1,212 @@
+"""Hostile input never reaches a 500: every operation of the OpenAPI document × every class of
+hostile input (NUL, lone surrogates, deep JSON, numbers and dates out of range, a body that is
+not JSON) answers a 4xx `{"error": {"code", "message"}}` and changes nothing, on both databases.
+
+The cases are generated from the document, so a route added later is covered by itself. One
+world serves the whole module (building it for each of some 300 cases would take minutes): a
+caller holding every role, so that what refuses is the entrance or the schema, never a 403.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, select
+
+from govern.accounts import repository as accounts
+from govern.accounts.service import issue_account
+from govern.app import _register_http as register_http  # the routes, without any service
+from govern.app import create_app
+from govern.clock import FixedClock
+from govern.config import Settings
+from govern.db import make_engine
+from govern.models import Base
+from govern.training.catalogue import load_catalogue
+from tests.support.agency import Agency, bearer
+from tests.support.clock import NOW
+from tests.support.database import wipe
+from tests.support.debtors import CASES
+from tests.support.floor import import_cases
+from tests.support.hostile import CLASSES, HostileClass, Operation, openapi_document, operations
+from tests.support.slapd import Slapd
+from tests.support.staff import GROUPS, STAFF, LiveDirectory, Person
+
+#: Someone in every role's directory group: every route lets them in.
+EVERY_ROLE = Person(
+    "1099", "every.role", "全权", "dept-a", "pg-a1", "management", groups=tuple(GROUPS)
+)
+
+DOCUMENT = openapi_document(register_http)
+GENERATED = [
+    pytest.param(operation, hostile, id=f"{operation.id}:{hostile.name}")
+    for operation in operations(DOCUMENT)
+    for hostile in CLASSES
+    if hostile.build(operation, {})
+]
+
+
+@dataclass(frozen=True)
+class World:
+    app: Flask
+    client: FlaskClient
+    engine: Engine
+    known: dict[str, Any]  # realistic values by parameter or field name
+    tokens: list[str]  # the caller's session, opened again if a case ever ended it
+
+    def token(self) -> str:
+        """A live session of the caller holding every role."""
+        current = self.client.get("/api/v1/sessions/current", headers=bearer(self.tokens[0]))
+        if current.status_code != 200:
+            agency = Agency(self.app, self.client)
+            self.tokens[0] = agency.login(EVERY_ROLE.username, EVERY_ROLE.password)
+        return self.tokens[0]
+
+
+@pytest.fixture(scope="module")
+def world(
+    slapd: Slapd,
+    base_settings: Settings,
+    migrated: tuple[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[World]:
+    directory = LiveDirectory(slapd, [*STAFF, EVERY_ROLE])
+    settings = replace(
+        base_settings,
+        ldap_people_base=directory.tree.people,
+        ldap_groups_base=directory.tree.groups,
+        checkpoint_dir=tmp_path_factory.mktemp("hostile") / "checkpoints",
+    )
+    app = create_app(settings, clock=FixedClock(NOW))
+    owner = make_engine(migrated[1])
+    try:
+        yield _populate(app, settings.policies_dir)
+    finally:
+        app.extensions["govern"].trail.stop()
+        app.extensions["govern"].engine.dispose()
+        wipe(owner)
+        owner.dispose()
+        directory.close()
+
+
+def _populate(app: Flask, policies: Path) -> World:
+    agency = Agency(app, app.test_client())
+    agency.sync()
+    ids = agency.with_accounts("col.a1")
+    s = agency.services
+    with s.sessions() as db:
+        gm = accounts.staff_of(accounts.identity(db, "1001"))
+        issue_account(db, s.clock, s.settings, s.trail, gm, ids["gm"], EVERY_ROLE.number)
+    debtor = next(iter(import_cases(agency, [case.row() for case in CASES]).values()))
+    book = load_catalogue(policies)
+    known = {
+        "account_id": ids["col.a1"],
+        "account": ids["col.a1"],
+        "employee_number": "1004",
+        "debtor_id": debtor,
+        "debtor": debtor,
+        "debtor_ids": [debtor],
+        "course": next(iter(book.courses)),
+        "name": "confidentiality",
+        "version": book.agreement("confidentiality").current,
+        "username": EVERY_ROLE.username,
+        "password": EVERY_ROLE.password,
+        "project_group": "pg-a1",
+        "department": "dept-a",
+        "purpose": "scheduled_call",
+        "fields": ["phone"],
+        "field": "phone",
+    }
+    token = agency.login(EVERY_ROLE.username, EVERY_ROLE.password)
+    # the first read stores the default access policy: before the cases, not during one
+    assert agency.client.get("/api/v1/access/policy", headers=bearer(token)).status_code == 200
+    return World(app, agency.client, s.engine, known, [token])
+
+
+def snapshot(engine: Engine) -> dict[str, list[str]]:
+    """Every row of every table Govern owns (the audit trail aside: refusals may be audited)."""
+    with engine.connect() as connection:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_the_cases_come_from_the_document_the_app_serves(world: World) -> None:
+    assert world.client.get("/api/v1/openapi.json").get_json() == DOCUMENT
+    assert len(GENERATED) > 100
+
+
+@pytest.mark.parametrize(("operation", "hostile"), GENERATED)
+def test_hostile_input_is_refused_with_a_4xx_and_changes_nothing(
+    world: World, operation: Operation, hostile: HostileClass
+) -> None:
+    requests, token = hostile.build(operation, world.known), world.token()
+    before = snapshot(world.engine)
+    for sent in requests:
+        response = world.client.open(
+            sent.path,
+            method=sent.method,
+            query_string=sent.query,
+            data=sent.body,
+            headers={
+                **bearer(token),
+                **({"Content-Type": sent.content_type} if sent.body is not None else {}),
+            },
+        )
+        seen = (sent.spoiled, response.status_code, response.get_data(as_text=True)[:300])
+        assert 400 <= response.status_code < 500, seen
+        assert response.status_code not in (401, 403), seen  # the caller may use the route
+        body = response.get_json()
+        assert set(body) == {"error"}, seen
+        assert isinstance(body["error"]["code"], str), seen
+        assert isinstance(body["error"]["message"], str), seen
+        assert not hostile.codes or body["error"]["code"] in hostile.codes, seen
+    assert snapshot(world.engine) == before
+
+
+# ---- the browser pages -------------------------------------------------------------------------
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("spoiled", ["username", "password", "csrf_token"])
+def test_a_nul_in_the_login_form_is_refused_and_changes_nothing(world: World, spoiled: str) -> None:
+    client = world.app.test_client()
+    form = {
+        "csrf_token": csrf_token(client, "/login"),
+        "username": EVERY_ROLE.username,
+        "password": EVERY_ROLE.password,
+    }
+    form[spoiled] = form[spoiled] + "\x00"
+    before = snapshot(world.engine)
+    response = client.post("/login", data=form)
+    assert response.status_code == 400
+    assert "govern_session" not in response.headers.get("Set-Cookie", "")
+    assert snapshot(world.engine) == before
+
+
+def test_a_nul_in_the_logout_form_is_refused_and_changes_nothing(world: World) -> None:
+    client = world.app.test_client()
+    form = {"csrf_token": csrf_token(client, "/login"), "extra": "\x00"}
+    before = snapshot(world.engine)
+    response = client.post("/logout", data=form)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+    assert snapshot(world.engine) == before
+
+
+@pytest.mark.parametrize("path", ["/login?next=%00", "/%00", "/login?%00=x"])
+def test_a_nul_in_a_page_address_is_refused(world: World, path: str) -> None:
+    response = world.app.test_client().get(path)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
