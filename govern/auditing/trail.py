@@ -8,6 +8,7 @@ revealed without its record. Events carry identifiers and field names, never per
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from audit import store
@@ -27,6 +29,8 @@ from govern.clock import Clock
 from govern.errors import ConfigError, GovernError
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,19 @@ class Trail:
     def record(
         self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
     ) -> None:
-        """Append in the caller's transaction (a state change and its event are one)."""
-        store.append(db.connection(), [_record(action, actor, object, details)], self.clock.now())
+        """Append in the caller's transaction (a state change and its event are one).
+
+        Raises AuditNotWritten (503) when the trail cannot take the event, after rolling the
+        caller's transaction back: a change whose event is not written is never committed,
+        even by a caller that catches the refusal and carries on.
+        """
+        connection = db.connection()
+        try:
+            store.append(connection, [_record(action, actor, object, details)], self.clock.now())
+        except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
+            db.rollback()
+            log.error("audit event %s not written: %s", action, type(error).__name__)
+            raise _not_written() from None
 
     def record_now(
         self,
@@ -98,9 +113,7 @@ class Trail:
         try:
             return self._committer.append_many([_record(*event) for event in events])
         except AuditUnavailable:
-            raise AuditNotWritten(
-                "audit.unavailable", "The audit trail cannot be written; nothing was done."
-            ) from None
+            raise _not_written() from None
 
     def _after_commit(self, committed: int) -> None:
         """After each group commit (and each idle second): ask the database whether a
@@ -155,6 +168,12 @@ def open_trail(
         ) from None
     copy = CheckpointFile(checkpoint_dir)
     return Trail(engine, clock, signer, copy, every, seconds, gather_seconds)
+
+
+def _not_written() -> AuditNotWritten:
+    return AuditNotWritten(
+        "audit.unavailable", "The audit trail cannot be written; nothing was done."
+    )
 
 
 def _record(action: str, actor: str | None, object: str | None, details: dict[str, Any]) -> Record:
