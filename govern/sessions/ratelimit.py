@@ -1,7 +1,9 @@
 """Login rate limits with counters in the database, so every worker and instance shares them.
 
 An attempt *reserves* a slot before the directory is asked, atomically, so parallel guesses
-cannot slip past the limit; a successful login gives its slot back, so only failures count.
+cannot slip past the limit; an attempt the directory did not refuse (a success, or no answer
+at all) gives its slot back, so only failures count. The limits are in `service.py` and
+docs/security.md ("Sign-in limits").
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def reserve(db: Session, scope: str, value: str, now: datetime, minutes: int) ->
 
 
 def give_back(db: Session, slot: Slot) -> None:
-    """Return a successful attempt's slot."""
+    """Return the slot of an attempt that does not count."""
     _increment(db, slot.scope, slot.key, slot.window_start, -1)
 
 

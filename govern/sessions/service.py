@@ -133,12 +133,14 @@ def _log_in(
     username, client, channel = attempt.username, attempt.client, attempt.channel
     now = clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
-    employee_number = directory.authenticate(username.strip(), attempt.password)
+    try:
+        employee_number = directory.authenticate(username.strip(), attempt.password)
+    except Exception:  # the directory did not answer: nobody guessed, nothing counts
+        _give_back(db, slots)
+        raise
     if employee_number is None:
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
-    for slot in slots:
-        ratelimit.give_back(db, slot)
-    db.commit()
+    _give_back(db, slots)
     account, person = _live_account(db, employee_number)
     _ensure_usable(account, person, now, settings)
     token = secrets.token_urlsafe(32)
@@ -175,25 +177,40 @@ def token_hash(token: str) -> str:
 def _reserve_attempt(
     db: Session, settings: Settings, username: str, client: str, now: datetime
 ) -> list[ratelimit.Slot]:
+    """Reserve this attempt's place in each limit (see docs/security.md, "Sign-in limits"):
+    failures of this username from this client (tight), of this username from anywhere
+    (looser), and usernames that failed from this client (counted once each, so one busy
+    office address is not locked out by its staff's typos). Raises TooManyRequests; a
+    refused attempt gives its places back, as it never reaches the directory."""
     minutes = settings.login_window_minutes
     ratelimit.forget_old(db, now, minutes)
-    slots = [
-        ratelimit.reserve(db, "user", username, now, minutes),
-        ratelimit.reserve(db, "client", client, now, minutes),
-    ]
+    pair = ratelimit.reserve(db, "pair", f"{username}\n{client}", now, minutes)
+    slots = [pair, ratelimit.reserve(db, "user", username, now, minutes)]
+    if pair.count == 1:  # a username not yet failing from this client in this window
+        slots.append(ratelimit.reserve(db, "client", client, now, minutes))
     db.commit()
     limits = {
+        "pair": settings.login_failures_per_user_and_client,
         "user": settings.login_failures_per_user,
-        "client": settings.login_failures_per_client,
+        "client": settings.login_usernames_per_client,
     }
     over = [slot for slot in slots if slot.count > limits[slot.scope]]
     if over:
+        _give_back(db, slots)
         raise TooManyRequests(
             "login.rate_limited",
             "Too many failed logins; wait before trying again.",
             retry_after=max(ratelimit.seconds_left(slot, now, minutes) for slot in over),
         )
     return slots
+
+
+def _give_back(db: Session, slots: list[ratelimit.Slot]) -> None:
+    """An attempt the directory did not refuse does not count: return its places."""
+    db.rollback()
+    for slot in slots:
+        ratelimit.give_back(db, slot)
+    db.commit()
 
 
 def _session_with_account(
