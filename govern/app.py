@@ -20,6 +20,7 @@ from govern.web import (
     close_db,
     register_error_handlers,
     register_request_context,
+    register_sign_in_audit,
 )
 
 
@@ -111,3 +112,4 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(pages)
     register_request_context(app)
     register_error_handlers(app)
+    register_sign_in_audit(app)
