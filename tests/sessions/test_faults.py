@@ -8,6 +8,7 @@ outage is nobody's failed attempt, and sign-in works again the moment the direct
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -109,7 +110,7 @@ def test_r_aud_1_a_state_change_while_the_trail_cannot_be_written_answers_503_an
     assert BY_USERNAME["col.a1"].number not in str(listed)
 
 
-def test_signing_out_while_the_trail_cannot_be_written_says_you_are_still_signed_in(
+def test_r_aud_1_signing_out_while_the_trail_cannot_be_written_says_you_are_still_signed_in(
     agency: Agency, owner_engine: Engine
 ) -> None:
     agency.with_accounts("col.a1")
@@ -125,7 +126,7 @@ def test_signing_out_while_the_trail_cannot_be_written_says_you_are_still_signed
     assert agency.client.get("/api/v1/sessions/current", headers=bearer(token)).status_code == 401
 
 
-def test_signing_out_on_the_page_while_the_trail_cannot_be_written_keeps_you_signed_in(
+def test_r_aud_1_signing_out_on_the_page_while_the_trail_is_unwritable_keeps_you_signed_in(
     agency: Agency, owner_engine: Engine
 ) -> None:
     agency.with_accounts("col.a1")
@@ -152,8 +153,6 @@ def test_signing_out_on_the_page_while_the_trail_cannot_be_written_keeps_you_sig
 
 
 def csrf_token_in(page: str) -> str:
-    import re
-
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
