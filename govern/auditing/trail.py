@@ -68,6 +68,9 @@ class Trail:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
         self._pending, self._last_try = 0, time.monotonic()
+        #: How long a state change waits for the trail's lock (PostgreSQL) before it is
+        #: refused with 503, as the committer's reads are.
+        self.lock_seconds = 10.0
         self._committer = GroupCommitter(
             engine, clock.now, after_commit=self._after_commit, gather_seconds=gather_seconds
         )
@@ -77,12 +80,16 @@ class Trail:
     ) -> None:
         """Append in the caller's transaction (a state change and its event are one).
 
-        Raises AuditNotWritten (503) when the trail cannot take the event, after rolling the
-        caller's transaction back: a change whose event is not written is never committed,
-        even by a caller that catches the refusal and carries on.
+        Raises AuditNotWritten (503) when the trail cannot take the event, or not within
+        `lock_seconds`, after rolling the caller's transaction back: a change whose event is
+        not written is never committed, even by a caller that catches the refusal and carries
+        on.
         """
         connection = db.connection()
         try:
+            if connection.dialect.name == "postgresql":  # for the rest of this transaction
+                wait_ms = int(self.lock_seconds * 1000)
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
             store.append(connection, [_record(action, actor, object, details)], self.clock.now())
         except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
             db.rollback()

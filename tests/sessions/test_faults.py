@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 
+from audit.store import APPEND_LOCK
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import Settings
@@ -301,3 +304,35 @@ def test_r_aud_1_a_conflict_refusal_is_audited_like_a_denial(agency: Agency) -> 
         ids["head.a"],
         "account.revoked",
     )
+
+
+@pytest.mark.postgresql_only
+def test_r_aud_1_a_state_change_waits_for_the_trails_lock_only_so_long(
+    agency: Agency, owner_engine: Engine
+) -> None:
+    """Someone holds the trail's append lock: a state change is refused with 503 after the
+    trail's lock wait, instead of holding its request for as long as the lock is held."""
+    agency.with_accounts()
+    token = agency.login("head.a")
+    agency.services.trail.lock_seconds = 0.5
+    with owner_engine.connect() as holder:
+        held = holder.begin()
+        holder.execute(select(func.pg_advisory_xact_lock(APPEND_LOCK)))
+        release = threading.Timer(5, held.rollback)  # were the wait unbounded: 5 s, then 201
+        release.start()
+        started = time.monotonic()
+        response = agency.client.post(
+            "/api/v1/accounts",
+            json={"employee_number": BY_USERNAME["col.a1"].number},
+            headers=bearer(token),
+        )
+        waited = time.monotonic() - started
+        release.cancel()
+    assert error_of(response) == (503, "audit.unavailable")
+    assert waited < 5
+    again = agency.client.post(
+        "/api/v1/accounts",
+        json={"employee_number": BY_USERNAME["col.a1"].number},
+        headers=bearer(token),
+    )
+    assert again.status_code == 201
