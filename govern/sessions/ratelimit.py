@@ -29,7 +29,8 @@ class Slot:
 
 def reserve(db: Session, scope: str, value: str, now: datetime, minutes: int) -> Slot:
     """Count one more attempt for (scope, value) in the current window."""
-    key = hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+    # surrogatepass: whatever was typed has a key, even text no database or directory takes
+    key = hashlib.sha256(f"{scope}:{value}".encode(errors="surrogatepass")).hexdigest()
     start = window_start(now, minutes)
     for _ in range(3):
         count = _increment(db, scope, key, start, +1)

@@ -188,7 +188,7 @@ def _employee_named(db: Session, username: str) -> str | None:
     """The employee number behind a username, if it names someone: a mistyped password in
     the username field must never reach the trail. None when the lookup itself fails (the
     refusal is recorded without it)."""
-    if "\x00" in username:  # names nobody, and PostgreSQL cannot compare it
+    if not _storable(username):  # names nobody, and the database cannot compare it
         return None
     query = select(Identity.employee_number).where(
         func.lower(Identity.username) == username.strip().lower()
@@ -199,6 +199,15 @@ def _employee_named(db: Session, username: str) -> str | None:
         log.exception("the account behind a refused sign-in could not be looked up")
         db.rollback()
         return None
+
+
+def _storable(text: str) -> bool:
+    """Whether both databases can take `text`: no NUL, no lone surrogate."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def token_hash(token: str) -> str:

@@ -176,6 +176,11 @@ def test_r_acc_5_refused_input_on_the_sign_in_routes_is_audited_without_what_was
             content_type="text/plain",
         ),
         client.post("/api/v1/sessions", json={"username": "typed\x00user", "password": "p"}),
+        client.post(
+            "/api/v1/sessions",
+            data='{"username": "typed\\ud800user", "password": "p"}',
+            content_type="application/json",
+        ),
         client.post("/login", data={"username": "typed-user-3", "password": "typed-secret-3"}),
         client.post(
             "/login",
@@ -184,7 +189,7 @@ def test_r_acc_5_refused_input_on_the_sign_in_routes_is_audited_without_what_was
     ]
     assert all(400 <= answer.status_code < 500 for answer in answers)
     events = refusals(agency)[before:]
-    assert [e["details"]["channel"] for e in events] == ["api", "api", "api", "page", "page"]
+    assert [e["details"]["channel"] for e in events] == ["api"] * 4 + ["page"] * 2
     assert events[-1]["details"]["code"] == "login.form_invalid"
     assert all(e["object"] is None for e in events)
     everything = str(events)
