@@ -29,6 +29,7 @@ from tests.sessions.test_pages import csrf_token
 from tests.support.agency import Agency, bearer
 from tests.support.slapd import Slapd, start_slapd
 from tests.support.staff import BY_USERNAME, LiveDirectory
+from tests.training.conftest import PEOPLE, Desk
 
 HTTPS = "https://localhost"
 SAME_SITE = {"base_url": HTTPS, "headers": {"Referer": f"{HTTPS}/"}}  # as a browser posts
@@ -341,3 +342,20 @@ def test_r_aud_1_a_state_change_waits_for_the_trails_lock_only_so_long(
         headers=bearer(token),
     )
     assert again.status_code == 201
+
+
+def test_r_aud_1_an_exam_result_refused_while_an_hr_case_is_open_is_audited(
+    agency: Agency, clock: FixedClock
+) -> None:
+    desk = Desk(agency, clock, agency.with_accounts(*PEOPLE))
+    desk.result("CMP-CONDUCT", "col.a1", 60)
+    assert desk.result("CMP-CONDUCT", "col.a1", 75)[1]["next_step"] == "hr_case_open"
+    status, body = desk.result("CMP-CONDUCT", "col.a1", 95)
+    assert (status, body["error"]["code"]) == (409, "exam.hr_case_open")
+    denial = trail(agency)[-1]
+    assert (denial["action"], denial["actor"], denial["details"]["code"]) == (
+        "access.denied",
+        desk.ids["trainer"],
+        "exam.hr_case_open",
+    )
+    assert len(desk.events("exam.result.recorded")) == 2  # the refused result was not kept
