@@ -177,7 +177,7 @@ def _verify_in_parallel(
 def _verify_window(job: tuple) -> Report:
     """One window in a worker process: its own connection, its own starting frontier."""
     url, begin, stop, frontier, trusted, check_index = job
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     part = Report(first=begin, last=stop)
     try:
         with engine.connect() as connection:

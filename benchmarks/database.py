@@ -55,5 +55,7 @@ def settle(engine: Engine, admin_url: str) -> None:
 def _admin(admin_url: str) -> Engine:
     """An engine on the admin URL outside transactions (CREATE/DROP DATABASE, CHECKPOINT)."""
     return create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        admin_url.replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+        hide_parameters=True,
     )

@@ -23,6 +23,7 @@ from govern.web import (
     close_db,
     register_error_handlers,
     register_request_context,
+    register_sign_in_audit,
 )
 
 
@@ -55,8 +56,9 @@ def create_app(
         # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
         hops = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    _register_http(app)
+    # First, so its hooks run last: an answer another hook replaces still carries the headers.
     register_security_headers(app)
+    _register_http(app)
     app.teardown_appcontext(close_db)
     return app
 
@@ -119,3 +121,4 @@ def _register_http(app: Flask) -> None:
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it
     register_error_handlers(app)
+    register_sign_in_audit(app)

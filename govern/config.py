@@ -74,11 +74,20 @@ class _Environment(Schema):
     session_hours = fields.Float(
         data_key="GOVERN_SESSION_HOURS", load_default=8.0, validate=validate.Range(min=0.01)
     )
-    login_failures_per_user = fields.Integer(
-        data_key="GOVERN_LOGIN_FAILURES_PER_USER", load_default=5, validate=validate.Range(1)
+    login_failures_per_user_and_client = fields.Integer(
+        data_key="GOVERN_LOGIN_FAILURES_PER_USER_AND_CLIENT",
+        load_default=5,
+        validate=validate.Range(1),
     )
+    login_failures_per_user = fields.Integer(
+        data_key="GOVERN_LOGIN_FAILURES_PER_USER", load_default=20, validate=validate.Range(1)
+    )
+    login_usernames_per_client = fields.Integer(
+        data_key="GOVERN_LOGIN_USERNAMES_PER_CLIENT", validate=validate.Range(1)
+    )
+    # The client limit's former name (when it counted failures) still sets it.
     login_failures_per_client = fields.Integer(
-        data_key="GOVERN_LOGIN_FAILURES_PER_CLIENT", load_default=20, validate=validate.Range(1)
+        data_key="GOVERN_LOGIN_FAILURES_PER_CLIENT", validate=validate.Range(1)
     )
     login_window_minutes = fields.Integer(
         data_key="GOVERN_LOGIN_WINDOW_MINUTES", load_default=15, validate=validate.Range(1)
@@ -173,8 +182,9 @@ class Settings:
     guard_percent: float = 5.0
     guard_count: int = 20
     session_hours: float = 8.0
-    login_failures_per_user: int = 5
-    login_failures_per_client: int = 20
+    login_failures_per_user_and_client: int = 5  # one username from one client address
+    login_failures_per_user: int = 20  # one username from anywhere
+    login_usernames_per_client: int = 30  # distinct usernames failing from one client address
     login_window_minutes: int = 15
     sync_interval_minutes: int = 0
     cookie_secure: bool = True
@@ -206,6 +216,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     except ValidationError as error:
         raise ConfigError("config.invalid", _describe(error.messages)) from None
     values.setdefault("migration_database_url", values["database_url"])
+    old_client_limit = values.pop("login_failures_per_client", 30)
+    values.setdefault("login_usernames_per_client", old_client_limit)
     values["timezone"] = _zone(values["timezone"])
     values["policies_dir"] = Path(values["policies_dir"])
     values["work_hours"] = _hours(values["work_hours"])

@@ -31,14 +31,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and enforced foreign keys."""
+    """An engine for `url`; SQLite gets WAL, a busy timeout and enforced foreign keys.
+
+    Its errors never carry the statement's parameters (`hide_parameters`): they are what
+    people typed (a username, a name) and an error's text reaches the server log."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # On PostgreSQL a worker's request threads, its audit committer and its scheduler each
     # hold a connection at once: with SQLAlchemy's default of 5 kept, connections beyond it
     # were opened and closed on every request (a new backend each time), a sixth of a read.
     pool = {"pool_size": 12, "max_overflow": 4} if url.startswith("postgresql") else {}
-    engine = create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)

@@ -24,14 +24,20 @@ from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
 from govern.access.service import PolicyCache
-from govern.auditing.trail import RequestContext, Trail, new_request_id, request_context
+from govern.auditing.trail import (
+    AuditNotWritten,
+    RequestContext,
+    Trail,
+    new_request_id,
+    request_context,
+)
 from govern.clock import Clock
 from govern.config import Settings
 from govern.debtors.service import Gate
 from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
-from govern.sessions.service import Caller, authenticate
+from govern.sessions.service import Attempt, Caller, NewSession, authenticate, log_in
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +181,8 @@ def register_error_handlers(app: Flask) -> None:
 def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     if error.status >= 500:
         log.error("%s: %s", error.code, error.message)
-    if error.status == 403 and "caller" in g:
+    g.refusal_code = error.code  # a refused sign-in's event names it
+    if error.status in (403, 409) and "caller" in g:
         try:
             _record_denial(error)
         except GovernError as unwritten:  # no denial goes unrecorded: refuse harder
@@ -189,7 +196,9 @@ def _governed_error(error: GovernError) -> Response | tuple[str, int]:
 
 
 def _record_denial(error: GovernError) -> None:
-    """A request refused outright is one denial event (R-AUD-1). Raises AuditNotWritten."""
+    """A request refused outright (403), or refused because what it asks contradicts what
+    stands (409: a revoked account, an open HR case), is one denial event (R-AUD-1).
+    Raises AuditNotWritten."""
     db().rollback()  # whatever the refused request began is not kept
     services().trail.record_now(
         db(),
@@ -239,4 +248,44 @@ def _http_answer(error: HTTPException) -> Response:
     own = Headers(error.get_headers())
     own.remove("Content-Type")
     response.headers.update(own)
+    return response
+
+
+#: The sign-in routes and their channel: every refusal on them is audited (R-ACC-5).
+SIGN_IN_ENDPOINTS = {"sessions.sign_in": "api", "pages.login": "page"}
+
+
+def open_session(username: str, password: str, channel: str) -> NewSession:
+    """Sign in from this request (`log_in` audits its own refusals)."""
+    g.sign_in_audited = True
+    s = services()
+    attempt = Attempt(username, password, client_address(), channel)
+    return log_in(db(), s.directory, s.clock, s.settings, s.trail, attempt)
+
+
+def register_sign_in_audit(app: Flask) -> None:
+    """Audit refused sign-ins that never reached `log_in`: refused input (400, 415, 422, a
+    missing CSRF token) or an error before it."""
+    app.after_request(_audit_refused_sign_in)
+
+
+def _audit_refused_sign_in(response: Response) -> Response:
+    channel = SIGN_IN_ENDPOINTS.get(request.endpoint or "")
+    if channel is None or response.status_code < 400 or g.get("sign_in_audited"):
+        return response
+    g.sign_in_audited = True
+    body = response.get_json(silent=True) if response.is_json else None
+    code = body["error"]["code"] if body and "error" in body else None
+    code = code or g.get("refusal_code") or f"http.{response.status_code}"
+    try:
+        db().rollback()  # whatever the refused request began is not kept
+        services().trail.record_now(db(), "session.refused", None, None, code=code, channel=channel)
+    except GovernError as unwritten:  # no refusal goes unrecorded: refuse harder
+        return current_app.make_response(_governed_error(unwritten))
+    except Exception:
+        log.exception("a refused sign-in could not be recorded")
+        unwritten = AuditNotWritten(
+            "audit.unavailable", "The audit trail cannot be written; nothing was done."
+        )
+        return current_app.make_response(_governed_error(unwritten))
     return response

@@ -187,3 +187,17 @@ def test_a_track_table_mistake_stops_the_service_at_start_up(
     message = refusal(MINIMAL | {"GOVERN_POLICIES_DIR": str(policies)})
     assert str(policies / "directory" / "tracks.toml") in message
     assert named in message
+
+
+def test_the_sign_in_limits_default_as_documented_and_the_former_name_still_works() -> None:
+    settings = load_settings(MINIMAL)
+    assert (
+        settings.login_failures_per_user_and_client,
+        settings.login_failures_per_user,
+        settings.login_usernames_per_client,
+        settings.login_window_minutes,
+    ) == (5, 20, 30, 15)
+    former = load_settings({**MINIMAL, "GOVERN_LOGIN_FAILURES_PER_CLIENT": "12"})
+    assert former.login_usernames_per_client == 12
+    both = {"GOVERN_LOGIN_FAILURES_PER_CLIENT": "12", "GOVERN_LOGIN_USERNAMES_PER_CLIENT": "40"}
+    assert load_settings({**MINIMAL, **both}).login_usernames_per_client == 40

@@ -8,6 +8,7 @@ revealed without its record. Events carry identifiers and field names, never per
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from audit import store
@@ -27,6 +29,8 @@ from govern.clock import Clock
 from govern.errors import ConfigError, GovernError
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,9 @@ class Trail:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
         self._pending, self._last_try = 0, time.monotonic()
+        #: How long a state change waits for the trail's lock (PostgreSQL) before it is
+        #: refused with 503, as the committer's reads are.
+        self.lock_seconds = 10.0
         self._committer = GroupCommitter(
             engine, clock.now, after_commit=self._after_commit, gather_seconds=gather_seconds
         )
@@ -71,8 +78,23 @@ class Trail:
     def record(
         self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
     ) -> None:
-        """Append in the caller's transaction (a state change and its event are one)."""
-        store.append(db.connection(), [_record(action, actor, object, details)], self.clock.now())
+        """Append in the caller's transaction (a state change and its event are one).
+
+        Raises AuditNotWritten (503) when the trail cannot take the event, or not within
+        `lock_seconds`, after rolling the caller's transaction back: a change whose event is
+        not written is never committed, even by a caller that catches the refusal and carries
+        on.
+        """
+        connection = db.connection()
+        try:
+            if connection.dialect.name == "postgresql":  # for the rest of this transaction
+                wait_ms = int(self.lock_seconds * 1000)
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
+            store.append(connection, [_record(action, actor, object, details)], self.clock.now())
+        except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
+            db.rollback()
+            log.error("audit event %s not written: %s", action, type(error).__name__)
+            raise _not_written() from None
 
     def record_now(
         self,
@@ -98,9 +120,7 @@ class Trail:
         try:
             return self._committer.append_many([_record(*event) for event in events])
         except AuditUnavailable:
-            raise AuditNotWritten(
-                "audit.unavailable", "The audit trail cannot be written; nothing was done."
-            ) from None
+            raise _not_written() from None
 
     def _after_commit(self, committed: int) -> None:
         """After each group commit (and each idle second): ask the database whether a
@@ -155,6 +175,12 @@ def open_trail(
         ) from None
     copy = CheckpointFile(checkpoint_dir)
     return Trail(engine, clock, signer, copy, every, seconds, gather_seconds)
+
+
+def _not_written() -> AuditNotWritten:
+    return AuditNotWritten(
+        "audit.unavailable", "The audit trail cannot be written; nothing was done."
+    )
 
 
 def _record(action: str, actor: str | None, object: str | None, details: dict[str, Any]) -> Record:

@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 class LdapDirectory(Directory):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings.ldap_attributes, settings.role_groups, settings.tracks)
-        self._server = _server(settings.directory_url, settings.ldap_ca_file)
+        self._url, self._ca_file = settings.directory_url, settings.ldap_ca_file
+        _server(self._url, self._ca_file)  # a wrong URL stops the service at start-up
         self._bind_dn = settings.ldap_bind_dn
         self._bind_password = settings.ldap_bind_password
         self._people_base = settings.ldap_people_base
@@ -59,7 +60,7 @@ class LdapDirectory(Directory):
         return found[0] if len(found) == 1 else None
 
     def _password_ok(self, entry: DirectoryEntry, password: str) -> bool:
-        connection = Connection(self._server, user=entry.dn, password=password, read_only=True)
+        connection = Connection(self._server(), user=entry.dn, password=password, read_only=True)
         try:
             return bool(connection.bind())
         except LDAPException as error:
@@ -88,7 +89,7 @@ class LdapDirectory(Directory):
             return False
         try:
             with Connection(
-                self._server,
+                self._server(),
                 user=self._writer_dn,
                 password=self._writer_password,
                 auto_bind=True,
@@ -104,10 +105,16 @@ class LdapDirectory(Directory):
             )
         return True
 
+    def _server(self) -> Server:
+        """A new `Server` for each connection. ldap3's `Server` remembers an address that
+        failed and skips it for several seconds (its RESET_AVAILABILITY_TIMEOUT): one shared
+        across requests kept sign-in refused for ~6 s after the directory was back."""
+        return _server(self._url, self._ca_file)
+
     def _service(self) -> Connection:
         try:
             return Connection(
-                self._server,
+                self._server(),
                 user=self._bind_dn,
                 password=self._bind_password,
                 auto_bind=True,

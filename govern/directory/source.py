@@ -51,6 +51,8 @@ class Directory(ABC):
         """The employee number of the person these credentials belong to, or None."""
         if not username or not password:  # an empty password would be an anonymous bind
             return None
+        if not (_sendable(username) and _sendable(password)):  # nobody's, and LDAP cannot take it
+            return None
         entry = self._find_person(username)
         if entry is None or not self._password_ok(entry, password):
             return None
@@ -78,6 +80,15 @@ class Directory(ABC):
 
     @abstractmethod
     def _password_ok(self, entry: DirectoryEntry, password: str) -> bool: ...
+
+
+def _sendable(text: str) -> bool:
+    """Whether `text` can travel to a directory: UTF-8 (no lone surrogate), no NUL."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def open_directory(settings: Settings) -> Directory:

@@ -22,7 +22,8 @@ class LoginSession(Base):
 
 
 class LoginCounter(Base):
-    """Login attempts in one fixed window, per user or per client, shared by every instance."""
+    """Failed logins in one fixed window, shared by every instance: per username (`user`), per
+    username and client (`pair`), or distinct usernames per client (`client`)."""
 
     __tablename__ = "login_counters"
 

@@ -5,16 +5,15 @@ Pages authenticate with a Secure, HttpOnly cookie only, and every form carries a
 
 from __future__ import annotations
 
-import contextlib
-
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from govern.auditing.trail import AuditNotWritten
 from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import Attempt, Caller, authenticate, log_in, log_out
-from govern.web import client_address, db, services
+from govern.sessions.service import Caller, authenticate, log_out
+from govern.web import db, open_session, services
 
 COOKIE = "govern_session"
 
@@ -49,17 +48,12 @@ def home() -> Response | str:
 def login() -> Response | tuple[str, int] | str:
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("login.html", form=form), 400 if request.method == "POST" else 200
-    s = services()
+        if request.method != "POST":
+            return render_template("login.html", form=form)
+        g.refusal_code = "login.form_invalid"  # audited as a refused sign-in
+        return render_template("login.html", form=form), 400
     try:
-        new = log_in(
-            db(),
-            s.directory,
-            s.clock,
-            s.settings,
-            s.trail,
-            Attempt(form.username.data or "", form.password.data or "", client_address(), "page"),
-        )
+        new = open_session(form.username.data or "", form.password.data or "", "page")
     except GovernError as error:
         return render_template("login.html", form=form, error=error), error.status
     response = make_response(redirect(url_for("pages.home")))
@@ -68,7 +62,7 @@ def login() -> Response | tuple[str, int] | str:
         new.token,
         expires=new.expires_at,
         httponly=True,
-        secure=s.settings.cookie_secure,
+        secure=services().settings.cookie_secure,
         samesite="Strict",
     )
     return response
@@ -76,10 +70,15 @@ def login() -> Response | tuple[str, int] | str:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out and forget the cookie. While the audit trail cannot be written the session
+    stays open and the cookie kept: the error page says you are still signed in."""
     if LogoutForm().validate_on_submit():
-        # An ended or refused session is as signed out as it gets.
-        with contextlib.suppress(GovernError):
+        try:
             log_out(db(), services().trail, page_caller())
+        except AuditNotWritten:
+            raise
+        except GovernError:
+            pass  # an ended or refused session is as signed out as it gets
     response = make_response(redirect(url_for("pages.login")))
     response.delete_cookie(COOKIE)
     return response

@@ -1,7 +1,9 @@
 """Login rate limits with counters in the database, so every worker and instance shares them.
 
 An attempt *reserves* a slot before the directory is asked, atomically, so parallel guesses
-cannot slip past the limit; a successful login gives its slot back, so only failures count.
+cannot slip past the limit; an attempt the directory did not refuse (a success, or no answer
+at all) gives its slot back, so only failures count. The limits are in `service.py` and
+docs/security.md ("Sign-in limits").
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ class Slot:
 
 def reserve(db: Session, scope: str, value: str, now: datetime, minutes: int) -> Slot:
     """Count one more attempt for (scope, value) in the current window."""
-    key = hashlib.sha256(f"{scope}:{value}".encode()).hexdigest()
+    # surrogatepass: whatever was typed has a key, even text no database or directory takes
+    key = hashlib.sha256(f"{scope}:{value}".encode(errors="surrogatepass")).hexdigest()
     start = window_start(now, minutes)
     for _ in range(3):
         count = _increment(db, scope, key, start, +1)
@@ -43,7 +46,7 @@ def reserve(db: Session, scope: str, value: str, now: datetime, minutes: int) ->
 
 
 def give_back(db: Session, slot: Slot) -> None:
-    """Return a successful attempt's slot."""
+    """Return the slot of an attempt that does not count."""
     _increment(db, slot.scope, slot.key, slot.window_start, -1)
 
 

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.accounts.rules import Staff, check_usable
-from govern.auditing.trail import Trail
+from govern.auditing.trail import AuditNotWritten, Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity
@@ -24,6 +26,10 @@ from govern.sessions import ratelimit
 from govern.sessions.models import LoginSession
 
 WRONG_CREDENTIALS = "Wrong username or password."
+STILL_SIGNED_IN = (
+    "The audit trail cannot be written, so you are still signed in; sign out again shortly."
+)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,28 +71,31 @@ def log_in(
     """Check credentials against the directory and open a session for an active account.
 
     Every refusal is audited (`session.refused`, with the account's employee number when the
-    username is known, never the username itself). Raises TooManyRequests
-    `login.rate_limited`, NotAuthenticated `login.failed` (never says which part was wrong),
-    Forbidden `login.no_account` or a `check_usable` refusal.
+    username is known, never the username itself), an unexpected error too (code
+    `internal`, then re-raised). Raises TooManyRequests `login.rate_limited`,
+    NotAuthenticated `login.failed` (never says which part was wrong), Forbidden
+    `login.no_account`, a `check_usable` refusal, DirectoryUnavailable, or AuditNotWritten
+    `audit.unavailable` when the trail can take neither the session nor its refusal.
     """
     try:
         return _log_in(db, directory, clock, settings, trail, attempt)
     except GovernError as refusal:
-        db.rollback()
-        trail.record_now(
-            db,
-            "session.refused",
-            None,
-            _employee_named(db, attempt.username),
-            code=refusal.code,
-            channel=attempt.channel,
-        )
+        _record_refusal(db, trail, attempt, refusal.code)
+        raise
+    except Exception:
+        _record_refusal(db, trail, attempt, "internal")
         raise
 
 
 def log_out(db: Session, trail: Trail, caller: Caller) -> None:
+    """End the caller's session. Raises AuditNotWritten `audit.unavailable` when the trail
+    cannot take `session.closed`: the session then stays open, and the message says so
+    (a sign-out nobody can see in the trail never happened)."""
     db.execute(delete(LoginSession).where(LoginSession.token_hash == caller.session_hash))
-    trail.record(db, "session.closed", caller.account_id, caller.account_id)
+    try:
+        trail.record(db, "session.closed", caller.account_id, caller.account_id)
+    except AuditNotWritten:
+        raise AuditNotWritten("audit.unavailable", STILL_SIGNED_IN) from None
     db.commit()
 
 
@@ -133,12 +142,14 @@ def _log_in(
     username, client, channel = attempt.username, attempt.client, attempt.channel
     now = clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
-    employee_number = directory.authenticate(username.strip(), attempt.password)
+    try:
+        employee_number = directory.authenticate(username.strip(), attempt.password)
+    except Exception:  # the directory did not answer: nobody guessed, nothing counts
+        _give_back(db, slots)
+        raise
     if employee_number is None:
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
-    for slot in slots:
-        ratelimit.give_back(db, slot)
-    db.commit()
+    _give_back(db, slots)
     account, person = _live_account(db, employee_number)
     _ensure_usable(account, person, now, settings)
     token = secrets.token_urlsafe(32)
@@ -159,13 +170,44 @@ def _log_in(
     return NewSession(token, expires, _caller(account, person, token_hash(token)))
 
 
+def _record_refusal(db: Session, trail: Trail, attempt: Attempt, code: str) -> None:
+    """One `session.refused` event for a refused attempt; nothing the attempt began is kept.
+    Raises AuditNotWritten."""
+    db.rollback()
+    trail.record_now(
+        db,
+        "session.refused",
+        None,
+        _employee_named(db, attempt.username),
+        code=code,
+        channel=attempt.channel,
+    )
+
+
 def _employee_named(db: Session, username: str) -> str | None:
     """The employee number behind a username, if it names someone: a mistyped password in
-    the username field must never reach the trail."""
+    the username field must never reach the trail. None when the lookup itself fails (the
+    refusal is recorded without it)."""
+    if not _storable(username):  # names nobody, and the database cannot compare it
+        return None
     query = select(Identity.employee_number).where(
         func.lower(Identity.username) == username.strip().lower()
     )
-    return db.scalars(query).first()
+    try:
+        return db.scalars(query).first()
+    except SQLAlchemyError:
+        log.exception("the account behind a refused sign-in could not be looked up")
+        db.rollback()
+        return None
+
+
+def _storable(text: str) -> bool:
+    """Whether both databases can take `text`: no NUL, no lone surrogate."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def token_hash(token: str) -> str:
@@ -175,25 +217,40 @@ def token_hash(token: str) -> str:
 def _reserve_attempt(
     db: Session, settings: Settings, username: str, client: str, now: datetime
 ) -> list[ratelimit.Slot]:
+    """Reserve this attempt's place in each limit (see docs/security.md, "Sign-in limits"):
+    failures of this username from this client (tight), of this username from anywhere
+    (looser), and usernames that failed from this client (counted once each, so one busy
+    office address is not locked out by its staff's typos). Raises TooManyRequests; a
+    refused attempt gives its places back, as it never reaches the directory."""
     minutes = settings.login_window_minutes
     ratelimit.forget_old(db, now, minutes)
-    slots = [
-        ratelimit.reserve(db, "user", username, now, minutes),
-        ratelimit.reserve(db, "client", client, now, minutes),
-    ]
+    pair = ratelimit.reserve(db, "pair", f"{username}\n{client}", now, minutes)
+    slots = [pair, ratelimit.reserve(db, "user", username, now, minutes)]
+    if pair.count == 1:  # a username not yet failing from this client in this window
+        slots.append(ratelimit.reserve(db, "client", client, now, minutes))
     db.commit()
     limits = {
+        "pair": settings.login_failures_per_user_and_client,
         "user": settings.login_failures_per_user,
-        "client": settings.login_failures_per_client,
+        "client": settings.login_usernames_per_client,
     }
     over = [slot for slot in slots if slot.count > limits[slot.scope]]
     if over:
+        _give_back(db, slots)
         raise TooManyRequests(
             "login.rate_limited",
             "Too many failed logins; wait before trying again.",
             retry_after=max(ratelimit.seconds_left(slot, now, minutes) for slot in over),
         )
     return slots
+
+
+def _give_back(db: Session, slots: list[ratelimit.Slot]) -> None:
+    """An attempt the directory did not refuse does not count: return its places."""
+    db.rollback()
+    for slot in slots:
+        ratelimit.give_back(db, slot)
+    db.commit()
 
 
 def _session_with_account(

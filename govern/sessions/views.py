@@ -7,15 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.sessions.service import Attempt, Caller, log_in, log_out
-from govern.web import (
-    client_address,
-    current_caller,
-    db,
-    documents_refusals,
-    requires,
-    services,
-)
+from govern.sessions.service import Caller, log_out
+from govern.web import current_caller, db, documents_refusals, open_session, requires, services
 
 blp = Blueprint(
     "sessions",
@@ -50,15 +43,7 @@ class SessionSchema(CallerSchema):
 @documents_refusals(blp, 401, 403, 429, 503)
 def sign_in(body: dict[str, str]) -> dict[str, Any]:
     """Open a session; wrong username and wrong password get the same answer."""
-    s = services()
-    new = log_in(
-        db(),
-        s.directory,
-        s.clock,
-        s.settings,
-        s.trail,
-        Attempt(body["username"], body["password"], client_address(), "api"),
-    )
+    new = open_session(body["username"], body["password"], "api")
     return {**describe_caller(new.caller), "token": new.token, "expires_at": new.expires_at}
 
 
@@ -73,8 +58,10 @@ def who_am_i() -> dict[str, Any]:
 @blp.route("/current", methods=["DELETE"])
 @requires("session", "end")
 @blp.response(204)
-@documents_refusals(blp, 401, 403)
+@documents_refusals(blp, 401, 403, 503)
 def sign_out() -> None:
+    """End this session. While the audit trail cannot be written: 503 `audit.unavailable`,
+    and the session stays open (the message says so)."""
     log_out(db(), services().trail, current_caller())
 
 

@@ -117,41 +117,78 @@ def test_r_acc_6_a_revoked_accounts_session_and_sign_in_are_refused(agency: Agen
     assert (again.status_code, again.get_json()["error"]["code"]) == (403, "account.revoked")
 
 
-def test_r_acc_5_failed_sign_ins_are_limited_per_user(agency: Agency) -> None:
+def with_limits(agency: Agency, **limits: int) -> None:
+    s = agency.services
+    agency.app.extensions["govern"] = replace(s, settings=replace(s.settings, **limits))
+
+
+def test_r_acc_5_failures_of_one_username_from_one_client_are_limited_tightly(
+    agency: Agency,
+) -> None:
+    agency.with_accounts("col.a1", "col.a2")
+    limit = agency.services.settings.login_failures_per_user_and_client
+    for attempt in range(limit):
+        assert sign_in(agency, "col.a1", f"guess-{attempt}", "10.0.0.1").status_code == 401
+    blocked = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.0.1")
+    assert (blocked.status_code, blocked.get_json()["error"]["code"]) == (429, "login.rate_limited")
+    assert int(blocked.headers["Retry-After"]) > 0
+    assert sign_in(agency, "col.a2", "guess", "10.0.0.1").status_code == 401  # others unaffected
+    assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.0.2").status_code == 201
+    agency.services.clock.advance(minutes=agency.services.settings.login_window_minutes)
+    assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.0.1").status_code == 201
+
+
+def test_r_acc_5_failures_of_one_username_from_anywhere_are_limited(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     limit = agency.services.settings.login_failures_per_user
     for attempt in range(limit):
         assert sign_in(agency, "col.a1", f"guess-{attempt}", f"10.0.0.{attempt}").status_code == 401
     blocked = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.1.1")
     assert (blocked.status_code, blocked.get_json()["error"]["code"]) == (429, "login.rate_limited")
-    assert int(blocked.headers["Retry-After"]) > 0
     assert sign_in(agency, "col.a2", "guess", "10.0.1.1").status_code == 401  # others unaffected
     agency.services.clock.advance(minutes=agency.services.settings.login_window_minutes)
     assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "10.0.1.1").status_code == 201
 
 
-def test_r_acc_5_failed_sign_ins_are_limited_per_client(agency: Agency) -> None:
-    s = agency.services
-    agency.app.extensions["govern"] = replace(
-        s, settings=replace(s.settings, login_failures_per_client=3)
-    )
+def test_r_acc_5_a_client_trying_many_usernames_is_limited(agency: Agency) -> None:
+    with_limits(agency, login_usernames_per_client=3)
     agency.with_accounts("col.a1")
     for user in ("a", "b", "c"):
         assert sign_in(agency, user, "guess", "192.0.2.7").status_code == 401
+    assert sign_in(agency, "a", "guess again", "192.0.2.7").status_code == 401  # counted once
     blocked = sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "192.0.2.7")
-    assert blocked.status_code == 429
+    assert (blocked.status_code, blocked.get_json()["error"]["code"]) == (429, "login.rate_limited")
+    assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password, "192.0.2.8").status_code == 201
+
+
+def test_r_acc_5_one_busy_office_address_is_not_locked_out_by_its_staffs_typos(
+    agency: Agency,
+) -> None:
+    """Everyone behind the office's one address mistypes, some of them repeatedly: the
+    others still sign in, and so do they once they type it right."""
+    office = "203.0.113.10"
+    people = ["col.a1", "col.a2", "head.a", "head.b", "intern.a"]
+    agency.with_accounts("col.a1", "col.a2", "intern.a")
+    per_pair = agency.services.settings.login_failures_per_user_and_client
+    for username in people[:-1]:
+        for attempt in range(per_pair):
+            assert sign_in(agency, username, f"typo-{attempt}", office).status_code == 401
+    for username in people:
+        response = sign_in(agency, username, BY_USERNAME[username].password, office)
+        assert response.status_code == (429 if username != "intern.a" else 201), username
+    assert sign_in(agency, "intern.a", BY_USERNAME["intern.a"].password, office).status_code == 201
 
 
 def test_successful_logins_do_not_use_up_the_limit(agency: Agency) -> None:
     agency.with_accounts("col.a1")
-    for _ in range(agency.services.settings.login_failures_per_client + 2):
+    for _ in range(agency.services.settings.login_failures_per_user_and_client + 2):
         assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password).status_code == 201
 
 
 def test_login_counters_are_shared_by_every_instance(agency: Agency, settings, another_app) -> None:
     agency.with_accounts("col.a1")
     other = another_app(settings).test_client()
-    limit = settings.login_failures_per_user
+    limit = settings.login_failures_per_user_and_client
     for attempt in range(limit):
         client = agency.client if attempt % 2 else other
         response = client.post(
@@ -166,7 +203,7 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
     agency: Agency, settings, another_app
 ) -> None:
     agency.with_accounts("col.a1")
-    proxied = another_app(replace(settings, proxy_hops=1, login_failures_per_client=2))
+    proxied = another_app(replace(settings, proxy_hops=1, login_failures_per_user_and_client=2))
     proxied = proxied.test_client()
 
     def attempt(client_address: str) -> int:
@@ -182,8 +219,8 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
 
 def test_r_acc_5_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:
     agency.with_accounts("col.a1")
-    for attempt in range(agency.services.settings.login_failures_per_user):
-        assert sign_in(agency, "col.a1", f"guess-{attempt}", f"10.0.2.{attempt}").status_code == 401
+    for attempt in range(agency.services.settings.login_failures_per_user_and_client):
+        assert sign_in(agency, "col.a1", f"guess-{attempt}", "10.0.2.1").status_code == 401
     for spelling in ("COL.A1", "ｃｏｌ.ａ１", "ＣＯＬ．Ａ１"):  # noqa: RUF001 (full-width on purpose)
-        blocked = sign_in(agency, spelling, BY_USERNAME["col.a1"].password, "10.0.3.1")
+        blocked = sign_in(agency, spelling, BY_USERNAME["col.a1"].password, "10.0.2.1")
         assert blocked.status_code == 429, spelling

@@ -96,6 +96,11 @@ class Slapd:
     folder: Path
     writer_password: str
 
+    def start(self) -> None:
+        """Start a stopped server again, on its address and with its data."""
+        _run("/usr/sbin/slapd", "-f", str(self.folder / "slapd.conf"), "-h", f"{self.url}/")
+        _wait_until_listening(int(self.url.rsplit(":", 1)[1]))
+
     def stop(self) -> None:
         pid = int((self.folder / "slapd.pid").read_text())
         os.kill(pid, signal.SIGTERM)
