@@ -164,6 +164,11 @@ def _report_dict(report: Report) -> dict[str, object]:
         "unanchored": report.unanchored,
         "first_problem": None if first is None else asdict(first),
         "problems": [asdict(p) for p in report.problems],
+        "windows": {
+            "intact": len(report.windows_in("intact")),
+            "tampered": [[w.first, w.last] for w in report.windows_in("tampered")],
+            "unchecked": [[w.first, w.last] for w in report.windows_in("unchecked")],
+        },
     }
 
 
@@ -180,6 +185,18 @@ def _print_report(report: Report) -> None:
     for problem in report.problems:
         if problem is not first:
             click.echo(f"  also {problem.kind} at {problem.seq}: {problem.message}", err=True)
+    click.echo(_windows_line(report), err=True)
+
+
+def _windows_line(report: Report) -> str:
+    """Which windows between checkpoints hold the damage; the others are intact."""
+    named = [
+        f"{state} {', '.join(f'{w.first}..{w.last}' for w in report.windows_in(state))}"
+        for state in ("tampered", "unchecked")
+        if report.windows_in(state)
+    ]
+    intact = len(report.windows_in("intact"))
+    return f"windows: {'; '.join([*named, f'{intact} intact'])}"
 
 
 class Instant(click.ParamType):
