@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from audit import store
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
-from audit.queries import EventFilter
+from audit.queries import SHOWN_AT, EventFilter
 from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.auditing import investigations as inv
@@ -227,7 +227,9 @@ def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @audit.command("query")
 @click.option("--debtor")
-@click.option("--account")
+@click.option("--actor", help="The account that acted.")
+@click.option("--subject", help="The account acted upon (the event's object).")
+@click.option("--account", hidden=True, help="Deprecated: the same as --actor.")
 @click.option("--action")
 @click.option("--field")
 @click.option("--after", type=click.IntRange(min=0), default=0, help="Page after this event.")
@@ -237,6 +239,8 @@ def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @with_appcontext
 def query(
     debtor: str | None,
+    actor: str | None,
+    subject: str | None,
     account: str | None,
     action: str | None,
     field: str | None,
@@ -246,9 +250,13 @@ def query(
     start: datetime | None,
     end: datetime | None,
 ) -> None:
-    """Events by debtor, account, action, field and time (audited)."""
+    """Events by debtor, actor, subject, action, field and time (audited)."""
+    if account is not None and actor not in (None, account):
+        raise click.UsageError("use --actor alone (--account is its old name)")
     window = inv.Window.of(start, end, services().clock)
-    wanted = EventFilter(debtor, account, action, field, *window.us, after, limit)
+    wanted = EventFilter(
+        debtor, actor or account, action, field, *window.us, after, limit, subject=subject
+    )
     found, _ = inv.find_events(db(), services().trail, operator(), wanted)
     if form == "csv":
         click.echo(inv.events_csv(found), nl=False)
@@ -259,12 +267,21 @@ def query(
 @audit.command("who-saw")
 @click.argument("debtor")
 @click.argument("field")
+@click.option(
+    "--level",
+    type=click.Choice(sorted(SHOWN_AT)),
+    default="full",
+    show_default=True,
+    help="full: revealed in full; masked: shown masked only; any: shown at all.",
+)
 @window_options
 @with_appcontext
-def who_saw(debtor: str, field: str, start: datetime | None, end: datetime | None) -> None:
-    """Every account that revealed FIELD of DEBTOR, with times (audited)."""
+def who_saw(
+    debtor: str, field: str, level: str, start: datetime | None, end: datetime | None
+) -> None:
+    """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
     window = inv.Window.of(start, end, services().clock)
-    echo_json(inv.who_saw(db(), services().trail, operator(), debtor, field, window))
+    echo_json(inv.who_saw(db(), services().trail, operator(), debtor, field, window, level))
 
 
 @audit.command("seen")

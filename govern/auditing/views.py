@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from audit.queries import EventFilter
+from audit.queries import SHOWN_AT, EventFilter
 from govern.auditing import investigations as inv
 from govern.web import current_caller, db, documents_refusals, requires, services
 
@@ -30,17 +30,38 @@ class WindowSchema(Schema):
 
 class EventQuerySchema(WindowSchema):
     debtor = fields.String(validate=ID)
-    account = fields.String(validate=ID)
+    actor = fields.String(validate=ID, metadata={"description": "the account that acted"})
+    subject = fields.String(
+        validate=ID, metadata={"description": "the account acted upon (the event's object)"}
+    )
+    account = fields.String(
+        validate=ID,
+        metadata={"description": "deprecated: the same as `actor` (matches only the actor)"},
+    )
     action = fields.String(validate=validate.Length(min=1, max=64))
     field = fields.String(validate=FIELD)
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
+    @validates_schema
+    def one_actor(self, data: dict[str, Any], **_: Any) -> None:
+        """`account` is the old name of `actor`: both at once must agree."""
+        if "account" in data and data.get("actor", data["account"]) != data["account"]:
+            raise ValidationError("use `actor` alone (`account` is its old name)", "account")
+
 
 class WhoSawQuerySchema(WindowSchema):
     debtor = fields.String(required=True, validate=ID)
     field = fields.String(required=True, validate=FIELD)
+    level = fields.String(
+        load_default="full",
+        validate=validate.OneOf(sorted(SHOWN_AT)),
+        metadata={
+            "description": "full (default): revealed in full; masked: shown masked only; "
+            "any: shown at all, masked views included"
+        },
+    )
 
 
 class SeenQuerySchema(WindowSchema):
@@ -60,16 +81,18 @@ class InvestigationSchema(WindowSchema):
 @blp.response(200, description="{events, next_after} as JSON, or text/csv")
 @documents_refusals(blp, 401, 403, 503)
 def events(query: dict[str, Any]) -> Any:
-    """Events by debtor, account, action, field and time; page with `after`."""
+    """Events by debtor, actor (who acted), subject (the account acted upon), action, field
+    and time; page with `after`. `account` is the old name of `actor`."""
     window = _window(query)
     wanted = EventFilter(
         query.get("debtor"),
-        query.get("account"),
+        query.get("actor", query.get("account")),
         query.get("action"),
         query.get("field"),
         *window.us,
         query["after"],
         query["limit"],
+        subject=query.get("subject"),
     )
     found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
     if query["format"] == "csv":
@@ -83,11 +106,25 @@ def events(query: dict[str, Any]) -> Any:
 @blp.response(200)
 @documents_refusals(blp, 401, 403, 503)
 def who_saw(query: dict[str, Any]) -> dict[str, Any]:
-    """Every account that revealed this field of this debtor, with times."""
+    """Every account shown this field of this debtor, with times: by default only those it
+    was revealed to in full (`level=full`); `level=any` counts masked views too. `views` are
+    the views at the asked level, `reveals` those of them in full."""
     found = inv.who_saw(
-        db(), services().trail, _auditor(), query["debtor"], query["field"], _window(query)
+        db(),
+        services().trail,
+        _auditor(),
+        query["debtor"],
+        query["field"],
+        _window(query),
+        query["level"],
     )
-    return {"debtor": query["debtor"], "field": query["field"], "reveals": found}
+    return {
+        "debtor": query["debtor"],
+        "field": query["field"],
+        "level": query["level"],
+        "views": found,
+        "reveals": [view for view in found if view["level"] == "full"],
+    }
 
 
 @blp.route("/seen", methods=["GET"])
