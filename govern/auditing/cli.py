@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from audit.queries import SHOWN_AT, EventFilter
 from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.auditing import investigations as inv
+from govern.auditing.limits import audited_time_limit
 from govern.console import echo_json, operator
 from govern.errors import BadRequest, NotFound
 from govern.web import db, services
@@ -257,7 +259,9 @@ def query(
     wanted = EventFilter(
         debtor, actor or account, action, field, *window.us, after, limit, subject=subject
     )
-    found, _ = inv.find_events(db(), services().trail, operator(), wanted)
+    filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
+    with _time_limited("events", **filters, action=action, field=field):
+        found, _ = inv.find_events(db(), services().trail, operator(), wanted)
     if form == "csv":
         click.echo(inv.events_csv(found), nl=False)
     else:
@@ -281,7 +285,9 @@ def who_saw(
 ) -> None:
     """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
     window = inv.Window.of(start, end, services().clock)
-    echo_json(inv.who_saw(db(), services().trail, operator(), debtor, field, window, level))
+    with _time_limited("who_saw", debtor=debtor, field=field, level=level):
+        found = inv.who_saw(db(), services().trail, operator(), debtor, field, window, level)
+    echo_json(found)
 
 
 @audit.command("seen")
@@ -291,7 +297,9 @@ def who_saw(
 def seen(account: str, start: datetime | None, end: datetime | None) -> None:
     """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
     window = inv.Window.of(start, end, services().clock)
-    echo_json(inv.what_seen(db(), services().trail, operator(), account, window))
+    with _time_limited("what_seen", account=account):
+        found = inv.what_seen(db(), services().trail, operator(), account, window)
+    echo_json(found)
 
 
 @audit.command("investigate")
@@ -327,8 +335,14 @@ def investigate(
 def unusual(start: datetime | None, end: datetime | None) -> None:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    echo_json(
-        inv.unusual_access(
-            db(), s.trail, operator(), inv.Window.of(start, end, s.clock), s.settings
-        )
-    )
+    window = inv.Window.of(start, end, s.clock)
+    with _time_limited("unusual"):
+        found = inv.unusual_access(db(), s.trail, operator(), window, s.settings)
+    echo_json(found)
+
+
+def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
+    """An auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
+    s = services()
+    seconds = s.settings.audit_query_seconds
+    return audited_time_limit(db(), s.trail, operator(), seconds, query, **filters)

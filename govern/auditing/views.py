@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Response
@@ -10,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from audit.queries import SHOWN_AT, EventFilter
 from govern.auditing import investigations as inv
+from govern.auditing.limits import audited_time_limit
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -94,7 +96,9 @@ def events(query: dict[str, Any]) -> Any:
         query["limit"],
         subject=query.get("subject"),
     )
-    found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
+    filters = {"debtor": wanted.debtor, "actor": wanted.actor, "subject": wanted.subject}
+    with _time_limited("events", **filters, action=wanted.action, field=wanted.field):
+        found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
     if query["format"] == "csv":
         return Response(inv.events_csv(found), mimetype="text/csv")
     return {"events": found, "next_after": after}
@@ -109,15 +113,9 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
     """Every account shown this field of this debtor, with times: by default only those it
     was revealed to in full (`level=full`); `level=any` counts masked views too. `views` are
     the views at the asked level, `reveals` those of them in full."""
-    found = inv.who_saw(
-        db(),
-        services().trail,
-        _auditor(),
-        query["debtor"],
-        query["field"],
-        _window(query),
-        query["level"],
-    )
+    asked = {name: query[name] for name in ("debtor", "field", "level")}
+    with _time_limited("who_saw", **asked):
+        found = inv.who_saw(db(), services().trail, _auditor(), window=_window(query), **asked)
     return {
         "debtor": query["debtor"],
         "field": query["field"],
@@ -134,7 +132,8 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def seen(query: dict[str, Any]) -> dict[str, Any]:
     """What this account revealed: per debtor, the fields, first and last time."""
-    found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
+    with _time_limited("what_seen", account=query["account"]):
+        found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
     return {"account": query["account"], "debtors": found}
 
 
@@ -146,7 +145,8 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
 def unusual(query: dict[str, Any]) -> dict[str, Any]:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
+    with _time_limited("unusual"):
+        return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
 
 
 @blp.route("/investigations", methods=["POST"])
@@ -168,8 +168,10 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
 @blp.response(200)
 @documents_refusals(blp, 401, 403, 404, 503)
 def show_investigation(investigation_id: str) -> dict[str, Any]:
-    found = inv.investigation(db(), investigation_id)
-    return _investigation(found, inv.rank(db(), services().trail, _auditor(), found))
+    with _time_limited("leak_triage", investigation=investigation_id):
+        found = inv.investigation(db(), investigation_id)
+        ranking = inv.rank(db(), services().trail, _auditor(), found)
+    return _investigation(found, ranking)
 
 
 @blp.route("/investigations/<string:investigation_id>/close", methods=["POST"])
@@ -184,6 +186,13 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 
 def _auditor() -> str:
     return current_caller().account_id
+
+
+def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
+    """The auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
+    s = services()
+    seconds = s.settings.audit_query_seconds
+    return audited_time_limit(db(), s.trail, _auditor(), seconds, query, **filters)
 
 
 def _window(values: dict[str, Any]) -> inv.Window:
