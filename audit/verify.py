@@ -37,8 +37,8 @@ MAX_PER_KIND = 100
 INDEX_BATCH = 10_000
 NO_BOUNDARY = 2**63  # past any sequence number (BIGINT)
 UNCHECKED = (
-    "the checkpoint before them has no stored frontier that matches its signature, and the "
-    "events before it were tampered with, so there is no trusted state to start from"
+    "no trusted state to start them from (the stored frontier of the checkpoint before them "
+    "does not match its signature, or is gone, and was not rebuilt from the events before it)"
 )
 
 
@@ -58,8 +58,8 @@ class Window:
     """Events `first`..`last`, checked against the signed checkpoint at `last`.
 
     `state`: `intact`, `tampered` (a problem lies in it), or `unchecked` (no trusted state
-    to start it from: the window before it was tampered and its checkpoint's stored frontier
-    no longer folds to the signed root)."""
+    to start it from: the stored frontier of the checkpoint before it no longer folds to the
+    signed root, and the events before it, where there are any, do not rebuild it)."""
 
     first: int
     last: int
