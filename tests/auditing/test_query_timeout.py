@@ -139,3 +139,14 @@ def wait_for_the_trail(connection: Connection, seconds: float = 20) -> None:
     )
     while time.monotonic() < until and not connection.execute(committer_waiting).scalar():
         time.sleep(0.05)
+
+
+def test_the_time_limit_is_thirty_seconds_unless_set_and_never_zero() -> None:
+    from govern.config import load_settings
+    from tests.test_config import MINIMAL, refusal
+
+    name = "GOVERN_AUDIT_QUERY_SECONDS"
+    assert load_settings(MINIMAL).audit_query_seconds == 30
+    assert load_settings(MINIMAL | {name: "2.5"}).audit_query_seconds == 2.5
+    for wrong in ("0", "-1", "soon"):
+        assert name in refusal(MINIMAL | {name: wrong})
