@@ -37,8 +37,8 @@ MAX_PER_KIND = 100
 INDEX_BATCH = 10_000
 NO_BOUNDARY = 2**63  # past any sequence number (BIGINT)
 UNCHECKED = (
-    "no trusted state to start them from (the stored frontier of the checkpoint before them "
-    "does not match its signature, or is gone, and was not rebuilt from the events before it)"
+    "no trusted state to start them from (the events before them were tampered with, and the "
+    "stored frontier of the checkpoint between does not match its signature, or is gone)"
 )
 
 
@@ -58,8 +58,8 @@ class Window:
     """Events `first`..`last`, checked against the signed checkpoint at `last`.
 
     `state`: `intact`, `tampered` (a problem lies in it), or `unchecked` (no trusted state
-    to start it from: the stored frontier of the checkpoint before it no longer folds to the
-    signed root, and the events before it, where there are any, do not rebuild it)."""
+    to start it from: the window before it was tampered with, and the checkpoint between has
+    no stored frontier that folds to its signed root)."""
 
     first: int
     last: int
@@ -149,17 +149,19 @@ def verify_trail(
     and (unless `check_index` is off) the searchable columns against the entries.
 
     With `workers` > 1 a range of at least `parallel_from` events (below it, starting
-    processes costs more than it saves) is split at checkpoints and verified in that many
-    processes, each window starting from its checkpoint's stored frontier.
+    processes costs more than it saves) is split at checkpoints with sound stored frontiers
+    and verified in that many processes, each starting from its checkpoint's frontier.
     """
     stored = store.stored_checkpoints(connection)
     trusted, problems = trusted_checkpoints(stored, list(copied), public_key)
+    sound = _sound_frontiers(connection, trusted, problems)
     size = store.size(connection)
     last = size if last is None else min(last, size)
     report = Report(first=first, last=last, checkpoints=len(trusted), problems=problems)
-    start, frontier = _starting_point(connection, trusted, first, report)
+    start, frontier = _starting_point(connection, trusted, sound, first)
     end = min([s for s in trusted if s >= last] or [size])
-    windows = _windows(trusted, start, end, workers if end - start >= parallel_from else 1)
+    # Workers start only where a stored frontier can be trusted.
+    windows = _windows(sound, start, end, workers if end - start >= parallel_from else 1)
     if len(windows) > 1:
         url = connection.engine.url.render_as_string(hide_password=False)
         _verify_in_parallel(url, windows, frontier, trusted, check_index, report)
@@ -170,13 +172,28 @@ def verify_trail(
     return report
 
 
-def _windows(
-    trusted: dict[int, Checkpoint], start: int, end: int, workers: int
-) -> list[tuple[int, int]]:
-    """[start, end] cut at trusted checkpoints into at most `workers` windows of like size."""
+def _sound_frontiers(
+    connection: Connection, trusted: dict[int, Checkpoint], problems: list[Problem]
+) -> set[int]:
+    """The sizes of the trusted checkpoints whose stored frontier folds to the signed root
+    (a window may start from those); each stored one that does not is a problem."""
+    sound = set()
+    for checkpoint, frontier in store.checkpoints_with_frontiers(connection):
+        size, good = checkpoint.tree_size, trusted.get(checkpoint.tree_size)
+        if good is not None and frontier.root() == good.root_hash:
+            sound.add(size)
+        elif good is not None:
+            message = f"the stored frontier of the checkpoint at size {size} does not match it"
+            problems.append(Problem(size, "checkpoint changed", message))
+    return sound
+
+
+def _windows(sound: set[int], start: int, end: int, workers: int) -> list[tuple[int, int]]:
+    """[start, end] cut at checkpoints with sound frontiers into at most `workers` windows of
+    like size."""
     if workers < 2:
         return [(start, end)]
-    sizes = sorted(s for s in trusted if start <= s < end)
+    sizes = sorted(s for s in sound if start <= s < end)
     cuts, step = [], (end - start) / workers
     for k in range(1, workers):
         target = start + k * step
@@ -216,7 +233,7 @@ def _verify_window(job: tuple) -> Report:
     try:
         with engine.connect() as connection:
             if frontier is None:
-                frontier = _signed_frontier(connection, begin - 1, trusted, part)
+                frontier = _signed_frontier(connection, begin - 1, trusted)
             _verify_window_into(connection, begin, stop, frontier, trusted, check_index, part)
     finally:
         engine.dispose()
@@ -224,24 +241,16 @@ def _verify_window(job: tuple) -> Report:
 
 
 def _signed_frontier(
-    connection: Connection,
-    size: int,
-    trusted: dict[int, Checkpoint],
-    report: Report | None = None,
+    connection: Connection, size: int, trusted: dict[int, Checkpoint]
 ) -> Frontier | None:
     """The stored frontier of the trusted checkpoint at `size` if it folds to the signed root
-    (then it is as good as signed); None when it does not (reported, with `report`) or when
-    the checkpoint is not in the database (reported as `checkpoint missing` already)."""
+    (then it is as good as signed); None when it does not or the checkpoint is not in the
+    database (`_sound_frontiers` and `trusted_checkpoints` report those)."""
     found = store.checkpoint_at_or_before(connection, size)
     good = trusted.get(size)
     if found is None or found[0].tree_size != size or good is None:
         return None
-    if found[1].root() == good.root_hash:
-        return found[1]
-    if report is not None:
-        message = f"the stored frontier of the checkpoint at size {size} does not match it"
-        _add(report, Problem(size, "checkpoint changed", message))
-    return None
+    return found[1] if found[1].root() == good.root_hash else None
 
 
 def _verify_window_into(
@@ -259,14 +268,13 @@ def _verify_window_into(
 
 
 def _starting_point(
-    connection: Connection, trusted: dict[int, Checkpoint], first: int, report: Report
+    connection: Connection, trusted: dict[int, Checkpoint], sound: set[int], first: int
 ) -> tuple[int, Frontier]:
-    """Start at the last checkpoint before `first`, from its stored frontier (if sound)."""
-    found = store.checkpoint_at_or_before(connection, first - 1) if first > 1 else None
-    if found is None:
-        return 1, Frontier()
-    frontier = _signed_frontier(connection, found[0].tree_size, trusted, report)
-    return (found[0].tree_size + 1, frontier) if frontier is not None else (1, Frontier())
+    """Start after the last checkpoint before `first` with a sound stored frontier, from it;
+    from the first event when there is none."""
+    size = max((s for s in sound if s < first), default=0)
+    frontier = _signed_frontier(connection, size, trusted) if size else None
+    return (size + 1, frontier) if frontier is not None else (1, Frontier())
 
 
 def _scan(
@@ -362,7 +370,7 @@ class _Windows:
         return frontier if signed is None else signed
 
     def _signed(self, size: int) -> Frontier | None:
-        return _signed_frontier(self.connection, size, self.trusted, self.report)
+        return _signed_frontier(self.connection, size, self.trusted)
 
 
 def _departures(

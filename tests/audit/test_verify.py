@@ -487,3 +487,30 @@ def test_r_aud_2_a_window_with_no_trusted_start_is_unchecked_not_called_tampered
     }
     assert (windows(report, "tampered"), windows(report, "unchecked")) == ([(22, 70)], [(71, 92)])
     assert windows(report, "intact") == [(1, 21), (93, 93), (94, 94), (95, 95), (96, 110)]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_r_aud_2_a_forged_stored_frontier_alone_is_named_and_taints_no_window(
+    long_trail, service_engine, owner_engine, signer, copy, workers
+) -> None:
+    """A checkpoint's stored frontier is what windows (and parallel workers) start from: a
+    forged one is reported, and nothing starts from it."""
+    tamper(
+        owner_engine,
+        lambda c: c.execute(
+            update(store.checkpoints)
+            .where(store.checkpoints.c.tree_size == 70)
+            .values(frontier=bytes(32 * 3))
+        ),
+    )
+    report = verify_long_trail(service_engine, signer, copy, workers)
+    assert {(p.seq, p.kind) for p in report.problems} == {(70, "checkpoint changed")}
+    assert windows(report, "intact") == [
+        (1, 21),
+        (22, 70),
+        (71, 92),
+        (93, 93),
+        (94, 94),
+        (95, 95),
+        (96, 110),
+    ]
