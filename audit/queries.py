@@ -1,9 +1,12 @@
 """Investigation queries over the trail (R-AUD-3): plain SQL on the events' rows.
 
 Times are `at_us` (microseconds since the epoch, UTC); windows are half-open [start, end).
-A field counts as *revealed* when its level is `full`. Field-level events (debtors shown) carry
+A field counts as *revealed* when its level is `full`, as *shown* when it is `full` or `masked`
+(a field withheld is not in `fields` at all). Field-level events (debtors shown) carry
 `fields` as `;name=level;…;` (see `audit.entry.field_columns`), so one field's level is a
 substring match on rows an index has already narrowed to a debtor, an account or a window.
+An event's `actor` is the account that acted; its `object` what it acted on: a debtor, or the
+account acted upon (its *subject*).
 """
 
 from __future__ import annotations
@@ -18,28 +21,36 @@ from audit.entry import levels
 from audit.store import events
 
 REVEALED = "full"
+MASKED = "masked"
+#: Which views of a field `who_saw` answers with: revealed in full (the default), shown
+#: masked only, or shown at all.
+SHOWN_AT = {"full": (REVEALED,), "masked": (MASKED,), "any": (REVEALED, MASKED)}
 HOUR_US = 3_600_000_000
 
 
 @dataclass(frozen=True)
 class EventFilter:
+    """Which events: `actor` is the account that acted, `subject` the one acted upon (an
+    event's object, as `debtor` is for debtor reads)."""
+
     debtor: str | None = None
-    account: str | None = None
+    actor: str | None = None
     action: str | None = None
     field: str | None = None
     start_us: int | None = None
     end_us: int | None = None
     after: int = 0
     limit: int = 100
+    subject: str | None = None
 
 
 def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, bytes]]:
     """(seq, entry) of matching events after `wanted.after`, oldest first, one page."""
     query = select(events.c.seq, events.c.entry).where(events.c.seq > wanted.after)
-    if wanted.debtor is not None:
-        query = query.where(events.c.object == wanted.debtor)
-    if wanted.account is not None:
-        query = query.where(events.c.actor == wanted.account)
+    for object_ in {wanted.debtor, wanted.subject} - {None}:
+        query = query.where(events.c.object == object_)
+    if wanted.actor is not None:
+        query = query.where(events.c.actor == wanted.actor)
     if wanted.action is not None:
         query = query.where(events.c.action == wanted.action)
     if wanted.start_us is not None:
@@ -53,15 +64,25 @@ def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, 
 
 
 def who_saw(
-    connection: Connection, debtor: str, field: str, start_us: int, end_us: int
+    connection: Connection,
+    debtor: str,
+    field: str,
+    start_us: int,
+    end_us: int,
+    level: str = "full",
 ) -> list[dict[str, Any]]:
-    """Every reveal of `field` of `debtor` in the window: account, event and time."""
+    """Every view of `field` of `debtor` in the window at `level` (a key of SHOWN_AT: `full`,
+    revealed; `masked`; `any`, shown at all): account, event, time and the level it was shown at."""
+    shown = or_(*(_shown(field, at) for at in SHOWN_AT[level]))
     query = (
-        select(events.c.actor, events.c.seq, events.c.at_us)
-        .where(events.c.object == debtor, _revealed(field), *_window(start_us, end_us))
+        select(events.c.actor, events.c.seq, events.c.at_us, events.c.fields)
+        .where(events.c.object == debtor, shown, *_window(start_us, end_us))
         .order_by(events.c.at_us, events.c.seq)
     )
-    return [{"account": a, "seq": s, "at_us": t} for a, s, t in connection.execute(query)]
+    return [
+        {"account": a, "seq": s, "at_us": t, "level": levels(f).get(field)}
+        for a, s, t, f in connection.execute(query)
+    ]
 
 
 def what_seen(
@@ -173,7 +194,12 @@ def _revealed(field: str | None = None) -> ColumnElement[bool]:
     """Events that revealed `field` in full (any field when None)."""
     if field is None:
         return events.c.fields.contains(f"={REVEALED};")
-    return events.c.fields.contains(f";{field}={REVEALED};", autoescape=True)
+    return _shown(field, REVEALED)
+
+
+def _shown(field: str, level: str) -> ColumnElement[bool]:
+    """Events that showed `field` at `level`."""
+    return events.c.fields.contains(f";{field}={level};", autoescape=True)
 
 
 def _revealed_in(fields: str | None) -> list[str]:

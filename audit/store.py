@@ -224,6 +224,14 @@ def stored_checkpoints(connection: Connection) -> list[Checkpoint]:
     return [_checkpoint(row)[0] for row in connection.execute(query)]
 
 
+def checkpoints_with_frontiers(connection: Connection) -> Iterator[tuple[Checkpoint, Frontier]]:
+    """Every stored checkpoint with its stored frontier (an empty one where damaged), oldest
+    first."""
+    query = select(checkpoints).order_by(checkpoints.c.tree_size)
+    for row in connection.execute(query):
+        yield _checkpoint(row)
+
+
 def checkpoint_at_or_before(
     connection: Connection, tree_size: int
 ) -> tuple[Checkpoint, Frontier] | None:

@@ -4,14 +4,21 @@ Kinds of problem: `changed` (an event's bytes, or a checkpoint's root, no longer
 `missing` (a sequence number is gone), `inserted` (an event was slipped in and later ones
 renumbered), `reordered` (events swapped places), `truncated` (the trail ends before a signed
 checkpoint), `bad signature`, `checkpoint missing` (deleted from the database but still in the
-copy outside it) and `index changed` (what investigations read differs from the events).
-Events after the last checkpoint are reported as *unanchored*.
+copy outside it), `checkpoint changed` (a stored checkpoint's frontier or root was altered),
+`index changed` (what investigations read differs from the events) and `unchecked` (a window
+that could not be checked on its own). Events after the last checkpoint are *unanchored*.
+
+The trail is checked in *windows*, the events between two trusted checkpoints. Each window
+starts from the signed state of the checkpoint before it, never from what the window before it
+rebuilt: one tampered window is named alone, and the windows after it are reported intact.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +35,11 @@ from audit.signing import Checkpoint, verify_checkpoint
 
 MAX_PER_KIND = 100
 INDEX_BATCH = 10_000
+NO_BOUNDARY = 2**63  # past any sequence number (BIGINT)
+UNCHECKED = (
+    "no trusted state to start them from (the events before them were tampered with, and the "
+    "stored frontier of the checkpoint between does not match its signature, or is gone)"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,23 @@ class Problem:
     seq: int | None
     kind: str
     message: str
+
+
+#: Problems about checkpoints rather than events: their `seq` is a tree size.
+CHECKPOINT_KINDS = frozenset({"bad signature", "checkpoint missing", "checkpoint changed"})
+
+
+@dataclass(frozen=True)
+class Window:
+    """Events `first`..`last`, checked against the signed checkpoint at `last`.
+
+    `state`: `intact`, `tampered` (a problem lies in it), or `unchecked` (no trusted state
+    to start it from: the window before it was tampered with, and the checkpoint between has
+    no stored frontier that folds to its signed root)."""
+
+    first: int
+    last: int
+    state: str
 
 
 @dataclass
@@ -46,6 +75,7 @@ class Report:
     anchored_to: int = 0
     unanchored: int = 0
     problems: list[Problem] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -57,6 +87,9 @@ class Report:
         # At one number, what happened to the trail comes before what it did to the index.
         earliest = min(located, key=lambda p: (p.seq, p.kind == "index changed"), default=None)
         return earliest or (self.problems or [None])[0]
+
+    def windows_in(self, state: str) -> list[Window]:
+        return [w for w in self.windows if w.state == state]
 
 
 def trusted_checkpoints(
@@ -80,9 +113,8 @@ def trusted_checkpoints(
                 continue
             known = trusted.get(size)
             if known is not None and known.root_hash != checkpoint.root_hash:
-                problems.append(
-                    Problem(size, "changed", f"two signed checkpoints at size {size} disagree")
-                )
+                message = f"two signed checkpoints at size {size} disagree"
+                problems.append(Problem(size, "checkpoint changed", message))
             trusted.setdefault(size, checkpoint)
             if source == "checkpoint file" and size not in in_database:
                 problems.append(
@@ -117,33 +149,51 @@ def verify_trail(
     and (unless `check_index` is off) the searchable columns against the entries.
 
     With `workers` > 1 a range of at least `parallel_from` events (below it, starting
-    processes costs more than it saves) is split at checkpoints and verified in that many
-    processes, each window starting from its checkpoint's stored frontier.
+    processes costs more than it saves) is split at checkpoints with sound stored frontiers
+    and verified in that many processes, each starting from its checkpoint's frontier.
     """
     stored = store.stored_checkpoints(connection)
     trusted, problems = trusted_checkpoints(stored, list(copied), public_key)
+    sound = _sound_frontiers(connection, trusted, problems)
     size = store.size(connection)
     last = size if last is None else min(last, size)
     report = Report(first=first, last=last, checkpoints=len(trusted), problems=problems)
-    start, frontier = _starting_point(connection, trusted, first, report)
+    start, frontier = _starting_point(connection, trusted, sound, first)
     end = min([s for s in trusted if s >= last] or [size])
-    windows = _windows(trusted, start, end, workers if end - start >= parallel_from else 1)
+    # Workers start only where a stored frontier can be trusted.
+    windows = _windows(sound, start, end, workers if end - start >= parallel_from else 1)
     if len(windows) > 1:
         url = connection.engine.url.render_as_string(hide_password=False)
         _verify_in_parallel(url, windows, frontier, trusted, check_index, report)
     else:
         _verify_window_into(connection, start, end, frontier, trusted, check_index, report)
     _check_ends(size, trusted, report)
+    _mark_tampered_windows(report)
     return report
 
 
-def _windows(
-    trusted: dict[int, Checkpoint], start: int, end: int, workers: int
-) -> list[tuple[int, int]]:
-    """[start, end] cut at trusted checkpoints into at most `workers` windows of like size."""
+def _sound_frontiers(
+    connection: Connection, trusted: dict[int, Checkpoint], problems: list[Problem]
+) -> set[int]:
+    """The sizes of the trusted checkpoints whose stored frontier folds to the signed root
+    (a window may start from those); each stored one that does not is a problem."""
+    sound = set()
+    for checkpoint, frontier in store.checkpoints_with_frontiers(connection):
+        size, good = checkpoint.tree_size, trusted.get(checkpoint.tree_size)
+        if good is not None and frontier.root() == good.root_hash:
+            sound.add(size)
+        elif good is not None:
+            message = f"the stored frontier of the checkpoint at size {size} does not match it"
+            problems.append(Problem(size, "checkpoint changed", message))
+    return sound
+
+
+def _windows(sound: set[int], start: int, end: int, workers: int) -> list[tuple[int, int]]:
+    """[start, end] cut at checkpoints with sound frontiers into at most `workers` windows of
+    like size."""
     if workers < 2:
         return [(start, end)]
-    sizes = sorted(s for s in trusted if start <= s < end)
+    sizes = sorted(s for s in sound if start <= s < end)
     cuts, step = [], (end - start) / workers
     for k in range(1, workers):
         target = start + k * step
@@ -172,6 +222,7 @@ def _verify_in_parallel(
             report.events += part.events
             report.anchored_to = max(report.anchored_to, part.anchored_to)
             report.problems.extend(part.problems)
+            report.windows.extend(part.windows)
 
 
 def _verify_window(job: tuple) -> Report:
@@ -182,38 +233,31 @@ def _verify_window(job: tuple) -> Report:
     try:
         with engine.connect() as connection:
             if frontier is None:
-                frontier = _frontier_at(connection, begin - 1, trusted, part)
+                frontier = _signed_frontier(connection, begin - 1, trusted)
             _verify_window_into(connection, begin, stop, frontier, trusted, check_index, part)
     finally:
         engine.dispose()
     return part
 
 
-def _frontier_at(
-    connection: Connection, size: int, trusted: dict[int, Checkpoint], report: Report
-) -> Frontier:
-    """The stored frontier of the checkpoint at `size` if it folds to the trusted signed root;
-    otherwise an empty one, and the problem reported."""
+def _signed_frontier(
+    connection: Connection, size: int, trusted: dict[int, Checkpoint]
+) -> Frontier | None:
+    """The stored frontier of the trusted checkpoint at `size` if it folds to the signed root
+    (then it is as good as signed); None when it does not or the checkpoint is not in the
+    database (`_sound_frontiers` and `trusted_checkpoints` report those)."""
     found = store.checkpoint_at_or_before(connection, size)
     good = trusted.get(size)
-    if (
-        found is None
-        or found[0].tree_size != size
-        or good is None
-        or found[1].root() != good.root_hash
-    ):
-        report.problems.append(
-            Problem(size, "changed", "a stored frontier does not match its checkpoint")
-        )
-        return Frontier()
-    return found[1]
+    if found is None or found[0].tree_size != size or good is None:
+        return None
+    return found[1] if found[1].root() == good.root_hash else None
 
 
 def _verify_window_into(
     connection: Connection,
     start: int,
     end: int,
-    frontier: Frontier,
+    frontier: Frontier | None,
     trusted: dict[int, Checkpoint],
     check_index: bool,
     report: Report,
@@ -224,53 +268,125 @@ def _verify_window_into(
 
 
 def _starting_point(
-    connection: Connection, trusted: dict[int, Checkpoint], first: int, report: Report
+    connection: Connection, trusted: dict[int, Checkpoint], sound: set[int], first: int
 ) -> tuple[int, Frontier]:
-    """Start at the last checkpoint before `first`, from its stored frontier (if sound)."""
-    found = store.checkpoint_at_or_before(connection, first - 1) if first > 1 else None
-    if found is None:
-        return 1, Frontier()
-    frontier = _frontier_at(connection, found[0].tree_size, trusted, report)
-    return (found[0].tree_size + 1, frontier) if frontier.size else (1, Frontier())
+    """Start after the last checkpoint before `first` with a sound stored frontier, from it;
+    from the first event when there is none."""
+    size = max((s for s in sound if s < first), default=0)
+    frontier = _signed_frontier(connection, size, trusted) if size else None
+    return (size + 1, frontier) if frontier is not None else (1, Frontier())
 
 
 def _scan(
     connection: Connection,
     start: int,
     end: int,
-    frontier: Frontier,
+    frontier: Frontier | None,
     trusted: dict[int, Checkpoint],
     report: Report,
 ) -> None:
-    """Rebuild the tree from the stored entries, checking each against its row and each
-    trusted checkpoint's root as the tree reaches its size."""
-    expected, window_start, window_clean = start, start, True
+    """Rebuild the tree from the stored entries, checking each against its row and, as the
+    tree reaches each trusted checkpoint's size, its window against the signed root. Without
+    a trusted `frontier` to start from, the first window is left unchecked."""
+    windows = _Windows(connection, trusted, start, report)
+    windows.unchecked = frontier is None
+    frontier = Frontier() if frontier is None else frontier
+    expected, boundary = start, windows.boundary
     misplaced: dict[int, int | None] = {}  # row seq → the seq its entry claims
     for seq, entry, stored_leaf in store.rows(connection, start, end):
+        if seq > boundary:  # the rows before this one close a window (or more)
+            frontier, boundary = windows.close_before(seq, expected, frontier)
         if seq != expected:
             _add(report, Problem(expected, "missing", f"events {expected}..{seq - 1} are missing"))
-            window_clean = False
+            windows.clean = False
         expected = seq + 1
         claimed = _claimed_seq(entry)
         if claimed != seq:
             misplaced[seq] = claimed
-            window_clean = False
+            windows.clean = False
         leaf = leaf_hash(entry)
         if leaf != stored_leaf:
             _add(report, Problem(seq, "changed", f"event {seq} no longer matches its hash"))
-            window_clean = False
+            windows.clean = False
         frontier.append(leaf)
         report.events += 1
-        checkpoint = trusted.get(seq)
-        if checkpoint is not None:
-            if frontier.root() != checkpoint.root_hash and window_clean:
-                message = f"events {window_start}..{seq} do not match the checkpoint at size {seq}"
-                _add(report, Problem(window_start, "changed", message))
-            report.anchored_to, window_start, window_clean = seq, seq + 1, True
     limit = min(end, store.size(connection))  # beyond the trail's end is truncation, not this
     if expected <= limit:
         _add(report, Problem(expected, "missing", f"events {expected}..{limit} are missing"))
+    windows.close_before(limit + 1, expected, frontier)
     report.problems.extend(_placement_problems(misplaced))
+
+
+class _Windows:
+    """The checkpoint windows of one scan. Each is closed against its checkpoint's signed
+    root; the next starts from that checkpoint's signed frontier, not from what this window
+    rebuilt, so damage in one window does not spill into the windows after it."""
+
+    def __init__(
+        self, connection: Connection, trusted: dict[int, Checkpoint], start: int, report: Report
+    ) -> None:
+        self.connection, self.trusted, self.report = connection, trusted, report
+        self.ends = deque(sorted(size for size in trusted if size >= start))
+        self.first, self.clean, self.unchecked = start, True, False
+
+    @property
+    def boundary(self) -> int:
+        """The size of the checkpoint that closes the current window (NO_BOUNDARY: none)."""
+        return self.ends[0] if self.ends else NO_BOUNDARY
+
+    def close_before(self, seq: int, expected: int, frontier: Frontier) -> tuple[Frontier, int]:
+        """Close every window that ends before event `seq`, the scan having read the rows
+        up to `expected` - 1. Returns the frontier the next window starts from, and where
+        that window ends."""
+        while self.boundary < seq:
+            if expected <= self.boundary:  # the window's last event is gone
+                self.clean = False
+            frontier = self.close(frontier)
+        return frontier, self.boundary
+
+    def close(self, frontier: Frontier) -> Frontier:
+        """Check the window that ends here; returns the frontier the next one starts from,
+        and where that one ends."""
+        size = self.ends.popleft()
+        matches = frontier.size == size and frontier.root() == self.trusted[size].root_hash
+        signed = frontier if matches else self._signed(size)
+        if matches and self.clean:
+            state = "intact"
+        elif not self.clean:  # its events' problems are reported already
+            state = "tampered"
+        elif self.unchecked:
+            message = f"events {self.first}..{size} could not be checked: {UNCHECKED}"
+            state = "unchecked"
+            _add(self.report, Problem(self.first, "unchecked", message))
+        else:
+            state = "tampered"
+            for first, last in _departures(frontier, signed, self.first, size):
+                which = f"event {first} does" if first == last else f"events {first}..{last} do"
+                message = f"{which} not match the checkpoint at size {size}"
+                _add(self.report, Problem(first, "changed", message))
+        self.report.windows.append(Window(self.first, size, state))
+        self.report.anchored_to = size
+        self.first, self.clean, self.unchecked = size + 1, True, signed is None
+        return frontier if signed is None else signed
+
+    def _signed(self, size: int) -> Frontier | None:
+        return _signed_frontier(self.connection, size, self.trusted)
+
+
+def _departures(
+    rebuilt: Frontier, signed: Frontier | None, first: int, size: int
+) -> list[tuple[int, int]]:
+    """The events of window `first`..`size` the rebuilt tree departs from the signed one at:
+    the frontier's subtrees whose hashes differ, cut to the window (what lies before it the
+    checkpoint it started from vouched for). The whole window when that cannot be told."""
+    if signed is None or signed.sizes != rebuilt.sizes:
+        return [(first, size)]
+    ranges, begin = [], 0
+    for width, mine, theirs in zip(signed.sizes, rebuilt.hashes, signed.hashes, strict=True):
+        if mine != theirs and begin + width >= first:
+            ranges.append((max(begin + 1, first), begin + width))
+        begin += width
+    return ranges or [(first, size)]
 
 
 def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
@@ -289,11 +405,9 @@ def _check_index(connection: Connection, start: int, end: int, report: Report) -
             ("changed", columns ^ stored_columns),
             ("index changed", index ^ stored_index),
         ):
-            if wrong:
-                seq = min(key[0] for key in wrong)
+            for seq in sorted({key[0] for key in wrong}):
                 message = f"what queries read of event {seq} differs from the event"
                 _add(report, Problem(seq, kind, message))
-                return
 
 
 def _stored_derived(connection: Connection, first: int, last: int) -> tuple[set, set]:
@@ -343,24 +457,62 @@ def _claimed_seq(entry: bytes) -> int | None:
 
 
 def _placement_problems(misplaced: dict[int, int | None]) -> list[Problem]:
-    """Name the first event that sits where it does not belong, and how."""
-    if not misplaced:
+    """Name the events that sit where they do not belong, and how: every event of each set
+    that swapped places among themselves; of a shift (an insertion or a deletion hidden by
+    renumbering, after which every later event is out of place) only its first."""
+    problems: list[Problem] = []
+    left = dict(misplaced)
+    while left and len(problems) < MAX_PER_KIND:
+        seq = min(left)
+        claimed = left.pop(seq)
+        cycle = _swapped(left, seq, claimed)
+        if claimed is None:
+            problems.append(Problem(seq, "changed", f"event {seq} is not a readable entry"))
+        elif cycle:
+            problems += [
+                Problem(s, "reordered", f"event {s} holds event {c}, which moved") for s, c in cycle
+            ]
+        elif claimed < seq:
+            message = f"an event was inserted at {seq - 1}; event {claimed} now stands at {seq}"
+            return [*problems, Problem(seq - 1, "inserted", message)]
+        elif seq in left.values():
+            message = f"event {seq} holds event {claimed}, which moved"
+            return [*problems, Problem(seq, "reordered", message)]
+        else:
+            message = f"event {seq} was deleted and later events renumbered"
+            return [*problems, Problem(seq, "missing", message)]
+    return problems
+
+
+def _swapped(left: dict[int, int | None], seq: int, claimed: int | None) -> list[tuple[int, int]]:
+    """If the event at `seq` (which holds `claimed`) is one of a set of events that only
+    changed places among themselves, those events as (where, which), taken out of `left`;
+    otherwise nothing."""
+    cycle: list[tuple[int, int]] = []
+    at, holds = seq, claimed
+    while holds is not None and holds != seq and holds in left and len(cycle) <= len(left):
+        cycle.append((at, holds))
+        at, holds = holds, left[holds]
+    if holds != seq or at == seq:
         return []
-    seq = min(misplaced)
-    claimed = misplaced[seq]
-    if claimed is None:
-        return [Problem(seq, "changed", f"event {seq} is not a readable entry")]
-    if claimed < seq:
-        return [
-            Problem(
-                seq - 1,
-                "inserted",
-                f"an event was inserted at {seq - 1}; event {claimed} now stands at {seq}",
-            )
-        ]
-    if seq in misplaced.values():
-        return [Problem(seq, "reordered", f"event {seq} holds event {claimed}, which moved")]
-    return [Problem(seq, "missing", f"event {seq} was deleted and later events renumbered")]
+    cycle.append((at, holds))
+    for where, _ in cycle[1:]:
+        del left[where]
+    return cycle
+
+
+def _mark_tampered_windows(report: Report) -> None:
+    """A window holding a problem with its events (one the column check found, say) is
+    tampered, whatever its root said."""
+    report.windows.sort(key=lambda w: w.first)
+    starts = [w.first for w in report.windows]
+    for problem in report.problems:
+        if problem.seq is None or problem.kind in CHECKPOINT_KINDS:
+            continue
+        i = bisect_right(starts, problem.seq) - 1
+        window = report.windows[i] if i >= 0 else None
+        if window is not None and problem.seq <= window.last and window.state == "intact":
+            report.windows[i] = Window(window.first, window.last, "tampered")
 
 
 def _check_ends(size: int, trusted: dict[int, Checkpoint], report: Report) -> None:

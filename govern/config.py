@@ -117,6 +117,11 @@ class _Environment(Schema):
         load_default=168,
         validate=validate.Range(1, 8760),
     )
+    audit_query_seconds = fields.Float(
+        data_key="GOVERN_AUDIT_QUERY_SECONDS",
+        load_default=30.0,
+        validate=validate.Range(min=0, min_inclusive=False, max=3600),
+    )
     audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
     checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
     data_keys_file = fields.String(data_key="GOVERN_DATA_KEYS_FILE", required=True)
@@ -198,6 +203,7 @@ class Settings:
     investigation_max_debtors: int = 1000
     investigation_hours: int = 72
     investigation_max_hours: int = 168
+    audit_query_seconds: float = 30.0  # an auditor's query is stopped after this long (503)
     audit_gather_ms: float = 2.0  # a read's event waits this long for others to share its commit
     inactive_days: int = 90  # an account unused this long is suspended (PCI DSS 8.2.6); 0: off
     exam_pass_mark: int = 80

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -16,10 +17,11 @@ from sqlalchemy import Connection
 
 from audit import store
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
-from audit.queries import EventFilter
+from audit.queries import SHOWN_AT, EventFilter
 from audit.signing import Checkpoint, key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.auditing import investigations as inv
+from govern.auditing.limits import audited_time_limit
 from govern.console import echo_json, operator
 from govern.errors import BadRequest, NotFound
 from govern.web import db, services
@@ -164,6 +166,11 @@ def _report_dict(report: Report) -> dict[str, object]:
         "unanchored": report.unanchored,
         "first_problem": None if first is None else asdict(first),
         "problems": [asdict(p) for p in report.problems],
+        "windows": {
+            "intact": len(report.windows_in("intact")),
+            "tampered": [[w.first, w.last] for w in report.windows_in("tampered")],
+            "unchecked": [[w.first, w.last] for w in report.windows_in("unchecked")],
+        },
     }
 
 
@@ -180,6 +187,18 @@ def _print_report(report: Report) -> None:
     for problem in report.problems:
         if problem is not first:
             click.echo(f"  also {problem.kind} at {problem.seq}: {problem.message}", err=True)
+    click.echo(_windows_line(report), err=True)
+
+
+def _windows_line(report: Report) -> str:
+    """Which windows between checkpoints hold the damage; the others are intact."""
+    named = [
+        f"{state} {', '.join(f'{w.first}..{w.last}' for w in report.windows_in(state))}"
+        for state in ("tampered", "unchecked")
+        if report.windows_in(state)
+    ]
+    intact = len(report.windows_in("intact"))
+    return f"windows: {'; '.join([*named, f'{intact} intact'])}"
 
 
 class Instant(click.ParamType):
@@ -210,7 +229,9 @@ def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 @audit.command("query")
 @click.option("--debtor")
-@click.option("--account")
+@click.option("--actor", help="The account that acted.")
+@click.option("--subject", help="The account acted upon (the event's object).")
+@click.option("--account", hidden=True, help="Deprecated: the same as --actor.")
 @click.option("--action")
 @click.option("--field")
 @click.option("--after", type=click.IntRange(min=0), default=0, help="Page after this event.")
@@ -220,6 +241,8 @@ def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
 @with_appcontext
 def query(
     debtor: str | None,
+    actor: str | None,
+    subject: str | None,
     account: str | None,
     action: str | None,
     field: str | None,
@@ -229,10 +252,16 @@ def query(
     start: datetime | None,
     end: datetime | None,
 ) -> None:
-    """Events by debtor, account, action, field and time (audited)."""
+    """Events by debtor, actor, subject, action, field and time (audited)."""
+    if account is not None and actor not in (None, account):
+        raise click.UsageError("use --actor alone (--account is its old name)")
     window = inv.Window.of(start, end, services().clock)
-    wanted = EventFilter(debtor, account, action, field, *window.us, after, limit)
-    found, _ = inv.find_events(db(), services().trail, operator(), wanted)
+    wanted = EventFilter(
+        debtor, actor or account, action, field, *window.us, after, limit, subject=subject
+    )
+    filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
+    with _time_limited("events", **filters, action=action, field=field):
+        found, _ = inv.find_events(db(), services().trail, operator(), wanted)
     if form == "csv":
         click.echo(inv.events_csv(found), nl=False)
     else:
@@ -242,12 +271,23 @@ def query(
 @audit.command("who-saw")
 @click.argument("debtor")
 @click.argument("field")
+@click.option(
+    "--level",
+    type=click.Choice(sorted(SHOWN_AT)),
+    default="full",
+    show_default=True,
+    help="full: revealed in full; masked: shown masked only; any: shown at all.",
+)
 @window_options
 @with_appcontext
-def who_saw(debtor: str, field: str, start: datetime | None, end: datetime | None) -> None:
-    """Every account that revealed FIELD of DEBTOR, with times (audited)."""
+def who_saw(
+    debtor: str, field: str, level: str, start: datetime | None, end: datetime | None
+) -> None:
+    """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
     window = inv.Window.of(start, end, services().clock)
-    echo_json(inv.who_saw(db(), services().trail, operator(), debtor, field, window))
+    with _time_limited("who_saw", debtor=debtor, field=field, level=level):
+        found = inv.who_saw(db(), services().trail, operator(), debtor, field, window, level)
+    echo_json(found)
 
 
 @audit.command("seen")
@@ -257,7 +297,9 @@ def who_saw(debtor: str, field: str, start: datetime | None, end: datetime | Non
 def seen(account: str, start: datetime | None, end: datetime | None) -> None:
     """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
     window = inv.Window.of(start, end, services().clock)
-    echo_json(inv.what_seen(db(), services().trail, operator(), account, window))
+    with _time_limited("what_seen", account=account):
+        found = inv.what_seen(db(), services().trail, operator(), account, window)
+    echo_json(found)
 
 
 @audit.command("investigate")
@@ -293,8 +335,14 @@ def investigate(
 def unusual(start: datetime | None, end: datetime | None) -> None:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    echo_json(
-        inv.unusual_access(
-            db(), s.trail, operator(), inv.Window.of(start, end, s.clock), s.settings
-        )
-    )
+    window = inv.Window.of(start, end, s.clock)
+    with _time_limited("unusual"):
+        found = inv.unusual_access(db(), s.trail, operator(), window, s.settings)
+    echo_json(found)
+
+
+def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
+    """An auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
+    s = services()
+    seconds = s.settings.audit_query_seconds
+    return audited_time_limit(db(), s.trail, operator(), seconds, query, **filters)

@@ -68,7 +68,8 @@ def find_events(
         "events",
         len(rows),
         debtor=wanted.debtor,
-        account=wanted.account,
+        actor=wanted.actor,
+        subject=wanted.subject,
         action=wanted.action,
         field=wanted.field,
     )
@@ -77,10 +78,18 @@ def find_events(
 
 
 def who_saw(
-    db: Session, trail: Trail, auditor: str, debtor: str, field: str, window: Window
+    db: Session,
+    trail: Trail,
+    auditor: str,
+    debtor: str,
+    field: str,
+    window: Window,
+    level: str = "full",
 ) -> list[dict[str, Any]]:
-    found = queries.who_saw(db.connection(), debtor, field, *window.us)
-    _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field)
+    """Who was shown `field` of `debtor` at `level` (`full`: revealed, the default; `masked`;
+    `any`), when, and at which level."""
+    found = queries.who_saw(db.connection(), debtor, field, *window.us, level)
+    _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field, level=level)
     return [_times(row) for row in found]
 
 

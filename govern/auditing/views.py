@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -9,8 +10,9 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from audit.queries import EventFilter
+from audit.queries import SHOWN_AT, EventFilter
 from govern.auditing import investigations as inv
+from govern.auditing.limits import audited_time_limit
 from govern.bounds import Instant, WholeNumber
 from govern.web import current_caller, db, documents_refusals, requires, services
 
@@ -32,17 +34,38 @@ class WindowSchema(Schema):
 
 class EventQuerySchema(WindowSchema):
     debtor = fields.String(validate=ID)
-    account = fields.String(validate=ID)
+    actor = fields.String(validate=ID, metadata={"description": "the account that acted"})
+    subject = fields.String(
+        validate=ID, metadata={"description": "the account acted upon (the event's object)"}
+    )
+    account = fields.String(
+        validate=ID,
+        metadata={"description": "deprecated: the same as `actor` (matches only the actor)"},
+    )
     action = fields.String(validate=validate.Length(min=1, max=64))
     field = fields.String(validate=FIELD)
     after = WholeNumber(load_default=0, validate=validate.Range(min=0))
     limit = WholeNumber(load_default=100, validate=validate.Range(min=1, max=1000))
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
+    @validates_schema
+    def one_actor(self, data: dict[str, Any], **_: Any) -> None:
+        """`account` is the old name of `actor`: both at once must agree."""
+        if "account" in data and data.get("actor", data["account"]) != data["account"]:
+            raise ValidationError("use `actor` alone (`account` is its old name)", "account")
+
 
 class WhoSawQuerySchema(WindowSchema):
     debtor = fields.String(required=True, validate=ID)
     field = fields.String(required=True, validate=FIELD)
+    level = fields.String(
+        load_default="full",
+        validate=validate.OneOf(sorted(SHOWN_AT)),
+        metadata={
+            "description": "full (default): revealed in full; masked: shown masked only; "
+            "any: shown at all, masked views included"
+        },
+    )
 
 
 class SeenQuerySchema(WindowSchema):
@@ -79,7 +102,7 @@ class InvestigationSchema(WindowSchema):
         validate=validate.Length(max=2000),
         metadata={"description": "at least GOVERN_JUSTIFICATION_MIN_CHARS (20) besides spaces"},
     )
-    hours = fields.Integer(
+    hours = WholeNumber(
         validate=validate.Range(min=1, max=8760),
         metadata={"description": "how long after approval (default GOVERN_INVESTIGATION_HOURS)"},
     )
@@ -96,7 +119,7 @@ class InvestigationSchema(WindowSchema):
 
 
 class ApprovalSchema(Schema):
-    hours = fields.Integer(
+    hours = WholeNumber(
         validate=validate.Range(min=1, max=8760),
         metadata={"description": "open this long from now (default: as asked, else the default)"},
     )
@@ -139,18 +162,22 @@ class PendingSchema(Schema):
 @blp.response(200, description="{events, next_after} as JSON, or text/csv")
 @documents_refusals(blp, 401, 403, 503)
 def events(query: dict[str, Any]) -> Any:
-    """Events by debtor, account, action, field and time; page with `after`."""
+    """Events by debtor, actor (who acted), subject (the account acted upon), action, field
+    and time; page with `after`. `account` is the old name of `actor`."""
     window = _window(query)
     wanted = EventFilter(
         query.get("debtor"),
-        query.get("account"),
+        query.get("actor", query.get("account")),
         query.get("action"),
         query.get("field"),
         *window.us,
         query["after"],
         query["limit"],
+        subject=query.get("subject"),
     )
-    found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
+    filters = {"debtor": wanted.debtor, "actor": wanted.actor, "subject": wanted.subject}
+    with _time_limited("events", **filters, action=wanted.action, field=wanted.field):
+        found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
     if query["format"] == "csv":
         return Response(inv.events_csv(found), mimetype="text/csv")
     return {"events": found, "next_after": after}
@@ -162,11 +189,19 @@ def events(query: dict[str, Any]) -> Any:
 @blp.response(200)
 @documents_refusals(blp, 401, 403, 503)
 def who_saw(query: dict[str, Any]) -> dict[str, Any]:
-    """Every account that revealed this field of this debtor, with times."""
-    found = inv.who_saw(
-        db(), services().trail, _auditor(), query["debtor"], query["field"], _window(query)
-    )
-    return {"debtor": query["debtor"], "field": query["field"], "reveals": found}
+    """Every account shown this field of this debtor, with times: by default only those it
+    was revealed to in full (`level=full`); `level=any` counts masked views too. `views` are
+    the views at the asked level, `reveals` those of them in full."""
+    asked = {name: query[name] for name in ("debtor", "field", "level")}
+    with _time_limited("who_saw", **asked):
+        found = inv.who_saw(db(), services().trail, _auditor(), window=_window(query), **asked)
+    return {
+        "debtor": query["debtor"],
+        "field": query["field"],
+        "level": query["level"],
+        "views": found,
+        "reveals": [view for view in found if view["level"] == "full"],
+    }
 
 
 @blp.route("/seen", methods=["GET"])
@@ -176,7 +211,8 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def seen(query: dict[str, Any]) -> dict[str, Any]:
     """What this account revealed: per debtor, the fields, first and last time."""
-    found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
+    with _time_limited("what_seen", account=query["account"]):
+        found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
     return {"account": query["account"], "debtors": found}
 
 
@@ -188,7 +224,8 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
 def unusual(query: dict[str, Any]) -> dict[str, Any]:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
+    with _time_limited("unusual"):
+        return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
 
 
 @blp.route("/investigations", methods=["POST"])
@@ -252,8 +289,10 @@ def refuse_investigation(body: dict[str, Any], investigation_id: str) -> dict[st
 @blp.response(200)
 @documents_refusals(blp, 401, 403, 404, 503)
 def show_investigation(investigation_id: str) -> dict[str, Any]:
-    found = inv.investigation(db(), investigation_id)
-    return _investigation(found, inv.rank(db(), services().trail, _auditor(), found))
+    with _time_limited("leak_triage", investigation=investigation_id):
+        found = inv.investigation(db(), investigation_id)
+        ranking = inv.rank(db(), services().trail, _auditor(), found)
+    return _investigation(found, ranking)
 
 
 @blp.route("/investigations/<string:investigation_id>/close", methods=["POST"])
@@ -268,6 +307,13 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 
 def _auditor() -> str:
     return current_caller().account_id
+
+
+def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
+    """The auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
+    s = services()
+    seconds = s.settings.audit_query_seconds
+    return audited_time_limit(db(), s.trail, _auditor(), seconds, query, **filters)
 
 
 def _window(values: dict[str, Any]) -> inv.Window:

@@ -83,8 +83,8 @@ def test_r_aud_2_a_change_with_its_hash_recomputed_breaks_the_checkpoint(trail, 
 
     tamper(owner_engine, change)
     problem = trail().first_problem
-    assert (problem.seq, problem.kind) == (11, "changed")  # located to its checkpoint window
-    assert "11..20 do not match the checkpoint at size 20" in problem.message
+    assert (problem.seq, problem.kind) == (11, "changed")  # located within its window 11..20,
+    assert "11..16 do not match the checkpoint at size 20" in problem.message  # to its subtree
 
 
 def test_r_aud_2_a_deleted_event_is_missing(trail, owner_engine) -> None:
@@ -356,3 +356,161 @@ def test_r_aud_2_proofs_come_from_noted_nodes_and_still_verify(
             assert path == inclusion_path(seq - 1, 700, lambda b, e: root_of(leaves[b:e]))
             assert verify_inclusion(seq - 1, 700, leaves[seq - 1], path, checkpoint.root_hash)
     assert noted == [(0, 256), (0, 512), (256, 256)]
+
+
+# One tampered window in a long trail: it is named alone, and the windows after it are intact.
+
+CHECKPOINTS_AT = (21, 70, 92, 93, 94, 95, 110)  # uneven, as a busy service signs them
+
+
+@pytest.fixture
+def long_trail(service_engine: Engine, signer: Signer, copy: CheckpointFile) -> None:
+    """116 events: checkpoints at CHECKPOINTS_AT, then 6 unanchored."""
+    appended = 0
+    for size in CHECKPOINTS_AT:
+        append_views(service_engine, size - appended, appended)
+        write_checkpoint(service_engine, signer, copy, AT, force=True)
+        appended = size
+    append_views(service_engine, 6, appended)
+
+
+def rewrite_with_hashes(connection: Connection) -> None:
+    """Event 69 says another debtor; its hash and searchable column are made to agree."""
+    forged = entry_of(connection, 69).replace(b"debtor-68", b"debtor-99")
+    connection.execute(
+        update(events)
+        .where(events.c.seq == 69)
+        .values(entry=forged, leaf_hash=leaf_hash(forged), object="debtor-99")
+    )
+
+
+def edit_payload(connection: Connection) -> None:
+    """Event 69's bytes only: the phone it showed in full now reads as masked."""
+    forged = entry_of(connection, 69).replace(b'"phone":"full"', b'"phone":"masked"')
+    connection.execute(update(events).where(events.c.seq == 69).values(entry=forged))
+
+
+def swap_rows(connection: Connection) -> None:
+    """Rows 66 and 69 trade their numbers, every column with them."""
+    for old, new in ((66, -1), (69, 66), (-1, 69)):
+        connection.execute(update(events).where(events.c.seq == old).values(seq=new))
+
+
+def verify_long_trail(engine: Engine, signer: Signer, copy: CheckpointFile, workers: int):
+    with engine.connect() as connection:
+        return verify_trail(
+            connection, signer.public_key, copy.read(), workers=workers, parallel_from=1
+        )
+
+
+def windows(report: Report, state: str) -> list[tuple[int, int]]:
+    return [(w.first, w.last) for w in report.windows_in(state)]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        (rewrite_with_hashes, {(69, "changed", "events 69..70 do not match the checkpoint")}),
+        (
+            edit_payload,
+            {
+                (69, "changed", "event 69 no longer matches its hash"),
+                (69, "index changed", "what queries read of event 69 differs"),
+            },
+        ),
+        (
+            swap_rows,
+            {
+                (66, "reordered", "event 66 holds event 69"),
+                (69, "reordered", "event 69 holds event 66"),
+            },
+        ),
+    ],
+    ids=["rewrite-with-hashes", "payload-only", "swap-of-two-rows"],
+)
+def test_r_aud_2_one_tampered_event_names_its_window_alone_and_the_later_ones_intact(
+    long_trail, service_engine, owner_engine, signer, copy, change, found, workers
+) -> None:
+    """R-AUD-2: verify restarts each window from its own signed checkpoint, so an event
+    tampered with in the middle of the trail is named, with its window only."""
+    tamper(owner_engine, change)
+    report = verify_long_trail(service_engine, signer, copy, workers)
+    assert {(p.seq, p.kind) for p in report.problems} == {(s, k) for s, k, _ in found}
+    for seq, kind, words in found:
+        assert any(words in p.message for p in report.problems if (p.seq, p.kind) == (seq, kind))
+    assert windows(report, "tampered") == [(22, 70)]
+    assert windows(report, "intact") == [(1, 21), (71, 92), (93, 93), (94, 94), (95, 95), (96, 110)]
+    assert (report.events, report.anchored_to, report.unanchored) == (116, 110, 6)
+
+
+def test_r_aud_2_two_tampered_windows_are_named_and_only_they(
+    long_trail, service_engine, owner_engine, signer, copy
+) -> None:
+    def two_edits(connection: Connection) -> None:
+        rewrite_with_hashes(connection)
+        forged = entry_of(connection, 100).replace(b"req-99", b"req-00")
+        connection.execute(
+            update(events)
+            .where(events.c.seq == 100)
+            .values(entry=forged, leaf_hash=leaf_hash(forged))
+        )
+
+    tamper(owner_engine, two_edits)
+    report = verify_long_trail(service_engine, signer, copy, 1)
+    assert {(p.seq, p.kind) for p in report.problems} == {(69, "changed"), (97, "changed")}
+    assert windows(report, "tampered") == [(22, 70), (96, 110)]
+    assert len(windows(report, "intact")) == 5
+
+
+def test_r_aud_2_a_window_with_no_trusted_start_is_unchecked_not_called_tampered(
+    long_trail, service_engine, owner_engine, signer, copy
+) -> None:
+    """When the events and the stored frontier of the checkpoint after them are both forged,
+    the next window has no trusted state to start from: it is said to be unchecked, and the
+    windows after the next sound checkpoint are intact again."""
+
+    def cover_up(connection: Connection) -> None:
+        rewrite_with_hashes(connection)
+        connection.execute(
+            update(store.checkpoints)
+            .where(store.checkpoints.c.tree_size == 70)
+            .values(frontier=bytes(32 * 3))
+        )
+
+    tamper(owner_engine, cover_up)
+    report = verify_long_trail(service_engine, signer, copy, 1)
+    assert {(p.seq, p.kind) for p in report.problems} == {
+        (22, "changed"),  # no signed frontier at 70 to narrow it down with
+        (70, "checkpoint changed"),
+        (71, "unchecked"),
+    }
+    assert (windows(report, "tampered"), windows(report, "unchecked")) == ([(22, 70)], [(71, 92)])
+    assert windows(report, "intact") == [(1, 21), (93, 93), (94, 94), (95, 95), (96, 110)]
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_r_aud_2_a_forged_stored_frontier_alone_is_named_and_taints_no_window(
+    long_trail, service_engine, owner_engine, signer, copy, workers
+) -> None:
+    """A checkpoint's stored frontier is what windows (and parallel workers) start from: a
+    forged one is reported, and nothing starts from it."""
+    tamper(
+        owner_engine,
+        lambda c: c.execute(
+            update(store.checkpoints)
+            .where(store.checkpoints.c.tree_size == 70)
+            .values(frontier=bytes(32 * 3))
+        ),
+    )
+    report = verify_long_trail(service_engine, signer, copy, workers)
+    assert {(p.seq, p.kind) for p in report.problems} == {(70, "checkpoint changed")}
+    assert windows(report, "intact") == [
+        (1, 21),
+        (22, 70),
+        (71, 92),
+        (93, 93),
+        (94, 94),
+        (95, 95),
+        (96, 110),
+    ]

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from audit import store
+from audit.merkle import leaf_hash
 from govern.cli import cli
 from tests.support.agency import Agency
 from tests.support.database import as_owner_without_triggers
@@ -66,6 +67,34 @@ def test_r_aud_2_verify_names_the_first_bad_event(agency: Agency, owner_engine) 
     result = govern(agency.app, "audit", "verify")
     assert result.exit_code == 1
     assert "TAMPERED: first bad event 6: changed" in result.output
+
+
+def test_r_aud_2_verify_names_the_tampered_window_and_the_others_intact(
+    agency: Agency, owner_engine
+) -> None:
+    """A rewrite with its hash recomputed is named by its window between two checkpoints;
+    the windows after it are reported intact, on screen and in JSON."""
+    busy_trail(agency)
+    sizes = [c.tree_size for c in agency.services.trail.copy.read()]
+    first, last = sizes[0] + 1, sizes[1]
+
+    def rewrite(connection: Connection) -> None:
+        entry = connection.scalar(select(store.events.c.entry).where(store.events.c.seq == last))
+        forged = bytes(entry).replace(b'"client":"127.0.0.1"', b'"client":"10.9.9.9"')
+        connection.execute(
+            update(store.events)
+            .where(store.events.c.seq == last)
+            .values(entry=forged, leaf_hash=leaf_hash(forged))
+        )
+
+    as_owner_without_triggers(owner_engine, rewrite)
+    result = govern(agency.app, "audit", "verify")
+    assert result.exit_code == 1
+    intact = len(sizes) - 1
+    assert f"windows: tampered {first}..{last}; {intact} intact" in result.output
+    report = json.loads(govern(agency.app, "audit", "verify", "--json").output)
+    assert report["windows"] == {"intact": intact, "tampered": [[first, last]], "unchecked": []}
+    assert {p["seq"] for p in report["problems"]} <= set(range(first, last + 1))
 
 
 def test_r_aud_2_an_inclusion_proof_verifies_offline(agency: Agency, tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_r_aud_3_who_saw_this_debtors_phone(agency: Agency, ids: dict[str, str])
     assert (query["action"], query["actor"]) == ("audit.queried", ids["auditor"])
     assert query["details"] == {
         "query": "who_saw",
-        "filters": {"debtor": "D-1", "field": "phone"},
+        "filters": {"debtor": "D-1", "field": "phone", "level": "full"},
         "results": 2,
     }
 
