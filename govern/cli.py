@@ -17,6 +17,11 @@ from govern.errors import GovernError
 
 
 class GovernGroup(FlaskGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Govern's commands live on this group, not on the app: `govern --help` lists them
+        without building the app, so it works before anything is configured."""
+        return click.Group.list_commands(self, ctx)
+
     def invoke(self, ctx: click.Context) -> Any:
         request_context.set(RequestContext(f"console-{new_request_id()}", "console"))
         try:

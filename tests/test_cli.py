@@ -1,0 +1,32 @@
+"""The `govern` command as a newcomer first meets it: before anything is configured."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+UNCONFIGURED = {"PATH": "/usr/bin:/bin"}  # no DATABASE_URL, no keys, no directory
+
+
+def govern(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-c", "from govern.cli import main; main()", *args]
+    return subprocess.run(
+        command, cwd=REPO, env=UNCONFIGURED, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_help_lists_the_commands_without_configuration_and_without_a_traceback() -> None:
+    shown = govern("--help")
+    assert shown.returncode == 0
+    for group in ("accounts", "audit", "db", "directory", "deprovision", "training"):
+        assert f"\n  {group} " in shown.stdout
+    assert "Traceback" not in shown.stderr + shown.stdout
+
+
+def test_a_command_without_configuration_says_what_to_set_in_one_line() -> None:
+    refused = govern("db", "upgrade")
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr
+    assert "DATABASE_URL: must be set" in refused.stderr and "[config.invalid]" in refused.stderr
