@@ -75,13 +75,30 @@ def test_a_reveal_takes_its_purpose_trimmed(floor: Floor) -> None:
 
 @pytest.mark.parametrize(
     ("text", "minimum", "kept"),
-    [(" why  ", 3, "why"), ("\u3000因为回访\n", 4, "因为回访"), ("x", 0, "x")],
+    [
+        (" why  ", 3, "why"),
+        ("\u3000因为回访\n", 4, "因为回访"),
+        ("x", 0, "x"),
+        ("\u200b\ufeff why\u200d ", 3, "why"),
+        ("a b\u200bc", 3, "a b\u200bc"),  # kept inside, not counted
+    ],
 )
 def test_justification_trims(text: str, minimum: int, kept: str) -> None:
     assert justification(text, minimum) == kept
 
 
-@pytest.mark.parametrize(("text", "minimum"), [("", 0), ("   ", 1), (" ab ", 3), ("\u00a0" * 9, 1)])
+@pytest.mark.parametrize(
+    ("text", "minimum"),
+    [
+        ("", 0),
+        ("   ", 1),
+        (" ab ", 3),
+        ("\u00a0" * 9, 1),
+        ("\u200b" * 25, 20),  # zero-width spaces show nothing
+        ("\u200d\u2060\u200e\ufeff" * 10, 1),  # joiners, word joiners, marks, BOMs
+        ("a\u200b" * 19, 20),  # 19 visible characters, padded invisibly
+    ],
+)
 def test_justification_refuses_too_little(text: str, minimum: int) -> None:
     with pytest.raises(Unprocessable) as refused:
         justification(text, minimum, "reason")
