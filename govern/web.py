@@ -6,6 +6,7 @@ declared on the route with `@requires(resource, action)` and decided here, in on
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Callable
@@ -77,7 +78,16 @@ def close_db(_error: BaseException | None = None) -> None:
 
 
 def client_address() -> str:
-    return request.remote_addr or "unknown"
+    """The client's IP address, as the socket or the trusted proxies say; anything that is not
+    an address (a proxy passing on what a client wrote) is one bucket, "invalid", so it can
+    neither reach the trail nor spread failed sign-ins over made-up addresses."""
+    address = request.remote_addr
+    if not address:
+        return "unknown"
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return "invalid"
 
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
+from tests.auditing.test_events import trail
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
 from tests.support.staff import BY_USERNAME
@@ -215,6 +216,25 @@ def test_behind_a_trusted_proxy_the_limit_counts_the_real_client(
 
     assert [attempt("198.51.100.1") for _ in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.2") == 401  # another client behind the same proxy
+
+
+def test_r_acc_5_what_a_proxy_passes_on_that_is_no_address_is_one_client(
+    agency: Agency, settings, another_app
+) -> None:
+    """Made-up addresses neither reach the trail nor each get a limit of their own."""
+    proxied = another_app(replace(settings, proxy_hops=1, login_failures_per_user_and_client=2))
+    proxied = proxied.test_client()
+    statuses = [
+        proxied.post(
+            "/api/v1/sessions",
+            json={"username": "x", "password": "y"},
+            headers={"X-Forwarded-For": forged},
+        ).status_code
+        for forged in ("garbage\u00e9", "not-an-ip", "999.1.1.1")
+    ]
+    assert statuses == [401, 401, 429]
+    refused = [e for e in trail(agency) if e["action"] == "session.refused"]
+    assert {event["client"] for event in refused} == {"invalid"}
 
 
 def test_r_acc_5_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:
