@@ -5,7 +5,7 @@ database column holds. A value outside them is a 422 `request.invalid` naming th
 Govern's years are 2000-2099: every date it is asked about (a departure, a plan, a range of
 sessions, attendance or departures, an audit window) lies in them, while year 1 or 9999 is a
 typing error that would overflow the arithmetic done with it (a departure instant in its
-timezone, "90 days before").
+timezone, "90 days before"). Free text is judged once trimmed (`Text`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import ValidationError, fields
+
+from govern.justification import trim
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
@@ -46,6 +48,14 @@ class Instant(fields.AwareDateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         within_years(moment.date())
         return moment
+
+
+class Text(fields.String):
+    """Free text a person types (a title, a note, a reason): trimmed of the whitespace and
+    invisible characters around it before its `validate` judges it, so spaces are no title."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return trim(super()._deserialize(value, attr, data, **kwargs))
 
 
 class WholeNumber(fields.Integer):

@@ -21,7 +21,7 @@ def justification(text: str, minimum: int, field: str = "justification") -> str:
 
     Raises Unprocessable `justification.too_short` (422) naming `field` and the minimum.
     """
-    trimmed = _trim(text)
+    trimmed = trim(text)
     if sum(not _invisible(character) for character in trimmed) < max(minimum, 1):
         raise Unprocessable(
             "justification.too_short",
@@ -34,7 +34,8 @@ def _invisible(character: str) -> bool:
     return character.isspace() or unicodedata.category(character) in INVISIBLE
 
 
-def _trim(text: str) -> str:
+def trim(text: str) -> str:
+    """`text` without the whitespace and invisible characters around it."""
     start, end = 0, len(text)
     while start < end and _invisible(text[start]):
         start += 1

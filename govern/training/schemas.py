@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from govern.bounds import Day
+from govern.bounds import Day, Text
 from govern.training.catalogue import TRACKS
 from govern.training.rules import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
 
@@ -42,7 +42,7 @@ class InductionOwedListSchema(Schema):
 
 
 class PlanInSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    title = Text(required=True, validate=validate.Length(min=1, max=200))
     term = fields.String(required=True, validate=validate.OneOf(["short", "long"]))
     tracks = fields.List(
         fields.String(validate=validate.OneOf(TRACKS)),
@@ -129,7 +129,7 @@ class CaseListSchema(Schema):
 
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf([ALLOW_RETAKE, NO_RETAKE]))
-    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = Text(load_default="", validate=validate.Length(max=2000))
 
 
 class AgreementSchema(Schema):
@@ -215,7 +215,7 @@ class FeedbackListSchema(Schema):
 class FeedbackInSchema(Schema):
     plan_id = fields.String(required=True, validate=validate.Length(min=1, max=16))
     account_id = fields.String(required=True, validate=ACCOUNT_ID)
-    assessment = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    assessment = Text(required=True, validate=validate.Length(min=1, max=10_000))
 
 
 class CertificationSchema(Schema):

@@ -64,6 +64,10 @@ def test_r_stf_3_only_the_office_drafts_plans_and_bad_ones_change_nothing(desk: 
         json={**plan, "ends": "2026-12-31", "tracks": ["vip"]},
     )
     assert (status, body["error"]["code"]) == (422, "request.invalid")
+    for blank in ("   ", "\t", "\u3000\u200b"):  # a title is judged once trimmed
+        asked = {**plan, "ends": "2026-12-31", "title": blank}
+        status, body = desk.call("POST", "/api/v1/training/plans", "office", json=asked)
+        assert (status, list(body["error"]["fields"])) == (422, ["title"])
     assert desk.call("GET", "/api/v1/training/plans", "col.a1") == (200, {"plans": []})
 
 
