@@ -23,6 +23,7 @@ from govern.accounts.rules import (
     check_impose,
     check_issuer,
     check_lift,
+    check_replace,
     may_view_account,
     may_view_department,
     needs_new_account,
@@ -157,7 +158,8 @@ def impose_suspension(
     """Suspend an account for a kind of reason the imposer's role may impose (IT for security,
     HR for an HR matter: policies/suspensions.toml); its sessions end. Suspending again for
     the same kind changes nothing; for another kind, the imposer must also be one who may lift
-    the present kind (changing the kind is lifting one suspension and imposing another).
+    the present kind, unless the policy marks the present kind `replaceable` by any imposer
+    (inactivity: HR or IT may escalate it without a gap in which the owner could sign in).
 
     Raises NotFound `account.unknown` / `identity.unknown`, BadRequest `reason.missing` /
     `suspension.kind_unknown`, Conflict `account.revoked`, Forbidden `self.approval` /
@@ -169,10 +171,12 @@ def impose_suspension(
     _not_revoked(account)
     person = repo.staff_of(_person(db, account.employee_number))
     with _refusing(account):
-        check_impose(chosen, imposer, person)
-        if account.state == SUSPENDED and account.suspension_kind != chosen.name:
+        if account.state == SUSPENDED:
+            present = kinds.of(account.suspension_kind)
             has_head = _has_head(db, clock, settings, person)
-            check_lift(kinds.of(account.suspension_kind), imposer, person, has_head)
+            check_replace(present, chosen, imposer, person, has_head)
+        else:
+            check_impose(chosen, imposer, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
         _move(db, trail, account, SUSPENDED, imposer_label, reason, clock.now(), chosen.name)
     return account
