@@ -182,6 +182,28 @@ def test_a_grave_suspension_is_not_relabelled_into_inactivity(
     assert (account.state, account.suspension_kind) == ("suspended", "hr")
 
 
+@pytest.mark.parametrize("path", ["suspension", "reactivation"])
+def test_a_reason_of_one_character_padded_with_spaces_is_refused(agency: Agency, path: str) -> None:
+    """The reason is trimmed before its length (3) is judged; the refusal changes nothing."""
+    ids = agency.with_accounts(*STAFF)
+    if path == "reactivation":
+        assert suspend(agency, "it", ids["col.a1"], "security")[0] == 200
+    before = agency.account(ids["col.a1"])
+    body = {"reason": "   x   "} | ({"kind": "security"} if path == "suspension" else {})
+    status, refused = post(agency, "it", f"/api/v1/accounts/{ids['col.a1']}/{path}", body)
+    assert (status, refused["error"]["code"]) == (422, "justification.too_short")
+    after = agency.account(ids["col.a1"])
+    assert (after.state, after.suspension_kind) == (before.state, before.suspension_kind)
+    history = agency.client.get(
+        f"/api/v1/accounts/{ids['col.a1']}", headers=bearer(agency.login("it"))
+    ).get_json()["history"]
+    assert len(history) == (2 if path == "reactivation" else 1)
+    status, shown = post(
+        agency, "it", f"/api/v1/accounts/{ids['col.a1']}/{path}", body | {"reason": "  leak  "}
+    )
+    assert (status, shown["history"][-1]["reason"]) == (200, "leak")
+
+
 def test_nobody_suspends_themselves(agency: Agency) -> None:
     ids = agency.with_accounts(*STAFF)
     status, refused = suspend(agency, "it", ids["it"], "security")
