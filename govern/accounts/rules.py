@@ -33,12 +33,14 @@ class Staff:
 
 @dataclass(frozen=True)
 class SuspensionKind:
-    """One kind of suspension of `policies/suspensions.toml`: who imposes it, who lifts it."""
+    """One kind of suspension of `policies/suspensions.toml`: who imposes it, who lifts it, and
+    whether anyone who may impose another kind may replace it (`replaceable`)."""
 
     name: str
     title: str
     imposed_by: frozenset[str]
     lifted_by: frozenset[str]
+    replaceable: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,27 @@ def check_lift(
         )
     if allowed <= SUPERIORS:
         check_issuer(actor, person, department_has_head)
+
+
+def check_replace(
+    present: SuspensionKind,
+    chosen: SuspensionKind,
+    actor: Staff,
+    person: Staff,
+    department_has_head: bool,
+) -> None:
+    """May `actor` turn `person`'s suspension of kind `present` into one of kind `chosen`?
+
+    The actor must be one who imposes `chosen` (`check_impose`), and either one who may lift
+    `present` (`check_lift`) or `present` must be `replaceable` by any imposer (inactivity:
+    escalating it to a graver kind keeps the account suspended throughout). So a grave kind is
+    never relabelled by someone who may not lift it into a kind others may lift.
+
+    Raises `check_impose`'s and `check_lift`'s codes.
+    """
+    check_impose(chosen, actor, person)
+    if present.name != chosen.name and not present.replaceable:
+        check_lift(present, actor, person, department_has_head)
 
 
 def _roles(roles: frozenset[str]) -> str:

@@ -23,6 +23,7 @@ from govern.accounts.rules import (
     check_impose,
     check_issuer,
     check_lift,
+    check_replace,
     may_view_account,
     may_view_department,
     needs_new_account,
@@ -33,8 +34,13 @@ from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity
-from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.errors import Conflict, Forbidden, NotFound
+from govern.justification import justification
 from govern.sessions.models import LoginSession
+
+#: The fewest characters, besides the spaces around them, of the reason kept in an account's
+#: history when it is revoked, suspended or reactivated.
+REASON_MIN_CHARS = 3
 
 #: The audit action for entering each state: account.revoked, account.suspended, ...
 VERBS = {REVOKED: "revoked", SUSPENDED: "suspended", ACTIVE: "reinstated"}
@@ -113,9 +119,10 @@ def revoke_account(
 ) -> Account:
     """Revoke for good: the account and every session of it stop working. Idempotent.
 
-    Raises NotFound `account.unknown`, BadRequest `reason.missing`.
+    Raises Unprocessable `justification.too_short` (the reason), NotFound `account.unknown`.
     """
-    account = _account_with_reason(db, account_id, reason)
+    reason = justification(reason, REASON_MIN_CHARS, "reason")
+    account = _account(db, account_id)
     if account.state != REVOKED:
         account.revoked_at = clock.now()  # a revocation ends any suspension too
         _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
@@ -134,9 +141,11 @@ def suspend_account(
     """Suspend an active account for `kind` of reason; its sessions end. Idempotent. For the
     daily sweep and other jobs of Govern itself; people go through `impose_suspension`.
 
-    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Conflict `account.revoked`.
+    Raises Unprocessable `justification.too_short` (the reason), NotFound `account.unknown`,
+    Conflict `account.revoked`.
     """
-    account = _account_with_reason(db, account_id, reason)
+    reason = justification(reason, REASON_MIN_CHARS, "reason")
+    account = _account(db, account_id)
     _not_revoked(account)
     if account.state == ACTIVE:
         _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
@@ -157,22 +166,26 @@ def impose_suspension(
     """Suspend an account for a kind of reason the imposer's role may impose (IT for security,
     HR for an HR matter: policies/suspensions.toml); its sessions end. Suspending again for
     the same kind changes nothing; for another kind, the imposer must also be one who may lift
-    the present kind (changing the kind is lifting one suspension and imposing another).
+    the present kind, unless the policy marks the present kind `replaceable` by any imposer
+    (inactivity: HR or IT may escalate it without a gap in which the owner could sign in).
 
-    Raises NotFound `account.unknown` / `identity.unknown`, BadRequest `reason.missing` /
-    `suspension.kind_unknown`, Conflict `account.revoked`, Forbidden `self.approval` /
-    `suspension.impose_denied` / `suspension.lift_denied`.
+    Raises BadRequest `suspension.kind_unknown`, Unprocessable `justification.too_short` (the
+    reason), NotFound `account.unknown` / `identity.unknown`, Conflict `account.revoked`,
+    Forbidden `self.approval` / `suspension.impose_denied` / `suspension.lift_denied`.
     """
     kinds = suspension_kinds(settings.policies_dir)
     chosen = kinds.named(kind)
-    account = _account_with_reason(db, account_id, reason)
+    reason = justification(reason, REASON_MIN_CHARS, "reason")
+    account = _account(db, account_id)
     _not_revoked(account)
     person = repo.staff_of(_person(db, account.employee_number))
     with _refusing(account):
-        check_impose(chosen, imposer, person)
-        if account.state == SUSPENDED and account.suspension_kind != chosen.name:
+        if account.state == SUSPENDED:
+            present = kinds.of(account.suspension_kind)
             has_head = _has_head(db, clock, settings, person)
-            check_lift(kinds.of(account.suspension_kind), imposer, person, has_head)
+            check_replace(present, chosen, imposer, person, has_head)
+        else:
+            check_impose(chosen, imposer, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
         _move(db, trail, account, SUSPENDED, imposer_label, reason, clock.now(), chosen.name)
     return account
@@ -193,11 +206,13 @@ def reactivate_account(
     head (the general manager for heads) after it was suspended for being unused, IT after a
     security suspension. A revoked account is never made active again (R-ACC-2). Idempotent.
 
-    Raises NotFound `account.unknown`, BadRequest `reason.missing`, Forbidden `self.approval` /
-    `suspension.lift_denied` / `issuer.not_department_head` / `issuer.not_general_manager`,
+    Raises Unprocessable `justification.too_short` (the reason), NotFound `account.unknown`,
+    Forbidden `self.approval` / `suspension.lift_denied` / `issuer.not_department_head` /
+    `issuer.not_general_manager`,
     Conflict `account.revoked` / `identity.gone` / `identity.departed`.
     """
-    account = _account_with_reason(db, account_id, reason)
+    reason = justification(reason, REASON_MIN_CHARS, "reason")
+    account = _account(db, account_id)
     _not_revoked(account)
     person = _present_person(db, clock, settings, account.employee_number)
     if account.state != SUSPENDED:
@@ -229,12 +244,6 @@ def _refusing(account: Account) -> Iterator[None]:
 def _not_revoked(account: Account) -> None:
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account.id} is revoked for good.")
-
-
-def _account_with_reason(db: Session, account_id: str, reason: str) -> Account:
-    if not reason.strip():
-        raise BadRequest("reason.missing", "Say why (--reason); it is kept in the history.")
-    return _account(db, account_id)
 
 
 def _move(

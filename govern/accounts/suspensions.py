@@ -1,4 +1,5 @@
-"""The kinds of suspension, read from `policies/suspensions.toml`: who imposes and who lifts each.
+"""The kinds of suspension, read from `policies/suspensions.toml`: who imposes and who lifts each,
+and which any imposer may replace by another kind.
 
 Read once per process and checked at start-up, so a mistake in the file stops the service.
 """
@@ -66,6 +67,8 @@ def _kinds(raw: dict[str, Any]) -> dict[str, SuspensionKind]:
     for needed in (INACTIVITY, SECURITY):
         if needed not in kinds:
             raise ValueError(f"the kind {needed} is missing")
+    if kinds[SECURITY].replaceable:  # it also stands for any suspension of unknown kind
+        raise ValueError(f"the kind {SECURITY} may not be replaceable")
     return kinds
 
 
@@ -73,7 +76,10 @@ def _kind(name: str, entry: dict[str, Any]) -> SuspensionKind:
     imposed_by, lifted_by = _role_list(entry, "impose"), _role_list(entry, "lift")
     if not lifted_by:
         raise ValueError(f"kind {name}: nobody may lift it (lift is empty)")
-    return SuspensionKind(name, str(entry["title"]), imposed_by, lifted_by)
+    replaceable = entry.get("replaceable", False)
+    if not isinstance(replaceable, bool):
+        raise ValueError(f"kind {name}: replaceable must be true or false")
+    return SuspensionKind(name, str(entry["title"]), imposed_by, lifted_by, replaceable)
 
 
 def _role_list(entry: dict[str, Any], key: str) -> frozenset[str]:

@@ -141,7 +141,11 @@ def show(account_id: str) -> dict[str, Any]:
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "why; at least 3 characters besides the spaces around them"},
+    )
 
 
 class SuspendSchema(ReasonSchema):

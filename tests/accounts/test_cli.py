@@ -30,7 +30,7 @@ def test_revoke_needs_a_reason_and_ends_every_session(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     token = agency.login("col.a1")
     refused = govern(agency.app, "accounts", "revoke", ids["col.a1"], "--reason", " ")
-    assert (refused.exit_code, "[reason.missing]" in refused.output) == (1, True)
+    assert (refused.exit_code, "[justification.too_short]" in refused.output) == (1, True)
     assert agency.account(ids["col.a1"]).state == "active"
     result = govern(agency.app, "accounts", "revoke", ids["col.a1"], "--reason", "left early")
     assert result.exit_code == 0

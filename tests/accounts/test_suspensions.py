@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from govern.accounts.rules import Staff, SuspensionKind, check_lift
+from govern.accounts.rules import Staff, SuspensionKind, check_lift, check_replace
 from govern.accounts.suspensions import check_suspension_kinds, suspension_kinds
 from govern.config import REPO_POLICIES, load_role_groups
 from govern.deprovision.service import suspend_inactive
@@ -132,6 +132,78 @@ def test_hr_cannot_turn_its_security_suspension_into_one_it_lifts(agency: Agency
     assert agency.account(ids["col.a1"]).suspension_kind == "security"
 
 
+def inactive(agency: Agency, ids: dict[str, str]) -> None:
+    """col.a1's account suspended by the daily sweep for being unused (kind inactivity)."""
+    agency.services.clock.advance(days=91)
+    for who in ("gm", "head.a", "head.b", "it", "hr", "auditor"):
+        agency.login(who)
+    s = agency.services
+    with s.sessions() as db:
+        assert suspend_inactive(db, s.clock, s.settings, s.trail) == [ids["col.a1"]]
+
+
+def test_hr_escalates_an_inactivity_suspension_and_the_head_can_no_longer_lift_it(
+    agency: Agency,
+) -> None:
+    """HR may not lift an inactivity suspension, yet may replace it (`replaceable`): the account
+    stays suspended throughout, and from then on only HR lifts it."""
+    ids = agency.with_accounts(*STAFF)
+    inactive(agency, ids)
+    status, shown = suspend(agency, "hr", ids["col.a1"], "hr")
+    assert (status, shown["state"], shown["suspension"]["kind"]) == (200, "suspended", "hr")
+    assert [h["suspension_kind"] for h in shown["history"]] == [None, "inactivity", "hr"]
+    status, refused = lift(agency, "head.a", ids["col.a1"])
+    assert (status, refused["error"]["code"]) == (403, "suspension.lift_denied")
+    assert agency.account(ids["col.a1"]).state == "suspended"
+    assert not signs_in(agency, "col.a1")
+
+
+def test_it_escalates_an_inactivity_suspension_to_security(agency: Agency) -> None:
+    ids = agency.with_accounts(*STAFF)
+    inactive(agency, ids)
+    status, shown = suspend(agency, "it", ids["col.a1"], "security")
+    assert (status, shown["suspension"]["lifted_by"]) == (200, ["it"])
+    assert lift(agency, "head.a", ids["col.a1"])[0] == 403
+    assert not signs_in(agency, "col.a1")
+
+
+@pytest.mark.parametrize(("who", "code"), [("it", "suspension.lift_denied"), ("head.a", None)])
+def test_a_grave_suspension_is_not_relabelled_into_inactivity(
+    agency: Agency, who: str, code: str | None
+) -> None:
+    """IT imposes inactivity but may not lift HR's suspension, so may not relabel it; a head
+    imposes no suspension at all. Either way the account keeps its kind and stays suspended."""
+    ids = agency.with_accounts(*STAFF)
+    assert suspend(agency, "hr", ids["col.a1"], "hr")[0] == 200
+    status, refused = suspend(agency, who, ids["col.a1"], "inactivity")
+    assert status == 403
+    assert refused["error"]["code"] == (code or "role.action_denied")
+    account = agency.account(ids["col.a1"])
+    assert (account.state, account.suspension_kind) == ("suspended", "hr")
+
+
+@pytest.mark.parametrize("path", ["suspension", "reactivation"])
+def test_a_reason_of_one_character_padded_with_spaces_is_refused(agency: Agency, path: str) -> None:
+    """The reason is trimmed before its length (3) is judged; the refusal changes nothing."""
+    ids = agency.with_accounts(*STAFF)
+    if path == "reactivation":
+        assert suspend(agency, "it", ids["col.a1"], "security")[0] == 200
+    before = agency.account(ids["col.a1"])
+    body = {"reason": "   x   "} | ({"kind": "security"} if path == "suspension" else {})
+    status, refused = post(agency, "it", f"/api/v1/accounts/{ids['col.a1']}/{path}", body)
+    assert (status, refused["error"]["code"]) == (422, "justification.too_short")
+    after = agency.account(ids["col.a1"])
+    assert (after.state, after.suspension_kind) == (before.state, before.suspension_kind)
+    history = agency.client.get(
+        f"/api/v1/accounts/{ids['col.a1']}", headers=bearer(agency.login("it"))
+    ).get_json()["history"]
+    assert len(history) == (2 if path == "reactivation" else 1)
+    status, shown = post(
+        agency, "it", f"/api/v1/accounts/{ids['col.a1']}/{path}", body | {"reason": "  leak  "}
+    )
+    assert (status, shown["history"][-1]["reason"]) == (200, "leak")
+
+
 def test_nobody_suspends_themselves(agency: Agency) -> None:
     ids = agency.with_accounts(*STAFF)
     status, refused = suspend(agency, "it", ids["it"], "security")
@@ -176,11 +248,37 @@ def test_who_may_lift() -> None:
     check_lift(SECURITY, Staff("1008", "ops", frozenset({"it"})), OWNER, True)
 
 
+def test_a_head_who_may_impose_inactivity_still_cannot_relabel_security_into_it() -> None:
+    """Even with a table that let heads impose inactivity, a security suspension is not
+    replaceable, so relabelling it needs IT's right to lift it."""
+    head = Staff("1002", "dept-a", frozenset({"department_head"}))
+    heads_may_impose = SuspensionKind(
+        "inactivity", "unused", frozenset({"department_head"}), frozenset({"department_head"}), True
+    )
+    with pytest.raises(Forbidden) as refused:
+        check_replace(SECURITY, heads_may_impose, head, OWNER, department_has_head=True)
+    assert refused.value.code == "suspension.lift_denied"
+    with pytest.raises(Forbidden) as refused:
+        check_replace(heads_may_impose, SECURITY, head, OWNER, department_has_head=True)
+    assert refused.value.code == "suspension.impose_denied"
+
+
+def test_replacing_a_replaceable_kind_needs_only_the_right_to_impose_the_new_one() -> None:
+    replaceable = SuspensionKind("inactivity", "unused", frozenset(), frozenset({"it"}), True)
+    hr_kind = SuspensionKind("hr", "hr matter", frozenset({"hr"}), frozenset({"hr"}))
+    hr = Staff("1009", "people", frozenset({"hr"}))
+    check_replace(replaceable, hr_kind, hr, OWNER, department_has_head=True)
+    with pytest.raises(Forbidden) as refused:
+        check_replace(hr_kind, replaceable, Staff("1008", "ops", frozenset({"it"})), OWNER, True)
+    assert refused.value.code == "suspension.impose_denied"
+
+
 def test_the_shipped_table_holds_a_head_to_inactivity() -> None:
     kinds = suspension_kinds(REPO_POLICIES)
     lifters = {name: kind.lifted_by for name, kind in kinds.kinds.items()}
     assert [name for name, roles in lifters.items() if "department_head" in roles] == ["inactivity"]
     assert kinds.of(None).name == "security"  # a suspension of unknown kind is IT's to lift
+    assert [name for name, kind in kinds.kinds.items() if kind.replaceable] == ["inactivity"]
 
 
 @pytest.mark.parametrize(
@@ -189,6 +287,8 @@ def test_the_shipped_table_holds_a_head_to_inactivity() -> None:
         (('lift = ["it"]', 'lift = ["it", "janitor"]'), "janitor"),
         (("[kinds.inactivity]", "[kinds.idle]"), "inactivity is missing"),
         (('lift = ["hr"]', "lift = []"), "nobody may lift"),
+        (("replaceable = true", 'replaceable = "yes"'), "replaceable must be true or false"),
+        (('lift = ["it"]', 'lift = ["it"]\nreplaceable = true'), "security may not be"),
     ],
 )
 def test_a_mistake_in_the_table_stops_the_service(
