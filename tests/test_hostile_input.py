@@ -129,12 +129,17 @@ def _populate(app: Flask, policies: Path) -> World:
     return World(app, agency.client, s.engine, known, [token])
 
 
+#: The scheduler's own bookkeeping (each job's next run) moves on its clock, not by requests.
+SCHEDULER_TABLES = {"apscheduler_jobs"}
+
+
 def snapshot(engine: Engine) -> dict[str, list[str]]:
     """Every row of every table Govern owns (the audit trail aside: refusals may be audited)."""
     with engine.connect() as connection:
         return {
             table.name: sorted(repr(tuple(row)) for row in connection.execute(select(table)))
             for table in Base.metadata.sorted_tables
+            if table.name not in SCHEDULER_TABLES
         }
 
 
