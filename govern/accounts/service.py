@@ -122,7 +122,7 @@ def revoke_account(
     Raises Unprocessable `justification.too_short` (the reason), NotFound `account.unknown`.
     """
     reason = justification(reason, REASON_MIN_CHARS, "reason")
-    account = _account(db, account_id)
+    account = _locked_account(db, account_id)
     if account.state != REVOKED:
         account.revoked_at = clock.now()  # a revocation ends any suspension too
         _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
@@ -145,7 +145,7 @@ def suspend_account(
     Conflict `account.revoked`.
     """
     reason = justification(reason, REASON_MIN_CHARS, "reason")
-    account = _account(db, account_id)
+    account = _locked_account(db, account_id)
     _not_revoked(account)
     if account.state == ACTIVE:
         _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
@@ -176,7 +176,7 @@ def impose_suspension(
     kinds = suspension_kinds(settings.policies_dir)
     chosen = kinds.named(kind)
     reason = justification(reason, REASON_MIN_CHARS, "reason")
-    account = _account(db, account_id)
+    account = _locked_account(db, account_id)
     _not_revoked(account)
     person = repo.staff_of(_person(db, account.employee_number))
     with _refusing(account):
@@ -212,7 +212,7 @@ def reactivate_account(
     Conflict `account.revoked` / `identity.gone` / `identity.departed`.
     """
     reason = justification(reason, REASON_MIN_CHARS, "reason")
-    account = _account(db, account_id)
+    account = _locked_account(db, account_id)
     _not_revoked(account)
     person = _present_person(db, clock, settings, account.employee_number)
     if account.state != SUSPENDED:
@@ -344,6 +344,16 @@ def _create(
 
 def _account(db: Session, account_id: str) -> Account:
     account = db.get(Account, account_id)
+    if account is None:
+        raise NotFound("account.unknown", f"No account {account_id}.")
+    return account
+
+
+def _locked_account(db: Session, account_id: str) -> Account:
+    """The account as it stands once its row is locked for this transaction: a change decides
+    on the state it changes, not on one another change moved meanwhile (SQLite's one writer
+    already waits at BEGIN IMMEDIATE)."""
+    account = db.get(Account, account_id, with_for_update=True, populate_existing=True)
     if account is None:
         raise NotFound("account.unknown", f"No account {account_id}.")
     return account

@@ -4,10 +4,14 @@ a department head lifts only an inactivity suspension, never IT's security one."
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, select, text, update
 
+from govern.accounts.models import Account
 from govern.accounts.rules import Staff, SuspensionKind, check_lift, check_replace
 from govern.accounts.suspensions import check_suspension_kinds, suspension_kinds
 from govern.config import REPO_POLICIES, load_role_groups
@@ -301,3 +305,56 @@ def test_a_mistake_in_the_table_stops_the_service(
     with pytest.raises(ConfigError) as refused:
         check_suspension_kinds(policies, load_role_groups(policies / "roles.toml"))
     assert says in refused.value.message
+
+
+@pytest.mark.postgresql_only
+def test_a_lift_decides_on_the_suspension_as_it_stands_once_the_account_is_locked(
+    agency: Agency,
+) -> None:
+    """IT turning an inactivity suspension into a security one while a head lifts it: the head
+    is judged on the security suspension, never lifts it (an outside run raced the two)."""
+    ids = agency.with_accounts(*STAFF)
+    assert suspend(agency, "it", ids["col.a1"], "inactivity")[0] == 200
+    token = agency.login("head.a")
+    answers: list[tuple[int, dict]] = []
+
+    def head_lifts() -> None:
+        response = agency.app.test_client().post(
+            f"/api/v1/accounts/{ids['col.a1']}/reactivation",
+            json={"reason": "back at work"},
+            headers=bearer(token),
+        )
+        answers.append((response.status_code, response.get_json()))
+
+    engine = agency.services.engine
+    with engine.connect() as it_desk:  # IT's change, holding the account's row meanwhile
+        it_desk.execute(
+            select(Account).where(Account.id == ids["col.a1"]).with_for_update()
+        ).one()
+        lifting = threading.Thread(target=head_lifts)
+        lifting.start()
+        assert waits_for_a_lock(engine), "the head's lift should wait for the account's row"
+        it_desk.execute(
+            update(Account).where(Account.id == ids["col.a1"]).values(suspension_kind="security")
+        )
+        it_desk.commit()
+        lifting.join(timeout=30)
+    assert [(status, body["error"]["code"]) for status, body in answers] == [
+        (403, "suspension.lift_denied")
+    ]
+    assert agency.account(ids["col.a1"]).state == "suspended"
+    assert not signs_in(agency, "col.a1")
+
+
+def waits_for_a_lock(engine: Engine, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    with engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar()
+            watcher.rollback()
+            if waiting:
+                return True
+            time.sleep(0.05)
+    return False
