@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from govern.auditing.trail import Trail
+from govern.config import Settings
 from govern.errors import GovernError
 
 #: PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout).
@@ -38,13 +39,14 @@ class QueryTimedOut(GovernError):
 
 @contextmanager
 def audited_time_limit(
-    db: Session, trail: Trail, auditor: str, seconds: float, query: str, **filters: Any
+    db: Session, trail: Trail, settings: Settings, auditor: str, query: str, **filters: Any
 ) -> Iterator[None]:
-    """Run an auditor's query within `seconds`. Raises QueryTimedOut (503
-    `audit.query_timeout`) when the database cuts it off, once the query has been audited
-    as timed out (or AuditNotWritten when even that cannot be written)."""
+    """Run `auditor`'s query within GOVERN_AUDIT_QUERY_SECONDS (the one time limit of the
+    API and the console). Raises QueryTimedOut (503 `audit.query_timeout`) when the database
+    cuts it off, once the query has been audited as timed out (or AuditNotWritten when even
+    that cannot be written)."""
     try:
-        with time_limit(db, seconds):
+        with time_limit(db, settings.audit_query_seconds):
             yield
     except QueryTimedOut:
         wanted = {name: value for name, value in filters.items() if value is not None}
