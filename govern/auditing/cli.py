@@ -326,7 +326,7 @@ def investigate(
     window = inv.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
         opened, ranking = inv.open_investigation(
-            db(), s.trail, s.clock, operator(), debtors, fields, window, progress=bar.update
+            db(), s.trail, s.clock, s.settings, operator(), debtors, fields, window, bar.update
         )
     echo_json({"investigation": opened.id, "ranking": ranking})
 

@@ -23,6 +23,7 @@ from audit import queries
 from audit.entry import decode, micros
 from govern.accounts.models import Account
 from govern.auditing import rules
+from govern.auditing.limits import QueryTimedOut, audited_time_limit
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -105,6 +106,7 @@ def open_investigation(
     db: Session,
     trail: Trail,
     clock: Clock,
+    settings: Settings,
     auditor: str,
     debtors: Sequence[str],
     fields: Sequence[str],
@@ -113,7 +115,8 @@ def open_investigation(
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """Open a leak investigation and rank the accounts that revealed the leaked records.
 
-    It queries the trail only: it opens no debtor's fields (see `request_investigation`)."""
+    It queries the trail only: it opens no debtor's fields (see `request_investigation`).
+    Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
     investigation = _new_investigation(clock, auditor, debtors, fields, window)
     db.add(investigation)
     trail.record(
@@ -125,7 +128,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, rank(db, trail, auditor, investigation, progress)
+    return investigation, _ranked(db, trail, settings, auditor, investigation, progress)
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ def request_investigation(
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
 
     Raises Unprocessable `justification.too_short`, `investigation.too_many_debtors` /
-    `investigation.too_long`.
+    `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
     """
     why = justification(asking.justification, settings.justification_min_chars)
     rules.check_scope(debtors, settings.investigation_max_debtors)
@@ -175,7 +178,7 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, rank(db, trail, auditor, investigation)
+    return investigation, _ranked(db, trail, settings, auditor, investigation)
 
 
 def _new_investigation(
@@ -319,6 +322,32 @@ def rank(
     )
     _audited(db, trail, auditor, "leak_triage", len(ranking), investigation=investigation.id)
     return [_times(row) for row in ranking]
+
+
+def _ranked(
+    db: Session,
+    trail: Trail,
+    settings: Settings,
+    auditor: str,
+    investigation: Investigation,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """`rank` of a just committed investigation, within the auditors' time limit.
+
+    Raises QueryTimedOut (503 `audit.query_timeout`, audited as timed out) saying that the
+    investigation is saved and can be ranked again later.
+    """
+    opened = investigation.id
+    try:
+        with audited_time_limit(db, trail, settings, auditor, "leak_triage", investigation=opened):
+            return rank(db, trail, auditor, investigation, progress)
+    except QueryTimedOut as stopped:
+        raise QueryTimedOut(
+            stopped.code,
+            f"Investigation {opened} is opened and saved, but ranking who revealed its records "
+            f"took longer than {settings.audit_query_seconds:g} s and was stopped; rank it "
+            f"again later (GET /api/v1/audit/investigations/{opened}).",
+        ) from None
 
 
 def investigation(db: Session, investigation_id: str) -> Investigation:

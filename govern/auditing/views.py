@@ -239,14 +239,16 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     """Open a leak investigation; the accounts that revealed most leaked records come first.
 
     It queries the trail only, unless `open_fields` asks to open the debtors' fields to you:
-    then it opens them once another auditor or the general manager approves it."""
+    then it opens them once another auditor or the general manager approves it. The
+    investigation is saved before it is ranked: a ranking stopped by the time limit answers
+    503 `audit.query_timeout`, and GET of the investigation ranks it again."""
     s = services()
-    scope = (db(), s.trail, s.clock)
+    scope = (db(), s.trail, s.clock, s.settings)
     subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
     if not body["open_fields"]:
         return _investigation(*inv.open_investigation(*scope, *subject))
     asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
-    return _investigation(*inv.request_investigation(*scope, s.settings, *subject, asking))
+    return _investigation(*inv.request_investigation(*scope, *subject, asking))
 
 
 @blp.route("/investigations/pending", methods=["GET"])
