@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audit import queries
 from audit.entry import decode, micros
+from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.auditing import rules
 from govern.auditing.limits import QueryTimedOut, audited_time_limit
@@ -224,7 +225,7 @@ def approve_request(
     `investigation.too_long`.
     """
     found = _locked(db, investigation_id)
-    rules.check_decider(found, approver)
+    rules.check_decider(found, approver, _people(db, found.opened_by, approver))
     rules.check_approvable(found)
     rules.check_hours(hours, settings.investigation_max_hours)
     lasting = hours or found.hours or settings.investigation_hours
@@ -257,7 +258,7 @@ def refuse_request(
     `investigation.not_pending`.
     """
     found = _locked(db, investigation_id)
-    rules.check_decider(found, decider)
+    rules.check_decider(found, decider, _people(db, found.opened_by, decider))
     _decide(found, rules.REFUSED, decider, clock.now())
     found.refusal = reason
     trail.record(
@@ -280,6 +281,11 @@ def _locked(db: Session, investigation_id: str) -> Investigation:
     return found
 
 
+def _people(db: Session, *account_ids: str) -> dict[str, str]:
+    """The person (employee number) behind each account, for the four-eyes rules."""
+    return accounts.people_of(db, account_ids)
+
+
 def _decide(found: Investigation, decision: str, decider: str, at: datetime) -> None:
     found.field_access, found.decided_by, found.decided_at = decision, decider, at
 
@@ -292,10 +298,10 @@ def opening(
 
     Raises what `rules.check_opens` raises, AuditNotWritten.
     """
+    found = db.get(Investigation, investigation_id)
+    people = _people(db, found.opened_by, viewer) if found else {}
     try:
-        return rules.check_opens(
-            db.get(Investigation, investigation_id), viewer, debtor, clock.now()
-        )
+        return rules.check_opens(found, viewer, debtor, clock.now(), people)
     except Forbidden as refused:
         if refused.code == "investigation.expired":
             trail.record_now(
