@@ -183,6 +183,22 @@ def test_r_aud_3_a_query_behind_a_lock_is_stopped_at_the_time_limit(
     )
 
 
+@pytest.mark.postgresql_only
+def test_r_aud_3_the_limit_holds_a_query_of_many_statements_as_a_whole(agency: Agency) -> None:
+    """PostgreSQL times each statement alone: two statements each well within the limit but
+    together past it are stopped at the second (a leak triage is many statements)."""
+    from sqlalchemy.orm import Session
+
+    from govern.auditing.limits import QueryTimedOut, time_limit
+
+    with Session(agency.services.engine) as db:
+        with time_limit(db, 2):
+            db.execute(text("SELECT pg_sleep(0.1)"))
+        with pytest.raises(QueryTimedOut), time_limit(db, 1.5):
+            db.execute(text("SELECT pg_sleep(1)"))
+            db.execute(text("SELECT pg_sleep(1)"))
+
+
 def wait_for_the_trail(connection: Connection, seconds: float = 20) -> None:
     """Until a backend holding the trail's append lock (the committer, numbering the stopped
     query's event) waits for the table."""
