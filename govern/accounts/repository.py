@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -25,6 +26,13 @@ def staff_of(person: Identity) -> Staff:
 def accounts_of(db: Session, employee_number: str) -> list[Account]:
     query = select(Account).where(Account.employee_number == employee_number)
     return list(db.scalars(query.order_by(Account.issued_at)))
+
+
+def people_of(db: Session, account_ids: Iterable[str]) -> dict[str, str]:
+    """The employee number (the person) behind each of these account ids that names an
+    account: a person re-hired has a new account id but the same employee number."""
+    query = select(Account.id, Account.employee_number).where(Account.id.in_(set(account_ids)))
+    return {account_id: person for account_id, person in db.execute(query)}
 
 
 def live_account(db: Session, employee_number: str) -> Account | None:

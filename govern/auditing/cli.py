@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -260,8 +259,9 @@ def query(
         debtor, actor or account, action, field, *window.us, after, limit, subject=subject
     )
     filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
-    with _time_limited("events", **filters, action=action, field=field):
-        found, _ = inv.find_events(db(), services().trail, operator(), wanted)
+    s, asked = services(), {**filters, "action": action, "field": field}
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "events", **asked):
+        found, _ = inv.find_events(db(), s.trail, operator(), wanted)
     if form == "csv":
         click.echo(inv.events_csv(found), nl=False)
     else:
@@ -284,9 +284,10 @@ def who_saw(
     debtor: str, field: str, level: str, start: datetime | None, end: datetime | None
 ) -> None:
     """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
-    window = inv.Window.of(start, end, services().clock)
-    with _time_limited("who_saw", debtor=debtor, field=field, level=level):
-        found = inv.who_saw(db(), services().trail, operator(), debtor, field, window, level)
+    s, asked = services(), {"debtor": debtor, "field": field, "level": level}
+    window = inv.Window.of(start, end, s.clock)
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "who_saw", **asked):
+        found = inv.who_saw(db(), s.trail, operator(), debtor, field, window, level)
     echo_json(found)
 
 
@@ -296,9 +297,10 @@ def who_saw(
 @with_appcontext
 def seen(account: str, start: datetime | None, end: datetime | None) -> None:
     """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
-    window = inv.Window.of(start, end, services().clock)
-    with _time_limited("what_seen", account=account):
-        found = inv.what_seen(db(), services().trail, operator(), account, window)
+    s = services()
+    window = inv.Window.of(start, end, s.clock)
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "what_seen", account=account):
+        found = inv.what_seen(db(), s.trail, operator(), account, window)
     echo_json(found)
 
 
@@ -324,7 +326,7 @@ def investigate(
     window = inv.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
         opened, ranking = inv.open_investigation(
-            db(), s.trail, s.clock, operator(), debtors, fields, window, progress=bar.update
+            db(), s.trail, s.clock, s.settings, operator(), debtors, fields, window, bar.update
         )
     echo_json({"investigation": opened.id, "ranking": ranking})
 
@@ -336,13 +338,6 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
     window = inv.Window.of(start, end, s.clock)
-    with _time_limited("unusual"):
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "unusual"):
         found = inv.unusual_access(db(), s.trail, operator(), window, s.settings)
     echo_json(found)
-
-
-def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
-    """An auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
-    s = services()
-    seconds = s.settings.audit_query_seconds
-    return audited_time_limit(db(), s.trail, operator(), seconds, query, **filters)

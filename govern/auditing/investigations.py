@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 from audit import queries
 from audit.entry import decode, micros
+from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.auditing import rules
+from govern.auditing.limits import QueryTimedOut, audited_time_limit
 from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -105,6 +107,7 @@ def open_investigation(
     db: Session,
     trail: Trail,
     clock: Clock,
+    settings: Settings,
     auditor: str,
     debtors: Sequence[str],
     fields: Sequence[str],
@@ -113,7 +116,8 @@ def open_investigation(
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """Open a leak investigation and rank the accounts that revealed the leaked records.
 
-    It queries the trail only: it opens no debtor's fields (see `request_investigation`)."""
+    It queries the trail only: it opens no debtor's fields (see `request_investigation`).
+    Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
     investigation = _new_investigation(clock, auditor, debtors, fields, window)
     db.add(investigation)
     trail.record(
@@ -125,7 +129,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, rank(db, trail, auditor, investigation, progress)
+    return investigation, _ranked(db, trail, settings, auditor, investigation, progress)
 
 
 @dataclass(frozen=True)
@@ -153,7 +157,7 @@ def request_investigation(
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
 
     Raises Unprocessable `justification.too_short`, `investigation.too_many_debtors` /
-    `investigation.too_long`.
+    `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
     """
     why = justification(asking.justification, settings.justification_min_chars)
     rules.check_scope(debtors, settings.investigation_max_debtors)
@@ -175,7 +179,7 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, rank(db, trail, auditor, investigation)
+    return investigation, _ranked(db, trail, settings, auditor, investigation)
 
 
 def _new_investigation(
@@ -221,7 +225,7 @@ def approve_request(
     `investigation.too_long`.
     """
     found = _locked(db, investigation_id)
-    rules.check_decider(found, approver)
+    rules.check_decider(found, approver, _people(db, found.opened_by, approver))
     rules.check_approvable(found)
     rules.check_hours(hours, settings.investigation_max_hours)
     lasting = hours or found.hours or settings.investigation_hours
@@ -254,7 +258,7 @@ def refuse_request(
     `investigation.not_pending`.
     """
     found = _locked(db, investigation_id)
-    rules.check_decider(found, decider)
+    rules.check_decider(found, decider, _people(db, found.opened_by, decider))
     _decide(found, rules.REFUSED, decider, clock.now())
     found.refusal = reason
     trail.record(
@@ -277,6 +281,11 @@ def _locked(db: Session, investigation_id: str) -> Investigation:
     return found
 
 
+def _people(db: Session, *account_ids: str) -> dict[str, str]:
+    """The person (employee number) behind each account, for the four-eyes rules."""
+    return accounts.people_of(db, account_ids)
+
+
 def _decide(found: Investigation, decision: str, decider: str, at: datetime) -> None:
     found.field_access, found.decided_by, found.decided_at = decision, decider, at
 
@@ -289,10 +298,10 @@ def opening(
 
     Raises what `rules.check_opens` raises, AuditNotWritten.
     """
+    found = db.get(Investigation, investigation_id)
+    people = _people(db, found.opened_by, viewer) if found else {}
     try:
-        return rules.check_opens(
-            db.get(Investigation, investigation_id), viewer, debtor, clock.now()
-        )
+        return rules.check_opens(found, viewer, debtor, clock.now(), people)
     except Forbidden as refused:
         if refused.code == "investigation.expired":
             trail.record_now(
@@ -319,6 +328,32 @@ def rank(
     )
     _audited(db, trail, auditor, "leak_triage", len(ranking), investigation=investigation.id)
     return [_times(row) for row in ranking]
+
+
+def _ranked(
+    db: Session,
+    trail: Trail,
+    settings: Settings,
+    auditor: str,
+    investigation: Investigation,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """`rank` of a just committed investigation, within the auditors' time limit.
+
+    Raises QueryTimedOut (503 `audit.query_timeout`, audited as timed out) saying that the
+    investigation is saved and can be ranked again later.
+    """
+    opened = investigation.id
+    try:
+        with audited_time_limit(db, trail, settings, auditor, "leak_triage", investigation=opened):
+            return rank(db, trail, auditor, investigation, progress)
+    except QueryTimedOut as stopped:
+        raise QueryTimedOut(
+            stopped.code,
+            f"Investigation {opened} is opened and saved, but ranking who revealed its records "
+            f"took longer than {settings.audit_query_seconds:g} s and was stopped; rank it "
+            f"again later (GET /api/v1/audit/investigations/{opened}).",
+        ) from None
 
 
 def investigation(db: Session, investigation_id: str) -> Investigation:

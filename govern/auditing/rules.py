@@ -8,7 +8,7 @@ requester only, until it expires or is closed. No Flask, no SQL.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -50,14 +50,21 @@ def check_hours(hours: int | None, maximum: int) -> None:
         )
 
 
-def check_decider(request: Request, decider: str) -> None:
-    """Four eyes: someone other than the requester decides a pending request.
+def same_person(one: str, other: str, people: Mapping[str, str]) -> bool:
+    """Whether two account ids are one person: `people` maps account ids to employee
+    numbers (an id it lacks stands for itself alone)."""
+    return one == other or people.get(one, one) == people.get(other, other)
+
+
+def check_decider(request: Request, decider: str, people: Mapping[str, str]) -> None:
+    """Four eyes: someone other than the requester decides a pending request; a person is
+    the same under any of their accounts (`people`: account id → employee number).
 
     Raises Forbidden `investigation.own_request`, Conflict `investigation.not_pending`.
     """
     if request.field_access != PENDING or request.closed_at is not None:
         raise Conflict("investigation.not_pending", f"{request.id} waits for no decision.")
-    if decider == request.opened_by:
+    if same_person(decider, request.opened_by, people):
         raise Forbidden(
             "investigation.own_request",
             "Another auditor or the general manager must approve your own request.",
@@ -84,8 +91,11 @@ def expiry(approved_at: datetime, hours: int) -> datetime:
 R = TypeVar("R", bound=Request)
 
 
-def check_opens(request: R | None, viewer: str, debtor: str, now: datetime) -> R:
-    """`request`, when it opens `debtor`'s fields to `viewer` now.
+def check_opens(
+    request: R | None, viewer: str, debtor: str, now: datetime, people: Mapping[str, str]
+) -> R:
+    """`request`, when it opens `debtor`'s fields to `viewer` now: to the person who asked
+    for it, under any of their accounts (`people`: account id → employee number).
 
     Raises Forbidden `investigation.not_covering` (unknown, closed, or not covering the
     debtor), `investigation.query_only`, `investigation.not_approved`,
@@ -104,7 +114,7 @@ def check_opens(request: R | None, viewer: str, debtor: str, now: datetime) -> R
             "This investigation opens no field until another auditor or the general manager "
             "approves it.",
         )
-    if viewer != request.opened_by:
+    if not same_person(viewer, request.opened_by, people):
         raise Forbidden(
             "investigation.not_yours", "An investigation opens fields to its requester."
         )

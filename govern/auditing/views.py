@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -176,8 +175,9 @@ def events(query: dict[str, Any]) -> Any:
         subject=query.get("subject"),
     )
     filters = {"debtor": wanted.debtor, "actor": wanted.actor, "subject": wanted.subject}
-    with _time_limited("events", **filters, action=wanted.action, field=wanted.field):
-        found, after = inv.find_events(db(), services().trail, _auditor(), wanted)
+    s, asked = services(), {**filters, "action": wanted.action, "field": wanted.field}
+    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "events", **asked):
+        found, after = inv.find_events(db(), s.trail, _auditor(), wanted)
     if query["format"] == "csv":
         return Response(inv.events_csv(found), mimetype="text/csv")
     return {"events": found, "next_after": after}
@@ -193,8 +193,9 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
     was revealed to in full (`level=full`); `level=any` counts masked views too. `views` are
     the views at the asked level, `reveals` those of them in full."""
     asked = {name: query[name] for name in ("debtor", "field", "level")}
-    with _time_limited("who_saw", **asked):
-        found = inv.who_saw(db(), services().trail, _auditor(), window=_window(query), **asked)
+    s = services()
+    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "who_saw", **asked):
+        found = inv.who_saw(db(), s.trail, _auditor(), window=_window(query), **asked)
     return {
         "debtor": query["debtor"],
         "field": query["field"],
@@ -211,8 +212,9 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def seen(query: dict[str, Any]) -> dict[str, Any]:
     """What this account revealed: per debtor, the fields, first and last time."""
-    with _time_limited("what_seen", account=query["account"]):
-        found = inv.what_seen(db(), services().trail, _auditor(), query["account"], _window(query))
+    s, account = services(), query["account"]
+    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "what_seen", account=account):
+        found = inv.what_seen(db(), s.trail, _auditor(), account, _window(query))
     return {"account": query["account"], "debtors": found}
 
 
@@ -224,7 +226,7 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
 def unusual(query: dict[str, Any]) -> dict[str, Any]:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    with _time_limited("unusual"):
+    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "unusual"):
         return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
 
 
@@ -237,14 +239,16 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     """Open a leak investigation; the accounts that revealed most leaked records come first.
 
     It queries the trail only, unless `open_fields` asks to open the debtors' fields to you:
-    then it opens them once another auditor or the general manager approves it."""
+    then it opens them once another auditor or the general manager approves it. The
+    investigation is saved before it is ranked: a ranking stopped by the time limit answers
+    503 `audit.query_timeout`, and GET of the investigation ranks it again."""
     s = services()
-    scope = (db(), s.trail, s.clock)
+    scope = (db(), s.trail, s.clock, s.settings)
     subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
     if not body["open_fields"]:
         return _investigation(*inv.open_investigation(*scope, *subject))
     asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
-    return _investigation(*inv.request_investigation(*scope, s.settings, *subject, asking))
+    return _investigation(*inv.request_investigation(*scope, *subject, asking))
 
 
 @blp.route("/investigations/pending", methods=["GET"])
@@ -289,9 +293,10 @@ def refuse_investigation(body: dict[str, Any], investigation_id: str) -> dict[st
 @blp.response(200)
 @documents_refusals(blp, 401, 403, 404, 503)
 def show_investigation(investigation_id: str) -> dict[str, Any]:
-    with _time_limited("leak_triage", investigation=investigation_id):
+    s, limit = services(), {"investigation": investigation_id}
+    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "leak_triage", **limit):
         found = inv.investigation(db(), investigation_id)
-        ranking = inv.rank(db(), services().trail, _auditor(), found)
+        ranking = inv.rank(db(), s.trail, _auditor(), found)
     return _investigation(found, ranking)
 
 
@@ -307,13 +312,6 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 
 def _auditor() -> str:
     return current_caller().account_id
-
-
-def _time_limited(query: str, **filters: Any) -> AbstractContextManager[None]:
-    """The auditor's query within GOVERN_AUDIT_QUERY_SECONDS, audited if it is stopped."""
-    s = services()
-    seconds = s.settings.audit_query_seconds
-    return audited_time_limit(db(), s.trail, _auditor(), seconds, query, **filters)
 
 
 def _window(values: dict[str, Any]) -> inv.Window:

@@ -109,6 +109,43 @@ def test_r_acs_3_nobody_approves_their_own_request(desk: Floor) -> None:
     assert [p["id"] for p in pending["investigations"]] == [asked["id"]]
 
 
+def test_r_acs_3_four_eyes_are_two_people_not_two_accounts(desk: Floor, directory) -> None:
+    """Re-hired, the requester has a new account id: still the requester, who cannot approve
+    (nor refuse) the request filed under the old account; another person can."""
+    _, asked = ask(desk, ["C-001"])
+    rehire(desk, directory, "auditor")
+    assert code(decide(desk, "auditor", asked["id"], "approve")) == (
+        403,
+        "investigation.own_request",
+    )
+    assert code(decide(desk, "auditor", asked["id"], "refuse")) == (
+        403,
+        "investigation.own_request",
+    )
+    status, approved = decide(desk, SECOND.username, asked["id"], "approve")
+    assert (status, approved["field_access"]) == (200, "approved")
+    status, shown = look(desk, "auditor", "C-001", asked["id"])  # the person who asked
+    assert (status, shown["reach"]) == (200, "investigation")
+
+
+def rehire(desk: Floor, directory, username: str) -> str:
+    """`username` leaves (their account revoked) and is hired again: a new account id."""
+    agency, person = desk.agency, BY_USERNAME[username]
+    agency.revoke(desk.ids[username])
+    s = agency.services
+    s.clock.advance(days=3)
+    directory.set(username, "governHireDate", s.clock.now().strftime("%Y%m%d000000Z"))
+    agency.sync()
+    with s.sessions() as db:
+        gm = accounts.identity(db, BY_USERNAME["gm"].number)
+        account, _ = issue_account(
+            db, s.clock, s.settings, s.trail, accounts.staff_of(gm), desk.ids["gm"], person.number
+        )
+    assert account.id != desk.ids[username]
+    desk.ids[username] = account.id
+    return account.id
+
+
 def test_r_acs_3_a_second_auditor_approves_and_the_fields_open_to_the_requester(
     desk: Floor,
 ) -> None:

@@ -63,9 +63,9 @@ def test_r_acs_3_investigations_open_before_0010_open_nothing_until_approved(own
         still_open, closed = db.get(Investigation, "INV-OPEN"), db.get(Investigation, "INV-DONE")
         assert (still_open.field_access, closed.field_access) == ("pending", None)
         with pytest.raises(Forbidden) as refused:
-            rules.check_opens(still_open, "GV-AUDI-T001", "DB-0001-0001", AT)
+            rules.check_opens(still_open, "GV-AUDI-T001", "DB-0001-0001", AT, {})
         assert refused.value.code == "investigation.not_approved"
-        rules.check_decider(still_open, "GV-AUDI-T002")  # another auditor may decide it ...
+        rules.check_decider(still_open, "GV-AUDI-T002", {})  # another auditor may decide it ...
         with pytest.raises(Conflict) as unjustified:  # ... but has nothing to approve
             rules.check_approvable(still_open)
         assert unjustified.value.code == "investigation.request_incomplete"

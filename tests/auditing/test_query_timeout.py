@@ -86,6 +86,61 @@ def test_r_aud_3_the_console_stops_a_query_past_the_time_limit_too(
     assert (last["action"], last["details"]["timed_out"]) == ("audit.queried", True)
 
 
+LEAKED = [f"D-{n}" for n in range(VIEWS)]
+
+
+def test_r_aud_3_an_investigation_is_saved_before_its_ranking_is_stopped_at_the_time_limit(
+    agency: Agency, ids: dict[str, str], busy_trail: None
+) -> None:
+    """The ranking of a new investigation over a large trail is held to the time limit too:
+    503 saying the investigation is saved, which a later GET ranks in full."""
+    limit_queries(agency, 0.000_001)
+    token = agency.login("auditor")
+    stopped = agency.client.post(
+        "/api/v1/audit/investigations",
+        headers=bearer(token),
+        json={"debtor_ids": LEAKED, "fields": ["phone"]},
+    )
+    assert (stopped.status_code, stopped.get_json()["error"]["code"]) == (
+        503,
+        "audit.query_timeout",
+    )
+    opened = saved_investigation(agency, ids["auditor"])
+    assert f"Investigation {opened} is opened and saved" in stopped.get_json()["error"]["message"]
+    limit_queries(agency, 30)
+    again = agency.client.get(f"/api/v1/audit/investigations/{opened}", headers=bearer(token))
+    assert again.status_code == 200
+    ranking = again.get_json()["ranking"]
+    assert [(r["account"], r["debtors"]) for r in ranking] == [(ids["col.a1"], VIEWS)]
+
+
+def test_r_aud_3_the_console_saves_an_investigation_whose_ranking_is_stopped(
+    agency: Agency, ids: dict[str, str], busy_trail: None
+) -> None:
+    limit_queries(agency, 0.000_001)
+    result = agency.app.test_cli_runner().invoke(
+        cli, ["audit", "investigate", "--debtors", "-"], input="\n".join(LEAKED)
+    )
+    assert result.exit_code == 1 and "[audit.query_timeout]" in result.output
+    opened = saved_investigation(agency, None)
+    assert f"Investigation {opened} is opened and saved" in result.output
+
+
+def saved_investigation(agency: Agency, auditor: str | None) -> str:
+    """The one investigation opened, its ranking audited as stopped by the time limit."""
+    events = trail(agency)
+    [opened] = [e for e in events if e["action"] == "audit.investigation_opened"]
+    assert opened["details"]["debtors"] == VIEWS
+    assert auditor is None or opened["actor"] == auditor
+    last = events[-1]
+    assert (last["action"], last["actor"], last["details"]) == (
+        "audit.queried",
+        opened["actor"],
+        {"query": "leak_triage", "timed_out": True, "filters": {"investigation": opened["object"]}},
+    )
+    return opened["object"]
+
+
 @pytest.mark.postgresql_only
 def test_r_aud_3_a_query_behind_a_lock_is_stopped_at_the_time_limit(
     agency: Agency, ids: dict[str, str], owner_engine: Engine
@@ -126,6 +181,22 @@ def test_r_aud_3_a_query_behind_a_lock_is_stopped_at_the_time_limit(
         "who_saw",
         True,
     )
+
+
+@pytest.mark.postgresql_only
+def test_r_aud_3_the_limit_holds_a_query_of_many_statements_as_a_whole(agency: Agency) -> None:
+    """PostgreSQL times each statement alone: two statements each well within the limit but
+    together past it are stopped at the second (a leak triage is many statements)."""
+    from sqlalchemy.orm import Session
+
+    from govern.auditing.limits import QueryTimedOut, time_limit
+
+    with Session(agency.services.engine) as db:
+        with time_limit(db, 2):
+            db.execute(text("SELECT pg_sleep(0.1)"))
+        with pytest.raises(QueryTimedOut), time_limit(db, 1.5):
+            db.execute(text("SELECT pg_sleep(1)"))
+            db.execute(text("SELECT pg_sleep(1)"))
 
 
 def wait_for_the_trail(connection: Connection, seconds: float = 20) -> None:

@@ -32,8 +32,18 @@ def refusal(call, *args) -> str:
 
 def test_r_acs_3_an_approved_unexpired_request_opens_to_its_requester_only() -> None:
     asked = Asked()
-    assert rules.check_opens(asked, "GV-AUDITOR", "DB-1", NOW) is asked
-    assert refusal(rules.check_opens, asked, "GV-OTHER", "DB-1", NOW) == "investigation.not_yours"
+    assert rules.check_opens(asked, "GV-AUDITOR", "DB-1", NOW, {}) is asked
+    refused = refusal(rules.check_opens, asked, "GV-OTHER", "DB-1", NOW, {})
+    assert refused == "investigation.not_yours"
+
+
+def test_r_acs_3_an_investigation_opens_to_its_requester_under_any_of_their_accounts() -> None:
+    """People, not account ids: re-hired, the requester has a new account id."""
+    asked = Asked()
+    people = {"GV-AUDITOR": "1009", "GV-REHIRED": "1009", "GV-OTHER": "1017"}
+    assert rules.check_opens(asked, "GV-REHIRED", "DB-1", NOW, people) is asked
+    refused = refusal(rules.check_opens, asked, "GV-OTHER", "DB-1", NOW, people)
+    assert refused == "investigation.not_yours"
 
 
 @pytest.mark.parametrize(
@@ -50,15 +60,21 @@ def test_r_acs_3_an_approved_unexpired_request_opens_to_its_requester_only() -> 
 def test_r_acs_3_what_keeps_an_investigation_shut(
     change: dict, viewer: str, debtor: str, code: str
 ) -> None:
-    assert refusal(rules.check_opens, replace(Asked(), **change), viewer, debtor, NOW) == code
-    assert refusal(rules.check_opens, None, viewer, debtor, NOW) == "investigation.not_covering"
+    assert refusal(rules.check_opens, replace(Asked(), **change), viewer, debtor, NOW, {}) == code
+    refused = refusal(rules.check_opens, None, viewer, debtor, NOW, {})
+    assert refused == "investigation.not_covering"
 
 
 def test_r_acs_3_four_eyes_scope_and_hours() -> None:
     pending = Asked(field_access=rules.PENDING, expires_at=None)
-    assert refusal(rules.check_decider, pending, "GV-AUDITOR") == "investigation.own_request"
-    rules.check_decider(pending, "GV-GM")
-    assert refusal(rules.check_decider, Asked(), "GV-GM") == "investigation.not_pending"
+    assert refusal(rules.check_decider, pending, "GV-AUDITOR", {}) == "investigation.own_request"
+    rules.check_decider(pending, "GV-GM", {})
+    assert refusal(rules.check_decider, Asked(), "GV-GM", {}) == "investigation.not_pending"
+    # Four eyes are two people: the requester re-hired under a new account id is still one.
+    people = {"GV-AUDITOR": "1009", "GV-REHIRED": "1009", "GV-GM": "1001"}
+    refused = refusal(rules.check_decider, pending, "GV-REHIRED", people)
+    assert refused == "investigation.own_request"
+    rules.check_decider(pending, "GV-GM", people)
     unjustified = replace(pending, justification=None)
     assert refusal(rules.check_approvable, unjustified) == "investigation.request_incomplete"
     rules.check_scope(["DB-1", "DB-2", "DB-1"], 2)
