@@ -13,6 +13,7 @@ RULES = REPO / "docs" / "rules.md"
 RULE_ID = re.compile(r"\bR-[A-Z]{3}-\d+\b")
 IN_A_NAME = re.compile(r"r_([a-z]{3})_(\d+)")
 HEADING = re.compile(r"^### (R-[A-Z]{3}-\d+)\b", re.MULTILINE)
+REFRESH = "refresh the lists: .venv/bin/python scripts/list_rule_tests.py"
 LISTED = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 
 
@@ -59,7 +60,10 @@ def test_every_test_docs_rules_md_lists_exists_and_names_its_rule() -> None:
         for rule, tests in sorted(listed_tests().items())
         for test in sorted(tests - proving.get(rule, set()))
     ]
-    assert not wrong, "docs/rules.md lists tests that do not prove their rule:\n" + "\n".join(wrong)
+    assert not wrong, (
+        "docs/rules.md lists tests that do not prove their rule "
+        f"({REFRESH}):\n" + "\n".join(wrong)
+    )
 
 
 def test_every_test_that_names_a_rule_is_listed_in_docs_rules_md() -> None:
@@ -70,7 +74,9 @@ def test_every_test_that_names_a_rule_is_listed_in_docs_rules_md() -> None:
         if rule in listed
         for test in sorted(tests - listed[rule])
     ]
-    assert not missing, "docs/rules.md does not list these tests:\n" + "\n".join(missing)
+    assert not missing, (
+        f"docs/rules.md does not list these tests ({REFRESH}):\n" + "\n".join(missing)
+    )
 
 
 def test_every_rule_id_used_in_tests_and_docs_has_an_entry_in_docs_rules_md() -> None:
