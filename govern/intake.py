@@ -29,10 +29,10 @@ from flask import Flask, request
 
 from govern.bounds import LARGEST, SMALLEST
 from govern.errors import BadRequest, UnsupportedMediaType
+from govern.text import is_safe_text
 
 MAX_DEPTH = 32  # Govern's deepest body (a policy change) is 3 levels deep
 FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
-UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 # a string, or the rest of the text after an unterminated one: never backtracks (linear)
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 NOT_BRACKET = re.compile(r"[^\[\]{}]")
@@ -62,7 +62,7 @@ def check_request() -> None:
 
 def check_texts(texts: Iterable[str], where: str) -> None:
     """Raises BadRequest `request.invalid_text` when a text holds NUL or a lone surrogate."""
-    if any(UNSAFE_TEXT.search(text) for text in texts):
+    if not all(is_safe_text(text) for text in texts):
         raise BadRequest(
             "request.invalid_text",
             f"The request's {where} holds a NUL character or a lone UTF-16 surrogate.",
