@@ -7,13 +7,15 @@ or directory should ever be handed is refused here, with a stable code.
 - JSON nested deeper than `MAX_DEPTH`, found by a flat scan before any parser recurses:
   400 `request.too_deep`;
 - a number no column holds: an integer in the path or a JSON body outside 64 bits (Python
-  refuses to read one of thousands of digits), a JSON number too large to be finite:
-  400 `request.out_of_range`;
+  refuses to read one of thousands of digits), a JSON number too large to be finite, or the
+  `NaN`, `Infinity` and `-Infinity` Python's reader accepts: 400 `request.out_of_range`;
 - a body sent to the API in any format but JSON: 415 `request.unsupported_media_type`.
 
 Each is a GovernError, rendered by the one error mapping in `govern.web`. Nothing has been
 read into a session, the database or the directory yet, so a refused request changes nothing.
-Malformed JSON is left to the route's parser, which answers it once the caller is known.
+A JSON body is read as its most lenient reader would (any UTF of JSON, a byte order mark,
+encoded surrogates), so what passes here holds nothing unsafe for any reader. Malformed JSON is
+left to the route's parser, which answers it once the caller is known.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from flask import Flask, request
 
 from govern.bounds import LARGEST, SMALLEST
 from govern.errors import BadRequest, UnsupportedMediaType
+from govern.text import is_safe_text
 
 MAX_DEPTH = 32  # Govern's deepest body (a policy change) is 3 levels deep
 FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
-UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 # a string, or the rest of the text after an unterminated one: never backtracks (linear)
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 NOT_BRACKET = re.compile(r"[^\[\]{}]")
@@ -62,7 +64,7 @@ def check_request() -> None:
 
 def check_texts(texts: Iterable[str], where: str) -> None:
     """Raises BadRequest `request.invalid_text` when a text holds NUL or a lone surrogate."""
-    if any(UNSAFE_TEXT.search(text) for text in texts):
+    if not all(is_safe_text(text) for text in texts):
         raise BadRequest(
             "request.invalid_text",
             f"The request's {where} holds a NUL character or a lone UTF-16 surrogate.",
@@ -70,16 +72,25 @@ def check_texts(texts: Iterable[str], where: str) -> None:
 
 
 def check_json(body: bytes) -> None:
-    """Check a JSON body's depth before parsing it, then its numbers and texts. A body that
-    is not JSON at all passes: the route's parser refuses it as malformed."""
+    """Check a JSON body's depth before parsing it, then its numbers and texts. The body is
+    read as the most lenient of its readers would read it (`json.loads` of bytes, behind
+    Flask's `get_json`): UTF-8 with or without a byte order mark, UTF-16 or UTF-32, lone
+    surrogates kept. So no reader can find in it what this check did not see. A body no reader
+    can decode or parse passes: the route's parser refuses it as malformed once the caller is
+    known."""
     try:
-        text = body.decode("utf-8")
+        text = body.decode(json.detect_encoding(body), "surrogatepass").removeprefix("\ufeff")
     except UnicodeDecodeError:
         return
     if json_depth(text) > MAX_DEPTH:
         raise BadRequest("request.too_deep", f"JSON may be nested at most {MAX_DEPTH} deep.")
     try:
-        value = json.loads(text, parse_int=_whole_number, parse_float=_finite_number)
+        value = json.loads(
+            text,
+            parse_int=_whole_number,
+            parse_float=_finite_number,
+            parse_constant=_no_constant,
+        )
     except json.JSONDecodeError:
         return
     check_texts(_json_texts(value), "JSON body")
@@ -102,6 +113,11 @@ def _finite_number(digits: str) -> float:
     if not math.isfinite(number):
         raise _out_of_range()
     return number
+
+
+def _no_constant(name: str) -> float:
+    """`NaN`, `Infinity` and `-Infinity`: JSON has no such numbers, and no column holds them."""
+    raise _out_of_range()
 
 
 def _check_path_numbers(view_args: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """Hostile input never reaches a 500: every operation of the OpenAPI document × every class of
-hostile input (NUL, lone surrogates, deep JSON, numbers and dates out of range, a body that is
-not JSON) answers a 4xx `{"error": {"code", "message"}}` and changes nothing, on both databases.
+hostile input (NUL, lone surrogates, in any UTF a JSON reader decodes; deep JSON; numbers and
+dates out of range, NaN and Infinity; a body that is not JSON) answers a 4xx
+`{"error": {"code", "message"}}` and changes nothing, on both databases.
 
 The cases are generated from the document, so a route added later is covered by itself. One
 world serves the whole module (building it for each of some 300 cases would take minutes): a
@@ -9,6 +10,7 @@ caller holding every role, so that what refuses is the entrance or the schema, n
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -34,7 +36,14 @@ from tests.support.clock import NOW
 from tests.support.database import wipe
 from tests.support.debtors import CASES
 from tests.support.floor import import_cases
-from tests.support.hostile import CLASSES, HostileClass, Operation, openapi_document, operations
+from tests.support.hostile import (
+    CLASSES,
+    ENCODINGS,
+    HostileClass,
+    Operation,
+    openapi_document,
+    operations,
+)
 from tests.support.slapd import Slapd
 from tests.support.staff import GROUPS, STAFF, LiveDirectory, Person
 
@@ -173,6 +182,30 @@ def test_hostile_input_is_refused_with_a_4xx_and_changes_nothing(
         assert isinstance(body["error"]["code"], str), seen
         assert isinstance(body["error"]["message"], str), seen
         assert not hostile.codes or body["error"]["code"] in hostile.codes, seen
+    assert snapshot(world.engine) == before
+
+
+@pytest.mark.parametrize("encoding", list(ENCODINGS))
+def test_a_harmless_body_in_another_utf_is_left_to_the_route_after_the_session(
+    world: World, encoding: str
+) -> None:
+    """The entrance refuses only what it can prove hostile: a clean body with a byte order mark
+    or in UTF-16/32 is still refused for want of a session first (401), then as malformed by
+    the route (400), and changes nothing."""
+    body = ENCODINGS[encoding](json.dumps({"employee_number": "1004"}))
+    before = snapshot(world.engine)
+    headers = {"Content-Type": "application/json"}
+    anonymous = world.client.post("/api/v1/accounts", data=body, headers=headers)
+    assert (anonymous.status_code, anonymous.get_json()["error"]["code"]) == (
+        401,
+        "session.missing",
+    )
+    headers |= bearer(world.token())
+    signed_in = world.client.post("/api/v1/accounts", data=body, headers=headers)
+    assert (signed_in.status_code, signed_in.get_json()["error"]["code"]) == (
+        400,
+        "request.malformed",
+    )
     assert snapshot(world.engine) == before
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from govern.intake import MAX_DEPTH, json_depth
+from govern.text import is_safe_text
 
 
 @pytest.mark.parametrize(
@@ -27,3 +28,17 @@ def test_the_depth_scan_is_linear_on_a_body_built_to_make_it_backtrack() -> None
     # one opening quote then 100,000 escaped quotes: a backtracking scan takes many minutes
     assert json_depth('["' + '\\"' * 100_000) == 1
     assert json_depth("[" * 500_000) == 500_000
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("ordinary 普通员工", True),
+        ("😀", True),  # outside the BMP, whole: safe
+        ("A\x00B", False),
+        ("A\ud800B", False),
+        ("\udfff", False),
+    ],
+)
+def test_one_check_says_which_text_no_database_or_directory_takes(text: str, safe: bool) -> None:
+    assert is_safe_text(text) is safe

@@ -246,20 +246,23 @@ def grant_break_glass(
     debtor or project group the grantor reaches, with a written justification; it expires by
     itself and every use is flagged to auditors.
 
-    Raises Unprocessable `justification.too_short` (fewer than GOVERN_JUSTIFICATION_MIN_CHARS
-    characters once trimmed), Forbidden `break_glass.not_grantor` / `break_glass.own` /
+    Raises Forbidden `break_glass.not_grantor` / `break_glass.own` /
     `break_glass.other_department` / `break_glass.auditor` / `break_glass.outside_your_reach`,
-    BadRequest `break_glass.too_long`, NotFound `account.unknown`.
+    NotFound `account.unknown`, and only once those are passed, Unprocessable
+    `justification.too_short` (fewer than GOVERN_JUSTIFICATION_MIN_CHARS characters once
+    trimmed) and BadRequest `break_glass.too_long`: a refusal of who may grant what is a denial,
+    audited (R-AUD-1), whatever the justification.
     """
-    why = justification(asked.justification, settings.justification_min_chars)
-    asked = replace(asked, justification=why)
     rules = access_policy(settings.policies_dir)
     if not grantor.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
-    if asked.hours > rules.break_glass_hours:
-        raise BadRequest("break_glass.too_long", f"At most {rules.break_glass_hours} hours.")
     _check_grantee(db, settings, grantor, asked.account_id)
     _check_grantor_reaches(db, settings, grantor, asked.project_group or "")
+    # after who may grant what: a refused grantor is a denial (403, audited), whatever they wrote
+    why = justification(asked.justification, settings.justification_min_chars)
+    asked = replace(asked, justification=why)
+    if asked.hours > rules.break_glass_hours:
+        raise BadRequest("break_glass.too_long", f"At most {rules.break_glass_hours} hours.")
     grant = _granted(clock, grantor.account_id, asked)
     db.add(grant)
     trail.record(

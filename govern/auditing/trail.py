@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -81,16 +83,17 @@ class Trail:
         """Append in the caller's transaction (a state change and its event are one).
 
         Raises AuditNotWritten (503) when the trail cannot take the event, or not within
-        `lock_seconds`, after rolling the caller's transaction back: a change whose event is
-        not written is never committed, even by a caller that catches the refusal and carries
-        on.
+        `lock_seconds` (a limit on the trail's lock only: what the caller does after the
+        append waits for its own locks as it would without it), after rolling the caller's
+        transaction back: a change whose event is not written is never committed, even by a
+        caller that catches the refusal and carries on.
         """
         connection = db.connection()
         try:
-            if connection.dialect.name == "postgresql":  # for the rest of this transaction
-                wait_ms = int(self.lock_seconds * 1000)
-                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {wait_ms}")
-            store.append(connection, [_record(action, actor, object, details)], self.clock.now())
+            with _lock_wait(connection, self.lock_seconds):
+                store.append(
+                    connection, [_record(action, actor, object, details)], self.clock.now()
+                )
         except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
             db.rollback()
             log.error("audit event %s not written: %s", action, type(error).__name__)
@@ -153,6 +156,20 @@ class Trail:
 
     def stop(self) -> None:
         self._committer.stop()
+
+
+@contextmanager
+def _lock_wait(connection: Connection, seconds: float) -> Iterator[None]:
+    """On PostgreSQL, wait at most `seconds` for a lock inside the block only: the caller's
+    own lock wait (its default, or what it set) is back for the rest of its transaction, so
+    a row lock its change waits for after the append is never cut short by the trail's limit."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    before = connection.exec_driver_sql("SHOW lock_timeout").scalar_one()
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(seconds * 1000)}")
+    yield
+    connection.execute(text("SELECT set_config('lock_timeout', :before, true)"), {"before": before})
 
 
 def open_trail(

@@ -20,6 +20,7 @@ from govern.directory.person import (
     roles_by_member,
 )
 from govern.errors import ConfigError, GovernError
+from govern.text import is_safe_text
 
 
 class DirectoryUnavailable(GovernError):
@@ -51,7 +52,7 @@ class Directory(ABC):
         """The employee number of the person these credentials belong to, or None."""
         if not username or not password:  # an empty password would be an anonymous bind
             return None
-        if not (_sendable(username) and _sendable(password)):  # nobody's, and LDAP cannot take it
+        if not (is_safe_text(username) and is_safe_text(password)):  # LDAP cannot take it
             return None
         entry = self._find_person(username)
         if entry is None or not self._password_ok(entry, password):
@@ -80,15 +81,6 @@ class Directory(ABC):
 
     @abstractmethod
     def _password_ok(self, entry: DirectoryEntry, password: str) -> bool: ...
-
-
-def _sendable(text: str) -> bool:
-    """Whether `text` can travel to a directory: UTF-8 (no lone surrogate), no NUL."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 def open_directory(settings: Settings) -> Directory:

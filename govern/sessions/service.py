@@ -24,6 +24,7 @@ from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.sessions import ratelimit
 from govern.sessions.models import LoginSession
+from govern.text import is_safe_text
 
 WRONG_CREDENTIALS = "Wrong username or password."
 STILL_SIGNED_IN = (
@@ -188,7 +189,7 @@ def _employee_named(db: Session, username: str) -> str | None:
     """The employee number behind a username, if it names someone: a mistyped password in
     the username field must never reach the trail. None when the lookup itself fails (the
     refusal is recorded without it)."""
-    if not _storable(username):  # names nobody, and the database cannot compare it
+    if not is_safe_text(username):  # names nobody, and the database cannot compare it
         return None
     query = select(Identity.employee_number).where(
         func.lower(Identity.username) == username.strip().lower()
@@ -199,15 +200,6 @@ def _employee_named(db: Session, username: str) -> str | None:
         log.exception("the account behind a refused sign-in could not be looked up")
         db.rollback()
         return None
-
-
-def _storable(text: str) -> bool:
-    """Whether both databases can take `text`: no NUL, no lone surrogate."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in text
 
 
 def token_hash(token: str) -> str:

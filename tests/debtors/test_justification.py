@@ -22,10 +22,12 @@ WHY = "covering pg-a1 while its collector is on sick leave"
 BLANKS = [" " * 40, "\t\n \r\n" * 10, "\u3000" * 25, "   too short, padded    "]
 
 
-def grant(floor: Floor, why: str, who: str = "sup.a1") -> tuple[int, dict]:
+def grant(
+    floor: Floor, why: str, who: str = "sup.a1", to: str = "col.a2", case: str = "C-001"
+) -> tuple[int, dict]:
     body = {
-        "account_id": floor.ids["col.a2"],
-        "debtor_id": floor.debtors["C-001"],
+        "account_id": floor.ids[to],
+        "debtor_id": floor.debtors[case],
         "hours": 2,
         "justification": why,
     }
@@ -44,6 +46,27 @@ def test_break_glass_refuses_whitespace_for_a_justification(floor: Floor, blank:
     assert "20" in body["error"]["message"]
     assert grants(floor) == [] and floor.events("access.break_glass.granted") == []
     assert floor.view("col.a2", "C-001")[0] == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "to", "case", "code"),
+    [
+        ("col.a1", "col.a2", "C-001", "role.action_denied"),  # a collector grants nothing
+        ("sup.a1", "col.b1", "C-001", "break_glass.other_department"),
+        ("sup.a1", "col.a2", "C-004", "break_glass.outside_your_reach"),
+    ],
+)
+def test_r_aud_1_a_refused_grantor_is_a_denial_whatever_the_justification(
+    floor: Floor, who: str, to: str, case: str, code: str
+) -> None:
+    """Who may grant what is decided before the justification is read: a grant refused for
+    either reason is a 403, audited as a denial, never a 422 that leaves no trace."""
+    for why in (BLANKS[0], ""):
+        status, body = grant(floor, why, who=who, to=to, case=case)
+        assert (status, body["error"]["code"]) == (403, code)
+    denied = [e for e in floor.events("access.denied") if e["actor"] == floor.ids[who]]
+    assert [e["details"]["code"] for e in denied] == [code, code]
+    assert grants(floor) == [] and floor.events("access.break_glass.granted") == []
 
 
 def test_break_glass_keeps_the_justification_trimmed(floor: Floor) -> None:

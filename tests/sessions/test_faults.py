@@ -344,6 +344,41 @@ def test_r_aud_1_a_state_change_waits_for_the_trails_lock_only_so_long(
     assert again.status_code == 201
 
 
+@pytest.mark.postgresql_only
+def test_r_aud_1_the_trails_lock_wait_ends_with_the_append(
+    agency: Agency, owner_engine: Engine
+) -> None:
+    """The trail's short lock wait covers its own lock only: a suspension that, after its
+    event is appended, waits longer than that for a session row someone else holds, waits
+    for it and succeeds, instead of ending in a 500 (lock_timeout, 55P03)."""
+    ids = agency.with_accounts("col.a1", "it")
+    signed_in, it = agency.login("col.a1"), agency.login("it")
+    agency.services.trail.lock_seconds = 0.3
+    with owner_engine.connect() as holder:
+        held = holder.begin()
+        holder.execute(
+            select(LoginSession.token_hash)
+            .where(LoginSession.account_id == ids["col.a1"])
+            .with_for_update()
+        ).all()
+        release = threading.Timer(1.5, held.rollback)  # five times the trail's wait
+        release.start()
+        started = time.monotonic()
+        response = agency.client.post(
+            f"/api/v1/accounts/{ids['col.a1']}/suspension",
+            json={"kind": "security", "reason": "suspected data leak"},
+            headers=bearer(it),
+        )
+        waited = time.monotonic() - started
+        release.join()
+    assert (response.status_code, response.get_json()["state"]) == (200, "suspended")
+    assert waited >= 1.0
+    current = agency.client.get("/api/v1/sessions/current", headers=bearer(signed_in))
+    assert current.status_code == 401
+    events = [e["action"] for e in trail(agency)]
+    assert events.count("account.suspended") == 1
+
+
 def test_r_aud_1_an_exam_result_refused_while_an_hr_case_is_open_is_audited(
     agency: Agency, clock: FixedClock
 ) -> None:

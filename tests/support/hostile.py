@@ -29,6 +29,14 @@ DATES = {
     "year_9999": {"date": "9999-12-31", "date-time": "9999-12-31T23:59:59+00:00"},
 }
 PLACEHOLDER = "__hostile_number__"
+NOT_FINITE = ("NaN", "Infinity", "-Infinity")  # JSON has none; Python's reader takes them
+#: How a JSON body may be encoded, as Python's reader (behind Flask's get_json) detects it.
+ENCODINGS = {
+    "utf8_bom": lambda text: "\ufeff".encode() + text.encode(),
+    "utf16": lambda text: text.encode("utf-16"),  # with its byte order mark
+    "utf16_be": lambda text: text.encode("utf-16-be"),  # without one
+    "utf32": lambda text: text.encode("utf-32"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ class Request:
     method: str
     path: str
     query: dict[str, str]
-    body: str | None = None  # raw text, so numbers Python cannot write can be sent
+    body: str | bytes | None = None  # raw text or bytes: numbers Python cannot write, any UTF
     content_type: str = "application/json"
     spoiled: str = ""  # what was spoiled, for the failure message
 
@@ -262,6 +270,51 @@ def texts_spoiled(text: str) -> Callable[[Operation, dict[str, Any]], list[Reque
     return build
 
 
+def encoded(
+    build: Callable[[Operation, dict[str, Any]], list[Request]], encoding: str
+) -> Callable[[Operation, dict[str, Any]], list[Request]]:
+    """The requests of `build`, their JSON bodies sent in `encoding` instead of plain UTF-8."""
+
+    def rebuild(operation: Operation, known: dict[str, Any]) -> list[Request]:
+        return [
+            replace(r, body=ENCODINGS[encoding](r.body), spoiled=f"{r.spoiled} in {encoding}")
+            for r in build(operation, known)
+        ]
+
+    return rebuild
+
+
+def surrogate_bytes_in_body(operation: Operation, known: dict[str, Any]) -> list[Request]:
+    """Each string of the body in turn holds a lone surrogate written as raw bytes (ED A0 80):
+    not UTF-8, yet Python's JSON reader decodes it."""
+    return [
+        replace(
+            r,
+            body=json.dumps(json.loads(r.body), ensure_ascii=False).encode(
+                "utf-8", "surrogatepass"
+            ),
+        )
+        for r in texts_spoiled(SURROGATE)(operation, known)
+    ]
+
+
+def not_finite_numbers(operation: Operation, known: dict[str, Any]) -> list[Request]:
+    """Each number of the body in turn, and a number added to any body, is NaN or ±Infinity."""
+    base, valid = _body_of(operation, known), valid_request(operation, known)
+    numbers = [
+        where
+        for where, _ in _leaves(base)
+        if _type(_schema_at(operation.body, where)) in ("integer", "number")
+    ]
+    spoiled = [(_set(base, where, PLACEHOLDER), _name(where)) for where in numbers]
+    spoiled.append(({**base, "count": PLACEHOLDER}, "count"))
+    return [
+        replace(valid, body=_json_with(body, constant), spoiled=f"body {name} {constant}")
+        for body, name in spoiled
+        for constant in NOT_FINITE
+    ]
+
+
 def nul_in_path(operation: Operation, known: dict[str, Any]) -> list[Request]:
     return _with_path(operation, known, NUL, lambda _: True)
 
@@ -341,6 +394,11 @@ CLASSES = [
     HostileClass("nul_in_query", nul_in_query, INVALID_TEXT),
     HostileClass("nul_in_body", texts_spoiled(NUL), INVALID_TEXT),
     HostileClass("surrogate_in_body", texts_spoiled(SURROGATE), INVALID_TEXT),
+    HostileClass("surrogate_bytes_in_body", surrogate_bytes_in_body, INVALID_TEXT),
+    *(
+        HostileClass(f"nul_in_body_{encoding}", encoded(texts_spoiled(NUL), encoding), INVALID_TEXT)
+        for encoding in ENCODINGS
+    ),
     HostileClass("deep_json", deep_json, frozenset({"request.too_deep"})),
     HostileClass("text_plain", text_plain, frozenset({"request.unsupported_media_type"})),
     HostileClass(
@@ -354,6 +412,7 @@ CLASSES = [
         # in a path, no route matches a number Python cannot read: 404
         frozenset({"request.out_of_range", "request.invalid", "http.404"}),
     ),
+    HostileClass("not_finite_number", not_finite_numbers, frozenset({"request.out_of_range"})),
     HostileClass("date_year_1", dates_spoiled("year_1"), frozenset({"request.invalid"})),
     HostileClass("date_year_9999", dates_spoiled("year_9999"), frozenset({"request.invalid"})),
 ]
