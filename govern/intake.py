@@ -9,6 +9,8 @@ or directory should ever be handed is refused here, with a stable code.
 - a number no column holds: an integer in the path or a JSON body outside 64 bits (Python
   refuses to read one of thousands of digits), a JSON number too large to be finite, or the
   `NaN`, `Infinity` and `-Infinity` Python's reader accepts: 400 `request.out_of_range`;
+- a JSON object naming one key twice, which readers resolve differently (Python keeps the
+  last, others the first): 400 `request.duplicate_key`;
 - a body sent to the API in any format but JSON: 415 `request.unsupported_media_type`.
 
 Each is a GovernError, rendered by the one error mapping in `govern.web`. Nothing has been
@@ -47,8 +49,8 @@ def register_intake(app: Flask) -> None:
 
 
 def check_request() -> None:
-    """Raises BadRequest `request.invalid_text`, `request.too_deep`, `request.out_of_range`
-    or UnsupportedMediaType `request.unsupported_media_type`."""
+    """Raises BadRequest `request.invalid_text`, `request.too_deep`, `request.out_of_range`,
+    `request.duplicate_key` or UnsupportedMediaType `request.unsupported_media_type`."""
     check_texts([request.path], "path")
     check_texts(_pairs(request.args.items(multi=True)), "query")
     _check_path_numbers(request.view_args or {})
@@ -90,6 +92,7 @@ def check_json(body: bytes) -> None:
             parse_int=_whole_number,
             parse_float=_finite_number,
             parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError:
         return
@@ -118,6 +121,13 @@ def _finite_number(digits: str) -> float:
 def _no_constant(name: str) -> float:
     """`NaN`, `Infinity` and `-Infinity`: JSON has no such numbers, and no column holds them."""
     raise _out_of_range()
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise BadRequest("request.duplicate_key", "A JSON object names one of its keys twice.")
+    return value
 
 
 def _check_path_numbers(view_args: dict[str, Any]) -> None:

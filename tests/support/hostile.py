@@ -315,6 +315,16 @@ def not_finite_numbers(operation: Operation, known: dict[str, Any]) -> list[Requ
     ]
 
 
+def duplicate_key(operation: Operation, known: dict[str, Any]) -> list[Request]:
+    """The body's first key (or a key added to any body) named a second time."""
+    valid = valid_request(operation, known)
+    body = _body_of(operation, known)
+    body = body if isinstance(body, dict) and body else {"note": "x"}
+    key = next(iter(body))
+    text = json.dumps(body)[:-1] + f", {json.dumps(key)}: {json.dumps(body[key])}}}"
+    return [replace(valid, body=text, spoiled=f"body key {key} twice")]
+
+
 def nul_in_path(operation: Operation, known: dict[str, Any]) -> list[Request]:
     return _with_path(operation, known, NUL, lambda _: True)
 
@@ -400,6 +410,7 @@ CLASSES = [
         for encoding in ENCODINGS
     ),
     HostileClass("deep_json", deep_json, frozenset({"request.too_deep"})),
+    HostileClass("duplicate_key", duplicate_key, frozenset({"request.duplicate_key"})),
     HostileClass("text_plain", text_plain, frozenset({"request.unsupported_media_type"})),
     HostileClass(
         "integer_25_digits",
