@@ -10,6 +10,7 @@ from govern.access.actions import role_actions
 from govern.access.policy import access_policy
 from govern.access.rules import COLLECTOR
 from govern.access.service import PolicyCache
+from govern.accounts.cli import CONSOLE
 from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
 from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
@@ -37,6 +38,7 @@ CODE_ROLES = {
     "govern.accounts.rules": (DEPARTMENT_HEAD, GENERAL_MANAGER),
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
+    "govern.accounts.cli (the console)": CONSOLE.roles,
 }
 
 

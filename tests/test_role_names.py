@@ -101,6 +101,7 @@ def test_a_role_dropped_from_roles_toml_is_named_wherever_it_is_still_used(tmp_p
     ]:
         assert f"{policies / file} line " in message
         assert f"({key}): no role 'it'" in message
+    assert "govern.accounts.cli (the console): no role 'it'" in message
 
 
 def test_a_role_the_code_names_must_be_defined_too(tmp_path: Path) -> None:
