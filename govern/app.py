@@ -6,16 +6,23 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from govern.access.actions import role_actions
+from govern.access.policy import access_policy
+from govern.access.rules import COLLECTOR
 from govern.access.service import PolicyCache
+from govern.accounts.cli import CONSOLE
+from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
 from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
 from govern.debtors.vault import load_vault
+from govern.directory.person import DEFAULT_ROLE
 from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
+from govern.policies import check_role_names, role_policy
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
     GovernApi,
@@ -25,6 +32,14 @@ from govern.web import (
     register_request_context,
     register_sign_in_audit,
 )
+
+#: Roles the code itself names, by module: policies/roles.toml must define them too.
+CODE_ROLES = {
+    "govern.accounts.rules": (DEPARTMENT_HEAD, GENERAL_MANAGER),
+    "govern.access.rules": (COLLECTOR,),
+    "govern.directory.person": (DEFAULT_ROLE,),
+    "govern.accounts.cli (the console)": CONSOLE.roles,
+}
 
 
 def create_app(
@@ -64,8 +79,7 @@ def create_app(
 
 
 def _services(settings: Settings, clock: Clock, directory: Directory | None) -> Services:
-    check_training_policies(settings.policies_dir, clock.now().astimezone(settings.timezone).date())
-    check_suspension_kinds(settings.policies_dir, settings.role_groups)
+    _load_policies(settings, clock)
     engine = make_engine(settings.database_url)
     trail = open_trail(
         engine,
@@ -85,7 +99,19 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         trail=trail,
         vault=load_vault(settings.data_keys_file),
         policy=PolicyCache(settings.policies_dir),
+        roles=role_policy(settings.policies_dir),
     )
+
+
+def _load_policies(settings: Settings, clock: Clock) -> None:
+    """Read every policy file once, now, and hold every role name they use to roles.toml, so
+    a mistake stops the service at start-up (ConfigError naming the file)."""
+    folder = settings.policies_dir
+    check_training_policies(folder, clock.now().astimezone(settings.timezone).date())
+    check_suspension_kinds(folder)
+    access_policy(folder)
+    role_actions(folder)
+    check_role_names(folder, CODE_ROLES)
 
 
 def _register_http(app: Flask) -> None:

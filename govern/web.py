@@ -38,6 +38,7 @@ from govern.debtors.service import Gate
 from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.policies import RolePolicy
 from govern.sessions.service import Attempt, Caller, NewSession, authenticate, log_in
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Services:
     trail: Trail
     vault: Vault
     policy: PolicyCache
+    roles: RolePolicy  # policies/roles.toml, read and checked at start-up
 
     @property
     def gate(self) -> Gate:

@@ -45,7 +45,8 @@ def bootstrap(employee_number: str) -> None:
 @with_appcontext
 def show(account_id: str) -> None:
     """One account, with every change of its state."""
-    echo_json(AccountSchema().dump(describe(view_account(db(), CONSOLE, account_id))))
+    view = view_account(db(), CONSOLE, account_id, services().roles.account_readers)
+    echo_json(AccountSchema().dump(describe(view)))
 
 
 @accounts.command("list")
@@ -54,7 +55,7 @@ def show(account_id: str) -> None:
 @with_appcontext
 def list_(department: str | None, as_json: bool) -> None:
     """Accounts, by department."""
-    views = list_accounts(db(), CONSOLE, department)
+    views = list_accounts(db(), CONSOLE, department, services().roles.account_readers)
     if as_json:
         echo_json(AccountSummarySchema(many=True).dump([describe(view) for view in views]))
         return

@@ -14,8 +14,6 @@ from govern.ids import new_id
 
 DEPARTMENT_HEAD = "department_head"
 GENERAL_MANAGER = "general_manager"
-#: Roles that see every account, in any department.
-COMPANY_WIDE_READERS = frozenset({GENERAL_MANAGER, "hr", "it", "auditor"})
 #: Roles that act only for the people they answer for (`missing_superior`).
 SUPERIORS = frozenset({DEPARTMENT_HEAD, GENERAL_MANAGER})
 #: The kind the daily sweep imposes, and the one assumed for a suspension of unknown kind.
@@ -107,15 +105,17 @@ def needs_new_account(past: list[PastAccount], hire_date: date | None, zone: Zon
     )
 
 
-def may_view_account(viewer: Staff, owner: Staff) -> bool:
-    """Owners see their own account, heads their department's, company-wide roles all."""
+def may_view_account(viewer: Staff, owner: Staff, readers: frozenset[str]) -> bool:
+    """Owners see their own account, heads their department's, `readers` (the company-wide
+    roles of policies/roles.toml) all."""
     if viewer.employee_number == owner.employee_number:
         return True
-    return may_view_department(viewer, owner.department)
+    return may_view_department(viewer, owner.department, readers)
 
 
-def may_view_department(viewer: Staff, department: str) -> bool:
-    if viewer.roles & COMPANY_WIDE_READERS:
+def may_view_department(viewer: Staff, department: str, readers: frozenset[str]) -> bool:
+    """Heads see their own department's accounts, `readers` every department's."""
+    if viewer.roles & readers:
         return True
     return DEPARTMENT_HEAD in viewer.roles and viewer.department == department
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
-    COMPANY_WIDE_READERS,
     GENERAL_MANAGER,
     PastAccount,
     Staff,
@@ -273,23 +272,31 @@ def suspension_of(settings: Settings, account: Account) -> SuspensionKind | None
     return suspension_kinds(settings.policies_dir).of(account.suspension_kind)
 
 
-def view_account(db: Session, viewer: Staff, account_id: str) -> AccountView:
-    """One account with its history. Raises NotFound, Forbidden `account.not_visible`."""
+def view_account(
+    db: Session, viewer: Staff, account_id: str, readers: frozenset[str]
+) -> AccountView:
+    """One account with its history; `readers` see every department's (policies/roles.toml).
+
+    Raises NotFound, Forbidden `account.not_visible`.
+    """
     account = _account(db, account_id)
     person = db.get(Identity, account.employee_number)
-    if not may_view_account(viewer, repo.staff_of(person)):  # type: ignore[arg-type]
+    if not may_view_account(viewer, repo.staff_of(person), readers):  # type: ignore[arg-type]
         raise Forbidden("account.not_visible", "This account is outside what you may see.")
     return AccountView(account, person, repo.transitions(db, account.id))  # type: ignore[arg-type]
 
 
-def list_accounts(db: Session, viewer: Staff, department: str | None) -> list[AccountView]:
-    """Accounts of one department, or every one the viewer may see.
+def list_accounts(
+    db: Session, viewer: Staff, department: str | None, readers: frozenset[str]
+) -> list[AccountView]:
+    """Accounts of one department, or every one the viewer may see; `readers` see every
+    department's (policies/roles.toml).
 
     Raises Forbidden `account.department_not_visible`.
     """
-    if department is None and not viewer.roles & COMPANY_WIDE_READERS:
+    if department is None and not viewer.roles & readers:
         department = viewer.department
-    if department is not None and not may_view_department(viewer, department):
+    if department is not None and not may_view_department(viewer, department, readers):
         raise Forbidden(
             "account.department_not_visible",
             f"Department {department}'s accounts are outside what you may see.",

@@ -6,7 +6,6 @@ Read once per process and checked at start-up, so a mistake in the file stops th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -48,18 +47,11 @@ def suspension_kinds(policies_dir: Path) -> SuspensionKinds:
         raise ConfigError("suspension.kinds", f"{path}: {error}") from None
 
 
-def check_suspension_kinds(policies_dir: Path, roles: Iterable[str]) -> None:
-    """Read the table now and hold every role it names to `roles` (roles.toml), so a mistake
-    stops the service at start-up. Raises ConfigError `suspension.kinds`."""
-    known = set(roles)
-    for kind in suspension_kinds(policies_dir).kinds.values():
-        unknown = (kind.imposed_by | kind.lifted_by) - known
-        if unknown:
-            raise ConfigError(
-                "suspension.kinds",
-                f"{policies_dir / FILE}: kind {kind.name} names unknown roles "
-                f"{', '.join(sorted(unknown))} (known: {', '.join(sorted(known))})",
-            )
+def check_suspension_kinds(policies_dir: Path) -> None:
+    """Read the table now, so a mistake stops the service at start-up (the roles it names are
+    held to roles.toml by `govern.policies.check_role_names`). Raises ConfigError
+    `suspension.kinds`."""
+    suspension_kinds(policies_dir)
 
 
 def _kinds(raw: dict[str, Any]) -> dict[str, SuspensionKind]:

@@ -116,7 +116,8 @@ def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
         caller.account_id,
         body["employee_number"],
     )
-    return describe(view_account(db(), caller.staff, account.id)), 201 if created else 200
+    view = view_account(db(), caller.staff, account.id, s.roles.account_readers)
+    return describe(view), 201 if created else 200
 
 
 @blp.route("", methods=["GET"])
@@ -125,7 +126,8 @@ def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
 @blp.response(200, AccountListSchema)
 @documents_refusals(blp, 401, 403)
 def index(query: dict[str, str]) -> dict[str, Any]:
-    views = list_accounts(db(), current_caller().staff, query.get("department"))
+    readers = services().roles.account_readers
+    views = list_accounts(db(), current_caller().staff, query.get("department"), readers)
     return {"accounts": [describe(view) for view in views]}
 
 
@@ -135,7 +137,7 @@ def index(query: dict[str, str]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def show(account_id: str) -> dict[str, Any]:
     s = services()
-    view = view_account(db(), current_caller().staff, account_id)
+    view = view_account(db(), current_caller().staff, account_id, s.roles.account_readers)
     status = training_status(db(), s.clock, s.settings, account_id)
     return {**describe(view), "in_training": status.in_training}
 
@@ -176,7 +178,7 @@ def suspend(body: dict[str, str], account_id: str) -> dict[str, Any]:
         body["kind"],
         body["reason"],
     )
-    return describe(view_account(db(), caller.staff, account_id))
+    return describe(view_account(db(), caller.staff, account_id, s.roles.account_readers))
 
 
 @blp.route("/<string:account_id>/reactivation", methods=["POST"])
@@ -198,7 +200,7 @@ def reactivate(body: dict[str, str], account_id: str) -> dict[str, Any]:
         account_id,
         body["reason"],
     )
-    return describe(view_account(db(), caller.staff, account_id))
+    return describe(view_account(db(), caller.staff, account_id, s.roles.account_readers))
 
 
 def describe(view: AccountView) -> dict[str, Any]:

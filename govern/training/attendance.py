@@ -107,13 +107,15 @@ def record_attendance(
     session: TrainingSession,
     account_id: str,
     status: str,
+    readers: frozenset[str],
 ) -> Attendance:
     """Record whether someone attended, was absent or left early. Once per person and session.
+    A recorder records only for people whose training they see (`readers`: `visible_account`).
 
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder, account_id)
+    _, person = visible_account(db, recorder, account_id, readers)
     if person.employee_number == recorder.employee_number:
         raise Forbidden("attendance.own", "Nobody records their own attendance.")
     _expect_participant(session, person)
@@ -144,16 +146,22 @@ def record_attendance(
 
 
 def attendance_report(
-    db: Session, settings: Settings, viewer: Staff, start: date, end: date, department: str | None
+    db: Session,
+    settings: Settings,
+    viewer: Staff,
+    start: date,
+    end: date,
+    department: str | None,
+    readers: frozenset[str],
 ) -> list[AttendanceLine]:
     """Attendance with each absence judged excused or unexcused, against the session as it
-    was when recorded; heads see their own department.
+    was when recorded; heads see their own department, `readers` any (`department_in_view`).
 
     Raises Forbidden `account.department_not_visible`.
     """
     lines = []
     for record, person in repo.attendance_between(
-        db, start, end, department_in_view(viewer, department)
+        db, start, end, department_in_view(viewer, department, readers)
     ):
         problem = None
         if record.status != PRESENT:

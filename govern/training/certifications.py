@@ -74,13 +74,18 @@ def _statuses(
 
 
 def certifications_of(
-    db: Session, clock: Clock, settings: Settings, viewer: Staff, account_id: str
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    viewer: Staff,
+    account_id: str,
+    readers: frozenset[str],
 ) -> TrainingStatus:
-    """`training_status` for someone the viewer may see.
+    """`training_status` for someone the viewer may see (`readers`: `visible_account`).
 
     Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
-    visible_account(db, viewer, account_id)
+    visible_account(db, viewer, account_id, readers)
     return training_status(db, clock, settings, account_id)
 
 

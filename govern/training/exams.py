@@ -138,10 +138,12 @@ def decide_case(
     return case
 
 
-def results_of(db: Session, viewer: Staff, account_id: str) -> list[ExamResult]:
-    """Someone's archived results, oldest first.
+def results_of(
+    db: Session, viewer: Staff, account_id: str, readers: frozenset[str]
+) -> list[ExamResult]:
+    """Someone's archived results, oldest first (`readers`: `visible_account`).
 
     Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
-    visible_account(db, viewer, account_id)
+    visible_account(db, viewer, account_id, readers)
     return repo.results(db, account_id)

@@ -35,13 +35,19 @@ class FeedbackItem:
 
 
 def feedback_forms(
-    db: Session, clock: Clock, settings: Settings, viewer: Staff, department: str | None
+    db: Session,
+    clock: Clock,
+    settings: Settings,
+    viewer: Staff,
+    department: str | None,
+    readers: frozenset[str],
 ) -> list[FeedbackItem]:
-    """The forms of every ended approved plan: one per participant, due to their head.
+    """The forms of every ended approved plan: one per participant, due to their head
+    (`readers` see every department's: `department_in_view`).
 
     Raises Forbidden `account.department_not_visible`.
     """
-    return _forms(db, clock, settings, department_in_view(viewer, department))
+    return _forms(db, clock, settings, department_in_view(viewer, department, readers))
 
 
 def return_feedback(

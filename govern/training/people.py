@@ -14,9 +14,6 @@ from govern.directory.models import Identity
 from govern.errors import Forbidden, NotFound
 from govern.training import repository as repo
 
-#: Roles that see everyone's training records; heads see their own department's.
-TRAINING_READERS = frozenset({"office", "trainer", "hr", "general_manager", "auditor"})
-
 
 def account_of(db: Session, account_id: str) -> tuple[Account, Identity]:
     """The account and its person. Raises NotFound `account.unknown`."""
@@ -26,27 +23,33 @@ def account_of(db: Session, account_id: str) -> tuple[Account, Identity]:
     return found
 
 
-def visible_account(db: Session, viewer: Staff, account_id: str) -> tuple[Account, Identity]:
-    """`account_of`, for the person themself, their head or a training reader.
+def visible_account(
+    db: Session, viewer: Staff, account_id: str, readers: frozenset[str]
+) -> tuple[Account, Identity]:
+    """`account_of`, for the person themself, their head or one of `readers` (the roles that
+    see everyone's training records: policies/roles.toml, `company_wide.training`).
 
     Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
     account, person = account_of(db, account_id)
     own = viewer.employee_number == person.employee_number
     head = DEPARTMENT_HEAD in viewer.roles and viewer.department == person.department
-    if not (own or head or viewer.roles & TRAINING_READERS):
+    if not (own or head or viewer.roles & readers):
         raise Forbidden(
             "training.not_visible", "This person's training is outside what you may see."
         )
     return account, person
 
 
-def department_in_view(viewer: Staff, department: str | None) -> str | None:
-    """The department a report covers: any (None: all) for training readers, a head's own.
+def department_in_view(
+    viewer: Staff, department: str | None, readers: frozenset[str]
+) -> str | None:
+    """The department a report covers: any (None: all) for `readers` (as in `visible_account`),
+    a head's own.
 
     Raises Forbidden `account.department_not_visible`.
     """
-    if viewer.roles & TRAINING_READERS:
+    if viewer.roles & readers:
         return department
     if DEPARTMENT_HEAD in viewer.roles and department in (None, viewer.department):
         return viewer.department

@@ -201,7 +201,8 @@ def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def results(account_id: str) -> dict[str, Any]:
     """Someone's archived results, oldest first; nothing is ever overwritten."""
-    return {"results": exams.results_of(db(), current_caller().staff, account_id)}
+    readers = services().roles.training_readers
+    return {"results": exams.results_of(db(), current_caller().staff, account_id, readers)}
 
 
 @blp.route("/hr/cases", methods=["GET"])
@@ -316,6 +317,7 @@ def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, 
         session,
         body["account_id"],
         body["status"],
+        s.roles.training_readers,
     )
     return {"session_id": session.id, **body}, 201
 
@@ -334,6 +336,7 @@ def show_attendance(query: dict[str, Any]) -> dict[str, Any]:
         query["start"],
         query["end"],
         query.get("department"),
+        services().roles.training_readers,
     )
     return {"attendance": [describe_attendance(line) for line in lines]}
 
@@ -382,7 +385,12 @@ def show_feedback(query: dict[str, str]) -> dict[str, Any]:
     """Feedback forms of ended plans: due, overdue or returned (R-TRN-7)."""
     s = services()
     items = feedback.feedback_forms(
-        db(), s.clock, s.settings, current_caller().staff, query.get("department")
+        db(),
+        s.clock,
+        s.settings,
+        current_caller().staff,
+        query.get("department"),
+        s.roles.training_readers,
     )
     wanted = query.get("state")
     return {"forms": [describe_feedback(i) for i in items if wanted in (None, i.state)]}
@@ -431,5 +439,5 @@ def show_certifications(account_id: str) -> Any:
     """Per certification: holds, since, until, what is missing; and whether in training."""
     s = services()
     return certifications.certifications_of(
-        db(), s.clock, s.settings, current_caller().staff, account_id
+        db(), s.clock, s.settings, current_caller().staff, account_id, s.roles.training_readers
     )

@@ -14,9 +14,10 @@ from sqlalchemy import Engine, select, text, update
 from govern.accounts.models import Account
 from govern.accounts.rules import Staff, SuspensionKind, check_lift, check_replace
 from govern.accounts.suspensions import check_suspension_kinds, suspension_kinds
-from govern.config import REPO_POLICIES, load_role_groups
+from govern.config import REPO_POLICIES
 from govern.deprovision.service import suspend_inactive
 from govern.errors import ConfigError, Forbidden
+from govern.policies import check_role_names
 from tests.support.agency import Agency, audit_events, bearer
 
 STAFF = ("col.a1", "it", "hr", "auditor")
@@ -303,7 +304,8 @@ def test_a_mistake_in_the_table_stops_the_service(
     table = policies / "suspensions.toml"
     table.write_text(table.read_text().replace(*change, 1))
     with pytest.raises(ConfigError) as refused:
-        check_suspension_kinds(policies, load_role_groups(policies / "roles.toml"))
+        check_suspension_kinds(policies)
+        check_role_names(policies)
     assert says in refused.value.message
 
 

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from flask import Flask
+
+from govern.config import REPO_POLICIES, Settings
 from tests.support.agency import Agency, bearer
 
 
@@ -61,3 +69,24 @@ def test_collectors_may_not_list_accounts(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     status, body = get(agency, "/api/v1/accounts?department=dept-a", "col.a1")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
+
+
+def test_the_company_wide_roles_are_those_of_the_roles_policy(
+    agency: Agency, another_app: Callable[[Settings], Flask], tmp_path: Path
+) -> None:
+    """roles.toml [company_wide] accounts: IT taken off it lists only its own department."""
+    agency.with_accounts("col.a1", "col.b1", "it")
+    policies = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, policies)
+    roles = policies / "roles.toml"
+    text = roles.read_text(encoding="utf-8")
+    roles.write_text(
+        text.replace(
+            'accounts = ["general_manager", "hr", "it",', 'accounts = ["general_manager", "hr",'
+        )
+    )
+    app = another_app(replace(agency.services.settings, policies_dir=policies))
+    narrower = Agency(app, app.test_client())
+    status, body = get(narrower, "/api/v1/accounts?department=dept-b", "it")
+    assert (status, body["error"]["code"]) == (403, "account.department_not_visible")
+    assert get(agency, "/api/v1/accounts?department=dept-b", "it")[0] == 200

@@ -161,3 +161,19 @@ def test_r_trn_8_a_new_agreement_version_must_be_signed_again(
     assert confidentiality["missing"] == ["agreement.confidentiality.outdated"]
     assert sign(renewed, "col.a1", "2027-1")[0] == 201
     assert holding(renewed, "col.a1")["confidentiality"] is True
+
+
+def test_who_sees_everyones_training_records_is_the_roles_policy(
+    desk: Desk, desk_with: Callable[..., Desk], tmp_path: Path
+) -> None:
+    """roles.toml [company_wide] training: a role taken off it sees only what a head or the
+    person would (the set used to be Python; now it is data read at start-up)."""
+    policies = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, policies)
+    roles = policies / "roles.toml"
+    text = roles.read_text(encoding="utf-8")
+    roles.write_text(text.replace('training = ["office", "trainer",', 'training = ["office",'))
+    path = f"/api/v1/accounts/{desk.ids['col.a1']}/certifications"
+    assert desk.call("GET", path, "trainer")[0] == 200
+    status, body = desk_with(policies_dir=policies).call("GET", path, "trainer")
+    assert (status, body["error"]["code"]) == (403, "training.not_visible")
