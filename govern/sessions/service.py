@@ -120,13 +120,10 @@ def authenticate(
     try:
         _ensure_usable(account, person, now, settings)
     except Forbidden as refusal:
+        refused = session.account_id
+        db.rollback()  # a refused session keeps nothing; its event is made durable after
         trail.record_now(
-            db,
-            "session.refused",
-            session.account_id,
-            session.account_id,
-            code=refusal.code,
-            channel=channel,
+            db, "session.refused", refused, refused, code=refusal.code, channel=channel
         )
         raise
     return _caller(account, person, session.token_hash)
@@ -175,14 +172,9 @@ def _record_refusal(db: Session, trail: Trail, attempt: Attempt, code: str) -> N
     """One `session.refused` event for a refused attempt; nothing the attempt began is kept.
     Raises AuditNotWritten."""
     db.rollback()
-    trail.record_now(
-        db,
-        "session.refused",
-        None,
-        _employee_named(db, attempt.username),
-        code=code,
-        channel=attempt.channel,
-    )
+    employee = _employee_named(db, attempt.username)
+    db.rollback()  # the lookup's read ends before the event is made durable
+    trail.record_now(db, "session.refused", None, employee, code=code, channel=attempt.channel)
 
 
 def _employee_named(db: Session, username: str) -> str | None:
