@@ -24,7 +24,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
-from govern.access.service import PolicyCache
+from govern.access.service import PolicyCache, store_default_policy
 from govern.auditing.trail import (
     AuditNotWritten,
     RequestContext,
@@ -64,6 +64,21 @@ class Services:
 
 def services() -> Services:
     return current_app.extensions["govern"]
+
+
+def ready_policy() -> PolicyCache:
+    """The policy cache, the store holding a policy: the first time a process needs it, an
+    empty store takes the default (`store_default_policy`, committed before the read begins)."""
+    s = services()
+    if not s.policy.stored:
+        store_default_policy(db(), s.clock, s.policy)
+    return s.policy
+
+
+def gate() -> Gate:
+    """What reading debtor data needs, the policy store ready (`ready_policy`)."""
+    ready_policy()
+    return services().gate
 
 
 def db() -> Session:

@@ -39,17 +39,22 @@ class PolicyCache:
 
     Every request reads the version (one small query); only a new version rebuilds the
     table, so a change made through any instance reaches all of them at their next request.
+    It only reads: the first policy is stored by `store_default_policy`, a use case of its own.
     """
 
     def __init__(self, policies_dir: Path) -> None:
-        self._policies_dir = policies_dir
+        self.policies_dir = policies_dir
         self._lock = threading.Lock()
         self._cached: tuple[int, FieldTable] = (0, FieldTable({}, {}))  # swapped whole
+        #: Whether this process has seen a policy stored (a store is never emptied again).
+        self.stored = False
 
-    def table(self, db: Session, clock: Clock) -> tuple[int, FieldTable]:
+    def table(self, db: Session) -> tuple[int, FieldTable]:
+        """The version and its table. Raises PolicyNotStored before `store_default_policy`."""
         current = repo.version(db)
         if current is None:
-            current = self._store_default(db, clock)
+            raise PolicyNotStored("store_default_policy comes before the first read")
+        self.stored = True
         cached = self._cached
         if current == cached[0]:
             return cached
@@ -68,14 +73,22 @@ class PolicyCache:
                 return version, build_table(parse_lines(lines))
             version = now  # type: ignore[assignment]
 
-    def _store_default(self, db: Session, clock: Clock) -> int:
-        """An empty store takes the default policy (policies/access/policy.csv), once."""
+
+class PolicyNotStored(RuntimeError):
+    """The policy was read before any was stored (a bug: `store_default_policy` first)."""
+
+
+def store_default_policy(db: Session, clock: Clock, cache: PolicyCache) -> None:
+    """An empty store takes the default policy (policies/access/policy.csv), once across
+    instances, in a transaction of its own committed here: the web layer asks it the first
+    time a process needs the policy, before the read that needs it begins."""
+    if repo.version(db) is None:
         try:
-            repo.store_first(db, default_lines(self._policies_dir), "policy:default", clock.now())
+            repo.store_first(db, default_lines(cache.policies_dir), "policy:default", clock.now())
             db.commit()
         except IntegrityError:  # another instance stored it first
             db.rollback()
-        return repo.version(db)  # type: ignore[return-value]
+    cache.stored = True
 
 
 def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) -> Viewer:
@@ -141,7 +154,6 @@ def change_policy(
     clock: Clock,
     settings: Settings,
     trail: Trail,
-    cache: PolicyCache,
     admin: str,
     added: list[list[str]],
     removed: list[list[str]],
@@ -153,7 +165,6 @@ def change_policy(
     `policy.line_missing` (a line to remove is not stored) — and then nothing changes.
     """
     add, drop = _checked(settings, added), _checked(settings, removed)
-    cache.table(db, clock)  # the first policy is stored before it changes
     row = repo.lock_version(db)  # one change at a time, each checked against what it changes
     stored = set(repo.lines(db))
     missing = [line for line in drop if line not in stored]
@@ -207,10 +218,8 @@ def _roles_named(lines: PolicyLines) -> set[str]:
     return {g[0] for g in lines.grants} | {r for link in lines.links for r in link[:2]}
 
 
-def policy_lines(
-    db: Session, clock: Clock, cache: PolicyCache
-) -> tuple[int, list[tuple[str, ...]]]:
-    version, _ = cache.table(db, clock)
+def policy_lines(db: Session, cache: PolicyCache) -> tuple[int, list[tuple[str, ...]]]:
+    version, _ = cache.table(db)
     return version, repo.lines(db)
 
 
@@ -357,7 +366,7 @@ def explain(
     except Forbidden as refused:
         return _explained(steps, "account" if not steps else "reach", refused.code, None)
     steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
-    version, table = cache.table(db, clock)
+    version, table = cache.table(db)
     decision = decide_field(who, way.roles, asked.debtor_group, table, rule)
     steps.append(
         {

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from govern.access import service
 from govern.debtors.service import debtor_group
 from govern.errors import BadRequest
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import current_caller, db, documents_refusals, ready_policy, requires, services
 
 blp = Blueprint(
     "access",
@@ -77,7 +77,8 @@ def explain(query: dict[str, str]) -> dict[str, Any]:
     s, caller = services(), current_caller()
     group = debtor_group(db(), query["debtor"])
     asked = service.Question(query["account"], query["debtor"], group, query["field"])
-    answer = service.explain(db(), s.clock, s.settings, s.policy, asked)
+    answer = service.explain(db(), s.clock, s.settings, ready_policy(), asked)
+    db().commit()  # the explanation's read ends here; its event is made durable after
     s.trail.record_now(
         db(),
         "access.explained",
@@ -94,8 +95,7 @@ def explain(query: dict[str, str]) -> dict[str, Any]:
 @blp.response(200, PolicySchema)
 @documents_refusals(blp, 401, 403)
 def policy() -> dict[str, Any]:
-    s = services()
-    version, lines = service.policy_lines(db(), s.clock, s.policy)
+    version, lines = service.policy_lines(db(), ready_policy())
     return {"version": version, "lines": [list(line) for line in lines]}
 
 
@@ -106,18 +106,17 @@ def policy() -> dict[str, Any]:
 @documents_refusals(blp, 400, 401, 403, 409)
 def change_policy(body: dict[str, Any]) -> dict[str, Any]:
     """Add and remove policy lines at once; every instance applies them at its next request."""
-    s = services()
+    s, policy = services(), ready_policy()
     service.change_policy(
         db(),
         s.clock,
         s.settings,
         s.trail,
-        s.policy,
         current_caller().account_id,
         body["add"],
         body["remove"],
     )
-    version, lines = service.policy_lines(db(), s.clock, s.policy)
+    version, lines = service.policy_lines(db(), policy)
     return {"version": version, "lines": [list(line) for line in lines]}
 
 

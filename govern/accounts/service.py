@@ -74,7 +74,9 @@ def issue_account(
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
     if not needs_new_account(past, person.hire_date, settings.timezone):
         return repo.live_account(db, employee_number), False  # type: ignore[return-value]
-    return _create(db, clock, trail, employee_number, issuer_label, "issued by department head")
+    issued = _create(db, clock, trail, employee_number, issuer_label, "issued by department head")
+    db.commit()
+    return issued
 
 
 def bootstrap_general_manager(
@@ -110,6 +112,7 @@ def bootstrap_general_manager(
     if not needs_new_account(past, person.hire_date, settings.timezone):
         raise Conflict("accounts.bootstrapped", f"{employee_number} already has an account.")
     account, _ = _create(db, clock, trail, employee_number, operator, "bootstrap")
+    db.commit()
     return account
 
 
@@ -125,6 +128,7 @@ def revoke_account(
     if account.state != REVOKED:
         account.revoked_at = clock.now()  # a revocation ends any suspension too
         _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
+        db.commit()
     return account
 
 
@@ -148,6 +152,7 @@ def suspend_account(
     _not_revoked(account)
     if account.state == ACTIVE:
         _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
+        db.commit()
     return account
 
 
@@ -187,6 +192,7 @@ def impose_suspension(
             check_impose(chosen, imposer, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
         _move(db, trail, account, SUSPENDED, imposer_label, reason, clock.now(), chosen.name)
+        db.commit()
     return account
 
 
@@ -222,6 +228,7 @@ def reactivate_account(
         check_lift(kind, lifter, staff, _has_head(db, clock, settings, staff))
     account.last_used_at = clock.now()  # or the next inactivity sweep suspends it again
     _move(db, trail, account, ACTIVE, lifter_label, reason, clock.now())
+    db.commit()
     return account
 
 
@@ -256,13 +263,12 @@ def _move(
     kind: str | None = None,
 ) -> None:
     """Record the transition and its audit event; leaving `active` ends every session.
-    `kind`: the kind of suspension, when moving to `suspended`."""
+    `kind`: the kind of suspension, when moving to `suspended`. The caller commits."""
     moved = {"from": account.state, "to": state} | ({"kind": kind} if kind else {})
     trail.record(db, f"account.{VERBS[state]}", actor, account.id, **moved)
     repo.record_transition(db, account, state, actor, reason.strip(), at, kind=kind)
     if state != ACTIVE:
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
-    db.commit()
 
 
 def suspension_of(settings: Settings, account: Account) -> SuspensionKind | None:
@@ -325,7 +331,8 @@ def _present_person(db: Session, clock: Clock, settings: Settings, number: str) 
 def _create(
     db: Session, clock: Clock, trail: Trail, employee_number: str, actor: str, reason: str
 ) -> tuple[Account, bool]:
-    """Insert a new account; if a concurrent request won the race, return theirs."""
+    """Insert a new account (the caller commits); if a concurrent request won the race (its
+    insert fails at the flush), return theirs."""
     now = clock.now()
     account = Account(
         id=new_account_id(),
@@ -339,7 +346,6 @@ def _create(
         db.flush()
         repo.record_transition(db, account, ACTIVE, actor, reason, now, issued=True)
         trail.record(db, "account.issued", actor, account.id, employee=employee_number)
-        db.commit()
     except IntegrityError:
         db.rollback()
         winner = repo.live_account(db, employee_number)

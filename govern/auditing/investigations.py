@@ -63,6 +63,7 @@ def find_events(
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of events and the `after` of the next page (None on the last)."""
     rows = queries.find_events(db.connection(), wanted)
+    db.commit()  # the query ends here; it is audited durably after
     _audited(
         db,
         trail,
@@ -91,6 +92,7 @@ def who_saw(
     """Who was shown `field` of `debtor` at `level` (`full`: revealed, the default; `masked`;
     `any`), when, and at which level."""
     found = queries.who_saw(db.connection(), debtor, field, *window.us, level)
+    db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field, level=level)
     return [_times(row) for row in found]
 
@@ -99,6 +101,7 @@ def what_seen(
     db: Session, trail: Trail, auditor: str, account: str, window: Window
 ) -> list[dict[str, Any]]:
     found = queries.what_seen(db.connection(), account, *window.us)
+    db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "what_seen", len(found), account=account)
     return [_times(row) for row in found]
 
@@ -304,6 +307,7 @@ def opening(
         return rules.check_opens(found, viewer, debtor, clock.now(), people)
     except Forbidden as refused:
         if refused.code == "investigation.expired":
+            db.rollback()  # a refused read keeps nothing; its event is made durable after
             trail.record_now(
                 db, "audit.investigation_expired_use", viewer, investigation_id, debtor=debtor
             )
@@ -326,6 +330,7 @@ def rank(
         *window.us,
         progress=progress,
     )
+    db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "leak_triage", len(ranking), investigation=investigation.id)
     return [_times(row) for row in ranking]
 
@@ -395,6 +400,7 @@ def unusual_access(
         "before_departure": _departure_spikes(db, window, settings),
         **_flagged_reads(db, window),
     }
+    db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
     return found
 

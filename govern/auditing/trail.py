@@ -4,6 +4,10 @@
 roll back together. `record_now` is for reads and refusals: it returns only once the event is
 durable (group commit), and raises AuditUnavailable if it cannot be written, so nothing is
 revealed without its record. Events carry identifiers and field names, never personal values.
+
+The door never commits: the use case that calls it owns its transaction. `record_now` is the
+one other way an event becomes durable, through the group committer's own connection; its
+caller first ends its own transaction (commits a read it keeps, rolls back a refusal).
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ def new_request_id() -> str:
 
 class AuditNotWritten(GovernError):
     status = 503
+
+
+class OpenTransaction(RuntimeError):
+    """A durable append asked while the caller's transaction is still open (a bug)."""
 
 
 class Trail:
@@ -109,8 +117,9 @@ class Trail:
     ) -> int:
         """Append and wait until durable. Raises AuditNotWritten (503) when it cannot be.
 
-        Ends the caller's transaction first (it must hold no pending change): on SQLite an
-        open transaction holds the one write lock the committer needs.
+        The caller has ended its transaction first (committed what it keeps, or rolled a
+        refusal back): on SQLite an open transaction holds the one write lock the committer
+        needs. Raises OpenTransaction when it has not.
         """
         return self.record_all_now(db, [(action, actor, object, details)])[0]
 
@@ -119,7 +128,8 @@ class Trail:
     ) -> list[int]:
         """`record_now` for several events (a page of debtors shown at once): one wait until
         all are durable. Raises AuditNotWritten (503) when any is not."""
-        db.commit()
+        if db.in_transaction():
+            raise OpenTransaction("end the use case's transaction before a durable append")
         try:
             return self._committer.append_many([_record(*event) for event in events])
         except AuditUnavailable:

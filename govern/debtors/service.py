@@ -90,6 +90,7 @@ def view_debtor(
     reading = _reading(db, gate, caller)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, reading, debtor, RECORD, investigation=investigation)
+    db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.viewed")
     return shown
 
@@ -113,6 +114,7 @@ def reveal_fields(
     reading = _reading(db, gate, caller)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, reading, debtor, REVEAL, wanted=set(fields), purpose=purpose)
+    db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.revealed")
     return shown
 
@@ -123,6 +125,7 @@ def caseload(db: Session, gate: Gate, caller: Caller, after: str, limit: int) ->
     group = reading.viewer.project_group
     page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
     shown = [_show(db, gate, reading, debtor, LIST) for debtor in page]
+    db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")
     return shown
 
@@ -146,6 +149,7 @@ def search(db: Session, gate: Gate, caller: Caller, kind: str, value: str) -> li
         None,
         _search_details(kind, found, refused),
     )
+    db.commit()  # the read ends here; its events are made durable after
     gate.trail.record_all_now(db, [searched, *_events(reading, found, "debtor.found")])
     return found
 
@@ -180,7 +184,7 @@ def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
         caller.project_group,
         staff.department,
     )
-    version, table = gate.policy.table(db, gate.clock)
+    version, table = gate.policy.table(db)
     return Reading(who, version, table)
 
 

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from govern.bounds import WholeNumber
 from govern.debtors import service
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import current_caller, db, documents_refusals, gate, requires
 
 blp = Blueprint(
     "debtors",
@@ -94,7 +94,7 @@ class CaseloadSchema(Schema):
 def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
     """One debtor: each field at its decided level; `on_purpose` fields masked."""
     shown = service.view_debtor(
-        db(), services().gate, current_caller(), debtor_id, query.get("investigation")
+        db(), gate(), current_caller(), debtor_id, query.get("investigation")
     )
     return describe(shown)
 
@@ -106,9 +106,7 @@ def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def index(query: dict[str, Any]) -> dict[str, Any]:
     """Your caseload (`assigned=me`): the debtors of your project group, masked."""
-    shown = service.caseload(
-        db(), services().gate, current_caller(), query["after"], query["limit"]
-    )
+    shown = service.caseload(db(), gate(), current_caller(), query["after"], query["limit"])
     after = shown[-1].debtor.id if len(shown) == query["limit"] else None
     return {"debtors": [describe(item) for item in shown], "next_after": after}
 
@@ -122,7 +120,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
     """`on_purpose` fields in full, for a purpose from the configured list."""
     shown = service.reveal_fields(
         db(),
-        services().gate,
+        gate(),
         current_caller(),
         debtor_id,
         body["fields_"],
@@ -139,7 +137,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
 def search(body: dict[str, str]) -> dict[str, Any]:
     """Find debtors by phone or identity number (in the body: never in a URL or a log)."""
     kind, value = next(iter(body.items()))
-    shown = service.search(db(), services().gate, current_caller(), kind, value)
+    shown = service.search(db(), gate(), current_caller(), kind, value)
     return {"debtors": [describe(item) for item in shown], "next_after": None}
 
 

@@ -72,6 +72,7 @@ def reconcile(
     db.rollback()
     if not dry_run:
         _apply(db, directory, clock, settings, trail, report)
+        db.commit()
     return report
 
 
@@ -98,4 +99,3 @@ def _apply(
         past_departure=len(report.past_departure),
         orphans=len(report.orphans),
     )
-    db.commit()

@@ -68,7 +68,12 @@ def revoke_due(
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Revoke every account past its departure instant; idempotent. A failure is recorded on
-    its departure and left for the next sweep, never raised into the scheduler."""
+    its departure and left for the next sweep, never raised into the scheduler.
+
+    Its unit of work is one account, on purpose: each is locked, revoked and committed in
+    turn (its directory lock or its failure too, by `_lock_entry` and `_record_failure`),
+    and no transaction is held between two, so one failure never undoes another's
+    revocation and no lock is held across the whole sweep."""
     report = SweepReport()
     due = [account.id for account, _ in due_accounts(db, clock.now(), settings)]
     db.rollback()  # no transaction held while each account is locked in turn
@@ -138,7 +143,8 @@ def revoke_departed(
 
 
 def _lock_entry(db: Session, trail: Trail, directory: Directory, departure: Departure) -> None:
-    """The directory backstop; a failure is recorded for IT, the revocation stands."""
+    """The directory backstop; a failure is recorded for IT, the revocation stands. Commits:
+    one departure's unit of work (see `revoke_due`)."""
     try:
         locked = directory.disable(departure.employee_number)
     except DirectoryUnavailable:
@@ -168,6 +174,8 @@ def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
 def _record_failure(
     db: Session, clock: Clock, settings: Settings, account_id: str, error: str
 ) -> None:
+    """Keep the failure on the departure for the next sweep and IT. Commits: one departure's
+    unit of work (see `revoke_due`)."""
     account = db.get(Account, account_id)
     person = db.get(Identity, account.employee_number) if account else None
     if person is None or person.leaving_on is None or account.state == REVOKED:
@@ -194,7 +202,8 @@ def _departure(db: Session, account_id: str, person: Identity, settings: Setting
 def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail) -> list[str]:
     """Suspend active accounts nobody signed in to for GOVERN_INACTIVE_DAYS (never used:
     counted from issue), as of kind inactivity: the head can reactivate them (or whom
-    policies/suspensions.toml names); returns the suspended ids."""
+    policies/suspensions.toml names); returns the suspended ids. Its unit of work is one
+    account, on purpose: `suspend_account` locks and commits each in turn."""
     if not settings.inactive_days:
         return []
     since = clock.now() - timedelta(days=settings.inactive_days)

@@ -120,13 +120,10 @@ def authenticate(
     try:
         _ensure_usable(account, person, now, settings)
     except Forbidden as refusal:
+        refused = session.account_id
+        db.rollback()  # a refused session keeps nothing; its event is made durable after
         trail.record_now(
-            db,
-            "session.refused",
-            session.account_id,
-            session.account_id,
-            code=refusal.code,
-            channel=channel,
+            db, "session.refused", refused, refused, code=refusal.code, channel=channel
         )
         raise
     return _caller(account, person, session.token_hash)
@@ -143,14 +140,22 @@ def _log_in(
     username, client, channel = attempt.username, attempt.client, attempt.channel
     now = clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
+    db.commit()  # the attempt counts from now, before the directory is asked
+    refused = _over_limits(settings, slots, now)
+    if refused is not None:  # it never reaches the directory, so it does not count
+        _give_back(db, slots)
+        db.commit()
+        raise refused
     try:
         employee_number = directory.authenticate(username.strip(), attempt.password)
     except Exception:  # the directory did not answer: nobody guessed, nothing counts
         _give_back(db, slots)
+        db.commit()
         raise
     if employee_number is None:
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
     _give_back(db, slots)
+    db.commit()  # given back for good, whatever refuses the sign-in next
     account, person = _live_account(db, employee_number)
     _ensure_usable(account, person, now, settings)
     token = secrets.token_urlsafe(32)
@@ -175,14 +180,9 @@ def _record_refusal(db: Session, trail: Trail, attempt: Attempt, code: str) -> N
     """One `session.refused` event for a refused attempt; nothing the attempt began is kept.
     Raises AuditNotWritten."""
     db.rollback()
-    trail.record_now(
-        db,
-        "session.refused",
-        None,
-        _employee_named(db, attempt.username),
-        code=code,
-        channel=attempt.channel,
-    )
+    employee = _employee_named(db, attempt.username)
+    db.rollback()  # the lookup's read ends before the event is made durable
+    trail.record_now(db, "session.refused", None, employee, code=code, channel=attempt.channel)
 
 
 def _employee_named(db: Session, username: str) -> str | None:
@@ -212,37 +212,42 @@ def _reserve_attempt(
     """Reserve this attempt's place in each limit (see docs/security.md, "Sign-in limits"):
     failures of this username from this client (tight), of this username from anywhere
     (looser), and usernames that failed from this client (counted once each, so one busy
-    office address is not locked out by its staff's typos). Raises TooManyRequests; a
-    refused attempt gives its places back, as it never reaches the directory."""
+    office address is not locked out by its staff's typos). The caller commits."""
     minutes = settings.login_window_minutes
     ratelimit.forget_old(db, now, minutes)
     pair = ratelimit.reserve(db, "pair", f"{username}\n{client}", now, minutes)
     slots = [pair, ratelimit.reserve(db, "user", username, now, minutes)]
     if pair.count == 1:  # a username not yet failing from this client in this window
         slots.append(ratelimit.reserve(db, "client", client, now, minutes))
-    db.commit()
+    return slots
+
+
+def _over_limits(
+    settings: Settings, slots: list[ratelimit.Slot], now: datetime
+) -> TooManyRequests | None:
+    """The refusal of an attempt that goes over a limit, or None."""
+    minutes = settings.login_window_minutes
     limits = {
         "pair": settings.login_failures_per_user_and_client,
         "user": settings.login_failures_per_user,
         "client": settings.login_usernames_per_client,
     }
     over = [slot for slot in slots if slot.count > limits[slot.scope]]
-    if over:
-        _give_back(db, slots)
-        raise TooManyRequests(
-            "login.rate_limited",
-            "Too many failed logins; wait before trying again.",
-            retry_after=max(ratelimit.seconds_left(slot, now, minutes) for slot in over),
-        )
-    return slots
+    if not over:
+        return None
+    return TooManyRequests(
+        "login.rate_limited",
+        "Too many failed logins; wait before trying again.",
+        retry_after=max(ratelimit.seconds_left(slot, now, minutes) for slot in over),
+    )
 
 
 def _give_back(db: Session, slots: list[ratelimit.Slot]) -> None:
-    """An attempt the directory did not refuse does not count: return its places."""
+    """An attempt the directory did not refuse does not count: return its places (in a
+    transaction of their own, begun here; the caller commits it)."""
     db.rollback()
     for slot in slots:
         ratelimit.give_back(db, slot)
-    db.commit()
 
 
 def _session_with_account(
