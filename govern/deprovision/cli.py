@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from govern.accounts.service import revoke_account
-from govern.console import operator
+from govern.command_line import operator
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import db, services
 

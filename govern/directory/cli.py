@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.console import echo_json
+from govern.command_line import echo_json
 from govern.deprovision.reconcile import ReconcileReport, reconcile
 from govern.directory.sync import SyncReport, sync_directory
 from govern.web import db, services
