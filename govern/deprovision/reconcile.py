@@ -1,4 +1,4 @@
-"""`govern directory reconcile`: compare live accounts with what the directory says now.
+"""`govern deprovision reconcile`: compare live accounts with what the directory says now.
 
 Accounts of people the directory no longer has, or has locked (disabled), are revoked, unless
 there are so many that the safety guard holds the run (a directory answering empty or half must
