@@ -20,10 +20,16 @@ from govern.clock import Clock
 from govern.config import Settings
 from govern.deprovision.models import FAILED, Departure
 from govern.deprovision.models import REVOKED as DONE
+from govern.deprovision.rules import (
+    check_departure_date,
+    dates_conflict,
+    departure_state,
+    last_departed_day,
+)
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 from govern.directory.source import Directory, DirectoryUnavailable
-from govern.errors import BadRequest, Forbidden, GovernError, NotFound
+from govern.errors import BadRequest, GovernError, NotFound
 
 ACTOR = "deprovision"
 DISABLE_FAILED = "directory.disable_failed"
@@ -47,14 +53,6 @@ def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[A
         .where(or_(Identity.departure_date <= cutoff, Identity.departure_override <= cutoff))
     )
     return [(a, i) for a, i in db.execute(query.order_by(Account.id))]
-
-
-def last_departed_day(now: datetime, settings: Settings) -> date:
-    """The latest departure date whose instant (GOVERN_REVOKE_AT that day) is not after `now`."""
-    today = now.astimezone(settings.timezone).date()
-    if departure_instant(today, settings.revoke_at, settings.timezone) <= now:
-        return today
-    return today - timedelta(days=1)
 
 
 def revoke_due(
@@ -263,14 +261,7 @@ def set_departure(
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    if actor_number == employee_number:
-        raise Forbidden("departure.own", "Nobody sets their own departure date.")
-    if day is not None and person.hire_date is not None and day < person.hire_date:
-        raise BadRequest(
-            "departure.before_hire", f"{employee_number} was hired on {person.hire_date}."
-        )
-    if day is not None:
-        _instant_of(day, settings)
+    check_departure_date(employee_number, day, person.hire_date, settings, actor_number)
     person.departure_override, person.override_by, person.override_at = day, actor, clock.now()
     action = "departure.set" if day else "departure.cleared"
     trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
@@ -283,17 +274,6 @@ def set_departure(
     if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
         revoke_departed(db, clock, settings, trail, live, directory)
     return departure_of(db, clock, settings, employee_number)
-
-
-def _instant_of(day: date, settings: Settings) -> datetime:
-    """Raises BadRequest `departure.out_of_range` for a day whose instant is past the calendar
-    (year 1 before midnight UTC, year 9999 after it): found after the commit, it was a 500."""
-    try:
-        return departure_instant(day, settings.revoke_at, settings.timezone)
-    except OverflowError as error:
-        raise BadRequest(
-            "departure.out_of_range", "No departure instant can be computed for that day."
-        ) from error
 
 
 def departure_of(
@@ -344,9 +324,7 @@ def _view(
         departure_instant(effective, settings.revoke_at, settings.timezone) if effective else None
     )
     record = db.get(Departure, account.id) if account else None
-    conflict = None not in (person.departure_date, person.departure_override) and (
-        person.departure_date != person.departure_override
-    )
+    conflict = dates_conflict(person.departure_date, person.departure_override)
     return DepartureView(
         person.employee_number,
         person.departure_date,
@@ -354,24 +332,16 @@ def _view(
         effective,
         instant,
         conflict,
-        _state(account, record, instant, clock.now()),
+        departure_state(
+            account is not None,
+            account is not None and account.state == REVOKED,
+            record is not None and record.state == FAILED,
+            instant,
+            clock.now(),
+        ),
         account.id if account else None,
         record.revoked_at if record else (account.revoked_at if account else None),
         record.due_at if record else instant,
         record.last_error if record else None,
         record.attempts if record else 0,
     )
-
-
-def _state(
-    account: Account | None, record: Departure | None, instant: datetime | None, now: datetime
-) -> str:
-    if account is None:
-        return "no_account"
-    if account.state == REVOKED:
-        return "revoked"
-    if record is not None and record.state == FAILED:
-        return "failed"
-    if instant is not None and now >= instant:
-        return "due"
-    return "scheduled"
