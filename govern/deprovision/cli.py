@@ -72,8 +72,7 @@ def revoke(account_id: str, reason: str) -> None:
 @with_appcontext
 def reconcile_command(dry_run: bool, confirm: bool, as_json: bool) -> None:
     """Revoke accounts of people gone from or disabled in the directory, or past their
-    departure; report
-    accounts without an identity. Exit 3 when the guard holds the run."""
+    departure; report accounts without an identity. Exit 3 when the guard holds the run."""
     s = services()
     report = reconcile(
         db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
