@@ -72,12 +72,13 @@ def _register() -> None:
     from govern.auditing.cli import audit
     from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
-    from govern.deprovision.cli import deprovision
+    from govern.deprovision.cli import deprovision, reconcile_alias
     from govern.directory.cli import directory
     from govern.training.cli import training
 
     for group in (accounts, audit, directory, demo, debtors, keys, deprovision, training):
         cli.add_command(group)
+    directory.add_command(reconcile_alias(), "reconcile")  # deprovisioning's, by its older name
 
 
 _register()

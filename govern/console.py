@@ -1,18 +1,6 @@
-"""What every `govern` command shares: who is at the console and how JSON is printed."""
+"""The old name of `govern.command_line`, kept only while the auditors' commands still import
+it; they move to `govern.command_line` with the auditors' tools, and then this module goes."""
 
-from __future__ import annotations
+from govern.command_line import echo_json, operator
 
-import getpass
-import json
-from typing import Any
-
-import click
-
-
-def operator() -> str:
-    """Who runs this command on the server, as recorded in account histories."""
-    return f"operator:{getpass.getuser()}"
-
-
-def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+__all__ = ["echo_json", "operator"]

@@ -8,7 +8,7 @@ a job at each departure instant, a daily sweep).
 
 from govern.app import create_app
 from govern.deprovision.scheduler import start_deprovisioning
-from govern.directory.schedule import start_periodic_sync
+from govern.directory.periodic_sync import start_periodic_sync
 
 app = create_app()
 app.extensions["govern"].trail.start()

@@ -15,7 +15,7 @@ from govern.accounts.service import (
     view_account,
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
-from govern.console import echo_json, operator
+from govern.command_line import echo_json, operator
 from govern.web import db, services
 
 #: The server console sees every account, as IT does, and imposes and lifts the suspensions IT

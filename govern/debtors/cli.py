@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from govern.console import operator
+from govern.command_line import operator
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
 from govern.debtors.service import import_debtors, rotate_keys

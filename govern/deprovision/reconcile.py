@@ -1,4 +1,4 @@
-"""`govern directory reconcile`: compare live accounts with what the directory says now.
+"""`govern deprovision reconcile`: compare live accounts with what the directory says now.
 
 Accounts of people the directory no longer has, or has locked (disabled), are revoked, unless
 there are so many that the safety guard holds the run (a directory answering empty or half must
@@ -11,17 +11,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govern.accounts.models import REVOKED, Account
 from govern.accounts.service import revoke_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.deprovision import repository
 from govern.deprovision.service import ACTOR, due_accounts, revoke_departed
 from govern.directory.guard import GuardVerdict, check_removals
-from govern.directory.models import Identity
 from govern.directory.source import Directory
 
 
@@ -50,11 +48,7 @@ def reconcile(
     """Read the directory now and bring live accounts in line with it (see the module)."""
     disabled = directory.locked()
     present = {person.employee_number for person in directory.people()} - disabled
-    live = db.execute(
-        select(Account.id, Account.employee_number, Identity.employee_number)
-        .outerjoin(Identity, Identity.employee_number == Account.employee_number)
-        .where(Account.state != REVOKED)
-    ).all()
+    live = repository.live_accounts(db)
     due = {account.id for account, _ in due_accounts(db, clock.now(), settings)}
     gone = [
         {"account_id": a, "employee_number": e, "why": "disabled" if e in disabled else "gone"}

@@ -19,10 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from sqlalchemy import Connection, func, select
 
-from govern.accounts.models import REVOKED, Account
+from govern.deprovision import repository
 from govern.deprovision.service import revoke_due, suspend_inactive
 from govern.directory.departure import departure_instant
-from govern.directory.models import Identity
 
 log = logging.getLogger(__name__)
 
@@ -122,11 +121,7 @@ def upcoming_departures(app: Flask) -> dict[str, datetime]:
     services = app.extensions["govern"]
     settings, now = services.settings, services.clock.now()
     with services.sessions() as db:
-        people = db.scalars(
-            select(Identity)
-            .join(Account, Account.employee_number == Identity.employee_number)
-            .where(Account.state != REVOKED)
-        ).all()
+        people = repository.people_with_live_accounts(db)
     ahead = {}
     for person in people:
         if person.leaving_on is not None:

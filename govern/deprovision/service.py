@@ -9,21 +9,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from govern.accounts.models import ACTIVE, REVOKED, Account
+from govern.accounts.models import REVOKED, Account
 from govern.accounts.rules import INACTIVITY
 from govern.accounts.service import revoke_account, suspend_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.deprovision import repository
 from govern.deprovision.models import FAILED, Departure
 from govern.deprovision.models import REVOKED as DONE
+from govern.deprovision.rules import (
+    check_departure_date,
+    dates_conflict,
+    departure_state,
+    last_departed_day,
+)
 from govern.directory.departure import departure_instant
 from govern.directory.models import Identity
 from govern.directory.source import Directory, DirectoryUnavailable
-from govern.errors import BadRequest, Forbidden, GovernError, NotFound
+from govern.errors import BadRequest, GovernError, NotFound
 
 ACTOR = "deprovision"
 DISABLE_FAILED = "directory.disable_failed"
@@ -39,22 +45,7 @@ class SweepReport:
 def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[Account, Identity]]:
     """Accounts not yet revoked whose departure instant is at or before `now` (never only
     those due *today*: back-dated departures count too)."""
-    cutoff = last_departed_day(now, settings)
-    query = (
-        select(Account, Identity)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Account.state != REVOKED)
-        .where(or_(Identity.departure_date <= cutoff, Identity.departure_override <= cutoff))
-    )
-    return [(a, i) for a, i in db.execute(query.order_by(Account.id))]
-
-
-def last_departed_day(now: datetime, settings: Settings) -> date:
-    """The latest departure date whose instant (GOVERN_REVOKE_AT that day) is not after `now`."""
-    today = now.astimezone(settings.timezone).date()
-    if departure_instant(today, settings.revoke_at, settings.timezone) <= now:
-        return today
-    return today - timedelta(days=1)
+    return repository.leaving_by(db, last_departed_day(now, settings))
 
 
 def revoke_due(
@@ -118,13 +109,7 @@ def revoke_departed(
     """Revoke one departed account, exactly once across instances (its row is locked), and
     lock its directory entry where Govern may write there; returns whether this call revoked
     it."""
-    row = db.execute(
-        select(Account, Identity)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Account.id == account_id)
-        .with_for_update(of=Account)
-        .execution_options(populate_existing=True)  # the state as it is once locked, not as read
-    ).first()
+    row = repository.lock_account(db, account_id)
     if row is None or row[0].state == REVOKED or row[1].leaving_on is None:
         db.rollback()
         return False
@@ -159,13 +144,7 @@ def _lock_entry(db: Session, trail: Trail, directory: Directory, departure: Depa
 
 def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
     """Lock again the directory entries whose lock failed; returns how many are locked now."""
-    failed = db.scalars(
-        select(Departure).where(
-            Departure.state == DONE,
-            Departure.entry_locked.is_(False),
-            Departure.last_error == DISABLE_FAILED,
-        )
-    ).all()
+    failed = repository.failed_entry_locks(db, DISABLE_FAILED)
     for departure in failed:
         _lock_entry(db, trail, directory, departure)
     return sum(1 for departure in failed if departure.entry_locked)
@@ -188,12 +167,7 @@ def _record_failure(
 def _departure(db: Session, account_id: str, person: Identity, settings: Settings) -> Departure:
     """The account's departure record (made on the first attempt), due now at the instant of
     the date that counts, with this attempt counted."""
-    departure = db.get(Departure, account_id)
-    if departure is None:
-        departure = Departure(
-            account_id=account_id, employee_number=person.employee_number, attempts=0
-        )
-        db.add(departure)
+    departure = repository.departure_record(db, account_id, person.employee_number)
     departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
     departure.attempts += 1
     return departure
@@ -207,10 +181,7 @@ def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail
     if not settings.inactive_days:
         return []
     since = clock.now() - timedelta(days=settings.inactive_days)
-    query = select(Account.id).where(
-        Account.state == ACTIVE, func.coalesce(Account.last_used_at, Account.issued_at) < since
-    )
-    idle = list(db.scalars(query.order_by(Account.id)))
+    idle = repository.unused_since(db, since)
     db.rollback()
     reason = f"unused for {settings.inactive_days} days"
     suspended = []
@@ -263,37 +234,15 @@ def set_departure(
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    if actor_number == employee_number:
-        raise Forbidden("departure.own", "Nobody sets their own departure date.")
-    if day is not None and person.hire_date is not None and day < person.hire_date:
-        raise BadRequest(
-            "departure.before_hire", f"{employee_number} was hired on {person.hire_date}."
-        )
-    if day is not None:
-        _instant_of(day, settings)
+    check_departure_date(employee_number, day, person.hire_date, settings, actor_number)
     person.departure_override, person.override_by, person.override_at = day, actor, clock.now()
     action = "departure.set" if day else "departure.cleared"
     trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
     db.commit()
-    live = db.scalar(
-        select(Account.id).where(
-            Account.employee_number == employee_number, Account.state != REVOKED
-        )
-    )
+    live = repository.live_account_id(db, employee_number)
     if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
         revoke_departed(db, clock, settings, trail, live, directory)
     return departure_of(db, clock, settings, employee_number)
-
-
-def _instant_of(day: date, settings: Settings) -> datetime:
-    """Raises BadRequest `departure.out_of_range` for a day whose instant is past the calendar
-    (year 1 before midnight UTC, year 9999 after it): found after the commit, it was a 500."""
-    try:
-        return departure_instant(day, settings.revoke_at, settings.timezone)
-    except OverflowError as error:
-        raise BadRequest(
-            "departure.out_of_range", "No departure instant can be computed for that day."
-        ) from error
 
 
 def departure_of(
@@ -302,12 +251,7 @@ def departure_of(
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    account = db.scalars(
-        select(Account)
-        .where(Account.employee_number == employee_number)
-        .order_by(Account.issued_at.desc())
-    ).first()
-    return _view(db, clock, settings, person, account)
+    return _view(db, clock, settings, person, repository.latest_account(db, employee_number))
 
 
 def list_departures(
@@ -319,17 +263,10 @@ def list_departures(
     """
     if end < start:
         raise BadRequest("range.invalid", "`from` must not be after `to`.")
-    query = (
-        select(Identity, Account)
-        .outerjoin(Account, Account.employee_number == Identity.employee_number)
-        .where(
-            or_(
-                Identity.departure_date.between(start, end),
-                Identity.departure_override.between(start, end),
-            )
-        )
-    )
-    views = [_view(db, clock, settings, person, account) for person, account in db.execute(query)]
+    views = [
+        _view(db, clock, settings, person, account)
+        for person, account in repository.leaving_between(db, start, end)
+    ]
     return sorted(
         (v for v in views if v.effective is not None and start <= v.effective <= end),
         key=lambda v: (v.effective, v.employee_number),
@@ -344,9 +281,7 @@ def _view(
         departure_instant(effective, settings.revoke_at, settings.timezone) if effective else None
     )
     record = db.get(Departure, account.id) if account else None
-    conflict = None not in (person.departure_date, person.departure_override) and (
-        person.departure_date != person.departure_override
-    )
+    conflict = dates_conflict(person.departure_date, person.departure_override)
     return DepartureView(
         person.employee_number,
         person.departure_date,
@@ -354,24 +289,16 @@ def _view(
         effective,
         instant,
         conflict,
-        _state(account, record, instant, clock.now()),
+        departure_state(
+            account is not None,
+            account is not None and account.state == REVOKED,
+            record is not None and record.state == FAILED,
+            instant,
+            clock.now(),
+        ),
         account.id if account else None,
         record.revoked_at if record else (account.revoked_at if account else None),
         record.due_at if record else instant,
         record.last_error if record else None,
         record.attempts if record else 0,
     )
-
-
-def _state(
-    account: Account | None, record: Departure | None, instant: datetime | None, now: datetime
-) -> str:
-    if account is None:
-        return "no_account"
-    if account.state == REVOKED:
-        return "revoked"
-    if record is not None and record.state == FAILED:
-        return "failed"
-    if instant is not None and now >= instant:
-        return "due"
-    return "scheduled"

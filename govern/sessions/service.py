@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -22,7 +21,7 @@ from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
-from govern.sessions import ratelimit
+from govern.sessions import ratelimit, repository
 from govern.sessions.models import LoginSession
 from govern.text import is_safe_text
 
@@ -92,7 +91,7 @@ def log_out(db: Session, trail: Trail, caller: Caller) -> None:
     """End the caller's session. Raises AuditNotWritten `audit.unavailable` when the trail
     cannot take `session.closed`: the session then stays open, and the message says so
     (a sign-out nobody can see in the trail never happened)."""
-    db.execute(delete(LoginSession).where(LoginSession.token_hash == caller.session_hash))
+    repository.end_session(db, caller.session_hash)
     try:
         trail.record(db, "session.closed", caller.account_id, caller.account_id)
     except AuditNotWritten:
@@ -108,7 +107,7 @@ def authenticate(
     Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal
     (audited as `session.refused`).
     """
-    found = _session_with_account(db, token_hash(token)) if token else None
+    found = repository.session_with_account(db, token_hash(token)) if token else None
     if found is None or found[0].channel != channel:
         raise NotAuthenticated("session.invalid", "Sign in first.")
     session, account, person = found
@@ -191,11 +190,8 @@ def _employee_named(db: Session, username: str) -> str | None:
     refusal is recorded without it)."""
     if not is_safe_text(username):  # names nobody, and the database cannot compare it
         return None
-    query = select(Identity.employee_number).where(
-        func.lower(Identity.username) == username.strip().lower()
-    )
     try:
-        return db.scalars(query).first()
+        return repository.employee_named(db, username)
     except SQLAlchemyError:
         log.exception("the account behind a refused sign-in could not be looked up")
         db.rollback()
@@ -248,19 +244,6 @@ def _give_back(db: Session, slots: list[ratelimit.Slot]) -> None:
     db.rollback()
     for slot in slots:
         ratelimit.give_back(db, slot)
-
-
-def _session_with_account(
-    db: Session, hashed: str
-) -> tuple[LoginSession, Account, Identity] | None:
-    """The session, its account and the account's person: one query, read fresh."""
-    row = db.execute(
-        select(LoginSession, Account, Identity)
-        .join(Account, Account.id == LoginSession.account_id)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(LoginSession.token_hash == hashed)
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
 
 
 def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]:

@@ -16,8 +16,14 @@ from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.training import repository as repo
 from govern.training.models import Attendance, LeaveRequest
-from govern.training.people import account_of, check_superior, department_in_view, visible_account
-from govern.training.rules import PRESENT, Leave, attendance_verdict, leave_problem
+from govern.training.people import account_of, check_superior, visible_account
+from govern.training.rules import (
+    PRESENT,
+    Leave,
+    attendance_verdict,
+    department_in_view,
+    leave_problem,
+)
 from govern.training.timetable import TrainingSession
 
 

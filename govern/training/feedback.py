@@ -16,8 +16,15 @@ from govern.directory.models import Identity
 from govern.errors import Conflict, NotFound
 from govern.training import repository as repo
 from govern.training.models import APPROVED, FeedbackForm, TrainingPlan
-from govern.training.people import check_superior, department_in_view
-from govern.training.rules import LEFT_EARLY, PRESENT, feedback_due, feedback_kind
+from govern.training.people import check_superior
+from govern.training.rules import (
+    LEFT_EARLY,
+    PRESENT,
+    department_in_view,
+    feedback_due,
+    feedback_kind,
+    feedback_state,
+)
 
 #: A plan's last Friday session may move this far past its end (a holiday week).
 _MOVED_SESSIONS = timedelta(days=14)
@@ -111,7 +118,7 @@ def _forms(
         returned = repo.feedback_forms(db, plan.id)
         for account_id, person in _participants(db, plan, department).items():
             form = returned.get(account_id)
-            state = "returned" if form else ("overdue" if today > due else "due")
+            state = feedback_state(form is not None, today, due)
             kind = feedback_kind(person.hire_date, plan.ends, settings.probation_months)
             items.append(FeedbackItem(plan, person, account_id, kind, due, state, form))
     return items

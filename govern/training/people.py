@@ -1,5 +1,5 @@
-"""Whose training records a viewer may see, and who answers for a person (approves their
-leave, returns their feedback form)."""
+"""The records a viewer may see, read for them (the decision is `rules.check_visible`), and who
+answers for a person (approves their leave, returns their feedback form)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import DEPARTMENT_HEAD, Staff, missing_superior
+from govern.accounts.rules import Staff, missing_superior
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity
 from govern.errors import Forbidden, NotFound
 from govern.training import repository as repo
+from govern.training.rules import check_visible
 
 
 def account_of(db: Session, account_id: str) -> tuple[Account, Identity]:
@@ -32,31 +33,8 @@ def visible_account(
     Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
     account, person = account_of(db, account_id)
-    own = viewer.employee_number == person.employee_number
-    head = DEPARTMENT_HEAD in viewer.roles and viewer.department == person.department
-    if not (own or head or viewer.roles & readers):
-        raise Forbidden(
-            "training.not_visible", "This person's training is outside what you may see."
-        )
+    check_visible(viewer, person.employee_number, person.department, readers)
     return account, person
-
-
-def department_in_view(
-    viewer: Staff, department: str | None, readers: frozenset[str]
-) -> str | None:
-    """The department a report covers: any (None: all) for `readers` (as in `visible_account`),
-    a head's own.
-
-    Raises Forbidden `account.department_not_visible`.
-    """
-    if viewer.roles & readers:
-        return department
-    if DEPARTMENT_HEAD in viewer.roles and department in (None, viewer.department):
-        return viewer.department
-    raise Forbidden(
-        "account.department_not_visible",
-        f"Department {department}'s training records are outside what you may see.",
-    )
 
 
 def check_superior(

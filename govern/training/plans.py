@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.orm import Session
 
@@ -17,13 +17,10 @@ from govern.ids import new_id
 from govern.training import repository as repo
 from govern.training.catalogue import load_catalogue
 from govern.training.models import APPROVED, DRAFT, TrainingPlan
-from govern.training.rules import induction_unscheduled
+from govern.training.rules import check_range, induction_unscheduled
 from govern.training.schedule import INDUCTION
 from govern.training.timetable import Plan, TrainingSession, session_by_id, sessions_between
 from govern.training.workdays import working_days
-
-#: The longest range one listing of sessions covers.
-LONGEST_RANGE = timedelta(days=731)
 
 
 def draft_plan(
@@ -89,7 +86,7 @@ def list_sessions(
 
     Raises BadRequest `range.invalid`, Unprocessable `calendar.year_unknown`.
     """
-    _check_range(start, end)
+    check_range(start, end)
     return _sessions(db, settings, repo.approved_plans(db), start, end, track)
 
 
@@ -102,7 +99,7 @@ def unscheduled_inductions(
 
     Raises BadRequest `range.invalid`.
     """
-    _check_range(start, end)
+    check_range(start, end)
     hired = [p for p in repo.hired_between(db, start, end) if track in (None, p.track)]
     sessions = sessions_between(
         load_catalogue(settings.policies_dir),
@@ -161,8 +158,3 @@ def _sessions(
         end,
     )
     return [s for s in found if track is None or track in s.tracks]
-
-
-def _check_range(start: date, end: date) -> None:
-    if end < start or end - start > LONGEST_RANGE:
-        raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")

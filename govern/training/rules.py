@@ -1,5 +1,6 @@
 """The training rules as plain functions: exams and retakes, certifications, induction owed,
-leave and attendance, feedback forms. They take facts and return decisions; no Flask, no SQL."""
+leave and attendance, feedback forms, whose records a viewer sees, the ranges one may ask for.
+They take facts and return decisions; no Flask, no SQL."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from govern.errors import Conflict
+from govern.accounts.rules import DEPARTMENT_HEAD, Staff
+from govern.errors import BadRequest, Conflict, Forbidden
 
 if TYPE_CHECKING:
     from govern.training.catalogue import Agreement, Certification
@@ -234,3 +236,59 @@ def feedback_kind(hire_date: date | None, plan_end: date, probation_months: int)
     if hire_date is not None and plan_end < add_months(hire_date, probation_months):
         return "probation"
     return "regular"
+
+
+def feedback_state(returned: bool, today: date, due: date) -> str:
+    """A feedback form's state: returned, overdue (past its due day) or due."""
+    return "returned" if returned else ("overdue" if today > due else "due")
+
+
+# ---- whose records a viewer sees ---------------------------------------------------------------
+
+
+def check_visible(
+    viewer: Staff, employee_number: str, department: str | None, readers: frozenset[str]
+) -> None:
+    """The viewer sees a person's training records if they are that person, its department's
+    head or hold one of `readers` (the roles that see everyone's: policies/roles.toml,
+    `company_wide.training`).
+
+    Raises Forbidden `training.not_visible`.
+    """
+    own = viewer.employee_number == employee_number
+    head = DEPARTMENT_HEAD in viewer.roles and viewer.department == department
+    if not (own or head or viewer.roles & readers):
+        raise Forbidden(
+            "training.not_visible", "This person's training is outside what you may see."
+        )
+
+
+def department_in_view(
+    viewer: Staff, department: str | None, readers: frozenset[str]
+) -> str | None:
+    """The department a report covers: any (None: all) for `readers` (as in `check_visible`),
+    a head's own.
+
+    Raises Forbidden `account.department_not_visible`.
+    """
+    if viewer.roles & readers:
+        return department
+    if DEPARTMENT_HEAD in viewer.roles and department in (None, viewer.department):
+        return viewer.department
+    raise Forbidden(
+        "account.department_not_visible",
+        f"Department {department}'s training records are outside what you may see.",
+    )
+
+
+# ---- ranges ------------------------------------------------------------------------------------
+
+#: The longest range of dates one may ask sessions or inductions for.
+LONGEST_RANGE = timedelta(days=731)
+
+
+def check_range(start: date, end: date) -> None:
+    """Raises BadRequest `range.invalid` unless `start` is not after `end` and they are at
+    most two years apart."""
+    if end < start or end - start > LONGEST_RANGE:
+        raise BadRequest("range.invalid", "Ask for at most two years, `from` before `to`.")

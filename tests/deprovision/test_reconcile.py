@@ -1,4 +1,5 @@
-"""`govern directory reconcile`: accounts brought in line with what the directory says now."""
+"""`govern deprovision reconcile` (also `govern directory reconcile`, its older name): accounts
+brought in line with what the directory says now."""
 
 from __future__ import annotations
 
@@ -68,3 +69,19 @@ def test_r_acc_4_people_the_directory_has_locked_lose_their_accounts_too(
         {"account_id": ids["col.a1"], "employee_number": "1004", "why": "disabled"}
     ]
     assert agency.account(ids["col.a1"]).state == "revoked"
+
+
+def test_deprovision_reconcile_revokes_and_directory_reconcile_is_the_same_command(
+    agency: Agency, directory: object
+) -> None:
+    ids = agency.with_accounts("col.a1", "col.a2")
+    directory.remove("col.a1")  # type: ignore[attr-defined]
+    older = govern(agency.app, "directory", "reconcile", "--dry-run", "--json")
+    dry = govern(agency.app, "deprovision", "reconcile", "--dry-run", "--json")
+    assert dry.exit_code == 0 and json.loads(dry.output) == json.loads(older.output)
+    result = govern(agency.app, "deprovision", "reconcile", "--confirm")
+    assert result.exit_code == 0, result.output
+    assert "gone from or disabled in the directory (revoked): 1" in result.output
+    assert agency.account(ids["col.a1"]).state == "revoked"
+    listed = govern(agency.app, "directory", "--help")
+    assert "reconcile" in listed.output and "deprovision reconcile" in listed.output

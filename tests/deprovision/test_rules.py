@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from govern.config import Settings
-from govern.deprovision.service import last_departed_day
+from govern.deprovision.rules import last_departed_day
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SETTINGS = Settings("sqlite://", "sqlite://", "", "k" * 32, Path("a"), Path("b"), Path("c"))

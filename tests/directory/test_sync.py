@@ -145,7 +145,7 @@ def test_an_empty_directory_answer_never_removes_the_agency(
 
 
 def test_the_periodic_sync_applies_like_the_command(app: Flask) -> None:
-    from govern.directory.schedule import run_sync as scheduled_sync
+    from govern.directory.periodic_sync import run_sync as scheduled_sync
 
     scheduled_sync(app)
     assert len(identities(app)) == len(STAFF)
@@ -154,7 +154,7 @@ def test_the_periodic_sync_applies_like_the_command(app: Flask) -> None:
 def test_a_held_periodic_sync_changes_nothing_and_says_why(
     app: Flask, directory: LiveDirectory, caplog
 ) -> None:
-    from govern.directory.schedule import run_sync as scheduled_sync
+    from govern.directory.periodic_sync import run_sync as scheduled_sync
 
     run_sync(app)
     directory.remove("clerk")
@@ -165,7 +165,7 @@ def test_a_held_periodic_sync_changes_nothing_and_says_why(
 
 
 def test_the_periodic_sync_runs_only_when_configured(app: Flask) -> None:
-    from govern.directory.schedule import start_periodic_sync
+    from govern.directory.periodic_sync import start_periodic_sync
 
     assert start_periodic_sync(app) is None  # GOVERN_SYNC_INTERVAL_MINUTES=0
     services = app.extensions["govern"]

@@ -1,0 +1,118 @@
+"""Small queries the departure use cases, the reconciliation and the scheduler stand on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import ACTIVE, REVOKED, Account
+from govern.deprovision.models import REVOKED as DONE
+from govern.deprovision.models import Departure
+from govern.directory.models import Identity
+
+
+def leaving_by(db: Session, cutoff: date) -> list[tuple[Account, Identity]]:
+    """Accounts not yet revoked whose departure date (the directory's or Govern's) is on or
+    before `cutoff`, with their person, by account id."""
+    query = (
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.state != REVOKED)
+        .where(or_(Identity.departure_date <= cutoff, Identity.departure_override <= cutoff))
+    )
+    return [(a, i) for a, i in db.execute(query.order_by(Account.id))]
+
+
+def lock_account(db: Session, account_id: str) -> Row[tuple[Account, Identity]] | None:
+    """The account and its person, the account's row locked, as they are once locked."""
+    return db.execute(
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.id == account_id)
+        .with_for_update(of=Account)
+        .execution_options(populate_existing=True)  # the state as it is once locked, not as read
+    ).first()
+
+
+def departure_record(db: Session, account_id: str, employee_number: str) -> Departure:
+    """The account's departure record, made (with no attempt yet) if it has none."""
+    departure = db.get(Departure, account_id)
+    if departure is None:
+        departure = Departure(account_id=account_id, employee_number=employee_number, attempts=0)
+        db.add(departure)
+    return departure
+
+
+def failed_entry_locks(db: Session, error: str) -> Sequence[Departure]:
+    """Revoked departures whose directory entry is not locked because locking failed."""
+    return db.scalars(
+        select(Departure).where(
+            Departure.state == DONE,
+            Departure.entry_locked.is_(False),
+            Departure.last_error == error,
+        )
+    ).all()
+
+
+def unused_since(db: Session, since: datetime) -> list[str]:
+    """Active accounts last used (never used: issued) before `since`, by id."""
+    query = select(Account.id).where(
+        Account.state == ACTIVE, func.coalesce(Account.last_used_at, Account.issued_at) < since
+    )
+    return list(db.scalars(query.order_by(Account.id)))
+
+
+def live_account_id(db: Session, employee_number: str) -> str | None:
+    """The person's account not yet revoked, if any."""
+    return db.scalar(
+        select(Account.id).where(
+            Account.employee_number == employee_number, Account.state != REVOKED
+        )
+    )
+
+
+def latest_account(db: Session, employee_number: str) -> Account | None:
+    """The person's most recently issued account, if any."""
+    return db.scalars(
+        select(Account)
+        .where(Account.employee_number == employee_number)
+        .order_by(Account.issued_at.desc())
+    ).first()
+
+
+def leaving_between(db: Session, start: date, end: date) -> list[tuple[Identity, Account | None]]:
+    """People with a departure date (the directory's or Govern's) in [start, end], with each
+    of their accounts (None if they have none)."""
+    query = (
+        select(Identity, Account)
+        .outerjoin(Account, Account.employee_number == Identity.employee_number)
+        .where(
+            or_(
+                Identity.departure_date.between(start, end),
+                Identity.departure_override.between(start, end),
+            )
+        )
+    )
+    return [(person, account) for person, account in db.execute(query)]
+
+
+def people_with_live_accounts(db: Session) -> Sequence[Identity]:
+    """Everyone who has an account not yet revoked."""
+    return db.scalars(
+        select(Identity)
+        .join(Account, Account.employee_number == Identity.employee_number)
+        .where(Account.state != REVOKED)
+    ).all()
+
+
+def live_accounts(db: Session) -> Sequence[Row[tuple[str, str, str | None]]]:
+    """Every account not yet revoked: its id, its employee number and that number again if
+    Govern knows the person (None if not)."""
+    return db.execute(
+        select(Account.id, Account.employee_number, Identity.employee_number)
+        .outerjoin(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.state != REVOKED)
+    ).all()
