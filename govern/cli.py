@@ -74,10 +74,13 @@ def _register() -> None:
     from govern.demo.cli import demo
     from govern.deprovision.cli import deprovision
     from govern.directory.cli import directory
+    from govern.investigations.cli import COMMANDS as investigation_commands
     from govern.training.cli import training
 
     for group in (accounts, audit, directory, demo, debtors, keys, deprovision, training):
         cli.add_command(group)
+    for command in investigation_commands:
+        audit.add_command(command)
 
 
 _register()
