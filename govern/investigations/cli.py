@@ -161,5 +161,6 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     echo_json(found)
 
 
-#: Added to `govern audit` (govern/cli.py): the trail's keeper's commands live with the trail.
+#: Added to `govern audit` by govern/cli.py; the group and the trail keeper's own commands live
+#: with the trail (govern/auditing/cli.py).
 COMMANDS = (query, who_saw, seen, investigate, unusual)
