@@ -28,7 +28,7 @@ from typing import Literal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 
-from audit import queries, store
+from audit import store
 from audit.committer import GroupCommitter
 from audit.entry import ROW, Record, micros, prepare
 from audit.merkle import Frontier, inclusion_path, leaf_hash, verify_inclusion
@@ -36,6 +36,7 @@ from audit.signing import Signer
 from audit.verify import verify_trail
 from benchmarks.database import settle, throwaway_database
 from govern.db import make_engine
+from govern.investigations import repository
 
 ACCOUNTS, DEBTORS, DAYS = 1_000, 1_000_000, 180
 END = datetime(2026, 11, 28, tzinfo=UTC)
@@ -263,10 +264,10 @@ def measure_reads(engine: Engine, size: int, rng: random.Random) -> dict[str, ob
     seq = rng.randrange(1, size + 1)
     with engine.connect() as connection:
         who = [
-            timed(lambda d=d: queries.who_saw(connection, d, "phone", *whole), 1)[0]
+            timed(lambda d=d: repository.who_saw(connection, d, "phone", *whole), 1)[0]
             for d in (f"D-{rng.randrange(DEBTORS):07d}" for _ in range(200))
         ]
-        triage = timed(lambda: queries.leak_triage(connection, leaked, ["phone"], *ninety), 3)
+        triage = timed(lambda: repository.leak_triage(connection, leaked, ["phone"], *ninety), 3)
         root = store.checkpoint_at_or_before(connection, size)[0].root_hash
         began = time.perf_counter()
         path = inclusion_path(seq - 1, size, lambda b, e: store.subtree_hash(connection, b, e))

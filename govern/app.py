@@ -117,9 +117,9 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
-    from govern.auditing.views import blp as audit_api
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
+    from govern.investigations.views import blp as audit_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api

@@ -74,11 +74,14 @@ def _register() -> None:
     from govern.demo.cli import demo
     from govern.deprovision.cli import deprovision, reconcile_alias
     from govern.directory.cli import directory
+    from govern.investigations.cli import COMMANDS as investigation_commands
     from govern.training.cli import training
 
     for group in (accounts, audit, directory, demo, debtors, keys, deprovision, training):
         cli.add_command(group)
     directory.add_command(reconcile_alias(), "reconcile")  # deprovisioning's, by its older name
+    for command in investigation_commands:
+        audit.add_command(command)
 
 
 _register()

@@ -2,11 +2,11 @@
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.accounts.models import Account, AccountTransition
-from govern.auditing.models import Investigation
 from govern.db import Base
 from govern.debtors.models import Debtor, DebtorLookup
 from govern.deprovision.models import Departure
 from govern.directory.models import Identity, IdentityChange
+from govern.investigations.models import Investigation
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
     AgreementSignature,

@@ -1,1 +1,1 @@
-"""Auditing: Govern's use of the tamper-evident trail (`audit/`) and the auditors' tools."""
+"""Auditing: Govern's door to the tamper-evident trail (`audit/`) and its keeper's commands."""

@@ -1,4 +1,5 @@
-"""Govern's door to the audit trail (`audit/`): every event goes through `Trail`.
+"""Govern's door to the audit trail (`audit/`): every event goes through `Trail`, and so does
+every check of it (verify, prove, export), the `govern audit` commands' included.
 
 `record` appends inside the caller's transaction, so a state change and its event commit or
 roll back together. `record_now` is for reads and refusals: it returns only once the event is
@@ -30,9 +31,11 @@ from audit import store
 from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
-from audit.signing import Checkpoint, Signer, load_private_key
+from audit.proofs import consistency_proof, export_bundle, inclusion_proof
+from audit.signing import Checkpoint, Signer, load_private_key, public_pem
+from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.clock import Clock
-from govern.errors import ConfigError, GovernError
+from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
 
@@ -166,6 +169,70 @@ class Trail:
 
     def stop(self) -> None:
         self._committer.stop()
+
+    def verify(
+        self, first: int = 1, last: int | None = None, check_index: bool = True, workers: int = 1
+    ) -> Report:
+        """Events `first`..`last` (all by default) checked against the signed checkpoints,
+        and (unless `check_index` is off) the searchable columns against the entries."""
+        with self._reading() as connection:
+            return verify_trail(
+                connection,
+                self.signer.public_key,
+                self.copy.read(),
+                first,
+                last,
+                check_index=check_index,
+                workers=workers,
+            )
+
+    def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
+        """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
+        by default). Raises NotFound `checkpoint.unknown` when none covers the event."""
+        with self._reading() as connection:
+            target = self._checkpoint(connection, size, at_least=seq)
+            return inclusion_proof(connection, seq, target, self._public_pem())
+
+    def prove_consistency(self, old: int, new: int) -> dict[str, Any]:
+        """A proof that the signed checkpoint of size `new` extends that of size `old`.
+        Raises NotFound `checkpoint.unknown`, BadRequest `proof.order`."""
+        with self._reading() as connection:
+            older, newer = self._checkpoint(connection, old), self._checkpoint(connection, new)
+            if older.tree_size > newer.tree_size:
+                raise BadRequest("proof.order", "OLD must not be larger than NEW.")
+            return consistency_proof(connection, older, newer, self._public_pem())
+
+    def export(self, first: int, last: int, folder: Path) -> dict[str, Any]:
+        """Events `first`..`last` written to `folder` as a bundle that
+        scripts/verify_bundle.py checks offline; its manifest. Raises NotFound
+        `export.range` beyond the trail's last event."""
+        with self._reading() as connection:
+            if last > store.size(connection):
+                raise NotFound(
+                    "export.range", f"The trail has only {store.size(connection)} events."
+                )
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            return export_bundle(connection, checkpoints, first, last, self._public_pem(), folder)
+
+    def _reading(self) -> Connection:
+        """A read-only connection of its own (a check never writes, nor holds a write)."""
+        return self.engine.connect().execution_options(read_only=True)
+
+    def _public_pem(self) -> bytes:
+        return public_pem(self.signer.public_key)
+
+    def _checkpoint(
+        self, connection: Connection, size: int | None, at_least: int = 1
+    ) -> Checkpoint:
+        """The trusted checkpoint of `size`, or the newest; it must cover event `at_least`."""
+        checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        chosen = [c for c in checkpoints if size is None or c.tree_size == size]
+        if not chosen or chosen[-1].tree_size < at_least:
+            raise NotFound(
+                "checkpoint.unknown",
+                "No signed checkpoint covers that; run `govern audit checkpoint` first.",
+            )
+        return chosen[-1]
 
 
 @contextmanager

@@ -31,8 +31,6 @@ from govern.access.rules import (
 )
 from govern.access.service import PolicyCache, department_groups, live_grant_id, viewer
 from govern.access.table import FieldTable
-from govern.auditing.investigations import opening
-from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -43,6 +41,8 @@ from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
+from govern.investigations.models import Investigation
+from govern.investigations.service import opening
 from govern.justification import justification
 from govern.sessions.service import Caller
 
@@ -239,7 +239,7 @@ def _investigation(
     db: Session, gate: Gate, viewer: Viewer, investigation_id: str | None, debtor_id: str
 ) -> Investigation | None:
     """The approved investigation named by its requester, if it covers the debtor and has
-    not expired (govern/auditing/rules.py).
+    not expired (govern/investigations/rules.py).
 
     Raises Forbidden `investigation.not_covering` / `investigation.query_only` /
     `investigation.not_approved` / `investigation.not_yours` / `investigation.expired`.

@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from audit import queries
 from audit.entry import Record, encode, micros
 from audit.merkle import leaf_hash
 from audit.signing import Signer
 from audit.verify import verify_trail
 from govern.db import make_engine
+from govern.investigations import repository
 from govern.migrate import MIGRATIONS
 
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
@@ -106,7 +106,7 @@ def test_r_aud_3_a_trail_from_before_0007_still_answers_who_saw_and_verifies(own
         shown = connection.execute(
             text("SELECT seq, fields, viewer_group FROM audit_events ORDER BY seq")
         ).all()
-        saw = queries.who_saw(connection, "DB-0001", "phones", 0, 2**62)
+        saw = repository.who_saw(connection, "DB-0001", "phones", 0, 2**62)
         report = verify_trail(connection, Signer(Ed25519PrivateKey.generate()).public_key, [])
     assert [tuple(row) for row in shown] == [
         (1, ";name=masked;phones=full;", "bank-a"),

@@ -9,10 +9,9 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from audit.queries import SHOWN_AT, EventFilter
-from govern.auditing import investigations as inv
-from govern.auditing.limits import audited_time_limit
 from govern.bounds import Instant, WholeNumber
+from govern.investigations import service as inv
+from govern.investigations.limits import audited_time_limit
 from govern.web import current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -59,7 +58,7 @@ class WhoSawQuerySchema(WindowSchema):
     field = fields.String(required=True, validate=FIELD)
     level = fields.String(
         load_default="full",
-        validate=validate.OneOf(sorted(SHOWN_AT)),
+        validate=validate.OneOf(sorted(inv.SHOWN_AT)),
         metadata={
             "description": "full (default): revealed in full; masked: shown masked only; "
             "any: shown at all, masked views included"
@@ -164,7 +163,7 @@ def events(query: dict[str, Any]) -> Any:
     """Events by debtor, actor (who acted), subject (the account acted upon), action, field
     and time; page with `after`. `account` is the old name of `actor`."""
     window = _window(query)
-    wanted = EventFilter(
+    wanted = inv.EventFilter(
         query.get("debtor"),
         query.get("actor", query.get("account")),
         query.get("action"),

@@ -28,7 +28,7 @@ class Investigation(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     window_end: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # None: it only queries the trail; else pending, approved or refused (auditing.rules)
+    # None: it only queries the trail; else pending, approved or refused (investigations.rules)
     field_access: Mapped[str | None] = mapped_column(String(16))
     case_reference: Mapped[str | None] = mapped_column(String(64))
     justification: Mapped[str | None] = mapped_column(Text)

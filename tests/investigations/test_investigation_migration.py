@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from govern.auditing import rules
-from govern.auditing.models import Investigation
 from govern.db import UTCDateTime, make_engine
 from govern.errors import Conflict, Forbidden
+from govern.investigations import rules
+from govern.investigations.models import Investigation
 from tests.audit.test_migration import migrate
 
 AT = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

@@ -18,7 +18,7 @@ PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
 
 class Request(Protocol):
-    """What the rules read of an investigation (govern.auditing.models.Investigation)."""
+    """What the rules read of an investigation (govern.investigations.models.Investigation)."""
 
     id: str
     opened_by: str

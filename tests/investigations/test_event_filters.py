@@ -10,7 +10,7 @@ import pytest
 
 from govern.cli import cli
 from tests.auditing.test_events import trail
-from tests.auditing.test_investigations import ask, view
+from tests.investigations.test_investigations import ask, view
 from tests.support.agency import Agency
 from tests.support.clock import NOW
 

@@ -16,7 +16,7 @@ from audit import store
 from audit.entry import Record
 from govern.cli import cli
 from tests.auditing.test_events import trail
-from tests.auditing.test_investigations import ask
+from tests.investigations.test_investigations import ask
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
 
@@ -189,7 +189,7 @@ def test_r_aud_3_the_limit_holds_a_query_of_many_statements_as_a_whole(agency: A
     together past it are stopped at the second (a leak triage is many statements)."""
     from sqlalchemy.orm import Session
 
-    from govern.auditing.limits import QueryTimedOut, time_limit
+    from govern.investigations.limits import QueryTimedOut, time_limit
 
     with Session(agency.services.engine) as db:
         with time_limit(db, 2):

@@ -16,22 +16,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit import queries
 from audit.entry import decode, micros
 from govern.accounts import repository as accounts
-from govern.accounts.models import Account
-from govern.auditing import rules
-from govern.auditing.limits import QueryTimedOut, audited_time_limit
-from govern.auditing.models import Investigation
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.departure import departure_instant
-from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.investigations import repository, rules
+from govern.investigations.limits import QueryTimedOut, audited_time_limit
+from govern.investigations.models import Investigation
+
+#: What the blueprint and the commands ask with (the repository's, offered here).
+from govern.investigations.repository import SHOWN_AT as SHOWN_AT
+from govern.investigations.repository import EventFilter as EventFilter
 from govern.justification import justification
 
 CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
@@ -59,10 +59,10 @@ class Window:
 
 
 def find_events(
-    db: Session, trail: Trail, auditor: str, wanted: queries.EventFilter
+    db: Session, trail: Trail, auditor: str, wanted: EventFilter
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of events and the `after` of the next page (None on the last)."""
-    rows = queries.find_events(db.connection(), wanted)
+    rows = repository.find_events(db.connection(), wanted)
     db.commit()  # the query ends here; it is audited durably after
     _audited(
         db,
@@ -91,7 +91,7 @@ def who_saw(
 ) -> list[dict[str, Any]]:
     """Who was shown `field` of `debtor` at `level` (`full`: revealed, the default; `masked`;
     `any`), when, and at which level."""
-    found = queries.who_saw(db.connection(), debtor, field, *window.us, level)
+    found = repository.who_saw(db.connection(), debtor, field, *window.us, level)
     db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field, level=level)
     return [_times(row) for row in found]
@@ -100,7 +100,7 @@ def who_saw(
 def what_seen(
     db: Session, trail: Trail, auditor: str, account: str, window: Window
 ) -> list[dict[str, Any]]:
-    found = queries.what_seen(db.connection(), account, *window.us)
+    found = repository.what_seen(db.connection(), account, *window.us)
     db.commit()  # the query ends here; it is audited durably after
     _audited(db, trail, auditor, "what_seen", len(found), account=account)
     return [_times(row) for row in found]
@@ -203,12 +203,7 @@ def _new_investigation(
 def pending_requests(db: Session) -> list[Investigation]:
     """Open investigations waiting for a second person to approve or refuse them, oldest
     first."""
-    query = (
-        select(Investigation)
-        .where(Investigation.field_access == rules.PENDING, Investigation.closed_at.is_(None))
-        .order_by(Investigation.opened_at, Investigation.id)
-    )
-    return list(db.scalars(query))
+    return repository.pending(db)
 
 
 def approve_request(
@@ -323,7 +318,7 @@ def rank(
 ) -> list[dict[str, Any]]:
     """The leak triage of an investigation: likely source first."""
     window = Window(investigation.window_start, investigation.window_end)
-    ranking = queries.leak_triage(
+    ranking = repository.leak_triage(
         db.connection(),
         investigation.debtor_ids,
         investigation.fields,
@@ -387,11 +382,11 @@ def unusual_access(
     spikes in the 30 days before an account's departure, and every read through a break-glass
     grant or an investigation."""
     connection = db.connection()
-    views = queries.views_between(connection, *window.us)
+    views = repository.views_between(connection, *window.us)
     found = {
         "bulk": [
             _times(r)
-            for r in queries.bulk_viewers(connection, *window.us, settings.bulk_views_per_hour)
+            for r in repository.bulk_viewers(connection, *window.us, settings.bulk_views_per_hour)
         ],
         "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], settings)],
         "outside_group": [
@@ -417,10 +412,10 @@ def _flagged_reads(db: Session, window: Window) -> dict[str, list[dict[str, Any]
     """Every read made through a break-glass grant or an investigation, by way."""
     flagged: dict[str, list[dict[str, Any]]] = {way: [] for way in FLAGGED_WAYS}
     for action in DEBTOR_READS:
-        wanted = queries.EventFilter(
+        wanted = EventFilter(
             action=action, start_us=window.us[0], end_us=window.us[1], limit=100_000
         )
-        for _, entry in queries.find_events(db.connection(), wanted):
+        for _, entry in repository.find_events(db.connection(), wanted):
             event = decode(entry)
             for way in FLAGGED_WAYS:
                 if event["details"].get(way):
@@ -431,22 +426,17 @@ def _flagged_reads(db: Session, window: Window) -> dict[str, list[dict[str, Any]
 def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:
     """Accounts whose daily views in the 30 days before departure are SPIKE_FACTOR times
     their daily views in the 90 days before that."""
-    people = db.execute(
-        select(Account.id, Identity.departure_date)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Identity.departure_date.is_not(None))
-    ).all()
     spikes = []
-    for account_id, departure in people:
+    for account_id, departure in repository.departures(db):
         leaving = departure_instant(departure, settings.revoke_at, settings.timezone)
         recent_start = leaving - timedelta(days=PRE_DEPARTURE_DAYS)
         if not (window.start <= leaving and recent_start < window.end):
             continue
         before_start = recent_start - timedelta(days=90)
-        recent = queries.daily_views(
+        recent = repository.daily_views(
             db.connection(), account_id, micros(recent_start), micros(leaving)
         )
-        before = queries.daily_views(
+        before = repository.daily_views(
             db.connection(), account_id, micros(before_start), micros(recent_start)
         )
         recent_rate, before_rate = recent / PRE_DEPARTURE_DAYS, before / 90

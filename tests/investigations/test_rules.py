@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from govern.auditing import rules
 from govern.errors import GovernError
+from govern.investigations import rules
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 

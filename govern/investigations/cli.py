@@ -1,0 +1,166 @@
+"""`govern audit query|who-saw|seen|investigate|unusual`: the auditors' investigations of the
+trail from the console, each audited like its HTTP twin (added to the `govern audit` group)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+
+from govern.command_line import echo_json, operator
+from govern.errors import BadRequest
+from govern.investigations import service as inv
+from govern.investigations.limits import audited_time_limit
+from govern.web import db, services
+
+
+class Instant(click.ParamType):
+    """An ISO 8601 time with its zone, e.g. 2026-11-01T00:00:00+08:00."""
+
+    name = "time"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 time", param, ctx)
+        if parsed.tzinfo is None:
+            self.fail(f"{value!r} needs a zone, e.g. +08:00", param, ctx)
+        return parsed
+
+
+def window_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--to", "end", type=Instant(), help="End (default: now).")(command)
+    return click.option("--from", "start", type=Instant(), help="Start (default: 90 days ago).")(
+        command
+    )
+
+
+@click.command("query")
+@click.option("--debtor")
+@click.option("--actor", help="The account that acted.")
+@click.option("--subject", help="The account acted upon (the event's object).")
+@click.option("--account", hidden=True, help="Deprecated: the same as --actor.")
+@click.option("--action")
+@click.option("--field")
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Page after this event.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000)
+@click.option("--format", "form", type=click.Choice(["json", "csv"]), default="json")
+@window_options
+@with_appcontext
+def query(
+    debtor: str | None,
+    actor: str | None,
+    subject: str | None,
+    account: str | None,
+    action: str | None,
+    field: str | None,
+    after: int,
+    limit: int,
+    form: str,
+    start: datetime | None,
+    end: datetime | None,
+) -> None:
+    """Events by debtor, actor, subject, action, field and time (audited)."""
+    if account is not None and actor not in (None, account):
+        raise click.UsageError("use --actor alone (--account is its old name)")
+    window = inv.Window.of(start, end, services().clock)
+    wanted = inv.EventFilter(
+        debtor, actor or account, action, field, *window.us, after, limit, subject=subject
+    )
+    filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
+    s, asked = services(), {**filters, "action": action, "field": field}
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "events", **asked):
+        found, _ = inv.find_events(db(), s.trail, operator(), wanted)
+    if form == "csv":
+        click.echo(inv.events_csv(found), nl=False)
+    else:
+        echo_json(found)
+
+
+@click.command("who-saw")
+@click.argument("debtor")
+@click.argument("field")
+@click.option(
+    "--level",
+    type=click.Choice(sorted(inv.SHOWN_AT)),
+    default="full",
+    show_default=True,
+    help="full: revealed in full; masked: shown masked only; any: shown at all.",
+)
+@window_options
+@with_appcontext
+def who_saw(
+    debtor: str, field: str, level: str, start: datetime | None, end: datetime | None
+) -> None:
+    """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
+    s, asked = services(), {"debtor": debtor, "field": field, "level": level}
+    window = inv.Window.of(start, end, s.clock)
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "who_saw", **asked):
+        found = inv.who_saw(db(), s.trail, operator(), debtor, field, window, level)
+    echo_json(found)
+
+
+@click.command("seen")
+@click.argument("account")
+@window_options
+@with_appcontext
+def seen(account: str, start: datetime | None, end: datetime | None) -> None:
+    """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
+    s = services()
+    window = inv.Window.of(start, end, s.clock)
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "what_seen", account=account):
+        found = inv.what_seen(db(), s.trail, operator(), account, window)
+    echo_json(found)
+
+
+@click.command("investigate")
+@click.option(
+    "--debtors",
+    "debtor_file",
+    type=click.File("r"),
+    required=True,
+    help="The leaked debtor ids, one per line ('-' for standard input).",
+)
+@click.option("--field", "fields", multiple=True, help="A leaked field (repeat; default: any).")
+@window_options
+@with_appcontext
+def investigate(
+    debtor_file: Any, fields: tuple[str, ...], start: datetime | None, end: datetime | None
+) -> None:
+    """Open a leak investigation and rank who revealed most of the leaked records."""
+    debtors = [line.strip() for line in debtor_file if line.strip()]
+    if not debtors:
+        raise BadRequest("investigation.empty", "The debtors file names no debtor.")
+    s = services()
+    window = inv.Window.of(start, end, s.clock)
+    with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
+        opened, ranking = inv.open_investigation(
+            db(), s.trail, s.clock, s.settings, operator(), debtors, fields, window, bar.update
+        )
+    echo_json({"investigation": opened.id, "ranking": ranking})
+
+
+@click.command("unusual")
+@window_options
+@with_appcontext
+def unusual(start: datetime | None, end: datetime | None) -> None:
+    """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
+    s = services()
+    window = inv.Window.of(start, end, s.clock)
+    with audited_time_limit(db(), s.trail, s.settings, operator(), "unusual"):
+        found = inv.unusual_access(db(), s.trail, operator(), window, s.settings)
+    echo_json(found)
+
+
+#: Added to `govern audit` by govern/cli.py; the group and the trail keeper's own commands live
+#: with the trail (govern/auditing/cli.py).
+COMMANDS = (query, who_saw, seen, investigate, unusual)

@@ -1,0 +1,240 @@
+"""The auditors' questions about debtors, asked of the trail (R-AUD-3), and the
+investigations' own rows.
+
+The trail's questions are built on the generic queries `audit/` offers (`audit.queries`):
+an event's `actor` is the account that acted; its `object` what it acted on: a debtor, or the
+account acted upon (its *subject*). A field counts as *revealed* when its level is `full`, as
+*shown* when it is `full` or `masked` (a field withheld is not in `fields` at all). Times are
+`at_us` (microseconds since the epoch, UTC); windows are half-open [start, end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, distinct, func, or_, select
+from sqlalchemy.orm import Session
+
+from audit import queries
+from audit.entry import levels
+from audit.queries import events, in_window
+from govern.accounts.models import Account
+from govern.directory.models import Identity
+from govern.investigations import rules
+from govern.investigations.models import Investigation
+
+REVEALED = "full"
+MASKED = "masked"
+#: Which views of a field `who_saw` answers with: revealed in full (the default), shown
+#: masked only, or shown at all.
+SHOWN_AT = {"full": (REVEALED,), "masked": (MASKED,), "any": (REVEALED, MASKED)}
+HOUR_US = 3_600_000_000
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events: `actor` is the account that acted, `subject` the one acted upon (an
+    event's object, as `debtor` is for debtor reads)."""
+
+    debtor: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    field: str | None = None
+    start_us: int | None = None
+    end_us: int | None = None
+    after: int = 0
+    limit: int = 100
+    subject: str | None = None
+
+
+def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, bytes]]:
+    """(seq, entry) of matching events after `wanted.after`, oldest first, one page."""
+    objects = {wanted.debtor, wanted.subject} - {None}
+    if len(objects) > 1:
+        return []  # an event acts on one object: a debtor and another subject match none
+    generic = queries.EventFilter(
+        next(iter(objects), None),
+        wanted.actor,
+        wanted.action,
+        wanted.field,
+        wanted.start_us,
+        wanted.end_us,
+        wanted.after,
+        wanted.limit,
+    )
+    return queries.find_events(connection, generic)
+
+
+def who_saw(
+    connection: Connection,
+    debtor: str,
+    field: str,
+    start_us: int,
+    end_us: int,
+    level: str = "full",
+) -> list[dict[str, Any]]:
+    """Every view of `field` of `debtor` in the window at `level` (a key of SHOWN_AT: `full`,
+    revealed; `masked`; `any`, shown at all): account, event, time and the level it was shown at."""
+    shown = or_(*(queries.field_at(field, at) for at in SHOWN_AT[level]))
+    query = (
+        select(events.c.actor, events.c.seq, events.c.at_us, events.c.fields)
+        .where(events.c.object == debtor, shown, *in_window(start_us, end_us))
+        .order_by(events.c.at_us, events.c.seq)
+    )
+    return [
+        {"account": a, "seq": s, "at_us": t, "level": levels(f).get(field)}
+        for a, s, t, f in connection.execute(query)
+    ]
+
+
+def what_seen(
+    connection: Connection, account: str, start_us: int, end_us: int
+) -> list[dict[str, Any]]:
+    """Per debtor: the fields `account` revealed in the window (how many times each), with
+    first and last time, in debtor order."""
+    query = (
+        select(events.c.object, events.c.fields, events.c.at_us)
+        .where(events.c.actor == account, _revealed(), *in_window(start_us, end_us))
+        .order_by(events.c.object, events.c.at_us)
+    )
+    seen: dict[str, dict[str, Any]] = {}
+    for debtor, fields, at in connection.execute(query):
+        revealed = queries.fields_at(fields, REVEALED)
+        if not revealed:
+            continue
+        entry = seen.setdefault(debtor, {"debtor": debtor, "fields": {}, "first_us": at})
+        entry["last_us"] = at
+        for field in revealed:
+            entry["fields"][field] = entry["fields"].get(field, 0) + 1
+    for entry in seen.values():
+        entry["fields"] = dict(sorted(entry["fields"].items()))
+    return list(seen.values())
+
+
+def leak_triage(
+    connection: Connection,
+    debtors: Sequence[str],
+    fields: Sequence[str],
+    start_us: int,
+    end_us: int,
+    chunk: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Rank accounts by how many of the leaked debtors (and debtor-field pairs) they revealed.
+
+    The likely source is on top: most leaked records, then most pairs, then earliest access.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    wanted = set(fields)
+    for offset in range(0, len(debtors), chunk):
+        part = debtors[offset : offset + chunk]
+        for account, debtor, shown, at in _triage_chunk(connection, part, fields, start_us, end_us):
+            for field in queries.fields_at(shown, REVEALED):
+                if not wanted or field in wanted:
+                    _merge(found, account, debtor, field, at)
+        if progress:
+            progress(len(part))
+    ranked = [
+        {**entry, "debtors": len(entry["debtors"]), "pairs": len(entry["pairs"])}
+        for entry in found.values()
+    ]
+    return sorted(ranked, key=lambda e: (-e["debtors"], -e["pairs"], e["first_us"]))
+
+
+def bulk_viewers(
+    connection: Connection, start_us: int, end_us: int, per_hour: int
+) -> list[dict[str, Any]]:
+    """Accounts that viewed more than `per_hour` distinct debtors within one clock hour."""
+    hour = (events.c.at_us // HOUR_US).label("hour")
+    debtors = func.count(distinct(events.c.object))
+    query = (
+        select(events.c.actor, hour, debtors)
+        .where(queries.has_fields(), *in_window(start_us, end_us))
+        .group_by(events.c.actor, hour)
+        .having(debtors > per_hour)
+        .order_by(events.c.actor, hour)
+    )
+    return [
+        {"account": a, "hour_start_us": int(h) * HOUR_US, "debtors": n}
+        for a, h, n in connection.execute(query)
+    ]
+
+
+def views_between(connection: Connection, start_us: int, end_us: int) -> list[dict[str, Any]]:
+    """One row per field-level event in the window: who, whom, when, which groups."""
+    query = (
+        select(
+            events.c.seq,
+            events.c.actor,
+            events.c.object,
+            events.c.at_us,
+            events.c.viewer_group,
+            events.c.object_group,
+        )
+        .where(queries.has_fields(), *in_window(start_us, end_us))
+        .order_by(events.c.seq)
+    )
+    return [dict(row._mapping) for row in connection.execute(query)]
+
+
+def daily_views(connection: Connection, account: str, start_us: int, end_us: int) -> int:
+    query = select(func.count()).where(
+        events.c.actor == account, queries.has_fields(), *in_window(start_us, end_us)
+    )
+    return int(connection.execute(query).scalar() or 0)
+
+
+def pending(db: Session) -> list[Investigation]:
+    """Open investigations waiting for a decision, oldest first."""
+    query = (
+        select(Investigation)
+        .where(Investigation.field_access == rules.PENDING, Investigation.closed_at.is_(None))
+        .order_by(Investigation.opened_at, Investigation.id)
+    )
+    return list(db.scalars(query))
+
+
+def departures(db: Session) -> list[tuple[str, date]]:
+    """(account id, departure date) of every account whose person has a departure date."""
+    rows = db.execute(
+        select(Account.id, Identity.departure_date)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Identity.departure_date.is_not(None))
+    ).all()
+    return [(account_id, departure) for account_id, departure in rows]
+
+
+def _revealed(field: str | None = None) -> ColumnElement[bool]:
+    """Events that revealed `field` in full (any field when None)."""
+    if field is None:
+        return queries.shown_at(REVEALED)
+    return queries.field_at(field, REVEALED)
+
+
+def _triage_chunk(
+    connection: Connection,
+    debtors: Sequence[str],
+    fields: Sequence[str],
+    start_us: int,
+    end_us: int,
+) -> Any:
+    wanted = or_(*(_revealed(field) for field in fields)) if fields else _revealed()
+    query = select(events.c.actor, events.c.object, events.c.fields, events.c.at_us).where(
+        events.c.object.in_(debtors), wanted, *in_window(start_us, end_us)
+    )
+    return connection.execute(query)
+
+
+def _merge(
+    found: dict[str, dict[str, Any]], account: str, debtor: str, field: str, at: int
+) -> None:
+    entry = found.setdefault(
+        account,
+        {"account": account, "debtors": set(), "pairs": set(), "first_us": at, "last_us": at},
+    )
+    entry["debtors"].add(debtor)
+    entry["pairs"].add((debtor, field))
+    entry["first_us"], entry["last_us"] = min(entry["first_us"], at), max(entry["last_us"], at)
