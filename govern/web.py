@@ -56,10 +56,6 @@ class Services:
     policy: PolicyCache
     roles: RolePolicy  # policies/roles.toml, read and checked at start-up
 
-    @property
-    def gate(self) -> Gate:
-        """What reading debtor data needs."""
-        return Gate(self.clock, self.settings, self.trail, self.vault, self.policy)
 
 
 def services() -> Services:
@@ -76,9 +72,10 @@ def ready_policy() -> PolicyCache:
 
 
 def gate() -> Gate:
-    """What reading debtor data needs, the policy store ready (`ready_policy`)."""
-    ready_policy()
-    return services().gate
+    """What reading debtor data needs, the policy store ready (`ready_policy`): the one way to
+    it, so no read meets an empty policy store."""
+    s = services()
+    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy())
 
 
 def db() -> Session:

@@ -3,8 +3,9 @@ every check of it (verify, prove, export), the `govern audit` commands' included
 
 `record` appends inside the caller's transaction, so a state change and its event commit or
 roll back together. `record_now` is for reads and refusals: it returns only once the event is
-durable (group commit), and raises AuditUnavailable if it cannot be written, so nothing is
-revealed without its record. Events carry identifiers and field names, never personal values.
+durable (group commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be
+written, so nothing is revealed without its record. Events carry identifiers and field names,
+never personal values.
 
 The door never commits: the use case that calls it owns its transaction. `record_now` is the
 one other way an event becomes durable, through the group committer's own connection; its
@@ -48,7 +49,7 @@ class RequestContext:
     client: str | None = None
 
 
-#: Set per request by the web layer (and per command by the console).
+#: Set per request by the web layer (and per command by `govern.cli`).
 request_context: ContextVar[RequestContext] = ContextVar(
     "request_context",
     default=RequestContext(),  # noqa: B039 (frozen, so never mutated)

@@ -8,12 +8,10 @@ import click
 from flask.cli import with_appcontext
 
 from govern.accounts.service import revoke_account
-from govern.command_line import echo_json, operator
+from govern.command_line import HELD_EXIT, echo_json, operator
 from govern.deprovision.reconcile import ReconcileReport, reconcile
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import db, services
-
-HELD_EXIT = 3  # as `govern directory sync`: the guard held the run
 
 
 @click.group()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import echo_json
+from govern.command_line import HELD_EXIT, echo_json
 from govern.directory.sync import SyncReport, sync_directory
 from govern.web import db, services
 
-HELD_EXIT = 3
 TRACK_UNKNOWN = {
     "absent": "the entry has no track attribute",
     "unmapped": "the track attribute's value is not in policies/directory/tracks.toml",

@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 from flask.cli import with_appcontext
 
+from govern.command_line import HELD_EXIT
 from govern.training.plans import unscheduled_inductions
 from govern.web import db, services
 
@@ -32,4 +33,4 @@ def unscheduled_induction(start: datetime, end: datetime) -> None:
         )
     click.echo(f"{len(people)} new staff without a scheduled induction")
     if people:
-        raise SystemExit(3)
+        raise SystemExit(HELD_EXIT)
