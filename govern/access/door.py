@@ -98,8 +98,9 @@ class Door:
     def decide(self, viewer: Viewer, debtor: DebtorRef, opening: Opening | None = None) -> Decision:
         """Whether `viewer` reaches `debtor` and every field's level or reason code.
 
-        Raises Forbidden `debtor.not_assigned` / `audit.investigation_required`, naming the
-        debtor for its denial event.
+        An investigation that names fields opens those only: the others are withheld with
+        `investigation.field_not_covered`. Raises Forbidden `debtor.not_assigned` /
+        `audit.investigation_required`, naming the debtor for its denial event.
         """
         way = self.reach(viewer, debtor, opening)
         version, table = self.table
@@ -107,6 +108,8 @@ class Door:
         fields = decide_fields(
             viewer, way, debtor.project_group, table, self.rules.fields, training
         )
+        if way.way == INVESTIGATION and opening is not None and opening.fields:
+            fields = [_covered(decision, opening.fields) for decision in fields]
         return Decision(way, fields, version)
 
     def reach(
@@ -140,3 +143,10 @@ class Door:
             self.db, viewer.account_id, debtor.id, debtor.project_group, self.clock.now()
         )
         return grant.id if grant else None
+
+
+def _covered(decision: FieldDecision, opened: frozenset[str]) -> FieldDecision:
+    """A field an investigation does not name stays withheld, whatever the policy gives."""
+    if decision.field in opened:
+        return decision
+    return FieldDecision(decision.field, None, "investigation.field_not_covered")

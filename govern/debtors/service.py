@@ -20,7 +20,6 @@ from govern.access.door import DebtorRef, Door, Opening
 from govern.access.policy import access_policy
 from govern.access.rules import (
     FULL,
-    INVESTIGATION,
     MASKED,
     ON_PURPOSE,
     FieldDecision,
@@ -212,8 +211,6 @@ def _show(
     decided = reading.door.decide(
         reading.viewer, DebtorRef(debtor.id, debtor.project_group), opening
     )
-    if decided.reach.way == INVESTIGATION and opening is not None and opening.fields:
-        wanted = set(opening.fields) & (wanted or set(opening.fields))
     levels, withheld = _levels(decided.fields, mode, wanted)
     rules = access_policy(gate.settings.policies_dir).fields
     values = {
@@ -244,9 +241,7 @@ def _levels(
     levels, withheld = {}, {}
     for decision in decisions:
         if wanted is not None and decision.field not in wanted:
-            if mode != REVEAL:  # an investigation names the fields an auditor may see
-                withheld[decision.field] = "investigation.field_not_covered"
-            continue
+            continue  # a reveal answers only the fields asked for
         if decision.reason is not None:
             withheld[decision.field] = decision.reason
         elif mode == REVEAL and decision.level not in (FULL, ON_PURPOSE):
