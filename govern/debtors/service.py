@@ -170,13 +170,15 @@ def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, An
 @dataclass(frozen=True)
 class Reading:
     """One request's view of the rules: the viewer (certifications read fresh) and the door
-    that decides every debtor of the request with the policy version it reads once."""
+    that decides every debtor of the request with the policy version it reads once, at its
+    first decision."""
 
     viewer: Viewer
     door: Door
 
     @property
     def policy_version(self) -> int:
+        """The version of the policy that decided this request's debtors."""
         return self.door.table[0]
 
 
@@ -191,9 +193,7 @@ def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
         caller.project_group,
         staff.department,
     )
-    door = Door(db, gate.clock, gate.settings.policies_dir, gate.policy)
-    door.table  # noqa: B018 - the version is read once, at the start of the request
-    return Reading(who, door)
+    return Reading(who, Door(db, gate.clock, gate.settings.policies_dir, gate.policy))
 
 
 def _show(
