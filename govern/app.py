@@ -17,11 +17,13 @@ from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
+from govern.debtors.service import debtor_group
 from govern.debtors.vault import load_vault
 from govern.directory.person import DEFAULT_ROLE
 from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
+from govern.investigations.service import opener
 from govern.policies import check_role_names, role_policy
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
@@ -100,6 +102,8 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         vault=load_vault(settings.data_keys_file),
         policy=PolicyCache(settings.policies_dir),
         roles=role_policy(settings.policies_dir),
+        opening=opener(trail, clock),
+        debtor_group=debtor_group,
     )
 
 

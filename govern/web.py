@@ -34,7 +34,7 @@ from govern.auditing.trail import (
 )
 from govern.clock import Clock
 from govern.config import Settings
-from govern.debtors.service import Gate
+from govern.debtors.service import Gate, Opener
 from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
@@ -55,7 +55,11 @@ class Services:
     vault: Vault
     policy: PolicyCache
     roles: RolePolicy  # policies/roles.toml, read and checked at start-up
-
+    #: Handed in at start-up by the capabilities above the ones that ask (govern/app.py):
+    #: whether an investigation opens a debtor (investigations, for the debtor reads), and a
+    #: debtor's project group (debtors, for access's explain and break glass).
+    opening: Opener
+    debtor_group: Callable[[Session, str], str]
 
 
 def services() -> Services:
@@ -75,7 +79,7 @@ def gate() -> Gate:
     """What reading debtor data needs, the policy store ready (`ready_policy`): the one way to
     it, so no read meets an empty policy store."""
     s = services()
-    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy())
+    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy(), s.opening)
 
 
 def db() -> Session:

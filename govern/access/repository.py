@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
+from govern.directory.models import Identity
 
 _COLUMNS = ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")
 _VERSION_ROW = 1
@@ -66,8 +67,16 @@ def change(
     return version.version
 
 
+def department_groups(db: Session, department: str) -> frozenset[str]:
+    """The project groups whose staff belong to `department` (from the directory)."""
+    query = select(Identity.project_group).where(
+        Identity.department == department, Identity.project_group.is_not(None)
+    )
+    return frozenset(db.scalars(query.distinct()))  # type: ignore[arg-type]
+
+
 def live_grant(
-    db: Session, account_id: str, debtor_id: str, project_group: str, now: datetime
+    db: Session, account_id: str, debtor_id: str | None, project_group: str, now: datetime
 ) -> BreakGlassGrant | None:
     """A break-glass grant covering the debtor (itself, or its project group) right now."""
     query = select(BreakGlassGrant).where(

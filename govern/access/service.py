@@ -16,9 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from govern.access import repository as repo
+from govern.access.door import DebtorRef, Door
 from govern.access.models import BreakGlassGrant
 from govern.access.policy import access_policy, casbin_enforcer, default_lines
-from govern.access.rules import COLLECTOR, Reach, Viewer, data_roles, decide_field, reach
+from govern.access.rules import COLLECTOR, Viewer, data_roles
 from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
 from govern.auditing.trail import Trail
@@ -128,22 +129,6 @@ def viewer(
         department,
         holding(db, clock, settings, account_id),
     )
-
-
-def department_groups(db: Session, department: str) -> frozenset[str]:
-    """The project groups whose staff belong to `department` (from the directory)."""
-    query = select(Identity.project_group).where(
-        Identity.department == department, Identity.project_group.is_not(None)
-    )
-    return frozenset(db.scalars(query.distinct()))  # type: ignore[arg-type]
-
-
-def live_grant_id(
-    db: Session, clock: Clock, account_id: str, debtor_id: str, debtor_group: str
-) -> str | None:
-    """The id of a break-glass grant covering the debtor for this account now, if any."""
-    grant = repo.live_grant(db, account_id, debtor_id, debtor_group, clock.now())
-    return grant.id if grant else None
 
 
 # ---- policy changes (policy admins) -------------------------------------------------------------
@@ -266,7 +251,7 @@ def grant_break_glass(
     if not grantor.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
     _check_grantee(db, settings, grantor, asked.account_id)
-    _check_grantor_reaches(db, settings, grantor, asked.project_group or "")
+    _check_grantor_reaches(Door(db, clock, settings.policies_dir), grantor, asked.project_group)
     # after who may grant what: a refused grantor is a denial (403, audited), whatever they wrote
     why = justification(asked.justification, settings.justification_min_chars)
     asked = replace(asked, justification=why)
@@ -307,18 +292,18 @@ def _check_grantee(db: Session, settings: Settings, grantor: Grantor, account_id
         raise Forbidden("break_glass.auditor", "Auditors reach debtors through investigations.")
 
 
-def _check_grantor_reaches(db: Session, settings: Settings, grantor: Grantor, group: str) -> None:
-    """The grantor must reach the debtor or group themselves: break glass lends, never widens."""
-    ways = {access_policy(settings.policies_dir).reach.get(role) for role in grantor.roles}
-    reached = (
-        "company" in ways
-        or ("project_group" in ways and group == grantor.project_group)
-        or ("department" in ways and group in department_groups(db, grantor.department))
+def _check_grantor_reaches(door: Door, grantor: Grantor, group: str | None) -> None:
+    """The grantor must reach the debtor or group themselves, through the door with no grant
+    of their own: break glass lends, never widens."""
+    who = Viewer(
+        grantor.account_id, grantor.roles, grantor.project_group, grantor.department, frozenset()
     )
-    if not reached:
+    try:
+        door.reach(who, DebtorRef(None, group or ""), lent=False)
+    except Forbidden:
         raise Forbidden(
             "break_glass.outside_your_reach", f"You do not reach project group {group} yourself."
-        )
+        ) from None
 
 
 def _granted(clock: Clock, grantor: str, asked: GrantRequest) -> BreakGlassGrant:
@@ -359,21 +344,21 @@ def explain(
     if rule is None:
         raise BadRequest("field.unknown", f"No debtor field called {asked.field}.")
     steps: list[dict[str, Any]] = []
+    door = Door(db, clock, settings.policies_dir, cache)
     try:
         who = viewer_of(db, clock, settings, asked.account_id)
         steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
-        way = _reach_of(db, clock, settings, who, asked)
+        decided = door.decide(who, DebtorRef(asked.debtor_id, asked.debtor_group))
     except Forbidden as refused:
         return _explained(steps, "account" if not steps else "reach", refused.code, None)
+    way, decision = decided.reach, decided.field(asked.field)
     steps.append({"step": "reach", "outcome": way.way, "grant": way.grant})
-    version, table = cache.table(db)
-    decision = decide_field(who, way.roles, asked.debtor_group, table, rule)
     steps.append(
         {
             "step": "policy",
-            "policy_version": version,
+            "policy_version": decided.policy_version,
             "roles": sorted(way.roles),
-            "level": table.level(way.roles, asked.debtor_group, asked.field),
+            "level": door.table[1].level(way.roles, asked.debtor_group, asked.field),
             "lines": _lines_for(repo.lines(db), way.roles, asked.field),
         }
     )
@@ -381,16 +366,6 @@ def explain(
         {"step": "training", "requires": list(rule.requires), "holding": sorted(who.holding)}
     )
     return _explained(steps, "decision", decision.reason, decision.level)
-
-
-def _reach_of(db: Session, clock: Clock, settings: Settings, who: Viewer, asked: Question) -> Reach:
-    return reach(
-        who,
-        asked.debtor_group,
-        access_policy(settings.policies_dir).reach,
-        lambda: department_groups(db, who.department),
-        lambda: live_grant_id(db, clock, asked.account_id, asked.debtor_id, asked.debtor_group),
-    )
 
 
 def _explained(

@@ -8,7 +8,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from govern.access import service
-from govern.debtors.service import debtor_group
 from govern.errors import BadRequest
 from govern.web import current_caller, db, documents_refusals, ready_policy, requires, services
 
@@ -75,7 +74,7 @@ class GrantSchema(Schema):
 def explain(query: dict[str, str]) -> dict[str, Any]:
     """The whole decision path of (account, debtor, field), for policy admins and auditors."""
     s, caller = services(), current_caller()
-    group = debtor_group(db(), query["debtor"])
+    group = s.debtor_group(db(), query["debtor"])
     asked = service.Question(query["account"], query["debtor"], group, query["field"])
     answer = service.explain(db(), s.clock, s.settings, ready_policy(), asked)
     db().commit()  # the explanation's read ends here; its event is made durable after
@@ -131,7 +130,7 @@ def break_glass(body: dict[str, Any]) -> Any:
     if ("debtor_id" in body) == ("project_group" in body):
         raise BadRequest("break_glass.scope", "Name either one debtor or one project group.")
     debtor = body.get("debtor_id")
-    group = debtor_group(db(), debtor) if debtor else body["project_group"]
+    group = s.debtor_group(db(), debtor) if debtor else body["project_group"]
     asked = service.GrantRequest(
         body["account_id"], debtor, group, body["hours"], body["justification"]
     )

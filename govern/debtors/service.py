@@ -16,21 +16,18 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from govern.access.door import DebtorRef, Door, Opening
 from govern.access.policy import access_policy
 from govern.access.rules import (
     FULL,
-    INVESTIGATION,
     MASKED,
     ON_PURPOSE,
     FieldDecision,
     Reach,
     Viewer,
-    decide_fields,
-    reach,
     shown_level,
 )
-from govern.access.service import PolicyCache, department_groups, live_grant_id, viewer
-from govern.access.table import FieldTable
+from govern.access.service import PolicyCache, viewer
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -41,8 +38,6 @@ from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
-from govern.investigations.models import Investigation
-from govern.investigations.service import opening
 from govern.justification import justification
 from govern.sessions.service import Caller
 
@@ -52,15 +47,24 @@ DEBTOR_ID = re.compile(r"^DB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
 _LISTS = ("phones", "family", "emergency_contacts")
 
 
+#: Asks the investigations capability whether an approved investigation opens a debtor to
+#: its viewer now: (db, investigation id, viewer's account id, debtor id) → the opening.
+#: Raises Forbidden `investigation.*` naming the debtor.
+Opener = Callable[[Session, str, str, str], Opening]
+
+
 @dataclass(frozen=True)
 class Gate:
-    """What reading debtor data needs: time, settings, the trail, the keys, the policy."""
+    """What reading debtor data needs: time, settings, the trail, the keys, the policy, and
+    the way to ask for an investigation's opening (handed in at start-up: investigations sit
+    above debtors)."""
 
     clock: Clock
     settings: Settings
     trail: Trail
     vault: Vault
     policy: PolicyCache
+    opening: Opener
 
 
 @dataclass(frozen=True)
@@ -165,12 +169,17 @@ def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, An
 
 @dataclass(frozen=True)
 class Reading:
-    """One request's view of the rules: the viewer (certifications read fresh) and the policy
-    table of the version read once for the whole request."""
+    """One request's view of the rules: the viewer (certifications read fresh) and the door
+    that decides every debtor of the request with the policy version it reads once, at its
+    first decision."""
 
     viewer: Viewer
-    policy_version: int
-    table: FieldTable
+    door: Door
+
+    @property
+    def policy_version(self) -> int:
+        """The version of the policy that decided this request's debtors."""
+        return self.door.table[0]
 
 
 def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
@@ -184,8 +193,7 @@ def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
         caller.project_group,
         staff.department,
     )
-    version, table = gate.policy.table(db)
-    return Reading(who, version, table)
+    return Reading(who, Door(db, gate.clock, gate.settings.policies_dir, gate.policy))
 
 
 def _show(
@@ -199,54 +207,31 @@ def _show(
     wanted: set[str] | None = None,
     purpose: str | None = None,
 ) -> Shown:
-    inquiry = _investigation(db, gate, reading.viewer, investigation, debtor.id)
-    way = _reach(db, gate, reading.viewer, debtor, inquiry.id if inquiry else None)
-    if way.way == INVESTIGATION and inquiry is not None and inquiry.fields:
-        wanted = set(inquiry.fields) & (wanted or set(inquiry.fields))
-    rules = access_policy(gate.settings.policies_dir)
-    training = way.way != INVESTIGATION or rules.investigation_training
-    decisions = decide_fields(
-        reading.viewer, way, debtor.project_group, reading.table, rules.fields, training
+    opening = _opening(db, gate, reading.viewer, investigation, debtor.id)
+    decided = reading.door.decide(
+        reading.viewer, DebtorRef(debtor.id, debtor.project_group), opening
     )
-    levels, withheld = _levels(decisions, mode, wanted)
+    levels, withheld = _levels(decided.fields, mode, wanted)
+    rules = access_policy(gate.settings.policies_dir).fields
     values = {
-        name: _value(gate.vault, debtor, name, level, rules.fields[name].mask)
+        name: _value(gate.vault, debtor, name, level, rules[name].mask)
         for name, level in levels.items()
     }
-    return Shown(debtor, values, levels, withheld, way, purpose)
+    return Shown(debtor, values, levels, withheld, decided.reach, purpose)
 
 
-def _reach(
-    db: Session, gate: Gate, viewer: Viewer, debtor: Debtor, investigation: str | None
-) -> Reach:
-    """How the viewer reaches `debtor`; a refusal names the debtor for its denial event."""
-    try:
-        return reach(
-            viewer,
-            debtor.project_group,
-            access_policy(gate.settings.policies_dir).reach,
-            lambda: department_groups(db, viewer.department),
-            lambda: live_grant_id(
-                db, gate.clock, viewer.account_id, debtor.id, debtor.project_group
-            ),
-            investigation,
-        )
-    except Forbidden as refused:
-        raise Forbidden(refused.code, refused.message, object=debtor.id) from None
-
-
-def _investigation(
+def _opening(
     db: Session, gate: Gate, viewer: Viewer, investigation_id: str | None, debtor_id: str
-) -> Investigation | None:
+) -> Opening | None:
     """The approved investigation named by its requester, if it covers the debtor and has
-    not expired (govern/investigations/rules.py).
+    not expired (govern/investigations/rules.py), as the door's reach grant.
 
     Raises Forbidden `investigation.not_covering` / `investigation.query_only` /
     `investigation.not_approved` / `investigation.not_yours` / `investigation.expired`.
     """
     if investigation_id is None:
         return None
-    return opening(db, gate.trail, gate.clock, investigation_id, viewer.account_id, debtor_id)
+    return gate.opening(db, investigation_id, viewer.account_id, debtor_id)
 
 
 def _levels(
@@ -256,9 +241,7 @@ def _levels(
     levels, withheld = {}, {}
     for decision in decisions:
         if wanted is not None and decision.field not in wanted:
-            if mode != REVEAL:  # an investigation names the fields an auditor may see
-                withheld[decision.field] = "investigation.field_not_covered"
-            continue
+            continue  # a reveal answers only the fields asked for
         if decision.reason is not None:
             withheld[decision.field] = decision.reason
         elif mode == REVEAL and decision.level not in (FULL, ON_PURPOSE):

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from audit.entry import decode, micros
+from govern.access.door import Opening
 from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -307,6 +308,18 @@ def opening(
                 db, "audit.investigation_expired_use", viewer, investigation_id, debtor=debtor
             )
         raise Forbidden(refused.code, refused.message, object=debtor) from None
+
+
+def opener(trail: Trail, clock: Clock) -> Callable[[Session, str, str, str], Opening]:
+    """How a debtor read asks whether an investigation opens the debtor (`opening`), answered
+    as the access door's reach grant; handed to the debtor reads at start-up, since the
+    auditors' tools sit above the capabilities they investigate."""
+
+    def opened(db: Session, investigation_id: str, viewer: str, debtor: str) -> Opening:
+        found = opening(db, trail, clock, investigation_id, viewer, debtor)
+        return Opening(found.id, frozenset(found.fields or ()))
+
+    return opened
 
 
 def rank(

@@ -1,0 +1,152 @@
+"""The one door to debtor data (R-ACS-1, R-ACS-2): may this viewer reach this debtor, and at
+what level may they get each of its fields, with the reason code of every field withheld.
+
+Every read of debtor data asks here (view, caseload, search, reveal), and so do explaining a
+decision and granting break glass: "who reaches what, and what of it they see" is assembled in
+this module only. What the door needs to know of a debtor (its id and project group) and of an
+approved investigation (which fields it opens) comes to it as data: access imports nothing
+from debtors or investigations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from govern.access import repository as repo
+from govern.access.policy import AccessPolicy, access_policy
+from govern.access.rules import (
+    INVESTIGATION,
+    FieldDecision,
+    Reach,
+    Viewer,
+    decide_fields,
+    reach,
+)
+from govern.access.table import FieldTable
+from govern.clock import Clock
+from govern.errors import Forbidden
+
+
+class PolicyTables(Protocol):
+    """Where the door reads the field table of the stored policy version (PolicyCache)."""
+
+    def table(self, db: Session) -> tuple[int, FieldTable]: ...
+
+
+@dataclass(frozen=True)
+class DebtorRef:
+    """What the door needs of a debtor: its id (None for a project group as a whole) and the
+    project group it is assigned to."""
+
+    id: str | None
+    project_group: str
+
+
+@dataclass(frozen=True)
+class Opening:
+    """An approved investigation that opens a debtor to its auditor now (checked by the
+    investigations capability): a reach grant handed to the door as data. `fields` are the
+    fields it names; empty when it names none (every field the policy gives)."""
+
+    investigation: str
+    fields: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The door's answer: how the viewer reaches the debtor, each field's level or the reason
+    it is withheld, and the policy version that decided."""
+
+    reach: Reach
+    fields: list[FieldDecision]
+    policy_version: int
+
+    def field(self, name: str) -> FieldDecision:
+        """The decision about one field (a field of the policy's `fields.toml`)."""
+        return next(decision for decision in self.fields if decision.field == name)
+
+
+class Door:
+    """The decisions of one request (or command): the policy table is read once, the first
+    time a decision needs it, and serves every debtor the request decides. A door without
+    `tables` answers reach only (break glass asks nothing else)."""
+
+    def __init__(
+        self, db: Session, clock: Clock, policies_dir: Path, tables: PolicyTables | None = None
+    ) -> None:
+        self.db, self.clock, self.policies_dir, self.tables = db, clock, policies_dir, tables
+        self._table: tuple[int, FieldTable] | None = None
+
+    @property
+    def rules(self) -> AccessPolicy:
+        """The field rules, reach and purposes of `policies/access/fields.toml`."""
+        return access_policy(self.policies_dir)
+
+    @property
+    def table(self) -> tuple[int, FieldTable]:
+        """The stored policy's version and its field table, read once per door."""
+        if self._table is None:
+            if self.tables is None:
+                raise RuntimeError("a door without tables answers reach only")
+            self._table = self.tables.table(self.db)
+        return self._table
+
+    def decide(self, viewer: Viewer, debtor: DebtorRef, opening: Opening | None = None) -> Decision:
+        """Whether `viewer` reaches `debtor` and every field's level or reason code.
+
+        An investigation that names fields opens those only: the others are withheld with
+        `investigation.field_not_covered`. Raises Forbidden `debtor.not_assigned` /
+        `audit.investigation_required`, naming the debtor for its denial event.
+        """
+        way = self.reach(viewer, debtor, opening)
+        version, table = self.table
+        training = way.way != INVESTIGATION or self.rules.investigation_training
+        fields = decide_fields(
+            viewer, way, debtor.project_group, table, self.rules.fields, training
+        )
+        if way.way == INVESTIGATION and opening is not None and opening.fields:
+            fields = [_covered(decision, opening.fields) for decision in fields]
+        return Decision(way, fields, version)
+
+    def reach(
+        self,
+        viewer: Viewer,
+        debtor: DebtorRef,
+        opening: Opening | None = None,
+        lent: bool = True,
+    ) -> Reach:
+        """How `viewer` reaches `debtor` (govern/access/rules.py `reach`); `lent` False leaves
+        break-glass grants out (a grantor must reach a debtor by their own roles).
+
+        Raises Forbidden `debtor.not_assigned` / `audit.investigation_required`.
+        """
+        try:
+            return reach(
+                viewer,
+                debtor.project_group,
+                self.rules.reach,
+                lambda: repo.department_groups(self.db, viewer.department),
+                lambda: self._grant(viewer, debtor) if lent else None,
+                opening.investigation if opening else None,
+            )
+        except Forbidden as refused:
+            named = {"object": debtor.id} if debtor.id else {}
+            raise Forbidden(refused.code, refused.message, **named) from None
+
+    def _grant(self, viewer: Viewer, debtor: DebtorRef) -> str | None:
+        """The id of a break-glass grant covering the debtor for the viewer now, if any."""
+        grant = repo.live_grant(
+            self.db, viewer.account_id, debtor.id, debtor.project_group, self.clock.now()
+        )
+        return grant.id if grant else None
+
+
+def _covered(decision: FieldDecision, opened: frozenset[str]) -> FieldDecision:
+    """A field an investigation does not name stays withheld, whatever the policy gives."""
+    if decision.field in opened:
+        return decision
+    return FieldDecision(decision.field, None, "investigation.field_not_covered")
