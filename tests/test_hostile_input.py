@@ -111,7 +111,7 @@ def _populate(app: Flask, policies: Path) -> World:
     s = agency.services
     with s.sessions() as db:
         gm = accounts.staff_of(accounts.identity(db, "1001"))
-        issue_account(db, s.clock, s.settings, s.trail, gm, ids["gm"], EVERY_ROLE.number)
+        issue_account(db, s.context(), gm, ids["gm"], EVERY_ROLE.number)
     debtor = next(iter(import_cases(agency, [case.row() for case in CASES]).values()))
     book = load_catalogue(policies)
     known = {

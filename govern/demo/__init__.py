@@ -21,9 +21,9 @@ from govern.accounts.service import bootstrap_general_manager, issue_account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import Vault
 from govern.demo.debtors import demo_debtors_csv
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
@@ -43,18 +43,12 @@ ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30
 OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang records exams
 
 
-def seed(
-    db: Session,
-    directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    vault: Vault,
-) -> int:
+def seed(db: Session, directory: Directory, ctx: Context) -> int:
     """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
+    clock, settings, trail, vault = ctx.clock, ctx.settings, ctx.trail, ctx.vault
     sync_directory(db, directory, clock, settings, trail, confirm=True)
     with contextlib.suppress(Conflict):  # seeded before
-        bootstrap_general_manager(db, clock, settings, trail, GENERAL_MANAGER, "operator:demo")
+        bootstrap_general_manager(db, ctx, GENERAL_MANAGER, "operator:demo")
     issued = 0
     for person in sorted(
         directory.people(), key=lambda p: ("department_head" not in p.roles, p.employee_number)
@@ -63,9 +57,7 @@ def seed(
             continue
         issued += _issue(
             db,
-            clock,
-            settings,
-            trail,
+            ctx,
             person.employee_number,
             person.roles,
             ISSUERS[person.department],
@@ -118,9 +110,7 @@ def _account_of(db: Session, employee_number: str) -> str:
 
 def _issue(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     number: str,
     roles: tuple[str, ...],
     issuer_number: str,
@@ -130,7 +120,7 @@ def _issue(
     issuer = repo.staff_of(repo.identity(db, issuer_number))  # type: ignore[arg-type]
     live = repo.live_account(db, issuer_number)
     try:
-        _, created = issue_account(db, clock, settings, trail, issuer, live.id, number)  # type: ignore[union-attr]
+        _, created = issue_account(db, ctx, issuer, live.id, number)  # type: ignore[union-attr]
     except Conflict:
         return 0  # departed staff keep no account
     return int(created)

@@ -34,7 +34,7 @@ def desk(floor: Floor, directory) -> Floor:
     with s.sessions() as db:
         gm = accounts.identity(db, BY_USERNAME["gm"].number)
         account, _ = issue_account(
-            db, s.clock, s.settings, s.trail, accounts.staff_of(gm), floor.ids["gm"], SECOND.number
+            db, s.context(), accounts.staff_of(gm), floor.ids["gm"], SECOND.number
         )
         floor.ids[SECOND.username] = account.id
     return floor
@@ -139,7 +139,7 @@ def rehire(desk: Floor, directory, username: str) -> str:
     with s.sessions() as db:
         gm = accounts.identity(db, BY_USERNAME["gm"].number)
         account, _ = issue_account(
-            db, s.clock, s.settings, s.trail, accounts.staff_of(gm), desk.ids["gm"], person.number
+            db, s.context(), accounts.staff_of(gm), desk.ids["gm"], person.number
         )
     assert account.id != desk.ids[username]
     desk.ids[username] = account.id

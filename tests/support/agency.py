@@ -42,9 +42,7 @@ class Agency:
         with self.services.sessions() as db:
             return bootstrap_general_manager(
                 db,
-                self.services.clock,
-                self.services.settings,
-                self.services.trail,
+                self.services.context(),
                 "1001",
                 "operator:test",
             ).id
@@ -57,9 +55,7 @@ class Agency:
             issuer_account = repo.live_account(db, issuer.employee_number)
             account, _ = issue_account(
                 db,
-                s.clock,
-                s.settings,
-                s.trail,
+                s.context(),
                 repo.staff_of(issuer),
                 issuer_account.id,
                 BY_USERNAME[username].number,
