@@ -18,9 +18,6 @@ from sqlalchemy.orm import Session
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
 from govern.accounts.service import bootstrap_general_manager, issue_account
-from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
@@ -62,22 +59,21 @@ def seed(db: Session, directory: Directory, ctx: Context) -> int:
             person.roles,
             ISSUERS[person.department],
         )
-    _train(db, clock, settings, trail)
+    _train(db, ctx)
     if not repo_debtors.case_numbers(db):
         import_debtors(db, clock, trail, vault, demo_debtors_csv(), "operator:demo")
     return issued
 
 
-def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
+def _train(db: Session, ctx: Context) -> None:
     """This year's approved plan; everyone certified except the interns, still in training."""
     if list_plans(db):
         return
     office, trainer = _account_of(db, OFFICE), _account_of(db, TRAINER)
-    year = clock.now().astimezone(settings.timezone).year
+    year = ctx.clock.now().astimezone(ctx.settings.timezone).year
     plan = draft_plan(
         db,
-        clock,
-        trail,
+        ctx,
         office,
         f"{year} 年度培训计划",
         "long",
@@ -85,8 +81,8 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         date(year, 1, 1),
         date(year, 12, 31),
     )
-    approve_plan(db, clock, trail, _account_of(db, GENERAL_MANAGER), plan.id)
-    book = load_catalogue(settings.policies_dir)
+    approve_plan(db, ctx, _account_of(db, GENERAL_MANAGER), plan.id)
+    book = load_catalogue(ctx.settings.policies_dir)
     trainer_staff = repo.staff_of(repo.identity(db, TRAINER))  # type: ignore[arg-type]
     for account, person in repo.accounts_with_identity(db, None):
         if account.state != ACTIVE or person.employee_number == TRAINER:
@@ -94,14 +90,10 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         score = 60 if person.track == "intern" else 90
         for certification in book.certifications.values():
             for course in certification.exams:
-                record_result(
-                    db, clock, settings, trail, trainer_staff, trainer, course, account.id, score
-                )
+                record_result(db, ctx, trainer_staff, trainer, course, account.id, score)
         if person.track != "intern":
             agreement = book.agreement("confidentiality")
-            sign_agreement(
-                db, clock, settings, trail, account.id, agreement.name, agreement.current
-            )
+            sign_agreement(db, ctx, account.id, agreement.name, agreement.current)
 
 
 def _account_of(db: Session, employee_number: str) -> str:

@@ -9,9 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from govern.accounts.rules import Staff
-from govern.auditing.trail import Trail
-from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.training import repository as repo
@@ -43,9 +42,7 @@ class AttendanceLine:
 
 def request_leave(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     account_id: str,
     session: TrainingSession,
 ) -> LeaveView:
@@ -55,27 +52,25 @@ def request_leave(
     """
     _, person = account_of(db, account_id)
     _expect_participant(session, person)
-    if clock.now() >= session.starts:
+    if ctx.clock.now() >= session.starts:
         raise Conflict("session.started", "Leave is asked before the session starts.")
     leave = LeaveRequest(
         account_id=account_id,
         session_id=session.id,
         session_day=session.day,
         session_starts=session.starts,
-        submitted_at=clock.now(),
+        submitted_at=ctx.clock.now(),
     )
     if not repo.added_once(db, leave):
         raise Conflict("leave.requested", "You already asked for leave from this session.")
-    trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
+    ctx.trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
     db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
 
 
 def approve_leave(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     approver: Staff,
     approver_account: str,
     leave_id: int,
@@ -90,42 +85,41 @@ def approve_leave(
     if leave is None:
         raise NotFound("leave.unknown", f"No leave request {leave_id}.")
     _, person = account_of(db, leave.account_id)
-    check_superior(db, clock, settings, approver, person, "leave")
-    if clock.now() >= leave.session_starts:
+    check_superior(db, ctx.clock, ctx.settings, approver, person, "leave")
+    if ctx.clock.now() >= leave.session_starts:
         raise Conflict(
             "session.started", "The session has started; leave can no longer be approved."
         )
     if leave.approved_at is None:
-        leave.approved_by, leave.approved_at = approver_account, clock.now()
-        trail.record(
+        leave.approved_by, leave.approved_at = approver_account, ctx.clock.now()
+        ctx.trail.record(
             db, "training.leave.approved", approver_account, leave.account_id, leave=leave.id
         )
         db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
 
 
 def record_attendance(
     db: Session,
-    clock: Clock,
-    trail: Trail,
+    ctx: Context,
     recorder: Staff,
     recorder_account: str,
     session: TrainingSession,
     account_id: str,
     status: str,
-    readers: frozenset[str],
 ) -> Attendance:
     """Record whether someone attended, was absent or left early. Once per person and session.
-    A recorder records only for people whose training they see (`readers`: `visible_account`).
+    A recorder records only for people whose training they see (the training readers of
+    policies/roles.toml: `visible_account`).
 
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder, account_id, readers)
+    _, person = visible_account(db, recorder, account_id, ctx.roles.training_readers)
     if person.employee_number == recorder.employee_number:
         raise Forbidden("attendance.own", "Nobody records their own attendance.")
     _expect_participant(session, person)
-    if clock.now() < session.starts:
+    if ctx.clock.now() < session.starts:
         raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
     record = Attendance(
         session_id=session.id,
@@ -135,11 +129,11 @@ def record_attendance(
         account_id=account_id,
         status=status,
         recorded_by=recorder_account,
-        recorded_at=clock.now(),
+        recorded_at=ctx.clock.now(),
     )
     if not repo.added_once(db, record):
         raise Conflict("attendance.recorded", "Attendance for this person is already recorded.")
-    trail.record(
+    ctx.trail.record(
         db,
         "training.attendance.recorded",
         recorder_account,

@@ -88,9 +88,7 @@ class Floor:
                 for course in certification.exams:
                     record_result(
                         db,
-                        s.clock,
-                        s.settings,
-                        s.trail,
+                        s.context(),
                         trainer,
                         self.ids["trainer"],
                         course,
@@ -98,9 +96,7 @@ class Floor:
                         90,
                     )
             agreement = book.agreement("confidentiality")
-            sign_agreement(
-                db, s.clock, s.settings, s.trail, self.ids[who], agreement.name, agreement.current
-            )
+            sign_agreement(db, s.context(), self.ids[who], agreement.name, agreement.current)
 
     def events(self, action: str) -> list[dict]:
         return audit_events(self.agency.client, self.agency.login("auditor"), action)
