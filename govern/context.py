@@ -3,7 +3,8 @@
 `govern/web.py` builds one per request (`context()`), each command the same way, from what
 `govern/app.py` made at start-up. A use case takes the context instead of its clock, settings
 and trail one by one; it still takes its database session (its unit of work) and what the
-caller asked for. Plain Python: no Flask, no SQL.
+caller asked for, and who acts as an `Actor` (govern/accounts/rules.py). Plain Python: no
+Flask, no SQL.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
     impose_suspension,
@@ -85,7 +85,9 @@ def revoke(account_id: str, reason: str) -> None:
 @with_appcontext
 def suspend(account_id: str, kind: str, reason: str) -> None:
     """Suspend an account, as IT; its sessions end. Undo: reinstate, by whom the kind allows."""
-    account = impose_suspension(db(), context(), CONSOLE, operator(), account_id, kind, reason)
+    account = impose_suspension(
+        db(), context(), Actor(CONSOLE, operator()), account_id, kind, reason
+    )
     click.echo(f"{account.id} is {account.state} ({account.suspension_kind})")
 
 
@@ -95,5 +97,5 @@ def suspend(account_id: str, kind: str, reason: str) -> None:
 @with_appcontext
 def reinstate(account_id: str, reason: str) -> None:
     """Lift a suspension, as IT, if IT may lift its kind (never a revoked account)."""
-    account = reactivate_account(db(), context(), CONSOLE, operator(), account_id, reason)
+    account = reactivate_account(db(), context(), Actor(CONSOLE, operator()), account_id, reason)
     click.echo(f"{account.id} is {account.state}")

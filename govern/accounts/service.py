@@ -16,6 +16,7 @@ from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
     GENERAL_MANAGER,
+    Actor,
     PastAccount,
     Staff,
     SuspensionKind,
@@ -56,8 +57,7 @@ class AccountView:
 def issue_account(
     db: Session,
     ctx: Context,
-    issuer: Staff,
-    issuer_label: str,
+    issuer: Actor,
     employee_number: str,
 ) -> tuple[Account, bool]:
     """Issue `employee_number`'s account, or return the live one. Returns (account, created).
@@ -69,12 +69,12 @@ def issue_account(
     has_head = repo.department_has_active_head(
         db, person.department, employee_number, ctx.clock.now(), ctx.settings
     )
-    check_issuer(issuer, repo.staff_of(person), has_head)
+    check_issuer(issuer.staff, repo.staff_of(person), has_head)
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
     if not needs_new_account(past, person.hire_date, ctx.settings.timezone):
         return repo.live_account(db, employee_number), False  # type: ignore[return-value]
     issued = _create(
-        db, ctx.clock, ctx.trail, employee_number, issuer_label, "issued by department head"
+        db, ctx.clock, ctx.trail, employee_number, issuer.label, "issued by department head"
     )
     db.commit()
     return issued
@@ -158,8 +158,7 @@ def suspend_account(
 def impose_suspension(
     db: Session,
     ctx: Context,
-    imposer: Staff,
-    imposer_label: str,
+    imposer: Actor,
     account_id: str,
     kind: str,
     reason: str,
@@ -184,12 +183,12 @@ def impose_suspension(
         if account.state == SUSPENDED:
             present = kinds.of(account.suspension_kind)
             has_head = _has_head(db, ctx.clock, ctx.settings, person)
-            check_replace(present, chosen, imposer, person, has_head)
+            check_replace(present, chosen, imposer.staff, person, has_head)
         else:
-            check_impose(chosen, imposer, person)
+            check_impose(chosen, imposer.staff, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
         _move(
-            db, ctx.trail, account, SUSPENDED, imposer_label, reason, ctx.clock.now(), chosen.name
+            db, ctx.trail, account, SUSPENDED, imposer.label, reason, ctx.clock.now(), chosen.name
         )
         db.commit()
     return account
@@ -198,8 +197,7 @@ def impose_suspension(
 def reactivate_account(
     db: Session,
     ctx: Context,
-    lifter: Staff,
-    lifter_label: str,
+    lifter: Actor,
     account_id: str,
     reason: str,
 ) -> Account:
@@ -222,9 +220,9 @@ def reactivate_account(
     kind = suspension_kinds(ctx.settings.policies_dir).of(account.suspension_kind)
     staff = repo.staff_of(person)
     with _refusing(account):
-        check_lift(kind, lifter, staff, _has_head(db, ctx.clock, ctx.settings, staff))
+        check_lift(kind, lifter.staff, staff, _has_head(db, ctx.clock, ctx.settings, staff))
     account.last_used_at = ctx.clock.now()  # or the next inactivity sweep suspends it again
-    _move(db, ctx.trail, account, ACTIVE, lifter_label, reason, ctx.clock.now())
+    _move(db, ctx.trail, account, ACTIVE, lifter.label, reason, ctx.clock.now())
     db.commit()
     return account
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
+from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
@@ -90,7 +91,7 @@ def _train(db: Session, ctx: Context) -> None:
         score = 60 if person.track == "intern" else 90
         for certification in book.certifications.values():
             for course in certification.exams:
-                record_result(db, ctx, trainer_staff, trainer, course, account.id, score)
+                record_result(db, ctx, Actor(trainer_staff, trainer), course, account.id, score)
         if person.track != "intern":
             agreement = book.agreement("confidentiality")
             sign_agreement(db, ctx, account.id, agreement.name, agreement.current)
@@ -112,7 +113,7 @@ def _issue(
     issuer = repo.staff_of(repo.identity(db, issuer_number))  # type: ignore[arg-type]
     live = repo.live_account(db, issuer_number)
     try:
-        _, created = issue_account(db, ctx, issuer, live.id, number)  # type: ignore[union-attr]
+        _, created = issue_account(db, ctx, Actor(issuer, live.id), number)  # type: ignore[union-attr]
     except Conflict:
         return 0  # departed staff keep no account
     return int(created)

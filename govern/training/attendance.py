@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
@@ -71,8 +71,7 @@ def request_leave(
 def approve_leave(
     db: Session,
     ctx: Context,
-    approver: Staff,
-    approver_account: str,
+    approver: Actor,
     leave_id: int,
 ) -> LeaveView:
     """The person's department head (the general manager for heads) approves, before the
@@ -85,15 +84,15 @@ def approve_leave(
     if leave is None:
         raise NotFound("leave.unknown", f"No leave request {leave_id}.")
     _, person = account_of(db, leave.account_id)
-    check_superior(db, ctx.clock, ctx.settings, approver, person, "leave")
+    check_superior(db, ctx.clock, ctx.settings, approver.staff, person, "leave")
     if ctx.clock.now() >= leave.session_starts:
         raise Conflict(
             "session.started", "The session has started; leave can no longer be approved."
         )
     if leave.approved_at is None:
-        leave.approved_by, leave.approved_at = approver_account, ctx.clock.now()
+        leave.approved_by, leave.approved_at = approver.label, ctx.clock.now()
         ctx.trail.record(
-            db, "training.leave.approved", approver_account, leave.account_id, leave=leave.id
+            db, "training.leave.approved", approver.label, leave.account_id, leave=leave.id
         )
         db.commit()
     return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
@@ -102,8 +101,7 @@ def approve_leave(
 def record_attendance(
     db: Session,
     ctx: Context,
-    recorder: Staff,
-    recorder_account: str,
+    recorder: Actor,
     session: TrainingSession,
     account_id: str,
     status: str,
@@ -115,8 +113,8 @@ def record_attendance(
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder, account_id, ctx.roles.training_readers)
-    if person.employee_number == recorder.employee_number:
+    _, person = visible_account(db, recorder.staff, account_id, ctx.roles.training_readers)
+    if person.employee_number == recorder.staff.employee_number:
         raise Forbidden("attendance.own", "Nobody records their own attendance.")
     _expect_participant(session, person)
     if ctx.clock.now() < session.starts:
@@ -128,7 +126,7 @@ def record_attendance(
         plans=list(session.plans),
         account_id=account_id,
         status=status,
-        recorded_by=recorder_account,
+        recorded_by=recorder.label,
         recorded_at=ctx.clock.now(),
     )
     if not repo.added_once(db, record):
@@ -136,7 +134,7 @@ def record_attendance(
     ctx.trail.record(
         db,
         "training.attendance.recorded",
-        recorder_account,
+        recorder.label,
         account_id,
         session=session.id,
         status=status,

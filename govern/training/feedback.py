@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.clock import Clock
 from govern.config import Settings
 from govern.context import Context
@@ -60,8 +60,7 @@ def feedback_forms(
 def return_feedback(
     db: Session,
     ctx: Context,
-    head: Staff,
-    head_account: str,
+    head: Actor,
     plan_id: str,
     account_id: str,
     assessment: str,
@@ -73,19 +72,19 @@ def return_feedback(
     `feedback.returned`.
     """
     item = _item(db, ctx.clock, ctx.settings, plan_id, account_id)
-    check_superior(db, ctx.clock, ctx.settings, head, item.person, "feedback")
+    check_superior(db, ctx.clock, ctx.settings, head.staff, item.person, "feedback")
     form = FeedbackForm(
         plan_id=plan_id,
         account_id=account_id,
         kind=item.kind,
         assessment=assessment.strip(),
-        returned_by=head_account,
+        returned_by=head.label,
         returned_at=ctx.clock.now(),
     )
     if item.form is not None or not repo.added_once(db, form):
         raise Conflict("feedback.returned", "This form was already returned.")
     ctx.trail.record(
-        db, "training.feedback.returned", head_account, account_id, plan=plan_id, kind=item.kind
+        db, "training.feedback.returned", head.label, account_id, plan=plan_id, kind=item.kind
     )
     db.commit()
     return _item(db, ctx.clock, ctx.settings, plan_id, account_id)

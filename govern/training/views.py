@@ -178,8 +178,7 @@ def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
     recorded = exams.record_result(
         db(),
         context(),
-        caller.staff,
-        caller.account_id,
+        caller.actor,
         course,
         body["account_id"],
         body["score"],
@@ -221,8 +220,7 @@ def decide(body: dict[str, str], case_id: str) -> Any:
     return exams.decide_case(
         db(),
         context(),
-        caller.staff,
-        caller.account_id,
+        caller.actor,
         case_id,
         body["decision"],
         body["note"],
@@ -285,7 +283,7 @@ def request_leave(session_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def approve_leave(leave_id: int) -> dict[str, Any]:
     caller = current_caller()
-    view = attendance.approve_leave(db(), context(), caller.staff, caller.account_id, leave_id)
+    view = attendance.approve_leave(db(), context(), caller.actor, leave_id)
     return describe_leave(view)
 
 
@@ -300,8 +298,7 @@ def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, 
     attendance.record_attendance(
         db(),
         context(),
-        caller.staff,
-        caller.account_id,
+        caller.actor,
         session,
         body["account_id"],
         body["status"],
@@ -393,8 +390,7 @@ def return_feedback(body: dict[str, str]) -> dict[str, Any]:
     returned = feedback.return_feedback(
         db(),
         context(),
-        caller.staff,
-        caller.account_id,
+        caller.actor,
         body["plan_id"],
         body["account_id"],
         body["assessment"],

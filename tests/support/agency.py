@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 
 from govern.accounts import repository as repo
 from govern.accounts.models import Account
+from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account, revoke_account
 from govern.directory.sync import sync_directory
 from tests.support.staff import BY_USERNAME
@@ -56,8 +57,7 @@ class Agency:
             account, _ = issue_account(
                 db,
                 s.context(),
-                repo.staff_of(issuer),
-                issuer_account.id,
+                Actor(repo.staff_of(issuer), issuer_account.id),
                 BY_USERNAME[username].number,
             )
             return account.id

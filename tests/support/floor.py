@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from govern.accounts import repository as accounts
+from govern.accounts.rules import Actor
 from govern.clock import FixedClock
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
@@ -89,8 +90,7 @@ class Floor:
                     record_result(
                         db,
                         s.context(),
-                        trainer,
-                        self.ids["trainer"],
+                        Actor(trainer, self.ids["trainer"]),
                         course,
                         self.ids[who],
                         90,
