@@ -145,26 +145,26 @@ def record_attendance(
 
 def attendance_report(
     db: Session,
-    settings: Settings,
+    ctx: Context,
     viewer: Staff,
     start: date,
     end: date,
     department: str | None,
-    readers: frozenset[str],
 ) -> list[AttendanceLine]:
     """Attendance with each absence judged excused or unexcused, against the session as it
-    was when recorded; heads see their own department, `readers` any (`department_in_view`).
+    was when recorded; heads see their own department, the training readers of
+    policies/roles.toml any (`department_in_view`).
 
     Raises Forbidden `account.department_not_visible`.
     """
     lines = []
     for record, person in repo.attendance_between(
-        db, start, end, department_in_view(viewer, department, readers)
+        db, start, end, department_in_view(viewer, department, ctx.roles.training_readers)
     ):
         problem = None
         if record.status != PRESENT:
             leave = repo.leave_for(db, record.account_id, record.session_id)
-            problem = _problem(leave, record.session_starts, settings)
+            problem = _problem(leave, record.session_starts, ctx.settings)
         lines.append(
             AttendanceLine(record, person, attendance_verdict(record.status, problem), problem)
         )

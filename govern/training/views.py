@@ -315,12 +315,11 @@ def show_attendance(query: dict[str, Any]) -> dict[str, Any]:
     """Attendance with unexcused absences (旷工) marked; heads see their department."""
     lines = attendance.attendance_report(
         db(),
-        services().settings,
+        context(),
         current_caller().staff,
         query["start"],
         query["end"],
         query.get("department"),
-        services().roles.training_readers,
     )
     return {"attendance": [describe_attendance(line) for line in lines]}
 
