@@ -34,6 +34,7 @@ from govern.auditing.trail import (
 )
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.debtors.service import Gate, Opener
 from govern.debtors.vault import Vault
 from govern.directory.source import Directory
@@ -61,9 +62,20 @@ class Services:
     opening: Opener
     debtor_group: Callable[[Session, str], str]
 
+    def context(self) -> Context:
+        """A new context (govern/context.py) from what start-up made."""
+        return Context(self.clock, self.settings, self.trail, self.vault, self.roles)
+
 
 def services() -> Services:
     return current_app.extensions["govern"]
+
+
+def context() -> Context:
+    """The request's (or CLI command's) context, built once from what start-up made."""
+    if "context" not in g:
+        g.context = services().context()
+    return g.context
 
 
 def ready_policy() -> PolicyCache:

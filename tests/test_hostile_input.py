@@ -23,6 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 from govern.accounts import repository as accounts
+from govern.accounts.rules import Actor
 from govern.accounts.service import issue_account
 from govern.app import _register_http as register_http  # the routes, without any service
 from govern.app import create_app
@@ -111,7 +112,7 @@ def _populate(app: Flask, policies: Path) -> World:
     s = agency.services
     with s.sessions() as db:
         gm = accounts.staff_of(accounts.identity(db, "1001"))
-        issue_account(db, s.clock, s.settings, s.trail, gm, ids["gm"], EVERY_ROLE.number)
+        issue_account(db, s.context(), Actor(gm, ids["gm"]), EVERY_ROLE.number)
     debtor = next(iter(import_cases(agency, [case.row() for case in CASES]).values()))
     book = load_catalogue(policies)
     known = {

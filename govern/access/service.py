@@ -25,6 +25,7 @@ from govern.accounts.models import ACTIVE, Account
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.ids import new_id
@@ -136,9 +137,7 @@ def viewer(
 
 def change_policy(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     admin: str,
     added: list[list[str]],
     removed: list[list[str]],
@@ -149,16 +148,16 @@ def change_policy(
     Raises BadRequest `policy.line_invalid` / `policy.field_unknown`, Conflict
     `policy.line_missing` (a line to remove is not stored) — and then nothing changes.
     """
-    add, drop = _checked(settings, added), _checked(settings, removed)
+    add, drop = _checked(ctx.settings, added), _checked(ctx.settings, removed)
     row = repo.lock_version(db)  # one change at a time, each checked against what it changes
     stored = set(repo.lines(db))
     missing = [line for line in drop if line not in stored]
     if missing:
         raise Conflict("policy.line_missing", f"Not in the policy: {', '.join(missing[0])}.")
     future = [line for line in stored if line not in drop] + add
-    casbin_enforcer(settings.policies_dir, future)  # casbin must accept the result
-    version = repo.change(db, row, add, drop, admin, clock.now())
-    trail.record(
+    casbin_enforcer(ctx.settings.policies_dir, future)  # casbin must accept the result
+    version = repo.change(db, row, add, drop, admin, ctx.clock.now())
+    ctx.trail.record(
         db,
         "policy.changed",
         admin,

@@ -9,7 +9,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from govern.access import service
 from govern.errors import BadRequest
-from govern.web import current_caller, db, documents_refusals, ready_policy, requires, services
+from govern.web import (
+    context,
+    current_caller,
+    db,
+    documents_refusals,
+    ready_policy,
+    requires,
+    services,
+)
 
 blp = Blueprint(
     "access",
@@ -105,12 +113,10 @@ def policy() -> dict[str, Any]:
 @documents_refusals(blp, 400, 401, 403, 409)
 def change_policy(body: dict[str, Any]) -> dict[str, Any]:
     """Add and remove policy lines at once; every instance applies them at its next request."""
-    s, policy = services(), ready_policy()
+    policy = ready_policy()
     service.change_policy(
         db(),
-        s.clock,
-        s.settings,
-        s.trail,
+        context(),
         current_caller().account_id,
         body["add"],
         body["remove"],

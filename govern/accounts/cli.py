@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
     impose_suspension,
@@ -16,7 +16,7 @@ from govern.accounts.service import (
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.command_line import echo_json, operator
-from govern.web import db, services
+from govern.web import context, db, services
 
 #: The server console sees every account, as IT does, and imposes and lifts the suspensions IT
 #: may (policies/suspensions.toml); it acts in its own name (`operator:…`).
@@ -33,10 +33,7 @@ def accounts() -> None:
 @with_appcontext
 def bootstrap(employee_number: str) -> None:
     """Issue the first account: the general manager's (once, before any other)."""
-    s = services()
-    account = bootstrap_general_manager(
-        db(), s.clock, s.settings, s.trail, employee_number, operator()
-    )
+    account = bootstrap_general_manager(db(), context(), employee_number, operator())
     click.echo(f"issued {account.id} to general manager {employee_number}")
 
 
@@ -88,9 +85,8 @@ def revoke(account_id: str, reason: str) -> None:
 @with_appcontext
 def suspend(account_id: str, kind: str, reason: str) -> None:
     """Suspend an account, as IT; its sessions end. Undo: reinstate, by whom the kind allows."""
-    s = services()
     account = impose_suspension(
-        db(), s.clock, s.settings, s.trail, CONSOLE, operator(), account_id, kind, reason
+        db(), context(), Actor(CONSOLE, operator()), account_id, kind, reason
     )
     click.echo(f"{account.id} is {account.state} ({account.suspension_kind})")
 
@@ -101,8 +97,5 @@ def suspend(account_id: str, kind: str, reason: str) -> None:
 @with_appcontext
 def reinstate(account_id: str, reason: str) -> None:
     """Lift a suspension, as IT, if IT may lift its kind (never a revoked account)."""
-    s = services()
-    account = reactivate_account(
-        db(), s.clock, s.settings, s.trail, CONSOLE, operator(), account_id, reason
-    )
+    account = reactivate_account(db(), context(), Actor(CONSOLE, operator()), account_id, reason)
     click.echo(f"{account.id} is {account.state}")

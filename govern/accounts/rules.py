@@ -30,6 +30,16 @@ class Staff:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who acts in a use case: what the rules know of them (person, department, roles) and
+    the name the trail and the histories record them by: their account id, or
+    `operator:<user>` at the server console."""
+
+    staff: Staff
+    label: str
+
+
+@dataclass(frozen=True)
 class SuspensionKind:
     """One kind of suspension of `policies/suspensions.toml`: who imposes it, who lifts it, and
     whether anyone who may impose another kind may replace it (`replaceable`)."""

@@ -16,6 +16,7 @@ from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
     GENERAL_MANAGER,
+    Actor,
     PastAccount,
     Staff,
     SuspensionKind,
@@ -32,6 +33,7 @@ from govern.accounts.suspensions import suspension_kinds
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.justification import justification
@@ -54,11 +56,8 @@ class AccountView:
 
 def issue_account(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    issuer: Staff,
-    issuer_label: str,
+    ctx: Context,
+    issuer: Actor,
     employee_number: str,
 ) -> tuple[Account, bool]:
     """Issue `employee_number`'s account, or return the live one. Returns (account, created).
@@ -66,24 +65,24 @@ def issue_account(
     Raises NotFound `identity.unknown`, Conflict `identity.gone` / `identity.departed` /
     `account.revoked`, Forbidden from `check_issuer`.
     """
-    person = _present_person(db, clock, settings, employee_number)
+    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
     has_head = repo.department_has_active_head(
-        db, person.department, employee_number, clock.now(), settings
+        db, person.department, employee_number, ctx.clock.now(), ctx.settings
     )
-    check_issuer(issuer, repo.staff_of(person), has_head)
+    check_issuer(issuer.staff, repo.staff_of(person), has_head)
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
-    if not needs_new_account(past, person.hire_date, settings.timezone):
+    if not needs_new_account(past, person.hire_date, ctx.settings.timezone):
         return repo.live_account(db, employee_number), False  # type: ignore[return-value]
-    issued = _create(db, clock, trail, employee_number, issuer_label, "issued by department head")
+    issued = _create(
+        db, ctx.clock, ctx.trail, employee_number, issuer.label, "issued by department head"
+    )
     db.commit()
     return issued
 
 
 def bootstrap_general_manager(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     employee_number: str,
     operator: str,
 ) -> Account:
@@ -93,7 +92,7 @@ def bootstrap_general_manager(
     `accounts.bootstrapped` once any general manager has an active account, and
     `account.revoked` for a revoked general manager who was not re-hired.
     """
-    person = _present_person(db, clock, settings, employee_number)
+    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
     if GENERAL_MANAGER not in person.roles:
         raise Conflict(
             "bootstrap.not_general_manager",
@@ -109,9 +108,9 @@ def bootstrap_general_manager(
             "A general manager already has an active account; issue accounts through them.",
         )
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
-    if not needs_new_account(past, person.hire_date, settings.timezone):
+    if not needs_new_account(past, person.hire_date, ctx.settings.timezone):
         raise Conflict("accounts.bootstrapped", f"{employee_number} already has an account.")
-    account, _ = _create(db, clock, trail, employee_number, operator, "bootstrap")
+    account, _ = _create(db, ctx.clock, ctx.trail, employee_number, operator, "bootstrap")
     db.commit()
     return account
 
@@ -158,11 +157,8 @@ def suspend_account(
 
 def impose_suspension(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    imposer: Staff,
-    imposer_label: str,
+    ctx: Context,
+    imposer: Actor,
     account_id: str,
     kind: str,
     reason: str,
@@ -177,7 +173,7 @@ def impose_suspension(
     reason), NotFound `account.unknown` / `identity.unknown`, Conflict `account.revoked`,
     Forbidden `self.approval` / `suspension.impose_denied` / `suspension.lift_denied`.
     """
-    kinds = suspension_kinds(settings.policies_dir)
+    kinds = suspension_kinds(ctx.settings.policies_dir)
     chosen = kinds.named(kind)
     reason = justification(reason, REASON_MIN_CHARS, "reason")
     account = _locked_account(db, account_id)
@@ -186,23 +182,22 @@ def impose_suspension(
     with _refusing(account):
         if account.state == SUSPENDED:
             present = kinds.of(account.suspension_kind)
-            has_head = _has_head(db, clock, settings, person)
-            check_replace(present, chosen, imposer, person, has_head)
+            has_head = _has_head(db, ctx.clock, ctx.settings, person)
+            check_replace(present, chosen, imposer.staff, person, has_head)
         else:
-            check_impose(chosen, imposer, person)
+            check_impose(chosen, imposer.staff, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
-        _move(db, trail, account, SUSPENDED, imposer_label, reason, clock.now(), chosen.name)
+        _move(
+            db, ctx.trail, account, SUSPENDED, imposer.label, reason, ctx.clock.now(), chosen.name
+        )
         db.commit()
     return account
 
 
 def reactivate_account(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    lifter: Staff,
-    lifter_label: str,
+    ctx: Context,
+    lifter: Actor,
     account_id: str,
     reason: str,
 ) -> Account:
@@ -219,15 +214,15 @@ def reactivate_account(
     reason = justification(reason, REASON_MIN_CHARS, "reason")
     account = _locked_account(db, account_id)
     _not_revoked(account)
-    person = _present_person(db, clock, settings, account.employee_number)
+    person = _present_person(db, ctx.clock, ctx.settings, account.employee_number)
     if account.state != SUSPENDED:
         return account
-    kind = suspension_kinds(settings.policies_dir).of(account.suspension_kind)
+    kind = suspension_kinds(ctx.settings.policies_dir).of(account.suspension_kind)
     staff = repo.staff_of(person)
     with _refusing(account):
-        check_lift(kind, lifter, staff, _has_head(db, clock, settings, staff))
-    account.last_used_at = clock.now()  # or the next inactivity sweep suspends it again
-    _move(db, trail, account, ACTIVE, lifter_label, reason, clock.now())
+        check_lift(kind, lifter.staff, staff, _has_head(db, ctx.clock, ctx.settings, staff))
+    account.last_used_at = ctx.clock.now()  # or the next inactivity sweep suspends it again
+    _move(db, ctx.trail, account, ACTIVE, lifter.label, reason, ctx.clock.now())
     db.commit()
     return account
 

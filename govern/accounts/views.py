@@ -17,7 +17,7 @@ from govern.accounts.service import (
     view_account,
 )
 from govern.training.certifications import training_status
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
     "accounts",
@@ -107,15 +107,7 @@ class AccountListSchema(Schema):
 def issue(body: dict[str, str]) -> tuple[dict[str, Any], int]:
     """Issue a person's account, or return the one they have (one person, one account)."""
     caller, s = current_caller(), services()
-    account, created = issue_account(
-        db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.staff,
-        caller.account_id,
-        body["employee_number"],
-    )
+    account, created = issue_account(db(), context(), caller.actor, body["employee_number"])
     view = view_account(db(), caller.staff, account.id, s.roles.account_readers)
     return describe(view), 201 if created else 200
 
@@ -167,17 +159,7 @@ def suspend(body: dict[str, str], account_id: str) -> dict[str, Any]:
     """Suspend an account for a kind of reason your role may impose (IT: security, HR: hr);
     its sessions end, and only the roles the kind names may lift it."""
     caller, s = current_caller(), services()
-    impose_suspension(
-        db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.staff,
-        caller.account_id,
-        account_id,
-        body["kind"],
-        body["reason"],
-    )
+    impose_suspension(db(), context(), caller.actor, account_id, body["kind"], body["reason"])
     return describe(view_account(db(), caller.staff, account_id, s.roles.account_readers))
 
 
@@ -190,16 +172,7 @@ def reactivate(body: dict[str, str], account_id: str) -> dict[str, Any]:
     """Lift a suspension, with a reason, if your role may lift its kind: the head (the general
     manager for heads) an account unused for 90 days, IT a security suspension, HR an HR one."""
     caller, s = current_caller(), services()
-    reactivate_account(
-        db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.staff,
-        caller.account_id,
-        account_id,
-        body["reason"],
-    )
+    reactivate_account(db(), context(), caller.actor, account_id, body["reason"])
     return describe(view_account(db(), caller.staff, account_id, s.roles.account_readers))
 
 

@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
+from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account
-from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
+from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import Vault
 from govern.demo.debtors import demo_debtors_csv
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
@@ -43,18 +41,12 @@ ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30
 OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang records exams
 
 
-def seed(
-    db: Session,
-    directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    vault: Vault,
-) -> int:
+def seed(db: Session, directory: Directory, ctx: Context) -> int:
     """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
+    clock, settings, trail, vault = ctx.clock, ctx.settings, ctx.trail, ctx.vault
     sync_directory(db, directory, clock, settings, trail, confirm=True)
     with contextlib.suppress(Conflict):  # seeded before
-        bootstrap_general_manager(db, clock, settings, trail, GENERAL_MANAGER, "operator:demo")
+        bootstrap_general_manager(db, ctx, GENERAL_MANAGER, "operator:demo")
     issued = 0
     for person in sorted(
         directory.people(), key=lambda p: ("department_head" not in p.roles, p.employee_number)
@@ -63,29 +55,26 @@ def seed(
             continue
         issued += _issue(
             db,
-            clock,
-            settings,
-            trail,
+            ctx,
             person.employee_number,
             person.roles,
             ISSUERS[person.department],
         )
-    _train(db, clock, settings, trail)
+    _train(db, ctx)
     if not repo_debtors.case_numbers(db):
         import_debtors(db, clock, trail, vault, demo_debtors_csv(), "operator:demo")
     return issued
 
 
-def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
+def _train(db: Session, ctx: Context) -> None:
     """This year's approved plan; everyone certified except the interns, still in training."""
     if list_plans(db):
         return
     office, trainer = _account_of(db, OFFICE), _account_of(db, TRAINER)
-    year = clock.now().astimezone(settings.timezone).year
+    year = ctx.clock.now().astimezone(ctx.settings.timezone).year
     plan = draft_plan(
         db,
-        clock,
-        trail,
+        ctx,
         office,
         f"{year} 年度培训计划",
         "long",
@@ -93,8 +82,8 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         date(year, 1, 1),
         date(year, 12, 31),
     )
-    approve_plan(db, clock, trail, _account_of(db, GENERAL_MANAGER), plan.id)
-    book = load_catalogue(settings.policies_dir)
+    approve_plan(db, ctx, _account_of(db, GENERAL_MANAGER), plan.id)
+    book = load_catalogue(ctx.settings.policies_dir)
     trainer_staff = repo.staff_of(repo.identity(db, TRAINER))  # type: ignore[arg-type]
     for account, person in repo.accounts_with_identity(db, None):
         if account.state != ACTIVE or person.employee_number == TRAINER:
@@ -102,14 +91,10 @@ def _train(db: Session, clock: Clock, settings: Settings, trail: Trail) -> None:
         score = 60 if person.track == "intern" else 90
         for certification in book.certifications.values():
             for course in certification.exams:
-                record_result(
-                    db, clock, settings, trail, trainer_staff, trainer, course, account.id, score
-                )
+                record_result(db, ctx, Actor(trainer_staff, trainer), course, account.id, score)
         if person.track != "intern":
             agreement = book.agreement("confidentiality")
-            sign_agreement(
-                db, clock, settings, trail, account.id, agreement.name, agreement.current
-            )
+            sign_agreement(db, ctx, account.id, agreement.name, agreement.current)
 
 
 def _account_of(db: Session, employee_number: str) -> str:
@@ -118,9 +103,7 @@ def _account_of(db: Session, employee_number: str) -> str:
 
 def _issue(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     number: str,
     roles: tuple[str, ...],
     issuer_number: str,
@@ -130,7 +113,7 @@ def _issue(
     issuer = repo.staff_of(repo.identity(db, issuer_number))  # type: ignore[arg-type]
     live = repo.live_account(db, issuer_number)
     try:
-        _, created = issue_account(db, clock, settings, trail, issuer, live.id, number)  # type: ignore[union-attr]
+        _, created = issue_account(db, ctx, Actor(issuer, live.id), number)  # type: ignore[union-attr]
     except Conflict:
         return 0  # departed staff keep no account
     return int(created)

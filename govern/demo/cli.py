@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from govern.demo import seed
 from govern.errors import ConfigError
-from govern.web import db, services
+from govern.web import context, db, services
 
 
 @click.group()
@@ -22,5 +22,5 @@ def seed_command() -> None:
     s = services()
     if not s.settings.demo:
         raise ConfigError("config.not_demo", "Seeding demo data needs GOVERN_DEMO=1.")
-    issued = seed(db(), s.directory, s.clock, s.settings, s.trail, s.vault)
+    issued = seed(db(), s.directory, context())
     click.echo(f"demo ready: {issued} accounts newly issued")

@@ -15,7 +15,7 @@ from govern.command_line import echo_json, operator
 from govern.errors import BadRequest
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
-from govern.web import db, services
+from govern.web import context, db, services
 
 
 class Instant(click.ParamType):
@@ -144,7 +144,7 @@ def investigate(
     window = inv.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
         opened, ranking = inv.open_investigation(
-            db(), s.trail, s.clock, s.settings, operator(), debtors, fields, window, bar.update
+            db(), context(), operator(), debtors, fields, window, bar.update
         )
     echo_json({"investigation": opened.id, "ranking": ranking})
 

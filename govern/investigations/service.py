@@ -24,6 +24,7 @@ from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.departure import departure_instant
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.investigations import repository, rules
@@ -109,9 +110,7 @@ def what_seen(
 
 def open_investigation(
     db: Session,
-    trail: Trail,
-    clock: Clock,
-    settings: Settings,
+    ctx: Context,
     auditor: str,
     debtors: Sequence[str],
     fields: Sequence[str],
@@ -122,9 +121,9 @@ def open_investigation(
 
     It queries the trail only: it opens no debtor's fields (see `request_investigation`).
     Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
-    investigation = _new_investigation(clock, auditor, debtors, fields, window)
+    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
     db.add(investigation)
-    trail.record(
+    ctx.trail.record(
         db,
         "audit.investigation_opened",
         auditor,
@@ -133,7 +132,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, _ranked(db, trail, settings, auditor, investigation, progress)
+    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation, progress)
 
 
 @dataclass(frozen=True)
@@ -148,9 +147,7 @@ class Asking:
 
 def request_investigation(
     db: Session,
-    trail: Trail,
-    clock: Clock,
-    settings: Settings,
+    ctx: Context,
     auditor: str,
     debtors: Sequence[str],
     fields: Sequence[str],
@@ -163,16 +160,16 @@ def request_investigation(
     Raises Unprocessable `justification.too_short`, `investigation.too_many_debtors` /
     `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
     """
-    why = justification(asking.justification, settings.justification_min_chars)
-    rules.check_scope(debtors, settings.investigation_max_debtors)
-    rules.check_hours(asking.hours, settings.investigation_max_hours)
-    investigation = _new_investigation(clock, auditor, debtors, fields, window)
+    why = justification(asking.justification, ctx.settings.justification_min_chars)
+    rules.check_scope(debtors, ctx.settings.investigation_max_debtors)
+    rules.check_hours(asking.hours, ctx.settings.investigation_max_hours)
+    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
     investigation.field_access = rules.PENDING
     investigation.case_reference = asking.case_reference
     investigation.justification = why
     investigation.hours = asking.hours
     db.add(investigation)
-    trail.record(
+    ctx.trail.record(
         db,
         "audit.investigation_requested",
         auditor,
@@ -183,7 +180,7 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, _ranked(db, trail, settings, auditor, investigation)
+    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation)
 
 
 def _new_investigation(
@@ -209,9 +206,7 @@ def pending_requests(db: Session) -> list[Investigation]:
 
 def approve_request(
     db: Session,
-    trail: Trail,
-    clock: Clock,
-    settings: Settings,
+    ctx: Context,
     approver: str,
     investigation_id: str,
     hours: int | None = None,
@@ -226,11 +221,11 @@ def approve_request(
     found = _locked(db, investigation_id)
     rules.check_decider(found, approver, _people(db, found.opened_by, approver))
     rules.check_approvable(found)
-    rules.check_hours(hours, settings.investigation_max_hours)
-    lasting = hours or found.hours or settings.investigation_hours
-    _decide(found, rules.APPROVED, approver, clock.now())
-    found.expires_at = rules.expiry(clock.now(), lasting)
-    trail.record(
+    rules.check_hours(hours, ctx.settings.investigation_max_hours)
+    lasting = hours or found.hours or ctx.settings.investigation_hours
+    _decide(found, rules.APPROVED, approver, ctx.clock.now())
+    found.expires_at = rules.expiry(ctx.clock.now(), lasting)
+    ctx.trail.record(
         db,
         "audit.investigation_approved",
         approver,

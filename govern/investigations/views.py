@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from govern.bounds import Instant, WholeNumber
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
     "audit",
@@ -241,8 +241,7 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     then it opens them once another auditor or the general manager approves it. The
     investigation is saved before it is ranked: a ranking stopped by the time limit answers
     503 `audit.query_timeout`, and GET of the investigation ranks it again."""
-    s = services()
-    scope = (db(), s.trail, s.clock, s.settings)
+    scope = (db(), context())
     subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
     if not body["open_fields"]:
         return _investigation(*inv.open_investigation(*scope, *subject))
@@ -266,10 +265,7 @@ def pending_investigations() -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409, 422)
 def approve_investigation(body: dict[str, Any], investigation_id: str) -> dict[str, Any]:
     """Approve someone else's request: its fields open to its requester until it expires."""
-    s = services()
-    approved = inv.approve_request(
-        db(), s.trail, s.clock, s.settings, _auditor(), investigation_id, body.get("hours")
-    )
+    approved = inv.approve_request(db(), context(), _auditor(), investigation_id, body.get("hours"))
     return _investigation(approved, None)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import Staff, check_usable
+from govern.accounts.rules import Actor, Staff, check_usable
 from govern.auditing.trail import AuditNotWritten, Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -41,6 +41,11 @@ class Caller:
     staff: Staff
     session_hash: str
     project_group: str | None = None
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as a use case's actor: their staff record, named by their account."""
+        return Actor(self.staff, self.account_id)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
-from govern.auditing.trail import Trail
-from govern.clock import Clock
+from govern.accounts.rules import Actor, Staff
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.training import repository as repo
@@ -43,9 +42,7 @@ class AttendanceLine:
 
 def request_leave(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     account_id: str,
     session: TrainingSession,
 ) -> LeaveView:
@@ -55,29 +52,26 @@ def request_leave(
     """
     _, person = account_of(db, account_id)
     _expect_participant(session, person)
-    if clock.now() >= session.starts:
+    if ctx.clock.now() >= session.starts:
         raise Conflict("session.started", "Leave is asked before the session starts.")
     leave = LeaveRequest(
         account_id=account_id,
         session_id=session.id,
         session_day=session.day,
         session_starts=session.starts,
-        submitted_at=clock.now(),
+        submitted_at=ctx.clock.now(),
     )
     if not repo.added_once(db, leave):
         raise Conflict("leave.requested", "You already asked for leave from this session.")
-    trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
+    ctx.trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
     db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
 
 
 def approve_leave(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    approver: Staff,
-    approver_account: str,
+    ctx: Context,
+    approver: Actor,
     leave_id: int,
 ) -> LeaveView:
     """The person's department head (the general manager for heads) approves, before the
@@ -90,42 +84,40 @@ def approve_leave(
     if leave is None:
         raise NotFound("leave.unknown", f"No leave request {leave_id}.")
     _, person = account_of(db, leave.account_id)
-    check_superior(db, clock, settings, approver, person, "leave")
-    if clock.now() >= leave.session_starts:
+    check_superior(db, ctx.clock, ctx.settings, approver.staff, person, "leave")
+    if ctx.clock.now() >= leave.session_starts:
         raise Conflict(
             "session.started", "The session has started; leave can no longer be approved."
         )
     if leave.approved_at is None:
-        leave.approved_by, leave.approved_at = approver_account, clock.now()
-        trail.record(
-            db, "training.leave.approved", approver_account, leave.account_id, leave=leave.id
+        leave.approved_by, leave.approved_at = approver.label, ctx.clock.now()
+        ctx.trail.record(
+            db, "training.leave.approved", approver.label, leave.account_id, leave=leave.id
         )
         db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
 
 
 def record_attendance(
     db: Session,
-    clock: Clock,
-    trail: Trail,
-    recorder: Staff,
-    recorder_account: str,
+    ctx: Context,
+    recorder: Actor,
     session: TrainingSession,
     account_id: str,
     status: str,
-    readers: frozenset[str],
 ) -> Attendance:
     """Record whether someone attended, was absent or left early. Once per person and session.
-    A recorder records only for people whose training they see (`readers`: `visible_account`).
+    A recorder records only for people whose training they see (the training readers of
+    policies/roles.toml: `visible_account`).
 
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder, account_id, readers)
-    if person.employee_number == recorder.employee_number:
+    _, person = visible_account(db, recorder.staff, account_id, ctx.roles.training_readers)
+    if person.employee_number == recorder.staff.employee_number:
         raise Forbidden("attendance.own", "Nobody records their own attendance.")
     _expect_participant(session, person)
-    if clock.now() < session.starts:
+    if ctx.clock.now() < session.starts:
         raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
     record = Attendance(
         session_id=session.id,
@@ -134,15 +126,15 @@ def record_attendance(
         plans=list(session.plans),
         account_id=account_id,
         status=status,
-        recorded_by=recorder_account,
-        recorded_at=clock.now(),
+        recorded_by=recorder.label,
+        recorded_at=ctx.clock.now(),
     )
     if not repo.added_once(db, record):
         raise Conflict("attendance.recorded", "Attendance for this person is already recorded.")
-    trail.record(
+    ctx.trail.record(
         db,
         "training.attendance.recorded",
-        recorder_account,
+        recorder.label,
         account_id,
         session=session.id,
         status=status,
@@ -153,26 +145,26 @@ def record_attendance(
 
 def attendance_report(
     db: Session,
-    settings: Settings,
+    ctx: Context,
     viewer: Staff,
     start: date,
     end: date,
     department: str | None,
-    readers: frozenset[str],
 ) -> list[AttendanceLine]:
     """Attendance with each absence judged excused or unexcused, against the session as it
-    was when recorded; heads see their own department, `readers` any (`department_in_view`).
+    was when recorded; heads see their own department, the training readers of
+    policies/roles.toml any (`department_in_view`).
 
     Raises Forbidden `account.department_not_visible`.
     """
     lines = []
     for record, person in repo.attendance_between(
-        db, start, end, department_in_view(viewer, department, readers)
+        db, start, end, department_in_view(viewer, department, ctx.roles.training_readers)
     ):
         problem = None
         if record.status != PRESENT:
             leave = repo.leave_for(db, record.account_id, record.session_id)
-            problem = _problem(leave, record.session_starts, settings)
+            problem = _problem(leave, record.session_starts, ctx.settings)
         lines.append(
             AttendanceLine(record, person, attendance_verdict(record.status, problem), problem)
         )

@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from govern.accounts.rules import Staff
-from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.errors import Conflict
 from govern.training import repository as repo
 from govern.training.catalogue import load_catalogue
@@ -91,9 +91,7 @@ def certifications_of(
 
 def sign_agreement(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     account_id: str,
     name: str,
     version: str,
@@ -103,7 +101,7 @@ def sign_agreement(
     Raises NotFound `agreement.unknown`, Conflict `agreement.outdated` when `version` is
     not the current one (the signer read an older text).
     """
-    agreement = load_catalogue(settings.policies_dir).agreement(name)
+    agreement = load_catalogue(ctx.settings.policies_dir).agreement(name)
     if version != agreement.current:
         raise Conflict(
             "agreement.outdated",
@@ -113,11 +111,13 @@ def sign_agreement(
         if signature.version == version:
             return signature, False
     signature = AgreementSignature(
-        account_id=account_id, agreement=name, version=version, signed_at=clock.now()
+        account_id=account_id, agreement=name, version=version, signed_at=ctx.clock.now()
     )
     if not repo.added_once(db, signature):  # signed a moment ago, in another request
-        return sign_agreement(db, clock, settings, trail, account_id, name, version)
-    trail.record(db, "agreement.signed", account_id, account_id, agreement=name, version=version)
+        return sign_agreement(db, ctx, account_id, name, version)
+    ctx.trail.record(
+        db, "agreement.signed", account_id, account_id, agreement=name, version=version
+    )
     db.commit()
     return signature, True
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import REVOKED
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.auditing.trail import Trail
 from govern.clock import Clock
-from govern.config import Settings
+from govern.context import Context
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.ids import new_id
 from govern.training import repository as repo
@@ -29,11 +29,8 @@ class RecordedResult:
 
 def record_result(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    trainer: Staff,
-    trainer_account: str,
+    ctx: Context,
+    trainer: Actor,
     course: str,
     account_id: str,
     score: int,
@@ -43,20 +40,20 @@ def record_result(
     Raises NotFound `course.unknown` / `account.unknown`, Forbidden `exam.own_result`,
     Conflict `account.revoked`, `exam.hr_case_open`, `exam.hr_no_retake`.
     """
-    load_catalogue(settings.policies_dir).exam_course(course)
+    load_catalogue(ctx.settings.policies_dir).exam_course(course)
     account, person = account_of(db, account_id)
-    if person.employee_number == trainer.employee_number:
+    if person.employee_number == trainer.staff.employee_number:
         raise Forbidden("exam.own_result", "Nobody records their own exam result.")
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account_id} is revoked; its record is closed.")
     repo.lock_account(db, account_id)  # two trainers at once must not both see "first attempt"
     standing = exam_standing(repo.exam_history(db, account_id, course))
     attempts = len(repo.results(db, account_id, course))
-    outcome = grade(standing, attempts, score, settings.exam_pass_mark)
-    result = _archive(db, clock, trail, trainer_account, account_id, course, score, outcome)
+    outcome = grade(standing, attempts, score, ctx.settings.exam_pass_mark)
+    result = _archive(db, ctx.clock, ctx.trail, trainer.label, account_id, course, score, outcome)
     case = None
     if outcome.opens_hr_case:
-        case = _open_case(db, clock, trail, trainer_account, account_id, course)
+        case = _open_case(db, ctx.clock, ctx.trail, trainer.label, account_id, course)
     db.commit()
     return RecordedResult(result, outcome, case)
 
@@ -110,10 +107,8 @@ def list_cases(db: Session, open_only: bool) -> list[HrCase]:
 
 def decide_case(
     db: Session,
-    clock: Clock,
-    trail: Trail,
-    hr: Staff,
-    hr_account: str,
+    ctx: Context,
+    hr: Actor,
     case_id: str,
     decision: str,
     note: str,
@@ -125,14 +120,14 @@ def decide_case(
     case = db.get(HrCase, case_id, with_for_update=True)  # one decision, even when two click
     if case is None:
         raise NotFound("hr_case.unknown", f"No HR case {case_id}.")
-    if account_of(db, case.account_id)[1].employee_number == hr.employee_number:
+    if account_of(db, case.account_id)[1].employee_number == hr.staff.employee_number:
         raise Forbidden("hr_case.own", "Nobody decides their own case.")
     if case.decision is not None:
         raise Conflict("hr_case.decided", f"{case_id} was decided on {case.decided_at}.")
     case.decision, case.note = decision, note.strip() or None
-    case.decided_by, case.decided_at = hr_account, clock.now()
-    trail.record(
-        db, "hr.case.decided", hr_account, case.account_id, case=case.id, decision=decision
+    case.decided_by, case.decided_at = hr.label, ctx.clock.now()
+    ctx.trail.record(
+        db, "hr.case.decided", hr.label, case.account_id, case=case.id, decision=decision
     )
     db.commit()
     return case

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
-from govern.auditing.trail import Trail
+from govern.accounts.rules import Actor, Staff
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, NotFound
 from govern.training import repository as repo
@@ -59,11 +59,8 @@ def feedback_forms(
 
 def return_feedback(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    head: Staff,
-    head_account: str,
+    ctx: Context,
+    head: Actor,
     plan_id: str,
     account_id: str,
     assessment: str,
@@ -74,23 +71,23 @@ def return_feedback(
     `feedback.not_department_head` / `feedback.not_general_manager`, Conflict
     `feedback.returned`.
     """
-    item = _item(db, clock, settings, plan_id, account_id)
-    check_superior(db, clock, settings, head, item.person, "feedback")
+    item = _item(db, ctx.clock, ctx.settings, plan_id, account_id)
+    check_superior(db, ctx.clock, ctx.settings, head.staff, item.person, "feedback")
     form = FeedbackForm(
         plan_id=plan_id,
         account_id=account_id,
         kind=item.kind,
         assessment=assessment.strip(),
-        returned_by=head_account,
-        returned_at=clock.now(),
+        returned_by=head.label,
+        returned_at=ctx.clock.now(),
     )
     if item.form is not None or not repo.added_once(db, form):
         raise Conflict("feedback.returned", "This form was already returned.")
-    trail.record(
-        db, "training.feedback.returned", head_account, account_id, plan=plan_id, kind=item.kind
+    ctx.trail.record(
+        db, "training.feedback.returned", head.label, account_id, plan=plan_id, kind=item.kind
     )
     db.commit()
-    return _item(db, clock, settings, plan_id, account_id)
+    return _item(db, ctx.clock, ctx.settings, plan_id, account_id)
 
 
 def _item(

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from govern.accounts.repository import is_present
-from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import BadRequest, NotFound
 from govern.ids import new_id
@@ -25,8 +25,7 @@ from govern.training.workdays import working_days
 
 def draft_plan(
     db: Session,
-    clock: Clock,
-    trail: Trail,
+    ctx: Context,
     office: str,
     title: str,
     term: str,
@@ -49,18 +48,16 @@ def draft_plan(
         ends=ends,
         state=DRAFT,
         drafted_by=office,
-        drafted_at=clock.now(),
+        drafted_at=ctx.clock.now(),
     )
     db.add(plan)
     db.flush()
-    trail.record(db, "training.plan.drafted", office, plan.id, tracks=plan.tracks)
+    ctx.trail.record(db, "training.plan.drafted", office, plan.id, tracks=plan.tracks)
     db.commit()
     return plan
 
 
-def approve_plan(
-    db: Session, clock: Clock, trail: Trail, manager: str, plan_id: str
-) -> TrainingPlan:
+def approve_plan(db: Session, ctx: Context, manager: str, plan_id: str) -> TrainingPlan:
     """The general manager approves a plan (R-STF-3). Idempotent.
 
     Raises NotFound `plan.unknown`.
@@ -69,8 +66,8 @@ def approve_plan(
     if plan is None:
         raise NotFound("plan.unknown", f"No training plan {plan_id}.")
     if plan.state != APPROVED:
-        plan.state, plan.approved_by, plan.approved_at = APPROVED, manager, clock.now()
-        trail.record(db, "training.plan.approved", manager, plan.id)
+        plan.state, plan.approved_by, plan.approved_at = APPROVED, manager, ctx.clock.now()
+        ctx.trail.record(db, "training.plan.approved", manager, plan.id)
         db.commit()
     return plan
 

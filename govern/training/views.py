@@ -40,7 +40,7 @@ from govern.training.schemas import (
     TrainingStatusSchema,
 )
 from govern.training.timetable import TrainingSession
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
     "training",
@@ -83,8 +83,7 @@ def catalogue() -> dict[str, Any]:
 @documents_refusals(blp, 400, 401, 403)
 def draft_plan(body: dict[str, Any]) -> Any:
     """The office drafts a short- or long-term plan; it needs the GM's approval (R-STF-3)."""
-    s = services()
-    return plans.draft_plan(db(), s.clock, s.trail, current_caller().account_id, **body)
+    return plans.draft_plan(db(), context(), current_caller().account_id, **body)
 
 
 @blp.route("/training/plans", methods=["GET"])
@@ -101,8 +100,7 @@ def show_plans() -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def approve_plan(plan_id: str) -> Any:
     """The general manager approves; only approved plans produce sessions."""
-    s = services()
-    return plans.approve_plan(db(), s.clock, s.trail, current_caller().account_id, plan_id)
+    return plans.approve_plan(db(), context(), current_caller().account_id, plan_id)
 
 
 @blp.route("/training/sessions", methods=["GET"])
@@ -176,14 +174,11 @@ def describe_session(session: TrainingSession) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def record_result(body: dict[str, Any], course: str) -> dict[str, Any]:
     """A trainer records a result; below the pass mark a retake, a failed retake an HR case."""
-    caller, s = current_caller(), services()
+    caller = current_caller()
     recorded = exams.record_result(
         db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.staff,
-        caller.account_id,
+        context(),
+        caller.actor,
         course,
         body["account_id"],
         body["score"],
@@ -221,14 +216,11 @@ def cases(query: dict[str, str]) -> dict[str, Any]:
 @blp.response(200, CaseSchema)
 @documents_refusals(blp, 401, 403, 404, 409)
 def decide(body: dict[str, str], case_id: str) -> Any:
-    s = services()
     caller = current_caller()
     return exams.decide_case(
         db(),
-        s.clock,
-        s.trail,
-        caller.staff,
-        caller.account_id,
+        context(),
+        caller.actor,
         case_id,
         body["decision"],
         body["note"],
@@ -264,9 +256,8 @@ def agreement(name: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 404, 409)
 def sign(body: dict[str, str], name: str) -> tuple[Any, int]:
     """Sign the version you read (R-TRN-8); an outdated version is refused."""
-    s = services()
     signature, new = certifications.sign_agreement(
-        db(), s.clock, s.settings, s.trail, current_caller().account_id, name, body["version"]
+        db(), context(), current_caller().account_id, name, body["version"]
     )
     return signature, 201 if new else 200
 
@@ -282,9 +273,7 @@ def request_leave(session_id: str) -> dict[str, Any]:
     """Ask your head for leave; it excuses only if asked 12 h ahead and approved in time."""
     s = services()
     session = plans.find_session(db(), s.settings, session_id)
-    view = attendance.request_leave(
-        db(), s.clock, s.settings, s.trail, current_caller().account_id, session
-    )
+    view = attendance.request_leave(db(), context(), current_caller().account_id, session)
     return describe_leave(view)
 
 
@@ -293,10 +282,8 @@ def request_leave(session_id: str) -> dict[str, Any]:
 @blp.response(200, LeaveSchema)
 @documents_refusals(blp, 401, 403, 404, 409)
 def approve_leave(leave_id: int) -> dict[str, Any]:
-    caller, s = current_caller(), services()
-    view = attendance.approve_leave(
-        db(), s.clock, s.settings, s.trail, caller.staff, caller.account_id, leave_id
-    )
+    caller = current_caller()
+    view = attendance.approve_leave(db(), context(), caller.actor, leave_id)
     return describe_leave(view)
 
 
@@ -310,14 +297,11 @@ def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, 
     session = plans.find_session(db(), s.settings, session_id)
     attendance.record_attendance(
         db(),
-        s.clock,
-        s.trail,
-        caller.staff,
-        caller.account_id,
+        context(),
+        caller.actor,
         session,
         body["account_id"],
         body["status"],
-        s.roles.training_readers,
     )
     return {"session_id": session.id, **body}, 201
 
@@ -331,12 +315,11 @@ def show_attendance(query: dict[str, Any]) -> dict[str, Any]:
     """Attendance with unexcused absences (旷工) marked; heads see their department."""
     lines = attendance.attendance_report(
         db(),
-        services().settings,
+        context(),
         current_caller().staff,
         query["start"],
         query["end"],
         query.get("department"),
-        services().roles.training_readers,
     )
     return {"attendance": [describe_attendance(line) for line in lines]}
 
@@ -402,14 +385,11 @@ def show_feedback(query: dict[str, str]) -> dict[str, Any]:
 @blp.response(201, FeedbackSchema)
 @documents_refusals(blp, 401, 403, 404, 409)
 def return_feedback(body: dict[str, str]) -> dict[str, Any]:
-    caller, s = current_caller(), services()
+    caller = current_caller()
     returned = feedback.return_feedback(
         db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.staff,
-        caller.account_id,
+        context(),
+        caller.actor,
         body["plan_id"],
         body["account_id"],
         body["assessment"],

@@ -9,7 +9,7 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from govern.accounts.rules import Staff
+from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import reactivate_account, suspend_account
 from govern.config import Settings
 from tests.support.agency import Agency, bearer
@@ -157,9 +157,7 @@ def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_re
     assert floor.agency.client.get(path, headers=bearer(token)).status_code == 401
     it = Staff("console", "", frozenset({"it"}))
     with s.sessions() as db:
-        reactivate_account(
-            db, s.clock, s.settings, s.trail, it, "operator:test", floor.ids["col.a1"], "back"
-        )
+        reactivate_account(db, s.context(), Actor(it, "operator:test"), floor.ids["col.a1"], "back")
     assert floor.view("col.a1", "C-001")[0] == 200  # signed in afresh
 
 

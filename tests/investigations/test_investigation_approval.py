@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from govern.accounts import repository as accounts
+from govern.accounts.rules import Actor
 from govern.accounts.service import issue_account
 from tests.support.clock import NOW
 from tests.support.floor import Floor
@@ -34,7 +35,7 @@ def desk(floor: Floor, directory) -> Floor:
     with s.sessions() as db:
         gm = accounts.identity(db, BY_USERNAME["gm"].number)
         account, _ = issue_account(
-            db, s.clock, s.settings, s.trail, accounts.staff_of(gm), floor.ids["gm"], SECOND.number
+            db, s.context(), Actor(accounts.staff_of(gm), floor.ids["gm"]), SECOND.number
         )
         floor.ids[SECOND.username] = account.id
     return floor
@@ -139,7 +140,7 @@ def rehire(desk: Floor, directory, username: str) -> str:
     with s.sessions() as db:
         gm = accounts.identity(db, BY_USERNAME["gm"].number)
         account, _ = issue_account(
-            db, s.clock, s.settings, s.trail, accounts.staff_of(gm), desk.ids["gm"], person.number
+            db, s.context(), Actor(accounts.staff_of(gm), desk.ids["gm"]), person.number
         )
     assert account.id != desk.ids[username]
     desk.ids[username] = account.id

@@ -7,6 +7,7 @@ from flask.testing import FlaskClient
 
 from govern.accounts import repository as repo
 from govern.accounts.models import Account
+from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account, revoke_account
 from govern.directory.sync import sync_directory
 from tests.support.staff import BY_USERNAME
@@ -42,9 +43,7 @@ class Agency:
         with self.services.sessions() as db:
             return bootstrap_general_manager(
                 db,
-                self.services.clock,
-                self.services.settings,
-                self.services.trail,
+                self.services.context(),
                 "1001",
                 "operator:test",
             ).id
@@ -57,11 +56,8 @@ class Agency:
             issuer_account = repo.live_account(db, issuer.employee_number)
             account, _ = issue_account(
                 db,
-                s.clock,
-                s.settings,
-                s.trail,
-                repo.staff_of(issuer),
-                issuer_account.id,
+                s.context(),
+                Actor(repo.staff_of(issuer), issuer_account.id),
                 BY_USERNAME[username].number,
             )
             return account.id

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from govern.accounts import repository as accounts
+from govern.accounts.rules import Actor
 from govern.clock import FixedClock
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
@@ -88,19 +89,14 @@ class Floor:
                 for course in certification.exams:
                     record_result(
                         db,
-                        s.clock,
-                        s.settings,
-                        s.trail,
-                        trainer,
-                        self.ids["trainer"],
+                        s.context(),
+                        Actor(trainer, self.ids["trainer"]),
                         course,
                         self.ids[who],
                         90,
                     )
             agreement = book.agreement("confidentiality")
-            sign_agreement(
-                db, s.clock, s.settings, s.trail, self.ids[who], agreement.name, agreement.current
-            )
+            sign_agreement(db, s.context(), self.ids[who], agreement.name, agreement.current)
 
     def events(self, action: str) -> list[dict]:
         return audit_events(self.agency.client, self.agency.login("auditor"), action)
