@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import click
 
@@ -21,3 +22,21 @@ def operator() -> str:
 
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+class GuardedReport(Protocol):
+    """A run the safety guard may hold: a directory sync, a reconciliation."""
+
+    outcome: str
+
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def echo_report(report: GuardedReport, as_json: bool, as_table: Callable[[Any], None]) -> None:
+    """Print a guarded run's report, as JSON or as a table; exit HELD_EXIT when it was held."""
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        as_table(report)
+    if report.outcome == "held":
+        raise click.exceptions.Exit(HELD_EXIT)

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from govern.accounts.service import revoke_account
-from govern.command_line import HELD_EXIT, echo_json, operator
+from govern.command_line import echo_report, operator
 from govern.deprovision.reconcile import ReconcileReport, reconcile
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import db, services
@@ -75,12 +75,7 @@ def reconcile_command(dry_run: bool, confirm: bool, as_json: bool) -> None:
     report = reconcile(
         db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
     )
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        _print_reconcile(report)
-    if report.outcome == "held":
-        raise click.exceptions.Exit(HELD_EXIT)
+    echo_report(report, as_json, _print_reconcile)
 
 
 def _print_reconcile(report: ReconcileReport) -> None:

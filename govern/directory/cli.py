@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import HELD_EXIT, echo_json
+from govern.command_line import echo_report
 from govern.directory.sync import SyncReport, sync_directory
 from govern.web import db, services
 
@@ -32,12 +32,7 @@ def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
     report = sync_directory(
         db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
     )
-    if as_json:
-        echo_json(report.as_dict())
-    else:
-        _print(report)
-    if report.outcome == "held":
-        raise click.exceptions.Exit(HELD_EXIT)
+    echo_report(report, as_json, _print)
 
 
 def _print(report: SyncReport) -> None:

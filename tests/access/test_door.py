@@ -20,7 +20,7 @@ from govern.access.rules import Viewer
 from govern.access.table import LEVELS, FieldTable, build_table, parse_lines
 from govern.clock import FixedClock
 from govern.errors import Forbidden
-from tests.access.test_table import DOMAINS, enforced_level, enforcer_for
+from tests.access.test_table import DOMAINS, enforced_level, enforcer_for, policy_lines
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 RULES = access_policy(POLICIES)
@@ -29,17 +29,7 @@ ROLES = [*RULES.reach, "x"]
 FIELDS = ["name", "phones", "client", "project_group"]
 CERTIFICATIONS = sorted({c for rule in RULES.fields.values() for c in rule.requires})
 
-grant = st.tuples(
-    st.just("p"),
-    st.sampled_from(ROLES),
-    st.sampled_from([*DOMAINS, "*"]),
-    st.sampled_from(FIELDS),
-    st.sampled_from(LEVELS),
-)
-link = st.tuples(
-    st.just("g"), st.sampled_from(ROLES), st.sampled_from(ROLES), st.sampled_from([*DOMAINS, "*"])
-)
-policies = st.lists(st.one_of(grant, link), max_size=25)
+policies = policy_lines(ROLES, FIELDS)
 viewers = st.builds(
     Viewer,
     account_id=st.just("AC-TEST-0001"),

@@ -16,17 +16,28 @@ ROLES = ["collector", "supervisor", "head", "auditor", "x"]
 DOMAINS = ["pg-1", "pg-2", "pg-3"]
 FIELDS = ["name", "phones", "address"]
 
-grant = st.tuples(
-    st.just("p"),
-    st.sampled_from(ROLES),
-    st.sampled_from([*DOMAINS, "*"]),
-    st.sampled_from(FIELDS),
-    st.sampled_from(LEVELS),
-)
-link = st.tuples(
-    st.just("g"), st.sampled_from(ROLES), st.sampled_from(ROLES), st.sampled_from([*DOMAINS, "*"])
-)
-policies = st.lists(st.one_of(grant, link), max_size=25)
+
+
+def policy_lines(roles: list[str], fields: list[str]) -> st.SearchStrategy[list[tuple]]:
+    """Random casbin policies: grants (p) of a level of a field in a project group (or every
+    group) to a role, and links (g) giving one role another's grants in a group."""
+    grant = st.tuples(
+        st.just("p"),
+        st.sampled_from(roles),
+        st.sampled_from([*DOMAINS, "*"]),
+        st.sampled_from(fields),
+        st.sampled_from(LEVELS),
+    )
+    link = st.tuples(
+        st.just("g"),
+        st.sampled_from(roles),
+        st.sampled_from(roles),
+        st.sampled_from([*DOMAINS, "*"]),
+    )
+    return st.lists(st.one_of(grant, link), max_size=25)
+
+
+policies = policy_lines(ROLES, FIELDS)
 requests = st.lists(
     st.tuples(
         st.frozensets(st.sampled_from([*ROLES, "nobody"]), min_size=1, max_size=3),
