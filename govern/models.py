@@ -2,11 +2,13 @@
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.accounts.models import Account, AccountTransition
+from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit, Line
 from govern.db import Base
 from govern.debtors.models import Debtor, DebtorLookup
 from govern.deprovision.models import Departure
 from govern.directory.models import Identity, IdentityChange
 from govern.investigations.models import Investigation
+from govern.notes.models import Note, Script
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
     AgreementSignature,
@@ -25,6 +27,10 @@ __all__ = [
     "Attendance",
     "Base",
     "BreakGlassGrant",
+    "Call",
+    "ComplaintCase",
+    "ContactBlock",
+    "ContactPermit",
     "Debtor",
     "DebtorLookup",
     "Departure",
@@ -35,9 +41,12 @@ __all__ = [
     "IdentityChange",
     "Investigation",
     "LeaveRequest",
+    "Line",
     "LoginCounter",
     "LoginSession",
+    "Note",
     "PolicyLine",
     "PolicyVersion",
+    "Script",
     "TrainingPlan",
 ]

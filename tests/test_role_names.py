@@ -68,6 +68,7 @@ def test_the_shipped_policies_name_only_defined_roles() -> None:
         "trainer",
         "supervisor",
         "policy_admin",
+        "complaint_desk",
     }
 
 

@@ -35,6 +35,9 @@ class Debtor(Base):
     amount_owed: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     days_overdue: Mapped[int] = mapped_column(Integer)
     project_group: Mapped[str] = mapped_column(String(128), index=True)
+    #: IANA zone of the debtor's location where a contact profile judges hours in the
+    #: debtor's local time (US Regulation F); None: the company's zone.
+    time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     key_id: Mapped[str] = mapped_column(String(32), index=True)  # the key every field is under
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     import_batch: Mapped[str] = mapped_column(String(16))
