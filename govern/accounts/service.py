@@ -133,8 +133,7 @@ def revoke_account(
 
 def suspend_account(
     db: Session,
-    clock: Clock,
-    trail: Trail,
+    ctx: Context,
     account_id: str,
     actor: str,
     reason: str,
@@ -150,7 +149,7 @@ def suspend_account(
     account = _locked_account(db, account_id)
     _not_revoked(account)
     if account.state == ACTIVE:
-        _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
+        _move(db, ctx.trail, account, SUSPENDED, actor, reason, ctx.clock.now(), kind)
         db.commit()
     return account
 

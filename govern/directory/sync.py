@@ -16,9 +16,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govern.auditing.trail import Trail
-from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
 from govern.directory.departure import has_departed
 from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
@@ -83,9 +82,7 @@ def plan_sync(present: Mapping[str, Values], people: Sequence[DirectoryPerson]) 
 def sync_directory(
     db: Session,
     directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     *,
     dry_run: bool = False,
     confirm: bool = False,
@@ -98,6 +95,7 @@ def sync_directory(
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
     people = directory.people()
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, people)
+    clock, settings = ctx.clock, ctx.settings
     departed = newly_departed(plan, clock.now(), settings)
     verdict = check_removals(
         len(plan.gone) + len(departed),
@@ -112,7 +110,7 @@ def sync_directory(
     report = _report(run, outcome, plan, departed, verdict, people)
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
-        trail.record(db, "directory.synced", None, run, **_ids_only(report))
+        ctx.trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
     return report
 

@@ -105,7 +105,7 @@ def who_saw(
     s, asked = services(), {"debtor": debtor, "field": field, "level": level}
     window = inv.Window.of(start, end, s.clock)
     with audited_time_limit(db(), s.trail, s.settings, operator(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, operator(), debtor, field, window, level)
+        found = inv.who_saw(db(), s.trail, operator(), inv.Sighting(**asked), window)
     echo_json(found)
 
 
@@ -143,9 +143,8 @@ def investigate(
     s = services()
     window = inv.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
-        opened, ranking = inv.open_investigation(
-            db(), context(), operator(), debtors, fields, window, bar.update
-        )
+        scope = inv.Scope(debtors, fields, window)
+        opened, ranking = inv.open_investigation(db(), context(), operator(), scope, bar.update)
     echo_json({"investigation": opened.id, "ranking": ranking})
 
 

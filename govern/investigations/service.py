@@ -12,7 +12,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,20 +82,24 @@ def find_events(
     return [decode(entry) for _, entry in rows], after
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """What an auditor asks who saw: `field` of `debtor`, shown at `level` (`full`: revealed,
+    the default; `masked`; `any`)."""
+
+    debtor: str
+    field: str
+    level: str = "full"
+
+
 def who_saw(
-    db: Session,
-    trail: Trail,
-    auditor: str,
-    debtor: str,
-    field: str,
-    window: Window,
-    level: str = "full",
+    db: Session, trail: Trail, auditor: str, asked: Sighting, window: Window
 ) -> list[dict[str, Any]]:
-    """Who was shown `field` of `debtor` at `level` (`full`: revealed, the default; `masked`;
-    `any`), when, and at which level."""
-    found = repository.who_saw(db.connection(), debtor, field, *window.us, level)
+    """Who was shown the field asked of the debtor at the level asked, when, and at which
+    level."""
+    found = repository.who_saw(db.connection(), asked.debtor, asked.field, *window.us, asked.level)
     db.commit()  # the query ends here; it is audited durably after
-    _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field, level=level)
+    _audited(db, trail, auditor, "who_saw", len(found), **asdict(asked))
     return [_times(row) for row in found]
 
 
@@ -108,20 +112,28 @@ def what_seen(
     return [_times(row) for row in found]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an investigation looks into: the leaked debtors, their leaked fields (none: any)
+    and the window of the trail it searches."""
+
+    debtors: Sequence[str]
+    fields: Sequence[str]
+    window: Window
+
+
 def open_investigation(
     db: Session,
     ctx: Context,
     auditor: str,
-    debtors: Sequence[str],
-    fields: Sequence[str],
-    window: Window,
+    scope: Scope,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """Open a leak investigation and rank the accounts that revealed the leaked records.
 
     It queries the trail only: it opens no debtor's fields (see `request_investigation`).
     Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
-    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
+    investigation = _new_investigation(ctx.clock, auditor, scope)
     db.add(investigation)
     ctx.trail.record(
         db,
@@ -146,13 +158,7 @@ class Asking:
 
 
 def request_investigation(
-    db: Session,
-    ctx: Context,
-    auditor: str,
-    debtors: Sequence[str],
-    fields: Sequence[str],
-    window: Window,
-    asking: Asking,
+    db: Session, ctx: Context, auditor: str, scope: Scope, asking: Asking
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """An investigation that asks to open its debtors' fields to `auditor`: it opens nothing
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
@@ -161,9 +167,9 @@ def request_investigation(
     `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
     """
     why = justification(asking.justification, ctx.settings.justification_min_chars)
-    rules.check_scope(debtors, ctx.settings.investigation_max_debtors)
+    rules.check_scope(scope.debtors, ctx.settings.investigation_max_debtors)
     rules.check_hours(asking.hours, ctx.settings.investigation_max_hours)
-    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
+    investigation = _new_investigation(ctx.clock, auditor, scope)
     investigation.field_access = rules.PENDING
     investigation.case_reference = asking.case_reference
     investigation.justification = why
@@ -183,17 +189,15 @@ def request_investigation(
     return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation)
 
 
-def _new_investigation(
-    clock: Clock, auditor: str, debtors: Sequence[str], fields: Sequence[str], window: Window
-) -> Investigation:
+def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigation:
     return Investigation(
         id=f"INV-{secrets.token_hex(4).upper()}",
         opened_by=auditor,
         opened_at=clock.now(),
-        debtor_ids=sorted(set(debtors)),
-        fields=sorted(set(fields)),
-        window_start=window.start,
-        window_end=window.end,
+        debtor_ids=sorted(set(scope.debtors)),
+        fields=sorted(set(scope.fields)),
+        window_start=scope.window.start,
+        window_end=scope.window.end,
         closed_at=None,
     )
 

@@ -194,7 +194,7 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
     asked = {name: query[name] for name in ("debtor", "field", "level")}
     s = services()
     with audited_time_limit(db(), s.trail, s.settings, _auditor(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, _auditor(), window=_window(query), **asked)
+        found = inv.who_saw(db(), s.trail, _auditor(), inv.Sighting(**asked), _window(query))
     return {
         "debtor": query["debtor"],
         "field": query["field"],
@@ -241,12 +241,11 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     then it opens them once another auditor or the general manager approves it. The
     investigation is saved before it is ranked: a ranking stopped by the time limit answers
     503 `audit.query_timeout`, and GET of the investigation ranks it again."""
-    scope = (db(), context())
-    subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
+    scope = inv.Scope(body["debtor_ids"], body["fields_"], _window(body))
     if not body["open_fields"]:
-        return _investigation(*inv.open_investigation(*scope, *subject))
+        return _investigation(*inv.open_investigation(db(), context(), _auditor(), scope))
     asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
-    return _investigation(*inv.request_investigation(*scope, *subject, asking))
+    return _investigation(*inv.request_investigation(db(), context(), _auditor(), scope, asking))
 
 
 @blp.route("/investigations/pending", methods=["GET"])

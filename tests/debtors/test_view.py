@@ -152,7 +152,7 @@ def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_re
     s = floor.agency.services
     with s.sessions() as db:
         suspend_account(
-            db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "on leave", "security"
+            db, s.context(), floor.ids["col.a1"], "operator:test", "on leave", "security"
         )
     assert floor.agency.client.get(path, headers=bearer(token)).status_code == 401
     it = Staff("console", "", frozenset({"it"}))

@@ -86,7 +86,7 @@ class Agency:
         """Sync the directory as the periodic job would (`confirm`: past the safety guard)."""
         s = self.services
         with s.sessions() as db:
-            sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=confirm)
+            sync_directory(db, s.directory, s.context(), confirm=confirm)
 
     def revoke(self, account_id: str, reason: str = "left the company") -> None:
         s = self.services
