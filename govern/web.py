@@ -25,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from govern.access.actions import role_actions
 from govern.access.service import PolicyCache, store_default_policy
+from govern.actor import Caller
 from govern.auditing.trail import (
     AuditNotWritten,
     RequestContext,
@@ -40,7 +41,7 @@ from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.policies import RolePolicy
-from govern.sessions.service import Attempt, Caller, NewSession, authenticate, log_in
+from govern.sessions.service import Attempt, NewSession, authenticate, log_in
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def gate() -> Gate:
     """What reading debtor data needs, the policy store ready (`ready_policy`): the one way to
     it, so no read meets an empty policy store."""
     s = services()
-    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy(), s.opening)
+    return Gate(context(), ready_policy(), s.opening)
 
 
 def db() -> Session:

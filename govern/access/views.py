@@ -84,7 +84,7 @@ def explain(query: dict[str, str]) -> dict[str, Any]:
     s, caller = services(), current_caller()
     group = s.debtor_group(db(), query["debtor"])
     asked = service.Question(query["account"], query["debtor"], group, query["field"])
-    answer = service.explain(db(), s.clock, s.settings, ready_policy(), asked)
+    answer = service.explain(db(), context(), ready_policy(), asked)
     db().commit()  # the explanation's read ends here; its event is made durable after
     s.trail.record_now(
         db(),
@@ -140,7 +140,4 @@ def break_glass(body: dict[str, Any]) -> Any:
     asked = service.GrantRequest(
         body["account_id"], debtor, group, body["hours"], body["justification"]
     )
-    grantor = service.Grantor(
-        caller.account_id, caller.staff.roles, caller.staff.department, caller.project_group
-    )
-    return service.grant_break_glass(db(), s.clock, s.settings, s.trail, grantor, asked)
+    return service.grant_break_glass(db(), context(), caller.actor, asked)

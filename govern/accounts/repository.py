@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import ACTIVE, REVOKED, Account, AccountTransition
-from govern.accounts.rules import DEPARTMENT_HEAD, Staff
+from govern.accounts.rules import DEPARTMENT_HEAD
+from govern.actor import Staff
 from govern.config import Settings
 from govern.directory.departure import has_departed
 from govern.directory.models import Identity

@@ -16,9 +16,7 @@ from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
     GENERAL_MANAGER,
-    Actor,
     PastAccount,
-    Staff,
     SuspensionKind,
     check_impose,
     check_issuer,
@@ -30,6 +28,7 @@ from govern.accounts.rules import (
     new_account_id,
 )
 from govern.accounts.suspensions import suspension_kinds
+from govern.actor import Actor, Staff
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.config import Settings

@@ -94,7 +94,7 @@ class CaseloadSchema(Schema):
 def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
     """One debtor: each field at its decided level; `on_purpose` fields masked."""
     shown = service.view_debtor(
-        db(), gate(), current_caller(), debtor_id, query.get("investigation")
+        db(), gate(), current_caller().actor, debtor_id, query.get("investigation")
     )
     return describe(shown)
 
@@ -106,7 +106,7 @@ def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def index(query: dict[str, Any]) -> dict[str, Any]:
     """Your caseload (`assigned=me`): the debtors of your project group, masked."""
-    shown = service.caseload(db(), gate(), current_caller(), query["after"], query["limit"])
+    shown = service.caseload(db(), gate(), current_caller().actor, query["after"], query["limit"])
     after = shown[-1].debtor.id if len(shown) == query["limit"] else None
     return {"debtors": [describe(item) for item in shown], "next_after": after}
 
@@ -121,7 +121,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
     shown = service.reveal_fields(
         db(),
         gate(),
-        current_caller(),
+        current_caller().actor,
         debtor_id,
         body["fields_"],
         body["purpose"],
@@ -137,7 +137,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
 def search(body: dict[str, str]) -> dict[str, Any]:
     """Find debtors by phone or identity number (in the body: never in a URL or a log)."""
     kind, value = next(iter(body.items()))
-    shown = service.search(db(), gate(), current_caller(), kind, value)
+    shown = service.search(db(), gate(), current_caller().actor, kind, value)
     return {"debtors": [describe(item) for item in shown], "next_after": None}
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
-from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account
+from govern.actor import Actor
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
@@ -61,7 +61,7 @@ def seed(db: Session, directory: Directory, ctx: Context) -> int:
         )
     _train(db, ctx)
     if not repo_debtors.case_numbers(db):
-        import_debtors(db, ctx.clock, ctx.trail, ctx.vault, demo_debtors_csv(), "operator:demo")
+        import_debtors(db, ctx, demo_debtors_csv(), "operator:demo")
     return issued
 
 

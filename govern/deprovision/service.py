@@ -12,8 +12,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import REVOKED, Account
-from govern.accounts.rules import INACTIVITY, Actor
+from govern.accounts.rules import INACTIVITY
 from govern.accounts.service import revoke_account, suspend_account
+from govern.actor import Actor
 from govern.auditing.trail import Trail
 from govern.config import Settings
 from govern.context import Context

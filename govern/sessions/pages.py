@@ -10,9 +10,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten
 from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import Caller, authenticate, log_out
+from govern.sessions.service import authenticate, log_out
 from govern.web import db, open_session, services
 
 COOKIE = "govern_session"

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import Actor, Staff, check_usable
+from govern.accounts.rules import check_usable
+from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten, Trail
 from govern.clock import Clock
 from govern.config import Settings
@@ -30,22 +31,6 @@ STILL_SIGNED_IN = (
     "The audit trail cannot be written, so you are still signed in; sign out again shortly."
 )
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The account behind a request, as it stands at this request."""
-
-    account_id: str
-    name: str
-    staff: Staff
-    session_hash: str
-    project_group: str | None = None
-
-    @property
-    def actor(self) -> Actor:
-        """The caller as a use case's actor: their staff record, named by their account."""
-        return Actor(self.staff, self.account_id)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.sessions.service import Caller, log_out
+from govern.actor import Caller
+from govern.sessions.service import log_out
 from govern.web import current_caller, db, documents_refusals, open_session, requires, services
 
 blp = Blueprint(

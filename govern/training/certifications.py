@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
+from govern.actor import Staff
 from govern.clock import Clock
 from govern.config import Settings
 from govern.context import Context

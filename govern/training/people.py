@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import Staff, missing_superior
+from govern.accounts.rules import missing_superior
+from govern.actor import Staff
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 
 from govern.accounts.models import Account
-from govern.accounts.rules import Staff, SuspensionKind, check_lift, check_replace
+from govern.accounts.rules import SuspensionKind, check_lift, check_replace
 from govern.accounts.suspensions import check_suspension_kinds, suspension_kinds
+from govern.actor import Staff
 from govern.config import REPO_POLICIES
 from govern.deprovision.service import suspend_inactive
 from govern.errors import ConfigError, Forbidden

@@ -9,8 +9,8 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import reactivate_account, suspend_account
+from govern.actor import Actor, Staff
 from govern.config import Settings
 from tests.support.agency import Agency, bearer
 from tests.support.floor import Floor

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from govern.accounts.rules import Actor, Staff
+from govern.actor import Actor, Staff
 from govern.deprovision.service import set_departure
 from govern.directory.models import Identity
 from govern.errors import BadRequest

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from audit.store import events
 from govern.accounts.cli import CONSOLE
-from govern.accounts.rules import Actor
+from govern.actor import Actor
 from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings

@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from govern.accounts import repository as repo
 from govern.accounts.models import Account
-from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account, revoke_account
+from govern.actor import Actor
 from govern.directory.sync import sync_directory
 from tests.support.staff import BY_USERNAME
 
