@@ -125,7 +125,7 @@ def viewer(db: Session, ctx: Context, actor: Actor) -> Viewer:
         data_roles(actor.staff.roles),
         actor.project_group,
         actor.staff.department,
-        holding(db, ctx.clock, ctx.settings, actor.account_id),
+        holding(db, ctx, actor.account_id),
     )
 
 

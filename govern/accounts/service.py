@@ -64,9 +64,9 @@ def issue_account(
     Raises NotFound `identity.unknown`, Conflict `identity.gone` / `identity.departed` /
     `account.revoked`, Forbidden from `check_issuer`.
     """
-    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
+    person = _present_person(db, ctx, employee_number)
     has_head = repo.department_has_active_head(
-        db, person.department, employee_number, ctx.clock.now(), ctx.settings
+        db, person.department, employee_number, ctx.clock.now(), ctx.settings.departures
     )
     check_issuer(issuer.staff, repo.staff_of(person), has_head)
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
@@ -91,7 +91,7 @@ def bootstrap_general_manager(
     `accounts.bootstrapped` once any general manager has an active account, and
     `account.revoked` for a revoked general manager who was not re-hired.
     """
-    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
+    person = _present_person(db, ctx, employee_number)
     if GENERAL_MANAGER not in person.roles:
         raise Conflict(
             "bootstrap.not_general_manager",
@@ -180,7 +180,7 @@ def impose_suspension(
     with _refusing(account):
         if account.state == SUSPENDED:
             present = kinds.of(account.suspension_kind)
-            has_head = _has_head(db, ctx.clock, ctx.settings, person)
+            has_head = _has_head(db, ctx, person)
             check_replace(present, chosen, imposer.staff, person, has_head)
         else:
             check_impose(chosen, imposer.staff, person)
@@ -212,22 +212,22 @@ def reactivate_account(
     reason = justification(reason, REASON_MIN_CHARS, "reason")
     account = _locked_account(db, account_id)
     _not_revoked(account)
-    person = _present_person(db, ctx.clock, ctx.settings, account.employee_number)
+    person = _present_person(db, ctx, account.employee_number)
     if account.state != SUSPENDED:
         return account
     kind = suspension_kinds(ctx.settings.policies_dir).of(account.suspension_kind)
     staff = repo.staff_of(person)
     with _refusing(account):
-        check_lift(kind, lifter.staff, staff, _has_head(db, ctx.clock, ctx.settings, staff))
+        check_lift(kind, lifter.staff, staff, _has_head(db, ctx, staff))
     account.last_used_at = ctx.clock.now()  # or the next inactivity sweep suspends it again
     _move(db, ctx.trail, account, ACTIVE, lifter.label, reason, ctx.clock.now())
     db.commit()
     return account
 
 
-def _has_head(db: Session, clock: Clock, settings: Settings, person: Staff) -> bool:
+def _has_head(db: Session, ctx: Context, person: Staff) -> bool:
     return repo.department_has_active_head(
-        db, person.department, person.employee_number, clock.now(), settings
+        db, person.department, person.employee_number, ctx.clock.now(), ctx.settings.departures
     )
 
 
@@ -312,11 +312,11 @@ def _person(db: Session, number: str) -> Identity:
     return person
 
 
-def _present_person(db: Session, clock: Clock, settings: Settings, number: str) -> Identity:
+def _present_person(db: Session, ctx: Context, number: str) -> Identity:
     person = _person(db, number)
     if person.gone_at is not None:
         raise Conflict("identity.gone", f"{number} is no longer in the directory.")
-    if not repo.is_present(person, clock.now(), settings):
+    if not repo.is_present(person, ctx.clock.now(), ctx.settings.departures):
         raise Conflict("identity.departed", f"{number} left on {person.leaving_on}.")
     return person
 

@@ -130,7 +130,7 @@ def index(query: dict[str, str]) -> dict[str, Any]:
 def show(account_id: str) -> dict[str, Any]:
     s = services()
     view = view_account(db(), current_caller().staff, account_id, s.roles.account_readers)
-    status = training_status(db(), s.clock, s.settings, account_id)
+    status = training_status(db(), context(), account_id)
     return {**describe(view), "in_training": status.in_training}
 
 

@@ -26,7 +26,7 @@ def run(dry_run: bool) -> None:
     """Revoke every account past its departure instant and suspend unused ones (the daily
     sweep, by hand)."""
     s = services()
-    pending = len(due_accounts(db(), s.clock.now(), s.settings))
+    pending = len(due_accounts(db(), s.clock.now(), s.settings.departures))
     db().rollback()
     with click.progressbar(length=pending, label="departures") as bar:
         report = revoke_due(

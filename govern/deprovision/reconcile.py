@@ -46,7 +46,7 @@ def reconcile(
     present = {person.employee_number for person in directory.people()} - disabled
     live = repository.live_accounts(db)
     settings = ctx.settings
-    due = {account.id for account, _ in due_accounts(db, ctx.clock.now(), settings)}
+    due = {account.id for account, _ in due_accounts(db, ctx.clock.now(), settings.departures)}
     gone = [
         {"account_id": a, "employee_number": e, "why": "disabled" if e in disabled else "gone"}
         for a, e, known in live

@@ -16,7 +16,6 @@ from govern.accounts.rules import INACTIVITY
 from govern.accounts.service import revoke_account, suspend_account
 from govern.actor import Actor
 from govern.auditing.trail import Trail
-from govern.config import Settings
 from govern.context import Context
 from govern.deprovision import repository
 from govern.deprovision.models import FAILED, Departure
@@ -27,7 +26,7 @@ from govern.deprovision.rules import (
     departure_state,
     last_departed_day,
 )
-from govern.directory.departure import departure_instant
+from govern.directory.departure import Departures
 from govern.directory.models import Identity
 from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import BadRequest, GovernError, NotFound
@@ -43,10 +42,12 @@ class SweepReport:
     due: list[str] = field(default_factory=list)  # a dry run's list
 
 
-def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[Account, Identity]]:
+def due_accounts(
+    db: Session, now: datetime, departures: Departures
+) -> list[tuple[Account, Identity]]:
     """Accounts not yet revoked whose departure instant is at or before `now` (never only
     those due *today*: back-dated departures count too)."""
-    return repository.leaving_by(db, last_departed_day(now, settings))
+    return repository.leaving_by(db, last_departed_day(now, departures))
 
 
 def revoke_due(
@@ -65,7 +66,7 @@ def revoke_due(
     and no transaction is held between two, so one failure never undoes another's
     revocation and no lock is held across the whole sweep."""
     report = SweepReport()
-    due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings)]
+    due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings.departures)]
     db.rollback()  # no transaction held while each account is locked in turn
     for account_id in due:
         if dry_run:
@@ -88,7 +89,7 @@ def _revoke_one(
     except Exception as error:
         db.rollback()
         report.failed[account_id] = type(error).__name__
-        _record_failure(db, ctx.settings, account_id, type(error).__name__)
+        _record_failure(db, ctx.settings.departures, account_id, type(error).__name__)
 
 
 def revoke_departed(
@@ -102,11 +103,11 @@ def revoke_departed(
         db.rollback()
         return False
     person = row[1]
-    due = departure_instant(person.leaving_on, ctx.settings.revoke_at, ctx.settings.timezone)
+    due = ctx.settings.departures.instant(person.leaving_on)
     if ctx.clock.now() < due:
         db.rollback()
         return False
-    departure = _departure(db, account_id, person, ctx.settings)
+    departure = _departure(db, account_id, person, ctx.settings.departures)
     departure.state, departure.revoked_at, departure.last_error = DONE, ctx.clock.now(), None
     reason = f"departure on {person.leaving_on.isoformat()}"
     revoke_account(db, ctx.clock, ctx.trail, account_id, ACTOR, reason)  # commits sessions too
@@ -138,23 +139,23 @@ def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
     return sum(1 for departure in failed if departure.entry_locked)
 
 
-def _record_failure(db: Session, settings: Settings, account_id: str, error: str) -> None:
+def _record_failure(db: Session, departures: Departures, account_id: str, error: str) -> None:
     """Keep the failure on the departure for the next sweep and IT. Commits: one departure's
     unit of work (see `revoke_due`)."""
     account = db.get(Account, account_id)
     person = db.get(Identity, account.employee_number) if account else None
     if person is None or person.leaving_on is None or account.state == REVOKED:
         return  # what failed came after the revocation, which stands
-    departure = _departure(db, account_id, person, settings)
+    departure = _departure(db, account_id, person, departures)
     departure.state, departure.last_error = FAILED, error
     db.commit()
 
 
-def _departure(db: Session, account_id: str, person: Identity, settings: Settings) -> Departure:
+def _departure(db: Session, account_id: str, person: Identity, departures: Departures) -> Departure:
     """The account's departure record (made on the first attempt), due now at the instant of
     the date that counts, with this attempt counted."""
     departure = repository.departure_record(db, account_id, person.employee_number)
-    departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+    departure.due_at = departures.instant(person.leaving_on)  # type: ignore[arg-type]
     departure.attempts += 1
     return departure
 
@@ -217,9 +218,9 @@ def set_departure(
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    check_departure_date(
-        employee_number, day, person.hire_date, ctx.settings, setter.staff.employee_number
-    )
+    setter_number = setter.staff.employee_number
+    departures = ctx.settings.departures
+    check_departure_date(employee_number, day, person.hire_date, departures, setter_number)
     actor, now = setter.label, ctx.clock.now()
     person.departure_override, person.override_by, person.override_at = day, actor, now
     action = "departure.set" if day else "departure.cleared"
@@ -256,10 +257,8 @@ def list_departures(db: Session, ctx: Context, start: date, end: date) -> list[D
 
 
 def _view(db: Session, ctx: Context, person: Identity, account: Account | None) -> DepartureView:
-    effective, settings = person.leaving_on, ctx.settings
-    instant = (
-        departure_instant(effective, settings.revoke_at, settings.timezone) if effective else None
-    )
+    effective = person.leaving_on
+    instant = ctx.settings.departures.instant(effective) if effective else None
     record = db.get(Departure, account.id) if account else None
     conflict = dates_conflict(person.departure_date, person.departure_override)
     return DepartureView(

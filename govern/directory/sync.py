@@ -16,9 +16,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govern.config import Settings
 from govern.context import Context
-from govern.directory.departure import has_departed
+from govern.directory.departure import Departures
 from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
 from govern.directory.person import DirectoryDataError, DirectoryPerson, username_key
@@ -96,7 +95,7 @@ def sync_directory(
     people = directory.people()
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, people)
     clock, settings = ctx.clock, ctx.settings
-    departed = newly_departed(plan, clock.now(), settings)
+    departed = newly_departed(plan, clock.now(), settings.departures)
     verdict = check_removals(
         len(plan.gone) + len(departed),
         plan.population,
@@ -193,12 +192,12 @@ def _columns(person: DirectoryPerson) -> dict[str, object]:
     return columns
 
 
-def newly_departed(plan: SyncPlan, now: datetime, settings: Settings) -> list[str]:
+def newly_departed(plan: SyncPlan, now: datetime, departures: Departures) -> list[str]:
     """Who this run would send past their departure instant: removals, as far as the guard
     is concerned (a wrongly mapped date attribute must not look like everyone leaving)."""
 
     def departed(day: object) -> bool:
-        return has_departed(day, now, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+        return departures.passed(day, now)  # type: ignore[arg-type]
 
     return [
         person.employee_number

@@ -13,8 +13,9 @@ import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,8 @@ from govern.access.door import Opening
 from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
-from govern.directory.departure import departure_instant
+from govern.directory.departure import Departures
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.investigations import repository, rules
 from govern.investigations.limits import QueryTimedOut, audited_time_limit
@@ -144,7 +144,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation, progress)
+    return investigation, _ranked(db, ctx, auditor, investigation, progress)
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation)
+    return investigation, _ranked(db, ctx, auditor, investigation)
 
 
 def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigation:
@@ -344,8 +344,7 @@ def rank(
 
 def _ranked(
     db: Session,
-    trail: Trail,
-    settings: Settings,
+    ctx: Context,
     auditor: str,
     investigation: Investigation,
     progress: Callable[[int], None] | None = None,
@@ -355,15 +354,15 @@ def _ranked(
     Raises QueryTimedOut (503 `audit.query_timeout`, audited as timed out) saying that the
     investigation is saved and can be ranked again later.
     """
-    opened = investigation.id
+    opened, seconds = investigation.id, ctx.settings.audit_query_seconds
     try:
-        with audited_time_limit(db, trail, settings, auditor, "leak_triage", investigation=opened):
-            return rank(db, trail, auditor, investigation, progress)
+        with audited_time_limit(db, ctx, auditor, "leak_triage", investigation=opened):
+            return rank(db, ctx.trail, auditor, investigation, progress)
     except QueryTimedOut as stopped:
         raise QueryTimedOut(
             stopped.code,
             f"Investigation {opened} is opened and saved, but ranking who revealed its records "
-            f"took longer than {settings.audit_query_seconds:g} s and was stopped; rank it "
+            f"took longer than {seconds:g} s and was stopped; rank it "
             f"again later (GET /api/v1/audit/investigations/{opened}).",
         ) from None
 
@@ -388,27 +387,28 @@ def close_investigation(
 
 
 def unusual_access(
-    db: Session, trail: Trail, auditor: str, window: Window, settings: Settings
+    db: Session, ctx: Context, auditor: str, window: Window
 ) -> dict[str, list[dict[str, Any]]]:
     """Bulk viewing, views outside work hours or outside the viewer's project group, view
     spikes in the 30 days before an account's departure, and every read through a break-glass
     grant or an investigation."""
-    connection = db.connection()
+    connection, settings = db.connection(), ctx.settings
+    zone, hours = settings.timezone, settings.work_hours
     views = repository.views_between(connection, *window.us)
     found = {
         "bulk": [
             _times(r)
             for r in repository.bulk_viewers(connection, *window.us, settings.bulk_views_per_hour)
         ],
-        "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], settings)],
+        "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], zone, hours)],
         "outside_group": [
             _times(v) for v in views if v["object_group"] and v["viewer_group"] != v["object_group"]
         ],
-        "before_departure": _departure_spikes(db, window, settings),
+        "before_departure": _departure_spikes(db, window, settings.departures),
         **_flagged_reads(db, window),
     }
     db.commit()  # the query ends here; it is audited durably after
-    _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
+    _audited(db, ctx.trail, auditor, "unusual", sum(len(v) for v in found.values()))
     return found
 
 
@@ -435,12 +435,12 @@ def _flagged_reads(db: Session, window: Window) -> dict[str, list[dict[str, Any]
     return {way: sorted(uses, key=lambda e: e["seq"]) for way, uses in flagged.items()}
 
 
-def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:
+def _departure_spikes(db: Session, window: Window, departures: Departures) -> list[dict[str, Any]]:
     """Accounts whose daily views in the 30 days before departure are SPIKE_FACTOR times
     their daily views in the 90 days before that."""
     spikes = []
     for account_id, departure in repository.departures(db):
-        leaving = departure_instant(departure, settings.revoke_at, settings.timezone)
+        leaving = departures.instant(departure)
         recent_start = leaving - timedelta(days=PRE_DEPARTURE_DAYS)
         if not (window.start <= leaving and recent_start < window.end):
             continue
@@ -464,9 +464,9 @@ def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[d
     return spikes
 
 
-def _off_hours(at_us: int, settings: Settings) -> bool:
-    local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(settings.timezone).time()
-    start, end = settings.work_hours
+def _off_hours(at_us: int, zone: ZoneInfo, work_hours: tuple[time, time]) -> bool:
+    local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(zone).time()
+    start, end = work_hours
     at_work = (
         start <= local < end if start <= end else (local >= start or local < end)
     )  # night shift

@@ -18,6 +18,7 @@ from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten, Trail
 from govern.clock import Clock
 from govern.config import Settings
+from govern.directory.departure import Departures
 from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
@@ -107,7 +108,7 @@ def authenticate(
         db.commit()
         raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
     try:
-        _ensure_usable(account, person, now, settings)
+        _ensure_usable(account, person, now, settings.departures)
     except Forbidden as refusal:
         refused = session.account_id
         db.rollback()  # a refused session keeps nothing; its event is made durable after
@@ -146,7 +147,7 @@ def _log_in(
     _give_back(db, slots)
     db.commit()  # given back for good, whatever refuses the sign-in next
     account, person = _live_account(db, employee_number)
-    _ensure_usable(account, person, now, settings)
+    _ensure_usable(account, person, now, settings.departures)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     db.add(
@@ -252,8 +253,10 @@ def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
     return Caller(account.id, person.name, staff, session_hash, person.project_group)
 
 
-def _ensure_usable(account: Account, person: Identity, now: datetime, settings: Settings) -> None:
+def _ensure_usable(
+    account: Account, person: Identity, now: datetime, departures: Departures
+) -> None:
     """Raises the `check_usable` refusal when this account may not act now."""
     check_usable(
-        account.state, person.gone_at is not None, accounts.has_left(person, now, settings)
+        account.state, person.gone_at is not None, accounts.has_left(person, now, departures)
     )

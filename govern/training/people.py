@@ -48,7 +48,7 @@ def check_superior(
     `<what>.not_general_manager`.
     """
     has_head = accounts.department_has_active_head(
-        db, person.department, person.employee_number, clock.now(), settings
+        db, person.department, person.employee_number, clock.now(), settings.departures
     )
     missing = missing_superior(actor, accounts.staff_of(person), has_head)
     if missing == "self":

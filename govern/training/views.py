@@ -417,7 +417,4 @@ def describe_feedback(item: feedback.FeedbackItem) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def show_certifications(account_id: str) -> Any:
     """Per certification: holds, since, until, what is missing; and whether in training."""
-    s = services()
-    return certifications.certifications_of(
-        db(), s.clock, s.settings, current_caller().staff, account_id, s.roles.training_readers
-    )
+    return certifications.certifications_of(db(), context(), current_caller().staff, account_id)
