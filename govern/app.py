@@ -19,8 +19,9 @@ from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import debtor_group
 from govern.debtors.vault import load_vault
+from govern.directory.choose import open_directory
 from govern.directory.person import DEFAULT_ROLE
-from govern.directory.source import Directory, open_directory
+from govern.directory.source import Directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
