@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -91,6 +92,28 @@ def store_default_policy(db: Session, clock: Clock, cache: PolicyCache) -> None:
         except IntegrityError:  # another instance stored it first
             db.rollback()
     cache.stored = True
+
+
+def ready_policy(db: Session, clock: Clock, cache: PolicyCache) -> PolicyCache:
+    """`cache`, its store holding a policy: the first time a process needs it, an empty store
+    takes the default (`store_default_policy`, committed before the read begins). The one way
+    to the cache from a request, so no read meets an empty policy store."""
+    if not cache.stored:
+        store_default_policy(db, clock, cache)
+    return cache
+
+
+#: A debtor's project group (db, debtor id), asked of the debtors capability above.
+DebtorGroup = Callable[[Session, str], str]
+
+
+@dataclass(frozen=True)
+class AccessWiring:
+    """What start-up (govern/app.py) hands the access blueprint: the policy's cache, shared
+    with the debtor reads, and the way to a debtor's project group (debtors sit above)."""
+
+    policy: PolicyCache
+    debtor_group: DebtorGroup
 
 
 def viewer_of(db: Session, ctx: Context, account_id: str) -> Viewer:

@@ -52,6 +52,15 @@ Opener = Callable[[Session, str, str, str], Opening]
 
 
 @dataclass(frozen=True)
+class DebtorWiring:
+    """What start-up (govern/app.py) hands the debtor blueprint for its `Gate`: the access
+    policy's cache and the investigations' opener (both capabilities it may not build)."""
+
+    policy: PolicyCache
+    opening: Opener
+
+
+@dataclass(frozen=True)
 class Gate:
     """What reading debtor data needs: the request's context (time, settings, the trail, the
     keys), the policy, and the way to ask for an investigation's opening (handed in at

@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from govern.access.service import ready_policy
 from govern.bounds import WholeNumber
 from govern.debtors import service
-from govern.web import current_caller, db, documents_refusals, gate, requires
+from govern.web import context, current_caller, db, documents_refusals, requires, services
+
+#: Where start-up leaves what it hands this blueprint (`service.DebtorWiring`, govern/app.py).
+WIRING = "govern.debtors"
 
 blp = Blueprint(
     "debtors",
@@ -153,3 +158,11 @@ def describe(shown: service.Shown) -> dict[str, Any]:
         "investigation": shown.reach.investigation,
         "purpose": shown.purpose,
     }
+
+
+def gate() -> service.Gate:
+    """What reading debtor data needs: the request's context, the policy store ready
+    (`ready_policy`: no read meets an empty store) and the investigations' opener."""
+    wiring: service.DebtorWiring = current_app.extensions[WIRING]
+    policy = ready_policy(db(), services().clock, wiring.policy)
+    return service.Gate(context(), policy, wiring.opening)
