@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -204,7 +204,7 @@ def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]
     unknown = [name for _, _, name, _ in parsed.grants if name not in rules.fields]
     if unknown:
         raise BadRequest("policy.field_unknown", f"No debtor field called {unknown[0]}.")
-    roles = known_roles(settings)
+    roles = known_roles(settings.role_groups)
     strangers = [r for r in _roles_named(parsed) if r not in roles]
     if strangers:
         raise BadRequest("policy.role_unknown", f"No role called {strangers[0]}.")
@@ -213,9 +213,10 @@ def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]
     return [tuple(line) for line in lines]
 
 
-def known_roles(settings: Settings) -> frozenset[str]:
-    """The roles of `policies/roles.toml`, and collector (staff in no role group)."""
-    return frozenset(settings.role_groups) | {COLLECTOR}
+def known_roles(role_groups: Mapping[str, str]) -> frozenset[str]:
+    """The roles of `policies/roles.toml` (role → directory group), and collector (staff in
+    no role group)."""
+    return frozenset(role_groups) | {COLLECTOR}
 
 
 def _roles_named(lines: PolicyLines) -> set[str]:
@@ -257,7 +258,7 @@ def grant_break_glass(
     rules = access_policy(settings.policies_dir)
     if not grantor.staff.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
-    _check_grantee(db, settings, grantor, asked.account_id)
+    _check_grantee(db, settings.policies_dir, grantor, asked.account_id)
     _check_grantor_reaches(Door(db, clock, settings.policies_dir), grantor, asked.project_group)
     # after who may grant what: a refused grantor is a denial (403, audited), whatever they wrote
     why = justification(asked.justification, settings.justification_min_chars)
@@ -280,7 +281,7 @@ def grant_break_glass(
     return grant
 
 
-def _check_grantee(db: Session, settings: Settings, grantor: Actor, account_id: str) -> None:
+def _check_grantee(db: Session, policies_dir: Path, grantor: Actor, account_id: str) -> None:
     """A grantee is someone else in the grantor's department, active, and no auditor."""
     if account_id == grantor.account_id:
         raise Forbidden("break_glass.own", "Nobody grants break glass to themselves.")
@@ -294,7 +295,7 @@ def _check_grantee(db: Session, settings: Settings, grantor: Actor, account_id: 
     person = row[1]
     if person.department != grantor.staff.department:
         raise Forbidden("break_glass.other_department", "Grant only your own department's staff.")
-    reach_rules = access_policy(settings.policies_dir).reach
+    reach_rules = access_policy(policies_dir).reach
     if any(reach_rules.get(role) == "investigation" for role in person.roles):
         raise Forbidden("break_glass.auditor", "Auditors reach debtors through investigations.")
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,6 @@ from govern.accounts.suspensions import suspension_kinds
 from govern.actor import Actor, Staff
 from govern.auditing.trail import Trail
 from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
@@ -264,11 +264,11 @@ def _move(
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
 
 
-def suspension_of(settings: Settings, account: Account) -> SuspensionKind | None:
+def suspension_of(policies_dir: Path, account: Account) -> SuspensionKind | None:
     """The kind of suspension a suspended account is held for (who may lift it); else None."""
     if account.state != SUSPENDED:
         return None
-    return suspension_kinds(settings.policies_dir).of(account.suspension_kind)
+    return suspension_kinds(policies_dir).of(account.suspension_kind)
 
 
 def view_account(

@@ -200,7 +200,7 @@ def describe(view: AccountView) -> dict[str, Any]:
 
 
 def _suspension(view: AccountView) -> dict[str, Any] | None:
-    kind = suspension_of(services().settings, view.account)
+    kind = suspension_of(services().settings.policies_dir, view.account)
     if kind is None:
         return None
     return {"kind": kind.name, "title": kind.title, "lifted_by": sorted(kind.lifted_by)}

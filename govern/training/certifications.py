@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from govern.actor import Staff
-from govern.config import Settings
 from govern.context import Context
 from govern.errors import Conflict
 from govern.training import repository as repo
@@ -112,12 +112,12 @@ def sign_agreement(
     return signature, True
 
 
-def signed_current(db: Session, settings: Settings, account_id: str, name: str) -> datetime | None:
+def signed_current(db: Session, policies_dir: Path, account_id: str, name: str) -> datetime | None:
     """When `account_id` signed the current version of `name`, if they did.
 
     Raises NotFound `agreement.unknown`.
     """
-    current = load_catalogue(settings.policies_dir).agreement(name).current
+    current = load_catalogue(policies_dir).agreement(name).current
     return _signed(db, account_id, name).get(current)
 
 

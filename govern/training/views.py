@@ -238,7 +238,7 @@ def agreement(name: str) -> dict[str, Any]:
     """The current text to read before signing, and when you signed it."""
     caller, s = current_caller(), services()
     current = load_catalogue(s.settings.policies_dir).agreement(name)
-    signed = certifications.signed_current(db(), s.settings, caller.account_id, name)
+    signed = certifications.signed_current(db(), s.settings.policies_dir, caller.account_id, name)
     return {
         "name": name,
         "title": current.title,
