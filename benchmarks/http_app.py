@@ -11,7 +11,7 @@ from flask import Blueprint
 from govern.debtors import repository
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.sessions.service import authenticate
-from govern.web import bearer_token, db, services
+from govern.web import bearer_token, context, db, services
 from govern.wsgi import app
 
 bench = Blueprint("bench", __name__, url_prefix="/bench")
@@ -25,7 +25,7 @@ def up() -> str:
 @bench.get("/raw/<string:debtor_id>")
 def raw(debtor_id: str) -> dict[str, Any]:
     s = services()  # the same signed-in caller: authentication is not governance
-    authenticate(db(), bearer_token(), s.clock, s.settings, s.trail, "api")
+    authenticate(db(), context(), bearer_token(), "api")
     debtor = repository.debtor(db(), debtor_id)
     assert debtor is not None
     vault = s.vault

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from govern.access.actions import role_actions
 from govern.access.policy import access_policy
 from govern.access.rules import COLLECTOR
-from govern.access.service import PolicyCache
+from govern.access.service import AccessWiring, PolicyCache
 from govern.accounts.cli import CONSOLE
 from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
 from govern.accounts.suspensions import check_suspension_kinds
@@ -17,14 +17,16 @@ from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.db import make_engine, make_session_factory
-from govern.debtors.service import debtor_group
+from govern.debtors.service import DebtorWiring, debtor_group
 from govern.debtors.vault import load_vault
+from govern.directory.choose import open_directory
 from govern.directory.person import DEFAULT_ROLE
-from govern.directory.source import Directory, open_directory
+from govern.directory.source import Directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
 from govern.policies import check_role_names, role_policy
+from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
     GovernApi,
@@ -68,7 +70,9 @@ def create_app(
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    app.extensions["govern"] = _services(settings, clock or SystemClock(), directory)
+    services = _services(settings, clock or SystemClock(), directory)
+    app.extensions["govern"] = services
+    _hand_in(app, services)
     if settings.proxy_hops:
         # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
         hops = settings.proxy_hops
@@ -100,11 +104,22 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         engine=engine,
         trail=trail,
         vault=load_vault(settings.data_keys_file),
-        policy=PolicyCache(settings.policies_dir),
         roles=role_policy(settings.policies_dir),
-        opening=opener(trail, clock),
-        debtor_group=debtor_group,
+        authenticate=authenticate,
+        allows=role_actions(settings.policies_dir).allows,
     )
+
+
+def _hand_in(app: Flask, services: Services) -> None:
+    """What the blueprints of access and debtors need of capabilities web.py may not import:
+    one policy cache for both, a debtor's project group (debtors, for access's explain and
+    break glass) and an investigation's opening (investigations, for the debtor reads)."""
+    from govern.access.views import WIRING as ACCESS
+    from govern.debtors.views import WIRING as DEBTORS
+
+    policy = PolicyCache(services.settings.policies_dir)
+    app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
+    app.extensions[DEBTORS] = DebtorWiring(policy, opener(services.trail, services.clock))
 
 
 def _load_policies(settings: Settings, clock: Clock) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from govern.directory.departure import Departures
 from govern.directory.person import TRACK_NAMES, TRACKS, TrackTable
 from govern.errors import ConfigError
 
@@ -212,6 +213,11 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+
+    @property
+    def departures(self) -> Departures:
+        """What the departure rules take of the settings: GOVERN_REVOKE_AT and the zone."""
+        return Departures(self.revoke_at, self.timezone)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

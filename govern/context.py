@@ -3,7 +3,7 @@
 `govern/web.py` builds one per request (`context()`), each command the same way, from what
 `govern/app.py` made at start-up. A use case takes the context instead of its clock, settings
 and trail one by one; it still takes its database session (its unit of work) and what the
-caller asked for, and who acts as an `Actor` (govern/accounts/rules.py). Plain Python: no
+caller asked for, and who acts as an `Actor` (govern/actor.py). Plain Python: no
 Flask, no SQL.
 """
 
@@ -21,6 +21,8 @@ from govern.policies import RolePolicy
 class Sealer(Protocol):
     """What a use case asks of the vault (govern/debtors/vault.py), named here so the
     context imports no capability above the ones that take it."""
+
+    current: str  # the id of the key new seals are made with
 
     def seal(self, value: str, place: str) -> bytes: ...
 

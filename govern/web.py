@@ -2,6 +2,9 @@
 
 Handlers stay thin: they parse, call one service function and render. Permissions are
 declared on the route with `@requires(resource, action)` and decided here, in one place.
+It imports no capability: what it asks of one (who a session token belongs to, whether a
+role may take an action) start-up hands in (`Services`, govern/app.py), so every blueprint
+may import it whatever its layer.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
-from govern.access.actions import role_actions
-from govern.access.service import PolicyCache, store_default_policy
+from govern.actor import Caller
 from govern.auditing.trail import (
     AuditNotWritten,
     RequestContext,
@@ -34,33 +36,36 @@ from govern.auditing.trail import (
 )
 from govern.clock import Clock
 from govern.config import Settings
-from govern.context import Context
-from govern.debtors.service import Gate, Opener
-from govern.debtors.vault import Vault
+from govern.context import Context, Sealer
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.policies import RolePolicy
-from govern.sessions.service import Attempt, Caller, NewSession, authenticate, log_in
 
 log = logging.getLogger(__name__)
 
 
+#: The caller behind a session token on a channel (api, page), checked afresh
+#: (`sessions.service.authenticate`).
+Authenticate = Callable[[Session, Context, str, str], Caller]
+#: Whether any of these roles may take `action` on `resource` (`policies/actions.toml`).
+Allows = Callable[[frozenset[str], str, str], bool]
+
+
 @dataclass(frozen=True)
 class Services:
+    """What start-up made, once per process (govern/app.py); what a capability above this
+    module does for it is handed in as a callable (`authenticate`, `allows`)."""
+
     settings: Settings
     clock: Clock
     directory: Directory
     sessions: sessionmaker[Session]
     engine: Engine
     trail: Trail
-    vault: Vault
-    policy: PolicyCache
+    vault: Sealer
     roles: RolePolicy  # policies/roles.toml, read and checked at start-up
-    #: Handed in at start-up by the capabilities above the ones that ask (govern/app.py):
-    #: whether an investigation opens a debtor (investigations, for the debtor reads), and a
-    #: debtor's project group (debtors, for access's explain and break glass).
-    opening: Opener
-    debtor_group: Callable[[Session, str], str]
+    authenticate: Authenticate
+    allows: Allows
 
     def context(self) -> Context:
         """A new context (govern/context.py) from what start-up made."""
@@ -76,22 +81,6 @@ def context() -> Context:
     if "context" not in g:
         g.context = services().context()
     return g.context
-
-
-def ready_policy() -> PolicyCache:
-    """The policy cache, the store holding a policy: the first time a process needs it, an
-    empty store takes the default (`store_default_policy`, committed before the read begins)."""
-    s = services()
-    if not s.policy.stored:
-        store_default_policy(db(), s.clock, s.policy)
-    return s.policy
-
-
-def gate() -> Gate:
-    """What reading debtor data needs, the policy store ready (`ready_policy`): the one way to
-    it, so no read meets an empty policy store."""
-    s = services()
-    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy(), s.opening)
 
 
 def db() -> Session:
@@ -154,11 +143,9 @@ def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Calla
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            g.caller = authenticate(
-                db(), bearer_token(), services().clock, services().settings, services().trail, "api"
-            )
-            table = role_actions(services().settings.policies_dir)
-            if not table.allows(g.caller.staff.roles, resource, action):
+            s = services()
+            g.caller = s.authenticate(db(), context(), bearer_token(), "api")
+            if not s.allows(g.caller.staff.roles, resource, action):
                 raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
             return view(*args, **kwargs)
 
@@ -295,12 +282,10 @@ def _http_answer(error: HTTPException) -> Response:
 SIGN_IN_ENDPOINTS = {"sessions.sign_in": "api", "pages.login": "page"}
 
 
-def open_session(username: str, password: str, channel: str) -> NewSession:
-    """Sign in from this request (`log_in` audits its own refusals)."""
+def sign_in_audits_itself() -> None:
+    """This request's sign-in reached `sessions.service.log_in`, which audits its own
+    refusals: `_audit_refused_sign_in` records none."""
     g.sign_in_audited = True
-    s = services()
-    attempt = Attempt(username, password, client_address(), channel)
-    return log_in(db(), s.directory, s.clock, s.settings, s.trail, attempt)
 
 
 def register_sign_in_audit(app: Flask) -> None:

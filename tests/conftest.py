@@ -216,7 +216,7 @@ def synced(app: Flask) -> Flask:
     """The app after one directory sync."""
     services = app.extensions["govern"]
     with services.sessions() as db:
-        sync_directory(db, services.directory, services.clock, services.settings, services.trail)
+        sync_directory(db, services.directory, services.context())
     return app
 
 

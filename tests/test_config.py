@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from govern.config import REPO_POLICIES, load_settings
-from govern.directory.source import open_directory
+from govern.directory.choose import open_directory
 from govern.errors import ConfigError
 
 DEMO_DIRECTORY = str(Path(__file__).resolve().parents[1] / "govern" / "demo" / "directory.ldif")

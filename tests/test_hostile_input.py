@@ -23,8 +23,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
 from govern.accounts import repository as accounts
-from govern.accounts.rules import Actor
 from govern.accounts.service import issue_account
+from govern.actor import Actor
 from govern.app import _register_http as register_http  # the routes, without any service
 from govern.app import create_app
 from govern.clock import FixedClock

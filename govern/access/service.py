@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +22,8 @@ from govern.access.policy import access_policy, casbin_enforcer, default_lines
 from govern.access.rules import COLLECTOR, Viewer, data_roles
 from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
-from govern.auditing.trail import Trail
+from govern.accounts.repository import staff_of
+from govern.actor import Actor
 from govern.clock import Clock
 from govern.config import Settings
 from govern.context import Context
@@ -93,7 +94,29 @@ def store_default_policy(db: Session, clock: Clock, cache: PolicyCache) -> None:
     cache.stored = True
 
 
-def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) -> Viewer:
+def ready_policy(db: Session, clock: Clock, cache: PolicyCache) -> PolicyCache:
+    """`cache`, its store holding a policy: the first time a process needs it, an empty store
+    takes the default (`store_default_policy`, committed before the read begins). The one way
+    to the cache from a request, so no read meets an empty policy store."""
+    if not cache.stored:
+        store_default_policy(db, clock, cache)
+    return cache
+
+
+#: A debtor's project group (db, debtor id), asked of the debtors capability above.
+DebtorGroup = Callable[[Session, str], str]
+
+
+@dataclass(frozen=True)
+class AccessWiring:
+    """What start-up (govern/app.py) hands the access blueprint: the policy's cache, shared
+    with the debtor reads, and the way to a debtor's project group (debtors sit above)."""
+
+    policy: PolicyCache
+    debtor_group: DebtorGroup
+
+
+def viewer_of(db: Session, ctx: Context, account_id: str) -> Viewer:
     """Any account as it stands now (for explaining a decision about it).
 
     Raises NotFound `account.unknown`, Forbidden `account.<state>` when not active.
@@ -108,27 +131,24 @@ def viewer_of(db: Session, clock: Clock, settings: Settings, account_id: str) ->
     account, person = row
     if account.state != ACTIVE:
         raise Forbidden(f"account.{account.state}", f"Account {account_id} is {account.state}.")
-    return viewer(
-        db, clock, settings, account_id, person.roles, person.project_group, person.department
-    )
+    return viewer(db, ctx, Actor(staff_of(person), account_id, account_id, person.project_group))
 
 
-def viewer(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    account_id: str,
-    roles: Iterable[str],
-    project_group: str | None,
-    department: str,
-) -> Viewer:
-    """The viewer behind a request, with the certifications that hold now (read fresh)."""
+def viewer(db: Session, ctx: Context, actor: Actor) -> Viewer:
+    """The viewer an actor is to the access decisions: their account, data roles, project
+    group and department, with the certifications that hold now (read fresh). The one place a
+    `Viewer` is made of who acts.
+
+    Raises Forbidden `debtor.no_account` for an actor without an account (the console).
+    """
+    if actor.account_id is None:
+        raise Forbidden("debtor.no_account", "Only a personal account reads debtor data.")
     return Viewer(
-        account_id,
-        data_roles(roles),
-        project_group,
-        department,
-        holding(db, clock, settings, account_id),
+        actor.account_id,
+        data_roles(actor.staff.roles),
+        actor.project_group,
+        actor.staff.department,
+        holding(db, ctx, actor.account_id),
     )
 
 
@@ -184,7 +204,7 @@ def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]
     unknown = [name for _, _, name, _ in parsed.grants if name not in rules.fields]
     if unknown:
         raise BadRequest("policy.field_unknown", f"No debtor field called {unknown[0]}.")
-    roles = known_roles(settings)
+    roles = known_roles(settings.role_groups)
     strangers = [r for r in _roles_named(parsed) if r not in roles]
     if strangers:
         raise BadRequest("policy.role_unknown", f"No role called {strangers[0]}.")
@@ -193,9 +213,10 @@ def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]
     return [tuple(line) for line in lines]
 
 
-def known_roles(settings: Settings) -> frozenset[str]:
-    """The roles of `policies/roles.toml`, and collector (staff in no role group)."""
-    return frozenset(settings.role_groups) | {COLLECTOR}
+def known_roles(role_groups: Mapping[str, str]) -> frozenset[str]:
+    """The roles of `policies/roles.toml` (role → directory group), and collector (staff in
+    no role group)."""
+    return frozenset(role_groups) | {COLLECTOR}
 
 
 def _roles_named(lines: PolicyLines) -> set[str]:
@@ -219,21 +240,8 @@ class GrantRequest:
     justification: str
 
 
-@dataclass(frozen=True)
-class Grantor:
-    account_id: str
-    roles: frozenset[str]
-    department: str
-    project_group: str | None
-
-
 def grant_break_glass(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    grantor: Grantor,
-    asked: GrantRequest,
+    db: Session, ctx: Context, grantor: Actor, asked: GrantRequest
 ) -> BreakGlassGrant:
     """A supervisor's or head's time-boxed access for one of their department's staff to one
     debtor or project group the grantor reaches, with a written justification; it expires by
@@ -246,22 +254,23 @@ def grant_break_glass(
     trimmed) and BadRequest `break_glass.too_long`: a refusal of who may grant what is a denial,
     audited (R-AUD-1), whatever the justification.
     """
+    clock, settings = ctx.clock, ctx.settings
     rules = access_policy(settings.policies_dir)
-    if not grantor.roles & rules.grantors:
+    if not grantor.staff.roles & rules.grantors:
         raise Forbidden("break_glass.not_grantor", "Only supervisors and heads grant break glass.")
-    _check_grantee(db, settings, grantor, asked.account_id)
+    _check_grantee(db, settings.policies_dir, grantor, asked.account_id)
     _check_grantor_reaches(Door(db, clock, settings.policies_dir), grantor, asked.project_group)
     # after who may grant what: a refused grantor is a denial (403, audited), whatever they wrote
     why = justification(asked.justification, settings.justification_min_chars)
     asked = replace(asked, justification=why)
     if asked.hours > rules.break_glass_hours:
         raise BadRequest("break_glass.too_long", f"At most {rules.break_glass_hours} hours.")
-    grant = _granted(clock, grantor.account_id, asked)
+    grant = _granted(clock, grantor.label, asked)
     db.add(grant)
-    trail.record(
+    ctx.trail.record(
         db,
         "access.break_glass.granted",
-        grantor.account_id,
+        grantor.label,
         asked.account_id,
         grant=grant.id,
         debtor=asked.debtor_id,
@@ -272,7 +281,7 @@ def grant_break_glass(
     return grant
 
 
-def _check_grantee(db: Session, settings: Settings, grantor: Grantor, account_id: str) -> None:
+def _check_grantee(db: Session, policies_dir: Path, grantor: Actor, account_id: str) -> None:
     """A grantee is someone else in the grantor's department, active, and no auditor."""
     if account_id == grantor.account_id:
         raise Forbidden("break_glass.own", "Nobody grants break glass to themselves.")
@@ -284,19 +293,18 @@ def _check_grantee(db: Session, settings: Settings, grantor: Grantor, account_id
     if row is None:
         raise NotFound("account.unknown", f"No active account {account_id}.")
     person = row[1]
-    if person.department != grantor.department:
+    if person.department != grantor.staff.department:
         raise Forbidden("break_glass.other_department", "Grant only your own department's staff.")
-    reach_rules = access_policy(settings.policies_dir).reach
+    reach_rules = access_policy(policies_dir).reach
     if any(reach_rules.get(role) == "investigation" for role in person.roles):
         raise Forbidden("break_glass.auditor", "Auditors reach debtors through investigations.")
 
 
-def _check_grantor_reaches(door: Door, grantor: Grantor, group: str | None) -> None:
+def _check_grantor_reaches(door: Door, grantor: Actor, group: str | None) -> None:
     """The grantor must reach the debtor or group themselves, through the door with no grant
     of their own: break glass lends, never widens."""
-    who = Viewer(
-        grantor.account_id, grantor.roles, grantor.project_group, grantor.department, frozenset()
-    )
+    staff = grantor.staff
+    who = Viewer(grantor.label, staff.roles, grantor.project_group, staff.department, frozenset())
     try:
         door.reach(who, DebtorRef(None, group or ""), lent=False)
     except Forbidden:
@@ -332,20 +340,19 @@ class Question:
     field: str
 
 
-def explain(
-    db: Session, clock: Clock, settings: Settings, cache: PolicyCache, asked: Question
-) -> dict[str, Any]:
+def explain(db: Session, ctx: Context, cache: PolicyCache, asked: Question) -> dict[str, Any]:
     """The whole path of one decision: account, reach, role and policy lines, training.
 
     Raises BadRequest `field.unknown`.
     """
+    clock, settings = ctx.clock, ctx.settings
     rule = access_policy(settings.policies_dir).fields.get(asked.field)
     if rule is None:
         raise BadRequest("field.unknown", f"No debtor field called {asked.field}.")
     steps: list[dict[str, Any]] = []
     door = Door(db, clock, settings.policies_dir, cache)
     try:
-        who = viewer_of(db, clock, settings, asked.account_id)
+        who = viewer_of(db, ctx, asked.account_id)
         steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
         decided = door.decide(who, DebtorRef(asked.debtor_id, asked.debtor_group))
     except Forbidden as refused:

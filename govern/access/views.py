@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -14,10 +15,12 @@ from govern.web import (
     current_caller,
     db,
     documents_refusals,
-    ready_policy,
     requires,
     services,
 )
+
+#: Where start-up leaves what it hands this blueprint (`service.AccessWiring`, govern/app.py).
+WIRING = "govern.access"
 
 blp = Blueprint(
     "access",
@@ -82,9 +85,9 @@ class GrantSchema(Schema):
 def explain(query: dict[str, str]) -> dict[str, Any]:
     """The whole decision path of (account, debtor, field), for policy admins and auditors."""
     s, caller = services(), current_caller()
-    group = s.debtor_group(db(), query["debtor"])
+    group = _wiring().debtor_group(db(), query["debtor"])
     asked = service.Question(query["account"], query["debtor"], group, query["field"])
-    answer = service.explain(db(), s.clock, s.settings, ready_policy(), asked)
+    answer = service.explain(db(), context(), ready_policy(), asked)
     db().commit()  # the explanation's read ends here; its event is made durable after
     s.trail.record_now(
         db(),
@@ -132,15 +135,22 @@ def change_policy(body: dict[str, Any]) -> dict[str, Any]:
 @documents_refusals(blp, 400, 401, 403, 404, 422)
 def break_glass(body: dict[str, Any]) -> Any:
     """Time-boxed access for one account outside its project group, with a written reason."""
-    s, caller = services(), current_caller()
+    caller = current_caller()
     if ("debtor_id" in body) == ("project_group" in body):
         raise BadRequest("break_glass.scope", "Name either one debtor or one project group.")
     debtor = body.get("debtor_id")
-    group = s.debtor_group(db(), debtor) if debtor else body["project_group"]
+    group = _wiring().debtor_group(db(), debtor) if debtor else body["project_group"]
     asked = service.GrantRequest(
         body["account_id"], debtor, group, body["hours"], body["justification"]
     )
-    grantor = service.Grantor(
-        caller.account_id, caller.staff.roles, caller.staff.department, caller.project_group
-    )
-    return service.grant_break_glass(db(), s.clock, s.settings, s.trail, grantor, asked)
+    return service.grant_break_glass(db(), context(), caller.actor, asked)
+
+
+def _wiring() -> service.AccessWiring:
+    wiring: service.AccessWiring = current_app.extensions[WIRING]
+    return wiring
+
+
+def ready_policy() -> service.PolicyCache:
+    """The policy cache, its store holding a policy (`service.ready_policy`)."""
+    return service.ready_policy(db(), services().clock, _wiring().policy)

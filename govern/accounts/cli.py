@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import (
     bootstrap_general_manager,
     impose_suspension,
@@ -15,6 +14,7 @@ from govern.accounts.service import (
     view_account,
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
+from govern.actor import Actor, Staff
 from govern.command_line import echo_json, operator
 from govern.web import context, db, services
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import ACTIVE, REVOKED, Account, AccountTransition
-from govern.accounts.rules import DEPARTMENT_HEAD, Staff
-from govern.config import Settings
-from govern.directory.departure import has_departed
+from govern.accounts.rules import DEPARTMENT_HEAD
+from govern.actor import Staff
+from govern.directory.departure import Departures
 from govern.directory.models import Identity
 
 
@@ -42,18 +42,18 @@ def live_account(db: Session, employee_number: str) -> Account | None:
     return db.scalars(query).first()
 
 
-def has_left(person: Identity, now: datetime, settings: Settings) -> bool:
+def has_left(person: Identity, now: datetime, departures: Departures) -> bool:
     """At or past their departure instant (GOVERN_REVOKE_AT on the departure date)."""
-    return has_departed(person.leaving_on, now, settings.revoke_at, settings.timezone)
+    return departures.passed(person.leaving_on, now)
 
 
-def is_present(person: Identity, now: datetime, settings: Settings) -> bool:
+def is_present(person: Identity, now: datetime, departures: Departures) -> bool:
     """In the directory and not past their departure instant."""
-    return person.gone_at is None and not has_left(person, now, settings)
+    return person.gone_at is None and not has_left(person, now, departures)
 
 
 def department_has_active_head(
-    db: Session, department: str, excluding: str, now: datetime, settings: Settings
+    db: Session, department: str, excluding: str, now: datetime, departures: Departures
 ) -> bool:
     """Whether someone else heads `department` with an active account right now."""
     query = (
@@ -63,7 +63,7 @@ def department_has_active_head(
         .where(Identity.employee_number != excluding)
     )
     return any(
-        DEPARTMENT_HEAD in head.roles and is_present(head, now, settings)
+        DEPARTMENT_HEAD in head.roles and is_present(head, now, departures)
         for head in db.scalars(query)
     )
 

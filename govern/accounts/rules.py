@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from govern.actor import Staff
 from govern.errors import Conflict, Forbidden
 from govern.ids import new_id
 
@@ -18,25 +19,6 @@ GENERAL_MANAGER = "general_manager"
 SUPERIORS = frozenset({DEPARTMENT_HEAD, GENERAL_MANAGER})
 #: The kind the daily sweep imposes, and the one assumed for a suspension of unknown kind.
 INACTIVITY, SECURITY = "inactivity", "security"
-
-
-@dataclass(frozen=True)
-class Staff:
-    """What the rules need to know of a person: who, where, in which roles."""
-
-    employee_number: str
-    department: str
-    roles: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts in a use case: what the rules know of them (person, department, roles) and
-    the name the trail and the histories record them by: their account id, or
-    `operator:<user>` at the server console."""
-
-    staff: Staff
-    label: str
 
 
 @dataclass(frozen=True)

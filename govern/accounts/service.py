@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -16,9 +17,7 @@ from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
 from govern.accounts.rules import (
     GENERAL_MANAGER,
-    Actor,
     PastAccount,
-    Staff,
     SuspensionKind,
     check_impose,
     check_issuer,
@@ -30,9 +29,9 @@ from govern.accounts.rules import (
     new_account_id,
 )
 from govern.accounts.suspensions import suspension_kinds
+from govern.actor import Actor, Staff
 from govern.auditing.trail import Trail
 from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
@@ -65,9 +64,9 @@ def issue_account(
     Raises NotFound `identity.unknown`, Conflict `identity.gone` / `identity.departed` /
     `account.revoked`, Forbidden from `check_issuer`.
     """
-    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
+    person = _present_person(db, ctx, employee_number)
     has_head = repo.department_has_active_head(
-        db, person.department, employee_number, ctx.clock.now(), ctx.settings
+        db, person.department, employee_number, ctx.clock.now(), ctx.settings.departures
     )
     check_issuer(issuer.staff, repo.staff_of(person), has_head)
     past = [PastAccount(a.state, a.revoked_at) for a in repo.accounts_of(db, employee_number)]
@@ -92,7 +91,7 @@ def bootstrap_general_manager(
     `accounts.bootstrapped` once any general manager has an active account, and
     `account.revoked` for a revoked general manager who was not re-hired.
     """
-    person = _present_person(db, ctx.clock, ctx.settings, employee_number)
+    person = _present_person(db, ctx, employee_number)
     if GENERAL_MANAGER not in person.roles:
         raise Conflict(
             "bootstrap.not_general_manager",
@@ -133,8 +132,7 @@ def revoke_account(
 
 def suspend_account(
     db: Session,
-    clock: Clock,
-    trail: Trail,
+    ctx: Context,
     account_id: str,
     actor: str,
     reason: str,
@@ -150,7 +148,7 @@ def suspend_account(
     account = _locked_account(db, account_id)
     _not_revoked(account)
     if account.state == ACTIVE:
-        _move(db, trail, account, SUSPENDED, actor, reason, clock.now(), kind)
+        _move(db, ctx.trail, account, SUSPENDED, actor, reason, ctx.clock.now(), kind)
         db.commit()
     return account
 
@@ -182,7 +180,7 @@ def impose_suspension(
     with _refusing(account):
         if account.state == SUSPENDED:
             present = kinds.of(account.suspension_kind)
-            has_head = _has_head(db, ctx.clock, ctx.settings, person)
+            has_head = _has_head(db, ctx, person)
             check_replace(present, chosen, imposer.staff, person, has_head)
         else:
             check_impose(chosen, imposer.staff, person)
@@ -214,22 +212,22 @@ def reactivate_account(
     reason = justification(reason, REASON_MIN_CHARS, "reason")
     account = _locked_account(db, account_id)
     _not_revoked(account)
-    person = _present_person(db, ctx.clock, ctx.settings, account.employee_number)
+    person = _present_person(db, ctx, account.employee_number)
     if account.state != SUSPENDED:
         return account
     kind = suspension_kinds(ctx.settings.policies_dir).of(account.suspension_kind)
     staff = repo.staff_of(person)
     with _refusing(account):
-        check_lift(kind, lifter.staff, staff, _has_head(db, ctx.clock, ctx.settings, staff))
+        check_lift(kind, lifter.staff, staff, _has_head(db, ctx, staff))
     account.last_used_at = ctx.clock.now()  # or the next inactivity sweep suspends it again
     _move(db, ctx.trail, account, ACTIVE, lifter.label, reason, ctx.clock.now())
     db.commit()
     return account
 
 
-def _has_head(db: Session, clock: Clock, settings: Settings, person: Staff) -> bool:
+def _has_head(db: Session, ctx: Context, person: Staff) -> bool:
     return repo.department_has_active_head(
-        db, person.department, person.employee_number, clock.now(), settings
+        db, person.department, person.employee_number, ctx.clock.now(), ctx.settings.departures
     )
 
 
@@ -266,11 +264,11 @@ def _move(
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
 
 
-def suspension_of(settings: Settings, account: Account) -> SuspensionKind | None:
+def suspension_of(policies_dir: Path, account: Account) -> SuspensionKind | None:
     """The kind of suspension a suspended account is held for (who may lift it); else None."""
     if account.state != SUSPENDED:
         return None
-    return suspension_kinds(settings.policies_dir).of(account.suspension_kind)
+    return suspension_kinds(policies_dir).of(account.suspension_kind)
 
 
 def view_account(
@@ -314,11 +312,11 @@ def _person(db: Session, number: str) -> Identity:
     return person
 
 
-def _present_person(db: Session, clock: Clock, settings: Settings, number: str) -> Identity:
+def _present_person(db: Session, ctx: Context, number: str) -> Identity:
     person = _person(db, number)
     if person.gone_at is not None:
         raise Conflict("identity.gone", f"{number} is no longer in the directory.")
-    if not repo.is_present(person, clock.now(), settings):
+    if not repo.is_present(person, ctx.clock.now(), ctx.settings.departures):
         raise Conflict("identity.departed", f"{number} left on {person.leaving_on}.")
     return person
 

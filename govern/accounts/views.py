@@ -130,7 +130,7 @@ def index(query: dict[str, str]) -> dict[str, Any]:
 def show(account_id: str) -> dict[str, Any]:
     s = services()
     view = view_account(db(), current_caller().staff, account_id, s.roles.account_readers)
-    status = training_status(db(), s.clock, s.settings, account_id)
+    status = training_status(db(), context(), account_id)
     return {**describe(view), "in_training": status.in_training}
 
 
@@ -200,7 +200,7 @@ def describe(view: AccountView) -> dict[str, Any]:
 
 
 def _suspension(view: AccountView) -> dict[str, Any] | None:
-    kind = suspension_of(services().settings, view.account)
+    kind = suspension_of(services().settings.policies_dir, view.account)
     if kind is None:
         return None
     return {"kind": kind.name, "title": kind.title, "lifted_by": sorted(kind.lifted_by)}

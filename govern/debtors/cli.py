@@ -12,7 +12,7 @@ from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
 from govern.debtors.service import import_debtors, rotate_keys
 from govern.debtors.vault import add_key, load_vault
-from govern.web import db, services
+from govern.web import context, db, services
 
 
 @click.group()
@@ -25,13 +25,12 @@ def debtors() -> None:
 @with_appcontext
 def import_command(file: Path) -> None:
     """Import debtor cases from a CSV file: every row, or none when any row is bad."""
-    s = services()
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text; nothing was imported") from None
     try:
-        batch, count = import_debtors(db(), s.clock, s.trail, s.vault, text, operator())
+        batch, count = import_debtors(db(), context(), text, operator())
     except ImportRefused as refused:
         for error in refused.errors:
             click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)

@@ -28,9 +28,8 @@ from govern.access.rules import (
     shown_level,
 )
 from govern.access.service import PolicyCache, viewer
-from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
+from govern.actor import Actor
+from govern.context import Context, Sealer
 from govern.debtors import repository as repo
 from govern.debtors.importer import personal_values, read_rows
 from govern.debtors.masking import mask
@@ -39,7 +38,6 @@ from govern.debtors.vault import Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
 from govern.justification import justification
-from govern.sessions.service import Caller
 
 LIST, RECORD, REVEAL = "list", "record", "reveal"
 LOOKUP_KINDS = ("phone", "id_number")
@@ -54,15 +52,21 @@ Opener = Callable[[Session, str, str, str], Opening]
 
 
 @dataclass(frozen=True)
-class Gate:
-    """What reading debtor data needs: time, settings, the trail, the keys, the policy, and
-    the way to ask for an investigation's opening (handed in at start-up: investigations sit
-    above debtors)."""
+class DebtorWiring:
+    """What start-up (govern/app.py) hands the debtor blueprint for its `Gate`: the access
+    policy's cache and the investigations' opener (both capabilities it may not build)."""
 
-    clock: Clock
-    settings: Settings
-    trail: Trail
-    vault: Vault
+    policy: PolicyCache
+    opening: Opener
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What reading debtor data needs: the request's context (time, settings, the trail, the
+    keys), the policy, and the way to ask for an investigation's opening (handed in at
+    start-up: investigations sit above debtors)."""
+
+    ctx: Context
     policy: PolicyCache
     opening: Opener
 
@@ -84,14 +88,14 @@ class Shown:
 
 
 def view_debtor(
-    db: Session, gate: Gate, caller: Caller, debtor_id: str, investigation: str | None = None
+    db: Session, gate: Gate, actor: Actor, debtor_id: str, investigation: str | None = None
 ) -> Shown:
     """One debtor record: each field at its decided level, `on_purpose` fields masked.
 
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
     `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
     """
-    reading = _reading(db, gate, caller)
+    reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, reading, debtor, RECORD, investigation=investigation)
     db.commit()  # the read ends here; its events are made durable after
@@ -100,7 +104,7 @@ def view_debtor(
 
 
 def reveal_fields(
-    db: Session, gate: Gate, caller: Caller, debtor_id: str, fields: list[str], purpose: str
+    db: Session, gate: Gate, actor: Actor, debtor_id: str, fields: list[str], purpose: str
 ) -> Shown:
     """`on_purpose` fields in full for a stated purpose (e.g. the phone number to dial): one of
     the policy's purpose codes, trimmed like every justification.
@@ -109,13 +113,13 @@ def reveal_fields(
     / `field.unknown`, and what `view_debtor` raises.
     """
     purpose = justification(purpose, 1, "purpose")  # a code from the list, not free text
-    rules = access_policy(gate.settings.policies_dir)
+    rules = access_policy(gate.ctx.settings.policies_dir)
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
     unknown = [f for f in fields if f not in rules.fields]
     if unknown:
         raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
-    reading = _reading(db, gate, caller)
+    reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, reading, debtor, REVEAL, wanted=set(fields), purpose=purpose)
     db.commit()  # the read ends here; its events are made durable after
@@ -123,9 +127,9 @@ def reveal_fields(
     return shown
 
 
-def caseload(db: Session, gate: Gate, caller: Caller, after: str, limit: int) -> list[Shown]:
+def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> list[Shown]:
     """A page of the debtors the caller reaches through their own project group, masked."""
-    reading = _reading(db, gate, caller)
+    reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
     page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
     shown = [_show(db, gate, reading, debtor, LIST) for debtor in page]
@@ -134,15 +138,15 @@ def caseload(db: Session, gate: Gate, caller: Caller, after: str, limit: int) ->
     return shown
 
 
-def search(db: Session, gate: Gate, caller: Caller, kind: str, value: str) -> list[Shown]:
+def search(db: Session, gate: Gate, actor: Actor, kind: str, value: str) -> list[Shown]:
     """Debtors by phone or identity number (through their keyed digests), masked; only
     those the caller reaches. The search itself is one `debtor.searched` event (the kind and
     how many matched or were out of reach, never the number). Raises BadRequest `search.kind`."""
     if kind not in LOOKUP_KINDS:
         raise BadRequest("search.kind", "Search by phone or id_number.")
-    reading = _reading(db, gate, caller)
+    reading = _reading(db, gate, actor)
     found, refused = [], 0
-    for debtor in repo.by_digest(db, kind, gate.vault.digest(kind, lookup_form(kind, value))):
+    for debtor in repo.by_digest(db, kind, gate.ctx.vault.digest(kind, lookup_form(kind, value))):
         try:
             found.append(_show(db, gate, reading, debtor, LIST))
         except Forbidden:
@@ -154,7 +158,7 @@ def search(db: Session, gate: Gate, caller: Caller, kind: str, value: str) -> li
         _search_details(kind, found, refused),
     )
     db.commit()  # the read ends here; its events are made durable after
-    gate.trail.record_all_now(db, [searched, *_events(reading, found, "debtor.found")])
+    gate.ctx.trail.record_all_now(db, [searched, *_events(reading, found, "debtor.found")])
     return found
 
 
@@ -182,18 +186,9 @@ class Reading:
         return self.door.table[0]
 
 
-def _reading(db: Session, gate: Gate, caller: Caller) -> Reading:
-    staff = caller.staff
-    who = viewer(
-        db,
-        gate.clock,
-        gate.settings,
-        caller.account_id,
-        staff.roles,
-        caller.project_group,
-        staff.department,
-    )
-    return Reading(who, Door(db, gate.clock, gate.settings.policies_dir, gate.policy))
+def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
+    who = viewer(db, gate.ctx, actor)
+    return Reading(who, Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy))
 
 
 def _show(
@@ -212,9 +207,9 @@ def _show(
         reading.viewer, DebtorRef(debtor.id, debtor.project_group), opening
     )
     levels, withheld = _levels(decided.fields, mode, wanted)
-    rules = access_policy(gate.settings.policies_dir).fields
+    rules = access_policy(gate.ctx.settings.policies_dir).fields
     values = {
-        name: _value(gate.vault, debtor, name, level, rules[name].mask)
+        name: _value(gate.ctx.vault, debtor, name, level, rules[name].mask)
         for name, level in levels.items()
     }
     return Shown(debtor, values, levels, withheld, decided.reach, purpose)
@@ -258,7 +253,7 @@ def _list_level(decision: FieldDecision) -> str:
     return MASKED if decision.field in PERSONAL_FIELDS else FULL
 
 
-def _value(vault: Vault, debtor: Debtor, name: str, level: str, mask_kind: str) -> Any:
+def _value(vault: Sealer, debtor: Debtor, name: str, level: str, mask_kind: str) -> Any:
     if name not in PERSONAL_FIELDS:
         value = getattr(debtor, name)
         return str(value) if name == "amount_owed" else value
@@ -271,7 +266,7 @@ def _audit(db: Session, gate: Gate, reading: Reading, shown: list[Shown], action
     """One event per debtor shown, durable before anything is returned."""
     events = _events(reading, shown, action)
     if events:
-        gate.trail.record_all_now(db, events)
+        gate.ctx.trail.record_all_now(db, events)
 
 
 def _events(reading: Reading, shown: list[Shown], action: str) -> list[tuple]:
@@ -317,15 +312,13 @@ def _debtor(db: Session, debtor_id: str) -> Debtor:
 # ---- import and keys -------------------------------------------------------------------------
 
 
-def import_debtors(
-    db: Session, clock: Clock, trail: Trail, vault: Vault, text: str, operator: str
-) -> tuple[str, int]:
+def import_debtors(db: Session, ctx: Context, text: str, operator: str) -> tuple[str, int]:
     """Store every row of a CSV file, or none. Returns (batch id, rows stored).
 
     Raises ImportRefused listing each bad row by line and column.
     """
     rows = read_rows(text, repo.known_project_groups(db), repo.case_numbers(db))
-    batch, now = new_id("IM"), clock.now()
+    batch, now, vault = new_id("IM"), ctx.clock.now(), ctx.vault
     debtors, lookups = [], []
     for row in rows:
         debtor_id = new_id("DB")
@@ -333,12 +326,12 @@ def import_debtors(
         lookups += _lookups(vault, debtor_id, row)
     db.execute(insert(Debtor), debtors)
     db.execute(insert(DebtorLookup), lookups)
-    trail.record(db, "debtors.imported", operator, batch, rows=len(rows))
+    ctx.trail.record(db, "debtors.imported", operator, batch, rows=len(rows))
     db.commit()
     return batch, len(rows)
 
 
-def _sealed_row(vault: Vault, debtor_id: str, row: dict[str, Any], batch: str, now: Any) -> dict:
+def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, now: Any) -> dict:
     sealed = {
         name: vault.seal(text, f"{debtor_id}/{name}") for name, text in personal_values(row).items()
     }
@@ -356,7 +349,7 @@ def _sealed_row(vault: Vault, debtor_id: str, row: dict[str, Any], batch: str, n
     }
 
 
-def _lookups(vault: Vault, debtor_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
+def _lookups(vault: Sealer, debtor_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
     values = [("phone", p) for p in row["phones"]] + [("id_number", row["id_number"])]
     return [
         {

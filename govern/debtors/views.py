@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from govern.access.service import ready_policy
 from govern.bounds import WholeNumber
 from govern.debtors import service
-from govern.web import current_caller, db, documents_refusals, gate, requires
+from govern.web import context, current_caller, db, documents_refusals, requires, services
+
+#: Where start-up leaves what it hands this blueprint (`service.DebtorWiring`, govern/app.py).
+WIRING = "govern.debtors"
 
 blp = Blueprint(
     "debtors",
@@ -94,7 +99,7 @@ class CaseloadSchema(Schema):
 def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
     """One debtor: each field at its decided level; `on_purpose` fields masked."""
     shown = service.view_debtor(
-        db(), gate(), current_caller(), debtor_id, query.get("investigation")
+        db(), gate(), current_caller().actor, debtor_id, query.get("investigation")
     )
     return describe(shown)
 
@@ -106,7 +111,7 @@ def show(query: dict[str, str], debtor_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def index(query: dict[str, Any]) -> dict[str, Any]:
     """Your caseload (`assigned=me`): the debtors of your project group, masked."""
-    shown = service.caseload(db(), gate(), current_caller(), query["after"], query["limit"])
+    shown = service.caseload(db(), gate(), current_caller().actor, query["after"], query["limit"])
     after = shown[-1].debtor.id if len(shown) == query["limit"] else None
     return {"debtors": [describe(item) for item in shown], "next_after": after}
 
@@ -121,7 +126,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
     shown = service.reveal_fields(
         db(),
         gate(),
-        current_caller(),
+        current_caller().actor,
         debtor_id,
         body["fields_"],
         body["purpose"],
@@ -137,7 +142,7 @@ def reveal(body: dict[str, Any], debtor_id: str) -> dict[str, Any]:
 def search(body: dict[str, str]) -> dict[str, Any]:
     """Find debtors by phone or identity number (in the body: never in a URL or a log)."""
     kind, value = next(iter(body.items()))
-    shown = service.search(db(), gate(), current_caller(), kind, value)
+    shown = service.search(db(), gate(), current_caller().actor, kind, value)
     return {"debtors": [describe(item) for item in shown], "next_after": None}
 
 
@@ -153,3 +158,11 @@ def describe(shown: service.Shown) -> dict[str, Any]:
         "investigation": shown.reach.investigation,
         "purpose": shown.purpose,
     }
+
+
+def gate() -> service.Gate:
+    """What reading debtor data needs: the request's context, the policy store ready
+    (`ready_policy`: no read meets an empty store) and the investigations' opener."""
+    wiring: service.DebtorWiring = current_app.extensions[WIRING]
+    policy = ready_policy(db(), services().clock, wiring.policy)
+    return service.Gate(context(), policy, wiring.opening)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
-from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account
+from govern.actor import Actor
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
@@ -43,8 +43,7 @@ OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang 
 
 def seed(db: Session, directory: Directory, ctx: Context) -> int:
     """Sync and issue the demo accounts. Returns how many accounts were newly issued."""
-    clock, settings, trail, vault = ctx.clock, ctx.settings, ctx.trail, ctx.vault
-    sync_directory(db, directory, clock, settings, trail, confirm=True)
+    sync_directory(db, directory, ctx, confirm=True)
     with contextlib.suppress(Conflict):  # seeded before
         bootstrap_general_manager(db, ctx, GENERAL_MANAGER, "operator:demo")
     issued = 0
@@ -62,7 +61,7 @@ def seed(db: Session, directory: Directory, ctx: Context) -> int:
         )
     _train(db, ctx)
     if not repo_debtors.case_numbers(db):
-        import_debtors(db, clock, trail, vault, demo_debtors_csv(), "operator:demo")
+        import_debtors(db, ctx, demo_debtors_csv(), "operator:demo")
     return issued
 
 

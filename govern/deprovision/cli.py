@@ -11,7 +11,7 @@ from govern.accounts.service import revoke_account
 from govern.command_line import echo_report, operator
 from govern.deprovision.reconcile import ReconcileReport, reconcile
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
-from govern.web import db, services
+from govern.web import context, db, services
 
 
 @click.group()
@@ -26,14 +26,12 @@ def run(dry_run: bool) -> None:
     """Revoke every account past its departure instant and suspend unused ones (the daily
     sweep, by hand)."""
     s = services()
-    pending = len(due_accounts(db(), s.clock.now(), s.settings))
+    pending = len(due_accounts(db(), s.clock.now(), s.settings.departures))
     db().rollback()
     with click.progressbar(length=pending, label="departures") as bar:
         report = revoke_due(
             db(),
-            s.clock,
-            s.settings,
-            s.trail,
+            context(),
             directory=s.directory,
             dry_run=dry_run,
             progress=bar.update,
@@ -41,7 +39,7 @@ def run(dry_run: bool) -> None:
     if dry_run:
         click.echo(f"{len(report.due)} due (dry run, nothing changed): {' '.join(report.due)}")
         return
-    idle = suspend_inactive(db(), s.clock, s.settings, s.trail)
+    idle = suspend_inactive(db(), context())
     click.echo(
         f"{len(report.revoked)} revoked, {len(report.failed)} failed; "
         f"{len(idle)} accounts unused for {s.settings.inactive_days} days suspended"
@@ -72,9 +70,7 @@ def reconcile_command(dry_run: bool, confirm: bool, as_json: bool) -> None:
     """Revoke accounts of people gone from or disabled in the directory, or past their
     departure; report accounts without an identity. Exit 3 when the guard holds the run."""
     s = services()
-    report = reconcile(
-        db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
-    )
+    report = reconcile(db(), s.directory, context(), dry_run=dry_run, confirm=confirm)
     echo_report(report, as_json, _print_reconcile)
 
 

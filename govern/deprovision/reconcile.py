@@ -14,9 +14,7 @@ from dataclasses import asdict, dataclass, field
 from sqlalchemy.orm import Session
 
 from govern.accounts.service import revoke_account
-from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
+from govern.context import Context
 from govern.deprovision import repository
 from govern.deprovision.service import ACTOR, due_accounts, revoke_departed
 from govern.directory.guard import GuardVerdict, check_removals
@@ -38,9 +36,7 @@ class ReconcileReport:
 def reconcile(
     db: Session,
     directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     *,
     dry_run: bool = False,
     confirm: bool = False,
@@ -49,7 +45,8 @@ def reconcile(
     disabled = directory.locked()
     present = {person.employee_number for person in directory.people()} - disabled
     live = repository.live_accounts(db)
-    due = {account.id for account, _ in due_accounts(db, clock.now(), settings)}
+    settings = ctx.settings
+    due = {account.id for account, _ in due_accounts(db, ctx.clock.now(), settings.departures)}
     gone = [
         {"account_id": a, "employee_number": e, "why": "disabled" if e in disabled else "gone"}
         for a, e, known in live
@@ -65,25 +62,20 @@ def reconcile(
     )
     db.rollback()
     if not dry_run:
-        _apply(db, directory, clock, settings, trail, report)
+        _apply(db, directory, ctx, report)
         db.commit()
     return report
 
 
-def _apply(
-    db: Session,
-    directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    report: ReconcileReport,
-) -> None:
+def _apply(db: Session, directory: Directory, ctx: Context, report: ReconcileReport) -> None:
     for item in report.past_departure:  # scheduled by their dates: never held
-        revoke_departed(db, clock, settings, trail, item["account_id"], directory)
+        revoke_departed(db, ctx, item["account_id"], directory)
     if report.outcome == "applied":
         for item in report.gone:
-            revoke_account(db, clock, trail, item["account_id"], ACTOR, "gone from the directory")
-    trail.record(
+            revoke_account(
+                db, ctx.clock, ctx.trail, item["account_id"], ACTOR, "gone from the directory"
+            )
+    ctx.trail.record(
         db,
         "directory.reconciled",
         ACTOR,

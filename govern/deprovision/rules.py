@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from govern.config import Settings
-from govern.directory.departure import departure_instant
+from govern.directory.departure import Departures
 from govern.errors import BadRequest, Forbidden
 
 #: A departure's state as IT's view shows it.
 NO_ACCOUNT, REVOKED, FAILED, DUE, SCHEDULED = "no_account", "revoked", "failed", "due", "scheduled"
 
 
-def last_departed_day(now: datetime, settings: Settings) -> date:
+def last_departed_day(now: datetime, departures: Departures) -> date:
     """The latest departure date whose instant (GOVERN_REVOKE_AT that day) is not after `now`."""
-    today = now.astimezone(settings.timezone).date()
-    if departure_instant(today, settings.revoke_at, settings.timezone) <= now:
+    today = now.astimezone(departures.zone).date()
+    if departures.instant(today) <= now:
         return today
     return today - timedelta(days=1)
 
@@ -25,7 +24,7 @@ def check_departure_date(
     employee_number: str,
     day: date | None,
     hire_date: date | None,
-    settings: Settings,
+    departures: Departures,
     actor_number: str | None,
 ) -> None:
     """May `day` (None: clear it) be set as `employee_number`'s departure date by the person
@@ -39,14 +38,14 @@ def check_departure_date(
     if day is not None and hire_date is not None and day < hire_date:
         raise BadRequest("departure.before_hire", f"{employee_number} was hired on {hire_date}.")
     if day is not None:
-        instant_of(day, settings)
+        instant_of(day, departures)
 
 
-def instant_of(day: date, settings: Settings) -> datetime:
+def instant_of(day: date, departures: Departures) -> datetime:
     """The departure instant of `day`. Raises BadRequest `departure.out_of_range` for a day
     whose instant is past the calendar (year 1 before midnight UTC, year 9999 after it)."""
     try:
-        return departure_instant(day, settings.revoke_at, settings.timezone)
+        return departures.instant(day)
     except OverflowError as error:
         raise BadRequest(
             "departure.out_of_range", "No departure instant can be computed for that day."

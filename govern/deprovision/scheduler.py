@@ -149,7 +149,7 @@ def run_daily() -> None:
 def _revoke(app: Flask) -> None:
     s = app.extensions["govern"]
     with s.sessions() as db:
-        report = revoke_due(db, s.clock, s.settings, s.trail, directory=s.directory)
+        report = revoke_due(db, s.context(), directory=s.directory)
     if report.revoked or report.failed:
         log.info("departures: %d revoked, %d failed", len(report.revoked), len(report.failed))
 
@@ -157,7 +157,7 @@ def _revoke(app: Flask) -> None:
 def _suspend_unused(app: Flask) -> None:
     s = app.extensions["govern"]
     with s.sessions() as db:
-        idle = suspend_inactive(db, s.clock, s.settings, s.trail)
+        idle = suspend_inactive(db, s.context())
     if idle:
         log.info("%d accounts unused for %d days suspended", len(idle), s.settings.inactive_days)
 

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from govern.accounts.models import REVOKED, Account
 from govern.accounts.rules import INACTIVITY
 from govern.accounts.service import revoke_account, suspend_account
+from govern.actor import Actor
 from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
+from govern.context import Context
 from govern.deprovision import repository
 from govern.deprovision.models import FAILED, Departure
 from govern.deprovision.models import REVOKED as DONE
@@ -26,7 +26,7 @@ from govern.deprovision.rules import (
     departure_state,
     last_departed_day,
 )
-from govern.directory.departure import departure_instant
+from govern.directory.departure import Departures
 from govern.directory.models import Identity
 from govern.directory.source import Directory, DirectoryUnavailable
 from govern.errors import BadRequest, GovernError, NotFound
@@ -42,17 +42,17 @@ class SweepReport:
     due: list[str] = field(default_factory=list)  # a dry run's list
 
 
-def due_accounts(db: Session, now: datetime, settings: Settings) -> list[tuple[Account, Identity]]:
+def due_accounts(
+    db: Session, now: datetime, departures: Departures
+) -> list[tuple[Account, Identity]]:
     """Accounts not yet revoked whose departure instant is at or before `now` (never only
     those due *today*: back-dated departures count too)."""
-    return repository.leaving_by(db, last_departed_day(now, settings))
+    return repository.leaving_by(db, last_departed_day(now, departures))
 
 
 def revoke_due(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     *,
     directory: Directory | None = None,
     dry_run: bool = False,
@@ -66,45 +66,34 @@ def revoke_due(
     and no transaction is held between two, so one failure never undoes another's
     revocation and no lock is held across the whole sweep."""
     report = SweepReport()
-    due = [account.id for account, _ in due_accounts(db, clock.now(), settings)]
+    due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings.departures)]
     db.rollback()  # no transaction held while each account is locked in turn
     for account_id in due:
         if dry_run:
             report.due.append(account_id)
         else:
-            _revoke_one(db, clock, settings, trail, account_id, report, directory)
+            _revoke_one(db, ctx, account_id, report, directory)
         if progress is not None:
             progress(1)
     if directory is not None and not dry_run:
-        retry_entry_locks(db, trail, directory)
+        retry_entry_locks(db, ctx.trail, directory)
     return report
 
 
 def _revoke_one(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    account_id: str,
-    report: SweepReport,
-    directory: Directory | None,
+    db: Session, ctx: Context, account_id: str, report: SweepReport, directory: Directory | None
 ) -> None:
     try:
-        if revoke_departed(db, clock, settings, trail, account_id, directory):
+        if revoke_departed(db, ctx, account_id, directory):
             report.revoked.append(account_id)
     except Exception as error:
         db.rollback()
         report.failed[account_id] = type(error).__name__
-        _record_failure(db, clock, settings, account_id, type(error).__name__)
+        _record_failure(db, ctx.settings.departures, account_id, type(error).__name__)
 
 
 def revoke_departed(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    account_id: str,
-    directory: Directory | None = None,
+    db: Session, ctx: Context, account_id: str, directory: Directory | None = None
 ) -> bool:
     """Revoke one departed account, exactly once across instances (its row is locked), and
     lock its directory entry where Govern may write there; returns whether this call revoked
@@ -114,16 +103,16 @@ def revoke_departed(
         db.rollback()
         return False
     person = row[1]
-    due = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)
-    if clock.now() < due:
+    due = ctx.settings.departures.instant(person.leaving_on)
+    if ctx.clock.now() < due:
         db.rollback()
         return False
-    departure = _departure(db, account_id, person, settings)
-    departure.state, departure.revoked_at, departure.last_error = DONE, clock.now(), None
+    departure = _departure(db, account_id, person, ctx.settings.departures)
+    departure.state, departure.revoked_at, departure.last_error = DONE, ctx.clock.now(), None
     reason = f"departure on {person.leaving_on.isoformat()}"
-    revoke_account(db, clock, trail, account_id, ACTOR, reason)  # commits it all, sessions too
+    revoke_account(db, ctx.clock, ctx.trail, account_id, ACTOR, reason)  # commits sessions too
     if directory is not None:
-        _lock_entry(db, trail, directory, departure)
+        _lock_entry(db, ctx.trail, directory, departure)
     return True
 
 
@@ -150,44 +139,42 @@ def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
     return sum(1 for departure in failed if departure.entry_locked)
 
 
-def _record_failure(
-    db: Session, clock: Clock, settings: Settings, account_id: str, error: str
-) -> None:
+def _record_failure(db: Session, departures: Departures, account_id: str, error: str) -> None:
     """Keep the failure on the departure for the next sweep and IT. Commits: one departure's
     unit of work (see `revoke_due`)."""
     account = db.get(Account, account_id)
     person = db.get(Identity, account.employee_number) if account else None
     if person is None or person.leaving_on is None or account.state == REVOKED:
         return  # what failed came after the revocation, which stands
-    departure = _departure(db, account_id, person, settings)
+    departure = _departure(db, account_id, person, departures)
     departure.state, departure.last_error = FAILED, error
     db.commit()
 
 
-def _departure(db: Session, account_id: str, person: Identity, settings: Settings) -> Departure:
+def _departure(db: Session, account_id: str, person: Identity, departures: Departures) -> Departure:
     """The account's departure record (made on the first attempt), due now at the instant of
     the date that counts, with this attempt counted."""
     departure = repository.departure_record(db, account_id, person.employee_number)
-    departure.due_at = departure_instant(person.leaving_on, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+    departure.due_at = departures.instant(person.leaving_on)  # type: ignore[arg-type]
     departure.attempts += 1
     return departure
 
 
-def suspend_inactive(db: Session, clock: Clock, settings: Settings, trail: Trail) -> list[str]:
+def suspend_inactive(db: Session, ctx: Context) -> list[str]:
     """Suspend active accounts nobody signed in to for GOVERN_INACTIVE_DAYS (never used:
     counted from issue), as of kind inactivity: the head can reactivate them (or whom
     policies/suspensions.toml names); returns the suspended ids. Its unit of work is one
     account, on purpose: `suspend_account` locks and commits each in turn."""
-    if not settings.inactive_days:
+    days = ctx.settings.inactive_days
+    if not days:
         return []
-    since = clock.now() - timedelta(days=settings.inactive_days)
-    idle = repository.unused_since(db, since)
+    idle = repository.unused_since(db, ctx.clock.now() - timedelta(days=days))
     db.rollback()
-    reason = f"unused for {settings.inactive_days} days"
+    reason = f"unused for {days} days"
     suspended = []
     for account_id in idle:
         try:
-            suspend_account(db, clock, trail, account_id, ACTOR, reason, INACTIVITY)
+            suspend_account(db, ctx, account_id, ACTOR, reason, INACTIVITY)
             suspended.append(account_id)
         except GovernError:  # revoked meanwhile: nothing to suspend
             db.rollback()
@@ -215,14 +202,11 @@ class DepartureView:
 
 def set_departure(
     db: Session,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    actor: str,
+    ctx: Context,
+    setter: Actor,
     employee_number: str,
     day: date | None,
     directory: Directory | None = None,
-    actor_number: str | None = None,
 ) -> DepartureView:
     """Set (or with None clear) the departure date Govern holds for a person; the earlier of
     it and the directory's counts. One already past revokes at once (back-dated leavers).
@@ -234,29 +218,28 @@ def set_departure(
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    check_departure_date(employee_number, day, person.hire_date, settings, actor_number)
-    person.departure_override, person.override_by, person.override_at = day, actor, clock.now()
+    setter_number = setter.staff.employee_number
+    departures = ctx.settings.departures
+    check_departure_date(employee_number, day, person.hire_date, departures, setter_number)
+    actor, now = setter.label, ctx.clock.now()
+    person.departure_override, person.override_by, person.override_at = day, actor, now
     action = "departure.set" if day else "departure.cleared"
-    trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
+    ctx.trail.record(db, action, actor, employee_number, date=day.isoformat() if day else None)
     db.commit()
     live = repository.live_account_id(db, employee_number)
     if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
-        revoke_departed(db, clock, settings, trail, live, directory)
-    return departure_of(db, clock, settings, employee_number)
+        revoke_departed(db, ctx, live, directory)
+    return departure_of(db, ctx, employee_number)
 
 
-def departure_of(
-    db: Session, clock: Clock, settings: Settings, employee_number: str
-) -> DepartureView:
+def departure_of(db: Session, ctx: Context, employee_number: str) -> DepartureView:
     person = db.get(Identity, employee_number)
     if person is None:
         raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    return _view(db, clock, settings, person, repository.latest_account(db, employee_number))
+    return _view(db, ctx, person, repository.latest_account(db, employee_number))
 
 
-def list_departures(
-    db: Session, clock: Clock, settings: Settings, start: date, end: date
-) -> list[DepartureView]:
+def list_departures(db: Session, ctx: Context, start: date, end: date) -> list[DepartureView]:
     """Everyone whose departure date that counts lies in [start, end], with its state.
 
     Raises BadRequest `range.invalid`.
@@ -264,7 +247,7 @@ def list_departures(
     if end < start:
         raise BadRequest("range.invalid", "`from` must not be after `to`.")
     views = [
-        _view(db, clock, settings, person, account)
+        _view(db, ctx, person, account)
         for person, account in repository.leaving_between(db, start, end)
     ]
     return sorted(
@@ -273,13 +256,9 @@ def list_departures(
     )
 
 
-def _view(
-    db: Session, clock: Clock, settings: Settings, person: Identity, account: Account | None
-) -> DepartureView:
+def _view(db: Session, ctx: Context, person: Identity, account: Account | None) -> DepartureView:
     effective = person.leaving_on
-    instant = (
-        departure_instant(effective, settings.revoke_at, settings.timezone) if effective else None
-    )
+    instant = ctx.settings.departures.instant(effective) if effective else None
     record = db.get(Departure, account.id) if account else None
     conflict = dates_conflict(person.departure_date, person.departure_override)
     return DepartureView(
@@ -294,7 +273,7 @@ def _view(
             account is not None and account.state == REVOKED,
             record is not None and record.state == FAILED,
             instant,
-            clock.now(),
+            ctx.clock.now(),
         ),
         account.id if account else None,
         record.revoked_at if record else (account.revoked_at if account else None),

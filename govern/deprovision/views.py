@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from govern.bounds import Day
 from govern.deprovision import service
 from govern.deprovision.scheduler import replan
-from govern.web import current_caller, db, documents_refusals, requires, services
+from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
     "deprovision",
@@ -69,18 +69,8 @@ def clear_departure(employee_number: str) -> Any:
 
 
 def _set(employee_number: str, day: Any) -> Any:
-    s = services()
-    caller = current_caller()
     view = service.set_departure(
-        db(),
-        s.clock,
-        s.settings,
-        s.trail,
-        caller.account_id,
-        employee_number,
-        day,
-        s.directory,
-        caller.staff.employee_number,
+        db(), context(), current_caller().actor, employee_number, day, services().directory
     )
     db().rollback()  # hold no transaction while the job store is written (one writer on SQLite)
     replan(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -94,6 +84,5 @@ def _set(employee_number: str, day: Any) -> Any:
 @documents_refusals(blp, 400, 401, 403)
 def departures(query: dict[str, Any]) -> dict[str, Any]:
     """Upcoming and past departures with their state, due and actual instants."""
-    s = services()
-    found = service.list_departures(db(), s.clock, s.settings, query["start"], query["end"])
+    found = service.list_departures(db(), context(), query["start"], query["end"])
     return {"departures": found}

@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from govern.command_line import echo_report
 from govern.directory.sync import SyncReport, sync_directory
-from govern.web import db, services
+from govern.web import context, db, services
 
 TRACK_UNKNOWN = {
     "absent": "the entry has no track attribute",
@@ -29,9 +29,7 @@ def directory() -> None:
 def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
     """Bring identities up to date; report what was added, changed and gone."""
     s = services()
-    report = sync_directory(
-        db(), s.directory, s.clock, s.settings, s.trail, dry_run=dry_run, confirm=confirm
-    )
+    report = sync_directory(db(), s.directory, context(), dry_run=dry_run, confirm=confirm)
     echo_report(report, as_json, _print)
 
 

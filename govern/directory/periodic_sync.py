@@ -41,9 +41,7 @@ def run_sync(app: Flask) -> None:
     services = app.extensions["govern"]
     with services.sessions() as db:
         try:
-            report = sync_directory(
-                db, services.directory, services.clock, services.settings, services.trail
-            )
+            report = sync_directory(db, services.directory, services.context())
         except GovernError as error:
             log.error("directory sync failed: %s (%s)", error.message, error.code)
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
-from govern.config import Settings
 from govern.directory.person import (
     TRACK_NAMES,
     DirectoryEntry,
@@ -19,7 +18,7 @@ from govern.directory.person import (
     person_from_entry,
     roles_by_member,
 )
-from govern.errors import ConfigError, GovernError
+from govern.errors import GovernError
 from govern.text import is_safe_text
 
 
@@ -81,25 +80,3 @@ class Directory(ABC):
 
     @abstractmethod
     def _password_ok(self, entry: DirectoryEntry, password: str) -> bool: ...
-
-
-def open_directory(settings: Settings) -> Directory:
-    """The directory named by GOVERN_DIRECTORY_URL. Connects to nothing yet."""
-    url = settings.directory_url
-    if url.startswith("ldif:"):
-        if not settings.demo:
-            raise ConfigError(
-                "config.ldif_needs_demo",
-                "An ldif: directory is only for the demo: set GOVERN_DEMO=1 or use ldaps://",
-            )
-        from govern.directory.ldif import LdifDirectory
-
-        return LdifDirectory(
-            url.removeprefix("ldif:"),
-            settings.ldap_attributes,
-            settings.role_groups,
-            settings.tracks,
-        )
-    from govern.directory.ldap import LdapDirectory
-
-    return LdapDirectory(settings)

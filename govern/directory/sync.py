@@ -16,10 +16,8 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govern.auditing.trail import Trail
-from govern.clock import Clock
-from govern.config import Settings
-from govern.directory.departure import has_departed
+from govern.context import Context
+from govern.directory.departure import Departures
 from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
 from govern.directory.person import DirectoryDataError, DirectoryPerson, username_key
@@ -83,9 +81,7 @@ def plan_sync(present: Mapping[str, Values], people: Sequence[DirectoryPerson]) 
 def sync_directory(
     db: Session,
     directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
+    ctx: Context,
     *,
     dry_run: bool = False,
     confirm: bool = False,
@@ -98,7 +94,8 @@ def sync_directory(
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
     people = directory.people()
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, people)
-    departed = newly_departed(plan, clock.now(), settings)
+    clock, settings = ctx.clock, ctx.settings
+    departed = newly_departed(plan, clock.now(), settings.departures)
     verdict = check_removals(
         len(plan.gone) + len(departed),
         plan.population,
@@ -112,7 +109,7 @@ def sync_directory(
     report = _report(run, outcome, plan, departed, verdict, people)
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now())
-        trail.record(db, "directory.synced", None, run, **_ids_only(report))
+        ctx.trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
     return report
 
@@ -195,12 +192,12 @@ def _columns(person: DirectoryPerson) -> dict[str, object]:
     return columns
 
 
-def newly_departed(plan: SyncPlan, now: datetime, settings: Settings) -> list[str]:
+def newly_departed(plan: SyncPlan, now: datetime, departures: Departures) -> list[str]:
     """Who this run would send past their departure instant: removals, as far as the guard
     is concerned (a wrongly mapped date attribute must not look like everyone leaving)."""
 
     def departed(day: object) -> bool:
-        return has_departed(day, now, settings.revoke_at, settings.timezone)  # type: ignore[arg-type]
+        return departures.passed(day, now)  # type: ignore[arg-type]
 
     return [
         person.employee_number

@@ -78,7 +78,7 @@ def query(
     )
     filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
     s, asked = services(), {**filters, "action": action, "field": field}
-    with audited_time_limit(db(), s.trail, s.settings, operator(), "events", **asked):
+    with audited_time_limit(db(), context(), operator(), "events", **asked):
         found, _ = inv.find_events(db(), s.trail, operator(), wanted)
     if form == "csv":
         click.echo(inv.events_csv(found), nl=False)
@@ -104,8 +104,8 @@ def who_saw(
     """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
     s, asked = services(), {"debtor": debtor, "field": field, "level": level}
     window = inv.Window.of(start, end, s.clock)
-    with audited_time_limit(db(), s.trail, s.settings, operator(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, operator(), debtor, field, window, level)
+    with audited_time_limit(db(), context(), operator(), "who_saw", **asked):
+        found = inv.who_saw(db(), s.trail, operator(), inv.Sighting(**asked), window)
     echo_json(found)
 
 
@@ -117,7 +117,7 @@ def seen(account: str, start: datetime | None, end: datetime | None) -> None:
     """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
     s = services()
     window = inv.Window.of(start, end, s.clock)
-    with audited_time_limit(db(), s.trail, s.settings, operator(), "what_seen", account=account):
+    with audited_time_limit(db(), context(), operator(), "what_seen", account=account):
         found = inv.what_seen(db(), s.trail, operator(), account, window)
     echo_json(found)
 
@@ -143,9 +143,8 @@ def investigate(
     s = services()
     window = inv.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
-        opened, ranking = inv.open_investigation(
-            db(), context(), operator(), debtors, fields, window, bar.update
-        )
+        scope = inv.Scope(debtors, fields, window)
+        opened, ranking = inv.open_investigation(db(), context(), operator(), scope, bar.update)
     echo_json({"investigation": opened.id, "ranking": ranking})
 
 
@@ -156,8 +155,8 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
     window = inv.Window.of(start, end, s.clock)
-    with audited_time_limit(db(), s.trail, s.settings, operator(), "unusual"):
-        found = inv.unusual_access(db(), s.trail, operator(), window, s.settings)
+    with audited_time_limit(db(), context(), operator(), "unusual"):
+        found = inv.unusual_access(db(), context(), operator(), window)
     echo_json(found)
 
 

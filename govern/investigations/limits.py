@@ -23,8 +23,7 @@ from sqlalchemy import Connection, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from govern.auditing.trail import Trail
-from govern.config import Settings
+from govern.context import Context
 from govern.errors import GovernError
 
 #: PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout).
@@ -43,18 +42,18 @@ class QueryTimedOut(GovernError):
 
 @contextmanager
 def audited_time_limit(
-    db: Session, trail: Trail, settings: Settings, auditor: str, query: str, **filters: Any
+    db: Session, ctx: Context, auditor: str, query: str, **filters: Any
 ) -> Iterator[None]:
     """Run `auditor`'s query within GOVERN_AUDIT_QUERY_SECONDS (the one time limit of the
     API and the console). Raises QueryTimedOut (503 `audit.query_timeout`) when the database
     cuts it off, once the query has been audited as timed out (or AuditNotWritten when even
     that cannot be written)."""
     try:
-        with time_limit(db, settings.audit_query_seconds):
+        with time_limit(db, ctx.settings.audit_query_seconds):
             yield
     except QueryTimedOut:
         wanted = {name: value for name, value in filters.items() if value is not None}
-        trail.record_now(
+        ctx.trail.record_now(
             db, "audit.queried", auditor, None, query=query, timed_out=True, filters=wanted
         )
         raise

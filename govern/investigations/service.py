@@ -12,9 +12,10 @@ import io
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,8 @@ from govern.access.door import Opening
 from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
-from govern.directory.departure import departure_instant
+from govern.directory.departure import Departures
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.investigations import repository, rules
 from govern.investigations.limits import QueryTimedOut, audited_time_limit
@@ -82,20 +82,24 @@ def find_events(
     return [decode(entry) for _, entry in rows], after
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """What an auditor asks who saw: `field` of `debtor`, shown at `level` (`full`: revealed,
+    the default; `masked`; `any`)."""
+
+    debtor: str
+    field: str
+    level: str = "full"
+
+
 def who_saw(
-    db: Session,
-    trail: Trail,
-    auditor: str,
-    debtor: str,
-    field: str,
-    window: Window,
-    level: str = "full",
+    db: Session, trail: Trail, auditor: str, asked: Sighting, window: Window
 ) -> list[dict[str, Any]]:
-    """Who was shown `field` of `debtor` at `level` (`full`: revealed, the default; `masked`;
-    `any`), when, and at which level."""
-    found = repository.who_saw(db.connection(), debtor, field, *window.us, level)
+    """Who was shown the field asked of the debtor at the level asked, when, and at which
+    level."""
+    found = repository.who_saw(db.connection(), asked.debtor, asked.field, *window.us, asked.level)
     db.commit()  # the query ends here; it is audited durably after
-    _audited(db, trail, auditor, "who_saw", len(found), debtor=debtor, field=field, level=level)
+    _audited(db, trail, auditor, "who_saw", len(found), **asdict(asked))
     return [_times(row) for row in found]
 
 
@@ -108,20 +112,28 @@ def what_seen(
     return [_times(row) for row in found]
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What an investigation looks into: the leaked debtors, their leaked fields (none: any)
+    and the window of the trail it searches."""
+
+    debtors: Sequence[str]
+    fields: Sequence[str]
+    window: Window
+
+
 def open_investigation(
     db: Session,
     ctx: Context,
     auditor: str,
-    debtors: Sequence[str],
-    fields: Sequence[str],
-    window: Window,
+    scope: Scope,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """Open a leak investigation and rank the accounts that revealed the leaked records.
 
     It queries the trail only: it opens no debtor's fields (see `request_investigation`).
     Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
-    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
+    investigation = _new_investigation(ctx.clock, auditor, scope)
     db.add(investigation)
     ctx.trail.record(
         db,
@@ -132,7 +144,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation, progress)
+    return investigation, _ranked(db, ctx, auditor, investigation, progress)
 
 
 @dataclass(frozen=True)
@@ -146,13 +158,7 @@ class Asking:
 
 
 def request_investigation(
-    db: Session,
-    ctx: Context,
-    auditor: str,
-    debtors: Sequence[str],
-    fields: Sequence[str],
-    window: Window,
-    asking: Asking,
+    db: Session, ctx: Context, auditor: str, scope: Scope, asking: Asking
 ) -> tuple[Investigation, list[dict[str, Any]]]:
     """An investigation that asks to open its debtors' fields to `auditor`: it opens nothing
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
@@ -161,9 +167,9 @@ def request_investigation(
     `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
     """
     why = justification(asking.justification, ctx.settings.justification_min_chars)
-    rules.check_scope(debtors, ctx.settings.investigation_max_debtors)
+    rules.check_scope(scope.debtors, ctx.settings.investigation_max_debtors)
     rules.check_hours(asking.hours, ctx.settings.investigation_max_hours)
-    investigation = _new_investigation(ctx.clock, auditor, debtors, fields, window)
+    investigation = _new_investigation(ctx.clock, auditor, scope)
     investigation.field_access = rules.PENDING
     investigation.case_reference = asking.case_reference
     investigation.justification = why
@@ -180,20 +186,18 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, _ranked(db, ctx.trail, ctx.settings, auditor, investigation)
+    return investigation, _ranked(db, ctx, auditor, investigation)
 
 
-def _new_investigation(
-    clock: Clock, auditor: str, debtors: Sequence[str], fields: Sequence[str], window: Window
-) -> Investigation:
+def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigation:
     return Investigation(
         id=f"INV-{secrets.token_hex(4).upper()}",
         opened_by=auditor,
         opened_at=clock.now(),
-        debtor_ids=sorted(set(debtors)),
-        fields=sorted(set(fields)),
-        window_start=window.start,
-        window_end=window.end,
+        debtor_ids=sorted(set(scope.debtors)),
+        fields=sorted(set(scope.fields)),
+        window_start=scope.window.start,
+        window_end=scope.window.end,
         closed_at=None,
     )
 
@@ -340,8 +344,7 @@ def rank(
 
 def _ranked(
     db: Session,
-    trail: Trail,
-    settings: Settings,
+    ctx: Context,
     auditor: str,
     investigation: Investigation,
     progress: Callable[[int], None] | None = None,
@@ -351,15 +354,15 @@ def _ranked(
     Raises QueryTimedOut (503 `audit.query_timeout`, audited as timed out) saying that the
     investigation is saved and can be ranked again later.
     """
-    opened = investigation.id
+    opened, seconds = investigation.id, ctx.settings.audit_query_seconds
     try:
-        with audited_time_limit(db, trail, settings, auditor, "leak_triage", investigation=opened):
-            return rank(db, trail, auditor, investigation, progress)
+        with audited_time_limit(db, ctx, auditor, "leak_triage", investigation=opened):
+            return rank(db, ctx.trail, auditor, investigation, progress)
     except QueryTimedOut as stopped:
         raise QueryTimedOut(
             stopped.code,
             f"Investigation {opened} is opened and saved, but ranking who revealed its records "
-            f"took longer than {settings.audit_query_seconds:g} s and was stopped; rank it "
+            f"took longer than {seconds:g} s and was stopped; rank it "
             f"again later (GET /api/v1/audit/investigations/{opened}).",
         ) from None
 
@@ -384,27 +387,28 @@ def close_investigation(
 
 
 def unusual_access(
-    db: Session, trail: Trail, auditor: str, window: Window, settings: Settings
+    db: Session, ctx: Context, auditor: str, window: Window
 ) -> dict[str, list[dict[str, Any]]]:
     """Bulk viewing, views outside work hours or outside the viewer's project group, view
     spikes in the 30 days before an account's departure, and every read through a break-glass
     grant or an investigation."""
-    connection = db.connection()
+    connection, settings = db.connection(), ctx.settings
+    zone, hours = settings.timezone, settings.work_hours
     views = repository.views_between(connection, *window.us)
     found = {
         "bulk": [
             _times(r)
             for r in repository.bulk_viewers(connection, *window.us, settings.bulk_views_per_hour)
         ],
-        "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], settings)],
+        "off_hours": [_times(v) for v in views if _off_hours(v["at_us"], zone, hours)],
         "outside_group": [
             _times(v) for v in views if v["object_group"] and v["viewer_group"] != v["object_group"]
         ],
-        "before_departure": _departure_spikes(db, window, settings),
+        "before_departure": _departure_spikes(db, window, settings.departures),
         **_flagged_reads(db, window),
     }
     db.commit()  # the query ends here; it is audited durably after
-    _audited(db, trail, auditor, "unusual", sum(len(v) for v in found.values()))
+    _audited(db, ctx.trail, auditor, "unusual", sum(len(v) for v in found.values()))
     return found
 
 
@@ -431,12 +435,12 @@ def _flagged_reads(db: Session, window: Window) -> dict[str, list[dict[str, Any]
     return {way: sorted(uses, key=lambda e: e["seq"]) for way, uses in flagged.items()}
 
 
-def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[dict[str, Any]]:
+def _departure_spikes(db: Session, window: Window, departures: Departures) -> list[dict[str, Any]]:
     """Accounts whose daily views in the 30 days before departure are SPIKE_FACTOR times
     their daily views in the 90 days before that."""
     spikes = []
     for account_id, departure in repository.departures(db):
-        leaving = departure_instant(departure, settings.revoke_at, settings.timezone)
+        leaving = departures.instant(departure)
         recent_start = leaving - timedelta(days=PRE_DEPARTURE_DAYS)
         if not (window.start <= leaving and recent_start < window.end):
             continue
@@ -460,9 +464,9 @@ def _departure_spikes(db: Session, window: Window, settings: Settings) -> list[d
     return spikes
 
 
-def _off_hours(at_us: int, settings: Settings) -> bool:
-    local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(settings.timezone).time()
-    start, end = settings.work_hours
+def _off_hours(at_us: int, zone: ZoneInfo, work_hours: tuple[time, time]) -> bool:
+    local = datetime.fromtimestamp(at_us / 1_000_000, UTC).astimezone(zone).time()
+    start, end = work_hours
     at_work = (
         start <= local < end if start <= end else (local >= start or local < end)
     )  # night shift

@@ -175,7 +175,7 @@ def events(query: dict[str, Any]) -> Any:
     )
     filters = {"debtor": wanted.debtor, "actor": wanted.actor, "subject": wanted.subject}
     s, asked = services(), {**filters, "action": wanted.action, "field": wanted.field}
-    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "events", **asked):
+    with audited_time_limit(db(), context(), _auditor(), "events", **asked):
         found, after = inv.find_events(db(), s.trail, _auditor(), wanted)
     if query["format"] == "csv":
         return Response(inv.events_csv(found), mimetype="text/csv")
@@ -193,8 +193,8 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
     the views at the asked level, `reveals` those of them in full."""
     asked = {name: query[name] for name in ("debtor", "field", "level")}
     s = services()
-    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, _auditor(), window=_window(query), **asked)
+    with audited_time_limit(db(), context(), _auditor(), "who_saw", **asked):
+        found = inv.who_saw(db(), s.trail, _auditor(), inv.Sighting(**asked), _window(query))
     return {
         "debtor": query["debtor"],
         "field": query["field"],
@@ -212,7 +212,7 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
 def seen(query: dict[str, Any]) -> dict[str, Any]:
     """What this account revealed: per debtor, the fields, first and last time."""
     s, account = services(), query["account"]
-    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "what_seen", account=account):
+    with audited_time_limit(db(), context(), _auditor(), "what_seen", account=account):
         found = inv.what_seen(db(), s.trail, _auditor(), account, _window(query))
     return {"account": query["account"], "debtors": found}
 
@@ -224,9 +224,8 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 503)
 def unusual(query: dict[str, Any]) -> dict[str, Any]:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
-    s = services()
-    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "unusual"):
-        return inv.unusual_access(db(), s.trail, _auditor(), _window(query), s.settings)
+    with audited_time_limit(db(), context(), _auditor(), "unusual"):
+        return inv.unusual_access(db(), context(), _auditor(), _window(query))
 
 
 @blp.route("/investigations", methods=["POST"])
@@ -241,12 +240,11 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     then it opens them once another auditor or the general manager approves it. The
     investigation is saved before it is ranked: a ranking stopped by the time limit answers
     503 `audit.query_timeout`, and GET of the investigation ranks it again."""
-    scope = (db(), context())
-    subject = (_auditor(), body["debtor_ids"], body["fields_"], _window(body))
+    scope = inv.Scope(body["debtor_ids"], body["fields_"], _window(body))
     if not body["open_fields"]:
-        return _investigation(*inv.open_investigation(*scope, *subject))
+        return _investigation(*inv.open_investigation(db(), context(), _auditor(), scope))
     asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
-    return _investigation(*inv.request_investigation(*scope, *subject, asking))
+    return _investigation(*inv.request_investigation(db(), context(), _auditor(), scope, asking))
 
 
 @blp.route("/investigations/pending", methods=["GET"])
@@ -289,7 +287,7 @@ def refuse_investigation(body: dict[str, Any], investigation_id: str) -> dict[st
 @documents_refusals(blp, 401, 403, 404, 503)
 def show_investigation(investigation_id: str) -> dict[str, Any]:
     s, limit = services(), {"investigation": investigation_id}
-    with audited_time_limit(db(), s.trail, s.settings, _auditor(), "leak_triage", **limit):
+    with audited_time_limit(db(), context(), _auditor(), "leak_triage", **limit):
         found = inv.investigation(db(), investigation_id)
         ranking = inv.rank(db(), s.trail, _auditor(), found)
     return _investigation(found, ranking)

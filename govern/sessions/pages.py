@@ -10,10 +10,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten
 from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import Caller, authenticate, log_out
-from govern.web import db, open_session, services
+from govern.sessions.service import authenticate, log_out
+from govern.sessions.views import open_session
+from govern.web import context, db, services
 
 COOKIE = "govern_session"
 
@@ -22,8 +24,7 @@ bp = Blueprint("pages", __name__)
 
 def page_caller() -> Caller:
     """The caller behind the page cookie (never a Bearer token)."""
-    s = services()
-    return authenticate(db(), request.cookies.get(COOKIE, ""), s.clock, s.settings, s.trail, "page")
+    return authenticate(db(), context(), request.cookies.get(COOKIE, ""), "page")
 
 
 class LoginForm(FlaskForm):

@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import Actor, Staff, check_usable
+from govern.accounts.rules import check_usable
+from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten, Trail
-from govern.clock import Clock
 from govern.config import Settings
+from govern.context import Context
+from govern.directory.departure import Departures
 from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
@@ -30,22 +32,6 @@ STILL_SIGNED_IN = (
     "The audit trail cannot be written, so you are still signed in; sign out again shortly."
 )
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The account behind a request, as it stands at this request."""
-
-    account_id: str
-    name: str
-    staff: Staff
-    session_hash: str
-    project_group: str | None = None
-
-    @property
-    def actor(self) -> Actor:
-        """The caller as a use case's actor: their staff record, named by their account."""
-        return Actor(self.staff, self.account_id)
 
 
 @dataclass(frozen=True)
@@ -65,14 +51,7 @@ class Attempt:
     channel: str
 
 
-def log_in(
-    db: Session,
-    directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    attempt: Attempt,
-) -> NewSession:
+def log_in(db: Session, directory: Directory, ctx: Context, attempt: Attempt) -> NewSession:
     """Check credentials against the directory and open a session for an active account.
 
     Every refusal is audited (`session.refused`, with the account's employee number when the
@@ -83,12 +62,12 @@ def log_in(
     `audit.unavailable` when the trail can take neither the session nor its refusal.
     """
     try:
-        return _log_in(db, directory, clock, settings, trail, attempt)
+        return _log_in(db, directory, ctx, attempt)
     except GovernError as refusal:
-        _record_refusal(db, trail, attempt, refusal.code)
+        _record_refusal(db, ctx.trail, attempt, refusal.code)
         raise
     except Exception:
-        _record_refusal(db, trail, attempt, "internal")
+        _record_refusal(db, ctx.trail, attempt, "internal")
         raise
 
 
@@ -104,9 +83,7 @@ def log_out(db: Session, trail: Trail, caller: Caller) -> None:
     db.commit()
 
 
-def authenticate(
-    db: Session, token: str, clock: Clock, settings: Settings, trail: Trail, channel: str
-) -> Caller:
+def authenticate(db: Session, ctx: Context, token: str, channel: str) -> Caller:
     """The caller behind a session token, checked afresh against account and identity.
 
     Raises NotAuthenticated `session.invalid` / `session.expired`, or a `check_usable` refusal
@@ -116,33 +93,26 @@ def authenticate(
     if found is None or found[0].channel != channel:
         raise NotAuthenticated("session.invalid", "Sign in first.")
     session, account, person = found
-    now = clock.now()
+    now = ctx.clock.now()
     if now >= session.expires_at:
         db.delete(session)
         db.commit()
         raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
     try:
-        _ensure_usable(account, person, now, settings)
+        _ensure_usable(account, person, now, ctx.settings.departures)
     except Forbidden as refusal:
         refused = session.account_id
         db.rollback()  # a refused session keeps nothing; its event is made durable after
-        trail.record_now(
+        ctx.trail.record_now(
             db, "session.refused", refused, refused, code=refusal.code, channel=channel
         )
         raise
     return _caller(account, person, session.token_hash)
 
 
-def _log_in(
-    db: Session,
-    directory: Directory,
-    clock: Clock,
-    settings: Settings,
-    trail: Trail,
-    attempt: Attempt,
-) -> NewSession:
+def _log_in(db: Session, directory: Directory, ctx: Context, attempt: Attempt) -> NewSession:
     username, client, channel = attempt.username, attempt.client, attempt.channel
-    now = clock.now()
+    settings, now = ctx.settings, ctx.clock.now()
     slots = _reserve_attempt(db, settings, username_key(username), client, now)
     db.commit()  # the attempt counts from now, before the directory is asked
     refused = _over_limits(settings, slots, now)
@@ -161,7 +131,7 @@ def _log_in(
     _give_back(db, slots)
     db.commit()  # given back for good, whatever refuses the sign-in next
     account, person = _live_account(db, employee_number)
-    _ensure_usable(account, person, now, settings)
+    _ensure_usable(account, person, now, settings.departures)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
     db.add(
@@ -175,7 +145,7 @@ def _log_in(
         )
     )
     account.last_used_at = now
-    trail.record(db, "session.opened", account.id, account.id, channel=channel)
+    ctx.trail.record(db, "session.opened", account.id, account.id, channel=channel)
     db.commit()
     return NewSession(token, expires, _caller(account, person, token_hash(token)))
 
@@ -267,8 +237,10 @@ def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
     return Caller(account.id, person.name, staff, session_hash, person.project_group)
 
 
-def _ensure_usable(account: Account, person: Identity, now: datetime, settings: Settings) -> None:
+def _ensure_usable(
+    account: Account, person: Identity, now: datetime, departures: Departures
+) -> None:
     """Raises the `check_usable` refusal when this account may not act now."""
     check_usable(
-        account.state, person.gone_at is not None, accounts.has_left(person, now, settings)
+        account.state, person.gone_at is not None, accounts.has_left(person, now, departures)
     )

@@ -7,8 +7,18 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.sessions.service import Caller, log_out
-from govern.web import current_caller, db, documents_refusals, open_session, requires, services
+from govern.actor import Caller
+from govern.sessions.service import Attempt, NewSession, log_in, log_out
+from govern.web import (
+    client_address,
+    context,
+    current_caller,
+    db,
+    documents_refusals,
+    requires,
+    services,
+    sign_in_audits_itself,
+)
 
 blp = Blueprint(
     "sessions",
@@ -63,6 +73,13 @@ def sign_out() -> None:
     """End this session. While the audit trail cannot be written: 503 `audit.unavailable`,
     and the session stays open (the message says so)."""
     log_out(db(), services().trail, current_caller())
+
+
+def open_session(username: str, password: str, channel: str) -> NewSession:
+    """Sign in from this request, on the API or a page (`log_in` audits its own refusals)."""
+    sign_in_audits_itself()
+    attempt = Attempt(username, password, client_address(), channel)
+    return log_in(db(), services().directory, context(), attempt)
 
 
 def describe_caller(caller: Caller) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Actor, Staff
+from govern.actor import Actor, Staff
 from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from govern.accounts.rules import Staff
-from govern.clock import Clock
-from govern.config import Settings
+from govern.actor import Staff
 from govern.context import Context
 from govern.errors import Conflict
 from govern.training import repository as repo
@@ -31,16 +30,14 @@ class TrainingStatus:
         return any(c.name == name and c.holds for c in self.certifications)
 
 
-def training_status(
-    db: Session, clock: Clock, settings: Settings, account_id: str
-) -> TrainingStatus:
+def training_status(db: Session, ctx: Context, account_id: str) -> TrainingStatus:
     """Per certification: holds, since, until, missing; and whether the account is in training.
 
     Read fresh from the database on every call. Raises NotFound `account.unknown`.
     """
     _, person = account_of(db, account_id)
-    book = load_catalogue(settings.policies_dir)
-    statuses = _statuses(db, clock, settings, account_id)
+    book = load_catalogue(ctx.settings.policies_dir)
+    statuses = _statuses(db, ctx, account_id)
     holding = {s.name for s in statuses if s.holds}
     # An unknown track leaves training as an intern does: it never gets more than an intern.
     track = book.tracks.get(person.track or "") or book.tracks.get("intern")
@@ -50,14 +47,13 @@ def training_status(
     )
 
 
-def holding(db: Session, clock: Clock, settings: Settings, account_id: str) -> frozenset[str]:
+def holding(db: Session, ctx: Context, account_id: str) -> frozenset[str]:
     """The certifications that hold for `account_id` now, read fresh (one query)."""
-    return frozenset(s.name for s in _statuses(db, clock, settings, account_id) if s.holds)
+    return frozenset(s.name for s in _statuses(db, ctx, account_id) if s.holds)
 
 
-def _statuses(
-    db: Session, clock: Clock, settings: Settings, account_id: str
-) -> list[CertificationStatus]:
+def _statuses(db: Session, ctx: Context, account_id: str) -> list[CertificationStatus]:
+    settings = ctx.settings
     book = load_catalogue(settings.policies_dir)
     record = repo.training_record(db, account_id)
     return [
@@ -66,27 +62,21 @@ def _statuses(
             record.results,
             record.signed.get(certification.agreement or "", {}),
             book.agreements.get(certification.agreement or ""),
-            clock.now(),
+            ctx.clock.now(),
             settings.recertify_days,
         )
         for certification in book.certifications.values()
     ]
 
 
-def certifications_of(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    viewer: Staff,
-    account_id: str,
-    readers: frozenset[str],
-) -> TrainingStatus:
-    """`training_status` for someone the viewer may see (`readers`: `visible_account`).
+def certifications_of(db: Session, ctx: Context, viewer: Staff, account_id: str) -> TrainingStatus:
+    """`training_status` for someone the viewer may see (`visible_account`; who sees everyone's
+    is `company_wide.training` in policies/roles.toml).
 
     Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
-    visible_account(db, viewer, account_id, readers)
-    return training_status(db, clock, settings, account_id)
+    visible_account(db, viewer, account_id, ctx.roles.training_readers)
+    return training_status(db, ctx, account_id)
 
 
 def sign_agreement(
@@ -122,12 +112,12 @@ def sign_agreement(
     return signature, True
 
 
-def signed_current(db: Session, settings: Settings, account_id: str, name: str) -> datetime | None:
+def signed_current(db: Session, policies_dir: Path, account_id: str, name: str) -> datetime | None:
     """When `account_id` signed the current version of `name`, if they did.
 
     Raises NotFound `agreement.unknown`.
     """
-    current = load_catalogue(settings.policies_dir).agreement(name).current
+    current = load_catalogue(policies_dir).agreement(name).current
     return _signed(db, account_id, name).get(current)
 
 

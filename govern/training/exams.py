@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import REVOKED
-from govern.accounts.rules import Actor, Staff
+from govern.actor import Actor, Staff
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.context import Context

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
-from govern.accounts.rules import Staff, missing_superior
+from govern.accounts.rules import missing_superior
+from govern.actor import Staff
 from govern.clock import Clock
 from govern.config import Settings
 from govern.directory.models import Identity
@@ -47,7 +48,7 @@ def check_superior(
     `<what>.not_general_manager`.
     """
     has_head = accounts.department_has_active_head(
-        db, person.department, person.employee_number, clock.now(), settings
+        db, person.department, person.employee_number, clock.now(), settings.departures
     )
     missing = missing_superior(actor, accounts.staff_of(person), has_head)
     if missing == "self":

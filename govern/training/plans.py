@@ -114,7 +114,7 @@ def unscheduled_inductions(
         p
         for p in hired
         if p.hire_date is not None
-        and induction_unscheduled(p.hire_date, is_present(p, now, settings), scheduled)
+        and induction_unscheduled(p.hire_date, is_present(p, now, settings.departures), scheduled)
     ]
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from govern.accounts.rules import DEPARTMENT_HEAD, Staff
+from govern.accounts.rules import DEPARTMENT_HEAD
+from govern.actor import Staff
 from govern.errors import BadRequest, Conflict, Forbidden
 
 if TYPE_CHECKING:

@@ -238,7 +238,7 @@ def agreement(name: str) -> dict[str, Any]:
     """The current text to read before signing, and when you signed it."""
     caller, s = current_caller(), services()
     current = load_catalogue(s.settings.policies_dir).agreement(name)
-    signed = certifications.signed_current(db(), s.settings, caller.account_id, name)
+    signed = certifications.signed_current(db(), s.settings.policies_dir, caller.account_id, name)
     return {
         "name": name,
         "title": current.title,
@@ -417,7 +417,4 @@ def describe_feedback(item: feedback.FeedbackItem) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404)
 def show_certifications(account_id: str) -> Any:
     """Per certification: holds, since, until, what is missing; and whether in training."""
-    s = services()
-    return certifications.certifications_of(
-        db(), s.clock, s.settings, current_caller().staff, account_id, s.roles.training_readers
-    )
+    return certifications.certifications_of(db(), context(), current_caller().staff, account_id)

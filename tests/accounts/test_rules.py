@@ -8,13 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from govern.accounts.rules import (
-    PastAccount,
-    Staff,
-    check_issuer,
-    needs_new_account,
-    new_account_id,
-)
+from govern.accounts.rules import PastAccount, check_issuer, needs_new_account, new_account_id
+from govern.actor import Staff
 from govern.errors import Conflict, Forbidden
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 
 from govern.accounts.models import Account
-from govern.accounts.rules import Staff, SuspensionKind, check_lift, check_replace
+from govern.accounts.rules import SuspensionKind, check_lift, check_replace
 from govern.accounts.suspensions import check_suspension_kinds, suspension_kinds
+from govern.actor import Staff
 from govern.config import REPO_POLICIES
 from govern.deprovision.service import suspend_inactive
 from govern.errors import ConfigError, Forbidden
@@ -84,7 +85,7 @@ def test_the_sweeps_inactivity_suspension_is_lifted_by_the_head(agency: Agency) 
         agency.login(who)
     s = agency.services
     with s.sessions() as db:
-        assert suspend_inactive(db, s.clock, s.settings, s.trail) == [ids["col.a1"]]
+        assert suspend_inactive(db, s.context()) == [ids["col.a1"]]
     shown = agency.client.get(
         f"/api/v1/accounts/{ids['col.a1']}", headers=bearer(agency.login("head.a"))
     ).get_json()
@@ -144,7 +145,7 @@ def inactive(agency: Agency, ids: dict[str, str]) -> None:
         agency.login(who)
     s = agency.services
     with s.sessions() as db:
-        assert suspend_inactive(db, s.clock, s.settings, s.trail) == [ids["col.a1"]]
+        assert suspend_inactive(db, s.context()) == [ids["col.a1"]]
 
 
 def test_hr_escalates_an_inactivity_suspension_and_the_head_can_no_longer_lift_it(
@@ -330,9 +331,7 @@ def test_a_lift_decides_on_the_suspension_as_it_stands_once_the_account_is_locke
 
     engine = agency.services.engine
     with engine.connect() as it_desk:  # IT's change, holding the account's row meanwhile
-        it_desk.execute(
-            select(Account).where(Account.id == ids["col.a1"]).with_for_update()
-        ).one()
+        it_desk.execute(select(Account).where(Account.id == ids["col.a1"]).with_for_update()).one()
         lifting = threading.Thread(target=head_lifts)
         lifting.start()
         assert waits_for_a_lock(engine), "the head's lift should wait for the account's row"

@@ -9,8 +9,8 @@ from dataclasses import replace
 from flask import Flask
 from sqlalchemy import Engine, text
 
-from govern.accounts.rules import Actor, Staff
 from govern.accounts.service import reactivate_account, suspend_account
+from govern.actor import Actor, Staff
 from govern.config import Settings
 from tests.support.agency import Agency, bearer
 from tests.support.floor import Floor
@@ -152,7 +152,7 @@ def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_re
     s = floor.agency.services
     with s.sessions() as db:
         suspend_account(
-            db, s.clock, s.trail, floor.ids["col.a1"], "operator:test", "on leave", "security"
+            db, s.context(), floor.ids["col.a1"], "operator:test", "on leave", "security"
         )
     assert floor.agency.client.get(path, headers=bearer(token)).status_code == 401
     it = Staff("console", "", frozenset({"it"}))

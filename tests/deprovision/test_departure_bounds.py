@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from govern.actor import Actor, Staff
 from govern.deprovision.service import set_departure
 from govern.directory.models import Identity
 from govern.errors import BadRequest
@@ -31,8 +32,9 @@ def test_a_departure_day_without_an_instant_is_refused_before_anything_is_kept(
     agency.sync()
     s = agency.services
     settings = replace(s.settings, revoke_at=revoke_at, timezone=ZoneInfo(zone))
+    it = Actor(Staff("1008", "it", frozenset({"it"})), ids["it"])
     with s.sessions() as db, pytest.raises(BadRequest) as refused:
-        set_departure(db, s.clock, settings, s.trail, ids["it"], "1004", day, None, "1008")
+        set_departure(db, replace(s.context(), settings=settings), it, "1004", day)
     assert refused.value.code == "departure.out_of_range"
     with s.sessions() as db:
         assert db.get(Identity, "1004").departure_override is None

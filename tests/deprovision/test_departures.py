@@ -19,7 +19,7 @@ from tests.support.slapd import WRITER_DN, Slapd
 def sweep(agency: Agency):  # type: ignore[no-untyped-def]
     s = agency.services
     with s.sessions() as db:
-        return revoke_due(db, s.clock, s.settings, s.trail)
+        return revoke_due(db, s.context())
 
 
 def set_date(agency: Agency, who: str, number: str, day: str) -> tuple[int, dict]:
@@ -184,5 +184,5 @@ def test_r_acc_4_a_failed_directory_lock_is_shown_and_retried_by_the_next_sweep(
     right = replace(wrong, ldap_writer_password=slapd.writer_password)
     fixed = another_app(right).extensions["govern"]
     with fixed.sessions() as db:
-        revoke_due(db, fixed.clock, fixed.settings, fixed.trail, directory=fixed.directory)
+        revoke_due(db, fixed.context(), directory=fixed.directory)
     assert agency.services.directory.authenticate("col.a1", "col.a1-secret") is None

@@ -10,7 +10,7 @@ from tests.support.agency import Agency, bearer
 def sweep(agency: Agency) -> list[str]:
     s = agency.services
     with s.sessions() as db:
-        return suspend_inactive(db, s.clock, s.settings, s.trail)
+        return suspend_inactive(db, s.context())
 
 
 def test_r_acc_2_an_account_unused_for_90_days_is_suspended_and_reactivated_under_its_id(

@@ -16,8 +16,8 @@ SETTINGS = Settings("sqlite://", "sqlite://", "", "k" * 32, Path("a"), Path("b")
 def test_r_acc_4_a_departure_counts_from_its_instant_never_before() -> None:
     just_before = datetime(2026, 12, 31, 17, 59, 59, tzinfo=SHANGHAI)
     at = datetime(2026, 12, 31, 18, 0, tzinfo=SHANGHAI)
-    assert last_departed_day(just_before, SETTINGS) == date(2026, 12, 30)
-    assert last_departed_day(at, SETTINGS) == date(2026, 12, 31)
+    assert last_departed_day(just_before, SETTINGS.departures) == date(2026, 12, 30)
+    assert last_departed_day(at, SETTINGS.departures) == date(2026, 12, 31)
 
 
 def test_r_acc_4_the_instant_holds_across_a_daylight_saving_jump() -> None:
@@ -34,9 +34,9 @@ def test_r_acc_4_the_instant_holds_across_a_daylight_saving_jump() -> None:
         revoke_at=time(2, 30),
     )
     # 02:30 does not exist that day: the instant is 03:30 CEST, and not a minute before.
-    assert last_departed_day(datetime(2026, 3, 29, 3, 29, tzinfo=berlin), early) == date(
+    assert last_departed_day(datetime(2026, 3, 29, 3, 29, tzinfo=berlin), early.departures) == date(
         2026, 3, 28
     )
-    assert last_departed_day(datetime(2026, 3, 29, 3, 30, tzinfo=berlin), early) == date(
+    assert last_departed_day(datetime(2026, 3, 29, 3, 30, tzinfo=berlin), early.departures) == date(
         2026, 3, 29
     )

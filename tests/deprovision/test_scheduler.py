@@ -18,6 +18,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit.store import events
+from govern.accounts.cli import CONSOLE
+from govern.actor import Actor
 from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
@@ -98,7 +100,7 @@ def test_r_acc_6_the_real_scheduler_revokes_a_few_seconds_ahead_on_system_time(
     try:
         s = live.extensions["govern"]
         with s.sessions() as db:
-            set_departure(db, s.clock, s.settings, s.trail, "operator:test", "1004", soon.date())
+            set_departure(db, s.context(), Actor(CONSOLE, "operator:test"), "1004", soon.date())
         start(live, started)
         time.sleep(0.5)  # the catch-up has run: nothing was due yet
         assert agency.account(ids["col.a1"]).state == "active"
@@ -116,7 +118,7 @@ def test_r_acc_4_two_processes_sweeping_at_once_revoke_each_account_once(
         directory.set(who, "governDepartureDate", "20261120000000Z")  # type: ignore[attr-defined]
     s = agency.services
     with s.sessions() as db:  # three of sixteen gone is above the guard: confirmed
-        sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=True)
+        sync_directory(db, s.directory, s.context(), confirm=True)
     together = str(time.time() + 3)  # both sweep at this instant, after starting up
     env = {
         **os.environ,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from govern.accounts import repository as accounts
-from govern.accounts.rules import Actor
 from govern.accounts.service import issue_account
+from govern.actor import Actor
 from tests.support.clock import NOW
 from tests.support.floor import Floor
 from tests.support.staff import BY_USERNAME, Person

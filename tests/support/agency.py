@@ -7,8 +7,8 @@ from flask.testing import FlaskClient
 
 from govern.accounts import repository as repo
 from govern.accounts.models import Account
-from govern.accounts.rules import Actor
 from govern.accounts.service import bootstrap_general_manager, issue_account, revoke_account
+from govern.actor import Actor
 from govern.directory.sync import sync_directory
 from tests.support.staff import BY_USERNAME
 
@@ -86,7 +86,7 @@ class Agency:
         """Sync the directory as the periodic job would (`confirm`: past the safety guard)."""
         s = self.services
         with s.sessions() as db:
-            sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=confirm)
+            sync_directory(db, s.directory, s.context(), confirm=confirm)
 
     def revoke(self, account_id: str, reason: str = "left the company") -> None:
         s = self.services

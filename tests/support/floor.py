@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from govern.accounts import repository as accounts
-from govern.accounts.rules import Actor
+from govern.actor import Actor
 from govern.clock import FixedClock
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
@@ -105,7 +105,7 @@ class Floor:
 def import_cases(agency: Agency, rows: list[dict[str, str]]) -> dict[str, str]:
     s = agency.services
     with s.sessions() as db:
-        import_debtors(db, s.clock, s.trail, s.vault, as_csv(rows), "operator:test")
+        import_debtors(db, s.context(), as_csv(rows), "operator:test")
         return {d.case_no: d.id for d in db.scalars(select(Debtor))}
 
 

@@ -12,5 +12,5 @@ if __name__ == "__main__":
     time.sleep(max(0.0, float(os.environ.get("GOVERN_TEST_SWEEP_AT", "0")) - time.time()))
     services = app.extensions["govern"]
     with services.sessions() as db:
-        report = revoke_due(db, services.clock, services.settings, services.trail)
+        report = revoke_due(db, services.context())
     print(len(report.revoked))

@@ -201,7 +201,7 @@ def test_r_trn_6_a_verdict_stands_when_the_session_can_no_longer_be_computed(
     directory.remove("intern.a")  # type: ignore[attr-defined]
     s = desk.agency.services
     with s.sessions() as db:  # confirmed: one of 14 people gone is above the 5 % guard
-        sync_directory(db, s.directory, s.clock, s.settings, s.trail, confirm=True)
+        sync_directory(db, s.directory, s.context(), confirm=True)
     # no one hired on 2 November remains: no induction that day any more
     assert desk.sessions("2026-11-02", "2026-11-02", who="office") == []
     status, body = desk.call(
