@@ -6,8 +6,8 @@ keyed digest (`vault.digest("phone", lookup_form("phone", number))`), for matchi
 counting; it is never logged nor put in the trail. An outbound call takes the guard's live
 permit for its number (`take_permit`): the debtor, the party and the collector the guard
 allowed. A call from a number the debtors' own phones have takes that debtor, as "debtor".
-A call over a line that was not a registered, active line when it started is recorded all
-the same, and flagged (`unregistered_line`) for IT and supervisors.
+A call over a line that is not registered, or was retired before the call started, is
+recorded all the same, and flagged (`unregistered_line`) for IT and supervisors.
 """
 
 from __future__ import annotations
@@ -131,9 +131,7 @@ def _insert(db: Session, ctx: Context, report: CallReport, digest: bytes) -> Cal
     call_id, kept_line = new_id("CL"), line_form(report.line)
     sealed = ctx.vault.seal(report.number, f"{call_id}/number")
     line = repository.line_numbered(db, kept_line)
-    recorded_line = line is not None and in_service(
-        line.registered_at, line.retired_at, report.started_at
-    )
+    recorded_line = line is not None and in_service(line.retired_at, report.started_at)
     call = Call(
         id=call_id,
         system_call_id=report.system_call_id,

@@ -148,6 +148,8 @@ def check_times(
         )
 
 
-def in_service(registered_at: datetime, retired_at: datetime | None, at: datetime) -> bool:
-    """Whether a registered line was one of the agency's recorded lines at `at`."""
-    return registered_at <= at and (retired_at is None or at < retired_at)
+def in_service(retired_at: datetime | None, at: datetime) -> bool:
+    """Whether a registered line was still in service at `at`: not retired by then. (A call
+    reported after its line was registered counts as over it, even one that started before:
+    the line recorded it all the same.)"""
+    return retired_at is None or at < retired_at

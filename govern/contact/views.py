@@ -149,7 +149,7 @@ class CallSchema(Schema):
     line = fields.String(attribute="line_number")
     line_id = fields.String(allow_none=True)
     unregistered_line = fields.Boolean(
-        metadata={"description": "not a registered, active line when the call started"}
+        metadata={"description": "over a line not registered, or retired before the call"}
     )
     direction = fields.String()
     debtor_id = fields.String(allow_none=True)

@@ -39,9 +39,7 @@ class Desk:
         self.ids = agency.with_accounts("it", "sup.a1", "col.a1", "auditor")
         self.debtors = import_cases(agency, [case.row() for case in CASES])
         self.telephone = Telephone(agency.app, agency.client)
-        agency.services.clock.advance(days=-1)  # registered yesterday: in service since
         self.line = self.register(LINE)
-        agency.services.clock.advance(days=1)
 
     @property
     def now(self) -> datetime:
