@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +18,7 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
+from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import debtor_group
 from govern.debtors.vault import load_vault
@@ -41,6 +44,19 @@ CODE_ROLES = {
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
     "govern.accounts.cli (the console)": CONSOLE.roles,
+}
+
+
+#: Every route takes a staff session (Bearer), but the one the telephone system reports calls
+#: to, which takes its HMAC signature instead (govern/contact/telephony.py).
+OPENAPI_SECURITY = {
+    "components": {
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "telephony": {"type": "apiKey", "in": "header", "name": "X-Govern-Signature"},
+        }
+    },
+    "security": [{"bearer": []}],
 }
 
 
@@ -104,6 +120,9 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         roles=role_policy(settings.policies_dir),
         opening=opener(trail, clock),
         debtor_group=debtor_group,
+        telephony_key=(
+            load_telephony_key(settings.telephony_key_file) if settings.telephony_key_file else None
+        ),
     )
 
 
@@ -121,6 +140,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
+    from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
@@ -129,13 +149,7 @@ def _register_http(app: Flask) -> None:
     from govern.training.views import blp as training_api
 
     csrf = CSRFProtect(app)
-    api = GovernApi(
-        app,
-        spec_kwargs={
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-            "security": [{"bearer": []}],
-        },
-    )
+    api = GovernApi(app, spec_kwargs=copy.deepcopy(OPENAPI_SECURITY))  # each app its own
     for blueprint in (
         sessions_api,
         accounts_api,
@@ -144,6 +158,7 @@ def _register_http(app: Flask) -> None:
         debtors_api,
         access_api,
         departures_api,
+        contact_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

@@ -158,6 +158,7 @@ class _Environment(Schema):
     justification_min_chars = fields.Integer(
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
+    telephony_key_file = fields.String(data_key="GOVERN_TELEPHONY_KEY_FILE")
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,9 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+    # the key the telephone system signs its call records with (POST /api/v1/calls); unset:
+    # that route refuses every report (503 telephony.not_configured)
+    telephony_key_file: Path | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -230,6 +234,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["audit_key_file"] = Path(values["audit_key_file"])
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["data_keys_file"] = Path(values["data_keys_file"])
+    if values.get("telephony_key_file"):
+        values["telephony_key_file"] = Path(values["telephony_key_file"])
+    else:
+        values.pop("telephony_key_file", None)
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
     values["ldap_attributes"] = _attributes(env, track_attribute)

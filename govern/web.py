@@ -61,6 +61,9 @@ class Services:
     #: debtor's project group (debtors, for access's explain and break glass).
     opening: Opener
     debtor_group: Callable[[Session, str], str]
+    #: The key the telephone system signs its call records with (GOVERN_TELEPHONY_KEY_FILE);
+    #: None: unset, and no report is taken.
+    telephony_key: bytes | None = None
 
     def context(self) -> Context:
         """A new context (govern/context.py) from what start-up made."""
