@@ -121,6 +121,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
+    from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
@@ -144,6 +145,7 @@ def _register_http(app: Flask) -> None:
         debtors_api,
         access_api,
         departures_api,
+        contact_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

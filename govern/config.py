@@ -158,6 +158,9 @@ class _Environment(Schema):
     justification_min_chars = fields.Integer(
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
+    contact_permit_minutes = fields.Integer(
+        data_key="GOVERN_CONTACT_PERMIT_MINUTES", load_default=15, validate=validate.Range(1, 1440)
+    )
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,9 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+    # the contact guard's allow counts as an unanswered outbound attempt until its call is
+    # reported or this many minutes pass
+    contact_permit_minutes: int = 15
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
