@@ -23,7 +23,8 @@ from govern.access.service import viewer
 from govern.contact import repository as repo
 from govern.contact.models import ContactPermit
 from govern.contact.parties import check_party, number_digest, party_field, party_numbers
-from govern.contact.rules import Attempt, Question, Verdict, contact_profiles, judge
+from govern.contact.profiles import contact_profiles
+from govern.contact.rules import Attempt, Question, Verdict, judge
 from govern.debtors.models import Debtor
 from govern.debtors.service import DEBTOR_ID, Gate
 from govern.errors import BadRequest, Forbidden, NotFound

@@ -128,8 +128,8 @@ class DebtorRow(Schema):
     time_zone = fields.String(load_default=None, validate=validate.Length(max=64))
 
     @validates("time_zone")
-    def _time_zone(self, value: str, **_: Any) -> None:
-        if not valid_zone(value):
+    def _time_zone(self, value: str | None, **_: Any) -> None:
+        if value is not None and not valid_zone(value):
             raise ValidationError("not an IANA time zone (e.g. Asia/Shanghai)")
 
     @validates("id_number")
