@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -353,3 +354,18 @@ def test_r_con_1_r_con_2_earliest_is_the_first_allowed_instant(
     for instant in before:
         if question.now <= instant < answer.earliest:
             assert not at(instant).allowed, instant
+
+
+def test_the_service_refuses_to_start_with_a_profile_mistake(tmp_path: Path) -> None:
+    from govern.app import create_app
+    from govern.config import load_settings
+    from tests.test_config import MINIMAL
+
+    folder = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, folder)
+    path = folder / "contact" / "assignments.toml"
+    path.write_text('default = "company"\n[groups]\nbank-a = "us_reg_g"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        create_app(load_settings(MINIMAL | {"GOVERN_POLICIES_DIR": str(folder)}))
+    assert refused.value.code == "contact.profiles"
+    assert str(path) in refused.value.message and "groups.bank-a" in refused.value.message
