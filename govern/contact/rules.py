@@ -255,9 +255,10 @@ def _earliest(
     start and end) in one of the zones, or when a zone's offset changes; `_candidates` yields
     all of those instants, so the first one that allows is the earliest instant that does.
     Candidates are made a day at a time, as most denies end within the day."""
-    latest = max([question.now, *(a.at for a in question.history)])
+    attempts = (*question.history, *(question.number_history or ()))
+    latest = max([question.now, *(a.at for a in attempts)])
     horizon = latest + profile.lookback + timedelta(days=2)
-    start = question.now
+    start = question.now.astimezone(UTC)
     while start < horizon:
         end = start + timedelta(days=1)
         for candidate in _candidates(profile, zones, start, end):
