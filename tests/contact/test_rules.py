@@ -274,6 +274,7 @@ def test_profiles_assign_project_groups_and_default_to_the_company(tmp_path: Pat
     [
         ("assignments.toml", 'default = "nowhere"\n', "default: unknown profile 'nowhere'"),
         ("assignments.toml", 'default = "company"\n[groups]\nx = "cba"\n', "groups.x"),
+        ("assignments.toml", 'default = "company"\n[groups]\nx = 3\n', "groups.x"),
         ("company.toml", ('start = "08:00"', 'start = "8am"'), "hours.start"),
         ("company.toml", ('end = "22:00"', 'end = "07:00"'), "hours: start 08:00"),
         ("company.toml", ('zone = "company"\nrule', 'zone = "Asia/Tokyo"\nrule'), "hours.zone"),
