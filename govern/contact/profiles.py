@@ -73,14 +73,16 @@ def _in_file(path: Path, build: Callable[[dict[str, Any]], T]) -> T:
         raise ConfigError("contact.profiles", f"{path}: {error}") from None
 
 
-def _assignments(raw: dict[str, Any], profiles: Mapping[str, Profile]) -> tuple[str, dict]:
+def _assignments(
+    raw: dict[str, Any], profiles: Mapping[str, Profile]
+) -> tuple[str, dict[str, str]]:
     _known_keys("", raw, {"default", "groups"})
     default = _text(raw, "default")
     groups = raw.get("groups", {})
     if not isinstance(groups, dict):
         raise _Bad("groups", "must be a table of project group = profile")
     for key, name in [("default", default), *((f"groups.{g}", n) for g, n in groups.items())]:
-        if name not in profiles:
+        if not isinstance(name, str) or name not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
             raise _Bad(key, f"unknown profile {name!r} (profiles: {known})")
     return default, dict(groups)

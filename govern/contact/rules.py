@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 QUIET_HOURS = "contact.quiet_hours"
@@ -145,10 +147,12 @@ def judge(profile: Profile, question: Question, company_zone: ZoneInfo) -> Verdi
     if question.do_not_call:
         return Verdict(False, DO_NOT_CALL, None, "R-CON-4")
     zones = _Zones(company_zone, question.debtor_zone or company_zone)
-    verdict = _timed(profile, question, question.now, zones)
+    dated = _Dated.of(question, zones.of(profile.day_zone))
+    verdict = _timed(profile, dated, question.now, zones)
     if verdict.allowed:
         return verdict
-    return Verdict(False, verdict.reason, _earliest(profile, question, zones), verdict.rule)
+    earliest = _earliest(profile, question, dated, zones)
+    return Verdict(False, verdict.reason, earliest, verdict.rule)
 
 
 @dataclass(frozen=True)
@@ -160,29 +164,45 @@ class _Zones:
         return self.debtor if name == "debtor" else self.company
 
 
-def _timed(profile: Profile, question: Question, now: datetime, zones: _Zones) -> Verdict:
+@dataclass(frozen=True)
+class _Dated:
+    """The question's attempts with their dates in the profile's day zone, worked out once."""
+
+    history: tuple[tuple[date, Attempt], ...]
+    on_number: tuple[tuple[date, Attempt], ...]  # what the method cap counts
+
+    @classmethod
+    def of(cls, question: Question, zone: ZoneInfo) -> _Dated:
+        shared = question.number_history
+        on_number = question.history if shared is None else shared
+        return cls(
+            tuple((a.at.astimezone(zone).date(), a) for a in question.history),
+            tuple(
+                (a.at.astimezone(zone).date(), a)
+                for a in on_number
+                if a.number_digest == question.number_digest
+            ),
+        )
+
+
+def _timed(profile: Profile, dated: _Dated, now: datetime, zones: _Zones) -> Verdict:
     """The rules that depend on the time, judged at `now` (hours first, then the caps)."""
     local = now.astimezone(zones.of(profile.hours.zone)).time()
     if not profile.hours.start <= local < profile.hours.end:
         return Verdict(False, QUIET_HOURS, None, profile.hours.rule)
-    day_zone = zones.of(profile.day_zone)
-    today = now.astimezone(day_zone).date()
+    today = now.astimezone(zones.of(profile.day_zone)).date()
     for check in (_daily, _method, _weekly, _after_conversation):
-        verdict = check(profile, question, today, day_zone)
+        verdict = check(profile, dated, today)
         if not verdict.allowed:
             return verdict
     return ALLOW
 
 
-def _days_ago(attempt: Attempt, today: date, zone: ZoneInfo) -> int:
-    return (today - attempt.at.astimezone(zone).date()).days
-
-
-def _daily(profile: Profile, question: Question, today: date, zone: ZoneInfo) -> Verdict:
+def _daily(profile: Profile, dated: _Dated, today: date) -> Verdict:
     caps = profile.daily_caps
     if caps is None:
         return ALLOW
-    calls = [a for a in question.history if a.outbound and _days_ago(a, today, zone) == 0]
+    calls = [a for day, a in dated.history if a.outbound and day == today]
     if any(a.connected for a in calls):
         if len(calls) >= caps.connected:
             return Verdict(False, DAILY_CAP_CONNECTED, None, caps.rule)
@@ -191,104 +211,108 @@ def _daily(profile: Profile, question: Question, today: date, zone: ZoneInfo) ->
     return ALLOW
 
 
-def _method(profile: Profile, question: Question, today: date, zone: ZoneInfo) -> Verdict:
+def _method(profile: Profile, dated: _Dated, today: date) -> Verdict:
     cap = profile.method_cap
     if cap is None:
         return ALLOW
-    attempts = question.history if question.number_history is None else question.number_history
-    unanswered = [
-        a
-        for a in attempts
-        if a.outbound
-        and not a.connected
-        and a.number_digest == question.number_digest
-        and _days_ago(a, today, zone) == 0
-    ]
-    if len(unanswered) >= cap.unanswered:
+    unanswered = sum(
+        1 for day, a in dated.on_number if a.outbound and not a.connected and day == today
+    )
+    if unanswered >= cap.unanswered:
         return Verdict(False, METHOD_CAP, None, cap.rule)
     return ALLOW
 
 
-def _weekly(profile: Profile, question: Question, today: date, zone: ZoneInfo) -> Verdict:
+def _weekly(profile: Profile, dated: _Dated, today: date) -> Verdict:
     cap = profile.weekly_cap
     if cap is None:
         return ALLOW
     # The window of `days` consecutive days ending today, the day the call would be placed.
-    calls = [
-        a for a in question.history if a.outbound and 0 <= _days_ago(a, today, zone) < cap.days
-    ]
-    if len(calls) >= cap.calls:
+    calls = sum(1 for day, a in dated.history if a.outbound and 0 <= (today - day).days < cap.days)
+    if calls >= cap.calls:
         return Verdict(False, WEEKLY_CAP, None, cap.rule)
     return ALLOW
 
 
-def _after_conversation(
-    profile: Profile, question: Question, today: date, zone: ZoneInfo
-) -> Verdict:
+def _after_conversation(profile: Profile, dated: _Dated, today: date) -> Verdict:
     rule = profile.after_conversation
     if rule is None:
         return ALLOW
     # The conversation's day is day 1: days 1..`days` are closed, day `days` + 1 is open.
     if any(
-        a.connected
-        and (a.outbound or rule.inbound_counts)
-        and 0 <= _days_ago(a, today, zone) < rule.days
-        for a in question.history
+        a.connected and (a.outbound or rule.inbound_counts) and 0 <= (today - day).days < rule.days
+        for day, a in dated.history
     ):
         return Verdict(False, AFTER_CONVERSATION, None, rule.rule)
     return ALLOW
 
 
-def _earliest(profile: Profile, question: Question, zones: _Zones) -> datetime | None:
+def _earliest(
+    profile: Profile, question: Question, dated: _Dated, zones: _Zones
+) -> datetime | None:
     """The first candidate instant at which the timed rules allow. The verdict of `_timed`
     changes only when a local date or a local time of day crosses a mark (midnight, the hours'
     start and end) in one of the zones, or when a zone's offset changes; `_candidates` yields
-    all of those instants, so the first one that allows is the earliest instant that does."""
-    for candidate in _candidates(profile, question, zones):
-        if _timed(profile, question, candidate, zones).allowed:
-            return candidate
+    all of those instants, so the first one that allows is the earliest instant that does.
+    Candidates are made a day at a time, as most denies end within the day."""
+    attempts = (*question.history, *(question.number_history or ()))
+    latest = max([question.now, *(a.at for a in attempts)])
+    horizon = latest + profile.lookback + timedelta(days=2)
+    start = question.now.astimezone(UTC)
+    while start < horizon:
+        end = start + timedelta(days=1)
+        for candidate in _candidates(profile, zones, start, end):
+            if _timed(profile, dated, candidate, zones).allowed:
+                return candidate
+        start = end
     return None  # unreachable for a loaded profile: every window empties within the horizon
 
 
-def _candidates(profile: Profile, question: Question, zones: _Zones) -> list[datetime]:
-    latest = max([question.now, *(a.at for a in question.history)])
-    horizon = latest + profile.lookback + timedelta(days=2)
-    marks = {
-        zones.of(profile.day_zone): {time(0)},
-    }
-    marks.setdefault(zones.of(profile.hours.zone), set()).update(
-        {profile.hours.start, profile.hours.end}
-    )
-    instants = {question.now}
+def _candidates(profile: Profile, zones: _Zones, start: datetime, end: datetime) -> list[datetime]:
+    """`start`, then every instant in (start, end) at which the verdict may change, in order."""
+    marks: dict[ZoneInfo, frozenset[time]] = {zones.of(profile.day_zone): frozenset({time(0)})}
+    hours = zones.of(profile.hours.zone)
+    marks[hours] = marks.get(hours, frozenset()) | {profile.hours.start, profile.hours.end}
+    instants = {start}
     for zone, times in marks.items():
-        instants.update(_local_marks(zone, times, question.now, horizon))
-        instants.update(_offset_changes(zone, question.now, horizon))
-    return sorted(i for i in instants if question.now <= i <= horizon)
+        for day in _days(start.astimezone(zone).date(), end.astimezone(zone).date()):
+            instants.update(_local_marks(zone, day, times))
+        for day in _days(start.date(), end.date()):
+            instants.update(_offset_changes(zone, day))
+    return sorted(i for i in instants if start <= i < end)
 
 
-def _local_marks(
-    zone: ZoneInfo, times: set[time], start: datetime, end: datetime
-) -> Iterator[datetime]:
-    """Every instant from the day before `start` to `end` when the local clock reads one of
-    `times` (both readings of a repeated hour; a reading in a skipped hour is harmless extra)."""
-    day = start.astimezone(zone).date() - timedelta(days=1)
-    while datetime.combine(day, time(0), tzinfo=zone) <= end:
-        for mark in times:
-            for fold in (0, 1):
-                yield datetime.combine(day, mark, tzinfo=zone).replace(fold=fold).astimezone(UTC)
+def _days(first: date, last: date) -> Iterator[date]:
+    """From the day before `first` to the day after `last`."""
+    day = first - timedelta(days=1)
+    while day <= last + timedelta(days=1):
+        yield day
         day += timedelta(days=1)
 
 
-def _offset_changes(zone: ZoneInfo, start: datetime, end: datetime) -> Iterator[datetime]:
-    """The instants in (start, end] at which `zone` changes its UTC offset, to the second.
+@lru_cache(maxsize=8192)
+def _local_marks(zone: ZoneInfo, day: date, times: frozenset[time]) -> frozenset[datetime]:
+    """The instants of local `day` when the clock reads one of `times` (both readings of a
+    repeated hour; a reading in a skipped hour is a harmless extra)."""
+    return frozenset(
+        datetime.combine(day, mark, tzinfo=zone).replace(fold=fold).astimezone(UTC)
+        for mark in times
+        for fold in (0, 1)
+    )
+
+
+@lru_cache(maxsize=8192)
+def _offset_changes(zone: ZoneInfo, day: date) -> frozenset[datetime]:
+    """The instants of the UTC `day` at which `zone` changes its UTC offset, to the second.
     Zones change offset at most once in six hours, so sampling that often finds every change."""
-    step = timedelta(hours=6)
-    before = start
-    while before < end:
-        after = min(before + step, end)
-        if before.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset():
-            yield _first_with_offset(zone, before, after)
-        before = after
+    samples = [
+        datetime.combine(day, time(0), tzinfo=UTC) + timedelta(hours=h) for h in range(0, 25, 6)
+    ]
+    return frozenset(
+        _first_with_offset(zone, before, after)
+        for before, after in pairwise(samples)
+        if before.astimezone(zone).utcoffset() != after.astimezone(zone).utcoffset()
+    )
 
 
 def _first_with_offset(zone: ZoneInfo, before: datetime, after: datetime) -> datetime:
