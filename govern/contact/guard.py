@@ -24,7 +24,7 @@ from govern.contact import repository as repo
 from govern.contact.models import ContactPermit
 from govern.contact.parties import check_party, number_digest, party_field, party_numbers
 from govern.contact.profiles import contact_profiles
-from govern.contact.rules import Attempt, Question, Verdict, judge
+from govern.contact.rules import Attempt, Profile, Question, Verdict, judge
 from govern.debtors.models import Debtor
 from govern.debtors.service import DEBTOR_ID, Gate
 from govern.errors import BadRequest, Forbidden, NotFound
@@ -67,27 +67,40 @@ def check_contact(db: Session, gate: Gate, caller: Caller, ask: Ask) -> Checked:
     party = check_party(ask.party)
     debtor = _locked(db, ask.debtor_id)
     _door(db, gate, caller, debtor, party)
-    dialled, digests = _numbers(gate, debtor, party, ask.phone)
-    now = gate.clock.now()
     profile = contact_profiles(gate.settings.policies_dir).for_group(debtor.project_group)
-    question = Question(
-        now=now,
-        party=party,
-        number_digest=dialled,
-        history=_history(db, digests, now - profile.lookback, now),
-        do_not_call=repo.blocked(db, debtor.id, party),
-        complaint_stop=repo.complaint_open(db, debtor.id),
-        may_pass_stop=role_actions(gate.settings.policies_dir).allows(
-            caller.staff.roles, *PASS_STOP
-        ),
-        debtor_zone=ZoneInfo(debtor.time_zone) if debtor.time_zone else None,
-    )
+    question = _question(db, gate, caller, debtor, Ask(debtor.id, party, ask.phone), profile)
     verdict = judge(profile, question, gate.settings.timezone)
     permit = _permit(db, gate, caller, debtor.id, question) if verdict.allowed else None
     checked = Checked(debtor.id, party, profile.name, verdict, permit)
     gate.trail.record(db, "contact.checked", caller.account_id, debtor.id, **_details(checked))
     db.commit()
     return checked
+
+
+def _question(
+    db: Session, gate: Gate, caller: Caller, debtor: Debtor, ask: Ask, profile: Profile
+) -> Question:
+    """What the profile is asked: the number dialled (the party's, or BadRequest), the
+    party's record over the profile's lookback, its block, the debtor's complaint stop and
+    whether the caller's roles pass it, the debtor's own zone."""
+    dialled, digests = _numbers(gate, debtor, ask.party, ask.phone)
+    now = gate.clock.now()
+    history, on_number = _histories(
+        db, (debtor.id, ask.party), digests, dialled, now - profile.lookback, now
+    )
+    return Question(
+        now=now,
+        party=ask.party,
+        number_digest=dialled,
+        history=history,
+        do_not_call=repo.blocked(db, debtor.id, ask.party),
+        complaint_stop=repo.complaint_open(db, debtor.id),
+        may_pass_stop=role_actions(gate.settings.policies_dir).allows(
+            caller.staff.roles, *PASS_STOP
+        ),
+        debtor_zone=ZoneInfo(debtor.time_zone) if debtor.time_zone else None,
+        number_history=on_number,
+    )
 
 
 def _locked(db: Session, debtor_id: str) -> Debtor:
@@ -136,20 +149,28 @@ def _numbers(gate: Gate, debtor: Debtor, party: str, phone: str) -> tuple[bytes,
     return dialled, digests
 
 
-def _history(
-    db: Session, digests: set[bytes], since: datetime, now: datetime
-) -> tuple[Attempt, ...]:
-    """The party's calls since `since` (every number, both directions) and its live permits,
-    each an outbound attempt that has not connected (yet)."""
-    calls = [
-        Attempt(at=started, outbound=outbound, connected=connected, number_digest=digest)
-        for started, outbound, connected, digest in repo.calls_to(db, digests, since)
-    ]
-    permits = [
-        Attempt(at=issued, outbound=True, connected=False, number_digest=digest)
-        for issued, digest in repo.live_permits(db, digests, since, now)
-    ]
-    return tuple(sorted(calls + permits, key=lambda attempt: attempt.at))
+def _histories(
+    db: Session,
+    whose: tuple[str, str],
+    digests: set[bytes],
+    dialled: bytes,
+    since: datetime,
+    now: datetime,
+) -> tuple[tuple[Attempt, ...], tuple[Attempt, ...]]:
+    """The party's attempts since `since` on every one of its numbers (calls both ways, and
+    live permits as outbound attempts not answered yet), and every attempt on the number
+    dialled whoever it was for. A number two parties share (a family line) counts for the
+    party a call or permit names, and for each of them when a call names none."""
+    read = repo.calls_to(db, digests, since) + repo.live_permits(db, digests, since, now)
+    read.sort(key=lambda row: row[0])
+    theirs, on_number = [], []
+    for at, outbound, connected, digest, debtor_id, party in read:
+        attempt = Attempt(at=at, outbound=outbound, connected=connected, number_digest=digest)
+        if party is None or (debtor_id, party) == whose:
+            theirs.append(attempt)
+        if digest == dialled:
+            on_number.append(attempt)
+    return tuple(theirs), tuple(on_number)
 
 
 def _permit(

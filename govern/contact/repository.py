@@ -23,32 +23,48 @@ def locked_debtor(db: Session, debtor_id: str) -> Debtor | None:
     return db.scalars(query.execution_options(populate_existing=True)).first()
 
 
-def calls_to(
-    db: Session, digests: Collection[bytes], since: datetime
-) -> list[tuple[datetime, bool, bool, bytes]]:
-    """(started, outbound, connected, number digest) of every call to or from these numbers
-    that started at or after `since`, inbound ones included."""
-    query = select(Call.started_at, Call.direction, Call.answered_at, Call.number_digest).where(
-        Call.number_digest.in_(list(digests)), Call.started_at >= since
-    )
+#: An attempt on a number as the guard reads it back: (at, outbound, connected, number
+#: digest, debtor id, party); the debtor and party are None for a call no permit named.
+Attempted = tuple[datetime, bool, bool, bytes, str | None, str | None]
+
+
+def calls_to(db: Session, digests: Collection[bytes], since: datetime) -> list[Attempted]:
+    """Every call to or from these numbers that started at or after `since`, whoever it was
+    for, inbound ones included; connected when it was answered."""
+    query = select(
+        Call.started_at,
+        Call.direction,
+        Call.answered_at,
+        Call.number_digest,
+        Call.debtor_id,
+        Call.party,
+    ).where(Call.number_digest.in_(list(digests)), Call.started_at >= since)
     return [
-        (started, direction == OUTBOUND, answered is not None, digest)
-        for started, direction, answered, digest in db.execute(query)
+        (started, direction == OUTBOUND, answered is not None, digest, debtor_id, party)
+        for started, direction, answered, digest, debtor_id, party in db.execute(query)
     ]
 
 
 def live_permits(
     db: Session, digests: Collection[bytes], since: datetime, now: datetime
-) -> list[tuple[datetime, bytes]]:
-    """(issued, number digest) of the permits to these numbers issued at or after `since`
-    that no reported call has used and that have not expired."""
-    query = select(ContactPermit.issued_at, ContactPermit.number_digest).where(
+) -> list[Attempted]:
+    """The permits to these numbers issued at or after `since`, whoever they were for, that no
+    reported call has used and that have not expired: outbound attempts not (yet) answered."""
+    query = select(
+        ContactPermit.issued_at,
+        ContactPermit.number_digest,
+        ContactPermit.debtor_id,
+        ContactPermit.party,
+    ).where(
         ContactPermit.number_digest.in_(list(digests)),
         ContactPermit.issued_at >= since,
         ContactPermit.call_id.is_(None),
         ContactPermit.expires_at > now,
     )
-    return [(issued, digest) for issued, digest in db.execute(query)]
+    return [
+        (issued, True, False, digest, debtor_id, party)
+        for issued, digest, debtor_id, party in db.execute(query)
+    ]
 
 
 def blocked(db: Session, debtor_id: str, party: str) -> bool:

@@ -20,7 +20,8 @@ from tests.support.contact import (
     record_call,
     resume,
 )
-from tests.support.floor import Floor
+from tests.support.debtors import Case, id_number
+from tests.support.floor import Floor, import_cases
 
 PHONE = "13812345678"  # C-001's own number
 CONTACT_PHONE = "13700002222"  # C-001's first emergency contact's
@@ -32,7 +33,11 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def check(
-    floor: Floor, who: str = "col.a1", party: str = "debtor", phone: str = PHONE, case: str = "C-001"
+    floor: Floor,
+    who: str = "col.a1",
+    party: str = "debtor",
+    phone: str = PHONE,
+    case: str = "C-001",
 ) -> tuple[int, Any]:
     path = f"/api/v1/debtors/{floor.debtors[case]}/contact-check"
     return floor.call("POST", path, who, json={"party": party, "phone": phone})
@@ -120,7 +125,7 @@ def test_r_con_2_five_unanswered_then_the_sixth_denied(floor: Floor) -> None:
 def test_r_con_2_each_allow_counts_until_its_permit_expires(floor: Floor) -> None:
     floor.clock.set(at(28, 10, 0))
     for _ in range(5):
-        status, body = check(floor)
+        body = check(floor)[1]
         assert body["allowed"] and body["permit"]["id"].startswith("CP-")
         assert datetime.fromisoformat(body["permit"]["expires_at"]) == at(28, 10, 15)
     assert verdict(check(floor)[1]) == (False, "contact.daily_cap_unanswered", "R-CON-2")
@@ -136,6 +141,26 @@ def test_r_con_2_counts_per_party_over_all_of_its_numbers(floor: Floor) -> None:
     status, body = check(floor, party="contact:1", phone=CONTACT_PHONE)
     assert (status, verdict(body)) == (200, (True, None, None))  # another person
     assert check(floor, phone="138-1234-5678")[1]["reason"] == "contact.daily_cap_unanswered"
+
+
+def test_r_con_2_a_shared_number_counts_for_the_party_each_attempt_was_for(floor: Floor) -> None:
+    landline = "0571-88886666"  # the debtor's home line, their spouse's too
+    case = Case(
+        "C-009",
+        "钱七",
+        f"13611112222;{landline}",
+        id_number("33010619880606123"),
+        "pg-a1",
+        emergency_contacts=f"孙芳|配偶|{landline}",
+    )
+    floor.debtors = import_cases(floor.agency, [case.row()])
+    record_call(floor.agency.services, landline, at(28, 9, 0))  # no permit: whose is unknown
+    floor.clock.set(at(28, 10, 0))
+    spouse = {"party": "contact:1", "phone": landline, "case": "C-009"}
+    for _ in range(4):
+        assert verdict(check(floor, **spouse)[1]) == (True, None, None)
+    assert check(floor, **spouse)[1]["reason"] == "contact.daily_cap_unanswered"
+    assert verdict(check(floor, phone=landline, case="C-009")[1]) == (True, None, None)
 
 
 # ---- R-CON-4: do not call --------------------------------------------------------------------

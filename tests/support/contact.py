@@ -9,6 +9,7 @@ these helpers to them.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
 from sqlalchemy import func, select
 
 from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit
