@@ -88,13 +88,14 @@ def _question(
     history, on_number = _histories(
         db, (debtor.id, ask.party), digests, dialled, now - profile.lookback, now
     )
+    do_not_call, complaint_stop = repo.stops(db, debtor.id, ask.party)
     return Question(
         now=now,
         party=ask.party,
         number_digest=dialled,
         history=history,
-        do_not_call=repo.blocked(db, debtor.id, ask.party),
-        complaint_stop=repo.complaint_open(db, debtor.id),
+        do_not_call=do_not_call,
+        complaint_stop=complaint_stop,
         may_pass_stop=role_actions(gate.settings.policies_dir).allows(
             caller.staff.roles, *PASS_STOP
         ),
@@ -161,10 +162,10 @@ def _histories(
     live permits as outbound attempts not answered yet), and every attempt on the number
     dialled whoever it was for. A number two parties share (a family line) counts for the
     party a call or permit names, and for each of them when a call names none."""
-    read = repo.calls_to(db, digests, since) + repo.live_permits(db, digests, since, now)
-    read.sort(key=lambda row: row[0])
     theirs, on_number = [], []
-    for at, outbound, connected, digest, debtor_id, party in read:
+    for at, outbound, connected, digest, debtor_id, party in sorted(
+        repo.attempts_on(db, digests, since, now), key=lambda row: row[0]
+    ):
         attempt = Attempt(at=at, outbound=outbound, connected=connected, number_digest=digest)
         if party is None or (debtor_id, party) == whose:
             theirs.append(attempt)

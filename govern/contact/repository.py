@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit
@@ -28,59 +28,53 @@ def locked_debtor(db: Session, debtor_id: str) -> Debtor | None:
 Attempted = tuple[datetime, bool, bool, bytes, str | None, str | None]
 
 
-def calls_to(db: Session, digests: Collection[bytes], since: datetime) -> list[Attempted]:
-    """Every call to or from these numbers that started at or after `since`, whoever it was
-    for, inbound ones included; connected when it was answered."""
-    query = select(
+def attempts_on(
+    db: Session, digests: Collection[bytes], since: datetime, now: datetime
+) -> list[Attempted]:
+    """Every attempt on these numbers since `since`, whoever it was for, in one query: the
+    calls to or from them (inbound ones too; connected when answered), and the permits no
+    reported call has used that have not expired (outbound attempts not answered yet)."""
+    wanted = list(digests)
+    calls = select(
         Call.started_at,
-        Call.direction,
-        Call.answered_at,
+        Call.direction == OUTBOUND,
+        Call.answered_at.is_not(None),
         Call.number_digest,
         Call.debtor_id,
         Call.party,
-    ).where(Call.number_digest.in_(list(digests)), Call.started_at >= since)
-    return [
-        (started, direction == OUTBOUND, answered is not None, digest, debtor_id, party)
-        for started, direction, answered, digest, debtor_id, party in db.execute(query)
-    ]
-
-
-def live_permits(
-    db: Session, digests: Collection[bytes], since: datetime, now: datetime
-) -> list[Attempted]:
-    """The permits to these numbers issued at or after `since`, whoever they were for, that no
-    reported call has used and that have not expired: outbound attempts not (yet) answered."""
-    query = select(
+    ).where(Call.number_digest.in_(wanted), Call.started_at >= since)
+    permits = select(
         ContactPermit.issued_at,
+        literal(True),
+        literal(False),
         ContactPermit.number_digest,
         ContactPermit.debtor_id,
         ContactPermit.party,
     ).where(
-        ContactPermit.number_digest.in_(list(digests)),
+        ContactPermit.number_digest.in_(wanted),
         ContactPermit.issued_at >= since,
         ContactPermit.call_id.is_(None),
         ContactPermit.expires_at > now,
     )
     return [
-        (issued, True, False, digest, debtor_id, party)
-        for issued, digest, debtor_id, party in db.execute(query)
+        (at, bool(outbound), bool(connected), digest, debtor_id, party)
+        for at, outbound, connected, digest, debtor_id, party in db.execute(
+            union_all(calls, permits)
+        )
     ]
 
 
-def blocked(db: Session, debtor_id: str, party: str) -> bool:
-    """Whether the party asked not to be contacted (R-CON-4)."""
-    query = select(ContactBlock.id).where(
+def stops(db: Session, debtor_id: str, party: str) -> tuple[bool, bool]:
+    """(the party asked not to be contacted (R-CON-4), a complaint case stops collection on
+    the debtor (R-CON-5)), in one query."""
+    blocked = select(ContactBlock.id).where(
         ContactBlock.debtor_id == debtor_id, ContactBlock.party == party
     )
-    return bool(db.scalar(select(exists(query))))
-
-
-def complaint_open(db: Session, debtor_id: str) -> bool:
-    """Whether a complaint case stops collection on the debtor (R-CON-5)."""
-    query = select(ComplaintCase.id).where(
+    complaint = select(ComplaintCase.id).where(
         ComplaintCase.debtor_id == debtor_id, ComplaintCase.state == OPEN
     )
-    return bool(db.scalar(select(exists(query))))
+    found = db.execute(select(exists(blocked), exists(complaint))).one()
+    return bool(found[0]), bool(found[1])
 
 
 def add_permit(db: Session, permit: ContactPermit) -> None:
