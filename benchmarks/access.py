@@ -37,7 +37,7 @@ from sqlalchemy_adapter import Adapter
 
 from audit.signing import new_private_key_pem
 from benchmarks.database import throwaway_database
-from benchmarks.staff import staff_rows
+from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
 from govern.access.policy import access_policy
@@ -61,7 +61,6 @@ REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 ROLES, ACCOUNTS = 50, 1000
 FIELDS = tuple(access_policy(POLICIES).fields)
-CERTIFIED_EXAMS = ("SYS-USE", "SKL-LAW", "SKL-CONFIDENTIALITY", "CMP-CONDUCT")
 
 
 def generated_policy(lines: int, rng: random.Random) -> list[tuple[str, ...]]:
@@ -185,8 +184,8 @@ def populate(url: str, folder: Path, debtors: int) -> list[tuple[str, str]]:
     with engine.begin() as connection:
         connection.execute(insert(Identity), people)
         connection.execute(insert(Account), accounts)
-        connection.execute(insert(ExamResult), _passes(accounts, now))
-        connection.execute(insert(AgreementSignature), _signatures(accounts, now))
+        connection.execute(insert(ExamResult), exam_passes(accounts, now))
+        connection.execute(insert(AgreementSignature), agreement_signatures(accounts, now))
     vault = load_vault(folder / "data_keys.json")
     sessions = make_session_factory(engine)
     with sessions() as db:
@@ -194,34 +193,6 @@ def populate(url: str, folder: Path, debtors: int) -> list[tuple[str, str]]:
         import_debtors(db, SystemClock(), trail, vault, demo_debtors_csv(debtors, seed=7), "bench")
         trail.stop()
     return _tokens(engine, accounts, people, now)
-
-
-def _passes(accounts: list[dict], now: datetime) -> list[dict]:
-    return [
-        {
-            "account_id": a["id"],
-            "course": course,
-            "score": 90,
-            "passed": True,
-            "attempt": 1,
-            "recorded_by": "bench",
-            "recorded_at": now,
-        }
-        for a in accounts
-        for course in CERTIFIED_EXAMS
-    ]
-
-
-def _signatures(accounts: list[dict], now: datetime) -> list[dict]:
-    return [
-        {
-            "account_id": a["id"],
-            "agreement": "confidentiality",
-            "version": "2026-1",
-            "signed_at": now,
-        }
-        for a in accounts
-    ]
 
 
 def _tokens(engine: Engine, accounts: list[dict], people: list[dict], now: datetime) -> list:

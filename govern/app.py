@@ -18,6 +18,7 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
+from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import debtor_group
@@ -135,6 +136,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     access_policy(folder)
     role_actions(folder)
     check_role_names(folder, CODE_ROLES)
+    contact_profiles(folder)
 
 
 def _register_http(app: Flask) -> None:

@@ -159,6 +159,9 @@ class _Environment(Schema):
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
     telephony_key_file = fields.String(data_key="GOVERN_TELEPHONY_KEY_FILE")
+    contact_permit_minutes = fields.Integer(
+        data_key="GOVERN_CONTACT_PERMIT_MINUTES", load_default=15, validate=validate.Range(1, 1440)
+    )
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,9 @@ class Settings:
     # the key the telephone system signs its call records with (POST /api/v1/calls); unset:
     # that route refuses every report (503 telephony.not_configured)
     telephony_key_file: Path | None = None
+    # the contact guard's allow counts as an unanswered outbound attempt until its call is
+    # reported or this many minutes pass
+    contact_permit_minutes: int = 15
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

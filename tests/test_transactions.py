@@ -4,7 +4,7 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 `commit()` are the capabilities' use cases: `accounts/service.py`, `access/service.py`,
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
 `deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py`,
-`contact/calls.py` (lines and calls) and the training
+`contact/calls.py` (lines and calls), the contact check (`contact/guard.py`) and the training
 use cases (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`,
 `feedback.py`); one entry, `access/views.py` (explain ends its read before its event is made
 durable); and `deprovision/scheduler.py`, whose leader lock is held on a connection of its own.
@@ -26,6 +26,7 @@ ALLOWED = {
     "access/service.py",
     "access/views.py",
     "contact/calls.py",
+    "contact/guard.py",
     "investigations/service.py",
     "debtors/service.py",
     "deprovision/reconcile.py",

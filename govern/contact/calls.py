@@ -168,7 +168,7 @@ def take_permit(db: Session, call: Call) -> ContactPermit | None:
     if call.direction == OUTBOUND:
         permit = repository.live_permit(db, call.number_digest, call.started_at)
     if permit is not None:
-        repository.lock_debtor(db, permit.debtor_id)
+        repository.locked_debtor(db, permit.debtor_id)
         call.debtor_id, call.party, call.account_id = (
             permit.debtor_id,
             permit.party,

@@ -349,6 +349,7 @@ def _sealed_row(vault: Vault, debtor_id: str, row: dict[str, Any], batch: str, n
         "amount_owed": row["amount_owed"],
         "days_overdue": row["days_overdue"],
         "project_group": row["project_group"],
+        "time_zone": row["time_zone"],
         "key_id": vault.current,
         "imported_at": now,
         "import_batch": batch,
