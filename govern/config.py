@@ -158,6 +158,10 @@ class _Environment(Schema):
     justification_min_chars = fields.Integer(
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
+    complaint_days = fields.Integer(
+        data_key="GOVERN_COMPLAINT_DAYS", load_default=3, validate=validate.Range(1, 90)
+    )
+    note_due_time = fields.Time(data_key="GOVERN_NOTE_DUE_TIME", load_default=time(18, 0))
 
 
 @dataclass(frozen=True)
@@ -212,6 +216,8 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+    complaint_days: int = 3  # a complaint case's deadline, in calendar days after it opens
+    note_due_time: time = time(18, 0)  # a call's note is due by then, company time (R-NTE-1)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
