@@ -5,7 +5,6 @@ those who reach the debtor, each read recorded before anything leaves."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, text
@@ -15,19 +14,7 @@ from govern.notes.models import Note
 from tests.support.agency import bearer
 from tests.support.calls import record_call
 from tests.support.floor import Floor
-
-TEXT = "客户表示月底前还款，已告知还款渠道。"
-
-
-def note(floor: Floor, who: str, case: str, **body: Any) -> tuple[int, Any]:
-    """POST a note: a connected outbound call note with the debtor unless told otherwise."""
-    sent = {"party": "debtor", "direction": "outbound", "outcome": "connected", "text": TEXT}
-    sent |= {"purpose": "remind_due"} | body
-    return floor.call("POST", f"/api/v1/debtors/{floor.debtors[case]}/notes", who, json=sent)
-
-
-def notes(floor: Floor, who: str, case: str) -> tuple[int, Any]:
-    return floor.call("GET", f"/api/v1/debtors/{floor.debtors[case]}/notes", who)
+from tests.support.notes import TEXT, note, notes
 
 
 def count_notes(floor: Floor) -> int:
