@@ -25,6 +25,7 @@ from govern.debtors.service import Gate, decide_debtor
 from govern.errors import BadRequest, NotFound
 from govern.ids import new_id
 from govern.notes import repository as repo
+from govern.notes.language import language_check, refusal
 from govern.notes.models import Note
 from govern.notes.rules import (
     CASE_KINDS,
@@ -65,7 +66,7 @@ def add_note(
 
     Raises what `decide_debtor` and `rules.check_note` raise; NotFound `call.unknown`;
     BadRequest `note.corrects_unknown` and what `rules.check_call` raises; Conflict
-    `note.call_noted`; Unprocessable `note.language` (R-NTE-3).
+    `note.call_noted`; BadRequest `note.forbidden_language` (R-NTE-3).
     """
     debtor, _ = decide_debtor(db, gate, caller, debtor_id)
     check_note(asked, len(_contacts(gate, debtor)))
@@ -81,13 +82,14 @@ def add_note(
 
 
 def check_language(settings: Settings, text: str) -> None:
-    """R-NTE-3: a note's wording is civil and threatens nothing.
+    """R-NTE-3: a note names no police, court or lawyer, threatens nothing, promises no
+    reduction or instalments (policies/contact/forbidden_terms.toml, govern/notes/language.py).
 
-    LANGUAGE CHECK CALL SITE: branch `lang` provides govern/notes/language.py
-    (`language_check(policies_dir).hits(text)`); until it is merged, nothing is checked here.
-    Once it is: raise Unprocessable `note.language` naming the first hit's term and rule.
+    Raises BadRequest `note.forbidden_language` naming each term found and its rule.
     """
-    del settings, text  # wired when branch `lang` lands
+    hits = language_check(settings.policies_dir).hits(text)
+    if hits:
+        raise refusal(hits, "note.forbidden_language")
 
 
 def _occurred_at(db: Session, gate: Gate, debtor_id: str, asked: NoteAsked) -> datetime:

@@ -188,3 +188,15 @@ def test_r_nte_1_notes_are_not_served_when_their_read_cannot_be_recorded(
         "audit.unavailable",
     )
     assert "还款" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "said", ["再不还钱就让律 师上门", "ＸＸ律师函已寄出", "我們的律師會聯繫你"]
+)
+def test_r_nte_3_a_note_hinting_at_lawyers_is_refused_and_nothing_is_recorded(
+    floor: Floor, said: str
+) -> None:
+    status, body = note(floor, "col.a1", "C-001", direction="none", outcome="none", text=said)
+    assert (status, body["error"]["code"]) == (400, "note.forbidden_language")
+    assert "R-NTE-3" in body["error"]["message"]
+    assert count_notes(floor) == 0
