@@ -16,6 +16,7 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
+from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import debtor_group
 from govern.debtors.vault import load_vault
@@ -108,6 +109,9 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         opening=opener(trail, clock),
         debtor_group=debtor_group,
         stops=stopped_debtors,
+        telephony_key=(
+            load_telephony_key(settings.telephony_key_file) if settings.telephony_key_file else None
+        ),
     )
 
 
@@ -125,6 +129,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
+    from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
@@ -139,7 +144,13 @@ def _register_http(app: Flask) -> None:
     api = GovernApi(
         app,
         spec_kwargs={
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                    # the telephone system's HMAC signature (govern/contact/telephony.py)
+                    "telephony": {"type": "apiKey", "in": "header", "name": "X-Govern-Signature"},
+                }
+            },
             "security": [{"bearer": []}],
         },
     )
@@ -154,6 +165,7 @@ def _register_http(app: Flask) -> None:
         notes_api,
         complaints_api,
         unnoted_api,
+        contact_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

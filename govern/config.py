@@ -162,6 +162,7 @@ class _Environment(Schema):
         data_key="GOVERN_COMPLAINT_DAYS", load_default=3, validate=validate.Range(1, 90)
     )
     note_due_time = fields.Time(data_key="GOVERN_NOTE_DUE_TIME", load_default=time(18, 0))
+    telephony_key_file = fields.String(data_key="GOVERN_TELEPHONY_KEY_FILE")
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,9 @@ class Settings:
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
     complaint_days: int = 3  # a complaint case's deadline, in calendar days after it opens
     note_due_time: time = time(18, 0)  # a call's note is due by then, company time (R-NTE-1)
+    # the key the telephone system signs its call records with (POST /api/v1/calls); unset:
+    # that route refuses every report (503 telephony.not_configured)
+    telephony_key_file: Path | None = None
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -236,6 +240,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["audit_key_file"] = Path(values["audit_key_file"])
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["data_keys_file"] = Path(values["data_keys_file"])
+    if values.get("telephony_key_file"):
+        values["telephony_key_file"] = Path(values["telephony_key_file"])
+    else:
+        values.pop("telephony_key_file", None)
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
     values["ldap_attributes"] = _attributes(env, track_attribute)

@@ -62,6 +62,9 @@ class Services:
     opening: Opener
     debtor_group: Callable[[Session, str], str]
     stops: Stops = no_stops  # which debtors a complaint stops (notes, for the debtor reads)
+    #: The key the telephone system signs its call records with (GOVERN_TELEPHONY_KEY_FILE);
+    #: None: unset, and no report is taken.
+    telephony_key: bytes | None = None
 
     def context(self) -> Context:
         """A new context (govern/context.py) from what start-up made."""

@@ -40,6 +40,8 @@ def _lines_and_calls() -> None:
         sa.Column("registered_at", UTC(), nullable=False),
         sa.Column("registered_by", sa.String(length=128), nullable=False),
         sa.Column("retired_at", UTC(), nullable=True),
+        sa.Column("retired_by", sa.String(length=128), nullable=True),
+        sa.Column("retire_reason", sa.Text(), nullable=True),
     )
     op.create_table(
         "calls",
