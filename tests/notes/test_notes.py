@@ -200,3 +200,12 @@ def test_r_nte_3_a_note_hinting_at_lawyers_is_refused_and_nothing_is_recorded(
     assert (status, body["error"]["code"]) == (400, "note.forbidden_language")
     assert "R-NTE-3" in body["error"]["message"]
     assert count_notes(floor) == 0
+
+
+def test_r_nte_1_an_inbound_call_from_the_debtors_own_phone_takes_its_note(floor: Floor) -> None:
+    """The customer called: no permit, the call knows its debtor by their own phone."""
+    call = record_call(floor, "C-001", who=None, direction="inbound")
+    status, body = note(floor, "col.a1", "C-001", call_id=call, direction="inbound")
+    assert (status, body["direction"], body["call_id"]) == (201, "inbound", call)
+    status, body = note(floor, "col.a1", "C-002", call_id=call, direction="inbound")
+    assert (status, body["error"]["code"]) == (400, "note.call_other_debtor")

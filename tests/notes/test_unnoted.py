@@ -49,7 +49,8 @@ def test_r_nte_1_a_call_without_a_note_at_the_end_of_the_day_is_listed_for_its_s
 
 
 def test_r_nte_1_a_call_after_the_due_time_is_due_the_next_day(floor: Floor) -> None:
-    call = record_call(floor, "C-001", started_at=at(19, 0), direction="inbound")
+    floor.clock.set(at(19, 5))
+    call = record_call(floor, "C-001", started_at=at(19, 0))
     floor.clock.set(at(23, 0))
     assert unnoted(floor, "sup.a1") == []
     floor.clock.set(at(18, 0, day=29))
@@ -59,7 +60,9 @@ def test_r_nte_1_a_call_after_the_due_time_is_due_the_next_day(floor: Floor) -> 
 def test_r_nte_1_a_supervisor_watches_their_project_group_a_head_their_department(
     floor: Floor,
 ) -> None:
-    other_group = record_call(floor, "C-003", who="col.a2", started_at=at(9, 0))
+    other_group = record_call(
+        floor, "C-003", who="col.a2", started_at=at(9, 0), number="15011112222"
+    )
     floor.clock.set(at(18, 0))
     assert unnoted(floor, "sup.a1") == []  # col.a2 is in pg-a2
     assert unnoted(floor, "head.a") == [other_group]
