@@ -150,6 +150,17 @@ def check_call(asked: NoteAsked, debtor_id: str, call: CallSeen) -> None:
         )
 
 
+def check_correction(asked: NoteAsked, corrected_call_id: str | None) -> None:
+    """A correction records the same call as the note it corrects (or, like it, none).
+
+    Raises BadRequest `note.corrects_other_call`."""
+    if asked.call_id != corrected_call_id:
+        raise BadRequest(
+            "note.corrects_other_call",
+            f"The note corrected records call {corrected_call_id or 'none'}: name the same.",
+        )
+
+
 def note_due(started_at: datetime, zone: ZoneInfo, due: time) -> datetime:
     """When a call's note is due (R-NTE-1): `due` o'clock company time on the day of the
     call, or the next day's if the call began at or after it."""

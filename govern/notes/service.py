@@ -34,6 +34,7 @@ from govern.notes.rules import (
     CallSeen,
     NoteAsked,
     check_call,
+    check_correction,
     check_note,
     complaint_deadline,
 )
@@ -65,7 +66,8 @@ def add_note(
     case (R-CON-5) it sets, in one transaction with their events.
 
     Raises what `decide_debtor` and `rules.check_note` raise; NotFound `call.unknown`;
-    BadRequest `note.corrects_unknown` and what `rules.check_call` raises; Conflict
+    BadRequest `note.corrects_unknown`, `note.corrects_other_call` and what `rules.check_call`
+    raises; Conflict
     `note.call_noted`; BadRequest `note.forbidden_language` (R-NTE-3).
     """
     debtor, _ = decide_debtor(db, gate, caller, debtor_id)
@@ -95,6 +97,8 @@ def check_language(settings: Settings, text: str) -> None:
 def _occurred_at(db: Session, gate: Gate, debtor_id: str, asked: NoteAsked) -> datetime:
     """The call's start, the corrected note's time, or now: never the client's."""
     corrected = _corrected(db, debtor_id, asked.corrects)
+    if corrected is not None:
+        check_correction(asked, corrected.call_id)
     if asked.call_id is not None:
         call = repo.call(db, asked.call_id, lock=True)
         if call is None:

@@ -106,6 +106,12 @@ def test_r_nte_1_a_correction_points_at_a_note_of_the_same_debtor(floor: Floor) 
         floor, "col.a1", "C-001", direction="none", outcome="none", corrects=elsewhere["id"]
     )
     assert (status, body["error"]["code"]) == (400, "note.corrects_unknown")
+    call = record_call(floor, "C-001")
+    noted = note(floor, "col.a1", "C-001", call_id=call)[1]
+    status, body = note(
+        floor, "col.a1", "C-001", direction="none", outcome="none", corrects=noted["id"]
+    )
+    assert (status, body["error"]["code"]) == (400, "note.corrects_other_call")
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "DELETE"])
