@@ -65,15 +65,14 @@ def add_note(
     """Record a note of a debtor the caller reaches, with the block (R-CON-4) or complaint
     case (R-CON-5) it sets, in one transaction with their events.
 
-    Raises what `decide_debtor` and `rules.check_note` raise; NotFound `call.unknown`;
-    BadRequest `note.corrects_unknown`, `note.corrects_other_call` and what `rules.check_call`
-    raises; Conflict
-    `note.call_noted`; BadRequest `note.forbidden_language` (R-NTE-3).
+    Raises what `decide_debtor`, `rules.check_note` and `rules.check_call` raise; NotFound
+    `call.unknown`; BadRequest `note.corrects_unknown`, `note.corrects_other_call`,
+    `note.forbidden_language` (R-NTE-3); Conflict `note.call_noted`.
     """
     debtor, _ = decide_debtor(db, gate, caller, debtor_id)
     check_note(asked, len(_contacts(gate, debtor)))
     check_language(gate.settings, text)
-    occurred_at = _occurred_at(db, gate, debtor.id, asked)
+    occurred_at = _checked_time(db, gate, debtor.id, asked)
     note = _new_note(gate, caller.account_id, debtor.id, asked, text, occurred_at)
     db.add(note)
     db.flush()  # the note exists before the block and case that point at it
@@ -94,8 +93,9 @@ def check_language(settings: Settings, text: str) -> None:
         raise refusal(hits, "note.forbidden_language")
 
 
-def _occurred_at(db: Session, gate: Gate, debtor_id: str, asked: NoteAsked) -> datetime:
-    """The call's start, the corrected note's time, or now: never the client's."""
+def _checked_time(db: Session, gate: Gate, debtor_id: str, asked: NoteAsked) -> datetime:
+    """The note's time once its call and the note it corrects are checked: the call's start,
+    the corrected note's time, or now; never the client's."""
     corrected = _corrected(db, debtor_id, asked.corrects)
     if corrected is not None:
         check_correction(asked, corrected.call_id)
