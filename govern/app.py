@@ -28,6 +28,8 @@ from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
+from govern.notes.complaints import SUPERVISOR
+from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
@@ -45,6 +47,7 @@ CODE_ROLES = {
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
     "govern.accounts.cli (the console)": CONSOLE.roles,
+    "govern.notes.complaints": (SUPERVISOR,),
 }
 
 
@@ -121,6 +124,7 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         roles=role_policy(settings.policies_dir),
         opening=opener(trail, clock),
         debtor_group=debtor_group,
+        stops=stopped_debtors,
         telephony_key=(
             load_telephony_key(settings.telephony_key_file) if settings.telephony_key_file else None
         ),
@@ -146,6 +150,9 @@ def _register_http(app: Flask) -> None:
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
+    from govern.notes.views import calls_blp as unnoted_api
+    from govern.notes.views import complaints_blp as complaints_api
+    from govern.notes.views import notes_blp as notes_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api
@@ -160,6 +167,9 @@ def _register_http(app: Flask) -> None:
         debtors_api,
         access_api,
         departures_api,
+        notes_api,
+        complaints_api,
+        unnoted_api,
         contact_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies

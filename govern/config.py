@@ -158,6 +158,10 @@ class _Environment(Schema):
     justification_min_chars = fields.Integer(
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
+    complaint_days = fields.Integer(
+        data_key="GOVERN_COMPLAINT_DAYS", load_default=3, validate=validate.Range(1, 90)
+    )
+    note_due_time = fields.Time(data_key="GOVERN_NOTE_DUE_TIME", load_default=time(18, 0))
     telephony_key_file = fields.String(data_key="GOVERN_TELEPHONY_KEY_FILE")
     contact_permit_minutes = fields.Integer(
         data_key="GOVERN_CONTACT_PERMIT_MINUTES", load_default=15, validate=validate.Range(1, 1440)
@@ -216,6 +220,8 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+    complaint_days: int = 3  # a complaint case's deadline, in calendar days after it opens
+    note_due_time: time = time(18, 0)  # a call's note is due by then, company time (R-NTE-1)
     # the key the telephone system signs its call records with (POST /api/v1/calls); unset:
     # that route refuses every report (503 telephony.not_configured)
     telephony_key_file: Path | None = None

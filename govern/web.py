@@ -35,7 +35,7 @@ from govern.auditing.trail import (
 from govern.clock import Clock
 from govern.config import Settings
 from govern.context import Context
-from govern.debtors.service import Gate, Opener
+from govern.debtors.service import Gate, Opener, Stops, no_stops
 from govern.debtors.vault import Vault
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
@@ -61,6 +61,7 @@ class Services:
     #: debtor's project group (debtors, for access's explain and break glass).
     opening: Opener
     debtor_group: Callable[[Session, str], str]
+    stops: Stops = no_stops  # which debtors a complaint stops (notes, for the debtor reads)
     #: The key the telephone system signs its call records with (GOVERN_TELEPHONY_KEY_FILE);
     #: None: unset, and no report is taken.
     telephony_key: bytes | None = None
@@ -94,7 +95,7 @@ def gate() -> Gate:
     """What reading debtor data needs, the policy store ready (`ready_policy`): the one way to
     it, so no read meets an empty policy store."""
     s = services()
-    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy(), s.opening)
+    return Gate(s.clock, s.settings, s.trail, s.vault, ready_policy(), s.opening, s.stops)
 
 
 def db() -> Session:

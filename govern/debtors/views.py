@@ -79,6 +79,10 @@ class ShownSchema(Schema):
     break_glass = fields.String(allow_none=True)
     investigation = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
+    stopped = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "collection stopped by an open complaint case (R-CON-5)"},
+    )
 
 
 class CaseloadSchema(Schema):
@@ -152,4 +156,5 @@ def describe(shown: service.Shown) -> dict[str, Any]:
         "break_glass": shown.reach.grant,
         "investigation": shown.reach.investigation,
         "purpose": shown.purpose,
+        "stopped": shown.stopped,
     }

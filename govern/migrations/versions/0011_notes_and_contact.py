@@ -123,6 +123,7 @@ def _notes_and_scripts() -> None:
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("purpose", sa.String(length=32), nullable=True),
+        sa.Column("flags", sa.String(length=64), nullable=False, server_default=""),
         sa.Column("call_id", sa.String(length=16), sa.ForeignKey("calls.id"), nullable=True),
         sa.Column("corrects", sa.String(length=16), sa.ForeignKey(f"{NOTES}.id"), nullable=True),
         sa.Column("text", sa.LargeBinary(), nullable=False),
