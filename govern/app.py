@@ -24,6 +24,8 @@ from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
+from govern.notes.agent_statement import agent_statement
+from govern.notes.language import language_check
 from govern.policies import check_role_names, role_policy
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.web import (
@@ -115,6 +117,8 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     check_suspension_kinds(folder)
     access_policy(folder)
     role_actions(folder)
+    language_check(folder)
+    agent_statement(folder)
     check_role_names(folder, CODE_ROLES)
 
 
@@ -124,6 +128,7 @@ def _register_http(app: Flask) -> None:
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
+    from govern.notes.script_views import blp as scripts_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api
@@ -144,6 +149,7 @@ def _register_http(app: Flask) -> None:
         debtors_api,
         access_api,
         departures_api,
+        scripts_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
