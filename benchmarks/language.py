@@ -46,8 +46,8 @@ def note(rng: random.Random, length: int, hidden: list[str]) -> str:
         else:
             parts.append(_chinese(rng, rng.randint(1, 6)))
     text = "".join(parts)[: length - sum(map(len, hidden))]
-    for word in hidden:
-        cut = rng.randrange(len(text))
+    cuts = sorted((rng.randrange(len(text)) for _ in hidden), reverse=True)
+    for cut, word in zip(cuts, hidden, strict=True):  # from the end: none splits another
         text = text[:cut] + word + text[cut:]
     return text
 
