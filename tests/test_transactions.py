@@ -6,10 +6,10 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 `deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py` and the training
 use cases (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`,
 `feedback.py`) and the call scripts' (`notes/scripts.py`); one entry, `access/views.py`
-(explain ends its read before its event is made durable); and `deprovision/scheduler.py`, whose leader lock is held on a connection of its own.
-Repositories (`repository.py`), rules modules (`rules.py`) and the audit door
-(`auditing/trail.py`, whose durable append goes through the group committer's own connection)
-never commit.
+(explain ends its read before its event is made durable); and `deprovision/scheduler.py`,
+whose leader lock is held on a connection of its own. Repositories (`repository.py`), rules
+modules (`rules.py`) and the audit door (`auditing/trail.py`, whose durable append goes through
+the group committer's own connection) never commit.
 """
 
 from __future__ import annotations

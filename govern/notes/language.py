@@ -81,7 +81,7 @@ class Folding:
 
     def __init__(self, changed: Mapping[int, str]) -> None:
         self.changed = dict(changed)
-        self._fast: list[str | int] = [self.changed.get(cp, cp) for cp in range(FAST_LIMIT)]
+        self._fast = [self.changed.get(cp, chr(cp)) for cp in range(FAST_LIMIT)]
         self._marks = _Marks({cp: _mark(text) for cp, text in self.changed.items()})
         self._fast_marks = [self._marks[cp] for cp in range(FAST_LIMIT)]
 
