@@ -7,10 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from govern.errors import ConfigError
 from govern.notes.agent_statement import agent_statement
-from govern.notes.language import Hit, LanguageCheck, TermGroup, language_check, refusal
+from govern.notes.language import (
+    Hit,
+    LanguageCheck,
+    TermGroup,
+    language_check,
+    refusal,
+    term_groups,
+)
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
@@ -86,6 +95,32 @@ def test_r_nte_3_positions_are_those_of_the_text_as_typed(check: LanguageCheck) 
         ("分期", 26, 28),
     ]
     assert [text[hit.start : hit.end] for hit in hits] == ["律 - 師", court, "分期"]
+
+
+CHINESE_TERMS = sorted(
+    {term for group in term_groups(POLICIES) for term in group.terms if not term.isascii()}
+)
+#: What a writer may slip between characters; and harmless words around the term.
+SEPARATORS = st.text(alphabet=" \u3000\u200b\u200d\u00ad\ufeff-_.,，。、·*/\\|~\n\t", max_size=3)
+FILLER = st.text(alphabet="我们今天已经电话提醒客户本人核实地址工作单位", max_size=12)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(CHINESE_TERMS),
+    st.lists(SEPARATORS, min_size=8, max_size=8),
+    FILLER,
+    FILLER,
+    st.booleans(),
+)
+def test_r_nte_3_any_term_with_anything_slipped_between_is_found_where_it_was_typed(
+    term: str, gaps: list[str], before: str, after: str, wide: bool
+) -> None:
+    typed = term[0] + "".join(gap + char for gap, char in zip(gaps, term[1:], strict=False))
+    typed = typed.translate(FULL_WIDTH) if wide else typed
+    text = before + typed + after
+    spans = {(text[hit.start : hit.end], hit.term) for hit in language_check(POLICIES).hits(text)}
+    assert (typed, term) in spans or any(typed in shown for shown, _ in spans), spans
 
 
 def test_r_nte_3_a_hit_names_its_rule_and_category(check: LanguageCheck) -> None:
