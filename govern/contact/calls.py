@@ -74,7 +74,7 @@ def retire_line(db: Session, ctx: Context, actor: Actor, line_id: str, reason: s
 
     Raises NotFound `line.unknown`, Conflict `line.retired`.
     """
-    line = repository.line(db, line_id)
+    line = repository.line_for_update(db, line_id)
     if line is None:
         raise NotFound("line.unknown", f"No line {line_id}.")
     if line.state == RETIRED:

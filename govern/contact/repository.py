@@ -13,8 +13,9 @@ from govern.debtors.models import Debtor, DebtorLookup
 # ---- lines and calls (R-NTE-2) -------------------------------------------------------------------
 
 
-def line(db: Session, line_id: str) -> Line | None:
-    return db.get(Line, line_id)
+def line_for_update(db: Session, line_id: str) -> Line | None:
+    """The line, locked until the transaction ends (two retirements never both pass)."""
+    return db.get(Line, line_id, with_for_update=True)
 
 
 def line_numbered(db: Session, number: str) -> Line | None:

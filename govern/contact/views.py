@@ -3,6 +3,7 @@ reports (`/api/v1/calls`) (R-NTE-2)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,7 +17,17 @@ from govern.contact import calls
 from govern.contact.models import Call, Line
 from govern.contact.telephony import NUMBER, NotConfigured, check_signature
 from govern.errors import NotAuthenticated
-from govern.web import context, current_caller, db, documents_refusals, requires, services
+from govern.web import (
+    client_address,
+    context,
+    current_caller,
+    db,
+    documents_refusals,
+    requires,
+    services,
+)
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint(
     "contact",
@@ -50,9 +61,13 @@ def signed_by_telephone_system(view: Callable[..., Any]) -> Callable[..., Any]:
                 "This route takes the telephone system's signature, never a session.",
             )
         body = request.get_data(cache=True)
-        check_signature(
-            s.telephony_key, request.method, request.path, request.headers, body, s.clock.now()
-        )
+        try:
+            check_signature(
+                s.telephony_key, request.method, request.path, request.headers, body, s.clock.now()
+            )
+        except NotAuthenticated as refused:
+            log.warning("a call report was refused (%s) from %s", refused.code, client_address())
+            raise
         return view(*args, **kwargs)
 
     return guarded

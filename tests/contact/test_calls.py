@@ -6,6 +6,7 @@ own phone. Through HTTP."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -245,6 +246,42 @@ def test_an_inbound_call_takes_no_permit_but_the_debtor_whose_own_phone_calls(
         None,
     )
     assert desk.taken(permit) is None
+
+
+def at_once(desk: Desk, records: list[dict[str, Any]]) -> list[tuple[int, Any]]:
+    """Report `records` from as many threads at the same moment, each its own client."""
+    barrier, answers = threading.Barrier(len(records)), [None] * len(records)
+
+    def report(index: int) -> None:
+        telephone = Telephone(desk.agency.app, desk.agency.app.test_client())
+        barrier.wait()
+        answers[index] = telephone.report(records[index])
+
+    threads = [threading.Thread(target=report, args=(i,)) for i in range(len(records))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers  # type: ignore[return-value]
+
+
+def test_r_nte_2_the_same_report_twice_at_the_same_moment_is_one_call(desk: Desk) -> None:
+    sent = record("PBX-R1", LINE, DEBTOR_PHONE, ago(desk, 10))
+    answers = at_once(desk, [sent, sent])
+    assert sorted(status for status, _ in answers) == [200, 201], answers
+    assert answers[0][1]["id"] == answers[1][1]["id"]
+    assert len(desk.calls()) == 1
+    assert len(desk.events("call.recorded")) == 1
+
+
+def test_two_calls_at_the_same_moment_take_one_permit_once(desk: Desk) -> None:
+    permit = desk.permit(CONTACT_PHONE, ago(desk, 12), party="contact:1")
+    records = [record(name, LINE, CONTACT_PHONE, ago(desk, 10)) for name in ("PBX-R2", "PBX-R3")]
+    answers = at_once(desk, records)
+    assert [status for status, _ in answers] == [201, 201], answers
+    taking = [body["id"] for _, body in answers if body["party"] == "contact:1"]
+    assert len(taking) == 1
+    assert desk.taken(permit) == taking[0]
 
 
 # ---- the machine's credential --------------------------------------------------------------------
