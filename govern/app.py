@@ -28,7 +28,9 @@ from govern.directory.source import Directory, open_directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
+from govern.notes.agent_statement import agent_statement
 from govern.notes.complaints import SUPERVISOR
+from govern.notes.language import language_check
 from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.training.catalogue import check_policies as check_training_policies
@@ -139,6 +141,8 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     check_suspension_kinds(folder)
     access_policy(folder)
     role_actions(folder)
+    language_check(folder)
+    agent_statement(folder)
     check_role_names(folder, CODE_ROLES)
     contact_profiles(folder)
 
@@ -150,6 +154,7 @@ def _register_http(app: Flask) -> None:
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
+    from govern.notes.script_views import blp as scripts_api
     from govern.notes.views import calls_blp as unnoted_api
     from govern.notes.views import complaints_blp as complaints_api
     from govern.notes.views import notes_blp as notes_api
@@ -171,6 +176,7 @@ def _register_http(app: Flask) -> None:
         complaints_api,
         unnoted_api,
         contact_api,
+        scripts_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

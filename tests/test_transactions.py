@@ -5,7 +5,7 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
 `deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py`,
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
-cases (`notes/service.py`, `notes/complaints.py`) and the training use cases
+cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
 (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`, `feedback.py`); one
 entry, `access/views.py` (explain ends its read before its event is made durable); and
 `deprovision/scheduler.py`, whose leader lock is held on a connection of its own.
@@ -29,6 +29,7 @@ ALLOWED = {
     "contact/calls.py",
     "contact/guard.py",
     "investigations/service.py",
+    "notes/scripts.py",
     "debtors/service.py",
     "deprovision/reconcile.py",
     "deprovision/scheduler.py",

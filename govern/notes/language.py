@@ -16,16 +16,16 @@ whole word (court, not courtesy). Plain Python: no Flask, no SQL.
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import accumulate, repeat
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 import opencc
 
 from govern.config import load_policy
@@ -44,7 +44,12 @@ DROPPED = frozenset(
 #: script letters, enclosed forms), the CJK compatibility supplement, tags and variation selectors.
 FOLDED_RANGES = (range(0x0000, 0xD800), range(0xE000, 0x20000), range(0x2F800, 0x2FA20))
 FOLDED_RANGES += (range(0xE0000, 0xE01F0),)
-CJK = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F))
+#: Code points folded through lists; `Folding` explains.
+FAST_LIMIT = 0x10000
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+REGULAR = "a"  # a mark: the character folds to exactly one character
+IRREGULAR = re.compile("[^a]")
+CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
 @dataclass(frozen=True)
@@ -69,21 +74,71 @@ class TermGroup:
     allowed_contexts: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
 class Folding:
-    """How each character reads: `table` for `str.translate` (only the characters that change),
-    `widths` the folded length of each character whose length is not 1."""
+    """How each character reads. Code points below FAST_LIMIT go through lists indexed by code
+    point (`str.translate` looks a list up several times faster than a dict); a text holding
+    any above (rare: CJK extensions, tags) goes through the dict of every change."""
 
-    table: Mapping[int, str]
-    widths: Mapping[str, int]
+    def __init__(self, changed: Mapping[int, str]) -> None:
+        self.changed = dict(changed)
+        self._fast = [self.changed.get(cp, chr(cp)) for cp in range(FAST_LIMIT)]
+        self._marks = _Marks({cp: _mark(text) for cp, text in self.changed.items()})
+        self._fast_marks = [self._marks[cp] for cp in range(FAST_LIMIT)]
 
     def fold(self, text: str) -> str:
         """`text` as the matcher reads it."""
-        return text.translate(self.table)
+        return text.translate(self._fast if _fast(text) else self.changed)
 
-    def origins(self, text: str) -> list[int]:
-        """For each character of `text`, the folded length up to and including it."""
-        return list(accumulate(map(self.widths.get, text, repeat(1))))
+    def alignment(self, text: str) -> Alignment:
+        """Where each character of `fold(text)` stands in `text`."""
+        marks = text.translate(self._fast_marks if _fast(text) else self._marks)
+        starts, ends, origins, shift = [], [], [], 0
+        for irregular in IRREGULAR.finditer(marks):
+            index = irregular.start()
+            width = ord(marks[index]) - ord("0")
+            starts.append(index + shift)
+            ends.append(index + shift + width)
+            origins.append(index)
+            shift += width - 1
+        return Alignment(starts, ends, origins)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The characters that do not fold to exactly one character: where their folded forms
+    start and end, and where they stand in the typed text. Between them, one for one."""
+
+    starts: list[int]
+    ends: list[int]
+    origins: list[int]
+
+    def original(self, position: int) -> int:
+        """The index in the typed text of the character giving folded `position`."""
+        last = bisect_right(self.starts, position) - 1
+        if last < 0:
+            return position
+        if position < self.ends[last]:
+            return self.origins[last]
+        return self.origins[last] + 1 + position - self.ends[last]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The typed span whose folded form is folded `start:end` (not empty)."""
+        return self.original(start), self.original(end - 1) + 1
+
+
+class _Marks(dict[int, str]):
+    """Code point → REGULAR, or the length of its folded form when that is not 1."""
+
+    def __missing__(self, key: int) -> str:
+        return REGULAR
+
+
+def _mark(folded: str) -> str:
+    return REGULAR if len(folded) == 1 else chr(ord("0") + len(folded))
+
+
+def _fast(text: str) -> bool:
+    return ASTRAL.search(text) is None
 
 
 @dataclass(frozen=True)
@@ -98,30 +153,31 @@ class LanguageCheck:
     def __init__(self, groups: Sequence[TermGroup], folding: Folding | None = None) -> None:
         self.groups = tuple(groups)
         self.folding = folding or default_folding()
-        self._automaton = _automaton(self.groups, self.folding)
+        self._keys, self._patterns = _patterns(self.groups, self.folding)
+        self._automaton = ahocorasick_rs.AhoCorasick(self._keys) if self._keys else None
 
     def hits(self, text: str) -> list[Hit]:
         """The forbidden terms in `text`, in the order they stand, outside their allowed
         contexts; a term inside a longer one found at the same place (律师 in 律师函) is left
         out. An empty list: the text may be kept."""
-        if self._automaton.kind == ahocorasick.EMPTY:
-            return []
         found = list(self._matches(self.folding.fold(text)))
         if not found:
             return []
         allowed = [(pattern.group, span) for pattern, span in found if pattern.term is None]
-        origins = self.folding.origins(text)
+        alignment = self.folding.alignment(text)
         candidates = [
-            self._hit(pattern, _original(origins, span))
+            self._hit(pattern, alignment.span(*span))
             for pattern, span in found
             if pattern.term is not None and not _within_context(pattern.group, span, allowed)
         ]
         return _outermost(hit for hit in candidates if _whole_word(hit, text, self.folding))
 
     def _matches(self, folded: str) -> Iterator[tuple[_Pattern, tuple[int, int]]]:
-        for last, (length, patterns) in self._automaton.iter(folded):
-            for pattern in patterns:
-                yield pattern, (last + 1 - length, last + 1)
+        if self._automaton is None:
+            return
+        for key, start, end in self._automaton.find_matches_as_indexes(folded, overlapping=True):
+            for pattern in self._patterns[key]:
+                yield pattern, (start, end)
 
     def _hit(self, pattern: _Pattern, span: tuple[int, int]) -> Hit:
         group = self.groups[pattern.group]
@@ -146,22 +202,27 @@ def refusal(hits: Sequence[Hit], code: str) -> BadRequest:
 def language_check(policies_dir: Path) -> LanguageCheck:
     """The check of `policies_dir/contact/forbidden_terms.toml`, read once per process.
     Raises ConfigError `config.forbidden_terms` when the file is malformed."""
+    return LanguageCheck(term_groups(policies_dir))
+
+
+def term_groups(policies_dir: Path) -> list[TermGroup]:
+    """The groups of `policies_dir/contact/forbidden_terms.toml`.
+    Raises ConfigError `config.forbidden_terms` when the file is malformed."""
     path = policies_dir / FORBIDDEN_TERMS
-    return LanguageCheck(_groups(path, load_policy(path)))
+    return _groups(path, load_policy(path))
 
 
 @cache
 def default_folding() -> Folding:
-    """The folding of every code point that reads as something else (built once, ~0.5 s)."""
+    """The folding of every code point that reads as something else (built once per process,
+    in about half a second)."""
     simplify = opencc.OpenCC("t2s")
     folded = {cp: _fold_one(chr(cp)) for cp in _code_points()}
-    chinese = [cp for cp, text in folded.items() if text and _is_cjk(text)]
+    chinese = [cp for cp, text in folded.items() if CJK.search(text)]
     converted = simplify.convert("\n".join(folded[cp] for cp in chinese)).split("\n")
     if len(converted) == len(chinese):  # t2s maps one line to one line
         folded.update(zip(chinese, converted, strict=True))
-    changed = {cp: text for cp, text in folded.items() if text != chr(cp)}
-    widths = {chr(cp): len(text) for cp, text in changed.items() if len(text) != 1}
-    return Folding(changed, widths)
+    return Folding({cp: text for cp, text in folded.items() if text != chr(cp)})
 
 
 def _code_points() -> Iterator[int]:
@@ -176,28 +237,18 @@ def _fold_one(char: str) -> str:
     return "".join(c for c in read if unicodedata.category(c) not in DROPPED)
 
 
-def _is_cjk(text: str) -> bool:
-    return any(low <= ord(c) <= high for c in text for low, high in CJK)
-
-
-def _automaton(groups: Sequence[TermGroup], folding: Folding) -> Any:
-    patterns: dict[str, list[_Pattern]] = {}
+def _patterns(
+    groups: Sequence[TermGroup], folding: Folding
+) -> tuple[list[str], list[tuple[_Pattern, ...]]]:
+    """The folded forms to look for, and for each the terms and contexts that fold to it."""
+    found: dict[str, list[_Pattern]] = {}
     for index, group in enumerate(groups):
         for term in group.terms:
-            patterns.setdefault(folding.fold(term), []).append(_Pattern(index, term))
+            found.setdefault(folding.fold(term), []).append(_Pattern(index, term))
         for context in group.allowed_contexts:
-            patterns.setdefault(folding.fold(context), []).append(_Pattern(index, None))
-    automaton = ahocorasick.Automaton()
-    for key, found in patterns.items():
-        if key:
-            automaton.add_word(key, (len(key), tuple(found)))
-    automaton.make_automaton()
-    return automaton
-
-
-def _original(origins: list[int], span: tuple[int, int]) -> tuple[int, int]:
-    """The span of the typed characters whose folded forms make up folded `span`."""
-    return bisect_right(origins, span[0]), bisect_left(origins, span[1]) + 1
+            found.setdefault(folding.fold(context), []).append(_Pattern(index, None))
+    keys = [key for key in found if key]
+    return keys, [tuple(found[key]) for key in keys]
 
 
 def _within_context(

@@ -1,4 +1,5 @@
-"""Small queries the note, third-party, complaint and unnoted-call use cases stand on."""
+"""Small queries the note, third-party, complaint, unnoted-call and call-script use cases stand
+on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from govern.accounts.models import Account
 from govern.contact.models import Call, ComplaintCase, ContactBlock
 from govern.directory.models import Identity
-from govern.notes.models import Note
+from govern.notes.models import Note, Script
 
 OPEN = "open"
 
@@ -95,3 +96,22 @@ def unnoted_calls(db: Session, started_before: datetime, limit: int) -> list[tup
         .limit(limit)
     )
     return [(found, identity) for found, identity in db.execute(query).tuples()]
+
+
+# ---- call scripts (govern/notes/scripts.py) ----------------------------------------------------
+
+ACTIVE = "active"
+RETIRED = "retired"
+
+
+def script(db: Session, script_id: str, lock: bool = False) -> Script | None:
+    """A call script; `lock`: held until the transaction ends, so that two saves of one
+    script take their versions one after the other (PostgreSQL; SQLite serialises writers)."""
+    query = select(Script).where(Script.id == script_id)
+    return db.scalar(query.with_for_update() if lock else query)
+
+
+def scripts(db: Session, retired: bool = False) -> Sequence[Script]:
+    """The active call scripts (with `retired`, every one), by title."""
+    query = select(Script).order_by(Script.title, Script.id)
+    return db.scalars(query if retired else query.where(Script.state == ACTIVE)).all()
