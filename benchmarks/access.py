@@ -37,7 +37,7 @@ from sqlalchemy_adapter import Adapter
 
 from audit.signing import new_private_key_pem
 from benchmarks.database import throwaway_database
-from benchmarks.staff import staff_rows
+from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
 from govern.access.policy import access_policy
@@ -64,7 +64,6 @@ REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 ROLES, ACCOUNTS = 50, 1000
 FIELDS = tuple(access_policy(POLICIES).fields)
-CERTIFIED_EXAMS = ("SYS-USE", "SKL-LAW", "SKL-CONFIDENTIALITY", "CMP-CONDUCT")
 
 
 def generated_policy(lines: int, rng: random.Random) -> list[tuple[str, ...]]:
@@ -188,8 +187,8 @@ def populate(url: str, folder: Path, debtors: int) -> list[tuple[str, str]]:
     with engine.begin() as connection:
         connection.execute(insert(Identity), people)
         connection.execute(insert(Account), accounts)
-        connection.execute(insert(ExamResult), _passes(accounts, now))
-        connection.execute(insert(AgreementSignature), _signatures(accounts, now))
+        connection.execute(insert(ExamResult), exam_passes(accounts, now))
+        connection.execute(insert(AgreementSignature), agreement_signatures(accounts, now))
     sessions = make_session_factory(engine)
     with sessions() as db:
         ctx = _context(engine, url, folder)
@@ -205,34 +204,6 @@ def _context(engine: Engine, url: str, folder: Path) -> Context:
     clock = SystemClock()
     trail = open_trail(engine, clock, settings.audit_key_file, settings.checkpoint_dir, 1000, 1.0)
     return Context(clock, settings, trail, load_vault(keys), role_policy(settings.policies_dir))
-
-
-def _passes(accounts: list[dict], now: datetime) -> list[dict]:
-    return [
-        {
-            "account_id": a["id"],
-            "course": course,
-            "score": 90,
-            "passed": True,
-            "attempt": 1,
-            "recorded_by": "bench",
-            "recorded_at": now,
-        }
-        for a in accounts
-        for course in CERTIFIED_EXAMS
-    ]
-
-
-def _signatures(accounts: list[dict], now: datetime) -> list[dict]:
-    return [
-        {
-            "account_id": a["id"],
-            "agreement": "confidentiality",
-            "version": "2026-1",
-            "signed_at": now,
-        }
-        for a in accounts
-    ]
 
 
 def _tokens(engine: Engine, accounts: list[dict], people: list[dict], now: datetime) -> list:

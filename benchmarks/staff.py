@@ -1,4 +1,5 @@
-"""Staff for the benchmarks: identities and their active accounts, as rows to insert in bulk."""
+"""Staff for the benchmarks: identities and their active accounts, and what certifies them
+(exam passes, the signed agreement), as rows to insert in bulk."""
 
 from __future__ import annotations
 
@@ -44,3 +45,37 @@ def staff_rows(
         for n, person in enumerate(people)
     ]
     return people, accounts
+
+
+#: The exams whose passes give every certification a debtor's personal fields require.
+CERTIFIED_EXAMS = ("SYS-USE", "SKL-LAW", "SKL-CONFIDENTIALITY", "CMP-CONDUCT")
+
+
+def exam_passes(accounts: list[dict], now: datetime) -> list[dict]:
+    """A first-attempt pass of every certifying exam for each account."""
+    return [
+        {
+            "account_id": a["id"],
+            "course": course,
+            "score": 90,
+            "passed": True,
+            "attempt": 1,
+            "recorded_by": "bench",
+            "recorded_at": now,
+        }
+        for a in accounts
+        for course in CERTIFIED_EXAMS
+    ]
+
+
+def agreement_signatures(accounts: list[dict], now: datetime) -> list[dict]:
+    """The current confidentiality agreement, signed by each account."""
+    return [
+        {
+            "account_id": a["id"],
+            "agreement": "confidentiality",
+            "version": "2026-1",
+            "signed_at": now,
+        }
+        for a in accounts
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from flask import Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +18,8 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
+from govern.contact.profiles import contact_profiles
+from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import DebtorWiring, debtor_group
 from govern.debtors.vault import load_vault
@@ -25,6 +29,10 @@ from govern.directory.source import Directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
+from govern.notes.agent_statement import agent_statement
+from govern.notes.complaints import SUPERVISOR
+from govern.notes.language import language_check
+from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
@@ -43,6 +51,20 @@ CODE_ROLES = {
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
     "govern.accounts.cli (the console)": CONSOLE.roles,
+    "govern.notes.complaints": (SUPERVISOR,),
+}
+
+
+#: Every route takes a staff session (Bearer), but the one the telephone system reports calls
+#: to, which takes its HMAC signature instead (govern/contact/telephony.py).
+OPENAPI_SECURITY = {
+    "components": {
+        "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "telephony": {"type": "apiKey", "in": "header", "name": "X-Govern-Signature"},
+        }
+    },
+    "security": [{"bearer": []}],
 }
 
 
@@ -107,19 +129,25 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
         roles=role_policy(settings.policies_dir),
         authenticate=authenticate,
         allows=role_actions(settings.policies_dir).allows,
+        telephony_key=(
+            load_telephony_key(settings.telephony_key_file) if settings.telephony_key_file else None
+        ),
     )
 
 
 def _hand_in(app: Flask, services: Services) -> None:
     """What the blueprints of access and debtors need of capabilities web.py may not import:
     one policy cache for both, a debtor's project group (debtors, for access's explain and
-    break glass) and an investigation's opening (investigations, for the debtor reads)."""
+    break glass), an investigation's opening (investigations) and the complaint stops (notes),
+    for the debtor reads."""
     from govern.access.views import WIRING as ACCESS
     from govern.debtors.views import WIRING as DEBTORS
 
     policy = PolicyCache(services.settings.policies_dir)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
-    app.extensions[DEBTORS] = DebtorWiring(policy, opener(services.trail, services.clock))
+    app.extensions[DEBTORS] = DebtorWiring(
+        policy, opener(services.trail, services.clock), stopped_debtors
+    )
 
 
 def _load_policies(settings: Settings, clock: Clock) -> None:
@@ -130,27 +158,29 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     check_suspension_kinds(folder)
     access_policy(folder)
     role_actions(folder)
+    language_check(folder)
+    agent_statement(folder)
     check_role_names(folder, CODE_ROLES)
+    contact_profiles(folder)
 
 
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
+    from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
+    from govern.notes.script_views import blp as scripts_api
+    from govern.notes.views import calls_blp as unnoted_api
+    from govern.notes.views import complaints_blp as complaints_api
+    from govern.notes.views import notes_blp as notes_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
     from govern.training.views import blp as training_api
 
     csrf = CSRFProtect(app)
-    api = GovernApi(
-        app,
-        spec_kwargs={
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-            "security": [{"bearer": []}],
-        },
-    )
+    api = GovernApi(app, spec_kwargs=copy.deepcopy(OPENAPI_SECURITY))  # each app its own
     for blueprint in (
         sessions_api,
         accounts_api,
@@ -159,6 +189,11 @@ def _register_http(app: Flask) -> None:
         debtors_api,
         access_api,
         departures_api,
+        notes_api,
+        complaints_api,
+        unnoted_api,
+        contact_api,
+        scripts_api,
     ):
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

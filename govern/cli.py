@@ -70,6 +70,7 @@ def db_upgrade() -> None:
 def _register() -> None:
     from govern.accounts.cli import accounts
     from govern.auditing.cli import audit
+    from govern.contact.cli import calls
     from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
     from govern.deprovision.cli import deprovision, reconcile_alias
@@ -77,7 +78,8 @@ def _register() -> None:
     from govern.investigations.cli import COMMANDS as investigation_commands
     from govern.training.cli import training
 
-    for group in (accounts, audit, directory, demo, debtors, keys, deprovision, training):
+    groups = (accounts, audit, calls, directory, demo, debtors, keys, deprovision, training)
+    for group in groups:
         cli.add_command(group)
     directory.add_command(reconcile_alias(), "reconcile")  # deprovisioning's, by its older name
     for command in investigation_commands:

@@ -159,6 +159,14 @@ class _Environment(Schema):
     justification_min_chars = fields.Integer(
         data_key="GOVERN_JUSTIFICATION_MIN_CHARS", load_default=20, validate=validate.Range(1, 500)
     )
+    complaint_days = fields.Integer(
+        data_key="GOVERN_COMPLAINT_DAYS", load_default=3, validate=validate.Range(1, 90)
+    )
+    note_due_time = fields.Time(data_key="GOVERN_NOTE_DUE_TIME", load_default=time(18, 0))
+    telephony_key_file = fields.String(data_key="GOVERN_TELEPHONY_KEY_FILE")
+    contact_permit_minutes = fields.Integer(
+        data_key="GOVERN_CONTACT_PERMIT_MINUTES", load_default=15, validate=validate.Range(1, 1440)
+    )
 
 
 @dataclass(frozen=True)
@@ -213,6 +221,14 @@ class Settings:
     feedback_months: int = 3
     probation_months: int = 6
     justification_min_chars: int = 20  # a written justification, after trimming (break glass, …)
+    complaint_days: int = 3  # a complaint case's deadline, in calendar days after it opens
+    note_due_time: time = time(18, 0)  # a call's note is due by then, company time (R-NTE-1)
+    # the key the telephone system signs its call records with (POST /api/v1/calls); unset:
+    # that route refuses every report (503 telephony.not_configured)
+    telephony_key_file: Path | None = None
+    # the contact guard's allow counts as an unanswered outbound attempt until its call is
+    # reported or this many minutes pass
+    contact_permit_minutes: int = 15
 
     @property
     def departures(self) -> Departures:
@@ -236,6 +252,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["audit_key_file"] = Path(values["audit_key_file"])
     values["checkpoint_dir"] = Path(values["checkpoint_dir"])
     values["data_keys_file"] = Path(values["data_keys_file"])
+    if values.get("telephony_key_file"):
+        values["telephony_key_file"] = Path(values["telephony_key_file"])
+    else:
+        values.pop("telephony_key_file", None)
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
     values["ldap_attributes"] = _attributes(env, track_attribute)

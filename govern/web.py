@@ -66,6 +66,9 @@ class Services:
     roles: RolePolicy  # policies/roles.toml, read and checked at start-up
     authenticate: Authenticate
     allows: Allows
+    #: The key the telephone system signs its call records with (GOVERN_TELEPHONY_KEY_FILE);
+    #: None: unset, and no report is taken.
+    telephony_key: bytes | None = None
 
     def context(self) -> Context:
         """A new context (govern/context.py) from what start-up made."""

@@ -21,6 +21,7 @@ from audit.signing import new_private_key_pem
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import DEFAULT_ATTRIBUTES, REPO_POLICIES, Settings, load_role_groups
+from govern.contact.telephony import new_key as new_telephony_key
 from govern.db import make_engine
 from govern.debtors.vault import add_key
 from govern.directory.sync import sync_directory
@@ -139,8 +140,19 @@ def data_keys_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def telephony_key_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("telephony") / "telephony_key"
+    new_telephony_key(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def base_settings(
-    slapd: Slapd, migrated: tuple[str, str], audit_key_file: Path, data_keys_file: Path
+    slapd: Slapd,
+    migrated: tuple[str, str],
+    audit_key_file: Path,
+    data_keys_file: Path,
+    telephony_key_file: Path,
 ) -> Settings:
     service, owner = migrated
     settings = Settings(
@@ -151,6 +163,7 @@ def base_settings(
         audit_key_file=audit_key_file,
         checkpoint_dir=audit_key_file.parent / "checkpoints",
         data_keys_file=data_keys_file,
+        telephony_key_file=telephony_key_file,
         ldap_bind_dn=READER_DN,
         ldap_bind_password=slapd.reader_password,
         ldap_attributes=dict(DEFAULT_ATTRIBUTES),

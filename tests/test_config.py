@@ -108,7 +108,7 @@ def test_the_ldif_directory_is_refused_outside_the_demo() -> None:
     demo = load_settings(
         MINIMAL | {"GOVERN_DIRECTORY_URL": f"ldif:{DEMO_DIRECTORY}", "GOVERN_DEMO": "1"}
     )
-    assert len(open_directory(demo).people()) == 30
+    assert len(open_directory(demo).people()) == 31
 
 
 def test_the_service_refuses_to_start_without_its_audit_signing_key(tmp_path: Path) -> None:

@@ -51,6 +51,27 @@ def wait_until_listening(port: int, process: subprocess.Popen, seconds: float) -
     raise AssertionError("scripts/demo did not listen in time")
 
 
+def simulate_calls(base: str, key_file: Path) -> None:
+    """The demo's telephone system reports calls over the demo's registered lines (R-NTE-2);
+    the one over a line nobody registered is flagged for IT."""
+    url, govern = base.removesuffix("/api/v1"), str(REPO / ".venv" / "bin" / "govern")
+    simulator = subprocess.run(
+        [govern, "demo", "calls", "--count", "4", "--url", url, "--key-file", str(key_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert simulator.returncode == 0, simulator.stderr
+    assert simulator.stdout.count(": 201") == 4, simulator.stdout
+    status, it = call(f"{base}/sessions", {"username": "it.zhang", "password": "govern-demo"})
+    assert status == 201, it
+    status, lines = call(f"{base}/lines", token=it["token"])
+    assert (status, len(lines["lines"])) == (200, 2)
+    status, flagged = call(f"{base}/calls?flagged=true", token=it["token"])
+    assert (status, len(flagged["calls"])) == (200, 1)
+
+
 @pytest.mark.skipif(DATABASE != "sqlite", reason="the demo runs on SQLite: checked in that pass")
 def test_the_demo_serves_and_a_department_head_signs_in_and_issues(tmp_path: Path) -> None:
     port = free_port()
@@ -75,6 +96,7 @@ def test_the_demo_serves_and_a_department_head_signs_in_and_issues(tmp_path: Pat
         assert (status, account["name"]) == (201, "林涛")
         assert (tmp_path / "govern.db").exists()
         assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+        simulate_calls(base, tmp_path / "telephony_key")
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)

@@ -29,6 +29,7 @@ from govern.app import _register_http as register_http  # the routes, without an
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import Settings
+from govern.contact.telephony import signed_headers
 from govern.db import make_engine
 from govern.models import Base
 from govern.training.catalogue import load_catalogue
@@ -42,6 +43,7 @@ from tests.support.hostile import (
     ENCODINGS,
     HostileClass,
     Operation,
+    Request,
     openapi_document,
     operations,
 )
@@ -156,6 +158,17 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
 def test_the_cases_come_from_the_document_the_app_serves(world: World) -> None:
     assert world.client.get("/api/v1/openapi.json").get_json() == DOCUMENT
     assert len(GENERATED) > 100
+    assert [o.id for o in operations(DOCUMENT) if o.machine] == ["POST:/api/v1/calls"]
+
+
+def credentials(world: World, operation: Operation, sent: Request, token: str) -> dict[str, str]:
+    """The caller's session, or for the telephone system's route its signature over exactly
+    the bytes sent: what refuses is then the entrance or the schema, never the credential."""
+    if not operation.machine:
+        return bearer(token)
+    s = world.app.extensions["govern"]
+    body = sent.body.encode() if isinstance(sent.body, str) else sent.body or b""
+    return signed_headers(s.telephony_key, sent.method, sent.path, body, s.clock.now())
 
 
 @pytest.mark.parametrize(("operation", "hostile"), GENERATED)
@@ -171,7 +184,7 @@ def test_hostile_input_is_refused_with_a_4xx_and_changes_nothing(
             query_string=sent.query,
             data=sent.body,
             headers={
-                **bearer(token),
+                **credentials(world, operation, sent, token),
                 **({"Content-Type": sent.content_type} if sent.body is not None else {}),
             },
         )

@@ -3,10 +3,12 @@
 A use case owns its unit of work: it commits, or rolls back. The modules allowed to call
 `commit()` are the capabilities' use cases: `accounts/service.py`, `access/service.py`,
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
-`deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py` and the training
-use cases (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`,
-`feedback.py`); one entry, `access/views.py` (explain ends its read before its event is made
-durable); and `deprovision/scheduler.py`, whose leader lock is held on a connection of its own.
+`deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py`,
+`contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
+cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
+(`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`, `feedback.py`); one
+entry, `access/views.py` (explain ends its read before its event is made durable); and
+`deprovision/scheduler.py`, whose leader lock is held on a connection of its own.
 Repositories (`repository.py`), rules modules (`rules.py`) and the audit door
 (`auditing/trail.py`, whose durable append goes through the group committer's own connection)
 never commit.
@@ -24,12 +26,17 @@ ALLOWED = {
     "accounts/service.py",
     "access/service.py",
     "access/views.py",
+    "contact/calls.py",
+    "contact/guard.py",
     "investigations/service.py",
+    "notes/scripts.py",
     "debtors/service.py",
     "deprovision/reconcile.py",
     "deprovision/scheduler.py",
     "deprovision/service.py",
     "directory/sync.py",
+    "notes/complaints.py",
+    "notes/service.py",
     "sessions/service.py",
     "training/attendance.py",
     "training/certifications.py",

@@ -25,6 +25,8 @@ class Line(Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_by: Mapped[str] = mapped_column(String(128))
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    retire_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Call(Base):

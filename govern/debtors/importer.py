@@ -2,9 +2,10 @@
 or nothing. Error messages name the line and the column, never the value (it is personal).
 
 Columns (UTF-8, a header row): case_no, client, name, phones, id_number, address, employer,
-family, emergency_contacts, amount_owed, days_overdue, project_group. Several phones are
-separated by `;`; contacts are `name|relation|phone` separated by `;` (a family member's phone
-may be left out).
+family, emergency_contacts, amount_owed, days_overdue, project_group, and optionally
+time_zone (the debtor's IANA zone, e.g. America/New_York, for a contact profile that judges
+hours in the debtor's local time). Several phones are separated by `;`; contacts are
+`name|relation|phone` separated by `;` (a family member's phone may be left out).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
@@ -33,9 +36,12 @@ COLUMNS = (
     "days_overdue",
     "project_group",
 )
+#: Columns a file may leave out.
+OPTIONAL_COLUMNS = ("time_zone",)
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_READ = COLUMNS + OPTIONAL_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,17 @@ class ImportRefused(Exception):
 def valid_id_number(number: str) -> bool:
     """A resident identity number (GB 11643-1999): 17 digits and its check character."""
     return bool(re.fullmatch(r"\d{17}[\dX]", number)) and check_character(number[:17]) == number[17]
+
+
+def valid_zone(name: str) -> bool:
+    """Whether `name` is a time zone of the IANA database (zoneinfo's: a folder of it such
+    as `America` is not one)."""
+    return name in _zones()
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def check_character(seventeen: str) -> str:
@@ -108,6 +125,12 @@ class DebtorRow(Schema):
     )
     days_overdue = fields.Integer(required=True, validate=validate.Range(min=0, max=36500))
     project_group = fields.String(required=True, validate=validate.Length(min=1, max=128))
+    time_zone = fields.String(load_default=None, validate=validate.Length(max=64))
+
+    @validates("time_zone")
+    def _time_zone(self, value: str | None, **_: Any) -> None:
+        if value is not None and not valid_zone(value):
+            raise ValidationError("not an IANA time zone (e.g. Asia/Shanghai)")
 
     @validates("id_number")
     def _id_number(self, value: str, **_: Any) -> None:
@@ -124,7 +147,7 @@ def read_rows(text: str, known_groups: set[str], known_cases: set[str]) -> list[
     rows, errors, seen = [], [], set()
     for raw in reader:
         number = reader.line_num  # the file's line, blank lines and multi-line values counted
-        values = {k: v.strip() for k, v in raw.items() if k in COLUMNS and v and v.strip()}
+        values = {k: v.strip() for k, v in raw.items() if k in _READ and v and v.strip()}
         try:
             row = DebtorRow().load(values)
         except ValidationError as error:

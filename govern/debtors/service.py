@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from govern.access.door import DebtorRef, Door, Opening
+from govern.access.door import DebtorRef, Decision, Door, Opening
 from govern.access.policy import access_policy
 from govern.access.rules import (
     FULL,
@@ -50,14 +50,25 @@ _LISTS = ("phones", "family", "emergency_contacts")
 #: Raises Forbidden `investigation.*` naming the debtor.
 Opener = Callable[[Session, str, str, str], Opening]
 
+#: Asks the notes capability which of these debtors are under a complaint stop (R-CON-5), for
+#: the caseload and the record to show it (handed in at start-up: notes sit above debtors).
+Stops = Callable[[Session, Sequence[str]], frozenset[str]]
+
+
+def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
+    """Where no capability above says otherwise: no debtor is stopped."""
+    return frozenset()
+
 
 @dataclass(frozen=True)
 class DebtorWiring:
     """What start-up (govern/app.py) hands the debtor blueprint for its `Gate`: the access
-    policy's cache and the investigations' opener (both capabilities it may not build)."""
+    policy's cache, the investigations' opener and the notes' complaint stops (capabilities it
+    may not build)."""
 
     policy: PolicyCache
     opening: Opener
+    stops: Stops = no_stops
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class Gate:
     ctx: Context
     policy: PolicyCache
     opening: Opener
+    stops: Stops = no_stops
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class Shown:
     withheld: dict[str, str]
     reach: Reach
     purpose: str | None = None
+    stopped: bool | None = None  # under a complaint stop (R-CON-5); None: not asked
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -98,6 +111,7 @@ def view_debtor(
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
     shown = _show(db, gate, reading, debtor, RECORD, investigation=investigation)
+    shown = _with_stops(db, gate, [shown])[0]
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.viewed")
     return shown
@@ -133,9 +147,29 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
     group = reading.viewer.project_group
     page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
     shown = [_show(db, gate, reading, debtor, LIST) for debtor in page]
+    shown = _with_stops(db, gate, shown)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")
     return shown
+
+
+def _with_stops(db: Session, gate: Gate, shown: list[Shown]) -> list[Shown]:
+    """Each debtor shown with whether collection on it is stopped (R-CON-5)."""
+    stopped = gate.stops(db, [item.debtor.id for item in shown])
+    return [replace(item, stopped=item.debtor.id in stopped) for item in shown]
+
+
+def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tuple[Debtor, Decision]:
+    """The debtor and the door's decision for the caller (its reach, each field's level or
+    reason code), for the capabilities above that act on a debtor (notes, contact). Opens
+    nothing and audits nothing: what the caller then shows, it audits.
+
+    Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`, Forbidden
+    `debtor.not_assigned` / `audit.investigation_required` (naming the debtor).
+    """
+    reading = _reading(db, gate, actor)
+    debtor = _debtor(db, debtor_id)
+    return debtor, reading.door.decide(reading.viewer, DebtorRef(debtor.id, debtor.project_group))
 
 
 def search(db: Session, gate: Gate, actor: Actor, kind: str, value: str) -> list[Shown]:
@@ -342,6 +376,7 @@ def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, 
         "amount_owed": row["amount_owed"],
         "days_overdue": row["days_overdue"],
         "project_group": row["project_group"],
+        "time_zone": row["time_zone"],
         "key_id": vault.current,
         "imported_at": now,
         "import_batch": batch,

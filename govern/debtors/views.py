@@ -84,6 +84,10 @@ class ShownSchema(Schema):
     break_glass = fields.String(allow_none=True)
     investigation = fields.String(allow_none=True)
     purpose = fields.String(allow_none=True)
+    stopped = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "collection stopped by an open complaint case (R-CON-5)"},
+    )
 
 
 class CaseloadSchema(Schema):
@@ -157,12 +161,14 @@ def describe(shown: service.Shown) -> dict[str, Any]:
         "break_glass": shown.reach.grant,
         "investigation": shown.reach.investigation,
         "purpose": shown.purpose,
+        "stopped": shown.stopped,
     }
 
 
 def gate() -> service.Gate:
     """What reading debtor data needs: the request's context, the policy store ready
-    (`ready_policy`: no read meets an empty store) and the investigations' opener."""
+    (`ready_policy`: no read meets an empty store), the investigations' opener and the notes'
+    complaint stops. Notes and contact ask the door through it too."""
     wiring: service.DebtorWiring = current_app.extensions[WIRING]
     policy = ready_policy(db(), services().clock, wiring.policy)
-    return service.Gate(context(), policy, wiring.opening)
+    return service.Gate(context(), policy, wiring.opening, wiring.stops)

@@ -4,7 +4,8 @@ Seeding is idempotent: it syncs the LDIF directory, bootstraps the general manag
 accounts as the heads would, leaving a few collectors without one so a head can issue them.
 Then the office's plan for this year is approved and everyone but the interns passes the
 certifying exams and signs the confidentiality agreement; the interns failed their first
-attempts and must retake.
+attempts and must retake. IT has registered the agency's two recorded landlines
+(`govern demo calls` reports calls over them, as the telephone system would).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE
 from govern.accounts.service import bootstrap_general_manager, issue_account
 from govern.actor import Actor
+from govern.contact.calls import list_lines, register_line
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
 from govern.debtors.service import import_debtors
 from govern.demo.debtors import demo_debtors_csv
+from govern.demo.telephone import LINES
 from govern.directory.source import Directory
 from govern.directory.sync import sync_directory
 from govern.errors import Conflict
@@ -39,6 +42,7 @@ WITHOUT_ACCOUNT = frozenset({"20007", "20009", "30007", "30010"})
 #: each head for their own department.
 ISSUERS = {"operations": "10001", "collections-1": "20001", "collections-2": "30001"}
 OFFICE, TRAINER = "10005", "10006"  # office.chen drafts the plan, trainer.yang records exams
+IT = "10003"  # it.zhang registers the recorded lines
 
 
 def seed(db: Session, directory: Directory, ctx: Context) -> int:
@@ -62,7 +66,17 @@ def seed(db: Session, directory: Directory, ctx: Context) -> int:
     _train(db, ctx)
     if not repo_debtors.case_numbers(db):
         import_debtors(db, ctx, demo_debtors_csv(), "operator:demo")
+    _register_lines(db, ctx)
     return issued
+
+
+def _register_lines(db: Session, ctx: Context) -> None:
+    """The agency's recorded landlines, registered by IT (R-NTE-2)."""
+    if list_lines(db):
+        return
+    it = Actor(repo.staff_of(repo.identity(db, IT)), _account_of(db, IT))  # type: ignore[arg-type]
+    for number, location in LINES:
+        register_line(db, ctx, it, number, location)
 
 
 def _train(db: Session, ctx: Context) -> None:

@@ -23,6 +23,8 @@ class Note(Base):
     direction: Mapped[str] = mapped_column(String(8))  # outbound | inbound | none
     outcome: Mapped[str] = mapped_column(String(32))
     purpose: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # what the note set in motion, space-separated: do_not_call, complaint, complaint_tendency
+    flags: Mapped[str] = mapped_column(String(64), default="", server_default="")
     call_id: Mapped[str | None] = mapped_column(ForeignKey("calls.id"), nullable=True, index=True)
     corrects: Mapped[str | None] = mapped_column(ForeignKey("collection_notes.id"), nullable=True)
     text: Mapped[bytes] = mapped_column(LargeBinary)  # sealed

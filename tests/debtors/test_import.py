@@ -187,3 +187,31 @@ def test_line_numbers_count_blank_lines_and_values_spanning_lines(
     result = govern(agency.app, "debtors", "import", str(file))
     assert result.exit_code == 1
     assert f"{file}:6: emergency_contacts: each contact is name|relation|phone" in result.output
+
+
+def test_a_debtors_time_zone_is_imported_when_given(agency: Agency, tmp_path: Path) -> None:
+    agency.with_accounts()
+    rows = [case.row() for case in CASES[:2]]
+    rows[0]["time_zone"] = "America/New_York"  # the second row leaves it empty: the company's
+    file = tmp_path / "cases.csv"
+    file.write_text(as_csv(rows), encoding="utf-8")
+    result = govern(agency.app, "debtors", "import", str(file))
+    assert result.exit_code == 0, result.output
+    with agency.services.sessions() as db:
+        zones = {case: zone for case, zone in db.execute(select(Debtor.case_no, Debtor.time_zone))}
+    assert zones == {"C-001": "America/New_York", "C-002": None}
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "America", "../etc/passwd", "+08:00"])
+def test_a_time_zone_that_is_not_an_iana_zone_is_a_row_error(
+    agency: Agency, tmp_path: Path, zone: str
+) -> None:
+    agency.with_accounts()
+    rows = [case.row() for case in CASES[:2]]
+    rows[1]["time_zone"] = zone  # line 3
+    file = tmp_path / "cases.csv"
+    file.write_text(as_csv(rows), encoding="utf-8")
+    result = govern(agency.app, "debtors", "import", str(file))
+    assert result.exit_code == 1
+    assert f"{file}:3: time_zone: not an IANA time zone (e.g. Asia/Shanghai)" in result.output
+    assert count(agency) == 0

@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from govern.debtors.importer import COLUMNS, check_character
+from govern.debtors.importer import COLUMNS, OPTIONAL_COLUMNS, check_character
 
 
 def id_number(seventeen: str) -> str:
@@ -55,8 +55,10 @@ CASES = [
 
 
 def as_csv(rows: list[dict[str, str]]) -> str:
+    """The rows as a CSV file, with the optional columns some row gives."""
+    optional = [column for column in OPTIONAL_COLUMNS if any(column in row for row in rows)]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=[*COLUMNS, *optional])
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

@@ -29,6 +29,7 @@ DATES = {
     "year_9999": {"date": "9999-12-31", "date-time": "9999-12-31T23:59:59+00:00"},
 }
 PLACEHOLDER = "__hostile_number__"
+MACHINE_SECURITY = {"telephony": []}  # the telephone system's signature (POST /api/v1/calls)
 NOT_FINITE = ("NaN", "Infinity", "-Infinity")  # JSON has none; Python's reader takes them
 #: How a JSON body may be encoded, as Python's reader (behind Flask's get_json) detects it.
 ENCODINGS = {
@@ -53,6 +54,7 @@ class Operation:
     path: str  # the document's template, with {name}
     parameters: tuple[Parameter, ...]
     body: dict[str, Any] | None  # the request body's schema, $refs resolved
+    machine: bool = False  # signed by the telephone system instead of a session
 
     @property
     def id(self) -> str:
@@ -98,7 +100,11 @@ def operations(document: dict[str, Any]) -> list[Operation]:
             body = content.get("application/json", {}).get("schema")
             found.append(
                 Operation(
-                    method.upper(), path, parameters, resolve(document, body) if body else None
+                    method.upper(),
+                    path,
+                    parameters,
+                    resolve(document, body) if body else None,
+                    machine=MACHINE_SECURITY in operation.get("security", []),
                 )
             )
     return found

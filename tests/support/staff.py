@@ -72,6 +72,7 @@ STAFF = [
     Person("1014", "office", "杨帆", "operations", groups=("govern-training-office",)),
     Person("1015", "sup.a1", "吴刚", "dept-a", "pg-a1", groups=("govern-supervisors",)),
     Person("1016", "padmin", "郑洁", "operations", groups=("govern-policy-admins",)),
+    Person("1018", "desk", "何平", "operations", groups=("govern-complaint-desk",)),
 ]
 BY_USERNAME = {person.username: person for person in STAFF}
 GROUPS = [
@@ -84,6 +85,7 @@ GROUPS = [
     "govern-training-office",
     "govern-supervisors",
     "govern-policy-admins",
+    "govern-complaint-desk",
 ]
 
 

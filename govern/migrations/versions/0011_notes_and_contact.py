@@ -40,6 +40,8 @@ def _lines_and_calls() -> None:
         sa.Column("registered_at", UTC(), nullable=False),
         sa.Column("registered_by", sa.String(length=128), nullable=False),
         sa.Column("retired_at", UTC(), nullable=True),
+        sa.Column("retired_by", sa.String(length=128), nullable=True),
+        sa.Column("retire_reason", sa.Text(), nullable=True),
     )
     op.create_table(
         "calls",
@@ -121,6 +123,7 @@ def _notes_and_scripts() -> None:
         sa.Column("direction", sa.String(length=8), nullable=False),
         sa.Column("outcome", sa.String(length=32), nullable=False),
         sa.Column("purpose", sa.String(length=32), nullable=True),
+        sa.Column("flags", sa.String(length=64), nullable=False, server_default=""),
         sa.Column("call_id", sa.String(length=16), sa.ForeignKey("calls.id"), nullable=True),
         sa.Column("corrects", sa.String(length=16), sa.ForeignKey(f"{NOTES}.id"), nullable=True),
         sa.Column("text", sa.LargeBinary(), nullable=False),

@@ -1,0 +1,149 @@
+"""Small queries the contact use cases stand on."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import exists, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit, Line
+from govern.debtors.models import Debtor, DebtorLookup
+
+# ---- lines and calls (R-NTE-2) -------------------------------------------------------------------
+
+
+def line_for_update(db: Session, line_id: str) -> Line | None:
+    """The line, locked until the transaction ends (two retirements never both pass)."""
+    return db.get(Line, line_id, with_for_update=True)
+
+
+def line_numbered(db: Session, number: str) -> Line | None:
+    """The line registered under `number` (its kept form), active or retired."""
+    return db.scalar(select(Line).where(Line.number == number))
+
+
+def lines(db: Session) -> list[Line]:
+    """Every registered line, retired ones too, in the order they were registered."""
+    return list(db.scalars(select(Line).order_by(Line.registered_at, Line.id)))
+
+
+def call_by_system_id(db: Session, system_call_id: str) -> Call | None:
+    return db.scalar(select(Call).where(Call.system_call_id == system_call_id))
+
+
+def calls(
+    db: Session,
+    flagged: bool,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+) -> list[Call]:
+    """Calls by start, newest first; `flagged`: only those over an unregistered line."""
+    query = select(Call)
+    if flagged:
+        query = query.where(Call.unregistered_line.is_(True))
+    if since is not None:
+        query = query.where(Call.started_at >= since)
+    if until is not None:
+        query = query.where(Call.started_at < until)
+    return list(db.scalars(query.order_by(Call.started_at.desc(), Call.id).limit(limit)))
+
+
+def live_permit(db: Session, number_digest: bytes, at: datetime) -> ContactPermit | None:
+    """The newest permit to dial `number_digest` that was live at `at` and no call has taken:
+    issued at or before `at`, expiring after it. Locked until the caller's transaction ends,
+    so two reports never take one permit."""
+    query = (
+        select(ContactPermit)
+        .where(
+            ContactPermit.number_digest == number_digest,
+            ContactPermit.call_id.is_(None),
+            ContactPermit.issued_at <= at,
+            ContactPermit.expires_at > at,
+        )
+        .order_by(ContactPermit.issued_at.desc(), ContactPermit.id)
+        .limit(1)
+    )
+    return db.scalar(query.with_for_update())
+
+
+def debtors_with_phone(db: Session, number_digest: bytes) -> list[str]:
+    """The debtors one of whose own phones has this digest."""
+    query = select(DebtorLookup.debtor_id).where(
+        DebtorLookup.kind == "phone", DebtorLookup.digest == number_digest
+    )
+    return list(db.scalars(query.distinct().order_by(DebtorLookup.debtor_id)))
+
+
+# ---- the contact check ---------------------------------------------------------------------------
+
+OUTBOUND = "outbound"
+OPEN = "open"
+
+
+def locked_debtor(db: Session, debtor_id: str) -> Debtor | None:
+    """The debtor, its row locked until the transaction ends: checks of one debtor's calls
+    are taken one at a time (PostgreSQL: `FOR UPDATE`; SQLite's transactions begin with
+    `BEGIN IMMEDIATE` and already hold its one write lock, govern/db.py)."""
+    query = select(Debtor).where(Debtor.id == debtor_id).with_for_update()
+    return db.scalars(query.execution_options(populate_existing=True)).first()
+
+
+#: An attempt on a number as the guard reads it back: (at, outbound, connected, number
+#: digest, debtor id, party); the debtor and party are None for a call no permit named.
+Attempted = tuple[datetime, bool, bool, bytes, str | None, str | None]
+
+
+def attempts_on(
+    db: Session, digests: Collection[bytes], since: datetime, now: datetime
+) -> list[Attempted]:
+    """Every attempt on these numbers since `since`, whoever it was for, in one query: the
+    calls to or from them (inbound ones too; connected when answered), and the permits no
+    reported call has used that have not expired (outbound attempts not answered yet)."""
+    wanted = list(digests)
+    calls = select(
+        Call.started_at,
+        Call.direction == OUTBOUND,
+        Call.answered_at.is_not(None),
+        Call.number_digest,
+        Call.debtor_id,
+        Call.party,
+    ).where(Call.number_digest.in_(wanted), Call.started_at >= since)
+    permits = select(
+        ContactPermit.issued_at,
+        literal(True),
+        literal(False),
+        ContactPermit.number_digest,
+        ContactPermit.debtor_id,
+        ContactPermit.party,
+    ).where(
+        ContactPermit.number_digest.in_(wanted),
+        ContactPermit.issued_at >= since,
+        ContactPermit.call_id.is_(None),
+        ContactPermit.expires_at > now,
+    )
+    return [
+        (at, bool(outbound), bool(connected), digest, debtor_id, party)
+        for at, outbound, connected, digest, debtor_id, party in db.execute(
+            union_all(calls, permits)
+        )
+    ]
+
+
+def stops(db: Session, debtor_id: str, party: str) -> tuple[bool, bool]:
+    """(the party asked not to be contacted (R-CON-4), a complaint case stops collection on
+    the debtor (R-CON-5)), in one query."""
+    blocked = select(ContactBlock.id).where(
+        ContactBlock.debtor_id == debtor_id, ContactBlock.party == party
+    )
+    complaint = select(ComplaintCase.id).where(
+        ComplaintCase.debtor_id == debtor_id, ComplaintCase.state == OPEN
+    )
+    found = db.execute(select(exists(blocked), exists(complaint))).one()
+    return bool(found[0]), bool(found[1])
+
+
+def add_permit(db: Session, permit: ContactPermit) -> None:
+    db.add(permit)

@@ -1,0 +1,129 @@
+"""Complaint-case use cases (R-CON-5): the open cases and their deadlines, resuming collection
+with a reason, the cases to report to the client (甲方) and marking them reported; and the
+calls left without a note (R-NTE-1) for supervisors and department heads.
+
+A case is opened by the note that records the complaint (govern/notes/service.py); while any
+case of a debtor is open, collection on it is stopped. Supervisors and the complaint desk
+resume it (`@requires("complaint", "resume")`), each change audited in its transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from govern.accounts.rules import DEPARTMENT_HEAD
+from govern.actor import Actor
+from govern.contact.models import Call, ComplaintCase
+from govern.context import Context
+from govern.errors import Conflict, NotFound
+from govern.justification import justification
+from govern.notes import repository as repo
+from govern.notes.rules import note_due
+
+RESUMED = "resumed"
+SUPERVISOR = "supervisor"
+#: How many unnoted calls one answer lists at most (the oldest first).
+UNNOTED_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Case:
+    """A complaint case as listed: whether it is past its deadline and still open."""
+
+    case: ComplaintCase
+    overdue: bool
+
+
+def open_cases(db: Session, ctx: Context) -> list[Case]:
+    """Every open case, the nearest deadline first."""
+    return [_listed(ctx, case) for case in repo.open_cases(db)]
+
+
+def cases_to_report(db: Session, ctx: Context) -> list[Case]:
+    """Cases not yet reported to the client, open or resumed, oldest first."""
+    return [_listed(ctx, case) for case in repo.unreported_cases(db)]
+
+
+def _listed(ctx: Context, case: ComplaintCase) -> Case:
+    return Case(case, case.state == repo.OPEN and case.deadline <= ctx.clock.now())
+
+
+def resume(db: Session, ctx: Context, actor: Actor, case_id: str, reason: str) -> Case:
+    """Close an open case and, if no other case of the debtor is open, let collection resume.
+
+    Raises Unprocessable `justification.too_short`, NotFound `complaint.unknown`, Conflict
+    `complaint.not_open`.
+    """
+    reason = justification(reason, ctx.settings.justification_min_chars, "reason")
+    case = _case(db, case_id)
+    if case.state != repo.OPEN:
+        raise Conflict("complaint.not_open", f"Case {case.id} was resumed already.")
+    case.state, case.resumed_at = RESUMED, ctx.clock.now()
+    case.resumed_by, case.resume_reason = actor.label, reason
+    ctx.trail.record(
+        db, "complaint.resumed", actor.label, case.debtor_id, case=case.id, kind=case.kind
+    )
+    db.commit()
+    return _listed(ctx, case)
+
+
+def mark_reported(db: Session, ctx: Context, actor: Actor, case_id: str) -> Case:
+    """Record that the case was reported to the client (once).
+
+    Raises NotFound `complaint.unknown`, Conflict `complaint.reported`.
+    """
+    case = _case(db, case_id)
+    if case.reported_at is not None:
+        raise Conflict("complaint.reported", f"Case {case.id} was reported already.")
+    case.reported_at = ctx.clock.now()
+    ctx.trail.record(
+        db, "complaint.reported", actor.label, case.debtor_id, case=case.id, kind=case.kind
+    )
+    db.commit()
+    return _listed(ctx, case)
+
+
+def _case(db: Session, case_id: str) -> ComplaintCase:
+    found = repo.case(db, case_id, lock=True)
+    if found is None:
+        raise NotFound("complaint.unknown", f"No complaint case {case_id}.")
+    return found
+
+
+@dataclass(frozen=True)
+class Unnoted:
+    """A call no note records past its due time, with the collector who made or took it."""
+
+    call: Call
+    collector: str  # the account
+    collector_name: str
+    department: str
+    project_group: str | None
+    due: datetime
+
+
+def unnoted_calls(db: Session, ctx: Context, actor: Actor) -> list[Unnoted]:
+    """Calls whose note is overdue (R-NTE-1: due at GOVERN_NOTE_DUE_TIME company time on the
+    day of the call): a department head's department's, a supervisor's project group's;
+    oldest first, at most UNNOTED_LIMIT."""
+    now, settings = ctx.clock.now(), ctx.settings
+    found = []
+    for call, who in repo.unnoted_calls(db, now, UNNOTED_LIMIT):
+        due = note_due(call.started_at, settings.timezone, settings.note_due_time)
+        if due <= now and _watches(actor, who.department, who.project_group):
+            group = who.project_group
+            found.append(Unnoted(call, call.account_id or "", who.name, who.department, group, due))
+    return found
+
+
+def _watches(actor: Actor, department: str, project_group: str | None) -> bool:
+    """A department head watches their department; a supervisor their project group."""
+    roles = actor.staff.roles
+    if DEPARTMENT_HEAD in roles and actor.staff.department == department:
+        return True
+    return (
+        SUPERVISOR in roles and project_group is not None and project_group == actor.project_group
+    )

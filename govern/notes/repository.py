@@ -1,0 +1,117 @@
+"""Small queries the note, third-party, complaint, unnoted-call and call-script use cases stand
+on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from govern.accounts.models import Account
+from govern.contact.models import Call, ComplaintCase, ContactBlock
+from govern.directory.models import Identity
+from govern.notes.models import Note, Script
+
+OPEN = "open"
+
+
+def call(db: Session, call_id: str, lock: bool = False) -> Call | None:
+    """A call record; `lock`: held until the transaction ends, so that two notes of one call
+    are recorded one after the other (PostgreSQL; SQLite serialises writers)."""
+    query = select(Call).where(Call.id == call_id)
+    return db.scalar(query.with_for_update() if lock else query)
+
+
+def note(db: Session, note_id: str) -> Note | None:
+    return db.get(Note, note_id)
+
+
+def call_noted(db: Session, call_id: str) -> bool:
+    """Whether a note that corrects nothing already records the call."""
+    query = select(Note.id).where(Note.call_id == call_id, Note.corrects.is_(None))
+    return db.scalar(query.limit(1)) is not None
+
+
+def notes_of(db: Session, debtor_id: str) -> list[Note]:
+    """A debtor's notes, oldest first."""
+    query = select(Note).where(Note.debtor_id == debtor_id)
+    return list(db.scalars(query.order_by(Note.recorded_at, Note.id)))
+
+
+def parties_offering(db: Session, debtor_id: str) -> set[str]:
+    """The parties a note records as offering to pay for the debtor (R-CON-3)."""
+    query = select(Note.party).where(Note.debtor_id == debtor_id, Note.purpose == "offers_to_pay")
+    return set(db.scalars(query.distinct()))
+
+
+def blocked_parties(db: Session, debtor_id: str) -> set[str]:
+    return set(db.scalars(select(ContactBlock.party).where(ContactBlock.debtor_id == debtor_id)))
+
+
+def block(db: Session, debtor_id: str, party: str) -> ContactBlock | None:
+    query = select(ContactBlock).where(
+        ContactBlock.debtor_id == debtor_id, ContactBlock.party == party
+    )
+    return db.scalar(query)
+
+
+def case(db: Session, case_id: str, lock: bool = False) -> ComplaintCase | None:
+    query = select(ComplaintCase).where(ComplaintCase.id == case_id)
+    return db.scalar(query.with_for_update() if lock else query)
+
+
+def open_cases(db: Session) -> list[ComplaintCase]:
+    query = select(ComplaintCase).where(ComplaintCase.state == OPEN)
+    return list(db.scalars(query.order_by(ComplaintCase.deadline, ComplaintCase.id)))
+
+
+def unreported_cases(db: Session) -> list[ComplaintCase]:
+    """Cases not yet reported to the client, open or resumed."""
+    query = select(ComplaintCase).where(ComplaintCase.reported_at.is_(None))
+    return list(db.scalars(query.order_by(ComplaintCase.opened_at, ComplaintCase.id)))
+
+
+def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
+    """Those of `debtor_ids` with an open complaint case (R-CON-5)."""
+    if not debtor_ids:
+        return frozenset()
+    query = select(ComplaintCase.debtor_id).where(
+        ComplaintCase.debtor_id.in_(debtor_ids), ComplaintCase.state == OPEN
+    )
+    return frozenset(db.scalars(query.distinct()))
+
+
+def unnoted_calls(db: Session, started_before: datetime, limit: int) -> list[tuple[Call, Identity]]:
+    """Calls a collector made or took (an account is known) that no note records, started
+    before `started_before`, with the collector's directory identity; oldest first."""
+    noted = exists().where(Note.call_id == Call.id)
+    query = (
+        select(Call, Identity)
+        .join(Account, Account.id == Call.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Call.started_at < started_before, ~noted)
+        .order_by(Call.started_at, Call.id)
+        .limit(limit)
+    )
+    return [(found, identity) for found, identity in db.execute(query).tuples()]
+
+
+# ---- call scripts (govern/notes/scripts.py) ----------------------------------------------------
+
+ACTIVE = "active"
+RETIRED = "retired"
+
+
+def script(db: Session, script_id: str, lock: bool = False) -> Script | None:
+    """A call script; `lock`: held until the transaction ends, so that two saves of one
+    script take their versions one after the other (PostgreSQL; SQLite serialises writers)."""
+    query = select(Script).where(Script.id == script_id)
+    return db.scalar(query.with_for_update() if lock else query)
+
+
+def scripts(db: Session, retired: bool = False) -> Sequence[Script]:
+    """The active call scripts (with `retired`, every one), by title."""
+    query = select(Script).order_by(Script.title, Script.id)
+    return db.scalars(query if retired else query.where(Script.state == ACTIVE)).all()

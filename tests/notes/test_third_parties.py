@@ -1,0 +1,100 @@
+"""Third parties (R-CON-3, R-CON-4): an emergency contact is never asked to pay, hears the
+amount owed only once they offer to pay, and is blocked for good once they ask not to be
+contacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from govern.contact.models import ContactBlock
+from tests.support.calls import record_call
+from tests.support.floor import Floor
+from tests.support.notes import note
+
+
+def parties(floor: Floor, who: str, case: str) -> dict[str, dict[str, Any]]:
+    status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors[case]}/parties", who)
+    assert status == 200, body
+    return {party["party"]: party for party in body["parties"]}
+
+
+def contact_note(floor: Floor, **body: Any) -> tuple[int, Any]:
+    call = record_call(floor, "C-001", party="contact:1", number="13700002222")
+    return note(floor, "col.a1", "C-001", party="contact:1", call_id=call, **body)
+
+
+def test_r_con_3_an_emergency_contact_is_never_asked_to_pay(floor: Floor) -> None:
+    for purpose in ("demand_payment", "remind_due", None):
+        status, answer = contact_note(floor, purpose=purpose)
+        assert (status, answer["error"]["code"]) == (400, "note.third_party_purpose"), purpose
+        assert "R-CON-3" in answer["error"]["message"]
+    for purpose in ("locate_debtor", "pass_message"):
+        status, answer = contact_note(floor, purpose=purpose)
+        assert (status, answer["party"], answer["purpose"]) == (201, "contact:1", purpose)
+
+
+def test_r_con_3_only_a_third_party_offers_to_pay(floor: Floor) -> None:
+    call = record_call(floor, "C-001")
+    status, answer = note(floor, "col.a1", "C-001", call_id=call, purpose="offers_to_pay")
+    assert (status, answer["error"]["code"]) == (400, "note.purpose_party")
+
+
+def test_r_con_3_the_amount_owed_reaches_a_third_party_call_only_after_their_offer_to_pay(
+    floor: Floor,
+) -> None:
+    before = parties(floor, "col.a1", "C-001")
+    assert before["debtor"]["amount_owed"] == "12800.50"
+    assert before["contact:1"]["relation"] == "朋友"
+    assert before["contact:1"]["amount_owed"] is None
+    assert before["contact:1"]["withheld"] == {"amount_owed": "third_party.no_offer_to_pay"}
+    assert "13700002222" not in str(before) and "李雷" not in str(before)
+
+    assert contact_note(floor, purpose="offers_to_pay")[0] == 201
+    after = parties(floor, "col.a1", "C-001")
+    assert (after["contact:1"]["amount_owed"], after["contact:1"]["withheld"]) == ("12800.50", {})
+    seen = floor.events("parties.viewed")[-1]
+    assert seen["details"]["amount_owed_shown_for"] == ["debtor", "contact:1"]
+
+
+def test_r_con_3_the_parties_are_only_for_those_who_reach_the_debtor(floor: Floor) -> None:
+    status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/parties", "col.b1")
+    assert (status, body["error"]["code"]) == (403, "debtor.not_assigned")
+
+
+def test_r_con_4_a_third_party_who_asks_not_to_be_contacted_is_blocked_for_good(
+    floor: Floor,
+) -> None:
+    assert parties(floor, "col.a1", "C-001")["contact:1"]["blocked"] is False
+    status, answer = contact_note(floor, purpose="locate_debtor", flags=["do_not_call"])
+    assert (status, answer["flags"]) == (201, ["do_not_call"])
+    assert parties(floor, "col.a1", "C-001")["contact:1"]["blocked"] is True
+    assert parties(floor, "col.a1", "C-001")["debtor"]["blocked"] is False
+    blocked = floor.events("contact.blocked")[-1]
+    assert (blocked["object"], blocked["details"]["party"], blocked["details"]["note"]) == (
+        floor.debtors["C-001"],
+        "contact:1",
+        answer["id"],
+    )
+    # asked again: still one block, the note records it all the same
+    assert contact_note(floor, purpose="pass_message", flags=["do_not_call"])[0] == 201
+    with floor.agency.services.sessions() as db:
+        rows = db.scalars(select(ContactBlock)).all()
+    assert [(b.party, b.note_id, b.blocked_by) for b in rows] == [
+        ("contact:1", answer["id"], floor.ids["col.a1"])
+    ]
+
+
+def test_r_con_4_only_a_conversation_records_a_do_not_call_and_never_for_the_debtor(
+    floor: Floor,
+) -> None:
+    status, answer = contact_note(
+        floor, purpose="locate_debtor", outcome="no_answer", flags=["do_not_call"]
+    )
+    assert (status, answer["error"]["code"]) == (400, "note.flag_needs_conversation")
+    call = record_call(floor, "C-001")
+    status, answer = note(floor, "col.a1", "C-001", call_id=call, flags=["do_not_call"])
+    assert (status, answer["error"]["code"]) == (400, "note.do_not_call_debtor")
+    with floor.agency.services.sessions() as db:
+        assert db.scalars(select(ContactBlock)).all() == []
