@@ -36,7 +36,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy_adapter import Adapter
 
 from audit.signing import new_private_key_pem
-from benchmarks.database import throwaway_database
+from benchmarks.database import command_context, throwaway_database
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
@@ -45,17 +45,12 @@ from govern.access.repository import line_row
 from govern.access.rules import Reach, Viewer, decide_fields
 from govern.access.table import LEVELS, build_table, parse_lines
 from govern.accounts.models import Account
-from govern.auditing.trail import open_trail
-from govern.clock import SystemClock
-from govern.config import Settings
-from govern.context import Context
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import add_key, load_vault
+from govern.debtors.vault import add_key
 from govern.demo.debtors import demo_debtors_csv
 from govern.directory.models import Identity
-from govern.policies import role_policy
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
 from govern.training.models import AgreementSignature, ExamResult
@@ -191,19 +186,10 @@ def populate(url: str, folder: Path, debtors: int) -> list[tuple[str, str]]:
         connection.execute(insert(AgreementSignature), agreement_signatures(accounts, now))
     sessions = make_session_factory(engine)
     with sessions() as db:
-        ctx = _context(engine, url, folder)
+        ctx = command_context(engine, url, folder)
         import_debtors(db, ctx, demo_debtors_csv(debtors, seed=7), "bench")
         ctx.trail.stop()
     return _tokens(engine, accounts, people, now)
-
-
-def _context(engine: Engine, url: str, folder: Path) -> Context:
-    """The import's own context, as a command builds it, on the keys `folder` holds."""
-    keys = folder / "data_keys.json"
-    settings = Settings(url, url, "", "x" * 32, folder / "audit.pem", folder / "cp", keys)
-    clock = SystemClock()
-    trail = open_trail(engine, clock, settings.audit_key_file, settings.checkpoint_dir, 1000, 1.0)
-    return Context(clock, settings, trail, load_vault(keys), role_policy(settings.policies_dir))
 
 
 def _tokens(engine: Engine, accounts: list[dict], people: list[dict], now: datetime) -> list:

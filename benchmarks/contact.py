@@ -40,11 +40,10 @@ from flask import Flask
 from sqlalchemy import Engine, insert, select
 
 from audit.signing import new_private_key_pem
-from benchmarks.database import settle, throwaway_database
+from benchmarks.database import command_context, settle, throwaway_database
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.accounts.models import Account
 from govern.app import create_app
-from govern.auditing.trail import open_trail
 from govern.clock import FixedClock
 from govern.config import load_settings
 from govern.contact.models import Call
@@ -89,7 +88,7 @@ def environment(url: str, folder: Path) -> dict[str, str]:
     }
 
 
-def populate(engine: Engine, folder: Path, debtors: int, rounds: int) -> Floor:
+def populate(engine: Engine, url: str, folder: Path, debtors: int, rounds: int) -> Floor:
     """Certified callers with sessions, and `debtors` imported debtors."""
     people, accounts = staff_rows(CALLERS, NOW, first_number=60000, groups=(GROUP,))
     others, _ = staff_rows(3, NOW, first_number=61000, groups=PROJECT_GROUPS[1:])
@@ -98,11 +97,11 @@ def populate(engine: Engine, folder: Path, debtors: int, rounds: int) -> Floor:
         connection.execute(insert(Account), accounts)
         connection.execute(insert(ExamResult), exam_passes(accounts, NOW))
         connection.execute(insert(AgreementSignature), agreement_signatures(accounts, NOW))
-    vault, clock = load_vault(folder / "data_keys.json"), FixedClock(NOW)
+    ctx = command_context(engine, url, folder, FixedClock(NOW))
+    vault = ctx.vault
     with make_session_factory(engine)() as db:
-        trail = open_trail(engine, clock, folder / "audit.pem", folder / "cp", 1000, 1.0)
-        import_debtors(db, clock, trail, vault, demo_debtors_csv(debtors, seed=14), "bench")
-        trail.stop()
+        import_debtors(db, ctx, demo_debtors_csv(debtors, seed=14), "bench")
+        ctx.trail.stop()
         ours = [
             (d.id, json.loads(vault.open(d.phones, f"{d.id}/phones"))[0])
             for d in db.scalars(select(Debtor).where(Debtor.project_group == GROUP))
@@ -304,7 +303,7 @@ def measure(args: argparse.Namespace, url: str, folder: Path) -> dict[str, objec
     rounds = -(-args.race_checks // (CALLERS * ASKS_PER_ROUND))
     engine = make_engine(url)
     began = time.perf_counter()
-    floor = populate(engine, folder, args.debtors, rounds)
+    floor = populate(engine, url, folder, args.debtors, rounds)
     vault = load_vault(folder / "data_keys.json")
     load_calls(engine, vault, floor, args.calls)
     load_notes(engine, vault, args.notes)

@@ -7,11 +7,19 @@ import contextlib
 import secrets
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError
 
+from audit.signing import new_private_key_pem
+from govern.auditing.trail import open_trail
+from govern.clock import Clock, SystemClock
+from govern.config import Settings
+from govern.context import Context
+from govern.debtors.vault import add_key, load_vault
 from govern.migrate import upgrade
+from govern.policies import role_policy
 
 
 @contextlib.contextmanager
@@ -59,3 +67,18 @@ def _admin(admin_url: str) -> Engine:
         isolation_level="AUTOCOMMIT",
         hide_parameters=True,
     )
+
+
+def command_context(engine: Engine, url: str, folder: Path, clock: Clock | None = None) -> Context:
+    """A context as a `govern` command builds it, on the audit key and data keys `folder`
+    holds (made there if missing); stop its trail when done."""
+    audit_key, data_keys = folder / "audit.pem", folder / "data_keys.json"
+    if not audit_key.exists():
+        audit_key.write_bytes(new_private_key_pem())
+    if not data_keys.exists():
+        add_key(data_keys)
+    settings = Settings(url, url, "", "x" * 32, audit_key, folder / "cp", data_keys)
+    clock = clock or SystemClock()
+    trail = open_trail(engine, clock, audit_key, settings.checkpoint_dir, 1000, 1.0)
+    roles = role_policy(settings.policies_dir)
+    return Context(clock, settings, trail, load_vault(data_keys), roles)

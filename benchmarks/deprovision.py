@@ -14,21 +14,14 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
-from audit.signing import new_private_key_pem
-from benchmarks.database import throwaway_database
+from benchmarks.database import command_context, throwaway_database
 from benchmarks.staff import staff_rows
 from govern.accounts.models import Account
-from govern.auditing.trail import open_trail
-from govern.clock import SystemClock
-from govern.config import Settings
-from govern.context import Context
 from govern.db import make_engine, make_session_factory
-from govern.debtors.vault import add_key, load_vault
 from govern.deprovision.service import revoke_due
 from govern.directory.models import Identity
-from govern.policies import role_policy
 
 
 def populate(url: str, due: int) -> None:
@@ -45,7 +38,7 @@ def measure(url: str, due: int) -> dict[str, object]:
     populate(url, due)
     engine = make_engine(url)
     with tempfile.TemporaryDirectory() as folder:
-        ctx = _context(engine, url, Path(folder))
+        ctx = command_context(engine, url, Path(folder))
         with make_session_factory(engine)() as db:
             began = time.perf_counter()
             report = revoke_due(db, ctx)
@@ -60,18 +53,6 @@ def measure(url: str, due: int) -> dict[str, object]:
         "sweep_s": round(seconds, 2),
         "revocations_per_s": round(len(report.revoked) / seconds),
     }
-
-
-def _context(engine: Engine, url: str, folder: Path) -> Context:
-    """The sweep's own context, as a command builds it: a fresh audit key and data keys."""
-    audit_key, data_keys = folder / "audit.pem", folder / "data-keys.json"
-    audit_key.write_bytes(new_private_key_pem())
-    add_key(data_keys)
-    settings = Settings(url, url, "", "x" * 32, audit_key, folder / "cp", data_keys)
-    clock = SystemClock()
-    trail = open_trail(engine, clock, audit_key, settings.checkpoint_dir, 1000, 1.0)
-    roles = role_policy(settings.policies_dir)
-    return Context(clock, settings, trail, load_vault(data_keys), roles)
 
 
 def main() -> None:
