@@ -18,12 +18,7 @@ from govern.training.catalogue import load_catalogue
 from govern.training.models import APPROVED, DRAFT, TrainingPlan
 from govern.training.rules import check_range, induction_unscheduled
 from govern.training.schedule import INDUCTION
-from govern.training.timetable import (
-    Calendar,
-    TrainingSession,
-    session_by_id,
-    sessions_between,
-)
+from govern.training.timetable import Calendar, TrainingSession, session_by_id, sessions_between
 from govern.training.workdays import working_days
 
 
