@@ -170,6 +170,18 @@ class _Environment(Schema):
 
 
 @dataclass(frozen=True)
+class SignInLimits:
+    """What sign-in's failed-login limits take of the settings (docs/security.md, "Sign-in
+    limits"): the window, and the most failures counted in it per username and client address,
+    per username, and usernames per client address."""
+
+    window_minutes: int
+    per_user_and_client: int
+    per_user: int
+    usernames_per_client: int
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     migration_database_url: str
@@ -234,6 +246,16 @@ class Settings:
     def departures(self) -> Departures:
         """What the departure rules take of the settings: GOVERN_REVOKE_AT and the zone."""
         return Departures(self.revoke_at, self.timezone)
+
+    @property
+    def sign_in_limits(self) -> SignInLimits:
+        """What sign-in's limits take of the settings: the GOVERN_LOGIN_* values."""
+        return SignInLimits(
+            self.login_window_minutes,
+            self.login_failures_per_user_and_client,
+            self.login_failures_per_user,
+            self.login_usernames_per_client,
+        )
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

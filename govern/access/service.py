@@ -18,14 +18,13 @@ from sqlalchemy.orm import Session
 from govern.access import repository as repo
 from govern.access.door import DebtorRef, Door
 from govern.access.models import BreakGlassGrant
-from govern.access.policy import access_policy, casbin_enforcer, default_lines
+from govern.access.policy import AccessPolicy, access_policy, casbin_enforcer, default_lines
 from govern.access.rules import COLLECTOR, Viewer, data_roles
 from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
 from govern.accounts.repository import staff_of
 from govern.actor import Actor
 from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -168,7 +167,8 @@ def change_policy(
     Raises BadRequest `policy.line_invalid` / `policy.field_unknown`, Conflict
     `policy.line_missing` (a line to remove is not stored) — and then nothing changes.
     """
-    add, drop = _checked(ctx.settings, added), _checked(ctx.settings, removed)
+    rules, roles = access_policy(ctx.settings.policies_dir), known_roles(ctx.settings.role_groups)
+    add, drop = _checked(added, rules, roles), _checked(removed, rules, roles)
     row = repo.lock_version(db)  # one change at a time, each checked against what it changes
     stored = set(repo.lines(db))
     missing = [line for line in drop if line not in stored]
@@ -189,9 +189,12 @@ def change_policy(
     return version
 
 
-def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]]:
-    """Lines as casbin and the table read them alike: plain names, known fields and roles, and
-    no role inheriting an auditor's lines (auditors see debtors only through investigations)."""
+def _checked(
+    lines: list[list[str]], rules: AccessPolicy, roles: frozenset[str]
+) -> list[tuple[str, ...]]:
+    """Lines as casbin and the table read them alike: plain names, fields of `rules` and
+    `roles` known, and no role inheriting an auditor's lines (auditors see debtors only
+    through investigations)."""
     if len(lines) > MAX_LINES_PER_CHANGE:
         raise BadRequest("policy.too_many", f"At most {MAX_LINES_PER_CHANGE} lines at once.")
     if any(not POLICY_VALUE.match(value) for line in lines for value in line[1:]):
@@ -200,11 +203,9 @@ def _checked(settings: Settings, lines: list[list[str]]) -> list[tuple[str, ...]
         parsed = parse_lines(lines)
     except ValueError as error:
         raise BadRequest("policy.line_invalid", str(error)) from None
-    rules = access_policy(settings.policies_dir)
     unknown = [name for _, _, name, _ in parsed.grants if name not in rules.fields]
     if unknown:
         raise BadRequest("policy.field_unknown", f"No debtor field called {unknown[0]}.")
-    roles = known_roles(settings.role_groups)
     strangers = [r for r in _roles_named(parsed) if r not in roles]
     if strangers:
         raise BadRequest("policy.role_unknown", f"No role called {strangers[0]}.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,6 +14,18 @@ from govern.accounts.rules import DEPARTMENT_HEAD
 from govern.actor import Staff
 from govern.directory.departure import Departures
 from govern.directory.models import Identity
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One move of an account, as `account_transitions` records it: to which state, by whom,
+    why and when (`kind`: the kind of suspension, when the move is to suspended)."""
+
+    to_state: str
+    actor: str
+    reason: str
+    at: datetime
+    kind: str | None = None
 
 
 def identity(db: Session, employee_number: str) -> Identity | None:
@@ -83,28 +96,19 @@ def transitions(db: Session, account_id: str) -> list[AccountTransition]:
 
 
 def record_transition(
-    db: Session,
-    account: Account,
-    to_state: str,
-    actor: str,
-    reason: str,
-    at: datetime,
-    *,
-    issued: bool = False,
-    kind: str | None = None,
+    db: Session, account: Account, move: Transition, *, issued: bool = False
 ) -> None:
-    """Move `account` to `to_state`, recording who did it, when and why (`issued`: from nothing;
-    `kind`: the kind of suspension, when `to_state` is suspended)."""
+    """Make `move` of `account`, recording who did it, when and why (`issued`: from nothing)."""
     db.add(
         AccountTransition(
             account_id=account.id,
             from_state=None if issued else account.state,
-            to_state=to_state,
-            actor=actor,
-            reason=reason,
-            at=at,
-            suspension_kind=kind,
+            to_state=move.to_state,
+            actor=move.actor,
+            reason=move.reason,
+            at=move.at,
+            suspension_kind=move.kind,
         )
     )
-    account.state = to_state
-    account.suspension_kind = kind
+    account.state = move.to_state
+    account.suspension_kind = move.kind

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import delete
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from govern.accounts import repository as repo
 from govern.accounts.models import ACTIVE, REVOKED, SUSPENDED, Account, AccountTransition
+from govern.accounts.repository import Transition
 from govern.accounts.rules import (
     GENERAL_MANAGER,
     PastAccount,
@@ -125,7 +125,7 @@ def revoke_account(
     account = _locked_account(db, account_id)
     if account.state != REVOKED:
         account.revoked_at = clock.now()  # a revocation ends any suspension too
-        _move(db, trail, account, REVOKED, actor, reason, account.revoked_at)
+        _move(db, trail, account, Transition(REVOKED, actor, reason, account.revoked_at))
         db.commit()
     return account
 
@@ -148,7 +148,8 @@ def suspend_account(
     account = _locked_account(db, account_id)
     _not_revoked(account)
     if account.state == ACTIVE:
-        _move(db, ctx.trail, account, SUSPENDED, actor, reason, ctx.clock.now(), kind)
+        moved = Transition(SUSPENDED, actor, reason, ctx.clock.now(), kind)
+        _move(db, ctx.trail, account, moved)
         db.commit()
     return account
 
@@ -185,9 +186,8 @@ def impose_suspension(
         else:
             check_impose(chosen, imposer.staff, person)
     if account.state == ACTIVE or account.suspension_kind != chosen.name:
-        _move(
-            db, ctx.trail, account, SUSPENDED, imposer.label, reason, ctx.clock.now(), chosen.name
-        )
+        moved = Transition(SUSPENDED, imposer.label, reason, ctx.clock.now(), chosen.name)
+        _move(db, ctx.trail, account, moved)
         db.commit()
     return account
 
@@ -220,7 +220,7 @@ def reactivate_account(
     with _refusing(account):
         check_lift(kind, lifter.staff, staff, _has_head(db, ctx, staff))
     account.last_used_at = ctx.clock.now()  # or the next inactivity sweep suspends it again
-    _move(db, ctx.trail, account, ACTIVE, lifter.label, reason, ctx.clock.now())
+    _move(db, ctx.trail, account, Transition(ACTIVE, lifter.label, reason, ctx.clock.now()))
     db.commit()
     return account
 
@@ -245,21 +245,13 @@ def _not_revoked(account: Account) -> None:
         raise Conflict("account.revoked", f"{account.id} is revoked for good.")
 
 
-def _move(
-    db: Session,
-    trail: Trail,
-    account: Account,
-    state: str,
-    actor: str,
-    reason: str,
-    at: datetime,
-    kind: str | None = None,
-) -> None:
+def _move(db: Session, trail: Trail, account: Account, move: Transition) -> None:
     """Record the transition and its audit event; leaving `active` ends every session.
-    `kind`: the kind of suspension, when moving to `suspended`. The caller commits."""
+    The caller commits."""
+    state, kind = move.to_state, move.kind
     moved = {"from": account.state, "to": state} | ({"kind": kind} if kind else {})
-    trail.record(db, f"account.{VERBS[state]}", actor, account.id, **moved)
-    repo.record_transition(db, account, state, actor, reason.strip(), at, kind=kind)
+    trail.record(db, f"account.{VERBS[state]}", move.actor, account.id, **moved)
+    repo.record_transition(db, account, replace(move, reason=move.reason.strip()))
     if state != ACTIVE:
         db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
 
@@ -337,7 +329,7 @@ def _create(
     try:
         db.add(account)
         db.flush()
-        repo.record_transition(db, account, ACTIVE, actor, reason, now, issued=True)
+        repo.record_transition(db, account, Transition(ACTIVE, actor, reason, now), issued=True)
         trail.record(db, "account.issued", actor, account.id, employee=employee_number)
     except IntegrityError:
         db.rollback()

@@ -97,6 +97,20 @@ class Shown:
     stopped: bool | None = None  # under a complaint stop (R-CON-5); None: not asked
 
 
+@dataclass(frozen=True)
+class Showing:
+    """How a debtor is to be shown: in a list, as a record (through an investigation, when
+    one is named) or revealed (the fields asked for, for a purpose)."""
+
+    mode: str  # LIST, RECORD or REVEAL
+    investigation: str | None = None
+    wanted: frozenset[str] | None = None  # a reveal answers only these fields
+    purpose: str | None = None
+
+
+LISTED = Showing(LIST)
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 
@@ -110,7 +124,7 @@ def view_debtor(
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
-    shown = _show(db, gate, reading, debtor, RECORD, investigation=investigation)
+    shown = _show(db, gate, reading, debtor, Showing(RECORD, investigation=investigation))
     shown = _with_stops(db, gate, [shown])[0]
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.viewed")
@@ -135,7 +149,8 @@ def reveal_fields(
         raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
-    shown = _show(db, gate, reading, debtor, REVEAL, wanted=set(fields), purpose=purpose)
+    asked = Showing(REVEAL, wanted=frozenset(fields), purpose=purpose)
+    shown = _show(db, gate, reading, debtor, asked)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.revealed")
     return shown
@@ -146,7 +161,7 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
     reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
     page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
-    shown = [_show(db, gate, reading, debtor, LIST) for debtor in page]
+    shown = [_show(db, gate, reading, debtor, LISTED) for debtor in page]
     shown = _with_stops(db, gate, shown)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")
@@ -182,7 +197,7 @@ def search(db: Session, gate: Gate, actor: Actor, kind: str, value: str) -> list
     found, refused = [], 0
     for debtor in repo.by_digest(db, kind, gate.ctx.vault.digest(kind, lookup_form(kind, value))):
         try:
-            found.append(_show(db, gate, reading, debtor, LIST))
+            found.append(_show(db, gate, reading, debtor, LISTED))
         except Forbidden:
             refused += 1  # out of reach: not even its existence is shown
     searched = (
@@ -225,28 +240,18 @@ def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
     return Reading(who, Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy))
 
 
-def _show(
-    db: Session,
-    gate: Gate,
-    reading: Reading,
-    debtor: Debtor,
-    mode: str,
-    *,
-    investigation: str | None = None,
-    wanted: set[str] | None = None,
-    purpose: str | None = None,
-) -> Shown:
-    opening = _opening(db, gate, reading.viewer, investigation, debtor.id)
+def _show(db: Session, gate: Gate, reading: Reading, debtor: Debtor, asked: Showing) -> Shown:
+    opening = _opening(db, gate, reading.viewer, asked.investigation, debtor.id)
     decided = reading.door.decide(
         reading.viewer, DebtorRef(debtor.id, debtor.project_group), opening
     )
-    levels, withheld = _levels(decided.fields, mode, wanted)
+    levels, withheld = _levels(decided.fields, asked.mode, asked.wanted)
     rules = access_policy(gate.ctx.settings.policies_dir).fields
     values = {
         name: _value(gate.ctx.vault, debtor, name, level, rules[name].mask)
         for name, level in levels.items()
     }
-    return Shown(debtor, values, levels, withheld, decided.reach, purpose)
+    return Shown(debtor, values, levels, withheld, decided.reach, asked.purpose)
 
 
 def _opening(
@@ -264,7 +269,7 @@ def _opening(
 
 
 def _levels(
-    decisions: list[FieldDecision], mode: str, wanted: set[str] | None
+    decisions: list[FieldDecision], mode: str, wanted: frozenset[str] | None
 ) -> tuple[dict[str, str], dict[str, str]]:
     """What each field is shown at in this mode, and why the others are withheld."""
     levels, withheld = {}, {}

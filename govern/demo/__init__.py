@@ -32,7 +32,7 @@ from govern.errors import Conflict
 from govern.training.catalogue import TRACKS, load_catalogue
 from govern.training.certifications import sign_agreement
 from govern.training.exams import record_result
-from govern.training.plans import approve_plan, draft_plan, list_plans
+from govern.training.plans import PlanDraft, approve_plan, draft_plan, list_plans
 
 DIRECTORY = Path(__file__).resolve().parent / "directory.ldif"
 GENERAL_MANAGER = "10001"
@@ -85,16 +85,10 @@ def _train(db: Session, ctx: Context) -> None:
         return
     office, trainer = _account_of(db, OFFICE), _account_of(db, TRAINER)
     year = ctx.clock.now().astimezone(ctx.settings.timezone).year
-    plan = draft_plan(
-        db,
-        ctx,
-        office,
-        f"{year} 年度培训计划",
-        "long",
-        list(TRACKS),
-        date(year, 1, 1),
-        date(year, 12, 31),
+    draft = PlanDraft(
+        f"{year} 年度培训计划", "long", list(TRACKS), date(year, 1, 1), date(year, 12, 31)
     )
+    plan = draft_plan(db, ctx, office, draft)
     approve_plan(db, ctx, _account_of(db, GENERAL_MANAGER), plan.id)
     book = load_catalogue(ctx.settings.policies_dir)
     trainer_staff = repo.staff_of(repo.identity(db, TRAINER))  # type: ignore[arg-type]

@@ -114,23 +114,27 @@ def what_seen(
     return list(seen.values())
 
 
+#: The leaked debtors asked of the trail in one query by the leak triage.
+TRIAGE_CHUNK = 500
+
+
 def leak_triage(
     connection: Connection,
     debtors: Sequence[str],
     fields: Sequence[str],
     start_us: int,
     end_us: int,
-    chunk: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Rank accounts by how many of the leaked debtors (and debtor-field pairs) they revealed.
+    """Rank accounts by how many of the leaked debtors (and debtor-field pairs) they revealed,
+    `TRIAGE_CHUNK` debtors a query (`progress` told after each).
 
     The likely source is on top: most leaked records, then most pairs, then earliest access.
     """
     found: dict[str, dict[str, Any]] = {}
     wanted = set(fields)
-    for offset in range(0, len(debtors), chunk):
-        part = debtors[offset : offset + chunk]
+    for offset in range(0, len(debtors), TRIAGE_CHUNK):
+        part = debtors[offset : offset + TRIAGE_CHUNK]
         for account, debtor, shown, at in _triage_chunk(connection, part, fields, start_us, end_us):
             for field in queries.fields_at(shown, REVEALED):
                 if not wanted or field in wanted:

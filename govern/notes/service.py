@@ -14,12 +14,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor
-from govern.config import Settings
 from govern.contact.models import ComplaintCase, ContactBlock
 from govern.debtors.models import Debtor
 from govern.debtors.service import Gate, decide_debtor
@@ -71,7 +71,7 @@ def add_note(
     """
     debtor, _ = decide_debtor(db, gate, actor, debtor_id)
     check_note(asked, len(_contacts(gate, debtor)))
-    check_language(gate.ctx.settings, text)
+    check_language(gate.ctx.settings.policies_dir, text)
     occurred_at = _checked_time(db, gate, debtor.id, asked)
     note = _new_note(gate, actor.account_id, debtor.id, asked, text, occurred_at)
     db.add(note)
@@ -82,13 +82,13 @@ def add_note(
     return note
 
 
-def check_language(settings: Settings, text: str) -> None:
+def check_language(policies_dir: Path, text: str) -> None:
     """R-NTE-3: a note names no police, court or lawyer, threatens nothing, promises no
     reduction or instalments (policies/contact/forbidden_terms.toml, govern/notes/language.py).
 
     Raises BadRequest `note.forbidden_language` naming each term found and its rule.
     """
-    hits = language_check(settings.policies_dir).hits(text)
+    hits = language_check(policies_dir).hits(text)
     if hits:
         raise refusal(hits, "note.forbidden_language")
 

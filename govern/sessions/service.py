@@ -16,7 +16,7 @@ from govern.accounts.models import Account
 from govern.accounts.rules import check_usable
 from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten, Trail
-from govern.config import Settings
+from govern.config import SignInLimits
 from govern.context import Context
 from govern.directory.departure import Departures
 from govern.directory.models import Identity
@@ -113,9 +113,10 @@ def authenticate(db: Session, ctx: Context, token: str, channel: str) -> Caller:
 def _log_in(db: Session, directory: Directory, ctx: Context, attempt: Attempt) -> NewSession:
     username, client, channel = attempt.username, attempt.client, attempt.channel
     settings, now = ctx.settings, ctx.clock.now()
-    slots = _reserve_attempt(db, settings, username_key(username), client, now)
+    limits = settings.sign_in_limits
+    slots = _reserve_attempt(db, limits.window_minutes, username_key(username), client, now)
     db.commit()  # the attempt counts from now, before the directory is asked
-    refused = _over_limits(settings, slots, now)
+    refused = _over_limits(limits, slots, now)
     if refused is not None:  # it never reaches the directory, so it does not count
         _give_back(db, slots)
         db.commit()
@@ -178,13 +179,13 @@ def token_hash(token: str) -> str:
 
 
 def _reserve_attempt(
-    db: Session, settings: Settings, username: str, client: str, now: datetime
+    db: Session, minutes: int, username: str, client: str, now: datetime
 ) -> list[ratelimit.Slot]:
     """Reserve this attempt's place in each limit (see docs/security.md, "Sign-in limits"):
     failures of this username from this client (tight), of this username from anywhere
     (looser), and usernames that failed from this client (counted once each, so one busy
-    office address is not locked out by its staff's typos). The caller commits."""
-    minutes = settings.login_window_minutes
+    office address is not locked out by its staff's typos), each counted over the last
+    `minutes`. The caller commits."""
     ratelimit.forget_old(db, now, minutes)
     pair = ratelimit.reserve(db, "pair", f"{username}\n{client}", now, minutes)
     slots = [pair, ratelimit.reserve(db, "user", username, now, minutes)]
@@ -194,16 +195,16 @@ def _reserve_attempt(
 
 
 def _over_limits(
-    settings: Settings, slots: list[ratelimit.Slot], now: datetime
+    limits: SignInLimits, slots: list[ratelimit.Slot], now: datetime
 ) -> TooManyRequests | None:
     """The refusal of an attempt that goes over a limit, or None."""
-    minutes = settings.login_window_minutes
-    limits = {
-        "pair": settings.login_failures_per_user_and_client,
-        "user": settings.login_failures_per_user,
-        "client": settings.login_usernames_per_client,
+    minutes = limits.window_minutes
+    most = {
+        "pair": limits.per_user_and_client,
+        "user": limits.per_user,
+        "client": limits.usernames_per_client,
     }
-    over = [slot for slot in slots if slot.count > limits[slot.scope]]
+    over = [slot for slot in slots if slot.count > most[slot.scope]]
     if not over:
         return None
     return TooManyRequests(

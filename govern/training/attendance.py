@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor, Staff
-from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
@@ -65,7 +64,7 @@ def request_leave(
         raise Conflict("leave.requested", "You already asked for leave from this session.")
     ctx.trail.record(db, "training.leave.requested", account_id, session.id, leave=leave.id)
     db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours))
 
 
 def approve_leave(
@@ -84,7 +83,7 @@ def approve_leave(
     if leave is None:
         raise NotFound("leave.unknown", f"No leave request {leave_id}.")
     _, person = account_of(db, leave.account_id)
-    check_superior(db, ctx.clock, ctx.settings, approver.staff, person, "leave")
+    check_superior(db, ctx, approver.staff, person, "leave")
     if ctx.clock.now() >= leave.session_starts:
         raise Conflict(
             "session.started", "The session has started; leave can no longer be approved."
@@ -95,7 +94,7 @@ def approve_leave(
             db, "training.leave.approved", approver.label, leave.account_id, leave=leave.id
         )
         db.commit()
-    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings))
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours))
 
 
 def record_attendance(
@@ -164,16 +163,18 @@ def attendance_report(
         problem = None
         if record.status != PRESENT:
             leave = repo.leave_for(db, record.account_id, record.session_id)
-            problem = _problem(leave, record.session_starts, ctx.settings)
+            problem = _problem(leave, record.session_starts, ctx.settings.leave_notice_hours)
         lines.append(
             AttendanceLine(record, person, attendance_verdict(record.status, problem), problem)
         )
     return lines
 
 
-def _problem(leave: LeaveRequest | None, starts: datetime, settings: Settings) -> str | None:
+def _problem(leave: LeaveRequest | None, starts: datetime, notice_hours: float) -> str | None:
+    """Why `leave` does not excuse an absence from a session starting at `starts`, asked
+    `notice_hours` (GOVERN_LEAVE_NOTICE_HOURS) ahead; None when it does."""
     facts = None if leave is None else Leave(leave.submitted_at, leave.approved_at)
-    return leave_problem(facts, starts, timedelta(hours=settings.leave_notice_hours))
+    return leave_problem(facts, starts, timedelta(hours=notice_hours))
 
 
 def _expect_participant(session: TrainingSession, person: Identity) -> None:

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from govern.command_line import HELD_EXIT
 from govern.training.plans import unscheduled_inductions
-from govern.web import db, services
+from govern.web import context, db
 
 
 @click.group()
@@ -24,8 +24,7 @@ def training() -> None:
 def unscheduled_induction(start: datetime, end: datetime) -> None:
     """New staff hired from --from to --to whose induction on the hire date (§10, R-TRN-3) no
     approved plan schedules. Exits 3 when there are any, so a cron job can warn."""
-    s = services()
-    people = unscheduled_inductions(db(), s.clock, s.settings, start.date(), end.date())
+    people = unscheduled_inductions(db(), context(), start.date(), end.date())
     for person in people:
         click.echo(
             f"{person.hire_date}  {person.employee_number}  {person.department}  "

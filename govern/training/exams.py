@@ -8,8 +8,6 @@ from sqlalchemy.orm import Session
 
 from govern.accounts.models import REVOKED
 from govern.actor import Actor, Staff
-from govern.auditing.trail import Trail
-from govern.clock import Clock
 from govern.context import Context
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.ids import new_id
@@ -50,54 +48,45 @@ def record_result(
     standing = exam_standing(repo.exam_history(db, account_id, course))
     attempts = len(repo.results(db, account_id, course))
     outcome = grade(standing, attempts, score, ctx.settings.exam_pass_mark)
-    result = _archive(db, ctx.clock, ctx.trail, trainer.label, account_id, course, score, outcome)
-    case = None
-    if outcome.opens_hr_case:
-        case = _open_case(db, ctx.clock, ctx.trail, trainer.label, account_id, course)
-    db.commit()
-    return RecordedResult(result, outcome, case)
-
-
-def _archive(
-    db: Session,
-    clock: Clock,
-    trail: Trail,
-    trainer_account: str,
-    account_id: str,
-    course: str,
-    score: int,
-    outcome: Outcome,
-) -> ExamResult:
     result = ExamResult(
         account_id=account_id,
         course=course,
         score=score,
         passed=outcome.passed,
         attempt=outcome.attempt,
-        recorded_by=trainer_account,
-        recorded_at=clock.now(),
+        recorded_by=trainer.label,
     )
+    _archive(db, ctx, result)
+    case = None
+    if outcome.opens_hr_case:
+        case = _open_case(db, ctx, trainer.label, account_id, course)
+    db.commit()
+    return RecordedResult(result, outcome, case)
+
+
+def _archive(db: Session, ctx: Context, result: ExamResult) -> None:
+    """Archive `result` as recorded now, with its event (R-TRN-5). The caller commits."""
+    result.recorded_at = ctx.clock.now()
     db.add(result)
     db.flush()
-    trail.record(
+    ctx.trail.record(
         db,
         "exam.result.recorded",
-        trainer_account,
-        account_id,
-        course=course,
+        result.recorded_by,
+        result.account_id,
+        course=result.course,
         result=result.id,
-        passed=outcome.passed,
-        attempt=outcome.attempt,
+        passed=result.passed,
+        attempt=result.attempt,
     )
-    return result
 
 
 def _open_case(
-    db: Session, clock: Clock, trail: Trail, trainer_account: str, account_id: str, course: str
+    db: Session, ctx: Context, trainer_account: str, account_id: str, course: str
 ) -> HrCase:
-    case = HrCase(id=new_id("HR"), account_id=account_id, course=course, opened_at=clock.now())
+    case = HrCase(id=new_id("HR"), account_id=account_id, course=course, opened_at=ctx.clock.now())
     db.add(case)
-    trail.record(db, "hr.case.opened", trainer_account, account_id, case=case.id, course=course)
+    ctx.trail.record(db, "hr.case.opened", trainer_account, account_id, case=case.id, course=course)
     return case
 
 

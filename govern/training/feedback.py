@@ -9,8 +9,6 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor, Staff
-from govern.clock import Clock
-from govern.config import Settings
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, NotFound
@@ -42,19 +40,16 @@ class FeedbackItem:
 
 
 def feedback_forms(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    viewer: Staff,
-    department: str | None,
-    readers: frozenset[str],
+    db: Session, ctx: Context, viewer: Staff, department: str | None
 ) -> list[FeedbackItem]:
     """The forms of every ended approved plan: one per participant, due to their head
-    (`readers` see every department's: `department_in_view`).
+    (the training readers of policies/roles.toml see every department's:
+    `department_in_view`).
 
     Raises Forbidden `account.department_not_visible`.
     """
-    return _forms(db, clock, settings, department_in_view(viewer, department, readers))
+    readers = ctx.roles.training_readers
+    return _forms(db, ctx, department_in_view(viewer, department, readers))
 
 
 def return_feedback(
@@ -71,8 +66,8 @@ def return_feedback(
     `feedback.not_department_head` / `feedback.not_general_manager`, Conflict
     `feedback.returned`.
     """
-    item = _item(db, ctx.clock, ctx.settings, plan_id, account_id)
-    check_superior(db, ctx.clock, ctx.settings, head.staff, item.person, "feedback")
+    item = _item(db, ctx, plan_id, account_id)
+    check_superior(db, ctx, head.staff, item.person, "feedback")
     form = FeedbackForm(
         plan_id=plan_id,
         account_id=account_id,
@@ -87,26 +82,21 @@ def return_feedback(
         db, "training.feedback.returned", head.label, account_id, plan=plan_id, kind=item.kind
     )
     db.commit()
-    return _item(db, ctx.clock, ctx.settings, plan_id, account_id)
+    return _item(db, ctx, plan_id, account_id)
 
 
-def _item(
-    db: Session, clock: Clock, settings: Settings, plan_id: str, account_id: str
-) -> FeedbackItem:
-    for item in _forms(db, clock, settings, None, plan_id):
+def _item(db: Session, ctx: Context, plan_id: str, account_id: str) -> FeedbackItem:
+    for item in _forms(db, ctx, None, plan_id):
         if item.account_id == account_id:
             return item
     raise NotFound("feedback.unknown", "No feedback form is due for this plan and person.")
 
 
 def _forms(
-    db: Session,
-    clock: Clock,
-    settings: Settings,
-    department: str | None,
-    plan_id: str | None = None,
+    db: Session, ctx: Context, department: str | None, plan_id: str | None = None
 ) -> list[FeedbackItem]:
-    today = clock.now().astimezone(settings.timezone).date()
+    settings = ctx.settings
+    today = ctx.clock.now().astimezone(settings.timezone).date()
     items = []
     for plan in repo.plans(db):
         if plan.state != APPROVED or plan.ends >= today or plan_id not in (None, plan.id):

@@ -9,8 +9,7 @@ from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.accounts.rules import missing_superior
 from govern.actor import Staff
-from govern.clock import Clock
-from govern.config import Settings
+from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Forbidden, NotFound
 from govern.training import repository as repo
@@ -38,9 +37,7 @@ def visible_account(
     return account, person
 
 
-def check_superior(
-    db: Session, clock: Clock, settings: Settings, actor: Staff, person: Identity, what: str
-) -> None:
+def check_superior(db: Session, ctx: Context, actor: Staff, person: Identity, what: str) -> None:
     """`actor` must answer for `person`: their head, or the general manager for heads and
     departments without one; never themself (R-TRN-6, R-TRN-7).
 
@@ -48,7 +45,7 @@ def check_superior(
     `<what>.not_general_manager`.
     """
     has_head = accounts.department_has_active_head(
-        db, person.department, person.employee_number, clock.now(), settings.departures
+        db, person.department, person.employee_number, ctx.clock.now(), ctx.settings.departures
     )
     missing = missing_superior(actor, accounts.staff_of(person), has_head)
     if missing == "self":

@@ -37,6 +37,16 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Calendar:
+    """What sessions fall on besides the plans: the catalogue's session kinds, the working
+    days and the company's time zone. They travel together to every question asked here."""
+
+    catalogue: Catalogue
+    workdays: WorkingDays
+    zone: ZoneInfo
+
+
+@dataclass(frozen=True)
 class TrainingSession:
     id: str
     kind: SessionKind
@@ -54,9 +64,7 @@ class TrainingSession:
 
 
 def sessions_between(
-    catalogue: Catalogue,
-    workdays: WorkingDays,
-    zone: ZoneInfo,
+    calendar: Calendar,
     plans: Iterable[Plan],
     hire_dates: Iterable[date],
     start: date,
@@ -71,21 +79,19 @@ def sessions_between(
     found: dict[str, TrainingSession] = {}
     hires = sorted(set(hire_dates))
     for plan in plans:
-        for kind in catalogue.sessions.values():
+        for kind in calendar.catalogue.sessions.values():
             tracks = tuple(t for t in kind.tracks if t in plan.tracks)
             if not tracks or (kinds is not None and kind.kind not in kinds):
                 continue
-            for day in _days(kind.kind, workdays, hires, plan, start, end):
+            for day in _days(kind.kind, calendar.workdays, hires, plan, start, end):
                 found[f"{kind.kind}-{day}"] = _merge(
-                    found.get(f"{kind.kind}-{day}"), kind, day, zone, tracks, plan.id
+                    found.get(f"{kind.kind}-{day}"), kind, day, calendar.zone, tracks, plan.id
                 )
     return sorted(found.values(), key=lambda s: (s.starts, s.id))
 
 
 def session_by_id(
-    catalogue: Catalogue,
-    workdays: WorkingDays,
-    zone: ZoneInfo,
+    calendar: Calendar,
     plans: Iterable[Plan],
     hire_dates: Iterable[date],
     session_id: str,
@@ -96,8 +102,8 @@ def session_by_id(
         day = date.fromisoformat(day_text)
     except ValueError:
         day = None
-    if day is not None and kind in catalogue.sessions:
-        for session in sessions_between(catalogue, workdays, zone, plans, hire_dates, day, day):
+    if day is not None and kind in calendar.catalogue.sessions:
+        for session in sessions_between(calendar, plans, hire_dates, day, day):
             if session.id == session_id:
                 return session
     raise NotFound("session.unknown", f"No training session {session_id} in an approved plan.")

@@ -83,7 +83,8 @@ def catalogue() -> dict[str, Any]:
 @documents_refusals(blp, 400, 401, 403)
 def draft_plan(body: dict[str, Any]) -> Any:
     """The office drafts a short- or long-term plan; it needs the GM's approval (R-STF-3)."""
-    return plans.draft_plan(db(), context(), current_caller().account_id, **body)
+    draft = plans.PlanDraft(**body)
+    return plans.draft_plan(db(), context(), current_caller().account_id, draft)
 
 
 @blp.route("/training/plans", methods=["GET"])
@@ -136,17 +137,14 @@ def sessions_calendar(query: dict[str, Any]) -> Response:
 def unscheduled_induction(query: dict[str, Any]) -> dict[str, Any]:
     """New staff hired in the range whose induction on the hire date no approved plan
     schedules (R-TRN-3, §10): for the office and HR to plan before it is missed."""
-    s = services()
     people = plans.unscheduled_inductions(
-        db(), s.clock, s.settings, query["start"], query["end"], query.get("track")
+        db(), context(), query["start"], query["end"], query.get("track")
     )
     return {"unscheduled": people}
 
 
 def _sessions(query: dict[str, Any]) -> list[TrainingSession]:
-    return plans.list_sessions(
-        db(), services().settings, query["start"], query["end"], query.get("track")
-    )
+    return plans.list_sessions(db(), context(), query["start"], query["end"], query.get("track"))
 
 
 def describe_session(session: TrainingSession) -> dict[str, Any]:
@@ -271,8 +269,7 @@ def sign(body: dict[str, str], name: str) -> tuple[Any, int]:
 @documents_refusals(blp, 401, 403, 404, 409)
 def request_leave(session_id: str) -> dict[str, Any]:
     """Ask your head for leave; it excuses only if asked 12 h ahead and approved in time."""
-    s = services()
-    session = plans.find_session(db(), s.settings, session_id)
+    session = plans.find_session(db(), context(), session_id)
     view = attendance.request_leave(db(), context(), current_caller().account_id, session)
     return describe_leave(view)
 
@@ -293,8 +290,8 @@ def approve_leave(leave_id: int) -> dict[str, Any]:
 @blp.response(201, description="Recorded.")
 @documents_refusals(blp, 401, 403, 404, 409)
 def record_attendance(body: dict[str, str], session_id: str) -> tuple[dict[str, Any], int]:
-    caller, s = current_caller(), services()
-    session = plans.find_session(db(), s.settings, session_id)
+    caller = current_caller()
+    session = plans.find_session(db(), context(), session_id)
     attendance.record_attendance(
         db(),
         context(),
@@ -366,14 +363,8 @@ def describe_attendance(line: attendance.AttendanceLine) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403)
 def show_feedback(query: dict[str, str]) -> dict[str, Any]:
     """Feedback forms of ended plans: due, overdue or returned (R-TRN-7)."""
-    s = services()
     items = feedback.feedback_forms(
-        db(),
-        s.clock,
-        s.settings,
-        current_caller().staff,
-        query.get("department"),
-        s.roles.training_readers,
+        db(), context(), current_caller().staff, query.get("department")
     )
     wanted = query.get("state")
     return {"forms": [describe_feedback(i) for i in items if wanted in (None, i.state)]}
