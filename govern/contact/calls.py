@@ -160,9 +160,11 @@ def take_permit(db: Session, call: Call) -> ContactPermit | None:
     started (issued at or before it, expiring after it) and no call has taken it: the call
     takes the permit's debtor, party and collector, and the permit is spent (its `call_id`).
 
-    This is the one definition of a permit's life: until a call takes it or it expires, the
-    guard counts the permit as an outbound attempt that has not connected; from then on the
-    call counts instead. Adds the call to the session (flushed).
+    This is the one definition of a permit's life: until a call takes it, the guard counts
+    the permit as an outbound attempt that has not connected, for the rest of its company
+    day even once expired (the telephone system reports a call only when it ends); the expiry
+    bounds only which call may take it. From then on the call counts instead. Adds the call
+    to the session (flushed).
     """
     permit = None
     if call.direction == OUTBOUND:

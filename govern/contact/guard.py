@@ -6,13 +6,24 @@ door decides, as for a read). The answer is the contact profile's (govern/contac
 chosen by the debtor's project group, over the party's calls within the profile's lookback.
 Check and count are one: the debtor's row is locked while its history is read, and an allow
 is recorded as a permit that counts as an unanswered outbound attempt until its call is
-reported or it expires, so two collectors asking at once cannot both take the last call.
+reported (or, untaken, for the rest of its company day), so two collectors asking at once
+cannot both take the last call.
+
+The lock order: the debtor's row (`repo.locked_debtor`), then the party's numbers
+(`repo.lock_numbers`: PostgreSQL transaction advisory locks on their digests, in sorted
+order), so checks of two debtors sharing a number are serialised too. A reported call
+(govern/contact/calls.py) locks its permit's row, then the permit's debtor. A check holds one
+debtor and never a permit's row: no cycle.
+
+A number that is not the party's is refused, counted and audited as a denial; too many in a
+company day and the account is refused every number of that debtor until the next day.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -20,17 +31,23 @@ from sqlalchemy.orm import Session
 from govern.access.actions import role_actions
 from govern.actor import Actor
 from govern.contact import repository as repo
-from govern.contact.models import ContactPermit
-from govern.contact.parties import check_party, number_digest, party_field, party_numbers
+from govern.contact.models import ContactPermit, WrongNumber
+from govern.contact.parties import check_party, number_digest, party_digests, party_field
 from govern.contact.profiles import contact_profiles
-from govern.contact.rules import Attempt, Profile, Question, Verdict, judge
+from govern.contact.rules import Attempt, Profile, Question, Verdict, company_day, judge
 from govern.debtors.models import Debtor
 from govern.debtors.service import DEBTOR_ID, Gate, decide_debtor
-from govern.errors import BadRequest, Forbidden, NotFound
+from govern.errors import BadRequest, Forbidden, NotFound, TooManyRequests
 from govern.ids import new_id
 
 #: The role × action table's entry naming who still calls a debtor under complaint stop.
 PASS_STOP = ("contact", "pass_complaint_stop")
+#: Wrong numbers an account may name for one debtor in a company day before every number of
+#: it is refused until the next (the check must not serve to guess a masked number).
+WRONG_NUMBERS_A_DAY = 3
+NOT_PARTY_NUMBER = "contact.not_party_number"
+TOO_MANY = "contact.too_many_wrong_numbers"
+DENIED = "access.denied"
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,16 @@ class Ask:
     debtor_id: str
     party: str
     phone: str
+
+
+@dataclass(frozen=True)
+class Target:
+    """The party asked about, the digest of the number asked for (one of the party's), and
+    of every number of the party."""
+
+    party: str
+    dialled: bytes
+    digests: frozenset[bytes]
 
 
 @dataclass(frozen=True)
@@ -58,15 +85,18 @@ def check_contact(db: Session, gate: Gate, actor: Actor, ask: Ask) -> Checked:
     `contact.checked` event (debtor, party, verdict; never the number), committed together.
 
     Raises BadRequest `contact.party_malformed` / `debtor.id_malformed` /
-    `contact.not_party_number`, NotFound `debtor.unknown` / `contact.party_unknown`, Forbidden
-    with the door's reason code (`debtor.not_assigned`, `training.<certification>.missing`,
-    ...), AuditNotWritten.
+    `contact.not_party_number` (audited), TooManyRequests `contact.too_many_wrong_numbers`
+    (audited), NotFound `debtor.unknown` / `contact.party_unknown`, Forbidden with the door's
+    reason code (`debtor.not_assigned`, `training.<certification>.missing`, ...),
+    AuditNotWritten.
     """
     party = check_party(ask.party)
     debtor = _locked(db, ask.debtor_id)
     _door(db, gate, actor, debtor, party)
+    target = _target(db, gate, actor, debtor, Ask(debtor.id, party, ask.phone))
+    repo.lock_numbers(db, target.digests)
     profile = contact_profiles(gate.ctx.settings.policies_dir).for_group(debtor.project_group)
-    question = _question(db, gate, actor, debtor, Ask(debtor.id, party, ask.phone), profile)
+    question = _question(db, gate, actor, debtor, target, profile)
     verdict = judge(profile, question, gate.ctx.settings.timezone)
     permit = _permit(db, gate, actor, debtor.id, question) if verdict.allowed else None
     checked = Checked(debtor.id, party, profile.name, verdict, permit)
@@ -76,21 +106,20 @@ def check_contact(db: Session, gate: Gate, actor: Actor, ask: Ask) -> Checked:
 
 
 def _question(
-    db: Session, gate: Gate, actor: Actor, debtor: Debtor, ask: Ask, profile: Profile
+    db: Session, gate: Gate, actor: Actor, debtor: Debtor, target: Target, profile: Profile
 ) -> Question:
-    """What the profile is asked: the number dialled (the party's, or BadRequest), the
-    party's record over the profile's lookback, its block, the debtor's complaint stop and
-    whether the caller's roles pass it, the debtor's own zone."""
-    dialled, digests = _numbers(gate, debtor, ask.party, ask.phone)
+    """What the profile is asked: the number dialled, the party's record over the profile's
+    lookback, the blocks on the party or the number, the debtor's complaint stop and whether
+    the caller's roles pass it, the debtor's own zone."""
     now = gate.ctx.clock.now()
-    history, on_number = _histories(
-        db, (debtor.id, ask.party), digests, dialled, now - profile.lookback, now
-    )
-    do_not_call, complaint_stop = repo.stops(db, debtor.id, ask.party)
+    today, _ = company_day(now, gate.ctx.settings.timezone)
+    rows = repo.attempts_on(db, target.digests, now - profile.lookback, now, today)
+    history, on_number = _histories(rows, target.dialled)
+    do_not_call, complaint_stop = repo.stops(db, debtor.id, target.party, target.dialled)
     return Question(
         now=now,
-        party=ask.party,
-        number_digest=dialled,
+        party=target.party,
+        number_digest=target.dialled,
         history=history,
         do_not_call=do_not_call,
         complaint_stop=complaint_stop,
@@ -124,42 +153,62 @@ def _door(db: Session, gate: Gate, actor: Actor, debtor: Debtor, party: str) -> 
         raise Forbidden(field.reason, message, object=debtor.id)
 
 
-def _numbers(gate: Gate, debtor: Debtor, party: str, phone: str) -> tuple[bytes, set[bytes]]:
-    """The digest of the number asked for and of every number of the party.
+def _target(db: Session, gate: Gate, actor: Actor, debtor: Debtor, ask: Ask) -> Target:
+    """The number asked for, when it is one of the party's. Every refusal of a number is a
+    durable denial (debtor, party, code; never the number), and an account that named
+    WRONG_NUMBERS_A_DAY wrong numbers of a debtor in a company day is refused every number
+    of it until the next, right ones too: the check is no way to guess a masked number.
 
-    Raises NotFound `contact.party_unknown`, BadRequest `contact.not_party_number`."""
-    vault = gate.ctx.vault
-    digests = {number_digest(vault, n) for n in party_numbers(vault, debtor, party)}
-    dialled = number_digest(vault, phone)
+    Raises NotFound `contact.party_unknown`, BadRequest `contact.not_party_number`,
+    TooManyRequests `contact.too_many_wrong_numbers`, AuditNotWritten."""
+    today, tomorrow = company_day(gate.ctx.clock.now(), gate.ctx.settings.timezone)
+    if repo.wrong_numbers(db, actor.account_id, debtor.id, today) >= WRONG_NUMBERS_A_DAY:
+        db.rollback()
+        _denied(db, gate, actor, ask, TOO_MANY)
+        wait = math.ceil((tomorrow - gate.ctx.clock.now()).total_seconds())
+        raise TooManyRequests(TOO_MANY, "Too many wrong numbers for this debtor today.", wait)
+    digests = party_digests(gate.ctx.vault, debtor, ask.party)
+    dialled = number_digest(gate.ctx.vault, ask.phone)
     if dialled not in digests:
-        raise BadRequest(
-            "contact.not_party_number", f"This number is not one of {party}'s numbers."
-        )
-    return dialled, digests
+        _wrong_number(db, gate, actor, ask)
+        raise BadRequest(NOT_PARTY_NUMBER, f"This number is not one of {ask.party}'s numbers.")
+    return Target(ask.party, dialled, digests)
+
+
+def _wrong_number(db: Session, gate: Gate, actor: Actor, ask: Ask) -> None:
+    """Count the wrong number and record the denial, committed (the debtor's lock held until
+    then, so two guesses at once are both counted)."""
+    wrong = WrongNumber(
+        id=new_id("WN"),
+        account_id=actor.account_id,
+        debtor_id=ask.debtor_id,
+        party=ask.party,
+        refused_at=gate.ctx.clock.now(),
+    )
+    repo.add_wrong_number(db, wrong)
+    details = {"code": NOT_PARTY_NUMBER, "party": ask.party}
+    gate.ctx.trail.record(db, DENIED, actor.account_id, ask.debtor_id, **details)
+    db.commit()
+
+
+def _denied(db: Session, gate: Gate, actor: Actor, ask: Ask, code: str) -> None:
+    """A durable denial event of the check (its transaction ended first)."""
+    details = {"code": code, "party": ask.party}
+    gate.ctx.trail.record_now(db, DENIED, actor.account_id, ask.debtor_id, **details)
 
 
 def _histories(
-    db: Session,
-    whose: tuple[str, str],
-    digests: set[bytes],
-    dialled: bytes,
-    since: datetime,
-    now: datetime,
+    rows: list[repo.Attempted], dialled: bytes
 ) -> tuple[tuple[Attempt, ...], tuple[Attempt, ...]]:
-    """The party's attempts since `since` on every one of its numbers (calls both ways, and
-    live permits as outbound attempts not answered yet), and every attempt on the number
-    dialled whoever it was for. A number two parties share (a family line) counts for the
-    party a call or permit names, and for each of them when a call names none."""
-    theirs, on_number = [], []
-    for at, outbound, connected, digest, debtor_id, party in sorted(
-        repo.attempts_on(db, digests, since, now), key=lambda row: row[0]
-    ):
-        attempt = Attempt(at=at, outbound=outbound, connected=connected, number_digest=digest)
-        if party is None or (debtor_id, party) == whose:
-            theirs.append(attempt)
-        if digest == dialled:
-            on_number.append(attempt)
-    return tuple(theirs), tuple(on_number)
+    """The party's attempts: every attempt on any of its numbers (calls both ways, and
+    untaken permits as outbound attempts not answered yet), whoever the call or permit names
+    (the caps protect each person, and a number's attempts reach whoever answers it); and
+    those on the number dialled."""
+    history = tuple(
+        Attempt(at=at, outbound=outbound, connected=connected, number_digest=digest)
+        for at, outbound, connected, digest, _, _ in sorted(rows, key=lambda row: row[0])
+    )
+    return history, tuple(a for a in history if a.number_digest == dialled)
 
 
 def _permit(

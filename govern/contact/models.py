@@ -58,7 +58,8 @@ class Call(Base):
 
 class ContactPermit(Base):
     """An allow the guard gave: it counts against the day's caps until its call is reported
-    (then the call counts) or it expires unused."""
+    (then the call counts) or, untaken, until its company day ends (a call is reported
+    only when it ends); its expiry bounds which reported call may take it."""
 
     __tablename__ = "contact_permits"
     __table_args__ = (Index("ix_contact_permits_number_issued", "number_digest", "issued_at"),)
@@ -82,10 +83,28 @@ class ContactBlock(Base):
     id: Mapped[str] = mapped_column(String(16), primary_key=True)
     debtor_id: Mapped[str] = mapped_column(ForeignKey("debtors.id"), index=True)
     party: Mapped[str] = mapped_column(String(32))
+    # the contact's number when blocked: it stays blocked under any debtor or party listing it
+    number_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True, index=True)
     reason: Mapped[str] = mapped_column(String(32))  # do_not_call
     note_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     blocked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_by: Mapped[str] = mapped_column(String(128))
+
+
+class WrongNumber(Base):
+    """A contact check refused because the number is not the party's: counted per account and
+    debtor per company day, so the check cannot be used to guess a masked number."""
+
+    __tablename__ = "contact_wrong_numbers"
+    __table_args__ = (
+        Index("ix_contact_wrong_numbers_asked", "account_id", "debtor_id", "refused_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(16))
+    debtor_id: Mapped[str] = mapped_column(ForeignKey("debtors.id"))
+    party: Mapped[str] = mapped_column(String(32))
+    refused_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ComplaintCase(Base):

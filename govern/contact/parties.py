@@ -57,3 +57,15 @@ def party_numbers(vault: Sealer, debtor: Debtor, party: str) -> list[str]:
 def number_digest(vault: Sealer, number: str) -> bytes:
     """The keyed digest a phone number is matched and counted by (its lookup form's)."""
     return vault.digest("phone", lookup_form("phone", number))
+
+
+def party_digests(vault: Sealer, debtor: Debtor, party: str) -> frozenset[bytes]:
+    """The digests of the party's numbers. Raises NotFound `contact.party_unknown`."""
+    return frozenset(number_digest(vault, n) for n in party_numbers(vault, debtor, party))
+
+
+def blocked_digest(vault: Sealer, debtor: Debtor, party: str) -> bytes | None:
+    """The digest a do-not-call block of `party` keeps (R-CON-4): its one number, so the
+    person stays blocked under every debtor and party listing it; None for a contact with
+    no number. Raises NotFound `contact.party_unknown`."""
+    return min(party_digests(vault, debtor, party), default=None)

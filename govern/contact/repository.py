@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import exists, literal, select, union_all
+from sqlalchemy import Integer, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit, Line
+from govern.contact.models import (
+    Call,
+    ComplaintCase,
+    ContactBlock,
+    ContactPermit,
+    Line,
+    WrongNumber,
+)
 from govern.debtors.models import Debtor, DebtorLookup
 
 # ---- lines and calls (R-NTE-2) -------------------------------------------------------------------
@@ -91,17 +98,37 @@ def locked_debtor(db: Session, debtor_id: str) -> Debtor | None:
     return db.scalars(query.execution_options(populate_existing=True)).first()
 
 
+#: The class of the PostgreSQL advisory locks taken on a party's numbers (the two-key form:
+#: its keys never meet the one-key locks of the trail, the sync and the scheduler).
+NUMBER_LOCK = 0x434E_5431
+
+
+def lock_numbers(db: Session, digests: Collection[bytes]) -> None:
+    """Hold these numbers until the transaction ends, in sorted order (no deadlock between
+    two checks): checks of two debtors sharing a number are taken one at a time. PostgreSQL:
+    transaction advisory locks on the digests; SQLite serialises writers already."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    for digest in sorted(digests):
+        key = int.from_bytes(digest[:4], "big", signed=True)
+        db.execute(
+            select(func.pg_advisory_xact_lock(cast(NUMBER_LOCK, Integer), cast(key, Integer)))
+        )
+
+
 #: An attempt on a number as the guard reads it back: (at, outbound, connected, number
 #: digest, debtor id, party); the debtor and party are None for a call no permit named.
 Attempted = tuple[datetime, bool, bool, bytes, str | None, str | None]
 
 
 def attempts_on(
-    db: Session, digests: Collection[bytes], since: datetime, now: datetime
+    db: Session, digests: Collection[bytes], since: datetime, now: datetime, today: datetime
 ) -> list[Attempted]:
     """Every attempt on these numbers since `since`, whoever it was for, in one query: the
     calls to or from them (inbound ones too; connected when answered), and the permits no
-    reported call has used that have not expired (outbound attempts not answered yet)."""
+    reported call has taken that are live, or were issued since `today` (the start of the
+    company day): a call is reported only when it ends, so an untaken allow counts as an
+    outbound attempt not answered for the rest of its day."""
     wanted = list(digests)
     calls = select(
         Call.started_at,
@@ -122,7 +149,7 @@ def attempts_on(
         ContactPermit.number_digest.in_(wanted),
         ContactPermit.issued_at >= since,
         ContactPermit.call_id.is_(None),
-        ContactPermit.expires_at > now,
+        or_(ContactPermit.expires_at > now, ContactPermit.issued_at >= today),
     )
     return [
         (at, bool(outbound), bool(connected), digest, debtor_id, party)
@@ -132,11 +159,15 @@ def attempts_on(
     ]
 
 
-def stops(db: Session, debtor_id: str, party: str) -> tuple[bool, bool]:
-    """(the party asked not to be contacted (R-CON-4), a complaint case stops collection on
-    the debtor (R-CON-5)), in one query."""
+def stops(db: Session, debtor_id: str, party: str, dialled: bytes) -> tuple[bool, bool]:
+    """(the party, or whoever asked not to be called on the number dialled, under any debtor,
+    asked not to be contacted (R-CON-4), a complaint case stops collection on the debtor
+    (R-CON-5)), in one query."""
     blocked = select(ContactBlock.id).where(
-        ContactBlock.debtor_id == debtor_id, ContactBlock.party == party
+        or_(
+            (ContactBlock.debtor_id == debtor_id) & (ContactBlock.party == party),
+            ContactBlock.number_digest == dialled,
+        )
     )
     complaint = select(ComplaintCase.id).where(
         ComplaintCase.debtor_id == debtor_id, ComplaintCase.state == OPEN
@@ -147,3 +178,18 @@ def stops(db: Session, debtor_id: str, party: str) -> tuple[bool, bool]:
 
 def add_permit(db: Session, permit: ContactPermit) -> None:
     db.add(permit)
+
+
+def wrong_numbers(db: Session, account_id: str, debtor_id: str, since: datetime) -> int:
+    """How many of the account's checks of the debtor since `since` named a number not the
+    party's."""
+    query = select(func.count()).where(
+        WrongNumber.account_id == account_id,
+        WrongNumber.debtor_id == debtor_id,
+        WrongNumber.refused_at >= since,
+    )
+    return db.scalar(query) or 0
+
+
+def add_wrong_number(db: Session, wrong: WrongNumber) -> None:
+    db.add(wrong)

@@ -155,6 +155,14 @@ def judge(profile: Profile, question: Question, company_zone: ZoneInfo) -> Verdi
     return Verdict(False, verdict.reason, earliest, verdict.rule)
 
 
+def company_day(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The company day `now` is in: (its start, the next day's start), aware UTC."""
+    day = now.astimezone(zone).date()
+    starts = (datetime.combine(d, time(0), tzinfo=zone) for d in (day, day + timedelta(days=1)))
+    start, end = (instant.astimezone(UTC) for instant in starts)
+    return start, end
+
+
 @dataclass(frozen=True)
 class _Zones:
     company: ZoneInfo

@@ -263,7 +263,10 @@ class VerdictSchema(Schema):
     permit = fields.Nested(
         PermitSchema,
         allow_none=True,
-        metadata={"description": "an allow: counts as an attempt until its call is reported"},
+        metadata={
+            "description": "an allow: a call started before it expires takes it; until one "
+            "does, it counts as an attempt for the rest of its company day"
+        },
     )
 
 
@@ -271,7 +274,7 @@ class VerdictSchema(Schema):
 @requires("contact", "check")
 @blp.arguments(ContactCheckSchema)
 @blp.response(200, VerdictSchema)
-@documents_refusals(blp, 400, 401, 403, 404, 422, 503)
+@documents_refusals(blp, 400, 401, 403, 404, 422, 429, 503)
 def contact_check(body: dict[str, str], debtor_id: str) -> dict[str, Any]:
     """May this party of the debtor be called on this number now? An allow takes a permit."""
     checked = guard.check_contact(

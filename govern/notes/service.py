@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from govern.actor import Actor
 from govern.contact.models import ComplaintCase, ContactBlock
+from govern.contact.parties import blocked_digest
 from govern.debtors.models import Debtor
 from govern.debtors.service import Gate, decide_debtor
 from govern.errors import BadRequest, NotFound
@@ -163,13 +164,16 @@ def _added(note: Note) -> dict[str, Any]:
 
 
 def _set_in_motion(db: Session, gate: Gate, account_id: str, note: Note) -> None:
-    """A do-not-call block for the party (R-CON-4), a complaint case (R-CON-5)."""
+    """A do-not-call block for the party and its number, whoever else lists it (R-CON-4); a
+    complaint case (R-CON-5)."""
     flags = note.flags.split()
     if DO_NOT_CALL in flags and repo.block(db, note.debtor_id, note.party) is None:
+        debtor = db.get_one(Debtor, note.debtor_id)  # the door loaded it: no query
         block = ContactBlock(
             id=new_id("BK"),
             debtor_id=note.debtor_id,
             party=note.party,
+            number_digest=blocked_digest(gate.ctx.vault, debtor, note.party),
             reason=DO_NOT_CALL,
             note_id=note.id,
             blocked_at=note.recorded_at,

@@ -15,6 +15,7 @@ from tests.support.clock import SHANGHAI
 from tests.support.contact import (
     block,
     calls_of,
+    name_call,
     open_complaint,
     permits,
     record_call,
@@ -122,14 +123,21 @@ def test_r_con_2_five_unanswered_then_the_sixth_denied(floor: Floor) -> None:
     assert verdict(check(floor)[1]) == (True, None, None)
 
 
-def test_r_con_2_each_allow_counts_until_its_permit_expires(floor: Floor) -> None:
+def test_r_con_2_an_allow_no_call_took_counts_for_the_rest_of_its_day(floor: Floor) -> None:
+    """The telephone system reports a call only when it ends: a permit past its expiry may
+    still stand for a call under way, so it counts until the company day ends."""
     floor.clock.set(at(28, 10, 0))
     for _ in range(5):
         body = check(floor)[1]
         assert body["allowed"] and body["permit"]["id"].startswith("CP-")
         assert datetime.fromisoformat(body["permit"]["expires_at"]) == at(28, 10, 15)
     assert verdict(check(floor)[1]) == (False, "contact.daily_cap_unanswered", "R-CON-2")
-    floor.clock.set(at(28, 10, 15))  # no call was reported: the five permits lapse
+    for later in (at(28, 10, 15), at(28, 21, 59)):  # expired, and no call reported yet
+        floor.clock.set(later)
+        status, body = check(floor)
+        assert (status, verdict(body)) == (200, (False, "contact.daily_cap_unanswered", "R-CON-2"))
+        assert shanghai(body["earliest"]) == at(29, 8, 0)
+    floor.clock.set(at(29, 8, 0))  # a new company day
     assert verdict(check(floor)[1]) == (True, None, None)
 
 
@@ -143,24 +151,44 @@ def test_r_con_2_counts_per_party_over_all_of_its_numbers(floor: Floor) -> None:
     assert check(floor, phone="138-1234-5678")[1]["reason"] == "contact.daily_cap_unanswered"
 
 
-def test_r_con_2_a_shared_number_counts_for_the_party_each_attempt_was_for(floor: Floor) -> None:
-    landline = "0571-88886666"  # the debtor's home line, their spouse's too
+LANDLINE = "0571-88886666"  # C-009's home line, their spouse's too
+
+
+def shared_line(floor: Floor) -> dict[str, str]:
+    """C-009, whose own home line is also their spouse's (contact:1); the spouse's check."""
     case = Case(
         "C-009",
         "钱七",
-        f"13611112222;{landline}",
+        f"13611112222;{LANDLINE}",
         id_number("33010619880606123"),
         "pg-a1",
-        emergency_contacts=f"孙芳|配偶|{landline}",
+        emergency_contacts=f"孙芳|配偶|{LANDLINE}",
     )
     floor.debtors = import_cases(floor.agency, [case.row()])
-    record_call(floor.agency.services, landline, at(28, 9, 0))  # no permit: whose is unknown
+    return {"party": "contact:1", "phone": LANDLINE, "case": "C-009"}
+
+
+def test_r_con_2_a_shared_number_counts_for_everyone_it_reaches(floor: Floor) -> None:
+    spouse = shared_line(floor)
     floor.clock.set(at(28, 10, 0))
-    spouse = {"party": "contact:1", "phone": landline, "case": "C-009"}
-    for _ in range(4):
-        assert verdict(check(floor, **spouse)[1]) == (True, None, None)
+    for _ in range(5):  # five permits naming the debtor, on the shared line
+        assert verdict(check(floor, phone=LANDLINE, case="C-009")[1]) == (True, None, None)
+    status, body = check(floor, **spouse)  # whoever answers has been rung five times
+    assert (status, verdict(body)) == (200, (False, "contact.daily_cap_unanswered", "R-CON-2"))
+    mobile = check(floor, phone="13611112222", case="C-009")[1]  # the debtor's other number
+    assert mobile["reason"] == "contact.daily_cap_unanswered"
+
+
+def test_r_con_2_calls_naming_one_party_count_for_another_on_the_same_number(
+    floor: Floor,
+) -> None:
+    spouse = shared_line(floor)
+    s = floor.agency.services
+    for minute in range(0, 50, 10):
+        call_id = record_call(s, LANDLINE, at(28, 9, minute))
+        name_call(s, call_id, floor.debtors["C-009"], "debtor")
+    floor.clock.set(at(28, 10, 0))
     assert check(floor, **spouse)[1]["reason"] == "contact.daily_cap_unanswered"
-    assert verdict(check(floor, phone=landline, case="C-009")[1]) == (True, None, None)
 
 
 # ---- R-CON-4: do not call --------------------------------------------------------------------
@@ -279,24 +307,69 @@ def test_every_check_is_audited_with_its_verdict_and_never_the_number(floor: Flo
     assert PHONE not in trail and CONTACT_PHONE not in trail and "李雷" not in trail
 
 
+# ---- a wrong number is a denial, and guessing stops ------------------------------------------
+
+GUESSES = ("13800000001", "13800000002", "13800000003")
+NOT_THEIRS = "contact.not_party_number"
+
+
+def test_r_aud_1_each_wrong_number_is_a_durable_denial_without_the_number(floor: Floor) -> None:
+    floor.clock.set(at(28, 10, 0))
+    for party, guess in (("debtor", GUESSES[0]), ("contact:1", PHONE)):
+        status, body = check(floor, party=party, phone=guess)
+        assert (status, body["error"]["code"]) == (400, "contact.not_party_number")
+    denials = floor.events("access.denied")
+    assert [(d["actor"], d["object"], d["details"]) for d in denials] == [
+        (floor.ids["col.a1"], floor.debtors["C-001"], {"code": NOT_THEIRS, "party": party})
+        for party in ("debtor", "contact:1")
+    ]
+    assert GUESSES[0] not in str(denials) and PHONE not in str(denials)
+
+
+def test_r_acs_3_three_wrong_numbers_a_day_stop_every_number_of_the_debtor(floor: Floor) -> None:
+    """R-ACS-3: who sees a phone masked cannot learn it by guessing through the check."""
+    floor.clock.set(at(28, 10, 0))
+    for guess in GUESSES:
+        assert check(floor, phone=guess)[0] == 400
+    for party, phone in (("debtor", PHONE), ("contact:1", CONTACT_PHONE), ("debtor", "139")):
+        status, body = check(floor, party=party, phone=phone)  # right or wrong: one answer
+        assert (status, body["error"]["code"]) == (429, "contact.too_many_wrong_numbers")
+    assert floor.events("access.denied")[-1]["details"] == {
+        "code": "contact.too_many_wrong_numbers",
+        "party": "debtor",
+    }
+    assert permits(floor.agency.services, floor.debtors["C-001"]) == 0
+    assert verdict(check(floor, "sup.a1")[1]) == (True, None, None)  # another account
+    assert verdict(check(floor, case="C-002", phone="13987654321")[1]) == (True, None, None)
+    floor.clock.set(at(29, 0, 0))  # the next company day
+    assert check(floor, phone=PHONE)[0] == 200
+
+
 # ---- check and count are one ------------------------------------------------------------------
 
 
-def race(floor: Floor, who: list[str], party: str = "debtor", phone: str = PHONE) -> list[Any]:
+def race(
+    floor: Floor, who: list[str], party: str = "debtor", phone: str = PHONE, case: str = "C-001"
+) -> list[Any]:
     """Everyone in `who` asks at the same moment, each from their own thread."""
-    tokens = {name: floor.agency.login(name) for name in set(who)}
-    path = f"/api/v1/debtors/{floor.debtors['C-001']}/contact-check"
-    barrier, answers = threading.Barrier(len(who)), []
+    return race_on(floor, [(name, case, party, phone) for name in who])
 
-    def ask(name: str) -> None:
+
+def race_on(floor: Floor, asks: list[tuple[str, str, str, str]]) -> list[Any]:
+    """Each (who, case, party, phone) asked at the same moment, each from its own thread."""
+    tokens = {name: floor.agency.login(name) for name in {ask[0] for ask in asks}}
+    barrier, answers = threading.Barrier(len(asks)), []
+
+    def ask(name: str, case: str, party: str, phone: str) -> None:
         client = floor.agency.app.test_client()
+        path = f"/api/v1/debtors/{floor.debtors[case]}/contact-check"
         barrier.wait()
         response = client.post(
             path, json={"party": party, "phone": phone}, headers=bearer(tokens[name])
         )
         answers.append((response.status_code, response.get_json()))
 
-    threads = [threading.Thread(target=ask, args=(name,)) for name in who]
+    threads = [threading.Thread(target=ask, args=asked) for asked in asks]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -336,3 +409,24 @@ def test_the_permit_lasts_as_configured(floor: Floor) -> None:
     assert datetime.fromisoformat(body["permit"]["expires_at"]) - at(28, 10, 0) == timedelta(
         minutes=minutes
     )
+
+
+def test_r_con_2_checks_of_two_debtors_sharing_a_number_racing_get_five_allows(
+    floor: Floor,
+) -> None:
+    """The number is locked as well as each debtor: C-001's own phone is C-010's contact's."""
+    case = Case(
+        "C-010",
+        "周八",
+        "13622223333",
+        id_number("33010619900707123"),
+        "pg-a1",
+        emergency_contacts=f"周九|兄弟|{PHONE}",
+    )
+    floor.debtors = import_cases(floor.agency, [case.row()])
+    floor.clock.set(at(28, 10, 0))
+    asks = [("col.a1", "C-001", "debtor", PHONE), ("sup.a1", "C-010", "contact:1", PHONE)] * 8
+    answers = race_on(floor, asks)
+    assert sum(body["allowed"] for body in answers) == 5
+    s = floor.agency.services
+    assert permits(s, floor.debtors["C-001"]) + permits(s, floor.debtors["C-010"]) == 5

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from govern.contact.models import ContactBlock
 from tests.support.calls import record_call
-from tests.support.floor import Floor
+from tests.support.debtors import Case, id_number
+from tests.support.floor import Floor, import_cases
 from tests.support.notes import note
 
 
@@ -84,6 +85,35 @@ def test_r_con_4_a_third_party_who_asks_not_to_be_contacted_is_blocked_for_good(
     assert [(b.party, b.note_id, b.blocked_by) for b in rows] == [
         ("contact:1", answer["id"], floor.ids["col.a1"])
     ]
+
+
+def test_r_con_4_a_blocked_contact_stays_blocked_wherever_their_number_is_listed(
+    floor: Floor,
+) -> None:
+    """The block follows the person's number, not the contact's place in one debtor's list:
+    李雷 (C-001's contact:1) is C-012's second contact and C-013's own phone."""
+    cases = [
+        Case(
+            "C-012",
+            "吴十",
+            "13644445555",
+            id_number("33010619910808123"),
+            "pg-a1",
+            emergency_contacts="郑一|父亲|13655556666;李雷|同事|13700002222",
+        ),
+        Case("C-013", "李雷", "13700002222", id_number("33010619920909123"), "pg-a1"),
+    ]
+    floor.debtors = import_cases(floor.agency, [case.row() for case in cases])
+    assert contact_note(floor, purpose="locate_debtor", flags=["do_not_call"])[0] == 201
+    floor.clock.advance(minutes=10)
+    for case, party in (("C-012", "contact:2"), ("C-013", "debtor")):
+        path = f"/api/v1/debtors/{floor.debtors[case]}/contact-check"
+        asked = {"party": party, "phone": "13700002222"}
+        status, body = floor.call("POST", path, "col.a1", json=asked)
+        assert (status, body["allowed"], body["reason"]) == (200, False, "contact.do_not_call")
+    path = f"/api/v1/debtors/{floor.debtors['C-012']}/contact-check"
+    asked = {"party": "contact:1", "phone": "13655556666"}
+    assert floor.call("POST", path, "col.a1", json=asked)[1]["allowed"] is True
 
 
 def test_r_con_4_only_a_conversation_records_a_do_not_call_and_never_for_the_debtor(

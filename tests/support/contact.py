@@ -110,3 +110,12 @@ def calls_of(services: Services, number: str, *, outbound: bool) -> int:
             Call.direction == ("outbound" if outbound else "inbound"),
         )
         return db.scalar(query) or 0
+
+
+def name_call(services: Services, call_id: str, debtor_id: str, party: str) -> None:
+    """The call was with `party` of the debtor (as a permit it took names it)."""
+    with services.sessions() as db:
+        call = db.get(Call, call_id)
+        assert call is not None
+        call.debtor_id, call.party = debtor_id, party
+        db.commit()

@@ -89,6 +89,7 @@ def _guard_state() -> None:
         sa.Column("id", sa.String(length=16), primary_key=True),
         sa.Column("debtor_id", sa.String(length=16), sa.ForeignKey("debtors.id"), nullable=False),
         sa.Column("party", sa.String(length=32), nullable=False),
+        sa.Column("number_digest", sa.LargeBinary(length=32), nullable=True),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("note_id", sa.String(length=16), nullable=True),
         sa.Column("blocked_at", UTC(), nullable=False),
@@ -96,6 +97,20 @@ def _guard_state() -> None:
         sa.UniqueConstraint("debtor_id", "party", name="uq_contact_blocks_party"),
     )
     op.create_index("ix_contact_blocks_debtor_id", "contact_blocks", ["debtor_id"])
+    op.create_index("ix_contact_blocks_number_digest", "contact_blocks", ["number_digest"])
+    op.create_table(
+        "contact_wrong_numbers",
+        sa.Column("id", sa.String(length=16), primary_key=True),
+        sa.Column("account_id", sa.String(length=16), nullable=False),
+        sa.Column("debtor_id", sa.String(length=16), sa.ForeignKey("debtors.id"), nullable=False),
+        sa.Column("party", sa.String(length=32), nullable=False),
+        sa.Column("refused_at", UTC(), nullable=False),
+    )
+    op.create_index(
+        "ix_contact_wrong_numbers_asked",
+        "contact_wrong_numbers",
+        ["account_id", "debtor_id", "refused_at"],
+    )
     op.create_table(
         "complaint_cases",
         sa.Column("id", sa.String(length=16), primary_key=True),
@@ -172,6 +187,7 @@ def downgrade() -> None:
         "call_scripts",
         NOTES,
         "complaint_cases",
+        "contact_wrong_numbers",
         "contact_blocks",
         "contact_permits",
         "calls",
