@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
 from govern.contact.models import Call, ComplaintCase, ContactBlock
@@ -41,8 +41,13 @@ def notes_of(db: Session, debtor_id: str) -> list[Note]:
 
 
 def parties_offering(db: Session, debtor_id: str) -> set[str]:
-    """The parties a note records as offering to pay for the debtor (R-CON-3)."""
-    query = select(Note.party).where(Note.debtor_id == debtor_id, Note.purpose == "offers_to_pay")
+    """The parties a note records as offering to pay for the debtor (R-CON-3); a note a
+    later note corrects says nothing any more: its correction replaces it."""
+    later = aliased(Note)
+    corrected = exists().where(later.corrects == Note.id)
+    query = select(Note.party).where(
+        Note.debtor_id == debtor_id, Note.purpose == "offers_to_pay", ~corrected
+    )
     return set(db.scalars(query.distinct()))
 
 

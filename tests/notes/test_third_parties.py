@@ -58,6 +58,22 @@ def test_r_con_3_the_amount_owed_reaches_a_third_party_call_only_after_their_off
     assert seen["details"]["amount_owed_shown_for"] == ["debtor", "contact:1"]
 
 
+def test_r_con_3_a_corrected_offer_to_pay_no_longer_shows_the_amount_owed(floor: Floor) -> None:
+    status, offer = contact_note(floor, purpose="offers_to_pay")
+    assert status == 201, offer
+    correction = {"party": "contact:1", "call_id": offer["call_id"], "corrects": offer["id"]}
+    status, body = note(floor, "col.a1", "C-001", purpose="pass_message", **correction)
+    assert status == 201, body
+    contact = parties(floor, "col.a1", "C-001")["contact:1"]
+    assert (contact["amount_owed"], contact["withheld"]) == (
+        None,
+        {"amount_owed": "third_party.no_offer_to_pay"},
+    )
+    status, body = note(floor, "col.a1", "C-001", purpose="offers_to_pay", **correction)
+    assert status == 201, body  # the offer is recorded again: the newest note stands
+    assert parties(floor, "col.a1", "C-001")["contact:1"]["amount_owed"] == "12800.50"
+
+
 def test_r_con_3_the_parties_are_only_for_those_who_reach_the_debtor(floor: Floor) -> None:
     status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/parties", "col.b1")
     assert (status, body["error"]["code"]) == (403, "debtor.not_assigned")
