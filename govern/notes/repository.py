@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
 from govern.contact.models import Call, ComplaintCase, ContactBlock
+from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.notes.models import Note, Script
 
@@ -67,15 +68,25 @@ def case(db: Session, case_id: str, lock: bool = False) -> ComplaintCase | None:
     return db.scalar(query.with_for_update() if lock else query)
 
 
-def open_cases(db: Session) -> list[ComplaintCase]:
-    query = select(ComplaintCase).where(ComplaintCase.state == OPEN)
-    return list(db.scalars(query.order_by(ComplaintCase.deadline, ComplaintCase.id)))
+def open_cases(db: Session) -> list[tuple[ComplaintCase, str]]:
+    """Open cases with their debtor's project group, the nearest deadline first."""
+    query = _with_group(ComplaintCase.state == OPEN)
+    return list(db.execute(query.order_by(ComplaintCase.deadline, ComplaintCase.id)).tuples())
 
 
-def unreported_cases(db: Session) -> list[ComplaintCase]:
-    """Cases not yet reported to the client, open or resumed."""
-    query = select(ComplaintCase).where(ComplaintCase.reported_at.is_(None))
-    return list(db.scalars(query.order_by(ComplaintCase.opened_at, ComplaintCase.id)))
+def unreported_cases(db: Session) -> list[tuple[ComplaintCase, str]]:
+    """Cases not yet reported to the client, open or resumed, with their debtor's project
+    group, oldest first."""
+    query = _with_group(ComplaintCase.reported_at.is_(None))
+    return list(db.execute(query.order_by(ComplaintCase.opened_at, ComplaintCase.id)).tuples())
+
+
+def _with_group(condition: ColumnElement[bool]) -> Select[tuple[ComplaintCase, str]]:
+    return (
+        select(ComplaintCase, Debtor.project_group)
+        .join(Debtor, Debtor.id == ComplaintCase.debtor_id)
+        .where(condition)
+    )
 
 
 def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:

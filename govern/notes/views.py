@@ -206,9 +206,10 @@ class ComplaintCasesSchema(Schema):
 @complaints_blp.response(200, ComplaintCasesSchema)
 @documents_refusals(complaints_blp, 401, 403)
 def cases(query: dict[str, Any]) -> dict[str, Any]:
-    """Open cases, the nearest deadline first; `report=true`: the cases to report to the client."""
+    """Open cases of the debtors you reach, the nearest deadline first; `report=true`: the
+    cases to report to the client."""
     listing = complaints.cases_to_report if query["report"] else complaints.open_cases
-    found = listing(db(), context())
+    found = listing(db(), gate(), current_caller().actor)
     return {"cases": [_case(case) for case in found]}
 
 
@@ -218,9 +219,10 @@ def cases(query: dict[str, Any]) -> dict[str, Any]:
 @complaints_blp.response(200, ComplaintCaseSchema)
 @documents_refusals(complaints_blp, 401, 403, 404, 409, 422)
 def resume(body: dict[str, str], case_id: str) -> dict[str, Any]:
-    """Close a case with a reason; collection resumes once no case of the debtor is open."""
+    """Close a case of a debtor you reach with a reason; collection resumes once no case of
+    the debtor is open."""
     actor = current_caller().actor
-    return _case(complaints.resume(db(), context(), actor, case_id, body["reason"]))
+    return _case(complaints.resume(db(), gate(), actor, case_id, body["reason"]))
 
 
 @complaints_blp.route("/<string:case_id>/reported", methods=["POST"])
@@ -228,8 +230,8 @@ def resume(body: dict[str, str], case_id: str) -> dict[str, Any]:
 @complaints_blp.response(200, ComplaintCaseSchema)
 @documents_refusals(complaints_blp, 401, 403, 404, 409)
 def reported(case_id: str) -> dict[str, Any]:
-    """Record that the case was reported to the client."""
-    return _case(complaints.mark_reported(db(), context(), current_caller().actor, case_id))
+    """Record that a case of a debtor you reach was reported to the client."""
+    return _case(complaints.mark_reported(db(), gate(), current_caller().actor, case_id))
 
 
 def _case(listed: complaints.Case) -> dict[str, Any]:
