@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -151,6 +151,35 @@ def unnoted_calls(db: Session, ctx: Context, actor: Actor) -> list[Unnoted]:
             group = who.project_group
             found.append(Unnoted(call, call.account_id or "", who.name, who.department, group, due))
     return found
+
+
+@dataclass(frozen=True)
+class OwnCall:
+    """One of the caller's own calls, for them to find its id and note it."""
+
+    call: Call
+    noted: bool
+
+
+def own_calls(
+    db: Session, ctx: Context, actor: Actor, since: datetime | None, limit: int
+) -> list[OwnCall]:
+    """The calls the caller made or took, newest first, from `since` (by default the start of
+    yesterday, company time: a call after the due time is noted the next day), each with
+    whether a note records it. Shows ids, never a number.
+
+    Raises Forbidden `call.no_account` for an actor without an account (the console).
+    """
+    if actor.account_id is None:
+        raise Forbidden("call.no_account", "Only a personal account has calls of its own.")
+    start = since or _yesterday(ctx)
+    return [OwnCall(*row) for row in repo.own_calls(db, actor.account_id, start, limit)]
+
+
+def _yesterday(ctx: Context) -> datetime:
+    """The start of yesterday, company time."""
+    today = ctx.clock.now().astimezone(ctx.settings.timezone).date()
+    return datetime.combine(today - timedelta(days=1), time(), ctx.settings.timezone)
 
 
 def _watches(actor: Actor, department: str, project_group: str | None) -> bool:

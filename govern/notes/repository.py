@@ -114,6 +114,19 @@ def unnoted_calls(db: Session, started_before: datetime, limit: int) -> list[tup
     return [(found, identity) for found, identity in db.execute(query).tuples()]
 
 
+def own_calls(db: Session, account_id: str, since: datetime, limit: int) -> list[tuple[Call, bool]]:
+    """The calls a collector made or took (the call names their account) started at or after
+    `since`, newest first, each with whether a note records it."""
+    noted = exists().where(Note.call_id == Call.id).label("noted")
+    query = (
+        select(Call, noted)
+        .where(Call.account_id == account_id, Call.started_at >= since)
+        .order_by(Call.started_at.desc(), Call.id)
+        .limit(limit)
+    )
+    return [(found, bool(was_noted)) for found, was_noted in db.execute(query).tuples()]
+
+
 # ---- call scripts (govern/notes/scripts.py) ----------------------------------------------------
 
 ACTIVE = "active"

@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from govern.bounds import Text
+from govern.bounds import Instant, Text, WholeNumber
 from govern.debtors.views import gate
 from govern.notes import complaints
 from govern.notes import service as notes
@@ -35,7 +35,7 @@ calls_blp = Blueprint(
     "unnoted",
     __name__,
     url_prefix="/api/v1/calls",
-    description="Calls no note records past their due time (R-NTE-1).",
+    description="Calls no note records past their due time; your own calls, to note (R-NTE-1).",
 )
 
 ID = validate.Length(min=1, max=16)
@@ -278,4 +278,44 @@ def _unnoted(item: complaints.Unnoted) -> dict[str, Any]:
         "collector": item.collector,
         "collector_name": item.collector_name,
         "due": item.due,
+    }
+
+
+class OwnCallsQuerySchema(Schema):
+    since = Instant(
+        metadata={"description": "calls started at or after; by default the start of yesterday"}
+    )
+    limit = WholeNumber(load_default=100, validate=validate.Range(1, 1000))
+
+
+class OwnCallSchema(Schema):
+    id = fields.String(metadata={"description": "the call_id a call note names"})
+    debtor_id = fields.String(allow_none=True)
+    party = fields.String(allow_none=True)
+    direction = fields.String()
+    started_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime()
+    noted = fields.Boolean(metadata={"description": "a note records the call"})
+
+
+class OwnCallsSchema(Schema):
+    calls = fields.List(fields.Nested(OwnCallSchema))
+
+
+@calls_blp.route("/mine", methods=["GET"])
+@requires("call", "view_own")
+@calls_blp.arguments(OwnCallsQuerySchema, location="query")
+@calls_blp.response(200, OwnCallsSchema)
+@documents_refusals(calls_blp, 401, 403, 422)
+def mine(query: dict[str, Any]) -> dict[str, Any]:
+    """The calls you made or took, newest first, to note them (never the number)."""
+    actor = current_caller().actor
+    found = complaints.own_calls(db(), context(), actor, query.get("since"), query["limit"])
+    names = [name for name in OwnCallSchema().fields if name != "noted"]
+    return {
+        "calls": [
+            {**{name: getattr(item.call, name) for name in names}, "noted": item.noted}
+            for item in found
+        ]
     }
