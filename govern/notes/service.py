@@ -22,6 +22,7 @@ from govern.actor import Actor
 from govern.config import Settings
 from govern.contact.models import Call, ComplaintCase, ContactBlock
 from govern.contact.parties import number_digest, party_numbers
+from govern.contact.repository import locked_debtor
 from govern.debtors.models import Debtor
 from govern.debtors.service import Gate, decide_debtor
 from govern.errors import BadRequest, NotFound
@@ -76,6 +77,10 @@ def add_note(
     debtor, _ = decide_debtor(db, gate, actor, debtor_id)
     check_note(asked, len(_contacts(gate, debtor)))
     check_language(gate.ctx.settings, text)
+    if DO_NOT_CALL in asked.flags:
+        # Two notes blocking one party: one makes the block, the other finds it. Locked before
+        # the note is inserted, whose key share on the debtor row would deadlock the two.
+        locked_debtor(db, debtor.id)
     occurred_at = _checked_time(db, gate, _noter(actor), debtor, asked)
     note = _new_note(gate, actor.account_id, debtor.id, asked, text, occurred_at)
     db.add(note)
