@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from govern.access.door import DebtorRef, Door
 from govern.access.service import viewer
-from govern.accounts.rules import DEPARTMENT_HEAD
 from govern.actor import Actor
 from govern.contact.models import Call, ComplaintCase
 from govern.context import Context
@@ -28,10 +27,9 @@ from govern.debtors.service import Gate, decide_debtor
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.justification import justification
 from govern.notes import repository as repo
-from govern.notes.rules import note_due
+from govern.notes.rules import last_due, note_due, watch
 
 RESUMED = "resumed"
-SUPERVISOR = "supervisor"
 #: How many unnoted calls one answer lists at most (the oldest first).
 UNNOTED_LIMIT = 500
 
@@ -129,27 +127,32 @@ def _case(db: Session, gate: Gate, actor: Actor, case_id: str) -> ComplaintCase:
 
 @dataclass(frozen=True)
 class Unnoted:
-    """A call no note records past its due time, with the collector who made or took it."""
+    """A call no note records past its due time, with the collector who made or took it
+    (None when the telephone system could not say)."""
 
     call: Call
-    collector: str  # the account
-    collector_name: str
-    department: str
+    collector: str | None  # the account
+    collector_name: str | None
+    department: str | None
     project_group: str | None
     due: datetime
 
 
 def unnoted_calls(db: Session, ctx: Context, actor: Actor) -> list[Unnoted]:
     """Calls whose note is overdue (R-NTE-1: due at GOVERN_NOTE_DUE_TIME company time on the
-    day of the call): a department head's department's, a supervisor's project group's;
-    oldest first, at most UNNOTED_LIMIT."""
+    day of the call) that the caller watches (`rules.watch`); oldest first, at most
+    UNNOTED_LIMIT, counted among the watched calls only."""
     now, settings = ctx.clock.now(), ctx.settings
+    staff = actor.staff
+    watched = watch(staff.roles, staff.department, actor.project_group)
+    overdue = last_due(now, settings.timezone, settings.note_due_time)
     found = []
-    for call, who in repo.unnoted_calls(db, now, UNNOTED_LIMIT):
+    for call, who in repo.unnoted_calls(db, overdue, watched, UNNOTED_LIMIT):
         due = note_due(call.started_at, settings.timezone, settings.note_due_time)
-        if due <= now and _watches(actor, who.department, who.project_group):
-            group = who.project_group
-            found.append(Unnoted(call, call.account_id or "", who.name, who.department, group, due))
+        name, department, group = (
+            (who.name, who.department, who.project_group) if who else (None,) * 3
+        )
+        found.append(Unnoted(call, call.account_id, name, department, group, due))
     return found
 
 
@@ -180,13 +183,3 @@ def _yesterday(ctx: Context) -> datetime:
     """The start of yesterday, company time."""
     today = ctx.clock.now().astimezone(ctx.settings.timezone).date()
     return datetime.combine(today - timedelta(days=1), time(), ctx.settings.timezone)
-
-
-def _watches(actor: Actor, department: str, project_group: str | None) -> bool:
-    """A department head watches their department; a supervisor their project group."""
-    roles = actor.staff.roles
-    if DEPARTMENT_HEAD in roles and actor.staff.department == department:
-        return True
-    return (
-        SUPERVISOR in roles and project_group is not None and project_group == actor.project_group
-    )

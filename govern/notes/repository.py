@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
@@ -14,6 +14,7 @@ from govern.contact.models import Call, ComplaintCase, ContactBlock
 from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.notes.models import Note, Script
+from govern.notes.rules import Watch
 
 OPEN = "open"
 
@@ -99,19 +100,36 @@ def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
     return frozenset(db.scalars(query.distinct()))
 
 
-def unnoted_calls(db: Session, started_before: datetime, limit: int) -> list[tuple[Call, Identity]]:
-    """Calls a collector made or took (an account is known) that no note records, started
-    before `started_before`, with the collector's directory identity; oldest first."""
+def unnoted_calls(
+    db: Session, started_before: datetime, watched: Watch, limit: int
+) -> list[tuple[Call, Identity | None]]:
+    """Calls no note records started before `started_before` that `watched` covers, with
+    the directory identity of their collector where one is known; oldest first, at most
+    `limit` (the watch is applied before the limit)."""
     noted = exists().where(Note.call_id == Call.id)
     query = (
         select(Call, Identity)
-        .join(Account, Account.id == Call.account_id)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Call.started_at < started_before, ~noted)
+        .outerjoin(Account, Account.id == Call.account_id)
+        .outerjoin(Identity, Identity.employee_number == Account.employee_number)
+        .outerjoin(Debtor, Debtor.id == Call.debtor_id)
+        .where(Call.started_at < started_before, ~noted, or_(false(), *_watched(watched)))
         .order_by(Call.started_at, Call.id)
         .limit(limit)
     )
     return [(found, identity) for found, identity in db.execute(query).tuples()]
+
+
+def _watched(watched: Watch) -> list[ColumnElement[bool]]:
+    unattributed = Call.account_id.is_(None)
+    found: list[ColumnElement[bool]] = []
+    if watched.department is not None:
+        found.append(Identity.department == watched.department)
+    if watched.project_group is not None:
+        found.append(Identity.project_group == watched.project_group)
+        found.append(and_(unattributed, Debtor.project_group == watched.project_group))
+    if watched.unattributed:
+        found.append(unattributed)
+    return found
 
 
 def own_calls(db: Session, account_id: str, since: datetime, limit: int) -> list[tuple[Call, bool]]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from govern.accounts.rules import DEPARTMENT_HEAD
 from govern.contact.rules import DEBTOR, PARTY
 from govern.errors import BadRequest, Conflict, Forbidden
 
@@ -16,8 +17,9 @@ DIRECTIONS = ("outbound", "inbound", "none")
 CALL_DIRECTIONS = ("outbound", "inbound")
 NO_CALL = "none"
 CONNECTED = "connected"
+SUPERVISOR, IT = "supervisor", "it"
 #: Who may note a call another collector made or took: a correction by their supervisor or head.
-CORRECTORS = frozenset({"supervisor", "department_head"})
+CORRECTORS = frozenset({SUPERVISOR, DEPARTMENT_HEAD})
 #: What became of a call; `none` for a note that records no call (a letter, a visit).
 OUTCOMES = ("connected", "no_answer", "busy", "invalid_number", "voicemail", "hung_up", NO_CALL)
 #: Why the collector spoke to the party.
@@ -207,6 +209,37 @@ def note_due(started_at: datetime, zone: ZoneInfo, due: time) -> datetime:
     if local >= deadline:
         deadline = datetime.combine(local.date() + timedelta(days=1), due, zone)
     return deadline.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Whose unnoted calls a watcher is shown (R-NTE-1): a department head their department's
+    collectors'; a supervisor their project group's collectors' and the calls no collector is
+    known for with their group's debtors; IT every call no collector is known for."""
+
+    department: str | None = None
+    project_group: str | None = None
+    unattributed: bool = False
+
+
+def watch(roles: frozenset[str], department: str, project_group: str | None) -> Watch:
+    """What a person in `roles` watches (Watch); nothing for anyone else."""
+    return Watch(
+        department if DEPARTMENT_HEAD in roles else None,
+        project_group if SUPERVISOR in roles else None,
+        IT in roles,
+    )
+
+
+def last_due(now: datetime, zone: ZoneInfo, due: time) -> datetime:
+    """The latest due instant at or before `now`: every call started before it is overdue
+    unless noted (`note_due` is the first due instant after the call's start)."""
+    local = now.astimezone(zone)
+    today = datetime.combine(local.date(), due, zone)
+    latest = (
+        today if local >= today else datetime.combine(local.date() - timedelta(days=1), due, zone)
+    )
+    return latest.astimezone(UTC)
 
 
 def complaint_deadline(opened_at: datetime, days: int) -> datetime:

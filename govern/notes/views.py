@@ -248,8 +248,11 @@ class UnnotedSchema(Schema):
     started_at = fields.DateTime()
     debtor_id = fields.String(allow_none=True)
     party = fields.String(allow_none=True)
-    collector = fields.String(metadata={"description": "the account that made or took the call"})
-    collector_name = fields.String()
+    collector = fields.String(
+        allow_none=True,
+        metadata={"description": "the account that made or took the call; null: not known"},
+    )
+    collector_name = fields.String(allow_none=True)
     due = fields.DateTime()
 
 
@@ -262,7 +265,9 @@ class UnnotedListSchema(Schema):
 @calls_blp.response(200, UnnotedListSchema)
 @documents_refusals(calls_blp, 401, 403)
 def unnoted() -> dict[str, Any]:
-    """Calls of your department (head) or project group (supervisor) whose note is overdue."""
+    """Calls whose note is overdue: your department's collectors' (head), your project
+    group's and those no collector is known for with its debtors (supervisor), every one no
+    collector is known for (IT)."""
     found = complaints.unnoted_calls(db(), context(), current_caller().actor)
     return {"calls": [_unnoted(item) for item in found]}
 
