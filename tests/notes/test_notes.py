@@ -133,12 +133,33 @@ def test_r_nte_1_no_route_edits_or_deletes_a_note(floor: Floor, method: str) -> 
     ],
 )
 def test_r_nte_1_the_database_itself_refuses_to_change_or_delete_a_note(
+    floor: Floor, owner_engine: Engine, statement: str
+) -> None:
+    """The triggers bind whoever asks, the tables' owner included."""
+    made = note(floor, "col.a1", "C-001", direction="none", outcome="none")[1]
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text(statement))
+    assert "append-only" in str(refused.value)
+    listed = notes(floor, "col.a1", "C-001")[1]["notes"]
+    assert [(n["id"], n["outcome"]) for n in listed] == [(made["id"], "none")]
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE collection_notes SET outcome = 'busy'",
+        "DELETE FROM collection_notes",
+        "TRUNCATE collection_notes",
+    ],
+)
+def test_r_nte_1_the_service_role_may_not_change_or_delete_a_note(
     floor: Floor, service_engine: Engine, statement: str
 ) -> None:
     made = note(floor, "col.a1", "C-001", direction="none", outcome="none")[1]
     with service_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
         connection.execute(text(statement))
-    assert "append-only" in str(refused.value)
+    assert "permission denied" in str(refused.value)
     listed = notes(floor, "col.a1", "C-001")[1]["notes"]
     assert [(n["id"], n["outcome"]) for n in listed] == [(made["id"], "none")]
 
