@@ -30,8 +30,8 @@ from govern.headers import register_security_headers
 from govern.intake import register_intake
 from govern.investigations.service import opener
 from govern.notes.agent_statement import agent_statement
-from govern.notes.complaints import SUPERVISOR
 from govern.notes.language import language_check
+from govern.notes.rules import IT, SUPERVISOR
 from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.sessions.service import authenticate
@@ -51,7 +51,7 @@ CODE_ROLES = {
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
     "govern.accounts.cli (the console)": CONSOLE.roles,
-    "govern.notes.complaints": (SUPERVISOR,),
+    "govern.notes.rules": (SUPERVISOR, IT),
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from audit.store import APPEND_ONLY_TABLES
 from govern.db import make_engine
+from govern.notes.models import APPEND_ONLY_NOTES
 from govern.training.models import ARCHIVE_TABLES
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -66,14 +67,14 @@ def _grant_service_role(connection: object, owner_url: str, service_url: str) ->
     if service.get_backend_name() != "postgresql" or service.username == owner.username:
         return
     role = '"' + (service.username or "").replace('"', '""') + '"'
-    append_only = ", ".join((*APPEND_ONLY_TABLES, *ARCHIVE_TABLES))
+    append_only = ", ".join((*APPEND_ONLY_TABLES, *ARCHIVE_TABLES, *APPEND_ONLY_NOTES))
     for statement in (
         f"GRANT USAGE ON SCHEMA public TO {role}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
         # Triggers do not bind the table owner, and a role that may UPDATE could disable
         # nothing but still try: the service may only read and append to the trail and to
-        # the training archive (exam results, signatures: R-TRN-5).
+        # the training archive (exam results, signatures: R-TRN-5) and to collection notes.
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {append_only} FROM {role}",
     ):
         connection.execute(text(statement))  # type: ignore[attr-defined]

@@ -93,3 +93,36 @@ def test_db_upgrade_from_an_older_revision_names_both(
     )
     expected = f"upgraded the database schema from revision 0006 to {head_revision()}"
     assert db_upgrade(settings) == (0, expected)
+
+
+@pytest.mark.postgresql_only
+def test_r_nte_1_the_service_role_may_only_append_to_collection_notes(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    settings = replace(
+        base_settings,
+        database_url=service,
+        migration_database_url=owner,
+        checkpoint_dir=tmp_path / "checkpoints",
+    )
+    assert db_upgrade(settings)[0] == 0
+    engine = make_engine(service)
+    try:
+        with engine.connect() as connection:
+            held = {
+                privilege: connection.execute(
+                    text("SELECT has_table_privilege('collection_notes', :privilege)"),
+                    {"privilege": privilege},
+                ).scalar()
+                for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+            }
+    finally:
+        engine.dispose()
+    assert held == {
+        "SELECT": True,
+        "INSERT": True,
+        "UPDATE": False,
+        "DELETE": False,
+        "TRUNCATE": False,
+    }

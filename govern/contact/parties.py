@@ -7,16 +7,12 @@ never compared, kept or logged in the clear.
 from __future__ import annotations
 
 import json
-import re
 
+from govern.contact.rules import CONTACT, DEBTOR, PARTY
 from govern.context import Sealer
 from govern.debtors.models import Debtor
 from govern.debtors.service import lookup_form
 from govern.errors import BadRequest, NotFound
-
-DEBTOR = "debtor"
-CONTACT = "contact:"
-PARTY = re.compile(r"^(debtor|contact:[1-9][0-9]{0,2})$")
 
 
 def check_party(party: str) -> str:

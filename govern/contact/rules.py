@@ -8,12 +8,18 @@ same question would be allowed (None when no time will do). No Flask, no SQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
+
+#: A party of a debtor: the debtor, or `contact:<n>`, the n-th (from 1) emergency contact.
+DEBTOR = "debtor"
+CONTACT = "contact:"
+PARTY = re.compile(r"^(debtor|contact:[1-9][0-9]{0,2})$")
 
 QUIET_HOURS = "contact.quiet_hours"
 DAILY_CAP_CONNECTED = "contact.daily_cap_connected"

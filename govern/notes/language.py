@@ -6,8 +6,9 @@ creditor's registered name). A text is folded before it is matched, one characte
 that a hit maps back to the characters the writer typed:
 
 - NFKC (full-width Latin letters and 律师 → lawyer, 律师), then case folding (LAWYER → lawyer);
-- spaces, punctuation, symbols, control, zero-width and combining characters are dropped, so
-  "律 师", "律-师" and "律\\u200b师" read as 律师;
+- spaces, punctuation, symbols, control, zero-width and combining characters, and every
+  default-ignorable code point of Unicode (Hangul fillers, variation selectors, tags, ...), are
+  dropped, so "律 师", "律-师", "律\\u200b师" and "律\\u3164师" read as 律师;
 - traditional characters become simplified (律師 → 律师) with OpenCC's t2s tables.
 
 All terms are then found in one pass (Aho-Corasick). A term in Latin letters counts only as a
@@ -40,10 +41,21 @@ DROPPED = frozenset(
     | {"Mn", "Me"}
 )
 
+#: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 15): invisible
+#: wherever they stand, letters (Hangul fillers U+115F, U+1160, U+3164, U+FFA0) and unassigned
+#: code points included, so read as nothing.
+IGNORABLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)  # fmt: skip
+
 #: The code points folded ahead of time: the BMP and the SMP (mathematical bold and
-#: script letters, enclosed forms), the CJK compatibility supplement, tags and variation selectors.
+#: script letters, enclosed forms), the CJK compatibility supplement, tags and variation selectors
+#: (the whole default-ignorable block U+E0000..U+E0FFF).
 FOLDED_RANGES = (range(0x0000, 0xD800), range(0xE000, 0x20000), range(0x2F800, 0x2FA20))
-FOLDED_RANGES += (range(0xE0000, 0xE01F0),)
+FOLDED_RANGES += (range(0xE0000, 0xE1000),)
 #: Code points folded through lists; `Folding` explains.
 FAST_LIMIT = 0x10000
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -231,10 +243,18 @@ def _code_points() -> Iterator[int]:
 
 
 def _fold_one(char: str) -> str:
+    if _ignorable(char):
+        return ""
     if unicodedata.category(char) == "Cn":
         return char
     read = unicodedata.normalize("NFKC", char).casefold()
-    return "".join(c for c in read if unicodedata.category(c) not in DROPPED)
+    return "".join(c for c in read if unicodedata.category(c) not in DROPPED and not _ignorable(c))
+
+
+def _ignorable(char: str) -> bool:
+    """Whether `char` is a default-ignorable code point (IGNORABLE)."""
+    point = ord(char)
+    return any(low <= point <= high for low, high in IGNORABLE)
 
 
 def _patterns(

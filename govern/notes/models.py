@@ -9,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.db import Base, UTCDateTime
 
+#: Tables the service role may read and append to but never change (govern/migrate.py).
+APPEND_ONLY_NOTES = ("collection_notes",)
+
 
 class Note(Base):
     """A collection note (R-NTE-1). Never updated or deleted (the database refuses it); a

@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
 from govern.contact.models import Call, ComplaintCase, ContactBlock
+from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.notes.models import Note, Script
+from govern.notes.rules import Watch
 
 OPEN = "open"
 
@@ -41,8 +43,13 @@ def notes_of(db: Session, debtor_id: str) -> list[Note]:
 
 
 def parties_offering(db: Session, debtor_id: str) -> set[str]:
-    """The parties a note records as offering to pay for the debtor (R-CON-3)."""
-    query = select(Note.party).where(Note.debtor_id == debtor_id, Note.purpose == "offers_to_pay")
+    """The parties a note records as offering to pay for the debtor (R-CON-3); a note a
+    later note corrects says nothing any more: its correction replaces it."""
+    later = aliased(Note)
+    corrected = exists().where(later.corrects == Note.id)
+    query = select(Note.party).where(
+        Note.debtor_id == debtor_id, Note.purpose == "offers_to_pay", ~corrected
+    )
     return set(db.scalars(query.distinct()))
 
 
@@ -62,15 +69,25 @@ def case(db: Session, case_id: str, lock: bool = False) -> ComplaintCase | None:
     return db.scalar(query.with_for_update() if lock else query)
 
 
-def open_cases(db: Session) -> list[ComplaintCase]:
-    query = select(ComplaintCase).where(ComplaintCase.state == OPEN)
-    return list(db.scalars(query.order_by(ComplaintCase.deadline, ComplaintCase.id)))
+def open_cases(db: Session) -> list[tuple[ComplaintCase, str]]:
+    """Open cases with their debtor's project group, the nearest deadline first."""
+    query = _with_group(ComplaintCase.state == OPEN)
+    return list(db.execute(query.order_by(ComplaintCase.deadline, ComplaintCase.id)).tuples())
 
 
-def unreported_cases(db: Session) -> list[ComplaintCase]:
-    """Cases not yet reported to the client, open or resumed."""
-    query = select(ComplaintCase).where(ComplaintCase.reported_at.is_(None))
-    return list(db.scalars(query.order_by(ComplaintCase.opened_at, ComplaintCase.id)))
+def unreported_cases(db: Session) -> list[tuple[ComplaintCase, str]]:
+    """Cases not yet reported to the client, open or resumed, with their debtor's project
+    group, oldest first."""
+    query = _with_group(ComplaintCase.reported_at.is_(None))
+    return list(db.execute(query.order_by(ComplaintCase.opened_at, ComplaintCase.id)).tuples())
+
+
+def _with_group(condition: ColumnElement[bool]) -> Select[tuple[ComplaintCase, str]]:
+    return (
+        select(ComplaintCase, Debtor.project_group)
+        .join(Debtor, Debtor.id == ComplaintCase.debtor_id)
+        .where(condition)
+    )
 
 
 def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
@@ -83,19 +100,49 @@ def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
     return frozenset(db.scalars(query.distinct()))
 
 
-def unnoted_calls(db: Session, started_before: datetime, limit: int) -> list[tuple[Call, Identity]]:
-    """Calls a collector made or took (an account is known) that no note records, started
-    before `started_before`, with the collector's directory identity; oldest first."""
+def unnoted_calls(
+    db: Session, started_before: datetime, watched: Watch, limit: int
+) -> list[tuple[Call, Identity | None]]:
+    """Calls no note records started before `started_before` that `watched` covers, with
+    the directory identity of their collector where one is known; oldest first, at most
+    `limit` (the watch is applied before the limit)."""
     noted = exists().where(Note.call_id == Call.id)
     query = (
         select(Call, Identity)
-        .join(Account, Account.id == Call.account_id)
-        .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Call.started_at < started_before, ~noted)
+        .outerjoin(Account, Account.id == Call.account_id)
+        .outerjoin(Identity, Identity.employee_number == Account.employee_number)
+        .outerjoin(Debtor, Debtor.id == Call.debtor_id)
+        .where(Call.started_at < started_before, ~noted, or_(false(), *_watched(watched)))
         .order_by(Call.started_at, Call.id)
         .limit(limit)
     )
     return [(found, identity) for found, identity in db.execute(query).tuples()]
+
+
+def _watched(watched: Watch) -> list[ColumnElement[bool]]:
+    unattributed = Call.account_id.is_(None)
+    found: list[ColumnElement[bool]] = []
+    if watched.department is not None:
+        found.append(Identity.department == watched.department)
+    if watched.project_group is not None:
+        found.append(Identity.project_group == watched.project_group)
+        found.append(and_(unattributed, Debtor.project_group == watched.project_group))
+    if watched.unattributed:
+        found.append(unattributed)
+    return found
+
+
+def own_calls(db: Session, account_id: str, since: datetime, limit: int) -> list[tuple[Call, bool]]:
+    """The calls a collector made or took (the call names their account) started at or after
+    `since`, newest first, each with whether a note records it."""
+    noted = exists().where(Note.call_id == Call.id).label("noted")
+    query = (
+        select(Call, noted)
+        .where(Call.account_id == account_id, Call.started_at >= since)
+        .order_by(Call.started_at.desc(), Call.id)
+        .limit(limit)
+    )
+    return [(found, bool(was_noted)) for found, was_noted in db.execute(query).tuples()]
 
 
 # ---- call scripts (govern/notes/scripts.py) ----------------------------------------------------

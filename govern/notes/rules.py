@@ -5,18 +5,21 @@ No Flask, no SQL: each function takes what it decides on and raises a stable cod
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from govern.errors import BadRequest, Conflict
+from govern.accounts.rules import DEPARTMENT_HEAD
+from govern.contact.rules import DEBTOR, PARTY
+from govern.errors import BadRequest, Conflict, Forbidden
 
-DEBTOR = "debtor"
-PARTY = re.compile(r"^(debtor|contact:[1-9][0-9]{0,2})$")
 DIRECTIONS = ("outbound", "inbound", "none")
 CALL_DIRECTIONS = ("outbound", "inbound")
 NO_CALL = "none"
+CONNECTED = "connected"
+SUPERVISOR, IT = "supervisor", "it"
+#: Who may note a call another collector made or took: a correction by their supervisor or head.
+CORRECTORS = frozenset({SUPERVISOR, DEPARTMENT_HEAD})
 #: What became of a call; `none` for a note that records no call (a letter, a visit).
 OUTCOMES = ("connected", "no_answer", "busy", "invalid_number", "voicemail", "hung_up", NO_CALL)
 #: Why the collector spoke to the party.
@@ -62,6 +65,18 @@ class CallSeen:
     debtor_id: str | None
     party: str | None
     noted: bool  # a note that corrects nothing already records it
+    answered: bool  # the telephone system reports it answered: a conversation took place
+    account_id: str | None  # the collector who made or took it, where known
+    party_number: bool  # its number is one of the note's party's numbers
+
+
+@dataclass(frozen=True)
+class Noter:
+    """Who writes the note: their account, and whether they may correct another's call note
+    (CORRECTORS)."""
+
+    account_id: str | None
+    corrector: bool
 
 
 def check_note(asked: NoteAsked, party_count: int) -> None:
@@ -130,23 +145,48 @@ def check_purpose(party: str, purpose: str | None) -> None:
         raise BadRequest("note.purpose_party", "Only a third party offers to pay for the debtor.")
 
 
-def check_call(asked: NoteAsked, debtor_id: str, call: CallSeen) -> None:
+def check_call(asked: NoteAsked, debtor_id: str, call: CallSeen, noter: Noter) -> None:
     """The call is this note's: same direction, this debtor and party where the call knows
-    them, not already noted (a correction may name a noted call).
+    them and else a call with one of the party's numbers, an outcome it had, the noter's own
+    call (or a correction by a supervisor or head), not already noted (a correction may
+    name a noted call).
 
     Raises BadRequest `note.call_direction`, `note.call_other_debtor`,
-    `note.call_other_party`; Conflict `note.call_noted`.
+    `note.call_other_party`, `note.call_other_number`, `note.outcome_call`; Forbidden
+    `note.call_other_collector`; Conflict `note.call_noted`.
     """
     if call.direction != asked.direction:
         raise BadRequest("note.call_direction", f"Call {call.id} was {call.direction}.")
-    if call.debtor_id is not None and call.debtor_id != debtor_id:
-        raise BadRequest("note.call_other_debtor", f"Call {call.id} is not with this debtor.")
-    if call.party is not None and call.party != asked.party:
-        raise BadRequest("note.call_other_party", f"Call {call.id} was with {call.party}.")
+    _check_call_party(asked, debtor_id, call)
+    if (asked.outcome == CONNECTED) != call.answered:
+        said = "was answered" if call.answered else "was never answered"
+        raise BadRequest("note.outcome_call", f"Call {call.id} {said}: outcome {asked.outcome}.")
+    if call.account_id not in (None, noter.account_id) and not (
+        asked.corrects is not None and noter.corrector
+    ):
+        raise Forbidden(
+            "note.call_other_collector",
+            f"Call {call.id} is another collector's: they note it (their supervisor or head "
+            "may correct their note).",
+        )
     if call.noted and asked.corrects is None:
         raise Conflict(
             "note.call_noted",
             f"Call {call.id} has its note: correct it with a new note naming it (corrects).",
+        )
+
+
+def _check_call_party(asked: NoteAsked, debtor_id: str, call: CallSeen) -> None:
+    """The call's debtor and party are the note's; a call that names no party was with one of
+    the note's party's numbers."""
+    if call.debtor_id is not None and call.debtor_id != debtor_id:
+        raise BadRequest("note.call_other_debtor", f"Call {call.id} is not with this debtor.")
+    if call.party is not None and call.party != asked.party:
+        raise BadRequest("note.call_other_party", f"Call {call.id} was with {call.party}.")
+    if call.party is None and not call.party_number:
+        raise BadRequest(
+            "note.call_other_number",
+            f"Call {call.id} was not with a number of {asked.party} of this debtor.",
         )
 
 
@@ -169,6 +209,37 @@ def note_due(started_at: datetime, zone: ZoneInfo, due: time) -> datetime:
     if local >= deadline:
         deadline = datetime.combine(local.date() + timedelta(days=1), due, zone)
     return deadline.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Whose unnoted calls a watcher is shown (R-NTE-1): a department head their department's
+    collectors'; a supervisor their project group's collectors' and the calls no collector is
+    known for with their group's debtors; IT every call no collector is known for."""
+
+    department: str | None = None
+    project_group: str | None = None
+    unattributed: bool = False
+
+
+def watch(roles: frozenset[str], department: str, project_group: str | None) -> Watch:
+    """What a person in `roles` watches (Watch); nothing for anyone else."""
+    return Watch(
+        department if DEPARTMENT_HEAD in roles else None,
+        project_group if SUPERVISOR in roles else None,
+        IT in roles,
+    )
+
+
+def last_due(now: datetime, zone: ZoneInfo, due: time) -> datetime:
+    """The latest due instant at or before `now`: every call started before it is overdue
+    unless noted (`note_due` is the first due instant after the call's start)."""
+    local = now.astimezone(zone)
+    today = datetime.combine(local.date(), due, zone)
+    latest = (
+        today if local >= today else datetime.combine(local.date() - timedelta(days=1), due, zone)
+    )
+    return latest.astimezone(UTC)
 
 
 def complaint_deadline(opened_at: datetime, days: int) -> datetime:

@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor
-from govern.contact.models import ComplaintCase, ContactBlock
-from govern.contact.parties import blocked_digest
+from govern.contact.models import Call, ComplaintCase, ContactBlock
+from govern.contact.parties import blocked_digest, number_digest, party_numbers
+from govern.contact.repository import locked_debtor
 from govern.debtors.models import Debtor
 from govern.debtors.service import Gate, decide_debtor
 from govern.errors import BadRequest, NotFound
@@ -31,10 +32,12 @@ from govern.notes.language import language_check, refusal
 from govern.notes.models import Note
 from govern.notes.rules import (
     CASE_KINDS,
+    CORRECTORS,
     DEBTOR,
     DO_NOT_CALL,
     CallSeen,
     NoteAsked,
+    Noter,
     check_call,
     check_correction,
     check_note,
@@ -66,14 +69,19 @@ def add_note(
     """Record a note of a debtor the caller reaches, with the block (R-CON-4) or complaint
     case (R-CON-5) it sets, in one transaction with their events.
 
-    Raises what `decide_debtor`, `rules.check_note` and `rules.check_call` raise; NotFound
-    `call.unknown`; BadRequest `note.corrects_unknown`, `note.corrects_other_call`,
-    `note.forbidden_language` (R-NTE-3); Conflict `note.call_noted`.
+    Raises what `decide_debtor`, `rules.check_note` and `rules.check_call` raise (a call
+    another collector made is theirs to note: only a supervisor's or head's correction may
+    name it); NotFound `call.unknown`; BadRequest `note.corrects_unknown`,
+    `note.corrects_other_call`, `note.forbidden_language` (R-NTE-3); Conflict `note.call_noted`.
     """
     debtor, _ = decide_debtor(db, gate, actor, debtor_id)
     check_note(asked, len(_contacts(gate, debtor)))
     check_language(gate.ctx.settings.policies_dir, text)
-    occurred_at = _checked_time(db, gate, debtor.id, asked)
+    if DO_NOT_CALL in asked.flags:
+        # Two notes blocking one party: one makes the block, the other finds it. Locked before
+        # the note is inserted, whose key share on the debtor row would deadlock the two.
+        locked_debtor(db, debtor.id)
+    occurred_at = _checked_time(db, gate, _noter(actor), debtor, asked)
     note = _new_note(gate, actor.account_id, debtor.id, asked, text, occurred_at)
     db.add(note)
     db.flush()  # the note exists before the block and case that point at it
@@ -94,22 +102,43 @@ def check_language(policies_dir: Path, text: str) -> None:
         raise refusal(hits, "note.forbidden_language")
 
 
-def _checked_time(db: Session, gate: Gate, debtor_id: str, asked: NoteAsked) -> datetime:
+def _noter(actor: Actor) -> Noter:
+    return Noter(actor.account_id, bool(CORRECTORS & actor.staff.roles))
+
+
+def _checked_time(
+    db: Session, gate: Gate, noter: Noter, debtor: Debtor, asked: NoteAsked
+) -> datetime:
     """The note's time once its call and the note it corrects are checked: the call's start,
     the corrected note's time, or now; never the client's."""
-    corrected = _corrected(db, debtor_id, asked.corrects)
+    corrected = _corrected(db, debtor.id, asked.corrects)
     if corrected is not None:
         check_correction(asked, corrected.call_id)
     if asked.call_id is not None:
         call = repo.call(db, asked.call_id, lock=True)
         if call is None:
             raise NotFound("call.unknown", f"No call {asked.call_id}.")
-        seen = CallSeen(
-            call.id, call.direction, call.debtor_id, call.party, repo.call_noted(db, call.id)
-        )
-        check_call(asked, debtor_id, seen)
+        check_call(asked, debtor.id, _seen(db, gate, call, debtor, asked.party), noter)
         return call.started_at
     return corrected.occurred_at if corrected is not None else gate.ctx.clock.now()
+
+
+def _seen(db: Session, gate: Gate, call: Call, debtor: Debtor, party: str) -> CallSeen:
+    """What the checks need of the call; whether its number is one of the party's is asked
+    only of a call that names no party (through the numbers' keyed digests)."""
+    vault = gate.ctx.vault
+    numbers = party_numbers(vault, debtor, party) if call.party is None else []
+    party_number = call.number_digest in {number_digest(vault, n) for n in numbers}
+    return CallSeen(
+        call.id,
+        call.direction,
+        call.debtor_id,
+        call.party,
+        repo.call_noted(db, call.id),
+        call.answered_at is not None,
+        call.account_id,
+        party_number,
+    )
 
 
 def _corrected(db: Session, debtor_id: str, note_id: str | None) -> Note | None:

@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from govern.bounds import Text
+from govern.bounds import Instant, Text, WholeNumber
 from govern.debtors.views import gate
 from govern.notes import complaints
 from govern.notes import service as notes
@@ -35,7 +35,7 @@ calls_blp = Blueprint(
     "unnoted",
     __name__,
     url_prefix="/api/v1/calls",
-    description="Calls no note records past their due time (R-NTE-1).",
+    description="Calls no note records past their due time; your own calls, to note (R-NTE-1).",
 )
 
 ID = validate.Length(min=1, max=16)
@@ -206,9 +206,10 @@ class ComplaintCasesSchema(Schema):
 @complaints_blp.response(200, ComplaintCasesSchema)
 @documents_refusals(complaints_blp, 401, 403)
 def cases(query: dict[str, Any]) -> dict[str, Any]:
-    """Open cases, the nearest deadline first; `report=true`: the cases to report to the client."""
+    """Open cases of the debtors you reach, the nearest deadline first; `report=true`: the
+    cases to report to the client."""
     listing = complaints.cases_to_report if query["report"] else complaints.open_cases
-    found = listing(db(), context())
+    found = listing(db(), gate(), current_caller().actor)
     return {"cases": [_case(case) for case in found]}
 
 
@@ -218,9 +219,10 @@ def cases(query: dict[str, Any]) -> dict[str, Any]:
 @complaints_blp.response(200, ComplaintCaseSchema)
 @documents_refusals(complaints_blp, 401, 403, 404, 409, 422)
 def resume(body: dict[str, str], case_id: str) -> dict[str, Any]:
-    """Close a case with a reason; collection resumes once no case of the debtor is open."""
+    """Close a case of a debtor you reach with a reason; collection resumes once no case of
+    the debtor is open."""
     actor = current_caller().actor
-    return _case(complaints.resume(db(), context(), actor, case_id, body["reason"]))
+    return _case(complaints.resume(db(), gate(), actor, case_id, body["reason"]))
 
 
 @complaints_blp.route("/<string:case_id>/reported", methods=["POST"])
@@ -228,8 +230,8 @@ def resume(body: dict[str, str], case_id: str) -> dict[str, Any]:
 @complaints_blp.response(200, ComplaintCaseSchema)
 @documents_refusals(complaints_blp, 401, 403, 404, 409)
 def reported(case_id: str) -> dict[str, Any]:
-    """Record that the case was reported to the client."""
-    return _case(complaints.mark_reported(db(), context(), current_caller().actor, case_id))
+    """Record that a case of a debtor you reach was reported to the client."""
+    return _case(complaints.mark_reported(db(), gate(), current_caller().actor, case_id))
 
 
 def _case(listed: complaints.Case) -> dict[str, Any]:
@@ -246,8 +248,11 @@ class UnnotedSchema(Schema):
     started_at = fields.DateTime()
     debtor_id = fields.String(allow_none=True)
     party = fields.String(allow_none=True)
-    collector = fields.String(metadata={"description": "the account that made or took the call"})
-    collector_name = fields.String()
+    collector = fields.String(
+        allow_none=True,
+        metadata={"description": "the account that made or took the call; null: not known"},
+    )
+    collector_name = fields.String(allow_none=True)
     due = fields.DateTime()
 
 
@@ -260,7 +265,9 @@ class UnnotedListSchema(Schema):
 @calls_blp.response(200, UnnotedListSchema)
 @documents_refusals(calls_blp, 401, 403)
 def unnoted() -> dict[str, Any]:
-    """Calls of your department (head) or project group (supervisor) whose note is overdue."""
+    """Calls whose note is overdue: your department's collectors' (head), your project
+    group's and those no collector is known for with its debtors (supervisor), every one no
+    collector is known for (IT)."""
     found = complaints.unnoted_calls(db(), context(), current_caller().actor)
     return {"calls": [_unnoted(item) for item in found]}
 
@@ -276,4 +283,44 @@ def _unnoted(item: complaints.Unnoted) -> dict[str, Any]:
         "collector": item.collector,
         "collector_name": item.collector_name,
         "due": item.due,
+    }
+
+
+class OwnCallsQuerySchema(Schema):
+    since = Instant(
+        metadata={"description": "calls started at or after; by default the start of yesterday"}
+    )
+    limit = WholeNumber(load_default=100, validate=validate.Range(1, 1000))
+
+
+class OwnCallSchema(Schema):
+    id = fields.String(metadata={"description": "the call_id a call note names"})
+    debtor_id = fields.String(allow_none=True)
+    party = fields.String(allow_none=True)
+    direction = fields.String()
+    started_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime()
+    noted = fields.Boolean(metadata={"description": "a note records the call"})
+
+
+class OwnCallsSchema(Schema):
+    calls = fields.List(fields.Nested(OwnCallSchema))
+
+
+@calls_blp.route("/mine", methods=["GET"])
+@requires("call", "view_own")
+@calls_blp.arguments(OwnCallsQuerySchema, location="query")
+@calls_blp.response(200, OwnCallsSchema)
+@documents_refusals(calls_blp, 401, 403, 422)
+def mine(query: dict[str, Any]) -> dict[str, Any]:
+    """The calls you made or took, newest first, to note them (never the number)."""
+    actor = current_caller().actor
+    found = complaints.own_calls(db(), context(), actor, query.get("since"), query["limit"])
+    names = [name for name in OwnCallSchema().fields if name != "noted"]
+    return {
+        "calls": [
+            {**{name: getattr(item.call, name) for name in names}, "noted": item.noted}
+            for item in found
+        ]
     }

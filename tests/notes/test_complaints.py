@@ -143,3 +143,34 @@ def test_r_con_5_cases_are_listed_for_the_client_report_until_marked_reported(
     status, body = desk.call("POST", f"/api/v1/complaints/{case['id']}/reported", "desk")
     assert (status, body["error"]["code"]) == (409, "complaint.reported")
     assert desk.events("complaint.reported")[-1]["details"]["case"] == case["id"]
+
+
+def test_r_con_5_a_supervisor_sees_and_acts_on_the_cases_of_the_debtors_they_reach_only(
+    desk: Floor,
+) -> None:
+    call = record_call(desk, "C-003", who="col.a2", number="15011112222")
+    status, body = note(desk, "col.a2", "C-003", call_id=call, flags=["complaint"])
+    assert status == 201, body
+    [case] = cases(desk, "desk")
+    assert case["debtor_id"] == desk.debtors["C-003"]  # pg-a2: not sup.a1's project group
+    assert cases(desk, "sup.a1") == []
+    assert cases(desk, "sup.a1", report="true") == []
+    status, body = resume(desk, "sup.a1", case["id"])
+    assert (status, body["error"]["code"]) == (403, "debtor.not_assigned")
+    path = f"/api/v1/complaints/{case['id']}/reported"
+    status, body = desk.call("POST", path, "sup.a1")
+    assert (status, body["error"]["code"]) == (403, "debtor.not_assigned")
+    assert cases(desk, "desk")[0]["state"] == "open"
+    assert desk.events("complaint.resumed") == []
+
+    assert resume(desk, "desk", case["id"])[0] == 200  # the desk reaches every debtor
+    assert desk.call("POST", path, "desk")[0] == 200
+
+
+def test_r_con_5_the_complaint_desk_reads_the_notes_of_any_debtor_it_handles(desk: Floor) -> None:
+    status, body = plain_note(desk, "col.b1", "C-004", flags=["complaint"])
+    assert status == 201, body
+    status, body = desk.call("GET", f"/api/v1/debtors/{desk.debtors['C-004']}/notes", "desk")
+    assert (status, [n["id"] for n in body["notes"]]) == (200, [body["notes"][0]["id"]])
+    status, body = desk.call("GET", f"/api/v1/debtors/{desk.debtors['C-004']}/parties", "desk")
+    assert status == 200, body

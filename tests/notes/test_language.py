@@ -232,3 +232,38 @@ def test_r_con_6_a_script_without_the_agent_statement_first_does_not_open_with_i
     opening: str,
 ) -> None:
     assert not agent_statement(POLICIES).opens(opening)
+
+
+@pytest.mark.parametrize(
+    "filler",
+    [
+        "\u3164",  # Hangul filler
+        "\u115f",  # Hangul choseong filler
+        "\u1160",  # Hangul jungseong filler
+        "\uffa0",  # half-width Hangul filler
+        "\u034f",  # combining grapheme joiner
+        "\u180e",  # Mongolian vowel separator
+        "\u2064",  # invisible plus
+        "\ufe0f",  # variation selector
+        "\U000e0041",  # tag letter A
+        "\U000e0fff",  # unassigned, default-ignorable
+        "\u3164\ufeff\u2060",
+    ],
+)
+def test_r_nte_3_invisible_fillers_between_characters_are_separators(
+    check: LanguageCheck, filler: str
+) -> None:
+    typed = f"律{filler}师"
+    assert found(check, f"他说要找{typed}。") == [("律师", typed)]
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["jailed", "jailing", "arrests", "arresting", "lawsuits", "sue", "sues", "sued", "suing"],
+)
+def test_r_nte_3_english_inflections_are_caught(check: LanguageCheck, word: str) -> None:
+    assert found(check, f"told him we would have him {word.upper()} soon") == [(word, word.upper())]
+
+
+def test_r_nte_3_english_inflections_stay_whole_words(check: LanguageCheck) -> None:
+    assert found(check, "the issue: a suede jacket, suet, pursued, jailbreak, arrestor") == []

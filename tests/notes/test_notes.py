@@ -133,12 +133,33 @@ def test_r_nte_1_no_route_edits_or_deletes_a_note(floor: Floor, method: str) -> 
     ],
 )
 def test_r_nte_1_the_database_itself_refuses_to_change_or_delete_a_note(
+    floor: Floor, owner_engine: Engine, statement: str
+) -> None:
+    """The triggers bind whoever asks, the tables' owner included."""
+    made = note(floor, "col.a1", "C-001", direction="none", outcome="none")[1]
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text(statement))
+    assert "append-only" in str(refused.value)
+    listed = notes(floor, "col.a1", "C-001")[1]["notes"]
+    assert [(n["id"], n["outcome"]) for n in listed] == [(made["id"], "none")]
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE collection_notes SET outcome = 'busy'",
+        "DELETE FROM collection_notes",
+        "TRUNCATE collection_notes",
+    ],
+)
+def test_r_nte_1_the_service_role_may_not_change_or_delete_a_note(
     floor: Floor, service_engine: Engine, statement: str
 ) -> None:
     made = note(floor, "col.a1", "C-001", direction="none", outcome="none")[1]
     with service_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
         connection.execute(text(statement))
-    assert "append-only" in str(refused.value)
+    assert "permission denied" in str(refused.value)
     listed = notes(floor, "col.a1", "C-001")[1]["notes"]
     assert [(n["id"], n["outcome"]) for n in listed] == [(made["id"], "none")]
 
@@ -215,3 +236,47 @@ def test_r_nte_1_an_inbound_call_from_the_debtors_own_phone_takes_its_note(floor
     assert (status, body["direction"], body["call_id"]) == (201, "inbound", call)
     status, body = note(floor, "col.a1", "C-002", call_id=call, direction="inbound")
     assert (status, body["error"]["code"]) == (400, "note.call_other_debtor")
+
+
+def test_r_nte_1_a_call_no_party_is_known_for_is_noted_only_for_a_party_whose_number_it_was(
+    floor: Floor,
+) -> None:
+    stranger = record_call(floor, None, who=None, direction="inbound", number="13900001111")
+    for case in ("C-001", "C-002"):
+        status, body = note(floor, "col.a1", case, call_id=stranger, direction="inbound")
+        assert (status, body["error"]["code"]) == (400, "note.call_other_number")
+    friend = record_call(floor, None, who=None, direction="inbound", number="13700002222")
+    sent = {"call_id": friend, "direction": "inbound", "purpose": "pass_message"}
+    status, body = note(floor, "col.a1", "C-002", **sent)  # the debtor's own phone is another
+    assert (status, body["error"]["code"]) == (400, "note.call_other_number")
+    status, body = note(floor, "col.a1", "C-001", party="contact:1", **sent)
+    assert (status, body["party"], body["call_id"]) == (201, "contact:1", friend)
+    assert count_notes(floor) == 1
+
+
+def test_r_nte_1_a_note_says_what_became_of_the_call_as_the_call_record_does(
+    floor: Floor,
+) -> None:
+    unanswered = record_call(floor, "C-001", connected=False)
+    status, body = note(floor, "col.a1", "C-001", call_id=unanswered, outcome="connected")
+    assert (status, body["error"]["code"]) == (400, "note.outcome_call")
+    answered = record_call(floor, "C-002", number="13987654321")
+    status, body = note(floor, "col.a1", "C-002", call_id=answered, outcome="no_answer")
+    assert (status, body["error"]["code"]) == (400, "note.outcome_call")
+    assert note(floor, "col.a1", "C-001", call_id=unanswered, outcome="no_answer")[0] == 201
+    assert note(floor, "col.a1", "C-002", call_id=answered)[0] == 201
+
+
+def test_r_nte_1_a_collectors_call_is_theirs_to_note_and_their_supervisors_to_correct(
+    floor: Floor,
+) -> None:
+    call = record_call(floor, "C-001")
+    for who in ("intern.a", "sup.a1"):  # same project group, not their call
+        status, body = note(floor, who, "C-001", call_id=call)
+        assert (status, body["error"]["code"]) == (403, "note.call_other_collector"), who
+    status, made = note(floor, "col.a1", "C-001", call_id=call)
+    assert status == 201, made
+    status, body = note(floor, "intern.a", "C-001", call_id=call, corrects=made["id"])
+    assert (status, body["error"]["code"]) == (403, "note.call_other_collector")
+    status, body = note(floor, "sup.a1", "C-001", call_id=call, corrects=made["id"])
+    assert (status, body["corrects"], body["account_id"]) == (201, made["id"], floor.ids["sup.a1"])

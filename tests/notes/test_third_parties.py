@@ -4,15 +4,17 @@ contacted."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import select
 
 from govern.contact.models import ContactBlock
+from tests.support.agency import bearer
 from tests.support.calls import record_call
 from tests.support.debtors import Case, id_number
 from tests.support.floor import Floor, import_cases
-from tests.support.notes import note
+from tests.support.notes import TEXT, note
 
 
 def parties(floor: Floor, who: str, case: str) -> dict[str, dict[str, Any]]:
@@ -57,6 +59,22 @@ def test_r_con_3_the_amount_owed_reaches_a_third_party_call_only_after_their_off
     assert (after["contact:1"]["amount_owed"], after["contact:1"]["withheld"]) == ("12800.50", {})
     seen = floor.events("parties.viewed")[-1]
     assert seen["details"]["amount_owed_shown_for"] == ["debtor", "contact:1"]
+
+
+def test_r_con_3_a_corrected_offer_to_pay_no_longer_shows_the_amount_owed(floor: Floor) -> None:
+    status, offer = contact_note(floor, purpose="offers_to_pay")
+    assert status == 201, offer
+    correction = {"party": "contact:1", "call_id": offer["call_id"], "corrects": offer["id"]}
+    status, body = note(floor, "col.a1", "C-001", purpose="pass_message", **correction)
+    assert status == 201, body
+    contact = parties(floor, "col.a1", "C-001")["contact:1"]
+    assert (contact["amount_owed"], contact["withheld"]) == (
+        None,
+        {"amount_owed": "third_party.no_offer_to_pay"},
+    )
+    status, body = note(floor, "col.a1", "C-001", purpose="offers_to_pay", **correction)
+    assert status == 201, body  # the offer is recorded again: the newest note stands
+    assert parties(floor, "col.a1", "C-001")["contact:1"]["amount_owed"] == "12800.50"
 
 
 def test_r_con_3_the_parties_are_only_for_those_who_reach_the_debtor(floor: Floor) -> None:
@@ -128,3 +146,33 @@ def test_r_con_4_only_a_conversation_records_a_do_not_call_and_never_for_the_deb
     assert (status, answer["error"]["code"]) == (400, "note.do_not_call_debtor")
     with floor.agency.services.sessions() as db:
         assert db.scalars(select(ContactBlock)).all() == []
+
+
+def test_r_con_4_notes_blocking_one_party_at_once_make_one_block(floor: Floor) -> None:
+    tokens = {who: floor.agency.login(who) for who in ("col.a1", "sup.a1")}
+    path = f"/api/v1/debtors/{floor.debtors['C-001']}/notes"
+    sent = {
+        "party": "contact:1",
+        "direction": "none",
+        "outcome": "none",
+        "purpose": "pass_message",
+        "flags": ["do_not_call"],
+        "text": TEXT,
+    }
+    racing = list(tokens) * 4
+    barrier, answers = threading.Barrier(len(racing)), []
+
+    def add(who: str) -> None:
+        client = floor.agency.app.test_client()
+        barrier.wait()
+        response = client.post(path, json=sent, headers=bearer(tokens[who]))
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=add, args=(who,)) for who in racing]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in answers] == [201] * len(racing), answers
+    assert parties(floor, "col.a1", "C-001")["contact:1"]["blocked"] is True
+    assert len(floor.events("contact.blocked")) == 1

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from govern.contact.models import Call
+from govern.ids import new_id
+from govern.notes.complaints import UNNOTED_LIMIT
 from tests.support.calls import record_call
 from tests.support.clock import SHANGHAI
 from tests.support.floor import Floor
@@ -74,3 +77,50 @@ def test_r_nte_1_collectors_do_not_see_the_unnoted_list(floor: Floor) -> None:
     floor.clock.advance(hours=1)
     record_call(floor, None, who=None, started_at=floor.clock.now() - timedelta(days=1))
     assert unnoted(floor, "head.a") == []  # a call no collector made or took: not theirs
+
+
+def test_r_nte_1_a_calls_no_collector_is_known_for_are_listed_for_the_debtors_supervisor_and_it(
+    floor: Floor,
+) -> None:
+    inbound = record_call(floor, "C-001", who=None, direction="inbound", started_at=at(9, 0))
+    stranger = record_call(
+        floor, None, who=None, direction="inbound", started_at=at(9, 5), number="13900001111"
+    )
+    floor.clock.set(at(18, 0))
+    assert unnoted(floor, "sup.a1") == [inbound]  # C-001 is of pg-a1
+    assert unnoted(floor, "it") == [inbound, stranger]
+    assert unnoted(floor, "head.a") == []
+    [listed, _] = floor.call("GET", UNNOTED, "it")[1]["calls"]
+    assert (listed["collector"], listed["collector_name"]) == (None, None)
+
+
+def test_r_nte_1_another_groups_backlog_does_not_crowd_out_your_own(floor: Floor) -> None:
+    s = floor.agency.services
+    with s.sessions() as db:
+        db.add_all(backlog(floor.ids["col.b1"], at(8, 0), UNNOTED_LIMIT + 1))
+        db.commit()
+    mine = record_call(floor, "C-001", started_at=at(9, 0))
+    floor.clock.set(at(18, 0))
+    assert unnoted(floor, "sup.a1") == [mine]
+    assert unnoted(floor, "head.a") == [mine]
+    assert len(unnoted(floor, "head.b")) == UNNOTED_LIMIT
+
+
+def backlog(account_id: str, start: datetime, count: int) -> list[Call]:
+    """`count` calls of one collector no note records, one a second from `start`."""
+    return [
+        Call(
+            id=new_id("CL"),
+            system_call_id=f"BACKLOG-{n}",
+            line_number="0571-8690 1001",
+            direction="outbound",
+            number_digest=bytes(32),
+            number=b"sealed",
+            key_id="k1",
+            account_id=account_id,
+            started_at=start + timedelta(seconds=n),
+            ended_at=start + timedelta(seconds=n + 30),
+            received_at=start + timedelta(seconds=n + 31),
+        )
+        for n in range(count)
+    ]
