@@ -36,7 +36,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy_adapter import Adapter
 
 from audit.signing import new_private_key_pem
-from benchmarks.database import command_context, throwaway_database
+from benchmarks.database import add_postgres_option, command_context, throwaway_database
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
@@ -309,12 +309,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=110_000)
     parser.add_argument("--debtors", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="per measurement")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     rng = random.Random(20261128)
     policy = generated_policy(args.lines, rng)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import threading
@@ -34,7 +33,7 @@ from audit.entry import ROW, Record, micros, prepare
 from audit.merkle import Frontier, inclusion_path, leaf_hash, verify_inclusion
 from audit.signing import Signer
 from audit.verify import verify_trail
-from benchmarks.database import settle, throwaway_database
+from benchmarks.database import add_postgres_option, settle, throwaway_database
 from govern.db import make_engine
 from govern.investigations import repository
 
@@ -343,12 +342,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the audit trail on PostgreSQL.")
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--seconds", type=float, default=20.0, help="per write measurement")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     results = run(args.postgres, args.events, args.seconds)
     for key, value in results.items():

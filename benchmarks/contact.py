@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import secrets
 import statistics
@@ -40,7 +39,7 @@ from flask import Flask
 from sqlalchemy import Engine, insert, select
 
 from audit.signing import new_private_key_pem
-from benchmarks.database import command_context, settle, throwaway_database
+from benchmarks.database import add_postgres_option, command_context, settle, throwaway_database
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.accounts.models import Account
 from govern.app import create_app
@@ -333,12 +332,7 @@ def main() -> None:
     parser.add_argument("--debtors", type=int, default=10_000)
     parser.add_argument("--checks", type=int, default=2000, help="(a): the single caller's")
     parser.add_argument("--race-checks", type=int, default=10_000, help="(b): at least")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name, throwaway_database(args.postgres) as url:
         folder = Path(name)

@@ -3,7 +3,9 @@ loading, dropped."""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import os
 import secrets
 import sys
 from collections.abc import Iterator
@@ -20,6 +22,16 @@ from govern.context import Context
 from govern.debtors.vault import add_key, load_vault
 from govern.migrate import upgrade
 from govern.policies import role_policy
+
+
+def add_postgres_option(parser: argparse.ArgumentParser) -> None:
+    """`--postgres`: the admin URL the throwaway database is made with."""
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
 
 
 @contextlib.contextmanager

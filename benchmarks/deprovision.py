@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 from datetime import UTC, date, datetime
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from benchmarks.database import command_context, throwaway_database
+from benchmarks.database import add_postgres_option, command_context, throwaway_database
 from benchmarks.staff import staff_rows
 from govern.accounts.models import Account
 from govern.db import make_engine, make_session_factory
@@ -58,12 +57,7 @@ def measure(url: str, due: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Benchmark the departure sweep.")
     parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "GOVERN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
+    add_postgres_option(parser)
     args = parser.parse_args()
     with throwaway_database(args.postgres) as url:
         results = measure(url, args.due)
