@@ -244,10 +244,18 @@ def _lock_wait(connection: Connection, seconds: float) -> Iterator[None]:
     if connection.dialect.name != "postgresql":
         yield
         return
-    before = connection.exec_driver_sql("SHOW lock_timeout").scalar_one()
-    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(seconds * 1000)}")
+    before = connection.execute(_SAVE_AND_SET, {"wait": f"{int(seconds * 1000)}"}).scalar_one()
     yield
-    connection.execute(text("SELECT set_config('lock_timeout', :before, true)"), {"before": before})
+    connection.execute(_RESTORE, {"before": before})
+
+
+#: The caller's lock wait read and the trail's set in one round trip: OFFSET 0 keeps the read
+#: in a subquery of its own, whose row exists before the outer select sets.
+_SAVE_AND_SET = text(
+    "SELECT saved.before, set_config('lock_timeout', :wait, true) FROM"
+    " (SELECT current_setting('lock_timeout') AS before OFFSET 0) AS saved"
+)
+_RESTORE = text("SELECT set_config('lock_timeout', :before, true)")
 
 
 def open_trail(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import Integer, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Integer, bindparam, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from govern.contact.models import (
@@ -94,8 +94,17 @@ def locked_debtor(db: Session, debtor_id: str) -> Debtor | None:
     """The debtor, its row locked until the transaction ends: checks of one debtor's calls
     are taken one at a time (PostgreSQL: `FOR UPDATE`; SQLite's transactions begin with
     `BEGIN IMMEDIATE` and already hold its one write lock, govern/db.py)."""
-    query = select(Debtor).where(Debtor.id == debtor_id).with_for_update()
-    return db.scalars(query.execution_options(populate_existing=True)).first()
+    return db.scalars(_LOCKED_DEBTOR, {"debtor_id": debtor_id}).first()
+
+
+# The contact check's statements are built once (the check is on every dial's path: building
+# a statement and its cache key each time cost more than running it).
+_LOCKED_DEBTOR = (
+    select(Debtor)
+    .where(Debtor.id == bindparam("debtor_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 #: The class of the PostgreSQL advisory locks taken on a party's numbers (the two-key form:
@@ -110,10 +119,12 @@ def lock_numbers(db: Session, digests: Collection[bytes]) -> None:
     if db.get_bind().dialect.name != "postgresql":
         return
     for digest in sorted(digests):
-        key = int.from_bytes(digest[:4], "big", signed=True)
-        db.execute(
-            select(func.pg_advisory_xact_lock(cast(NUMBER_LOCK, Integer), cast(key, Integer)))
-        )
+        db.execute(_LOCK_NUMBER, {"key": int.from_bytes(digest[:4], "big", signed=True)})
+
+
+_LOCK_NUMBER = select(
+    func.pg_advisory_xact_lock(cast(NUMBER_LOCK, Integer), cast(bindparam("key"), Integer))
+)
 
 
 #: An attempt on a number as the guard reads it back: (at, outbound, connected, number
@@ -129,16 +140,28 @@ def attempts_on(
     reported call has taken that are live, or were issued since `today` (the start of the
     company day): a call is reported only when it ends, so an untaken allow counts as an
     outbound attempt not answered for the rest of its day."""
-    wanted = list(digests)
-    calls = select(
+    found = db.execute(
+        _ATTEMPTS, {"digests": list(digests), "since": since, "now": now, "today": today}
+    )
+    return [
+        (at, bool(outbound), bool(connected), digest, debtor_id, party)
+        for at, outbound, connected, digest, debtor_id, party in found
+    ]
+
+
+_ATTEMPTS = union_all(
+    select(
         Call.started_at,
         Call.direction == OUTBOUND,
         Call.answered_at.is_not(None),
         Call.number_digest,
         Call.debtor_id,
         Call.party,
-    ).where(Call.number_digest.in_(wanted), Call.started_at >= since)
-    permits = select(
+    ).where(
+        Call.number_digest.in_(bindparam("digests", expanding=True)),
+        Call.started_at >= bindparam("since"),
+    ),
+    select(
         ContactPermit.issued_at,
         literal(True),
         literal(False),
@@ -146,34 +169,42 @@ def attempts_on(
         ContactPermit.debtor_id,
         ContactPermit.party,
     ).where(
-        ContactPermit.number_digest.in_(wanted),
-        ContactPermit.issued_at >= since,
+        ContactPermit.number_digest.in_(bindparam("digests", expanding=True)),
+        ContactPermit.issued_at >= bindparam("since"),
         ContactPermit.call_id.is_(None),
-        or_(ContactPermit.expires_at > now, ContactPermit.issued_at >= today),
-    )
-    return [
-        (at, bool(outbound), bool(connected), digest, debtor_id, party)
-        for at, outbound, connected, digest, debtor_id, party in db.execute(
-            union_all(calls, permits)
-        )
-    ]
+        or_(
+            ContactPermit.expires_at > bindparam("now"),
+            ContactPermit.issued_at >= bindparam("today"),
+        ),
+    ),
+)
 
 
 def stops(db: Session, debtor_id: str, party: str, dialled: bytes) -> tuple[bool, bool]:
     """(the party, or whoever asked not to be called on the number dialled, under any debtor,
     asked not to be contacted (R-CON-4), a complaint case stops collection on the debtor
     (R-CON-5)), in one query."""
-    blocked = select(ContactBlock.id).where(
-        or_(
-            (ContactBlock.debtor_id == debtor_id) & (ContactBlock.party == party),
-            ContactBlock.number_digest == dialled,
-        )
-    )
-    complaint = select(ComplaintCase.id).where(
-        ComplaintCase.debtor_id == debtor_id, ComplaintCase.state == OPEN
-    )
-    found = db.execute(select(exists(blocked), exists(complaint))).one()
+    asked = {"debtor_id": debtor_id, "party": party, "dialled": dialled}
+    found = db.execute(_STOPS, asked).one()
     return bool(found[0]), bool(found[1])
+
+
+_STOPS = select(
+    exists(
+        select(ContactBlock.id).where(
+            or_(
+                (ContactBlock.debtor_id == bindparam("debtor_id"))
+                & (ContactBlock.party == bindparam("party")),
+                ContactBlock.number_digest == bindparam("dialled"),
+            )
+        )
+    ),
+    exists(
+        select(ComplaintCase.id).where(
+            ComplaintCase.debtor_id == bindparam("debtor_id"), ComplaintCase.state == OPEN
+        )
+    ),
+)
 
 
 def add_permit(db: Session, permit: ContactPermit) -> None:
@@ -183,12 +214,15 @@ def add_permit(db: Session, permit: ContactPermit) -> None:
 def wrong_numbers(db: Session, account_id: str, debtor_id: str, since: datetime) -> int:
     """How many of the account's checks of the debtor since `since` named a number not the
     party's."""
-    query = select(func.count()).where(
-        WrongNumber.account_id == account_id,
-        WrongNumber.debtor_id == debtor_id,
-        WrongNumber.refused_at >= since,
-    )
-    return db.scalar(query) or 0
+    asked = {"account_id": account_id, "debtor_id": debtor_id, "since": since}
+    return db.scalar(_WRONG_NUMBERS, asked) or 0
+
+
+_WRONG_NUMBERS = select(func.count()).where(
+    WrongNumber.account_id == bindparam("account_id"),
+    WrongNumber.debtor_id == bindparam("debtor_id"),
+    WrongNumber.refused_at >= bindparam("since"),
+)
 
 
 def add_wrong_number(db: Session, wrong: WrongNumber) -> None:
