@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("time_zone", sa.String(length=64), nullable=True))
     _lines_and_calls()
     _guard_state()
+    _complaint_cases()
     _notes_and_scripts()
     for statement in _append_only(op.get_bind().dialect.name):
         op.execute(statement)
@@ -111,6 +112,9 @@ def _guard_state() -> None:
         "contact_wrong_numbers",
         ["account_id", "debtor_id", "refused_at"],
     )
+
+
+def _complaint_cases() -> None:
     op.create_table(
         "complaint_cases",
         sa.Column("id", sa.String(length=16), primary_key=True),
