@@ -23,6 +23,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    bindparam,
     func,
     insert,
     select,
@@ -122,15 +123,23 @@ def drop_append_only_ddl(dialect: str, tables: Sequence[str] = APPEND_ONLY_TABLE
     ]
 
 
-def append(connection: Connection, records: Sequence[Record], at: datetime) -> list[int]:
-    """Append `records` in the caller's transaction; returns their sequence numbers."""
-    return append_prepared(connection, prepare_all(list(records), at))
+def append(
+    connection: Connection,
+    records: Sequence[Record],
+    at: datetime,
+    lock_seconds: float | None = None,
+) -> list[int]:
+    """Append `records` in the caller's transaction; returns their sequence numbers.
+    `lock_seconds`: on PostgreSQL, wait at most so long for the trail's lock (a limit on
+    that lock only: the caller's own lock wait holds again once it is granted)."""
+    return append_prepared(connection, prepare_all(list(records), at), lock_seconds=lock_seconds)
 
 
 def append_prepared(
     connection: Connection,
     prepared: Sequence[Prepared],
     more: Callable[[], Sequence[Prepared]] | None = None,
+    lock_seconds: float | None = None,
 ) -> list[int]:
     """Append already encoded records in the caller's transaction: the one way events enter
     the trail. Takes the trail's lock, numbers them after the last, inserts them. `more`, if
@@ -138,18 +147,24 @@ def append_prepared(
     group committer's callers who arrived while it waited for the lock)."""
     if not prepared:
         return []
-    first = _next_seq(connection)
+    first = _next_seq(connection, lock_seconds)
     items = [*prepared, *(more() if more else ())]
     rows = [item.row(seq) for seq, item in enumerate(items, start=first)]
     _insert(connection, rows)
     return [row[0] for row in rows]
 
 
+_INSERT = insert(events)
+
+
 def _insert(connection: Connection, rows: list[tuple]) -> None:
-    """Insert event rows (`ROW` order) in the caller's transaction; on PostgreSQL by COPY,
-    which costs a fraction of a parameterised INSERT per row (appending is the hot path)."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(events), [dict(zip(ROW, row, strict=True)) for row in rows])
+    """Insert event rows (`ROW` order) in the caller's transaction. On PostgreSQL several by
+    COPY, which costs a fraction of a parameterised INSERT per row (the group committer's
+    batches), and one by INSERT: COPY takes two round trips, and a state change's one event
+    is on its request's path."""
+    if connection.dialect.name != "postgresql" or len(rows) == 1:
+        named = [dict(zip(ROW, row, strict=True)) for row in rows]
+        connection.execute(_INSERT, named[0] if len(named) == 1 else named)
         return
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as copy:
@@ -272,26 +287,33 @@ def try_lock(connection: Connection, key: int) -> bool:
     return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
 
-_NEXT_SEQ = select(func.audit_next_seq())
+_NEXT_SEQ = select(func.audit_next_seq(bindparam("wait", type_=String)))
 
 
-def _next_seq(connection: Connection) -> int:
-    """Take the trail's lock (to the end of the caller's transaction) and return the number
-    after the last. On PostgreSQL one round trip, `audit_next_seq()` (see `next_seq_ddl`):
-    the group committer's turns are bound by round trips."""
+def _next_seq(connection: Connection, lock_seconds: float | None = None) -> int:
+    """Take the trail's lock (to the end of the caller's transaction), waiting at most
+    `lock_seconds` when given, and return the number after the last. On PostgreSQL one round
+    trip, `audit_next_seq(wait)` (see `next_seq_ddl`): every state change's event and the
+    group committer's turns are bound by round trips."""
     if connection.dialect.name == "postgresql":
-        return int(connection.execute(_NEXT_SEQ).scalar_one())
+        wait = None if lock_seconds is None else str(int(lock_seconds * 1000))
+        return int(connection.execute(_NEXT_SEQ, {"wait": wait}).scalar_one())
     return (connection.execute(select(func.max(events.c.seq))).scalar() or 0) + 1
 
 
 def next_seq_ddl(dialect: str) -> list[str]:
-    """`audit_next_seq()`: the append lock, then the last number read after it is granted (a
-    volatile PL/pgSQL function reads each statement with a fresh snapshot)."""
+    """`audit_next_seq(wait)`: the append lock, waited for at most `wait` milliseconds when
+    given (the caller's own lock wait set back once it is granted), then the last number read
+    after it is granted (a volatile PL/pgSQL function reads each statement with a fresh
+    snapshot)."""
     if dialect != "postgresql":
         return []
     return [
-        "CREATE OR REPLACE FUNCTION audit_next_seq() RETURNS bigint LANGUAGE plpgsql "
-        f"VOLATILE AS $$ BEGIN PERFORM pg_advisory_xact_lock({APPEND_LOCK}); "
+        "CREATE OR REPLACE FUNCTION audit_next_seq(wait text DEFAULT NULL) RETURNS bigint "
+        "LANGUAGE plpgsql VOLATILE AS $$ DECLARE before text := current_setting('lock_timeout'); "
+        "BEGIN IF wait IS NOT NULL THEN PERFORM set_config('lock_timeout', wait, true); END IF; "
+        f"PERFORM pg_advisory_xact_lock({APPEND_LOCK}); "
+        "IF wait IS NOT NULL THEN PERFORM set_config('lock_timeout', before, true); END IF; "
         "RETURN coalesce((SELECT max(seq) FROM audit_events), 0) + 1; END $$"
     ]
 

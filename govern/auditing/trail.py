@@ -17,14 +17,12 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -101,11 +99,9 @@ class Trail:
         caller that catches the refusal and carries on.
         """
         connection = db.connection()
+        event = _record(action, actor, object, details)
         try:
-            with _lock_wait(connection, self.lock_seconds):
-                store.append(
-                    connection, [_record(action, actor, object, details)], self.clock.now()
-                )
+            store.append(connection, [event], self.clock.now(), self.lock_seconds)
         except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
             db.rollback()
             log.error("audit event %s not written: %s", action, type(error).__name__)
@@ -234,28 +230,6 @@ class Trail:
                 "No signed checkpoint covers that; run `govern audit checkpoint` first.",
             )
         return chosen[-1]
-
-
-@contextmanager
-def _lock_wait(connection: Connection, seconds: float) -> Iterator[None]:
-    """On PostgreSQL, wait at most `seconds` for a lock inside the block only: the caller's
-    own lock wait (its default, or what it set) is back for the rest of its transaction, so
-    a row lock its change waits for after the append is never cut short by the trail's limit."""
-    if connection.dialect.name != "postgresql":
-        yield
-        return
-    before = connection.execute(_SAVE_AND_SET, {"wait": f"{int(seconds * 1000)}"}).scalar_one()
-    yield
-    connection.execute(_RESTORE, {"before": before})
-
-
-#: The caller's lock wait read and the trail's set in one round trip: OFFSET 0 keeps the read
-#: in a subquery of its own, whose row exists before the outer select sets.
-_SAVE_AND_SET = text(
-    "SELECT saved.before, set_config('lock_timeout', :wait, true) FROM"
-    " (SELECT current_setting('lock_timeout') AS before OFFSET 0) AS saved"
-)
-_RESTORE = text("SELECT set_config('lock_timeout', :before, true)")
 
 
 def open_trail(

@@ -10,7 +10,7 @@ reported (or, untaken, for the rest of its company day), so two collectors askin
 cannot both take the last call.
 
 The lock order: the debtor's row (`repo.locked_debtor`), then the party's numbers
-(`repo.lock_numbers`: PostgreSQL transaction advisory locks on their digests, in sorted
+(`repo.locked_stops`: PostgreSQL transaction advisory locks on their digests, in sorted
 order), so checks of two debtors sharing a number are serialised too. A reported call
 (govern/contact/calls.py) locks its permit's row, then the permit's debtor. A check holds one
 debtor and never a permit's row: no cycle.
@@ -61,12 +61,13 @@ class Ask:
 
 @dataclass(frozen=True)
 class Target:
-    """The party asked about, the digest of the number asked for (one of the party's), and
-    of every number of the party."""
+    """The party asked about, the digest of the number asked for (one of the party's), of
+    every number of the party (all locked), and what stops a call on them."""
 
     party: str
     dialled: bytes
     digests: frozenset[bytes]
+    stops: repo.Stops
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,6 @@ def check_contact(db: Session, gate: Gate, actor: Actor, ask: Ask) -> Checked:
     debtor = _locked(db, ask.debtor_id)
     _door(db, gate, actor, debtor, party)
     target = _target(db, gate, actor, debtor, Ask(debtor.id, party, ask.phone))
-    repo.lock_numbers(db, target.digests)
     profile = contact_profiles(gate.ctx.settings.policies_dir).for_group(debtor.project_group)
     question = _question(db, gate, actor, debtor, target, profile)
     verdict = judge(profile, question, gate.ctx.settings.timezone)
@@ -115,14 +115,13 @@ def _question(
     today, _ = company_day(now, gate.ctx.settings.timezone)
     rows = repo.attempts_on(db, target.digests, now - profile.lookback, now, today)
     history, on_number = _histories(rows, target.dialled)
-    do_not_call, complaint_stop = repo.stops(db, debtor.id, target.party, target.dialled)
     return Question(
         now=now,
         party=target.party,
         number_digest=target.dialled,
         history=history,
-        do_not_call=do_not_call,
-        complaint_stop=complaint_stop,
+        do_not_call=target.stops.do_not_call,
+        complaint_stop=target.stops.complaint_stop,
         may_pass_stop=role_actions(gate.ctx.settings.policies_dir).allows(
             actor.staff.roles, *PASS_STOP
         ),
@@ -154,25 +153,37 @@ def _door(db: Session, gate: Gate, actor: Actor, debtor: Debtor, party: str) -> 
 
 
 def _target(db: Session, gate: Gate, actor: Actor, debtor: Debtor, ask: Ask) -> Target:
-    """The number asked for, when it is one of the party's. Every refusal of a number is a
-    durable denial (debtor, party, code; never the number), and an account that named
-    WRONG_NUMBERS_A_DAY wrong numbers of a debtor in a company day is refused every number
-    of it until the next, right ones too: the check is no way to guess a masked number.
+    """The number asked for, when it is one of the party's; the party's numbers locked, then
+    what stops a call read. Every refusal of a number is a durable denial (debtor, party,
+    code; never the number), and an account that named WRONG_NUMBERS_A_DAY wrong numbers of a
+    debtor in a company day is refused every number of it until the next, right ones too:
+    the check is no way to guess a masked number.
 
     Raises NotFound `contact.party_unknown`, BadRequest `contact.not_party_number`,
     TooManyRequests `contact.too_many_wrong_numbers`, AuditNotWritten."""
-    today, tomorrow = company_day(gate.ctx.clock.now(), gate.ctx.settings.timezone)
-    if repo.wrong_numbers(db, actor.account_id, debtor.id, today) >= WRONG_NUMBERS_A_DAY:
-        db.rollback()
-        _denied(db, gate, actor, ask, TOO_MANY)
-        wait = math.ceil((tomorrow - gate.ctx.clock.now()).total_seconds())
-        raise TooManyRequests(TOO_MANY, "Too many wrong numbers for this debtor today.", wait)
+    today, _ = company_day(gate.ctx.clock.now(), gate.ctx.settings.timezone)
     digests = party_digests(gate.ctx.vault, debtor, ask.party)
     dialled = number_digest(gate.ctx.vault, ask.phone)
+    asked = repo.Asked(debtor.id, ask.party, dialled, actor.account_id, today)
     if dialled not in digests:
+        _within_wrong_numbers(db, gate, actor, ask, repo.stops(db, asked).wrong_numbers)
         _wrong_number(db, gate, actor, ask)
         raise BadRequest(NOT_PARTY_NUMBER, f"This number is not one of {ask.party}'s numbers.")
-    return Target(ask.party, dialled, digests)
+    stops = repo.locked_stops(db, asked, digests)
+    _within_wrong_numbers(db, gate, actor, ask, stops.wrong_numbers)
+    return Target(ask.party, dialled, digests, stops)
+
+
+def _within_wrong_numbers(db: Session, gate: Gate, actor: Actor, ask: Ask, named: int) -> None:
+    """Raises TooManyRequests `contact.too_many_wrong_numbers` (audited, the check's
+    transaction rolled back) when the caller named WRONG_NUMBERS_A_DAY wrong numbers today."""
+    if named < WRONG_NUMBERS_A_DAY:
+        return
+    db.rollback()
+    _denied(db, gate, actor, ask, TOO_MANY)
+    _, tomorrow = company_day(gate.ctx.clock.now(), gate.ctx.settings.timezone)
+    wait = math.ceil((tomorrow - gate.ctx.clock.now()).total_seconds())
+    raise TooManyRequests(TOO_MANY, "Too many wrong numbers for this debtor today.", wait)
 
 
 def _wrong_number(db: Session, gate: Gate, actor: Actor, ask: Ask) -> None:

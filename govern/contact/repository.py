@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, bindparam, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from govern.contact.models import (
@@ -107,26 +120,6 @@ _LOCKED_DEBTOR = (
 )
 
 
-#: The class of the PostgreSQL advisory locks taken on a party's numbers (the two-key form:
-#: its keys never meet the one-key locks of the trail, the sync and the scheduler).
-NUMBER_LOCK = 0x434E_5431
-
-
-def lock_numbers(db: Session, digests: Collection[bytes]) -> None:
-    """Hold these numbers until the transaction ends, in sorted order (no deadlock between
-    two checks): checks of two debtors sharing a number are taken one at a time. PostgreSQL:
-    transaction advisory locks on the digests; SQLite serialises writers already."""
-    if db.get_bind().dialect.name != "postgresql":
-        return
-    for digest in sorted(digests):
-        db.execute(_LOCK_NUMBER, {"key": int.from_bytes(digest[:4], "big", signed=True)})
-
-
-_LOCK_NUMBER = select(
-    func.pg_advisory_xact_lock(cast(NUMBER_LOCK, Integer), cast(bindparam("key"), Integer))
-)
-
-
 #: An attempt on a number as the guard reads it back: (at, outbound, connected, number
 #: digest, debtor id, party); the debtor and party are None for a call no permit named.
 Attempted = tuple[datetime, bool, bool, bytes, str | None, str | None]
@@ -180,13 +173,53 @@ _ATTEMPTS = union_all(
 )
 
 
-def stops(db: Session, debtor_id: str, party: str, dialled: bytes) -> tuple[bool, bool]:
-    """(the party, or whoever asked not to be called on the number dialled, under any debtor,
-    asked not to be contacted (R-CON-4), a complaint case stops collection on the debtor
-    (R-CON-5)), in one query."""
-    asked = {"debtor_id": debtor_id, "party": party, "dialled": dialled}
-    found = db.execute(_STOPS, asked).one()
-    return bool(found[0]), bool(found[1])
+class Stops(NamedTuple):
+    """What stops a call to a party on a number, read in one query once both are locked."""
+
+    #: The party, or whoever asked not to be called on the number dialled, under any debtor,
+    #: asked not to be contacted (R-CON-4).
+    do_not_call: bool
+    #: A complaint case stops collection on the debtor (R-CON-5).
+    complaint_stop: bool
+    #: How many numbers not the party's the caller named for the debtor today.
+    wrong_numbers: int
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Whose stops are read: the debtor and party, the number dialled, the caller and the
+    start of their company day (for the wrong numbers)."""
+
+    debtor_id: str
+    party: str
+    dialled: bytes
+    account_id: str
+    today: datetime
+
+
+def stops(db: Session, asked: Asked) -> Stops:
+    """The stops on a call, in one query."""
+    return _stops(db.execute(_STOPS, asdict(asked)).one())
+
+
+def locked_stops(db: Session, asked: Asked, digests: Collection[bytes]) -> Stops:
+    """Hold the party's numbers until the transaction ends, and read the stops, in one round
+    trip: checks of two debtors sharing a number are taken one at a time. PostgreSQL: a
+    transaction advisory lock on each digest, taken in sorted order (no deadlock between two
+    checks); SQLite serialises writers already.
+
+    The stops are the debtor's, guarded by its row's lock (a note that blocks a party or opens
+    a complaint takes it too), so they may be read in the statement that waits for the
+    numbers: what the numbers' locks guard, their attempts, is read after, in a statement of
+    its own (PostgreSQL reads each statement with a fresh snapshot)."""
+    if db.get_bind().dialect.name != "postgresql":
+        return stops(db, asked)
+    keys = sorted({int.from_bytes(digest[:4], "big", signed=True) for digest in digests})
+    return _stops(db.execute(_LOCKED_STOPS, {**asdict(asked), "keys": keys}).one()[1:])
+
+
+def _stops(found: Sequence[Any]) -> Stops:
+    return Stops(bool(found[0]), bool(found[1]), int(found[2] or 0))
 
 
 _STOPS = select(
@@ -204,25 +237,38 @@ _STOPS = select(
             ComplaintCase.debtor_id == bindparam("debtor_id"), ComplaintCase.state == OPEN
         )
     ),
+    select(func.count())
+    .where(
+        WrongNumber.account_id == bindparam("account_id"),
+        WrongNumber.debtor_id == bindparam("debtor_id"),
+        WrongNumber.refused_at >= bindparam("today"),
+    )
+    .scalar_subquery(),
+)
+
+
+#: The class of the PostgreSQL advisory locks taken on a party's numbers (the two-key form:
+#: its keys never meet the one-key locks of the trail, the sync and the scheduler).
+NUMBER_LOCK = 0x434E_5431
+
+# The keys in order, then one lock each as the aggregate reads them (OFFSET 0 keeps the
+# sorted subquery from being folded into the aggregate).
+_KEYS = (
+    select(func.unnest(bindparam("keys", type_=ARRAY(Integer))).label("key"))
+    .order_by("key")
+    .offset(0)
+    .subquery()
+)
+_LOCKED_STOPS = select(
+    select(
+        func.count(func.pg_advisory_xact_lock(cast(NUMBER_LOCK, Integer), _KEYS.c.key))
+    ).scalar_subquery(),
+    *_STOPS.selected_columns,
 )
 
 
 def add_permit(db: Session, permit: ContactPermit) -> None:
     db.add(permit)
-
-
-def wrong_numbers(db: Session, account_id: str, debtor_id: str, since: datetime) -> int:
-    """How many of the account's checks of the debtor since `since` named a number not the
-    party's."""
-    asked = {"account_id": account_id, "debtor_id": debtor_id, "since": since}
-    return db.scalar(_WRONG_NUMBERS, asked) or 0
-
-
-_WRONG_NUMBERS = select(func.count()).where(
-    WrongNumber.account_id == bindparam("account_id"),
-    WrongNumber.debtor_id == bindparam("debtor_id"),
-    WrongNumber.refused_at >= bindparam("since"),
-)
 
 
 def add_wrong_number(db: Session, wrong: WrongNumber) -> None:
