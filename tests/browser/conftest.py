@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -24,9 +23,9 @@ from werkzeug.serving import make_server
 
 from govern.clock import FixedClock, SystemClock
 from tests.conftest import DATABASE
+from tests.support.browser import CHROMIUM, launch
+from tests.support.browser import sign_in as browser_sign_in
 from tests.support.staff import BY_USERNAME
-
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -72,9 +71,7 @@ def browser() -> Iterator[Browser]:
             pytest.fail(f"{missing}; CI=true, so the browser tests may not be skipped")
         pytest.skip(missing)
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
-        )
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
@@ -104,9 +101,5 @@ def page(browser: Browser, live: str) -> Iterator[Page]:
 
 
 def sign_in(page: Page, username: str, password: str | None = None) -> None:
-    """Sign in through the real form; the tests' staff's password unless `password`."""
-    page.goto("/login")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(password or BY_USERNAME[username].password)
-    with page.expect_navigation():
-        page.locator("form[action$='/login'] [type=submit]").click()
+    """Sign in through the real form; the tests' staff's own password unless `password`."""
+    browser_sign_in(page, username, password or BY_USERNAME[username].password)
