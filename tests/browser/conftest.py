@@ -78,8 +78,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def clock() -> FixedClock:
-    """Fixed at the real present: Chromium drops a cookie whose expiry is already past by its
-    own clock, so the tests' Saturday in 2026 (tests/support/clock.py) would sign nobody in."""
+    """Fixed at the real present: Chromium drops a cookie whose expiry is past by the machine's
+    clock, and the tests' fixed Saturday (tests/support/clock.py) is in the past, so the session
+    cookie would be gone at once. A test needing a given day must keep sessions unexpired."""
     return FixedClock(SystemClock().now())
 
 
