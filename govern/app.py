@@ -18,6 +18,7 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
+from govern.console import register_console
 from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
@@ -82,7 +83,7 @@ def create_app(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SAMESITE="Lax",
         # A page's CSRF token lasts as long as its session: sign-out works from a page left open.
         WTF_CSRF_TIME_LIMIT=round(settings.session_hours * 3600),
         MAX_CONTENT_LENGTH=1024 * 1024,
@@ -198,6 +199,7 @@ def _register_http(app: Flask) -> None:
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
+    register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it
     register_error_handlers(app)

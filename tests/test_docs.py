@@ -61,8 +61,7 @@ def test_every_test_docs_rules_md_lists_exists_and_names_its_rule() -> None:
         for test in sorted(tests - proving.get(rule, set()))
     ]
     assert not wrong, (
-        "docs/rules.md lists tests that do not prove their rule "
-        f"({REFRESH}):\n" + "\n".join(wrong)
+        f"docs/rules.md lists tests that do not prove their rule ({REFRESH}):\n" + "\n".join(wrong)
     )
 
 
@@ -74,8 +73,8 @@ def test_every_test_that_names_a_rule_is_listed_in_docs_rules_md() -> None:
         if rule in listed
         for test in sorted(tests - listed[rule])
     ]
-    assert not missing, (
-        f"docs/rules.md does not list these tests ({REFRESH}):\n" + "\n".join(missing)
+    assert not missing, f"docs/rules.md does not list these tests ({REFRESH}):\n" + "\n".join(
+        missing
     )
 
 

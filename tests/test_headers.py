@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 from govern.config import Settings
 from govern.errors import Forbidden
 from tests.support.agency import Agency, bearer
-from tests.support.staff import BY_USERNAME
+from tests.support.pages import page_session
 
 HTTP, HTTPS = "http://localhost", "https://localhost"
 NOBODY_USES = "PATCH"  # no route takes it: every path answers it with 405
@@ -107,31 +107,12 @@ def test_every_api_answer_to_a_signed_in_caller_carries_the_headers(agency: Agen
 def test_pages_and_their_errors_carry_the_headers(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     client = agency.client
-    client.set_cookie("govern_session", agency_page_session(agency, "col.a1"))
+    client.set_cookie("govern_session", page_session(agency, "col.a1"))
     home = client.get("/", base_url=HTTPS)
     assert (home.status_code, problems(home, over_tls=True)) == (200, [])
     assert "马超" in home.get_data(as_text=True)
     wrong = client.post("/login", data={"username": "col.a1", "password": "nope"})
     assert (wrong.status_code, problems(wrong, over_tls=False)) == (400, [])
-
-
-def agency_page_session(agency: Agency, username: str) -> str:
-    """A page session's token for `username`, signed in through the page's form."""
-    client = agency.client
-    page = client.get("/login", base_url=HTTPS).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    signed_in = client.post(
-        "/login",
-        base_url=HTTPS,
-        headers={"Referer": f"{HTTPS}/login"},  # what Referrer-Policy: same-origin sends
-        data={
-            "csrf_token": token,
-            "username": username,
-            "password": BY_USERNAME[username].password,
-        },
-    )
-    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
-    return re.search(r"govern_session=([^;]+)", signed_in.headers["Set-Cookie"]).group(1)
 
 
 def test_an_unexpected_error_carries_the_headers(app: Flask, client: FlaskClient) -> None:
@@ -165,7 +146,7 @@ def test_the_pages_need_no_inline_script_or_style(agency: Agency) -> None:
     """The CSP allows no inline code, so the pages must have none: style comes from a file."""
     agency.with_accounts("col.a1")
     client = agency.client
-    client.set_cookie("govern_session", agency_page_session(agency, "col.a1"))
+    client.set_cookie("govern_session", page_session(agency, "col.a1"))
     pages = [client.get(path, base_url=HTTPS).get_data(as_text=True) for path in ("/", "/login")]
     with agency.app.test_request_context("/"):
         pages.append(render_template("error.html", error=Forbidden("code", "Not now.")))

@@ -1,35 +1,30 @@
 """Pages for people in a browser: sign in, see your account, sign out.
 
-Pages authenticate with a Secure, HttpOnly cookie only, and every form carries a CSRF token.
+Pages authenticate with a Secure, HttpOnly cookie only, and every form carries a CSRF token
+(govern/console.py).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, make_response, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from govern.actor import Caller
 from govern.auditing.trail import AuditNotWritten
-from govern.errors import GovernError, NotAuthenticated
-from govern.sessions.service import authenticate, log_out
+from govern.console import SESSION_COOKIE, page, page_caller
+from govern.errors import GovernError
+from govern.sessions.service import log_out
 from govern.sessions.views import open_session
-from govern.web import context, db, services
-
-COOKIE = "govern_session"
+from govern.web import db, services
 
 bp = Blueprint("pages", __name__)
 
 
-def page_caller() -> Caller:
-    """The caller behind the page cookie (never a Bearer token)."""
-    return authenticate(db(), context(), request.cookies.get(COOKIE, ""), "page")
-
-
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=128)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class LogoutForm(FlaskForm):
@@ -37,20 +32,18 @@ class LogoutForm(FlaskForm):
 
 
 @bp.get("/")
-def home() -> Response | str:
-    try:
-        caller = page_caller()
-    except NotAuthenticated:
-        return redirect(url_for("pages.login"))
-    return render_template("home.html", caller=caller, form=LogoutForm())
+@page("session", "view")
+def home() -> str:
+    return render_template("home.html", caller=page_caller(), form=LogoutForm())
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | tuple[str, int] | str:
     form = LoginForm()
+    reason = request.args.get("reason", "")
     if not form.validate_on_submit():
         if request.method != "POST":
-            return render_template("login.html", form=form)
+            return render_template("login.html", form=form, reason=reason)
         g.refusal_code = "login.form_invalid"  # audited as a refused sign-in
         return render_template("login.html", form=form), 400
     try:
@@ -59,12 +52,12 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("login.html", form=form, error=error), error.status
     response = make_response(redirect(url_for("pages.home")))
     response.set_cookie(
-        COOKIE,
+        SESSION_COOKIE,
         new.token,
         expires=new.expires_at,
         httponly=True,
         secure=services().settings.cookie_secure,
-        samesite="Strict",
+        samesite="Lax",
     )
     return response
 
@@ -81,5 +74,5 @@ def logout() -> Response:
         except GovernError:
             pass  # an ended or refused session is as signed out as it gets
     response = make_response(redirect(url_for("pages.login")))
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(SESSION_COOKIE)
     return response

@@ -17,7 +17,6 @@ DOMAINS = ["pg-1", "pg-2", "pg-3"]
 FIELDS = ["name", "phones", "address"]
 
 
-
 def policy_lines(roles: list[str], fields: list[str]) -> st.SearchStrategy[list[tuple]]:
     """Random casbin policies: grants (p) of a level of a field in a project group (or every
     group) to a role, and links (g) giving one role another's grants in a group."""

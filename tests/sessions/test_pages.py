@@ -32,7 +32,7 @@ def test_signing_in_on_the_page_sets_a_secure_httponly_cookie(agency: Agency) ->
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "govern_session=" in cookie
-    assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=Strict"))
+    assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=Lax"))
     home = client.get("/", base_url="https://localhost")
     assert home.status_code == 200
     assert "马超" in home.get_data(as_text=True)
@@ -56,7 +56,13 @@ def test_r_acc_5_a_wrong_password_on_the_page_says_only_that(agency: Agency) -> 
         data={"csrf_token": csrf_token(client, "/login"), "username": "col.a1", "password": "nope"},
     )
     assert response.status_code == 401
-    assert "Wrong username or password." in response.get_data(as_text=True)
+    assert "用户名或密码错误。" in response.get_data(as_text=True)  # Chinese unless asked
+    english = client.post(
+        "/login",
+        headers={"Accept-Language": "en-GB,en;q=0.9"},
+        data={"csrf_token": csrf_token(client, "/login"), "username": "col.a1", "password": "nope"},
+    )
+    assert "Wrong username or password." in english.get_data(as_text=True)
 
 
 def test_pages_need_a_session(agency: Agency) -> None:

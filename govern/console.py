@@ -1,0 +1,166 @@
+"""The browser console's glue, as web.py is the API's: who is at the page, which language it
+speaks, what its menu offers.
+
+Pages authenticate with the session cookie only (never a Bearer token), on the `page` channel,
+and every form carries a CSRF token. A page is declared with `@page(resource, action)`: the
+same role × action table (`policies/actions.toml`) decides as for the API, and a page calls
+the same service functions as its API route, so it never decides anything the API does not.
+
+Chinese (simplified) is the console's language unless the person chose English with the
+toggle (a cookie) or their browser asks for English first (`Accept-Language`). Texts are
+written in English in the code and templates (`_("...")`) and translated in
+`govern/translations/zh/LC_MESSAGES/messages.po` (`./scripts/translations`).
+
+Like web.py, it imports no capability: each capability's `pages.py` is a blueprint of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
+
+from govern.actor import Caller
+from govern.errors import Forbidden, GovernError, NotAuthenticated
+from govern.messages import message_for
+from govern.web import context, db, services
+
+#: The console's languages, the first the default (the agency is Chinese).
+LANGUAGES = ("zh", "en")
+LANGUAGE_COOKIE = "govern_lang"
+#: The page session's cookie (Secure, HttpOnly, SameSite=Lax).
+SESSION_COOKIE = "govern_session"
+TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+
+bp = Blueprint("console", __name__)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A menu link, shown to those whose roles may take `action` on `resource`."""
+
+    endpoint: str
+    label: Any  # a lazy translation
+    resource: str
+    action: str
+
+
+#: The console's menu, in order. Capabilities' pages add their entries here (by endpoint name:
+#: this module imports none of them).
+MENU: list[MenuEntry] = [
+    MenuEntry("pages.home", _l("My account"), "session", "view"),
+]
+
+
+def choose_language() -> str:
+    """The toggle's choice (cookie), else the first language the browser asks for that is
+    one of ours (any Chinese is Chinese: zh-TW, zh-Hant), else Chinese."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    for tag, _ in request.accept_languages:  # best first
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary in LANGUAGES:
+            return primary
+    return LANGUAGES[0]
+
+
+def language() -> str:
+    """The language of this request's answer: "zh" or "en"."""
+    return str(get_locale() or LANGUAGES[0]).split("_")[0]
+
+
+def page_caller() -> Caller:
+    """The caller behind the page cookie (never a Bearer token), checked afresh. Raises
+    NotAuthenticated, or Forbidden when the account may no longer be used (revoked,
+    suspended, departed)."""
+    if "caller" not in g:
+        token = request.cookies.get(SESSION_COOKIE, "")
+        if not token:
+            raise NotAuthenticated("session.missing", "Sign in first.")
+        g.caller = services().authenticate(db(), context(), token, "page")
+    return g.caller
+
+
+def page(resource: str, action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page for the roles the table allows `action` on `resource`. Someone not signed in,
+    or whose account may no longer be used, is sent to the sign-in page with the reason;
+    a role the table refuses gets the error page (403)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                caller = page_caller()
+            except (NotAuthenticated, Forbidden) as refused:
+                return to_sign_in(refused)
+            if not services().allows(caller.staff.roles, resource, action):
+                raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def to_sign_in(refused: GovernError) -> Response:
+    """The sign-in page, naming why (its code: the page words it), and the cookie forgotten
+    when the session is over."""
+    reason = {} if refused.code == "session.missing" else {"reason": refused.code}
+    response = redirect(url_for("pages.login", **reason))
+    response.delete_cookie(SESSION_COOKIE)
+    return response  # type: ignore[return-value]
+
+
+def menu(caller: Caller) -> list[MenuEntry]:
+    """The menu entries the caller's roles may use."""
+    allows = services().allows
+    return [entry for entry in MENU if allows(caller.staff.roles, entry.resource, entry.action)]
+
+
+@bp.get("/language/<code>")
+def choose(code: str) -> Response:
+    """The toggle: remember the language for a year and go back where the person was."""
+    back = _same_site(request.referrer) or url_for("pages.home")
+    response = redirect(back)
+    if code in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            secure=services().settings.cookie_secure,
+            samesite="Lax",
+        )
+    return response  # type: ignore[return-value]
+
+
+def _same_site(address: str | None) -> str | None:
+    """The path of `address` when it is this site's, else None (no open redirect)."""
+    if not address:
+        return None
+    parts = urlsplit(address)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def register_console(app: Flask) -> None:
+    """Languages, the menu for templates, the toggle's route."""
+    Babel(
+        app,
+        locale_selector=choose_language,
+        default_translation_directories=str(TRANSLATIONS),
+    )
+    app.jinja_env.globals.update(
+        menu=menu, language=language, languages=LANGUAGES, message_for=message_for
+    )
+    app.register_blueprint(bp)

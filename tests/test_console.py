@@ -1,0 +1,87 @@
+"""The console's glue: its language (Chinese unless English is chosen or asked for), the
+toggle, the menu, and where a page sends someone who may not be there."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from govern.clock import FixedClock
+from govern.console import MENU
+from govern.policies import RolePolicy
+from tests.support.agency import Agency
+from tests.support.pages import HTTPS, page_session
+
+ENGLISH = {"Accept-Language": "en-US,en;q=0.9"}
+
+
+def test_the_console_speaks_chinese_unless_english_is_asked_for(agency: Agency) -> None:
+    client = agency.client
+    assert "请使用公司目录中的用户名和密码" in client.get("/login").get_data(as_text=True)
+    english = client.get("/login", headers=ENGLISH).get_data(as_text=True)
+    assert "Use your company directory username and password." in english
+    assert '<html lang="en">' in english
+    asked = {"Accept-Language": "fr-FR,zh-TW;q=0.8,en;q=0.5"}  # Chinese before English
+    assert "登录" in client.get("/login", headers=asked).get_data(as_text=True)
+
+
+def test_the_toggle_outweighs_the_browser_and_goes_back_where_it_was(agency: Agency) -> None:
+    client = agency.client
+    toggled = client.get("/language/en", headers={"Referer": "http://localhost/login?x=1"})
+    assert (toggled.status_code, toggled.headers["Location"]) == (302, "/login?x=1")
+    assert "govern_lang=en" in toggled.headers["Set-Cookie"]
+    page = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "Sign in" in page and "登录" not in page.split("<main>")[1]
+    client.get("/language/zh")
+    assert "登录" in client.get("/login", headers=ENGLISH).get_data(as_text=True)
+
+
+def test_the_toggle_never_leaves_the_site_nor_takes_an_unknown_language(agency: Agency) -> None:
+    client = agency.client
+    away = client.get("/language/en", headers={"Referer": "https://evil.example/login"})
+    assert away.headers["Location"] == "/"
+    unknown = client.get("/language/fr")
+    assert "govern_lang" not in unknown.headers.get("Set-Cookie", "")
+
+
+def test_a_page_sends_whoever_is_not_signed_in_to_sign_in(agency: Agency) -> None:
+    response = agency.client.get("/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/login")
+
+
+def test_an_ended_session_is_sent_to_sign_in_told_why(agency: Agency, clock: FixedClock) -> None:
+    agency.with_accounts("col.a1")
+    page_session(agency, "col.a1")
+    clock.advance(hours=agency.services.settings.session_hours, seconds=1)
+    sent = agency.client.get("/", base_url=HTTPS)
+    assert sent.headers["Location"] == "/login?reason=session.expired"
+    assert "govern_session=;" in sent.headers["Set-Cookie"]  # the cookie is forgotten
+    told = agency.client.get(sent.headers["Location"], base_url=HTTPS)
+    assert "您的会话已过期，请重新登录。" in told.get_data(as_text=True)
+
+
+def test_someone_who_may_no_longer_sign_in_is_told_why_and_whom_to_ask(agency: Agency) -> None:
+    for reason, chinese, english in (
+        ("account.revoked", "已被注销", "ask your department head"),
+        ("account.departed", "您已离职", "ask HR"),
+        ("account.suspended", "已被暂停", "IT for a security suspension"),
+    ):
+        told = agency.client.get(f"/login?reason={reason}").get_data(as_text=True)
+        assert chinese in told, reason
+        told = agency.client.get(f"/login?reason={reason}", headers=ENGLISH)
+        assert english in told.get_data(as_text=True), reason
+
+
+def test_the_menu_shows_what_the_roles_may_use(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    page_session(agency, "col.a1")
+    home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
+    assert 'aria-current="page">我的账号</a>' in home
+
+
+def test_every_menu_entry_names_a_page_and_an_action_of_the_table(app: Flask) -> None:
+    allows = app.extensions["govern"].allows
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for entry in MENU:
+        assert entry.endpoint in endpoints, entry
+        allows(frozenset(), entry.resource, entry.action)  # KeyError when not in the table
+    assert isinstance(app.extensions["govern"].roles, RolePolicy)
