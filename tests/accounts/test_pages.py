@@ -186,3 +186,16 @@ def test_a_head_may_not_see_another_department_s_account(agency: Agency) -> None
     assert status == 403 and 'data-code="account.not_visible"' in refused
     status, refused = get(agency, "/accounts?department=dept-b")
     assert status == 403 and 'data-code="account.department_not_visible"' in refused
+
+
+def test_issuing_to_someone_not_in_the_directory_is_told_in_words(agency: Agency) -> None:
+    agency.with_accounts()
+    page_session(agency, "head.a")
+    _, confirmation = get(agency, "/accounts/issue?employee_number=9999")
+    assert "9999" in confirmation and "胡静" not in confirmation
+    status, refused, _ = issue_through_pages(agency, "9999")
+    assert status == 404 and 'data-code="identity.unknown"' in refused
+    status, refused, _ = issue_through_pages(agency, "1005; drop")
+    assert status == 400 and 'role="alert"' in refused
+    with agency.services.sessions() as db:
+        assert repo.live_account(db, "9999") is None and repo.live_account(db, "1005") is None
