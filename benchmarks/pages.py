@@ -1,0 +1,321 @@
+"""Benchmark the console's pages (issue 15, Speed): every page's server time, p50 and p95, for
+a department of 200 staff and a collector's caseload of 200 debtors, on PostgreSQL.
+
+`./scripts/bench pages [--staff N] [--debtors N] [--runs N]`. Prints its figures; record them
+in docs/benchmarks.md with the command. The target is 300 ms at p95 a page: a page over it is
+printed "over target" (figures, not a gate).
+
+The pages are found in the application itself (every GET route of a blueprint whose name ends
+in `_pages`, and the home page), so a page added later is measured too. A route's URL
+arguments come from ARGUMENTS; a route it cannot fill stops the benchmark, naming the route.
+Each page is asked `--runs` times, through Flask's test client (no network, no gunicorn), by
+the roles that use it: those ROLES_OF[endpoint] names, else the first of ROLES that the page
+answers 200. Sessions are page sessions (the cookie) of accounts made for the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, insert, select
+from werkzeug.routing import Rule
+
+from audit.signing import new_private_key_pem
+from benchmarks.access import percentile
+from benchmarks.contact import GROUP, NOW, environment
+from benchmarks.database import add_postgres_option, command_context, settle, throwaway_database
+from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
+from govern.accounts.models import Account
+from govern.app import create_app
+from govern.clock import FixedClock
+from govern.config import load_settings
+from govern.console import SESSION_COOKIE
+from govern.db import make_engine, make_session_factory
+from govern.debtors.models import Debtor
+from govern.debtors.service import import_debtors
+from govern.debtors.vault import add_key
+from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
+from govern.directory.models import Identity
+from govern.sessions.models import LoginSession
+from govern.sessions.service import token_hash
+from govern.training.models import AgreementSignature, ExamResult
+
+HTTPS = "https://localhost"
+#: Server time a page should stay under at p95 (issue 15).
+TARGET_MS = 300.0
+#: The people who use the console, by the Govern role their account has ("collector": none).
+ROLES = ("department_head", "collector", "it", "auditor", "office", "general_manager")
+#: Who uses a page (each is measured), where it is not simply the first of ROLES it answers.
+ROLES_OF: dict[str, tuple[str, ...]] = {
+    "pages.home": ("collector",),
+    "accounts_pages.index": ("department_head", "general_manager"),
+    "accounts_pages.awaiting": ("department_head",),
+    "accounts_pages.confirm_issue": ("department_head",),
+    "accounts_pages.show": ("department_head",),
+}
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What the pages are asked about: each role's page session token, an account of the
+    department (a collector's), a debtor of the collector's caseload, someone awaiting an
+    account."""
+
+    tokens: dict[str, str]
+    account_id: str
+    debtor_id: str
+    awaiting: str
+
+
+#: URL arguments a page route may take, filled from the floor.
+ARGUMENTS: dict[str, Callable[[Floor], str]] = {
+    "account_id": lambda floor: floor.account_id,
+    "debtor_id": lambda floor: floor.debtor_id,
+}
+#: Query strings a page needs to show what it is for.
+QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
+    "accounts_pages.confirm_issue": lambda floor: {"employee_number": floor.awaiting},
+}
+
+
+def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -> Floor:
+    """A department ("collections") of `staff` certified collectors with accounts and a tenth
+    as many without one yet, a person of each other role with an account, `debtors` debtors
+    in the collectors' project group (as many again in each other group), page sessions."""
+    people, accounts = staff_rows(staff, NOW, first_number=70000, groups=(GROUP,))
+    waiting, _ = staff_rows(max(1, staff // 10), NOW, first_number=79000, groups=(GROUP,))
+    # every project group has staff, or the debtors' import refuses it
+    others, other_accounts = staff_rows(
+        len(ROLES) - 1, NOW, first_number=80000, groups=PROJECT_GROUPS
+    )
+    for person, role in zip(others, (r for r in ROLES if r != "collector"), strict=True):
+        person.update(roles=[role], track="management", name=f"测试{role}")
+    for person in others[1:]:
+        person["department"] = "operations"  # the head alone is of the department
+    for n, account in enumerate(other_accounts):
+        account["id"] = f"GV-8000-{n:04d}"
+    everyone = accounts + other_accounts
+    with engine.begin() as connection:
+        connection.execute(insert(Identity), people + waiting + others)
+        connection.execute(insert(Account), everyone)
+        connection.execute(insert(ExamResult), exam_passes(everyone, NOW))
+        connection.execute(insert(AgreementSignature), agreement_signatures(everyone, NOW))
+    ctx = command_context(engine, url, folder, FixedClock(NOW))
+    with make_session_factory(engine)() as db:
+        csv = demo_debtors_csv(debtors * len(PROJECT_GROUPS), seed=15)
+        import_debtors(db, ctx, csv, "bench")
+        ctx.trail.stop()
+        debtor_id = db.scalars(select(Debtor.id).where(Debtor.project_group == GROUP)).first()
+    holders = {
+        person["roles"][0]: a["id"] for person, a in zip(others, other_accounts, strict=True)
+    }
+    holders["collector"] = accounts[0]["id"]
+    assert debtor_id is not None
+    return Floor(
+        _page_sessions(engine, holders),
+        accounts[1]["id"],
+        debtor_id,
+        waiting[0]["employee_number"],
+    )
+
+
+def _page_sessions(engine: Engine, holders: dict[str, str]) -> dict[str, str]:
+    """A page session (the cookie's token) for each role's account."""
+    tokens = {role: secrets.token_urlsafe(32) for role in holders}
+    rows = [
+        {
+            "token_hash": token_hash(tokens[role]),
+            "account_id": account_id,
+            "channel": "page",
+            "client": "bench",
+            "created_at": NOW,
+            "expires_at": NOW + timedelta(hours=8),
+        }
+        for role, account_id in holders.items()
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(LoginSession), rows)
+    return tokens
+
+
+# ---- the pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    endpoint: str
+    path: str
+    query: dict[str, str]
+
+
+def console_pages(app: Flask, floor: Floor) -> list[Page]:
+    """Every GET page of the console, its URL filled. Raises SystemExit naming a route whose
+    arguments ARGUMENTS cannot fill."""
+    pages, unfilled = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not _is_page(rule):
+            continue
+        missing = sorted(set(rule.arguments) - set(ARGUMENTS))
+        if missing:
+            unfilled.append(f"{rule.endpoint} ({rule.rule}: {', '.join(missing)})")
+            continue
+        values = {name: ARGUMENTS[name](floor) for name in rule.arguments}
+        path = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
+        query = QUERIES.get(rule.endpoint, lambda _: {})(floor)
+        pages.append(Page(rule.endpoint, path, query))
+    if unfilled:
+        raise SystemExit(
+            "pages whose URL arguments benchmarks/pages.py cannot fill (add them to ARGUMENTS): "
+            + "; ".join(unfilled)
+        )
+    return pages
+
+
+def _is_page(rule: Rule) -> bool:
+    blueprint = rule.endpoint.rpartition(".")[0]
+    return "GET" in (rule.methods or ()) and (
+        blueprint.endswith("_pages") or rule.endpoint == "pages.home"
+    )
+
+
+def clients(app: Flask, floor: Floor) -> dict[str, FlaskClient]:
+    """A test client signed in with each role's page session."""
+    signed_in = {}
+    for role, token in floor.tokens.items():
+        client = app.test_client()
+        client.set_cookie(SESSION_COOKIE, token, domain="localhost")
+        signed_in[role] = client
+    return signed_in
+
+
+def _ask(client: FlaskClient, page: Page) -> int:
+    response = client.get(page.path, query_string=page.query, base_url=HTTPS)
+    response.get_data()
+    return response.status_code
+
+
+def users_of(page: Page, signed_in: dict[str, FlaskClient]) -> list[str]:
+    """The roles ROLES_OF names for the page, else the first of ROLES it answers 200. Raises
+    SystemExit when a named role, or every role, is answered otherwise."""
+    named = ROLES_OF.get(page.endpoint, ())
+    answers = {role: _ask(signed_in[role], page) for role in named or ROLES}
+    if named and any(status != 200 for status in answers.values()):
+        raise SystemExit(f"{page.endpoint} ({page.path}) answered its users {answers}")
+    users = [role for role, status in answers.items() if status == 200]
+    if not users:
+        raise SystemExit(f"no role is answered 200 by {page.endpoint} ({page.path}): {answers}")
+    return users if named else users[:1]
+
+
+def measure_page(client: FlaskClient, page: Page, runs: int) -> list[float]:
+    """Server time of `runs` requests (after two to warm the caches), in seconds."""
+    for _ in range(2):
+        _ask(client, page)
+    samples = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        status = _ask(client, page)
+        samples.append(time.perf_counter() - began)
+        if status != 200:
+            raise SystemExit(f"{page.endpoint} ({page.path}) answered {status}")
+    return samples
+
+
+def statements(engine: Engine, client: FlaskClient, page: Page) -> int:
+    """SQL statements one request of the page sends (a figure the machine's load leaves
+    alone; the trail's group commit, if it writes meanwhile, counts too)."""
+    sent = [0]
+
+    def count(*_: object) -> None:
+        sent[0] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        _ask(client, page)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return sent[0]
+
+
+def measure(app: Flask, floor: Floor, runs: int) -> list[dict[str, Any]]:
+    signed_in, rows = clients(app, floor), []
+    for page in console_pages(app, floor):
+        for role in users_of(page, signed_in):
+            samples = measure_page(signed_in[role], page, runs)
+            sent = statements(app.extensions["govern"].engine, signed_in[role], page)
+            rows.append(
+                {
+                    "page": page.endpoint,
+                    "path": page.path,
+                    "role": role,
+                    "runs": runs,
+                    "p50_ms": round(statistics.median(samples) * 1000, 1),
+                    "p95_ms": round(percentile(samples, 0.95) * 1000, 1),
+                    "statements": sent,
+                }
+            )
+    return rows
+
+
+def report(results: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """The figures: the data sizes, a line a page, the worst p95, as text then JSON."""
+    for key, value in results.items():
+        print(f"{key:22} {value}")
+    print(f"\n{'page':34} {'role':16} {'p50 ms':>8} {'p95 ms':>8} {'SQL':>4}")
+    for row in rows:
+        over = "  over target" if row["p95_ms"] > TARGET_MS else ""
+        figures = f"{row['p50_ms']:8} {row['p95_ms']:8} {row['statements']:4}"
+        print(f"{row['page']:34} {row['role']:16} {figures}{over}")
+    worst = max(rows, key=lambda row: row["p95_ms"])
+    print(f"\nworst p95: {worst['p95_ms']} ms ({worst['page']}, {worst['role']})")
+    print(f"target: {TARGET_MS:.0f} ms at p95; pages over it: "
+          f"{sum(row['p95_ms'] > TARGET_MS for row in rows)}")  # fmt: skip
+    print(json.dumps({**results, "pages": rows}, sort_keys=True, ensure_ascii=False))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the console's pages.")
+    parser.add_argument("--staff", type=int, default=200, help="the department's, with accounts")
+    parser.add_argument("--debtors", type=int, default=200, help="the collector's caseload")
+    parser.add_argument("--runs", type=int, default=30, help="requests a page, after 2 warm-up")
+    add_postgres_option(parser)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name, throwaway_database(args.postgres) as url:
+        folder = Path(name)
+        (folder / "audit.pem").write_bytes(new_private_key_pem())
+        add_key(folder / "data_keys.json")
+        engine = make_engine(url)
+        began = time.perf_counter()
+        floor = populate(engine, url, folder, args.staff, args.debtors)
+        settle(engine, args.postgres)
+        engine.dispose()
+        results = {
+            "staff": args.staff,
+            "caseload": args.debtors,
+            "debtors": args.debtors * len(PROJECT_GROUPS),
+            "runs_a_page": args.runs,
+            "populate_s": round(time.perf_counter() - began, 1),
+        }
+        app = create_app(load_settings(environment(url, folder)), clock=FixedClock(NOW))
+        try:
+            rows = measure(app, floor, args.runs)
+        finally:
+            app.extensions["govern"].trail.stop()
+            app.extensions["govern"].engine.dispose()
+    report(results, rows)
+
+
+if __name__ == "__main__":
+    main()
