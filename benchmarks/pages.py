@@ -22,8 +22,8 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +48,17 @@ from govern.debtors.service import import_debtors
 from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.directory.models import Identity
+from govern.investigations.service import Scope, Window, open_investigation
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
 from govern.training.models import AgreementSignature, ExamResult
+from govern.training.plans import PlanDraft, approve_plan, draft_plan, list_sessions
 
 HTTPS = "https://localhost"
 #: Server time a page should stay under at p95 (issue 15).
 TARGET_MS = 300.0
 #: The people who use the console, by the Govern role their account has ("collector": none).
-ROLES = ("department_head", "collector", "it", "auditor", "office", "general_manager")
+ROLES = ("department_head", "collector", "it", "auditor", "office", "general_manager", "hr")
 #: Who uses a page (each is measured), where it is not simply the first of ROLES it answers.
 ROLES_OF: dict[str, tuple[str, ...]] = {
     "pages.home": ("collector",),
@@ -69,20 +71,31 @@ ROLES_OF: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Floor:
-    """What the pages are asked about: each role's page session token, an account of the
-    department (a collector's), a debtor of the collector's caseload, someone awaiting an
-    account."""
+    """What the pages are asked about: each role's account and page session token (and the
+    collector's API token), an account of the department (a collector's), the collector's caseload,
+    someone awaiting an account, the ids `prepare` adds (a leak investigation, a training
+    session)."""
 
+    accounts: dict[str, str]
     tokens: dict[str, str]
+    api_token: str
     account_id: str
-    debtor_id: str
+    caseload: list[str]
     awaiting: str
+    investigation_id: str = ""
+    session_id: str = ""
+
+    @property
+    def debtor_id(self) -> str:
+        return self.caseload[0]
 
 
 #: URL arguments a page route may take, filled from the floor.
 ARGUMENTS: dict[str, Callable[[Floor], str]] = {
     "account_id": lambda floor: floor.account_id,
     "debtor_id": lambda floor: floor.debtor_id,
+    "investigation_id": lambda floor: floor.investigation_id,
+    "session_id": lambda floor: floor.session_id,
 }
 #: Query strings a page needs to show what it is for.
 QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
@@ -91,20 +104,20 @@ QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
 
 
 def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -> Floor:
-    """A department ("collections") of `staff` certified collectors with accounts and a tenth
-    as many without one yet, a person of each other role with an account, `debtors` debtors
-    in the collectors' project group (as many again in each other group), page sessions."""
+    """A department ("collections") of `staff` certified collectors with accounts (a tenth of
+    them leaving within a month) and a tenth as many without one yet, a person of each other
+    role with an account, `debtors` debtors in the collectors' project group (as many again
+    in each other group), an approved training plan for the year, page sessions."""
     people, accounts = staff_rows(staff, NOW, first_number=70000, groups=(GROUP,))
+    for n, person in enumerate(people[2::10]):
+        person["departure_date"] = (NOW + timedelta(days=1 + n % 30)).date()
     waiting, _ = staff_rows(max(1, staff // 10), NOW, first_number=79000, groups=(GROUP,))
     # every project group has staff, or the debtors' import refuses it
-    others, other_accounts = staff_rows(
-        len(ROLES) - 1, NOW, first_number=80000, groups=PROJECT_GROUPS
-    )
-    for person, role in zip(others, (r for r in ROLES if r != "collector"), strict=True):
+    roles = [role for role in ROLES if role != "collector"]
+    others, other_accounts = staff_rows(len(roles), NOW, first_number=80000, groups=PROJECT_GROUPS)
+    for n, (person, account, role) in enumerate(zip(others, other_accounts, roles, strict=True)):
         person.update(roles=[role], track="management", name=f"测试{role}")
-    for person in others[1:]:
-        person["department"] = "operations"  # the head alone is of the department
-    for n, account in enumerate(other_accounts):
+        person["department"] = "collections" if role == "department_head" else "operations"
         account["id"] = f"GV-8000-{n:04d}"
     everyone = accounts + other_accounts
     with engine.begin() as connection:
@@ -112,33 +125,56 @@ def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -
         connection.execute(insert(Account), everyone)
         connection.execute(insert(ExamResult), exam_passes(everyone, NOW))
         connection.execute(insert(AgreementSignature), agreement_signatures(everyone, NOW))
+    holders = dict(zip(roles, [a["id"] for a in other_accounts], strict=True))
     ctx = command_context(engine, url, folder, FixedClock(NOW))
     with make_session_factory(engine)() as db:
-        csv = demo_debtors_csv(debtors * len(PROJECT_GROUPS), seed=15)
-        import_debtors(db, ctx, csv, "bench")
+        import_debtors(db, ctx, demo_debtors_csv(debtors * len(PROJECT_GROUPS), seed=15), "bench")
+        year = PlanDraft("2026 staff training", "long", ["intern", "ordinary", "management"],
+                         date(2026, 1, 1), date(2026, 12, 31))  # fmt: skip
+        plan = draft_plan(db, ctx, holders["office"], year)
+        approve_plan(db, ctx, holders["general_manager"], plan.id)
         ctx.trail.stop()
-        debtor_id = db.scalars(select(Debtor.id).where(Debtor.project_group == GROUP)).first()
-    holders = {
-        person["roles"][0]: a["id"] for person, a in zip(others, other_accounts, strict=True)
-    }
+        ours = select(Debtor.id).where(Debtor.project_group == GROUP).order_by(Debtor.id)
+        caseload = list(db.scalars(ours))
     holders["collector"] = accounts[0]["id"]
-    assert debtor_id is not None
     return Floor(
-        _page_sessions(engine, holders),
+        holders,
+        _sessions(engine, holders, "page"),
+        _sessions(engine, {"collector": holders["collector"]}, "api")["collector"],
         accounts[1]["id"],
-        debtor_id,
+        caseload,
         waiting[0]["employee_number"],
     )
 
 
-def _page_sessions(engine: Engine, holders: dict[str, str]) -> dict[str, str]:
-    """A page session (the cookie's token) for each role's account."""
+def prepare(app: Flask, floor: Floor) -> Floor:
+    """A morning's work before the pages are timed, through the service: the collector reads
+    each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
+    leak investigation on a tenth of them; and the first training session of the week."""
+    client = app.test_client()
+    for debtor_id in floor.caseload:
+        headers = {"Authorization": f"Bearer {floor.api_token}"}
+        response = client.get(f"/api/v1/debtors/{debtor_id}", headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"reading debtor {debtor_id}: {response.status_code}")
+    s = app.extensions["govern"]
+    with s.sessions() as db:
+        ctx = s.context()
+        scope = Scope(floor.caseload[::10], (), Window.of(None, None, ctx.clock))
+        investigation, _ = open_investigation(db, ctx, floor.accounts["auditor"], scope)
+        week = NOW.date() - timedelta(days=NOW.weekday())
+        session = list_sessions(db, ctx, week, week + timedelta(days=13))[0]
+    return replace(floor, investigation_id=investigation.id, session_id=session.id)
+
+
+def _sessions(engine: Engine, holders: dict[str, str], channel: str) -> dict[str, str]:
+    """A session (its token) on `channel` ("page": the cookie) for each role's account."""
     tokens = {role: secrets.token_urlsafe(32) for role in holders}
     rows = [
         {
             "token_hash": token_hash(tokens[role]),
             "account_id": account_id,
-            "channel": "page",
+            "channel": channel,
             "client": "bench",
             "created_at": NOW,
             "expires_at": NOW + timedelta(hours=8),
@@ -310,6 +346,7 @@ def main() -> None:
         }
         app = create_app(load_settings(environment(url, folder)), clock=FixedClock(NOW))
         try:
+            floor = prepare(app, floor)
             rows = measure(app, floor, args.runs)
         finally:
             app.extensions["govern"].trail.stop()
