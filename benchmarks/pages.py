@@ -20,6 +20,7 @@ import json
 import secrets
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -271,11 +272,13 @@ def measure_page(client: FlaskClient, page: Page, runs: int) -> list[float]:
 
 def statements(engine: Engine, client: FlaskClient, page: Page) -> int:
     """SQL statements one request of the page sends (a figure the machine's load leaves
-    alone; the trail's group commit, if it writes meanwhile, counts too)."""
-    sent = [0]
+    alone). Flask's client serves the request in this thread; the trail's group commit,
+    writing from its own, is left out."""
+    sent, here = [0], threading.get_ident()
 
     def count(*_: object) -> None:
-        sent[0] += 1
+        if threading.get_ident() == here:
+            sent[0] += 1
 
     event.listen(engine, "before_cursor_execute", count)
     try:
