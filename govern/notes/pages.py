@@ -1,0 +1,184 @@
+"""Pages for collectors in a browser: a debtor's notes and adding one, with the language check
+shown inline (R-NTE-1, R-NTE-3); the contact check before dialling (R-CON-1, R-CON-2, R-CON-4,
+R-CON-5).
+
+Each page calls the service function its API route calls (govern/notes/views.py,
+govern/contact/views.py) through the debtors' gate, so the door, the language check and the
+contact guard decide exactly as for the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from govern.console import page, page_caller
+from govern.contact import guard
+from govern.debtors.views import gate
+from govern.errors import GovernError
+from govern.notes import service as notes
+from govern.notes.rules import DIRECTIONS, FLAGS, OUTCOMES, PURPOSES, TEXT_LIMIT, NoteAsked
+from govern.web import db, services
+
+bp = Blueprint("notes_pages", __name__, url_prefix="/debtors")
+
+PARTY_HELP = _l("debtor, or contact:1 for the first emergency contact")
+DIRECTION_LABELS = {
+    "outbound": _l("Outbound call"),
+    "inbound": _l("Inbound call"),
+    "none": _l("No call (a letter, a visit)"),
+}
+OUTCOME_LABELS = {
+    "connected": _l("Connected"),
+    "no_answer": _l("No answer"),
+    "busy": _l("Busy"),
+    "invalid_number": _l("Invalid number"),
+    "voicemail": _l("Voicemail"),
+    "hung_up": _l("Hung up"),
+    "none": _l("None (no call)"),
+}
+PURPOSE_LABELS = {
+    "demand_payment": _l("Ask for payment"),
+    "remind_due": _l("Remind of the due date"),
+    "confirm_details": _l("Confirm details"),
+    "locate_debtor": _l("Locate the debtor"),
+    "pass_message": _l("Pass on a message"),
+    "offers_to_pay": _l("Offers to pay"),
+}
+FLAG_LABELS = {
+    "do_not_call": _l("Do not call this party again (R-CON-4)"),
+    "complaint": _l("Complaint (stops collection, R-CON-5)"),
+    "complaint_tendency": _l("Tends to complain (stops collection, R-CON-5)"),
+}
+
+
+def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(code, labels.get(code, code)) for code in codes]
+
+
+class NoteForm(FlaskForm):
+    party = StringField(
+        _l("Party"),
+        default="debtor",
+        description=PARTY_HELP,
+        validators=[DataRequired(), Length(max=32)],
+    )
+    direction = SelectField(_l("Direction"), choices=_choices(DIRECTIONS, DIRECTION_LABELS))
+    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOMES, OUTCOME_LABELS))
+    purpose = SelectField(
+        _l("Purpose"), choices=[("", "—"), *_choices(PURPOSES, PURPOSE_LABELS)], default=""
+    )
+    flags = SelectMultipleField(
+        _l("Flags"),
+        choices=_choices(FLAGS, FLAG_LABELS),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    call_id = StringField(_l("Call id (for a call note)"), validators=[Optional(), Length(max=16)])
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=TEXT_LIMIT)])
+
+
+class ContactCheckForm(FlaskForm):
+    party = StringField(
+        _l("Party"),
+        default="debtor",
+        description=PARTY_HELP,
+        validators=[DataRequired(), Length(max=32)],
+    )
+    phone = StringField(_l("Number to dial"), validators=[DataRequired(), Length(min=3, max=32)])
+
+
+@bp.get("/<debtor_id>/notes")
+@page("note", "view")
+def notes_of(debtor_id: str) -> str:
+    """A debtor's notes, oldest first; the forms to check a number and to add a note."""
+    shown = notes.read_notes(db(), gate(), page_caller().actor, debtor_id)
+    return _render(
+        "notes/notes.html",
+        debtor_id=debtor_id,
+        shown=shown,
+        form=NoteForm(),
+        check=ContactCheckForm(),
+    )
+
+
+@bp.post("/<debtor_id>/notes")
+@page("note", "add")
+def add(debtor_id: str) -> Response | tuple[str, int]:
+    """Record a note; a refused one (the language check, R-NTE-3) comes back with its text
+    kept and each forbidden term and its rule named."""
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render("notes/add.html", debtor_id=debtor_id, form=form), 400
+    try:
+        notes.add_note(db(), gate(), page_caller().actor, debtor_id, _asked(form), form.text.data)
+    except GovernError as error:
+        if error.status == 403 or error.status >= 500:
+            raise  # the door's refusal: the error page, recorded as the API records it
+        page_ = _render("notes/add.html", debtor_id=debtor_id, form=form, error=error)
+        return page_, error.status
+    flash(gettext("Note recorded."))
+    return redirect(url_for("notes_pages.notes_of", debtor_id=debtor_id))  # type: ignore[return-value]
+
+
+@bp.route("/<debtor_id>/contact-check", methods=["GET", "POST"])
+@page("contact", "check")
+def contact_check(debtor_id: str) -> str | tuple[str, int]:
+    """May this party be called on this number now? Allowed (a permit taken) or not, why
+    in words and from when."""
+    form = ContactCheckForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return _render("notes/contact.html", debtor_id=debtor_id, form=form), status
+    try:
+        checked = guard.check_contact(
+            db(),
+            gate(),
+            page_caller().actor,
+            guard.Ask(debtor_id, form.party.data or "", form.phone.data or ""),
+        )
+    except GovernError as error:
+        if error.status == 403 or error.status >= 500:
+            raise
+        page_ = _render("notes/contact.html", debtor_id=debtor_id, form=form, error=error)
+        return page_, error.status
+    return _render("notes/contact.html", debtor_id=debtor_id, form=form, checked=checked)
+
+
+def _asked(form: NoteForm) -> NoteAsked:
+    return NoteAsked(
+        form.party.data or "",
+        form.direction.data or "",
+        form.outcome.data or "",
+        form.purpose.data or None,
+        tuple(form.flags.data or ()),
+        form.call_id.data or None,
+        None,
+    )
+
+
+def _local(instant: datetime | None) -> str:
+    """An instant in the company's time zone, to the minute."""
+    if instant is None:
+        return ""
+    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def _render(template: str, **values: Any) -> str:
+    return render_template(
+        template,
+        local_time=_local,
+        direction_labels=DIRECTION_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        purpose_labels=PURPOSE_LABELS,
+        flag_labels=FLAG_LABELS,
+        **values,
+    )
