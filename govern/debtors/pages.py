@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -63,7 +64,7 @@ MENU.append(MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "li
 class RevealForm(FlaskForm):
     fields_ = SelectMultipleField(
         _l("Fields to reveal"),
-        choices=[(name, label) for name, label in FIELD_LABELS.items()],
+        choices=[SelectChoice(name, label) for name, label in FIELD_LABELS.items()],
         validators=[DataRequired()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
@@ -112,10 +113,12 @@ def _reveal_form(shown: service.Shown | None) -> RevealForm:
     """The reveal form: the masked fields of `shown` offered, the policy's purposes to choose."""
     form = RevealForm()
     purposes = access_policy(services().settings.policies_dir).purposes
-    form.purpose.choices = [(code, purpose_label(code, name)) for code, name in purposes.items()]
+    form.purpose.choices = [
+        SelectChoice(code, purpose_label(code, name)) for code, name in purposes.items()
+    ]
     if shown is not None:
         masked = [name for name, level in shown.levels.items() if level == "masked"]
-        form.fields_.choices = [(name, field_label(name)) for name in masked]
+        form.fields_.choices = [SelectChoice(name, field_label(name)) for name in masked]
     return form
 
 

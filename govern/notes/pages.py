@@ -17,6 +17,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -60,8 +61,8 @@ FLAG_LABELS = {
 }
 
 
-def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[tuple[str, Any]]:
-    return [(code, labels.get(code, code)) for code in codes]
+def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(code, labels.get(code, code)) for code in codes]
 
 
 class NoteForm(FlaskForm):
@@ -74,7 +75,9 @@ class NoteForm(FlaskForm):
     direction = SelectField(_l("Direction"), choices=_choices(DIRECTIONS, DIRECTION_LABELS))
     outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOMES, OUTCOME_LABELS))
     purpose = SelectField(
-        _l("Purpose"), choices=[("", "—"), *_choices(PURPOSES, PURPOSE_LABELS)], default=""
+        _l("Purpose"),
+        choices=[SelectChoice("", "—"), *_choices(PURPOSES, PURPOSE_LABELS)],
+        default="",
     )
     flags = SelectMultipleField(
         _l("Flags"),
