@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from govern.access.policy import access_policy
@@ -61,11 +61,17 @@ LEVEL_LABELS: dict[str, Any] = {"full": _l("in full"), "masked": _l("masked")}
 MENU.append(MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"))
 
 
+def _at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
+    """A field's choice is required, but not each checkbox (as `DataRequired` marks them)."""
+    if not field.data:
+        raise ValidationError(gettext("Choose at least one field."))
+
+
 class RevealForm(FlaskForm):
     fields_ = SelectMultipleField(
         _l("Fields to reveal"),
         choices=[SelectChoice(name, label) for name, label in FIELD_LABELS.items()],
-        validators=[DataRequired()],
+        validators=[_at_least_one],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
