@@ -77,6 +77,8 @@ def test_r_con_1_the_check_before_dialling_says_why_not_and_from_when(floor: Flo
     assert status == 200
     denied = answer.split('data-allowed="false"')[1].split("</div>")[0]
     assert 'data-reason="contact.quiet_hours"' in answer and "R-CON-1" in denied
+    said = denied.split("<p>")[1].split("</p>")[0]
+    assert "现在不允许拨打。" in said and "contact." not in said  # the reason in words
     assert "最早可拨打时间：2026-11-28 08:00" in denied
     floor.clock.set(at(28, 8, 0))
     status, answer = post(client, f"{path}/contact-check", html, party="debtor", phone=PHONE)
@@ -98,3 +100,13 @@ def test_r_acs_2_a_collector_of_another_project_group_gets_the_doors_refusal_in_
     _, _, html = notes_page(floor, "col.a2")
     assert 'data-code="debtor.not_assigned"' in html
     assert TEXT not in html
+
+
+def test_the_debtors_page_offers_the_check_before_dialling(floor: Floor) -> None:
+    floor.clock.set(at(28, 7, 59))
+    client, path, _ = notes_page(floor, "col.a1")
+    record = client.get(path, base_url=HTTPS).get_data(as_text=True)
+    check = record.split('class="contact-check"')[1].split("</form>")[0]
+    assert 'name="party"' in check and 'name="phone"' in check
+    status, answer = post(client, f"{path}/contact-check", check, party="debtor", phone=PHONE)
+    assert (status, 'data-reason="contact.quiet_hours"' in answer) == (200, True)
