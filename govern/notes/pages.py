@@ -32,6 +32,9 @@ from govern.web import db, services
 
 bp = Blueprint("notes_pages", __name__, url_prefix="/debtors")
 
+#: Refusals shown on the form itself; the others (the door's 403, a 409, 503) are the error
+#: page, where a 403 or 409 is recorded as a denial as for the API (govern/web.py).
+INLINE = (400, 404, 422, 429)
 PARTY_HELP = _l("debtor, or contact:1 for the first emergency contact")
 DIRECTION_LABELS = {
     "outbound": _l("Outbound call"),
@@ -146,8 +149,8 @@ def add(debtor_id: str) -> Response | tuple[str, int]:
     try:
         notes.add_note(db(), gate(), page_caller().actor, debtor_id, _asked(form), form.text.data)
     except GovernError as error:
-        if error.status == 403 or error.status >= 500:
-            raise  # the door's refusal: the error page, recorded as the API records it
+        if error.status not in INLINE:
+            raise  # the error page; a 403 or 409 recorded as a denial, as for the API
         page_ = _render("notes/add.html", debtor_id=debtor_id, form=form, error=error)
         return page_, error.status
     flash(gettext("Note recorded."))
@@ -171,7 +174,7 @@ def contact_check(debtor_id: str) -> str | tuple[str, int]:
             guard.Ask(debtor_id, form.party.data or "", form.phone.data or ""),
         )
     except GovernError as error:
-        if error.status == 403 or error.status >= 500:
+        if error.status not in INLINE:
             raise
         page_ = _render("notes/contact.html", debtor_id=debtor_id, form=form, error=error)
         return page_, error.status
