@@ -170,9 +170,11 @@ def _register_http(app: Flask) -> None:
     from govern.accounts.pages import bp as accounts_pages
     from govern.accounts.views import blp as accounts_api
     from govern.contact.views import blp as contact_api
+    from govern.debtors.pages import bp as debtors_pages
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
+    from govern.notes.pages import bp as notes_pages
     from govern.notes.script_views import blp as scripts_api
     from govern.notes.views import calls_blp as unnoted_api
     from govern.notes.views import complaints_blp as complaints_api
@@ -201,6 +203,8 @@ def _register_http(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
     app.register_blueprint(accounts_pages)
+    app.register_blueprint(debtors_pages)
+    app.register_blueprint(notes_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it

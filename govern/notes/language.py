@@ -198,8 +198,9 @@ class LanguageCheck:
 
 def refusal(hits: Sequence[Hit], code: str) -> BadRequest:
     """The one refusal of a text with forbidden language (`note.forbidden_language`,
-    `script.forbidden_language`), naming each term and its rule in Chinese and English. Names
-    the policy's terms only, never the rest of the text."""
+    `script.forbidden_language`), naming each term and its rule in Chinese and English (and in
+    its details, `terms` and their `rules`, for a page to list). Names the policy's terms only,
+    never the rest of the text."""
     named = list(dict.fromkeys((hit.term, hit.rule) for hit in hits))
     chinese = "、".join(f"“{term}”（{rule}）" for term, rule in named)
     english = ", ".join(f'"{term}" ({rule})' for term, rule in named)
@@ -207,6 +208,7 @@ def refusal(hits: Sequence[Hit], code: str) -> BadRequest:
         code,
         f"文本含有禁用语：{chinese}。Forbidden language: {english}.",
         terms=[term for term, _ in named],
+        rules=[rule for _, rule in named],
     )
 
 

@@ -1,0 +1,213 @@
+"""Pages for collectors in a browser: a debtor's notes and adding one, with the language check
+shown inline (R-NTE-1, R-NTE-3); the contact check before dialling (R-CON-1, R-CON-2, R-CON-4,
+R-CON-5).
+
+Each page calls the service function its API route calls (govern/notes/views.py,
+govern/contact/views.py) through the debtors' gate, so the door, the language check and the
+contact guard decide exactly as for the API.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from govern.console import page, page_caller
+from govern.contact import guard
+from govern.debtors.views import gate
+from govern.errors import GovernError
+from govern.messages import message_for
+from govern.notes import service as notes
+from govern.notes.rules import DIRECTIONS, FLAGS, OUTCOMES, PURPOSES, TEXT_LIMIT, NoteAsked
+from govern.web import db, services
+
+bp = Blueprint("notes_pages", __name__, url_prefix="/debtors")
+
+#: Refusals shown on the form itself; the others (the door's 403, a 409, 503) are the error
+#: page, where a 403 or 409 is recorded as a denial as for the API (govern/web.py).
+INLINE = (400, 404, 422, 429)
+PARTY_HELP = _l("debtor, or contact:1 for the first emergency contact")
+DIRECTION_LABELS = {
+    "outbound": _l("Outbound call"),
+    "inbound": _l("Inbound call"),
+    "none": _l("No call (a letter, a visit)"),
+}
+OUTCOME_LABELS = {
+    "connected": _l("Connected"),
+    "no_answer": _l("No answer"),
+    "busy": _l("Busy"),
+    "invalid_number": _l("Invalid number"),
+    "voicemail": _l("Voicemail"),
+    "hung_up": _l("Hung up"),
+    "none": _l("None (no call)"),
+}
+PURPOSE_LABELS = {
+    "demand_payment": _l("Ask for payment"),
+    "remind_due": _l("Remind of the due date"),
+    "confirm_details": _l("Confirm details"),
+    "locate_debtor": _l("Locate the debtor"),
+    "pass_message": _l("Pass on a message"),
+    "offers_to_pay": _l("Offers to pay"),
+}
+FLAG_LABELS = {
+    "do_not_call": _l("Do not call this party again (R-CON-4)"),
+    "complaint": _l("Complaint (stops collection, R-CON-5)"),
+    "complaint_tendency": _l("Tends to complain (stops collection, R-CON-5)"),
+}
+
+#: The contact guard's deny reasons in words, for as long as govern/messages.py has none of its
+#: own for them (a verdict is an answer, not an error; docs/collectors.md lists them).
+VERDICT_WORDS = {
+    "contact.quiet_hours": _l("Quiet hours: no outbound calls at this time of day."),
+    "contact.daily_cap_connected": _l(
+        "A call connected today and today's outbound calls reached the limit."
+    ),
+    "contact.daily_cap_unanswered": _l("Today's unanswered outbound calls reached the limit."),
+    "contact.do_not_call": _l("This party asked not to be called (do not call)."),
+    "contact.complaint_stop": _l("Collection is stopped by an open complaint case."),
+    "contact.method_cap": _l("Unanswered attempts on this number today reached the limit."),
+    "contact.weekly_cap": _l("Calls within 7 consecutive days reached the limit."),
+    "contact.after_conversation": _l("There was a telephone conversation within 7 days."),
+}
+
+
+def verdict_words(code: str) -> str:
+    """A deny's reason in words: the code's message, else the guard's own words above."""
+    return message_for(code) or str(VERDICT_WORDS.get(code, code))
+
+
+def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(code, labels.get(code, code)) for code in codes]
+
+
+class NoteForm(FlaskForm):
+    party = StringField(
+        _l("Party"),
+        default="debtor",
+        description=PARTY_HELP,
+        validators=[DataRequired(), Length(max=32)],
+    )
+    direction = SelectField(_l("Direction"), choices=_choices(DIRECTIONS, DIRECTION_LABELS))
+    outcome = SelectField(_l("Outcome"), choices=_choices(OUTCOMES, OUTCOME_LABELS))
+    purpose = SelectField(
+        _l("Purpose"),
+        choices=[SelectChoice("", "—"), *_choices(PURPOSES, PURPOSE_LABELS)],
+        default="",
+    )
+    flags = SelectMultipleField(
+        _l("Flags"),
+        choices=_choices(FLAGS, FLAG_LABELS),
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    call_id = StringField(_l("Call id (for a call note)"), validators=[Optional(), Length(max=16)])
+    text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=TEXT_LIMIT)])
+
+
+class ContactCheckForm(FlaskForm):
+    """What the contact check's form (templates/notes/forms.html `check_form`) posts."""
+
+    party = StringField(
+        _l("Party"),
+        default="debtor",
+        description=PARTY_HELP,
+        validators=[DataRequired(), Length(max=32)],
+    )
+    phone = StringField(_l("Number to dial"), validators=[DataRequired(), Length(min=3, max=32)])
+
+
+@bp.get("/<debtor_id>/notes")
+@page("note", "view")
+def notes_of(debtor_id: str) -> str:
+    """A debtor's notes, oldest first; the forms to check a number and to add a note."""
+    shown = notes.read_notes(db(), gate(), page_caller().actor, debtor_id)
+    return _render(
+        "notes/notes.html",
+        debtor_id=debtor_id,
+        shown=shown,
+        form=NoteForm(),
+    )
+
+
+@bp.post("/<debtor_id>/notes")
+@page("note", "add")
+def add(debtor_id: str) -> Response | tuple[str, int]:
+    """Record a note; a refused one (the language check, R-NTE-3) comes back with its text
+    kept and each forbidden term and its rule named."""
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render("notes/add.html", debtor_id=debtor_id, form=form), 400
+    try:
+        notes.add_note(db(), gate(), page_caller().actor, debtor_id, _asked(form), form.text.data)
+    except GovernError as error:
+        if error.status not in INLINE:
+            raise  # the error page; a 403 or 409 recorded as a denial, as for the API
+        page_ = _render("notes/add.html", debtor_id=debtor_id, form=form, error=error)
+        return page_, error.status
+    flash(gettext("Note recorded."))
+    return redirect(url_for("notes_pages.notes_of", debtor_id=debtor_id))  # type: ignore[return-value]
+
+
+@bp.route("/<debtor_id>/contact-check", methods=["GET", "POST"])
+@page("contact", "check")
+def contact_check(debtor_id: str) -> str | tuple[str, int]:
+    """May this party be called on this number now? Allowed (a permit taken) or not, why
+    in words and from when."""
+    form = ContactCheckForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return _render("notes/contact.html", debtor_id=debtor_id, form=form), status
+    try:
+        checked = guard.check_contact(
+            db(),
+            gate(),
+            page_caller().actor,
+            guard.Ask(debtor_id, form.party.data or "", form.phone.data or ""),
+        )
+    except GovernError as error:
+        if error.status not in INLINE:
+            raise
+        page_ = _render("notes/contact.html", debtor_id=debtor_id, form=form, error=error)
+        return page_, error.status
+    return _render("notes/contact.html", debtor_id=debtor_id, form=form, checked=checked)
+
+
+def _asked(form: NoteForm) -> NoteAsked:
+    return NoteAsked(
+        form.party.data or "",
+        form.direction.data or "",
+        form.outcome.data or "",
+        form.purpose.data or None,
+        tuple(form.flags.data or ()),
+        form.call_id.data or None,
+        None,
+    )
+
+
+def _local(instant: datetime | None) -> str:
+    """An instant in the company's time zone, to the minute."""
+    if instant is None:
+        return ""
+    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
+
+
+def _render(template: str, **values: Any) -> str:
+    return render_template(
+        template,
+        local_time=_local,
+        verdict_words=verdict_words,
+        direction_labels=DIRECTION_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        purpose_labels=PURPOSE_LABELS,
+        flag_labels=FLAG_LABELS,
+        **values,
+    )
