@@ -136,7 +136,7 @@ def events() -> Any:
     """The trail's events by filter, a page at a time, or the same filter as CSV."""
     form = EventsForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/events.html", form=form, found=None)
+        return render_template("investigations/events.html", form=form, found=None), _status()
     export = request.args.get("format") == "csv"
     try:
         found, after = _events(form, EXPORT_ROWS if export else PAGE_ROWS)
@@ -154,7 +154,7 @@ def who_saw() -> Any:
     """Who was shown a field of a debtor, when, at which level."""
     form = WhoSawForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/who_saw.html", form=form)
+        return render_template("investigations/who_saw.html", form=form), _status()
     asked = inv.Sighting(form.debtor.data, form.field.data, form.level.data)
     try:
         with _limited("who_saw", debtor=asked.debtor, field=asked.field, level=asked.level):
@@ -170,7 +170,7 @@ def seen() -> Any:
     """What an account revealed: per debtor, the fields, first and last time."""
     form = AccountForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/seen.html", form=form)
+        return render_template("investigations/seen.html", form=form), _status()
     account = form.account.data
     try:
         with _limited("what_seen", account=account):
@@ -187,8 +187,7 @@ def leaks() -> Any:
     who revealed most of them (it opens no debtor's fields)."""
     form = LeakForm()
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("investigations/leaks.html", form=form), status
+        return render_template("investigations/leaks.html", form=form), _status()
     try:
         scope = inv.Scope(_leaked(form), _fields(form.fields.data or ""), _window(form))
         opened, _ = inv.open_investigation(db(), context(), _auditor(), scope)
@@ -224,7 +223,7 @@ def unusual() -> Any:
     departure, reads through break-glass grants and investigations."""
     form = SearchForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/unusual.html", form=form)
+        return render_template("investigations/unusual.html", form=form), _status()
     try:
         with _limited("unusual"):
             found = inv.unusual_access(db(), context(), _auditor(), _window(form))
@@ -252,7 +251,7 @@ def chart() -> Any:
     group's usual, drawn in the browser from a JSON block."""
     form = AccountForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/chart.html", form=form)
+        return render_template("investigations/chart.html", form=form), _status()
     account = form.account.data
     try:
         window = _window(form, inv.CHART_DAYS)
@@ -270,8 +269,7 @@ def verify() -> Any:
     columns against the entries (as `govern audit verify`); the result in words."""
     form = VerifyForm()
     if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("investigations/verify.html", form=form), status
+        return render_template("investigations/verify.html", form=form), _status()
     report = services().trail.verify()
     return render_template("investigations/verify.html", form=form, report=report)
 
@@ -283,6 +281,11 @@ def _auditor() -> str:
 def _asked(form: SearchForm) -> bool:
     """Whether the search was submitted and is valid (its problems shown by the form)."""
     return bool(request.args) and form.validate()
+
+
+def _status() -> int:
+    """A form's page: 200 when first shown, 400 when what was sent is not valid."""
+    return 400 if request.args or request.method == "POST" else 200
 
 
 @contextmanager

@@ -180,7 +180,7 @@ def test_a_search_with_bad_fields_says_so_and_queries_nothing(
 ) -> None:
     before = len(queries(agency))
     missing = get(agency, "who-saw", debtor="D-1", field="")
-    assert missing.status_code == 200 and 'role="alert"' in missing.get_data(as_text=True)
+    assert missing.status_code == 400 and 'role="alert"' in missing.get_data(as_text=True)
     wrong = get(agency, "seen", account="x", start="2026-11-28T00:00", end="2026-11-01T00:00")
     assert wrong.status_code == 400 and 'data-code="window.invalid"' in wrong.get_data(as_text=True)
     assert len(queries(agency)) == before
