@@ -12,7 +12,7 @@
   chart.setOption({
     animation: false,
     tooltip: { trigger: "axis", renderMode: "richText" },  // no HTML: CSP forbids inline styles
-    legend: { data: [data.labels.views, data.labels.usual] },
+    legend: { top: 0, data: [data.labels.views, data.labels.usual] },
     grid: { left: 48, right: 24, top: 40, bottom: 64 },
     xAxis: { type: "category", data: data.hours, axisLabel: { hideOverlap: true } },
     yAxis: { type: "value", minInterval: 1 },

@@ -8,11 +8,14 @@ import io
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Connection, update
 
+from audit import store
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.support.agency import Agency
 from tests.support.clock import NOW
+from tests.support.database import as_owner_without_triggers
 from tests.support.pages import HTTPS, csrf_token, page_session
 
 ENGLISH = {"Accept-Language": "en"}
@@ -240,3 +243,19 @@ def test_the_auditor_sees_the_audit_menu(agency: Agency, ids: dict[str, str]) ->
     home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
     for path in ("events", "who-saw", "seen", "leaks", "unusual", "chart", "verify"):
         assert f'href="/audit/{path}"' in home, path
+
+
+def test_r_aud_2_verification_names_the_first_bad_event_in_words(
+    agency: Agency, ids: dict[str, str], owner_engine
+) -> None:
+    agency.services.trail.checkpoint_now()
+
+    def change(connection: Connection) -> None:
+        forged = b'{"seq":3,"forged":true}'
+        connection.execute(update(store.events).where(store.events.c.seq == 3).values(entry=forged))
+
+    as_owner_without_triggers(owner_engine, change)
+    verified = post(agency, "verify", {}, **ENGLISH)
+    page = verified.get_data(as_text=True)
+    assert 'data-result="tampered"' in page
+    assert "The trail has been tampered with: the first bad event is number 3" in page
