@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     IntegerField,
     SelectField,
@@ -113,6 +114,7 @@ class LeakForm(FlaskForm):
     fields = StringField(
         _l("Leaked fields (separated by commas; empty: any)"), validators=[Length(max=1000)]
     )
+    unregistered = BooleanField(_l("Rank ids not in the register too"))
     start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
     end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
 
@@ -190,6 +192,8 @@ def leaks() -> Any:
         return render_template("investigations/leaks.html", form=form), _status()
     try:
         scope = inv.Scope(_leaked(form), _fields(form.fields.data or ""), _window(form))
+        if not form.unregistered.data:
+            _registered(scope.debtors)
         opened, _ = inv.open_investigation(db(), context(), _auditor(), scope)
     except GovernError as error:
         return render_template("investigations/leaks.html", form=form, error=error), error.status
@@ -340,8 +344,8 @@ def _paged(form: SearchForm, rows: Sequence[Any]) -> dict[str, Any]:
 def _leaked(form: LeakForm) -> list[str]:
     """The debtor ids pasted and uploaded, in their order, once each.
 
-    Raises BadRequest `investigation.unreadable`, `investigation.empty`,
-    `investigation.malformed_ids`, `investigation.too_many_debtors`."""
+    Raises BadRequest `leaks.unreadable`, `leaks.empty`,
+    `leaks.malformed_ids`, `leaks.too_many`."""
     text = form.pasted.data or ""
     upload = form.upload.data
     if upload:
@@ -349,36 +353,51 @@ def _leaked(form: LeakForm) -> list[str]:
             text += "\n" + upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise BadRequest(
-                "investigation.unreadable",
+                "leaks.unreadable",
                 gettext("The file is not text in UTF-8; save it as CSV (UTF-8) or TXT."),
             ) from None
     cells = (cell.strip().strip('"') for row in csv.reader(io.StringIO(text)) for cell in row)
     ids = list(dict.fromkeys(i for cell in cells for i in SEPARATORS.split(cell) if i))
     if not ids:
-        raise BadRequest("investigation.empty", gettext("Paste or upload at least one debtor id."))
+        raise BadRequest("leaks.empty", gettext("Paste or upload at least one debtor id."))
     malformed = [i for i in ids if len(i) > ID_CHARS or not i.isprintable()]
     if malformed:
         raise BadRequest(
-            "investigation.malformed_ids",
+            "leaks.malformed_ids",
             gettext(
                 "These are not debtor ids: %(ids)s.", ids=", ".join(i[:40] for i in malformed[:5])
             ),
         )
     if len(ids) > MAX_LEAKED:
         raise BadRequest(
-            "investigation.too_many_debtors",
+            "leaks.too_many",
             gettext("At most %(most)d debtor ids at a time.", most=MAX_LEAKED),
         )
     return ids
 
 
+def _registered(debtors: Sequence[str]) -> None:
+    """Raises BadRequest `leaks.unregistered` naming the ids not in the debtor register."""
+    unknown = inv.unregistered_debtors(db(), debtors)
+    if unknown:
+        raise BadRequest(
+            "leaks.unregistered",
+            gettext(
+                "%(count)d of these ids are not in the debtor register: %(ids)s. Correct them, "
+                "or tick “Rank ids not in the register too”.",
+                count=len(unknown),
+                ids=", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else ""),
+            ),
+        )
+
+
 def _fields(text: str) -> list[str]:
-    """The leaked field names. Raises BadRequest `investigation.malformed_fields`."""
+    """The leaked field names. Raises BadRequest `leaks.malformed_fields`."""
     names = [name for name in SEPARATORS.split(text.strip()) if name]
     wrong = [name for name in names if not re.match(FIELD_NAME, name)]
     if wrong:
         raise BadRequest(
-            "investigation.malformed_fields",
+            "leaks.malformed_fields",
             gettext("These are not field names: %(names)s.", names=", ".join(wrong[:5])),
         )
     return names

@@ -22,6 +22,7 @@ from audit import queries
 from audit.entry import levels
 from audit.queries import events, in_window
 from govern.accounts.models import Account
+from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.investigations import rules
 from govern.investigations.models import Investigation
@@ -293,3 +294,12 @@ def viewers_in_group(
         *in_window(start_us, end_us),
     )
     return int(connection.execute(query).scalar() or 0)
+
+
+def registered_debtors(connection: Connection, debtors: Sequence[str]) -> set[str]:
+    """Those of `debtors` in the debtor register, `TRIAGE_CHUNK` ids a query."""
+    found: set[str] = set()
+    for offset in range(0, len(debtors), TRIAGE_CHUNK):
+        part = debtors[offset : offset + TRIAGE_CHUNK]
+        found.update(connection.scalars(select(Debtor.id).where(Debtor.id.in_(part))))
+    return found

@@ -195,6 +195,14 @@ def open_investigation(
     return investigation, _ranked(db, ctx, auditor, investigation, progress)
 
 
+def unregistered_debtors(db: Session, debtors: Sequence[str]) -> list[str]:
+    """The ids of `debtors` not in the debtor register (a typo, another agency's list), in
+    their order: the console asks before it ranks them."""
+    registered = repository.registered_debtors(db.connection(), debtors)
+    db.commit()
+    return [debtor for debtor in debtors if debtor not in registered]
+
+
 @dataclass(frozen=True)
 class Asking:
     """What an investigation that opens debtors' fields must say: the case it serves, why,

@@ -16,6 +16,7 @@ from tests.investigations.test_investigations import view
 from tests.support.agency import Agency
 from tests.support.clock import NOW
 from tests.support.database import as_owner_without_triggers
+from tests.support.floor import Floor
 from tests.support.pages import HTTPS, csrf_token, page_session
 
 ENGLISH = {"Accept-Language": "en"}
@@ -62,7 +63,9 @@ def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
 ) -> None:
     leaked_views(agency, ids)
     opened = post(
-        agency, "leaks", {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phone"}
+        agency,
+        "leaks",
+        {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phone", "unregistered": "y"},
     )
     assert opened.status_code == 302, opened.get_data(as_text=True)
     shown = agency.client.get(opened.headers["Location"], base_url=HTTPS)
@@ -88,7 +91,7 @@ def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
 def test_r_aud_3_leak_triage_from_an_uploaded_file(agency: Agency, ids: dict[str, str]) -> None:
     leaked_views(agency, ids)
     upload = (io.BytesIO("\ufeffD-5\nD-9\n".encode()), "leak.csv")
-    opened = post(agency, "leaks", {"pasted": "", "upload": upload})
+    opened = post(agency, "leaks", {"pasted": "", "upload": upload, "unregistered": "y"})
     assert opened.status_code == 302, opened.get_data(as_text=True)
     page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
     assert ids["col.b1"] in page and ids["col.a1"] not in page
@@ -97,16 +100,21 @@ def test_r_aud_3_leak_triage_from_an_uploaded_file(agency: Agency, ids: dict[str
 @pytest.mark.parametrize(
     ("data", "code", "words"),
     [
-        ({"pasted": " \n , "}, "investigation.empty", "Paste or upload at least one debtor id."),
-        ({"pasted": "D-1\n" + "X" * 129}, "investigation.malformed_ids", "These are not debtor"),
-        ({"pasted": "D-1", "fields": "Phone!"}, "investigation.malformed_fields", "not field"),
+        ({"pasted": " \n , "}, "leaks.empty", "Paste or upload at least one debtor id."),
+        ({"pasted": "D-1\n" + "X" * 129}, "leaks.malformed_ids", "These are not debtor"),
+        ({"pasted": "D-1", "fields": "Phone!"}, "leaks.malformed_fields", "not field"),
         (
             {"pasted": "D-1", "upload": (io.BytesIO("D-1".encode("utf-16")), "leak.txt")},
-            "investigation.unreadable",
+            "leaks.unreadable",
             "not text in UTF-8",
         ),
         (
-            {"pasted": "D-1", "start": "2026-11-28T10:00", "end": "2026-11-01T10:00"},
+            {
+                "pasted": "D-1",
+                "unregistered": "y",
+                "start": "2026-11-28T10:00",
+                "end": "2026-11-01T10:00",
+            },
             "window.invalid",
             "",
         ),
@@ -121,6 +129,27 @@ def test_bad_leak_lists_are_refused_in_words_and_change_nothing(
     page = refused.get_data(as_text=True)
     assert f'data-code="{code}"' in page and words in page
     assert [e["action"] for e in trail(agency)[before:]] == []
+
+
+def test_r_aud_3_leak_triage_of_revealed_debtors_and_ids_not_in_the_register(
+    agency: Agency, floor: Floor
+) -> None:
+    """Real reveals through the debtor API; an id not in the register is named, not ranked."""
+    for who, case in (("col.a1", "C-001"), ("col.a1", "C-002"), ("col.a2", "C-003")):
+        assert floor.reveal(who, case, ["phones"])[0] == 200
+    floor.clock.advance(minutes=1)  # a window ends before now: the reveals are in it
+    page_session(agency, "auditor")
+    leaked = "\n".join(floor.debtors[case] for case in ("C-001", "C-002", "C-003"))
+    refused = post(agency, "leaks", {"pasted": f"{leaked}\nX-404"}, **ENGLISH)
+    told = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'data-code="leaks.unregistered"' in told
+    assert "1 of these ids are not in the debtor register: X-404." in told
+    assert not floor.events("audit.investigation_opened")
+    opened = post(agency, "leaks", {"pasted": leaked})
+    assert opened.status_code == 302
+    page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    rows = page.split('<table class="ranking">')[1]
+    assert rows.index(floor.ids["col.a1"]) < rows.index(floor.ids["col.a2"])
 
 
 def test_too_many_leaked_ids_are_refused(agency: Agency, ids: dict[str, str]) -> None:
