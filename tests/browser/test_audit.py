@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from govern.clock import FixedClock
 from tests.browser.conftest import sign_in
+from tests.browser.test_language import HAN, labels, toggle
 from tests.support.agency import Agency
 
 pytestmark = pytest.mark.browser
@@ -82,3 +83,32 @@ def test_the_chart_of_views_per_hour_is_drawn(
     page.goto(f"/audit/chart?account={ids['col.a1']}")
     expect(page.locator("#views-chart canvas").first).to_be_visible()
     assert [m for m in refused if "Content Security Policy" in m] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/audit/events?action=debtor.viewed",
+        "/audit/who-saw?debtor=D-1&field=phone",
+        "/audit/seen?account={account}",
+        "/audit/leaks",
+        "/audit/unusual?search=1",
+        "/audit/chart?account={account}",
+        "/audit/verify",
+    ],
+)
+def test_the_toggle_switches_every_label_of_the_auditors_pages(
+    agency: Agency, clock: FixedClock, page: Page, path: str
+) -> None:
+    ids = agency.with_accounts("col.a1", "col.a2", "auditor")
+    view(agency, clock, ids["col.a1"], "D-1", 2)
+    view(agency, clock, ids["col.a2"], "D-1", 2)
+    sign_in(page, "auditor")
+    path = path.format(account=ids["col.a1"])
+    page.goto(path)
+    chinese = labels(page)
+    assert [text for text in chinese if not HAN.search(text)] == [], "English on the Chinese page"
+    toggle(page, "en")
+    english = labels(page)
+    assert [text for text in english if HAN.search(text)] == [], "Chinese on the English page"
+    assert len(english) == len(chinese)
