@@ -33,6 +33,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from govern.console import MENU, MenuEntry, page, page_caller
+from govern.debtors.models import FIELDS as DEBTOR_FIELDS
 from govern.errors import BadRequest, GovernError
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
@@ -90,7 +91,7 @@ class WhoSawForm(SearchForm):
     debtor = StringField(_l("Debtor"), validators=[DataRequired(), Length(max=ID_CHARS)])
     field = StringField(
         _l("Field"),
-        default="phone",
+        default="phones",
         validators=[DataRequired(), Regexp(FIELD_NAME, message=_l("Not a field name."))],
     )
     level = SelectField(
@@ -121,6 +122,12 @@ class LeakForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     pass
+
+
+@bp.context_processor
+def debtor_fields() -> dict[str, Any]:
+    """The debtor's field names, offered as the field inputs' suggestions."""
+    return {"debtor_fields": DEBTOR_FIELDS}
 
 
 @bp.app_template_filter("audit_time")
