@@ -87,6 +87,7 @@ def create_app(
         # A page's CSRF token lasts as long as its session: sign-out works from a page left open.
         WTF_CSRF_TIME_LIMIT=round(settings.session_hours * 3600),
         MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,  # a pasted list of leaked debtor ids is one field
         API_TITLE="Govern",
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",
@@ -173,6 +174,7 @@ def _register_http(app: Flask) -> None:
     from govern.debtors.pages import bp as debtors_pages
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
+    from govern.investigations.pages import bp as audit_pages
     from govern.investigations.views import blp as audit_api
     from govern.notes.pages import bp as notes_pages
     from govern.notes.script_views import blp as scripts_api
@@ -205,6 +207,7 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(accounts_pages)
     app.register_blueprint(debtors_pages)
     app.register_blueprint(notes_pages)
+    app.register_blueprint(audit_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it
