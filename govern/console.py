@@ -56,6 +56,11 @@ class MenuEntry:
 #: this module imports none of them).
 MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("training_pages.me", _l("My training"), "training", "view"),
+    MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
+    MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
+    MenuEntry("training_pages.leave", _l("Leave to approve"), "training", "approve_leave"),
+    MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
 ]
 
 
