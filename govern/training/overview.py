@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from govern.training.people import account_of
 from govern.training.plans import list_sessions
 from govern.training.rules import missing_for_fields
 from govern.training.timetable import TrainingSession
+from govern.training.workdays import YearNotCovered
 
 #: How far ahead "upcoming sessions" looks.
 AHEAD = timedelta(days=62)
@@ -48,6 +49,9 @@ class Overview:
     missing: dict[str, list[str]]
     results: list[ExamResult]
     sessions: list[TrainingSession]
+    sessions_until: date  # the last day `sessions` covers
+    #: a year whose holidays are unknown, so its sessions cannot be told yet (None: none)
+    unknown_year: int | None
     leave: dict[str, LeaveView]  # session id → the leave asked for it
     agreements: list[SignedAgreement]
 
@@ -58,17 +62,22 @@ def own_overview(
     """`account_id`'s own training as `me` sees it; `needs`: each debtor field's required
     certifications (policies/access/fields.toml, handed in at start-up).
 
-    Raises NotFound `account.unknown`, Forbidden `training.not_visible`,
-    Unprocessable `calendar.year_unknown`.
+    Sessions stop before a year whose holidays are not known yet (`unknown_year`).
+
+    Raises NotFound `account.unknown`, Forbidden `training.not_visible`.
     """
     status = certifications_of(db, ctx, me, account_id)
     holding = {c.name for c in status.certifications if c.holds}
     _, person = account_of(db, account_id)
     today = ctx.clock.now().astimezone(ctx.settings.timezone).date()
+    until, unknown_year = today + AHEAD, None
+    try:
+        found = list_sessions(db, ctx, today, until)
+    except YearNotCovered as unknown:
+        until, unknown_year = date(unknown.year - 1, 12, 31), unknown.year
+        found = list_sessions(db, ctx, today, until) if until >= today else []
     sessions = [
-        s
-        for s in list_sessions(db, ctx, today, today + AHEAD)
-        if s.starts > ctx.clock.now() and s.is_for(person.track, person.hire_date)
+        s for s in found if s.starts > ctx.clock.now() and s.is_for(person.track, person.hire_date)
     ]
     leave = {}
     for session in sessions:
@@ -85,6 +94,8 @@ def own_overview(
         missing_for_fields(holding, needs),
         results_of(db, me, account_id, ctx.roles.training_readers),
         sessions,
+        until,
+        unknown_year,
         leave,
         agreements,
     )

@@ -244,3 +244,13 @@ def test_r_trn_8_the_agreement_is_signed_on_the_page_only_when_confirmed(desk: D
     assert 'data-signed="confidentiality"' in get(desk, "/training/me")[1]
     status, html, _ = post(desk, sign, "/", {"version": "2025-1", "confirm": "y"})
     assert status == 409 and 'data-code="agreement.outdated"' in html
+
+
+def test_r_trn_2_my_sessions_stop_before_a_year_whose_holidays_are_unknown(desk: Desk) -> None:
+    desk.approved_plan(ends="2027-06-30")
+    page_session(desk.agency, "col.a1")
+    status, html = get(desk, "/training/me")
+    assert status == 200
+    assert 'data-unknown-year="2027"' in html and "2027 年的培训课次暂时无法确定" in html
+    assert f'data-session="{FRIDAY}"' in html and "weekly-2027" not in html
+    assert "to=2026-12-31" in html  # the calendar file covers what is known
