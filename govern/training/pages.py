@@ -456,7 +456,7 @@ def decide(case_id: str) -> BaseResponse | tuple[str, int]:
 def _hr_page(form: DecisionForm, error: GovernError | None = None, case_id: str = "") -> str:
     number = _page_number()
     state = "all" if request.args.get("state") == "all" else "open"
-    cases = exams.list_cases(db(), state == "open")
+    cases = exams.cases_with_people(db(), state == "open")
     return render_template(
         "training/hr.html",
         cases=cases[(number - 1) * PER_PAGE : number * PER_PAGE],

@@ -80,6 +80,18 @@ def cases(db: Session, account_id: str | None = None, open_only: bool = False) -
     return list(db.scalars(query.order_by(HrCase.opened_at, HrCase.id)))
 
 
+def cases_with_people(db: Session, open_only: bool) -> list[tuple[HrCase, Identity]]:
+    query = (
+        select(HrCase, Identity)
+        .join(Account, Account.id == HrCase.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+    )
+    if open_only:
+        query = query.where(HrCase.decision.is_(None))
+    rows = db.execute(query.order_by(HrCase.opened_at, HrCase.id))
+    return [(case, person) for case, person in rows]
+
+
 def exam_history(db: Session, account_id: str, course: str) -> list[ExamEvent]:
     """Results and HR's cases and decisions for one person's course, as rule inputs."""
     events = [

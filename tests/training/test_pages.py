@@ -104,6 +104,7 @@ def test_r_trn_5_through_the_page_79_fails_the_retake_fails_to_hr_and_results_th
     page_session(desk.agency, "hr")
     html = get(desk, "/training/hr")[1]
     case = re.search(r'data-case="([^"]+)"', html).group(1)
+    assert "罗娟" in row(html, "case", case)
     status, _, _ = post(
         desk, f"/training/hr/{case}/decision", "/training/hr", {"decision": "allow_retake"}
     )
@@ -254,3 +255,34 @@ def test_r_trn_2_my_sessions_stop_before_a_year_whose_holidays_are_unknown(desk:
     assert 'data-unknown-year="2027"' in html and "2027 年的培训课次暂时无法确定" in html
     assert f'data-session="{FRIDAY}"' in html and "weekly-2027" not in html
     assert "to=2026-12-31" in html  # the calendar file covers what is known
+
+
+def test_r_trn_6_a_head_records_attendance_of_their_own_department_without_scores(
+    desk: Desk,
+) -> None:
+    desk.approved_plan()
+    desk.at("2026-12-04 15:00")
+    page_session(desk.agency, "head.a")
+    form = f"/training/sessions/{FRIDAY}/record"
+    html = get(desk, form)[1]
+    listed = set(re.findall(r'<tr data-account="([^"]+)"', html))
+    assert listed == {desk.ids[who] for who in ("col.a1", "col.a2", "intern.a")}
+    assert "score-" not in html  # exams are the trainers' and the office's
+    intern, colleague = desk.ids["intern.a"], desk.ids["col.a1"]
+    status, _, _ = post(desk, form, form, {f"status-{intern}": "present"})
+    assert status == 302
+    status, html, _ = post(
+        desk, form, form, {f"status-{intern}": "absent", f"status-{colleague}": "left_early"}
+    )
+    assert status == 409  # the intern's attendance stands; the colleague's is recorded
+    assert 'data-code="attendance.recorded"' in row(html, "account", intern)
+    assert "早退" in row(html, "account", colleague)
+    status, body = desk.call(
+        "GET",
+        "/api/v1/training/attendance",
+        "head.a",
+        query_string={"from": "2026-12-04", "to": "2026-12-04"},
+    )
+    assert sorted((a["account_id"], a["status"]) for a in body["attendance"]) == sorted(
+        [(intern, "present"), (colleague, "left_early")]
+    )
