@@ -56,6 +56,8 @@ class MenuEntry:
 #: this module imports none of them).
 MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
+    MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
     MenuEntry("training_pages.me", _l("My training"), "training", "view"),
     MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
     MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
