@@ -62,6 +62,8 @@ MENU: list[MenuEntry] = [
     MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
     MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
     MenuEntry("training_pages.leave", _l("Leave to approve"), "training", "approve_leave"),
+    MenuEntry("training_pages.attendance_report", _l("Attendance"), "training", "view_attendance"),
+    MenuEntry("training_pages.feedback_list", _l("Feedback forms"), "training", "feedback"),
     MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
 ]
 

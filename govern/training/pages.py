@@ -41,12 +41,18 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from govern.console import page, page_caller
 from govern.errors import BadRequest, Forbidden, GovernError, Unprocessable
-from govern.training import attendance, certifications, exams, plans
+from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
 from govern.training.catalogue import load_catalogue
 from govern.training.overview import DebtorFields, own_overview
 from govern.training.rules import ABSENT, ALLOW_RETAKE, LEFT_EARLY, NO_RETAKE, PRESENT
-from govern.training.schemas import AttendanceInSchema, RangeSchema, ResultInSchema
+from govern.training.schemas import (
+    AttendanceInSchema,
+    AttendanceQuerySchema,
+    FeedbackInSchema,
+    RangeSchema,
+    ResultInSchema,
+)
 from govern.web import context, db, services
 
 #: The key under which start-up hands in the debtor fields (govern/app.py `_hand_in`).
@@ -102,6 +108,10 @@ class DecisionForm(FlaskForm):
     decision = SelectField(_l("Decision"), choices=_choices(DECISION_LABELS))
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     confirm = BooleanField(_l("I confirm this decision"), validators=[DataRequired()])
+
+
+class FeedbackForm(FlaskForm):
+    assessment = TextAreaField(_l("Assessment"), validators=[DataRequired(), Length(max=10_000)])
 
 
 class RecordForm(FlaskForm):
@@ -420,6 +430,85 @@ def _leave_page(error: GovernError | None = None) -> str:
         more=len(lines) > number * PER_PAGE,
         form=PlainForm(formdata=None),
         error=error,
+    )
+
+
+# ---- attendance with unexcused absences, feedback forms (R-TRN-6, R-TRN-7) ----------------------
+
+
+@bp.get("/attendance")
+@page("training", "view_attendance")
+def attendance_report() -> str:
+    """Attendance of a range (?from=&to=, default the last 30 days), 旷工 marked; heads see
+    their own department."""
+    today = _today()
+    asked = {"from": str(today - timedelta(days=30)), "to": str(today), **request.args}
+    asked = {key: value for key, value in asked.items() if key != "page" and value}
+    try:
+        query = AttendanceQuerySchema().load(asked)
+    except ValidationError:
+        raise BadRequest("range.invalid", "Ask for days as 2026-12-04, from before to.") from None
+    lines = attendance.attendance_report(
+        db(), context(), page_caller().staff, query["start"], query["end"], query.get("department")
+    )
+    number = _page_number()
+    return render_template(
+        "training/attendance.html",
+        lines=lines[(number - 1) * PER_PAGE : number * PER_PAGE],
+        page=number,
+        more=len(lines) > number * PER_PAGE,
+        query=query,
+        unexcused=sum(line.verdict == "unexcused" for line in lines),
+        statuses=STATUS_LABELS,
+    )
+
+
+@bp.get("/feedback")
+@page("training", "feedback")
+def feedback_list() -> str:
+    return _feedback_page(FeedbackForm(formdata=None))
+
+
+@bp.post("/feedback/<string:plan_id>/<string:account_id>")
+@page("training", "return_feedback")
+def return_feedback(plan_id: str, account_id: str) -> BaseResponse | tuple[str, int]:
+    """The head returns a participant's feedback form (R-TRN-7)."""
+    form = FeedbackForm()
+    at = (plan_id, account_id)
+    if not form.validate_on_submit():
+        return _feedback_page(form, at=at), 400
+    body = {"plan_id": plan_id, "account_id": account_id, "assessment": form.assessment.data}
+    try:
+        checked = FeedbackInSchema().load(body)
+        feedback.return_feedback(
+            db(), context(), page_caller().actor, plan_id, account_id, checked["assessment"]
+        )
+    except ValidationError:
+        refused = Unprocessable("request.invalid", gettext("Write the assessment first."))
+        return _feedback_page(form, refused, at), 422
+    except GovernError as error:
+        return _feedback_page(form, error, at), error.status
+    flash(gettext("Feedback form returned."))
+    return redirect(url_for(".feedback_list"))
+
+
+def _feedback_page(
+    form: FeedbackForm, error: GovernError | None = None, at: tuple[str, str] = ("", "")
+) -> str:
+    state = request.args.get("state", "")
+    items = feedback.feedback_forms(db(), context(), page_caller().staff, None)
+    shown = [i for i in items if state in ("", i.state)]
+    number = _page_number()
+    return render_template(
+        "training/feedback.html",
+        items=shown[(number - 1) * PER_PAGE : number * PER_PAGE],
+        page=number,
+        more=len(shown) > number * PER_PAGE,
+        state=state,
+        form=form,
+        error=error,
+        at=at,
+        may_return=services().allows(page_caller().staff.roles, "training", "return_feedback"),
     )
 
 

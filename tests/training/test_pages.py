@@ -286,3 +286,43 @@ def test_r_trn_6_a_head_records_attendance_of_their_own_department_without_score
     assert sorted((a["account_id"], a["status"]) for a in body["attendance"]) == sorted(
         [(intern, "present"), (colleague, "left_early")]
     )
+
+
+def test_r_trn_6_the_head_sees_an_absence_without_leave_as_unexcused(desk: Desk) -> None:
+    desk.approved_plan()
+    desk.at("2026-12-04 15:00")
+    for who, status in (("col.a1", "absent"), ("intern.a", "present"), ("col.b1", "absent")):
+        path = f"/api/v1/training/sessions/{FRIDAY}/attendance"
+        body = {"account_id": desk.ids[who], "status": status}
+        assert desk.call("POST", path, "trainer", json=body)[0] == 201
+    page_session(desk.agency, "head.a")
+    html = get(desk, "/training/attendance")[1]
+    assert 'data-unexcused="1"' in html and "旷工" in html
+    assert 'data-verdict="unexcused"' in row(html, "account", desk.ids["col.a1"])
+    assert desk.ids["col.b1"] not in html  # another department's
+    refused = get(desk, "/training/attendance?department=dept-b")
+    assert refused[0] == 403 and 'data-code="account.department_not_visible"' in refused[1]
+    page_session(desk.agency, "col.a1")
+    assert get(desk, "/training/attendance")[0] == 403
+
+
+def test_r_trn_7_the_head_returns_a_feedback_form_on_the_page(desk: Desk) -> None:
+    desk.approved_plan(starts="2026-11-01", ends="2026-11-20")
+    desk.at("2026-11-06 18:00")
+    path = "/api/v1/training/sessions/weekly-2026-11-06/attendance"
+    body = {"account_id": desk.ids["col.a1"], "status": "present"}
+    assert desk.call("POST", path, "trainer", json=body)[0] == 201
+    desk.at("2026-11-28 10:00")
+    page_session(desk.agency, "head.a")
+    html = get(desk, "/training/feedback?state=due")[1]
+    plan = re.search(r'data-form="([^/]+)/', html).group(1)
+    target = f"/training/feedback/{plan}/{desk.ids['col.a1']}"
+    status, html, _ = post(desk, target, "/training/feedback", {"assessment": ""})
+    assert status == 400  # nothing written: nothing returned
+    status, _, where = post(
+        desk, target, "/training/feedback", {"assessment": "按时完成，话术规范。"}
+    )
+    assert (status, where) == (302, "/training/feedback")
+    assert 'data-state="returned"' in get(desk, "/training/feedback")[1]
+    status, html, _ = post(desk, target, "/", {"assessment": "再交一次"})
+    assert status == 409 and 'data-code="feedback.returned"' in html
