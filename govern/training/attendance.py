@@ -107,6 +107,7 @@ class LeaveLine:
 class Participant:
     account_id: str
     person: Identity
+    recorded: str | None  # the attendance status recorded for the session, if any
 
 
 def leave_asked(db: Session, ctx: Context, account_id: str, session_id: str) -> LeaveView | None:
@@ -134,14 +135,16 @@ def leave_to_approve(db: Session, ctx: Context, approver: Staff) -> list[LeaveLi
 def participants(
     db: Session, ctx: Context, viewer: Staff, session: TrainingSession
 ) -> list[Participant]:
-    """The active accounts expected at `session` whose training `viewer` sees: a head's own
-    department, everyone for the training readers of policies/roles.toml (`department_in_view`).
+    """The active accounts expected at `session` whose training `viewer` sees (a head's own
+    department, everyone for the training readers of policies/roles.toml: `department_in_view`),
+    with the attendance already recorded.
 
     Raises Forbidden `account.department_not_visible`.
     """
     department = department_in_view(viewer, None, ctx.roles.training_readers)
+    recorded = repo.attendance_at(db, session.id)
     return [
-        Participant(account_id, person)
+        Participant(account_id, person, recorded.get(account_id))
         for account_id, person in repo.active_people(db, department)
         if session.is_for(person.track, person.hire_date)
     ]

@@ -190,6 +190,14 @@ def pending_leave(db: Session, now: datetime) -> list[tuple[LeaveRequest, Identi
     return [(leave, person) for leave, person in rows]
 
 
+def attendance_at(db: Session, session_id: str) -> dict[str, str]:
+    """account id → the attendance status recorded for one session."""
+    query = select(Attendance.account_id, Attendance.status).where(
+        Attendance.session_id == session_id
+    )
+    return {account_id: status for account_id, status in db.execute(query)}
+
+
 def attendance_between(
     db: Session, start: date, end: date, department: str | None
 ) -> list[tuple[Attendance, Identity]]:

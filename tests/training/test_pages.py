@@ -271,6 +271,8 @@ def test_r_trn_6_a_head_records_attendance_of_their_own_department_without_score
     intern, colleague = desk.ids["intern.a"], desk.ids["col.a1"]
     status, _, _ = post(desk, form, form, {f"status-{intern}": "present"})
     assert status == 302
+    shown = row(get(desk, form)[1], "account", intern)
+    assert 'data-recorded="present"' in shown and "status-" not in shown
     status, html, _ = post(
         desk, form, form, {f"status-{intern}": "absent", f"status-{colleague}": "left_early"}
     )
