@@ -37,6 +37,7 @@ from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
+from govern.training.overview import DebtorFields
 from govern.web import (
     GovernApi,
     Services,
@@ -141,14 +142,20 @@ def _hand_in(app: Flask, services: Services) -> None:
     """What the blueprints of access and debtors need of capabilities web.py may not import:
     one policy cache for both, a debtor's project group (debtors, for access's explain and
     break glass), an investigation's opening (investigations) and the complaint stops (notes),
-    for the debtor reads."""
+    for the debtor reads; the debtor fields' required certifications, for the training pages."""
     from govern.access.views import WIRING as ACCESS
     from govern.debtors.views import WIRING as DEBTORS
+    from govern.training.pages import WIRING as TRAINING
 
     policy = PolicyCache(services.settings.policies_dir)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
     app.extensions[DEBTORS] = DebtorWiring(
         policy, opener(services.trail, services.clock), stopped_debtors
+    )
+    fields = access_policy(services.settings.policies_dir).fields
+    app.extensions[TRAINING] = DebtorFields(
+        {name: rule.label for name, rule in fields.items()},
+        {name: rule.requires for name, rule in fields.items()},
     )
 
 
@@ -183,6 +190,7 @@ def _register_http(app: Flask) -> None:
     from govern.notes.views import notes_blp as notes_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
+    from govern.training.pages import bp as training_pages
     from govern.training.views import blp as training_api
 
     csrf = CSRFProtect(app)
@@ -208,6 +216,7 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(debtors_pages)
     app.register_blueprint(notes_pages)
     app.register_blueprint(audit_pages)
+    app.register_blueprint(training_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it
