@@ -37,6 +37,7 @@ from govern.notes.service import stopped_debtors
 from govern.policies import check_role_names, role_policy
 from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
+from govern.training.overview import DebtorFields
 from govern.web import (
     GovernApi,
     Services,
@@ -87,6 +88,7 @@ def create_app(
         # A page's CSRF token lasts as long as its session: sign-out works from a page left open.
         WTF_CSRF_TIME_LIMIT=round(settings.session_hours * 3600),
         MAX_CONTENT_LENGTH=1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,  # a pasted list of leaked debtor ids is one field
         API_TITLE="Govern",
         API_VERSION="v1",
         OPENAPI_VERSION="3.1.0",
@@ -140,14 +142,20 @@ def _hand_in(app: Flask, services: Services) -> None:
     """What the blueprints of access and debtors need of capabilities web.py may not import:
     one policy cache for both, a debtor's project group (debtors, for access's explain and
     break glass), an investigation's opening (investigations) and the complaint stops (notes),
-    for the debtor reads."""
+    for the debtor reads; the debtor fields' required certifications, for the training pages."""
     from govern.access.views import WIRING as ACCESS
     from govern.debtors.views import WIRING as DEBTORS
+    from govern.training.pages import WIRING as TRAINING
 
     policy = PolicyCache(services.settings.policies_dir)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
     app.extensions[DEBTORS] = DebtorWiring(
         policy, opener(services.trail, services.clock), stopped_debtors
+    )
+    fields = access_policy(services.settings.policies_dir).fields
+    app.extensions[TRAINING] = DebtorFields(
+        {name: rule.label for name, rule in fields.items()},
+        {name: rule.requires for name, rule in fields.items()},
     )
 
 
@@ -173,6 +181,7 @@ def _register_http(app: Flask) -> None:
     from govern.debtors.pages import bp as debtors_pages
     from govern.debtors.views import blp as debtors_api
     from govern.deprovision.views import blp as departures_api
+    from govern.investigations.pages import bp as audit_pages
     from govern.investigations.views import blp as audit_api
     from govern.notes.pages import bp as notes_pages
     from govern.notes.script_views import blp as scripts_api
@@ -181,6 +190,7 @@ def _register_http(app: Flask) -> None:
     from govern.notes.views import notes_blp as notes_api
     from govern.sessions.pages import bp as pages
     from govern.sessions.views import blp as sessions_api
+    from govern.training.pages import bp as training_pages
     from govern.training.views import blp as training_api
 
     csrf = CSRFProtect(app)
@@ -205,6 +215,8 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(accounts_pages)
     app.register_blueprint(debtors_pages)
     app.register_blueprint(notes_pages)
+    app.register_blueprint(audit_pages)
+    app.register_blueprint(training_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it

@@ -58,6 +58,13 @@ MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
     MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
     MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
+    MenuEntry("training_pages.me", _l("My training"), "training", "view"),
+    MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
+    MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
+    MenuEntry("training_pages.leave", _l("Leave to approve"), "training", "approve_leave"),
+    MenuEntry("training_pages.attendance_report", _l("Attendance"), "training", "view_attendance"),
+    MenuEntry("training_pages.feedback_list", _l("Feedback forms"), "training", "feedback"),
+    MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
 ]
 
 

@@ -22,6 +22,7 @@ from audit import queries
 from audit.entry import levels
 from audit.queries import events, in_window
 from govern.accounts.models import Account
+from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.investigations import rules
 from govern.investigations.models import Investigation
@@ -242,3 +243,63 @@ def _merge(
     entry["debtors"].add(debtor)
     entry["pairs"].add((debtor, field))
     entry["first_us"], entry["last_us"] = min(entry["first_us"], at), max(entry["last_us"], at)
+
+
+def views_by_hour(
+    connection: Connection,
+    start_us: int,
+    end_us: int,
+    actor: str | None = None,
+    group: str | None = None,
+    excluding: str | None = None,
+) -> dict[int, int]:
+    """Field-level views in the window by clock hour (`at_us // HOUR_US`): of `actor`, or of
+    every viewer in `group` but `excluding`."""
+    hour = (events.c.at_us // HOUR_US).label("hour")
+    query = select(hour, func.count()).where(queries.has_fields(), *in_window(start_us, end_us))
+    if actor is not None:
+        query = query.where(events.c.actor == actor)
+    if group is not None:
+        query = query.where(events.c.viewer_group == group)
+    if excluding is not None:
+        query = query.where(events.c.actor != excluding)
+    return {int(h): int(n) for h, n in connection.execute(query.group_by(hour))}
+
+
+def usual_group(connection: Connection, account: str, start_us: int, end_us: int) -> str | None:
+    """The project group `account` viewed from most often in the window (None: no view)."""
+    query = (
+        select(events.c.viewer_group)
+        .where(
+            events.c.actor == account,
+            events.c.viewer_group.is_not(None),
+            queries.has_fields(),
+            *in_window(start_us, end_us),
+        )
+        .group_by(events.c.viewer_group)
+        .order_by(func.count().desc(), events.c.viewer_group)
+        .limit(1)
+    )
+    return connection.execute(query).scalar()
+
+
+def viewers_in_group(
+    connection: Connection, group: str, start_us: int, end_us: int, excluding: str
+) -> int:
+    """How many accounts but `excluding` viewed from `group` in the window."""
+    query = select(func.count(distinct(events.c.actor))).where(
+        events.c.viewer_group == group,
+        events.c.actor != excluding,
+        queries.has_fields(),
+        *in_window(start_us, end_us),
+    )
+    return int(connection.execute(query).scalar() or 0)
+
+
+def registered_debtors(connection: Connection, debtors: Sequence[str]) -> set[str]:
+    """Those of `debtors` in the debtor register, `TRIAGE_CHUNK` ids a query."""
+    found: set[str] = set()
+    for offset in range(0, len(debtors), TRIAGE_CHUNK):
+        part = debtors[offset : offset + TRIAGE_CHUNK]
+        found.update(connection.scalars(select(Debtor.id).where(Debtor.id.in_(part))))
+    return found

@@ -36,6 +36,7 @@ from govern.investigations.repository import SHOWN_AT as SHOWN_AT
 from govern.investigations.repository import EventFilter as EventFilter
 from govern.justification import justification
 
+RANKING_COLUMNS = ("account", "debtors", "pairs", "first", "last")
 CSV_COLUMNS = ("seq", "time", "actor", "action", "object", "details", "request_id", "client")
 PRE_DEPARTURE_DAYS = 30
 SPIKE_FACTOR = 3
@@ -47,10 +48,12 @@ class Window:
     end: datetime
 
     @classmethod
-    def of(cls, start: datetime | None, end: datetime | None, clock: Clock) -> Window:
-        """Defaults to the last 90 days. Raises BadRequest `window.invalid`."""
+    def of(
+        cls, start: datetime | None, end: datetime | None, clock: Clock, days: int = 90
+    ) -> Window:
+        """Defaults to the last `days` days. Raises BadRequest `window.invalid`."""
         end = end or clock.now()
-        start = start or end - timedelta(days=90)
+        start = start or end - timedelta(days=days)
         if start >= end:
             raise BadRequest("window.invalid", "'from' must be before 'to'.")
         return cls(start, end)
@@ -112,6 +115,51 @@ def what_seen(
     return [_times(row) for row in found]
 
 
+#: The longest window a chart of views per hour covers (31 days), and its default (7 days).
+CHART_HOURS = 31 * 24
+CHART_DAYS = 7
+
+
+def views_per_hour(
+    db: Session, trail: Trail, auditor: str, account: str, window: Window
+) -> dict[str, Any]:
+    """`account`'s views per clock hour over the window beside its group's usual: the mean
+    views in that hour of the other accounts that viewed from the group it viewed from most
+    (`usual` is None when it has no such group or peer).
+
+    Raises BadRequest `window.too_long` beyond CHART_HOURS hours."""
+    start_us, end_us = window.us
+    first, last = start_us // repository.HOUR_US, (end_us - 1) // repository.HOUR_US
+    if last - first + 1 > CHART_HOURS:
+        raise BadRequest(
+            "window.too_long", f"A chart covers at most {CHART_HOURS // 24} days; narrow it."
+        )
+    connection = db.connection()
+    own = repository.views_by_hour(connection, start_us, end_us, actor=account)
+    group = repository.usual_group(connection, account, start_us, end_us)
+    peers = 0
+    if group is not None:
+        peers = repository.viewers_in_group(connection, group, start_us, end_us, account)
+        others = repository.views_by_hour(
+            connection, start_us, end_us, group=group, excluding=account
+        )
+    db.commit()  # the query ends here; it is audited durably after
+    _audited(db, trail, auditor, "views_per_hour", sum(own.values()), account=account)
+    hours = [
+        {
+            "hour": _instant(hour * repository.HOUR_US),
+            "views": own.get(hour, 0),
+            "usual": round(others.get(hour, 0) / peers, 2) if peers else None,
+        }
+        for hour in range(first, last + 1)
+    ]
+    return {"account": account, "group": group, "peers": peers, "hours": hours}
+
+
+def _instant(at_us: int) -> str:
+    return datetime.fromtimestamp(at_us / 1_000_000, UTC).isoformat()
+
+
 @dataclass(frozen=True)
 class Scope:
     """What an investigation looks into: the leaked debtors, their leaked fields (none: any)
@@ -145,6 +193,14 @@ def open_investigation(
     )
     db.commit()
     return investigation, _ranked(db, ctx, auditor, investigation, progress)
+
+
+def unregistered_debtors(db: Session, debtors: Sequence[str]) -> list[str]:
+    """The ids of `debtors` not in the debtor register (a typo, another agency's list), in
+    their order: the console asks before it ranks them."""
+    registered = repository.registered_debtors(db.connection(), debtors)
+    db.commit()
+    return [debtor for debtor in debtors if debtor not in registered]
 
 
 @dataclass(frozen=True)
@@ -478,7 +534,7 @@ def _times(row: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in row.items():
         if key.endswith("_us") and isinstance(value, int):
-            out[key[:-3] or "at"] = datetime.fromtimestamp(value / 1_000_000, UTC).isoformat()
+            out[key[:-3] or "at"] = _instant(value)
         else:
             out[key] = value
     return out
@@ -511,4 +567,14 @@ def events_csv(found: list[dict[str, Any]]) -> str:
                 for c in CSV_COLUMNS
             ]
         )
+    return out.getvalue()
+
+
+def ranking_csv(ranking: list[dict[str, Any]]) -> str:
+    """A leak triage's ranking as CSV, likely source first."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("rank", *RANKING_COLUMNS))
+    for place, entry in enumerate(ranking, 1):
+        writer.writerow([place, *(entry[c] for c in RANKING_COLUMNS)])
     return out.getvalue()

@@ -217,6 +217,20 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
     return {"account": query["account"], "debtors": found}
 
 
+@blp.route("/views-per-hour", methods=["GET"])
+@requires("audit", "query")
+@blp.arguments(SeenQuerySchema, location="query")
+@blp.response(200)
+@documents_refusals(blp, 400, 401, 403, 503)
+def views_per_hour(query: dict[str, Any]) -> dict[str, Any]:
+    """One account's views per clock hour over the window (default the last 7 days, at most
+    31) beside its group's usual: the other viewers' mean in that hour."""
+    s, account = services(), query["account"]
+    window = _window(query, inv.CHART_DAYS)
+    with audited_time_limit(db(), context(), _auditor(), "views_per_hour", account=account):
+        return inv.views_per_hour(db(), s.trail, _auditor(), account, window)
+
+
 @blp.route("/unusual", methods=["GET"])
 @requires("audit", "query")
 @blp.arguments(WindowSchema, location="query")
@@ -307,8 +321,8 @@ def _auditor() -> str:
     return current_caller().account_id
 
 
-def _window(values: dict[str, Any]) -> inv.Window:
-    return inv.Window.of(values.get("start"), values.get("end"), services().clock)
+def _window(values: dict[str, Any], days: int = 90) -> inv.Window:
+    return inv.Window.of(values.get("start"), values.get("end"), services().clock, days)
 
 
 def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str, Any]:

@@ -97,6 +97,59 @@ def approve_leave(
     return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours))
 
 
+@dataclass(frozen=True)
+class LeaveLine:
+    view: LeaveView
+    person: Identity
+
+
+@dataclass(frozen=True)
+class Participant:
+    account_id: str
+    person: Identity
+    recorded: str | None  # the attendance status recorded for the session, if any
+
+
+def leave_asked(db: Session, ctx: Context, account_id: str, session_id: str) -> LeaveView | None:
+    """The leave `account_id` asked for a session, with why it would not excuse an absence."""
+    leave = repo.leave_for(db, account_id, session_id)
+    if leave is None:
+        return None
+    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours))
+
+
+def leave_to_approve(db: Session, ctx: Context, approver: Staff) -> list[LeaveLine]:
+    """Leave not yet approved for sessions still ahead, of the people `approver` answers for
+    (`check_superior`: their head, the general manager for heads), soonest first."""
+    lines = []
+    for leave, person in repo.pending_leave(db, ctx.clock.now()):
+        try:
+            check_superior(db, ctx, approver, person, "leave")
+        except Forbidden:
+            continue
+        problem = _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours)
+        lines.append(LeaveLine(LeaveView(leave, problem), person))
+    return lines
+
+
+def participants(
+    db: Session, ctx: Context, viewer: Staff, session: TrainingSession
+) -> list[Participant]:
+    """The active accounts expected at `session` whose training `viewer` sees (a head's own
+    department, everyone for the training readers of policies/roles.toml: `department_in_view`),
+    with the attendance already recorded.
+
+    Raises Forbidden `account.department_not_visible`.
+    """
+    department = department_in_view(viewer, None, ctx.roles.training_readers)
+    recorded = repo.attendance_at(db, session.id)
+    return [
+        Participant(account_id, person, recorded.get(account_id))
+        for account_id, person in repo.active_people(db, department)
+        if session.is_for(person.track, person.hire_date)
+    ]
+
+
 def record_attendance(
     db: Session,
     ctx: Context,

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from govern.accounts.models import REVOKED
 from govern.actor import Actor, Staff
 from govern.context import Context
+from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.ids import new_id
 from govern.training import repository as repo
@@ -92,6 +93,17 @@ def _open_case(
 
 def list_cases(db: Session, open_only: bool) -> list[HrCase]:
     return repo.cases(db, open_only=open_only)
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case: HrCase
+    person: Identity
+
+
+def cases_with_people(db: Session, open_only: bool) -> list[CaseLine]:
+    """`list_cases`, each with the person it concerns (HR's page names them)."""
+    return [CaseLine(case, person) for case, person in repo.cases_with_people(db, open_only)]
 
 
 def decide_case(

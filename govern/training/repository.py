@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import BindParameter
 
-from govern.accounts.models import Account
+from govern.accounts.models import ACTIVE, Account
 from govern.directory.models import Identity
 from govern.training.models import (
     APPROVED,
@@ -80,6 +80,18 @@ def cases(db: Session, account_id: str | None = None, open_only: bool = False) -
     if open_only:
         query = query.where(HrCase.decision.is_(None))
     return list(db.scalars(query.order_by(HrCase.opened_at, HrCase.id)))
+
+
+def cases_with_people(db: Session, open_only: bool) -> list[tuple[HrCase, Identity]]:
+    query = (
+        select(HrCase, Identity)
+        .join(Account, Account.id == HrCase.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+    )
+    if open_only:
+        query = query.where(HrCase.decision.is_(None))
+    rows = db.execute(query.order_by(HrCase.opened_at, HrCase.id))
+    return [(case, person) for case, person in rows]
 
 
 def exam_history(db: Session, account_id: str, course: str) -> list[ExamEvent]:
@@ -185,6 +197,40 @@ def leave_for(db: Session, account_id: str, session_id: str) -> LeaveRequest | N
         LeaveRequest.account_id == account_id, LeaveRequest.session_id == session_id
     )
     return db.scalars(query).first()
+
+
+def active_people(db: Session, department: str | None) -> list[tuple[str, Identity]]:
+    """Active accounts and their people, of one department or all, by department then
+    employee number."""
+    query = (
+        select(Account.id, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.state == ACTIVE)
+    )
+    if department is not None:
+        query = query.where(Identity.department == department)
+    rows = db.execute(query.order_by(Identity.department, Identity.employee_number))
+    return [(account_id, person) for account_id, person in rows]
+
+
+def pending_leave(db: Session, now: datetime) -> list[tuple[LeaveRequest, Identity]]:
+    """Leave not yet approved for sessions that start after `now`, soonest first."""
+    query = (
+        select(LeaveRequest, Identity)
+        .join(Account, Account.id == LeaveRequest.account_id)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(LeaveRequest.approved_at.is_(None), LeaveRequest.session_starts > now)
+    )
+    rows = db.execute(query.order_by(LeaveRequest.session_starts, LeaveRequest.id))
+    return [(leave, person) for leave, person in rows]
+
+
+def attendance_at(db: Session, session_id: str) -> dict[str, str]:
+    """account id → the attendance status recorded for one session."""
+    query = select(Attendance.account_id, Attendance.status).where(
+        Attendance.session_id == session_id
+    )
+    return {account_id: status for account_id, status in db.execute(query)}
 
 
 def attendance_between(

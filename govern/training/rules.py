@@ -244,6 +244,14 @@ def feedback_state(returned: bool, today: date, due: date) -> str:
     return "returned" if returned else ("overdue" if today > due else "due")
 
 
+def missing_for_fields(
+    holding: Collection[str], needs: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """For each debtor field, the certifications it requires (`needs`: policies/access/
+    fields.toml) that do not hold: what R-ACS-1 withholds it for, in the order required."""
+    return {name: [c for c in required if c not in holding] for name, required in needs.items()}
+
+
 # ---- whose records a viewer sees ---------------------------------------------------------------
 
 

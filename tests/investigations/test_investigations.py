@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -224,3 +224,33 @@ def test_night_shift_work_hours_wrap_past_midnight(agency: Agency, ids: dict[str
     view(agency, ids["col.a2"], "D-2", datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI))
     found = ask(agency, "unusual", **{"from": "2026-11-19T00:00:00+08:00"}).get_json()
     assert [v["actor"] for v in found["off_hours"]] == [ids["col.a2"]]
+
+
+def test_r_aud_3_views_per_hour_beside_the_groups_usual(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    hour = NOW.replace(minute=0) - timedelta(hours=3)
+    for n in range(6):
+        view(agency, ids["col.a1"], f"D-{n}", hour + timedelta(minutes=n))
+    view(agency, ids["col.a2"], "D-1", hour)
+    view(agency, ids["col.a2"], "D-2", hour + timedelta(hours=1))
+    view(agency, ids["col.b1"], "D-1", hour, viewer_group="pg-b1")  # another group
+    response = ask(agency, "views-per-hour", account=ids["col.a1"])
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["group"], body["peers"], len(body["hours"])) == ("pg-a1", 1, 7 * 24)
+    busy = {h["hour"]: (h["views"], h["usual"]) for h in body["hours"] if h["views"] or h["usual"]}
+    assert busy == {
+        hour.astimezone(UTC).isoformat(): (6, 1.0),
+        (hour + timedelta(hours=1)).astimezone(UTC).isoformat(): (0, 1.0),
+    }
+    query = trail(agency)[-1]
+    assert query["details"] == {
+        "query": "views_per_hour",
+        "filters": {"account": ids["col.a1"]},
+        "results": 6,
+    }
+    too_long = ask(
+        agency, "views-per-hour", account=ids["col.a1"], **{"from": "2026-09-01T00:00:00+08:00"}
+    )
+    assert (too_long.status_code, too_long.get_json()["error"]["code"]) == (400, "window.too_long")

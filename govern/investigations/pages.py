@@ -1,0 +1,430 @@
+"""The auditor's pages (`/audit`): search the trail and export it, who saw a debtor and what
+a person saw, leak triage from a list of debtor ids, unusual access, one account's views per
+hour beside its group's usual, and the trail's verification.
+
+Each page calls what its API route (investigations/views.py) calls, under the same time limit
+and audited the same way (`audit.queried`); the searches are GET forms (they change nothing
+but the trail's record of the query), the triage and the verification POST forms with CSRF.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from govern.console import MENU, MenuEntry, page, page_caller
+from govern.debtors.models import FIELDS as DEBTOR_FIELDS
+from govern.errors import BadRequest, GovernError
+from govern.investigations import service as inv
+from govern.investigations.limits import audited_time_limit
+from govern.web import context, db, services
+
+bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
+
+#: Rows a page shows; a CSV export holds up to the API's largest page.
+PAGE_ROWS = 50
+EXPORT_ROWS = 1000
+#: The API's limits on a leak investigation's list (investigations/views.py).
+MAX_LEAKED, ID_CHARS = 100_000, 128
+FIELD_NAME = r"^[a-z_]{1,64}$"
+SEPARATORS = re.compile(r"[\s,;，；、]+")
+LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+
+MENU.extend(
+    [
+        MenuEntry("investigations_pages.events", _l("Audit trail"), "audit", "query"),
+        MenuEntry("investigations_pages.who_saw", _l("Who saw a debtor"), "audit", "query"),
+        MenuEntry("investigations_pages.seen", _l("What a person saw"), "audit", "query"),
+        MenuEntry("investigations_pages.leaks", _l("Leak triage"), "audit", "investigate"),
+        MenuEntry("investigations_pages.unusual", _l("Unusual access"), "audit", "query"),
+        MenuEntry("investigations_pages.chart", _l("Views per hour"), "audit", "query"),
+        MenuEntry("investigations_pages.verify", _l("Verify the trail"), "audit", "query"),
+    ]
+)
+
+
+class SearchForm(FlaskForm):
+    """A search of the trail: a GET form (bookmarkable, paged), in the agency's time."""
+
+    class Meta:
+        csrf = False
+
+    start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
+    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+
+
+class EventsForm(SearchForm):
+    debtor = StringField(_l("Debtor"), validators=[Optional(), Length(max=ID_CHARS)])
+    actor = StringField(_l("Actor (who acted)"), validators=[Optional(), Length(max=ID_CHARS)])
+    subject = StringField(
+        _l("Subject (account acted upon)"), validators=[Optional(), Length(max=ID_CHARS)]
+    )
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=64)])
+    field = StringField(
+        _l("Field"), validators=[Optional(), Regexp(FIELD_NAME, message=_l("Not a field name."))]
+    )
+    after = IntegerField(validators=[Optional(), NumberRange(min=0)])
+
+
+class WhoSawForm(SearchForm):
+    debtor = StringField(_l("Debtor"), validators=[DataRequired(), Length(max=ID_CHARS)])
+    field = StringField(
+        _l("Field"),
+        default="phones",
+        validators=[DataRequired(), Regexp(FIELD_NAME, message=_l("Not a field name."))],
+    )
+    level = SelectField(
+        _l("Shown"),
+        choices=[
+            ("full", _l("in full")),
+            ("masked", _l("masked only")),
+            ("any", _l("at all")),
+        ],
+        default="full",
+    )
+
+
+class AccountForm(SearchForm):
+    account = StringField(_l("Account"), validators=[DataRequired(), Length(max=ID_CHARS)])
+
+
+class LeakForm(FlaskForm):
+    pasted = TextAreaField(_l("Leaked debtor ids (one a line, or separated by commas)"))
+    upload = FileField(_l("Or a file of debtor ids (CSV or TXT)"))
+    fields = StringField(
+        _l("Leaked fields (separated by commas; empty: any)"), validators=[Length(max=1000)]
+    )
+    unregistered = BooleanField(_l("Rank ids not in the register too"))
+    start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
+    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
+
+
+class VerifyForm(FlaskForm):
+    pass
+
+
+@bp.context_processor
+def debtor_fields() -> dict[str, Any]:
+    """The debtor's field names, offered as the field inputs' suggestions."""
+    return {"debtor_fields": DEBTOR_FIELDS}
+
+
+@bp.app_template_filter("audit_time")
+def audit_time(value: str | None) -> str:
+    """An RFC 3339 instant in the agency's time, to the second."""
+    if not value:
+        return ""
+    at = datetime.fromisoformat(value).astimezone(services().settings.timezone)
+    return at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@bp.get("/events")
+@page("audit", "query")
+def events() -> Any:
+    """The trail's events by filter, a page at a time, or the same filter as CSV."""
+    form = EventsForm(formdata=request.args)
+    if not _asked(form):
+        return render_template("investigations/events.html", form=form, found=None), _status()
+    export = request.args.get("format") == "csv"
+    try:
+        found, after = _events(form, EXPORT_ROWS if export else PAGE_ROWS)
+    except GovernError as error:
+        shown = render_template("investigations/events.html", form=form, found=None, error=error)
+        return shown, error.status
+    if export:
+        return _download(inv.events_csv(found), "audit-events.csv")
+    return render_template("investigations/events.html", form=form, found=found, after=after)
+
+
+@bp.get("/who-saw")
+@page("audit", "query")
+def who_saw() -> Any:
+    """Who was shown a field of a debtor, when, at which level."""
+    form = WhoSawForm(formdata=request.args)
+    if not _asked(form):
+        return render_template("investigations/who_saw.html", form=form), _status()
+    asked = inv.Sighting(form.debtor.data, form.field.data, form.level.data)
+    try:
+        with _limited("who_saw", debtor=asked.debtor, field=asked.field, level=asked.level):
+            found = inv.who_saw(db(), services().trail, _auditor(), asked, _window(form))
+    except GovernError as error:
+        return render_template("investigations/who_saw.html", form=form, error=error), error.status
+    return render_template("investigations/who_saw.html", form=form, **_paged(form, found))
+
+
+@bp.get("/seen")
+@page("audit", "query")
+def seen() -> Any:
+    """What an account revealed: per debtor, the fields, first and last time."""
+    form = AccountForm(formdata=request.args)
+    if not _asked(form):
+        return render_template("investigations/seen.html", form=form), _status()
+    account = form.account.data
+    try:
+        with _limited("what_seen", account=account):
+            found = inv.what_seen(db(), services().trail, _auditor(), account, _window(form))
+    except GovernError as error:
+        return render_template("investigations/seen.html", form=form, error=error), error.status
+    return render_template("investigations/seen.html", form=form, **_paged(form, found))
+
+
+@bp.route("/leaks", methods=["GET", "POST"])
+@page("audit", "investigate")
+def leaks() -> Any:
+    """Leak triage: a pasted or uploaded list of debtor ids opens an investigation that ranks
+    who revealed most of them (it opens no debtor's fields)."""
+    form = LeakForm()
+    if not form.validate_on_submit():
+        return render_template("investigations/leaks.html", form=form), _status()
+    try:
+        scope = inv.Scope(_leaked(form), _fields(form.fields.data or ""), _window(form))
+        if not form.unregistered.data:
+            _registered(scope.debtors)
+        opened, _ = inv.open_investigation(db(), context(), _auditor(), scope)
+    except GovernError as error:
+        return render_template("investigations/leaks.html", form=form, error=error), error.status
+    flash(gettext("Investigation %(id)s opened.", id=opened.id))
+    return redirect(url_for(".investigation", investigation_id=opened.id))
+
+
+@bp.get("/leaks/<investigation_id>")
+@page("audit", "investigate")
+def investigation(investigation_id: str) -> Any:
+    """An investigation's ranking, likely source first (ranked afresh, as the API's GET), or
+    the ranking as CSV."""
+    try:
+        with _limited("leak_triage", investigation=investigation_id):
+            found = inv.investigation(db(), investigation_id)
+            ranking = inv.rank(db(), services().trail, _auditor(), found)
+    except GovernError as error:
+        return render_template("error.html", error=error), error.status
+    if request.args.get("format") == "csv":
+        return _download(inv.ranking_csv(ranking), f"leak-triage-{found.id}.csv")
+    form = SearchForm(formdata=request.args)
+    return render_template(
+        "investigations/investigation.html", investigation=found, **_paged(form, ranking)
+    )
+
+
+@bp.get("/unusual")
+@page("audit", "query")
+def unusual() -> Any:
+    """Bulk viewing, off-hours views, views outside the viewer's group, spikes before a
+    departure, reads through break-glass grants and investigations."""
+    form = SearchForm(formdata=request.args)
+    if not _asked(form):
+        return render_template("investigations/unusual.html", form=form), _status()
+    try:
+        with _limited("unusual"):
+            found = inv.unusual_access(db(), context(), _auditor(), _window(form))
+    except GovernError as error:
+        return render_template("investigations/unusual.html", form=form, error=error), error.status
+    number = form.page.data or 1
+    rows = slice((number - 1) * PAGE_ROWS, number * PAGE_ROWS)
+    more = any(len(kind) > number * PAGE_ROWS for kind in found.values())
+    kinds = {name: found[name][rows] for name in found}
+    totals = {name: len(found[name]) for name in found}
+    return render_template(
+        "investigations/unusual.html",
+        form=form,
+        kinds=kinds,
+        totals=totals,
+        number=number,
+        more=more,
+    )
+
+
+@bp.get("/chart")
+@page("audit", "query")
+def chart() -> Any:
+    """One account's views per hour over a window (default the last 7 days) beside its
+    group's usual, drawn in the browser from a JSON block."""
+    form = AccountForm(formdata=request.args)
+    if not _asked(form):
+        return render_template("investigations/chart.html", form=form), _status()
+    account = form.account.data
+    try:
+        window = _window(form, inv.CHART_DAYS)
+        with _limited("views_per_hour", account=account):
+            series = inv.views_per_hour(db(), services().trail, _auditor(), account, window)
+    except GovernError as error:
+        return render_template("investigations/chart.html", form=form, error=error), error.status
+    return render_template("investigations/chart.html", form=form, series=_chart_data(series))
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@page("audit", "query")
+def verify() -> Any:
+    """One button: every event checked against the signed checkpoints, and the searchable
+    columns against the entries (as `govern audit verify`); the result in words."""
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return render_template("investigations/verify.html", form=form), _status()
+    report = services().trail.verify()
+    return render_template("investigations/verify.html", form=form, report=report)
+
+
+def _auditor() -> str:
+    return page_caller().account_id
+
+
+def _asked(form: SearchForm) -> bool:
+    """Whether the search was submitted and is valid (its problems shown by the form)."""
+    return bool(request.args) and form.validate()
+
+
+def _status() -> int:
+    """A form's page: 200 when first shown, 400 when what was sent is not valid."""
+    return 400 if request.args or request.method == "POST" else 200
+
+
+@contextmanager
+def _limited(query: str, **filters: Any) -> Iterator[None]:
+    """The auditors' time limit, audited as the API's queries are."""
+    with audited_time_limit(db(), context(), _auditor(), query, **filters):
+        yield
+
+
+def _window(form: Any, days: int = 90) -> inv.Window:
+    zone = services().settings.timezone
+    start, end = (
+        value.replace(tzinfo=zone) if value else None for value in (form.start.data, form.end.data)
+    )
+    return inv.Window.of(start, end, services().clock, days)
+
+
+def _events(form: EventsForm, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    window, text = _window(form), lambda value: value or None
+    wanted = inv.EventFilter(
+        text(form.debtor.data),
+        text(form.actor.data),
+        text(form.action.data),
+        text(form.field.data),
+        *window.us,
+        form.after.data or 0,
+        limit,
+        subject=text(form.subject.data),
+    )
+    asked = {
+        "debtor": wanted.debtor,
+        "actor": wanted.actor,
+        "subject": wanted.subject,
+        "action": wanted.action,
+        "field": wanted.field,
+    }
+    with _limited("events", **asked):
+        return inv.find_events(db(), services().trail, _auditor(), wanted)
+
+
+def _paged(form: SearchForm, rows: Sequence[Any]) -> dict[str, Any]:
+    number = form.page.data or 1
+    shown = rows[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
+    return {
+        "found": shown,
+        "total": len(rows),
+        "number": number,
+        "more": len(rows) > number * PAGE_ROWS,
+    }
+
+
+def _leaked(form: LeakForm) -> list[str]:
+    """The debtor ids pasted and uploaded, in their order, once each.
+
+    Raises BadRequest `leaks.unreadable`, `leaks.empty`,
+    `leaks.malformed_ids`, `leaks.too_many`."""
+    text = form.pasted.data or ""
+    upload = form.upload.data
+    if upload:
+        try:
+            text += "\n" + upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadRequest(
+                "leaks.unreadable",
+                gettext("The file is not text in UTF-8; save it as CSV (UTF-8) or TXT."),
+            ) from None
+    cells = (cell.strip().strip('"') for row in csv.reader(io.StringIO(text)) for cell in row)
+    ids = list(dict.fromkeys(i for cell in cells for i in SEPARATORS.split(cell) if i))
+    if not ids:
+        raise BadRequest("leaks.empty", gettext("Paste or upload at least one debtor id."))
+    malformed = [i for i in ids if len(i) > ID_CHARS or not i.isprintable()]
+    if malformed:
+        raise BadRequest(
+            "leaks.malformed_ids",
+            gettext(
+                "These are not debtor ids: %(ids)s.", ids=", ".join(i[:40] for i in malformed[:5])
+            ),
+        )
+    if len(ids) > MAX_LEAKED:
+        raise BadRequest(
+            "leaks.too_many",
+            gettext("At most %(most)d debtor ids at a time.", most=MAX_LEAKED),
+        )
+    return ids
+
+
+def _registered(debtors: Sequence[str]) -> None:
+    """Raises BadRequest `leaks.unregistered` naming the ids not in the debtor register."""
+    unknown = inv.unregistered_debtors(db(), debtors)
+    if unknown:
+        raise BadRequest(
+            "leaks.unregistered",
+            gettext(
+                "%(count)d of these ids are not in the debtor register: %(ids)s. Correct them, "
+                "or tick “Rank ids not in the register too”.",
+                count=len(unknown),
+                ids=", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else ""),
+            ),
+        )
+
+
+def _fields(text: str) -> list[str]:
+    """The leaked field names. Raises BadRequest `leaks.malformed_fields`."""
+    names = [name for name in SEPARATORS.split(text.strip()) if name]
+    wrong = [name for name in names if not re.match(FIELD_NAME, name)]
+    if wrong:
+        raise BadRequest(
+            "leaks.malformed_fields",
+            gettext("These are not field names: %(names)s.", names=", ".join(wrong[:5])),
+        )
+    return names
+
+
+def _download(text: str, name: str) -> Response:
+    """A CSV download Excel opens in UTF-8 (the byte order mark), Chinese intact."""
+    response = Response("\ufeff" + text, mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _chart_data(series: dict[str, Any]) -> dict[str, Any]:
+    """The chart's data for the page's JSON block: hours in the agency's time."""
+    return {
+        "account": series["account"],
+        "group": series["group"],
+        "hours": [audit_time(h["hour"])[:13] + ":00" for h in series["hours"]],
+        "views": [h["views"] for h in series["hours"]],
+        "usual": [h["usual"] for h in series["hours"]],
+        "labels": {"views": gettext("Views"), "usual": gettext("Group's usual")},
+    }

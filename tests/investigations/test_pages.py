@@ -1,0 +1,290 @@
+"""The auditor's pages (`/audit`): the same queries as the API's, audited the same way, shown
+in words (Chinese by default)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Connection, update
+
+from audit import store
+from tests.auditing.test_events import trail
+from tests.investigations.test_investigations import view
+from tests.support.agency import Agency
+from tests.support.clock import NOW
+from tests.support.database import as_owner_without_triggers
+from tests.support.floor import Floor
+from tests.support.pages import HTTPS, csrf_token, page_session
+
+ENGLISH = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def ids(agency: Agency) -> dict[str, str]:
+    found = agency.with_accounts("col.a1", "col.a2", "col.b1", "auditor")
+    page_session(agency, "auditor")
+    return found
+
+
+def get(agency: Agency, path: str, **params: str):
+    return agency.client.get(f"/audit/{path}", query_string=params, base_url=HTTPS)
+
+
+def post(agency: Agency, path: str, data: dict, **headers: str):
+    form = agency.client.get(f"/audit/{path}", base_url=HTTPS).get_data(as_text=True)
+    return agency.client.post(
+        f"/audit/{path}",
+        base_url=HTTPS,
+        data={"csrf_token": csrf_token(form), **data},
+        headers={"Referer": f"{HTTPS}/audit/{path}", **headers},
+    )
+
+
+def leaked_views(agency: Agency, ids: dict[str, str]) -> None:
+    """col.a1 saw four of the leaked records, col.a2 two, col.b1 one."""
+    day = NOW - timedelta(days=10)
+    for n in range(1, 5):
+        view(agency, ids["col.a1"], f"D-{n}", day + timedelta(hours=n))
+    for n in (1, 2):
+        view(agency, ids["col.a2"], f"D-{n}", day)
+    view(agency, ids["col.b1"], "D-5", day)
+    view(agency, ids["col.b1"], "D-9", day)  # not leaked
+
+
+def queries(agency: Agency) -> list[dict]:
+    return [e for e in trail(agency) if e["action"] == "audit.queried"]
+
+
+def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    leaked_views(agency, ids)
+    opened = post(
+        agency,
+        "leaks",
+        {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phone", "unregistered": "y"},
+    )
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    shown = agency.client.get(opened.headers["Location"], base_url=HTTPS)
+    page = shown.get_data(as_text=True)
+    assert "嫌疑人" in page and "已打开调查" in page
+    rows = page.split('<table class="ranking">')[1].split("</table>")[0]
+    order = [ids[n] for n in ("col.a1", "col.a2", "col.b1")]
+    assert [rows.index(account) for account in order] == sorted(rows.index(a) for a in order)
+    assert rows.index(ids["col.a1"]) < rows.index(ids["col.a2"])
+    ranking = agency.client.get(opened.headers["Location"] + "?format=csv", base_url=HTTPS)
+    assert ranking.headers["Content-Type"] == "text/csv; charset=utf-8"
+    lines = list(csv.DictReader(io.StringIO(ranking.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [(r["rank"], r["account"], r["debtors"]) for r in lines] == [
+        ("1", ids["col.a1"], "4"),
+        ("2", ids["col.a2"], "2"),
+        ("3", ids["col.b1"], "1"),
+    ]
+    opened_events = [e for e in trail(agency) if e["action"] == "audit.investigation_opened"]
+    assert opened_events[-1]["actor"] == ids["auditor"]
+    assert opened_events[-1]["details"]["debtors"] == 5
+
+
+def test_r_aud_3_leak_triage_from_an_uploaded_file(agency: Agency, ids: dict[str, str]) -> None:
+    leaked_views(agency, ids)
+    upload = (io.BytesIO("\ufeffD-5\nD-9\n".encode()), "leak.csv")
+    opened = post(agency, "leaks", {"pasted": "", "upload": upload, "unregistered": "y"})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert ids["col.b1"] in page and ids["col.a1"] not in page
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "words"),
+    [
+        ({"pasted": " \n , "}, "leaks.empty", "Paste or upload at least one debtor id."),
+        ({"pasted": "D-1\n" + "X" * 129}, "leaks.malformed_ids", "These are not debtor"),
+        ({"pasted": "D-1", "fields": "Phone!"}, "leaks.malformed_fields", "not field"),
+        (
+            {"pasted": "D-1", "upload": (io.BytesIO("D-1".encode("utf-16")), "leak.txt")},
+            "leaks.unreadable",
+            "not text in UTF-8",
+        ),
+        (
+            {
+                "pasted": "D-1",
+                "unregistered": "y",
+                "start": "2026-11-28T10:00",
+                "end": "2026-11-01T10:00",
+            },
+            "window.invalid",
+            "",
+        ),
+    ],
+)
+def test_bad_leak_lists_are_refused_in_words_and_change_nothing(
+    agency: Agency, ids: dict[str, str], data: dict, code: str, words: str
+) -> None:
+    before = len(trail(agency))
+    refused = post(agency, "leaks", data, **ENGLISH)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert f'data-code="{code}"' in page and words in page
+    assert [e["action"] for e in trail(agency)[before:]] == []
+
+
+def test_r_aud_3_leak_triage_of_revealed_debtors_and_ids_not_in_the_register(
+    agency: Agency, floor: Floor
+) -> None:
+    """Real reveals through the debtor API; an id not in the register is named, not ranked."""
+    for who, case in (("col.a1", "C-001"), ("col.a1", "C-002"), ("col.a2", "C-003")):
+        assert floor.reveal(who, case, ["phones"])[0] == 200
+    floor.clock.advance(minutes=1)  # a window ends before now: the reveals are in it
+    page_session(agency, "auditor")
+    leaked = "\n".join(floor.debtors[case] for case in ("C-001", "C-002", "C-003"))
+    refused = post(agency, "leaks", {"pasted": f"{leaked}\nX-404"}, **ENGLISH)
+    told = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'data-code="leaks.unregistered"' in told
+    assert "1 of these ids are not in the debtor register: X-404." in told
+    assert not floor.events("audit.investigation_opened")
+    opened = post(agency, "leaks", {"pasted": leaked})
+    assert opened.status_code == 302
+    page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    rows = page.split('<table class="ranking">')[1]
+    assert rows.index(floor.ids["col.a1"]) < rows.index(floor.ids["col.a2"])
+
+
+def test_too_many_leaked_ids_are_refused(agency: Agency, ids: dict[str, str]) -> None:
+    pasted = "\n".join(f"D{n}" for n in range(100_001))
+    refused = post(agency, "leaks", {"pasted": pasted}, **ENGLISH)
+    assert refused.status_code == 400
+    assert "At most 100000 debtor ids at a time." in refused.get_data(as_text=True)
+
+
+def test_the_leak_form_needs_its_csrf_token(agency: Agency, ids: dict[str, str]) -> None:
+    refused = agency.client.post("/audit/leaks", base_url=HTTPS, data={"pasted": "D-1"})
+    assert refused.status_code == 400
+    assert not [e for e in trail(agency) if e["action"] == "audit.investigation_opened"]
+
+
+def test_r_aud_3_the_events_search_pages_and_exports_the_same_rows_as_csv(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    for n in range(3):
+        view(agency, ids["col.a1"], "D-1", NOW - timedelta(hours=n + 1))
+    view(agency, ids["col.a2"], "D-2", NOW - timedelta(hours=1))
+    found = get(agency, "events", debtor="D-1", field="phone")
+    page = found.get_data(as_text=True)
+    assert found.status_code == 200 and page.count("<td>debtor.viewed</td>") == 3
+    assert "导出 CSV" in page
+    exported = get(agency, "events", debtor="D-1", field="phone", format="csv")
+    assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in exported.headers["Content-Disposition"]
+    body = exported.get_data()
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [(r["actor"], r["object"]) for r in rows] == [(ids["col.a1"], "D-1")] * 3
+    assert queries(agency)[-1]["details"] == {
+        "query": "events",
+        "filters": {"debtor": "D-1", "field": "phone"},
+        "results": 3,
+    }
+
+
+def test_r_aud_3_who_saw_and_what_seen_are_audited_like_the_api(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phone="full")
+    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phone="masked")
+    who = get(agency, "who-saw", debtor="D-1", field="phone").get_data(as_text=True)
+    assert ids["col.a1"] in who and ids["col.a2"] not in who
+    assert queries(agency)[-1]["actor"] == ids["auditor"]
+    assert queries(agency)[-1]["details"] == {
+        "query": "who_saw",
+        "filters": {"debtor": "D-1", "field": "phone", "level": "full"},
+        "results": 1,
+    }
+    seen = get(agency, "seen", account=ids["col.a1"]).get_data(as_text=True)
+    assert "<code>D-1</code>" in seen and "phone (1)" in seen
+    assert queries(agency)[-1]["details"]["query"] == "what_seen"
+
+
+def test_a_search_with_bad_fields_says_so_and_queries_nothing(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    before = len(queries(agency))
+    missing = get(agency, "who-saw", debtor="D-1", field="")
+    assert missing.status_code == 400 and 'role="alert"' in missing.get_data(as_text=True)
+    wrong = get(agency, "seen", account="x", start="2026-11-28T00:00", end="2026-11-01T00:00")
+    assert wrong.status_code == 400 and 'data-code="window.invalid"' in wrong.get_data(as_text=True)
+    assert len(queries(agency)) == before
+
+
+def test_unusual_access_shows_off_hours_views(agency: Agency, ids: dict[str, str]) -> None:
+    view(agency, ids["col.a1"], "D-1", NOW.replace(hour=3))
+    page = get(agency, "unusual", search="1").get_data(as_text=True)
+    off_hours = page.split('id="off_hours"')[1].split("</section>")[0]
+    assert ids["col.a1"] in off_hours and "(1)" in off_hours
+    assert queries(agency)[-1]["details"]["query"] == "unusual"
+
+
+def test_the_chart_draws_views_per_hour_against_the_groups_usual(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    hour = NOW.replace(minute=0) - timedelta(hours=5)
+    for n in range(4):
+        view(agency, ids["col.a1"], f"D-{n}", hour + timedelta(minutes=n))
+    view(agency, ids["col.a2"], "D-1", hour)
+    page = get(agency, "chart", account=ids["col.a1"]).get_data(as_text=True)
+    assert 'id="views-data"' in page and "vendor/echarts-6.0.0/echarts.min.js" in page
+    assert "<script>" not in page  # the CSP allows no inline script
+    assert "<tr><td>2026-11-28 05:00</td><td>4</td><td>1.0</td></tr>" in page
+    assert queries(agency)[-1]["details"] == {
+        "query": "views_per_hour",
+        "filters": {"account": ids["col.a1"]},
+        "results": 4,
+    }
+    too_long = get(agency, "chart", account=ids["col.a1"], start="2026-09-01T00:00")
+    assert too_long.status_code == 400
+    assert 'data-code="window.too_long"' in too_long.get_data(as_text=True)
+
+
+def test_verification_is_one_button_and_says_the_trail_is_intact(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    agency.services.trail.checkpoint_now()
+    verified = post(agency, "verify", {})
+    assert verified.status_code == 200
+    assert 'data-result="intact"' in verified.get_data(as_text=True)
+    assert "审计记录完好" in verified.get_data(as_text=True)
+
+
+def test_a_collector_gets_403_and_no_audit_menu(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    page_session(agency, "col.a1")
+    for path in ("events", "who-saw", "seen", "leaks", "unusual", "chart", "verify"):
+        refused = get(agency, path)
+        assert refused.status_code == 403, path
+        assert 'data-code="role.action_denied"' in refused.get_data(as_text=True)
+    home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
+    assert "/audit/" not in home
+
+
+def test_the_auditor_sees_the_audit_menu(agency: Agency, ids: dict[str, str]) -> None:
+    home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
+    for path in ("events", "who-saw", "seen", "leaks", "unusual", "chart", "verify"):
+        assert f'href="/audit/{path}"' in home, path
+
+
+def test_r_aud_2_verification_names_the_first_bad_event_in_words(
+    agency: Agency, ids: dict[str, str], owner_engine
+) -> None:
+    agency.services.trail.checkpoint_now()
+
+    def change(connection: Connection) -> None:
+        forged = b'{"seq":3,"forged":true}'
+        connection.execute(update(store.events).where(store.events.c.seq == 3).values(entry=forged))
+
+    as_owner_without_triggers(owner_engine, change)
+    verified = post(agency, "verify", {}, **ENGLISH)
+    page = verified.get_data(as_text=True)
+    assert 'data-result="tampered"' in page
+    assert "The trail has been tampered with: the first bad event is number 3" in page
