@@ -67,6 +67,9 @@ ROLES_OF: dict[str, tuple[str, ...]] = {
     "accounts_pages.awaiting": ("department_head",),
     "accounts_pages.confirm_issue": ("department_head",),
     "accounts_pages.show": ("department_head",),
+    "training_pages.plan_list": ("office",),
+    "training_pages.record_form": ("office", "department_head"),
+    "training_pages.attendance_report": ("department_head", "office"),
 }
 
 
@@ -101,6 +104,16 @@ ARGUMENTS: dict[str, Callable[[Floor], str]] = {
 #: Query strings a page needs to show what it is for.
 QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
     "accounts_pages.confirm_issue": lambda floor: {"employee_number": floor.awaiting},
+    # the auditors' searches, as an auditor submits them (the empty form is not the work)
+    "investigations_pages.events": lambda floor: {"actor": floor.accounts["collector"]},
+    "investigations_pages.who_saw": lambda floor: {
+        "debtor": floor.debtor_id,
+        "field": "phones",
+        "level": "any",
+    },
+    "investigations_pages.seen": lambda floor: {"account": floor.accounts["collector"]},
+    "investigations_pages.unusual": lambda floor: {"page": "1"},
+    "investigations_pages.chart": lambda floor: {"account": floor.accounts["collector"]},
 }
 
 
