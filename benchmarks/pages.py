@@ -31,6 +31,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, insert, select
+from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
 from audit.signing import new_private_key_pem
@@ -39,6 +40,8 @@ from benchmarks.contact import GROUP, NOW, environment
 from benchmarks.database import add_postgres_option, command_context, settle, throwaway_database
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.accounts.models import Account
+from govern.accounts.repository import staff_of
+from govern.actor import Actor
 from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import load_settings
@@ -52,8 +55,10 @@ from govern.directory.models import Identity
 from govern.investigations.service import Scope, Window, open_investigation
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
+from govern.training.attendance import participants, record_attendance, request_leave
 from govern.training.models import AgreementSignature, ExamResult
 from govern.training.plans import PlanDraft, approve_plan, draft_plan, list_sessions
+from govern.training.rules import ABSENT, PRESENT
 
 HTTPS = "https://localhost"
 #: Server time a page should stay under at p95 (issue 15).
@@ -164,7 +169,8 @@ def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -
 def prepare(app: Flask, floor: Floor) -> Floor:
     """A morning's work before the pages are timed, through the service: the collector reads
     each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
-    leak investigation on a tenth of them; and the first training session of the week."""
+    leak investigation on a tenth of them; the office records attendance at the last
+    training session (a seventh absent), a tenth of the department ask leave from the next."""
     client = app.test_client()
     for debtor_id in floor.caseload:
         headers = {"Authorization": f"Bearer {floor.api_token}"}
@@ -176,9 +182,25 @@ def prepare(app: Flask, floor: Floor) -> Floor:
         ctx = s.context()
         scope = Scope(floor.caseload[::10], (), Window.of(None, None, ctx.clock))
         investigation, _ = open_investigation(db, ctx, floor.accounts["auditor"], scope)
-        week = NOW.date() - timedelta(days=NOW.weekday())
-        session = list_sessions(db, ctx, week, week + timedelta(days=13))[0]
-    return replace(floor, investigation_id=investigation.id, session_id=session.id)
+        today = NOW.astimezone(ctx.settings.timezone).date()
+        sessions = list_sessions(db, ctx, today - timedelta(days=14), today + timedelta(days=14))
+        last = [session for session in sessions if session.starts <= NOW][-1]
+        following = next(session for session in sessions if session.starts > NOW)
+        office = _actor(db, floor.accounts["office"])
+        for n, person in enumerate(participants(db, ctx, office.staff, last)):
+            status = ABSENT if n % 7 == 0 else PRESENT
+            record_attendance(db, ctx, office, last, person.account_id, status)
+        for person in participants(db, ctx, office.staff, following)[::10]:
+            request_leave(db, ctx, person.account_id, following)
+    return replace(floor, investigation_id=investigation.id, session_id=last.id)
+
+
+def _actor(db: Session, account_id: str) -> Actor:
+    person = db.scalars(
+        select(Identity).join(Account, Account.employee_number == Identity.employee_number)
+        .where(Account.id == account_id)
+    ).one()  # fmt: skip
+    return Actor(staff_of(person), account_id, account_id, person.project_group)
 
 
 def _sessions(engine: Engine, holders: dict[str, str], channel: str) -> dict[str, str]:
