@@ -166,10 +166,12 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 
 
 def _register_http(app: Flask) -> None:
+    from govern.access.pages import bp as access_pages
     from govern.access.views import blp as access_api
     from govern.accounts.views import blp as accounts_api
     from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
+    from govern.deprovision.pages import bp as departures_pages
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.views import blp as audit_api
     from govern.notes.script_views import blp as scripts_api
@@ -199,6 +201,8 @@ def _register_http(app: Flask) -> None:
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
+    app.register_blueprint(departures_pages)
+    app.register_blueprint(access_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it

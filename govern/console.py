@@ -56,6 +56,10 @@ class MenuEntry:
 #: this module imports none of them).
 MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("deprovision_pages.index", _l("Departures"), "departure", "view"),
+    MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation"), "departure", "sweep"),
+    MenuEntry("access_pages.policy", _l("Access policy"), "access", "policy_view"),
+    MenuEntry("access_pages.explain", _l("Explain a decision"), "access", "explain"),
 ]
 
 
