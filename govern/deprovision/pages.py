@@ -50,7 +50,7 @@ BOARDS = {
     "today": _l("Today"),
     "ahead": _l("Next 30 days"),
     "overdue": _l("Overdue"),
-    "failed": _l("Failed"),
+    "failed": _l("Revocation failed"),
     "done": _l("Revoked in the last 30 days"),
 }
 #: How long a running run's page waits before it asks again, in seconds.

@@ -59,15 +59,23 @@ def test_r_acc_4_it_sets_a_past_date_and_the_persons_next_page_is_sign_in_with_t
 
     done = set_date(agency.client, "1004", "2026-11-20", confirm="y")
     assert done.status_code == 302
-    board = agency.client.get("/departures/?board=overdue", base_url=HTTPS, headers=ENGLISH)
-    assert "1004 leaves on 2026-11-20; the account is revoked." in board.get_data(as_text=True)
+    board = agency.client.get("/departures/?board=done", base_url=HTTPS)
+    assert "1004 的离职日期为 2026-11-20，其账号已注销。" in board.get_data(as_text=True)
     assert agency.account(ids["col.a1"]).state == "revoked"
 
-    sent = collector.client.get("/", base_url=HTTPS)
-    assert sent.status_code == 302
-    assert sent.headers["Location"].startswith("/login?reason=account.")
+    sent = collector.client.get("/", base_url=HTTPS)  # their sessions ended with the account
+    assert (sent.status_code, sent.headers["Location"]) == (302, "/login?reason=session.invalid")
     told = collector.client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
-    assert 'data-reason="account.' in told and "登录" in told
+    assert "您的会话已结束，请重新登录。" in told
+    again = collector.client.post(
+        "/login",
+        base_url=HTTPS,
+        headers={"Referer": f"{HTTPS}/login"},
+        data={"csrf_token": csrf_token(told), "username": "col.a1", "password": "col.a1-secret"},
+    )
+    assert again.status_code == 403  # and signing in again says why, and whom to ask
+    assert 'data-code="account.revoked"' in again.get_data(as_text=True)
+    assert "您的 Govern 账号已被注销" in again.get_data(as_text=True)
 
 
 def test_r_acc_4_the_lists_show_due_and_actual_instants_and_the_lag(agency: Agency) -> None:
