@@ -3,8 +3,8 @@ actual instants and the lag between; setting or clearing a date, revoking now, a
 and the reconciliation with their progress (R-ACC-4).
 
 The same service functions as the API routes and the `govern deprovision` commands; a long run
-goes to a thread of its own (`runs.py`) and its page refreshes itself (an HTTP `Refresh`
-header, no script) until the report is there.
+goes to a thread of its own (`runs.py`, its progress and report kept in the database) and its
+page refreshes itself (an HTTP `Refresh` header, no script) until the report is there.
 """
 
 from __future__ import annotations
@@ -93,12 +93,12 @@ class Row:
 
 @bp.get("/")
 @page("departure", "view")
-def index() -> str:
-    """The four lists, one shown at a time, paged."""
+def index() -> tuple[str, int]:
+    """The lists, one shown at a time, paged."""
     return _board(DateForm())
 
 
-def _board(form: DateForm, error: GovernError | None = None, status: int = 200) -> Any:
+def _board(form: DateForm, error: GovernError | None = None, status: int = 200) -> tuple[str, int]:
     board = request.args.get("board", "today")
     board = board if board in BOARDS else "today"
     number = max(request.args.get("page", 1, type=int) or 1, 1)
@@ -239,10 +239,11 @@ def start() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     dry_run, by = form.dry_run.data != "no", page_caller().account_id
     if kind == runs.SWEEP:
-        run = runs.start_sweep(app, by, dry_run=dry_run)
+        run_id = runs.start_sweep(app, db(), by, dry_run=dry_run)
     else:
-        run = runs.start_reconcile(app, by, dry_run=dry_run, confirm=bool(form.confirm.data))
-    return redirect(url_for(".run", run_id=run.id))
+        confirm = bool(form.confirm.data)
+        run_id = runs.start_reconcile(app, db(), by, dry_run=dry_run, confirm=confirm)
+    return redirect(url_for(".run", run_id=run_id))
 
 
 @bp.get("/runs/<string:run_id>")
@@ -250,7 +251,7 @@ def start() -> Any:
 def run(run_id: str) -> Response:
     """A run's progress while it runs (the page asks again every few seconds), then its
     report."""
-    found = runs.run_of(current_app, run_id)  # type: ignore[arg-type]
+    found = runs.run_of(db(), run_id)
     html = render_template(
         "deprovision/run.html",
         run=found,

@@ -1,9 +1,7 @@
 """Sweeps and reconciliations started from the console. Each runs in a thread of its own with
-its own database session, as the scheduler's jobs do, so that the page which started it can
-answer at once and show its progress while it runs.
-
-A run is known to the process that started it only (kept in memory, the last RUNS_KEPT): on
-several instances behind one address its page may answer `run.unknown` on another instance.
+its own database sessions, as the scheduler's jobs do, so that the page which started it answers
+at once; its row in `departure_runs` holds how far it is and then its report, so that whichever
+worker or instance answers the page that follows it can show them.
 """
 
 from __future__ import annotations
@@ -12,123 +10,130 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from govern.deprovision.reconcile import ReconcileReport, reconcile
-from govern.deprovision.service import SweepReport, due_accounts, revoke_due, suspend_inactive
+from govern.deprovision.models import DepartureRun
+from govern.deprovision.reconcile import reconcile
+from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.errors import NotFound
 from govern.web import Services
 
 log = logging.getLogger(__name__)
 
-RUNS = "govern.deprovision.runs"
-RUNS_KEPT = 50
 SWEEP, RECONCILE = "sweep", "reconcile"
-_lock = threading.Lock()
+#: How many times at most a run writes its progress down (every account of a small run).
+PROGRESS_STEPS = 100
 
 
-@dataclass
-class Run:
-    """One sweep or reconciliation: who started it, how far it is, and its report."""
+class Progress:
+    """Where a run writes how far it is, in a session of its own (the work commits in turn)."""
 
-    id: str
-    kind: str  # SWEEP or RECONCILE
-    dry_run: bool
-    started_by: str
-    started_at: datetime
-    total: int | None = None  # known once the sweep has counted what is due
-    done: int = 0
-    finished_at: datetime | None = None
-    sweep: SweepReport | None = None
-    suspended: list[str] = field(default_factory=list)
-    reconcile: ReconcileReport | None = None
-    error: str | None = None
+    def __init__(self, db: Session, run_id: str) -> None:
+        self.db, self.run_id, self.done, self.step = db, run_id, 0, 1
 
-    @property
-    def running(self) -> bool:
-        return self.finished_at is None
+    def count(self, total: int) -> None:
+        self.step = max(1, total // PROGRESS_STEPS)
+        self._write(total=total)
 
     def advance(self, count: int) -> None:
         self.done += count
+        if self.done % self.step == 0:
+            self._write(done=self.done)
+
+    def _write(self, **values: Any) -> None:
+        run = self.db.get(DepartureRun, self.run_id)
+        for name, value in values.items():
+            setattr(run, name, value)
+        self.db.commit()
 
 
-def start_sweep(app: Flask, started_by: str, *, dry_run: bool) -> Run:
+Work = Callable[[Session, Services, Progress], dict[str, Any]]
+
+
+def start_sweep(app: Flask, db: Session, started_by: str, *, dry_run: bool) -> str:
     """Start the daily sweep now (revoke what is due, suspend unused accounts), or its dry run
-    (list what is due, change nothing), as `govern deprovision run [--dry-run]` does."""
-    return _start(app, Run(_new_id(), SWEEP, dry_run, started_by, _now(app)), _sweep)
+    (list what is due, change nothing), as `govern deprovision run [--dry-run]` does; returns
+    the run's id."""
+
+    def sweep(work_db: Session, s: Services, progress: Progress) -> dict[str, Any]:
+        ctx = s.context()
+        due = len(due_accounts(work_db, ctx.clock.now(), ctx.settings.departures))
+        work_db.rollback()  # no read held while the progress is written (one writer on SQLite)
+        progress.count(due)
+        report = revoke_due(
+            work_db, ctx, directory=s.directory, dry_run=dry_run, progress=progress.advance
+        )
+        suspended = [] if dry_run else suspend_inactive(work_db, ctx)
+        return {
+            "due": report.due,
+            "revoked": report.revoked,
+            "failed": report.failed,
+            "suspended": suspended,
+        }
+
+    return _start(app, db, _new_run(app, SWEEP, dry_run, started_by), sweep)
 
 
-def start_reconcile(app: Flask, started_by: str, *, dry_run: bool, confirm: bool = False) -> Run:
+def start_reconcile(
+    app: Flask, db: Session, started_by: str, *, dry_run: bool, confirm: bool = False
+) -> str:
     """Start a reconciliation with the directory, as `govern deprovision reconcile` does;
-    `confirm` applies a run the safety guard would hold."""
-    run = Run(_new_id(), RECONCILE, dry_run, started_by, _now(app))
-    return _start(app, run, lambda db, s, r: _reconcile(db, s, r, confirm))
+    `confirm` applies a run the safety guard would hold. Returns the run's id."""
+
+    def check(work_db: Session, s: Services, _: Progress) -> dict[str, Any]:
+        report = reconcile(work_db, s.directory, s.context(), dry_run=dry_run, confirm=confirm)
+        return report.as_dict()
+
+    return _start(app, db, _new_run(app, RECONCILE, dry_run, started_by), check)
 
 
-def run_of(app: Flask, run_id: str) -> Run:
-    """A run this process started. Raises NotFound `run.unknown`."""
-    run = _runs(app).get(run_id)
+def run_of(db: Session, run_id: str) -> DepartureRun:
+    """A run and how far it is. Raises NotFound `run.unknown`."""
+    run = db.get(DepartureRun, run_id) if len(run_id) <= 16 else None
     if run is None:
-        raise NotFound("run.unknown", "No such run here (runs are kept in memory, for a while).")
+        raise NotFound("run.unknown", "No such run.")
     return run
 
 
-Work = Callable[[Session, Services, Run], None]
-
-
-def _sweep(db: Session, s: Services, run: Run) -> None:
-    ctx = s.context()
-    run.total = len(due_accounts(db, ctx.clock.now(), ctx.settings.departures))
-    db.rollback()
-    run.sweep = revoke_due(
-        db, ctx, directory=s.directory, dry_run=run.dry_run, progress=run.advance
+def _new_run(app: Flask, kind: str, dry_run: bool, started_by: str) -> DepartureRun:
+    now = app.extensions["govern"].clock.now()
+    return DepartureRun(
+        id=secrets.token_hex(8),
+        kind=kind,
+        dry_run=dry_run,
+        started_by=started_by,
+        started_at=now,
+        done=0,
     )
-    if not run.dry_run:
-        run.suspended = suspend_inactive(db, ctx)
 
 
-def _reconcile(db: Session, s: Services, run: Run, confirm: bool) -> None:
-    run.reconcile = reconcile(db, s.directory, s.context(), dry_run=run.dry_run, confirm=confirm)
-
-
-def _start(app: Flask, run: Run, work: Work) -> Run:
-    runs = _runs(app)
-    with _lock:
-        runs[run.id] = run
-        for old in list(runs)[:-RUNS_KEPT]:
-            del runs[old]
+def _start(app: Flask, db: Session, run: DepartureRun, work: Work) -> str:
+    db.add(run)
+    db.commit()
     thread = threading.Thread(
-        target=_body, args=(app, run, work), name=f"govern-{run.kind}-{run.id}", daemon=True
+        target=_body, args=(app, run.id, work), name=f"govern-{run.kind}-{run.id}", daemon=True
     )
     thread.start()
-    return run
+    return run.id
 
 
-def _body(app: Flask, run: Run, work: Work) -> None:
+def _body(app: Flask, run_id: str, work: Work) -> None:
     with app.app_context():
         s: Services = app.extensions["govern"]
-        try:
-            with s.sessions() as db:
-                work(db, s, run)
-        except Exception as error:  # the page shows that it failed; the log has why
-            run.error = type(error).__name__
-            log.exception("%s run %s failed", run.kind, run.id)
-        finally:
-            run.finished_at = s.clock.now()
-
-
-def _runs(app: Flask) -> dict[str, Run]:
-    with _lock:
-        return app.extensions.setdefault(RUNS, {})  # type: ignore[no-any-return]
-
-
-def _new_id() -> str:
-    return secrets.token_urlsafe(9)
-
-
-def _now(app: Flask) -> datetime:
-    return app.extensions["govern"].clock.now()  # type: ignore[no-any-return]
+        with s.sessions() as db, s.sessions() as tally:
+            report, error, progress = None, None, Progress(tally, run_id)
+            try:
+                report = work(db, s, progress)
+            except Exception as failure:  # the page says it failed; the log says why
+                db.rollback()
+                error = type(failure).__name__
+                log.exception("departure run %s failed", run_id)
+            tally.rollback()
+            run = tally.get(DepartureRun, run_id)
+            if run is not None:
+                run.report, run.error, run.done = report, error, progress.done
+                run.finished_at = s.clock.now()
+                tally.commit()

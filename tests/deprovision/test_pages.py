@@ -9,6 +9,7 @@ import time
 from flask.testing import FlaskClient
 
 from govern.clock import FixedClock
+from govern.deprovision.models import DepartureRun
 from tests.support.agency import Agency, bearer
 from tests.support.pages import HTTPS, csrf_token, page_session
 
@@ -239,3 +240,29 @@ def test_a_collector_gets_403_and_no_menu_entry_and_hr_sees_no_sweep(agency: Age
     home = hr.client.get("/", base_url=HTTPS).get_data(as_text=True)
     assert 'href="/departures/"' in home and "/departures/sweep" not in home
     assert hr.client.get("/departures/sweep", base_url=HTTPS).status_code == 403
+
+
+def test_a_run_under_way_shows_how_far_it_is_and_asks_again(
+    agency: Agency, clock: FixedClock
+) -> None:
+    agency.with_accounts("it")
+    s = agency.services
+    with s.sessions() as db:
+        db.add(
+            DepartureRun(
+                id="under-way",
+                kind="sweep",
+                dry_run=False,
+                started_by="GV-TEST-0001",
+                started_at=clock.now(),
+                total=40,
+                done=12,
+            )
+        )
+        db.commit()
+    page_session(agency, "it")
+    response = agency.client.get("/departures/runs/under-way", base_url=HTTPS, headers=ENGLISH)
+    assert response.headers["Refresh"] == "2"  # the page asks again until the report is there
+    page = response.get_data(as_text=True)
+    assert 'data-run="running"' in page and '<progress max="40" value="12">' in page
+    assert "12 of 40 accounts" in page and "Running since 10:00:00" in page  # Shanghai time
