@@ -111,7 +111,10 @@ def _new_run(app: Flask, kind: str, dry_run: bool, started_by: str) -> Departure
 
 
 def _start(app: Flask, db: Session, run: DepartureRun, work: Work) -> str:
+    """Keep the run with the event naming who started it, then start it."""
     db.add(run)
+    trail = app.extensions["govern"].trail
+    trail.record(db, "departure.run", run.started_by, run.id, kind=run.kind, dry_run=run.dry_run)
     db.commit()
     thread = threading.Thread(
         target=_body, args=(app, run.id, work), name=f"govern-{run.kind}-{run.id}", daemon=True

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from govern.clock import FixedClock
 from govern.deprovision.models import DepartureRun
-from tests.support.agency import Agency, bearer
+from tests.support.agency import Agency, audit_events, bearer
 from tests.support.pages import HTTPS, csrf_token, page_session
 
 ENGLISH = {"Accept-Language": "en"}
@@ -183,7 +183,7 @@ def start(client: FlaskClient, kind: str, dry_run: str, **more: str) -> str:
 def test_r_acc_4_the_sweeps_dry_run_changes_nothing_then_its_run_revokes(
     agency: Agency, clock: FixedClock
 ) -> None:
-    ids = agency.with_accounts("col.a1", "it")
+    ids = agency.with_accounts("col.a1", "it", "auditor")
     token = agency.login("it")
     response = agency.client.put(
         "/api/v1/staff/1004/departure", json={"date": "2026-11-28"}, headers=bearer(token)
@@ -199,6 +199,11 @@ def test_r_acc_4_the_sweeps_dry_run_changes_nothing_then_its_run_revokes(
     report = start(agency.client, "sweep", "no")
     assert 'data-run="done"' in report and ids["col.a1"] in report
     assert agency.account(ids["col.a1"]).state == "revoked"
+    started = audit_events(agency.client, agency.login("auditor"), "departure.run")
+    assert [(e["actor"], e["details"]["dry_run"]) for e in started] == [
+        (ids["it"], True),
+        (ids["it"], False),
+    ]
 
 
 def test_r_acc_4_the_reconciliations_dry_run_changes_nothing_and_the_guard_is_confirmed(
