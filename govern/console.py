@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -56,6 +56,8 @@ class MenuEntry:
 #: this module imports none of them).
 MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
+    MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
     MenuEntry("deprovision_pages.index", _l("Departures"), "departure", "view"),
     MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation"), "departure", "sweep"),
     MenuEntry("access_pages.policy", _l("Access policy"), "access", "policy_view"),
@@ -144,6 +146,13 @@ def choose(code: str) -> Response:
             samesite="Lax",
         )
     return response  # type: ignore[return-value]
+
+
+@bp.get("/api-docs")
+def api_docs() -> str:
+    """The API explorer (Swagger UI, vendored) on the OpenAPI document, which is public too:
+    trying a route takes a session token (Authorize → Bearer)."""
+    return render_template("api_docs.html")
 
 
 def _same_site(address: str | None) -> str | None:
