@@ -174,12 +174,14 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 
 
 def _register_http(app: Flask) -> None:
+    from govern.access.pages import bp as access_pages
     from govern.access.views import blp as access_api
     from govern.accounts.pages import bp as accounts_pages
     from govern.accounts.views import blp as accounts_api
     from govern.contact.views import blp as contact_api
     from govern.debtors.pages import bp as debtors_pages
     from govern.debtors.views import blp as debtors_api
+    from govern.deprovision.pages import bp as departures_pages
     from govern.deprovision.views import blp as departures_api
     from govern.investigations.pages import bp as audit_pages
     from govern.investigations.views import blp as audit_api
@@ -217,6 +219,8 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(notes_pages)
     app.register_blueprint(audit_pages)
     app.register_blueprint(training_pages)
+    app.register_blueprint(departures_pages)
+    app.register_blueprint(access_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it

@@ -65,6 +65,10 @@ MENU: list[MenuEntry] = [
     MenuEntry("training_pages.attendance_report", _l("Attendance"), "training", "view_attendance"),
     MenuEntry("training_pages.feedback_list", _l("Feedback forms"), "training", "feedback"),
     MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
+    MenuEntry("deprovision_pages.index", _l("Departures"), "departure", "view"),
+    MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation"), "departure", "sweep"),
+    MenuEntry("access_pages.policy", _l("Access policy"), "access", "policy_view"),
+    MenuEntry("access_pages.explain", _l("Explain a decision"), "access", "explain"),
 ]
 
 

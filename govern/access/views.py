@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from govern.access import service
+from govern.actor import Caller
 from govern.errors import BadRequest
 from govern.web import (
     context,
@@ -84,18 +85,17 @@ class GrantSchema(Schema):
 @documents_refusals(blp, 400, 401, 403, 404, 503)
 def explain(query: dict[str, str]) -> dict[str, Any]:
     """The whole decision path of (account, debtor, field), for policy admins and auditors."""
-    s, caller = services(), current_caller()
-    group = _wiring().debtor_group(db(), query["debtor"])
-    asked = service.Question(query["account"], query["debtor"], group, query["field"])
+    return explain_decision(current_caller(), query["account"], query["debtor"], query["field"])
+
+
+def explain_decision(caller: Caller, account: str, debtor: str, field: str) -> dict[str, Any]:
+    """Explain one decision and record that `caller` asked; the API's and the console's way."""
+    group = _wiring().debtor_group(db(), debtor)
+    asked = service.Question(account, debtor, group, field)
     answer = service.explain(db(), context(), ready_policy(), asked)
     db().commit()  # the explanation's read ends here; its event is made durable after
-    s.trail.record_now(
-        db(),
-        "access.explained",
-        caller.account_id,
-        query["debtor"],
-        account=query["account"],
-        field=query["field"],
+    services().trail.record_now(
+        db(), "access.explained", caller.account_id, debtor, account=account, field=field
     )
     return answer
 

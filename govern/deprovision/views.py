@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from govern.actor import Actor
 from govern.bounds import Day
 from govern.deprovision import service
 from govern.deprovision.scheduler import replan
@@ -56,7 +58,7 @@ class DepartureListSchema(Schema):
 @documents_refusals(blp, 400, 401, 403, 404)
 def set_departure(body: dict[str, Any], employee_number: str) -> Any:
     """Set the departure date; a date already past revokes at once."""
-    return _set(employee_number, body["date"])
+    return set_date(current_caller().actor, employee_number, body["date"])
 
 
 @blp.route("/staff/<string:employee_number>/departure", methods=["DELETE"])
@@ -65,12 +67,13 @@ def set_departure(body: dict[str, Any], employee_number: str) -> Any:
 @documents_refusals(blp, 401, 403, 404)
 def clear_departure(employee_number: str) -> Any:
     """Clear the date set in Govern (the directory's, if any, still counts)."""
-    return _set(employee_number, None)
+    return set_date(current_caller().actor, employee_number, None)
 
 
-def _set(employee_number: str, day: Any) -> Any:
+def set_date(setter: Actor, employee_number: str, day: date | None) -> service.DepartureView:
+    """Set (None: clear) a departure date and plan its job; the API's and the console's way."""
     view = service.set_departure(
-        db(), context(), current_caller().actor, employee_number, day, services().directory
+        db(), context(), setter, employee_number, day, services().directory
     )
     db().rollback()  # hold no transaction while the job store is written (one writer on SQLite)
     replan(current_app._get_current_object())  # type: ignore[attr-defined]
