@@ -51,6 +51,7 @@ from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
 from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
+from govern.deprovision.runs import run_of, start_sweep
 from govern.directory.models import Identity
 from govern.investigations.service import Scope, Window, open_investigation
 from govern.sessions.models import LoginSession
@@ -64,7 +65,16 @@ HTTPS = "https://localhost"
 #: Server time a page should stay under at p95 (issue 15).
 TARGET_MS = 300.0
 #: The people who use the console, by the Govern role their account has ("collector": none).
-ROLES = ("collector", "department_head", "it", "auditor", "office", "general_manager", "hr")
+ROLES = (
+    "collector",
+    "department_head",
+    "it",
+    "auditor",
+    "office",
+    "general_manager",
+    "hr",
+    "policy_admin",
+)
 #: Who uses a page (each is measured), where it is not simply the first of ROLES it answers.
 ROLES_OF: dict[str, tuple[str, ...]] = {
     "pages.home": ("collector",),
@@ -72,6 +82,8 @@ ROLES_OF: dict[str, tuple[str, ...]] = {
     "accounts_pages.awaiting": ("department_head",),
     "accounts_pages.confirm_issue": ("department_head",),
     "accounts_pages.show": ("department_head",),
+    "access_pages.policy": ("policy_admin", "auditor"),
+    "access_pages.explain": ("policy_admin",),
     "training_pages.plan_list": ("office",),
     "training_pages.record_form": ("office", "department_head"),
     "training_pages.attendance_report": ("department_head", "office"),
@@ -83,7 +95,7 @@ class Floor:
     """What the pages are asked about: each role's account and page session token (and the
     collector's API token), an account of the department (a collector's), the collector's caseload,
     someone awaiting an account, the ids `prepare` adds (a leak investigation, a training
-    session)."""
+    session, a departure run)."""
 
     accounts: dict[str, str]
     tokens: dict[str, str]
@@ -93,6 +105,7 @@ class Floor:
     awaiting: str
     investigation_id: str = ""
     session_id: str = ""
+    run_id: str = ""
 
     @property
     def debtor_id(self) -> str:
@@ -105,6 +118,7 @@ ARGUMENTS: dict[str, Callable[[Floor], str]] = {
     "debtor_id": lambda floor: floor.debtor_id,
     "investigation_id": lambda floor: floor.investigation_id,
     "session_id": lambda floor: floor.session_id,
+    "run_id": lambda floor: floor.run_id,
 }
 #: Query strings a page needs to show what it is for.
 QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
@@ -170,7 +184,8 @@ def prepare(app: Flask, floor: Floor) -> Floor:
     """A morning's work before the pages are timed, through the service: the collector reads
     each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
     leak investigation on a tenth of them; the office records attendance at the last
-    training session (a seventh absent), a tenth of the department ask leave from the next."""
+    training session (a seventh absent), a tenth of the department ask leave from the next;
+    IT runs the departure sweep's dry run."""
     client = app.test_client()
     for debtor_id in floor.caseload:
         headers = {"Authorization": f"Bearer {floor.api_token}"}
@@ -192,7 +207,20 @@ def prepare(app: Flask, floor: Floor) -> Floor:
             record_attendance(db, ctx, office, last, person.account_id, status)
         for person in participants(db, ctx, office.staff, following)[::10]:
             request_leave(db, ctx, person.account_id, following)
-    return replace(floor, investigation_id=investigation.id, session_id=last.id)
+        run_id = start_sweep(app, db, floor.accounts["it"], dry_run=True)
+    _finished(s, run_id)
+    return replace(floor, investigation_id=investigation.id, session_id=last.id, run_id=run_id)
+
+
+def _finished(services: Any, run_id: str, seconds: float = 60) -> None:
+    """Wait for a departure run to end (its page is the report then, not the progress)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with services.sessions() as db:
+            if not run_of(db, run_id).running:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"the departure run {run_id} did not end in {seconds} s")
 
 
 def _actor(db: Session, account_id: str) -> Actor:
