@@ -412,7 +412,9 @@ def main() -> None:
         }
         app = create_app(load_settings(environment(url, folder)), clock=FixedClock(NOW))
         try:
+            began = time.perf_counter()
             floor = prepare(app, floor)
+            results["prepare_s"] = round(time.perf_counter() - began, 1)
             rows = measure(app, floor, args.runs)
         finally:
             app.extensions["govern"].trail.stop()
