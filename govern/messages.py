@@ -357,15 +357,16 @@ def message_for(code: str, raised_with: str = "") -> str:
     when it was raised in both languages already."""
     if CHINESE.search(raised_with):
         return raised_with
-    message = MESSAGES.get(code)
-    if message is None:
-        message = next((m for p, m in FAMILIES.items() if fnmatchcase(code, p)), None)
+    message = message_of(code)
     return str(message) if message is not None else raised_with
 
 
-def known(code: str) -> bool:
-    """Whether `code` has a message here (its own or its family's)."""
-    return code in MESSAGES or any(fnmatchcase(code, pattern) for pattern in FAMILIES)
+def message_of(code: str) -> Any | None:
+    """The code's message, else its family's (lazy: worded where it is read), else None."""
+    message = MESSAGES.get(code)
+    if message is None:
+        message = next((m for p, m in FAMILIES.items() if fnmatchcase(code, p)), None)
+    return message
 
 
 def asked_language(default: str) -> str:

@@ -8,6 +8,8 @@ The codes are read from the source (ast), so a new refusal without a message fai
 - a reason code a field or call is withheld for: the `reason` of a dataclass (FieldDecision,
   Verdict), a value put in a `reason` / `withheld` / `refusal_code`, or what a function
   documented to return "a reason code" returns;
+- a code a function is given (`def refusal(hits, code)`, `f"directory.duplicate_{what}"`):
+  what its callers pass, or the parameter's default;
 - any other code made at run time must be named in DYNAMIC below with the codes it makes.
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
-from fnmatch import fnmatchcase
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,16 +26,17 @@ from flask.testing import FlaskClient
 
 from govern.accounts.models import ACTIVE, STATES
 from govern.console import TRANSLATIONS
-from govern.messages import FAMILIES, MESSAGES, known
+from govern.messages import FAMILIES, MESSAGES, message_of
 from tests.support.agency import Agency, bearer
 
 REPO = Path(__file__).resolve().parents[1]
 PO = TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po"
 CODE = re.compile(r"^[a-z_*]+(\.[a-z_*]+)+$")
-#: A code made where it is raised passes on a code made (and read here) elsewhere.
+#: A place that raises again a code made (and read here) elsewhere makes none of its own.
 PASSED_ON: frozenset[str] = frozenset()
 
-#: Raises whose code is not written where they are: (file, function) → the codes they make.
+#: Raises whose code is neither written where they are nor given by the function's callers:
+#: (file, function) → the codes they make.
 DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ("govern/access/door.py", "reach"): PASSED_ON,  # access/rules.py `reach`
     ("govern/access/service.py", "viewer_of"): frozenset(
@@ -41,18 +44,9 @@ DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ),
     ("govern/accounts/service.py", "_refusing"): PASSED_ON,
     ("govern/contact/guard.py", "_door"): PASSED_ON,  # a field decision's reason
-    ("govern/directory/sync.py", "_refuse_duplicates"): frozenset(
-        {"directory.duplicate_employee_number", "directory.duplicate_username"}
-    ),
     ("govern/investigations/service.py", "opening"): PASSED_ON,  # investigations/rules.py
     ("govern/investigations/service.py", "_ranked"): PASSED_ON,  # limits.py
     ("govern/web.py", "_governed_error"): PASSED_ON,
-    ("govern/notes/agent_statement.py", "missing_statement"): frozenset(
-        {"script.no_agent_statement"}
-    ),
-    ("govern/notes/language.py", "refusal"): frozenset(
-        {"note.forbidden_language", "script.forbidden_language"}
-    ),
     ("govern/training/people.py", "check_superior"): frozenset(
         f"{what}.{why}"
         for what in ("leave", "feedback")
@@ -70,6 +64,9 @@ class Codes(ast.NodeVisitor):
         self.found: set[str] = set()
         self.unread: set[tuple[str, str]] = set()
         self.function = "<module>"
+        self.parameters: dict[str, tuple[int | None, ast.expr | None]] = {}
+        self.given: list[Given] = []
+        self.calls: list[tuple[str, ast.Call, str]] = []
         self.in_error_class = False
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -87,15 +84,17 @@ class Codes(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         outer, self.function = self.function, node.name
+        outer_parameters, self.parameters = self.parameters, _parameters(node.args)
         if "reason code" in (ast.get_docstring(node) or ""):
             for inner in ast.walk(node):
                 if isinstance(inner, ast.Return) and inner.value is not None:
                     self._codes(inner.value)
         self.generic_visit(node)
-        self.function = outer
+        self.function, self.parameters = outer, outer_parameters
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _called(node.func)
+        self.calls.append((name or "", node, self.function))
         if (name in self.errors and name not in OWN_CODE) or name == "error_body":
             self._code(node.args[0] if node.args else None)
         elif name == "__init__" and self.in_error_class and node.args:
@@ -119,8 +118,30 @@ class Codes(ast.NodeVisitor):
             self.found.add(self.constants[node.id])
         elif isinstance(node, ast.JoinedStr) and _pattern(node) in FAMILIES:
             self.found.add(_pattern(node))
+        elif given := self._given(node):
+            self.given.append(given)
         elif not (isinstance(node, ast.Constant) and node.value is None):
             self.unread.add((self.path, self.function))
+
+    def _given(self, node: ast.expr | None) -> Given | None:
+        """The code when it is (made of) one of the function's parameters."""
+        parts = node.values if isinstance(node, ast.JoinedStr) else [node]
+        named = [p.value for p in parts if isinstance(p, ast.FormattedValue)]
+        named += [p for p in parts if isinstance(p, ast.Name)]
+        if len(named) != 1 or not isinstance(named[0], ast.Name):
+            return None
+        if named[0].id not in self.parameters:
+            return None
+        template = "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in parts)
+        place, default = self.parameters[named[0].id]
+        return Given(self.path, self.function, named[0].id, place, default, template)
+
+    def value(self, node: ast.expr | None) -> str | None:
+        """A text written here: a literal or one of the module's constants."""
+        if isinstance(node, ast.Name):
+            return self.constants.get(node.id)
+        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
+        return node.value if is_text else None  # type: ignore[union-attr]
 
     def _codes(self, node: ast.expr) -> None:
         """Every code-like text in `node` (a value that may be one of several codes)."""
@@ -132,6 +153,42 @@ class Codes(ast.NodeVisitor):
                 text = inner.value
             if text and CODE.match(text):
                 self.found.add(text)
+
+
+@dataclass(frozen=True)
+class Given:
+    """A code a function is given: `template` with its parameter `name` (at `place`)."""
+
+    path: str
+    function: str
+    name: str
+    place: int | None  # None: keyword only
+    default: ast.expr | None
+    template: str
+
+    def argument(self, call: ast.Call) -> ast.expr | None:
+        named = [k.value for k in call.keywords if k.arg == self.name]
+        if named:
+            return named[0]
+        if self.place is not None and self.place < len(call.args):
+            return call.args[self.place]
+        return self.default
+
+
+def _parameters(arguments: ast.arguments) -> dict[str, tuple[int | None, ast.expr | None]]:
+    """Each parameter's place among the arguments a caller passes (no self) and default."""
+    names = [a.arg for a in [*arguments.posonlyargs, *arguments.args] if a.arg not in SELF]
+    defaults = [None] * (len(names) - len(arguments.defaults)) + list(arguments.defaults)
+    found = {
+        name: (place, default)
+        for place, (name, default) in enumerate(zip(names, defaults, strict=True))
+    }
+    for a, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        found[a.arg] = (None, default)  # keyword only
+    return found
+
+
+SELF = ("self", "cls")
 
 
 #: Error classes that make their own code (read from their `super().__init__`).
@@ -188,13 +245,32 @@ def scan(sources: dict[str, str]) -> tuple[set[str], set[tuple[str, str]]]:
     """The codes `sources` (path → text) make, and the places whose code is not readable."""
     trees = {path: ast.parse(text) for path, text in sources.items()}
     errors, reasons = error_classes(trees), reason_carriers(trees)
-    found: set[str] = set()
-    unread: set[tuple[str, str]] = set()
+    modules = []
     for path, tree in trees.items():
         codes = Codes(path, errors, reasons)
         codes.visit(tree)
-        found |= codes.found
-        unread |= codes.unread
+        modules.append(codes)
+    found = {code for module in modules for code in module.found}
+    unread = {place for module in modules for place in module.unread}
+    for given in (given for module in modules for given in module.given):
+        codes, places = _callers_give(given, modules)
+        found, unread = found | codes, unread | places
+    return found, unread
+
+
+def _callers_give(given: Given, modules: list[Codes]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The codes `given`'s callers make it raise, and the callers (or, with none, the
+    function) whose code cannot be read."""
+    callers = [(m, call, f) for m in modules for name, call, f in m.calls if name == given.function]
+    if not callers:
+        return set(), {(given.path, given.function)}
+    found, unread = set(), set()
+    for module, call, function in callers:
+        value = module.value(given.argument(call))
+        if value is None:
+            unread.add((module.path, function))
+        else:
+            found.add(given.template.format(value))
     return found, unread
 
 
@@ -219,15 +295,14 @@ def chinese() -> dict[str, str]:
 
 
 def without_a_message(codes: set[str]) -> list[str]:
+    """The codes with no message, or whose message has no Chinese."""
     translated = chinese()
-    return sorted(code for code in codes if not known(code) or _message(code) not in translated)
-
-
-def _message(code: str) -> str:
-    message = MESSAGES.get(code)
-    if message is None:
-        message = next(m for p, m in FAMILIES.items() if fnmatchcase(code, p))
-    return str(message._args[0])
+    messages = {code: message_of(code) for code in codes}
+    return sorted(
+        code
+        for code, message in messages.items()
+        if message is None or str(message._args[0]) not in translated
+    )
 
 
 def test_every_code_govern_answers_with_has_a_message_in_both_languages() -> None:
@@ -252,14 +327,22 @@ def test_a_new_refusal_without_a_message_fails_the_scan() -> None:
     assert without_a_message(every_code(sources)) == ["widget.hidden", "widget.unknown"]
 
 
-def test_a_code_made_at_run_time_must_be_named() -> None:
+def test_a_code_made_at_run_time_is_what_its_callers_give_or_must_be_named() -> None:
     sources = govern_sources()
     sources["govern/widgets/service.py"] = (
         "from govern.errors import Conflict\n\n"
         "def widget(state):\n"
         "    raise Conflict(f'widget.{state}', 'No.')\n"
+        "def lose():\n"
+        "    widget('lost')\n"
     )
-    with pytest.raises(AssertionError, match=r"widgets/service\.py"):
+    assert "widget.lost" in every_code(sources)
+    sources["govern/widgets/rules.py"] = (
+        "from govern.errors import Conflict\n\n"
+        "def gadget(refused):\n"
+        "    raise Conflict(refused.code, 'No.')\n"
+    )
+    with pytest.raises(AssertionError, match=r"widgets/rules\.py', 'gadget'"):
         every_code(sources)
 
 
