@@ -167,6 +167,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 
 def _register_http(app: Flask) -> None:
     from govern.access.views import blp as access_api
+    from govern.accounts.pages import bp as accounts_pages
     from govern.accounts.views import blp as accounts_api
     from govern.contact.views import blp as contact_api
     from govern.debtors.views import blp as debtors_api
@@ -199,6 +200,7 @@ def _register_http(app: Flask) -> None:
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
     app.register_blueprint(pages)
+    app.register_blueprint(accounts_pages)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, g, redirect, request, url_for
+from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -53,6 +53,8 @@ class MenuEntry:
 #: this module imports none of them).
 MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
+    MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
 ]
 
 
@@ -130,6 +132,13 @@ def choose(code: str) -> Response:
             samesite="Lax",
         )
     return response  # type: ignore[return-value]
+
+
+@bp.get("/api-docs")
+def api_docs() -> str:
+    """The API explorer (Swagger UI, vendored) on the OpenAPI document, which is public too:
+    trying a route takes a session token (Authorize → Bearer)."""
+    return render_template("api_docs.html")
 
 
 def _same_site(address: str | None) -> str | None:

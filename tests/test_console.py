@@ -85,3 +85,14 @@ def test_every_menu_entry_names_a_page_and_an_action_of_the_table(app: Flask) ->
         assert entry.endpoint in endpoints, entry
         allows(frozenset(), entry.resource, entry.action)  # KeyError when not in the table
     assert isinstance(app.extensions["govern"].roles, RolePolicy)
+
+
+def test_the_api_explorer_is_served_from_this_origin(agency: Agency) -> None:
+    page = agency.client.get("/api-docs")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'data-spec="/api/v1/openapi.json"' in html
+    scripts = [src for src in html.split('src="')[1:]]
+    assert scripts and all(src.startswith("/static/") for src in scripts)
+    assert "<script>" not in html  # the Content-Security-Policy allows no inline script
+    bundle = agency.client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js")
+    assert bundle.status_code == 200

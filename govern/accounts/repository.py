@@ -81,6 +81,37 @@ def department_has_active_head(
     )
 
 
+def departments_with_active_head(db: Session, now: datetime, departures: Departures) -> set[str]:
+    """The departments someone present heads with an active account right now."""
+    query = (
+        select(Identity)
+        .join(Account, Account.employee_number == Identity.employee_number)
+        .where(Account.state == ACTIVE)
+    )
+    return {
+        head.department
+        for head in db.scalars(query)
+        if DEPARTMENT_HEAD in head.roles and is_present(head, now, departures)
+    }
+
+
+def people_without_live_account(db: Session) -> list[tuple[Identity, list[Account]]]:
+    """Everyone still in the directory with no account but revoked ones, each with those
+    (oldest first), by department and employee number."""
+    live = select(Account.employee_number).where(Account.state != REVOKED)
+    query = (
+        select(Identity)
+        .where(Identity.gone_at.is_(None), Identity.employee_number.not_in(live))
+        .order_by(Identity.department, Identity.employee_number)
+    )
+    people = list(db.scalars(query))
+    past: dict[str, list[Account]] = {person.employee_number: [] for person in people}
+    revoked = select(Account).where(Account.employee_number.in_(list(past)))
+    for account in db.scalars(revoked.order_by(Account.issued_at)):
+        past[account.employee_number].append(account)
+    return [(person, past[person.employee_number]) for person in people]
+
+
 def accounts_with_identity(db: Session, department: str | None) -> list[tuple[Account, Identity]]:
     query = select(Account, Identity).join(
         Identity, Identity.employee_number == Account.employee_number

@@ -25,6 +25,7 @@ from govern.accounts.rules import (
     check_replace,
     may_view_account,
     may_view_department,
+    missing_superior,
     needs_new_account,
     new_account_id,
 )
@@ -77,6 +78,30 @@ def issue_account(
     )
     db.commit()
     return issued
+
+
+def people_awaiting_account(db: Session, ctx: Context, issuer: Staff) -> list[Identity]:
+    """The people `issuer` would issue an account to now (`issue_account` would create one):
+    present in the directory, without a live account nor a revocation that stands (R-ACC-2),
+    and answered for by the issuer (`check_issuer`: their department's head, the general
+    manager for heads and departments without an active head). By department and number."""
+    now, departures = ctx.clock.now(), ctx.settings.departures
+    headed = repo.departments_with_active_head(db, now, departures)
+    return [
+        person
+        for person, past in repo.people_without_live_account(db)
+        if repo.is_present(person, now, departures)
+        and missing_superior(issuer, repo.staff_of(person), person.department in headed) is None
+        and _may_have_new_account(person, past, ctx)
+    ]
+
+
+def _may_have_new_account(person: Identity, past: list[Account], ctx: Context) -> bool:
+    accounts = [PastAccount(a.state, a.revoked_at) for a in past]
+    try:
+        return needs_new_account(accounts, person.hire_date, ctx.settings.timezone)
+    except Conflict:
+        return False  # revoked and not re-hired: issuing would be refused
 
 
 def bootstrap_general_manager(

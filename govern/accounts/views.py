@@ -12,6 +12,7 @@ from govern.accounts.service import (
     impose_suspension,
     issue_account,
     list_accounts,
+    people_awaiting_account,
     reactivate_account,
     suspension_of,
     view_account,
@@ -121,6 +122,32 @@ def index(query: dict[str, str]) -> dict[str, Any]:
     readers = services().roles.account_readers
     views = list_accounts(db(), current_caller().staff, query.get("department"), readers)
     return {"accounts": [describe(view) for view in views]}
+
+
+class AwaitingSchema(Schema):
+    employee_number = fields.String()
+    username = fields.String()
+    name = fields.String()
+    department = fields.String()
+    project_group = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    track = fields.String(allow_none=True)
+    hire_date = fields.Date(allow_none=True)
+
+
+class AwaitingListSchema(Schema):
+    people = fields.List(fields.Nested(AwaitingSchema))
+
+
+@blp.route("/awaiting", methods=["GET"])
+@requires("account", "issue")
+@blp.response(200, AwaitingListSchema)
+@documents_refusals(blp, 401, 403)
+def awaiting() -> dict[str, Any]:
+    """The people you would issue an account to now: present, without an account, and yours
+    to issue (your department's staff; for the general manager, heads and departments
+    without an active head)."""
+    return {"people": people_awaiting_account(db(), context(), current_caller().staff)}
 
 
 @blp.route("/<string:account_id>", methods=["GET"])

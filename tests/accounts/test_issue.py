@@ -227,3 +227,38 @@ def test_r_acc_3_the_database_itself_refuses_a_second_live_account(agency: Agenc
             )
         )
         db.commit()  # revoked rows may be many: they are history
+
+
+def awaiting(agency: Agency, username: str) -> list[str]:
+    response = agency.client.get(
+        "/api/v1/accounts/awaiting", headers=bearer(agency.login(username))
+    )
+    assert response.status_code == 200, response.get_json()
+    return [person["employee_number"] for person in response.get_json()["people"]]
+
+
+def test_r_acc_1_each_issuer_is_offered_exactly_whom_they_issue_for(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    assert awaiting(agency, "head.a") == ["1005", "1010", "1015"]  # not 1011, who left
+    assert awaiting(agency, "head.b") == ["1006"]
+    offered = awaiting(agency, "gm")
+    assert "1012" in offered and not {"1001", "1004", "1005", "1006"} & set(offered)
+    status, _ = issue(agency, agency.login("head.a"), "1005")
+    assert status == 201 and "1005" not in awaiting(agency, "head.a")
+
+
+def test_r_acc_2_someone_revoked_and_not_rehired_is_not_offered(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1")
+    agency.revoke(ids["col.a1"], "dismissed")
+    assert "1004" not in awaiting(agency, "head.a")
+
+
+def test_collectors_are_not_offered_anyone(agency: Agency) -> None:
+    agency.with_accounts("col.a1")
+    response = agency.client.get(
+        "/api/v1/accounts/awaiting", headers=bearer(agency.login("col.a1"))
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        403,
+        "role.action_denied",
+    )

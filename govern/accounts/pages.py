@@ -1,0 +1,205 @@
+"""Pages for department heads and the general manager (and who else may list accounts): the
+people awaiting an account with "issue account", the accounts of their department(s), one
+account with its history and, when suspended, its reactivation.
+
+Each page calls what the matching API route (govern/accounts/views.py) calls. A refusal that
+the API records as a denial (403, 409) goes to the one error handler, which records it and
+shows it in words; a form's own problem (a reason too short) re-renders the form with it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from govern.accounts.service import (
+    issue_account,
+    list_accounts,
+    people_awaiting_account,
+    reactivate_account,
+    suspension_of,
+    view_account,
+)
+from govern.console import page, page_caller
+from govern.directory.models import Identity
+from govern.errors import GovernError
+from govern.training.certifications import training_status
+from govern.web import context, db, services
+
+bp = Blueprint("accounts_pages", __name__, url_prefix="/accounts")
+
+#: Rows a list shows at a time.
+PAGE_SIZE = 50
+
+
+STATES = {"active": _l("Active"), "suspended": _l("Suspended"), "revoked": _l("Revoked")}
+TRACKS = {
+    "intern": _l("Intern"),
+    "ordinary": _l("Ordinary"),
+    "management": _l("Management"),
+    "unknown": _l("Unknown"),
+}
+
+
+@bp.context_processor
+def words() -> dict[str, Any]:
+    """States and tracks in the page's language, instants in the agency's time zone."""
+    zone = services().settings.timezone
+
+    def local_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
+        return instant.astimezone(zone).strftime(shape) if instant else "—"
+
+    def state_label(state: str | None) -> str:
+        return str(STATES.get(state or "", state or "—"))
+
+    def track_label(track: str | None) -> str:
+        return str(TRACKS.get(track or "unknown", track))
+
+    return {"local_time": local_time, "state_label": state_label, "track_label": track_label}
+
+
+class IssueForm(FlaskForm):
+    employee_number = HiddenField(
+        validators=[DataRequired(), Regexp(r"^[A-Za-z0-9._-]{1,64}$")],
+    )
+
+
+class ReactivationForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=500)])
+
+
+@bp.get("")
+@page("account", "list")
+def index() -> str:
+    """The caller's people awaiting an account (if they issue), then the accounts they see."""
+    caller, readers = page_caller(), services().roles.account_readers
+    department = request.args.get("department") or None
+    number = _page_number()
+    views = list_accounts(db(), caller.staff, department, readers)
+    shown = views[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    return render_template(
+        "accounts/index.html",
+        awaiting=_awaiting() if _may("issue") else None,
+        accounts=[(view, training_status(db(), context(), view.account.id)) for view in shown],
+        page=number,
+        more=len(views) > number * PAGE_SIZE,
+        department=department,
+        total=len(views),
+    )
+
+
+@bp.get("/awaiting")
+@page("account", "issue")
+def awaiting() -> str:
+    """Everyone the caller would issue an account to now, paged."""
+    people, number = _awaiting(), _page_number()
+    return render_template(
+        "accounts/awaiting.html",
+        people=people[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        page=number,
+        more=len(people) > number * PAGE_SIZE,
+        total=len(people),
+    )
+
+
+@bp.get("/issue")
+@page("account", "issue")
+def confirm_issue() -> str:
+    """The confirmation step before issuing: who, and one button."""
+    form = IssueForm(data={"employee_number": request.args.get("employee_number", "")})
+    return render_template("accounts/issue.html", form=form, person=_awaiting_one(form))
+
+
+@bp.post("/issue")
+@page("account", "issue")
+def issue() -> Response | tuple[str, int]:
+    """Issue the account (as POST /api/v1/accounts), then back to the list with the result."""
+    form = IssueForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/issue.html", form=form, person=None), 400
+    caller, number = page_caller(), form.employee_number.data or ""
+    try:
+        account, created = issue_account(db(), context(), caller.actor, number)
+    except GovernError as error:
+        _keep_denials(error)
+        return render_template("accounts/issue.html", form=form, error=error), error.status
+    person = view_account(db(), caller.staff, account.id, services().roles.account_readers)
+    named = {"id": account.id, "name": person.identity.name, "number": number}
+    if created:
+        flash(_("Account %(id)s issued to %(name)s (%(number)s).", **named))
+    else:
+        flash(_("%(name)s (%(number)s) already has account %(id)s.", **named))
+    return redirect(url_for("accounts_pages.index"))  # type: ignore[return-value]
+
+
+@bp.get("/<string:account_id>")
+@page("account", "view")
+def show(account_id: str) -> str:
+    """One account (as GET /api/v1/accounts/<id>), with its reactivation form if suspended."""
+    return _render_account(account_id, ReactivationForm())
+
+
+@bp.post("/<string:account_id>/reactivation")
+@page("account", "reactivate")
+def reactivate(account_id: str) -> Response | tuple[str, int]:
+    """Lift the suspension with a reason (as POST /api/v1/accounts/<id>/reactivation)."""
+    form = ReactivationForm()
+    if not form.validate_on_submit():
+        return _render_account(account_id, form), 400
+    try:
+        reactivate_account(db(), context(), page_caller().actor, account_id, form.reason.data)
+    except GovernError as error:
+        _keep_denials(error)
+        return _render_account(account_id, form, error), error.status
+    flash(_("The account is active again."))
+    return redirect(url_for("accounts_pages.show", account_id=account_id))  # type: ignore[return-value]
+
+
+def _render_account(
+    account_id: str, form: ReactivationForm, error: GovernError | None = None
+) -> str:
+    caller, s = page_caller(), services()
+    view = view_account(db(), caller.staff, account_id, s.roles.account_readers)
+    return render_template(
+        "accounts/show.html",
+        view=view,
+        training=training_status(db(), context(), account_id),
+        suspension=suspension_of(s.settings.policies_dir, view.account),
+        may_reactivate=_may("reactivate"),
+        form=form,
+        error=error,
+    )
+
+
+def _keep_denials(error: GovernError) -> None:
+    """A refusal the API records as a denial (403, 409) goes on to the one error handler,
+    which records it and shows it in words; any other is shown on the form."""
+    if error.status in (403, 409):
+        raise error
+
+
+def _awaiting() -> list[Identity]:
+    return people_awaiting_account(db(), context(), page_caller().staff)
+
+
+def _awaiting_one(form: IssueForm) -> Identity | None:
+    """The person the confirmation names, when they are awaiting an account from the caller;
+    else None (the page shows the number only, and issuing gives the refusal in words)."""
+    number = form.employee_number.data
+    return next((p for p in _awaiting() if p.employee_number == number), None)
+
+
+def _may(action: str) -> bool:
+    return services().allows(page_caller().staff.roles, "account", action)
+
+
+def _page_number() -> int:
+    number = request.args.get("page", "1")
+    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
