@@ -29,12 +29,9 @@ from flask_babel import lazy_gettext as _l
 
 from govern.actor import Caller
 from govern.errors import Forbidden, GovernError, NotAuthenticated
-from govern.messages import message_for
+from govern.messages import LANGUAGE_COOKIE, LANGUAGES, asked_language, message_for
 from govern.web import context, db, services
 
-#: The console's languages, the first the default (the agency is Chinese).
-LANGUAGES = ("zh", "en")
-LANGUAGE_COOKIE = "govern_lang"
 #: The page session's cookie (Secure, HttpOnly, SameSite=Lax).
 SESSION_COOKIE = "govern_session"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -73,16 +70,9 @@ MENU: list[MenuEntry] = [
 
 
 def choose_language() -> str:
-    """The toggle's choice (cookie), else the first language the browser asks for that is
-    one of ours (any Chinese is Chinese: zh-TW, zh-Hant), else Chinese."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
-    if chosen in LANGUAGES:
-        return chosen
-    for tag, _ in request.accept_languages:  # best first
-        primary = tag.replace("_", "-").split("-")[0].lower()
-        if primary in LANGUAGES:
-            return primary
-    return LANGUAGES[0]
+    """The page's language: the toggle's choice (cookie), else the first of ours the browser
+    asks for, else Chinese (govern/messages.py `asked_language`)."""
+    return asked_language(LANGUAGES[0])
 
 
 def language() -> str:

@@ -39,6 +39,7 @@ from govern.config import Settings
 from govern.context import Context, Sealer
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.messages import api_language, api_message
 from govern.policies import RolePolicy
 
 log = logging.getLogger(__name__)
@@ -167,8 +168,12 @@ def bearer_token() -> str:
 
 
 def error_body(code: str, message: str, status: int, **extra: Any) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    """Govern's one error shape; `message` in the language the client asks for (English
+    unless Chinese is asked first: govern/messages.py `api_message`), the code unchanged."""
+    response = jsonify({"error": {"code": code, "message": api_message(code, message), **extra}})
     response.status_code = status
+    response.headers["Content-Language"] = api_language()
+    response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 
