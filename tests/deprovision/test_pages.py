@@ -76,7 +76,8 @@ def test_r_acc_4_it_sets_a_past_date_and_the_persons_next_page_is_sign_in_with_t
     )
     assert again.status_code == 403  # and signing in again says why, and whom to ask
     assert 'data-code="account.departed"' in again.get_data(as_text=True)
-    assert "您已离职" in again.get_data(as_text=True) and "人力资源部" in again.get_data(as_text=True)
+    words = again.get_data(as_text=True)
+    assert "您已离职" in words and "人力资源部" in words
 
 
 def test_r_acc_4_the_lists_show_due_and_actual_instants_and_the_lag(agency: Agency) -> None:
