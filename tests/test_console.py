@@ -96,3 +96,18 @@ def test_the_api_explorer_is_served_from_this_origin(agency: Agency) -> None:
     assert "<script>" not in html  # the Content-Security-Policy allows no inline script
     bundle = agency.client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_r_acc_4_a_revoked_accounts_next_page_says_so_once(agency: Agency) -> None:
+    """Revoking ends the account's sessions: the page only sees an unknown session, and the
+    sign-in page reads why afresh for the account this browser signed in as."""
+    ids = agency.with_accounts("col.a1")
+    page_session(agency, "col.a1")
+    agency.revoke(ids["col.a1"])
+    client = agency.client
+    sent = client.get("/", base_url=HTTPS)
+    assert sent.headers["Location"] == "/login?reason=session.invalid"
+    told = client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert 'data-reason="account.revoked"' in told and "已被注销" in told
+    later = client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert "data-reason" in later and "已被注销" not in later  # said once, then plainly

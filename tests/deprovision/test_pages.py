@@ -67,7 +67,7 @@ def test_r_acc_4_it_sets_a_past_date_and_the_persons_next_page_is_sign_in_with_t
     sent = collector.client.get("/", base_url=HTTPS)  # their sessions ended with the account
     assert (sent.status_code, sent.headers["Location"]) == (302, "/login?reason=session.invalid")
     told = collector.client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
-    assert "您的会话已结束，请重新登录。" in told
+    assert 'data-reason="account.departed"' in told and "您已离职" in told  # told why at once
     again = collector.client.post(
         "/login",
         base_url=HTTPS,
