@@ -48,6 +48,7 @@ DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ("govern/investigations/service.py", "opening"): PASSED_ON,  # investigations/rules.py
     ("govern/investigations/service.py", "_ranked"): PASSED_ON,  # limits.py
     ("govern/web.py", "_governed_error"): PASSED_ON,
+    ("govern/web.py", "_http_answer"): frozenset({"csrf.invalid", "http.*"}),  # a page's
     ("govern/training/people.py", "check_superior"): frozenset(
         f"{what}.{why}"
         for what in ("leave", "feedback")
