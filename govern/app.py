@@ -18,7 +18,7 @@ from govern.accounts.suspensions import check_suspension_kinds
 from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
-from govern.console import register_console
+from govern.console import LANGUAGES, register_console
 from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
@@ -154,7 +154,7 @@ def _hand_in(app: Flask, services: Services) -> None:
     )
     fields = access_policy(services.settings.policies_dir).fields
     app.extensions[TRAINING] = DebtorFields(
-        {name: rule.label for name, rule in fields.items()},
+        {name: {code: rule.label_in(code) for code in LANGUAGES} for name, rule in fields.items()},
         {name: rule.requires for name, rule in fields.items()},
     )
 

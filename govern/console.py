@@ -16,7 +16,7 @@ Like web.py, it imports no capability: each capability's `pages.py` is a bluepri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -26,15 +26,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from govern.actor import Caller
 from govern.errors import Forbidden, GovernError, NotAuthenticated
-from govern.messages import message_for
+from govern.messages import LANGUAGE_COOKIE, LANGUAGES, asked_language, message_for
 from govern.web import context, db, services
 
-#: The console's languages, the first the default (the agency is Chinese).
-LANGUAGES = ("zh", "en")
-LANGUAGE_COOKIE = "govern_lang"
 #: The page session's cookie (Secure, HttpOnly, SameSite=Lax).
 SESSION_COOKIE = "govern_session"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -52,37 +50,49 @@ class MenuEntry:
     action: str
 
 
-#: The console's menu, in order. Capabilities' pages add their entries here (by endpoint name:
-#: this module imports none of them).
+#: The console's menu, in order, every capability's pages in one place (by endpoint name: this
+#: module imports none of them).
 MENU: list[MenuEntry] = [
+    # one's own
     MenuEntry("pages.home", _l("My account"), "session", "view"),
+    MenuEntry("training_pages.me", _l("My training"), "training", "view"),
+    MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"),
+    # accounts (heads, the general manager, HR, IT, auditors)
     MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
     MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
-    MenuEntry("training_pages.me", _l("My training"), "training", "view"),
+    # training
     MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
     MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
     MenuEntry("training_pages.leave", _l("Leave to approve"), "training", "approve_leave"),
     MenuEntry("training_pages.attendance_report", _l("Attendance"), "training", "view_attendance"),
     MenuEntry("training_pages.feedback_list", _l("Feedback forms"), "training", "feedback"),
     MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
+    # departures (IT)
     MenuEntry("deprovision_pages.index", _l("Departures"), "departure", "view"),
     MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation"), "departure", "sweep"),
+    # the audit trail (auditors)
+    MenuEntry("investigations_pages.events", _l("Audit trail"), "audit", "query"),
+    MenuEntry("investigations_pages.who_saw", _l("Who saw a debtor"), "audit", "query"),
+    MenuEntry("investigations_pages.seen", _l("What a person saw"), "audit", "query"),
+    MenuEntry("investigations_pages.leaks", _l("Leak triage"), "audit", "investigate"),
+    MenuEntry("investigations_pages.unusual", _l("Unusual access"), "audit", "query"),
+    MenuEntry("investigations_pages.chart", _l("Views per hour"), "audit", "query"),
+    MenuEntry("investigations_pages.verify", _l("Verify the trail"), "audit", "query"),
+    # the access policy
     MenuEntry("access_pages.policy", _l("Access policy"), "access", "policy_view"),
     MenuEntry("access_pages.explain", _l("Explain a decision"), "access", "explain"),
 ]
 
 
+def choices(labels: Mapping[str, Any]) -> list[SelectChoice]:
+    """A select field's choices: value → label (a lazy translation), in order."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
 def choose_language() -> str:
-    """The toggle's choice (cookie), else the first language the browser asks for that is
-    one of ours (any Chinese is Chinese: zh-TW, zh-Hant), else Chinese."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
-    if chosen in LANGUAGES:
-        return chosen
-    for tag, _ in request.accept_languages:  # best first
-        primary = tag.replace("_", "-").split("-")[0].lower()
-        if primary in LANGUAGES:
-            return primary
-    return LANGUAGES[0]
+    """The page's language: the toggle's choice (cookie), else the first of ours the browser
+    asks for, else Chinese (govern/messages.py `asked_language`)."""
+    return asked_language(LANGUAGES[0])
 
 
 def language() -> str:

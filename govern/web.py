@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_smorest import Api, Blueprint
+from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,6 +40,7 @@ from govern.config import Settings
 from govern.context import Context, Sealer
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.messages import api_language, api_message
 from govern.policies import RolePolicy
 
 log = logging.getLogger(__name__)
@@ -167,8 +169,12 @@ def bearer_token() -> str:
 
 
 def error_body(code: str, message: str, status: int, **extra: Any) -> Response:
-    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    """Govern's one error shape; `message` in the language the client asks for (English
+    unless Chinese is asked first: govern/messages.py `api_message`), the code unchanged."""
+    response = jsonify({"error": {"code": code, "message": api_message(code, message), **extra}})
     response.status_code = status
+    response.headers["Content-Language"] = api_language()
+    response.vary.update(("Accept-Language", "Cookie"))
     return response
 
 
@@ -254,11 +260,27 @@ def _http_error(error: HTTPException) -> Response:
 
 def _unexpected_error(error: Exception) -> Response:
     log.exception("unexpected error")
-    return error_body("internal", "Something went wrong on our side; it has been logged.", 500)
+    message = "Something went wrong on our side; it has been logged."
+    if _wants_page():
+        return _error_page(GovernError("internal", message), 500)
+    return error_body("internal", message, 500)
 
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
+
+
+def _wants_page() -> bool:
+    """A browser at a page's address (it asks for HTML first): it gets the error page in
+    words, not JSON. Clients that ask for nothing in particular keep the JSON shape."""
+    accepted = request.accept_mimetypes
+    return not _wants_json() and accepted.best_match(["application/json", "text/html"]) == (
+        "text/html"
+    )
+
+
+def _error_page(error: GovernError, status: int) -> Response:
+    return current_app.make_response((render_template("error.html", error=error), status))
 
 
 def _flatten(messages: Any) -> dict[str, Any]:
@@ -273,8 +295,14 @@ def _flatten(messages: Any) -> dict[str, Any]:
 
 
 def _http_answer(error: HTTPException) -> Response:
-    """`_http_error`'s body with the exception's own headers (Allow on 405, Retry-After, ...)."""
-    response = _http_error(error)
+    """`_http_error`'s body (a browser at a page: the error page) with the exception's own
+    headers (Allow on 405, Retry-After, ...)."""
+    if _wants_page():
+        code = "csrf.invalid" if isinstance(error, CSRFError) else f"http.{error.code or 500}"
+        refusal = GovernError(code, error.description or error.name)
+        response = _error_page(refusal, error.code or 500)
+    else:
+        response = _http_error(error)
     own = Headers(error.get_headers())
     own.remove("Content-Type")
     response.headers.update(own)

@@ -18,20 +18,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.browser import launch, sign_in
 
 PASSWORD = "govern-demo"  # every demo login's (scripts/demo)
-#: Each role of policies/roles.toml with the demo user who holds it; interns are a track.
+#: Each role of policies/roles.toml with the demo user who holds it (interns are a track) and
+#: the page where that role does its work.
 USERS = {
-    "general_manager": "gm.wang",
-    "department_head": "head1.zhou",
-    "supervisor": "sup1.wu",
-    "collector": "c1.ma",
-    "intern": "c1.luo",
-    "hr": "hr.li",
-    "it": "it.zhang",
-    "auditor": "audit.liu",
-    "policy_admin": "policy.zhao",
-    "office": "office.chen",
-    "trainer": "trainer.yang",
-    "complaint_desk": "desk.he",
+    "general_manager": ("gm.wang", "/accounts"),
+    "department_head": ("head1.zhou", "/accounts"),
+    "supervisor": ("sup1.wu", "/debtors"),
+    "collector": ("c1.ma", "/debtors"),
+    "intern": ("c1.luo", "/training/me"),
+    "hr": ("hr.li", "/training/hr"),
+    "it": ("it.zhang", "/departures/"),
+    "auditor": ("audit.liu", "/audit/events"),
+    "policy_admin": ("policy.zhao", "/access/policy"),
+    "office": ("office.chen", "/training/sessions"),
+    "trainer": ("trainer.yang", "/training/sessions"),
+    "complaint_desk": ("desk.he", "/"),
 }
 
 
@@ -39,7 +40,7 @@ def main(base_url: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = launch(playwright)
-        for role, username in USERS.items():
+        for role, (username, main_page) in USERS.items():
             context = browser.new_context(
                 base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 800}
             )
@@ -47,6 +48,7 @@ def main(base_url: str, folder: Path) -> None:
             sign_in(page, username, PASSWORD)
             if page.url.endswith("/login"):
                 raise SystemExit(f"{username} could not sign in: is the demo seeded?")
+            page.goto(main_page)
             page.screenshot(path=folder / f"{role}.png", full_page=True)
             print(f"{folder / role}.png  ({username})")
             context.close()

@@ -96,3 +96,35 @@ def test_the_api_explorer_is_served_from_this_origin(agency: Agency) -> None:
     assert "<script>" not in html  # the Content-Security-Policy allows no inline script
     bundle = agency.client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_r_acc_4_a_revoked_accounts_next_page_says_so_once(agency: Agency) -> None:
+    """Revoking ends the account's sessions: the page only sees an unknown session, and the
+    sign-in page reads why afresh for the account this browser signed in as."""
+    ids = agency.with_accounts("col.a1")
+    page_session(agency, "col.a1")
+    agency.revoke(ids["col.a1"])
+    client = agency.client
+    sent = client.get("/", base_url=HTTPS)
+    assert sent.headers["Location"] == "/login?reason=session.invalid"
+    told = client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert 'data-reason="account.revoked"' in told and "已被注销" in told
+    later = client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert "data-reason" in later and "已被注销" not in later  # said once, then plainly
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_a_browser_gets_errors_at_page_addresses_in_words(agency: Agency) -> None:
+    nowhere = agency.client.get("/no-such-page", headers=BROWSER)
+    assert nowhere.status_code == 404 and nowhere.mimetype == "text/html"
+    assert "该地址不存在。" in nowhere.get_data(as_text=True)
+    expired = agency.client.post("/login", headers=BROWSER, data={"username": "x"})
+    words = expired.get_data(as_text=True)
+    assert expired.status_code == 400 and 'data-code="csrf.invalid"' in words
+    assert "表单已过期" in words
+    wrong_way = agency.client.delete("/login", headers=BROWSER)
+    assert wrong_way.status_code == 405 and "Allow" in wrong_way.headers
+    api = agency.client.get("/api/v1/nowhere", headers=BROWSER)
+    assert api.is_json  # the API answers JSON whoever asks

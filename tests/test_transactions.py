@@ -3,7 +3,9 @@
 A use case owns its unit of work: it commits, or rolls back. The modules allowed to call
 `commit()` are the capabilities' use cases: `accounts/service.py`, `access/service.py`,
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
-`deprovision/reconcile.py`, `directory/sync.py`, `investigations/service.py`,
+`deprovision/reconcile.py`, `deprovision/runs.py` (the console's sweep and reconciliation
+runs: the run kept with its event, then its progress on a session of its own),
+`directory/sync.py`, `investigations/service.py`,
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
 (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`, `feedback.py`); one
@@ -32,6 +34,7 @@ ALLOWED = {
     "notes/scripts.py",
     "debtors/service.py",
     "deprovision/reconcile.py",
+    "deprovision/runs.py",
     "deprovision/scheduler.py",
     "deprovision/service.py",
     "directory/sync.py",

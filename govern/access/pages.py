@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from govern.access import service
 from govern.access.policy import access_policy
 from govern.access.views import explain_decision, ready_policy
-from govern.console import page, page_caller
+from govern.console import choices, language, page, page_caller
 from govern.errors import GovernError
 from govern.web import db, services
 
@@ -61,9 +61,8 @@ def explain() -> Any:
     """Why an account gets (or not) each field of a debtor: the whole path, field by field."""
     fields = _fields()
     form = ExplainForm()
-    form.field.choices = [(EVERY_FIELD, str(_l("Every field")))] + [
-        (name, f"{rule.label} ({name})") for name, rule in fields.items()
-    ]
+    named = {name: f"{rule.label_in(language())} ({name})" for name, rule in fields.items()}
+    form.field.choices = choices({EVERY_FIELD: _l("Every field")} | named)
     if not form.validate_on_submit():
         return render_template("access/explain.html", form=form, fields=fields), (
             400 if form.is_submitted() else 200

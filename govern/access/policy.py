@@ -41,7 +41,9 @@ def access_policy(policies_dir: Path) -> AccessPolicy:
     try:
         policy = AccessPolicy(
             fields={
-                name: FieldRule(name, f["label"], f["mask"], tuple(f["requires"]))
+                name: FieldRule(
+                    name, f["label"], f["mask"], tuple(f["requires"]), f.get("label_en", "")
+                )
                 for name, f in raw["fields"].items()
             },
             reach=dict(raw["reach"]),

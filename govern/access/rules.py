@@ -34,6 +34,11 @@ class FieldRule:
     label: str
     mask: str
     requires: tuple[str, ...]
+    label_en: str = ""
+
+    def label_in(self, language: str) -> str:
+        """The field's name for a person reading `language` ("zh", "en")."""
+        return (self.label_en or self.label) if language == "en" else self.label
 
 
 @dataclass(frozen=True)

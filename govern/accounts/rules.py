@@ -120,15 +120,16 @@ def new_account_id() -> str:
 def check_usable(state: str, gone: bool, departed: bool) -> None:
     """May this account act right now? Checked at login and on every request.
 
-    Raises Forbidden `account.revoked`, `account.suspended`, `account.departed` or
-    `identity.gone`.
+    Raises Forbidden `account.departed`, `identity.gone`, `account.revoked` or
+    `account.suspended`, in that order: someone who left is told so (and whom to ask), not
+    that the account their departure revoked is revoked.
     """
-    if state == "revoked":
-        raise Forbidden("account.revoked", "This account has been revoked.")
     if departed:
         raise Forbidden("account.departed", "This account's owner has left the company.")
     if gone:
         raise Forbidden("identity.gone", "This account's owner is no longer in the directory.")
+    if state == "revoked":
+        raise Forbidden("account.revoked", "This account has been revoked.")
     if state == "suspended":
         raise Forbidden(
             "account.suspended", "This account is suspended; ask whoever may lift the suspension."

@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from govern.access.policy import access_policy
-from govern.console import MENU, MenuEntry, page, page_caller
+from govern.access.rules import FieldRule
+from govern.console import language, page, page_caller
 from govern.debtors import service
 from govern.debtors.views import gate
 from govern.errors import GovernError
@@ -34,19 +35,6 @@ bp = Blueprint("debtors_pages", __name__, url_prefix="/debtors")
 PAGE = 50
 
 #: The debtor fields' names, in the order a record shows them (policies/access/fields.toml).
-FIELD_LABELS: dict[str, Any] = {
-    "name": _l("Debtor's name"),
-    "phones": _l("Phone"),
-    "id_number": _l("ID card number"),
-    "address": _l("Home address"),
-    "family": _l("Family members"),
-    "employer": _l("Employer"),
-    "emergency_contacts": _l("Emergency contacts"),
-    "client": _l("Client (creditor)"),
-    "amount_owed": _l("Amount owed"),
-    "days_overdue": _l("Days overdue"),
-    "project_group": _l("Project group"),
-}
 #: The reveal purposes' names (their codes are policies/access/fields.toml [purposes]).
 PURPOSE_LABELS: dict[str, Any] = {
     "scheduled_call": _l("Scheduled call"),
@@ -58,8 +46,6 @@ PURPOSE_LABELS: dict[str, Any] = {
 TRAINING_MISSING = re.compile(r"training\.(.+)\.missing")
 LEVEL_LABELS: dict[str, Any] = {"full": _l("in full"), "masked": _l("masked")}
 
-MENU.append(MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"))
-
 
 def _at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
     """A field's choice is required, but not each checkbox (as `DataRequired` marks them)."""
@@ -70,7 +56,7 @@ def _at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
 class RevealForm(FlaskForm):
     fields_ = SelectMultipleField(
         _l("Fields to reveal"),
-        choices=[SelectChoice(name, label) for name, label in FIELD_LABELS.items()],
+        choices=[],  # the masked fields of the debtor shown (`_reveal_form`)
         validators=[_at_least_one],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
@@ -122,15 +108,23 @@ def _reveal_form(shown: service.Shown | None) -> RevealForm:
     form.purpose.choices = [
         SelectChoice(code, purpose_label(code, name)) for code, name in purposes.items()
     ]
-    if shown is not None:
-        masked = [name for name, level in shown.levels.items() if level == "masked"]
-        form.fields_.choices = [SelectChoice(name, field_label(name)) for name in masked]
+    if shown is None:  # a reveal asked: any field of the policy may be named
+        offered = list(_field_rules())
+    else:
+        offered = [name for name, level in shown.levels.items() if level == "masked"]
+    form.fields_.choices = [SelectChoice(name, field_label(name)) for name in offered]
     return form
 
 
-def field_label(name: str) -> Any:
-    """A debtor field's name in the page's language (its code for a field this page lacks)."""
-    return FIELD_LABELS.get(name, name)
+def field_label(name: str) -> str:
+    """A debtor field's name in the page's language (policies/access/fields.toml; its code
+    for a field the policy lacks)."""
+    rule = _field_rules().get(name)
+    return rule.label_in(language()) if rule else name
+
+
+def _field_rules() -> dict[str, FieldRule]:
+    return access_policy(services().settings.policies_dir).fields
 
 
 def purpose_label(code: str, policy_name: str = "") -> Any:
@@ -154,8 +148,8 @@ def reason_words(code: str) -> str:
 
 
 def ordered(names: Any) -> list[str]:
-    """Field names in the record's order, those this page does not know last."""
-    order = list(FIELD_LABELS)
+    """Field names in the policy's order, those it does not know last."""
+    order = list(_field_rules())
     return sorted(names, key=lambda name: order.index(name) if name in order else len(order))
 
 

@@ -32,7 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from govern.console import MENU, MenuEntry, page, page_caller
+from govern.console import choices, page, page_caller
 from govern.debtors.models import FIELDS as DEBTOR_FIELDS
 from govern.errors import BadRequest, GovernError
 from govern.investigations import service as inv
@@ -49,18 +49,6 @@ MAX_LEAKED, ID_CHARS = 100_000, 128
 FIELD_NAME = r"^[a-z_]{1,64}$"
 SEPARATORS = re.compile(r"[\s,;，；、]+")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
-
-MENU.extend(
-    [
-        MenuEntry("investigations_pages.events", _l("Audit trail"), "audit", "query"),
-        MenuEntry("investigations_pages.who_saw", _l("Who saw a debtor"), "audit", "query"),
-        MenuEntry("investigations_pages.seen", _l("What a person saw"), "audit", "query"),
-        MenuEntry("investigations_pages.leaks", _l("Leak triage"), "audit", "investigate"),
-        MenuEntry("investigations_pages.unusual", _l("Unusual access"), "audit", "query"),
-        MenuEntry("investigations_pages.chart", _l("Views per hour"), "audit", "query"),
-        MenuEntry("investigations_pages.verify", _l("Verify the trail"), "audit", "query"),
-    ]
-)
 
 
 class SearchForm(FlaskForm):
@@ -96,11 +84,7 @@ class WhoSawForm(SearchForm):
     )
     level = SelectField(
         _l("Shown"),
-        choices=[
-            ("full", _l("in full")),
-            ("masked", _l("masked only")),
-            ("any", _l("at all")),
-        ],
+        choices=choices({"full": _l("in full"), "masked": _l("masked only"), "any": _l("at all")}),
         default="full",
     )
 

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import page, page_caller
+from govern.console import choices, page, page_caller
 from govern.contact import guard
 from govern.debtors.views import gate
 from govern.errors import GovernError
@@ -86,7 +86,7 @@ def verdict_words(code: str) -> str:
 
 
 def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[SelectChoice]:
-    return [SelectChoice(code, labels.get(code, code)) for code in codes]
+    return choices({code: labels.get(code, code) for code in codes})
 
 
 class NoteForm(FlaskForm):

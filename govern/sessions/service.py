@@ -238,6 +238,21 @@ def _caller(account: Account, person: Identity, session_hash: str) -> Caller:
     return Caller(account.id, person.name, staff, session_hash, person.project_group)
 
 
+def why_ended(db: Session, ctx: Context, account_id: str) -> str | None:
+    """Why this account may no longer act (`check_usable`'s code: departed, gone from the
+    directory, revoked, suspended), or None when it still may: the reason a page gives
+    someone whose session ended with their account."""
+    account = db.get(Account, account_id)
+    person = accounts.identity(db, account.employee_number) if account else None
+    if account is None or person is None:
+        return None
+    try:
+        _ensure_usable(account, person, ctx.clock.now(), ctx.settings.departures)
+    except Forbidden as refused:
+        return refused.code
+    return None
+
+
 def _ensure_usable(
     account: Account, person: Identity, now: datetime, departures: Departures
 ) -> None:

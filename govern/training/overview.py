@@ -30,9 +30,10 @@ AHEAD = timedelta(days=62)
 @dataclass(frozen=True)
 class DebtorFields:
     """What start-up hands the training pages of policies/access/fields.toml (access sits
-    above training): each debtor field's label and the certifications it requires."""
+    above training): each debtor field's label by language ("zh", "en") and the
+    certifications it requires."""
 
-    labels: dict[str, str]
+    labels: dict[str, dict[str, str]]
     needs: dict[str, tuple[str, ...]]
 
 

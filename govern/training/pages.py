@@ -39,7 +39,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import page, page_caller
+from govern.console import choices, page, page_caller
 from govern.errors import BadRequest, Forbidden, GovernError, Unprocessable
 from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
@@ -71,10 +71,6 @@ STATUS_LABELS = {PRESENT: _l("Present"), ABSENT: _l("Absent"), LEFT_EARLY: _l("L
 DECISION_LABELS = {ALLOW_RETAKE: _l("Allow a retake"), NO_RETAKE: _l("No further retake")}
 
 
-def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in labels.items()]
-
-
 class ConfirmForm(FlaskForm):
     """A destructive or binding action: the person ticks the box first."""
 
@@ -92,10 +88,10 @@ class SignForm(FlaskForm):
 
 class PlanForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    term = SelectField(_l("Term"), choices=_choices(TERM_LABELS))
+    term = SelectField(_l("Term"), choices=choices(TERM_LABELS))
     tracks = SelectMultipleField(
         _l("Tracks"),
-        choices=_choices(TRACK_LABELS),
+        choices=choices(TRACK_LABELS),
         validators=[DataRequired()],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
@@ -105,7 +101,7 @@ class PlanForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=_choices(DECISION_LABELS))
+    decision = SelectField(_l("Decision"), choices=choices(DECISION_LABELS))
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
     confirm = BooleanField(_l("I confirm this decision"), validators=[DataRequired()])
 

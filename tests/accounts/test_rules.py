@@ -8,7 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from govern.accounts.rules import PastAccount, check_issuer, needs_new_account, new_account_id
+from govern.accounts.rules import (
+    PastAccount,
+    check_issuer,
+    check_usable,
+    needs_new_account,
+    new_account_id,
+)
 from govern.actor import Staff
 from govern.errors import Conflict, Forbidden
 
@@ -54,3 +60,24 @@ def test_r_acc_2_account_ids_are_fresh_and_readable() -> None:
     ids = {new_account_id() for _ in range(1000)}
     assert len(ids) == 1000
     assert all(re.fullmatch(r"GV-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", i) for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("state", "gone", "departed", "told"),
+    [
+        ("revoked", False, True, "account.departed"),  # revoked by the departure: told they left
+        ("revoked", True, False, "identity.gone"),
+        ("revoked", False, False, "account.revoked"),
+        ("suspended", False, False, "account.suspended"),
+    ],
+)
+def test_r_acc_4_whoever_may_not_act_is_told_the_first_reason_that_is_theirs(
+    state: str, gone: bool, departed: bool, told: str
+) -> None:
+    with pytest.raises(Forbidden) as refused:
+        check_usable(state, gone, departed)
+    assert refused.value.code == told
+
+
+def test_an_active_account_of_someone_present_may_act() -> None:
+    check_usable("active", gone=False, departed=False)

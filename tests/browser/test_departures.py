@@ -48,10 +48,10 @@ def test_r_acc_4_it_sets_a_past_date_and_the_collectors_next_page_is_sign_in_wit
 
     collector.reload()
     expect(collector).to_have_url(f"{live}/login?reason=session.invalid")
-    expect(collector.locator("[data-reason='session.invalid']")).to_be_visible()
+    expect(collector.locator("[data-reason='account.departed']")).to_be_visible()
     collector.locator("input[name=username]").fill("col.a1")
     collector.locator("input[name=password]").fill("col.a1-secret")
     with collector.expect_navigation():
         collector.locator("form[action$='/login'] [type=submit]").click()
-    expect(collector.locator("[data-code='account.revoked']")).to_be_visible()
+    expect(collector.locator("[data-code='account.departed']")).to_be_visible()
     theirs.close()

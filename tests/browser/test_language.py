@@ -41,14 +41,27 @@ def toggle(page: Page, code: str) -> None:
         page.locator(f".languages a[data-language={code}]").click()
 
 
-PAGES = ["/login", "/"]
+#: Each role's working pages and who opens them (the auditor's: tests/browser/test_audit.py).
+PAGES = {
+    "/login": None,
+    "/": "col.a1",
+    "/debtors": "col.a1",
+    "/training/me": "intern.a",
+    "/training/sessions": "office",
+    "/accounts": "head.a",
+    "/accounts/awaiting": "head.a",
+    "/departures/": "it",
+    "/departures/sweep": "it",
+    "/access/policy": "padmin",
+    "/access/explain": "padmin",
+}
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_the_toggle_switches_every_label(agency: Agency, page: Page, path: str) -> None:
-    agency.with_accounts("col.a1")
-    if path != "/login":
-        sign_in(page, "col.a1")
+    agency.with_accounts("col.a1", "intern.a", "office", "it", "padmin")
+    if PAGES[path]:
+        sign_in(page, PAGES[path])
     page.goto(path)
     chinese = labels(page)
     english_in_chinese = [text for text in chinese if not HAN.search(text)]

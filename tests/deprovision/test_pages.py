@@ -67,7 +67,7 @@ def test_r_acc_4_it_sets_a_past_date_and_the_persons_next_page_is_sign_in_with_t
     sent = collector.client.get("/", base_url=HTTPS)  # their sessions ended with the account
     assert (sent.status_code, sent.headers["Location"]) == (302, "/login?reason=session.invalid")
     told = collector.client.get(sent.headers["Location"], base_url=HTTPS).get_data(as_text=True)
-    assert "您的会话已结束，请重新登录。" in told
+    assert 'data-reason="account.departed"' in told and "您已离职" in told  # told why at once
     again = collector.client.post(
         "/login",
         base_url=HTTPS,
@@ -75,8 +75,9 @@ def test_r_acc_4_it_sets_a_past_date_and_the_persons_next_page_is_sign_in_with_t
         data={"csrf_token": csrf_token(told), "username": "col.a1", "password": "col.a1-secret"},
     )
     assert again.status_code == 403  # and signing in again says why, and whom to ask
-    assert 'data-code="account.revoked"' in again.get_data(as_text=True)
-    assert "您的 Govern 账号已被注销" in again.get_data(as_text=True)
+    assert 'data-code="account.departed"' in again.get_data(as_text=True)
+    words = again.get_data(as_text=True)
+    assert "您已离职" in words and "人力资源部" in words
 
 
 def test_r_acc_4_the_lists_show_due_and_actual_instants_and_the_lag(agency: Agency) -> None:

@@ -93,7 +93,7 @@ def test_r_acc_5_the_sign_in_page_answers_503_while_the_trail_cannot_be_written(
     with table_away(owner_engine, "audit_events"):
         response = client.post("/login", data={**form, "password": BY_USERNAME["col.a1"].password})
     assert response.status_code == 503
-    assert "The audit trail cannot be written" in response.get_data(as_text=True)
+    assert "审计记录无法写入" in response.get_data(as_text=True)  # the page speaks Chinese
     assert "govern_session" not in response.headers.get("Set-Cookie", "")
     assert open_sessions(agency) == 0
 
@@ -149,7 +149,7 @@ def test_r_aud_1_signing_out_on_the_page_while_the_trail_is_unwritable_keeps_you
     with table_away(owner_engine, "audit_events"):
         response = client.post("/logout", data={"csrf_token": token}, **SAME_SITE)
     assert response.status_code == 503
-    assert "still signed in" in response.get_data(as_text=True)
+    assert "您仍处于登录状态" in response.get_data(as_text=True)
     assert "govern_session" not in response.headers.get("Set-Cookie", "")  # cookie kept
     assert client.get("/", base_url=HTTPS).status_code == 200
     out = client.post("/logout", data={"csrf_token": token}, **SAME_SITE)
