@@ -30,7 +30,7 @@ from govern.accounts.service import (
 from govern.console import page, page_caller
 from govern.directory.models import Identity
 from govern.errors import GovernError
-from govern.training.certifications import training_status
+from govern.training.certifications import training_status, training_statuses
 from govern.web import context, db, services
 
 bp = Blueprint("accounts_pages", __name__, url_prefix="/accounts")
@@ -84,10 +84,11 @@ def index() -> str:
     number = _page_number()
     views = list_accounts(db(), caller.staff, department, readers)
     shown = views[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    training = training_statuses(db(), context(), [view.account.id for view in shown])
     return render_template(
         "accounts/index.html",
         awaiting=_awaiting() if _may("issue") else None,
-        accounts=[(view, training_status(db(), context(), view.account.id)) for view in shown],
+        accounts=[(view, training[view.account.id]) for view in shown],
         page=number,
         more=len(views) > number * PAGE_SIZE,
         department=department,

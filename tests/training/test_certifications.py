@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from govern.training.certifications import training_status, training_statuses
 from tests.training.conftest import Desk
 
 REPO_POLICIES = Path(__file__).resolve().parents[2] / "policies"
@@ -177,3 +178,28 @@ def test_who_sees_everyones_training_records_is_the_roles_policy(
     assert desk.call("GET", path, "trainer")[0] == 200
     status, body = desk_with(policies_dir=policies).call("GET", path, "trainer")
     assert (status, body["error"]["code"]) == (403, "training.not_visible")
+
+
+def test_many_accounts_statuses_at_once_are_each_accounts_own_status(desk: Desk) -> None:
+    """The batched read (a list page's rows) answers what one account at a time answers:
+    a pass, a failure then a pass, a signature, an intern, nothing at all."""
+    for course in INTERN_EXAMS:
+        desk.result(course, "intern.a", 90)
+    sign(desk, "intern.a")
+    desk.result("CMP-CONDUCT", "col.a1", 70)
+    desk.clock.advance(days=1)
+    desk.result("CMP-CONDUCT", "col.a1", 85)
+    desk.result("SKL-LAW", "col.a2", 95)
+    sign(desk, "col.b1")
+    ids = [desk.ids[who] for who in ("intern.a", "col.a1", "col.a2", "col.b1", "head.a", "gm")]
+    s = desk.agency.services
+    with s.sessions() as db:
+        one_by_one = {
+            account_id: training_status(db, s.context(), account_id) for account_id in ids
+        }
+        at_once = training_statuses(db, s.context(), [*ids, "GV-9999-9999"])
+        assert training_statuses(db, s.context(), []) == {}
+    assert at_once == one_by_one
+    assert at_once[desk.ids["intern.a"]].in_training is False
+    assert at_once[desk.ids["col.a1"]].holds("compliance")
+    assert not at_once[desk.ids["gm"]].holds("compliance")
