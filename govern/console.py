@@ -24,8 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from govern.actor import Caller
@@ -87,6 +89,13 @@ MENU: list[MenuEntry] = [
 def choices(labels: Mapping[str, Any]) -> list[SelectChoice]:
     """A select field's choices: value → label (a lazy translation), in order."""
     return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
+    """A multiple choice's validator: at least one ticked (`DataRequired` would mark each
+    checkbox required, and the browser would ask for them all)."""
+    if not field.data:
+        raise ValidationError(gettext("Choose at least one."))
 
 
 def choose_language() -> str:

@@ -48,8 +48,8 @@ MESSAGES: dict[str, Any] = {
         "this is wrong, ask HR."
     ),
     "account.suspended": _l(
-        "Your Govern account is suspended. Ask whoever suspended it (IT for a security "
-        "suspension, HR for the others) or your department head."
+        "Your Govern account is suspended. Who lifts it depends on why: your department head "
+        "for an account left unused, IT for a security concern, HR for an HR matter."
     ),
     "identity.gone": _l("You are no longer in the company directory. Ask IT."),
     "login.no_account": _l(
@@ -340,6 +340,9 @@ MESSAGES: dict[str, Any] = {
     "calendar.bad_data": _l("The holiday calendar file is not valid. Tell IT."),
     # the console's own forms
     "csrf.invalid": _l("The form expired; reload the page."),
+    "exam.recorded_at_session": _l(
+        "A result of this course is recorded for this person at this session."
+    ),
     "confirm.missing": _l("Tick the box to confirm first."),
     "run.unknown": _l("There is no such run."),
     "window.too_long": _l("The chart covers too long a time; choose a shorter one."),

@@ -63,7 +63,7 @@ def test_someone_who_may_no_longer_sign_in_is_told_why_and_whom_to_ask(agency: A
     for reason, chinese, english in (
         ("account.revoked", "已被注销", "ask your department head"),
         ("account.departed", "您已离职", "ask HR"),
-        ("account.suspended", "已被暂停", "IT for a security suspension"),
+        ("account.suspended", "已被暂停", "IT for a security concern"),
     ):
         told = agency.client.get(f"/login?reason={reason}").get_data(as_text=True)
         assert chinese in told, reason

@@ -3,6 +3,7 @@ lines, and the field rules (masks, required certifications, reach, purposes, bre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -12,7 +13,7 @@ from casbin.persist import load_policy_line
 
 from govern.access.rules import FieldRule
 from govern.config import load_policy
-from govern.errors import ConfigError
+from govern.errors import BadRequest, ConfigError
 
 MASKS = ("name", "phone", "id_number", "address", "employer", "contacts", "none")
 REACH_WAYS = ("project_group", "department", "company", "investigation")
@@ -90,3 +91,11 @@ def casbin_enforcer(policies_dir: Path, lines: list[tuple[str, ...]]) -> casbin.
         load_policy_line(", ".join(line), enforcer.get_model())
     enforcer.build_role_links()
     return enforcer
+
+
+def check_fields(policies_dir: Path, fields: Iterable[str]) -> None:
+    """Raises BadRequest `field.unknown` naming the first of `fields` the policy lacks."""
+    known = access_policy(policies_dir).fields
+    unknown = [field for field in fields if field not in known]
+    if unknown:
+        raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")

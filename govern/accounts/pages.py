@@ -168,12 +168,16 @@ def _render_account(
 ) -> str:
     caller, s = page_caller(), services()
     view = view_account(db(), caller.staff, account_id, s.roles.account_readers)
+    suspension = suspension_of(s.settings.policies_dir, view.account)
     return render_template(
         "accounts/show.html",
         view=view,
         training=training_status(db(), context(), account_id),
-        suspension=suspension_of(s.settings.policies_dir, view.account),
-        may_reactivate=_may("reactivate"),
+        suspension=suspension,
+        # the form only where the kind's lifters include a role of the caller's (the
+        # department check stays the service's, refused in words if it fails)
+        may_reactivate=_may("reactivate")
+        and (suspension is None or bool(caller.staff.roles & suspension.lifted_by)),
         form=form,
         error=error,
     )

@@ -17,12 +17,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from govern.access.policy import access_policy
 from govern.access.rules import FieldRule
-from govern.console import language, page, page_caller
+from govern.console import at_least_one, language, page, page_caller
 from govern.debtors import service
 from govern.debtors.views import gate
 from govern.errors import GovernError
@@ -47,17 +47,11 @@ TRAINING_MISSING = re.compile(r"training\.(.+)\.missing")
 LEVEL_LABELS: dict[str, Any] = {"full": _l("in full"), "masked": _l("masked")}
 
 
-def _at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
-    """A field's choice is required, but not each checkbox (as `DataRequired` marks them)."""
-    if not field.data:
-        raise ValidationError(gettext("Choose at least one field."))
-
-
 class RevealForm(FlaskForm):
     fields_ = SelectMultipleField(
         _l("Fields to reveal"),
         choices=[],  # the masked fields of the debtor shown (`_reveal_form`)
-        validators=[_at_least_one],
+        validators=[at_least_one],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -133,18 +127,15 @@ def purpose_label(code: str, policy_name: str = "") -> Any:
 
 
 def reason_words(code: str) -> str:
-    """Why a field is withheld, in words: the code's message, else what a missing
-    certification's code says, else the code itself."""
-    worded = message_for(code)
-    if worded:
-        return worded
+    """Why a field is withheld, in words: a missing certification named, else the code's
+    message, else the code itself."""
     missing = TRAINING_MISSING.fullmatch(code)
     if missing:
         return gettext(
             "Needs the %(certification)s certification: pass its exam in training first.",
             certification=missing.group(1),
         )
-    return gettext("Not shown to you (%(code)s).", code=code)
+    return message_for(code) or gettext("Not shown to you (%(code)s).", code=code)
 
 
 def ordered(names: Any) -> list[str]:

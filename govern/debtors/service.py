@@ -17,7 +17,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from govern.access.door import DebtorRef, Decision, Door, Opening
-from govern.access.policy import access_policy
+from govern.access.policy import access_policy, check_fields
 from govern.access.rules import (
     FULL,
     MASKED,
@@ -144,9 +144,7 @@ def reveal_fields(
     rules = access_policy(gate.ctx.settings.policies_dir)
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
-    unknown = [f for f in fields if f not in rules.fields]
-    if unknown:
-        raise BadRequest("field.unknown", f"No debtor field called {unknown[0]}.")
+    check_fields(gate.ctx.settings.policies_dir, fields)
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
     asked = Showing(REVEAL, wanted=frozenset(fields), purpose=purpose)

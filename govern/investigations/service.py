@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audit.entry import decode, micros
 from govern.access.door import Opening
+from govern.access.policy import check_fields
 from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
@@ -180,7 +181,9 @@ def open_investigation(
     """Open a leak investigation and rank the accounts that revealed the leaked records.
 
     It queries the trail only: it opens no debtor's fields (see `request_investigation`).
-    Raises QueryTimedOut (see `_ranked`) with the investigation saved."""
+    Raises BadRequest `field.unknown` (a leaked field the policy lacks would rank nobody:
+    a false all-clear), QueryTimedOut (see `_ranked`) with the investigation saved."""
+    check_fields(ctx.settings.policies_dir, scope.fields)
     investigation = _new_investigation(ctx.clock, auditor, scope)
     db.add(investigation)
     ctx.trail.record(
@@ -225,6 +228,7 @@ def request_investigation(
     why = justification(asking.justification, ctx.settings.justification_min_chars)
     rules.check_scope(scope.debtors, ctx.settings.investigation_max_debtors)
     rules.check_hours(asking.hours, ctx.settings.investigation_max_hours)
+    check_fields(ctx.settings.policies_dir, scope.fields)
     investigation = _new_investigation(ctx.clock, auditor, scope)
     investigation.field_access = rules.PENDING
     investigation.case_reference = asking.case_reference

@@ -131,7 +131,7 @@ def _log_in(db: Session, directory: Directory, ctx: Context, attempt: Attempt) -
         raise NotAuthenticated("login.failed", WRONG_CREDENTIALS)
     _give_back(db, slots)
     db.commit()  # given back for good, whatever refuses the sign-in next
-    account, person = _live_account(db, employee_number)
+    account, person = _live_account(db, ctx, employee_number)
     _ensure_usable(account, person, now, settings.departures)
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=settings.session_hours)
@@ -222,9 +222,18 @@ def _give_back(db: Session, slots: list[ratelimit.Slot]) -> None:
         ratelimit.give_back(db, slot)
 
 
-def _live_account(db: Session, employee_number: str) -> tuple[Account, Identity]:
+def _live_account(db: Session, ctx: Context, employee_number: str) -> tuple[Account, Identity]:
+    """The person's live account (else their last). Raises Forbidden `account.departed` for
+    someone who left without ever having one (told they left, not that none was issued),
+    else `login.no_account`."""
     person = accounts.identity(db, employee_number)
     past = accounts.accounts_of(db, employee_number) if person else []
+    if (
+        person is not None
+        and not past
+        and accounts.has_left(person, ctx.clock.now(), ctx.settings.departures)
+    ):
+        raise Forbidden("account.departed", "You have left the company.")
     if person is None or not past:
         raise Forbidden(
             "login.no_account",

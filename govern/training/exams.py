@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -132,6 +133,12 @@ def decide_case(
     )
     db.commit()
     return case
+
+
+def recorded_since(db: Session, account_id: str, course: str, since: datetime) -> bool:
+    """Whether a result of `course` was recorded for the account at or after `since` (a
+    session's start: its form records one result a person, never a resubmission's retake)."""
+    return any(result.recorded_at >= since for result in repo.results(db, account_id, course))
 
 
 def results_of(

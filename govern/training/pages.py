@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar as months
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -39,8 +39,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import choices, page, page_caller
-from govern.errors import BadRequest, Forbidden, GovernError, Unprocessable
+from govern.console import at_least_one, choices, page, page_caller
+from govern.errors import BadRequest, Conflict, Forbidden, GovernError, Unprocessable
 from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
 from govern.training.catalogue import load_catalogue
@@ -87,12 +87,12 @@ class SignForm(FlaskForm):
 
 
 class PlanForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Plan title"), validators=[DataRequired(), Length(max=200)])
     term = SelectField(_l("Term"), choices=choices(TERM_LABELS))
     tracks = SelectMultipleField(
         _l("Tracks"),
         choices=choices(TRACK_LABELS),
-        validators=[DataRequired()],
+        validators=[at_least_one],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -313,35 +313,62 @@ def record(session_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def _record_one(session: Any, course: str, participant: attendance.Participant) -> Line:
+    """One person's line of the form: checked whole first, so a refused line records nothing;
+    a score once a result of the course is recorded since the session began (or today, for a
+    session ahead) is refused: a resubmitted form is not a retake."""
     account_id = participant.account_id
     status = request.form.get(f"status-{account_id}", "").strip()
     score = request.form.get(f"score-{account_id}", "").strip()
+    try:
+        checked = _checked_line(session, course, account_id, status, score)
+    except GovernError as error:
+        return Line(participant, status, score, (), (error,))
     done: list[str] = []
     errors: list[GovernError] = []
     actor = page_caller().actor
-    if status:
-        try:
-            AttendanceInSchema().load({"account_id": account_id, "status": status})
+    try:
+        if status:
             attendance.record_attendance(db(), context(), actor, session, account_id, status)
             done.append(str(STATUS_LABELS[status]))
-        except ValidationError:
-            errors.append(Unprocessable("request.invalid", gettext("Choose an attendance.")))
-        except GovernError as error:
-            errors.append(error)
-    if score:
-        try:
-            _may_record_exams()
-            checked = ResultInSchema().load({"account_id": account_id, "score": _whole(score)})
-            result = exams.record_result(
-                db(), context(), actor, course, account_id, checked["score"]
-            )
+        if checked is not None:
+            result = exams.record_result(db(), context(), actor, course, account_id, checked)
             done.append(_outcome_words(result))
-        except ValidationError:
-            problem = gettext("A score is a whole number from 0 to 100.")
-            errors.append(Unprocessable("request.invalid", problem))
-        except GovernError as error:
-            errors.append(error)
+    except GovernError as error:
+        errors.append(error)
     return Line(participant, status, score, tuple(done), tuple(errors))
+
+
+def _checked_line(
+    session: Any, course: str, account_id: str, status: str, score: str
+) -> int | None:
+    """The line's score (None: none given), once everything on the line is known good.
+    Raises Unprocessable `request.invalid`, Forbidden `role.action_denied`, Conflict
+    `exam.recorded_at_session`."""
+    try:
+        if status:
+            AttendanceInSchema().load({"account_id": account_id, "status": status})
+    except ValidationError:
+        raise Unprocessable("request.invalid", gettext("Choose an attendance.")) from None
+    if not score:
+        return None
+    _may_record_exams()
+    try:
+        checked = ResultInSchema().load({"account_id": account_id, "score": _whole(score)})
+    except ValidationError:
+        problem = gettext("A score is a whole number from 0 to 100.")
+        raise Unprocessable("request.invalid", problem) from None
+    since = min(session.starts, _company_day_start())
+    if exams.recorded_since(db(), account_id, course, since):
+        message = gettext("A result of this course is recorded for this person at this session.")
+        raise Conflict("exam.recorded_at_session", message)
+    return int(checked["score"])
+
+
+def _company_day_start() -> datetime:
+    """The start of today in company time (a result recorded today for a session still ahead
+    is this session's too)."""
+    zone = services().settings.timezone
+    return datetime.combine(_today(), time(), zone)
 
 
 def _may_record_exams() -> None:

@@ -173,7 +173,8 @@ def test_a_head_may_not_lift_a_security_suspension_and_sees_no_form_work(agency:
     page_session(agency, "head.a")
     path = f"/accounts/{ids['col.a1']}"
     _, shown = get(agency, path)
-    data = {"csrf_token": csrf_token(shown), "reason": "cleared by me"}
+    assert f'action="{path}/reactivation"' not in shown  # no form the service would refuse
+    data = {"csrf_token": csrf_token(get(agency, "/")[1]), "reason": "cleared by me"}
     status, refused, _ = post(agency, f"{path}/reactivation", data, path)
     assert status == 403 and 'data-code="suspension.lift_denied"' in refused
     assert agency.account(ids["col.a1"]).state == "suspended"

@@ -157,7 +157,7 @@ def test_a_page_of_the_caseload_starts_after_the_last_debtor_of_the_one_before(
 def test_a_reveal_of_no_field_is_refused_in_words(floor: Floor) -> None:
     _, html = record(floor, "col.a1")
     status, shown = reveal(floor, html, fields_=[])
-    assert status == 400 and "请至少选择一个字段。" in shown
+    assert status == 400 and "请至少选择一项。" in shown
     assert floor.events("debtor.revealed") == []
 
 

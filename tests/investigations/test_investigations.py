@@ -39,7 +39,7 @@ def view(
             account,
             debtor,
             how="view",
-            fields=levels or {"phone": "full"},
+            fields=levels or {"phones": "full"},
             viewer_group=viewer_group,
             object_group=debtor_group,
         )
@@ -56,11 +56,11 @@ def ask(agency: Agency, path: str, username: str = "auditor", **params: str):
 def test_r_aud_3_who_saw_this_debtors_phone(agency: Agency, ids: dict[str, str]) -> None:
     """R-ACS-3: every view is recorded (who, when, which debtor, which fields revealed), so an
     auditor can ask who saw a debtor's phone."""
-    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phone="full", name="masked")
-    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phone="masked")
-    view(agency, ids["col.b1"], "D-1", NOW - timedelta(days=1), phone="full")
-    view(agency, ids["col.b1"], "D-2", NOW - timedelta(days=1), phone="full")
-    response = ask(agency, "who-saw", debtor="D-1", field="phone")
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phones="full", name="masked")
+    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phones="masked")
+    view(agency, ids["col.b1"], "D-1", NOW - timedelta(days=1), phones="full")
+    view(agency, ids["col.b1"], "D-2", NOW - timedelta(days=1), phones="full")
+    response = ask(agency, "who-saw", debtor="D-1", field="phones")
     assert response.status_code == 200
     reveals = response.get_json()["reveals"]
     assert [r["account"] for r in reveals] == [ids["col.a1"], ids["col.b1"]]
@@ -69,13 +69,13 @@ def test_r_aud_3_who_saw_this_debtors_phone(agency: Agency, ids: dict[str, str])
     assert (query["action"], query["actor"]) == ("audit.queried", ids["auditor"])
     assert query["details"] == {
         "query": "who_saw",
-        "filters": {"debtor": "D-1", "field": "phone", "level": "full"},
+        "filters": {"debtor": "D-1", "field": "phones", "level": "full"},
         "results": 2,
     }
 
 
 def test_r_aud_3_only_auditors_investigate(agency: Agency, ids: dict[str, str]) -> None:
-    response = ask(agency, "who-saw", "head.a", debtor="D-1", field="phone")
+    response = ask(agency, "who-saw", "head.a", debtor="D-1", field="phones")
     assert (response.status_code, response.get_json()["error"]["code"]) == (
         403,
         "role.action_denied",
@@ -83,13 +83,13 @@ def test_r_aud_3_only_auditors_investigate(agency: Agency, ids: dict[str, str]) 
 
 
 def test_r_aud_3_what_did_this_person_see(agency: Agency, ids: dict[str, str]) -> None:
-    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phone="full", name="full")
-    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=1), phone="full")
-    view(agency, ids["col.a1"], "D-2", NOW - timedelta(days=2), phone="full", address="masked")
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phones="full", name="full")
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=1), phones="full")
+    view(agency, ids["col.a1"], "D-2", NOW - timedelta(days=2), phones="full", address="masked")
     seen = ask(agency, "seen", account=ids["col.a1"]).get_json()["debtors"]
     assert [(d["debtor"], d["fields"]) for d in seen] == [
-        ("D-1", {"name": 1, "phone": 2}),
-        ("D-2", {"phone": 1}),
+        ("D-1", {"name": 1, "phones": 2}),
+        ("D-2", {"phones": 1}),
     ]
 
 
@@ -101,13 +101,13 @@ def test_r_aud_3_leak_triage_puts_the_likely_source_on_top(
         view(agency, ids["col.a1"], f"D-{n}", day + timedelta(hours=n))
     for n in (1, 2):
         view(agency, ids["col.a2"], f"D-{n}", day)
-    view(agency, ids["col.b1"], "D-5", day, phone="full", name="full")
+    view(agency, ids["col.b1"], "D-5", day, phones="full", name="full")
     view(agency, ids["col.b1"], "D-9", day)  # not leaked
     token = agency.login("auditor")
     response = agency.client.post(
         "/api/v1/audit/investigations",
         headers=bearer(token),
-        json={"debtor_ids": ["D-1", "D-2", "D-3", "D-4", "D-5"], "fields": ["phone"]},
+        json={"debtor_ids": ["D-1", "D-2", "D-3", "D-4", "D-5"], "fields": ["phones"]},
     )
     assert response.status_code == 201
     body = response.get_json()
@@ -155,10 +155,10 @@ def test_events_page_by_filter_and_export_as_csv(agency: Agency, ids: dict[str, 
     for n in range(5):
         view(agency, ids["col.a1"], "D-1", NOW - timedelta(hours=n + 1))
     view(agency, ids["col.a2"], "D-2", NOW - timedelta(hours=1))
-    first = ask(agency, "events", debtor="D-1", field="phone", limit="3").get_json()
+    first = ask(agency, "events", debtor="D-1", field="phones", limit="3").get_json()
     assert len(first["events"]) == 3 and first["next_after"] == first["events"][-1]["seq"]
     rest = ask(
-        agency, "events", debtor="D-1", field="phone", limit="3", after=str(first["next_after"])
+        agency, "events", debtor="D-1", field="phones", limit="3", after=str(first["next_after"])
     ).get_json()
     assert len(rest["events"]) == 2 and rest["next_after"] is None
     response = ask(agency, "events", action="debtor.viewed", format="csv")
@@ -193,17 +193,17 @@ def test_the_console_investigates_with_a_progress_bar_and_is_audited(
     from govern.cli import cli
 
     view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=1))
-    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=1), phone="masked")
+    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=1), phones="masked")
     leaked = tmp_path / "leaked.txt"
     leaked.write_text("D-1\nD-2\n\n")
     result = agency.app.test_cli_runner().invoke(
-        cli, ["audit", "investigate", "--debtors", str(leaked), "--field", "phone"]
+        cli, ["audit", "investigate", "--debtors", str(leaked), "--field", "phones"]
     )
     assert result.exit_code == 0, result.output
     assert "debtors checked" in result.stderr
     body = json.loads(result.stdout)
     assert [r["account"] for r in body["ranking"]] == [ids["col.a1"]]
-    who = agency.app.test_cli_runner().invoke(cli, ["audit", "who-saw", "D-1", "phone"])
+    who = agency.app.test_cli_runner().invoke(cli, ["audit", "who-saw", "D-1", "phones"])
     assert [r["account"] for r in json.loads(who.stdout)] == [ids["col.a1"]]
     queried = [e for e in trail(agency) if e["action"] == "audit.queried"]
     assert [e["actor"].startswith("operator:") for e in queried] == [True, True]
@@ -254,3 +254,16 @@ def test_r_aud_3_views_per_hour_beside_the_groups_usual(
         agency, "views-per-hour", account=ids["col.a1"], **{"from": "2026-09-01T00:00:00+08:00"}
     )
     assert (too_long.status_code, too_long.get_json()["error"]["code"]) == (400, "window.too_long")
+
+
+def test_r_aud_3_a_leak_naming_a_field_the_policy_lacks_is_refused_not_cleared(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    """A misspelt leaked field would rank nobody: a false all-clear. It is refused."""
+    token = agency.login("auditor")
+    response = agency.client.post(
+        "/api/v1/audit/investigations",
+        headers=bearer(token),
+        json={"debtor_ids": ["D-1"], "fields": ["phone"]},
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "field.unknown")

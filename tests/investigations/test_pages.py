@@ -65,7 +65,7 @@ def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
     opened = post(
         agency,
         "leaks",
-        {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phone", "unregistered": "y"},
+        {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phones", "unregistered": "y"},
     )
     assert opened.status_code == 302, opened.get_data(as_text=True)
     shown = agency.client.get(opened.headers["Location"], base_url=HTTPS)
@@ -171,11 +171,11 @@ def test_r_aud_3_the_events_search_pages_and_exports_the_same_rows_as_csv(
     for n in range(3):
         view(agency, ids["col.a1"], "D-1", NOW - timedelta(hours=n + 1))
     view(agency, ids["col.a2"], "D-2", NOW - timedelta(hours=1))
-    found = get(agency, "events", debtor="D-1", field="phone")
+    found = get(agency, "events", debtor="D-1", field="phones")
     page = found.get_data(as_text=True)
     assert found.status_code == 200 and page.count("<td>debtor.viewed</td>") == 3
     assert "导出 CSV" in page
-    exported = get(agency, "events", debtor="D-1", field="phone", format="csv")
+    exported = get(agency, "events", debtor="D-1", field="phones", format="csv")
     assert exported.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in exported.headers["Content-Disposition"]
     body = exported.get_data()
@@ -184,7 +184,7 @@ def test_r_aud_3_the_events_search_pages_and_exports_the_same_rows_as_csv(
     assert [(r["actor"], r["object"]) for r in rows] == [(ids["col.a1"], "D-1")] * 3
     assert queries(agency)[-1]["details"] == {
         "query": "events",
-        "filters": {"debtor": "D-1", "field": "phone"},
+        "filters": {"debtor": "D-1", "field": "phones"},
         "results": 3,
     }
 
@@ -192,18 +192,18 @@ def test_r_aud_3_the_events_search_pages_and_exports_the_same_rows_as_csv(
 def test_r_aud_3_who_saw_and_what_seen_are_audited_like_the_api(
     agency: Agency, ids: dict[str, str]
 ) -> None:
-    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phone="full")
-    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phone="masked")
-    who = get(agency, "who-saw", debtor="D-1", field="phone").get_data(as_text=True)
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(days=3), phones="full")
+    view(agency, ids["col.a2"], "D-1", NOW - timedelta(days=2), phones="masked")
+    who = get(agency, "who-saw", debtor="D-1", field="phones").get_data(as_text=True)
     assert ids["col.a1"] in who and ids["col.a2"] not in who
     assert queries(agency)[-1]["actor"] == ids["auditor"]
     assert queries(agency)[-1]["details"] == {
         "query": "who_saw",
-        "filters": {"debtor": "D-1", "field": "phone", "level": "full"},
+        "filters": {"debtor": "D-1", "field": "phones", "level": "full"},
         "results": 1,
     }
     seen = get(agency, "seen", account=ids["col.a1"]).get_data(as_text=True)
-    assert "<code>D-1</code>" in seen and "phone (1)" in seen
+    assert "<code>D-1</code>" in seen and "phones (1)" in seen
     assert queries(agency)[-1]["details"]["query"] == "what_seen"
 
 

@@ -36,7 +36,7 @@ def busy_trail(agency: Agency, ids: dict[str, str]) -> None:
             "debtor.viewed",
             ids["col.a1"],
             f"D-{n}",
-            {"fields": {"phone": "full"}, "viewer_group": "pg-a1", "object_group": "pg-a1"},
+            {"fields": {"phones": "full"}, "viewer_group": "pg-a1", "object_group": "pg-a1"},
         )
         for n in range(VIEWS)
     ]
@@ -99,7 +99,7 @@ def test_r_aud_3_an_investigation_is_saved_before_its_ranking_is_stopped_at_the_
     stopped = agency.client.post(
         "/api/v1/audit/investigations",
         headers=bearer(token),
-        json={"debtor_ids": LEAKED, "fields": ["phone"]},
+        json={"debtor_ids": LEAKED, "fields": ["phones"]},
     )
     assert (stopped.status_code, stopped.get_json()["error"]["code"]) == (
         503,
@@ -165,7 +165,7 @@ def test_r_aud_3_a_query_behind_a_lock_is_stopped_at_the_time_limit(
     try:
         stopped = agency.client.get(
             "/api/v1/audit/who-saw",
-            query_string={"debtor": "D-1", "field": "phone"},
+            query_string={"debtor": "D-1", "field": "phones"},
             headers=bearer(token),
         )
     finally:

@@ -55,6 +55,12 @@ def test_r_acc_5_staff_without_an_account_are_refused_a_session(agency: Agency) 
         assert db.scalars(select(LoginSession)).all() == []
 
 
+def test_r_acc_4_someone_who_left_without_an_account_is_told_they_left(agency: Agency) -> None:
+    agency.with_accounts()
+    response = sign_in(agency, "left.a", BY_USERNAME["left.a"].password)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (403, "account.departed")
+
+
 def test_the_session_token_is_stored_only_as_a_hash(agency: Agency) -> None:
     agency.with_accounts("col.a1")
     token = agency.login("col.a1")

@@ -40,9 +40,11 @@ def row(html: str, attribute: str, value: str) -> str:
     return found.group(0)
 
 
-def record(desk: Desk, who: str, course: str, score: str, by: str = "office") -> tuple[int, str]:
+def record(
+    desk: Desk, who: str, course: str, score: str, by: str = "office", session: str = FRIDAY
+) -> tuple[int, str]:
     page_session(desk.agency, by)
-    form = f"/training/sessions/{FRIDAY}/record"
+    form = f"/training/sessions/{session}/record"
     status, body, where = post(
         desk, form, form, {"course": course, f"score-{desk.ids[who]}": score}
     )
@@ -88,8 +90,12 @@ def test_r_trn_5_through_the_page_79_fails_the_retake_fails_to_hr_and_results_th
 ) -> None:
     desk.approved_plan()
     assert record(desk, "intern.a", "CMP-CONDUCT", "79")[0] == 200
-    assert record(desk, "intern.a", "CMP-CONDUCT", "79")[0] == 200
-    status, html = record(desk, "intern.a", "CMP-CONDUCT", "95")
+    resubmitted = record(desk, "intern.a", "CMP-CONDUCT", "79")  # the same form again: no retake
+    assert resubmitted[0] == 409 and 'data-code="exam.recorded_at_session"' in resubmitted[1]
+    desk.at("2026-12-11 15:00")  # the retake, at the next week's session
+    assert record(desk, "intern.a", "CMP-CONDUCT", "79", session="weekly-2026-12-11")[0] == 200
+    desk.at("2026-12-18 15:00")
+    status, html = record(desk, "intern.a", "CMP-CONDUCT", "95", session="weekly-2026-12-18")
     assert status == 409
     assert 'data-code="exam.hr_case_open"' in row(html, "account", desk.ids["intern.a"])
     results = desk.call("GET", f"/api/v1/accounts/{desk.ids['intern.a']}/exam-results", "hr")
@@ -118,7 +124,21 @@ def test_r_trn_5_through_the_page_79_fails_the_retake_fails_to_hr_and_results_th
     )
     assert (status, where) == (302, "/training/hr")
     assert desk.call("GET", "/api/v1/hr/cases", "hr")[1]["cases"] == []
-    assert record(desk, "intern.a", "CMP-CONDUCT", "90")[0] == 200
+    desk.at("2026-12-25 15:00")
+    assert record(desk, "intern.a", "CMP-CONDUCT", "90", session="weekly-2026-12-25")[0] == 200
+
+
+def test_a_refused_line_records_nothing_of_it(desk: Desk) -> None:
+    """A head may record attendance but no scores: the line with a score is refused whole,
+    its attendance not kept either, so the corrected line can still be recorded."""
+    desk.approved_plan()
+    desk.at("2026-12-04 15:00")
+    page_session(desk.agency, "head.a")
+    form = f"/training/sessions/{FRIDAY}/record"
+    line = {"course": "SYS-USE", f"status-{desk.ids['intern.a']}": "present"}
+    refused = post(desk, form, form, line | {f"score-{desk.ids['intern.a']}": "90"})
+    assert refused[0] == 403
+    assert post(desk, form, form, line)[0] == 302  # attendance alone: recorded now
 
 
 def test_a_score_that_is_not_0_to_100_is_refused_in_words_and_nothing_recorded(
