@@ -29,13 +29,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from govern.accounts.service import revoke_account
+from govern.accounts.service import revoke_account, view_account
 from govern.console import page, page_caller
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
 from govern.deprovision.service import DepartureView, list_departures
 from govern.deprovision.views import set_date
-from govern.errors import GovernError
+from govern.errors import BadRequest, GovernError
 from govern.web import context, db, services
 
 bp = Blueprint("deprovision_pages", __name__, url_prefix="/departures")
@@ -80,6 +80,8 @@ class RunForm(FlaskForm):
     dry_run = HiddenField()
     #: applying a reconciliation the safety guard held
     confirm = BooleanField(_l("Apply it although the safety guard held it"))
+    #: a real sweep, after its dry run
+    apply = BooleanField(_l("Yes, revoke and suspend these now"))
 
 
 @dataclass(frozen=True)
@@ -200,12 +202,16 @@ def _set_notice(done: DepartureView) -> str:
 @bp.route("/accounts/<string:account_id>/revoke", methods=["GET", "POST"])
 @page("departure", "revoke")
 def revoke(account_id: str) -> Any:
-    """Revoke one account now, with a reason, once confirmed (as `govern deprovision revoke`)."""
-    form = RevokeForm()
+    """Revoke one account now, with a reason, once confirmed (as `govern deprovision revoke`):
+    the confirmation names whose account it is (an unknown account: 404)."""
+    form, s = RevokeForm(), services()
+    view = view_account(db(), page_caller().staff, account_id, s.roles.account_readers)
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
-        return render_template("deprovision/revoke.html", form=form, account_id=account_id), status
-    s = services()
+        html = render_template(
+            "deprovision/revoke.html", form=form, account_id=account_id, view=view
+        )
+        return html, status
     try:
         revoke_account(
             db(), s.clock, s.trail, account_id, page_caller().account_id, form.reason.data or ""
@@ -214,7 +220,7 @@ def revoke(account_id: str) -> Any:
         if error.status in (403, 409):
             raise
         html = render_template(
-            "deprovision/revoke.html", form=form, account_id=account_id, error=error
+            "deprovision/revoke.html", form=form, account_id=account_id, view=view, error=error
         )
         return html, error.status
     flash(_("Account %(account)s is revoked; every session of it has ended.", account=account_id))
@@ -234,10 +240,14 @@ def start() -> Any:
     """Start a sweep or a reconciliation (a dry run unless `dry_run` is "no")."""
     form = RunForm()
     kind = form.kind.data
-    if not form.validate_on_submit() or kind not in (runs.SWEEP, runs.RECONCILE):
-        return render_template("deprovision/sweep.html", form=form), 400
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     dry_run, by = form.dry_run.data != "no", page_caller().account_id
+    if not form.validate_on_submit() or kind not in (runs.SWEEP, runs.RECONCILE):
+        refused = BadRequest("run.unknown_kind", _("Choose the sweep or the reconciliation."))
+        return render_template("deprovision/sweep.html", form=form, error=refused), 400
+    if kind == runs.SWEEP and not dry_run and not form.apply.data:
+        refused = BadRequest("confirm.missing", _("Tick the box to confirm first."))
+        return render_template("deprovision/sweep.html", form=form, error=refused), 400
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if kind == runs.SWEEP:
         run_id = runs.start_sweep(app, db(), by, dry_run=dry_run)
     else:

@@ -55,8 +55,8 @@ Work = Callable[[Session, Services, Progress], dict[str, Any]]
 
 def start_sweep(app: Flask, db: Session, started_by: str, *, dry_run: bool) -> str:
     """Start the daily sweep now (revoke what is due, suspend unused accounts), or its dry run
-    (list what is due, change nothing), as `govern deprovision run [--dry-run]` does; returns
-    the run's id."""
+    (list what is due and what is unused, change nothing), as `govern deprovision run
+    [--dry-run]` does; returns the run's id."""
 
     def sweep(work_db: Session, s: Services, progress: Progress) -> dict[str, Any]:
         ctx = s.context()
@@ -66,7 +66,7 @@ def start_sweep(app: Flask, db: Session, started_by: str, *, dry_run: bool) -> s
         report = revoke_due(
             work_db, ctx, directory=s.directory, dry_run=dry_run, progress=progress.advance
         )
-        suspended = [] if dry_run else suspend_inactive(work_db, ctx)
+        suspended = suspend_inactive(work_db, ctx, dry_run=dry_run)
         return {
             "due": report.due,
             "revoked": report.revoked,

@@ -160,16 +160,19 @@ def _departure(db: Session, account_id: str, person: Identity, departures: Depar
     return departure
 
 
-def suspend_inactive(db: Session, ctx: Context) -> list[str]:
+def suspend_inactive(db: Session, ctx: Context, dry_run: bool = False) -> list[str]:
     """Suspend active accounts nobody signed in to for GOVERN_INACTIVE_DAYS (never used:
     counted from issue), as of kind inactivity: the head can reactivate them (or whom
-    policies/suspensions.toml names); returns the suspended ids. Its unit of work is one
-    account, on purpose: `suspend_account` locks and commits each in turn."""
+    policies/suspensions.toml names); returns the suspended ids (`dry_run`: those it would
+    suspend, changing nothing). Its unit of work is one account, on purpose:
+    `suspend_account` locks and commits each in turn."""
     days = ctx.settings.inactive_days
     if not days:
         return []
     idle = repository.unused_since(db, ctx.clock.now() - timedelta(days=days))
     db.rollback()
+    if dry_run:
+        return list(idle)
     reason = f"unused for {days} days"
     suspended = []
     for account_id in idle:

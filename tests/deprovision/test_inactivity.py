@@ -7,10 +7,10 @@ from govern.deprovision.service import suspend_inactive
 from tests.support.agency import Agency, bearer
 
 
-def sweep(agency: Agency) -> list[str]:
+def sweep(agency: Agency, dry_run: bool = False) -> list[str]:
     s = agency.services
     with s.sessions() as db:
-        return suspend_inactive(db, s.context())
+        return suspend_inactive(db, s.context(), dry_run=dry_run)
 
 
 def test_r_acc_2_an_account_unused_for_90_days_is_suspended_and_reactivated_under_its_id(
@@ -23,6 +23,8 @@ def test_r_acc_2_an_account_unused_for_90_days_is_suspended_and_reactivated_unde
         agency.login(who)
     assert sweep(agency) == []
     agency.services.clock.advance(days=2)  # 91 days since col.a1 signed in
+    assert sweep(agency, dry_run=True) == [ids["col.a1"]]  # named, not suspended
+    assert agency.account(ids["col.a1"]).state == "active"
     assert sweep(agency) == [ids["col.a1"]]
     assert agency.account(ids["col.a1"]).state == "suspended"
     assert sweep(agency) == []  # suspended once

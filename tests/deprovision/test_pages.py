@@ -141,6 +141,10 @@ def test_it_revokes_an_account_now_with_a_reason_once_confirmed(agency: Agency) 
     ids = agency.with_accounts("col.a1", "it")
     page_session(agency, "it")
     path = f"/departures/accounts/{ids['col.a1']}/revoke"
+    asked = agency.client.get(path, base_url=HTTPS).get_data(as_text=True)
+    assert "马超" in asked and "1004" in asked  # whose account it is, before it goes
+    unknown = agency.client.get("/departures/accounts/GV-NOPE-NOPE/revoke", base_url=HTTPS)
+    assert unknown.status_code == 404
     unconfirmed = post(agency.client, path, path, reason="lost the company laptop with data")
     assert unconfirmed.status_code == 400
     assert agency.account(ids["col.a1"]).state == "active"
@@ -197,7 +201,12 @@ def test_r_acc_4_the_sweeps_dry_run_changes_nothing_then_its_run_revokes(
     assert ids["col.a1"] in dry and "未作任何更改" in dry  # nothing was changed
     assert agency.account(ids["col.a1"]).state == "active"
 
-    report = start(agency.client, "sweep", "no")
+    unconfirmed = post(
+        agency.client, "/departures/runs", "/departures/sweep", kind="sweep", dry_run="no"
+    )
+    assert unconfirmed.status_code == 400  # a real sweep is confirmed first
+    assert agency.account(ids["col.a1"]).state == "active"
+    report = start(agency.client, "sweep", "no", apply="y")
     assert 'data-run="done"' in report and ids["col.a1"] in report
     assert agency.account(ids["col.a1"]).state == "revoked"
     started = audit_events(agency.client, agency.login("auditor"), "departure.run")
