@@ -16,7 +16,7 @@ Like web.py, it imports no capability: each capability's `pages.py` is a bluepri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -151,6 +151,13 @@ def to_sign_in(refused: GovernError) -> Response:
     return response  # type: ignore[return-value]
 
 
+def role_names(roles: Iterable[str]) -> str:
+    """Roles by their names in the page's language (policies/roles.toml `[labels]`), listed
+    as the language lists."""
+    names = sorted(services().roles.label(role, language()) for role in roles)
+    return ("、" if language() == "zh" else ", ").join(names)
+
+
 def menu(caller: Caller) -> list[MenuEntry]:
     """The menu entries the caller's roles may use."""
     allows = services().allows
@@ -200,6 +207,10 @@ def register_console(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.jinja_env.globals.update(
-        menu=menu, language=language, languages=LANGUAGES, message_for=message_for
+        menu=menu,
+        language=language,
+        languages=LANGUAGES,
+        message_for=message_for,
     )
+    app.jinja_env.filters["role_names"] = role_names
     app.register_blueprint(bp)

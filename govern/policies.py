@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,12 @@ class RolePolicy:
     without_group: str
     account_readers: frozenset[str]
     training_readers: frozenset[str]
+    #: each role's name by language ("zh", "en"), for the console
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def label(self, role: str, language: str) -> str:
+        """The role's name for a person reading `language`; its code when it has none."""
+        return self.labels.get(role, {}).get(language, role)
 
     @property
     def defined(self) -> frozenset[str]:
@@ -58,6 +64,7 @@ def role_policy(policies_dir: Path) -> RolePolicy:
             without_group=str(raw["without_group"]),
             account_readers=frozenset(readers["accounts"]),
             training_readers=frozenset(readers["training"]),
+            labels={role: dict(names) for role, names in raw.get("labels", {}).items()},
         )
     except (KeyError, TypeError) as error:
         raise ConfigError("config.roles", f"{path}: {error} is missing or malformed") from None
@@ -101,6 +108,7 @@ def _mentions(policies_dir: Path) -> Iterator[Mention]:
 def _in_roles(raw: dict[str, Any]) -> Iterator[Mention]:
     for kind, roles in raw.get("company_wide", {}).items():
         yield from ((ROLES_FILE, f"company_wide.{kind}", role) for role in roles)
+    yield from ((ROLES_FILE, f"labels.{role}", role) for role in raw.get("labels", {}))
 
 
 def _in_actions(raw: dict[str, Any]) -> Iterator[Mention]:

@@ -76,6 +76,9 @@ def test_the_menu_shows_what_the_roles_may_use(agency: Agency) -> None:
     page_session(agency, "col.a1")
     home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
     assert 'aria-current="page">我的账号</a>' in home
+    assert "<dd>催收员</dd>" in home  # a role by its name (policies/roles.toml), not its code
+    english = agency.client.get("/", base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert "<dd>Collector</dd>" in english
 
 
 def test_every_menu_entry_names_a_page_and_an_action_of_the_table(app: Flask) -> None:

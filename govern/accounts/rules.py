@@ -31,6 +31,11 @@ class SuspensionKind:
     imposed_by: frozenset[str]
     lifted_by: frozenset[str]
     replaceable: bool = False
+    title_zh: str = ""
+
+    def title_in(self, language: str) -> str:
+        """What the kind is for, for a person reading `language` ("zh", "en")."""
+        return (self.title_zh or self.title) if language == "zh" else self.title
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,8 @@ def _kind(name: str, entry: dict[str, Any]) -> SuspensionKind:
     replaceable = entry.get("replaceable", False)
     if not isinstance(replaceable, bool):
         raise ValueError(f"kind {name}: replaceable must be true or false")
-    return SuspensionKind(name, str(entry["title"]), imposed_by, lifted_by, replaceable)
+    title_zh = str(entry.get("title_zh", ""))
+    return SuspensionKind(name, str(entry["title"]), imposed_by, lifted_by, replaceable, title_zh)
 
 
 def _role_list(entry: dict[str, Any], key: str) -> frozenset[str]:
