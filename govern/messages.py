@@ -345,6 +345,7 @@ MESSAGES: dict[str, Any] = {
     ),
     "confirm.missing": _l("Tick the box to confirm first."),
     "run.unknown": _l("There is no such run."),
+    "month.invalid": _l("Ask for a month as 2026-12."),
     "run.unknown_kind": _l("Choose the sweep or the reconciliation."),
     "window.too_long": _l("The chart covers too long a time; choose a shorter one."),
 }

@@ -301,8 +301,7 @@ def record(session_id: str) -> BaseResponse | tuple[str, int]:
     session = plans.find_session(db(), context(), session_id)
     people = attendance.participants(db(), context(), page_caller().staff, session)
     if not form.validate_on_submit():
-        refused = BadRequest("csrf.invalid", gettext("The form expired; reload the page."))
-        return _record_page(session, [Line(p) for p in people], form, refused), 400
+        return _record_page(session, [Line(p) for p in people], form, _form_refusal(form)), 400
     lines = [_record_one(session, form.course.data or "", p) for p in people]
     refusals = [error for line in lines for error in line.errors]
     if refusals:
@@ -607,6 +606,14 @@ def _today() -> date:
     return services().clock.now().astimezone(settings.timezone).date()
 
 
+def _form_refusal(form: FlaskForm) -> GovernError:
+    """Why a form was refused: expired (its CSRF token), else a field's problem, in words."""
+    if "csrf_token" in form.errors:
+        return BadRequest("csrf.invalid", gettext("The form expired; reload the page."))
+    problems = "; ".join(str(p) for errors in form.errors.values() for p in errors)
+    return Unprocessable("request.invalid", problems or gettext("Fill in the form again."))
+
+
 def _month(text: str | None) -> date:
     """The first day of `text` (2026-12), this month when not given. Raises BadRequest."""
     if not text:
@@ -615,7 +622,7 @@ def _month(text: str | None) -> date:
         year, month = (int(part) for part in text.split("-"))
         return date(year, month, 1)
     except ValueError:
-        raise BadRequest("range.invalid", "Ask for a month as 2026-12.") from None
+        raise BadRequest("month.invalid", gettext("Ask for a month as 2026-12.")) from None
 
 
 def _page_number() -> int:

@@ -191,8 +191,10 @@ def test_r_trn_2_the_month_calendar_shows_the_fridays_and_a_bad_month_is_words(
     assert status == 200
     fridays = re.findall(r'data-session="(weekly-[0-9-]+)"', html)
     assert fridays == [f"weekly-2026-12-{d:02}" for d in (4, 11, 18, 25)]
-    status, html = get(desk, "/training/sessions?month=December")
-    assert status == 400 and 'data-code="range.invalid"' in html
+    for wrong in ("December", "2026-13"):
+        status, html = get(desk, f"/training/sessions?month={wrong}")
+        assert status == 400 and 'data-code="month.invalid"' in html
+        assert "请按 2026-12 的格式" in html, wrong
     calendar = desk.client.get(
         "/training/sessions.ics?from=2026-12-01&to=2026-12-31", base_url=HTTPS
     )
