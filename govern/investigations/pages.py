@@ -45,7 +45,7 @@ bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
 PAGE_ROWS = 50
 EXPORT_ROWS = 1000
 #: The API's limits on a leak investigation's list (investigations/views.py).
-MAX_LEAKED, ID_CHARS = 100_000, 128
+ID_CHARS = 128
 FIELD_NAME = r"^[a-z_]{1,64}$"
 SEPARATORS = re.compile(r"[\s,;，；、]+")
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -359,10 +359,10 @@ def _leaked(form: LeakForm) -> list[str]:
                 "These are not debtor ids: %(ids)s.", ids=", ".join(i[:40] for i in malformed[:5])
             ),
         )
-    if len(ids) > MAX_LEAKED:
+    if len(ids) > inv.MAX_LEAKED:
         raise BadRequest(
             "leaks.too_many",
-            gettext("At most %(most)d debtor ids at a time.", most=MAX_LEAKED),
+            gettext("At most %(most)d debtor ids at a time.", most=inv.MAX_LEAKED),
         )
     return ids
 

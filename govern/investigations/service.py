@@ -43,6 +43,11 @@ PRE_DEPARTURE_DAYS = 30
 SPIKE_FACTOR = 3
 
 
+#: The most leaked debtor ids one investigation takes: what a request of 1 MiB (the service's
+#: limit on a body, govern/app.py) holds with room to spare, pasted, uploaded or as JSON.
+MAX_LEAKED = 50_000
+
+
 @dataclass(frozen=True)
 class Window:
     start: datetime

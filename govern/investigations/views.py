@@ -85,7 +85,9 @@ class Trimmed(fields.String):
 
 class InvestigationSchema(WindowSchema):
     debtor_ids = fields.List(
-        fields.String(validate=ID), required=True, validate=validate.Length(min=1, max=100_000)
+        fields.String(validate=ID),
+        required=True,
+        validate=validate.Length(min=1, max=inv.MAX_LEAKED),
     )
     fields_ = fields.List(fields.String(validate=FIELD), data_key="fields", load_default=list)
     open_fields = fields.Boolean(
