@@ -364,3 +364,13 @@ def test_in_english_certifications_and_courses_are_named_in_english(desk: Desk) 
     form = get(desk, f"/training/sessions/{FRIDAY}/record", headers=ENGLISH)[1]
     assert "SYS-USE Business system use: signing in" in form
     assert "Friday afternoon training" in form
+
+
+def test_a_choice_not_offered_is_refused_in_chinese_not_in_wtforms_english(desk: Desk) -> None:
+    page_session(desk.agency, "office")
+    plan = {"title": "2027 培训计划", "term": "long", "tracks": "everyone"}
+    plan |= {"starts": "2027-01-01", "ends": "2027-12-31"}
+    status, html, _ = post(desk, "/training/plans", "/training/plans", plan)
+    assert status == 400
+    assert "“everyone”不是此项的有效选项。" in html and "not a valid choice" not in html
+    assert desk.call("GET", "/api/v1/training/plans", "office")[1]["plans"] == []
