@@ -24,7 +24,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel.support import Translations
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import Babel, get_locale, get_translations, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -202,6 +212,12 @@ def choose(code: str) -> Response:
             samesite="Lax",
         )
     return response  # type: ignore[return-value]
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon (static/favicon.svg, which the pages link) where browsers ask for it unlinked."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.get("/api-docs")
