@@ -207,17 +207,22 @@ def _note_form(debtor_id: str) -> NoteForm:
     yet (the service behind `GET /api/v1/calls/mine`), newest first, or no call."""
     form = NoteForm()
     found = complaints.own_calls(db(), context(), page_caller().actor, None, OWN_CALLS)
-    calls = [item.call for item in found if not item.noted and item.call.debtor_id == debtor_id]
     form.call_id.choices = [
         SelectChoice("", gettext("No call")),
-        *(SelectChoice(call.id, _call_label(call)) for call in calls),
+        *(
+            SelectChoice(item.call.id, _call_label(item))
+            for item in found
+            if not item.noted and item.call.debtor_id == debtor_id
+        ),
     ]
     return form
 
 
-def _call_label(call: Any) -> str:
+def _call_label(item: complaints.OwnCall) -> str:
+    """A call as the picker offers it: when, which way, with whom, its id."""
+    call = item.call
     direction = DIRECTION_LABELS.get(call.direction, call.direction)
-    return f"{_local(call.started_at)} · {direction} · {call.party or ''} · {call.id}"
+    return f"{_local(call.started_at)} · {direction} · {call.party or '—'} · {call.id}"
 
 
 def _asked(form: NoteForm) -> NoteAsked:

@@ -147,3 +147,12 @@ def test_r_nte_1_the_note_form_offers_the_collectors_own_unnoted_calls_with_the_
     assert recorded["call_id"] == mine
     again = client.get(path, base_url=HTTPS).get_data(as_text=True)
     assert mine not in again.split('name="call_id"')[1].split("</select>")[0]  # noted now
+
+
+def test_the_open_tabs_resume_form_posts_without_the_report_flag(desk: Floor) -> None:
+    complain(desk)
+    [case] = cases(desk, "desk")
+    _, _, html = opened(desk, "desk", "/complaints")
+    assert f'action="/complaints/{case["id"]}/resume"' in row(html, case["id"])
+    _, _, html = opened(desk, "desk", "/complaints?report=1")
+    assert f'action="/complaints/{case["id"]}/reported?report=1"' in row(html, case["id"])
