@@ -59,6 +59,9 @@ MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
     MenuEntry("training_pages.me", _l("My training"), "training", "view"),
     MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"),
+    # collection (supervisors, the complaint desk, department heads, IT)
+    MenuEntry("complaint_pages.cases", _l("Complaint cases"), "complaint", "view"),
+    MenuEntry("complaint_pages.unnoted", _l("Calls without a note"), "note", "unnoted"),
     # accounts (heads, the general manager, HR, IT, auditors)
     MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
     MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
