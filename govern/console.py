@@ -101,6 +101,12 @@ def at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
         raise ValidationError(gettext("Choose at least one."))
 
 
+def page_number() -> int:
+    """The list page asked for (`?page=N`, from 1); the first for anything else."""
+    number = request.args.get("page", "1")
+    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+
+
 def choose_language() -> str:
     """The page's language: the toggle's choice (cookie), else the first of ours the browser
     asks for, else Chinese (govern/messages.py `asked_language`)."""

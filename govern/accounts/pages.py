@@ -27,7 +27,7 @@ from govern.accounts.service import (
     suspension_of,
     view_account,
 )
-from govern.console import page, page_caller
+from govern.console import page, page_caller, page_number
 from govern.directory.models import Identity
 from govern.errors import GovernError
 from govern.training.certifications import training_status, training_statuses
@@ -81,7 +81,7 @@ def index() -> str:
     """The caller's people awaiting an account (if they issue), then the accounts they see."""
     caller, readers = page_caller(), services().roles.account_readers
     department = request.args.get("department") or None
-    number = _page_number()
+    number = page_number()
     views = list_accounts(db(), caller.staff, department, readers)
     shown = views[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     training = training_statuses(db(), context(), [view.account.id for view in shown])
@@ -100,7 +100,7 @@ def index() -> str:
 @page("account", "issue")
 def awaiting() -> str:
     """Everyone the caller would issue an account to now, paged."""
-    people, number = _awaiting(), _page_number()
+    people, number = _awaiting(), page_number()
     return render_template(
         "accounts/awaiting.html",
         people=people[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
@@ -203,8 +203,3 @@ def _awaiting_one(form: IssueForm) -> Identity | None:
 
 def _may(action: str) -> bool:
     return services().allows(page_caller().staff.roles, "account", action)
-
-
-def _page_number() -> int:
-    number = request.args.get("page", "1")
-    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1

@@ -23,7 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import choices, page, page_caller
+from govern.console import choices, page, page_caller, page_number
 from govern.contact import guard
 from govern.debtors.views import gate
 from govern.errors import GovernError
@@ -307,7 +307,7 @@ def reported(case_id: str) -> Response | tuple[str, int]:
 def unnoted() -> str:
     """The calls the caller watches whose note is overdue, oldest first, paged."""
     found = complaints.unnoted_calls(db(), context(), page_caller().actor)
-    number = _page_number()
+    number = page_number()
     return _render(
         "notes/unnoted.html",
         calls=found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
@@ -324,7 +324,7 @@ def _cases_page(
     report = request.args.get("report") == "1"
     listing = complaints.cases_to_report if report else complaints.open_cases
     found = listing(db(), gate(), page_caller().actor)
-    number = _page_number()
+    number = page_number()
     html = _render(
         "notes/complaints.html",
         cases=found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
@@ -338,8 +338,3 @@ def _cases_page(
         report_form=FlaskForm(formdata=None),
     )
     return html, status
-
-
-def _page_number() -> int:
-    number = request.args.get("page", "1")
-    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
