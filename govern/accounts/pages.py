@@ -9,7 +9,6 @@ shows it in words; a form's own problem (a reason too short) re-renders the form
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -50,11 +49,7 @@ TRACKS = {
 
 @bp.context_processor
 def words() -> dict[str, Any]:
-    """States and tracks in the page's language, instants in the agency's time zone."""
-    zone = services().settings.timezone
-
-    def local_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
-        return instant.astimezone(zone).strftime(shape) if instant else "—"
+    """States and tracks in the page's language."""
 
     def state_label(state: str | None) -> str:
         return str(STATES.get(state or "", state or "—"))
@@ -62,7 +57,7 @@ def words() -> dict[str, Any]:
     def track_label(track: str | None) -> str:
         return str(TRACKS.get(track or "unknown", track))
 
-    return {"local_time": local_time, "state_label": state_label, "track_label": track_label}
+    return {"state_label": state_label, "track_label": track_label}
 
 
 class IssueForm(FlaskForm):

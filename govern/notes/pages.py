@@ -11,7 +11,6 @@ contact guard decide exactly as for the API.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -23,7 +22,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import choices, page, page_caller, page_number
+from govern.console import choices, company_time, page, page_caller, page_number
 from govern.contact import guard
 from govern.debtors.views import gate
 from govern.errors import GovernError
@@ -31,7 +30,7 @@ from govern.messages import message_for
 from govern.notes import complaints
 from govern.notes import service as notes
 from govern.notes.rules import DIRECTIONS, FLAGS, OUTCOMES, PURPOSES, TEXT_LIMIT, NoteAsked
-from govern.web import context, db, services
+from govern.web import context, db
 
 bp = Blueprint("notes_pages", __name__, url_prefix="/debtors")
 complaint_bp = Blueprint("complaint_pages", __name__)
@@ -222,7 +221,7 @@ def _call_label(item: complaints.OwnCall) -> str:
     """A call as the picker offers it: when, which way, with whom, its id."""
     call = item.call
     direction = DIRECTION_LABELS.get(call.direction, call.direction)
-    return f"{_local(call.started_at)} · {direction} · {call.party or '—'} · {call.id}"
+    return f"{company_time(call.started_at)} · {direction} · {call.party or '—'} · {call.id}"
 
 
 def _asked(form: NoteForm) -> NoteAsked:
@@ -237,17 +236,9 @@ def _asked(form: NoteForm) -> NoteAsked:
     )
 
 
-def _local(instant: datetime | None) -> str:
-    """An instant in the company's time zone, to the minute."""
-    if instant is None:
-        return ""
-    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
-
-
 def _render(template: str, **values: Any) -> str:
     return render_template(
         template,
-        local_time=_local,
         verdict_words=verdict_words,
         direction_labels=DIRECTION_LABELS,
         outcome_labels=OUTCOME_LABELS,

@@ -581,14 +581,6 @@ def _hr_page(form: DecisionForm, error: GovernError | None = None, case_id: str 
     )
 
 
-@bp.app_template_filter("company_time")
-def company_time(instant: datetime | None) -> str:
-    """An instant in the company's time zone, to the minute ("" for none)."""
-    if instant is None:
-        return ""
-    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
-
-
 # ---- helpers ----------------------------------------------------------------------------------
 
 
