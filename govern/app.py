@@ -186,6 +186,7 @@ def _register_http(app: Flask) -> None:
     from govern.investigations.pages import bp as audit_pages
     from govern.investigations.views import blp as audit_api
     from govern.notes.pages import bp as notes_pages
+    from govern.notes.pages import complaint_bp as complaint_pages
     from govern.notes.script_views import blp as scripts_api
     from govern.notes.views import calls_blp as unnoted_api
     from govern.notes.views import complaints_blp as complaints_api
@@ -217,6 +218,7 @@ def _register_http(app: Flask) -> None:
     app.register_blueprint(accounts_pages)
     app.register_blueprint(debtors_pages)
     app.register_blueprint(notes_pages)
+    app.register_blueprint(complaint_pages)
     app.register_blueprint(audit_pages)
     app.register_blueprint(training_pages)
     app.register_blueprint(departures_pages)

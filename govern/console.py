@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,9 @@ MENU: list[MenuEntry] = [
     MenuEntry("pages.home", _l("My account"), "session", "view"),
     MenuEntry("training_pages.me", _l("My training"), "training", "view"),
     MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"),
+    # collection (supervisors, the complaint desk, department heads, IT)
+    MenuEntry("complaint_pages.cases", _l("Complaint cases"), "complaint", "view"),
+    MenuEntry("complaint_pages.unnoted", _l("Calls without a note"), "note", "unnoted"),
     # accounts (heads, the general manager, HR, IT, auditors)
     MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
     MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
@@ -129,6 +133,20 @@ def _form_messages() -> None:
     theirs = Translations.load(messages_path(), [get_locale()], domain="wtforms")
     theirs.add_fallback(get_translations())
     request.wtforms_translations = theirs  # type: ignore[attr-defined]
+
+
+def company_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant in the company's time zone, to the minute by default ("" for none): every
+    page shows times so (the template filter `company_time`, the global `local_time`)."""
+    if instant is None:
+        return ""
+    return instant.astimezone(services().settings.timezone).strftime(shape)
+
+
+def page_number() -> int:
+    """The list page asked for (`?page=N`, from 1); the first for anything else."""
+    number = request.args.get("page", "1")
+    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
 
 
 def choose_language() -> str:
@@ -252,5 +270,7 @@ def register_console(app: Flask) -> None:
         message_for=message_for,
     )
     app.jinja_env.filters["role_names"] = role_names
+    app.jinja_env.filters["company_time"] = company_time
+    app.jinja_env.globals["local_time"] = company_time
     app.before_request(_form_messages)
     app.register_blueprint(bp)

@@ -9,7 +9,6 @@ shows it in words; a form's own problem (a reason too short) re-renders the form
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -27,7 +26,7 @@ from govern.accounts.service import (
     suspension_of,
     view_account,
 )
-from govern.console import page, page_caller
+from govern.console import page, page_caller, page_number
 from govern.directory.models import Identity
 from govern.errors import GovernError
 from govern.training.certifications import training_status, training_statuses
@@ -50,11 +49,7 @@ TRACKS = {
 
 @bp.context_processor
 def words() -> dict[str, Any]:
-    """States and tracks in the page's language, instants in the agency's time zone."""
-    zone = services().settings.timezone
-
-    def local_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
-        return instant.astimezone(zone).strftime(shape) if instant else "—"
+    """States and tracks in the page's language."""
 
     def state_label(state: str | None) -> str:
         return str(STATES.get(state or "", state or "—"))
@@ -62,7 +57,7 @@ def words() -> dict[str, Any]:
     def track_label(track: str | None) -> str:
         return str(TRACKS.get(track or "unknown", track))
 
-    return {"local_time": local_time, "state_label": state_label, "track_label": track_label}
+    return {"state_label": state_label, "track_label": track_label}
 
 
 class IssueForm(FlaskForm):
@@ -81,7 +76,7 @@ def index() -> str:
     """The caller's people awaiting an account (if they issue), then the accounts they see."""
     caller, readers = page_caller(), services().roles.account_readers
     department = request.args.get("department") or None
-    number = _page_number()
+    number = page_number()
     views = list_accounts(db(), caller.staff, department, readers)
     shown = views[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     training = training_statuses(db(), context(), [view.account.id for view in shown])
@@ -100,7 +95,7 @@ def index() -> str:
 @page("account", "issue")
 def awaiting() -> str:
     """Everyone the caller would issue an account to now, paged."""
-    people, number = _awaiting(), _page_number()
+    people, number = _awaiting(), page_number()
     return render_template(
         "accounts/awaiting.html",
         people=people[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
@@ -203,8 +198,3 @@ def _awaiting_one(form: IssueForm) -> Identity | None:
 
 def _may(action: str) -> bool:
     return services().allows(page_caller().staff.roles, "account", action)
-
-
-def _page_number() -> int:
-    number = request.args.get("page", "1")
-    return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1

@@ -30,7 +30,7 @@ from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from govern.accounts.service import revoke_account, view_account
-from govern.console import page, page_caller
+from govern.console import page, page_caller, page_number
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
 from govern.deprovision.service import DepartureView, list_departures
@@ -103,7 +103,7 @@ def index() -> tuple[str, int]:
 def _board(form: DateForm, error: GovernError | None = None, status: int = 200) -> tuple[str, int]:
     board = request.args.get("board", "today")
     board = board if board in BOARDS else "today"
-    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    number = page_number()
     lists = _lists()
     rows = lists[board][(number - 1) * PER_PAGE : number * PER_PAGE + 1]
     roles = page_caller().staff.roles

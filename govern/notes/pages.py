@@ -1,6 +1,8 @@
 """Pages for collectors in a browser: a debtor's notes and adding one, with the language check
-shown inline (R-NTE-1, R-NTE-3); the contact check before dialling (R-CON-1, R-CON-2, R-CON-4,
-R-CON-5).
+shown inline and the collector's own calls to pick from (R-NTE-1, R-NTE-3); the contact check
+before dialling (R-CON-1, R-CON-2, R-CON-4, R-CON-5). For supervisors and the complaint desk
+(`complaint_pages`): the open complaint cases, resuming collection, the client report (R-CON-5);
+the calls left without a note (R-NTE-1).
 
 Each page calls the service function its API route calls (govern/notes/views.py,
 govern/contact/views.py) through the debtors' gate, so the door, the language check and the
@@ -9,28 +11,34 @@ contact guard decide exactly as for the API.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import choices, page, page_caller
+from govern.console import choices, company_time, page, page_caller, page_number
 from govern.contact import guard
 from govern.debtors.views import gate
 from govern.errors import GovernError
 from govern.messages import message_for
+from govern.notes import complaints
 from govern.notes import service as notes
 from govern.notes.rules import DIRECTIONS, FLAGS, OUTCOMES, PURPOSES, TEXT_LIMIT, NoteAsked
-from govern.web import db, services
+from govern.web import context, db
 
 bp = Blueprint("notes_pages", __name__, url_prefix="/debtors")
+complaint_bp = Blueprint("complaint_pages", __name__)
+
+#: Rows a list shows at a time.
+PAGE_SIZE = 50
+#: How many of the caller's recent calls the note form looks through for unnoted ones.
+OWN_CALLS = 100
 
 #: Refusals shown on the form itself; the others (the door's 403, a 409, 503) are the error
 #: page, where a 403 or 409 is recorded as a denial as for the API (govern/web.py).
@@ -109,8 +117,20 @@ class NoteForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    call_id = StringField(_l("Call id (for a call note)"), validators=[Optional(), Length(max=16)])
+    call_id = SelectField(
+        _l("Call (for a call note)"),
+        choices=[],
+        validate_choice=False,  # the service decides which call a note may name
+        validators=[Optional(), Length(max=16)],
+    )
     text = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=TEXT_LIMIT)])
+
+
+class ResumeForm(FlaskForm):
+    """A complaint case's "resume collection" form: a reason, and the step confirmed."""
+
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+    confirm = BooleanField(_l("I confirm: collection on this debtor resumes"), [DataRequired()])
 
 
 class ContactCheckForm(FlaskForm):
@@ -134,7 +154,7 @@ def notes_of(debtor_id: str) -> str:
         "notes/notes.html",
         debtor_id=debtor_id,
         shown=shown,
-        form=NoteForm(),
+        form=_note_form(debtor_id),
     )
 
 
@@ -143,7 +163,7 @@ def notes_of(debtor_id: str) -> str:
 def add(debtor_id: str) -> Response | tuple[str, int]:
     """Record a note; a refused one (the language check, R-NTE-3) comes back with its text
     kept and each forbidden term and its rule named."""
-    form = NoteForm()
+    form = _note_form(debtor_id)
     if not form.validate_on_submit():
         return _render("notes/add.html", debtor_id=debtor_id, form=form), 400
     try:
@@ -181,6 +201,29 @@ def contact_check(debtor_id: str) -> str | tuple[str, int]:
     return _render("notes/contact.html", debtor_id=debtor_id, form=form, checked=checked)
 
 
+def _note_form(debtor_id: str) -> NoteForm:
+    """The note form, its calls the caller's own recent ones with this debtor no note records
+    yet (the service behind `GET /api/v1/calls/mine`), newest first, or no call."""
+    form = NoteForm()
+    found = complaints.own_calls(db(), context(), page_caller().actor, None, OWN_CALLS)
+    form.call_id.choices = [
+        SelectChoice("", gettext("No call")),
+        *(
+            SelectChoice(item.call.id, _call_label(item))
+            for item in found
+            if not item.noted and item.call.debtor_id == debtor_id
+        ),
+    ]
+    return form
+
+
+def _call_label(item: complaints.OwnCall) -> str:
+    """A call as the picker offers it: when, which way, with whom, its id."""
+    call = item.call
+    direction = DIRECTION_LABELS.get(call.direction, call.direction)
+    return f"{company_time(call.started_at)} · {direction} · {call.party or '—'} · {call.id}"
+
+
 def _asked(form: NoteForm) -> NoteAsked:
     return NoteAsked(
         form.party.data or "",
@@ -193,17 +236,9 @@ def _asked(form: NoteForm) -> NoteAsked:
     )
 
 
-def _local(instant: datetime | None) -> str:
-    """An instant in the company's time zone, to the minute."""
-    if instant is None:
-        return ""
-    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
-
-
 def _render(template: str, **values: Any) -> str:
     return render_template(
         template,
-        local_time=_local,
         verdict_words=verdict_words,
         direction_labels=DIRECTION_LABELS,
         outcome_labels=OUTCOME_LABELS,
@@ -211,3 +246,86 @@ def _render(template: str, **values: Any) -> str:
         flag_labels=FLAG_LABELS,
         **values,
     )
+
+
+# ---- complaint cases and unnoted calls (supervisors, the complaint desk, heads, IT) -----------
+
+
+@complaint_bp.get("/complaints")
+@page("complaint", "view")
+def cases() -> str:
+    """The open complaint cases the caller reaches, the nearest deadline first, paged;
+    `?report=1`: the cases not yet reported to the client."""
+    return _cases_page(ResumeForm(formdata=None), None, None)[0]
+
+
+@complaint_bp.post("/complaints/<case_id>/resume")
+@page("complaint", "resume")
+def resume(case_id: str) -> Response | tuple[str, int]:
+    """Close a case with a reason (the justification rule), once confirmed."""
+    form = ResumeForm()
+    if not form.validate_on_submit():
+        return _cases_page(form, case_id, None, 400)
+    try:
+        complaints.resume(db(), gate(), page_caller().actor, case_id, form.reason.data or "")
+    except GovernError as error:
+        if error.status not in INLINE:
+            raise
+        return _cases_page(form, case_id, error, error.status)
+    flash(gettext("Collection resumed: case %(case)s is closed.", case=case_id))
+    return redirect(url_for("complaint_pages.cases"))  # type: ignore[return-value]
+
+
+@complaint_bp.post("/complaints/<case_id>/reported")
+@page("complaint", "report")
+def reported(case_id: str) -> Response | tuple[str, int]:
+    """Record that a case was reported to the client."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _cases_page(ResumeForm(formdata=None), None, None, 400)
+    try:
+        complaints.mark_reported(db(), gate(), page_caller().actor, case_id)
+    except GovernError as error:
+        if error.status not in INLINE:
+            raise
+        return _cases_page(ResumeForm(formdata=None), case_id, error, error.status)
+    flash(gettext("Case %(case)s is recorded as reported to the client.", case=case_id))
+    return redirect(url_for("complaint_pages.cases", report=1))  # type: ignore[return-value]
+
+
+@complaint_bp.get("/calls/unnoted")
+@page("note", "unnoted")
+def unnoted() -> str:
+    """The calls the caller watches whose note is overdue, oldest first, paged."""
+    found = complaints.unnoted_calls(db(), context(), page_caller().actor)
+    number = page_number()
+    return _render(
+        "notes/unnoted.html",
+        calls=found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        page=number,
+        more=len(found) > number * PAGE_SIZE,
+        total=len(found),
+    )
+
+
+def _cases_page(
+    form: ResumeForm, case_id: str | None, error: GovernError | None, status: int = 200
+) -> tuple[str, int]:
+    """The cases' list; `form`, `case_id` and `error`: a form just posted for that case."""
+    report = request.args.get("report") == "1"
+    listing = complaints.cases_to_report if report else complaints.open_cases
+    found = listing(db(), gate(), page_caller().actor)
+    number = page_number()
+    html = _render(
+        "notes/complaints.html",
+        cases=found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE],
+        page=number,
+        more=len(found) > number * PAGE_SIZE,
+        total=len(found),
+        report=report,
+        form=form,
+        posted=case_id,
+        error=error,
+        report_form=FlaskForm(formdata=None),
+    )
+    return html, status

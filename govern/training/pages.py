@@ -39,7 +39,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import at_least_one, choices, language, page, page_caller
+from govern.console import at_least_one, choices, language, page, page_caller, page_number
 from govern.errors import BadRequest, Conflict, Forbidden, GovernError, Unprocessable
 from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
@@ -252,7 +252,7 @@ def approve_plan(plan_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def _plans_page(form: PlanForm, error: GovernError | None = None) -> str:
-    number = _page_number()
+    number = page_number()
     everything = plans.list_plans(db())
     shown = everything[(number - 1) * PER_PAGE : number * PER_PAGE]
     roles = page_caller().staff.roles
@@ -444,7 +444,7 @@ def approve_leave(leave_id: int) -> BaseResponse | tuple[str, int]:
 
 
 def _leave_page(error: GovernError | None = None) -> str:
-    number = _page_number()
+    number = page_number()
     lines = attendance.leave_to_approve(db(), context(), page_caller().staff)
     return render_template(
         "training/leave.html",
@@ -474,7 +474,7 @@ def attendance_report() -> str:
     lines = attendance.attendance_report(
         db(), context(), page_caller().staff, query["start"], query["end"], query.get("department")
     )
-    number = _page_number()
+    number = page_number()
     return render_template(
         "training/attendance.html",
         lines=lines[(number - 1) * PER_PAGE : number * PER_PAGE],
@@ -521,7 +521,7 @@ def _feedback_page(
     state = request.args.get("state", "")
     items = feedback.feedback_forms(db(), context(), page_caller().staff, None)
     shown = [i for i in items if state in ("", i.state)]
-    number = _page_number()
+    number = page_number()
     return render_template(
         "training/feedback.html",
         items=shown[(number - 1) * PER_PAGE : number * PER_PAGE],
@@ -566,7 +566,7 @@ def decide(case_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def _hr_page(form: DecisionForm, error: GovernError | None = None, case_id: str = "") -> str:
-    number = _page_number()
+    number = page_number()
     state = "all" if request.args.get("state") == "all" else "open"
     cases = exams.cases_with_people(db(), state == "open")
     return render_template(
@@ -580,14 +580,6 @@ def _hr_page(form: DecisionForm, error: GovernError | None = None, case_id: str 
         case_id=case_id,
         decisions=DECISION_LABELS,
     )
-
-
-@bp.app_template_filter("company_time")
-def company_time(instant: datetime | None) -> str:
-    """An instant in the company's time zone, to the minute ("" for none)."""
-    if instant is None:
-        return ""
-    return instant.astimezone(services().settings.timezone).strftime("%Y-%m-%d %H:%M")
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -624,8 +616,3 @@ def _month(text: str | None) -> date:
         return date(year, month, 1)
     except ValueError:
         raise BadRequest("month.invalid", gettext("Ask for a month as 2026-12.")) from None
-
-
-def _page_number() -> int:
-    text = request.args.get("page", "1")
-    return max(int(text), 1) if text.isdigit() else 1

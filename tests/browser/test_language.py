@@ -50,6 +50,8 @@ PAGES = {
     "/training/sessions": "office",
     "/accounts": "head.a",
     "/accounts/awaiting": "head.a",
+    "/complaints": "desk",
+    "/calls/unnoted": "sup.a1",
     "/departures/": "it",
     "/departures/sweep": "it",
     "/access/policy": "padmin",
@@ -59,7 +61,7 @@ PAGES = {
 
 @pytest.mark.parametrize("path", PAGES)
 def test_the_toggle_switches_every_label(agency: Agency, page: Page, path: str) -> None:
-    agency.with_accounts("col.a1", "intern.a", "office", "it", "padmin")
+    agency.with_accounts("col.a1", "intern.a", "office", "it", "padmin", "desk", "sup.a1")
     if PAGES[path]:
         sign_in(page, PAGES[path])
     page.goto(path)
