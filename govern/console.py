@@ -24,12 +24,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, url_for
-from flask_babel import Babel, get_locale, gettext
+from babel.support import Translations
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import Babel, get_locale, get_translations, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 
 from govern.actor import Caller
 from govern.errors import Forbidden, GovernError, NotAuthenticated
@@ -100,6 +112,27 @@ def at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
     checkbox required, and the browser would ask for them all)."""
     if not field.data:
         raise ValidationError(gettext("Choose at least one."))
+
+
+#: WTForms' messages that its Chinese catalogue lacks and a Govern form can produce, marked for
+#: ./scripts/translations; `_form_messages` words them from our catalogue.
+WTFORMS_GAPS = (
+    lazy_ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    ),
+)
+
+
+def _form_messages() -> None:
+    """WTForms' own messages (a field's errors) in the page's language: WTForms' catalogue,
+    then ours for what it lacks. Flask-WTF reads them from `request.wtforms_translations`."""
+    if request.path.startswith("/api/"):
+        return
+    theirs = Translations.load(messages_path(), [get_locale()], domain="wtforms")
+    theirs.add_fallback(get_translations())
+    request.wtforms_translations = theirs  # type: ignore[attr-defined]
 
 
 def company_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
@@ -199,6 +232,12 @@ def choose(code: str) -> Response:
     return response  # type: ignore[return-value]
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon (static/favicon.svg, which the pages link) where browsers ask for it unlinked."""
+    return current_app.send_static_file("favicon.svg")
+
+
 @bp.get("/api-docs")
 def api_docs() -> str:
     """The API explorer (Swagger UI, vendored) on the OpenAPI document, which is public too:
@@ -233,4 +272,5 @@ def register_console(app: Flask) -> None:
     app.jinja_env.filters["role_names"] = role_names
     app.jinja_env.filters["company_time"] = company_time
     app.jinja_env.globals["local_time"] = company_time
+    app.before_request(_form_messages)
     app.register_blueprint(bp)

@@ -131,3 +131,12 @@ def test_a_browser_gets_errors_at_page_addresses_in_words(agency: Agency) -> Non
     assert wrong_way.status_code == 405 and "Allow" in wrong_way.headers
     api = agency.client.get("/api/v1/nowhere", headers=BROWSER)
     assert api.is_json  # the API answers JSON whoever asks
+
+
+def test_the_icon_answers_where_browsers_ask_and_the_pages_link_it(agency: Agency) -> None:
+    icon = agency.client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.get_data(as_text=True).startswith("<svg")
+    sign_in = agency.client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in sign_in
+    assert agency.client.get("/static/favicon.svg").status_code == 200

@@ -204,7 +204,9 @@ def investigation(investigation_id: str) -> Any:
     except GovernError as error:
         return render_template("error.html", error=error), error.status
     if request.args.get("format") == "csv":
-        return _download(inv.ranking_csv(ranking), f"leak-triage-{found.id}.csv")
+        return _download(
+            inv.ranking_csv(ranking, services().settings.timezone), f"leak-triage-{found.id}.csv"
+        )
     form = SearchForm(formdata=request.args)
     return render_template(
         "investigations/investigation.html", investigation=found, **_paged(form, ranking)

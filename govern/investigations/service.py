@@ -13,7 +13,7 @@ import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -579,11 +579,17 @@ def events_csv(found: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def ranking_csv(ranking: list[dict[str, Any]]) -> str:
-    """A leak triage's ranking as CSV, likely source first."""
+def ranking_csv(ranking: list[dict[str, Any]], zone: tzinfo) -> str:
+    """A leak triage's ranking as CSV, likely source first; its times in `zone` (the company's,
+    as the page shows them), ISO 8601 with the offset: 2026-12-04T14:00:00+08:00."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("rank", *RANKING_COLUMNS))
     for place, entry in enumerate(ranking, 1):
-        writer.writerow([place, *(entry[c] for c in RANKING_COLUMNS)])
+        row = {**entry, **{c: _in_zone(entry[c], zone) for c in ("first", "last")}}
+        writer.writerow([place, *(row[c] for c in RANKING_COLUMNS)])
     return out.getvalue()
+
+
+def _in_zone(instant: str | None, zone: tzinfo) -> str:
+    return datetime.fromisoformat(instant).astimezone(zone).isoformat() if instant else ""

@@ -12,6 +12,7 @@ from typing import Any
 
 from govern.config import load_policy
 from govern.errors import ConfigError, NotFound
+from govern.training.rules import Titled
 from govern.training.schedule import INDUCTION, MONTHLY, WEEKLY
 from govern.training.workdays import HOLIDAYS_FILE, working_days
 
@@ -21,36 +22,40 @@ TRACKS = ("intern", "ordinary", "management")
 
 
 @dataclass(frozen=True)
-class Course:
+class Course(Titled):
     code: str
     title: str
     section: str
     exam: bool
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
-class Track:
+class Track(Titled):
     name: str
     title: str
     section: str
     courses: tuple[str, ...]
     leaves_training_with: tuple[str, ...]
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
-class Certification:
+class Certification(Titled):
     name: str
     title: str
     exams: tuple[str, ...]
     agreement: str | None
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
-class Agreement:
+class Agreement(Titled):
     name: str
     title: str
     current: str
     versions: dict[str, str]
+    title_en: str = ""
 
     @property
     def text(self) -> str:
@@ -58,7 +63,7 @@ class Agreement:
 
 
 @dataclass(frozen=True)
-class SessionKind:
+class SessionKind(Titled):
     kind: str
     title: str
     section: str
@@ -66,6 +71,7 @@ class SessionKind:
     ends: time
     tracks: tuple[str, ...]
     host: str
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,9 @@ def load_catalogue(policies_dir: Path) -> Catalogue:
 def _build(raw: dict[str, Any]) -> Catalogue:
     return Catalogue(
         courses={
-            code: Course(code, c["title"], c["section"], bool(c.get("exam", False)))
+            code: Course(
+                code, c["title"], c["section"], bool(c.get("exam", False)), c.get("title_en", "")
+            )
             for code, c in raw["courses"].items()
         },
         tracks={
@@ -116,15 +124,20 @@ def _build(raw: dict[str, Any]) -> Catalogue:
                 t["section"],
                 tuple(t["courses"]),
                 tuple(t.get("leaves_training_with", ())),
+                t.get("title_en", ""),
             )
             for name, t in raw["tracks"].items()
         },
         certifications={
-            name: Certification(name, c["title"], tuple(c["exams"]), c.get("agreement"))
+            name: Certification(
+                name, c["title"], tuple(c["exams"]), c.get("agreement"), c.get("title_en", "")
+            )
             for name, c in raw["certifications"].items()
         },
         agreements={
-            name: Agreement(name, a["title"], a["current"], dict(a["versions"]))
+            name: Agreement(
+                name, a["title"], a["current"], dict(a["versions"]), a.get("title_en", "")
+            )
             for name, a in raw.get("agreements", {}).items()
         },
         sessions={
@@ -136,6 +149,7 @@ def _build(raw: dict[str, Any]) -> Catalogue:
                 time.fromisoformat(s["ends"]),
                 tuple(s["tracks"]),
                 s["host"],
+                s.get("title_en", ""),
             )
             for kind, s in raw["sessions"].items()
         },

@@ -39,7 +39,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import at_least_one, choices, page, page_caller, page_number
+from govern.console import at_least_one, choices, language, page, page_caller, page_number
 from govern.errors import BadRequest, Conflict, Forbidden, GovernError, Unprocessable
 from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
@@ -401,7 +401,8 @@ def _record_form() -> RecordForm:
 
 
 def _exam_courses() -> list[SelectChoice]:
-    return [SelectChoice(c.code, f"{c.code} {c.title}") for c in _book().courses.values() if c.exam]
+    courses = _book().courses.values()
+    return [SelectChoice(c.code, f"{c.code} {c.title_in(language())}") for c in courses if c.exam]
 
 
 def _record_page(

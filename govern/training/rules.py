@@ -83,6 +83,17 @@ def grade(standing: str, attempts_so_far: int, score: int, pass_mark: int) -> Ou
     return Outcome(passed, attempts_so_far + 1, not passed and standing == RETAKE_REQUIRED)
 
 
+class Titled:
+    """A catalogue entry with a Chinese `title` and an optional English `title_en`."""
+
+    title: str
+    title_en: str
+
+    def title_in(self, language: str) -> str:
+        """The title in the console's `language`: English when given, else the Chinese."""
+        return (self.title_en or self.title) if language == "en" else self.title
+
+
 # ---- certifications ---------------------------------------------------------------------------
 
 
@@ -93,13 +104,14 @@ class ExamRecord:
 
 
 @dataclass(frozen=True)
-class CertificationStatus:
+class CertificationStatus(Titled):
     name: str
     title: str
     holds: bool
     since: datetime | None
     until: datetime | None
     missing: list[str] = field(default_factory=list)
+    title_en: str = ""
 
 
 def certification_status(
@@ -136,6 +148,7 @@ def certification_status(
         max((s for s in since if s), default=None) if holds else None,
         min((u for u in until if u), default=None) if holds else None,
         missing,
+        certification.title_en,
     )
 
 

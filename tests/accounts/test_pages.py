@@ -9,6 +9,7 @@ import re
 from govern.accounts import repository as repo
 from govern.accounts.service import suspend_account
 from tests.support.agency import Agency, audit_events, bearer
+from tests.support.floor import Floor
 from tests.support.pages import HTTPS, csrf_token, page_session
 
 ENGLISH = {"Accept-Language": "en"}
@@ -200,3 +201,13 @@ def test_issuing_to_someone_not_in_the_directory_is_told_in_words(agency: Agency
     assert status == 400 and 'role="alert"' in refused
     with agency.services.sessions() as db:
         assert repo.live_account(db, "9999") is None and repo.live_account(db, "1005") is None
+
+
+def test_the_list_names_held_certifications_in_the_page_s_language(floor: Floor) -> None:
+    agency = floor.agency
+    page_session(agency, "head.a")
+    english = get(agency, "/accounts", headers=ENGLISH)[1]
+    assert "Business system use (§11)" in english and "业务系统使用（§11）" not in english
+    assert "业务系统使用（§11）" in get(agency, "/accounts")[1]
+    shown = get(agency, f"/accounts/{floor.ids['col.a1']}", headers=ENGLISH)[1]
+    assert "Compliance (§13)" in shown and "业务合规（§13）" not in shown

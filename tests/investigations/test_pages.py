@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import Connection, update
@@ -83,6 +83,10 @@ def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
         ("2", ids["col.a2"], "2"),
         ("3", ids["col.b1"], "1"),
     ]
+    shown_first = rows.split(ids["col.a1"])[1].split("<td>")[3].split("<")[0]  # company time
+    first = datetime.fromisoformat(lines[0]["first"])
+    assert first.utcoffset() == timedelta(hours=8) and lines[0]["first"].endswith("+08:00")
+    assert first.strftime("%Y-%m-%d %H:%M:%S") == shown_first
     opened_events = [e for e in trail(agency) if e["action"] == "audit.investigation_opened"]
     assert opened_events[-1]["actor"] == ids["auditor"]
     assert opened_events[-1]["details"]["debtors"] == 5

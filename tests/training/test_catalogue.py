@@ -12,6 +12,7 @@ the catalogue fails these tests.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from govern.training.catalogue import Catalogue, load_catalogue
@@ -166,3 +167,12 @@ def test_r_trn_4_the_catalogue_everyone_reads_lists_the_same_courses(desk: Desk)
     status, book = desk.call("GET", "/api/v1/training/catalogue", "col.a1")
     assert status == 200
     assert {name: track["courses"] for name, track in book["tracks"].items()} == COURSES
+
+
+def test_a_title_without_its_english_stays_chinese_in_english() -> None:
+    book = load_catalogue(POLICIES)
+    system_use = book.certifications["system-use"]
+    assert system_use.title_in("en") == "Business system use (§11)"
+    assert system_use.title_in("zh") == "业务系统使用（§11）"
+    untranslated = replace(system_use, title_en="")
+    assert untranslated.title_in("en") == "业务系统使用（§11）"

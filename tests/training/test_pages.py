@@ -350,3 +350,27 @@ def test_r_trn_7_the_head_returns_a_feedback_form_on_the_page(desk: Desk) -> Non
     assert 'data-state="returned"' in get(desk, "/training/feedback")[1]
     status, html, _ = post(desk, target, "/", {"assessment": "再交一次"})
     assert status == 409 and 'data-code="feedback.returned"' in html
+
+
+def test_in_english_certifications_and_courses_are_named_in_english(desk: Desk) -> None:
+    desk.approved_plan()
+    page_session(desk.agency, "intern.a")
+    mine = get(desk, "/training/me", headers=ENGLISH)[1]
+    system_use = row(mine, "certification", "system-use")
+    assert "Business system use (§11)" in system_use and "业务系统使用" not in system_use
+    assert "Business system use (§11)" in row(mine, "field", "phones")
+    assert "业务系统使用（§11）" in row(get(desk, "/training/me")[1], "certification", "system-use")
+    page_session(desk.agency, "office")
+    form = get(desk, f"/training/sessions/{FRIDAY}/record", headers=ENGLISH)[1]
+    assert "SYS-USE Business system use: signing in" in form
+    assert "Friday afternoon training" in form
+
+
+def test_a_choice_not_offered_is_refused_in_chinese_not_in_wtforms_english(desk: Desk) -> None:
+    page_session(desk.agency, "office")
+    plan = {"title": "2027 培训计划", "term": "long", "tracks": "everyone"}
+    plan |= {"starts": "2027-01-01", "ends": "2027-12-31"}
+    status, html, _ = post(desk, "/training/plans", "/training/plans", plan)
+    assert status == 400
+    assert "“everyone”不是此项的有效选项。" in html and "not a valid choice" not in html
+    assert desk.call("GET", "/api/v1/training/plans", "office")[1]["plans"] == []
