@@ -74,6 +74,8 @@ ROLES = (
     "general_manager",
     "hr",
     "policy_admin",
+    "supervisor",
+    "complaint_desk",
 )
 #: Who uses a page (each is measured), where it is not simply the first of ROLES it answers.
 ROLES_OF: dict[str, tuple[str, ...]] = {
@@ -87,6 +89,7 @@ ROLES_OF: dict[str, tuple[str, ...]] = {
     "training_pages.plan_list": ("office",),
     "training_pages.record_form": ("office", "department_head"),
     "training_pages.attendance_report": ("department_head", "office"),
+    "complaint_pages.cases": ("complaint_desk", "supervisor"),
 }
 
 
@@ -151,6 +154,8 @@ def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -
     for n, (person, account, role) in enumerate(zip(others, other_accounts, roles, strict=True)):
         person.update(roles=[role], track="management", name=f"测试{role}")
         person["department"] = "collections" if role == "department_head" else "operations"
+        if role == "supervisor":  # the collectors' supervisor: their project group
+            person["project_group"] = GROUP
         account["id"] = f"GV-8000-{n:04d}"
     everyone = accounts + other_accounts
     with engine.begin() as connection:

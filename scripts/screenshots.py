@@ -32,7 +32,7 @@ USERS = {
     "policy_admin": ("policy.zhao", "/access/policy"),
     "office": ("office.chen", "/training/sessions"),
     "trainer": ("trainer.yang", "/training/sessions"),
-    "complaint_desk": ("desk.he", "/"),
+    "complaint_desk": ("desk.he", "/complaints"),
 }
 
 
