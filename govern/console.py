@@ -16,10 +16,10 @@ Like web.py, it imports no capability: each capability's `pages.py` is a bluepri
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
+from functools import cache, wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +36,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import Babel, get_locale, get_translations, gettext, lazy_ngettext
+from flask_babel import Babel, get_locale, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, ValidationError
@@ -130,9 +130,15 @@ def _form_messages() -> None:
     then ours for what it lacks. Flask-WTF reads them from `request.wtforms_translations`."""
     if request.path.startswith("/api/"):
         return
-    theirs = Translations.load(messages_path(), [get_locale()], domain="wtforms")
-    theirs.add_fallback(get_translations())
-    request.wtforms_translations = theirs  # type: ignore[attr-defined]
+    request.wtforms_translations = _form_catalogue(language())  # type: ignore[attr-defined]
+
+
+@cache
+def _form_catalogue(code: str) -> Translations:
+    """WTForms' catalogue of a language, ours behind it; read once a process, not a request."""
+    theirs = Translations.load(messages_path(), [code], domain="wtforms")
+    theirs.add_fallback(Translations.load(str(TRANSLATIONS), [code]))
+    return theirs
 
 
 def company_time(instant: datetime | None, shape: str = "%Y-%m-%d %H:%M") -> str:
@@ -147,6 +153,26 @@ def page_number() -> int:
     """The list page asked for (`?page=N`, from 1); the first for anything else."""
     number = request.args.get("page", "1")
     return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
+
+
+#: The rows a list shows a page.
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Paged:
+    """One page of a list held whole: its rows, its number, whether more follow."""
+
+    rows: Sequence[Any]
+    number: int
+    more: bool
+
+
+def paged(items: Sequence[Any]) -> Paged:
+    """The page asked for (`?page=N`) of `items`."""
+    number = page_number()
+    rows = items[(number - 1) * PER_PAGE : number * PER_PAGE]
+    return Paged(rows, number, len(items) > number * PER_PAGE)
 
 
 def choose_language() -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from govern.errors import Forbidden
+from govern.text import in_language
 
 if TYPE_CHECKING:
     from govern.access.table import FieldTable
@@ -38,7 +39,7 @@ class FieldRule:
 
     def label_in(self, language: str) -> str:
         """The field's name for a person reading `language` ("zh", "en")."""
-        return (self.label_en or self.label) if language == "en" else self.label
+        return in_language(language, self.label, self.label_en)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from govern.actor import Staff
 from govern.errors import Conflict, Forbidden
 from govern.ids import new_id
+from govern.text import in_language
 
 DEPARTMENT_HEAD = "department_head"
 GENERAL_MANAGER = "general_manager"
@@ -35,7 +36,7 @@ class SuspensionKind:
 
     def title_in(self, language: str) -> str:
         """What the kind is for, for a person reading `language` ("zh", "en")."""
-        return (self.title_zh or self.title) if language == "zh" else self.title
+        return in_language(language, self.title_zh, self.title)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from govern.accounts.service import revoke_account, view_account
-from govern.console import page, page_caller, page_number
+from govern.console import page, page_caller, paged
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
 from govern.deprovision.service import DepartureView, list_departures
@@ -40,7 +40,6 @@ from govern.web import context, db, services
 
 bp = Blueprint("deprovision_pages", __name__, url_prefix="/departures")
 
-PER_PAGE = 50
 AHEAD_DAYS = 30
 DONE_DAYS = 30
 #: The first day a departure date may have (govern/bounds.py `Day`): overdue and failed
@@ -103,18 +102,17 @@ def index() -> tuple[str, int]:
 def _board(form: DateForm, error: GovernError | None = None, status: int = 200) -> tuple[str, int]:
     board = request.args.get("board", "today")
     board = board if board in BOARDS else "today"
-    number = page_number()
     lists = _lists()
-    rows = lists[board][(number - 1) * PER_PAGE : number * PER_PAGE + 1]
+    shown = paged(lists[board])
     roles = page_caller().staff.roles
     html = render_template(
         "deprovision/index.html",
         boards=BOARDS,
         board=board,
         counts={name: len(found) for name, found in lists.items()},
-        rows=rows[:PER_PAGE],
-        page=number,
-        more=len(rows) > PER_PAGE,
+        rows=shown.rows,
+        page=shown.number,
+        more=shown.more,
         zone=context().settings.timezone,
         form=form,
         error=error,

@@ -26,7 +26,6 @@ from govern.console import choices, company_time, page, page_caller, page_number
 from govern.contact import guard
 from govern.debtors.views import gate
 from govern.errors import GovernError
-from govern.messages import message_for
 from govern.notes import complaints
 from govern.notes import service as notes
 from govern.notes.rules import DIRECTIONS, FLAGS, OUTCOMES, PURPOSES, TEXT_LIMIT, NoteAsked
@@ -72,27 +71,9 @@ FLAG_LABELS = {
     "complaint_tendency": _l("Tends to complain (stops collection, R-CON-5)"),
 }
 
+
 #: The contact guard's deny reasons in words, for as long as govern/messages.py has none of its
 #: own for them (a verdict is an answer, not an error; docs/collectors.md lists them).
-VERDICT_WORDS = {
-    "contact.quiet_hours": _l("Quiet hours: no outbound calls at this time of day."),
-    "contact.daily_cap_connected": _l(
-        "A call connected today and today's outbound calls reached the limit."
-    ),
-    "contact.daily_cap_unanswered": _l("Today's unanswered outbound calls reached the limit."),
-    "contact.do_not_call": _l("This party asked not to be called (do not call)."),
-    "contact.complaint_stop": _l("Collection is stopped by an open complaint case."),
-    "contact.method_cap": _l("Unanswered attempts on this number today reached the limit."),
-    "contact.weekly_cap": _l("Calls within 7 consecutive days reached the limit."),
-    "contact.after_conversation": _l("There was a telephone conversation within 7 days."),
-}
-
-
-def verdict_words(code: str) -> str:
-    """A deny's reason in words: the code's message, else the guard's own words above."""
-    return message_for(code) or str(VERDICT_WORDS.get(code, code))
-
-
 def _choices(codes: tuple[str, ...], labels: dict[str, Any]) -> list[SelectChoice]:
     return choices({code: labels.get(code, code) for code in codes})
 
@@ -239,7 +220,6 @@ def _asked(form: NoteForm) -> NoteAsked:
 def _render(template: str, **values: Any) -> str:
     return render_template(
         template,
-        verdict_words=verdict_words,
         direction_labels=DIRECTION_LABELS,
         outcome_labels=OUTCOME_LABELS,
         purpose_labels=PURPOSE_LABELS,

@@ -39,7 +39,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import at_least_one, choices, language, page, page_caller, page_number
+from govern.console import at_least_one, choices, language, page, page_caller, paged
 from govern.errors import BadRequest, Conflict, Forbidden, GovernError, Unprocessable
 from govern.training import attendance, certifications, exams, feedback, plans
 from govern.training.calendar_export import sessions_ics
@@ -57,7 +57,6 @@ from govern.web import context, db, services
 
 #: The key under which start-up hands in the debtor fields (govern/app.py `_hand_in`).
 WIRING = "govern.training.fields"
-PER_PAGE = 50
 
 bp = Blueprint("training_pages", __name__, url_prefix="/training")
 
@@ -252,15 +251,13 @@ def approve_plan(plan_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def _plans_page(form: PlanForm, error: GovernError | None = None) -> str:
-    number = page_number()
-    everything = plans.list_plans(db())
-    shown = everything[(number - 1) * PER_PAGE : number * PER_PAGE]
+    shown = paged(plans.list_plans(db()))
     roles = page_caller().staff.roles
     return render_template(
         "training/plans.html",
-        plans=shown,
-        page=number,
-        more=len(everything) > number * PER_PAGE,
+        plans=shown.rows,
+        page=shown.number,
+        more=shown.more,
         form=form,
         confirm_form=ConfirmForm(formdata=None),
         error=error,
@@ -444,13 +441,12 @@ def approve_leave(leave_id: int) -> BaseResponse | tuple[str, int]:
 
 
 def _leave_page(error: GovernError | None = None) -> str:
-    number = page_number()
-    lines = attendance.leave_to_approve(db(), context(), page_caller().staff)
+    shown = paged(attendance.leave_to_approve(db(), context(), page_caller().staff))
     return render_template(
         "training/leave.html",
-        lines=lines[(number - 1) * PER_PAGE : number * PER_PAGE],
-        page=number,
-        more=len(lines) > number * PER_PAGE,
+        lines=shown.rows,
+        page=shown.number,
+        more=shown.more,
         form=PlainForm(formdata=None),
         error=error,
     )
@@ -474,12 +470,12 @@ def attendance_report() -> str:
     lines = attendance.attendance_report(
         db(), context(), page_caller().staff, query["start"], query["end"], query.get("department")
     )
-    number = page_number()
+    shown = paged(lines)
     return render_template(
         "training/attendance.html",
-        lines=lines[(number - 1) * PER_PAGE : number * PER_PAGE],
-        page=number,
-        more=len(lines) > number * PER_PAGE,
+        lines=shown.rows,
+        page=shown.number,
+        more=shown.more,
         query=query,
         unexcused=sum(line.verdict == "unexcused" for line in lines),
         statuses=STATUS_LABELS,
@@ -520,13 +516,12 @@ def _feedback_page(
 ) -> str:
     state = request.args.get("state", "")
     items = feedback.feedback_forms(db(), context(), page_caller().staff, None)
-    shown = [i for i in items if state in ("", i.state)]
-    number = page_number()
+    shown = paged([i for i in items if state in ("", i.state)])
     return render_template(
         "training/feedback.html",
-        items=shown[(number - 1) * PER_PAGE : number * PER_PAGE],
-        page=number,
-        more=len(shown) > number * PER_PAGE,
+        items=shown.rows,
+        page=shown.number,
+        more=shown.more,
         state=state,
         form=form,
         error=error,
@@ -566,14 +561,13 @@ def decide(case_id: str) -> BaseResponse | tuple[str, int]:
 
 
 def _hr_page(form: DecisionForm, error: GovernError | None = None, case_id: str = "") -> str:
-    number = page_number()
     state = "all" if request.args.get("state") == "all" else "open"
-    cases = exams.cases_with_people(db(), state == "open")
+    shown = paged(exams.cases_with_people(db(), state == "open"))
     return render_template(
         "training/hr.html",
-        cases=cases[(number - 1) * PER_PAGE : number * PER_PAGE],
-        page=number,
-        more=len(cases) > number * PER_PAGE,
+        cases=shown.rows,
+        page=shown.number,
+        more=shown.more,
         state=state,
         form=form,
         error=error,

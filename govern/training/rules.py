@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from govern.accounts.rules import DEPARTMENT_HEAD
 from govern.actor import Staff
 from govern.errors import BadRequest, Conflict, Forbidden
+from govern.text import in_language
 
 if TYPE_CHECKING:
     from govern.training.catalogue import Agreement, Certification
@@ -91,7 +92,7 @@ class Titled:
 
     def title_in(self, language: str) -> str:
         """The title in the console's `language`: English when given, else the Chinese."""
-        return (self.title_en or self.title) if language == "en" else self.title
+        return in_language(language, self.title, self.title_en)
 
 
 # ---- certifications ---------------------------------------------------------------------------
