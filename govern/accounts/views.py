@@ -55,8 +55,9 @@ class SuspensionSchema(Schema):
     )
 
 
-class AccountSchema(Schema):
-    id = fields.String()
+class PersonSchema(Schema):
+    """A person of the directory as the accounts' answers show them."""
+
     employee_number = fields.String()
     username = fields.String()
     name = fields.String()
@@ -69,12 +70,16 @@ class AccountSchema(Schema):
             "description": "intern, ordinary, management, or unknown (see docs/directory.md)"
         },
     )
+    hire_date = fields.Date(allow_none=True)
+
+
+class AccountSchema(PersonSchema):
+    id = fields.String()
     roles = fields.List(fields.String())
     state = fields.String()
     issued_by = fields.String()
     issued_at = fields.AwareDateTime()
     revoked_at = fields.AwareDateTime(allow_none=True)
-    hire_date = fields.Date(allow_none=True)
     departure_date = fields.Date(allow_none=True)
     suspension = fields.Nested(
         SuspensionSchema,
@@ -124,19 +129,8 @@ def index(query: dict[str, str]) -> dict[str, Any]:
     return {"accounts": [describe(view) for view in views]}
 
 
-class AwaitingSchema(Schema):
-    employee_number = fields.String()
-    username = fields.String()
-    name = fields.String()
-    department = fields.String()
-    project_group = fields.String(allow_none=True)
-    title = fields.String(allow_none=True)
-    track = fields.String(allow_none=True)
-    hire_date = fields.Date(allow_none=True)
-
-
 class AwaitingListSchema(Schema):
-    people = fields.List(fields.Nested(AwaitingSchema))
+    people = fields.List(fields.Nested(PersonSchema))
 
 
 @blp.route("/awaiting", methods=["GET"])
