@@ -296,14 +296,15 @@ def verify() -> Any:
         return render_template("investigations/verify.html", form=form), _status()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     run_id = runs.start_verification(app, db(), _auditor())
-    return redirect(url_for(".verification", run_id=run_id))
+    return redirect(url_for(".verification", verification_id=run_id))
 
 
-@bp.get("/verify/<string:run_id>")
+@bp.get("/verify/<string:verification_id>")
 @page("audit", "query")
-def verification(run_id: str) -> Response:
+def verification(verification_id: str) -> Response:
     """A verification under way (how many events are checked), then its report."""
-    return run_page("investigations/verify.html", runs.run_of(db(), run_id), form=VerifyForm())
+    found = runs.run_of(db(), verification_id)
+    return run_page("investigations/verify.html", found, form=VerifyForm())
 
 
 def _auditor() -> str:
