@@ -177,8 +177,15 @@ class Trail:
     ) -> Report:
         """Events `first`..`last` (all by default) checked against the signed checkpoints,
         and (unless `check_index` is off) the searchable columns against the entries;
-        `tally` hears how far it is."""
+        `tally` hears how far it is. Raises BadRequest `verify.range` for a range the trail
+        does not hold (a check of nothing must not read as "intact")."""
         with self._reading() as connection:
+            size = store.size(connection)
+            if first > max(size, 1) or (last is not None and not first <= last <= size):
+                raise BadRequest(
+                    "verify.range",
+                    f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",
+                )
             return verify_trail(
                 connection,
                 self.signer.public_key,
