@@ -9,6 +9,7 @@ address asked, which may carry a search), status and duration.
 
 from __future__ import annotations
 
+import copy
 import logging
 import sys
 import time
@@ -51,12 +52,19 @@ class RequestFields(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """`time level logger [request account] message`, for a terminal or the demo."""
+    """`time level logger [request account] message`, for a terminal or the demo (`-` for an
+    id not known)."""
 
     def __init__(self) -> None:
         super().__init__(
             "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(account_id)s] %(message)s"
         )
+
+    def format(self, record: logging.LogRecord) -> str:
+        shown = copy.copy(record)  # other handlers (a test's capture) see the record unchanged
+        shown.request_id = getattr(record, "request_id", None) or "-"
+        shown.account_id = getattr(record, "account_id", None) or "-"
+        return super().format(shown)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         return time.strftime("%H:%M:%S", time.localtime(record.created)) + f".{record.msecs:03.0f}"
