@@ -25,6 +25,8 @@ from govern.auditing.trail import request_context
 FIELDS = ("time", "level", "logger", "message", "request_id", "account_id")
 #: Answered every second by probes: their access lines are DEBUG, out of an INFO log.
 QUIET_ROUTES = frozenset({"/healthz", "/readyz"})
+#: Libraries whose INFO lines come every second or minute: shown only at DEBUG.
+CHATTY = ("alembic", "apscheduler")
 access_log = logging.getLogger("govern.access")
 
 
@@ -83,6 +85,8 @@ def configure_logging(level: str, form: str) -> None:
     root.setLevel(level)
     # The development server's own access lines show the address asked, query and all.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    for chatty in CHATTY:  # their INFO is for DEBUG: a line each readiness check, each job run
+        logging.getLogger(chatty).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
 
 
 def _json_formatter() -> logging.Formatter:
