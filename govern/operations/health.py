@@ -9,7 +9,7 @@ personal data, no key ids, no error text (the log has that): anyone may ask.
 Polled every second by several probes, it stays cheap and never piles up: a report is kept for
 `FRESH_SECONDS` of the injected clock, each check runs in a thread of its own with at most one
 run of it at a time, and a caller waits at most `PATIENCE_SECONDS` for an answer: a check
-still running by then fails as "no answer" and is not started again until it ends.
+still running by then fails as "no answer yet" and is not started again until it ends.
 """
 
 from __future__ import annotations
@@ -83,8 +83,10 @@ Probe = Callable[[], Finding]
 class Readiness:
     """The checks of one process, run as the module's docstring says."""
 
-    def __init__(self, probes: Mapping[str, Probe], clock: Clock) -> None:
-        self._probes, self._clock = dict(probes), clock
+    def __init__(
+        self, probes: Mapping[str, Probe], clock: Clock, patience: float = PATIENCE_SECONDS
+    ) -> None:
+        self._probes, self._clock, self._patience = dict(probes), clock, patience
         self._lock = threading.Lock()
         self._running: dict[str, Future[Result]] = {}
         self._last: tuple[datetime, Report] | None = None
@@ -95,7 +97,7 @@ class Readiness:
             if self._last and self._clock.now() - self._last[0] < timedelta(seconds=FRESH_SECONDS):
                 return self._last[1]
             running = {name: self._start(name) for name in self._probes}
-        until = time.monotonic() + PATIENCE_SECONDS
+        until = time.monotonic() + self._patience
         report = Report(tuple(_awaited(name, job, until) for name, job in running.items()))
         with self._lock:
             self._log_changes(report)
@@ -138,12 +140,11 @@ def _timed(name: str, probe: Probe) -> Result:
 
 
 def _awaited(name: str, job: Future[Result], until: float) -> Result:
+    started = time.monotonic()
     try:
-        return job.result(max(0.0, until - time.monotonic()))
+        return job.result(max(0.0, until - started))
     except FutureTimeout:
-        return Result(
-            name, FAIL, f"no answer within {PATIENCE_SECONDS:g} s", PATIENCE_SECONDS * 1000
-        )
+        return Result(name, FAIL, "no answer yet", round((time.monotonic() - started) * 1000, 1))
 
 
 def _ms_since(started: float) -> float:
