@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from govern.config import load_settings
+from govern.app import create_app
+from govern.clock import FixedClock
+from govern.config import Settings, load_settings
 from govern.errors import ConfigError
 from govern.operations.logs import configure_logging
 from tests.support.agency import bearer
@@ -20,6 +25,7 @@ from tests.support.debtors import CASES
 from tests.support.floor import Floor
 from tests.support.notes import TEXT
 from tests.support.pages import HTTPS, page_session
+from tests.support.slapd import Slapd, start_slapd
 from tests.support.staff import STAFF
 
 REQUIRED = {"time", "level", "logger", "message", "request_id", "account_id"}
@@ -190,3 +196,40 @@ def test_log_settings_default_to_json_at_info_and_refuse_what_they_do_not_know()
     for name, value in (("GOVERN_LOG_LEVEL", "LOUD"), ("GOVERN_LOG_FORMAT", "xml")):
         with pytest.raises(ConfigError, match=name):
             load_settings({**env, name: value})
+
+
+@pytest.fixture
+def own_slapd(tmp_path: Path) -> Iterator[Slapd]:
+    """A slapd of this test's own, to stop."""
+    server = start_slapd(tmp_path / "slapd")
+    yield server
+    server.stop()
+
+
+def test_a_sign_in_during_a_directory_outage_logs_the_error_without_what_was_typed(
+    capsys: pytest.CaptureFixture[str],
+    settings: Settings,
+    clock: FixedClock,
+    own_slapd: Slapd,
+    owner_engine: object,
+) -> None:
+    app = create_app(
+        replace(
+            settings, directory_url=own_slapd.url, ldap_bind_password=own_slapd.reader_password
+        ),
+        clock=clock,
+    )
+    try:
+        own_slapd.stop()
+        typed = {"username": "zhang.san.typed", "password": "Typed-Pa55word-9"}
+        refused = app.test_client().post("/api/v1/sessions", json=typed)
+        own_slapd.start()
+    finally:
+        app.extensions["govern"].trail.stop()
+        app.extensions["govern"].engine.dispose()
+    assert refused.status_code == 503
+    lines = logged(capsys.readouterr().err)
+    errors = [line for line in lines if line["level"] == "ERROR"]
+    assert errors and all(line["request_id"] == refused.headers["X-Request-Id"] for line in errors)
+    seen = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    assert typed["username"] not in seen and typed["password"] not in seen
