@@ -46,18 +46,19 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
     after."""
     engine = make_engine(owner_url)
     with engine.begin() as connection:
-        before = _revision(connection)
+        before = current_revision(connection)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        after = _revision(connection)
+        after = current_revision(connection)
         _grant_service_role(connection, owner_url, service_url)
     engine.dispose()
     return Upgrade(before, after)
 
 
-def _revision(connection: Connection) -> str | None:
+def current_revision(connection: Connection) -> str | None:
+    """The schema's revision (None: no schema yet)."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
