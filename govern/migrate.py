@@ -46,22 +46,25 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
     after."""
     engine = make_engine(owner_url)
     with engine.begin() as connection:
-        before = _revision(connection)
+        before = revision(connection)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        after = _revision(connection)
-        _grant_service_role(connection, owner_url, service_url)
+        after = revision(connection)
+        grant_service_role(connection, owner_url, service_url)
     engine.dispose()
     return Upgrade(before, after)
 
 
-def _revision(connection: Connection) -> str | None:
+def revision(connection: Connection) -> str | None:
+    """The schema's revision in the database `connection` reaches (None: no schema)."""
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _grant_service_role(connection: object, owner_url: str, service_url: str) -> None:
+def grant_service_role(connection: object, owner_url: str, service_url: str) -> None:
+    """Grant the service role (DATABASE_URL) data access only, as the owner: after migrating,
+    and after a backup is restored (a dump carries no grants to roles it may not find)."""
     service = make_url(service_url)
     owner = make_url(owner_url)
     if service.get_backend_name() != "postgresql" or service.username == owner.username:

@@ -1,0 +1,371 @@
+"""Backup sets: create one from a running Govern, check one offline, restore one into an empty
+database (docs/operations.md, "Backup and restore").
+
+What must come back together: the database (the trail in it), the data keys (without them every
+sealed debtor field is unreadable), the checkpoint copies and the audit public key (without them
+nothing says the restored trail is the one that was signed). The signing key's private half is
+never in a set: it is a secret of its own, kept and restored apart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, create_engine, inspect
+from sqlalchemy.engine import make_url
+
+from audit import store
+from audit.signing import Checkpoint, key_id, load_public_key
+from audit.verify import Report
+from govern.auditing.trail import check_trail, newest_signed, public_half
+from govern.backup import postgres, sqlite
+from govern.backup.manifest import (
+    CHECKPOINTS,
+    DATA_KEYS,
+    DATABASE_FILES,
+    PUBLIC_KEY,
+    Manifest,
+    SetRefused,
+    check_hashes,
+    read_manifest,
+    required_files,
+    sha256_of,
+    write_manifest,
+)
+from govern.clock import Clock
+from govern.config import Settings
+from govern.db import make_engine
+from govern.debtors.vault import load_vault
+from govern.errors import ConfigError, Conflict, GovernError
+from govern.migrate import grant_service_role, revision
+
+
+class Progress(Protocol):
+    """How a long step shows how far it is (a bar on a terminal; nothing in a test)."""
+
+    def start(self, label: str, total: int) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class Silent:
+    """No progress shown."""
+
+    def start(self, label: str, total: int) -> None:
+        """Nothing to show."""
+
+    def advance(self, steps: int = 1) -> None:
+        """Nothing to show."""
+
+
+class PlaceNotEmpty(Conflict):
+    """The database or a file a restore would write already holds something else."""
+
+    exit_code = 4  # `govern backup restore`: told apart from a refused set (1)
+
+
+@dataclass(frozen=True)
+class SetCheck:
+    """A set that verified: its manifest and the check of the trail in its database."""
+
+    manifest: Manifest
+    trail: Report
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a restore did: the set it restored, what became of each file, and the check of
+    the trail in the restored database."""
+
+    check: SetCheck
+    files: dict[str, str] = field(default_factory=dict)  # place → written | same | kept newer
+    signing_key_missing: bool = False
+
+
+def create_set(settings: Settings, folder: Path, clock: Clock, progress: Progress) -> Manifest:
+    """Write one consistent set of this Govern into the new folder `folder`. The checkpoint
+    copy is taken first, then the database in one snapshot: the set's copy never names a
+    checkpoint its database lacks. Raises SetRefused `backup.exists` when the folder holds
+    anything; removes what it wrote when it fails."""
+    if folder.exists() and any(folder.iterdir()):
+        raise SetRefused("backup.exists", f"{folder} is not empty; choose a new folder.")
+    public = public_half(settings.audit_key_file)
+    load_vault(settings.data_keys_file)  # a set with keys that cannot open anything is no set
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        return _write_set(settings, folder, public, clock, progress)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def verify_set(folder: Path, trusted_public: bytes | None = None) -> SetCheck:
+    """Check a set offline: every file against its hash, the data keys readable, the public
+    key the one named (and `trusted_public` when given), and the trail in the set's database
+    against its signed checkpoints (the set's copies and the manifest's newest). Raises
+    SetRefused naming the first thing wrong."""
+    manifest = read_manifest(folder)
+    check_hashes(folder, manifest)
+    public = _public_key(folder, manifest, trusted_public)
+    try:
+        load_vault(folder / DATA_KEYS)
+    except ConfigError as error:
+        raise SetRefused("backup.data_keys_invalid", error.message) from None
+    with _trail_of(folder, manifest) as engine:
+        report = check_trail(engine, public, folder / Path(CHECKPOINTS).parent, _promised(manifest))
+    if not report.ok:
+        first = report.first_problem
+        raise SetRefused(
+            "backup.trail_tampered",
+            f"The trail in the set does not verify: {first.kind} at {first.seq}: {first.message}",
+        )
+    return SetCheck(manifest, report)
+
+
+def restore_set(
+    settings: Settings, folder: Path, overwrite_files: bool, progress: Progress
+) -> Restored:
+    """Restore a set that verifies into the configured, empty database, and its data keys and
+    checkpoint copies to their configured places. Refuses (SetRefused) a set that does not
+    verify, one of another database kind or signed by another key than the configured one;
+    refuses (PlaceNotEmpty) a database that holds tables, and a file in place that differs
+    unless `overwrite_files`. A refusal changes nothing."""
+    signing_key = settings.audit_key_file
+    trusted = public_half(signing_key) if signing_key.exists() else None
+    check = verify_set(folder, trusted)
+    kind = make_url(settings.database_url).get_backend_name()
+    if kind != check.manifest.database:
+        raise SetRefused(
+            "backup.wrong_database",
+            f"The set holds a {check.manifest.database} database; this Govern uses {kind}.",
+        )
+    files = _file_plan(settings, folder, overwrite_files)
+    engine = make_engine(settings.migration_database_url)
+    try:
+        _restore_database(settings, engine, folder / check.manifest.database_file, progress)
+    finally:
+        engine.dispose()
+    _write_files(settings, folder, files)
+    return Restored(_restored_check(settings, folder, check), files, trusted is None)
+
+
+def _write_set(
+    settings: Settings, folder: Path, public: bytes, clock: Clock, progress: Progress
+) -> Manifest:
+    (folder / PUBLIC_KEY).write_bytes(public)
+    _copy(settings.checkpoint_dir / Path(CHECKPOINTS).name, folder / CHECKPOINTS, 0o640)
+    _copy(settings.data_keys_file, folder / DATA_KEYS, 0o600)
+    kind = make_url(settings.database_url).get_backend_name()
+    target = folder / DATABASE_FILES[kind]
+    if kind == "postgresql":
+        schema, newest = _dump(settings, folder, public, target, progress)
+    else:
+        schema, newest = _copy_sqlite(settings, folder, public, target, progress)
+    manifest = Manifest(
+        database=kind,
+        revision=schema,
+        created_at=clock.now().isoformat(),
+        audit_key_id=key_id(load_public_key(public)),
+        checkpoint=None if newest is None else json.loads(newest.to_json()),
+        hashes={name: sha256_of(folder / name) for name in required_files(kind)},
+    )
+    write_manifest(folder, manifest)
+    return manifest
+
+
+def _dump(
+    settings: Settings, folder: Path, public: bytes, target: Path, progress: Progress
+) -> tuple[str | None, Checkpoint | None]:
+    """pg_dump in the snapshot the schema's revision and the newest checkpoint are read in."""
+    engine = make_engine(settings.migration_database_url)
+    try:
+        with postgres.snapshot(engine) as (connection, exported):
+            tool = postgres.find_tool("pg_dump", postgres.server_major(connection))
+            schema, newest = _state(connection, folder, public)
+            progress.start("database", len(inspect(connection).get_table_names()))
+            url = settings.migration_database_url
+            postgres.dump(url, exported, target, tool, lambda _: progress.advance())
+    finally:
+        engine.dispose()
+    return schema, newest
+
+
+def _copy_sqlite(
+    settings: Settings, folder: Path, public: bytes, target: Path, progress: Progress
+) -> tuple[str | None, Checkpoint | None]:
+    """The online backup API's copy; the revision and newest checkpoint read in that copy."""
+    done = {"pages": 0}
+
+    def advance(left: int, total: int) -> None:
+        if not done["pages"]:
+            progress.start("database", total)
+        progress.advance(total - left - done["pages"])
+        done["pages"] = total - left
+
+    sqlite.copy_database(sqlite.database_path(settings.database_url), target, advance)
+    with _read_only_sqlite(target) as engine, engine.connect() as connection:
+        return _state(connection, folder, public)
+
+
+def _state(
+    connection: Connection, folder: Path, public: bytes
+) -> tuple[str | None, Checkpoint | None]:
+    """The schema's revision and the trail's newest signed checkpoint, as the set holds them."""
+    copies = folder / Path(CHECKPOINTS).parent
+    return revision(connection), newest_signed(connection, public, copies)
+
+
+def _public_key(folder: Path, manifest: Manifest, trusted: bytes | None) -> bytes:
+    """The set's audit public key, checked against the manifest and the trusted one."""
+    try:
+        public = (folder / PUBLIC_KEY).read_bytes()
+        named = key_id(load_public_key(public))
+    except (OSError, ValueError) as error:
+        raise SetRefused(
+            "backup.key_invalid", f"{PUBLIC_KEY} is no public key ({type(error).__name__})."
+        ) from None
+    if named != manifest.audit_key_id or (
+        trusted is not None and key_id(load_public_key(trusted)) != named
+    ):
+        raise SetRefused(
+            "backup.key_mismatch",
+            f"The set's trail is signed by key {named}, not by the key trusted here: restored, "
+            "it would not verify. Restore the signing key the set was made with first.",
+        )
+    return public
+
+
+def _promised(manifest: Manifest) -> list[Checkpoint]:
+    """The manifest's newest checkpoint, as one more copy: a dump that lost it is caught."""
+    if manifest.checkpoint is None:
+        return []
+    return [Checkpoint.from_json(json.dumps(manifest.checkpoint))]
+
+
+@contextmanager
+def _trail_of(folder: Path, manifest: Manifest) -> Iterator[Engine]:
+    """The set's trail in a database the check may read: the SQLite file itself, opened
+    read-only; a dump's trail tables loaded into a scratch SQLite file (no server needed)."""
+    source = folder / manifest.database_file
+    if manifest.database == "sqlite":
+        with _read_only_sqlite(source) as engine:
+            yield engine
+        return
+    with tempfile.TemporaryDirectory(prefix="govern-backup-") as scratch:
+        engine = create_engine(f"sqlite:///{Path(scratch) / 'trail.sqlite'}")
+        try:
+            store.metadata.create_all(engine)
+            postgres.load_trail(source, postgres.find_tool("pg_restore"), engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def _read_only_sqlite(path: Path) -> Iterator[Engine]:
+    """A SQLite file opened so that nothing is written beside it (no -wal, no -shm)."""
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _file_plan(settings: Settings, folder: Path, overwrite: bool) -> dict[str, str]:
+    """What a restore does with each file: `written`, `same` (already there), `kept newer`
+    (a checkpoint copy that continues the set's: it proves more). Raises PlaceNotEmpty
+    `backup.files_differ` for a different file in place, unless `overwrite`."""
+    plan = {}
+    for name, place in _places(settings).items():
+        ours = (folder / name).read_bytes()
+        theirs = place.read_bytes() if place.exists() else None
+        if theirs is None or (overwrite and theirs != ours):
+            plan[str(place)] = "written"
+        elif theirs == ours:
+            plan[str(place)] = "same"
+        elif name == CHECKPOINTS and theirs.startswith(ours):
+            plan[str(place)] = "kept newer"
+        else:
+            raise PlaceNotEmpty(
+                "backup.files_differ",
+                f"{place} exists and differs from the set's {name}; move it away, or restore "
+                "with --overwrite-files.",
+            )
+    return plan
+
+
+def _places(settings: Settings) -> dict[str, Path]:
+    """Where each restored file goes: the configured places."""
+    checkpoints = settings.checkpoint_dir / Path(CHECKPOINTS).name
+    return {DATA_KEYS: settings.data_keys_file, CHECKPOINTS: checkpoints}
+
+
+def _restore_database(settings: Settings, engine: Engine, source: Path, progress: Progress) -> None:
+    """Load the set's database into the empty one. Raises PlaceNotEmpty
+    `backup.database_not_empty` when it holds any table."""
+    if inspect(engine).get_table_names():
+        raise PlaceNotEmpty(
+            "backup.database_not_empty",
+            "The database to restore into holds tables; restore only into an empty database.",
+        )
+    url = settings.migration_database_url
+    if engine.dialect.name == "sqlite":
+        target = sqlite.database_path(url)
+        engine.dispose()
+        sqlite.copy_database(source, target, lambda left, total: None)
+        return
+    with engine.connect() as connection:
+        tool = postgres.find_tool("pg_restore", postgres.server_major(connection))
+    progress.start("database", postgres.tables_in(source, tool))
+    postgres.restore(url, source, tool, lambda _: progress.advance())
+    with engine.begin() as connection:
+        grant_service_role(connection, url, settings.database_url)
+
+
+def _write_files(settings: Settings, folder: Path, plan: dict[str, str]) -> None:
+    for name, place in _places(settings).items():
+        if plan[str(place)] == "written":
+            place.parent.mkdir(parents=True, exist_ok=True)
+            _copy(folder / name, place, 0o600 if name == DATA_KEYS else 0o640)
+
+
+def _restored_check(settings: Settings, folder: Path, check: SetCheck) -> SetCheck:
+    """The trail as restored, checked against the set's checkpoints. Raises GovernError
+    `backup.restore_check` when the restored database is not what the set held."""
+    engine = make_engine(settings.database_url)
+    try:
+        report = check_trail(engine, _set_public(folder), folder / Path(CHECKPOINTS).parent)
+    finally:
+        engine.dispose()
+    if not report.ok or report.events != check.trail.events:
+        raise GovernError(
+            "backup.restore_check",
+            "The restored database's trail does not match the set; do not start Govern on it.",
+        )
+    return SetCheck(check.manifest, report)
+
+
+def _set_public(folder: Path) -> bytes:
+    return (folder / PUBLIC_KEY).read_bytes()
+
+
+def _copy(source: Path, target: Path, mode: int) -> None:
+    """Copy a file (an empty one when `source` does not exist), readable as `mode` says, and
+    durable before the next step."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(descriptor, "wb") as out:
+        if source.exists():
+            with source.open("rb") as handle:
+                shutil.copyfileobj(handle, out)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(target, mode)
