@@ -77,7 +77,9 @@ def required_files(database: str) -> tuple[str, ...]:
 def write_manifest(folder: Path, manifest: Manifest) -> None:
     """Write the manifest last, whole or not at all (a temporary file renamed into place)."""
     temporary = folder / f".{MANIFEST}.part"
-    temporary.write_text(json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(json.dumps(manifest.as_dict(), indent=2, sort_keys=True) + "\n")
     os.replace(temporary, folder / MANIFEST)
 
 

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,11 +160,14 @@ def restore_set(
 def _write_set(
     settings: Settings, folder: Path, public: bytes, clock: Clock, progress: Progress
 ) -> Manifest:
-    (folder / PUBLIC_KEY).write_bytes(public)
-    _copy(settings.checkpoint_dir / Path(CHECKPOINTS).name, folder / CHECKPOINTS, 0o640)
+    """Every part of the set, then its manifest; only its owner may read any of it."""
+    (folder / Path(CHECKPOINTS).parent).mkdir(mode=0o700)
+    _write(folder / PUBLIC_KEY, public, 0o600)
+    _copy(settings.checkpoint_dir / Path(CHECKPOINTS).name, folder / CHECKPOINTS, 0o600)
     _copy(settings.data_keys_file, folder / DATA_KEYS, 0o600)
     kind = make_url(settings.database_url).get_backend_name()
     target = folder / DATABASE_FILES[kind]
+    _write(target, b"", 0o600)  # the tool writes into it and keeps its mode
     if kind == "postgresql":
         schema, newest = _dump(settings, folder, public, target, progress)
     else:
@@ -202,17 +205,23 @@ def _copy_sqlite(
     settings: Settings, folder: Path, public: bytes, target: Path, progress: Progress
 ) -> tuple[str | None, Checkpoint | None]:
     """The online backup API's copy; the revision and newest checkpoint read in that copy."""
-    done = {"pages": 0}
+    sqlite.copy_database(sqlite.database_path(settings.database_url), target, _pages(progress))
+    with _read_only_sqlite(target) as engine, engine.connect() as connection:
+        return _state(connection, folder, public)
+
+
+def _pages(progress: Progress) -> Callable[[int, int], None]:
+    """The backup API's (pages left, pages in all) as steps of `progress`."""
+    done = {"pages": -1}
 
     def advance(left: int, total: int) -> None:
-        if not done["pages"]:
+        if done["pages"] < 0:
             progress.start("database", total)
+            done["pages"] = 0
         progress.advance(total - left - done["pages"])
         done["pages"] = total - left
 
-    sqlite.copy_database(sqlite.database_path(settings.database_url), target, advance)
-    with _read_only_sqlite(target) as engine, engine.connect() as connection:
-        return _state(connection, folder, public)
+    return advance
 
 
 def _state(
@@ -320,7 +329,7 @@ def _restore_database(settings: Settings, engine: Engine, source: Path, progress
     if engine.dialect.name == "sqlite":
         target = sqlite.database_path(url)
         engine.dispose()
-        sqlite.copy_database(source, target, lambda left, total: None)
+        sqlite.copy_database(source, target, _pages(progress))
         return
     with engine.connect() as connection:
         tool = postgres.find_tool("pg_restore", postgres.server_major(connection))
@@ -355,6 +364,12 @@ def _restored_check(settings: Settings, folder: Path, check: SetCheck) -> SetChe
 
 def _set_public(folder: Path) -> bytes:
     return (folder / PUBLIC_KEY).read_bytes()
+
+
+def _write(target: Path, data: bytes, mode: int) -> None:
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(data)
 
 
 def _copy(source: Path, target: Path, mode: int) -> None:
