@@ -271,3 +271,28 @@ def test_the_commands_create_verify_and_restore_a_set(
     assert restored.returncode == 0, restored.stderr
     assert "the restored trail verifies" in restored.stdout
     assert tables(fresh.migration_database_url)
+
+
+def test_a_kept_checkpoint_folder_that_continues_the_set_is_kept_and_tells_what_was_lost(
+    floor: Floor,
+    settings: Settings,
+    fresh: Settings,
+    clock: FixedClock,
+    restored_app: list[Flask],
+    tmp_path: Path,
+) -> None:
+    """The lost database's checkpoint folder, kept: it holds the set's checkpoints and one
+    signed after the backup. The restore keeps it; verify then says the later events are gone."""
+    folder = backed_up(floor, settings, clock, tmp_path / "set")
+    floor.agency.login("col.a2")
+    later = floor.agency.services.trail.checkpoint_now()
+    assert later is not None
+
+    kept = replace(fresh, checkpoint_dir=settings.checkpoint_dir)
+    restored = restore_set(kept, folder, False, Silent())
+    assert restored.files[str(settings.checkpoint_dir / "checkpoints.jsonl")] == "kept newer"
+    app = create_app(kept, clock=clock)
+    restored_app.append(app)
+    report = app.extensions["govern"].trail.verify()
+    assert {p.kind for p in report.problems} >= {"checkpoint missing"}
+    assert later.tree_size in {p.seq for p in report.problems}
