@@ -8,6 +8,7 @@ The tools must be at least as new as the server: on Debian they are
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, LargeBinary, Table, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.types import Integer
 
 from audit import store
@@ -48,10 +50,11 @@ def find_tool(name: str, at_least: int = 0) -> str:
     for candidate in filter(None, candidates):
         if _version(candidate) >= at_least:
             return candidate
+    wanted = f"of PostgreSQL {at_least} or newer " if at_least else ""
     raise ConfigError(
         "backup.pg_tool_missing",
-        f"No {name} of PostgreSQL {at_least or ''} or newer here; install "
-        f"postgresql-client-{at_least or '<server major>'} (Debian) or put it on PATH.",
+        f"No {name} {wanted}here; install postgresql-client-"
+        f"{at_least or '<major>'} (Debian) or put one on PATH.",
     )
 
 
@@ -70,16 +73,15 @@ def snapshot(engine: Engine) -> Iterator[tuple[Connection, str]]:
 
 def dump(url: str, exported: str, target: Path, tool: str, progress: Progress) -> None:
     """pg_dump's custom format of the database at `url`, as of the exported snapshot."""
-    command = [tool, "--format=custom", "--verbose", f"--snapshot={exported}"]
-    _run([*command, f"--file={target}", f"--dbname={libpq_url(url)}"], "dumping contents", progress)
+    command = [tool, "--format=custom", "--verbose", f"--snapshot={exported}", f"--file={target}"]
+    _run(command, url, "dumping contents", progress)
 
 
 def restore(url: str, source: Path, tool: str, progress: Progress) -> None:
     """Load a dump into the (empty) database at `url` in one transaction: all or nothing. The
     objects become the connecting role's; no grant of the old server's roles is restored."""
     command = [tool, "--verbose", "--no-owner", "--no-acl", "--single-transaction"]
-    command += ["--exit-on-error", f"--dbname={libpq_url(url)}", str(source)]
-    _run(command, "processing data", progress)
+    _run([*command, "--exit-on-error", str(source)], url, "processing data", progress)
 
 
 def tables_in(source: Path, tool: str) -> int:
@@ -105,9 +107,16 @@ def load_trail(source: Path, tool: str, scratch: Engine) -> None:
         raise ToolFailed("backup.pg_tool_failed", f"pg_restore could not read {source}: {problem}")
 
 
-def libpq_url(url: str) -> str:
-    """A SQLAlchemy URL as libpq reads it (no driver in the scheme)."""
-    return re.sub(r"^postgresql\+\w+://", "postgresql://", url)
+def _connecting(url: str) -> tuple[str, dict[str, str]]:
+    """`--dbname` for a SQLAlchemy URL as libpq reads it, and the environment that carries
+    its password (PGPASSWORD, when the URL has one): never on the command line, which any
+    user of the machine may list."""
+    parsed = make_url(url)
+    environment = dict(os.environ)
+    if parsed.password is not None:
+        environment["PGPASSWORD"] = str(parsed.password)
+    bare = parsed.set(drivername="postgresql")._replace(password=None)  # set() keeps a None
+    return "--dbname=" + bare.render_as_string(hide_password=False), environment
 
 
 def _copies(lines: Iterator[str]) -> Iterator[tuple[Table, Iterator[dict]]]:
@@ -152,11 +161,14 @@ def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
         yield batch
 
 
-def _run(command: list[str], marker: str, progress: Progress) -> None:
-    """Run a tool, calling `progress` with each table its --verbose output says it reached.
-    Raises ToolFailed `backup.pg_tool_failed` with what it said last."""
+def _run(command: list[str], url: str, marker: str, progress: Progress) -> None:
+    """Run a tool on the database at `url`, calling `progress` with each table its --verbose
+    output says it reached. Raises ToolFailed `backup.pg_tool_failed` with what it said last."""
     said: list[str] = []
-    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as running:
+    dbname, environment = _connecting(url)
+    with subprocess.Popen(
+        [command[0], dbname, *command[1:]], stderr=subprocess.PIPE, text=True, env=environment
+    ) as running:
         assert running.stderr is not None
         for line in running.stderr:
             if marker in line:
