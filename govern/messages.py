@@ -363,6 +363,9 @@ MESSAGES: dict[str, Any] = {
         "The restored database's audit trail does not match the backup set; do not start "
         "Govern on it."
     ),
+    "backup.database_unreachable": _l(
+        "The database cannot be reached; check DATABASE_URL and GOVERN_MIGRATION_DATABASE_URL."
+    ),
     "backup.pg_tool_missing": _l(
         "PostgreSQL's pg_dump or pg_restore, as new as the server, is not installed here."
     ),

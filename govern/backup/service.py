@@ -21,6 +21,7 @@ from typing import Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from audit import store
 from audit.signing import Checkpoint, key_id, load_public_key
@@ -64,6 +65,10 @@ class Silent:
 
     def advance(self, steps: int = 1) -> None:
         """Nothing to show."""
+
+
+class DatabaseUnreachable(GovernError):
+    status = 503
 
 
 class PlaceNotEmpty(Conflict):
@@ -148,11 +153,8 @@ def restore_set(
             f"The set holds a {check.manifest.database} database; this Govern uses {kind}.",
         )
     files = _file_plan(settings, folder, overwrite_files)
-    engine = make_engine(settings.migration_database_url)
-    try:
+    with _database(settings.migration_database_url) as engine:
         _restore_database(settings, engine, folder / check.manifest.database_file, progress)
-    finally:
-        engine.dispose()
     _write_files(settings, folder, files)
     return Restored(_restored_check(settings, folder, check), files, trusted is None)
 
@@ -188,16 +190,12 @@ def _dump(
     settings: Settings, folder: Path, public: bytes, target: Path, progress: Progress
 ) -> tuple[str | None, Checkpoint | None]:
     """pg_dump in the snapshot the schema's revision and the newest checkpoint are read in."""
-    engine = make_engine(settings.migration_database_url)
-    try:
-        with postgres.snapshot(engine) as (connection, exported):
-            tool = postgres.find_tool("pg_dump", postgres.server_major(connection))
-            schema, newest = _state(connection, folder, public)
-            progress.start("database", len(inspect(connection).get_table_names()))
-            url = settings.migration_database_url
-            postgres.dump(url, exported, target, tool, lambda _: progress.advance())
-    finally:
-        engine.dispose()
+    url = settings.migration_database_url
+    with _database(url) as engine, postgres.snapshot(engine) as (connection, exported):
+        tool = postgres.find_tool("pg_dump", postgres.server_major(connection))
+        schema, newest = _state(connection, folder, public)
+        progress.start("database", len(inspect(connection).get_table_names()))
+        postgres.dump(url, exported, target, tool, lambda _: progress.advance())
     return schema, newest
 
 
@@ -288,6 +286,24 @@ def _read_only_sqlite(path: Path) -> Iterator[Engine]:
         engine.dispose()
 
 
+@contextmanager
+def _database(url: str) -> Iterator[Engine]:
+    """The configured database. Raises DatabaseUnreachable `backup.database_unreachable`
+    naming it (without its password) when it cannot be reached."""
+    engine = make_engine(url)
+    try:
+        yield engine
+    except OperationalError as error:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise DatabaseUnreachable(
+            "backup.database_unreachable",
+            f"Cannot reach the database {shown} ({type(error.orig).__name__}); check "
+            "DATABASE_URL and GOVERN_MIGRATION_DATABASE_URL.",
+        ) from None
+    finally:
+        engine.dispose()
+
+
 def _file_plan(settings: Settings, folder: Path, overwrite: bool) -> dict[str, str]:
     """What a restore does with each file: `written`, `same` (already there), `kept newer`
     (a checkpoint copy that continues the set's: it proves more). Raises PlaceNotEmpty
@@ -349,11 +365,8 @@ def _write_files(settings: Settings, folder: Path, plan: dict[str, str]) -> None
 def _restored_check(settings: Settings, folder: Path, check: SetCheck) -> SetCheck:
     """The trail as restored, checked against the set's checkpoints. Raises GovernError
     `backup.restore_check` when the restored database is not what the set held."""
-    engine = make_engine(settings.database_url)
-    try:
+    with _database(settings.database_url) as engine:
         report = check_trail(engine, _set_public(folder), folder / Path(CHECKPOINTS).parent)
-    finally:
-        engine.dispose()
     if not report.ok or report.events != check.trail.events:
         raise GovernError(
             "backup.restore_check",

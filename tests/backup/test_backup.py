@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import Connection, Engine, create_engine, inspect, select, update
+from sqlalchemy.engine import make_url
 
 from audit import store
 from govern.accounts.models import Account
@@ -25,6 +26,7 @@ from govern.backup.manifest import DATA_KEYS, SetRefused
 from govern.backup.service import PlaceNotEmpty, Silent, create_set, restore_set, verify_set
 from govern.clock import FixedClock
 from govern.config import Settings
+from govern.errors import GovernError
 from tests.support.agency import Agency
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
@@ -296,3 +298,18 @@ def test_a_kept_checkpoint_folder_that_continues_the_set_is_kept_and_tells_what_
     report = app.extensions["govern"].trail.verify()
     assert {p.kind for p in report.problems} >= {"checkpoint missing"}
     assert later.tree_size in {p.seq for p in report.problems}
+
+
+def test_a_database_out_of_reach_is_named_without_its_password(
+    floor: Floor, settings: Settings, fresh: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    folder = backed_up(floor, settings, clock, tmp_path / "set")
+    url = make_url(fresh.migration_database_url)
+    gone = "/no/such/folder/govern.db" if url.get_backend_name() == "sqlite" else "no_such_db"
+    away = url.set(database=gone, password="s3cret-word").render_as_string(hide_password=False)
+
+    with pytest.raises(GovernError) as refused:
+        restore_set(replace(fresh, migration_database_url=away), folder, False, Silent())
+    assert refused.value.code == "backup.database_unreachable"
+    assert "s3cret-word" not in refused.value.message
+    assert not fresh.data_keys_file.exists()
