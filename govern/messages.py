@@ -352,6 +352,9 @@ MESSAGES: dict[str, Any] = {
     "backup.wrong_database": _l(
         "The backup set holds another kind of database than this Govern uses."
     ),
+    "backup.newer_schema": _l(
+        "The backup set's database is of a newer Govern than this one; install that version first."
+    ),
     "backup.database_not_empty": _l(
         "The database to restore into holds tables; restore only into an empty database."
     ),

@@ -13,6 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
@@ -55,6 +56,13 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
         grant_service_role(connection, owner_url, service_url)
     engine.dispose()
     return Upgrade(before, after)
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this Govern's migrations know."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
 
 
 def revision(connection: Connection) -> str | None:

@@ -114,7 +114,9 @@ class TerminalProgress:
     def __enter__(self) -> TerminalProgress:
         return self
 
-    def __exit__(self, kind: type | None, error: BaseException | None, tb: TracebackType) -> None:
+    def __exit__(
+        self, kind: type | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self._close()
 
     def start(self, label: str, total: int) -> None:

@@ -46,7 +46,7 @@ from govern.config import Settings
 from govern.db import make_engine
 from govern.debtors.vault import load_vault
 from govern.errors import ConfigError, Conflict, GovernError
-from govern.migrate import grant_service_role, revision
+from govern.migrate import grant_service_role, known_revisions, revision
 
 
 class Progress(Protocol):
@@ -151,6 +151,12 @@ def restore_set(
         raise SetRefused(
             "backup.wrong_database",
             f"The set holds a {check.manifest.database} database; this Govern uses {kind}.",
+        )
+    if check.manifest.revision not in {None, *known_revisions()}:
+        raise SetRefused(
+            "backup.newer_schema",
+            f"The set's schema revision {check.manifest.revision} is newer than this Govern "
+            "knows; install the Govern the set was made with (or a newer one) first.",
         )
     files = _file_plan(settings, folder, overwrite_files)
     with _database(settings.migration_database_url) as engine:
@@ -366,7 +372,8 @@ def _restored_check(settings: Settings, folder: Path, check: SetCheck) -> SetChe
     """The trail as restored, checked against the set's checkpoints. Raises GovernError
     `backup.restore_check` when the restored database is not what the set held."""
     with _database(settings.database_url) as engine:
-        report = check_trail(engine, _set_public(folder), folder / Path(CHECKPOINTS).parent)
+        copies = folder / Path(CHECKPOINTS).parent
+        report = check_trail(engine, _set_public(folder), copies, _promised(check.manifest))
     if not report.ok or report.events != check.trail.events:
         raise GovernError(
             "backup.restore_check",

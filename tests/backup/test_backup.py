@@ -313,3 +313,16 @@ def test_a_database_out_of_reach_is_named_without_its_password(
     assert refused.value.code == "backup.database_unreachable"
     assert "s3cret-word" not in refused.value.message
     assert not fresh.data_keys_file.exists()
+
+
+def test_a_set_of_a_newer_govern_is_refused_before_anything_is_restored(
+    floor: Floor, settings: Settings, fresh: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    folder = backed_up(floor, settings, clock, tmp_path / "set")
+    manifest = folder / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"revision": "', '"revision": "9999-'))
+
+    with pytest.raises(SetRefused) as refused:
+        restore_set(fresh, folder, False, Silent())
+    assert refused.value.code == "backup.newer_schema"
+    assert tables(fresh.migration_database_url) == []
