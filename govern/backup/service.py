@@ -68,6 +68,8 @@ class Silent:
 
 
 class DatabaseUnreachable(GovernError):
+    """The configured database does not answer."""
+
     status = 503
 
 
@@ -216,14 +218,15 @@ def _copy_sqlite(
 
 def _pages(progress: Progress) -> Callable[[int, int], None]:
     """The backup API's (pages left, pages in all) as steps of `progress`."""
-    done = {"pages": -1}
+    done = -1
 
     def advance(left: int, total: int) -> None:
-        if done["pages"] < 0:
+        nonlocal done
+        if done < 0:
             progress.start("database", total)
-            done["pages"] = 0
-        progress.advance(total - left - done["pages"])
-        done["pages"] = total - left
+            done = 0
+        progress.advance(total - left - done)
+        done = total - left
 
     return advance
 
@@ -238,22 +241,27 @@ def _state(
 
 def _public_key(folder: Path, manifest: Manifest, trusted: bytes | None) -> bytes:
     """The set's audit public key, checked against the manifest and the trusted one."""
-    try:
-        public = (folder / PUBLIC_KEY).read_bytes()
-        named = key_id(load_public_key(public))
-    except (OSError, ValueError) as error:
-        raise SetRefused(
-            "backup.key_invalid", f"{PUBLIC_KEY} is no public key ({type(error).__name__})."
-        ) from None
-    if named != manifest.audit_key_id or (
-        trusted is not None and key_id(load_public_key(trusted)) != named
-    ):
+    public = (folder / PUBLIC_KEY).read_bytes()
+    named = _key_id(public, f"the set's {PUBLIC_KEY}")
+    expected = manifest.audit_key_id if trusted is None else _key_id(trusted, "the trusted key")
+    if named != manifest.audit_key_id or named != expected:
         raise SetRefused(
             "backup.key_mismatch",
-            f"The set's trail is signed by key {named}, not by the key trusted here: restored, "
-            "it would not verify. Restore the signing key the set was made with first.",
+            f"The set's trail is signed by key {named}, not by the key trusted here "
+            f"({expected}): restored, it would not verify. Restore the signing key the set was "
+            "made with first.",
         )
     return public
+
+
+def _key_id(pem: bytes, which: str) -> str:
+    """The id of a public key (PEM). Raises SetRefused `backup.key_invalid` naming `which`."""
+    try:
+        return key_id(load_public_key(pem))
+    except ValueError as error:
+        raise SetRefused(
+            "backup.key_invalid", f"{which} is no public key ({type(error).__name__})."
+        ) from None
 
 
 def _promised(manifest: Manifest) -> list[Checkpoint]:

@@ -207,6 +207,12 @@ def test_a_set_from_another_signing_key_is_refused(
     refused = govern(settings, "backup", "verify", str(folder), "--public-key", trusted)
     assert refused.returncode == 1
     assert "[backup.key_mismatch]" in refused.stderr
+    (tmp_path / "junk.pem").write_text("not a key\n")
+    junk = govern(
+        settings, "backup", "verify", str(folder), "--public-key", str(tmp_path / "junk.pem")
+    )
+    assert junk.returncode == 1
+    assert "[backup.key_invalid]" in junk.stderr and "Traceback" not in junk.stderr
 
 
 def test_restore_into_a_database_that_holds_tables_is_refused_with_its_own_exit(
