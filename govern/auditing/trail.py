@@ -293,15 +293,19 @@ def newest_signed(connection: Connection, public: bytes, copies: Path) -> Checkp
 
 
 def check_trail(
-    engine: Engine, public: bytes, copies: Path, also: Iterable[Checkpoint] = ()
+    engine: Engine,
+    public: bytes,
+    copies: Path,
+    also: Iterable[Checkpoint] = (),
+    tally: Tally = QUIET,
 ) -> Report:
     """The whole trail in `engine`'s database checked against the checkpoints in it, in the
     copy folder `copies` and `also` (kept elsewhere, e.g. in a backup's manifest), with the
     public key `public` (PEM) alone: what a backup set or a restored database is checked
-    with, no signing key needed."""
+    with, no signing key needed; `tally` hears how far it is."""
     copied = [*CheckpointFile(copies).read(), *also]
     with engine.connect().execution_options(read_only=True) as connection:
-        return verify_trail(connection, load_public_key(public), copied)
+        return verify_trail(connection, load_public_key(public), copied, tally=tally)
 
 
 def _not_written() -> AuditNotWritten:

@@ -6,10 +6,7 @@ keys the service needs to start, and a check needs no setting at all.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 import click
 
@@ -21,6 +18,7 @@ from govern.backup.service import (
     verify_set,
 )
 from govern.clock import SystemClock
+from govern.command_line import progress_bar
 from govern.config import load_settings
 
 PRIVATE_KEY_NOTE = (
@@ -38,8 +36,7 @@ def backup() -> None:
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def create(folder: Path) -> None:
     """Write one consistent set of this Govern into FOLDER (new or empty)."""
-    with TerminalProgress() as progress:
-        manifest = create_set(load_settings(), folder, SystemClock(), progress)
+    manifest = create_set(load_settings(), folder, SystemClock(), progress_bar)
     click.echo(
         f"backup set written to {folder}: the {manifest.database} database (schema revision "
         f"{manifest.revision}), the trail signed up to {manifest.signed_size} events, the data "
@@ -58,7 +55,7 @@ def create(folder: Path) -> None:
 def verify(folder: Path, public_key: Path | None) -> None:
     """Check the set in FOLDER offline (no setting, no database server); exit 1 if it does
     not verify."""
-    check = verify_set(folder, public_key.read_bytes() if public_key else None)
+    check = verify_set(folder, public_key.read_bytes() if public_key else None, progress_bar)
     click.echo(f"OK: the set verifies: {_verified(check)}")
 
 
@@ -73,8 +70,7 @@ def restore(folder: Path, overwrite_files: bool) -> None:
     """Restore the set in FOLDER into the configured, empty database, and its data keys and
     checkpoint copies to their configured places. Exit 1: the set is refused; exit 4: the
     database holds tables, or a file in place differs."""
-    with TerminalProgress() as progress:
-        restored = restore_set(load_settings(), folder, overwrite_files, progress)
+    restored = restore_set(load_settings(), folder, overwrite_files, progress_bar)
     _print_restored(restored)
 
 
@@ -103,34 +99,3 @@ def _verified(check: SetCheck) -> str:
         f"{trail.checkpoints} signed checkpoints, signed up to {check.manifest.signed_size}, "
         f"anchored up to {trail.anchored_to}"
     )
-
-
-class TerminalProgress:
-    """Each long step as a bar on stderr (on a terminal; its label alone otherwise)."""
-
-    def __init__(self) -> None:
-        self._bar: Any = None
-
-    def __enter__(self) -> TerminalProgress:
-        return self
-
-    def __exit__(
-        self, kind: type | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._close()
-
-    def start(self, label: str, total: int) -> None:
-        """A new step of `total` units."""
-        self._close()
-        self._bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-        self._bar.__enter__()
-
-    def advance(self, steps: int = 1) -> None:
-        """`steps` more units of the step done."""
-        if self._bar is not None:
-            self._bar.update(steps)
-
-    def _close(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None

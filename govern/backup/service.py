@@ -14,10 +14,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy import Connection, Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
@@ -25,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from audit import store
 from audit.signing import Checkpoint, key_id, load_public_key
-from audit.verify import Report
+from audit.verify import QUIET, Report, Tally
 from govern.auditing.trail import check_trail, newest_signed, public_half
 from govern.backup import postgres, sqlite
 from govern.backup.manifest import (
@@ -48,23 +47,14 @@ from govern.debtors.vault import load_vault
 from govern.errors import ConfigError, Conflict, GovernError
 from govern.migrate import grant_service_role, known_revisions, revision
 
-
-class Progress(Protocol):
-    """How a long step shows how far it is (a bar on a terminal; nothing in a test)."""
-
-    def start(self, label: str, total: int) -> None: ...
-
-    def advance(self, steps: int = 1) -> None: ...
+#: How a long step shows how far it is: given the step's label, a context whose tally hears
+#: the step's size, then each part done (`command_line.progress_bar` on a terminal).
+Progress = Callable[[str], AbstractContextManager[Tally]]
 
 
-class Silent:
-    """No progress shown."""
-
-    def start(self, label: str, total: int) -> None:
-        """Nothing to show."""
-
-    def advance(self, steps: int = 1) -> None:
-        """Nothing to show."""
+def quietly(label: str) -> AbstractContextManager[Tally]:
+    """No progress shown (tests, and callers with nobody watching)."""
+    return nullcontext(QUIET)
 
 
 class DatabaseUnreachable(GovernError):
@@ -114,7 +104,9 @@ def create_set(settings: Settings, folder: Path, clock: Clock, progress: Progres
         raise
 
 
-def verify_set(folder: Path, trusted_public: bytes | None = None) -> SetCheck:
+def verify_set(
+    folder: Path, trusted_public: bytes | None = None, progress: Progress = quietly
+) -> SetCheck:
     """Check a set offline: every file against its hash, the data keys readable, the public
     key the one named (and `trusted_public` when given), and the trail in the set's database
     against its signed checkpoints (the set's copies and the manifest's newest). Raises
@@ -126,8 +118,9 @@ def verify_set(folder: Path, trusted_public: bytes | None = None) -> SetCheck:
         load_vault(folder / DATA_KEYS)
     except ConfigError as error:
         raise SetRefused("backup.data_keys_invalid", error.message) from None
-    with _trail_of(folder, manifest) as engine:
-        report = check_trail(engine, public, folder / Path(CHECKPOINTS).parent, _promised(manifest))
+    copies = folder / Path(CHECKPOINTS).parent
+    with _trail_of(folder, manifest) as engine, progress("events checked") as tally:
+        report = check_trail(engine, public, copies, _promised(manifest), tally)
     if not report.ok:
         first = report.first_problem
         raise SetRefused(
@@ -147,7 +140,7 @@ def restore_set(
     unless `overwrite_files`. A refusal changes nothing."""
     signing_key = settings.audit_key_file
     trusted = public_half(signing_key) if signing_key.exists() else None
-    check = verify_set(folder, trusted)
+    check = verify_set(folder, trusted, progress)
     kind = make_url(settings.database_url).get_backend_name()
     if kind != check.manifest.database:
         raise SetRefused(
@@ -164,7 +157,8 @@ def restore_set(
     with _database(settings.migration_database_url) as engine:
         _restore_database(settings, engine, folder / check.manifest.database_file, progress)
     _write_files(settings, folder, files)
-    return Restored(_restored_check(settings, folder, check), files, trusted is None)
+    restored = _restored_check(settings, folder, check, progress)
+    return Restored(restored, files, trusted is None)
 
 
 def _write_set(
@@ -202,8 +196,9 @@ def _dump(
     with _database(url) as engine, postgres.snapshot(engine) as (connection, exported):
         tool = postgres.find_tool("pg_dump", postgres.server_major(connection))
         schema, newest = _state(connection, folder, public)
-        progress.start("database", len(inspect(connection).get_table_names()))
-        postgres.dump(url, exported, target, tool, lambda _: progress.advance())
+        with progress("database") as tally:
+            tally.count(len(inspect(connection).get_table_names()))
+            postgres.dump(url, exported, target, tool, lambda _: tally.advance(1))
     return schema, newest
 
 
@@ -211,21 +206,22 @@ def _copy_sqlite(
     settings: Settings, folder: Path, public: bytes, target: Path, progress: Progress
 ) -> tuple[str | None, Checkpoint | None]:
     """The online backup API's copy; the revision and newest checkpoint read in that copy."""
-    sqlite.copy_database(sqlite.database_path(settings.database_url), target, _pages(progress))
+    with progress("database") as tally:
+        sqlite.copy_database(sqlite.database_path(settings.database_url), target, _pages(tally))
     with _read_only_sqlite(target) as engine, engine.connect() as connection:
         return _state(connection, folder, public)
 
 
-def _pages(progress: Progress) -> Callable[[int, int], None]:
-    """The backup API's (pages left, pages in all) as steps of `progress`."""
+def _pages(tally: Tally) -> Callable[[int, int], None]:
+    """The backup API's (pages left, pages in all) as a tally's steps."""
     done = -1
 
     def advance(left: int, total: int) -> None:
         nonlocal done
         if done < 0:
-            progress.start("database", total)
+            tally.count(total)
             done = 0
-        progress.advance(total - left - done)
+        tally.advance(total - left - done)
         done = total - left
 
     return advance
@@ -359,12 +355,14 @@ def _restore_database(settings: Settings, engine: Engine, source: Path, progress
     if engine.dialect.name == "sqlite":
         target = sqlite.database_path(url)
         engine.dispose()
-        sqlite.copy_database(source, target, _pages(progress))
+        with progress("database") as tally:
+            sqlite.copy_database(source, target, _pages(tally))
         return
     with engine.connect() as connection:
         tool = postgres.find_tool("pg_restore", postgres.server_major(connection))
-    progress.start("database", postgres.tables_in(source, tool))
-    postgres.restore(url, source, tool, lambda _: progress.advance())
+    with progress("database") as tally:
+        tally.count(postgres.tables_in(source, tool))
+        postgres.restore(url, source, tool, lambda _: tally.advance(1))
     with engine.begin() as connection:
         grant_service_role(connection, url, settings.database_url)
 
@@ -376,12 +374,14 @@ def _write_files(settings: Settings, folder: Path, plan: dict[str, str]) -> None
             _copy(folder / name, place, 0o600 if name == DATA_KEYS else 0o640)
 
 
-def _restored_check(settings: Settings, folder: Path, check: SetCheck) -> SetCheck:
+def _restored_check(
+    settings: Settings, folder: Path, check: SetCheck, progress: Progress
+) -> SetCheck:
     """The trail as restored, checked against the set's checkpoints. Raises GovernError
     `backup.restore_check` when the restored database is not what the set held."""
-    with _database(settings.database_url) as engine:
-        copies = folder / Path(CHECKPOINTS).parent
-        report = check_trail(engine, _set_public(folder), copies, _promised(check.manifest))
+    copies = folder / Path(CHECKPOINTS).parent
+    with _database(settings.database_url) as engine, progress("restored events") as tally:
+        report = check_trail(engine, _set_public(folder), copies, _promised(check.manifest), tally)
     if not report.ok or report.events != check.trail.events:
         raise GovernError(
             "backup.restore_check",

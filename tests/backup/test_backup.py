@@ -23,7 +23,7 @@ from audit import store
 from govern.accounts.models import Account
 from govern.app import create_app
 from govern.backup.manifest import DATA_KEYS, SetRefused
-from govern.backup.service import PlaceNotEmpty, Silent, create_set, restore_set, verify_set
+from govern.backup.service import PlaceNotEmpty, create_set, quietly, restore_set, verify_set
 from govern.clock import FixedClock
 from govern.config import Settings
 from govern.errors import GovernError
@@ -84,7 +84,7 @@ def backed_up(floor: Floor, settings: Settings, clock: FixedClock, folder: Path)
     """A busy floor's trail signed, one event after it, then a set of it all."""
     floor.agency.services.trail.checkpoint_now()
     floor.agency.login("col.a1")  # an unanchored event after the newest checkpoint
-    create_set(settings, folder, clock, Silent())
+    create_set(settings, folder, clock, quietly)
     return folder
 
 
@@ -124,7 +124,7 @@ def test_a_restored_set_has_the_same_accounts_decisions_and_a_verifying_trail(
     assert check.trail.ok and check.trail.events == events
     assert check.manifest.signed_size == events - 1  # the last event came after the checkpoint
 
-    restored = restore_set(fresh, folder, overwrite_files=False, progress=Silent())
+    restored = restore_set(fresh, folder, overwrite_files=False, progress=quietly)
     assert set(restored.files.values()) == {"written"}
     assert fresh.data_keys_file.read_bytes() == settings.data_keys_file.read_bytes()
     assert fresh.data_keys_file.stat().st_mode & 0o077 == 0
@@ -147,7 +147,7 @@ def test_a_changed_byte_in_the_database_file_is_refused_by_verify_and_restore(
 
     for attempt in (
         lambda: verify_set(folder),
-        lambda: restore_set(fresh, folder, False, Silent()),
+        lambda: restore_set(fresh, folder, False, quietly),
     ):
         with pytest.raises(SetRefused) as refused:
             attempt()
@@ -163,7 +163,7 @@ def test_a_set_without_its_data_keys_is_refused(
     (folder / DATA_KEYS).unlink()
 
     with pytest.raises(SetRefused) as refused:
-        restore_set(fresh, folder, False, Silent())
+        restore_set(fresh, folder, False, quietly)
     assert refused.value.code == "backup.file_missing"
     assert tables(fresh.migration_database_url) == []
 
@@ -184,14 +184,14 @@ def test_a_trail_event_altered_before_the_backup_is_refused_by_verify_and_restor
 
     as_owner_without_triggers(owner_engine, change)
     folder = tmp_path / "set"
-    create_set(settings, folder, clock, Silent())  # a copy of a damaged trail is still kept
+    create_set(settings, folder, clock, quietly)  # a copy of a damaged trail is still kept
 
     with pytest.raises(SetRefused) as refused:
         verify_set(folder)
     assert refused.value.code == "backup.trail_tampered"
     assert "changed at 3" in refused.value.message
     with pytest.raises(SetRefused):
-        restore_set(fresh, folder, False, Silent())
+        restore_set(fresh, folder, False, quietly)
     assert tables(fresh.migration_database_url) == []
 
 
@@ -222,7 +222,7 @@ def test_restore_into_a_database_that_holds_tables_is_refused_with_its_own_exit(
     before = accounts(owner_engine)
 
     with pytest.raises(PlaceNotEmpty) as refused:
-        restore_set(settings, folder, False, Silent())
+        restore_set(settings, folder, False, quietly)
     assert refused.value.code == "backup.database_not_empty"
     ran = govern(settings, "backup", "restore", str(folder))
     assert ran.returncode == 4
@@ -238,12 +238,12 @@ def test_restore_keeps_a_different_data_keys_file_in_place_unless_told(
     fresh.data_keys_file.write_text("{}")
 
     with pytest.raises(PlaceNotEmpty) as refused:
-        restore_set(fresh, folder, False, Silent())
+        restore_set(fresh, folder, False, quietly)
     assert refused.value.code == "backup.files_differ"
     assert fresh.data_keys_file.read_text() == "{}"
     assert tables(fresh.migration_database_url) == []
 
-    restored = restore_set(fresh, folder, True, Silent())
+    restored = restore_set(fresh, folder, True, quietly)
     assert restored.files[str(fresh.data_keys_file)] == "written"
     assert fresh.data_keys_file.read_bytes() == settings.data_keys_file.read_bytes()
 
@@ -297,7 +297,7 @@ def test_a_kept_checkpoint_folder_that_continues_the_set_is_kept_and_tells_what_
     assert later is not None
 
     kept = replace(fresh, checkpoint_dir=settings.checkpoint_dir)
-    restored = restore_set(kept, folder, False, Silent())
+    restored = restore_set(kept, folder, False, quietly)
     assert restored.files[str(settings.checkpoint_dir / "checkpoints.jsonl")] == "kept newer"
     app = create_app(kept, clock=clock)
     restored_app.append(app)
@@ -315,7 +315,7 @@ def test_a_database_out_of_reach_is_named_without_its_password(
     away = url.set(database=gone, password="s3cret-word").render_as_string(hide_password=False)
 
     with pytest.raises(GovernError) as refused:
-        restore_set(replace(fresh, migration_database_url=away), folder, False, Silent())
+        restore_set(replace(fresh, migration_database_url=away), folder, False, quietly)
     assert refused.value.code == "backup.database_unreachable"
     assert "s3cret-word" not in refused.value.message
     assert not fresh.data_keys_file.exists()
@@ -329,6 +329,6 @@ def test_a_set_of_a_newer_govern_is_refused_before_anything_is_restored(
     manifest.write_text(manifest.read_text().replace('"revision": "', '"revision": "9999-'))
 
     with pytest.raises(SetRefused) as refused:
-        restore_set(fresh, folder, False, Silent())
+        restore_set(fresh, folder, False, quietly)
     assert refused.value.code == "backup.newer_schema"
     assert tables(fresh.migration_database_url) == []
