@@ -53,8 +53,8 @@ from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.deprovision.runs import start_sweep
 from govern.directory.models import Identity
-from govern.investigations.runs import start_verification
-from govern.investigations.service import Scope, Window, open_investigation
+from govern.investigations.runs import start_triage, start_verification
+from govern.investigations.service import Scope, Window, new_leak_investigation
 from govern.runs import Run
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
@@ -194,7 +194,7 @@ def prepare(app: Flask, floor: Floor) -> Floor:
     each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
     leak investigation on a tenth of them; the office records attendance at the last
     training session (a seventh absent), a tenth of the department ask leave from the next;
-    IT runs the departure sweep's dry run, an auditor verifies the trail."""
+    IT runs the departure sweep's dry run, an auditor verifies the trail and ranks the leak."""
     client = app.test_client()
     for debtor_id in floor.caseload:
         headers = {"Authorization": f"Bearer {floor.api_token}"}
@@ -205,7 +205,7 @@ def prepare(app: Flask, floor: Floor) -> Floor:
     with s.sessions() as db:
         ctx = s.context()
         scope = Scope(floor.caseload[::10], (), Window.of(None, None, ctx.clock))
-        investigation, _ = open_investigation(db, ctx, floor.accounts["auditor"], scope)
+        investigation = new_leak_investigation(db, ctx, floor.accounts["auditor"], scope)
         today = NOW.astimezone(ctx.settings.timezone).date()
         sessions = list_sessions(db, ctx, today - timedelta(days=14), today + timedelta(days=14))
         last = [session for session in sessions if session.starts <= NOW][-1]
@@ -218,8 +218,9 @@ def prepare(app: Flask, floor: Floor) -> Floor:
             request_leave(db, ctx, person.account_id, following)
         run_id = start_sweep(app, db, floor.accounts["it"], dry_run=True)
         verification_id = start_verification(app, db, floor.accounts["auditor"])
-    _finished(s, run_id)
-    _finished(s, verification_id)
+        ranking_id = start_triage(app, db, floor.accounts["auditor"], investigation.id)
+    for started in (run_id, verification_id, ranking_id):
+        _finished(s, started)
     return replace(
         floor,
         investigation_id=investigation.id,

@@ -180,11 +180,12 @@ RUN_REFRESH_SECONDS = 2
 
 
 def run_page(template: str, run: Any, **context: Any) -> Response:
-    """The page of a long action kept as a run: how far it is while it runs (the browser asks
-    again every few seconds, by the `Refresh` header), then its report."""
+    """The page of a long action kept as a run (None: not started yet): how far it is while
+    it runs (the browser asks again every few seconds, by the `Refresh` header), then its
+    report."""
     html = render_template(template, run=run, refresh=RUN_REFRESH_SECONDS, **context)
     response = Response(html)
-    if run.running:
+    if run is not None and run.running:
         response.headers["Refresh"] = str(RUN_REFRESH_SECONDS)
     return response
 

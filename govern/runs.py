@@ -1,4 +1,5 @@
-"""Long actions started from the console — a sweep, a reconciliation, the trail's verification.
+"""Long actions started from the console — a sweep, a reconciliation, the trail's verification,
+a leak triage's ranking.
 
 Each runs in a thread of its own with its own database sessions, as the scheduler's jobs do, so
 that the page which started it answers at once; its row in `runs` holds how far it is and then
@@ -16,11 +17,11 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govern.db import Base, UTCDateTime
-from govern.errors import NotFound
+from govern.errors import GovernError, NotFound
 
 if TYPE_CHECKING:  # the model is imported with every table, without Flask
     from flask import Flask
@@ -44,12 +45,13 @@ class Run(Base):
     kind: Mapped[str] = mapped_column(String(16))
     dry_run: Mapped[bool] = mapped_column(Boolean)
     started_by: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. an investigation
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     total: Mapped[int | None] = mapped_column(Integer)
     done: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(String(64))  # a refusal's code, or the error's name
 
     @property
     def running(self) -> bool:
@@ -91,23 +93,27 @@ def start(
     started_by: str,
     work: Work,
     *,
-    action: str,
+    action: str | None,
     dry_run: bool = False,
+    subject: str | None = None,
 ) -> str:
-    """Keep a new run with the audit event `action` naming who started it, then start `work`
-    in a thread of its own; returns the run's id."""
+    """Keep a new run (of `subject`, if it is about one thing) with the audit event `action`
+    naming who started it (None: the work audits itself), then start `work` in a thread of
+    its own; returns the run's id."""
     run = Run(
         id=secrets.token_hex(ID_CHARS // 2),
         kind=kind,
         dry_run=dry_run,
         started_by=started_by,
+        subject=subject,
         started_at=app.extensions["govern"].clock.now(),
         done=0,
     )
     db.add(run)
-    app.extensions["govern"].trail.record(
-        db, action, started_by, run.id, kind=kind, dry_run=dry_run
-    )
+    if action is not None:
+        app.extensions["govern"].trail.record(
+            db, action, started_by, run.id, kind=kind, dry_run=dry_run
+        )
     db.commit()
     thread = threading.Thread(
         target=_body, args=(app, run.id, work), name=f"govern-{kind}-{run.id}", daemon=True
@@ -125,6 +131,17 @@ def run_of(db: Session, run_id: str, kinds: Collection[str]) -> Run:
     return run
 
 
+def latest(db: Session, kind: str, subject: str) -> Run | None:
+    """The newest run of `kind` about `subject`, if any."""
+    query = (
+        select(Run)
+        .where(Run.kind == kind, Run.subject == subject)
+        .order_by(Run.started_at.desc(), Run.id)
+        .limit(1)
+    )
+    return db.scalars(query).first()
+
+
 def _body(app: Flask, run_id: str, work: Work) -> None:
     with app.app_context():
         s: Services = app.extensions["govern"]
@@ -132,6 +149,9 @@ def _body(app: Flask, run_id: str, work: Work) -> None:
             report, error, progress = None, None, Progress(tally, run_id)
             try:
                 report = work(db, s, progress)
+            except GovernError as refused:  # a refusal in words: the page words its code
+                db.rollback()
+                error = refused.code
             except Exception as failure:  # the page says it failed; the log says why
                 db.rollback()
                 error = type(failure).__name__

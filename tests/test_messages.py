@@ -46,7 +46,7 @@ DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ("govern/accounts/service.py", "_refusing"): PASSED_ON,
     ("govern/contact/guard.py", "_door"): PASSED_ON,  # a field decision's reason
     ("govern/investigations/service.py", "opening"): PASSED_ON,  # investigations/rules.py
-    ("govern/investigations/service.py", "_ranked"): PASSED_ON,  # limits.py
+    ("govern/investigations/service.py", "rank_in_time"): PASSED_ON,  # limits.py
     ("govern/web.py", "_governed_error"): PASSED_ON,
     ("govern/web.py", "_http_answer"): frozenset({"csrf.invalid", "http.*"}),  # a page's
     ("govern/training/people.py", "check_superior"): frozenset(

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     current_app,
     flash,
@@ -118,6 +119,10 @@ class VerifyForm(FlaskForm):
     pass
 
 
+class RankForm(FlaskForm):
+    pass
+
+
 #: What a verification can find (audit/verify.py), in words; its details stay as found.
 PROBLEM_KINDS = {
     "changed": _l("changed"),
@@ -203,7 +208,8 @@ def seen() -> Any:
 @page("audit", "investigate")
 def leaks() -> Any:
     """Leak triage: a pasted or uploaded list of debtor ids opens an investigation that ranks
-    who revealed most of them (it opens no debtor's fields)."""
+    who revealed most of them (it opens no debtor's fields); the ranking runs in the
+    background, its page shows how far it is."""
     form = LeakForm()
     if not form.validate_on_submit():
         return render_template("investigations/leaks.html", form=form), _status()
@@ -211,9 +217,10 @@ def leaks() -> Any:
         scope = inv.Scope(_leaked(form), _fields(form.fields.data or ""), _window(form))
         if not form.unregistered.data:
             _registered(scope.debtors)
-        opened, _ = inv.open_investigation(db(), context(), _auditor(), scope)
+        opened = inv.new_leak_investigation(db(), context(), _auditor(), scope)
     except GovernError as error:
         return render_template("investigations/leaks.html", form=form, error=error), error.status
+    runs.start_triage(_app(), db(), _auditor(), opened.id)
     flash(gettext("Investigation %(id)s opened.", id=opened.id))
     return redirect(url_for(".investigation", investigation_id=opened.id))
 
@@ -221,22 +228,29 @@ def leaks() -> Any:
 @bp.get("/leaks/<investigation_id>")
 @page("audit", "investigate")
 def investigation(investigation_id: str) -> Any:
-    """An investigation's ranking, likely source first (ranked afresh, as the API's GET), or
-    the ranking as CSV."""
-    try:
-        with _limited("leak_triage", investigation=investigation_id):
-            found = inv.investigation(db(), investigation_id)
-            ranking = inv.rank(db(), services().trail, _auditor(), found)
-    except GovernError as error:
-        return render_template("error.html", error=error), error.status
-    if request.args.get("format") == "csv":
+    """An investigation and its newest ranking: how far it is while it runs, then the
+    suspects, likely source first, a page at a time or as CSV."""
+    found = inv.investigation(db(), investigation_id)
+    ranked = runs.latest_triage(db(), found.id)
+    ranking = ranked.report["ranking"] if ranked and ranked.report else None
+    if ranking is not None and request.args.get("format") == "csv":
         return _download(
             inv.ranking_csv(ranking, services().settings.timezone), f"leak-triage-{found.id}.csv"
         )
-    form = SearchForm(formdata=request.args)
-    return render_template(
-        "investigations/investigation.html", investigation=found, **_paged(form, ranking)
+    shown = _paged(SearchForm(formdata=request.args), ranking) if ranking is not None else {}
+    return run_page(
+        "investigations/investigation.html", ranked, investigation=found, form=RankForm(), **shown
     )
+
+
+@bp.post("/leaks/<investigation_id>/rank")
+@page("audit", "investigate")
+def rank(investigation_id: str) -> Any:
+    """Rank an investigation again (the trail has grown, or the last ranking failed)."""
+    found = inv.investigation(db(), investigation_id)
+    if RankForm().validate_on_submit():
+        runs.start_triage(_app(), db(), _auditor(), found.id)
+    return redirect(url_for(".investigation", investigation_id=found.id))
 
 
 @bp.get("/unusual")
@@ -294,8 +308,7 @@ def verify() -> Any:
     form = VerifyForm()
     if not form.validate_on_submit():
         return render_template("investigations/verify.html", form=form), _status()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_id = runs.start_verification(app, db(), _auditor())
+    run_id = runs.start_verification(_app(), db(), _auditor())
     return redirect(url_for(".verification", verification_id=run_id))
 
 
@@ -303,12 +316,17 @@ def verify() -> Any:
 @page("audit", "query")
 def verification(verification_id: str) -> Response:
     """A verification under way (how many events are checked), then its report."""
-    found = runs.run_of(db(), verification_id)
+    found = runs.verification(db(), verification_id)
     return run_page("investigations/verify.html", found, form=VerifyForm())
 
 
 def _auditor() -> str:
     return page_caller().account_id
+
+
+def _app() -> Flask:
+    """The app itself, which a run's thread carries (not the request's proxy)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _asked(form: SearchForm) -> bool:

@@ -1,6 +1,7 @@
-"""The trail's verification started from the console, kept as a run (`govern/runs.py`): the
-auditor's page answers at once, the pages after it show how many events are checked, then the
-report. A long trail takes minutes; a web request must not wait for it.
+"""The auditors' long actions started from the console, kept as runs (`govern/runs.py`): the
+trail's verification (minutes on a long trail) and a leak triage's ranking (seconds to
+minutes for tens of thousands of leaked ids). The page answers at once; the pages after it
+show how far the work is, then its result.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from govern import runs
+from govern.investigations.service import investigation, rank_in_time
 from govern.web import Services
 
-VERIFICATION = "verification"
-#: The audit event naming who started a verification (its object: the run).
-STARTED = "audit.verification"
+VERIFICATION, TRIAGE = "verification", "leak_triage"
+#: The audit event naming who started a verification (its object: the run). A ranking needs
+#: none: it is audited as the query it is (`audit.queried`).
+VERIFICATION_STARTED = "audit.verification"
 
 
 def start_verification(app: Flask, db: Session, started_by: str) -> str:
@@ -25,9 +28,30 @@ def start_verification(app: Flask, db: Session, started_by: str) -> str:
     def verify(_: Session, s: Services, progress: runs.Progress) -> dict[str, Any]:
         return s.trail.verify(tally=progress).as_dict()
 
-    return runs.start(app, db, VERIFICATION, started_by, verify, action=STARTED)
+    return runs.start(app, db, VERIFICATION, started_by, verify, action=VERIFICATION_STARTED)
 
 
-def run_of(db: Session, run_id: str) -> runs.Run:
+def verification(db: Session, run_id: str) -> runs.Run:
     """A verification and how far it is. Raises NotFound `run.unknown`."""
     return runs.run_of(db, run_id, (VERIFICATION,))
+
+
+def start_triage(app: Flask, db: Session, started_by: str, investigation_id: str) -> str:
+    """Start ranking who revealed an investigation's leaked records (its report: the ranking,
+    likely source first); returns the run's id."""
+
+    def triage(work_db: Session, s: Services, progress: runs.Progress) -> dict[str, Any]:
+        # It only reads (its audit event goes its own way): on SQLite it must not hold the
+        # one writer's lock, or its progress could not be written beside it.
+        work_db.connection(execution_options={"read_only": True})
+        found = investigation(work_db, investigation_id)
+        progress.count(len(found.debtor_ids))
+        ranking = rank_in_time(work_db, s.context(), started_by, found, progress.advance)
+        return {"ranking": ranking}
+
+    return runs.start(app, db, TRIAGE, started_by, triage, action=None, subject=investigation_id)
+
+
+def latest_triage(db: Session, investigation_id: str) -> runs.Run | None:
+    """The newest ranking of an investigation, under way or done."""
+    return runs.latest(db, TRIAGE, investigation_id)

@@ -187,7 +187,14 @@ def open_investigation(
 
     It queries the trail only: it opens no debtor's fields (see `request_investigation`).
     Raises BadRequest `field.unknown` (a leaked field the policy lacks would rank nobody:
-    a false all-clear), QueryTimedOut (see `_ranked`) with the investigation saved."""
+    a false all-clear), QueryTimedOut (see `rank_in_time`) with the investigation saved."""
+    investigation = new_leak_investigation(db, ctx, auditor, scope)
+    return investigation, rank_in_time(db, ctx, auditor, investigation, progress)
+
+
+def new_leak_investigation(db: Session, ctx: Context, auditor: str, scope: Scope) -> Investigation:
+    """Open a leak investigation, saved and audited, to be ranked by the caller (the console
+    ranks it in the background). Raises BadRequest `field.unknown`."""
     check_fields(ctx.settings.policies_dir, scope.fields)
     investigation = _new_investigation(ctx.clock, auditor, scope)
     db.add(investigation)
@@ -200,7 +207,7 @@ def open_investigation(
         fields=investigation.fields,
     )
     db.commit()
-    return investigation, _ranked(db, ctx, auditor, investigation, progress)
+    return investigation
 
 
 def unregistered_debtors(db: Session, debtors: Sequence[str]) -> list[str]:
@@ -228,7 +235,7 @@ def request_investigation(
     until someone else approves it (R-ACS-3). Its leak triage answers at once.
 
     Raises Unprocessable `justification.too_short`, `investigation.too_many_debtors` /
-    `investigation.too_long`; QueryTimedOut (see `_ranked`) with the request saved.
+    `investigation.too_long`; QueryTimedOut (see `rank_in_time`) with the request saved.
     """
     why = justification(asking.justification, ctx.settings.justification_min_chars)
     rules.check_scope(scope.debtors, ctx.settings.investigation_max_debtors)
@@ -251,7 +258,7 @@ def request_investigation(
         hours=asking.hours,
     )
     db.commit()
-    return investigation, _ranked(db, ctx, auditor, investigation)
+    return investigation, rank_in_time(db, ctx, auditor, investigation)
 
 
 def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigation:
@@ -407,7 +414,7 @@ def rank(
     return [_times(row) for row in ranking]
 
 
-def _ranked(
+def rank_in_time(
     db: Session,
     ctx: Context,
     auditor: str,

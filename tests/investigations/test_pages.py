@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, select, update
 
 from audit import store
+from govern.clock import FixedClock
 from govern.runs import Run
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
@@ -69,9 +70,10 @@ def test_r_aud_3_leak_triage_from_a_pasted_list_ranks_the_likely_source_first(
         {"pasted": "D-1\nD-2, D-3\r\nD-4；D-5\n\nD-1", "fields": "phones", "unregistered": "y"},
     )
     assert opened.status_code == 302, opened.get_data(as_text=True)
-    shown = agency.client.get(opened.headers["Location"], base_url=HTTPS)
-    page = shown.get_data(as_text=True)
-    assert "嫌疑人" in page and "已打开调查" in page
+    first = agency.client.get(opened.headers["Location"], base_url=HTTPS)
+    assert "已打开调查" in first.get_data(as_text=True)  # the ranking is under way, or done
+    page = wait_for(agency.client, opened.headers["Location"])
+    assert "嫌疑人" in page
     rows = page.split('<table class="ranking">')[1].split("</table>")[0]
     order = [ids[n] for n in ("col.a1", "col.a2", "col.b1")]
     assert [rows.index(account) for account in order] == sorted(rows.index(a) for a in order)
@@ -98,7 +100,7 @@ def test_r_aud_3_leak_triage_from_an_uploaded_file(agency: Agency, ids: dict[str
     upload = (io.BytesIO("\ufeffD-5\nD-9\n".encode()), "leak.csv")
     opened = post(agency, "leaks", {"pasted": "", "upload": upload, "unregistered": "y"})
     assert opened.status_code == 302, opened.get_data(as_text=True)
-    page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    page = wait_for(agency.client, opened.headers["Location"])
     assert ids["col.b1"] in page and ids["col.a1"] not in page
 
 
@@ -152,9 +154,55 @@ def test_r_aud_3_leak_triage_of_revealed_debtors_and_ids_not_in_the_register(
     assert not floor.events("audit.investigation_opened")
     opened = post(agency, "leaks", {"pasted": leaked})
     assert opened.status_code == 302
-    page = agency.client.get(opened.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    page = wait_for(agency.client, opened.headers["Location"])
     rows = page.split('<table class="ranking">')[1]
     assert rows.index(floor.ids["col.a1"]) < rows.index(floor.ids["col.a2"])
+
+
+def test_a_ranking_under_way_shows_how_far_it_is_and_is_ranked_again_on_asking(
+    agency: Agency, ids: dict[str, str], clock: FixedClock
+) -> None:
+    leaked_views(agency, ids)
+    opened = post(agency, "leaks", {"pasted": "D-1\nD-2", "unregistered": "y"})
+    address = opened.headers["Location"]
+    first = wait_for(agency.client, address)
+    assert ids["col.a1"] in first
+    with agency.services.sessions() as db:
+        investigation_id = address.rsplit("/", 1)[1]
+        db.add(
+            Run(
+                id="ranking",
+                kind="leak_triage",
+                dry_run=False,
+                started_by=ids["auditor"],
+                subject=investigation_id,
+                started_at=NOW + timedelta(hours=1),
+                total=2000,
+                done=500,
+            )
+        )
+        db.commit()
+    under_way = agency.client.get(address, base_url=HTTPS, headers=ENGLISH)
+    assert under_way.headers["Refresh"] == "2"
+    page = under_way.get_data(as_text=True)
+    assert "500 of 2000 leaked debtors checked" in page and "Rank again" not in page
+    assert "table" not in page.split("Suspects")[1]  # the older ranking is not shown as now
+    with agency.services.sessions() as db:
+        db.delete(db.get(Run, "ranking"))
+        db.commit()
+    view(agency, ids["col.b1"], "D-2", NOW - timedelta(days=1))
+    clock.advance(minutes=5)  # ranked again later: the newest ranking is the one shown
+    again = post(agency, f"leaks/{investigation_id}", {}, **{})
+    assert again.status_code == 405  # the page itself is not a form's target
+    form = agency.client.get(address, base_url=HTTPS).get_data(as_text=True)
+    ranked = agency.client.post(
+        f"{address}/rank",
+        base_url=HTTPS,
+        data={"csrf_token": csrf_token(form)},
+        headers={"Referer": f"{HTTPS}{address}"},
+    )
+    assert ranked.status_code == 302
+    assert ids["col.b1"] in wait_for(agency.client, address)  # the trail as it is now
 
 
 def test_too_many_leaked_ids_are_refused(agency: Agency, ids: dict[str, str]) -> None:
