@@ -82,6 +82,13 @@ class GroupCommitter:
         have stopped waiting), and a stop request if one is pending."""
         return self._queue.qsize()
 
+    def state(self) -> str:
+        """ "running", "not started" (it starts with the first append) or "stopped" (it ran and
+        stopped, or died; the next append starts it again)."""
+        if self._thread is None:
+            return "not started"
+        return "running" if self._thread.is_alive() else "stopped"
+
     def start(self) -> None:
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():

@@ -34,6 +34,8 @@ from govern.notes.agent_statement import agent_statement
 from govern.notes.language import language_check
 from govern.notes.rules import IT, SUPERVISOR
 from govern.notes.service import stopped_debtors
+from govern.operations.logs import configure_logging
+from govern.operations.views import register_operations
 from govern.policies import check_role_names, role_policy
 from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
@@ -78,6 +80,7 @@ def create_app(
 ) -> Flask:
     """Build the service. Raises ConfigError when a setting security needs is missing."""
     settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format)  # before start-up's warnings
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese names stay readable
     app.config.update(
@@ -105,6 +108,7 @@ def create_app(
     # First, so its hooks run last: an answer another hook replaces still carries the headers.
     register_security_headers(app)
     _register_http(app)
+    register_operations(app)  # /healthz, /readyz (govern/operations/), the access log
     app.teardown_appcontext(close_db)
     return app
 

@@ -39,6 +39,10 @@ DEFAULT_ATTRIBUTES = {
 #: The track table, in the policies folder.
 TRACKS_FILE = Path("directory") / "tracks.toml"
 
+#: GOVERN_LOG_LEVEL and GOVERN_LOG_FORMAT (govern/operations/logs.py).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("json", "text")
+
 SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
 
 
@@ -167,6 +171,14 @@ class _Environment(Schema):
     contact_permit_minutes = fields.Integer(
         data_key="GOVERN_CONTACT_PERMIT_MINUTES", load_default=15, validate=validate.Range(1, 1440)
     )
+    log_level = fields.String(
+        data_key="GOVERN_LOG_LEVEL",
+        load_default="INFO",
+        validate=validate.OneOf([*LOG_LEVELS, *(level.lower() for level in LOG_LEVELS)]),
+    )
+    log_format = fields.String(
+        data_key="GOVERN_LOG_FORMAT", load_default="json", validate=validate.OneOf(LOG_FORMATS)
+    )
 
 
 @dataclass(frozen=True)
@@ -241,6 +253,8 @@ class Settings:
     # the contact guard's allow counts as an unanswered outbound attempt until its call is
     # reported or this many minutes pass
     contact_permit_minutes: int = 15
+    log_level: str = "INFO"  # GOVERN_LOG_LEVEL
+    log_format: str = "json"  # GOVERN_LOG_FORMAT: json (one object a line) or text (a terminal)
 
     @property
     def departures(self) -> Departures:
@@ -269,6 +283,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     old_client_limit = values.pop("login_failures_per_client", 30)
     values.setdefault("login_usernames_per_client", old_client_limit)
     values["timezone"] = _zone(values["timezone"])
+    values["log_level"] = values["log_level"].upper()
     values["policies_dir"] = Path(values["policies_dir"])
     values["work_hours"] = _hours(values["work_hours"])
     values["audit_key_file"] = Path(values["audit_key_file"])

@@ -47,12 +47,12 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
     after."""
     engine = make_engine(owner_url)
     with engine.begin() as connection:
-        before = revision(connection)
+        before = current_revision(connection)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        after = revision(connection)
+        after = current_revision(connection)
         grant_service_role(connection, owner_url, service_url)
     engine.dispose()
     return Upgrade(before, after)
@@ -60,13 +60,11 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
 
 def known_revisions() -> set[str]:
     """Every schema revision this Govern's migrations know."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
 
 
-def revision(connection: Connection) -> str | None:
-    """The schema's revision in the database `connection` reaches (None: no schema)."""
+def current_revision(connection: Connection) -> str | None:
+    """The schema's revision (None: no schema yet)."""
     return MigrationContext.configure(connection).get_current_revision()
 
 

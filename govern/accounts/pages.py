@@ -9,6 +9,7 @@ shows it in words; a form's own problem (a reason too short) re-renders the form
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -47,9 +48,31 @@ TRACKS = {
 }
 
 
+#: What Govern itself writes into an account's history (in English, as the API gives it):
+#: the reason by its pattern, and the system's own name as the actor. A reason or an actor a
+#: person gave is shown as given.
+SYSTEM_REASONS = (
+    (re.compile(r"issued by department head"), _l("Issued by the department head")),
+    (re.compile(r"bootstrap"), _l("The general manager's first account")),
+    (re.compile(r"departure on (?P<day>[\d-]+)"), _l("Departure on %(day)s")),
+    (re.compile(r"unused for (?P<days>\d+) days"), _l("Unused for %(days)s days")),
+    (re.compile(r"gone from the directory"), _l("Gone from the company directory")),
+)
+SYSTEM_ACTORS = {"deprovision": _l("Govern (departures)")}
+
+
+def reason_words(reason: str) -> str:
+    """A history reason in the page's language: Govern's own by SYSTEM_REASONS, else as
+    typed."""
+    for pattern, words in SYSTEM_REASONS:
+        if found := pattern.fullmatch(reason):
+            return str(words) % found.groupdict() if found.groupdict() else str(words)
+    return reason
+
+
 @bp.context_processor
 def words() -> dict[str, Any]:
-    """States and tracks in the page's language."""
+    """States, tracks, Govern's own reasons and name in the page's language."""
 
     def state_label(state: str | None) -> str:
         return str(STATES.get(state or "", state or "—"))
@@ -57,7 +80,15 @@ def words() -> dict[str, Any]:
     def track_label(track: str | None) -> str:
         return str(TRACKS.get(track or "unknown", track))
 
-    return {"state_label": state_label, "track_label": track_label}
+    def actor_label(actor: str) -> str:
+        return str(SYSTEM_ACTORS.get(actor, actor))
+
+    return {
+        "state_label": state_label,
+        "track_label": track_label,
+        "reason_words": reason_words,
+        "actor_label": actor_label,
+    }
 
 
 class IssueForm(FlaskForm):

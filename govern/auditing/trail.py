@@ -168,6 +168,10 @@ class Trail:
     def stop(self) -> None:
         self._committer.stop()
 
+    def committer_state(self) -> str:
+        """The group committer's: "running", "not started" or "stopped" (readiness asks)."""
+        return self._committer.state()
+
     def verify(
         self,
         first: int = 1,

@@ -45,7 +45,7 @@ from govern.config import Settings
 from govern.db import make_engine
 from govern.debtors.vault import load_vault
 from govern.errors import ConfigError, Conflict, GovernError
-from govern.migrate import grant_service_role, known_revisions, revision
+from govern.migrate import current_revision, grant_service_role, known_revisions
 
 #: How a long step shows how far it is: given the step's label, a context whose tally hears
 #: the step's size, then each part done (`command_line.progress_bar` on a terminal).
@@ -232,7 +232,7 @@ def _state(
 ) -> tuple[str | None, Checkpoint | None]:
     """The schema's revision and the trail's newest signed checkpoint, as the set holds them."""
     copies = folder / Path(CHECKPOINTS).parent
-    return revision(connection), newest_signed(connection, public, copies)
+    return current_revision(connection), newest_signed(connection, public, copies)
 
 
 def _public_key(folder: Path, manifest: Manifest, trusted: bytes | None) -> bytes:

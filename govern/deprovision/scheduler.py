@@ -17,7 +17,8 @@ from datetime import datetime
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from govern.deprovision import repository
 from govern.deprovision.service import revoke_due, suspend_inactive
@@ -28,6 +29,14 @@ log = logging.getLogger(__name__)
 SWEEP, WATCH, CATCH_UP = "departures-sweep", "departures-watch", "departures-catch-up"
 LEADER_LOCK = 0x474F5645524E02  # the deprovisioning scheduler's advisory lock
 RETRY_SECONDS = 60.0
+#: Whether a session of this database holds the leader lock (a bigint lock shows as two
+#: 32-bit halves; pg_locks lists every database's).
+LEADER_HELD = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid::bigint = :high AND objid::bigint = :low AND objsubid = 1"
+)
+LEADER_HALVES = {"high": LEADER_LOCK >> 32, "low": LEADER_LOCK & 0xFFFFFFFF}
 #: Stored with every job: missed runs are run late (never dropped), once, one at a time.
 JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 #: This process's app. Jobs are pickled into the job store as a function's name, so the
@@ -53,6 +62,25 @@ def stop_deprovisioning(app: Flask) -> None:
         leader.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
         leader.commit()
         leader.close()
+
+
+def scheduler_state(app: Flask) -> str:
+    """Where deprovisioning's scheduler runs, for the readiness check: "leading" (here),
+    "stopped" (here, no longer running), "led elsewhere" (another process holds the leader
+    lock), "no leader" (no process of this database runs it) or "unknown" (the database, which
+    knows the leader, does not answer)."""
+    scheduler = app.extensions.get("govern.deprovision")
+    if scheduler is not None:
+        return "leading" if scheduler.running else "stopped"
+    engine = app.extensions["govern"].engine
+    if engine.dialect.name != "postgresql":  # SQLite: one process, this one
+        return "no leader"
+    try:
+        with engine.connect() as connection:
+            held = connection.execute(LEADER_HELD, LEADER_HALVES).scalar()
+    except SQLAlchemyError:  # the database's own check names it
+        return "unknown"
+    return "led elsewhere" if held else "no leader"
 
 
 def _lead(app: Flask) -> bool:

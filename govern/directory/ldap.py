@@ -68,6 +68,22 @@ class LdapDirectory(Directory):
         finally:
             connection.unbind()
 
+    def answers(self) -> None:
+        """Bind as the service account and unbind, waiting a few seconds at most."""
+        try:
+            Connection(
+                _server(self._url, self._ca_file, connect_timeout=2),
+                user=self._bind_dn,
+                password=self._bind_password,
+                auto_bind=True,
+                read_only=True,
+                receive_timeout=2,
+            ).unbind()
+        except LDAPException as error:
+            raise DirectoryUnavailable(
+                "directory.unavailable", "The directory did not answer a bind."
+            ) from error
+
     def locked(self) -> set[str]:
         """People whose entry carries ppolicy's lock (`pwdAccountLockedTime`)."""
         number = self.attributes["employee_number"]
@@ -154,7 +170,7 @@ def _text_attributes(raw: dict[str, list[bytes]]) -> dict[str, list[str]]:
     }
 
 
-def _server(url: str, ca_file: str | None) -> Server:
+def _server(url: str, ca_file: str | None, connect_timeout: float = 5) -> Server:
     parsed = urlparse(url)
     if parsed.scheme not in ("ldap", "ldaps") or not parsed.hostname:
         raise ConfigError(
@@ -175,7 +191,7 @@ def _server(url: str, ca_file: str | None) -> Server:
         use_ssl=parsed.scheme == "ldaps",
         tls=tls,
         get_info=NONE,
-        connect_timeout=5,
+        connect_timeout=connect_timeout,
     )
 
 

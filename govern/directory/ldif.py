@@ -31,6 +31,9 @@ class LdifDirectory(Directory):
         key = self.attributes["employee_number"].lower()
         self._people = [entry for entry in self._entries if entry.attributes.get(key)]
 
+    def answers(self) -> None:
+        """The file was read at start-up: it always answers."""
+
     def _people_entries(self) -> list[DirectoryEntry]:
         return list(self._people)
 

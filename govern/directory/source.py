@@ -58,6 +58,11 @@ class Directory(ABC):
             return None
         return entry.first(self.attributes["employee_number"])
 
+    @abstractmethod
+    def answers(self) -> None:
+        """Whether the directory answers a bind of Govern's service account now (readiness
+        asks every second or so). Raises DirectoryUnavailable, unlogged: the caller reports it."""
+
     def locked(self) -> set[str]:
         """Employee numbers whose entries the directory has locked (disabled). Raises
         DirectoryUnavailable."""

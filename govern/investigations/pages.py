@@ -70,7 +70,7 @@ class SearchForm(FlaskForm):
 
     start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
     end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
 
 
 class EventsForm(SearchForm):
@@ -83,7 +83,7 @@ class EventsForm(SearchForm):
     field = StringField(
         _l("Field"), validators=[Optional(), Regexp(FIELD_NAME, message=_l("Not a field name."))]
     )
-    after = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    after = IntegerField(_l("After event"), validators=[Optional(), NumberRange(min=0)])
 
 
 class WhoSawForm(SearchForm):
@@ -160,7 +160,7 @@ def events() -> Any:
     """The trail's events by filter, a page at a time, or the same filter as CSV."""
     form = EventsForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/events.html", form=form, found=None), _status()
+        return render_template("investigations/events.html", form=form, found=None), _status(form)
     export = request.args.get("format") == "csv"
     try:
         found, after = _events(form, EXPORT_ROWS if export else PAGE_ROWS)
@@ -178,7 +178,7 @@ def who_saw() -> Any:
     """Who was shown a field of a debtor, when, at which level."""
     form = WhoSawForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/who_saw.html", form=form), _status()
+        return render_template("investigations/who_saw.html", form=form), _status(form)
     asked = inv.Sighting(form.debtor.data, form.field.data, form.level.data)
     try:
         with _limited("who_saw", debtor=asked.debtor, field=asked.field, level=asked.level):
@@ -194,7 +194,7 @@ def seen() -> Any:
     """What an account revealed: per debtor, the fields, first and last time."""
     form = AccountForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/seen.html", form=form), _status()
+        return render_template("investigations/seen.html", form=form), _status(form)
     account = form.account.data
     try:
         with _limited("what_seen", account=account):
@@ -212,7 +212,7 @@ def leaks() -> Any:
     background, its page shows how far it is."""
     form = LeakForm()
     if not form.validate_on_submit():
-        return render_template("investigations/leaks.html", form=form), _status()
+        return render_template("investigations/leaks.html", form=form), _status(form)
     try:
         scope = inv.Scope(_leaked(form), _fields(form.fields.data or ""), _window(form))
         if not form.unregistered.data:
@@ -260,7 +260,7 @@ def unusual() -> Any:
     departure, reads through break-glass grants and investigations."""
     form = SearchForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/unusual.html", form=form), _status()
+        return render_template("investigations/unusual.html", form=form), _status(form)
     try:
         with _limited("unusual"):
             found = inv.unusual_access(db(), context(), _auditor(), _window(form))
@@ -288,7 +288,7 @@ def chart() -> Any:
     group's usual, drawn in the browser from a JSON block."""
     form = AccountForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/chart.html", form=form), _status()
+        return render_template("investigations/chart.html", form=form), _status(form)
     account = form.account.data
     try:
         window = _window(form, inv.CHART_DAYS)
@@ -307,7 +307,7 @@ def verify() -> Any:
     follows shows how far it is, then the result in words."""
     form = VerifyForm()
     if not form.validate_on_submit():
-        return render_template("investigations/verify.html", form=form), _status()
+        return render_template("investigations/verify.html", form=form), _status(form)
     run_id = runs.start_verification(_app(), db(), _auditor())
     return redirect(url_for(".verification", verification_id=run_id))
 
@@ -334,8 +334,11 @@ def _asked(form: SearchForm) -> bool:
     return bool(request.args) and form.validate()
 
 
-def _status() -> int:
-    """A form's page: 200 when first shown, 400 when what was sent is not valid."""
+def _status(form: FlaskForm | None = None) -> int:
+    """A form's page: 200 when first shown, 400 when what was sent is not valid: `form` has
+    problems (the page shows them; without a form, when anything was sent)."""
+    if form is not None:
+        return 400 if form.errors else 200
     return 400 if request.args or request.method == "POST" else 200
 
 

@@ -42,7 +42,6 @@ OWN_CALLS = 100
 #: Refusals shown on the form itself; the others (the door's 403, a 409, 503) are the error
 #: page, where a 403 or 409 is recorded as a denial as for the API (govern/web.py).
 INLINE = (400, 404, 422, 429)
-PARTY_HELP = _l("debtor, or contact:1 for the first emergency contact")
 DIRECTION_LABELS = {
     "outbound": _l("Outbound call"),
     "inbound": _l("Inbound call"),
@@ -82,7 +81,6 @@ class NoteForm(FlaskForm):
     party = StringField(
         _l("Party"),
         default="debtor",
-        description=PARTY_HELP,
         validators=[DataRequired(), Length(max=32)],
     )
     direction = SelectField(_l("Direction"), choices=_choices(DIRECTIONS, DIRECTION_LABELS))
@@ -120,7 +118,6 @@ class ContactCheckForm(FlaskForm):
     party = StringField(
         _l("Party"),
         default="debtor",
-        description=PARTY_HELP,
         validators=[DataRequired(), Length(max=32)],
     )
     phone = StringField(_l("Number to dial"), validators=[DataRequired(), Length(min=3, max=32)])

@@ -11,7 +11,7 @@ import pytest
 from govern.config import Settings
 from govern.directory.ldap import LdapDirectory
 from govern.directory.ldif import LdifDirectory
-from govern.directory.source import Directory
+from govern.directory.source import Directory, DirectoryUnavailable
 from tests.support.staff import BY_USERNAME, STAFF, LiveDirectory, write_ldif
 
 
@@ -70,6 +70,16 @@ def test_r_acc_5_wrong_credentials_name_nobody(
     any_directory: Directory, username: str, password: str
 ) -> None:
     assert any_directory.authenticate(username, password) is None
+
+
+def test_a_working_directory_answers_the_readiness_bind(any_directory: Directory) -> None:
+    any_directory.answers()  # raises DirectoryUnavailable when it does not
+
+
+def test_a_directory_refusing_the_service_account_does_not_answer(settings: Settings) -> None:
+    wrong = LdapDirectory(replace(settings, ldap_bind_password="not-the-password"))
+    with pytest.raises(DirectoryUnavailable):
+        wrong.answers()
 
 
 def test_plain_ldap_is_refused_except_to_loopback(settings: Settings) -> None:
