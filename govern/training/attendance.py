@@ -167,12 +167,7 @@ def record_attendance(
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder.staff, account_id, ctx.roles.training_readers)
-    if person.employee_number == recorder.staff.employee_number:
-        raise Forbidden("attendance.own", "Nobody records their own attendance.")
-    _expect_participant(session, person)
-    if ctx.clock.now() < session.starts:
-        raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
+    _check_recordable(db, ctx, recorder.staff, session, account_id)
     record = Attendance(
         session_id=session.id,
         session_day=session.day,
@@ -195,6 +190,19 @@ def record_attendance(
     )
     db.commit()
     return record
+
+
+def _check_recordable(
+    db: Session, ctx: Context, recorder: Staff, session: TrainingSession, account_id: str
+) -> None:
+    """`recorder` may record `account_id`'s attendance at `session` now (see
+    `record_attendance`, which names what this raises)."""
+    _, person = visible_account(db, recorder, account_id, ctx.roles.training_readers)
+    if person.employee_number == recorder.employee_number:
+        raise Forbidden("attendance.own", "Nobody records their own attendance.")
+    _expect_participant(session, person)
+    if ctx.clock.now() < session.starts:
+        raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
 
 
 def attendance_report(
