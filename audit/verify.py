@@ -21,9 +21,10 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, create_engine, select
@@ -40,6 +41,27 @@ UNCHECKED = (
     "no trusted state to start them from (the events before them were tampered with, and the "
     "stored frontier of the checkpoint between does not match its signature, or is gone)"
 )
+
+
+class Tally(Protocol):
+    """Where a long verification says how far it is (a progress bar, a run's row)."""
+
+    def count(self, total: int) -> None:
+        """The verification has `total` steps: each event once, twice with the index check."""
+
+    def advance(self, count: int) -> None:
+        """`count` more steps are done."""
+
+
+class _Quiet:
+    def count(self, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+QUIET: Tally = _Quiet()
 
 
 @dataclass(frozen=True)
@@ -90,6 +112,24 @@ class Report:
 
     def windows_in(self, state: str) -> list[Window]:
         return [w for w in self.windows if w.state == state]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report as JSON can hold it: the windows intact counted, the others named."""
+        first = self.first_problem
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "checkpoints": self.checkpoints,
+            "anchored_to": self.anchored_to,
+            "unanchored": self.unanchored,
+            "first_problem": None if first is None else asdict(first),
+            "problems": [asdict(p) for p in self.problems],
+            "windows": {
+                "intact": len(self.windows_in("intact")),
+                "tampered": [[w.first, w.last] for w in self.windows_in("tampered")],
+                "unchecked": [[w.first, w.last] for w in self.windows_in("unchecked")],
+            },
+        }
 
 
 def trusted_checkpoints(
@@ -144,6 +184,7 @@ def verify_trail(
     check_index: bool = True,
     workers: int = 1,
     parallel_from: int = 200_000,
+    tally: Tally = QUIET,
 ) -> Report:
     """Check events `first`..`last` (all by default) against every trustworthy checkpoint,
     and (unless `check_index` is off) the searchable columns against the entries.
@@ -151,6 +192,7 @@ def verify_trail(
     With `workers` > 1 a range of at least `parallel_from` events (below it, starting
     processes costs more than it saves) is split at checkpoints with sound stored frontiers
     and verified in that many processes, each starting from its checkpoint's frontier.
+    `tally` hears how far it is: by window, or by process when there are several.
     """
     stored = store.stored_checkpoints(connection)
     trusted, problems = trusted_checkpoints(stored, list(copied), public_key)
@@ -162,11 +204,12 @@ def verify_trail(
     end = min([s for s in trusted if s >= last] or [size])
     # Workers start only where a stored frontier can be trusted.
     windows = _windows(sound, start, end, workers if end - start >= parallel_from else 1)
+    tally.count((end - start + 1) * (2 if check_index else 1))
     if len(windows) > 1:
         url = connection.engine.url.render_as_string(hide_password=False)
-        _verify_in_parallel(url, windows, frontier, trusted, check_index, report)
+        _verify_in_parallel(url, windows, frontier, trusted, check_index, report, tally)
     else:
-        _verify_window_into(connection, start, end, frontier, trusted, check_index, report)
+        _verify_window_into(connection, start, end, frontier, trusted, check_index, report, tally)
     _check_ends(size, trusted, report)
     _mark_tampered_windows(report)
     return report
@@ -211,6 +254,7 @@ def _verify_in_parallel(
     trusted: dict[int, Checkpoint],
     check_index: bool,
     report: Report,
+    tally: Tally,
 ) -> None:
     context = multiprocessing.get_context("spawn")
     jobs = [
@@ -223,6 +267,7 @@ def _verify_in_parallel(
             report.anchored_to = max(report.anchored_to, part.anchored_to)
             report.problems.extend(part.problems)
             report.windows.extend(part.windows)
+            tally.advance((part.last - part.first + 1) * (2 if check_index else 1))
 
 
 def _verify_window(job: tuple) -> Report:
@@ -261,10 +306,11 @@ def _verify_window_into(
     trusted: dict[int, Checkpoint],
     check_index: bool,
     report: Report,
+    tally: Tally = QUIET,
 ) -> None:
-    _scan(connection, start, end, frontier, trusted, report)
+    _scan(connection, start, end, frontier, trusted, report, tally)
     if check_index:
-        _check_index(connection, start, end, report)
+        _check_index(connection, start, end, report, tally)
 
 
 def _starting_point(
@@ -284,11 +330,12 @@ def _scan(
     frontier: Frontier | None,
     trusted: dict[int, Checkpoint],
     report: Report,
+    tally: Tally,
 ) -> None:
     """Rebuild the tree from the stored entries, checking each against its row and, as the
     tree reaches each trusted checkpoint's size, its window against the signed root. Without
     a trusted `frontier` to start from, the first window is left unchecked."""
-    windows = _Windows(connection, trusted, start, report)
+    windows = _Windows(connection, trusted, start, report, tally)
     windows.unchecked = frontier is None
     frontier = Frontier() if frontier is None else frontier
     expected, boundary = start, windows.boundary
@@ -314,6 +361,7 @@ def _scan(
     if expected <= limit:
         _add(report, Problem(expected, "missing", f"events {expected}..{limit} are missing"))
     windows.close_before(limit + 1, expected, frontier)
+    tally.advance(max(0, end - windows.first + 1))  # the events after the last checkpoint
     report.problems.extend(_placement_problems(misplaced))
 
 
@@ -323,9 +371,14 @@ class _Windows:
     rebuilt, so damage in one window does not spill into the windows after it."""
 
     def __init__(
-        self, connection: Connection, trusted: dict[int, Checkpoint], start: int, report: Report
+        self,
+        connection: Connection,
+        trusted: dict[int, Checkpoint],
+        start: int,
+        report: Report,
+        tally: Tally,
     ) -> None:
-        self.connection, self.trusted, self.report = connection, trusted, report
+        self.connection, self.trusted, self.report, self.tally = connection, trusted, report, tally
         self.ends = deque(sorted(size for size in trusted if size >= start))
         self.first, self.clean, self.unchecked = start, True, False
 
@@ -365,6 +418,7 @@ class _Windows:
                 message = f"{which} not match the checkpoint at size {size}"
                 _add(self.report, Problem(first, "changed", message))
         self.report.windows.append(Window(self.first, size, state))
+        self.tally.advance(size - self.first + 1)
         self.report.anchored_to = size
         self.first, self.clean, self.unchecked = size + 1, True, signed is None
         return frontier if signed is None else signed
@@ -389,7 +443,9 @@ def _departures(
     return ranges or [(first, size)]
 
 
-def _check_index(connection: Connection, start: int, end: int, report: Report) -> None:
+def _check_index(
+    connection: Connection, start: int, end: int, report: Report, tally: Tally
+) -> None:
     """What queries read must say exactly what the hashed entries say: each event's own
     columns (actor, action, object, time) and its field columns (how each field was shown,
     the project groups)."""
@@ -408,6 +464,7 @@ def _check_index(connection: Connection, start: int, end: int, report: Report) -
             for seq in sorted({key[0] for key in wrong}):
                 message = f"what queries read of event {seq} differs from the event"
                 _add(report, Problem(seq, kind, message))
+        tally.advance(len(batch))
 
 
 def _stored_derived(connection: Connection, first: int, last: int) -> tuple[set, set]:

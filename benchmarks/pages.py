@@ -50,9 +50,11 @@ from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
 from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
-from govern.deprovision.runs import run_of, start_sweep
+from govern.deprovision.runs import start_sweep
 from govern.directory.models import Identity
+from govern.investigations.runs import start_verification
 from govern.investigations.service import Scope, Window, open_investigation
+from govern.runs import Run
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
 from govern.training.attendance import participants, record_attendance, request_leave
@@ -109,6 +111,7 @@ class Floor:
     investigation_id: str = ""
     session_id: str = ""
     run_id: str = ""
+    verification_id: str = ""
 
     @property
     def debtor_id(self) -> str:
@@ -122,6 +125,7 @@ ARGUMENTS: dict[str, Callable[[Floor], str]] = {
     "investigation_id": lambda floor: floor.investigation_id,
     "session_id": lambda floor: floor.session_id,
     "run_id": lambda floor: floor.run_id,
+    "verification_id": lambda floor: floor.verification_id,
 }
 #: Query strings a page needs to show what it is for.
 QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
@@ -190,7 +194,7 @@ def prepare(app: Flask, floor: Floor) -> Floor:
     each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
     leak investigation on a tenth of them; the office records attendance at the last
     training session (a seventh absent), a tenth of the department ask leave from the next;
-    IT runs the departure sweep's dry run."""
+    IT runs the departure sweep's dry run, an auditor verifies the trail."""
     client = app.test_client()
     for debtor_id in floor.caseload:
         headers = {"Authorization": f"Bearer {floor.api_token}"}
@@ -213,19 +217,27 @@ def prepare(app: Flask, floor: Floor) -> Floor:
         for person in participants(db, ctx, office.staff, following)[::10]:
             request_leave(db, ctx, person.account_id, following)
         run_id = start_sweep(app, db, floor.accounts["it"], dry_run=True)
+        verification_id = start_verification(app, db, floor.accounts["auditor"])
     _finished(s, run_id)
-    return replace(floor, investigation_id=investigation.id, session_id=last.id, run_id=run_id)
+    _finished(s, verification_id)
+    return replace(
+        floor,
+        investigation_id=investigation.id,
+        session_id=last.id,
+        run_id=run_id,
+        verification_id=verification_id,
+    )
 
 
-def _finished(services: Any, run_id: str, seconds: float = 60) -> None:
-    """Wait for a departure run to end (its page is the report then, not the progress)."""
+def _finished(services: Any, run_id: str, seconds: float = 120) -> None:
+    """Wait for a run to end (its page is the report then, not the progress)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with services.sessions() as db:
-            if not run_of(db, run_id).running:
+            if not db.get(Run, run_id).running:
                 return
         time.sleep(0.1)
-    raise SystemExit(f"the departure run {run_id} did not end in {seconds} s")
+    raise SystemExit(f"the run {run_id} did not end in {seconds} s")
 
 
 def _actor(db: Session, account_id: str) -> Actor:

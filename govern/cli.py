@@ -22,6 +22,11 @@ class GovernGroup(FlaskGroup):
         without building the app, so it works before anything is configured."""
         return click.Group.list_commands(self, ctx)
 
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A command by its name, without building the app (an unknown one is said to be
+        unknown, not a configuration to fix)."""
+        return click.Group.get_command(self, ctx, name)
+
     def invoke(self, ctx: click.Context) -> Any:
         request_context.set(RequestContext(f"console-{new_request_id()}", "console"))
         try:
@@ -45,10 +50,17 @@ def _app() -> Flask:
 
 cli = GovernGroup(
     create_app=_app,
+    add_default_commands=False,  # Flask's run, shell and routes: `scripts/demo` serves it
+    add_version_option=False,
     load_dotenv=False,
     set_debug_flag=False,
-    help="Operate Govern: database, directory, accounts.",
+    help="Operate Govern: database, directory, accounts. Settings come from the environment "
+    "(the README's Configuration).",
 )
+# Flask's --app, --debug and --env-file would only confuse: Govern is one app, configured by
+# its environment (and NAME_FILE secrets).
+cli.params = [param for param in cli.params if param.name not in ("app", "debug", "env_file")]
+cli = click.version_option(package_name="govern", prog_name="Govern")(cli)
 
 
 @cli.group()

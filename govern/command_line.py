@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import click
@@ -40,3 +42,34 @@ def echo_report(report: GuardedReport, as_json: bool, as_table: Callable[[Any], 
         as_table(report)
     if report.outcome == "held":
         raise click.exceptions.Exit(HELD_EXIT)
+
+
+class _Bar:
+    """A tally (`count`, then `advance`) drawn as click's progress bar on stderr."""
+
+    def __init__(self, label: str) -> None:
+        self.label, self.bar = label, None
+
+    def count(self, total: int) -> None:
+        hidden = not sys.stderr.isatty()  # a pipe or a log gets the summary alone
+        self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, hidden=hidden)
+        self.bar.__enter__()
+
+    def advance(self, count: int) -> None:
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[_Bar]:
+    """A progress bar for work that learns its size as it starts (it calls `count(total)`,
+    then `advance(n)`): drawn on a terminal, nothing elsewhere."""
+    bar = _Bar(label)
+    try:
+        yield bar
+    finally:
+        bar.close()

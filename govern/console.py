@@ -182,6 +182,20 @@ def paged(items: Sequence[Any]) -> Paged:
     return Paged(rows, number, len(items) > number * PER_PAGE)
 
 
+#: How often the page of a run under way asks again (`govern/runs.py`).
+RUN_REFRESH_SECONDS = 2
+
+
+def run_page(template: str, run: Any, **context: Any) -> Response:
+    """The page of a long action kept as a run: how far it is while it runs (the browser asks
+    again every few seconds, by the `Refresh` header), then its report."""
+    html = render_template(template, run=run, refresh=RUN_REFRESH_SECONDS, **context)
+    response = Response(html)
+    if run.running:
+        response.headers["Refresh"] = str(RUN_REFRESH_SECONDS)
+    return response
+
+
 def choose_language() -> str:
     """The page's language: the toggle's choice (cookie), else the first of ours the browser
     asks for, else Chinese (govern/messages.py `asked_language`)."""

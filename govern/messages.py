@@ -304,6 +304,7 @@ MESSAGES: dict[str, Any] = {
     "proof.order": _l("The older size must not be larger than the newer."),
     "export.exists": _l("That folder exists; choose a new one."),
     "export.range": _l("The end of the range must not be before its start."),
+    "verify.range": _l("The trail does not hold that range of events."),
     "investigation.unknown": _l("There is no such investigation."),
     "investigation.empty": _l("The list names no debtor."),
     "investigation.closed": _l("This investigation is already closed."),

@@ -9,6 +9,7 @@ from govern.deprovision.models import Departure
 from govern.directory.models import Identity, IdentityChange
 from govern.investigations.models import Investigation
 from govern.notes.models import Note, Script
+from govern.runs import Run
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
     AgreementSignature,
@@ -47,6 +48,7 @@ __all__ = [
     "Note",
     "PolicyLine",
     "PolicyVersion",
+    "Run",
     "Script",
     "TrainingPlan",
 ]

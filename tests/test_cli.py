@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,3 +31,22 @@ def test_a_command_without_configuration_says_what_to_set_in_one_line() -> None:
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
     assert "DATABASE_URL: must be set" in refused.stderr and "[config.invalid]" in refused.stderr
+
+
+def test_version_is_govern_s_and_needs_no_configuration() -> None:
+    shown = govern("--version")
+    assert shown.returncode == 0
+    assert shown.stdout.strip() == f"Govern, version {version('govern')}"
+
+
+def test_an_unknown_command_is_named_unknown_not_a_configuration_to_fix() -> None:
+    refused = govern("frobnicate")
+    assert refused.returncode == 2
+    assert "No such command 'frobnicate'" in refused.stderr
+    assert "config.invalid" not in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_help_offers_only_govern_s_own_options() -> None:
+    shown = govern("--help").stdout
+    for flask_option in ("--app", "--debug", "--env-file", "Show the Flask version"):
+        assert flask_option not in shown

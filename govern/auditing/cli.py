@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -12,7 +11,7 @@ from flask.cli import with_appcontext
 
 from audit.signing import key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report
-from govern.command_line import echo_json
+from govern.command_line import echo_json, progress_bar
 from govern.errors import BadRequest
 from govern.web import services
 
@@ -63,9 +62,12 @@ def checkpoint() -> None:
 @with_appcontext
 def verify(first: int, last: int | None, as_json: bool, skip_index: bool, workers: int) -> None:
     """Check the trail against its signed checkpoints; exit 1 on any problem."""
-    report = services().trail.verify(first, last, check_index=not skip_index, workers=workers)
+    with progress_bar("events checked") as bar:
+        report = services().trail.verify(
+            first, last, check_index=not skip_index, workers=workers, tally=bar
+        )
     if as_json:
-        echo_json(_report_dict(report))
+        echo_json(report.as_dict())
     else:
         _print_report(report)
     if not report.ok:
@@ -106,24 +108,6 @@ def export(first: int, last: int, folder: Path) -> None:
         f"exported events {first}..{last} to {folder} "
         f"(anchored by the checkpoint at {manifest['anchored_by']})"
     )
-
-
-def _report_dict(report: Report) -> dict[str, object]:
-    first = report.first_problem
-    return {
-        "ok": report.ok,
-        "events": report.events,
-        "checkpoints": report.checkpoints,
-        "anchored_to": report.anchored_to,
-        "unanchored": report.unanchored,
-        "first_problem": None if first is None else asdict(first),
-        "problems": [asdict(p) for p in report.problems],
-        "windows": {
-            "intact": len(report.windows_in("intact")),
-            "tampered": [[w.first, w.last] for w in report.windows_in("tampered")],
-            "unchecked": [[w.first, w.last] for w in report.windows_in("unchecked")],
-        },
-    }
 
 
 def _print_report(report: Report) -> None:

@@ -32,7 +32,7 @@ from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.signing import Checkpoint, Signer, load_private_key, public_pem
-from audit.verify import Report, signed_checkpoints, verify_trail
+from audit.verify import QUIET, Report, Tally, signed_checkpoints, verify_trail
 from govern.clock import Clock
 from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
@@ -168,11 +168,24 @@ class Trail:
         self._committer.stop()
 
     def verify(
-        self, first: int = 1, last: int | None = None, check_index: bool = True, workers: int = 1
+        self,
+        first: int = 1,
+        last: int | None = None,
+        check_index: bool = True,
+        workers: int = 1,
+        tally: Tally = QUIET,
     ) -> Report:
         """Events `first`..`last` (all by default) checked against the signed checkpoints,
-        and (unless `check_index` is off) the searchable columns against the entries."""
+        and (unless `check_index` is off) the searchable columns against the entries;
+        `tally` hears how far it is. Raises BadRequest `verify.range` for a range the trail
+        does not hold (a check of nothing must not read as "intact")."""
         with self._reading() as connection:
+            size = store.size(connection)
+            if first > max(size, 1) or (last is not None and not first <= last <= size):
+                raise BadRequest(
+                    "verify.range",
+                    f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",
+                )
             return verify_trail(
                 connection,
                 self.signer.public_key,
@@ -181,6 +194,7 @@ class Trail:
                 last,
                 check_index=check_index,
                 workers=workers,
+                tally=tally,
             )
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:

@@ -4,10 +4,8 @@ actually ended, so IT can prove the lag."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Float,
@@ -37,28 +35,6 @@ class Departure(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     entry_locked: Mapped[bool] = mapped_column(Boolean, default=False)  # in the directory
-
-
-class DepartureRun(Base):
-    """A sweep or a reconciliation started from the console: how far it is, then its report
-    (`govern/deprovision/runs.py`)."""
-
-    __tablename__ = "departure_runs"
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    dry_run: Mapped[bool] = mapped_column(Boolean)
-    started_by: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    total: Mapped[int | None] = mapped_column(Integer)
-    done: Mapped[int] = mapped_column(Integer, default=0)
-    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    error: Mapped[str | None] = mapped_column(String(64))
-
-    @property
-    def running(self) -> bool:
-        return self.finished_at is None
 
 
 #: APScheduler's job store (SQLAlchemyJobStore's own shape), created by the migrations.

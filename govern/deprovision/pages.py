@@ -30,7 +30,7 @@ from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from govern.accounts.service import revoke_account, view_account
-from govern.console import page, page_caller, paged
+from govern.console import page, page_caller, paged, run_page
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
 from govern.deprovision.service import DepartureView, list_departures
@@ -52,8 +52,6 @@ BOARDS = {
     "failed": _l("Revocation failed"),
     "done": _l("Revoked in the last 30 days"),
 }
-#: How long a running run's page waits before it asks again, in seconds.
-REFRESH_SECONDS = 2
 
 
 class DateForm(FlaskForm):
@@ -259,15 +257,4 @@ def start() -> Any:
 def run(run_id: str) -> Response:
     """A run's progress while it runs (the page asks again every few seconds), then its
     report."""
-    found = runs.run_of(db(), run_id)
-    html = render_template(
-        "deprovision/run.html",
-        run=found,
-        form=RunForm(),
-        refresh=REFRESH_SECONDS,
-        zone=context().settings.timezone,
-    )
-    response = Response(html)
-    if found.running:
-        response.headers["Refresh"] = str(REFRESH_SECONDS)
-    return response
+    return run_page("deprovision/run.html", runs.run_of(db(), run_id), form=RunForm())

@@ -17,7 +17,16 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -32,9 +41,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
-from govern.console import choices, page, page_caller
+from govern.console import choices, page, page_caller, run_page
 from govern.debtors.models import FIELDS as DEBTOR_FIELDS
 from govern.errors import BadRequest, GovernError
+from govern.investigations import runs
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
 from govern.web import context, db, services
@@ -108,10 +118,26 @@ class VerifyForm(FlaskForm):
     pass
 
 
+#: What a verification can find (audit/verify.py), in words; its details stay as found.
+PROBLEM_KINDS = {
+    "changed": _l("changed"),
+    "missing": _l("missing"),
+    "inserted": _l("inserted"),
+    "reordered": _l("reordered"),
+    "truncated": _l("truncated"),
+    "bad signature": _l("bad signature"),
+    "checkpoint missing": _l("checkpoint missing"),
+    "checkpoint changed": _l("checkpoint changed"),
+    "index changed": _l("search columns changed"),
+    "unchecked": _l("unchecked"),
+}
+
+
 @bp.context_processor
 def debtor_fields() -> dict[str, Any]:
-    """The debtor's field names, offered as the field inputs' suggestions."""
-    return {"debtor_fields": DEBTOR_FIELDS}
+    """The debtor's field names, offered as the field inputs' suggestions; the kinds of
+    problem a verification names."""
+    return {"debtor_fields": DEBTOR_FIELDS, "problem_kinds": PROBLEM_KINDS}
 
 
 @bp.app_template_filter("audit_time")
@@ -263,12 +289,22 @@ def chart() -> Any:
 @page("audit", "query")
 def verify() -> Any:
     """One button: every event checked against the signed checkpoints, and the searchable
-    columns against the entries (as `govern audit verify`); the result in words."""
+    columns against the entries (as `govern audit verify`), in the background; the page that
+    follows shows how far it is, then the result in words."""
     form = VerifyForm()
     if not form.validate_on_submit():
         return render_template("investigations/verify.html", form=form), _status()
-    report = services().trail.verify()
-    return render_template("investigations/verify.html", form=form, report=report)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_id = runs.start_verification(app, db(), _auditor())
+    return redirect(url_for(".verification", verification_id=run_id))
+
+
+@bp.get("/verify/<string:verification_id>")
+@page("audit", "query")
+def verification(verification_id: str) -> Response:
+    """A verification under way (how many events are checked), then its report."""
+    found = runs.run_of(db(), verification_id)
+    return run_page("investigations/verify.html", found, form=VerifyForm())
 
 
 def _auditor() -> str:

@@ -265,6 +265,40 @@ def test_r_aud_2_verifying_in_parallel_windows_finds_the_same(
     assert (problem.seq, problem.kind) == (21, "changed")
 
 
+class Counted:
+    """A tally that keeps what it heard: the total, then each step."""
+
+    def __init__(self) -> None:
+        self.total, self.steps = None, []
+
+    def count(self, total: int) -> None:
+        self.total = total
+
+    def advance(self, count: int) -> None:
+        self.steps.append(count)
+
+
+@pytest.mark.parametrize(("workers", "check_index"), [(1, True), (1, False), (2, True)])
+def test_a_long_verification_says_how_far_it_is_until_done(
+    trail, service_engine, signer, copy, workers, check_index
+) -> None:
+    counted = Counted()
+    with service_engine.connect() as connection:
+        report = verify_trail(
+            connection,
+            signer.public_key,
+            copy.read(),
+            check_index=check_index,
+            workers=workers,
+            parallel_from=1,
+            tally=counted,
+        )
+    assert report.ok
+    passes = 2 if check_index else 1
+    assert counted.total == sum(counted.steps) == 35 * passes
+    assert len(counted.steps) > 1  # heard as it goes, not once at the end
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_r_aud_2_events_deleted_at_the_edge_of_a_window_are_missing(
     trail, service_engine, signer, copy, owner_engine, workers

@@ -69,6 +69,19 @@ def test_r_aud_2_verify_names_the_first_bad_event(agency: Agency, owner_engine) 
     assert "TAMPERED: first bad event 6: changed" in result.output
 
 
+def test_verify_of_a_range_the_trail_does_not_hold_is_an_error_not_intact(
+    agency: Agency,
+) -> None:
+    busy_trail(agency)
+    size = agency.services.trail.verify().events
+    for asked in (("--from", str(size + 1)), ("--to", str(size + 5)), ("--from", "5", "--to", "3")):
+        result = govern(agency.app, "audit", "verify", *asked)
+        assert result.exit_code == 1, asked
+        assert "[verify.range]" in result.output and "intact" not in result.output
+    whole = govern(agency.app, "audit", "verify", "--from", "1", "--to", str(size))
+    assert whole.exit_code == 0 and "OK: the trail is intact" in whole.output
+
+
 def test_r_aud_2_verify_names_the_tampered_window_and_the_others_intact(
     agency: Agency, owner_engine
 ) -> None:

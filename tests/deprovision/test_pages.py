@@ -4,14 +4,13 @@ or cleared, revoking now, and the sweep and reconciliation run from the browser 
 from __future__ import annotations
 
 import re
-import time
 
 from flask.testing import FlaskClient
 
 from govern.clock import FixedClock
-from govern.deprovision.models import DepartureRun
+from govern.runs import Run
 from tests.support.agency import Agency, audit_events, bearer
-from tests.support.pages import HTTPS, csrf_token, page_session
+from tests.support.pages import HTTPS, csrf_token, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -164,19 +163,6 @@ def test_it_revokes_an_account_now_with_a_reason_once_confirmed(agency: Agency) 
     )
 
 
-def wait_for(client: FlaskClient, location: str) -> str:
-    """The run's page once it is done (it refreshes itself while it runs)."""
-    for _ in range(100):
-        response = client.get(location, base_url=HTTPS)
-        assert response.status_code == 200
-        if 'data-run="running"' not in (page := response.get_data(as_text=True)):
-            assert "Refresh" not in response.headers
-            return page
-        assert response.headers["Refresh"] == "2"
-        time.sleep(0.05)
-    raise AssertionError("the run did not end")
-
-
 def start(client: FlaskClient, kind: str, dry_run: str, **more: str) -> str:
     started = post(
         client, "/departures/runs", "/departures/sweep", kind=kind, dry_run=dry_run, **more
@@ -264,7 +250,7 @@ def test_a_run_under_way_shows_how_far_it_is_and_asks_again(
     s = agency.services
     with s.sessions() as db:
         db.add(
-            DepartureRun(
+            Run(
                 id="under-way",
                 kind="sweep",
                 dry_run=False,

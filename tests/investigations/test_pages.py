@@ -8,16 +8,17 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from audit import store
+from govern.runs import Run
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.support.agency import Agency
 from tests.support.clock import NOW
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
-from tests.support.pages import HTTPS, csrf_token, page_session
+from tests.support.pages import HTTPS, csrf_token, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -259,14 +260,81 @@ def test_the_chart_draws_views_per_hour_against_the_groups_usual(
     assert 'data-code="window.too_long"' in too_long.get_data(as_text=True)
 
 
+def verify(agency: Agency, **headers: str) -> str:
+    """Press "Verify now"; the verification's page once it is done."""
+    started = post(agency, "verify", {})
+    assert started.status_code == 302, started.get_data(as_text=True)
+    assert started.headers["Location"].startswith("/audit/verify/")
+    return wait_for(agency.client, started.headers["Location"], **headers)
+
+
 def test_verification_is_one_button_and_says_the_trail_is_intact(
     agency: Agency, ids: dict[str, str]
 ) -> None:
     agency.services.trail.checkpoint_now()
-    verified = post(agency, "verify", {})
-    assert verified.status_code == 200
-    assert 'data-result="intact"' in verified.get_data(as_text=True)
-    assert "审计记录完好" in verified.get_data(as_text=True)
+    size = len(trail(agency))
+    verified = verify(agency)
+    assert 'data-result="intact"' in verified and "审计记录完好" in verified
+    started = [e for e in trail(agency) if e["action"] == "audit.verification"]
+    assert [(e["actor"], e["object"]) for e in started] == [
+        (ids["auditor"], verified_run(agency).id)
+    ]
+    run = verified_run(agency)
+    assert run.report["events"] > size  # the trail as it stood, the verification's start in it
+    assert run.total == run.done == 2 * run.report["events"]  # each event, then its index
+
+
+def verified_run(agency: Agency) -> Run:
+    with agency.services.sessions() as db:
+        return db.scalars(select(Run).where(Run.kind == "verification")).one()
+
+
+def test_a_verification_under_way_shows_how_far_it_is_and_asks_again(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    with agency.services.sessions() as db:
+        db.add(
+            Run(
+                id="checking",
+                kind="verification",
+                dry_run=False,
+                started_by=ids["auditor"],
+                started_at=NOW,
+                total=400,
+                done=100,
+            )
+        )
+        db.commit()
+    response = agency.client.get("/audit/verify/checking", base_url=HTTPS, headers=ENGLISH)
+    assert response.headers["Refresh"] == "2"
+    page = response.get_data(as_text=True)
+    assert 'data-run="running"' in page and '<progress max="400" value="100">' in page
+    assert "25% checked" in page and "Verify now" not in page  # one at a time from this page
+
+
+def test_one_desk_never_sees_the_others_runs(agency: Agency) -> None:
+    ids = agency.with_accounts("auditor", "it")
+    page_session(agency, "auditor")
+    with agency.services.sessions() as db:
+        for kind in ("sweep", "verification"):
+            db.add(
+                Run(
+                    id=kind,
+                    kind=kind,
+                    dry_run=True,
+                    started_by=ids["auditor"],
+                    started_at=NOW,
+                    done=0,
+                )
+            )
+        db.commit()
+    refused = get(agency, "verify/sweep")
+    assert refused.status_code == 404
+    assert 'data-code="run.unknown"' in refused.get_data(as_text=True)
+    page_session(agency, "it")
+    assert get(agency, "verify/verification").status_code == 403
+    sweep = agency.client.get("/departures/runs/verification", base_url=HTTPS)
+    assert sweep.status_code == 404
 
 
 def test_a_collector_gets_403_and_no_audit_menu(agency: Agency) -> None:
@@ -296,7 +364,6 @@ def test_r_aud_2_verification_names_the_first_bad_event_in_words(
         connection.execute(update(store.events).where(store.events.c.seq == 3).values(entry=forged))
 
     as_owner_without_triggers(owner_engine, change)
-    verified = post(agency, "verify", {}, **ENGLISH)
-    page = verified.get_data(as_text=True)
+    page = verify(agency, **ENGLISH)
     assert 'data-result="tampered"' in page
     assert "The trail has been tampered with: the first bad event is number 3" in page

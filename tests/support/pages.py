@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
+
+from flask.testing import FlaskClient
 
 from tests.support.agency import Agency
 from tests.support.staff import BY_USERNAME
@@ -35,3 +38,17 @@ def page_session(agency: Agency, username: str) -> str:
     )
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
     return re.search(r"govern_session=([^;]+)", signed_in.headers["Set-Cookie"]).group(1)
+
+
+def wait_for(client: FlaskClient, location: str, **headers: str) -> str:
+    """The page of a run (govern/runs.py) once it is done: while it runs it asks again by
+    itself (the Refresh header), as a browser would."""
+    for _ in range(200):
+        response = client.get(location, base_url=HTTPS, headers=headers)
+        assert response.status_code == 200
+        if 'data-run="running"' not in (page := response.get_data(as_text=True)):
+            assert "Refresh" not in response.headers
+            return page
+        assert response.headers["Refresh"] == "2"
+        time.sleep(0.05)
+    raise AssertionError("the run did not end")

@@ -1,0 +1,144 @@
+"""Long actions started from the console — a sweep, a reconciliation, the trail's verification.
+
+Each runs in a thread of its own with its own database sessions, as the scheduler's jobs do, so
+that the page which started it answers at once; its row in `runs` holds how far it is and then
+its report, so that whichever worker or instance answers the page that follows it can show
+them. The capabilities say what a run does (`deprovision/runs.py`, `investigations/runs.py`);
+this module only keeps it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable, Collection
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from govern.db import Base, UTCDateTime
+from govern.errors import NotFound
+
+if TYPE_CHECKING:  # the model is imported with every table, without Flask
+    from flask import Flask
+
+    from govern.web import Services
+
+log = logging.getLogger(__name__)
+
+#: How many times at most a run writes its progress down (every step of a small run).
+PROGRESS_STEPS = 100
+ID_CHARS = 16
+
+
+class Run(Base):
+    """A long action started from the console: who started it, how far it is, then its
+    report (or the name of the error that stopped it)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(ID_CHARS), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None
+
+
+class Progress:
+    """Where a run writes how far it is, in a session of its own (the work commits in turn)."""
+
+    def __init__(self, db: Session, run_id: str) -> None:
+        self.db, self.run_id, self.done, self.step, self.written = db, run_id, 0, 1, 0
+
+    def count(self, total: int) -> None:
+        """The run has `total` steps to do."""
+        self.step = max(1, total // PROGRESS_STEPS)
+        self._write(total=total)
+
+    def advance(self, count: int) -> None:
+        """`count` more steps are done."""
+        self.done += count
+        if self.done - self.written >= self.step:
+            self.written = self.done
+            self._write(done=self.done)
+
+    def _write(self, **values: Any) -> None:
+        run = self.db.get(Run, self.run_id)
+        for name, value in values.items():
+            setattr(run, name, value)
+        self.db.commit()
+
+
+Work = Callable[[Session, "Services", Progress], dict[str, Any]]
+
+
+def start(
+    app: Flask,
+    db: Session,
+    kind: str,
+    started_by: str,
+    work: Work,
+    *,
+    action: str,
+    dry_run: bool = False,
+) -> str:
+    """Keep a new run with the audit event `action` naming who started it, then start `work`
+    in a thread of its own; returns the run's id."""
+    run = Run(
+        id=secrets.token_hex(ID_CHARS // 2),
+        kind=kind,
+        dry_run=dry_run,
+        started_by=started_by,
+        started_at=app.extensions["govern"].clock.now(),
+        done=0,
+    )
+    db.add(run)
+    app.extensions["govern"].trail.record(
+        db, action, started_by, run.id, kind=kind, dry_run=dry_run
+    )
+    db.commit()
+    thread = threading.Thread(
+        target=_body, args=(app, run.id, work), name=f"govern-{kind}-{run.id}", daemon=True
+    )
+    thread.start()
+    return run.id
+
+
+def run_of(db: Session, run_id: str, kinds: Collection[str]) -> Run:
+    """A run of one of `kinds` and how far it is. Raises NotFound `run.unknown` (also for a
+    run of another kind: whoever may see sweeps may not see the auditors' runs)."""
+    run = db.get(Run, run_id) if len(run_id) <= ID_CHARS else None
+    if run is None or run.kind not in kinds:
+        raise NotFound("run.unknown", "No such run.")
+    return run
+
+
+def _body(app: Flask, run_id: str, work: Work) -> None:
+    with app.app_context():
+        s: Services = app.extensions["govern"]
+        with s.sessions() as db, s.sessions() as tally:
+            report, error, progress = None, None, Progress(tally, run_id)
+            try:
+                report = work(db, s, progress)
+            except Exception as failure:  # the page says it failed; the log says why
+                db.rollback()
+                error = type(failure).__name__
+                log.exception("run %s failed", run_id)
+            tally.rollback()
+            run = tally.get(Run, run_id)
+            if run is not None:
+                run.report, run.error, run.done = report, error, progress.done
+                run.finished_at = s.clock.now()
+                tally.commit()
