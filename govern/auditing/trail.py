@@ -33,7 +33,8 @@ from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
-from audit.verify import QUIET, Report, Tally, signed_checkpoints, verify_trail
+from audit.tally import QUIET, Tally
+from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.clock import Clock
 from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
@@ -218,17 +219,19 @@ class Trail:
                 raise BadRequest("proof.order", "OLD must not be larger than NEW.")
             return consistency_proof(connection, older, newer, self._public_pem())
 
-    def export(self, first: int, last: int, folder: Path) -> dict[str, Any]:
+    def export(self, first: int, last: int, folder: Path, tally: Tally = QUIET) -> dict[str, Any]:
         """Events `first`..`last` written to `folder` as a bundle that
-        scripts/verify_bundle.py checks offline; its manifest. Raises NotFound
-        `export.range` beyond the trail's last event."""
+        scripts/verify_bundle.py checks offline (`tally` hears how far); its manifest.
+        Raises NotFound `export.range` beyond the trail's last event."""
         with self._reading() as connection:
             if last > store.size(connection):
                 raise NotFound(
                     "export.range", f"The trail has only {store.size(connection)} events."
                 )
             checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
-            return export_bundle(connection, checkpoints, first, last, self._public_pem(), folder)
+            return export_bundle(
+                connection, checkpoints, first, last, self._public_pem(), folder, tally
+            )
 
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""
