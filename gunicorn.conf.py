@@ -11,6 +11,7 @@ import sys
 wsgi_app = "govern.wsgi:app"
 bind = "127.0.0.1:8000"  # the reverse proxy's upstream; nothing else should reach it
 worker_class = "gthread"
+preload_app = False  # each worker builds its own app: connections and threads survive no fork
 workers = 2  # processes: about one per core
 threads = 8  # requests at once per process; a debtor view mostly waits on the database
 #: A worker silent this long is killed and replaced. Above the longest answer Govern gives on
