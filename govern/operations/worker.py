@@ -69,6 +69,8 @@ def run_worker(app: Flask) -> None:
     asked = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda number, frame: asked.set())
+    if app.extensions["govern"].settings.background_jobs == "web":
+        log.warning("GOVERN_BACKGROUND_JOBS is web: the served processes run these jobs too")
     start_jobs(app)
     log.info("worker started: checkpoints, directory sync, deprovisioning")
     asked.wait()

@@ -204,3 +204,26 @@ def test_jobs_in_the_web_process_start_there_and_stop_cleanly(floor: Floor) -> N
         size = connection.execute(select(func.count()).select_from(events)).scalar()
         anchored = connection.execute(select(func.max(checkpoints.c.tree_size))).scalar()
     assert anchored == size
+
+
+def test_govern_worker_stops_on_sigterm_and_says_when_the_web_runs_the_jobs_too(
+    settings: Settings, owner_engine: Engine, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    env = {**os.environ, **environment(settings), "GOVERN_LOG_FORMAT": "text"}
+    env.pop("GOVERN_BACKGROUND_JOBS", None)  # the default: `web`
+    worker = start([str(REPO / ".venv" / "bin" / "govern"), "worker"], env, log)
+    try:
+        deadline = time.monotonic() + 60
+        while "worker started" not in log.read_text() and time.monotonic() < deadline:
+            assert worker.poll() is None, log.read_text()
+            time.sleep(0.2)
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    said = log.read_text()
+    assert "GOVERN_BACKGROUND_JOBS is web: the served processes run these jobs too" in said
+    assert said.index("worker started") < said.index("worker stopped")
