@@ -20,7 +20,6 @@ import json
 import secrets
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -30,7 +29,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, insert, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
@@ -62,6 +61,7 @@ from govern.training.attendance import participants, record_attendance, request_
 from govern.training.models import AgreementSignature, ExamResult
 from govern.training.plans import PlanDraft, approve_plan, draft_plan, list_sessions
 from govern.training.rules import ABSENT, PRESENT
+from tests.support.statements import statements_sent
 
 HTTPS = "https://localhost"
 #: Server time a page should stay under at p95 (issue 15).
@@ -355,17 +355,8 @@ def statements(engine: Engine, client: FlaskClient, page: Page) -> int:
     """SQL statements one request of the page sends (a figure the machine's load leaves
     alone). Flask's client serves the request in this thread; the trail's group commit,
     writing from its own, is left out."""
-    sent, here = [0], threading.get_ident()
-
-    def count(*_: object) -> None:
-        if threading.get_ident() == here:
-            sent[0] += 1
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_sent(engine) as sent:
         _ask(client, page)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     return sent[0]
 
 

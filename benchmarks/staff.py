@@ -27,7 +27,7 @@ def staff_rows(
             "track": "ordinary",
             "hire_date": date(2024, 1, 1),
             "departure_date": departure,
-            "roles": [],
+            "roles": ["collector"],  # what the directory sync gives staff in no role group
             "synced_at": now,
             "gone_at": None,
         }

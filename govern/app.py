@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -178,57 +178,69 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 
 
 def _register_http(app: Flask) -> None:
-    from govern.access.pages import bp as access_pages
-    from govern.access.views import blp as access_api
-    from govern.accounts.pages import bp as accounts_pages
-    from govern.accounts.views import blp as accounts_api
-    from govern.contact.views import blp as contact_api
-    from govern.debtors.pages import bp as debtors_pages
-    from govern.debtors.views import blp as debtors_api
-    from govern.deprovision.pages import bp as departures_pages
-    from govern.deprovision.views import blp as departures_api
-    from govern.investigations.pages import bp as audit_pages
-    from govern.investigations.views import blp as audit_api
-    from govern.notes.pages import bp as notes_pages
-    from govern.notes.pages import complaint_bp as complaint_pages
-    from govern.notes.script_views import blp as scripts_api
-    from govern.notes.views import calls_blp as unnoted_api
-    from govern.notes.views import complaints_blp as complaints_api
-    from govern.notes.views import notes_blp as notes_api
-    from govern.sessions.pages import bp as pages
-    from govern.sessions.views import blp as sessions_api
-    from govern.training.pages import bp as training_pages
-    from govern.training.views import blp as training_api
-
+    """The API's routes, the console's pages, and the hooks every request passes."""
     csrf = CSRFProtect(app)
     api = GovernApi(app, spec_kwargs=copy.deepcopy(OPENAPI_SECURITY))  # each app its own
-    for blueprint in (
-        sessions_api,
-        accounts_api,
-        audit_api,
-        training_api,
-        debtors_api,
-        access_api,
-        departures_api,
-        notes_api,
-        complaints_api,
-        unnoted_api,
-        contact_api,
-        scripts_api,
-    ):
+    for blueprint in _api_blueprints():
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)
-    app.register_blueprint(pages)
-    app.register_blueprint(accounts_pages)
-    app.register_blueprint(debtors_pages)
-    app.register_blueprint(notes_pages)
-    app.register_blueprint(complaint_pages)
-    app.register_blueprint(audit_pages)
-    app.register_blueprint(training_pages)
-    app.register_blueprint(departures_pages)
-    app.register_blueprint(access_pages)
+    for blueprint in _page_blueprints():
+        app.register_blueprint(blueprint)
     register_console(app)
     register_request_context(app)
     register_intake(app)  # after the request id is set, so that refusals carry it
     register_error_handlers(app)
     register_sign_in_audit(app)
+
+
+def _api_blueprints() -> list[Blueprint]:
+    """Every capability's API routes, in the order the OpenAPI document lists them."""
+    from govern.access import views as access
+    from govern.accounts import views as accounts
+    from govern.contact import views as contact
+    from govern.debtors import views as debtors
+    from govern.deprovision import views as departures
+    from govern.investigations import views as audit
+    from govern.notes import script_views as scripts
+    from govern.notes import views as notes
+    from govern.sessions import views as sessions
+    from govern.training import views as training
+
+    return [
+        sessions.blp,
+        accounts.blp,
+        audit.blp,
+        training.blp,
+        debtors.blp,
+        access.blp,
+        departures.blp,
+        notes.notes_blp,
+        notes.complaints_blp,
+        notes.calls_blp,
+        contact.blp,
+        scripts.blp,
+    ]
+
+
+def _page_blueprints() -> list[Blueprint]:
+    """Every capability's console pages (sign-in and the home page first)."""
+    from govern.access import pages as access
+    from govern.accounts import pages as accounts
+    from govern.debtors import pages as debtors
+    from govern.deprovision import pages as departures
+    from govern.investigations import pages as audit
+    from govern.notes import pages as notes
+    from govern.sessions import pages as sessions
+    from govern.training import pages as training
+
+    return [
+        sessions.bp,
+        accounts.bp,
+        debtors.bp,
+        notes.bp,
+        notes.complaint_bp,
+        audit.bp,
+        training.bp,
+        departures.bp,
+        access.bp,
+    ]

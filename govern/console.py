@@ -56,49 +56,56 @@ bp = Blueprint("console", __name__)
 
 
 @dataclass(frozen=True)
-class MenuEntry:
-    """A menu link, shown to those whose roles may take `action` on `resource`."""
+class Permission:
+    """What a page declares with `@page(resource, action)`: the role × action table decides
+    who opens it, and so who sees it in the menu."""
 
-    endpoint: str
-    label: Any  # a lazy translation
     resource: str
     action: str
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """A menu link to a page, shown to those who may open it (`may_open`)."""
+
+    endpoint: str
+    label: Any  # a lazy translation
+
+
 #: The console's menu, in order, every capability's pages in one place (by endpoint name: this
-#: module imports none of them).
+#: module imports none of them). Who sees an entry is decided by its page's own `@page`.
 MENU: list[MenuEntry] = [
     # one's own
-    MenuEntry("pages.home", _l("My account"), "session", "view"),
-    MenuEntry("training_pages.me", _l("My training"), "training", "view"),
-    MenuEntry("debtors_pages.caseload", _l("My caseload"), "debtor", "list"),
+    MenuEntry("pages.home", _l("My account")),
+    MenuEntry("training_pages.me", _l("My training")),
+    MenuEntry("debtors_pages.caseload", _l("My caseload")),
     # collection (supervisors, the complaint desk, department heads, IT)
-    MenuEntry("complaint_pages.cases", _l("Complaint cases"), "complaint", "view"),
-    MenuEntry("complaint_pages.unnoted", _l("Calls without a note"), "note", "unnoted"),
+    MenuEntry("complaint_pages.cases", _l("Complaint cases")),
+    MenuEntry("complaint_pages.unnoted", _l("Calls without a note")),
     # accounts (heads, the general manager, HR, IT, auditors)
-    MenuEntry("accounts_pages.index", _l("Accounts"), "account", "list"),
-    MenuEntry("accounts_pages.awaiting", _l("Staff without an account"), "account", "issue"),
+    MenuEntry("accounts_pages.index", _l("Accounts")),
+    MenuEntry("accounts_pages.awaiting", _l("Staff without an account")),
     # training
-    MenuEntry("training_pages.calendar", _l("Training calendar"), "training", "view"),
-    MenuEntry("training_pages.plan_list", _l("Training plans"), "training", "view"),
-    MenuEntry("training_pages.leave", _l("Leave to approve"), "training", "approve_leave"),
-    MenuEntry("training_pages.attendance_report", _l("Attendance"), "training", "view_attendance"),
-    MenuEntry("training_pages.feedback_list", _l("Feedback forms"), "training", "feedback"),
-    MenuEntry("training_pages.hr", _l("HR cases"), "hr", "view_cases"),
+    MenuEntry("training_pages.calendar", _l("Training calendar")),
+    MenuEntry("training_pages.plan_list", _l("Training plans")),
+    MenuEntry("training_pages.leave", _l("Leave to approve")),
+    MenuEntry("training_pages.attendance_report", _l("Attendance")),
+    MenuEntry("training_pages.feedback_list", _l("Feedback forms")),
+    MenuEntry("training_pages.hr", _l("HR cases")),
     # departures (IT)
-    MenuEntry("deprovision_pages.index", _l("Departures"), "departure", "view"),
-    MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation"), "departure", "sweep"),
+    MenuEntry("deprovision_pages.index", _l("Departures")),
+    MenuEntry("deprovision_pages.sweep", _l("Sweep and reconciliation")),
     # the audit trail (auditors)
-    MenuEntry("investigations_pages.events", _l("Audit trail"), "audit", "query"),
-    MenuEntry("investigations_pages.who_saw", _l("Who saw a debtor"), "audit", "query"),
-    MenuEntry("investigations_pages.seen", _l("What a person saw"), "audit", "query"),
-    MenuEntry("investigations_pages.leaks", _l("Leak triage"), "audit", "investigate"),
-    MenuEntry("investigations_pages.unusual", _l("Unusual access"), "audit", "query"),
-    MenuEntry("investigations_pages.chart", _l("Views per hour"), "audit", "query"),
-    MenuEntry("investigations_pages.verify", _l("Verify the trail"), "audit", "query"),
+    MenuEntry("investigations_pages.events", _l("Audit trail")),
+    MenuEntry("investigations_pages.who_saw", _l("Who saw a debtor")),
+    MenuEntry("investigations_pages.seen", _l("What a person saw")),
+    MenuEntry("investigations_pages.leaks", _l("Leak triage")),
+    MenuEntry("investigations_pages.unusual", _l("Unusual access")),
+    MenuEntry("investigations_pages.chart", _l("Views per hour")),
+    MenuEntry("investigations_pages.verify", _l("Verify the trail")),
     # the access policy
-    MenuEntry("access_pages.policy", _l("Access policy"), "access", "policy_view"),
-    MenuEntry("access_pages.explain", _l("Explain a decision"), "access", "explain"),
+    MenuEntry("access_pages.policy", _l("Access policy")),
+    MenuEntry("access_pages.explain", _l("Explain a decision")),
 ]
 
 
@@ -229,6 +236,7 @@ def page(resource: str, action: str) -> Callable[[Callable[..., Any]], Callable[
                 raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
             return view(*args, **kwargs)
 
+        guarded.permission = Permission(resource, action)  # type: ignore[attr-defined]
         return guarded
 
     return decorate
@@ -250,10 +258,25 @@ def role_names(roles: Iterable[str]) -> str:
     return ("、" if language() == "zh" else ", ").join(names)
 
 
+def permission_of(endpoint: str) -> Permission:
+    """What the page at `endpoint` declared with `@page`. Raises LookupError (KeyError) for
+    an endpoint that is not a page so declared."""
+    view = current_app.view_functions[endpoint]
+    declared = getattr(view, "permission", None)
+    if not isinstance(declared, Permission):
+        raise LookupError(f"{endpoint} is not a page declared with @page")
+    return declared
+
+
+def may_open(roles: frozenset[str], endpoint: str) -> bool:
+    """Whether `roles` may open the page at `endpoint`, as its `@page` decides."""
+    needed = permission_of(endpoint)
+    return services().allows(roles, needed.resource, needed.action)
+
+
 def menu(caller: Caller) -> list[MenuEntry]:
-    """The menu entries the caller's roles may use."""
-    allows = services().allows
-    return [entry for entry in MENU if allows(caller.staff.roles, entry.resource, entry.action)]
+    """The menu entries of the pages the caller's roles may open."""
+    return [entry for entry in MENU if may_open(caller.staff.roles, entry.endpoint)]
 
 
 @bp.get("/language/<code>")

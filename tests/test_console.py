@@ -3,10 +3,13 @@ toggle, the menu, and where a page sends someone who may not be there."""
 
 from __future__ import annotations
 
-from flask import Flask
+import re
 
+from flask import Flask, url_for
+
+from govern.access.policy import access_policy
 from govern.clock import FixedClock
-from govern.console import MENU
+from govern.console import MENU, permission_of
 from govern.policies import RolePolicy
 from tests.support.agency import Agency
 from tests.support.pages import HTTPS, page_session
@@ -83,11 +86,59 @@ def test_the_menu_shows_what_the_roles_may_use(agency: Agency) -> None:
 
 def test_every_menu_entry_names_a_page_and_an_action_of_the_table(app: Flask) -> None:
     allows = app.extensions["govern"].allows
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    for entry in MENU:
-        assert entry.endpoint in endpoints, entry
-        allows(frozenset(), entry.resource, entry.action)  # KeyError when not in the table
+    with app.app_context():
+        for entry in MENU:
+            needed = permission_of(entry.endpoint)  # KeyError when not a page
+            allows(frozenset(), needed.resource, needed.action)  # KeyError when not in the table
     assert isinstance(app.extensions["govern"].roles, RolePolicy)
+
+
+#: One person of each role (tests/support/staff.py).
+ONE_OF_EACH_ROLE = {
+    "collector": "col.a1",
+    "department_head": "head.a",
+    "general_manager": "gm",
+    "hr": "hr",
+    "it": "it",
+    "auditor": "auditor",
+    "office": "office",
+    "trainer": "trainer",
+    "supervisor": "sup.a1",
+    "policy_admin": "padmin",
+    "complaint_desk": "desk",
+}
+
+
+def test_every_role_opens_every_page_of_its_menu_and_only_those(agency: Agency) -> None:
+    """The menu offers exactly the pages the person may open: each answers 200, and every
+    other page of the menu refuses them (403)."""
+    assert set(ONE_OF_EACH_ROLE) == agency.services.roles.defined
+    agency.with_accounts(*(set(ONE_OF_EACH_ROLE.values()) - {"gm", "head.a"}))
+    with agency.app.test_request_context():
+        paths = {url_for(entry.endpoint): entry.endpoint for entry in MENU}
+    for role, username in ONE_OF_EACH_ROLE.items():
+        page_session(agency, username)
+        home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
+        menu = home.split('<nav class="menu"')[1].split("</nav>")[0]
+        offered = set(re.findall(r'href="([^"]+)"', menu))
+        for path, endpoint in paths.items():
+            status = agency.client.get(path, base_url=HTTPS).status_code
+            assert status == (200 if path in offered else 403), (role, endpoint, status)
+    assert len(paths) == len(MENU)
+
+
+def test_my_caseload_is_offered_to_the_roles_that_reach_debtors_of_their_own(
+    agency: Agency,
+) -> None:
+    """HR, IT, the training office, trainers, policy admins and auditors (who open debtors only
+    through an investigation) have no caseload: neither the menu nor the page offers one."""
+    reach = access_policy(agency.services.settings.policies_dir).reach
+    reaching = {role for role, way in reach.items() if way != "investigation"}
+    agency.with_accounts(*(set(ONE_OF_EACH_ROLE.values()) - {"gm", "head.a"}))
+    for role, username in ONE_OF_EACH_ROLE.items():
+        page_session(agency, username)
+        home = agency.client.get("/", base_url=HTTPS).get_data(as_text=True)
+        assert ('href="/debtors"' in home) == (role in reaching), role
 
 
 def test_the_api_explorer_is_served_from_this_origin(agency: Agency) -> None:

@@ -71,15 +71,17 @@ class Decision:
 
 
 class Door:
-    """The decisions of one request (or command): the policy table is read once, the first
-    time a decision needs it, and serves every debtor the request decides. A door without
-    `tables` answers reach only (break glass asks nothing else)."""
+    """The decisions of one request (or command): the policy table, and a department's
+    project groups, are read once, the first time a decision needs them, and serve every
+    debtor the request decides. A door without `tables` answers reach only (break glass asks
+    nothing else)."""
 
     def __init__(
         self, db: Session, clock: Clock, policies_dir: Path, tables: PolicyTables | None = None
     ) -> None:
         self.db, self.clock, self.policies_dir, self.tables = db, clock, policies_dir, tables
         self._table: tuple[int, FieldTable] | None = None
+        self._groups: dict[str, frozenset[str]] = {}
 
     @property
     def rules(self) -> AccessPolicy:
@@ -129,13 +131,19 @@ class Door:
                 viewer,
                 debtor.project_group,
                 self.rules.reach,
-                lambda: repo.department_groups(self.db, viewer.department),
+                lambda: self._department_groups(viewer.department),
                 lambda: self._grant(viewer, debtor) if lent else None,
                 opening.investigation if opening else None,
             )
         except Forbidden as refused:
             named = {"object": debtor.id} if debtor.id else {}
             raise Forbidden(refused.code, refused.message, **named) from None
+
+    def _department_groups(self, department: str) -> frozenset[str]:
+        """The project groups of a department (a head's reach), read once per door."""
+        if department not in self._groups:
+            self._groups[department] = repo.department_groups(self.db, department)
+        return self._groups[department]
 
     def _grant(self, viewer: Viewer, debtor: DebtorRef) -> str | None:
         """The id of a break-glass grant covering the debtor for the viewer now, if any."""

@@ -14,7 +14,7 @@ from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.training import repository as repo
 from govern.training.models import Attendance, LeaveRequest
-from govern.training.people import account_of, check_superior, visible_account
+from govern.training.people import account_of, check_superior, superior_of, visible_account
 from govern.training.rules import (
     PRESENT,
     Leave,
@@ -110,26 +110,28 @@ class Participant:
     recorded: str | None  # the attendance status recorded for the session, if any
 
 
-def leave_asked(db: Session, ctx: Context, account_id: str, session_id: str) -> LeaveView | None:
-    """The leave `account_id` asked for a session, with why it would not excuse an absence."""
-    leave = repo.leave_for(db, account_id, session_id)
-    if leave is None:
-        return None
-    return LeaveView(leave, _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours))
+def leave_asked(
+    db: Session, ctx: Context, account_id: str, session_ids: list[str]
+) -> dict[str, LeaveView]:
+    """session id → the leave `account_id` asked from it, with why it would not excuse an
+    absence, of the sessions `session_ids` (those without leave left out)."""
+    notice = ctx.settings.leave_notice_hours
+    return {
+        leave.session_id: LeaveView(leave, _problem(leave, leave.session_starts, notice))
+        for leave in repo.leave_from(db, account_id, session_ids)
+    }
 
 
 def leave_to_approve(db: Session, ctx: Context, approver: Staff) -> list[LeaveLine]:
     """Leave not yet approved for sessions still ahead, of the people `approver` answers for
     (`check_superior`: their head, the general manager for heads), soonest first."""
-    lines = []
-    for leave, person in repo.pending_leave(db, ctx.clock.now()):
-        try:
-            check_superior(db, ctx, approver, person, "leave")
-        except Forbidden:
-            continue
-        problem = _problem(leave, leave.session_starts, ctx.settings.leave_notice_hours)
-        lines.append(LeaveLine(LeaveView(leave, problem), person))
-    return lines
+    notice = ctx.settings.leave_notice_hours
+    answers_for = superior_of(db, ctx, approver)
+    return [
+        LeaveLine(LeaveView(leave, _problem(leave, leave.session_starts, notice)), person)
+        for leave, person in repo.pending_leave(db, ctx.clock.now())
+        if answers_for(person)
+    ]
 
 
 def participants(
@@ -165,12 +167,7 @@ def record_attendance(
     Raises Forbidden `attendance.own` / `training.not_visible` / `session.not_participant`,
     Conflict `session.not_started` / `attendance.recorded`.
     """
-    _, person = visible_account(db, recorder.staff, account_id, ctx.roles.training_readers)
-    if person.employee_number == recorder.staff.employee_number:
-        raise Forbidden("attendance.own", "Nobody records their own attendance.")
-    _expect_participant(session, person)
-    if ctx.clock.now() < session.starts:
-        raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
+    _check_recordable(db, ctx, recorder.staff, session, account_id)
     record = Attendance(
         session_id=session.id,
         session_day=session.day,
@@ -195,6 +192,19 @@ def record_attendance(
     return record
 
 
+def _check_recordable(
+    db: Session, ctx: Context, recorder: Staff, session: TrainingSession, account_id: str
+) -> None:
+    """`recorder` may record `account_id`'s attendance at `session` now (see
+    `record_attendance`, which names what this raises)."""
+    _, person = visible_account(db, recorder, account_id, ctx.roles.training_readers)
+    if person.employee_number == recorder.employee_number:
+        raise Forbidden("attendance.own", "Nobody records their own attendance.")
+    _expect_participant(session, person)
+    if ctx.clock.now() < session.starts:
+        raise Conflict("session.not_started", "Attendance is recorded once the session starts.")
+
+
 def attendance_report(
     db: Session,
     ctx: Context,
@@ -209,13 +219,11 @@ def attendance_report(
 
     Raises Forbidden `account.department_not_visible`.
     """
+    in_view = department_in_view(viewer, department, ctx.roles.training_readers)
     lines = []
-    for record, person in repo.attendance_between(
-        db, start, end, department_in_view(viewer, department, ctx.roles.training_readers)
-    ):
+    for record, person, leave in repo.attendance_between(db, start, end, in_view):
         problem = None
         if record.status != PRESENT:
-            leave = repo.leave_for(db, record.account_id, record.session_id)
             problem = _problem(leave, record.session_starts, ctx.settings.leave_notice_hours)
         lines.append(
             AttendanceLine(record, person, attendance_verdict(record.status, problem), problem)

@@ -3,7 +3,6 @@ agreements and session times, read once per process and checked for consistency.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
@@ -14,9 +13,7 @@ from govern.config import load_policy
 from govern.errors import ConfigError, NotFound
 from govern.training.rules import Titled
 from govern.training.schedule import INDUCTION, MONTHLY, WEEKLY
-from govern.training.workdays import HOLIDAYS_FILE, working_days
-
-log = logging.getLogger(__name__)
+from govern.training.workdays import warn_year_unknown, working_days
 
 TRACKS = ("intern", "ordinary", "management")
 
@@ -110,111 +107,131 @@ def load_catalogue(policies_dir: Path) -> Catalogue:
 
 
 def _build(raw: dict[str, Any]) -> Catalogue:
+    """The catalogue of the file's tables, an entry at a time."""
     return Catalogue(
-        courses={
-            code: Course(
-                code, c["title"], c["section"], bool(c.get("exam", False)), c.get("title_en", "")
-            )
-            for code, c in raw["courses"].items()
-        },
-        tracks={
-            name: Track(
-                name,
-                t["title"],
-                t["section"],
-                tuple(t["courses"]),
-                tuple(t.get("leaves_training_with", ())),
-                t.get("title_en", ""),
-            )
-            for name, t in raw["tracks"].items()
-        },
-        certifications={
-            name: Certification(
-                name, c["title"], tuple(c["exams"]), c.get("agreement"), c.get("title_en", "")
-            )
-            for name, c in raw["certifications"].items()
-        },
-        agreements={
-            name: Agreement(
-                name, a["title"], a["current"], dict(a["versions"]), a.get("title_en", "")
-            )
-            for name, a in raw.get("agreements", {}).items()
-        },
-        sessions={
-            kind: SessionKind(
-                kind,
-                s["title"],
-                s["section"],
-                time.fromisoformat(s["starts"]),
-                time.fromisoformat(s["ends"]),
-                tuple(s["tracks"]),
-                s["host"],
-                s.get("title_en", ""),
-            )
-            for kind, s in raw["sessions"].items()
-        },
+        courses={code: _course(code, c) for code, c in raw["courses"].items()},
+        tracks={name: _track(name, t) for name, t in raw["tracks"].items()},
+        certifications={name: _certification(name, c) for name, c in raw["certifications"].items()},
+        agreements={name: _agreement(name, a) for name, a in raw.get("agreements", {}).items()},
+        sessions={kind: _session_kind(kind, s) for kind, s in raw["sessions"].items()},
+    )
+
+
+def _course(code: str, c: dict[str, Any]) -> Course:
+    return Course(code, c["title"], c["section"], bool(c.get("exam", False)), c.get("title_en", ""))
+
+
+def _track(name: str, t: dict[str, Any]) -> Track:
+    return Track(
+        name,
+        t["title"],
+        t["section"],
+        tuple(t["courses"]),
+        tuple(t.get("leaves_training_with", ())),
+        t.get("title_en", ""),
+    )
+
+
+def _certification(name: str, c: dict[str, Any]) -> Certification:
+    return Certification(
+        name, c["title"], tuple(c["exams"]), c.get("agreement"), c.get("title_en", "")
+    )
+
+
+def _agreement(name: str, a: dict[str, Any]) -> Agreement:
+    return Agreement(name, a["title"], a["current"], dict(a["versions"]), a.get("title_en", ""))
+
+
+def _session_kind(kind: str, s: dict[str, Any]) -> SessionKind:
+    return SessionKind(
+        kind,
+        s["title"],
+        s["section"],
+        time.fromisoformat(s["starts"]),
+        time.fromisoformat(s["ends"]),
+        tuple(s["tracks"]),
+        s["host"],
+        s.get("title_en", ""),
     )
 
 
 def _check(catalogue: Catalogue) -> None:
     """Every name the catalogue refers to exists; raises ValueError naming the first missing."""
     problems = [
-        f"track {track.name} lists unknown course {code}"
-        for track in catalogue.tracks.values()
-        for code in track.courses
-        if code not in catalogue.courses
-    ]
-    problems += [f"unknown track {name}" for name in catalogue.tracks if name not in TRACKS]
-    problems += [
-        f"track {track.name} leaves training with unknown certification {name}"
-        for track in catalogue.tracks.values()
-        for name in track.leaves_training_with
-        if name not in catalogue.certifications
-    ]
-    problems += [
-        f"certification {c.name} needs {code}, which is not a course with an exam"
-        for c in catalogue.certifications.values()
-        for code in c.exams
-        if not getattr(catalogue.courses.get(code), "exam", False)
-    ]
-    problems += [
-        f"certification {c.name} needs unknown agreement {c.agreement}"
-        for c in catalogue.certifications.values()
-        if c.agreement is not None and c.agreement not in catalogue.agreements
-    ]
-    problems += [
-        f"agreement {a.name}'s current version {a.current} has no text"
-        for a in catalogue.agreements.values()
-        if a.current not in a.versions
-    ]
-    problems += [
-        f"sessions.{s.kind} names unknown track {track}"
-        for s in catalogue.sessions.values()
-        for track in s.tracks
-        if track not in TRACKS
-    ]
-    problems += [
-        f"sessions.{kind} is missing"
-        for kind in (WEEKLY, MONTHLY, INDUCTION)
-        if kind not in catalogue.sessions
+        *_track_problems(catalogue),
+        *_certification_problems(catalogue),
+        *_agreement_problems(catalogue),
+        *_session_problems(catalogue),
     ]
     if problems:
         raise ValueError(problems[0])
 
 
+def _track_problems(catalogue: Catalogue) -> list[str]:
+    """Tracks of unknown names, or naming unknown courses or certifications."""
+    tracks = catalogue.tracks.values()
+    problems = [
+        f"track {track.name} lists unknown course {code}"
+        for track in tracks
+        for code in track.courses
+        if code not in catalogue.courses
+    ]
+    problems += [f"unknown track {name}" for name in catalogue.tracks if name not in TRACKS]
+    return problems + [
+        f"track {track.name} leaves training with unknown certification {name}"
+        for track in tracks
+        for name in track.leaves_training_with
+        if name not in catalogue.certifications
+    ]
+
+
+def _certification_problems(catalogue: Catalogue) -> list[str]:
+    """Certifications needing a course without an exam, or an unknown agreement."""
+    certifications = catalogue.certifications.values()
+    problems = [
+        f"certification {c.name} needs {code}, which is not a course with an exam"
+        for c in certifications
+        for code in c.exams
+        if not getattr(catalogue.courses.get(code), "exam", False)
+    ]
+    return problems + [
+        f"certification {c.name} needs unknown agreement {c.agreement}"
+        for c in certifications
+        if c.agreement is not None and c.agreement not in catalogue.agreements
+    ]
+
+
+def _agreement_problems(catalogue: Catalogue) -> list[str]:
+    """Agreements whose current version has no text."""
+    return [
+        f"agreement {a.name}'s current version {a.current} has no text"
+        for a in catalogue.agreements.values()
+        if a.current not in a.versions
+    ]
+
+
+def _session_problems(catalogue: Catalogue) -> list[str]:
+    """Session kinds naming unknown tracks, or missing."""
+    problems = [
+        f"sessions.{s.kind} names unknown track {track}"
+        for s in catalogue.sessions.values()
+        for track in s.tracks
+        if track not in TRACKS
+    ]
+    return problems + [
+        f"sessions.{kind} is missing"
+        for kind in (WEEKLY, MONTHLY, INDUCTION)
+        if kind not in catalogue.sessions
+    ]
+
+
 def check_policies(policies_dir: Path, today: date) -> None:
     """Read the catalogue and the holidays now, so a mistake stops the service at start-up,
-    and warn while this or next year's public holidays are unknown.
+    and warn if this year's public holidays are unknown (no session can be dated). Next
+    year's are told of where a session date first reaches it (`warn_year_unknown`).
 
     Raises ConfigError `training.catalogue` / `calendar.bad_data`.
     """
     load_catalogue(policies_dir)
-    days = working_days(policies_dir)
-    for year in (today.year, today.year + 1):
-        if not days.covers(year):
-            log.warning(
-                "the public holidays of %s are unknown: training sessions that year are "
-                "refused until the office adds them to %s",
-                year,
-                policies_dir / HOLIDAYS_FILE,
-            )
+    if not working_days(policies_dir).covers(today.year):
+        warn_year_unknown(today.year)

@@ -13,7 +13,7 @@ from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, NotFound
 from govern.training import repository as repo
-from govern.training.models import APPROVED, FeedbackForm, TrainingPlan
+from govern.training.models import APPROVED, Attendance, FeedbackForm, TrainingPlan
 from govern.training.people import check_superior
 from govern.training.rules import (
     LEFT_EARLY,
@@ -95,27 +95,49 @@ def _item(db: Session, ctx: Context, plan_id: str, account_id: str) -> FeedbackI
 def _forms(
     db: Session, ctx: Context, department: str | None, plan_id: str | None = None
 ) -> list[FeedbackItem]:
+    """The forms of the ended approved plans (or of `plan_id`), read in three statements
+    however many plans there are."""
     settings = ctx.settings
     today = ctx.clock.now().astimezone(settings.timezone).date()
+    ended = [
+        plan
+        for plan in repo.plans(db)
+        if plan.state == APPROVED and plan.ends < today and plan_id in (None, plan.id)
+    ]
+    if not ended:
+        return []
+    returned = repo.feedback_forms(db, [plan.id for plan in ended])
+    attended = _attendance(db, ended, department)
     items = []
-    for plan in repo.plans(db):
-        if plan.state != APPROVED or plan.ends >= today or plan_id not in (None, plan.id):
-            continue
+    for plan in ended:
         due = feedback_due(plan.ends, settings.feedback_months)
-        returned = repo.feedback_forms(db, plan.id)
-        for account_id, person in _participants(db, plan, department).items():
-            form = returned.get(account_id)
+        for account_id, person in _participants(plan, attended).items():
+            form = returned.get((plan.id, account_id))
             state = feedback_state(form is not None, today, due)
             kind = feedback_kind(person.hire_date, plan.ends, settings.probation_months)
             items.append(FeedbackItem(plan, person, account_id, kind, due, state, form))
     return items
 
 
-def _participants(db: Session, plan: TrainingPlan, department: str | None) -> dict[str, Identity]:
+def _attendance(
+    db: Session, plans: list[TrainingPlan], department: str | None
+) -> list[tuple[Attendance, Identity]]:
+    """Attendance of the sessions `plans` may have produced, in one read."""
+    start = min(plan.starts for plan in plans)
+    end = max(plan.ends for plan in plans) + _MOVED_SESSIONS
+    rows = repo.attendance_between(db, start, end, department)
+    return [(record, person) for record, person, _ in rows]
+
+
+def _participants(
+    plan: TrainingPlan, attended: list[tuple[Attendance, Identity]]
+) -> dict[str, Identity]:
     """Who took part: present at, or leaving early from, a session the plan produced."""
     window_end = plan.ends + _MOVED_SESSIONS
     return {
         record.account_id: person
-        for record, person in repo.attendance_between(db, plan.starts, window_end, department)
-        if record.status in (PRESENT, LEFT_EARLY) and plan.id in record.plans
+        for record, person in attended
+        if record.status in (PRESENT, LEFT_EARLY)
+        and plan.id in record.plans
+        and plan.starts <= record.session_day <= window_end
     }

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from govern.actor import Staff
 from govern.context import Context
+from govern.directory.models import Identity
 from govern.training.attendance import LeaveView, leave_asked
 from govern.training.catalogue import Agreement, load_catalogue
 from govern.training.certifications import TrainingStatus, certifications_of, signed_current
@@ -70,33 +72,44 @@ def own_overview(
     status = certifications_of(db, ctx, me, account_id)
     holding = {c.name for c in status.certifications if c.holds}
     _, person = account_of(db, account_id)
-    today = ctx.clock.now().astimezone(ctx.settings.timezone).date()
+    ahead = _sessions_ahead(db, ctx, person)
+    return Overview(
+        status,
+        missing_for_fields(holding, needs),
+        results_of(db, me, account_id, ctx.roles.training_readers),
+        ahead.sessions,
+        ahead.until,
+        ahead.unknown_year,
+        leave_asked(db, ctx, account_id, [session.id for session in ahead.sessions]),
+        _agreements(db, ctx.settings.policies_dir, account_id),
+    )
+
+
+@dataclass(frozen=True)
+class _Ahead:
+    sessions: list[TrainingSession]
+    until: date
+    unknown_year: int | None
+
+
+def _sessions_ahead(db: Session, ctx: Context, person: Identity) -> _Ahead:
+    """The sessions `person` is expected at in the coming `AHEAD`, stopping before a year
+    whose holidays are not known yet."""
+    now = ctx.clock.now()
+    today = now.astimezone(ctx.settings.timezone).date()
     until, unknown_year = today + AHEAD, None
     try:
         found = list_sessions(db, ctx, today, until)
     except YearNotCovered as unknown:
         until, unknown_year = date(unknown.year - 1, 12, 31), unknown.year
         found = list_sessions(db, ctx, today, until) if until >= today else []
-    sessions = [
-        s for s in found if s.starts > ctx.clock.now() and s.is_for(person.track, person.hire_date)
-    ]
-    leave = {}
-    for session in sessions:
-        asked = leave_asked(db, ctx, account_id, session.id)
-        if asked is not None:
-            leave[session.id] = asked
-    policies_dir = ctx.settings.policies_dir
-    agreements = [
+    mine = [s for s in found if s.starts > now and s.is_for(person.track, person.hire_date)]
+    return _Ahead(mine, until, unknown_year)
+
+
+def _agreements(db: Session, policies_dir: Path, account_id: str) -> list[SignedAgreement]:
+    """Every agreement of the catalogue, with when `account_id` signed its current version."""
+    return [
         SignedAgreement(a, signed_current(db, policies_dir, account_id, a.name))
         for a in load_catalogue(policies_dir).agreements.values()
     ]
-    return Overview(
-        status,
-        missing_for_fields(holding, needs),
-        results_of(db, me, account_id, ctx.roles.training_readers),
-        sessions,
-        until,
-        unknown_year,
-        leave,
-        agreements,
-    )

@@ -3,6 +3,8 @@ answers for a person (approves their leave, returns their feedback form)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from govern.accounts import repository as accounts
@@ -53,3 +55,17 @@ def check_superior(db: Session, ctx: Context, actor: Staff, person: Identity, wh
     if missing is not None:
         who = "the general manager" if missing == "general_manager" else "their department head"
         raise Forbidden(f"{what}.not_{missing}", f"For {person.employee_number}, {who} decides.")
+
+
+def superior_of(db: Session, ctx: Context, actor: Staff) -> Callable[[Identity], bool]:
+    """Whether `actor` answers for a person, as `check_superior` decides, for a list of people:
+    the departments with an active head are read once, not once a person. (A head with no
+    other head in their department is the general manager's whether or not they count
+    themself, so the whole list of headed departments answers as `check_superior` does.)"""
+    headed = accounts.departments_with_active_head(db, ctx.clock.now(), ctx.settings.departures)
+
+    def answers_for(person: Identity) -> bool:
+        staff = accounts.staff_of(person)
+        return missing_superior(actor, staff, person.department in headed) is None
+
+    return answers_for

@@ -192,11 +192,12 @@ def signatures(db: Session, account_id: str, agreement: str) -> list[AgreementSi
     return list(db.scalars(query.order_by(AgreementSignature.signed_at)))
 
 
-def leave_for(db: Session, account_id: str, session_id: str) -> LeaveRequest | None:
+def leave_from(db: Session, account_id: str, session_ids: list[str]) -> list[LeaveRequest]:
+    """The leave `account_id` asked from any of the sessions `session_ids`."""
     query = select(LeaveRequest).where(
-        LeaveRequest.account_id == account_id, LeaveRequest.session_id == session_id
+        LeaveRequest.account_id == account_id, LeaveRequest.session_id.in_(session_ids)
     )
-    return db.scalars(query).first()
+    return list(db.scalars(query))
 
 
 def active_people(db: Session, department: str | None) -> list[tuple[str, Identity]]:
@@ -235,22 +236,30 @@ def attendance_at(db: Session, session_id: str) -> dict[str, str]:
 
 def attendance_between(
     db: Session, start: date, end: date, department: str | None
-) -> list[tuple[Attendance, Identity]]:
+) -> list[tuple[Attendance, Identity, LeaveRequest | None]]:
+    """Attendance of the sessions from `start` to `end` (of one department or all), each with
+    its person and the leave they asked from that session (None: none), by day."""
     query = (
-        select(Attendance, Identity)
+        select(Attendance, Identity, LeaveRequest)
         .join(Account, Account.id == Attendance.account_id)
         .join(Identity, Identity.employee_number == Account.employee_number)
+        .outerjoin(
+            LeaveRequest,
+            (LeaveRequest.account_id == Attendance.account_id)
+            & (LeaveRequest.session_id == Attendance.session_id),
+        )
         .where(Attendance.session_day.between(start, end))
     )
     if department is not None:
         query = query.where(Identity.department == department)
     rows = db.execute(query.order_by(Attendance.session_day, Attendance.id))
-    return [(a, i) for a, i in rows]
+    return [(record, person, leave) for record, person, leave in rows]
 
 
-def feedback_forms(db: Session, plan_id: str) -> dict[str, FeedbackForm]:
-    query = select(FeedbackForm).where(FeedbackForm.plan_id == plan_id)
-    return {form.account_id: form for form in db.scalars(query)}
+def feedback_forms(db: Session, plan_ids: Iterable[str]) -> dict[tuple[str, str], FeedbackForm]:
+    """(plan id, account id) → the feedback form returned, of the plans `plan_ids`."""
+    query = select(FeedbackForm).where(FeedbackForm.plan_id.in_(list(plan_ids)))
+    return {(form.plan_id, form.account_id): form for form in db.scalars(query)}
 
 
 def added_once(db: Session, row: object) -> bool:

@@ -19,8 +19,10 @@ from govern.access.policy import access_policy
 from govern.access.rules import Viewer
 from govern.access.table import LEVELS, FieldTable, build_table, parse_lines
 from govern.clock import FixedClock
+from govern.directory.models import Identity
 from govern.errors import Forbidden
 from tests.access.test_table import DOMAINS, enforced_level, enforcer_for, policy_lines
+from tests.support.statements import statements_sent
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 RULES = access_policy(POLICIES)
@@ -120,3 +122,33 @@ def test_r_acs_2_the_door_answers_as_casbin_on_random_policies(
         if inside and field not in opening.fields:  # type: ignore[union-attr]
             want = (None, "investigation.field_not_covered")
         assert (answer.level, answer.reason) == want, field
+
+
+def test_a_heads_decisions_read_the_departments_groups_once_a_door(
+    session: Session, clock: FixedClock, owner_engine: Engine
+) -> None:
+    """A head's caseload decides a page of debtors: the department's project groups are
+    asked once, not once a debtor (it was 55 statements for a page of 50)."""
+    session.add(
+        Identity(
+            employee_number="9001",
+            username="col.test",
+            name="测试",
+            department="催收一部",
+            project_group="pg-a1",
+            roles=["collector"],
+            synced_at=clock.now(),
+        )
+    )
+    session.commit()
+    head = Viewer("AC-TEST-0002", frozenset({"department_head"}), None, "催收一部", frozenset())
+
+    def statements_for(debtors: int) -> int:
+        door = Door(session, clock, POLICIES, Stored([]))
+        with statements_sent(owner_engine) as sent:
+            for n in range(debtors):
+                assert door.decide(head, DebtorRef(f"DB-TEST-{n:04d}", "pg-a1")).reach.roles
+        session.rollback()
+        return sent[0]
+
+    assert statements_for(1) == statements_for(20)

@@ -11,6 +11,7 @@ from govern.accounts.service import suspend_account
 from tests.support.agency import Agency, audit_events, bearer
 from tests.support.floor import Floor
 from tests.support.pages import HTTPS, csrf_token, page_session
+from tests.support.statements import statements_sent
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -211,3 +212,25 @@ def test_the_list_names_held_certifications_in_the_page_s_language(floor: Floor)
     assert "业务系统使用（§11）" in get(agency, "/accounts")[1]
     shown = get(agency, f"/accounts/{floor.ids['col.a1']}", headers=ENGLISH)[1]
     assert "Compliance (§13)" in shown and "业务合规（§13）" not in shown
+
+
+def test_the_heads_lists_read_the_same_statements_for_one_account_or_four(
+    agency: Agency,
+) -> None:
+    """No N+1: the department's accounts and the staff awaiting one are read in as many
+    statements however many rows they show."""
+    agency.with_accounts("col.a1")
+    lists = ("/accounts", "/accounts/awaiting")
+    page_session(agency, "head.a")
+    before = {path: statements_of(agency, path) for path in lists}
+    for username in ("col.a2", "intern.a", "sup.a1"):
+        agency.issue(username, "head.a")
+    page_session(agency, "head.a")
+    assert len(account_numbers(get(agency, "/accounts")[1])) >= 4
+    assert {path: statements_of(agency, path) for path in lists} == before
+
+
+def statements_of(agency: Agency, path: str) -> int:
+    with statements_sent(agency.services.engine) as sent:
+        assert agency.client.get(path, base_url=HTTPS).status_code == 200
+    return sent[0]

@@ -258,6 +258,22 @@ def test_r_trn_6_the_intern_asks_leave_and_the_head_approves_it(desk: Desk) -> N
     assert "已批准" in row(get(desk, "/training/me")[1], "session", FRIDAY)
 
 
+def test_r_trn_6_a_heads_leave_waits_on_the_general_managers_list_not_a_heads(
+    desk: Desk,
+) -> None:
+    desk.approved_plan()
+    monthly = desk.sessions("2026-12-01", "2026-12-31", who="head.a", track="management")
+    path = f"/api/v1/training/sessions/{monthly[0]['id']}/leave"
+    status, leave = desk.call("POST", path, "head.a")
+    assert status == 201
+    listed = f'data-leave="{leave["id"]}"'
+    for head in ("head.a", "head.b"):
+        page_session(desk.agency, head)
+        assert listed not in get(desk, "/training/leave")[1], head
+    page_session(desk.agency, "gm")
+    assert listed in get(desk, "/training/leave")[1]
+
+
 def test_r_trn_8_the_agreement_is_signed_on_the_page_only_when_confirmed(desk: Desk) -> None:
     page_session(desk.agency, "intern.a")
     sign = "/training/agreements/confidentiality/signature"
