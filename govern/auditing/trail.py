@@ -82,6 +82,8 @@ class Trail:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
         self._pending, self._last_try = 0, time.monotonic()
+        #: Whether this process signs checkpoints; a served process leaves them to the worker.
+        self._signs_checkpoints = True
         #: How long a state change waits for the trail's lock (PostgreSQL) before it is
         #: refused with 503, as the committer's reads are.
         self.lock_seconds = 10.0
@@ -140,6 +142,8 @@ class Trail:
     def _after_commit(self, committed: int) -> None:
         """After each group commit (and each idle second): ask the database whether a
         checkpoint is due only when this process has seen enough events or time pass."""
+        if not self._signs_checkpoints:
+            return
         self._pending += committed
         if self._pending >= self._every or time.monotonic() - self._last_try >= self._seconds:
             self._pending, self._last_try = 0, time.monotonic()
@@ -166,7 +170,14 @@ class Trail:
         self.checkpoint_now()
         self._committer.start()
 
+    def serve_requests(self) -> None:
+        """In a served process whose background jobs run in `govern worker`: the committer
+        (started by the first durable append) makes this process's reads durable and signs
+        no checkpoint; the worker's does."""
+        self._signs_checkpoints = False
+
     def stop(self) -> None:
+        """Make durable every event already handed to the committer, then stop it."""
         self._committer.stop()
 
     def committer_state(self) -> str:
