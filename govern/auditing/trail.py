@@ -2,9 +2,10 @@
 every check of it (verify, prove, export), the `govern audit` commands' included.
 
 `record` (and `record_all`, a batch of changes' events in one append) appends inside the
-caller's transaction, so a state change and its event commit or roll back together. `record_now` is for reads and refusals: it returns only once the event is
-durable (group commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be
-written, so nothing is revealed without its record. Events carry identifiers and field names,
+caller's transaction, so a state change and its event commit or roll back together.
+`record_now` is for reads and refusals: it returns only once the event is durable (group
+commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be written, so
+nothing is revealed without its record. Events carry identifiers and field names,
 never personal values.
 
 The door never commits: the use case that calls it owns its transaction. `record_now` is the
