@@ -67,9 +67,10 @@ def revoke_due(
     progress: Callable[[int], None] | None = None,
     batch: int = BATCH,
 ) -> SweepReport:
-    """Revoke every account past its departure instant; idempotent. A failure is recorded on
-    its departure and left for the next sweep, never raised into the scheduler. `progress` is
-    told how many more accounts are dealt with, after each batch.
+    """Revoke every account past its departure instant, then lock their directory entries;
+    idempotent. A failure is recorded on its departure and left for the next sweep, never
+    raised into the scheduler. `progress` is told how many more accounts are revoked (or
+    found not to need it), after each batch.
 
     Its unit of work is a batch of `batch` accounts, one transaction each: their rows locked,
     each revoked with its departure recorded, its sessions ended and its event appended, then
@@ -77,7 +78,9 @@ def revoke_due(
     waits for those and finds them revoked (or revokes them): each account once, two sweeps
     never waiting on each other's batch. A batch that fails is done again one account at a
     time, so one account's failure is recorded on it and never undoes another's revocation.
-    The batch's directory entries are locked after it commits, with no transaction open."""
+    The directory entries are locked once every account is revoked (the directory, a write
+    each, is the slow part and only the backstop: Govern refuses them already), with no
+    transaction open."""
     report = SweepReport()
     due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings.departures)]
     db.rollback()  # no transaction held between two batches
@@ -85,44 +88,52 @@ def revoke_due(
         report.due.extend(due)
         _tell(progress, len(due))
         return report
-    held: list[str] = []
-    for ids in _batches(due, batch):
-        skipped = _sweep_batch(db, ctx, ids, report, directory, skip_locked=True)
-        held.extend(skipped)
-        _tell(progress, len(ids) - len(skipped))
-    for ids in _batches(held, batch):  # what another sweep held: wait for it, then see
-        _sweep_batch(db, ctx, ids, report, directory, skip_locked=False)
-        _tell(progress, len(ids))
+    revoked, held = _sweep(db, ctx, due, report, progress, batch, skip_locked=True)
+    more, _ = _sweep(db, ctx, held, report, progress, batch, skip_locked=False)
     if directory is not None:
+        for departures in _batches([*revoked, *more], batch):
+            _lock_entries(db, ctx.trail, directory, departures)
         retry_entry_locks(db, ctx.trail, directory)
     return report
 
 
-def _sweep_batch(
+def _sweep(
     db: Session,
     ctx: Context,
     account_ids: list[str],
     report: SweepReport,
-    directory: Directory | None,
+    progress: Callable[[int], None] | None,
+    batch: int,
     *,
     skip_locked: bool,
-) -> list[str]:
-    """Revoke what is due of one batch in one transaction, or, if it fails, one account at a
-    time; then lock their directory entries. Returns the ids left out because another
-    transaction held them (`skip_locked`) or because they were revoked already."""
+) -> tuple[list[Departure], list[str]]:
+    """Revoke what is due of these accounts batch by batch. Returns the departures revoked
+    and the ids left out because another transaction held them (`skip_locked`: to be waited
+    for) or because they were revoked already."""
+    revoked: list[Departure] = []
+    left_out: list[str] = []
+    for ids in _batches(account_ids, batch):
+        done, skipped = _sweep_batch(db, ctx, ids, report, skip_locked=skip_locked)
+        revoked.extend(done)
+        if skip_locked:
+            left_out.extend(skipped)
+        _tell(progress, len(ids) - (len(skipped) if skip_locked else 0))
+    return revoked, left_out
+
+
+def _sweep_batch(
+    db: Session, ctx: Context, account_ids: list[str], report: SweepReport, *, skip_locked: bool
+) -> tuple[list[Departure], list[str]]:
+    """One batch in one transaction or, if it fails, one account at a time (see `_sweep`)."""
     try:
         revoked, left_out = _revoke_batch(db, ctx, account_ids, skip_locked=skip_locked)
-        report.revoked.extend(departure.account_id for departure in revoked)
     except Exception as error:
         db.rollback()
         log.warning("departure batch failed (%s): one account at a time", type(error).__name__)
-        revoked = [
-            d for account_id in account_ids for d in _revoke_one(db, ctx, account_id, report)
-        ]
-        left_out = []
-    if directory is not None:
-        _lock_entries(db, ctx.trail, directory, revoked)
-    return left_out
+        revoked = [d for one in account_ids for d in _revoke_one(db, ctx, one, report)]
+        return revoked, []
+    report.revoked.extend(departure.account_id for departure in revoked)
+    return revoked, left_out
 
 
 def _revoke_one(db: Session, ctx: Context, account_id: str, report: SweepReport) -> list[Departure]:
