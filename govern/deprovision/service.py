@@ -1,6 +1,7 @@
 """Revoking departed accounts: at the instant (scheduled), at start-up (catch-up), by the daily
-sweep and by hand. Every path goes through `revoke_departed`, which locks the account row so
-that two instances revoke it exactly once, and records when access was due and when it ended.
+sweep and by hand. Every path goes through `_revoke_batch` (a sweep's batch of accounts, or
+`revoke_departed`'s one), which locks the accounts' rows so that two instances revoke each
+exactly once, and records when access was due and when it ended.
 """
 
 from __future__ import annotations
