@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import ACTIVE, REVOKED, Account
@@ -69,6 +69,18 @@ def failed_entry_locks(db: Session, error: str) -> Sequence[Departure]:
             Departure.last_error == error,
         )
     ).all()
+
+
+def keep_entry_locks(db: Session, locked: Sequence[str], failed: Sequence[str], error: str) -> None:
+    """Keep on these accounts' departures that their directory entry is locked (`locked`),
+    or that locking it failed with `error` (`failed`)."""
+    if locked:
+        done = update(Departure).where(Departure.account_id.in_(locked))
+        db.execute(done.values(entry_locked=True, last_error=None))
+    if failed:
+        db.execute(
+            update(Departure).where(Departure.account_id.in_(failed)).values(last_error=error)
+        )
 
 
 def unused_since(db: Session, since: datetime) -> list[str]:

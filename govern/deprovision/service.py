@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -31,7 +31,7 @@ from govern.deprovision.rules import (
 )
 from govern.directory.departure import Departures
 from govern.directory.models import Identity
-from govern.directory.source import Directory, EntryLocks
+from govern.directory.source import Directory
 from govern.errors import BadRequest, GovernError, NotFound
 
 ACTOR = "deprovision"
@@ -42,6 +42,13 @@ DISABLE_FAILED = "directory.disable_failed"
 BATCH = 500
 log = logging.getLogger(__name__)
 _Item = TypeVar("_Item")
+
+
+class Revoked(NamedTuple):
+    """An account a sweep revoked, whose directory entry it is to lock."""
+
+    account_id: str
+    employee_number: str
 
 
 @dataclass
@@ -107,11 +114,11 @@ def _sweep(
     batch: int,
     *,
     skip_locked: bool,
-) -> tuple[list[Departure], list[str]]:
-    """Revoke what is due of these accounts batch by batch. Returns the departures revoked
+) -> tuple[list[Revoked], list[str]]:
+    """Revoke what is due of these accounts batch by batch. Returns the accounts revoked
     and the ids left out because another transaction held them (`skip_locked`: to be waited
     for) or because they were revoked already."""
-    revoked: list[Departure] = []
+    revoked: list[Revoked] = []
     left_out: list[str] = []
     for ids in _batches(account_ids, batch):
         done, skipped = _sweep_batch(db, ctx, ids, report, skip_locked=skip_locked)
@@ -124,7 +131,7 @@ def _sweep(
 
 def _sweep_batch(
     db: Session, ctx: Context, account_ids: list[str], report: SweepReport, *, skip_locked: bool
-) -> tuple[list[Departure], list[str]]:
+) -> tuple[list[Revoked], list[str]]:
     """One batch in one transaction or, if it fails, one account at a time (see `_sweep`)."""
     try:
         revoked, left_out = _revoke_batch(db, ctx, account_ids, skip_locked=skip_locked)
@@ -133,11 +140,11 @@ def _sweep_batch(
         log.warning("departure batch failed (%s): one account at a time", type(error).__name__)
         revoked = [d for one in account_ids for d in _revoke_one(db, ctx, one, report)]
         return revoked, []
-    report.revoked.extend(departure.account_id for departure in revoked)
+    report.revoked.extend(account_id for account_id, _ in revoked)
     return revoked, left_out
 
 
-def _revoke_one(db: Session, ctx: Context, account_id: str, report: SweepReport) -> list[Departure]:
+def _revoke_one(db: Session, ctx: Context, account_id: str, report: SweepReport) -> list[Revoked]:
     """One account in a transaction of its own; a failure is recorded on its departure."""
     try:
         revoked, _ = _revoke_batch(db, ctx, [account_id], skip_locked=False)
@@ -146,7 +153,7 @@ def _revoke_one(db: Session, ctx: Context, account_id: str, report: SweepReport)
         report.failed[account_id] = type(error).__name__
         _record_failure(db, ctx.settings.departures, account_id, type(error).__name__)
         return []
-    report.revoked.extend(departure.account_id for departure in revoked)
+    report.revoked.extend(account_id for account_id, _ in revoked)
     return revoked
 
 
@@ -164,9 +171,9 @@ def revoke_departed(
 
 def _revoke_batch(
     db: Session, ctx: Context, account_ids: list[str], *, skip_locked: bool
-) -> tuple[list[Departure], list[str]]:
+) -> tuple[list[Revoked], list[str]]:
     """Lock these accounts, revoke those past their departure instant and record their
-    departures, in one transaction, committed. Returns the departures revoked, and the ids
+    departures, in one transaction, committed. Returns the accounts revoked, and the ids
     not locked: revoked already, or held by another transaction (`skip_locked`)."""
     now, departures = ctx.clock.now(), ctx.settings.departures
     rows = repository.lock_accounts(db, account_ids, skip_locked=skip_locked)
@@ -185,48 +192,43 @@ def _revoke_batch(
     revocations = [(account, f"departure on {person.leaving_on}") for account, person in due]
     revoke_locked(db, ctx.clock, ctx.trail, revocations, ACTOR)
     db.commit()
-    return [records[account.id] for account, _ in due], left_out
+    return [Revoked(account.id, account.employee_number) for account, _ in due], left_out
 
 
-def _lock_entries(
-    db: Session, trail: Trail, directory: Directory, departures: list[Departure]
-) -> None:
-    """The directory backstop for revoked departures, asked with no transaction open; an
-    entry that fails is recorded for IT and locked again by the next sweep, the revocations
-    stand. Commits."""
-    if not departures:
-        return
-    locks = directory.disable_all([departure.employee_number for departure in departures])
+def _lock_entries(db: Session, trail: Trail, directory: Directory, revoked: list[Revoked]) -> int:
+    """The directory backstop for revoked accounts, asked with no transaction open; an entry
+    that fails is recorded for IT and locked again by the next sweep, the revocations stand.
+    Commits; returns how many entries it locked."""
+    if not revoked:
+        return 0
+    locks = directory.disable_all([employee_number for _, employee_number in revoked])
+    locked = [account for account, number in revoked if number in locks.locked]
+    failed = [account for account, number in revoked if number in locks.failed]
     try:
-        _record_locks(db, trail, departures, locks)
+        _record_locks(db, trail, locked, failed)
     except Exception as error:  # e.g. the trail refused the events: lock them again later
         db.rollback()
         log.warning("directory locks not recorded (%s)", type(error).__name__)
-        failed = frozenset(departure.employee_number for departure in departures)
-        _record_locks(db, trail, departures, EntryLocks(failed=failed))
+        _record_locks(db, trail, [], [account for account, _ in revoked])
+        return 0
+    return len(locked)
 
 
-def _record_locks(
-    db: Session, trail: Trail, departures: list[Departure], locks: EntryLocks
-) -> None:
-    """Keep on each departure what the directory did, with an event for each entry locked."""
-    locked = [d for d in departures if d.employee_number in locks.locked]
-    for departure in departures:
-        if departure.employee_number in locks.failed:
-            departure.last_error = DISABLE_FAILED
-    for departure in locked:
-        departure.entry_locked, departure.last_error = True, None
-    trail.record_all(db, [("directory.entry_locked", ACTOR, d.account_id, {}) for d in locked])
+def _record_locks(db: Session, trail: Trail, locked: list[str], failed: list[str]) -> None:
+    """Keep on the departures what the directory did, with an event for each entry locked."""
+    repository.keep_entry_locks(db, locked, failed, DISABLE_FAILED)
+    trail.record_all(db, [("directory.entry_locked", ACTOR, account, {}) for account in locked])
     db.commit()
 
 
 def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
     """Lock again the directory entries whose lock failed; returns how many are locked now."""
-    failed = list(repository.failed_entry_locks(db, DISABLE_FAILED))
-    db.commit()  # no transaction open while the directory answers (SQLite's one writer)
-    for departures in _batches(failed, BATCH):
-        _lock_entries(db, trail, directory, departures)
-    return sum(1 for departure in failed if departure.entry_locked)
+    failed = [
+        Revoked(departure.account_id, departure.employee_number)
+        for departure in repository.failed_entry_locks(db, DISABLE_FAILED)
+    ]
+    db.rollback()  # no transaction open while the directory answers (SQLite's one writer)
+    return sum(_lock_entries(db, trail, directory, some) for some in _batches(failed, BATCH))
 
 
 def _record_failure(db: Session, departures: Departures, account_id: str, error: str) -> None:
