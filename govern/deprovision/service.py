@@ -83,12 +83,12 @@ def revoke_due(
     Its unit of work is a batch of `batch` accounts, one transaction each: their rows locked,
     each revoked with its departure recorded, its sessions ended and its event appended, then
     one commit. On PostgreSQL a batch skips the rows another sweep holds, and a last pass
-    waits for those and finds them revoked (or revokes them): each account once, two sweeps
-    never waiting on each other's batch. A batch that fails is done again one account at a
-    time, so one account's failure is recorded on it and never undoes another's revocation.
-    The directory entries are locked once every account is revoked (the directory, a write
-    each, is the slow part and only the backstop: Govern refuses them already), with no
-    transaction open."""
+    waits for those and finds them revoked (or revokes them): each account once, and two
+    sweeps at once share the work instead of queueing behind each other. A batch that fails
+    is done again one account at a time, so one account's failure is recorded on it and never
+    undoes another's revocation. The directory entries are locked once every account is
+    revoked (the directory, a write each, is the slow part and only the backstop: Govern
+    refuses them already), with no transaction open."""
     report = SweepReport()
     due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings.departures)]
     db.rollback()  # no transaction held between two batches
