@@ -1,10 +1,11 @@
 """Govern's door to the audit trail (`audit/`): every event goes through `Trail`, and so does
 every check of it (verify, prove, export), the `govern audit` commands' included.
 
-`record` appends inside the caller's transaction, so a state change and its event commit or
-roll back together. `record_now` is for reads and refusals: it returns only once the event is
-durable (group commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be
-written, so nothing is revealed without its record. Events carry identifiers and field names,
+`record` (and `record_all`, a batch of changes' events in one append) appends inside the
+caller's transaction, so a state change and its event commit or roll back together.
+`record_now` is for reads and refusals: it returns only once the event is durable (group
+commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be written, so
+nothing is revealed without its record. Events carry identifiers and field names,
 never personal values.
 
 The door never commits: the use case that calls it owns its transaction. `record_now` is the
@@ -102,13 +103,23 @@ class Trail:
         transaction back: a change whose event is not written is never committed, even by a
         caller that catches the refusal and carries on.
         """
+        self.record_all(db, [(action, actor, object, details)])
+
+    def record_all(
+        self, db: Session, events: list[tuple[str, str | None, str | None, dict[str, Any]]]
+    ) -> None:
+        """`record` for several events of one change (a sweep's batch of revocations): one
+        append in the caller's transaction, by COPY on PostgreSQL. Raises AuditNotWritten
+        (503) as `record` does, after rolling the caller's transaction back."""
+        if not events:
+            return
         connection = db.connection()
-        event = _record(action, actor, object, details)
+        records = [_record(*event) for event in events]
         try:
-            store.append(connection, [event], self.clock.now(), self.lock_seconds)
+            store.append(connection, records, self.clock.now(), self.lock_seconds)
         except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
             db.rollback()
-            log.error("audit event %s not written: %s", action, type(error).__name__)
+            log.error("audit event %s not written: %s", events[0][0], type(error).__name__)
             raise _not_written() from None
 
     def record_now(
