@@ -43,7 +43,12 @@ TRACKS_FILE = Path("directory") / "tracks.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
 
-SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
+SECRET_VARIABLES = (
+    "GOVERN_SECRET_KEY",
+    "GOVERN_LDAP_BIND_PASSWORD",
+    "GOVERN_LDAP_WRITER_PASSWORD",
+    "GOVERN_METRICS_TOKEN",
+)
 
 
 class _Environment(Schema):
@@ -179,6 +184,9 @@ class _Environment(Schema):
     log_format = fields.String(
         data_key="GOVERN_LOG_FORMAT", load_default="json", validate=validate.OneOf(LOG_FORMATS)
     )
+    metrics_token = fields.String(
+        data_key="GOVERN_METRICS_TOKEN", validate=validate.Length(min=32, max=1024)
+    )
 
 
 @dataclass(frozen=True)
@@ -255,6 +263,9 @@ class Settings:
     contact_permit_minutes: int = 15
     log_level: str = "INFO"  # GOVERN_LOG_LEVEL
     log_format: str = "json"  # GOVERN_LOG_FORMAT: json (one object a line) or text (a terminal)
+    # GOVERN_METRICS_TOKEN: the Bearer token GET /metrics asks for; unset, only a client on a
+    # loopback address is answered (govern/operations/metrics.py)
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def departures(self) -> Departures:
