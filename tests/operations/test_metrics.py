@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from govern.config import Settings
 from govern.deprovision.service import revoke_due
+from govern.directory.periodic_sync import run_sync
 from tests.support.agency import Agency, bearer
 from tests.support.floor import Floor
 from tests.support.staff import STAFF
@@ -178,9 +180,9 @@ def test_metrics_refused_from_another_machine_without_a_token(client: FlaskClien
 
 
 def test_with_a_token_metrics_need_it_from_anywhere(
-    another_app: object, settings: Settings
+    another_app: Callable[[Settings], Flask], settings: Settings
 ) -> None:
-    app: Flask = another_app(replace(settings, metrics_token=TOKEN))  # type: ignore[operator]
+    app = another_app(replace(settings, metrics_token=TOKEN))
     client = app.test_client()
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
         refused = client.get("/metrics", headers=headers)
@@ -236,3 +238,19 @@ def test_under_gunicorn_each_worker_counts_into_the_folder_and_any_answers_for_a
     assert value(samples, "govern_sign_ins_total", result="ok") == 2
     assert value(samples, "govern_audit_last_verification_timestamp_seconds") == 2000
     assert value(samples, "govern_audit_last_verification_intact") == 0
+
+
+def test_a_periodic_sync_that_fails_is_counted_as_a_failed_job_and_a_failed_sync(
+    another_app: Callable[[Settings], Flask], settings: Settings
+) -> None:
+    app = another_app(replace(settings, ldap_bind_password="not-the-password"))
+    client = app.test_client()
+    _, before = scrape(client)
+    run_sync(app)  # the directory refuses Govern's bind: logged, counted, left to the next run
+    _, after = scrape(client)
+    failed = value(after, "govern_scheduler_job_failures_total", job="directory-sync")
+    assert failed == value(before, "govern_scheduler_job_failures_total", job="directory-sync") + 1
+    labels = {"kind": "sync", "outcome": "failed"}
+    assert value(after, "govern_directory_runs_total", **labels) == (
+        value(before, "govern_directory_runs_total", **labels) + 1
+    )
