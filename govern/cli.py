@@ -32,7 +32,9 @@ class GovernGroup(FlaskGroup):
         try:
             return super().invoke(ctx)
         except GovernError as error:
-            raise click.ClickException(describe_error(error)) from None
+            refusal = click.ClickException(describe_error(error))
+            refusal.exit_code = getattr(error, "exit_code", refusal.exit_code)
+            raise refusal from None
 
 
 def describe_error(error: GovernError) -> str:
@@ -82,6 +84,7 @@ def db_upgrade() -> None:
 def _register() -> None:
     from govern.accounts.cli import accounts
     from govern.auditing.cli import audit
+    from govern.backup.cli import backup
     from govern.contact.cli import calls
     from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
@@ -90,7 +93,7 @@ def _register() -> None:
     from govern.investigations.cli import COMMANDS as investigation_commands
     from govern.training.cli import training
 
-    groups = (accounts, audit, calls, directory, demo, debtors, keys, deprovision, training)
+    groups = (accounts, audit, backup, calls, directory, demo, debtors, keys, deprovision, training)
     for group in groups:
         cli.add_command(group)
     directory.add_command(reconcile_alias(), "reconcile")  # deprovisioning's, by its older name

@@ -332,6 +332,48 @@ MESSAGES: dict[str, Any] = {
         "An investigation that opens debtors' fields covers fewer debtors; rank who saw a "
         "larger list without opening it."
     ),
+    # backup sets (`govern backup …`, docs/operations.md)
+    "backup.exists": _l("That folder is not empty; write the backup set into a new folder."),
+    "backup.manifest": _l("This folder holds no backup set: its manifest is missing or not one."),
+    "backup.incomplete": _l("The backup set's manifest leaves out a part every set holds."),
+    "backup.file_missing": _l("A file of the backup set is missing; the set is refused."),
+    "backup.hash_mismatch": _l(
+        "A file of the backup set is not the one backed up (its hash differs); the set is refused."
+    ),
+    "backup.key_invalid": _l("The backup set's audit public key cannot be read."),
+    "backup.key_mismatch": _l(
+        "The backup set's trail is signed by another key than the one trusted here; restore "
+        "the signing key the set was made with first."
+    ),
+    "backup.data_keys_invalid": _l("The backup set's data keys cannot be read."),
+    "backup.trail_tampered": _l(
+        "The audit trail in the backup set does not verify against its signed checkpoints; "
+        "the set is refused."
+    ),
+    "backup.wrong_database": _l(
+        "The backup set holds another kind of database than this Govern uses."
+    ),
+    "backup.newer_schema": _l(
+        "The backup set's database is of a newer Govern than this one; install that version first."
+    ),
+    "backup.database_not_empty": _l(
+        "The database to restore into holds tables; restore only into an empty database."
+    ),
+    "backup.files_differ": _l(
+        "A data keys file or checkpoint copy in place differs from the backup set's; move it "
+        "away or restore with --overwrite-files."
+    ),
+    "backup.restore_check": _l(
+        "The restored database's audit trail does not match the backup set; do not start "
+        "Govern on it."
+    ),
+    "backup.database_unreachable": _l(
+        "The database cannot be reached; check DATABASE_URL and GOVERN_MIGRATION_DATABASE_URL."
+    ),
+    "backup.pg_tool_missing": _l(
+        "PostgreSQL's pg_dump or pg_restore, as new as the server, is not installed here."
+    ),
+    "backup.pg_tool_failed": _l("PostgreSQL's pg_dump or pg_restore failed; see its message."),
     # the service's set-up (start-up and commands; the message raised says what to set)
     "access.fields": _l("The debtor fields' policy file is not valid. Tell IT."),
     "access.policy": _l("The access policy cannot be read. Tell IT."),

@@ -13,6 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
@@ -52,9 +53,14 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = current_revision(connection)
-        _grant_service_role(connection, owner_url, service_url)
+        grant_service_role(connection, owner_url, service_url)
     engine.dispose()
     return Upgrade(before, after)
+
+
+def known_revisions() -> set[str]:
+    """Every schema revision this Govern's migrations know."""
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -62,7 +68,9 @@ def current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _grant_service_role(connection: object, owner_url: str, service_url: str) -> None:
+def grant_service_role(connection: object, owner_url: str, service_url: str) -> None:
+    """Grant the service role (DATABASE_URL) data access only, as the owner: after migrating,
+    and after a backup is restored (a dump carries no grants to roles it may not find)."""
     service = make_url(service_url)
     owner = make_url(owner_url)
     if service.get_backend_name() != "postgresql" or service.username == owner.username:

@@ -3,8 +3,8 @@
 A use case owns its unit of work: it commits, or rolls back. The modules allowed to call
 `commit()` are the capabilities' use cases: `accounts/service.py`, `access/service.py`,
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
-`deprovision/reconcile.py`, `deprovision/runs.py` (the console's sweep and reconciliation
-runs: the run kept with its event, then its progress on a session of its own),
+`deprovision/reconcile.py`, `runs.py` (the console's long actions: the run kept with its
+event, then its progress on a session of its own),
 `directory/sync.py`, `investigations/service.py`,
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
@@ -34,12 +34,12 @@ ALLOWED = {
     "notes/scripts.py",
     "debtors/service.py",
     "deprovision/reconcile.py",
-    "deprovision/runs.py",
     "deprovision/scheduler.py",
     "deprovision/service.py",
     "directory/sync.py",
     "notes/complaints.py",
     "notes/service.py",
+    "runs.py",
     "sessions/service.py",
     "training/attendance.py",
     "training/certifications.py",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +33,7 @@ from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
-from audit.signing import Checkpoint, Signer, load_private_key, public_pem
+from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
 from audit.verify import QUIET, Report, Tally, signed_checkpoints, verify_trail
 from govern import signals
 from govern.clock import Clock
@@ -282,11 +283,7 @@ def open_trail(
     try:
         signer = Signer(load_private_key(key_file))
     except (OSError, ValueError, TypeError) as error:
-        raise ConfigError(
-            "config.audit_key",
-            f"Cannot read the audit signing key {key_file} ({type(error).__name__}); set "
-            "GOVERN_AUDIT_KEY_FILE to an Ed25519 private key (`govern audit keygen PATH`)",
-        ) from None
+        raise _unreadable_key(key_file, error) from None
     copy = CheckpointFile(checkpoint_dir)
     return Trail(engine, clock, signer, copy, every, seconds, gather_seconds)
 
@@ -294,6 +291,49 @@ def open_trail(
 def _committed(events: int, seconds: float) -> None:
     """The group committer's word after each durable commit, passed on to whoever watches."""
     signals.audit_committed.send(events=events, seconds=seconds)
+
+
+def public_half(key_file: Path) -> bytes:
+    """The public key (PEM) of the signing key in `key_file`, the one thing a check of the
+    trail needs of it. Raises ConfigError `config.audit_key` when it cannot be read."""
+    try:
+        return public_pem(load_private_key(key_file).public_key())
+    except (OSError, ValueError, TypeError) as error:
+        raise _unreadable_key(key_file, error) from None
+
+
+def _unreadable_key(key_file: Path, error: Exception) -> ConfigError:
+    return ConfigError(
+        "config.audit_key",
+        f"Cannot read the audit signing key {key_file} ({type(error).__name__}); set "
+        "GOVERN_AUDIT_KEY_FILE to an Ed25519 private key (`govern audit keygen PATH`)",
+    )
+
+
+def newest_signed(connection: Connection, public: bytes, copies: Path) -> Checkpoint | None:
+    """The newest checkpoint signed by `public` (PEM), in the database or in the copy folder
+    `copies`: the trail's signed size; None when nothing is signed yet. Reads in the caller's
+    transaction (a backup's snapshot)."""
+    checkpoints = signed_checkpoints(
+        connection, CheckpointFile(copies).read(), load_public_key(public)
+    )
+    return checkpoints[-1] if checkpoints else None
+
+
+def check_trail(
+    engine: Engine,
+    public: bytes,
+    copies: Path,
+    also: Iterable[Checkpoint] = (),
+    tally: Tally = QUIET,
+) -> Report:
+    """The whole trail in `engine`'s database checked against the checkpoints in it, in the
+    copy folder `copies` and `also` (kept elsewhere, e.g. in a backup's manifest), with the
+    public key `public` (PEM) alone: what a backup set or a restored database is checked
+    with, no signing key needed; `tally` hears how far it is."""
+    copied = [*CheckpointFile(copies).read(), *also]
+    with engine.connect().execution_options(read_only=True) as connection:
+        return verify_trail(connection, load_public_key(public), copied, tally=tally)
 
 
 def _not_written() -> AuditNotWritten:

@@ -3,7 +3,6 @@ agreements and session times, read once per process and checked for consistency.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
@@ -14,9 +13,7 @@ from govern.config import load_policy
 from govern.errors import ConfigError, NotFound
 from govern.training.rules import Titled
 from govern.training.schedule import INDUCTION, MONTHLY, WEEKLY
-from govern.training.workdays import HOLIDAYS_FILE, working_days
-
-log = logging.getLogger(__name__)
+from govern.training.workdays import warn_year_unknown, working_days
 
 TRACKS = ("intern", "ordinary", "management")
 
@@ -204,17 +201,11 @@ def _check(catalogue: Catalogue) -> None:
 
 def check_policies(policies_dir: Path, today: date) -> None:
     """Read the catalogue and the holidays now, so a mistake stops the service at start-up,
-    and warn while this or next year's public holidays are unknown.
+    and warn if this year's public holidays are unknown (no session can be dated). Next
+    year's are told of where a session date first reaches it (`warn_year_unknown`).
 
     Raises ConfigError `training.catalogue` / `calendar.bad_data`.
     """
     load_catalogue(policies_dir)
-    days = working_days(policies_dir)
-    for year in (today.year, today.year + 1):
-        if not days.covers(year):
-            log.warning(
-                "the public holidays of %s are unknown: training sessions that year are "
-                "refused until the office adds them to %s",
-                year,
-                policies_dir / HOLIDAYS_FILE,
-            )
+    if not working_days(policies_dir).covers(today.year):
+        warn_year_unknown(today.year)

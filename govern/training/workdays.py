@@ -9,6 +9,7 @@ A year known to neither is refused (`YearNotCovered`), never guessed.
 from __future__ import annotations
 
 import calendar
+import logging
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any
 import chinese_calendar
 
 from govern.errors import ConfigError, Unprocessable
+
+log = logging.getLogger(__name__)
 
 HOLIDAYS_FILE = Path("training") / "holidays.toml"
 _LISTS = ("holidays", "workdays")
@@ -80,6 +83,7 @@ class WorkingDays:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
+            warn_year_unknown(day.year)
             raise YearNotCovered(day.year) from None
 
     def first_working_day_from(self, day: date) -> date:
@@ -111,6 +115,18 @@ class WorkingDays:
         except NotImplementedError:
             return False
         return True
+
+
+@cache
+def warn_year_unknown(year: int) -> None:
+    """Tell the log, once a process, that a year without a holiday calendar was reached where
+    it matters (a session date asked in it): its sessions are refused until it is added."""
+    log.warning(
+        "the public holidays of %s are unknown: training sessions that year are refused until "
+        "the training office adds them to policies/%s",
+        year,
+        HOLIDAYS_FILE,
+    )
 
 
 def _year(path: Path, key: str) -> int:

@@ -6,6 +6,7 @@ dates of 2027 and 2028 are invented test data given to the calendar, not a real 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,13 @@ import pytest
 
 from govern.config import REPO_POLICIES
 from govern.errors import ConfigError
-from govern.training.workdays import HolidayYear, WorkingDays, YearNotCovered
+from govern.training.catalogue import check_policies
+from govern.training.workdays import (
+    HolidayYear,
+    WorkingDays,
+    YearNotCovered,
+    warn_year_unknown,
+)
 
 CALENDAR = WorkingDays()
 HOLIDAYS_2027 = HolidayYear(
@@ -187,3 +194,20 @@ def test_r_trn_2_malformed_holidays_file_is_refused(tmp_path: Path, text: str, f
     assert refused.value.code == "calendar.bad_data"
     assert str(policies / "training" / "holidays.toml") in refused.value.message
     assert fault in refused.value.message
+
+
+def test_a_year_without_holidays_is_told_once_where_a_date_reaches_it_not_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    warn_year_unknown.cache_clear()
+    with caplog.at_level(logging.WARNING):
+        check_policies(REPO_POLICIES, date(2026, 11, 30))  # 2027 unknown: nothing asked in it yet
+        assert "public holidays" not in caplog.text
+        for _ in range(3):
+            with pytest.raises(YearNotCovered):
+                CALENDAR.is_working_day(date(2101, 3, 1))
+    told = [r.getMessage() for r in caplog.records if "public holidays" in r.getMessage()]
+    assert told == [
+        "the public holidays of 2101 are unknown: training sessions that year are refused "
+        "until the training office adds them to policies/training/holidays.toml"
+    ]
