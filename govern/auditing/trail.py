@@ -215,11 +215,14 @@ class Trail:
         signals.audit_verified.send(intact=report.ok, at=self.clock.now().timestamp())
         return report
 
-    def last_checkpoint_at(self) -> datetime | None:
-        """When the newest stored checkpoint was signed (None before the first)."""
+    def signed_state(self) -> tuple[datetime | None, int]:
+        """When the newest stored checkpoint was signed (None before the first), and how
+        many events no checkpoint signs yet."""
         with self._reading() as connection:
-            signed = store.newest_checkpoint_time(connection)
-        return datetime.fromisoformat(signed) if signed else None
+            newest, size = store.newest_checkpoint(connection), store.size(connection)
+        if newest is None:
+            return None, size
+        return datetime.fromisoformat(newest[0]), size - newest[1]
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest

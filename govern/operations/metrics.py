@@ -37,6 +37,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import (
@@ -135,6 +136,7 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 
 def register_metrics(app: Flask) -> None:
     """Count `app`'s requests and what the capabilities tell (`govern/signals.py`)."""
+    disable_created_metrics()  # no `_created` series beside every counter and histogram
     request_finished.connect(_answered, app, weak=False)
     signals.access_decided.connect(_access_decided)
     signals.fields_withheld.connect(_fields_withheld)
@@ -232,7 +234,14 @@ class Readings:
             ),
             _lag_histogram(lags.within, lags.count, lags.total_seconds),
         ]
-        signed = s.trail.last_checkpoint_at()
+        signed, unsigned = s.trail.signed_state()
+        read.append(
+            GaugeMetricFamily(
+                "govern_audit_events_unsigned",
+                "Events of the trail no checkpoint signs yet",
+                value=unsigned,
+            )
+        )
         if signed is not None:
             age = GaugeMetricFamily(
                 "govern_audit_checkpoint_age_seconds",

@@ -39,6 +39,7 @@ NAMES = {
     "govern_audit_last_verification_timestamp_seconds",
     "govern_audit_last_verification_intact",
     "govern_audit_checkpoint_age_seconds",
+    "govern_audit_events_unsigned",
     "govern_directory_runs",
     "govern_scheduler_job_failures",
     "govern_departures_overdue",
@@ -74,6 +75,9 @@ def test_every_metric_is_named_in_prometheus_text(floor: Floor) -> None:
     names, samples = scrape(floor.agency.client)
     assert NAMES - names == set()
     assert value(samples, "govern_audit_last_verification_intact") == 1
+    # the checkpoint signed everything, at the (standing) clock's now
+    assert value(samples, "govern_audit_events_unsigned") == 0
+    assert value(samples, "govern_audit_checkpoint_age_seconds") == 0
 
 
 def test_a_refused_and_a_good_sign_in_are_counted(agency: Agency) -> None:
