@@ -41,6 +41,7 @@ class GroupCommitter:
         now: Callable[[], datetime],
         *,
         after_commit: Callable[[int], None] | None = None,
+        committed: Callable[[int, float], None] | None = None,
         max_batch: int = 1000,
         idle_seconds: float = 1.0,
         gather_seconds: float = 0.0,
@@ -48,6 +49,9 @@ class GroupCommitter:
     ) -> None:
         self._engine, self._now = engine, now
         self._after_commit = after_commit or (lambda committed: None)
+        #: Told each durable commit's size in events and how long it took (seconds), once
+        #: its callers are answered, for whoever watches (Govern's metrics).
+        self._committed = committed or (lambda events, seconds: None)
         self._max_batch, self._idle = max_batch, idle_seconds
         self._gather, self._lock_seconds = gather_seconds, lock_seconds
         self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
@@ -143,6 +147,7 @@ class GroupCommitter:
 
         Callers arriving while the trail's lock is being taken join the batch: with the lock
         held, waiting costs nothing more, and the next turn would pay for its own round trips."""
+        began = time.perf_counter()
         try:
             connection = connection or self._connect()
             with connection.begin():
@@ -157,10 +162,14 @@ class GroupCommitter:
             if connection is not None:
                 connection.close()
             return None
-        start = 0
+        seconds, start = time.perf_counter() - began, 0
         for items, done in batch:
             done.set_result(numbers[start : start + len(items)])
             start += len(items)
+        try:  # after the callers are answered: watching never delays them
+            self._committed(len(taken), seconds)
+        except Exception:
+            log.exception("the audit commit's watcher failed")
         return connection
 
     def _take_more(self, batch: list[Waiting]) -> list[Prepared]:

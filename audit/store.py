@@ -330,6 +330,14 @@ def _checkpoint(row: object) -> tuple[Checkpoint, Frontier]:
     return checkpoint, frontier
 
 
+def newest_checkpoint(connection: Connection) -> tuple[str, int] | None:
+    """The time (RFC 3339) and tree size of the newest stored checkpoint, unchecked; None
+    before the first."""
+    query = select(checkpoints.c.time, checkpoints.c.tree_size)
+    row = connection.execute(query.order_by(checkpoints.c.tree_size.desc()).limit(1)).first()
+    return (row.time, int(row.tree_size)) if row else None
+
+
 def newest_sound_checkpoint(
     connection: Connection, public_key: Ed25519PublicKey
 ) -> tuple[Checkpoint, Frontier] | None:

@@ -45,7 +45,12 @@ LOG_FORMATS = ("json", "text")
 #: GOVERN_BACKGROUND_JOBS: where the background jobs run (govern/operations/worker.py).
 BACKGROUND_JOBS = ("web", "worker")
 
-SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
+SECRET_VARIABLES = (
+    "GOVERN_SECRET_KEY",
+    "GOVERN_LDAP_BIND_PASSWORD",
+    "GOVERN_LDAP_WRITER_PASSWORD",
+    "GOVERN_METRICS_TOKEN",
+)
 
 
 class _Environment(Schema):
@@ -186,6 +191,9 @@ class _Environment(Schema):
         load_default="web",
         validate=validate.OneOf(BACKGROUND_JOBS),
     )
+    metrics_token = fields.String(
+        data_key="GOVERN_METRICS_TOKEN", validate=validate.Length(min=32, max=1024)
+    )
 
 
 @dataclass(frozen=True)
@@ -265,6 +273,9 @@ class Settings:
     # GOVERN_BACKGROUND_JOBS: "web" (in each served process: the demo's one process) or
     # "worker" (in `govern worker` only; served processes answer requests and nothing else)
     background_jobs: str = "web"
+    # GOVERN_METRICS_TOKEN: the Bearer token GET /metrics asks for; unset, only a client on a
+    # loopback address is answered (govern/operations/metrics.py)
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def departures(self) -> Departures:

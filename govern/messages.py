@@ -384,6 +384,11 @@ MESSAGES: dict[str, Any] = {
     "training.catalogue": _l("The training catalogue is not valid. Tell IT."),
     "suspension.kinds": _l("The suspension kinds' policy file is not valid. Tell IT."),
     "calendar.bad_data": _l("The holiday calendar file is not valid. Tell IT."),
+    # the service's metrics (GET /metrics), asked by a monitoring system
+    "metrics.token_required": _l("Send the metrics token to read the metrics."),
+    "metrics.local_only": _l(
+        "The metrics are answered on the service's own machine only, unless a metrics token is set."
+    ),
     # the console's own forms
     "csrf.invalid": _l("The form expired; reload the page."),
     "exam.recorded_at_session": _l(

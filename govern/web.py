@@ -261,10 +261,11 @@ def _http_error(error: HTTPException) -> Response:
         )
     if status == 400 and fields:
         return error_body("request.malformed", "The request body is not valid JSON.", 400)
-    code = f"http.{status}"  # worded by Govern where it has words (the limit of a 413)
-    return error_body(
-        code, message_in(API_LANGUAGE, code) or error.description or error.name, status
-    )
+    code = f"http.{status}"
+    message = error.description or error.name
+    if message == type(error).description:  # Werkzeug's general words: Govern's say more
+        message = message_in(API_LANGUAGE, code) or message  # (a 413 names the limit)
+    return error_body(code, message, status)
 
 
 def _unexpected_error(error: Exception) -> Response:

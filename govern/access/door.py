@@ -16,6 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
+from govern import signals
 from govern.access import repository as repo
 from govern.access.policy import AccessPolicy, access_policy
 from govern.access.rules import (
@@ -112,6 +113,9 @@ class Door:
         )
         if way.way == INVESTIGATION and opening is not None and opening.fields:
             fields = [_covered(decision, opening.fields) for decision in fields]
+        withheld = [decision.reason for decision in fields if decision.level is None]
+        if withheld:
+            signals.fields_withheld.send(reasons=withheld)
         return Decision(way, fields, version)
 
     def reach(
@@ -127,7 +131,7 @@ class Door:
         Raises Forbidden `debtor.not_assigned` / `audit.investigation_required`.
         """
         try:
-            return reach(
+            way = reach(
                 viewer,
                 debtor.project_group,
                 self.rules.reach,
@@ -136,8 +140,11 @@ class Door:
                 opening.investigation if opening else None,
             )
         except Forbidden as refused:
+            signals.access_decided.send("denied", reason=refused.code)
             named = {"object": debtor.id} if debtor.id else {}
             raise Forbidden(refused.code, refused.message, **named) from None
+        signals.access_decided.send("allowed", reason=way.way)
+        return way
 
     def _department_groups(self, department: str) -> frozenset[str]:
         """The project groups of a department (a head's reach), read once per door."""

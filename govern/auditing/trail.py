@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
 from audit.tally import QUIET, Tally
 from audit.verify import Report, signed_checkpoints, verify_trail
+from govern import signals
 from govern.clock import Clock
 from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
@@ -89,7 +91,11 @@ class Trail:
         #: refused with 503, as the committer's reads are.
         self.lock_seconds = 10.0
         self._committer = GroupCommitter(
-            engine, clock.now, after_commit=self._after_commit, gather_seconds=gather_seconds
+            engine,
+            clock.now,
+            after_commit=self._after_commit,
+            committed=_committed,
+            gather_seconds=gather_seconds,
         )
 
     def record(
@@ -121,6 +127,7 @@ class Trail:
             db.rollback()
             log.error("audit event %s not written: %s", events[0][0], type(error).__name__)
             raise _not_written() from None
+        signals.audit_appended.send("transaction", events=len(records))
 
     def record_now(
         self,
@@ -145,10 +152,14 @@ class Trail:
         all are durable. Raises AuditNotWritten (503) when any is not."""
         if db.in_transaction():
             raise OpenTransaction("end the use case's transaction before a durable append")
+        began = time.perf_counter()
         try:
-            return self._committer.append_many([_record(*event) for event in events])
+            numbers = self._committer.append_many([_record(*event) for event in events])
         except AuditUnavailable:
             raise _not_written() from None
+        signals.audit_waited.send(seconds=time.perf_counter() - began)
+        signals.audit_appended.send("durable", events=len(numbers))
+        return numbers
 
     def _after_commit(self, committed: int) -> None:
         """After each group commit (and each idle second): ask the database whether a
@@ -214,7 +225,7 @@ class Trail:
                     "verify.range",
                     f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",
                 )
-            return verify_trail(
+            report = verify_trail(
                 connection,
                 self.signer.public_key,
                 self.copy.read(),
@@ -224,6 +235,17 @@ class Trail:
                 workers=workers,
                 tally=tally,
             )
+        signals.audit_verified.send(intact=report.ok, at=self.clock.now().timestamp())
+        return report
+
+    def signed_state(self) -> tuple[datetime | None, int]:
+        """When the newest stored checkpoint was signed (None before the first), and how
+        many events no checkpoint signs yet."""
+        with self._reading() as connection:
+            newest, size = store.newest_checkpoint(connection), store.size(connection)
+        if newest is None:
+            return None, size
+        return datetime.fromisoformat(newest[0]), size - newest[1]
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
@@ -292,6 +314,11 @@ def open_trail(
         raise _unreadable_key(key_file, error) from None
     copy = CheckpointFile(checkpoint_dir)
     return Trail(engine, clock, signer, copy, every, seconds, gather_seconds)
+
+
+def _committed(events: int, seconds: float) -> None:
+    """The group committer's word after each durable commit, passed on to whoever watches."""
+    signals.audit_committed.send(events=events, seconds=seconds)
 
 
 def public_half(key_file: Path) -> bytes:

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 from sqlalchemy.orm import Session
 
+from govern import signals
 from govern.accounts.service import revoke_account
 from govern.context import Context
 from govern.deprovision import repository
@@ -33,6 +34,7 @@ class ReconcileReport:
         return {**asdict(self), "guard": {"held": self.guard.held, "limit": self.guard.limit}}
 
 
+@signals.tells_outcome("reconcile")
 def reconcile(
     db: Session,
     directory: Directory,

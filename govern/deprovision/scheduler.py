@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from govern import signals
 from govern.deprovision import repository
 from govern.deprovision.service import revoke_due, suspend_inactive
 from govern.directory.departure import departure_instant
@@ -162,17 +163,17 @@ def upcoming_departures(app: Flask) -> dict[str, datetime]:
 
 def run_sweep() -> None:
     """Revoke whatever is due (the job at each instant, and the catch-up)."""
-    _safely(lambda app: _revoke(app))
+    _safely("sweep", lambda app: _revoke(app))
 
 
 def run_watch() -> None:
     """Every minute: revoke what is due, plan jobs for dates that arrived from elsewhere."""
-    _safely(lambda app: (_revoke(app), replan(app)))
+    _safely("watch", lambda app: (_revoke(app), replan(app)))
 
 
 def run_daily() -> None:
     """The daily safety sweep: revoke what is due, suspend unused accounts, plan again."""
-    _safely(lambda app: (_revoke(app), _suspend_unused(app), replan(app)))
+    _safely("daily", lambda app: (_revoke(app), _suspend_unused(app), replan(app)))
 
 
 def _revoke(app: Flask) -> None:
@@ -191,8 +192,9 @@ def _suspend_unused(app: Flask) -> None:
         log.info("%d accounts unused for %d days suspended", len(idle), s.settings.inactive_days)
 
 
-def _safely(job: object) -> None:
-    """A job body: failures are logged and left to the next run, never raised."""
+def _safely(kind: str, job: object) -> None:
+    """A job body: failures are logged (and counted by the job's `kind`) and left to the next
+    run, never raised."""
     app = _running.get("app")
     if app is None:
         log.error("departure job ran before start_deprovisioning; the next run retries")
@@ -200,4 +202,5 @@ def _safely(job: object) -> None:
     try:
         job(app)  # type: ignore[operator]
     except Exception:
+        signals.job_failed.send(kind)
         log.exception("departure job failed; the next run retries")

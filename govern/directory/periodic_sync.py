@@ -11,10 +11,12 @@ import logging
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from govern import signals
 from govern.directory.sync import sync_directory
 from govern.errors import GovernError
 
 log = logging.getLogger(__name__)
+JOB = "directory-sync"
 
 
 def start_periodic_sync(app: Flask) -> BackgroundScheduler | None:
@@ -27,7 +29,7 @@ def start_periodic_sync(app: Flask) -> BackgroundScheduler | None:
         "interval",
         minutes=minutes,
         args=[app],
-        id="directory-sync",
+        id=JOB,
         coalesce=True,
         max_instances=1,
         replace_existing=True,
@@ -43,9 +45,11 @@ def run_sync(app: Flask) -> None:
         try:
             report = sync_directory(db, services.directory, services.context())
         except GovernError as error:
+            signals.job_failed.send(JOB)
             log.error("directory sync failed: %s (%s)", error.message, error.code)
             return
         except Exception:  # the next run tries again; the scheduler must keep the job
+            signals.job_failed.send(JOB)
             log.exception("directory sync failed")
             return
     if report.outcome == "held":

@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govern import signals
 from govern.context import Context
 from govern.directory.departure import Departures
 from govern.directory.guard import GuardVerdict, check_removals
@@ -78,6 +79,7 @@ def plan_sync(present: Mapping[str, Values], people: Sequence[DirectoryPerson]) 
     return plan
 
 
+@signals.tells_outcome("sync")
 def sync_directory(
     db: Session,
     directory: Directory,

@@ -23,8 +23,9 @@ from govern.auditing.trail import request_context
 
 #: What every line carries, known or not (null), in this order.
 FIELDS = ("time", "level", "logger", "message", "request_id", "account_id")
-#: Answered every second by probes: their access lines are DEBUG, out of an INFO log.
-QUIET_ROUTES = frozenset({"/healthz", "/readyz"})
+#: Answered every second by probes (and /metrics to every scrape): their access lines are
+#: DEBUG, out of an INFO log.
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 #: Libraries whose INFO lines come every second or minute: shown only at DEBUG.
 CHATTY = ("alembic", "apscheduler")
 access_log = logging.getLogger("govern.access")
@@ -108,9 +109,14 @@ def _started(_app: Flask, **_extra: Any) -> None:
     g.log_started = time.perf_counter()
 
 
+def request_seconds() -> float:
+    """How long the request has taken so far (the metrics' duration is the log's)."""
+    return time.perf_counter() - g.get("log_started", time.perf_counter())
+
+
 def _finished(_app: Flask, response: Response, **_extra: Any) -> None:
     route = request.url_rule.rule if request.url_rule is not None else None
-    milliseconds = (time.perf_counter() - g.get("log_started", time.perf_counter())) * 1000
+    milliseconds = request_seconds() * 1000
     access_log.log(
         logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
         "%s %s %d %.1f ms",

@@ -1,12 +1,14 @@
 """`GET /healthz` (live: the process answers) and `GET /readyz` (ready: every check of
-`health.py`, 503 when one fails). No sign-in, no personal data: a probe may poll each second."""
+`health.py`, 503 when one fails). No sign-in, no personal data: a probe may poll each second.
+`GET /metrics` (`metrics.py`): the Prometheus text, for a client on this machine or with the
+metrics token."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from govern.deprovision.scheduler import scheduler_state
-from govern.operations import health
+from govern.operations import health, metrics
 from govern.operations.logs import register_access_log
 
 bp = Blueprint("operations", __name__)
@@ -24,8 +26,14 @@ def ready() -> tuple[Response, int]:
     return jsonify(report.as_json()), 200 if report.ready else 503
 
 
+@bp.get("/metrics")
+def scrape() -> Response:
+    return metrics.answer(current_app.extensions["govern"])
+
+
 def register_operations(app: Flask) -> None:
-    """The health routes with this process's checks, and the access log."""
+    """The health and metrics routes with this process's checks, the access log and the
+    counting of requests and of what the capabilities tell."""
     s = app.extensions["govern"]
     app.extensions[READINESS] = health.Readiness(
         {
@@ -40,3 +48,4 @@ def register_operations(app: Flask) -> None:
     )
     app.register_blueprint(bp)
     register_access_log(app)
+    metrics.register_metrics(app)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from govern import signals
 from govern.accounts import repository as accounts
 from govern.accounts.models import Account
 from govern.accounts.rules import check_usable
@@ -62,13 +63,24 @@ def log_in(db: Session, directory: Directory, ctx: Context, attempt: Attempt) ->
     `audit.unavailable` when the trail can take neither the session nor its refusal.
     """
     try:
-        return _log_in(db, directory, ctx, attempt)
+        opened = _log_in(db, directory, ctx, attempt)
     except GovernError as refusal:
+        signals.signed_in.send(_outcome(refusal))
         _record_refusal(db, ctx.trail, attempt, refusal.code)
         raise
     except Exception:
+        signals.signed_in.send("error")  # something unexpected failed
         _record_refusal(db, ctx.trail, attempt, "internal")
         raise
+    signals.signed_in.send("ok")
+    return opened
+
+
+def _outcome(refusal: GovernError) -> str:
+    """How a refused sign-in ends, for the metrics: over a limit, refused, or our error."""
+    if isinstance(refusal, TooManyRequests):
+        return "limited"
+    return "error" if refusal.status >= 500 else "refused"
 
 
 def log_out(db: Session, trail: Trail, caller: Caller) -> None:

@@ -32,7 +32,7 @@ def test_r_acs_2_the_grid_shows_a_line_of_the_default_policy(floor: Floor) -> No
     assert "level-none" in cell(html, "supervisor", "*", "name")  # its own lines only
     assert "supervisor" in html and "包含" in html  # supervisor includes collector
     english = floor.agency.client.get("/access/policy", base_url=HTTPS, headers=ENGLISH)
-    assert "supervisor includes collector in project group *" in english.get_data(as_text=True)
+    assert "Supervisor includes Collector in project group *" in english.get_data(as_text=True)
 
 
 def explain(client: FlaskClient, **data: str) -> object:
