@@ -17,6 +17,10 @@ from audit.merkle import (
     inclusion_path,
 )
 from audit.signing import Checkpoint
+from audit.tally import QUIET, Tally
+
+#: How many events an export writes between two words of its progress.
+EVENTS_A_STEP = 1000
 
 
 def inclusion_proof(
@@ -59,8 +63,10 @@ def export_bundle(
     last: int,
     public_key_pem: bytes,
     folder: Path,
+    tally: Tally = QUIET,
 ) -> dict[str, Any]:
-    """Write events first..last with what rebuilds each covering checkpoint's root.
+    """Write events first..last with what rebuilds each covering checkpoint's root (`tally`
+    hears each thousand events written).
 
     The bundle holds `events.jsonl` (entries byte for byte), `checkpoints.jsonl`, `left.json`
     (the frontier before `first`), `right.json` (aligned subtree hashes from `last` to the
@@ -70,9 +76,13 @@ def export_bundle(
     anchor = next((c for c in checkpoints if c.tree_size >= last), None)
     anchored_by = anchor.tree_size if anchor else None
     covering = [c for c in checkpoints if first <= c.tree_size <= (anchored_by or last)]
+    tally.count(last - first + 1)
     with (folder / "events.jsonl").open("wb") as out:
-        for _, entry, _ in store.rows(connection, first, last):
+        for written, (_, entry, _) in enumerate(store.rows(connection, first, last), 1):
             out.write(entry + b"\n")
+            if written % EVENTS_A_STEP == 0:
+                tally.advance(EVENTS_A_STEP)
+    tally.advance((last - first + 1) % EVENTS_A_STEP)
     (folder / "checkpoints.jsonl").write_text("".join(c.to_json() + "\n" for c in covering))
     left = _frontier_before(connection, first)
     _write_json(folder / "left.json", {"size": first - 1, "hashes": [h.hex() for h in left.hashes]})

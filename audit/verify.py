@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, create_engine, select
@@ -33,6 +33,7 @@ from audit import store
 from audit.entry import field_row, micros
 from audit.merkle import Frontier, leaf_hash
 from audit.signing import Checkpoint, verify_checkpoint
+from audit.tally import QUIET, Tally
 
 MAX_PER_KIND = 100
 INDEX_BATCH = 10_000
@@ -41,27 +42,6 @@ UNCHECKED = (
     "no trusted state to start them from (the events before them were tampered with, and the "
     "stored frontier of the checkpoint between does not match its signature, or is gone)"
 )
-
-
-class Tally(Protocol):
-    """Where a long verification says how far it is (a progress bar, a run's row)."""
-
-    def count(self, total: int) -> None:
-        """The verification has `total` steps: each event once, twice with the index check."""
-
-    def advance(self, count: int) -> None:
-        """`count` more steps are done."""
-
-
-class _Quiet:
-    def count(self, total: int) -> None:
-        pass
-
-    def advance(self, count: int) -> None:
-        pass
-
-
-QUIET: Tally = _Quiet()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,32 @@ def db_upgrade() -> None:
     click.echo(upgrade(settings.migration_database_url, settings.database_url).describe())
 
 
+@db.command("current")
+def db_current() -> None:
+    """Say the database schema's revision (as GOVERN_MIGRATION_DATABASE_URL) and the newest
+    this Govern carries; exit 1 when they differ (run `govern db upgrade`)."""
+    from govern.migrate import describe_revision
+    from govern.operations.health import schema_head
+    from govern.web import services
+
+    line, at_head = describe_revision(services().settings.migration_database_url, schema_head())
+    click.echo(line)
+    if not at_head:
+        raise SystemExit(1)
+
+
+@cli.command("worker")
+def worker() -> None:
+    """Run the background jobs until SIGTERM: audit checkpoints, the periodic directory sync,
+    deprovisioning's scheduler. Served processes then only answer requests
+    (GOVERN_BACKGROUND_JOBS=worker; docs/deploy.md)."""
+    from flask import current_app
+
+    from govern.operations.worker import run_worker
+
+    run_worker(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _register() -> None:
     from govern.accounts.cli import accounts
     from govern.auditing.cli import audit

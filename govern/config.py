@@ -42,6 +42,8 @@ TRACKS_FILE = Path("directory") / "tracks.toml"
 #: GOVERN_LOG_LEVEL and GOVERN_LOG_FORMAT (govern/operations/logs.py).
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
+#: GOVERN_BACKGROUND_JOBS: where the background jobs run (govern/operations/worker.py).
+BACKGROUND_JOBS = ("web", "worker")
 
 SECRET_VARIABLES = ("GOVERN_SECRET_KEY", "GOVERN_LDAP_BIND_PASSWORD", "GOVERN_LDAP_WRITER_PASSWORD")
 
@@ -179,6 +181,11 @@ class _Environment(Schema):
     log_format = fields.String(
         data_key="GOVERN_LOG_FORMAT", load_default="json", validate=validate.OneOf(LOG_FORMATS)
     )
+    background_jobs = fields.String(
+        data_key="GOVERN_BACKGROUND_JOBS",
+        load_default="web",
+        validate=validate.OneOf(BACKGROUND_JOBS),
+    )
 
 
 @dataclass(frozen=True)
@@ -255,6 +262,9 @@ class Settings:
     contact_permit_minutes: int = 15
     log_level: str = "INFO"  # GOVERN_LOG_LEVEL
     log_format: str = "json"  # GOVERN_LOG_FORMAT: json (one object a line) or text (a terminal)
+    # GOVERN_BACKGROUND_JOBS: "web" (in each served process: the demo's one process) or
+    # "worker" (in `govern worker` only; served processes answer requests and nothing else)
+    background_jobs: str = "web"
 
     @property
     def departures(self) -> Departures:

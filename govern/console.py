@@ -39,11 +39,13 @@ from flask import (
 from flask_babel import Babel, get_locale, gettext, lazy_ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, ValidationError
+from wtforms import Field, SelectMultipleField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
+from wtforms.validators import NumberRange
 
 from govern.actor import Caller
+from govern.bounds import EARLIEST, LARGEST, LATEST
 from govern.errors import Forbidden, GovernError, NotAuthenticated
 from govern.messages import LANGUAGE_COOKIE, LANGUAGES, asked_language, message_for
 from govern.web import context, db, services
@@ -119,6 +121,23 @@ def at_least_one(_form: FlaskForm, field: SelectMultipleField) -> None:
     checkbox required, and the browser would ask for them all)."""
     if not field.data:
         raise ValidationError(gettext("Choose at least one."))
+
+
+def in_govern_years(_form: FlaskForm, field: Field) -> None:
+    """A date or time field's validator: within Govern's years (govern/bounds.py), as the
+    API's schemas are; year 1 or 9999 is a typing error the arithmetic after would fail on."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if day is not None and not EARLIEST <= day <= LATEST:
+        raise ValidationError(
+            gettext(
+                "Choose a day from %(earliest)s to %(latest)s.", earliest=EARLIEST, latest=LATEST
+            )
+        )
+
+
+def whole_number(least: int = 0) -> NumberRange:
+    """A number field's validator: from `least` to what the database holds (as the API)."""
+    return NumberRange(min=least, max=LARGEST)
 
 
 #: WTForms' messages that its Chinese catalogue lacks and a Govern form can produce, marked for

@@ -72,7 +72,10 @@ MESSAGES: dict[str, Any] = {
     "http.404": _l("There is nothing at this address."),
     "http.405": _l("This address does not take that kind of request."),
     "http.406": _l("Govern cannot answer in the format asked for."),
-    "http.413": _l("The request is too large."),
+    "http.413": _l(
+        "The request is too large: at most 8 MB, a pasted text at most 1 MB. Send less at "
+        "once (a leaked file: keep only its column of debtor ids)."
+    ),
     "http.415": _l("Send the request as JSON."),
     "http.429": _l("Too many requests. Wait a little, then try again."),
     "http.500": _l("Something went wrong on our side; it has been logged."),
@@ -388,6 +391,11 @@ MESSAGES: dict[str, Any] = {
     ),
     "confirm.missing": _l("Tick the box to confirm first."),
     "run.unknown": _l("There is no such run."),
+    "ranking.none": _l("This investigation has no ranking yet: rank it first."),
+    "run.interrupted": _l(
+        "This run stopped without finishing: the process running it ended (a restart?). "
+        "What it did before stands; start it again."
+    ),
     "month.invalid": _l("Ask for a month as 2026-12."),
     "run.unknown_kind": _l("Choose the sweep or the reconciliation."),
     "window.too_long": _l("The chart covers too long a time; choose a shorter one."),
@@ -442,6 +450,13 @@ def asked_language(default: str) -> str:
 def api_language() -> str:
     """The language of an API answer: English unless the client asks for Chinese first."""
     return asked_language(API_LANGUAGE)
+
+
+def message_in(language: str, code: str) -> str | None:
+    """The code's own message (or its family's) in `language`; None when it has none."""
+    with force_locale(language):
+        message = message_of(code)
+        return None if message is None else str(message)
 
 
 def api_message(code: str, raised_with: str) -> str:

@@ -58,6 +58,23 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
     return Upgrade(before, after)
 
 
+def describe_revision(owner_url: str, head: str) -> tuple[str, bool]:
+    """`govern db current`, as the owner (the service role reads the schema's revision only
+    once `upgrade` granted it): one line naming the revision and `head`, and whether the
+    schema is at `head`."""
+    engine = make_engine(owner_url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    finally:
+        engine.dispose()
+    if revision is None:
+        return f"the database has no schema yet; this Govern needs revision {head}", False
+    if revision != head:
+        return f"database schema at revision {revision}; this Govern needs {head}", False
+    return f"database schema at revision {revision}, the newest", True
+
+
 def known_revisions() -> set[str]:
     """Every schema revision this Govern's migrations know."""
     return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}

@@ -14,12 +14,13 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from govern.clock import Clock
 from govern.db import Base, UTCDateTime
 from govern.errors import GovernError, NotFound
 
@@ -32,7 +33,13 @@ log = logging.getLogger(__name__)
 
 #: How many times at most a run writes its progress down (every step of a small run).
 PROGRESS_STEPS = 100
+#: A run that has written nothing for this long is taken to have lost its process (a worker
+#: restarted under it): shown as interrupted, so it can be started again. Should it still be
+#: alive after all, its report replaces that when it ends.
+SILENT_FOR = timedelta(minutes=15)
 ID_CHARS = 16
+#: The error of a run that lost its process.
+INTERRUPTED = "run.interrupted"
 
 
 class Run(Base):
@@ -47,6 +54,7 @@ class Run(Base):
     started_by: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str | None] = mapped_column(String(64), index=True)  # e.g. an investigation
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its last progress
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     total: Mapped[int | None] = mapped_column(Integer)
     done: Mapped[int] = mapped_column(Integer, default=0)
@@ -61,8 +69,9 @@ class Run(Base):
 class Progress:
     """Where a run writes how far it is, in a session of its own (the work commits in turn)."""
 
-    def __init__(self, db: Session, run_id: str) -> None:
-        self.db, self.run_id, self.done, self.step, self.written = db, run_id, 0, 1, 0
+    def __init__(self, db: Session, clock: Clock, run_id: str) -> None:
+        self.db, self.clock, self.run_id = db, clock, run_id
+        self.done, self.step, self.written = 0, 1, 0
 
     def count(self, total: int) -> None:
         """The run has `total` steps to do."""
@@ -80,6 +89,7 @@ class Progress:
         run = self.db.get(Run, self.run_id)
         for name, value in values.items():
             setattr(run, name, value)
+        run.updated_at = self.clock.now()
         self.db.commit()
 
 
@@ -107,6 +117,7 @@ def start(
         started_by=started_by,
         subject=subject,
         started_at=app.extensions["govern"].clock.now(),
+        updated_at=app.extensions["govern"].clock.now(),
         done=0,
     )
     db.add(run)
@@ -122,31 +133,38 @@ def start(
     return run.id
 
 
-def run_of(db: Session, run_id: str, kinds: Collection[str]) -> Run:
+def run_of(db: Session, clock: Clock, run_id: str, kinds: Collection[str]) -> Run:
     """A run of one of `kinds` and how far it is. Raises NotFound `run.unknown` (also for a
     run of another kind: whoever may see sweeps may not see the auditors' runs)."""
     run = db.get(Run, run_id) if len(run_id) <= ID_CHARS else None
     if run is None or run.kind not in kinds:
         raise NotFound("run.unknown", "No such run.")
+    return _heard_of(db, clock, run)
+
+
+def latest(db: Session, clock: Clock, kind: str, subject: str | None = None) -> Run | None:
+    """The newest run of `kind` (about `subject`, if named), if any."""
+    query = select(Run).where(Run.kind == kind)
+    if subject is not None:
+        query = query.where(Run.subject == subject)
+    run = db.scalars(query.order_by(Run.started_at.desc(), Run.id).limit(1)).first()
+    return None if run is None else _heard_of(db, clock, run)
+
+
+def _heard_of(db: Session, clock: Clock, run: Run) -> Run:
+    """The run, ended as interrupted if it has been silent too long (`SILENT_FOR`)."""
+    now = clock.now()
+    if run.running and now - (run.updated_at or run.started_at) > SILENT_FOR:
+        run.finished_at, run.error = now, INTERRUPTED
+        db.commit()
     return run
-
-
-def latest(db: Session, kind: str, subject: str) -> Run | None:
-    """The newest run of `kind` about `subject`, if any."""
-    query = (
-        select(Run)
-        .where(Run.kind == kind, Run.subject == subject)
-        .order_by(Run.started_at.desc(), Run.id)
-        .limit(1)
-    )
-    return db.scalars(query).first()
 
 
 def _body(app: Flask, run_id: str, work: Work) -> None:
     with app.app_context():
         s: Services = app.extensions["govern"]
         with s.sessions() as db, s.sessions() as tally:
-            report, error, progress = None, None, Progress(tally, run_id)
+            report, error, progress = None, None, Progress(tally, s.clock, run_id)
             try:
                 report = work(db, s, progress)
             except GovernError as refused:  # a refusal in words: the page words its code

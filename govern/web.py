@@ -40,7 +40,7 @@ from govern.config import Settings
 from govern.context import Context, Sealer
 from govern.directory.source import Directory
 from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
-from govern.messages import api_language, api_message
+from govern.messages import API_LANGUAGE, api_language, api_message, message_in
 from govern.policies import RolePolicy
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,12 @@ class Services:
 
 def services() -> Services:
     return current_app.extensions["govern"]
+
+
+def app_itself() -> Flask:
+    """The application object itself, not the request's proxy to it: for work that outlives
+    the request (a run's thread, the scheduler's jobs)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def context() -> Context:
@@ -255,7 +261,10 @@ def _http_error(error: HTTPException) -> Response:
         )
     if status == 400 and fields:
         return error_body("request.malformed", "The request body is not valid JSON.", 400)
-    return error_body(f"http.{status}", error.description or error.name, status)
+    code = f"http.{status}"  # worded by Govern where it has words (the limit of a 413)
+    return error_body(
+        code, message_in(API_LANGUAGE, code) or error.description or error.name, status
+    )
 
 
 def _unexpected_error(error: Exception) -> Response:

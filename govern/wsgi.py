@@ -1,16 +1,13 @@
-"""The WSGI entry point for gunicorn: the app plus its background jobs.
+"""The WSGI entry point for gunicorn: the app, and its background jobs when they run here.
 
-`gunicorn 'govern.wsgi:app'`. Background jobs start here, never in `create_app`, so CLI
-commands and tests run none: the trail's committer and checkpoints (after anchoring whatever
-a crash left unanchored), the periodic directory sync, and deprovisioning (a catch-up sweep,
-a job at each departure instant, a daily sweep).
+`gunicorn 'govern.wsgi:app'` (with the repository's gunicorn.conf.py, which also calls
+`govern.operations.worker.stop` as each worker exits). Background jobs start here, never in
+`create_app`, so CLI commands and tests run none; with GOVERN_BACKGROUND_JOBS=worker they run
+in `govern worker` instead (govern/operations/worker.py).
 """
 
 from govern.app import create_app
-from govern.deprovision.scheduler import start_deprovisioning
-from govern.directory.periodic_sync import start_periodic_sync
+from govern.operations.worker import start_served
 
 app = create_app()
-app.extensions["govern"].trail.start()
-start_periodic_sync(app)
-start_deprovisioning(app)
+start_served(app)

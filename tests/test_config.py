@@ -36,6 +36,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (settings.guard_percent, settings.guard_count) == (5.0, 20)
     assert settings.migration_database_url == settings.database_url
     assert settings.role_groups["department_head"] == "govern-department-heads"
+    assert settings.background_jobs == "web"  # the demo's one process runs them
 
 
 @pytest.mark.parametrize(
@@ -73,6 +74,7 @@ def test_secrets_can_come_from_files_outside_the_repository(tmp_path: Path) -> N
         ("GOVERN_REVOKE_AT", "25:00"),
         ("GOVERN_GUARD_PERCENT", "150"),
         ("GOVERN_LOGIN_FAILURES_PER_USER", "0"),
+        ("GOVERN_BACKGROUND_JOBS", "both"),
     ],
 )
 def test_malformed_values_are_named(name: str, value: str) -> None:

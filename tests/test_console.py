@@ -3,13 +3,21 @@ toggle, the menu, and where a page sends someone who may not be there."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 
 from flask import Flask, url_for
+from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField, IntegerField
+from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange
 
+import govern
 from govern.access.policy import access_policy
+from govern.bounds import LARGEST
 from govern.clock import FixedClock
-from govern.console import MENU, permission_of
+from govern.console import MENU, in_govern_years, permission_of
 from govern.policies import RolePolicy
 from tests.support.agency import Agency
 from tests.support.pages import HTTPS, page_session
@@ -191,3 +199,34 @@ def test_the_icon_answers_where_browsers_ask_and_the_pages_link_it(agency: Agenc
     sign_in = agency.client.get("/login").get_data(as_text=True)
     assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in sign_in
     assert agency.client.get("/static/favicon.svg").status_code == 200
+
+
+def test_every_number_and_date_a_page_form_takes_is_bounded_as_the_api_s() -> None:
+    """A page's form must refuse in words what the API's schemas refuse (govern/bounds.py): a
+    number past what the database holds, a day outside Govern's years (it was a 500 for
+    `/audit/events?after=99999999999999999999999`). A new form field without them fails."""
+    for module in pkgutil.walk_packages(govern.__path__, "govern."):
+        if module.name not in ("govern.wsgi",) and ".migrations" not in module.name:
+            importlib.import_module(module.name)  # every form class, defined
+    unbounded = []
+    for form in _subclasses(FlaskForm):
+        if not form.__module__.startswith("govern."):
+            continue
+        for name, unbound in vars(form).items():
+            if not isinstance(unbound, UnboundField):
+                continue
+            checks = unbound.kwargs.get("validators", [])
+            if issubclass(unbound.field_class, IntegerField):
+                bounded = any(isinstance(c, NumberRange) and c.max == LARGEST for c in checks)
+            elif issubclass(unbound.field_class, (DateField, DateTimeLocalField)):
+                bounded = in_govern_years in checks
+            else:
+                continue
+            if not bounded:
+                unbounded.append(f"{form.__module__}.{form.__name__}.{name}")
+    assert unbounded == []
+
+
+def _subclasses(kind: type) -> set[type]:
+    found = set(kind.__subclasses__())
+    return found.union(*(_subclasses(sub) for sub in found))

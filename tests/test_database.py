@@ -46,9 +46,14 @@ def head_revision() -> str:
 
 def db_upgrade(settings: Settings) -> tuple[int, str]:
     """`govern db upgrade` as an operator runs it: exit code and what it says."""
+    return govern_db(settings, "upgrade")
+
+
+def govern_db(settings: Settings, command: str) -> tuple[int, str]:
+    """`govern db COMMAND` as an operator runs it: exit code and what it says."""
     app = create_app(settings)
     try:
-        result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+        result = app.test_cli_runner().invoke(cli, ["db", command])
     finally:
         app.extensions["govern"].trail.stop()
         app.extensions["govern"].engine.dispose()
@@ -93,6 +98,34 @@ def test_db_upgrade_from_an_older_revision_names_both(
     )
     expected = f"upgraded the database schema from revision 0006 to {head_revision()}"
     assert db_upgrade(settings) == (0, expected)
+
+
+def test_db_current_names_the_revision_and_fails_until_it_is_the_newest(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    settings = replace(
+        base_settings,
+        database_url=service,
+        migration_database_url=owner,
+        checkpoint_dir=tmp_path / "checkpoints",
+    )
+    head = head_revision()
+    assert govern_db(settings, "current") == (
+        1,
+        f"the database has no schema yet; this Govern needs revision {head}",
+    )
+    engine = make_engine(owner)
+    try:
+        migrate(engine, "0006")
+    finally:
+        engine.dispose()
+    assert govern_db(settings, "current") == (
+        1,
+        f"database schema at revision 0006; this Govern needs {head}",
+    )
+    assert db_upgrade(settings)[0] == 0
+    assert govern_db(settings, "current") == (0, f"database schema at revision {head}, the newest")
 
 
 @pytest.mark.postgresql_only

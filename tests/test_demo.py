@@ -6,23 +6,16 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DATABASE
+from tests.support.processes import free_port, wait_until_listening
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
@@ -37,18 +30,6 @@ def call(url: str, body: dict | None = None, token: str | None = None) -> tuple[
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
-
-
-def wait_until_listening(port: int, process: subprocess.Popen, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"scripts/demo exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError("scripts/demo did not listen in time")
 
 
 def simulate_calls(base: str, key_file: Path) -> None:

@@ -149,10 +149,27 @@ def revoke_account(
     reason = justification(reason, REASON_MIN_CHARS, "reason")
     account = _locked_account(db, account_id)
     if account.state != REVOKED:
-        account.revoked_at = clock.now()  # a revocation ends any suspension too
-        _move(db, trail, account, Transition(REVOKED, actor, reason, account.revoked_at))
+        revoke_locked(db, clock, trail, [(account, reason)], actor)
         db.commit()
     return account
+
+
+def revoke_locked(
+    db: Session, clock: Clock, trail: Trail, revocations: list[tuple[Account, str]], actor: str
+) -> None:
+    """Revoke for good accounts not yet revoked whose rows the caller holds locked, each with
+    its reason (a sweep's batch: one append of their events, one delete of their sessions),
+    in the caller's transaction; the caller commits.
+
+    Raises Unprocessable `justification.too_short` (a reason).
+    """
+    now = clock.now()
+    moves = []
+    for account, reason in revocations:
+        reason = justification(reason, REASON_MIN_CHARS, "reason")
+        account.revoked_at = now  # a revocation ends any suspension too
+        moves.append((account, Transition(REVOKED, actor, reason, now)))
+    _move_all(db, trail, moves)
 
 
 def suspend_account(
@@ -273,12 +290,25 @@ def _not_revoked(account: Account) -> None:
 def _move(db: Session, trail: Trail, account: Account, move: Transition) -> None:
     """Record the transition and its audit event; leaving `active` ends every session.
     The caller commits."""
+    _move_all(db, trail, [(account, move)])
+
+
+def _move_all(db: Session, trail: Trail, moves: list[tuple[Account, Transition]]) -> None:
+    """`_move` for several accounts: their events in one append, their sessions in one
+    delete. The caller commits."""
+    trail.record_all(db, [_moved_event(account, move) for account, move in moves])
+    for account, move in moves:
+        repo.record_transition(db, account, replace(move, reason=move.reason.strip()))
+    leaving = [account.id for account, move in moves if move.to_state != ACTIVE]
+    if leaving:
+        db.execute(delete(LoginSession).where(LoginSession.account_id.in_(leaving)))
+
+
+def _moved_event(account: Account, move: Transition) -> tuple[str, str, str, dict[str, str]]:
+    """The audit event of `move`, as `Trail.record_all` takes it (before the account moves)."""
     state, kind = move.to_state, move.kind
     moved = {"from": account.state, "to": state} | ({"kind": kind} if kind else {})
-    trail.record(db, f"account.{VERBS[state]}", move.actor, account.id, **moved)
-    repo.record_transition(db, account, replace(move, reason=move.reason.strip()))
-    if state != ACTIVE:
-        db.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
+    return f"account.{VERBS[state]}", move.actor, account.id, moved
 
 
 def suspension_of(policies_dir: Path, account: Account) -> SuspensionKind | None:

@@ -103,7 +103,8 @@ def export(first: int, last: int, folder: Path) -> None:
         raise BadRequest("export.range", "--to must not be before --from.")
     if folder.exists():
         raise BadRequest("export.exists", f"{folder} exists; choose a new folder.")
-    manifest = services().trail.export(first, last, folder)
+    with progress_bar("events exported") as bar:
+        manifest = services().trail.export(first, last, folder, bar)
     click.echo(
         f"exported events {first}..{last} to {folder} "
         f"(anchored by the checkpoint at {manifest['anchored_by']})"

@@ -1,10 +1,11 @@
 """Govern's door to the audit trail (`audit/`): every event goes through `Trail`, and so does
 every check of it (verify, prove, export), the `govern audit` commands' included.
 
-`record` appends inside the caller's transaction, so a state change and its event commit or
-roll back together. `record_now` is for reads and refusals: it returns only once the event is
-durable (group commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be
-written, so nothing is revealed without its record. Events carry identifiers and field names,
+`record` (and `record_all`, a batch of changes' events in one append) appends inside the
+caller's transaction, so a state change and its event commit or roll back together.
+`record_now` is for reads and refusals: it returns only once the event is durable (group
+commit), and raises AuditNotWritten (503 `audit.unavailable`) if it cannot be written, so
+nothing is revealed without its record. Events carry identifiers and field names,
 never personal values.
 
 The door never commits: the use case that calls it owns its transaction. `record_now` is the
@@ -33,7 +34,8 @@ from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
-from audit.verify import QUIET, Report, Tally, signed_checkpoints, verify_trail
+from audit.tally import QUIET, Tally
+from audit.verify import Report, signed_checkpoints, verify_trail
 from govern.clock import Clock
 from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
@@ -81,6 +83,8 @@ class Trail:
         self.engine, self.clock, self.signer, self.copy = engine, clock, signer, copy
         self._every, self._seconds = every, seconds
         self._pending, self._last_try = 0, time.monotonic()
+        #: Whether this process signs checkpoints; a served process leaves them to the worker.
+        self._signs_checkpoints = True
         #: How long a state change waits for the trail's lock (PostgreSQL) before it is
         #: refused with 503, as the committer's reads are.
         self.lock_seconds = 10.0
@@ -99,13 +103,23 @@ class Trail:
         transaction back: a change whose event is not written is never committed, even by a
         caller that catches the refusal and carries on.
         """
+        self.record_all(db, [(action, actor, object, details)])
+
+    def record_all(
+        self, db: Session, events: list[tuple[str, str | None, str | None, dict[str, Any]]]
+    ) -> None:
+        """`record` for several events of one change (a sweep's batch of revocations): one
+        append in the caller's transaction, by COPY on PostgreSQL. Raises AuditNotWritten
+        (503) as `record` does, after rolling the caller's transaction back."""
+        if not events:
+            return
         connection = db.connection()
-        event = _record(action, actor, object, details)
+        records = [_record(*event) for event in events]
         try:
-            store.append(connection, [event], self.clock.now(), self.lock_seconds)
+            store.append(connection, records, self.clock.now(), self.lock_seconds)
         except (SQLAlchemyError, connection.dialect.loaded_dbapi.Error) as error:
             db.rollback()
-            log.error("audit event %s not written: %s", action, type(error).__name__)
+            log.error("audit event %s not written: %s", events[0][0], type(error).__name__)
             raise _not_written() from None
 
     def record_now(
@@ -139,6 +153,8 @@ class Trail:
     def _after_commit(self, committed: int) -> None:
         """After each group commit (and each idle second): ask the database whether a
         checkpoint is due only when this process has seen enough events or time pass."""
+        if not self._signs_checkpoints:
+            return
         self._pending += committed
         if self._pending >= self._every or time.monotonic() - self._last_try >= self._seconds:
             self._pending, self._last_try = 0, time.monotonic()
@@ -165,7 +181,14 @@ class Trail:
         self.checkpoint_now()
         self._committer.start()
 
+    def serve_requests(self) -> None:
+        """In a served process whose background jobs run in `govern worker`: the committer
+        (started by the first durable append) makes this process's reads durable and signs
+        no checkpoint; the worker's does."""
+        self._signs_checkpoints = False
+
     def stop(self) -> None:
+        """Make durable every event already handed to the committer, then stop it."""
         self._committer.stop()
 
     def committer_state(self) -> str:
@@ -218,17 +241,19 @@ class Trail:
                 raise BadRequest("proof.order", "OLD must not be larger than NEW.")
             return consistency_proof(connection, older, newer, self._public_pem())
 
-    def export(self, first: int, last: int, folder: Path) -> dict[str, Any]:
+    def export(self, first: int, last: int, folder: Path, tally: Tally = QUIET) -> dict[str, Any]:
         """Events `first`..`last` written to `folder` as a bundle that
-        scripts/verify_bundle.py checks offline; its manifest. Raises NotFound
-        `export.range` beyond the trail's last event."""
+        scripts/verify_bundle.py checks offline (`tally` hears how far); its manifest.
+        Raises NotFound `export.range` beyond the trail's last event."""
         with self._reading() as connection:
             if last > store.size(connection):
                 raise NotFound(
                     "export.range", f"The trail has only {store.size(connection)} events."
                 )
             checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
-            return export_bundle(connection, checkpoints, first, last, self._public_pem(), folder)
+            return export_bundle(
+                connection, checkpoints, first, last, self._public_pem(), folder, tally
+            )
 
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""

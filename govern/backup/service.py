@@ -24,7 +24,8 @@ from sqlalchemy.exc import OperationalError
 
 from audit import store
 from audit.signing import Checkpoint, key_id, load_public_key
-from audit.verify import QUIET, Report, Tally
+from audit.tally import QUIET, Tally
+from audit.verify import Report
 from govern.auditing.trail import check_trail, newest_signed, public_half
 from govern.backup import postgres, sqlite
 from govern.backup.manifest import (

@@ -16,7 +16,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,13 +29,13 @@ from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, Optional
 
 from govern.accounts.service import revoke_account, view_account
-from govern.console import page, page_caller, paged, run_page
+from govern.console import in_govern_years, page, page_caller, paged, run_page
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
 from govern.deprovision.service import DepartureView, departure_person, list_departures
 from govern.deprovision.views import set_date
 from govern.errors import BadRequest, GovernError
-from govern.web import context, db, services
+from govern.web import app_itself, context, db, services
 
 bp = Blueprint("deprovision_pages", __name__, url_prefix="/departures")
 
@@ -58,7 +57,7 @@ class DateForm(FlaskForm):
     employee_number = StringField(
         _l("Employee number"), validators=[DataRequired(), Length(max=32)]
     )
-    day = DateField(_l("Departure date"), validators=[Optional()])
+    day = DateField(_l("Departure date"), validators=[Optional(), in_govern_years])
     #: ticked on the confirmation step of a date whose instant has passed
     confirm = BooleanField(_l("Yes, revoke the account at once"))
 
@@ -244,7 +243,7 @@ def start() -> Any:
     if kind == runs.SWEEP and not dry_run and not form.apply.data:
         refused = BadRequest("confirm.missing", _("Tick the box to confirm first."))
         return render_template("deprovision/sweep.html", form=form, error=refused), 400
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app_itself()
     if kind == runs.SWEEP:
         run_id = runs.start_sweep(app, db(), by, dry_run=dry_run)
     else:
@@ -258,4 +257,6 @@ def start() -> Any:
 def run(run_id: str) -> Response:
     """A run's progress while it runs (the page asks again every few seconds), then its
     report."""
-    return run_page("deprovision/run.html", runs.run_of(db(), run_id), form=RunForm())
+    return run_page(
+        "deprovision/run.html", runs.run_of(db(), services().clock, run_id), form=RunForm()
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import ACTIVE, REVOKED, Account
@@ -26,24 +26,38 @@ def leaving_by(db: Session, cutoff: date) -> list[tuple[Account, Identity]]:
     return [(a, i) for a, i in db.execute(query.order_by(Account.id))]
 
 
-def lock_account(db: Session, account_id: str) -> Row[tuple[Account, Identity]] | None:
-    """The account and its person, the account's row locked, as they are once locked."""
-    return db.execute(
+def lock_accounts(
+    db: Session, account_ids: Sequence[str], *, skip_locked: bool = False
+) -> list[tuple[Account, Identity]]:
+    """Those of these accounts not yet revoked, with their person, their rows locked, as they
+    are once locked (by account id: two sweeps lock in one order and never deadlock).
+    `skip_locked`: on PostgreSQL, leave out the rows another transaction holds instead of
+    waiting for them (SQLite has one writer: nothing to skip)."""
+    query = (
         select(Account, Identity)
         .join(Identity, Identity.employee_number == Account.employee_number)
-        .where(Account.id == account_id)
-        .with_for_update(of=Account)
+        .where(Account.id.in_(account_ids), Account.state != REVOKED)
+        .order_by(Account.id)
+        .with_for_update(of=Account, skip_locked=skip_locked)
         .execution_options(populate_existing=True)  # the state as it is once locked, not as read
-    ).first()
+    )
+    return [(account, person) for account, person in db.execute(query)]
 
 
-def departure_record(db: Session, account_id: str, employee_number: str) -> Departure:
-    """The account's departure record, made (with no attempt yet) if it has none."""
-    departure = db.get(Departure, account_id)
-    if departure is None:
-        departure = Departure(account_id=account_id, employee_number=employee_number, attempts=0)
-        db.add(departure)
-    return departure
+def departure_records(db: Session, accounts: Sequence[tuple[str, str]]) -> dict[str, Departure]:
+    """The departure record of each (account id, employee number), made (with no attempt
+    yet) for those that have none, by account id."""
+    ids = [account_id for account_id, _ in accounts]
+    found = {
+        d.account_id: d for d in db.scalars(select(Departure).where(Departure.account_id.in_(ids)))
+    }
+    for account_id, employee_number in accounts:
+        if account_id not in found:
+            found[account_id] = Departure(
+                account_id=account_id, employee_number=employee_number, attempts=0
+            )
+            db.add(found[account_id])
+    return found
 
 
 def failed_entry_locks(db: Session, error: str) -> Sequence[Departure]:
@@ -55,6 +69,18 @@ def failed_entry_locks(db: Session, error: str) -> Sequence[Departure]:
             Departure.last_error == error,
         )
     ).all()
+
+
+def keep_entry_locks(db: Session, locked: Sequence[str], failed: Sequence[str], error: str) -> None:
+    """Keep on these accounts' departures that their directory entry is locked (`locked`),
+    or that locking it failed with `error` (`failed`)."""
+    if locked:
+        done = update(Departure).where(Departure.account_id.in_(locked))
+        db.execute(done.values(entry_locked=True, last_error=None))
+    if failed:
+        db.execute(
+            update(Departure).where(Departure.account_id.in_(failed)).values(last_error=error)
+        )
 
 
 def unused_since(db: Session, since: datetime) -> list[str]:

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from govern import runs
+from govern.clock import Clock
 from govern.deprovision.reconcile import reconcile
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import Services
@@ -57,6 +58,6 @@ def start_reconcile(
     return runs.start(app, db, RECONCILE, started_by, check, action=STARTED, dry_run=dry_run)
 
 
-def run_of(db: Session, run_id: str) -> runs.Run:
+def run_of(db: Session, clock: Clock, run_id: str) -> runs.Run:
     """A sweep or a reconciliation and how far it is. Raises NotFound `run.unknown`."""
-    return runs.run_of(db, run_id, KINDS)
+    return runs.run_of(db, clock, run_id, KINDS)

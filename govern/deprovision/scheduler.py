@@ -53,10 +53,11 @@ def start_deprovisioning(app: Flask, sweep_hour: int = 2) -> None:
     _run_scheduler(app, sweep_hour)
 
 
-def stop_deprovisioning(app: Flask) -> None:
+def stop_deprovisioning(app: Flask, wait: bool = False) -> None:
+    """Stop the scheduler (after its running job, with `wait`) and free the leader lock."""
     scheduler = app.extensions.pop("govern.deprovision", None)
     if scheduler is not None:
-        scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=wait)
     leader: Connection | None = app.extensions.pop("govern.deprovision.leader", None)
     if leader is not None:  # unlock: closing only hands the session back to the pool
         leader.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))

@@ -1,19 +1,22 @@
 """Revoking departed accounts: at the instant (scheduled), at start-up (catch-up), by the daily
-sweep and by hand. Every path goes through `revoke_departed`, which locks the account row so
-that two instances revoke it exactly once, and records when access was due and when it ended.
+sweep and by hand. Every path goes through `_revoke_batch` (a sweep's batch of accounts, or
+`revoke_departed`'s one), which locks the accounts' rows so that two instances revoke each
+exactly once, and records when access was due and when it ended.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy.orm import Session
 
 from govern.accounts.models import REVOKED, Account
 from govern.accounts.rules import INACTIVITY
-from govern.accounts.service import revoke_account, suspend_account
+from govern.accounts.service import revoke_locked, suspend_account
 from govern.actor import Actor
 from govern.auditing.trail import Trail
 from govern.context import Context
@@ -28,11 +31,24 @@ from govern.deprovision.rules import (
 )
 from govern.directory.departure import Departures
 from govern.directory.models import Identity
-from govern.directory.source import Directory, DirectoryUnavailable
+from govern.directory.source import Directory
 from govern.errors import BadRequest, GovernError, NotFound
 
 ACTOR = "deprovision"
 DISABLE_FAILED = "directory.disable_failed"
+#: How many due accounts one transaction of a sweep revokes. Measured in
+#: docs/benchmarks.md (Mass departures): larger gains little, and a failed batch is done
+#: again one account at a time.
+BATCH = 500
+log = logging.getLogger(__name__)
+_Item = TypeVar("_Item")
+
+
+class Revoked(NamedTuple):
+    """An account a sweep revoked, whose directory entry it is to lock."""
+
+    account_id: str
+    employee_number: str
 
 
 @dataclass
@@ -57,39 +73,88 @@ def revoke_due(
     directory: Directory | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
 ) -> SweepReport:
-    """Revoke every account past its departure instant; idempotent. A failure is recorded on
-    its departure and left for the next sweep, never raised into the scheduler.
+    """Revoke every account past its departure instant, then lock their directory entries;
+    idempotent. A failure is recorded on its departure and left for the next sweep, never
+    raised into the scheduler. `progress` is told how many more accounts are revoked (or
+    found not to need it), after each batch.
 
-    Its unit of work is one account, on purpose: each is locked, revoked and committed in
-    turn (its directory lock or its failure too, by `_lock_entry` and `_record_failure`),
-    and no transaction is held between two, so one failure never undoes another's
-    revocation and no lock is held across the whole sweep."""
+    Its unit of work is a batch of `batch` accounts, one transaction each: their rows locked,
+    each revoked with its departure recorded, its sessions ended and its event appended, then
+    one commit. On PostgreSQL a batch skips the rows another sweep holds, and a last pass
+    waits for those and finds them revoked (or revokes them): each account once, and two
+    sweeps at once share the work instead of queueing behind each other. A batch that fails
+    is done again one account at a time, so one account's failure is recorded on it and never
+    undoes another's revocation. The directory entries are locked once every account is
+    revoked (the directory, a write each, is the slow part and only the backstop: Govern
+    refuses them already), with no transaction open."""
     report = SweepReport()
     due = [account.id for account, _ in due_accounts(db, ctx.clock.now(), ctx.settings.departures)]
-    db.rollback()  # no transaction held while each account is locked in turn
-    for account_id in due:
-        if dry_run:
-            report.due.append(account_id)
-        else:
-            _revoke_one(db, ctx, account_id, report, directory)
-        if progress is not None:
-            progress(1)
-    if directory is not None and not dry_run:
+    db.rollback()  # no transaction held between two batches
+    if dry_run:
+        report.due.extend(due)
+        _tell(progress, len(due))
+        return report
+    revoked, held = _sweep(db, ctx, due, report, progress, batch, skip_locked=True)
+    more, _ = _sweep(db, ctx, held, report, progress, batch, skip_locked=False)
+    if directory is not None:
+        for departures in _batches([*revoked, *more], batch):
+            _lock_entries(db, ctx.trail, directory, departures)
         retry_entry_locks(db, ctx.trail, directory)
     return report
 
 
-def _revoke_one(
-    db: Session, ctx: Context, account_id: str, report: SweepReport, directory: Directory | None
-) -> None:
+def _sweep(
+    db: Session,
+    ctx: Context,
+    account_ids: list[str],
+    report: SweepReport,
+    progress: Callable[[int], None] | None,
+    batch: int,
+    *,
+    skip_locked: bool,
+) -> tuple[list[Revoked], list[str]]:
+    """Revoke what is due of these accounts batch by batch. Returns the accounts revoked
+    and the ids left out because another transaction held them (`skip_locked`: to be waited
+    for) or because they were revoked already."""
+    revoked: list[Revoked] = []
+    left_out: list[str] = []
+    for ids in _batches(account_ids, batch):
+        done, skipped = _sweep_batch(db, ctx, ids, report, skip_locked=skip_locked)
+        revoked.extend(done)
+        if skip_locked:
+            left_out.extend(skipped)
+        _tell(progress, len(ids) - (len(skipped) if skip_locked else 0))
+    return revoked, left_out
+
+
+def _sweep_batch(
+    db: Session, ctx: Context, account_ids: list[str], report: SweepReport, *, skip_locked: bool
+) -> tuple[list[Revoked], list[str]]:
+    """One batch in one transaction or, if it fails, one account at a time (see `_sweep`)."""
     try:
-        if revoke_departed(db, ctx, account_id, directory):
-            report.revoked.append(account_id)
+        revoked, left_out = _revoke_batch(db, ctx, account_ids, skip_locked=skip_locked)
+    except Exception as error:
+        db.rollback()
+        log.warning("departure batch failed (%s): one account at a time", type(error).__name__)
+        revoked = [d for one in account_ids for d in _revoke_one(db, ctx, one, report)]
+        return revoked, []
+    report.revoked.extend(account_id for account_id, _ in revoked)
+    return revoked, left_out
+
+
+def _revoke_one(db: Session, ctx: Context, account_id: str, report: SweepReport) -> list[Revoked]:
+    """One account in a transaction of its own; a failure is recorded on its departure."""
+    try:
+        revoked, _ = _revoke_batch(db, ctx, [account_id], skip_locked=False)
     except Exception as error:
         db.rollback()
         report.failed[account_id] = type(error).__name__
         _record_failure(db, ctx.settings.departures, account_id, type(error).__name__)
+        return []
+    report.revoked.extend(account_id for account_id, _ in revoked)
+    return revoked
 
 
 def revoke_departed(
@@ -98,45 +163,72 @@ def revoke_departed(
     """Revoke one departed account, exactly once across instances (its row is locked), and
     lock its directory entry where Govern may write there; returns whether this call revoked
     it."""
-    row = repository.lock_account(db, account_id)
-    if row is None or row[0].state == REVOKED or row[1].leaving_on is None:
-        db.rollback()
-        return False
-    person = row[1]
-    due = ctx.settings.departures.instant(person.leaving_on)
-    if ctx.clock.now() < due:
-        db.rollback()
-        return False
-    departure = _departure(db, account_id, person, ctx.settings.departures)
-    departure.state, departure.revoked_at, departure.last_error = DONE, ctx.clock.now(), None
-    reason = f"departure on {person.leaving_on.isoformat()}"
-    revoke_account(db, ctx.clock, ctx.trail, account_id, ACTOR, reason)  # commits sessions too
+    revoked, _ = _revoke_batch(db, ctx, [account_id], skip_locked=False)
     if directory is not None:
-        _lock_entry(db, ctx.trail, directory, departure)
-    return True
+        _lock_entries(db, ctx.trail, directory, revoked)
+    return bool(revoked)
 
 
-def _lock_entry(db: Session, trail: Trail, directory: Directory, departure: Departure) -> None:
-    """The directory backstop; a failure is recorded for IT, the revocation stands. Commits:
-    one departure's unit of work (see `revoke_due`)."""
+def _revoke_batch(
+    db: Session, ctx: Context, account_ids: list[str], *, skip_locked: bool
+) -> tuple[list[Revoked], list[str]]:
+    """Lock these accounts, revoke those past their departure instant and record their
+    departures, in one transaction, committed. Returns the accounts revoked, and the ids
+    not locked: revoked already, or held by another transaction (`skip_locked`)."""
+    now, departures = ctx.clock.now(), ctx.settings.departures
+    rows = repository.lock_accounts(db, account_ids, skip_locked=skip_locked)
+    locked = {account.id for account, _ in rows}
+    left_out = [account_id for account_id in account_ids if account_id not in locked]
+    due = [
+        (account, person) for account, person in rows if departures.passed(person.leaving_on, now)
+    ]
+    if not due:
+        db.rollback()
+        return [], left_out
+    records = repository.departure_records(db, [(a.id, a.employee_number) for a, _ in due])
+    for account, person in due:
+        record = _count_attempt(records[account.id], person, departures)
+        record.state, record.revoked_at, record.last_error = DONE, now, None
+    revocations = [(account, f"departure on {person.leaving_on}") for account, person in due]
+    revoke_locked(db, ctx.clock, ctx.trail, revocations, ACTOR)
+    db.commit()
+    return [Revoked(account.id, account.employee_number) for account, _ in due], left_out
+
+
+def _lock_entries(db: Session, trail: Trail, directory: Directory, revoked: list[Revoked]) -> int:
+    """The directory backstop for revoked accounts, asked with no transaction open; an entry
+    that fails is recorded for IT and locked again by the next sweep, the revocations stand.
+    Commits; returns how many entries it locked."""
+    if not revoked:
+        return 0
+    locks = directory.disable_all([employee_number for _, employee_number in revoked])
+    locked = [account for account, number in revoked if number in locks.locked]
+    failed = [account for account, number in revoked if number in locks.failed]
     try:
-        locked = directory.disable(departure.employee_number)
-    except DirectoryUnavailable:
-        departure.last_error = DISABLE_FAILED
-        db.commit()
-        return
-    if locked:
-        departure.entry_locked, departure.last_error = True, None
-        trail.record(db, "directory.entry_locked", ACTOR, departure.account_id)
-        db.commit()
+        _record_locks(db, trail, locked, failed)
+    except Exception as error:  # e.g. the trail refused the events: lock them again later
+        db.rollback()
+        log.warning("directory locks not recorded (%s)", type(error).__name__)
+        _record_locks(db, trail, [], [account for account, _ in revoked])
+        return 0
+    return len(locked)
+
+
+def _record_locks(db: Session, trail: Trail, locked: list[str], failed: list[str]) -> None:
+    """Keep on the departures what the directory did, with an event for each entry locked."""
+    repository.keep_entry_locks(db, locked, failed, DISABLE_FAILED)
+    trail.record_all(db, [("directory.entry_locked", ACTOR, account, {}) for account in locked])
+    db.commit()
 
 
 def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
     """Lock again the directory entries whose lock failed; returns how many are locked now."""
-    failed = repository.failed_entry_locks(db, DISABLE_FAILED)
-    for departure in failed:
-        _lock_entry(db, trail, directory, departure)
-    return sum(1 for departure in failed if departure.entry_locked)
+    failed = [
+        Revoked(departure.account_id, departure.employee_number)
+        for departure in repository.failed_entry_locks(db, DISABLE_FAILED)
+    ]
+    db.rollback()  # no transaction open while the directory answers (SQLite's one writer)
+    return sum(_lock_entries(db, trail, directory, some) for some in _batches(failed, BATCH))
 
 
 def _record_failure(db: Session, departures: Departures, account_id: str, error: str) -> None:
@@ -146,18 +238,28 @@ def _record_failure(db: Session, departures: Departures, account_id: str, error:
     person = db.get(Identity, account.employee_number) if account else None
     if person is None or person.leaving_on is None or account.state == REVOKED:
         return  # what failed came after the revocation, which stands
-    departure = _departure(db, account_id, person, departures)
+    departure = repository.departure_records(db, [(account_id, person.employee_number)])
+    departure = _count_attempt(departure[account_id], person, departures)
     departure.state, departure.last_error = FAILED, error
     db.commit()
 
 
-def _departure(db: Session, account_id: str, person: Identity, departures: Departures) -> Departure:
-    """The account's departure record (made on the first attempt), due now at the instant of
-    the date that counts, with this attempt counted."""
-    departure = repository.departure_record(db, account_id, person.employee_number)
+def _count_attempt(departure: Departure, person: Identity, departures: Departures) -> Departure:
+    """The account's departure record, due now at the instant of the date that counts, with
+    this attempt counted."""
     departure.due_at = departures.instant(person.leaving_on)  # type: ignore[arg-type]
     departure.attempts += 1
     return departure
+
+
+def _batches(items: list[_Item], size: int) -> Iterator[list[_Item]]:
+    for first in range(0, len(items), size):
+        yield items[first : first + size]
+
+
+def _tell(progress: Callable[[int], None] | None, count: int) -> None:
+    if progress is not None and count:
+        progress(count)
 
 
 def suspend_inactive(db: Session, ctx: Context, dry_run: bool = False) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -13,7 +12,15 @@ from govern.actor import Actor
 from govern.bounds import Day
 from govern.deprovision import service
 from govern.deprovision.scheduler import replan
-from govern.web import context, current_caller, db, documents_refusals, requires, services
+from govern.web import (
+    app_itself,
+    context,
+    current_caller,
+    db,
+    documents_refusals,
+    requires,
+    services,
+)
 
 blp = Blueprint(
     "deprovision",
@@ -76,7 +83,7 @@ def set_date(setter: Actor, employee_number: str, day: date | None) -> service.D
         db(), context(), setter, employee_number, day, services().directory
     )
     db().rollback()  # hold no transaction while the job store is written (one writer on SQLite)
-    replan(current_app._get_current_object())  # type: ignore[attr-defined]
+    replan(app_itself())
     return view
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from urllib.parse import urlparse
 
 from ldap3 import MODIFY_REPLACE, NONE, SUBTREE, Connection, Server, Tls
@@ -14,10 +14,12 @@ from ldap3.utils.conv import escape_filter_chars
 
 from govern.config import Settings
 from govern.directory.person import DirectoryEntry
-from govern.directory.source import Directory, DirectoryUnavailable
+from govern.directory.source import Directory, DirectoryUnavailable, EntryLocks
 from govern.errors import ConfigError
 
 PAGE_SIZE = 500
+#: How many people one search for the entries to lock asks for (one filter of alternatives).
+LOCK_SEARCH = 100
 LOCKED = "000001010000Z"  # ppolicy's "locked for good"
 log = logging.getLogger(__name__)
 
@@ -92,34 +94,49 @@ class LdapDirectory(Directory):
             entries = _search(connection, self._people_base, query, [number])
             return {entry.first(number) for entry in entries if entry.first(number)}  # type: ignore[misc]
 
-    def disable(self, employee_number: str) -> bool:
+    def disable_all(self, employee_numbers: Sequence[str]) -> EntryLocks:
         """Set `pwdAccountLockedTime` to the permanent lock (ppolicy): the directory refuses the
-        person's binds even where Govern is not asked. Only with GOVERN_LDAP_WRITER_DN."""
-        if not self._writer_dn:
-            return False
-        number = self.attributes["employee_number"]
-        query = f"(&{self._people_filter}({number}={escape_filter_chars(employee_number)}))"
-        with self._service() as connection:
-            found = list(_search(connection, self._people_base, query, [number]))
-        if len(found) != 1:
-            return False
+        people's binds even where Govern is not asked. Only with GOVERN_LDAP_WRITER_DN. One
+        search per `LOCK_SEARCH` people, one writer's connection for them all: a sweep's
+        batch costs a few round trips per entry, not a connection and a bind each."""
+        if not self._writer_dn or not employee_numbers:
+            return EntryLocks()
         try:
-            with Connection(
-                self._server(),
-                user=self._writer_dn,
-                password=self._writer_password,
-                auto_bind=True,
-                receive_timeout=15,
-            ) as writer:
-                writer.modify(found[0].dn, {"pwdAccountLockedTime": [(MODIFY_REPLACE, [LOCKED])]})
-                ok = writer.result.get("result") == 0
+            entries = self._entries_of(employee_numbers)
+        except DirectoryUnavailable:
+            return EntryLocks(failed=frozenset(employee_numbers))
+        locked: set[str] = set()
+        try:
+            with self._writer() as writer:
+                for number, dn in entries.items():
+                    writer.modify(dn, {"pwdAccountLockedTime": [(MODIFY_REPLACE, [LOCKED])]})
+                    if writer.result.get("result") == 0:
+                        locked.add(number)
         except LDAPException as error:
-            raise _unavailable(error) from None
-        if not ok:
-            raise DirectoryUnavailable(
-                "directory.disable_failed", "The directory refused to lock the entry."
-            )
-        return True
+            log.warning("directory lock failed: %s", type(error).__name__)
+        return EntryLocks(frozenset(locked), frozenset(entries) - locked)
+
+    def _entries_of(self, employee_numbers: Sequence[str]) -> dict[str, str]:
+        """The DN of each of these people found exactly once, by employee number."""
+        number = self.attributes["employee_number"]
+        wanted, found = set(employee_numbers), dict[str, list[str]]()
+        with self._service() as connection:
+            for first in range(0, len(employee_numbers), LOCK_SEARCH):
+                some = employee_numbers[first : first + LOCK_SEARCH]
+                match = "".join(f"({number}={escape_filter_chars(n)})" for n in some)
+                query = f"(&{self._people_filter}(|{match}))"
+                for entry in _search(connection, self._people_base, query, [number]):
+                    found.setdefault(entry.first(number) or "", []).append(entry.dn)
+        return {n: dns[0] for n, dns in found.items() if n in wanted and len(dns) == 1}
+
+    def _writer(self) -> Connection:
+        return Connection(
+            self._server(),
+            user=self._writer_dn,
+            password=self._writer_password,
+            auto_bind=True,
+            receive_timeout=15,
+        )
 
     def _server(self) -> Server:
         """A new `Server` for each connection. ldap3's `Server` remembers an address that

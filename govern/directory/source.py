@@ -7,7 +7,8 @@ Two implementations share this contract: `LdapDirectory` (a real directory over 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from govern.directory.person import (
     TRACK_NAMES,
@@ -24,6 +25,14 @@ from govern.text import is_safe_text
 
 class DirectoryUnavailable(GovernError):
     status = 503
+
+
+@dataclass(frozen=True)
+class EntryLocks:
+    """What `Directory.disable_all` did, by employee number."""
+
+    locked: frozenset[str] = frozenset()
+    failed: frozenset[str] = frozenset()
 
 
 class Directory(ABC):
@@ -68,10 +77,12 @@ class Directory(ABC):
         DirectoryUnavailable."""
         return set()
 
-    def disable(self, employee_number: str) -> bool:
-        """Lock the person's directory entry so the directory itself refuses their binds, where
-        Govern may write to it. Returns whether it did. Raises DirectoryUnavailable."""
-        return False
+    def disable_all(self, employee_numbers: Sequence[str]) -> EntryLocks:
+        """Lock these people's directory entries so the directory itself refuses their binds,
+        where Govern may write to it. Returns which it locked and which failed (the directory
+        refused or did not answer); an entry Govern may not write, or does not find once, is
+        in neither. Never raises for the directory's sake: one entry's failure is its own."""
+        return EntryLocks()
 
     @abstractmethod
     def _people_entries(self) -> list[DirectoryEntry]: ...

@@ -19,9 +19,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -40,26 +38,38 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from govern.console import choices, page, page_caller, run_page
+from govern.console import (
+    PER_PAGE,
+    choices,
+    in_govern_years,
+    page,
+    page_caller,
+    page_number,
+    paged,
+    run_page,
+    whole_number,
+)
 from govern.debtors.models import FIELDS as DEBTOR_FIELDS
-from govern.errors import BadRequest, GovernError
+from govern.errors import BadRequest, GovernError, NotFound
 from govern.investigations import runs
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
-from govern.web import context, db, services
+from govern.web import app_itself, context, db, services
 
 bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
 
-#: Rows a page shows; a CSV export holds up to the API's largest page.
-PAGE_ROWS = 50
+#: A CSV export holds up to the API's largest page.
 EXPORT_ROWS = 1000
 #: The API's limits on a leak investigation's list (investigations/views.py).
 ID_CHARS = 128
 FIELD_NAME = r"^[a-z_]{1,64}$"
 SEPARATORS = re.compile(r"[\s,;，；、]+")
+#: A leaked table's header cells that name its debtor id column (lower case).
+ID_HEADERS = frozenset({"id", "debtor", "debtor_id", "debtor id", "债务人编号", "债务人id", "编号"})
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+OPTIONAL_TIME = [Optional(), in_govern_years]
 
 
 class SearchForm(FlaskForm):
@@ -68,9 +78,11 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
-    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
-    page = IntegerField(_l("Page"), validators=[Optional(), NumberRange(min=1)])
+    start = DateTimeLocalField(
+        _l("From"), format=LOCAL_INPUT, validators=[Optional(), in_govern_years]
+    )
+    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=OPTIONAL_TIME)
+    page = IntegerField(_l("Page"), validators=[Optional(), whole_number(1)])
 
 
 class EventsForm(SearchForm):
@@ -83,7 +95,7 @@ class EventsForm(SearchForm):
     field = StringField(
         _l("Field"), validators=[Optional(), Regexp(FIELD_NAME, message=_l("Not a field name."))]
     )
-    after = IntegerField(_l("After event"), validators=[Optional(), NumberRange(min=0)])
+    after = IntegerField(_l("After event"), validators=[Optional(), whole_number()])
 
 
 class WhoSawForm(SearchForm):
@@ -111,8 +123,10 @@ class LeakForm(FlaskForm):
         _l("Leaked fields (separated by commas; empty: any)"), validators=[Length(max=1000)]
     )
     unregistered = BooleanField(_l("Rank ids not in the register too"))
-    start = DateTimeLocalField(_l("From"), format=LOCAL_INPUT, validators=[Optional()])
-    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=[Optional()])
+    start = DateTimeLocalField(
+        _l("From"), format=LOCAL_INPUT, validators=[Optional(), in_govern_years]
+    )
+    end = DateTimeLocalField(_l("To"), format=LOCAL_INPUT, validators=OPTIONAL_TIME)
 
 
 class VerifyForm(FlaskForm):
@@ -163,7 +177,7 @@ def events() -> Any:
         return _events_page(form), _status(form)
     export = request.args.get("format") == "csv"
     try:
-        found, after = _events(form, EXPORT_ROWS if export else PAGE_ROWS)
+        found, after = _events(form, EXPORT_ROWS if export else PER_PAGE)
     except GovernError as error:
         return _events_page(form, error=error), error.status
     if export:
@@ -193,7 +207,7 @@ def who_saw() -> Any:
             found = inv.who_saw(db(), services().trail, _auditor(), asked, _window(form))
     except GovernError as error:
         return render_template("investigations/who_saw.html", form=form, error=error), error.status
-    return render_template("investigations/who_saw.html", form=form, **_paged(form, found))
+    return render_template("investigations/who_saw.html", form=form, **_paged(found))
 
 
 @bp.get("/seen")
@@ -209,7 +223,7 @@ def seen() -> Any:
             found = inv.what_seen(db(), services().trail, _auditor(), account, _window(form))
     except GovernError as error:
         return render_template("investigations/seen.html", form=form, error=error), error.status
-    return render_template("investigations/seen.html", form=form, **_paged(form, found))
+    return render_template("investigations/seen.html", form=form, **_paged(found))
 
 
 @bp.route("/leaks", methods=["GET", "POST"])
@@ -228,7 +242,7 @@ def leaks() -> Any:
         opened = inv.new_leak_investigation(db(), context(), _auditor(), scope)
     except GovernError as error:
         return render_template("investigations/leaks.html", form=form, error=error), error.status
-    runs.start_triage(_app(), db(), _auditor(), opened.id)
+    runs.start_triage(app_itself(), db(), _auditor(), opened.id)
     flash(gettext("Investigation %(id)s opened.", id=opened.id))
     return redirect(url_for(".investigation", investigation_id=opened.id))
 
@@ -239,13 +253,15 @@ def investigation(investigation_id: str) -> Any:
     """An investigation and its newest ranking: how far it is while it runs, then the
     suspects, likely source first, a page at a time or as CSV."""
     found = inv.investigation(db(), investigation_id)
-    ranked = runs.latest_triage(db(), found.id)
+    ranked = runs.latest_triage(db(), services().clock, found.id)
     ranking = ranked.report["ranking"] if ranked and ranked.report else None
-    if ranking is not None and request.args.get("format") == "csv":
+    if request.args.get("format") == "csv":
+        if ranking is None:
+            raise NotFound("ranking.none", "This investigation has no ranking yet.")
         return _download(
             inv.ranking_csv(ranking, services().settings.timezone), f"leak-triage-{found.id}.csv"
         )
-    shown = _paged(SearchForm(formdata=request.args), ranking) if ranking is not None else {}
+    shown = _paged(ranking) if ranking is not None else {}
     return run_page(
         "investigations/investigation.html", ranked, investigation=found, form=RankForm(), **shown
     )
@@ -255,9 +271,8 @@ def investigation(investigation_id: str) -> Any:
 @page("audit", "investigate")
 def rank(investigation_id: str) -> Any:
     """Rank an investigation again (the trail has grown, or the last ranking failed)."""
-    found = inv.investigation(db(), investigation_id)
-    if RankForm().validate_on_submit():
-        runs.start_triage(_app(), db(), _auditor(), found.id)
+    found = inv.investigation(db(), investigation_id)  # its CSRF token checked for every form
+    runs.start_triage(app_itself(), db(), _auditor(), found.id)
     return redirect(url_for(".investigation", investigation_id=found.id))
 
 
@@ -274,9 +289,9 @@ def unusual() -> Any:
             found = inv.unusual_access(db(), context(), _auditor(), _window(form))
     except GovernError as error:
         return render_template("investigations/unusual.html", form=form, error=error), error.status
-    number = form.page.data or 1
-    rows = slice((number - 1) * PAGE_ROWS, number * PAGE_ROWS)
-    more = any(len(kind) > number * PAGE_ROWS for kind in found.values())
+    number = page_number()
+    rows = slice((number - 1) * PER_PAGE, number * PER_PAGE)
+    more = any(len(kind) > number * PER_PAGE for kind in found.values())
     kinds = {name: found[name][rows] for name in found}
     totals = {name: len(found[name]) for name in found}
     return render_template(
@@ -312,11 +327,13 @@ def chart() -> Any:
 def verify() -> Any:
     """One button: every event checked against the signed checkpoints, and the searchable
     columns against the entries (as `govern audit verify`), in the background; the page that
-    follows shows how far it is, then the result in words."""
+    follows shows how far it is, then the result in words. Asked for, it shows the newest
+    verification: the last result, or the one under way (whoever started it)."""
     form = VerifyForm()
     if not form.validate_on_submit():
-        return render_template("investigations/verify.html", form=form), _status(form)
-    run_id = runs.start_verification(_app(), db(), _auditor())
+        newest = runs.latest_verification(db(), services().clock)
+        return run_page("investigations/verify.html", newest, form=form)
+    run_id = runs.start_verification(app_itself(), db(), _auditor())
     return redirect(url_for(".verification", verification_id=run_id))
 
 
@@ -324,7 +341,7 @@ def verify() -> Any:
 @page("audit", "query")
 def verification(verification_id: str) -> Response:
     """A verification under way (how many events are checked), then its report."""
-    found = runs.verification(db(), verification_id)
+    found = runs.verification(db(), services().clock, verification_id)
     return run_page("investigations/verify.html", found, form=VerifyForm())
 
 
@@ -332,22 +349,15 @@ def _auditor() -> str:
     return page_caller().account_id
 
 
-def _app() -> Flask:
-    """The app itself, which a run's thread carries (not the request's proxy)."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
 def _asked(form: SearchForm) -> bool:
     """Whether the search was submitted and is valid (its problems shown by the form)."""
     return bool(request.args) and form.validate()
 
 
-def _status(form: FlaskForm | None = None) -> int:
-    """A form's page: 200 when first shown, 400 when what was sent is not valid: `form` has
-    problems (the page shows them; without a form, when anything was sent)."""
-    if form is not None:
-        return 400 if form.errors else 200
-    return 400 if request.args or request.method == "POST" else 200
+def _status(form: FlaskForm) -> int:
+    """A form's page: 200 when first shown, 400 when what was sent has problems (the page
+    shows them)."""
+    return 400 if form.errors else 200
 
 
 @contextmanager
@@ -388,33 +398,28 @@ def _events(form: EventsForm, limit: int) -> tuple[list[dict[str, Any]], int | N
         return inv.find_events(db(), services().trail, _auditor(), wanted)
 
 
-def _paged(form: SearchForm, rows: Sequence[Any]) -> dict[str, Any]:
-    number = form.page.data or 1
-    shown = rows[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
-    return {
-        "found": shown,
-        "total": len(rows),
-        "number": number,
-        "more": len(rows) > number * PAGE_ROWS,
-    }
+def _paged(rows: Sequence[Any]) -> dict[str, Any]:
+    """The page asked for of a list held whole, as the results' template takes it."""
+    shown = paged(rows)
+    return {"found": shown.rows, "total": len(rows), "number": shown.number, "more": shown.more}
 
 
 def _leaked(form: LeakForm) -> list[str]:
-    """The debtor ids pasted and uploaded, in their order, once each.
+    """The debtor ids pasted and uploaded (of a table, its id column only: `_id_cells`), in
+    their order, once each.
 
     Raises BadRequest `leaks.unreadable`, `leaks.empty`,
     `leaks.malformed_ids`, `leaks.too_many`."""
-    text = form.pasted.data or ""
+    cells = _id_cells(form.pasted.data or "", pasted=True)
     upload = form.upload.data
     if upload:
         try:
-            text += "\n" + upload.read().decode("utf-8-sig")
+            cells += _id_cells(upload.read().decode("utf-8-sig"), pasted=False)
         except UnicodeDecodeError:
             raise BadRequest(
                 "leaks.unreadable",
                 gettext("The file is not text in UTF-8; save it as CSV (UTF-8) or TXT."),
             ) from None
-    cells = (cell.strip().strip('"') for row in csv.reader(io.StringIO(text)) for cell in row)
     ids = list(dict.fromkeys(i for cell in cells for i in SEPARATORS.split(cell) if i))
     if not ids:
         raise BadRequest("leaks.empty", gettext("Paste or upload at least one debtor id."))
@@ -432,6 +437,22 @@ def _leaked(form: LeakForm) -> list[str]:
             gettext("At most %(most)d debtor ids at a time.", most=inv.MAX_LEAKED),
         )
     return ids
+
+
+def _id_cells(text: str, pasted: bool) -> list[str]:
+    """The cells holding debtor ids. A leaked file is often a table (id, name, phone…): its
+    other cells must be neither ranked nor kept nor shown. The column a header row names
+    (`ID_HEADERS`) is read; else a file whose every row has several cells gives its first
+    column; else (a list, one a line or separated by commas) every cell."""
+    rows = [[cell.strip().strip('"') for cell in row] for row in csv.reader(io.StringIO(text))]
+    rows = [row for row in rows if any(row)]
+    header = [cell.lower() for cell in rows[0]] if rows else []
+    named = next((n for n, cell in enumerate(header) if cell in ID_HEADERS), None)
+    if named is not None:
+        return [row[named] for row in rows[1:] if len(row) > named]
+    if not pasted and len(rows) > 1 and all(len(row) > 1 for row in rows):
+        return [row[0] for row in rows]
+    return [cell for row in rows for cell in row]
 
 
 def _registered(debtors: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from govern import runs
+from govern.clock import Clock
 from govern.investigations.service import investigation, rank_in_time
 from govern.web import Services
 
@@ -23,7 +24,11 @@ VERIFICATION_STARTED = "audit.verification"
 
 def start_verification(app: Flask, db: Session, started_by: str) -> str:
     """Start checking every event against the signed checkpoints and the searchable columns
-    against the entries, as `govern audit verify` does; returns the run's id."""
+    against the entries, as `govern audit verify` does, unless one is under way (one at a
+    time: two would only halve each other's speed); returns the run's id."""
+    under_way = latest_verification(db, app.extensions["govern"].clock)
+    if under_way is not None and under_way.running:
+        return under_way.id
 
     def verify(_: Session, s: Services, progress: runs.Progress) -> dict[str, Any]:
         return s.trail.verify(tally=progress).as_dict()
@@ -31,14 +36,22 @@ def start_verification(app: Flask, db: Session, started_by: str) -> str:
     return runs.start(app, db, VERIFICATION, started_by, verify, action=VERIFICATION_STARTED)
 
 
-def verification(db: Session, run_id: str) -> runs.Run:
+def verification(db: Session, clock: Clock, run_id: str) -> runs.Run:
     """A verification and how far it is. Raises NotFound `run.unknown`."""
-    return runs.run_of(db, run_id, (VERIFICATION,))
+    return runs.run_of(db, clock, run_id, (VERIFICATION,))
+
+
+def latest_verification(db: Session, clock: Clock) -> runs.Run | None:
+    """The newest verification started from the console, under way or done."""
+    return runs.latest(db, clock, VERIFICATION)
 
 
 def start_triage(app: Flask, db: Session, started_by: str, investigation_id: str) -> str:
     """Start ranking who revealed an investigation's leaked records (its report: the ranking,
-    likely source first); returns the run's id."""
+    likely source first), unless a ranking of it is under way; returns the run's id."""
+    under_way = latest_triage(db, app.extensions["govern"].clock, investigation_id)
+    if under_way is not None and under_way.running:
+        return under_way.id
 
     def triage(work_db: Session, s: Services, progress: runs.Progress) -> dict[str, Any]:
         # It only reads (its audit event goes its own way): on SQLite it must not hold the
@@ -52,6 +65,6 @@ def start_triage(app: Flask, db: Session, started_by: str, investigation_id: str
     return runs.start(app, db, TRIAGE, started_by, triage, action=None, subject=investigation_id)
 
 
-def latest_triage(db: Session, investigation_id: str) -> runs.Run | None:
+def latest_triage(db: Session, clock: Clock, investigation_id: str) -> runs.Run | None:
     """The newest ranking of an investigation, under way or done."""
-    return runs.latest(db, TRIAGE, investigation_id)
+    return runs.latest(db, clock, TRIAGE, investigation_id)

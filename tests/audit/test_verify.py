@@ -18,8 +18,9 @@ from audit.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from audit.proofs import export_bundle
 from audit.signing import Signer
-from audit.verify import Report, verify_trail
+from audit.verify import Report, signed_checkpoints, verify_trail
 from tests.audit.conftest import AT, append_views
 from tests.support.database import as_owner_without_triggers
 
@@ -548,3 +549,14 @@ def test_r_aud_2_a_forged_stored_frontier_alone_is_named_and_taints_no_window(
         (95, 95),
         (96, 110),
     ]
+
+
+def test_an_export_says_how_far_it_is_until_every_event_is_written(
+    trail, service_engine, signer, copy, tmp_path
+) -> None:
+    counted = Counted()
+    with service_engine.connect() as connection:
+        checkpoints = signed_checkpoints(connection, copy.read(), signer.public_key)
+        export_bundle(connection, checkpoints, 3, 33, b"key", tmp_path / "bundle", counted)
+    lines = (tmp_path / "bundle" / "events.jsonl").read_bytes().splitlines()
+    assert counted.total == sum(counted.steps) == len(lines) == 31

@@ -279,3 +279,29 @@ def test_a_run_under_way_shows_how_far_it_is_and_asks_again(
     page = response.get_data(as_text=True)
     assert 'data-run="running"' in page and '<progress max="40" value="12">' in page
     assert "12 of 40 accounts" in page and "Running since 10:00:00" in page  # Shanghai time
+
+
+def test_a_long_report_names_two_hundred_accounts_and_counts_the_rest(
+    agency: Agency, clock: FixedClock
+) -> None:
+    agency.with_accounts("it")
+    due = [f"GV-TEST-{n:04d}" for n in range(250)]
+    with agency.services.sessions() as db:
+        db.add(
+            Run(
+                id="long",
+                kind="sweep",
+                dry_run=True,
+                started_by="GV-TEST-0001",
+                started_at=clock.now(),
+                finished_at=clock.now(),
+                done=250,
+                report={"due": due, "revoked": [], "failed": {}, "suspended": []},
+            )
+        )
+        db.commit()
+    page_session(agency, "it")
+    page = agency.client.get("/departures/runs/long", base_url=HTTPS, headers=ENGLISH)
+    shown = page.get_data(as_text=True)
+    assert shown.count("<li><code>GV-TEST-") == 200
+    assert "… and 50 more" in shown

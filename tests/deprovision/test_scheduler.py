@@ -27,6 +27,7 @@ from govern.deprovision.scheduler import replan, start_deprovisioning, stop_depr
 from govern.deprovision.service import set_departure
 from govern.directory.sync import sync_directory
 from tests.support.agency import Agency, bearer
+from tests.support.processes import environment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -145,21 +146,6 @@ def test_r_acc_4_two_processes_sweeping_at_once_revoke_each_account_once(
             .all()
         )
     assert sorted(actions) == sorted(ids[who] for who in ("col.a1", "col.a2", "col.b1"))
-
-
-def environment(settings: Settings) -> dict[str, str]:
-    return {
-        "DATABASE_URL": settings.database_url,
-        "GOVERN_DIRECTORY_URL": settings.directory_url,
-        "GOVERN_LDAP_BIND_DN": settings.ldap_bind_dn or "",
-        "GOVERN_LDAP_BIND_PASSWORD": settings.ldap_bind_password or "",
-        "GOVERN_LDAP_PEOPLE_BASE": settings.ldap_people_base,
-        "GOVERN_LDAP_GROUPS_BASE": settings.ldap_groups_base,
-        "GOVERN_SECRET_KEY": settings.secret_key,
-        "GOVERN_AUDIT_KEY_FILE": str(settings.audit_key_file),
-        "GOVERN_CHECKPOINT_DIR": str(settings.checkpoint_dir),
-        "GOVERN_DATA_KEYS_FILE": str(settings.data_keys_file),
-    }
 
 
 @pytest.mark.postgresql_only

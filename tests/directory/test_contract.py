@@ -11,7 +11,8 @@ import pytest
 from govern.config import Settings
 from govern.directory.ldap import LdapDirectory
 from govern.directory.ldif import LdifDirectory
-from govern.directory.source import Directory, DirectoryUnavailable
+from govern.directory.source import Directory, DirectoryUnavailable, EntryLocks
+from tests.support.slapd import WRITER_DN, Slapd
 from tests.support.staff import BY_USERNAME, STAFF, LiveDirectory, write_ldif
 
 
@@ -104,3 +105,26 @@ def test_ldaps_refuses_a_server_whose_certificate_it_cannot_trust(
         with pytest.raises(DirectoryUnavailable):
             directory.authenticate("col.a1", "col.a1-secret")
     assert not any(settings.ldap_bind_password.encode() in chunk for chunk in received)
+
+
+def test_r_acc_4_the_writer_locks_many_entries_at_once_each_on_its_own(
+    settings: Settings, directory: LiveDirectory, slapd: Slapd, tmp_path: Path
+) -> None:
+    """One call for a sweep's batch: the entries found are locked, a number the directory
+    does not have (or has twice) is left alone, and a writer the directory refuses fails
+    them all, each named, without raising."""
+    directory.set("col.b1", "employeeNumber", "1005")  # now two entries say 1005
+    writer = replace(settings, ldap_writer_dn=WRITER_DN, ldap_writer_password="wrong")
+    refused = LdapDirectory(writer).disable_all(["1004", "1007"])
+    assert (refused.locked, refused.failed) == (frozenset(), {"1004", "1007"})
+    writer = replace(writer, ldap_writer_password=slapd.writer_password)
+    locks = LdapDirectory(writer).disable_all(["1004", "1005", "1007", "9999"])
+    assert (locks.locked, locks.failed) == ({"1004", "1007"}, frozenset())
+    reader = LdapDirectory(settings)
+    assert reader.authenticate("col.a1", "col.a1-secret") is None
+    assert reader.authenticate("hr", "hr-secret") is None
+    assert reader.authenticate("col.a2", "col.a2-secret") == "1005"  # one of the two: untouched
+    path = tmp_path / "directory.ldif"
+    write_ldif(path, directory.tree, STAFF)
+    demo = LdifDirectory(str(path), settings.ldap_attributes, settings.role_groups)
+    assert demo.disable_all(["1004"]) == EntryLocks()  # the demo's directory is read-only

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, select, update
 
 from audit import store
 from govern.clock import FixedClock
+from govern.investigations.models import Investigation
+from govern.investigations.service import Scope, Window, new_leak_investigation
 from govern.runs import Run
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
@@ -103,6 +105,48 @@ def test_r_aud_3_leak_triage_from_an_uploaded_file(agency: Agency, ids: dict[str
     assert opened.status_code == 302, opened.get_data(as_text=True)
     page = wait_for(agency.client, opened.headers["Location"])
     assert ids["col.b1"] in page and ids["col.a1"] not in page
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "id,name,phone\nD-5,张三,13800000000\nD-9,李四,13900000000\n",  # a header names it
+        "姓名,债务人编号\n张三,D-5\n李四,D-9\n",
+        "D-5,张三,13800000000\nD-9,李四,13900000000\n",  # no header: the first column
+    ],
+)
+def test_r_aud_3_a_leaked_table_is_read_by_its_id_column_and_nothing_else_is_kept(
+    agency: Agency, ids: dict[str, str], table: str
+) -> None:
+    leaked_views(agency, ids)
+    upload = (io.BytesIO(table.encode()), "leak.csv")
+    opened = post(agency, "leaks", {"pasted": "", "upload": upload, "unregistered": "y"})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    page = wait_for(agency.client, opened.headers["Location"])
+    assert ids["col.b1"] in page and ids["col.a1"] not in page
+    assert "13800000000" not in page and "张三" not in page
+    with agency.services.sessions() as db:
+        kept = db.get(Investigation, opened.headers["Location"].rsplit("/", 1)[1])
+        assert kept.debtor_ids == ["D-5", "D-9"]  # never a name or a phone
+
+
+def test_a_leaked_file_of_fifty_thousand_rows_fits_and_too_large_says_the_limit(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    rows = "".join(
+        f"DB-{n:04d}-{n:04d},某某{n},1380000{n:04d},某市某区某街道{n}号\n" for n in range(50_000)
+    )
+    assert len(rows.encode()) > 3 * 1024 * 1024  # the 2.9 MB file a review found refused
+    upload = (io.BytesIO(rows.encode()), "leak.csv")
+    answer = post(agency, "leaks", {"pasted": "", "upload": upload}, **ENGLISH)
+    assert (
+        answer.status_code == 400
+    )  # read (its ids are not in the register), not refused as too large
+    assert 'data-code="leaks.unregistered"' in answer.get_data(as_text=True)
+    huge = (io.BytesIO(b"D-1\n" * 3_000_000), "leak.csv")
+    refused = post(agency, "leaks", {"pasted": "", "upload": huge}, **ENGLISH)
+    assert refused.status_code == 413
+    assert "at most 8 MB" in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -457,3 +501,84 @@ def test_r_aud_2_verification_names_the_first_bad_event_in_words(
     page = verify(agency, **ENGLISH)
     assert 'data-result="tampered"' in page
     assert "The trail has been tampered with: the first bad event is number 3" in page
+
+
+def test_a_run_whose_process_died_is_shown_interrupted_and_can_be_started_again(
+    agency: Agency, ids: dict[str, str], clock: FixedClock
+) -> None:
+    leaked_views(agency, ids)
+    opened = post(agency, "leaks", {"pasted": "D-1", "unregistered": "y"})
+    address = opened.headers["Location"]
+    wait_for(agency.client, address)
+    clock.advance(minutes=1)  # a ranking asked again later
+    with agency.services.sessions() as db:
+        db.add(
+            Run(
+                id="orphan",
+                kind="leak_triage",
+                dry_run=False,
+                started_by=ids["auditor"],
+                subject=address.rsplit("/", 1)[1],
+                started_at=clock.now(),
+                updated_at=clock.now(),
+                total=10,
+                done=3,
+            )
+        )
+        db.commit()
+    assert 'data-run="running"' in agency.client.get(address, base_url=HTTPS).get_data(True)
+    clock.advance(minutes=16)  # a worker restarted under it: nothing written since
+    page = agency.client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert 'data-code="run.interrupted"' in page and "start it again" in page
+    assert "Rank again" in page
+
+
+def test_the_verify_page_shows_the_newest_verification_and_one_runs_at_a_time(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    assert "立即校验" in get(agency, "verify").get_data(as_text=True)  # none yet
+    first = verify(agency, **ENGLISH)
+    again = agency.client.get("/audit/verify", base_url=HTTPS, headers=ENGLISH)
+    shown = again.get_data(as_text=True)
+    assert 'data-result="intact"' in shown and "Verify again" in shown and first
+    with agency.services.sessions() as db:
+        db.add(
+            Run(
+                id="checking",
+                kind="verification",
+                dry_run=False,
+                started_by=ids["col.a1"],
+                started_at=NOW + timedelta(hours=1),
+                total=100,
+                done=10,
+            )
+        )
+        db.commit()
+    busy = agency.client.get("/audit/verify", base_url=HTTPS, headers=ENGLISH)
+    assert 'data-run="running"' in busy.get_data(as_text=True)  # another auditor's, shown
+    assert "Verify again" not in busy.get_data(as_text=True)
+    token = csrf_token(get(agency, "leaks").get_data(as_text=True))  # a second tab's button
+    started = agency.client.post(
+        "/audit/verify",
+        base_url=HTTPS,
+        data={"csrf_token": token},
+        headers={"Referer": f"{HTTPS}/audit/verify"},
+    )
+    assert started.headers["Location"] == "/audit/verify/checking"  # not a second one
+
+
+def test_a_ranking_s_csv_before_any_ranking_and_a_page_out_of_range_are_answered_in_words(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    with agency.services.sessions() as db:
+        ctx = agency.services.context()
+        scope = Scope(["D-1"], [], Window.of(None, None, ctx.clock))
+        unranked = new_leak_investigation(db, ctx, ids["auditor"], scope)
+    csv_first = get(agency, f"leaks/{unranked.id}", format="csv")
+    assert csv_first.status_code == 404
+    assert 'data-code="ranking.none"' in csv_first.get_data(as_text=True)
+    for wrong in ("-1", "abc", "99999999999999999999"):
+        shown = get(agency, f"leaks/{unranked.id}", page=wrong).get_data(as_text=True)
+        assert "第 1 页" in shown or "Not ranked" in shown or "尚未排序" in shown
+    huge = get(agency, "events", after="99999999999999999999999")
+    assert huge.status_code == 400 and 'role="alert"' in huge.get_data(as_text=True)

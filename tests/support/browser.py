@@ -13,9 +13,10 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def launch(playwright: Playwright) -> Browser:
-    """Debian's Chromium, headless; `--no-sandbox` since tests and CI often run as root."""
+    """Debian's Chromium, headless; `--no-sandbox` since tests and CI often run as root;
+    its own words (a date input's yyyy/mm/dd) in Chinese, as the agency's browsers are."""
     return playwright.chromium.launch(
-        executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
+        executable_path=str(CHROMIUM), args=["--no-sandbox", "--lang=zh-CN"], headless=True
     )
 
 

@@ -17,7 +17,15 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import asked_over, at_least_one, choices, page, page_caller, paged
+from govern.console import (
+    asked_over,
+    at_least_one,
+    choices,
+    in_govern_years,
+    page,
+    page_caller,
+    paged,
+)
 from govern.errors import BadRequest, GovernError
 from govern.training import plans
 from govern.training.calendar_export import sessions_ics
@@ -38,8 +46,8 @@ class PlanForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
-    starts = DateField(_l("Starts"), validators=[InputRequired()])
-    ends = DateField(_l("Ends"), validators=[InputRequired()])
+    starts = DateField(_l("Starts"), validators=[InputRequired(), in_govern_years])
+    ends = DateField(_l("Ends"), validators=[InputRequired(), in_govern_years])
 
 
 # ---- the sessions calendar -------------------------------------------------------------------
