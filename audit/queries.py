@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from audit.entry import levels
 from audit.store import events
@@ -26,6 +26,7 @@ __all__ = [
     "find_events",
     "has_fields",
     "in_window",
+    "recorded_actions",
     "shown_at",
 ]
 
@@ -62,6 +63,16 @@ def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, 
         query = query.where(events.c.fields.contains(f";{wanted.field}=", autoescape=True))
     rows = connection.execute(query.order_by(events.c.seq).limit(wanted.limit))
     return [(seq, bytes(entry)) for seq, entry in rows]
+
+
+def recorded_actions(connection: Connection) -> list[str]:
+    """Every action the trail holds, sorted: one step of the `action` index per action (a
+    loose index scan), not a pass over the events."""
+    seed = select(func.min(events.c.action).label("action")).cte("actions", recursive=True)
+    step = select(func.min(events.c.action)).where(events.c.action > seed.c.action)
+    actions = seed.union_all(select(step.scalar_subquery()).where(seed.c.action.is_not(None)))
+    found = connection.execute(select(actions.c.action).where(actions.c.action.is_not(None)))
+    return list(found.scalars())
 
 
 def in_window(start_us: int, end_us: int) -> tuple[ColumnElement[bool], ...]:

@@ -181,6 +181,14 @@ def page_number() -> int:
     return int(number) if number.isdigit() and 0 < int(number) < 100_000 else 1
 
 
+def asked_over(defaults: Mapping[str, str]) -> dict[str, str]:
+    """The query's fields (`?from=&to=`...) over their defaults: a field sent empty (a date
+    the form left blank) takes its default as one not sent does; the pager's `page` is left
+    out."""
+    given = {key: value for key, value in request.args.items() if value and key != "page"}
+    return {**defaults, **given}
+
+
 #: The rows a list shows a page.
 PER_PAGE = 50
 

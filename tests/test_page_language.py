@@ -84,6 +84,8 @@ MALFORMED = {
     "hidden": UNKNOWN,
 }
 LONG_RUN = re.compile(r"x{8,}")
+#: None shown as it is, in a cell, a code span or a field's value (`<code>None</code>`).
+PYTHON_NONE = re.compile(r'>\s*None\s*<|="None"')
 #: The world's data, in Chinese whatever the page's language: names, addresses, titles.
 DATA = tuple(
     {p.name for p in STAFF}
@@ -148,7 +150,10 @@ class Crawl:
             if status >= 400:
                 self._found(method, url, status, (f"a {response.mimetype} answer, not words",))
             return None
-        page = read_page(response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        if PYTHON_NONE.search(html):  # an empty value shown as the program's word for it
+            self._found(method, url, status, ("None",))
+        page = read_page(html)
         words = [w for text in page.texts for w in self.foreign(text)]
         if words:
             self._found(method, url, status, tuple(dict.fromkeys(words)))

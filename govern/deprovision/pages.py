@@ -32,7 +32,7 @@ from govern.accounts.service import revoke_account, view_account
 from govern.console import in_govern_years, page, page_caller, paged, run_page
 from govern.deprovision import runs
 from govern.deprovision.rules import DUE, FAILED, REVOKED
-from govern.deprovision.service import DepartureView, list_departures
+from govern.deprovision.service import DepartureView, departure_person, list_departures
 from govern.deprovision.views import set_date
 from govern.errors import BadRequest, GovernError
 from govern.web import app_itself, context, db, services
@@ -168,9 +168,10 @@ def set_departure_date() -> Any:
     number, day = form.employee_number.data or "", None if clearing else form.day.data
     ctx = context()
     passed = day is not None and ctx.settings.departures.passed(day, ctx.clock.now())
-    if passed and not form.confirm.data:
-        return render_template("deprovision/confirm_date.html", form=form)
     try:
+        if passed and not form.confirm.data:  # asked only of a date that would be kept
+            departure_person(db(), ctx, page_caller().actor, number, day)
+            return render_template("deprovision/confirm_date.html", form=form)
         done = set_date(page_caller().actor, number, day)
     except GovernError as error:
         if error.status in (403, 409):

@@ -316,16 +316,9 @@ def set_departure(
     """Set (or with None clear) the departure date Govern holds for a person; the earlier of
     it and the directory's counts. One already past revokes at once (back-dated leavers).
 
-    Everything that can refuse the date is decided before it is kept. Raises NotFound
-    `identity.unknown`, Forbidden `departure.own`, BadRequest `departure.before_hire`,
-    `departure.out_of_range`.
+    Everything that can refuse the date is decided before it is kept (`departure_person`).
     """
-    person = db.get(Identity, employee_number)
-    if person is None:
-        raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
-    setter_number = setter.staff.employee_number
-    departures = ctx.settings.departures
-    check_departure_date(employee_number, day, person.hire_date, departures, setter_number)
+    person = departure_person(db, ctx, setter, employee_number, day)
     actor, now = setter.label, ctx.clock.now()
     person.departure_override, person.override_by, person.override_at = day, actor, now
     action = "departure.set" if day else "departure.cleared"
@@ -335,6 +328,22 @@ def set_departure(
     if live is not None:  # revokes only if the instant has passed (a back-dated leaver)
         revoke_departed(db, ctx, live, directory)
     return departure_of(db, ctx, employee_number)
+
+
+def departure_person(
+    db: Session, ctx: Context, setter: Actor, employee_number: str, day: date | None
+) -> Identity:
+    """The person whose departure date `setter` may set to `day` (None: clear), changing
+    nothing: everything that can refuse the date, asked before it is kept or confirmed.
+    Raises NotFound `identity.unknown`, Forbidden `departure.own`, BadRequest
+    `departure.before_hire`, `departure.out_of_range`."""
+    person = db.get(Identity, employee_number)
+    if person is None:
+        raise NotFound("identity.unknown", f"No one with employee number {employee_number}.")
+    setter_number = setter.staff.employee_number
+    departures = ctx.settings.departures
+    check_departure_date(employee_number, day, person.hire_date, departures, setter_number)
+    return person
 
 
 def departure_of(db: Session, ctx: Context, employee_number: str) -> DepartureView:

@@ -26,7 +26,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -174,16 +174,24 @@ def events() -> Any:
     """The trail's events by filter, a page at a time, or the same filter as CSV."""
     form = EventsForm(formdata=request.args)
     if not _asked(form):
-        return render_template("investigations/events.html", form=form, found=None), _status(form)
+        return _events_page(form), _status(form)
     export = request.args.get("format") == "csv"
     try:
         found, after = _events(form, EXPORT_ROWS if export else PER_PAGE)
     except GovernError as error:
-        shown = render_template("investigations/events.html", form=form, found=None, error=error)
-        return shown, error.status
+        return _events_page(form, error=error), error.status
     if export:
         return _download(inv.events_csv(found), "audit-events.csv")
-    return render_template("investigations/events.html", form=form, found=found, after=after)
+    return _events_page(form, found, after=after)
+
+
+def _events_page(form: EventsForm, found: list[dict[str, Any]] | None = None, **shown: Any) -> str:
+    """The events page; the actions the trail holds offered as the action input's
+    suggestions."""
+    actions = inv.recorded_actions(db())
+    return render_template(
+        "investigations/events.html", form=form, found=found, actions=actions, **shown
+    )
 
 
 @bp.get("/who-saw")
@@ -453,10 +461,12 @@ def _registered(debtors: Sequence[str]) -> None:
     if unknown:
         raise BadRequest(
             "leaks.unregistered",
-            gettext(
-                "%(count)d of these ids are not in the debtor register: %(ids)s. Correct them, "
+            ngettext(
+                "%(num)d of these ids is not in the debtor register: %(ids)s. Correct it, "
                 "or tick “Rank ids not in the register too”.",
-                count=len(unknown),
+                "%(num)d of these ids are not in the debtor register: %(ids)s. Correct them, "
+                "or tick “Rank ids not in the register too”.",
+                len(unknown),
                 ids=", ".join(unknown[:10]) + (" …" if len(unknown) > 10 else ""),
             ),
         )

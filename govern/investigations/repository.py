@@ -51,6 +51,11 @@ class EventFilter:
     subject: str | None = None
 
 
+def recorded_actions(connection: Connection) -> list[str]:
+    """Every action the trail holds, sorted."""
+    return queries.recorded_actions(connection)
+
+
 def find_events(connection: Connection, wanted: EventFilter) -> list[tuple[int, bytes]]:
     """(seq, entry) of matching events after `wanted.after`, oldest first, one page."""
     objects = {wanted.debtor, wanted.subject} - {None}

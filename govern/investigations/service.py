@@ -69,6 +69,11 @@ class Window:
         return micros(self.start), micros(self.end)
 
 
+def recorded_actions(db: Session) -> list[str]:
+    """The actions the trail holds, sorted: the action input's suggestions."""
+    return repository.recorded_actions(db.connection())
+
+
 def find_events(
     db: Session, trail: Trail, auditor: str, wanted: EventFilter
 ) -> tuple[list[dict[str, Any]], int | None]:

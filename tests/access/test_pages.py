@@ -35,6 +35,27 @@ def test_r_acs_2_the_grid_shows_a_line_of_the_default_policy(floor: Floor) -> No
     assert "Supervisor includes Collector in project group *" in english.get_data(as_text=True)
 
 
+def row_label(html: str, role: str) -> str:
+    found = re.search(
+        rf'<tr data-role="{role}" data-group="\*">\s*<th scope="row">(.*?)</th>', html
+    )
+    assert found, role
+    return found.group(1)
+
+
+def test_the_grid_names_its_roles_in_the_pages_language_and_scrolls_in_one_box(
+    floor: Floor,
+) -> None:
+    page_session(floor.agency, "padmin")
+    html = floor.agency.client.get("/access/policy", base_url=HTTPS).get_data(as_text=True)
+    assert row_label(html, "collector").startswith("催收员")
+    assert row_label(html, "department_head").startswith("部门负责人")
+    english = floor.agency.client.get("/access/policy", base_url=HTTPS, headers=ENGLISH)
+    assert row_label(english.get_data(as_text=True), "collector").startswith("Collector")
+    # one scroll box: a second one inside it hid the last columns at 1366 px
+    assert html.count('class="wide"') == 1
+
+
 def explain(client: FlaskClient, **data: str) -> object:
     page = client.get("/access/explain", base_url=HTTPS).get_data(as_text=True)
     return client.post(

@@ -124,6 +124,18 @@ def test_a_date_is_cleared_and_a_bad_one_refused_in_words(agency: Agency) -> Non
     assert 'data-code="identity.unknown"' in unknown.get_data(as_text=True)
 
 
+def test_a_past_date_for_an_unknown_employee_is_refused_before_asking_to_confirm(
+    agency: Agency,
+) -> None:
+    agency.with_accounts("it")
+    page_session(agency, "it")
+    unknown = set_date(agency.client, "99999", "2026-11-20")
+    told = unknown.get_data(as_text=True)
+    assert unknown.status_code == 404 and 'data-code="identity.unknown"' in told
+    assert "立即注销" not in told and "公司目录中没有该工号的员工。" in told
+    assert 'name="employee_number"' in told and 'value="99999"' in told  # the form kept
+
+
 def test_setting_a_date_needs_the_forms_csrf_token(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1", "it")
     page_session(agency, "it")

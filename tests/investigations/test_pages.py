@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -194,7 +195,11 @@ def test_r_aud_3_leak_triage_of_revealed_debtors_and_ids_not_in_the_register(
     refused = post(agency, "leaks", {"pasted": f"{leaked}\nX-404"}, **ENGLISH)
     told = refused.get_data(as_text=True)
     assert refused.status_code == 400 and 'data-code="leaks.unregistered"' in told
-    assert "1 of these ids are not in the debtor register: X-404." in told
+    assert "1 of these ids is not in the debtor register: X-404. Correct it," in told
+    two = post(agency, "leaks", {"pasted": f"{leaked}\nX-404\nX-405"}, **ENGLISH)
+    assert "2 of these ids are not in the debtor register: X-404, X-405." in two.get_data(
+        as_text=True
+    )
     assert not floor.events("audit.investigation_opened")
     opened = post(agency, "leaks", {"pasted": leaked})
     assert opened.status_code == 302
@@ -294,6 +299,35 @@ def test_r_aud_3_the_events_search_pages_and_exports_the_same_rows_as_csv(
     }
 
 
+def test_an_event_without_an_actor_is_shown_as_the_systems_in_both_languages(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    """A directory sync acts for no one: its actor is worded, never `None`."""
+    window = {"action": "directory.synced", "start": "2000-01-01T00:00", "end": "2030-01-01T00:00"}
+    chinese = get(agency, "events", **window).get_data(as_text=True)
+    assert "<td>directory.synced</td>" in chinese
+    assert "<td>系统</td>" in chinese and "None" not in chinese
+    english = agency.client.get(
+        "/audit/events", query_string=window, base_url=HTTPS, headers=ENGLISH
+    ).get_data(as_text=True)
+    assert "<td>system</td>" in english and "None" not in english
+
+
+def test_the_action_input_offers_the_actions_the_trail_holds(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    view(agency, ids["col.a1"], "D-1", NOW - timedelta(hours=1))
+    searched = get(agency, "events", start="", end="")  # empty dates: the default window
+    assert searched.status_code == 200
+    page = searched.get_data(as_text=True)
+    assert 'list="trail-actions"' in page
+    offered = page.split('<datalist id="trail-actions">')[1].split("</datalist>")[0]
+    names = re.findall(r'<option value="([^"]+)">', offered)
+    held = sorted({event["action"] for event in trail(agency)} - {"audit.queried"})
+    assert set(held) <= set(names) and names == sorted(names)
+    assert {"debtor.viewed", "directory.synced", "account.issued"} <= set(names)
+
+
 def test_r_aud_3_who_saw_and_what_seen_are_audited_like_the_api(
     agency: Agency, ids: dict[str, str]
 ) -> None:
@@ -310,6 +344,14 @@ def test_r_aud_3_who_saw_and_what_seen_are_audited_like_the_api(
     seen = get(agency, "seen", account=ids["col.a1"]).get_data(as_text=True)
     assert "<code>D-1</code>" in seen and "phones (1)" in seen
     assert queries(agency)[-1]["details"]["query"] == "what_seen"
+    for path, asked, counted in (
+        ("who-saw", {"debtor": "D-1", "field": "phones"}, "phones of debtor D-1: 1 view</h2>"),
+        ("seen", {"account": ids["col.a1"]}, f"Account {ids['col.a1']} revealed 1 debtor</h2>"),
+    ):
+        english = agency.client.get(
+            f"/audit/{path}", query_string=asked, base_url=HTTPS, headers=ENGLISH
+        )
+        assert counted in english.get_data(as_text=True)  # one, not "1 views"
 
 
 def test_a_search_with_bad_fields_says_so_and_queries_nothing(

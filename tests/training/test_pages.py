@@ -346,6 +346,30 @@ def test_r_trn_6_the_head_sees_an_absence_without_leave_as_unexcused(desk: Desk)
     assert get(desk, "/training/attendance")[0] == 403
 
 
+def test_an_empty_date_of_the_attendance_range_takes_its_default_and_a_bad_range_keeps_the_form(
+    desk: Desk,
+) -> None:
+    desk.approved_plan()
+    desk.at("2026-12-04 15:00")
+    path = f"/api/v1/training/sessions/{FRIDAY}/attendance"
+    body = {"account_id": desk.ids["col.a1"], "status": "absent"}
+    assert desk.call("POST", path, "trainer", json=body)[0] == 201
+    page_session(desk.agency, "office")
+    for asked in ("from=2026-11-01&to=", "from=&to=", "from=&to=2026-12-04"):
+        status, html = get(desk, f"/training/attendance?{asked}")
+        assert status == 200, asked
+        assert 'data-verdict="unexcused"' in row(html, "account", desk.ids["col.a1"])
+        assert 'name="to" value="2026-12-04"' in html, asked
+    assert (
+        'name="from" value="2026-11-01"' in get(desk, "/training/attendance?from=2026-11-01&to=")[1]
+    )
+    status, html = get(desk, "/training/attendance?from=2026-13-01&to=2026-12-01")
+    assert status == 400 and 'data-code="range.invalid"' in html
+    assert 'name="from" value="2026-13-01"' in html and 'name="to" value="2026-12-01"' in html
+    calendar = desk.client.get("/training/sessions.ics?from=&to=", base_url=HTTPS)
+    assert calendar.status_code == 200 and calendar.mimetype == "text/calendar"
+
+
 def test_r_trn_7_the_head_returns_a_feedback_form_on_the_page(desk: Desk) -> None:
     desk.approved_plan(starts="2026-11-01", ends="2026-11-20")
     desk.at("2026-11-06 18:00")

@@ -4,6 +4,7 @@ heads return when a plan has ended (R-TRN-6, R-TRN-7). Heads see their own depar
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from govern.console import page, page_caller, paged
+from govern.console import asked_over, page, page_caller, paged
 from govern.errors import BadRequest, GovernError, Unprocessable
 from govern.training import attendance, feedback
 from govern.training.pages.shared import STATUS_LABELS, bp, today
@@ -28,13 +29,26 @@ class FeedbackForm(FlaskForm):
 
 @bp.get("/attendance")
 @page("training", "view_attendance")
-def attendance_report() -> str:
-    """Attendance of a range (?from=&to=, default the last 30 days), 旷工 marked; heads see
-    their own department."""
-    query = _attendance_query()
+def attendance_report() -> Any:
+    """Attendance of a range (?from=&to=, default the last 30 days, a field left empty too),
+    旷工 marked; heads see their own department. A range that cannot be asked for keeps the
+    form, naming the problem (400)."""
+    last = today()
+    asked = asked_over({"from": str(last - timedelta(days=30)), "to": str(last)})
+    try:
+        query = AttendanceQuerySchema().load(asked)
+    except ValidationError:
+        refused = BadRequest("range.invalid", "Ask for days as 2026-12-04, from before to.")
+        return _attendance_page([], asked, refused), refused.status
     lines = attendance.attendance_report(
         db(), context(), page_caller().staff, query["start"], query["end"], query.get("department")
     )
+    return _attendance_page(lines, asked)
+
+
+def _attendance_page(
+    lines: list[Any], query: dict[str, str], error: GovernError | None = None
+) -> str:
     shown = paged(lines)
     return render_template(
         "training/attendance.html",
@@ -42,20 +56,10 @@ def attendance_report() -> str:
         page=shown.number,
         more=shown.more,
         query=query,
+        error=error,
         unexcused=sum(line.verdict == "unexcused" for line in lines),
         statuses=STATUS_LABELS,
     )
-
-
-def _attendance_query() -> dict:
-    """The range and department asked for, the last 30 days by default. Raises BadRequest."""
-    last = today()
-    asked = {"from": str(last - timedelta(days=30)), "to": str(last), **request.args}
-    asked = {key: value for key, value in asked.items() if key != "page" and value}
-    try:
-        return AttendanceQuerySchema().load(asked)
-    except ValidationError:
-        raise BadRequest("range.invalid", "Ask for days as 2026-12-04, from before to.") from None
 
 
 @bp.get("/feedback")

@@ -17,7 +17,15 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from govern.console import at_least_one, choices, in_govern_years, page, page_caller, paged
+from govern.console import (
+    asked_over,
+    at_least_one,
+    choices,
+    in_govern_years,
+    page,
+    page_caller,
+    paged,
+)
 from govern.errors import BadRequest, GovernError
 from govern.training import plans
 from govern.training.calendar_export import sessions_ics
@@ -72,7 +80,7 @@ def calendar() -> str:
 def calendar_file() -> Response:
     """The sessions of a range (?from=&to=, default the coming two months) as a calendar file."""
     start = today()
-    asked = {"from": str(start), "to": str(start + timedelta(days=62)), **request.args}
+    asked = asked_over({"from": str(start), "to": str(start + timedelta(days=62))})
     try:
         query = RangeSchema().load(asked)
     except ValidationError:

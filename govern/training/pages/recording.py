@@ -9,7 +9,7 @@ from datetime import datetime, time
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -63,7 +63,7 @@ def record(session_id: str) -> BaseResponse | tuple[str, int]:
     if refusals:
         return _record_page(session, lines, form), refusals[0].status
     recorded = sum(len(line.done) for line in lines)
-    flash(gettext("Recorded: %(count)s entries.", count=recorded))
+    flash(ngettext("Recorded: %(num)d entry.", "Recorded: %(num)d entries.", recorded))
     return redirect(url_for(".record_form", session_id=session.id))
 
 
