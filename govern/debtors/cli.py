@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import operator
+from govern.command_line import operator, progress_bar
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
 from govern.debtors.service import import_debtors, rotate_keys
@@ -30,7 +30,8 @@ def import_command(file: Path) -> None:
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text; nothing was imported") from None
     try:
-        batch, count = import_debtors(db(), context(), text, operator())
+        with progress_bar("debtors sealed") as bar:
+            batch, count = import_debtors(db(), context(), text, operator(), bar)
     except ImportRefused as refused:
         for error in refused.errors:
             click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from audit.tally import QUIET, Tally
 from govern.access.door import DebtorRef, Decision, Door, Opening
 from govern.access.policy import access_policy, check_fields
 from govern.access.rules import (
@@ -349,18 +350,23 @@ def _debtor(db: Session, debtor_id: str) -> Debtor:
 # ---- import and keys -------------------------------------------------------------------------
 
 
-def import_debtors(db: Session, ctx: Context, text: str, operator: str) -> tuple[str, int]:
-    """Store every row of a CSV file, or none. Returns (batch id, rows stored).
+def import_debtors(
+    db: Session, ctx: Context, text: str, operator: str, tally: Tally = QUIET
+) -> tuple[str, int]:
+    """Store every row of a CSV file, or none (`tally` hears each row sealed). Returns
+    (batch id, rows stored).
 
     Raises ImportRefused listing each bad row by line and column.
     """
     rows = read_rows(text, repo.known_project_groups(db), repo.case_numbers(db))
     batch, now, vault = new_id("IM"), ctx.clock.now(), ctx.vault
     debtors, lookups = [], []
+    tally.count(len(rows))
     for row in rows:
         debtor_id = new_id("DB")
         debtors.append(_sealed_row(vault, debtor_id, row, batch, now))
         lookups += _lookups(vault, debtor_id, row)
+        tally.advance(1)
     db.execute(insert(Debtor), debtors)
     db.execute(insert(DebtorLookup), lookups)
     ctx.trail.record(db, "debtors.imported", operator, batch, rows=len(rows))

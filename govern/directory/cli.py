@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import echo_report
+from govern.command_line import echo_report, progress_bar
 from govern.directory.sync import SyncReport, sync_directory
 from govern.web import context, db, services
 
@@ -29,7 +29,10 @@ def directory() -> None:
 def sync(dry_run: bool, confirm: bool, as_json: bool) -> None:
     """Bring identities up to date; report what was added, changed and gone."""
     s = services()
-    report = sync_directory(db(), s.directory, context(), dry_run=dry_run, confirm=confirm)
+    with progress_bar("people applied") as bar:
+        report = sync_directory(
+            db(), s.directory, context(), dry_run=dry_run, confirm=confirm, tally=bar
+        )
     echo_report(report, as_json, _print)
 
 

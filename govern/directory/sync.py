@@ -16,6 +16,7 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from audit.tally import QUIET, Tally
 from govern import signals
 from govern.context import Context
 from govern.directory.departure import Departures
@@ -87,8 +88,10 @@ def sync_directory(
     *,
     dry_run: bool = False,
     confirm: bool = False,
+    tally: Tally = QUIET,
 ) -> SyncReport:
-    """Read the directory and bring identities up to date, unless the guard holds the run.
+    """Read the directory and bring identities up to date, unless the guard holds the run
+    (`tally` hears each person added, changed or gone as it is applied).
 
     Raises Conflict `directory.sync_running` while another instance syncs (PostgreSQL).
     """
@@ -110,7 +113,7 @@ def sync_directory(
     )
     report = _report(run, outcome, plan, departed, verdict, people)
     if outcome == "applied":
-        _apply(db, plan, stored, run, clock.now())
+        _apply(db, plan, stored, run, clock.now(), tally)
         ctx.trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
     return report
@@ -157,7 +160,12 @@ def _differences(stored: Values, person: DirectoryPerson) -> dict[str, tuple[obj
 
 
 def _apply(
-    db: Session, plan: SyncPlan, stored: dict[str, Identity], run: str, now: datetime
+    db: Session,
+    plan: SyncPlan,
+    stored: dict[str, Identity],
+    run: str,
+    now: datetime,
+    tally: Tally,
 ) -> None:
     def record(number: str, attribute: str, old: object, new: object) -> None:
         db.add(
@@ -171,10 +179,12 @@ def _apply(
             )
         )
 
+    tally.count(len(plan.added) + len(plan.changed) + len(plan.gone))
     for person in plan.added:
         db.add(Identity(**_columns(person), synced_at=now, gone_at=None))
         db.flush()
         record(person.employee_number, "identity", None, "added")
+        tally.advance(1)
     for person, differences in plan.changed:
         identity = stored[person.employee_number]
         for name, value in _columns(person).items():
@@ -182,9 +192,11 @@ def _apply(
         identity.synced_at, identity.gone_at = now, None
         for attribute, (old, new) in differences.items():
             record(person.employee_number, attribute, old, new)
+        tally.advance(1)
     for number in plan.gone:
         stored[number].gone_at = now
         record(number, "identity", "present", "gone")
+        tally.advance(1)
 
 
 def _columns(person: DirectoryPerson) -> dict[str, object]:

@@ -23,6 +23,7 @@ from audit.signing import Signer
 from audit.verify import Report, signed_checkpoints, verify_trail
 from tests.audit.conftest import AT, append_views
 from tests.support.database import as_owner_without_triggers
+from tests.support.tally import Counted
 
 events = store.events
 
@@ -264,19 +265,6 @@ def test_r_aud_2_verifying_in_parallel_windows_finds_the_same(
     tamper(owner_engine, change)
     problem = parallel().first_problem
     assert (problem.seq, problem.kind) == (21, "changed")
-
-
-class Counted:
-    """A tally that keeps what it heard: the total, then each step."""
-
-    def __init__(self) -> None:
-        self.total, self.steps = None, []
-
-    def count(self, total: int) -> None:
-        self.total = total
-
-    def advance(self, count: int) -> None:
-        self.steps.append(count)
 
 
 @pytest.mark.parametrize(("workers", "check_index"), [(1, True), (1, False), (2, True)])

@@ -11,12 +11,14 @@ from sqlalchemy import Engine, select, text
 
 from govern.cli import cli
 from govern.debtors.models import Debtor
-from govern.debtors.service import rotate_keys
+from govern.debtors.service import import_debtors, rotate_keys
 from govern.debtors.vault import Vault, add_key, load_vault
+from govern.directory.sync import sync_directory
 from govern.errors import ConfigError
 from tests.support.agency import Agency
 from tests.support.debtors import CASES, as_csv
 from tests.support.floor import Floor
+from tests.support.tally import Counted
 
 
 def govern(app: Flask, *args: str) -> Result:
@@ -215,3 +217,18 @@ def test_a_time_zone_that_is_not_an_iana_zone_is_a_row_error(
     assert result.exit_code == 1
     assert f"{file}:3: time_zone: not an IANA time zone (e.g. Asia/Shanghai)" in result.output
     assert count(agency) == 0
+
+
+def test_a_long_import_and_a_sync_say_how_far_they_are(agency: Agency, directory: object) -> None:
+    """`govern debtors import` and `govern directory sync` draw a progress bar from this."""
+    agency.with_accounts()
+    s = agency.services
+    imported, synced = Counted(), Counted()
+    with s.sessions() as db:
+        rows = as_csv([case.row() for case in CASES])
+        import_debtors(db, s.context(), rows, "operator:test", imported)
+    assert imported.total == sum(imported.steps) == len(CASES)
+    directory.remove("col.a1")  # type: ignore[attr-defined]
+    with s.sessions() as db:
+        sync_directory(db, s.directory, s.context(), confirm=True, tally=synced)
+    assert synced.total == sum(synced.steps) == 1  # one person gone
