@@ -8,9 +8,8 @@ import re
 from flask.testing import FlaskClient
 
 from govern.clock import FixedClock
-from govern.runs import Run
 from tests.support.agency import Agency, audit_events, bearer
-from tests.support.pages import HTTPS, csrf_token, page_session, wait_for
+from tests.support.pages import HTTPS, csrf_token, keep_run, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -259,20 +258,7 @@ def test_a_run_under_way_shows_how_far_it_is_and_asks_again(
     agency: Agency, clock: FixedClock
 ) -> None:
     agency.with_accounts("it")
-    s = agency.services
-    with s.sessions() as db:
-        db.add(
-            Run(
-                id="under-way",
-                kind="sweep",
-                dry_run=False,
-                started_by="GV-TEST-0001",
-                started_at=clock.now(),
-                total=40,
-                done=12,
-            )
-        )
-        db.commit()
+    keep_run(agency, "under-way", "sweep", started_at=clock.now(), total=40, done=12)
     page_session(agency, "it")
     response = agency.client.get("/departures/runs/under-way", base_url=HTTPS, headers=ENGLISH)
     assert response.headers["Refresh"] == "2"  # the page asks again until the report is there
@@ -286,20 +272,16 @@ def test_a_long_report_names_two_hundred_accounts_and_counts_the_rest(
 ) -> None:
     agency.with_accounts("it")
     due = [f"GV-TEST-{n:04d}" for n in range(250)]
-    with agency.services.sessions() as db:
-        db.add(
-            Run(
-                id="long",
-                kind="sweep",
-                dry_run=True,
-                started_by="GV-TEST-0001",
-                started_at=clock.now(),
-                finished_at=clock.now(),
-                done=250,
-                report={"due": due, "revoked": [], "failed": {}, "suspended": []},
-            )
-        )
-        db.commit()
+    keep_run(
+        agency,
+        "long",
+        "sweep",
+        dry_run=True,
+        started_at=clock.now(),
+        finished_at=clock.now(),
+        done=250,
+        report={"due": due, "revoked": [], "failed": {}, "suspended": []},
+    )
     page_session(agency, "it")
     page = agency.client.get("/departures/runs/long", base_url=HTTPS, headers=ENGLISH)
     shown = page.get_data(as_text=True)

@@ -22,7 +22,7 @@ from tests.support.agency import Agency
 from tests.support.clock import NOW
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
-from tests.support.pages import HTTPS, csrf_token, page_session, wait_for
+from tests.support.pages import HTTPS, csrf_token, keep_run, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -216,21 +216,17 @@ def test_a_ranking_under_way_shows_how_far_it_is_and_is_ranked_again_on_asking(
     address = opened.headers["Location"]
     first = wait_for(agency.client, address)
     assert ids["col.a1"] in first
-    with agency.services.sessions() as db:
-        investigation_id = address.rsplit("/", 1)[1]
-        db.add(
-            Run(
-                id="ranking",
-                kind="leak_triage",
-                dry_run=False,
-                started_by=ids["auditor"],
-                subject=investigation_id,
-                started_at=NOW + timedelta(hours=1),
-                total=2000,
-                done=500,
-            )
-        )
-        db.commit()
+    investigation_id = address.rsplit("/", 1)[1]
+    keep_run(
+        agency,
+        "ranking",
+        "leak_triage",
+        started_by=ids["auditor"],
+        subject=investigation_id,
+        started_at=NOW + timedelta(hours=1),
+        total=2000,
+        done=500,
+    )
     under_way = agency.client.get(address, base_url=HTTPS, headers=ENGLISH)
     assert under_way.headers["Refresh"] == "2"
     page = under_way.get_data(as_text=True)
@@ -426,19 +422,15 @@ def verified_run(agency: Agency) -> Run:
 def test_a_verification_under_way_shows_how_far_it_is_and_asks_again(
     agency: Agency, ids: dict[str, str]
 ) -> None:
-    with agency.services.sessions() as db:
-        db.add(
-            Run(
-                id="checking",
-                kind="verification",
-                dry_run=False,
-                started_by=ids["auditor"],
-                started_at=NOW,
-                total=400,
-                done=100,
-            )
-        )
-        db.commit()
+    keep_run(
+        agency,
+        "checking",
+        "verification",
+        started_by=ids["auditor"],
+        started_at=NOW,
+        total=400,
+        done=100,
+    )
     response = agency.client.get("/audit/verify/checking", base_url=HTTPS, headers=ENGLISH)
     assert response.headers["Refresh"] == "2"
     page = response.get_data(as_text=True)
@@ -449,19 +441,8 @@ def test_a_verification_under_way_shows_how_far_it_is_and_asks_again(
 def test_one_desk_never_sees_the_others_runs(agency: Agency) -> None:
     ids = agency.with_accounts("auditor", "it")
     page_session(agency, "auditor")
-    with agency.services.sessions() as db:
-        for kind in ("sweep", "verification"):
-            db.add(
-                Run(
-                    id=kind,
-                    kind=kind,
-                    dry_run=True,
-                    started_by=ids["auditor"],
-                    started_at=NOW,
-                    done=0,
-                )
-            )
-        db.commit()
+    for kind in ("sweep", "verification"):
+        keep_run(agency, kind, kind, dry_run=True, started_by=ids["auditor"], started_at=NOW)
     refused = get(agency, "verify/sweep")
     assert refused.status_code == 404
     assert 'data-code="run.unknown"' in refused.get_data(as_text=True)
@@ -511,21 +492,17 @@ def test_a_run_whose_process_died_is_shown_interrupted_and_can_be_started_again(
     address = opened.headers["Location"]
     wait_for(agency.client, address)
     clock.advance(minutes=1)  # a ranking asked again later
-    with agency.services.sessions() as db:
-        db.add(
-            Run(
-                id="orphan",
-                kind="leak_triage",
-                dry_run=False,
-                started_by=ids["auditor"],
-                subject=address.rsplit("/", 1)[1],
-                started_at=clock.now(),
-                updated_at=clock.now(),
-                total=10,
-                done=3,
-            )
-        )
-        db.commit()
+    keep_run(
+        agency,
+        "orphan",
+        "leak_triage",
+        started_by=ids["auditor"],
+        subject=address.rsplit("/", 1)[1],
+        started_at=clock.now(),
+        updated_at=clock.now(),
+        total=10,
+        done=3,
+    )
     assert 'data-run="running"' in agency.client.get(address, base_url=HTTPS).get_data(True)
     clock.advance(minutes=16)  # a worker restarted under it: nothing written since
     page = agency.client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
@@ -541,19 +518,15 @@ def test_the_verify_page_shows_the_newest_verification_and_one_runs_at_a_time(
     again = agency.client.get("/audit/verify", base_url=HTTPS, headers=ENGLISH)
     shown = again.get_data(as_text=True)
     assert 'data-result="intact"' in shown and "Verify again" in shown and first
-    with agency.services.sessions() as db:
-        db.add(
-            Run(
-                id="checking",
-                kind="verification",
-                dry_run=False,
-                started_by=ids["col.a1"],
-                started_at=NOW + timedelta(hours=1),
-                total=100,
-                done=10,
-            )
-        )
-        db.commit()
+    keep_run(
+        agency,
+        "checking",
+        "verification",
+        started_by=ids["col.a1"],
+        started_at=NOW + timedelta(hours=1),
+        total=100,
+        done=10,
+    )
     busy = agency.client.get("/audit/verify", base_url=HTTPS, headers=ENGLISH)
     assert 'data-run="running"' in busy.get_data(as_text=True)  # another auditor's, shown
     assert "Verify again" not in busy.get_data(as_text=True)

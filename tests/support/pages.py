@@ -7,6 +7,7 @@ import time
 
 from flask.testing import FlaskClient
 
+from govern.runs import Run
 from tests.support.agency import Agency
 from tests.support.staff import BY_USERNAME
 
@@ -52,3 +53,12 @@ def wait_for(client: FlaskClient, location: str, **headers: str) -> str:
         assert response.headers["Refresh"] == "2"
         time.sleep(0.05)
     raise AssertionError("the run did not end")
+
+
+def keep_run(agency: Agency, run_id: str, kind: str, **fields: object) -> None:
+    """A run (govern/runs.py) kept as the console keeps one, written straight to its table:
+    one under way, one whose process died, a long report."""
+    values = {"dry_run": False, "started_by": "GV-TEST-0001", "done": 0, **fields}
+    with agency.services.sessions() as db:
+        db.add(Run(id=run_id, kind=kind, **values))
+        db.commit()
