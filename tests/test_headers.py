@@ -128,7 +128,7 @@ def test_an_unexpected_error_carries_the_headers(app: Flask, client: FlaskClient
 def test_answers_outside_any_route_carry_the_headers(client: FlaskClient) -> None:
     unknown_api, unknown_page = client.get("/api/v1/nothing-here"), client.get("/nothing-here")
     too_big = client.post(
-        "/api/v1/sessions", data="x" * (2 * 1024 * 1024), content_type="application/json"
+        "/api/v1/sessions", data="x" * (9 * 1024 * 1024), content_type="application/json"
     )
     csrf = client.post("/logout")
     answers = [unknown_api, unknown_page, too_big, csrf]
