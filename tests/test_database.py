@@ -60,16 +60,21 @@ def govern_db(settings: Settings, command: str) -> tuple[int, str]:
     return result.exit_code, result.output.strip()
 
 
-def test_db_upgrade_on_an_empty_database_says_it_created_the_schema(
-    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
-) -> None:
-    service, owner = empty_database
-    settings = replace(
-        base_settings,
+def on_empty(base: Settings, service: str, owner: str, tmp_path: Path) -> Settings:
+    """The settings of a Govern on a database of its own (the service's and the owner's URL)."""
+    return replace(
+        base,
         database_url=service,
         migration_database_url=owner,
         checkpoint_dir=tmp_path / "checkpoints",
     )
+
+
+def test_db_upgrade_on_an_empty_database_says_it_created_the_schema(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    settings = on_empty(base_settings, service, owner, tmp_path)
     head = head_revision()
     assert db_upgrade(settings) == (0, f"created the database schema at revision {head}")
     assert db_upgrade(settings) == (0, f"database schema is up to date (revision {head})")
@@ -90,12 +95,7 @@ def test_db_upgrade_from_an_older_revision_names_both(
         migrate(engine, "0006")
     finally:
         engine.dispose()
-    settings = replace(
-        base_settings,
-        database_url=service,
-        migration_database_url=owner,
-        checkpoint_dir=tmp_path / "checkpoints",
-    )
+    settings = on_empty(base_settings, service, owner, tmp_path)
     expected = f"upgraded the database schema from revision 0006 to {head_revision()}"
     assert db_upgrade(settings) == (0, expected)
 
@@ -104,12 +104,7 @@ def test_db_current_names_the_revision_and_fails_until_it_is_the_newest(
     base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
 ) -> None:
     service, owner = empty_database
-    settings = replace(
-        base_settings,
-        database_url=service,
-        migration_database_url=owner,
-        checkpoint_dir=tmp_path / "checkpoints",
-    )
+    settings = on_empty(base_settings, service, owner, tmp_path)
     head = head_revision()
     assert govern_db(settings, "current") == (
         1,
@@ -133,12 +128,7 @@ def test_r_nte_1_the_service_role_may_only_append_to_collection_notes(
     base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
 ) -> None:
     service, owner = empty_database
-    settings = replace(
-        base_settings,
-        database_url=service,
-        migration_database_url=owner,
-        checkpoint_dir=tmp_path / "checkpoints",
-    )
+    settings = on_empty(base_settings, service, owner, tmp_path)
     assert db_upgrade(settings)[0] == 0
     engine = make_engine(service)
     try:
