@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 SWEEP, WATCH, CATCH_UP = "departures-sweep", "departures-watch", "departures-catch-up"
 LEADER_LOCK = 0x474F5645524E02  # the deprovisioning scheduler's advisory lock
 RETRY_SECONDS = 60.0
+#: Where a process waiting to lead is told to stop waiting (app.extensions).
+WAITING = "govern.deprovision.waiting"
+#: The daily sweep's hour, in company time.
+SWEEP_HOUR = 2
 #: Whether a session of this database holds the leader lock (a bigint lock shows as two
 #: 32-bit halves; pg_locks lists every database's).
 LEADER_HELD = text(
@@ -45,24 +49,33 @@ JOB_DEFAULTS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1
 _running: dict[str, Flask] = {}
 
 
-def start_deprovisioning(app: Flask, sweep_hour: int = 2) -> None:
+def start_deprovisioning(app: Flask, sweep_hour: int = SWEEP_HOUR) -> None:
     """Run the scheduler here if this process becomes the leader, else keep trying."""
     _running["app"] = app
     if not _lead(app):
-        threading.Thread(target=_wait_to_lead, args=(app, sweep_hour), daemon=True).start()
+        _start_waiting(app, sweep_hour)
         return
     _run_scheduler(app, sweep_hour)
 
 
 def stop_deprovisioning(app: Flask, wait: bool = False) -> None:
-    """Stop the scheduler (after its running job, with `wait`) and free the leader lock."""
+    """Stop the scheduler (after its running job, with `wait`) and free the leader lock; a
+    process waiting to lead stops waiting."""
+    waiting: threading.Event | None = app.extensions.get(WAITING)
+    if waiting is not None:
+        waiting.set()
     scheduler = app.extensions.pop("govern.deprovision", None)
     if scheduler is not None:
         scheduler.shutdown(wait=wait)
     leader: Connection | None = app.extensions.pop("govern.deprovision.leader", None)
-    if leader is not None:  # unlock: closing only hands the session back to the pool
+    if leader is None:
+        return
+    try:  # unlock: closing only hands the session back to the pool
         leader.execute(select(func.pg_advisory_unlock(LEADER_LOCK)))
         leader.commit()
+    except SQLAlchemyError:  # the connection is gone (a restart, a failover): so is its lock
+        log.warning("the scheduler's leader lock was lost with its connection")
+    finally:
         leader.close()
 
 
@@ -98,8 +111,15 @@ def _lead(app: Flask) -> bool:
     return False
 
 
-def _wait_to_lead(app: Flask, sweep_hour: int) -> None:
-    stopped = threading.Event()
+def _start_waiting(app: Flask, sweep_hour: int) -> None:
+    """Try to lead every RETRY_SECONDS, in a thread, until this process leads or stops
+    deprovisioning (`stop_deprovisioning` sets the event)."""
+    stopped = app.extensions[WAITING] = threading.Event()
+    waiter = threading.Thread(target=_wait_to_lead, args=(app, sweep_hour, stopped), daemon=True)
+    waiter.start()
+
+
+def _wait_to_lead(app: Flask, sweep_hour: int, stopped: threading.Event) -> None:
     while not stopped.wait(RETRY_SECONDS):
         if _lead(app):
             _run_scheduler(app, sweep_hour)
@@ -167,13 +187,46 @@ def run_sweep() -> None:
 
 
 def run_watch() -> None:
-    """Every minute: revoke what is due, plan jobs for dates that arrived from elsewhere."""
-    _safely("watch", lambda app: (_revoke(app), replan(app)))
+    """Every minute: check this process still leads, revoke what is due, plan jobs for dates
+    that arrived from elsewhere."""
+    _safely("watch", watch)
+
+
+def watch(app: Flask) -> None:
+    """The watch job's work for `app`: stand down if the leader lock is lost to another
+    process, else revoke what is due and plan jobs again."""
+    if _still_leading(app):
+        _revoke(app)
+        replan(app)
 
 
 def run_daily() -> None:
     """The daily safety sweep: revoke what is due, suspend unused accounts, plan again."""
     _safely("daily", lambda app: (_revoke(app), _suspend_unused(app), replan(app)))
+
+
+def _still_leading(app: Flask) -> bool:
+    """Whether the leader lock's connection still holds it. A connection the database dropped
+    (a restart, a failover) took the lock with it: take it again, or stop this scheduler and
+    wait to lead, so that two never run at once."""
+    leader: Connection | None = app.extensions.get("govern.deprovision.leader")
+    if leader is None:  # SQLite: one process, no lock
+        return True
+    try:
+        leader.execute(select(1)).scalar()
+        leader.commit()
+        return True
+    except SQLAlchemyError:
+        app.extensions.pop("govern.deprovision.leader").invalidate()
+    log.warning("the scheduler's leader lock was lost with its connection; taking it again")
+    if _lead(app):
+        return True
+    scheduler = app.extensions.pop("govern.deprovision", None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)  # from its own job: the job under way is this one
+    log.warning("another process leads the scheduler now; this one waits to lead again")
+    _start_waiting(app, SWEEP_HOUR)
+    return False
 
 
 def _revoke(app: Flask) -> None:

@@ -55,13 +55,15 @@ def stop(app: Flask) -> None:
     every event handed to it, a last checkpoint anchors them. Safe to call twice."""
     jobs: Jobs | None = app.extensions.pop(JOBS, None)
     trail = app.extensions["govern"].trail
-    if jobs is not None:
-        if jobs.sync is not None:
-            jobs.sync.shutdown(wait=True)
-        stop_deprovisioning(app, wait=True)
-    trail.stop()
-    if jobs is not None:
-        trail.checkpoint_now()
+    try:
+        if jobs is not None:
+            if jobs.sync is not None:
+                jobs.sync.shutdown(wait=True)
+            stop_deprovisioning(app, wait=True)
+    finally:  # whatever a job's stop met, every event handed over is made durable and signed
+        trail.stop()
+        if jobs is not None:
+            trail.checkpoint_now()
 
 
 def run_worker(app: Flask) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, func, select
 
 from audit.store import events
 from govern.accounts.cli import CONSOLE
@@ -23,7 +23,13 @@ from govern.actor import Actor
 from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
-from govern.deprovision.scheduler import replan, start_deprovisioning, stop_deprovisioning
+from govern.deprovision.scheduler import (
+    replan,
+    scheduler_state,
+    start_deprovisioning,
+    stop_deprovisioning,
+    watch,
+)
 from govern.deprovision.service import set_departure
 from govern.directory.sync import sync_directory
 from tests.support.agency import Agency, bearer
@@ -170,3 +176,33 @@ def test_r_acc_4_a_date_from_the_directory_gets_its_job_at_the_next_watch(
     assert scheduler.get_job("departure-1004").next_run_time == datetime(
         2026, 12, 31, 10, 0, tzinfo=UTC
     )
+
+
+def terminate(app: Flask) -> None:
+    """The database drops the leader's connection, as a restart or a failover does."""
+    leader = app.extensions["govern.deprovision.leader"]
+    pid = leader.execute(select(func.pg_backend_pid())).scalar()
+    leader.commit()
+    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    with admin.connect() as connection:
+        connection.execute(select(func.pg_terminate_backend(pid)))
+    admin.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_a_leader_whose_connection_was_dropped_leads_again_or_stands_down(
+    agency: Agency, another_app: Callable[[Settings], Flask], started: list[Flask]
+) -> None:
+    first = start(agency.app, started)
+    terminate(agency.app)
+    watch(agency.app)  # the minute's watch: the lock went with the connection; taken again
+    assert first.running and scheduler_state(agency.app) == "leading"
+
+    terminate(agency.app)
+    second = another_app(agency.services.settings)
+    start_deprovisioning(second)  # the lock is free: the second process takes it
+    started.append(second)
+    watch(agency.app)
+    assert "govern.deprovision" not in agency.app.extensions  # the first stood down
+    assert scheduler_state(second) == "leading"
+    stop_deprovisioning(agency.app, wait=True)  # no lock to free: no error
