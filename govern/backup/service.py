@@ -369,10 +369,28 @@ def _restore_database(settings: Settings, engine: Engine, source: Path, progress
 
 
 def _write_files(settings: Settings, folder: Path, plan: dict[str, str]) -> None:
+    owner = _service_owner(settings)
     for name, place in _places(settings).items():
         if plan[str(place)] == "written":
             place.parent.mkdir(parents=True, exist_ok=True)
             _copy(folder / name, place, 0o600 if name == DATA_KEYS else 0o640)
+            if owner is not None:
+                os.chown(place, *owner)
+    if owner is not None:  # a checkpoint folder the restore made is the service's to write in
+        os.chown(settings.checkpoint_dir, *owner)
+
+
+def _service_owner(settings: Settings) -> tuple[int, int] | None:
+    """Who the restored files must belong to when root restores them: the service's user, as
+    the owner of the checkpoint folder (or the nearest folder above it) shows; else the files
+    are the restoring user's own (None)."""
+    if os.geteuid() != 0:
+        return None
+    place = settings.checkpoint_dir
+    while not place.exists():
+        place = place.parent
+    found = place.stat()
+    return found.st_uid, found.st_gid
 
 
 def _restored_check(

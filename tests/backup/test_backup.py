@@ -8,6 +8,7 @@ PostgreSQL pass), the data keys, the signing key, the checkpoint copies.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -332,3 +333,18 @@ def test_a_set_of_a_newer_govern_is_refused_before_anything_is_restored(
         restore_set(fresh, folder, False, quietly)
     assert refused.value.code == "backup.newer_schema"
     assert tables(fresh.migration_database_url) == []
+
+
+def test_files_root_restores_belong_to_the_service_user_who_owns_the_checkpoint_folder(
+    floor: Floor, settings: Settings, fresh: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Restored as root (the tests run as root in CI), the data keys and checkpoint copies
+    belong to the service's user (here `nobody`), or Govern could not read its own keys."""
+    if os.geteuid() != 0:
+        pytest.skip("only root restores files for another user")
+    folder = backed_up(floor, settings, clock, tmp_path / "set")
+    fresh.checkpoint_dir.parent.mkdir(parents=True)
+    os.chown(fresh.checkpoint_dir.parent, 65534, 65534)
+    restore_set(fresh, folder, overwrite_files=False, progress=quietly)
+    for place in (fresh.data_keys_file, fresh.checkpoint_dir, *fresh.checkpoint_dir.iterdir()):
+        assert (place.stat().st_uid, place.stat().st_gid) == (65534, 65534), place
