@@ -57,6 +57,7 @@ class GroupCommitter:
         self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._checkpoints_failing = False  # told once when they start failing, once when back
 
     def append(self, record: Record, timeout: float = 10.0) -> int:
         """Append and wait until durable. Returns the sequence number; raises AuditUnavailable."""
@@ -197,9 +198,16 @@ class GroupCommitter:
             raise
         return connection
 
-    @staticmethod
-    def _safely(action: Callable[[int], None], committed: int) -> None:
+    def _safely(self, action: Callable[[int], None], committed: int) -> None:
+        """Sign a checkpoint; a failure is told once (with its traceback) until one succeeds
+        again, not every second of an outage."""
         try:
             action(committed)
         except Exception:
-            log.exception("audit checkpoint failed; the next one will cover these events")
+            if not self._checkpoints_failing:
+                log.exception("audit checkpoint failed; the next one will cover these events")
+            self._checkpoints_failing = True
+            return
+        if self._checkpoints_failing:
+            log.warning("audit checkpoints are signed again")
+        self._checkpoints_failing = False

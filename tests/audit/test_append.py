@@ -240,3 +240,30 @@ def test_an_entry_encoded_before_its_number_is_the_entry_encoded_with_it() -> No
     for seq in (1, 9, 10, 123_456_789):
         for offset, prepared in enumerate(prepare_all(records, AT)):
             assert prepared.entry(seq + offset) == encode(seq + offset, AT, records[offset])
+
+
+def test_checkpoints_failing_through_an_outage_are_told_once_then_once_back(
+    service_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An outage of the checkpoint's signing (its database, its file) is one ERROR line with
+    its traceback, not one a second; its end is one line too."""
+    failing = [True]
+
+    def sign(_committed: int) -> None:
+        if failing[0]:
+            raise OSError("the checkpoint file cannot be written")
+
+    committer = GroupCommitter(service_engine, lambda: AT, after_commit=sign)
+    try:
+        with caplog.at_level("WARNING", logger="audit.committer"):
+            for i in range(4):
+                committer.append(view(i))
+            failing[0] = False
+            committer.append(view(4))
+    finally:
+        committer.stop()
+    told = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "audit.committer"]
+    assert told == [
+        ("ERROR", "audit checkpoint failed; the next one will cover these events"),
+        ("WARNING", "audit checkpoints are signed again"),
+    ]
