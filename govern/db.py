@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
+from typing import TypeVar
 
 from sqlalchemy import DateTime, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+Row = TypeVar("Row")
 
 
 class Base(DeclarativeBase):
@@ -67,3 +72,11 @@ def _begin_immediate(connection: object) -> None:
     # connection marked read_only (a long audit verification) must not hold that lock.
     read_only = connection.get_execution_options().get("read_only")  # type: ignore[attr-defined]
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
+def in_batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """`rows` a batch of `size` at a time (the last one shorter): for writes done a batch a
+    transaction or a statement."""
+    stream = iter(rows)
+    while batch := list(islice(stream, size)):
+        yield batch

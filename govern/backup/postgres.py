@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import Integer
 
 from audit import store
+from govern.db import in_batches
 from govern.errors import ConfigError, GovernError
 
 #: The trail's tables, all a check of the trail reads.
@@ -100,7 +101,7 @@ def load_trail(source: Path, tool: str, scratch: Engine) -> None:
         lines = (line.decode("utf-8").rstrip("\n") for line in running.stdout)
         with scratch.begin() as connection:
             for table, rows in _copies(lines):
-                for batch in _batches(rows):
+                for batch in in_batches(rows, BATCH):
                     connection.execute(table.insert(), batch)
         problem = running.stderr.read().decode(errors="replace") if running.stderr else ""
     if running.returncode:
@@ -148,17 +149,6 @@ def _value(kind: object, raw: str) -> object:
     if isinstance(kind, LargeBinary):
         return bytes.fromhex(value.removeprefix("\\x"))
     return int(value) if isinstance(kind, Integer) else value
-
-
-def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _run(command: list[str], url: str, marker: str, progress: Progress) -> None:

@@ -7,7 +7,7 @@ exactly once, and records when access was due and when it ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -20,6 +20,7 @@ from govern.accounts.service import revoke_locked, suspend_account
 from govern.actor import Actor
 from govern.auditing.trail import Trail
 from govern.context import Context
+from govern.db import in_batches
 from govern.deprovision import repository
 from govern.deprovision.models import FAILED, Departure
 from govern.deprovision.models import REVOKED as DONE
@@ -99,7 +100,7 @@ def revoke_due(
     revoked, held = _sweep(db, ctx, due, report, progress, batch, skip_locked=True)
     more, _ = _sweep(db, ctx, held, report, progress, batch, skip_locked=False)
     if directory is not None:
-        for departures in _batches([*revoked, *more], batch):
+        for departures in in_batches([*revoked, *more], batch):
             _lock_entries(db, ctx.trail, directory, departures)
         retry_entry_locks(db, ctx.trail, directory)
     return report
@@ -120,7 +121,7 @@ def _sweep(
     for) or because they were revoked already."""
     revoked: list[Revoked] = []
     left_out: list[str] = []
-    for ids in _batches(account_ids, batch):
+    for ids in in_batches(account_ids, batch):
         done, skipped = _sweep_batch(db, ctx, ids, report, skip_locked=skip_locked)
         revoked.extend(done)
         if skip_locked:
@@ -228,7 +229,7 @@ def retry_entry_locks(db: Session, trail: Trail, directory: Directory) -> int:
         for departure in repository.failed_entry_locks(db, DISABLE_FAILED)
     ]
     db.rollback()  # no transaction open while the directory answers (SQLite's one writer)
-    return sum(_lock_entries(db, trail, directory, some) for some in _batches(failed, BATCH))
+    return sum(_lock_entries(db, trail, directory, some) for some in in_batches(failed, BATCH))
 
 
 def _record_failure(db: Session, departures: Departures, account_id: str, error: str) -> None:
@@ -250,11 +251,6 @@ def _count_attempt(departure: Departure, person: Identity, departures: Departure
     departure.due_at = departures.instant(person.leaving_on)  # type: ignore[arg-type]
     departure.attempts += 1
     return departure
-
-
-def _batches(items: list[_Item], size: int) -> Iterator[list[_Item]]:
-    for first in range(0, len(items), size):
-        yield items[first : first + size]
 
 
 def _tell(progress: Callable[[int], None] | None, count: int) -> None:
