@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from govern import signals
 from govern.deprovision import repository
+from govern.deprovision.reconcile import reconcile
 from govern.deprovision.service import revoke_due, suspend_inactive
 from govern.directory.departure import departure_instant
 
@@ -201,8 +202,33 @@ def watch(app: Flask) -> None:
 
 
 def run_daily() -> None:
-    """The daily safety sweep: revoke what is due, suspend unused accounts, plan again."""
-    _safely("daily", lambda app: (_revoke(app), _suspend_unused(app), replan(app)))
+    """The daily safety sweep (see `daily`)."""
+    _safely("daily", daily)
+
+
+def daily(app: Flask) -> None:
+    """The daily job's work for `app`: revoke what is due, reconcile the accounts with the
+    directory (held by its guard, as `govern deprovision reconcile` is without --confirm),
+    suspend unused accounts, plan again."""
+    _revoke(app)
+    _reconcile(app)
+    _suspend_unused(app)
+    replan(app)
+
+
+def _reconcile(app: Flask) -> None:
+    s = app.extensions["govern"]
+    with s.sessions() as db:
+        report = reconcile(db, s.directory, s.context())
+    if report.outcome == "held":
+        log.warning(
+            "reconciliation held by the guard, nothing revoked (gone from the directory: %d); "
+            "check the directory, then govern deprovision reconcile --confirm",
+            len(report.gone),
+        )
+    elif report.gone:
+        gone = len(report.gone)
+        log.info("reconciliation revoked the accounts gone from the directory: %d", gone)
 
 
 def _still_leading(app: Flask) -> bool:

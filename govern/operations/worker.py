@@ -74,7 +74,7 @@ def run_worker(app: Flask) -> None:
     if app.extensions["govern"].settings.background_jobs == "web":
         log.warning("GOVERN_BACKGROUND_JOBS is web: the served processes run these jobs too")
     start_jobs(app)
-    log.info("worker started: checkpoints, directory sync, deprovisioning")
+    log.info("worker started: checkpoints, directory sync, deprovisioning and reconciliation")
     asked.wait()
     log.info("worker stopping: finishing the jobs under way")
     stop(app)

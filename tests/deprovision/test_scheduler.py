@@ -24,6 +24,7 @@ from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
 from govern.deprovision.scheduler import (
+    daily,
     replan,
     scheduler_state,
     start_deprovisioning,
@@ -206,3 +207,16 @@ def test_a_leader_whose_connection_was_dropped_leads_again_or_stands_down(
     assert "govern.deprovision" not in agency.app.extensions  # the first stood down
     assert scheduler_state(second) == "leading"
     stop_deprovisioning(agency.app, wait=True)  # no lock to free: no error
+
+
+def test_r_acc_4_the_daily_job_reconciles_with_the_directory_behind_its_guard(
+    agency: Agency, directory: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = agency.with_accounts("col.a1", "col.a2")
+    directory.remove("col.a1")  # type: ignore[attr-defined]
+    with caplog.at_level("WARNING", logger="govern.deprovision.scheduler"):
+        daily(agency.app)  # 1 of 4 accounts would go: more than the guard lets a run do alone
+    assert "reconciliation held by the guard, nothing revoked (gone from the directory: 1)" in (
+        caplog.text
+    )
+    assert agency.account(ids["col.a1"]).state == "active"
