@@ -119,7 +119,9 @@ def owner_engine(migrated: tuple[str, str]) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service_engine(migrated: tuple[str, str]) -> Iterator[Engine]:
+def service_engine(migrated: tuple[str, str], owner_engine: Engine) -> Iterator[Engine]:
+    """The database as the service; every table is emptied after the test (by `owner_engine`,
+    so that what a test writes this way never reaches the next one)."""
     engine = make_engine(migrated[0])
     yield engine
     engine.dispose()
