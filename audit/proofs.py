@@ -76,13 +76,7 @@ def export_bundle(
     anchor = next((c for c in checkpoints if c.tree_size >= last), None)
     anchored_by = anchor.tree_size if anchor else None
     covering = [c for c in checkpoints if first <= c.tree_size <= (anchored_by or last)]
-    tally.count(last - first + 1)
-    with (folder / "events.jsonl").open("wb") as out:
-        for written, (_, entry, _) in enumerate(store.rows(connection, first, last), 1):
-            out.write(entry + b"\n")
-            if written % EVENTS_A_STEP == 0:
-                tally.advance(EVENTS_A_STEP)
-    tally.advance((last - first + 1) % EVENTS_A_STEP)
+    _write_events(connection, first, last, folder / "events.jsonl", tally)
     (folder / "checkpoints.jsonl").write_text("".join(c.to_json() + "\n" for c in covering))
     left = _frontier_before(connection, first)
     _write_json(folder / "left.json", {"size": first - 1, "hashes": [h.hex() for h in left.hashes]})
@@ -97,6 +91,18 @@ def export_bundle(
     }
     _write_json(folder / "manifest.json", manifest)
     return manifest
+
+
+def _write_events(connection: Connection, first: int, last: int, path: Path, tally: Tally) -> None:
+    """Events first..last to `path`, entries byte for byte, a line each; `tally` hears each
+    EVENTS_A_STEP written."""
+    tally.count(last - first + 1)
+    with path.open("wb") as out:
+        for written, (_, entry, _) in enumerate(store.rows(connection, first, last), 1):
+            out.write(entry + b"\n")
+            if written % EVENTS_A_STEP == 0:
+                tally.advance(EVENTS_A_STEP)
+    tally.advance((last - first + 1) % EVENTS_A_STEP)
 
 
 def _subtrees_after(connection: Connection, last: int, tree_size: int) -> list[list[Any]]:
