@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup
 
 from govern.app import create_app
 from govern.auditing.trail import RequestContext, new_request_id, request_context
+from govern.config import database_urls
 from govern.errors import GovernError
 
 
@@ -70,26 +71,24 @@ def db() -> None:
     """The database schema."""
 
 
-@db.command("upgrade")
+@db.command("upgrade", with_appcontext=False)
 def db_upgrade() -> None:
     """Create the schema in an empty database, or migrate it to the newest revision (as
     GOVERN_MIGRATION_DATABASE_URL); say which it did."""
     from govern.migrate import upgrade
-    from govern.web import services
 
-    settings = services().settings
-    click.echo(upgrade(settings.migration_database_url, settings.database_url).describe())
+    owner, service = database_urls()
+    click.echo(upgrade(owner, service).describe())
 
 
-@db.command("current")
+@db.command("current", with_appcontext=False)
 def db_current() -> None:
     """Say the database schema's revision (as GOVERN_MIGRATION_DATABASE_URL) and the newest
     this Govern carries; exit 1 when they differ (run `govern db upgrade`)."""
     from govern.migrate import describe_revision
     from govern.operations.health import schema_head
-    from govern.web import services
 
-    line, at_head = describe_revision(services().settings.migration_database_url, schema_head())
+    line, at_head = describe_revision(database_urls()[0], schema_head())
     click.echo(line)
     if not at_head:
         raise SystemExit(1)

@@ -22,6 +22,11 @@ def operator() -> str:
     return f"operator:{getpass.getuser()}"
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 problem`, `2 problems`: a count and its noun, as a person writes them."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 

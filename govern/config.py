@@ -325,6 +325,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     return Settings(**values)
 
 
+def database_urls(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(owner URL, service URL): all that `govern db upgrade` and `db current` need, so they
+    work before the directory, keys and secrets are configured."""
+    env = dict(os.environ if environ is None else environ)
+    service = env.get("DATABASE_URL")
+    if not service:
+        raise ConfigError("config.invalid", _describe({"DATABASE_URL": "Missing data"}))
+    return env.get("GOVERN_MIGRATION_DATABASE_URL") or service, service
+
+
 def load_role_groups(path: Path) -> dict[str, str]:
     """Role → directory group, from `roles.toml` in the policies folder."""
     return dict(load_policy(path).get("groups", {}))

@@ -3,16 +3,17 @@ reads and writes rows, nothing more."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from govern.app import create_app
 from govern.cli import cli
 from govern.config import Settings
 from govern.db import make_engine
@@ -50,13 +51,14 @@ def db_upgrade(settings: Settings) -> tuple[int, str]:
 
 
 def govern_db(settings: Settings, command: str) -> tuple[int, str]:
-    """`govern db COMMAND` as an operator runs it: exit code and what it says."""
-    app = create_app(settings)
-    try:
-        result = app.test_cli_runner().invoke(cli, ["db", command])
-    finally:
-        app.extensions["govern"].trail.stop()
-        app.extensions["govern"].engine.dispose()
+    """`govern db COMMAND` as an operator runs it before anything else is configured: only the
+    database's URLs in the environment. Exit code and what it says."""
+    environment = {name: None for name in os.environ if name.startswith("GOVERN_")}
+    environment |= {
+        "DATABASE_URL": settings.database_url,
+        "GOVERN_MIGRATION_DATABASE_URL": settings.migration_database_url,
+    }
+    result = CliRunner().invoke(cli, ["db", command], env=environment)
     return result.exit_code, result.output.strip()
 
 

@@ -15,7 +15,7 @@ from govern.accounts.service import (
 )
 from govern.accounts.views import AccountSchema, AccountSummarySchema, describe
 from govern.actor import Actor, Staff
-from govern.command_line import echo_json, operator
+from govern.command_line import counted, echo_json, operator
 from govern.web import context, db, services
 
 #: The server console sees every account, as IT does, and imposes and lifts the suspensions IT
@@ -59,7 +59,7 @@ def list_(department: str | None, as_json: bool) -> None:
     for view in views:
         a, i = view.account, view.identity
         click.echo(f"{a.id}  {a.state:<9}  {i.employee_number:<8}  {i.department:<16}  {i.name}")
-    click.echo(f"{len(views)} accounts")
+    click.echo(counted(len(views), "account"))
 
 
 @accounts.command("revoke")

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from audit.signing import key_id, load_private_key, new_private_key_pem, public_pem
 from audit.verify import Report
-from govern.command_line import echo_json, progress_bar
+from govern.command_line import counted, echo_json, progress_bar
 from govern.errors import BadRequest
 from govern.web import services
 
@@ -42,7 +42,9 @@ def keygen(path: Path) -> None:
 def checkpoint() -> None:
     """Sign the trail as it stands now."""
     written = services().trail.checkpoint_now()
-    click.echo(f"checkpoint at {written.tree_size} events" if written else "nothing new to sign")
+    click.echo(
+        f"checkpoint at {counted(written.tree_size, 'event')}" if written else "nothing new to sign"
+    )
 
 
 @audit.command("verify")
@@ -113,7 +115,8 @@ def export(first: int, last: int, folder: Path) -> None:
 
 def _print_report(report: Report) -> None:
     click.echo(
-        f"checked {report.events} events against {report.checkpoints} signed checkpoints; "
+        f"checked {counted(report.events, 'event')} against "
+        f"{counted(report.checkpoints, 'signed checkpoint')}; "
         f"anchored up to {report.anchored_to}, {report.unanchored} unanchored"
     )
     if report.ok:

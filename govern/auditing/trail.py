@@ -220,7 +220,11 @@ class Trail:
         does not hold (a check of nothing must not read as "intact")."""
         with self._reading() as connection:
             size = store.size(connection)
-            if first > max(size, 1) or (last is not None and not first <= last <= size):
+            if last is not None and last < first:
+                raise BadRequest(
+                    "verify.range", f"The range {first}..{last} ends before it starts."
+                )
+            if first > max(size, 1) or (last is not None and last > size):
                 raise BadRequest(
                     "verify.range",
                     f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",

@@ -18,7 +18,7 @@ from govern.backup.service import (
     verify_set,
 )
 from govern.clock import SystemClock
-from govern.command_line import progress_bar
+from govern.command_line import counted, progress_bar
 from govern.config import load_settings
 
 PRIVATE_KEY_NOTE = (
@@ -39,8 +39,9 @@ def create(folder: Path) -> None:
     manifest = create_set(load_settings(), folder, SystemClock(), progress_bar)
     click.echo(
         f"backup set written to {folder}: the {manifest.database} database (schema revision "
-        f"{manifest.revision}), the trail signed up to {manifest.signed_size} events, the data "
-        f"keys, the audit public key (key id {manifest.audit_key_id}), the checkpoint copies"
+        f"{manifest.revision}), the trail signed up to {counted(manifest.signed_size, 'event')}, "
+        f"the data keys, the audit public key (key id {manifest.audit_key_id}), "
+        "the checkpoint copies"
     )
     click.echo(f"{PRIVATE_KEY_NOTE}; check the set with `govern backup verify {folder}`")
 
@@ -95,7 +96,8 @@ def _print_restored(restored: Restored) -> None:
 def _verified(check: SetCheck) -> str:
     trail = check.trail
     return (
-        f"{len(check.manifest.hashes)} files match their hashes; {trail.events} events against "
-        f"{trail.checkpoints} signed checkpoints, signed up to {check.manifest.signed_size}, "
+        f"{len(check.manifest.hashes)} files match their hashes; {counted(trail.events, 'event')} "
+        f"against {counted(trail.checkpoints, 'signed checkpoint')}, signed up to "
+        f"{check.manifest.signed_size}, "
         f"anchored up to {trail.anchored_to}"
     )

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,14 +97,18 @@ def load_trail(source: Path, tool: str, scratch: Engine) -> None:
     audit.store's tables), with no PostgreSQL server: pg_restore prints them as COPY text."""
     tables = [option for name in TRAIL_TABLES for option in ("--table", name)]
     command = [tool, "--data-only", *tables, "--file=-", str(source)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as running:
-        assert running.stdout is not None
-        lines = (line.decode("utf-8").rstrip("\n") for line in running.stdout)
-        with scratch.begin() as connection:
-            for table, rows in _copies(lines):
-                for batch in in_batches(rows, BATCH):
-                    connection.execute(table.insert(), batch)
-        problem = running.stderr.read().decode(errors="replace") if running.stderr else ""
+    # stderr to a file, not a pipe: a pipe nobody reads while stdout streams could fill and
+    # stall pg_restore.
+    with tempfile.TemporaryFile() as errors:
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors) as running:
+            assert running.stdout is not None
+            lines = (line.decode("utf-8").rstrip("\n") for line in running.stdout)
+            with scratch.begin() as connection:
+                for table, rows in _copies(lines):
+                    for batch in in_batches(rows, BATCH):
+                        connection.execute(table.insert(), batch)
+        errors.seek(0)
+        problem = errors.read().decode(errors="replace")
     if running.returncode:
         raise ToolFailed("backup.pg_tool_failed", f"pg_restore could not read {source}: {problem}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import operator, progress_bar
+from govern.command_line import counted, operator, progress_bar
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
 from govern.debtors.service import import_debtors, rotate_keys
@@ -36,9 +36,9 @@ def import_command(file: Path) -> None:
         for error in refused.errors:
             click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)
         raise click.ClickException(
-            f"{len(refused.errors)} problems; nothing of {file.name} was imported"
+            f"{counted(len(refused.errors), 'problem')}; nothing of {file.name} was imported"
         ) from None
-    click.echo(f"imported {count} debtors (batch {batch})")
+    click.echo(f"imported {counted(count, 'debtor')} (batch {batch})")
 
 
 @click.group()
@@ -66,4 +66,4 @@ def rotate(batch: int) -> None:
     pending = repo.count_under_other_keys(db(), vault.current)
     with click.progressbar(length=pending, label="re-sealing") as bar:
         done = rotate_keys(db(), vault, batch, bar.update)
-    click.echo(f"{done} debtors re-sealed under key {vault.current}")
+    click.echo(f"{counted(done, 'debtor')} re-sealed under key {vault.current}")

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from govern.clock import SystemClock
+from govern.command_line import counted
 from govern.contact.telephony import load_key
 from govern.demo import seed
 from govern.demo.telephone import demo_calls, report
@@ -28,7 +29,7 @@ def seed_command() -> None:
     if not s.settings.demo:
         raise ConfigError("config.not_demo", "Seeding demo data needs GOVERN_DEMO=1.")
     issued = seed(db(), s.directory, context())
-    click.echo(f"demo ready: {issued} accounts newly issued")
+    click.echo(f"demo ready: {counted(issued, 'account')} newly issued")
 
 
 @demo.command("calls")

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from govern.accounts.service import revoke_account
-from govern.command_line import echo_report, operator
+from govern.command_line import counted, echo_report, operator, progress_bar
 from govern.deprovision.reconcile import ReconcileReport, reconcile
 from govern.deprovision.service import due_accounts, revoke_due, suspend_inactive
 from govern.web import context, db, services
@@ -28,21 +28,21 @@ def run(dry_run: bool) -> None:
     s = services()
     pending = len(due_accounts(db(), s.clock.now(), s.settings.departures))
     db().rollback()
-    with click.progressbar(length=pending, label="departures") as bar:
+    with progress_bar("departures") as bar:
+        bar.count(pending)
         report = revoke_due(
-            db(),
-            context(),
-            directory=s.directory,
-            dry_run=dry_run,
-            progress=bar.update,
+            db(), context(), directory=s.directory, dry_run=dry_run, progress=bar.advance
         )
     if dry_run:
-        click.echo(f"{len(report.due)} due (dry run, nothing changed): {' '.join(report.due)}")
+        click.echo(f"{len(report.due)} due (dry run, nothing changed)")
+        for account_id in report.due:
+            click.echo(f"  {account_id}")
         return
     idle = suspend_inactive(db(), context())
     click.echo(
         f"{len(report.revoked)} revoked, {len(report.failed)} failed; "
-        f"{len(idle)} accounts unused for {s.settings.inactive_days} days suspended"
+        f"{counted(len(idle), 'account')} unused for "
+        f"{counted(s.settings.inactive_days, 'day')} suspended"
     )
     for account_id, error in report.failed.items():
         click.echo(f"  {account_id}: {error} (recorded; the next sweep retries)", err=True)

@@ -74,10 +74,15 @@ def test_verify_of_a_range_the_trail_does_not_hold_is_an_error_not_intact(
 ) -> None:
     busy_trail(agency)
     size = agency.services.trail.verify().events
-    for asked in (("--from", str(size + 1)), ("--to", str(size + 5)), ("--from", "5", "--to", "3")):
+    for asked, said in (
+        (("--from", str(size + 1)), f"The trail holds events 1..{size}; {size + 1}..{size}"),
+        (("--to", str(size + 5)), f"The trail holds events 1..{size}; 1..{size + 5} is not"),
+        (("--from", "5", "--to", "3"), "The range 5..3 ends before it starts. [verify.range]"),
+    ):
         result = govern(agency.app, "audit", "verify", *asked)
         assert result.exit_code == 1, asked
-        assert "[verify.range]" in result.output and "intact" not in result.output
+        assert said in result.output and "[verify.range]" in result.output
+        assert "intact" not in result.output
     whole = govern(agency.app, "audit", "verify", "--from", "1", "--to", str(size))
     assert whole.exit_code == 0 and "OK: the trail is intact" in whole.output
 

@@ -67,6 +67,17 @@ def test_a_bad_row_is_reported_by_line_and_nothing_of_the_file_is_imported(
     assert count(agency) == 0
 
 
+def test_one_bad_row_is_one_problem(agency: Agency, tmp_path: Path) -> None:
+    agency.with_accounts()
+    rows = [case.row() for case in CASES]
+    rows[1]["phones"] = "12345"
+    file = tmp_path / "cases.csv"
+    file.write_text(as_csv(rows), encoding="utf-8")
+    result = govern(agency.app, "debtors", "import", str(file))
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == "Error: 1 problem; nothing of cases.csv was imported"
+
+
 def test_a_file_without_a_needed_column_changes_nothing(agency: Agency, tmp_path: Path) -> None:
     agency.with_accounts()
     file = tmp_path / "cases.csv"

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from audit.store import events
+from govern.cli import cli
 from govern.config import Settings
 from govern.deprovision.service import revoke_due
 from tests.support.agency import Agency, bearer
@@ -186,3 +187,19 @@ def test_r_acc_4_a_failed_directory_lock_is_shown_and_retried_by_the_next_sweep(
     with fixed.sessions() as db:
         revoke_due(db, fixed.context(), directory=fixed.directory)
     assert agency.services.directory.authenticate("col.a1", "col.a1-secret") is None
+
+
+def test_r_acc_4_govern_deprovision_run_lists_what_is_due_then_revokes_it(agency: Agency) -> None:
+    ids = agency.with_accounts("col.a1", "it")
+    runner = agency.app.test_cli_runner()
+    dry = runner.invoke(cli, ["deprovision", "run", "--dry-run"])
+    assert (dry.exit_code, dry.output) == (0, "0 due (dry run, nothing changed)\n")
+    set_date(agency, "it", "1004", "2026-11-28")
+    agency.services.clock.set(agency.services.clock.now().replace(hour=10))  # 18:00 Shanghai
+    dry = runner.invoke(cli, ["deprovision", "run", "--dry-run"])
+    assert dry.output == f"1 due (dry run, nothing changed)\n  {ids['col.a1']}\n"
+    assert agency.account(ids["col.a1"]).state == "active"
+    done = runner.invoke(cli, ["deprovision", "run"])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("1 revoked, 0 failed; 0 accounts unused for 90 days suspended")
+    assert agency.account(ids["col.a1"]).state == "revoked"
