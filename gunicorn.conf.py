@@ -1,6 +1,6 @@
 """Gunicorn's settings for Govern (docs/deploy.md). Gunicorn reads this file from the folder it
 starts in, or from `--config PATH`; a command-line option overrides a line here, e.g.
-`gunicorn --bind 0.0.0.0:8000 govern.wsgi:app`.
+`gunicorn --workers 8 govern.wsgi:app`.
 
 Behind a reverse proxy on the same machine (docs/deploy.md, "TLS in front"); the background
 jobs run in `govern worker` when GOVERN_BACKGROUND_JOBS=worker.

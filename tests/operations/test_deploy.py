@@ -44,10 +44,10 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
         pytest.skip("systemd-analyze is missing here (apt-get install systemd): units not verified")
     # verify checks that each command exists: point them at this installation's.
     here = str(Path(sys.executable).parent) + "/"
-    for path in UNITS.glob("*.service"):
+    for path in UNITS.iterdir():
         (tmp_path / path.name).write_text(path.read_text().replace(INSTALLED_BIN, here))
     checked = subprocess.run(
-        ["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.glob("*.service"))],
+        ["systemd-analyze", "verify", *sorted(str(p) for p in tmp_path.iterdir())],
         capture_output=True,
         text=True,
         timeout=60,
@@ -67,6 +67,26 @@ def test_the_units_run_the_web_and_the_worker_and_let_them_drain() -> None:
     assert web["EnvironmentFile"] == worker["EnvironmentFile"] == "/etc/govern/govern.env"
     assert int(web["TimeoutStopSec"]) > gunicorn_settings().graceful_timeout
     assert web["KillSignal"] == worker["KillSignal"] == "SIGTERM"
+
+
+def test_a_daily_timer_verifies_the_trail_as_the_service_and_fails_on_a_broken_one() -> None:
+    verify, worker = unit("govern-verify.service"), unit("govern-worker.service")
+    assert shlex.split(verify["ExecStart"]) == [f"{INSTALLED_BIN}govern", "audit", "verify"]
+    assert verify["Type"] == "oneshot"  # its exit status is the unit's: 1 when tampered
+    assert (verify["User"], verify["EnvironmentFile"]) == ("govern", worker["EnvironmentFile"])
+    assert verify["StateDirectory"] == "govern"  # the metrics folder is writable: it is counted
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.read(UNITS / "govern-verify.timer")
+    assert timer["Timer"]["Unit"] == "govern-verify.service"
+    assert timer["Timer"]["Persistent"] == "true"  # a day missed while off runs at boot
+
+
+def test_every_unit_runs_without_capabilities_or_privileged_system_calls() -> None:
+    for name in ("govern-web.service", "govern-worker.service", "govern-verify.service"):
+        service = unit(name)
+        assert service["CapabilityBoundingSet"] == "", name
+        assert service["SystemCallFilter"] == "@system-service", name
+        assert service["ProtectSystem"] == "strict" and service["NoNewPrivileges"] == "yes", name
 
 
 def test_gunicorn_conf_serves_govern_on_the_loopback_with_the_documented_limits() -> None:
