@@ -15,101 +15,27 @@ rebuilt: one tampered window is named alone, and the windows after it are report
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from itertools import islice
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, create_engine, select
+from sqlalchemy import Connection, create_engine
 
 from audit import store
-from audit.entry import field_row, micros
+from audit.index_check import check_index_columns
 from audit.merkle import Frontier, leaf_hash
+from audit.placement import claimed_seq, placement_problems
+from audit.report import Problem, Report, Window
 from audit.signing import Checkpoint, verify_checkpoint
 from audit.tally import QUIET, Tally
 
-MAX_PER_KIND = 100
-INDEX_BATCH = 10_000
 NO_BOUNDARY = 2**63  # past any sequence number (BIGINT)
 UNCHECKED = (
     "no trusted state to start them from (the events before them were tampered with, and the "
     "stored frontier of the checkpoint between does not match its signature, or is gone)"
 )
-
-
-@dataclass(frozen=True)
-class Problem:
-    seq: int | None
-    kind: str
-    message: str
-
-
-#: Problems about checkpoints rather than events: their `seq` is a tree size.
-CHECKPOINT_KINDS = frozenset({"bad signature", "checkpoint missing", "checkpoint changed"})
-
-
-@dataclass(frozen=True)
-class Window:
-    """Events `first`..`last`, checked against the signed checkpoint at `last`.
-
-    `state`: `intact`, `tampered` (a problem lies in it), or `unchecked` (no trusted state
-    to start it from: the window before it was tampered with, and the checkpoint between has
-    no stored frontier that folds to its signed root)."""
-
-    first: int
-    last: int
-    state: str
-
-
-@dataclass
-class Report:
-    first: int
-    last: int
-    events: int = 0
-    checkpoints: int = 0
-    anchored_to: int = 0
-    unanchored: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    windows: list[Window] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def first_problem(self) -> Problem | None:
-        located = [p for p in self.problems if p.seq is not None]
-        # At one number, what happened to the trail comes before what it did to the index.
-        earliest = min(located, key=lambda p: (p.seq, p.kind == "index changed"), default=None)
-        return earliest or (self.problems or [None])[0]
-
-    def windows_in(self, state: str) -> list[Window]:
-        return [w for w in self.windows if w.state == state]
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as JSON can hold it: the windows intact counted, the others named."""
-        first = self.first_problem
-        return {
-            "ok": self.ok,
-            "events": self.events,
-            "checkpoints": self.checkpoints,
-            "anchored_to": self.anchored_to,
-            "unanchored": self.unanchored,
-            "first_problem": None if first is None else asdict(first),
-            "problems": [asdict(p) for p in self.problems],
-            "windows": {
-                "intact": len(self.windows_in("intact")),
-                "tampered": [[w.first, w.last] for w in self.windows_in("tampered")],
-                "unchecked": [[w.first, w.last] for w in self.windows_in("unchecked")],
-            },
-        }
 
 
 def trusted_checkpoints(
@@ -191,7 +117,7 @@ def verify_trail(
     else:
         _verify_window_into(connection, start, end, frontier, trusted, check_index, report, tally)
     _check_ends(size, trusted, report)
-    _mark_tampered_windows(report)
+    report.mark_tampered_windows()
     return report
 
 
@@ -290,7 +216,7 @@ def _verify_window_into(
 ) -> None:
     _scan(connection, start, end, frontier, trusted, report, tally)
     if check_index:
-        _check_index(connection, start, end, report, tally)
+        check_index_columns(connection, start, end, report, tally)
 
 
 def _starting_point(
@@ -324,25 +250,25 @@ def _scan(
         if seq > boundary:  # the rows before this one close a window (or more)
             frontier, boundary = windows.close_before(seq, expected, frontier)
         if seq != expected:
-            _add(report, Problem(expected, "missing", f"events {expected}..{seq - 1} are missing"))
+            report.add(Problem(expected, "missing", f"events {expected}..{seq - 1} are missing"))
             windows.clean = False
         expected = seq + 1
-        claimed = _claimed_seq(entry)
+        claimed = claimed_seq(entry)
         if claimed != seq:
             misplaced[seq] = claimed
             windows.clean = False
         leaf = leaf_hash(entry)
         if leaf != stored_leaf:
-            _add(report, Problem(seq, "changed", f"event {seq} no longer matches its hash"))
+            report.add(Problem(seq, "changed", f"event {seq} no longer matches its hash"))
             windows.clean = False
         frontier.append(leaf)
         report.events += 1
     limit = min(end, store.size(connection))  # beyond the trail's end is truncation, not this
     if expected <= limit:
-        _add(report, Problem(expected, "missing", f"events {expected}..{limit} are missing"))
+        report.add(Problem(expected, "missing", f"events {expected}..{limit} are missing"))
     windows.close_before(limit + 1, expected, frontier)
     tally.advance(max(0, end - windows.first + 1))  # the events after the last checkpoint
-    report.problems.extend(_placement_problems(misplaced))
+    report.problems.extend(placement_problems(misplaced))
 
 
 class _Windows:
@@ -390,13 +316,13 @@ class _Windows:
         elif self.unchecked:
             message = f"events {self.first}..{size} could not be checked: {UNCHECKED}"
             state = "unchecked"
-            _add(self.report, Problem(self.first, "unchecked", message))
+            self.report.add(Problem(self.first, "unchecked", message))
         else:
             state = "tampered"
             for first, last in _departures(frontier, signed, self.first, size):
                 which = f"event {first} does" if first == last else f"events {first}..{last} do"
                 message = f"{which} not match the checkpoint at size {size}"
-                _add(self.report, Problem(first, "changed", message))
+                self.report.add(Problem(first, "changed", message))
         self.report.windows.append(Window(self.first, size, state))
         self.tally.advance(size - self.first + 1)
         self.report.anchored_to = size
@@ -421,135 +347,6 @@ def _departures(
             ranges.append((max(begin + 1, first), begin + width))
         begin += width
     return ranges or [(first, size)]
-
-
-def _check_index(
-    connection: Connection, start: int, end: int, report: Report, tally: Tally
-) -> None:
-    """What queries read must say exactly what the hashed entries say: each event's own
-    columns (actor, action, object, time) and its field columns (how each field was shown,
-    the project groups)."""
-    stream = store.rows(connection, start, end)  # by rows, not numbers: a forged
-    while batch := list(islice(stream, INDEX_BATCH)):  # far-off number must not stall it
-        columns, index = set(), set()
-        for seq, entry, _ in batch:
-            own, shown = _derived(seq, entry)
-            columns.add(own)
-            index.add(shown)
-        stored_columns, stored_index = _stored_derived(connection, batch[0][0], batch[-1][0])
-        for kind, wrong in (
-            ("changed", columns ^ stored_columns),
-            ("index changed", index ^ stored_index),
-        ):
-            for seq in sorted({key[0] for key in wrong}):
-                message = f"what queries read of event {seq} differs from the event"
-                _add(report, Problem(seq, kind, message))
-        tally.advance(len(batch))
-
-
-def _stored_derived(connection: Connection, first: int, last: int) -> tuple[set, set]:
-    """The events' searchable columns and field columns as stored, as comparable tuples."""
-    e = store.events.c
-    rows = connection.execute(
-        select(
-            e.seq, e.at_us, e.actor, e.action, e.object, e.fields, e.viewer_group, e.object_group
-        ).where(e.seq.between(first, last))
-    )
-    own, index = set(), set()
-    for seq, at_us, actor, action, object_, *shown in rows:
-        own.add((seq, at_us, actor, action, object_))
-        index.add((seq, *shown))
-    return own, index
-
-
-def _derived(seq: int, entry: bytes) -> tuple[tuple, tuple]:
-    """(the event's own columns, its field columns) as an entry calls for them."""
-    try:
-        event = json.loads(entry)
-        at_us = micros(datetime.fromisoformat(event["time"][:-1] + "+00:00"))
-        actor, action, object_ = event.get("actor"), event.get("action"), event.get("object")
-        details = event.get("details") or {}
-        shown = field_row(details)
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return (seq, None, None, None, None), (seq, None, None, None)
-    return (seq, at_us, actor, action, object_), (seq, *shown)
-
-
-def _add(report: Report, problem: Problem) -> None:
-    """Keep the first problems of each kind: they locate it, the rest repeat it (and junk of
-    one kind must not crowd out the real damage of another)."""
-    if sum(p.kind == problem.kind for p in report.problems) < MAX_PER_KIND:
-        report.problems.append(problem)
-
-
-def _claimed_seq(entry: bytes) -> int | None:
-    """The top-level `seq` of a canonical entry. Keys are sorted, so it is the last `"seq":`
-    before `"time"`; reading it there avoids parsing every entry on the hot path."""
-    at = entry.rfind(b',"seq":')
-    end = entry.find(b",", at + 7)
-    try:
-        return int(entry[at + 7 : end]) if at >= 0 else None
-    except ValueError:
-        return None
-
-
-def _placement_problems(misplaced: dict[int, int | None]) -> list[Problem]:
-    """Name the events that sit where they do not belong, and how: every event of each set
-    that swapped places among themselves; of a shift (an insertion or a deletion hidden by
-    renumbering, after which every later event is out of place) only its first."""
-    problems: list[Problem] = []
-    left = dict(misplaced)
-    while left and len(problems) < MAX_PER_KIND:
-        seq = min(left)
-        claimed = left.pop(seq)
-        cycle = _swapped(left, seq, claimed)
-        if claimed is None:
-            problems.append(Problem(seq, "changed", f"event {seq} is not a readable entry"))
-        elif cycle:
-            problems += [
-                Problem(s, "reordered", f"event {s} holds event {c}, which moved") for s, c in cycle
-            ]
-        elif claimed < seq:
-            message = f"an event was inserted at {seq - 1}; event {claimed} now stands at {seq}"
-            return [*problems, Problem(seq - 1, "inserted", message)]
-        elif seq in left.values():
-            message = f"event {seq} holds event {claimed}, which moved"
-            return [*problems, Problem(seq, "reordered", message)]
-        else:
-            message = f"event {seq} was deleted and later events renumbered"
-            return [*problems, Problem(seq, "missing", message)]
-    return problems
-
-
-def _swapped(left: dict[int, int | None], seq: int, claimed: int | None) -> list[tuple[int, int]]:
-    """If the event at `seq` (which holds `claimed`) is one of a set of events that only
-    changed places among themselves, those events as (where, which), taken out of `left`;
-    otherwise nothing."""
-    cycle: list[tuple[int, int]] = []
-    at, holds = seq, claimed
-    while holds is not None and holds != seq and holds in left and len(cycle) <= len(left):
-        cycle.append((at, holds))
-        at, holds = holds, left[holds]
-    if holds != seq or at == seq:
-        return []
-    cycle.append((at, holds))
-    for where, _ in cycle[1:]:
-        del left[where]
-    return cycle
-
-
-def _mark_tampered_windows(report: Report) -> None:
-    """A window holding a problem with its events (one the column check found, say) is
-    tampered, whatever its root said."""
-    report.windows.sort(key=lambda w: w.first)
-    starts = [w.first for w in report.windows]
-    for problem in report.problems:
-        if problem.seq is None or problem.kind in CHECKPOINT_KINDS:
-            continue
-        i = bisect_right(starts, problem.seq) - 1
-        window = report.windows[i] if i >= 0 else None
-        if window is not None and problem.seq <= window.last and window.state == "intact":
-            report.windows[i] = Window(window.first, window.last, "tampered")
 
 
 def _check_ends(size: int, trusted: dict[int, Checkpoint], report: Report) -> None:

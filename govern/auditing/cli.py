@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from audit.report import Report
 from audit.signing import key_id, load_private_key, new_private_key_pem, public_pem
-from audit.verify import Report
 from govern.command_line import counted, echo_json, progress_bar
 from govern.errors import BadRequest
 from govern.web import services

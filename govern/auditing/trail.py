@@ -34,9 +34,10 @@ from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
+from audit.report import Report
 from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
 from audit.tally import QUIET, Tally
-from audit.verify import Report, signed_checkpoints, verify_trail
+from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
 from govern.clock import Clock
 from govern.errors import BadRequest, ConfigError, GovernError, NotFound

@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from audit import store
+from audit.report import Report
 from audit.signing import Checkpoint, key_id, load_public_key
 from audit.tally import QUIET, Tally
-from audit.verify import Report
 from govern.auditing.trail import check_trail, newest_signed, public_half
 from govern.backup import postgres, sqlite
 from govern.backup.manifest import (

@@ -19,8 +19,9 @@ from audit.merkle import (
     verify_inclusion,
 )
 from audit.proofs import export_bundle
+from audit.report import Report
 from audit.signing import Signer
-from audit.verify import Report, signed_checkpoints, verify_trail
+from audit.verify import signed_checkpoints, verify_trail
 from tests.audit.conftest import AT, append_views
 from tests.support.database import as_owner_without_triggers
 from tests.support.tally import Counted
