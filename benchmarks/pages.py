@@ -52,8 +52,9 @@ from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.deprovision.runs import start_sweep
 from govern.directory.models import Identity
+from govern.investigations.questions import Window
 from govern.investigations.runs import start_triage, start_verification
-from govern.investigations.service import Scope, Window, new_leak_investigation
+from govern.investigations.service import Scope, new_leak_investigation
 from govern.runs import Run
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash

@@ -13,8 +13,10 @@ from flask.cli import with_appcontext
 
 from govern.command_line import echo_json, operator
 from govern.errors import BadRequest
+from govern.investigations import questions
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
+from govern.investigations.unusual import unusual_access
 from govern.web import context, db, services
 
 
@@ -72,16 +74,16 @@ def query(
     """Events by debtor, actor, subject, action, field and time (audited)."""
     if account is not None and actor not in (None, account):
         raise click.UsageError("use --actor alone (--account is its old name)")
-    window = inv.Window.of(start, end, services().clock)
-    wanted = inv.EventFilter(
+    window = questions.Window.of(start, end, services().clock)
+    wanted = questions.EventFilter(
         debtor, actor or account, action, field, *window.us, after, limit, subject=subject
     )
     filters = {"debtor": debtor, "actor": wanted.actor, "subject": subject}
     s, asked = services(), {**filters, "action": action, "field": field}
     with audited_time_limit(db(), context(), operator(), "events", **asked):
-        found, _ = inv.find_events(db(), s.trail, operator(), wanted)
+        found, _ = questions.find_events(db(), s.trail, operator(), wanted)
     if form == "csv":
-        click.echo(inv.events_csv(found), nl=False)
+        click.echo(questions.events_csv(found), nl=False)
     else:
         echo_json(found)
 
@@ -91,7 +93,7 @@ def query(
 @click.argument("field")
 @click.option(
     "--level",
-    type=click.Choice(sorted(inv.SHOWN_AT)),
+    type=click.Choice(sorted(questions.SHOWN_AT)),
     default="full",
     show_default=True,
     help="full: revealed in full; masked: shown masked only; any: shown at all.",
@@ -103,9 +105,9 @@ def who_saw(
 ) -> None:
     """Every account shown FIELD of DEBTOR at --level, with times and levels (audited)."""
     s, asked = services(), {"debtor": debtor, "field": field, "level": level}
-    window = inv.Window.of(start, end, s.clock)
+    window = questions.Window.of(start, end, s.clock)
     with audited_time_limit(db(), context(), operator(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, operator(), inv.Sighting(**asked), window)
+        found = questions.who_saw(db(), s.trail, operator(), questions.Sighting(**asked), window)
     echo_json(found)
 
 
@@ -116,9 +118,9 @@ def who_saw(
 def seen(account: str, start: datetime | None, end: datetime | None) -> None:
     """What ACCOUNT revealed: per debtor, the fields and first and last time (audited)."""
     s = services()
-    window = inv.Window.of(start, end, s.clock)
+    window = questions.Window.of(start, end, s.clock)
     with audited_time_limit(db(), context(), operator(), "what_seen", account=account):
-        found = inv.what_seen(db(), s.trail, operator(), account, window)
+        found = questions.what_seen(db(), s.trail, operator(), account, window)
     echo_json(found)
 
 
@@ -141,7 +143,7 @@ def investigate(
     if not debtors:
         raise BadRequest("investigation.empty", "The debtors file names no debtor.")
     s = services()
-    window = inv.Window.of(start, end, s.clock)
+    window = questions.Window.of(start, end, s.clock)
     with click.progressbar(length=len(debtors), label="debtors checked", file=sys.stderr) as bar:
         scope = inv.Scope(debtors, fields, window)
         opened, ranking = inv.open_investigation(db(), context(), operator(), scope, bar.update)
@@ -154,9 +156,9 @@ def investigate(
 def unusual(start: datetime | None, end: datetime | None) -> None:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     s = services()
-    window = inv.Window.of(start, end, s.clock)
+    window = questions.Window.of(start, end, s.clock)
     with audited_time_limit(db(), context(), operator(), "unusual"):
-        found = inv.unusual_access(db(), context(), operator(), window)
+        found = unusual_access(db(), context(), operator(), window)
     echo_json(found)
 
 

@@ -53,9 +53,10 @@ from govern.console import (
 )
 from govern.debtors.models import FIELDS as DEBTOR_FIELDS
 from govern.errors import BadRequest, GovernError, NotFound
-from govern.investigations import runs
+from govern.investigations import questions, runs
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
+from govern.investigations.unusual import unusual_access
 from govern.web import app_itself, context, db, services
 
 bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
@@ -181,14 +182,14 @@ def events() -> Any:
     except GovernError as error:
         return _events_page(form, error=error), error.status
     if export:
-        return _download(inv.events_csv(found), "audit-events.csv")
+        return _download(questions.events_csv(found), "audit-events.csv")
     return _events_page(form, found, after=after)
 
 
 def _events_page(form: EventsForm, found: list[dict[str, Any]] | None = None, **shown: Any) -> str:
     """The events page; the actions the trail holds offered as the action input's
     suggestions."""
-    actions = inv.recorded_actions(db())
+    actions = questions.recorded_actions(db())
     return render_template(
         "investigations/events.html", form=form, found=found, actions=actions, **shown
     )
@@ -201,10 +202,10 @@ def who_saw() -> Any:
     form = WhoSawForm(formdata=request.args)
     if not _asked(form):
         return render_template("investigations/who_saw.html", form=form), _status(form)
-    asked = inv.Sighting(form.debtor.data, form.field.data, form.level.data)
+    asked = questions.Sighting(form.debtor.data, form.field.data, form.level.data)
     try:
         with _limited("who_saw", debtor=asked.debtor, field=asked.field, level=asked.level):
-            found = inv.who_saw(db(), services().trail, _auditor(), asked, _window(form))
+            found = questions.who_saw(db(), services().trail, _auditor(), asked, _window(form))
     except GovernError as error:
         return render_template("investigations/who_saw.html", form=form, error=error), error.status
     return render_template("investigations/who_saw.html", form=form, **_paged(found))
@@ -220,7 +221,7 @@ def seen() -> Any:
     account = form.account.data
     try:
         with _limited("what_seen", account=account):
-            found = inv.what_seen(db(), services().trail, _auditor(), account, _window(form))
+            found = questions.what_seen(db(), services().trail, _auditor(), account, _window(form))
     except GovernError as error:
         return render_template("investigations/seen.html", form=form, error=error), error.status
     return render_template("investigations/seen.html", form=form, **_paged(found))
@@ -286,7 +287,7 @@ def unusual() -> Any:
         return render_template("investigations/unusual.html", form=form), _status(form)
     try:
         with _limited("unusual"):
-            found = inv.unusual_access(db(), context(), _auditor(), _window(form))
+            found = unusual_access(db(), context(), _auditor(), _window(form))
     except GovernError as error:
         return render_template("investigations/unusual.html", form=form, error=error), error.status
     number = page_number()
@@ -314,9 +315,9 @@ def chart() -> Any:
         return render_template("investigations/chart.html", form=form), _status(form)
     account = form.account.data
     try:
-        window = _window(form, inv.CHART_DAYS)
+        window = _window(form, questions.CHART_DAYS)
         with _limited("views_per_hour", account=account):
-            series = inv.views_per_hour(db(), services().trail, _auditor(), account, window)
+            series = questions.views_per_hour(db(), services().trail, _auditor(), account, window)
     except GovernError as error:
         return render_template("investigations/chart.html", form=form, error=error), error.status
     return render_template("investigations/chart.html", form=form, series=_chart_data(series))
@@ -367,17 +368,17 @@ def _limited(query: str, **filters: Any) -> Iterator[None]:
         yield
 
 
-def _window(form: Any, days: int = 90) -> inv.Window:
+def _window(form: Any, days: int = 90) -> questions.Window:
     zone = services().settings.timezone
     start, end = (
         value.replace(tzinfo=zone) if value else None for value in (form.start.data, form.end.data)
     )
-    return inv.Window.of(start, end, services().clock, days)
+    return questions.Window.of(start, end, services().clock, days)
 
 
 def _events(form: EventsForm, limit: int) -> tuple[list[dict[str, Any]], int | None]:
     window, text = _window(form), lambda value: value or None
-    wanted = inv.EventFilter(
+    wanted = questions.EventFilter(
         text(form.debtor.data),
         text(form.actor.data),
         text(form.action.data),
@@ -395,7 +396,7 @@ def _events(form: EventsForm, limit: int) -> tuple[list[dict[str, Any]], int | N
         "field": wanted.field,
     }
     with _limited("events", **asked):
-        return inv.find_events(db(), services().trail, _auditor(), wanted)
+        return questions.find_events(db(), services().trail, _auditor(), wanted)
 
 
 def _paged(rows: Sequence[Any]) -> dict[str, Any]:

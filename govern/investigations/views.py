@@ -10,8 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from govern.bounds import Instant, WholeNumber
+from govern.investigations import questions
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
+from govern.investigations.unusual import unusual_access
 from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 blp = Blueprint(
@@ -58,7 +60,7 @@ class WhoSawQuerySchema(WindowSchema):
     field = fields.String(required=True, validate=FIELD)
     level = fields.String(
         load_default="full",
-        validate=validate.OneOf(sorted(inv.SHOWN_AT)),
+        validate=validate.OneOf(sorted(questions.SHOWN_AT)),
         metadata={
             "description": "full (default): revealed in full; masked: shown masked only; "
             "any: shown at all, masked views included"
@@ -165,7 +167,7 @@ def events(query: dict[str, Any]) -> Any:
     """Events by debtor, actor (who acted), subject (the account acted upon), action, field
     and time; page with `after`. `account` is the old name of `actor`."""
     window = _window(query)
-    wanted = inv.EventFilter(
+    wanted = questions.EventFilter(
         query.get("debtor"),
         query.get("actor", query.get("account")),
         query.get("action"),
@@ -178,9 +180,9 @@ def events(query: dict[str, Any]) -> Any:
     filters = {"debtor": wanted.debtor, "actor": wanted.actor, "subject": wanted.subject}
     s, asked = services(), {**filters, "action": wanted.action, "field": wanted.field}
     with audited_time_limit(db(), context(), _auditor(), "events", **asked):
-        found, after = inv.find_events(db(), s.trail, _auditor(), wanted)
+        found, after = questions.find_events(db(), s.trail, _auditor(), wanted)
     if query["format"] == "csv":
-        return Response(inv.events_csv(found), mimetype="text/csv")
+        return Response(questions.events_csv(found), mimetype="text/csv")
     return {"events": found, "next_after": after}
 
 
@@ -196,7 +198,9 @@ def who_saw(query: dict[str, Any]) -> dict[str, Any]:
     asked = {name: query[name] for name in ("debtor", "field", "level")}
     s = services()
     with audited_time_limit(db(), context(), _auditor(), "who_saw", **asked):
-        found = inv.who_saw(db(), s.trail, _auditor(), inv.Sighting(**asked), _window(query))
+        found = questions.who_saw(
+            db(), s.trail, _auditor(), questions.Sighting(**asked), _window(query)
+        )
     return {
         "debtor": query["debtor"],
         "field": query["field"],
@@ -215,7 +219,7 @@ def seen(query: dict[str, Any]) -> dict[str, Any]:
     """What this account revealed: per debtor, the fields, first and last time."""
     s, account = services(), query["account"]
     with audited_time_limit(db(), context(), _auditor(), "what_seen", account=account):
-        found = inv.what_seen(db(), s.trail, _auditor(), account, _window(query))
+        found = questions.what_seen(db(), s.trail, _auditor(), account, _window(query))
     return {"account": query["account"], "debtors": found}
 
 
@@ -228,9 +232,9 @@ def views_per_hour(query: dict[str, Any]) -> dict[str, Any]:
     """One account's views per clock hour over the window (default the last 7 days, at most
     31) beside its group's usual: the other viewers' mean in that hour."""
     s, account = services(), query["account"]
-    window = _window(query, inv.CHART_DAYS)
+    window = _window(query, questions.CHART_DAYS)
     with audited_time_limit(db(), context(), _auditor(), "views_per_hour", account=account):
-        return inv.views_per_hour(db(), s.trail, _auditor(), account, window)
+        return questions.views_per_hour(db(), s.trail, _auditor(), account, window)
 
 
 @blp.route("/unusual", methods=["GET"])
@@ -241,7 +245,7 @@ def views_per_hour(query: dict[str, Any]) -> dict[str, Any]:
 def unusual(query: dict[str, Any]) -> dict[str, Any]:
     """Bulk viewing, off-hours views, views outside the viewer's group, pre-departure spikes."""
     with audited_time_limit(db(), context(), _auditor(), "unusual"):
-        return inv.unusual_access(db(), context(), _auditor(), _window(query))
+        return unusual_access(db(), context(), _auditor(), _window(query))
 
 
 @blp.route("/investigations", methods=["POST"])
@@ -323,8 +327,8 @@ def _auditor() -> str:
     return current_caller().account_id
 
 
-def _window(values: dict[str, Any], days: int = 90) -> inv.Window:
-    return inv.Window.of(values.get("start"), values.get("end"), services().clock, days)
+def _window(values: dict[str, Any], days: int = 90) -> questions.Window:
+    return questions.Window.of(values.get("start"), values.get("end"), services().clock, days)
 
 
 def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, select, update
 from audit import store
 from govern.clock import FixedClock
 from govern.investigations.models import Investigation
-from govern.investigations.service import Scope, Window, new_leak_investigation
+from govern.investigations.questions import Window
+from govern.investigations.service import Scope, new_leak_investigation
 from govern.runs import Run
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
