@@ -82,6 +82,24 @@ def create_app(
     settings = settings or load_settings()
     configure_logging(settings.log_level, settings.log_format)  # before start-up's warnings
     app = Flask(__name__)
+    _configure(app, settings)
+    services = _services(settings, clock or SystemClock(), directory)
+    app.extensions["govern"] = services
+    _hand_in(app, services)
+    if settings.proxy_hops:
+        # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    # First, so its hooks run last: an answer another hook replaces still carries the headers.
+    register_security_headers(app)
+    _register_http(app)
+    register_operations(app)  # /healthz, /readyz (govern/operations/), the access log
+    app.teardown_appcontext(close_db)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    """Flask's own settings: the session cookie, forms, request sizes, the OpenAPI document."""
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese names stay readable
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -100,19 +118,6 @@ def create_app(
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    services = _services(settings, clock or SystemClock(), directory)
-    app.extensions["govern"] = services
-    _hand_in(app, services)
-    if settings.proxy_hops:
-        # Behind N trusted proxies the client is in X-Forwarded-For; login limits count it.
-        hops = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    # First, so its hooks run last: an answer another hook replaces still carries the headers.
-    register_security_headers(app)
-    _register_http(app)
-    register_operations(app)  # /healthz, /readyz (govern/operations/), the access log
-    app.teardown_appcontext(close_db)
-    return app
 
 
 def _services(settings: Settings, clock: Clock, directory: Directory | None) -> Services:
