@@ -149,10 +149,16 @@ def register_metrics(app: Flask) -> None:
     signals.job_failed.connect(_job_failed)
 
 
+#: The methods counted by name; any other a client invents is `OTHER` (a label value a client
+#: chooses would let anyone add series without end).
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _answered(_app: Flask, response: Response, **_extra: Any) -> None:
     route = request.url_rule.rule if request.url_rule is not None else "(no route)"
-    _labelled(http_requests, request.method, route, str(response.status_code)).inc()
-    _labelled(request_duration, request.method, route).observe(request_seconds())
+    method = request.method if request.method in METHODS else "OTHER"
+    _labelled(http_requests, method, route, str(response.status_code)).inc()
+    _labelled(request_duration, method, route).observe(request_seconds())
 
 
 def _access_decided(result: str, reason: str) -> None:
@@ -285,8 +291,10 @@ def _counted() -> CollectorRegistry:
 
 def _refusal(token: str | None) -> Response | None:
     if token:
-        given = request.headers.get("Authorization", "").encode()
-        if hmac.compare_digest(given, f"Bearer {token}".encode()):
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
             return None
         return error_body(
             "metrics.token_required", "Send the metrics token as 'Authorization: Bearer'.", 401

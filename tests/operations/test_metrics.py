@@ -198,6 +198,18 @@ def test_with_a_token_metrics_need_it_from_anywhere(
         environ_base={"REMOTE_ADDR": "192.0.2.7"},
     )
     assert "govern_http_requests" in names
+    assert client.get("/metrics", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200
+
+
+def test_a_method_a_client_invents_is_counted_as_other_not_by_its_name(floor: Floor) -> None:
+    client = floor.agency.client
+    for invented in ("MZZQ1", "MZZQ2", "MZZQ3"):
+        client.open("/api/v1/debtors", method=invented)
+    names, samples = scrape(client)
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "MZZQ" not in text
+    other = [labels for (name, labels) in samples if name == "govern_http_requests_total"]
+    assert any(("method", "OTHER") in labels for labels in other)
 
 
 def test_no_label_carries_a_name_or_an_account(floor: Floor) -> None:
