@@ -6,6 +6,7 @@ Containerfile installs Govern from pyproject.toml (no image is built here)."""
 from __future__ import annotations
 
 import configparser
+import re
 import shlex
 import shutil
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from gunicorn.config import Config
+
+from tests.support.tls import self_signed
 
 REPO = Path(__file__).resolve().parents[2]
 UNITS = REPO / "deploy" / "systemd"
@@ -106,6 +109,41 @@ def test_the_nginx_example_proxies_to_gunicorn_and_passes_what_govern_reads() ->
     for header in ("X-Forwarded-For", "X-Forwarded-Proto", "X-Request-Id"):
         assert f"proxy_set_header {header} " in text
     assert "GOVERN_PROXY_HOPS=1" in text
+
+
+def test_debian_s_nginx_accepts_the_example(tmp_path: Path) -> None:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        pytest.skip("nginx is missing here (apt-get install nginx): the example not checked")
+    cert, key = self_signed(tmp_path)
+    example = (REPO / "deploy" / "nginx" / "govern.conf").read_text()
+    mine = example.replace("/etc/ssl/govern/fullchain.pem", str(cert))
+    (tmp_path / "govern.conf").write_text(mine.replace("/etc/ssl/govern/privkey.pem", str(key)))
+    (tmp_path / "nginx.conf").write_text(
+        f"error_log stderr; pid {tmp_path}/nginx.pid; events {{}}\n"
+        f"http {{ include {tmp_path}/govern.conf; }}\n"
+    )
+    checked = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (checked.returncode, checked.stderr) == (0, "")
+
+
+def test_the_recipe_s_environment_file_is_read_by_systemd_as_written() -> None:
+    """`EnvironmentFile=` keeps a comment after a value as part of the value: comments stand
+    on lines of their own, and every variable is one Govern (or prometheus-client) reads."""
+    text = (REPO / "docs" / "deploy.md").read_text()
+    block = text.split("# /etc/govern/govern.env\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert lines and all(re.fullmatch(r"[A-Z_]+=\S+", line) for line in lines), lines
+    readme = (REPO / "README.md").read_text()
+    names = [line.split("=")[0] for line in lines]
+    unknown = [name for name in names if f"`{name}`" not in readme]
+    assert [name for name in unknown if f"`{name.removesuffix('_FILE')}`" not in readme] == []
 
 
 def instructions(path: Path) -> list[tuple[str, str]]:

@@ -205,7 +205,7 @@ def test_a_method_a_client_invents_is_counted_as_other_not_by_its_name(floor: Fl
     client = floor.agency.client
     for invented in ("MZZQ1", "MZZQ2", "MZZQ3"):
         client.open("/api/v1/debtors", method=invented)
-    names, samples = scrape(client)
+    _, samples = scrape(client)
     text = client.get("/metrics").get_data(as_text=True)
     assert "MZZQ" not in text
     other = [labels for (name, labels) in samples if name == "govern_http_requests_total"]

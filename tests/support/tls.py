@@ -19,7 +19,7 @@ from cryptography.x509.oid import NameOID
 @contextlib.contextmanager
 def self_signed_listener(folder: Path) -> Iterator[tuple[int, list[bytes]]]:
     """Yield (port, what clients sent after the handshake) for one TLS connection."""
-    cert, key = _self_signed(folder)
+    cert, key = self_signed(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server = socket.create_server(("127.0.0.1", 0))
@@ -41,7 +41,8 @@ def self_signed_listener(folder: Path) -> Iterator[tuple[int, list[bytes]]]:
         thread.join(timeout=5)
 
 
-def _self_signed(folder: Path) -> tuple[Path, Path]:
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and its key (for `impostor.example`), as PEM files in `folder`."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "impostor.example")])
     now = datetime.datetime.now(datetime.UTC)
