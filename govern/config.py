@@ -419,6 +419,6 @@ def _describe(messages: Mapping[str, object]) -> str:
     for name, problems in sorted(messages.items()):
         text = "; ".join(problems) if isinstance(problems, list) else str(problems)
         if "Missing data" in text:
-            text = "must be set" + (" (or NAME_FILE)" if name in SECRET_VARIABLES else "")
+            text = "must be set" + (f" (or {name}_FILE)" if name in SECRET_VARIABLES else "")
         parts.append(f"{name}: {text}")
     return "Check the configuration: " + ", ".join(parts)

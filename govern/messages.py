@@ -370,6 +370,17 @@ MESSAGES: dict[str, Any] = {
         "The restored database's audit trail does not match the backup set; do not start "
         "Govern on it."
     ),
+    "db.unreachable": _l(
+        "The database cannot be reached; check DATABASE_URL and GOVERN_MIGRATION_DATABASE_URL."
+    ),
+    "db.refused": _l(
+        "The database refused the schema's command; run it as the schema's owner "
+        "(GOVERN_MIGRATION_DATABASE_URL)."
+    ),
+    "db.revision_unknown": _l(
+        "The database's schema is newer than this Govern; install the Govern that made it, or "
+        "restore a backup set."
+    ),
     "backup.database_unreachable": _l(
         "The database cannot be reached; check DATABASE_URL and GOVERN_MIGRATION_DATABASE_URL."
     ),

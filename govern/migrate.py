@@ -7,6 +7,8 @@ only: no DDL, no ownership.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,15 +16,60 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from audit.store import APPEND_ONLY_TABLES
 from govern.db import make_engine
+from govern.errors import GovernError
 from govern.notes.models import APPEND_ONLY_NOTES
 from govern.training.models import ARCHIVE_TABLES
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaRefused(GovernError):
+    """The owner's database could not be reached, refused the owner, or holds a schema this
+    Govern does not know: nothing was changed."""
+
+    status = 503
+
+
+@contextmanager
+def _as_owner(owner_url: str) -> Iterator[Engine]:
+    """An engine on the owner's database; its failures said in one line with a code (the
+    database named without its password). The migrations' transaction rolls back whole."""
+    shown = make_url(owner_url).render_as_string(hide_password=True)
+    engine = make_engine(owner_url)
+    try:
+        yield engine
+    except OperationalError as error:
+        raise SchemaRefused(
+            "db.unreachable",
+            f"Cannot reach the database {shown}: {_first_line(error)}; check "
+            "GOVERN_MIGRATION_DATABASE_URL (else DATABASE_URL).",
+        ) from None
+    except ProgrammingError as error:
+        raise SchemaRefused(
+            "db.refused",
+            f"The database {shown} refused: {_first_line(error)}; the schema's commands run "
+            "as its owner (GOVERN_MIGRATION_DATABASE_URL).",
+        ) from None
+    except CommandError as error:
+        raise SchemaRefused(
+            "db.revision_unknown",
+            f"{error}: the database's schema is newer than this Govern; install the Govern "
+            "that made it, or restore a backup set (docs/deploy.md, rolling back).",
+        ) from None
+    finally:
+        engine.dispose()
+
+
+def _first_line(error: Exception) -> str:
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
 
 
 @dataclass(frozen=True)
@@ -45,8 +92,7 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
     """Bring the schema to the newest revision (as the owner) and grant the service role its
     rights (GOVERN_MIGRATION_DATABASE_URL and DATABASE_URL). Returns the revisions before and
     after."""
-    engine = make_engine(owner_url)
-    with engine.begin() as connection:
+    with _as_owner(owner_url) as engine, engine.begin() as connection:
         before = current_revision(connection)
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
@@ -54,7 +100,6 @@ def upgrade(owner_url: str, service_url: str) -> Upgrade:
         command.upgrade(config, "head")
         after = current_revision(connection)
         grant_service_role(connection, owner_url, service_url)
-    engine.dispose()
     return Upgrade(before, after)
 
 
@@ -62,12 +107,8 @@ def describe_revision(owner_url: str, head: str) -> tuple[str, bool]:
     """`govern db current`, as the owner (the service role reads the schema's revision only
     once `upgrade` granted it): one line naming the revision and `head`, and whether the
     schema is at `head`."""
-    engine = make_engine(owner_url)
-    try:
-        with engine.connect() as connection:
-            revision = current_revision(connection)
-    finally:
-        engine.dispose()
+    with _as_owner(owner_url) as engine, engine.connect() as connection:
+        revision = current_revision(connection)
     if revision is None:
         return f"the database has no schema yet; this Govern needs revision {head}", False
     if revision != head:

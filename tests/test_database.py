@@ -151,3 +151,49 @@ def test_r_nte_1_the_service_role_may_only_append_to_collection_notes(
         "DELETE": False,
         "TRUNCATE": False,
     }
+
+
+def test_db_commands_say_in_one_line_that_the_database_does_not_answer(
+    base_settings: Settings, tmp_path: Path
+) -> None:
+    nowhere = "postgresql://govern_owner:secret@127.0.0.1:1/govern"
+    settings = replace(base_settings, database_url=nowhere, migration_database_url=nowhere)
+    for command in ("upgrade", "current"):
+        code, said = govern_db(settings, command)
+        assert code == 1 and len(said.splitlines()) == 1, said
+        assert said.endswith("[db.unreachable]") and "127.0.0.1:1/govern" in said
+        assert "secret" not in said
+
+
+def test_a_schema_newer_than_this_govern_is_named_not_a_traceback(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    settings = on_empty(base_settings, service, owner, tmp_path)
+    assert db_upgrade(settings)[0] == 0
+    engine = make_engine(owner)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    finally:
+        engine.dispose()
+    assert govern_db(settings, "current") == (
+        1,
+        f"database schema at revision 0099; this Govern needs {head_revision()}",
+    )
+    code, said = db_upgrade(settings)
+    assert code == 1 and len(said.splitlines()) == 1, said
+    assert "0099" in said and said.endswith("[db.revision_unknown]")
+
+
+@pytest.mark.postgresql_only
+def test_db_upgrade_as_the_service_role_is_refused_in_one_line_and_changes_nothing(
+    base_settings: Settings, empty_database: tuple[str, str], tmp_path: Path
+) -> None:
+    service, owner = empty_database
+    as_service = replace(
+        on_empty(base_settings, service, owner, tmp_path), migration_database_url=service
+    )
+    code, said = db_upgrade(as_service)
+    assert code == 1 and said.endswith("[db.refused]"), said
+    assert govern_db(on_empty(base_settings, service, owner, tmp_path), "current")[0] == 1
