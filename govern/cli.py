@@ -85,8 +85,7 @@ def db_upgrade() -> None:
 def db_current() -> None:
     """Say the database schema's revision (as GOVERN_MIGRATION_DATABASE_URL) and the newest
     this Govern carries; exit 1 when they differ (run `govern db upgrade`)."""
-    from govern.migrate import describe_revision
-    from govern.operations.health import schema_head
+    from govern.migrate import describe_revision, schema_head
 
     line, at_head = describe_revision(database_urls()[0], schema_head())
     click.echo(line)

@@ -116,6 +116,11 @@ def describe_revision(owner_url: str, head: str) -> tuple[str, bool]:
     return f"database schema at revision {revision}, the newest", True
 
 
+def schema_head() -> str:
+    """The newest revision of the migrations this code carries."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
+
+
 def known_revisions() -> set[str]:
     """Every schema revision this Govern's migrations know."""
     return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}

@@ -8,8 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
@@ -17,7 +15,7 @@ from sqlalchemy.exc import ProgrammingError
 from govern.cli import cli
 from govern.config import Settings
 from govern.db import make_engine
-from govern.migrate import MIGRATIONS
+from govern.migrate import schema_head
 from tests.audit.test_migration import migrate
 
 
@@ -37,12 +35,6 @@ def test_the_service_role_cannot_change_the_schema(base_settings: Settings) -> N
                 connection.rollback()
     finally:
         engine.dispose()
-
-
-def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head() or ""
 
 
 def db_upgrade(settings: Settings) -> tuple[int, str]:
@@ -77,7 +69,7 @@ def test_db_upgrade_on_an_empty_database_says_it_created_the_schema(
 ) -> None:
     service, owner = empty_database
     settings = on_empty(base_settings, service, owner, tmp_path)
-    head = head_revision()
+    head = schema_head()
     assert db_upgrade(settings) == (0, f"created the database schema at revision {head}")
     assert db_upgrade(settings) == (0, f"database schema is up to date (revision {head})")
     engine = make_engine(service)  # the service role may use what was created
@@ -98,7 +90,7 @@ def test_db_upgrade_from_an_older_revision_names_both(
     finally:
         engine.dispose()
     settings = on_empty(base_settings, service, owner, tmp_path)
-    expected = f"upgraded the database schema from revision 0006 to {head_revision()}"
+    expected = f"upgraded the database schema from revision 0006 to {schema_head()}"
     assert db_upgrade(settings) == (0, expected)
 
 
@@ -107,7 +99,7 @@ def test_db_current_names_the_revision_and_fails_until_it_is_the_newest(
 ) -> None:
     service, owner = empty_database
     settings = on_empty(base_settings, service, owner, tmp_path)
-    head = head_revision()
+    head = schema_head()
     assert govern_db(settings, "current") == (
         1,
         f"the database has no schema yet; this Govern needs revision {head}",
@@ -179,7 +171,7 @@ def test_a_schema_newer_than_this_govern_is_named_not_a_traceback(
         engine.dispose()
     assert govern_db(settings, "current") == (
         1,
-        f"database schema at revision 0099; this Govern needs {head_revision()}",
+        f"database schema at revision 0099; this Govern needs {schema_head()}",
     )
     code, said = db_upgrade(settings)
     assert code == 1 and len(said.splitlines()) == 1, said

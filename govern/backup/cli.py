@@ -20,6 +20,7 @@ from govern.backup.service import (
 from govern.clock import SystemClock
 from govern.command_line import counted, progress_bar
 from govern.config import load_settings
+from govern.migrate import schema_head
 
 PRIVATE_KEY_NOTE = (
     "the audit signing key's private half is not in the set: keep it apart, as a secret "
@@ -81,10 +82,20 @@ def _print_restored(restored: Restored) -> None:
     for place, what in restored.files.items():
         click.echo(f"  {place}: {what}")
     click.echo(f"the restored trail verifies: {_verified(restored.check)}")
-    click.echo(
-        f"schema revision {manifest.revision}: run `govern db upgrade` before starting a newer "
-        "Govern on it"
-    )
+    if manifest.revision == schema_head():
+        click.echo(f"schema revision {manifest.revision}, this Govern's")
+    else:
+        click.echo(
+            f"schema revision {manifest.revision}: run `govern db upgrade` before starting "
+            "this Govern on it"
+        )
+    if "kept newer" in restored.files.values():
+        click.echo(
+            "the checkpoint copy in place goes on past the set: `govern audit verify` names "
+            "the events lost since it; keep that report, then put the set's copy in place "
+            "before starting Govern (docs/operations.md, what must be restored together)",
+            err=True,
+        )
     if restored.signing_key_missing:
         click.echo(
             "no signing key at GOVERN_AUDIT_KEY_FILE: put back the one the set was signed with "

@@ -23,14 +23,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from audit.signing import Signer, verify_checkpoint
 from govern.clock import Clock
 from govern.context import Sealer
 from govern.directory.source import Directory
-from govern.migrate import MIGRATIONS, current_revision
+from govern.migrate import current_revision
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 FRESH_SECONDS = 1.0
@@ -149,11 +148,6 @@ def _awaited(name: str, job: Future[Result], until: float) -> Result:
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 1)
-
-
-def schema_head() -> str:
-    """The newest revision of the migrations this code carries."""
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head() or ""
 
 
 def database(engine: Engine, head: str) -> Probe:

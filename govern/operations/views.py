@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, current_app, jsonify
 
 from govern.deprovision.scheduler import scheduler_state
+from govern.migrate import schema_head
 from govern.operations import health, metrics
 from govern.operations.logs import register_access_log
 
@@ -37,7 +38,7 @@ def register_operations(app: Flask) -> None:
     s = app.extensions["govern"]
     app.extensions[READINESS] = health.Readiness(
         {
-            "database": health.database(s.engine, health.schema_head()),
+            "database": health.database(s.engine, schema_head()),
             "directory": health.directory(s.directory),
             "signing_key": health.signing_key(s.trail.signer, s.clock),
             "data_keys": health.data_keys(s.vault),

@@ -302,9 +302,14 @@ def test_a_kept_checkpoint_folder_that_continues_the_set_is_kept_and_tells_what_
     assert restored.files[str(settings.checkpoint_dir / "checkpoints.jsonl")] == "kept newer"
     app = create_app(kept, clock=clock)
     restored_app.append(app)
-    report = app.extensions["govern"].trail.verify()
+    trail = app.extensions["govern"].trail
+    report = trail.verify()
     assert {p.kind for p in report.problems} >= {"checkpoint missing"}
     assert later.tree_size in {p.seq for p in report.problems}
+    # As docs/operations.md says: the report kept, the set's copy put in place.
+    kept_copy = settings.checkpoint_dir / "checkpoints.jsonl"
+    kept_copy.write_bytes((folder / "checkpoints" / "checkpoints.jsonl").read_bytes())
+    assert trail.verify().ok
 
 
 def test_a_database_out_of_reach_is_named_without_its_password(

@@ -21,8 +21,7 @@ from govern.clock import FixedClock
 from govern.config import Settings
 from govern.db import make_engine
 from govern.deprovision.scheduler import start_deprovisioning, stop_deprovisioning
-from govern.migrate import MIGRATIONS, upgrade
-from govern.operations.health import schema_head
+from govern.migrate import MIGRATIONS, schema_head, upgrade
 from tests.support.slapd import Slapd, start_slapd
 
 CHECKS = {"database", "directory", "signing_key", "data_keys", "audit_committer", "scheduler"}
