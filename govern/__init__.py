@@ -1,5 +1,2 @@
-"""Govern: staff accounts and access to debtor data for a debt-collection agency."""
-
-from govern.app import create_app
-
-__all__ = ["create_app"]
+"""Govern: staff accounts and access to debtor data for a debt-collection agency (the
+service: `govern.app.create_app`; the console command: `govern.cli`)."""

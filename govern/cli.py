@@ -11,7 +11,6 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from govern.app import create_app
 from govern.auditing.trail import RequestContext, new_request_id, request_context
 from govern.config import database_urls
 from govern.errors import GovernError
@@ -46,6 +45,8 @@ def describe_error(error: GovernError) -> str:
 
 def _app() -> Flask:
     try:
+        from govern.app import create_app  # here: `govern --help` imports nothing of it
+
         return create_app()
     except GovernError as error:
         raise click.ClickException(describe_error(error)) from None

@@ -11,10 +11,15 @@ REPO = Path(__file__).resolve().parents[1]
 UNCONFIGURED = {"PATH": "/usr/bin:/bin"}  # no DATABASE_URL, no keys, no directory
 
 
-def govern(*args: str) -> subprocess.CompletedProcess[str]:
+def govern(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-c", "from govern.cli import main; main()", *args]
     return subprocess.run(
-        command, cwd=REPO, env=UNCONFIGURED, capture_output=True, text=True, timeout=60
+        command,
+        cwd=REPO,
+        env=UNCONFIGURED | environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -50,3 +55,14 @@ def test_help_offers_only_govern_s_own_options() -> None:
     shown = govern("--help").stdout
     for flask_option in ("--app", "--debug", "--env-file", "Show the Flask version"):
         assert flask_option not in shown
+
+
+def test_a_metrics_folder_that_is_not_there_is_named_in_one_line_and_help_still_works(
+    tmp_path: Path,
+) -> None:
+    missing = str(tmp_path / "no-such-folder")
+    assert govern("--help", PROMETHEUS_MULTIPROC_DIR=missing).returncode == 0
+    assert govern("--version", PROMETHEUS_MULTIPROC_DIR=missing).returncode == 0
+    refused = govern("accounts", "list", PROMETHEUS_MULTIPROC_DIR=missing)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert f"PROMETHEUS_MULTIPROC_DIR: {missing} is not a folder" in refused.stderr

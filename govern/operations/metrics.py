@@ -50,11 +50,27 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from govern import signals
 from govern.deprovision.service import due_accounts
+from govern.errors import ConfigError
 from govern.operations.logs import request_seconds
 from govern.operations.readings import revocation_lags
 from govern.web import Services, error_body
 
 log = logging.getLogger(__name__)
+
+
+def _check_folder() -> None:
+    """PROMETHEUS_MULTIPROC_DIR, when set, is a folder this user may write: prometheus-client
+    would otherwise fail on the first count with a traceback naming one of its files."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder is not None and not (os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK)):
+        raise ConfigError(
+            "config.invalid",
+            f"PROMETHEUS_MULTIPROC_DIR: {folder} is not a folder this user may write "
+            "(create it, owned by Govern's user, or unset the variable)",
+        )
+
+
+_check_folder()  # before the counts below open their files there
 
 http_requests = Counter(
     "govern_http_requests",
