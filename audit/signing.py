@@ -103,6 +103,13 @@ def public_pem(public_key: Ed25519PublicKey) -> bytes:
 
 
 def load_public_key(pem: bytes) -> Ed25519PublicKey:
+    """The Ed25519 public key of a PEM: a public key, or the signing key itself (which holds
+    its public half). Raises ValueError when it is neither."""
+    if b"PRIVATE KEY" in pem:
+        private = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(private, Ed25519PrivateKey):
+            raise ValueError("not an Ed25519 private key")
+        return private.public_key()
     key = serialization.load_pem_public_key(pem)
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")

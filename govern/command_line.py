@@ -64,17 +64,22 @@ class _Bar:
         if self.bar is not None:
             self.bar.update(count)
 
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
+    def close(self, done: bool) -> None:
+        if self.bar is None:
+            return
+        if done:  # work that skipped what needed nothing (a sync without changes) ends full
+            self.bar.update(self.bar.length - self.bar.pos)
+        self.bar.__exit__(None, None, None)
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[_Bar]:
     """A progress bar for work that learns its size as it starts (it calls `count(total)`,
-    then `advance(n)`): drawn on a terminal, nothing elsewhere."""
+    then `advance(n)`): drawn on a terminal, nothing elsewhere; full when the work ended well."""
     bar = _Bar(label)
+    done = False
     try:
         yield bar
+        done = True
     finally:
-        bar.close()
+        bar.close(done)

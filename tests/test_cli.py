@@ -7,6 +7,10 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
+from govern.command_line import progress_bar
+
 REPO = Path(__file__).resolve().parents[1]
 UNCONFIGURED = {"PATH": "/usr/bin:/bin"}  # no DATABASE_URL, no keys, no directory
 
@@ -66,3 +70,15 @@ def test_a_metrics_folder_that_is_not_there_is_named_in_one_line_and_help_still_
     refused = govern("accounts", "list", PROMETHEUS_MULTIPROC_DIR=missing)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert f"PROMETHEUS_MULTIPROC_DIR: {missing} is not a folder" in refused.stderr
+
+
+def test_a_progress_bar_ends_full_when_the_work_ended_well_and_stays_where_it_failed() -> None:
+    with progress_bar("changes") as synced:
+        synced.count(10)
+        synced.advance(3)  # the other seven needed nothing
+    assert synced.bar is not None and synced.bar.pos == 10
+    with pytest.raises(RuntimeError), progress_bar("changes") as failed:
+        failed.count(10)
+        failed.advance(3)
+        raise RuntimeError("the directory went away")
+    assert failed.bar is not None and failed.bar.pos == 3

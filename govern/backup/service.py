@@ -98,6 +98,7 @@ def create_set(settings: Settings, folder: Path, clock: Clock, progress: Progres
     public = public_half(settings.audit_key_file)
     load_vault(settings.data_keys_file)  # a set with keys that cannot open anything is no set
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # an empty folder made beforehand too: the set is for root alone
     try:
         return _write_set(settings, folder, public, clock, progress)
     except BaseException:
@@ -245,8 +246,8 @@ def _public_key(folder: Path, manifest: Manifest, trusted: bytes | None) -> byte
         raise SetRefused(
             "backup.key_mismatch",
             f"The set's trail is signed by key {named}, not by the key trusted here "
-            f"({expected}): restored, it would not verify. Restore the signing key the set was "
-            "made with first.",
+            f"({expected}): it does not verify against that key. Trust (and, to restore, "
+            "configure) the signing key the set was made with.",
         )
     return public
 

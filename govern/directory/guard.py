@@ -6,6 +6,7 @@ people leaving at once. Above the threshold a run is *held* until an operator co
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -17,8 +18,8 @@ class GuardVerdict:
 
     def explain(self) -> str:
         return (
-            f"{self.removals} removals exceed the guard of {self.limit:g}; "
-            "check the directory, then run again with --confirm"
+            f"{self.removals} removals exceed the guard, which lets at most "
+            f"{math.floor(self.limit)} through; check the directory, then run again with --confirm"
         )
 
 

@@ -116,7 +116,8 @@ class Readiness:
         for r in report.results:
             if before.get(r.name, PASS) != r.status:
                 level = logging.INFO if r.status == PASS else logging.WARNING
-                log.log(level, "readiness: %s %s: %s %s", r.name, r.status, r.state, r.problem)
+                why = f"{r.state} {r.problem}".strip()
+                log.log(level, "readiness: %s %s: %s", r.name, r.status, why)
 
 
 def _in_background(name: str, probe: Probe) -> Future[Result]:

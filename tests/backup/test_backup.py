@@ -214,6 +214,9 @@ def test_a_set_from_another_signing_key_is_refused(
     )
     assert junk.returncode == 1
     assert "[backup.key_invalid]" in junk.stderr and "Traceback" not in junk.stderr
+    signing_key = str(settings.audit_key_file)  # its PEM holds its public half: trusted as that
+    trusted_itself = govern(settings, "backup", "verify", str(folder), "--public-key", signing_key)
+    assert trusted_itself.returncode == 0, trusted_itself.stderr
 
 
 def test_restore_into_a_database_that_holds_tables_is_refused_with_its_own_exit(
