@@ -6,8 +6,6 @@ Behind a reverse proxy on the same machine (docs/deploy.md, "TLS in front"); the
 jobs run in `govern worker` when GOVERN_BACKGROUND_JOBS=worker.
 """
 
-import sys
-
 wsgi_app = "govern.wsgi:app"
 bind = "127.0.0.1:8000"  # the reverse proxy's upstream; nothing else should reach it
 worker_class = "gthread"
@@ -35,9 +33,10 @@ control_socket_disable = True
 
 def worker_exit(server: object, worker: object) -> None:
     """After a worker's last request: the audit events handed in made durable, and the jobs
-    that run here (GOVERN_BACKGROUND_JOBS=web) stopped, their leader lock freed."""
-    wsgi = sys.modules.get("govern.wsgi")
-    if wsgi is not None:  # None: the worker died before loading the app
+    that run here (GOVERN_BACKGROUND_JOBS=web) stopped, their leader lock freed. The app is
+    the one this worker loaded (`govern.wsgi:app`, or whichever app the command line names)."""
+    app = getattr(worker, "wsgi", None)
+    if "govern" in getattr(app, "extensions", {}):  # not: the worker died before loading it
         from govern.operations.worker import stop
 
-        stop(wsgi.app)
+        stop(app)  # type: ignore[arg-type]

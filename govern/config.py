@@ -107,6 +107,11 @@ class _Environment(Schema):
     sync_interval_minutes = fields.Integer(
         data_key="GOVERN_SYNC_INTERVAL_MINUTES", load_default=0, validate=validate.Range(min=0)
     )
+    departure_watch_seconds = fields.Integer(
+        data_key="GOVERN_DEPARTURE_WATCH_SECONDS",
+        load_default=60,
+        validate=validate.Range(1, 3600),
+    )
     cookie_secure = fields.Boolean(data_key="GOVERN_COOKIE_SECURE", load_default=True)
     work_hours = fields.String(
         data_key="GOVERN_WORK_HOURS",
@@ -240,6 +245,10 @@ class Settings:
     login_usernames_per_client: int = 30  # distinct usernames failing from one client address
     login_window_minutes: int = 15
     sync_interval_minutes: int = 0
+    # how often the scheduler's watch revokes what is due by Govern's clock and plans the jobs
+    # of dates from elsewhere: the most a departure waits after the host's clock is stepped
+    # past its instant (docs/operations.md)
+    departure_watch_seconds: int = 60
     cookie_secure: bool = True
     proxy_hops: int = 0
     checkpoint_every: int = 1000

@@ -1,6 +1,13 @@
 """APScheduler, its jobs kept in the database: a catch-up sweep at start, a job at each
-departure instant, a watch every minute (dates that came from the directory or another
-instance) and a daily sweep that also suspends unused accounts.
+departure instant, a watch every GOVERN_DEPARTURE_WATCH_SECONDS (a minute: dates that came from
+the directory or another instance) and a daily sweep that also suspends unused accounts.
+
+APScheduler keeps time by the host's wall clock and sleeps between jobs on a timer that the
+wall clock does not move (Python's monotonic wait). When the host's clock is stepped forward
+past a departure instant, the scheduler wakes at its next planned wake-up, at the latest the
+watch's, finds the instant's job overdue and runs it once (`misfire_grace_time` None,
+`coalesce`); the watch, which decides by Govern's clock like every job, revokes it then even
+if that job is missing. A departure never waits longer than the watch's interval after a step.
 
 One process per database runs it: the one holding the leader lock (a PostgreSQL advisory lock
 on a connection it keeps; SQLite serves one process). Others try again every minute. Even so,
@@ -136,7 +143,8 @@ def _run_scheduler(app: Flask, sweep_hour: int) -> BackgroundScheduler:
     )
     now = services.clock.now()
     scheduler.add_job(run_sweep, "date", run_date=now, id=CATCH_UP, replace_existing=True)
-    scheduler.add_job(run_watch, "interval", minutes=1, id=WATCH, replace_existing=True)
+    watch_every = services.settings.departure_watch_seconds
+    scheduler.add_job(run_watch, "interval", seconds=watch_every, id=WATCH, replace_existing=True)
     scheduler.add_job(
         run_daily,
         "cron",
@@ -164,7 +172,7 @@ def replan(app: Flask) -> None:
                 job.remove()
         for job_id, instant in wanted.items():
             scheduler.add_job(run_sweep, "date", run_date=instant, id=job_id, replace_existing=True)
-    except Exception:  # the watch job plans again within a minute
+    except Exception:  # the watch job plans again at its next run
         log.exception("planning departure jobs failed; the watch retries")
 
 
@@ -188,7 +196,8 @@ def run_sweep() -> None:
 
 
 def run_watch() -> None:
-    """Every minute: check this process still leads, revoke what is due, plan jobs for dates
+    """Every GOVERN_DEPARTURE_WATCH_SECONDS: check this process still leads, revoke what is due
+    (by Govern's clock, so also what a step of the host's clock made due), plan jobs for dates
     that arrived from elsewhere."""
     _safely("watch", watch)
 

@@ -220,3 +220,21 @@ def test_r_acc_4_the_daily_job_reconciles_with_the_directory_behind_its_guard(
         caplog.text
     )
     assert agency.account(ids["col.a1"]).state == "active"
+
+
+def test_the_watch_runs_every_govern_departure_watch_seconds_a_minute_unless_set(
+    agency: Agency, started: list[Flask]
+) -> None:
+    """How soon a departure is revoked after the host's clock is stepped past its instant
+    (docs/operations.md): the watch's interval, a minute unless set, never zero."""
+    from govern.config import load_settings
+    from govern.deprovision.scheduler import WATCH
+    from tests.test_config import MINIMAL, refusal
+
+    name = "GOVERN_DEPARTURE_WATCH_SECONDS"
+    assert load_settings(MINIMAL).departure_watch_seconds == 60
+    assert load_settings(MINIMAL | {name: "5"}).departure_watch_seconds == 5
+    for wrong in ("0", "-1", "3601", "soon"):
+        assert name in refusal(MINIMAL | {name: wrong})
+    scheduler = start(agency.app, started)
+    assert scheduler.get_job(WATCH).trigger.interval == timedelta(seconds=60)

@@ -6,16 +6,12 @@ web, signs a last checkpoint that anchors them all."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,69 +23,22 @@ from govern.config import Settings
 from govern.deprovision.scheduler import scheduler_state
 from govern.operations.worker import start_served, stop
 from tests.support.floor import Floor
-from tests.support.processes import environment, free_port, wait_until_listening
+from tests.support.processes import (
+    GOVERN,
+    REPO,
+    View,
+    environment,
+    free_port,
+    ready_with_scheduler_elsewhere,
+    request,
+    start,
+    view_until_stopped,
+    viewed_request_ids,
+    wait_until_listening,
+)
 from tests.support.staff import BY_USERNAME
 
-REPO = Path(__file__).resolve().parents[2]
 VIEWERS = 8
-
-
-@dataclass(frozen=True)
-class View:
-    request_id: str
-    status: int | None  # None: not answered (refused or cut once the server stopped)
-    started: float
-    ended: float
-
-
-def request(url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
-    data = json.dumps(body).encode() if body else None
-    call = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    for name, value in (headers or {}).items():
-        call.add_header(name, value)
-    try:
-        with urllib.request.urlopen(call, timeout=30) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
-
-
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("wb") as out:
-        return subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-
-
-def ready_with_scheduler_elsewhere(base: str, seconds: float = 60.0) -> dict:
-    """The web process's readiness once it is ready and the worker leads the scheduler."""
-    deadline, body = time.monotonic() + seconds, {}
-    while time.monotonic() < deadline:
-        status, body = request(f"{base}/readyz")
-        if status == 200 and body["checks"]["scheduler"]["state"] == "runs in another process":
-            return body
-        time.sleep(0.5)
-    raise AssertionError(f"not ready with the worker leading: {body}")
-
-
-def view_until_stopped(url: str, token: str, name: str, views: list[View]) -> None:
-    """View one debtor again and again until the server stops answering."""
-    for number in range(10_000):
-        request_id, started = f"{name}-{number}", time.monotonic()
-        try:
-            status, _ = request(
-                url, headers={"Authorization": f"Bearer {token}", "X-Request-Id": request_id}
-            )
-        except (urllib.error.URLError, ConnectionError, OSError):
-            views.append(View(request_id, None, started, time.monotonic()))
-            return
-        views.append(View(request_id, status, started, time.monotonic()))
-
-
-def viewed_request_ids(engine: Engine) -> list[str]:
-    with engine.connect() as connection:
-        entries = connection.execute(
-            select(events.c.entry).where(events.c.action == "debtor.viewed")
-        ).scalars()
-        return [json.loads(entry)["request_id"] for entry in entries]
 
 
 @pytest.mark.postgresql_only
@@ -212,7 +161,7 @@ def test_govern_worker_stops_on_sigterm_and_says_when_the_web_runs_the_jobs_too(
     log = tmp_path / "worker.log"
     env = {**os.environ, **environment(settings), "GOVERN_LOG_FORMAT": "text"}
     env.pop("GOVERN_BACKGROUND_JOBS", None)  # the default: `web`
-    worker = start([str(REPO / ".venv" / "bin" / "govern"), "worker"], env, log)
+    worker = start([GOVERN, "worker"], env, log)
     try:
         deadline = time.monotonic() + 60
         while "worker started" not in log.read_text() and time.monotonic() < deadline:
