@@ -246,6 +246,8 @@ def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     response = error_body(error.code, error.message, error.status)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, NotAuthenticated):  # how to authenticate: every 401 says it
+        response.headers["WWW-Authenticate"] = error.challenge
     return response
 
 
