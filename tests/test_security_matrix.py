@@ -15,6 +15,7 @@ them before anything changes), then what ends a session, each in a session of it
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from tests.support.matrix import (
     FORBIDDEN,
     PAGES,
     PUBLIC,
+    REPO,
     SECURITY_MD,
     SIGN_IN,
     TELEPHONY,
@@ -74,6 +76,7 @@ OPERATIONS = {f"{o.method} {o.path}": o for o in operations(DOCUMENT)}
 REFRESH = "write it again: .venv/bin/python scripts/security_matrix.py"
 CONVERTER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 DATA_CODE = re.compile(r'data-code="([^"]+)"')
+CITED_TEST = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +194,22 @@ def test_every_role_of_policies_roles_toml_is_a_principal_and_each_has_its_role(
             headers = world.principals[p.name].headers()
             answer = world.agency.client.get("/api/v1/sessions/current", headers=headers)
             assert answer.get_json()["roles"] == [p.role], p.name
+
+
+def test_the_threat_model_points_to_tests_that_exist() -> None:
+    """Each threat of docs/security.md names the tests that prove what stops it: they exist."""
+    text = SECURITY_MD.read_text(encoding="utf-8")
+    begins = text.index("## Threat model")
+    threats = text[begins : text.index("\n## ", begins)]
+    cited = CITED_TEST.findall(threats)
+    assert len(cited) >= 20, "the threat model names too few tests"
+    missing = [f"  {path}::{name}" for path, name in cited if name not in functions_of(path)]
+    assert not missing, "\n".join(["the threat model names tests that do not exist:", *missing])
+
+
+def functions_of(path: str) -> set[str]:
+    tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+    return {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
 
 
 def test_docs_security_md_shows_the_matrix_the_table_gives() -> None:
