@@ -43,6 +43,7 @@ from tests.support.matrix import (
     FORBIDDEN,
     PAGES,
     PUBLIC,
+    REASONS,
     REPO,
     SECURITY_MD,
     SIGN_IN,
@@ -52,6 +53,7 @@ from tests.support.matrix import (
     Cell,
     Principal,
     Route,
+    family,
     load,
     render,
     section_of,
@@ -76,6 +78,7 @@ OPERATIONS = {f"{o.method} {o.path}": o for o in operations(DOCUMENT)}
 REFRESH = "write it again: .venv/bin/python scripts/security_matrix.py"
 CONVERTER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
 DATA_CODE = re.compile(r'data-code="([^"]+)"')
+WITHHELD_REASON = re.compile(r'class="withheld" data-reason="([^"]+)"')
 CITED_TEST = re.compile(r"`(tests/[\w/]+\.py)::(\w+)`")
 
 
@@ -178,8 +181,12 @@ def test_the_matrix_lets_in_whom_policies_actions_toml_lets_in() -> None:
                 wrong.append(f"  {route.id}: {p.name} is in `refused` but the door decides")
         if route.refused and not route.because:
             wrong.append(f"  {route.id}: `refused` without `because`")
-        if not route.withheld <= {p.name for p in MATRIX.principals.values() if route.allows(p)}:
+        if not set(route.withheld) <= {
+            p.name for p in MATRIX.principals.values() if route.allows(p)
+        }:
             wrong.append(f"  {route.id}: `withheld` names someone not allowed")
+        if {why for whys in route.withheld.values() for why in whys} - set(REASONS.values()):
+            wrong.append(f"  {route.id}: `withheld` for a reason not in {sorted(REASONS.values())}")
     assert not wrong, "\n".join(["the table and policies/actions.toml differ:", *wrong])
 
 
@@ -227,6 +234,7 @@ class Answer:
     code: str  # the error's code, a refusal page's data-code, or the sign-in page's reason
     kind: str  # as the matrix writes it
     challenge: str  # WWW-Authenticate
+    withheld: frozenset[str] = frozenset()  # why fields are withheld (`family`)
 
 
 def value(world: World, route: Route, name: str) -> str:
@@ -268,27 +276,35 @@ def answered(route: Route, response: TestResponse) -> Answer:
     if route.surface == API:
         body = response.get_json(silent=True)
         code = body["error"]["code"] if isinstance(body, dict) and "error" in body else ""
-        withheld = _withheld(body)
+        reasons = set(_withheld(body))
     else:
         html = response.get_data(as_text=True)
         found = DATA_CODE.search(html) if status >= 400 else None
-        code, withheld = (found.group(1) if found else ""), 'class="withheld"' in html
+        code, reasons = (found.group(1) if found else ""), set(WITHHELD_REASON.findall(html))
         location = urlsplit(response.headers.get("Location", ""))
         if status in (302, 303) and location.path == "/login" and route.action != PUBLIC:
             reason = parse_qs(location.query).get("reason", [""])[0]
             return Answer(status, reason, SIGN_IN, challenge)
     kinds = {401: UNAUTHENTICATED, 403: FORBIDDEN}
-    kind = kinds.get(status) or (WITHHELD if withheld else ALLOWED)
-    return Answer(status, code, kind, challenge)
+    kind = kinds.get(status) or (WITHHELD if reasons else ALLOWED)
+    return Answer(status, code, kind, challenge, frozenset(map(family, reasons)))
 
 
-def _withheld(body: Any) -> bool:
-    """Whether a JSON answer withholds any field of any debtor or party in it."""
+def _withheld(body: Any) -> Iterator[str]:
+    """The reason codes of the fields a JSON answer withholds, of any debtor or party in it
+    (`withheld`: a list of {field, reason}, or a party's {field: reason})."""
     if isinstance(body, dict):
-        return bool(body.get("withheld")) or any(_withheld(v) for v in body.values())
-    if isinstance(body, list):
-        return any(_withheld(v) for v in body)
-    return False
+        given = body.get("withheld")
+        if isinstance(given, list):
+            yield from (item["reason"] for item in given)
+        elif isinstance(given, dict):
+            yield from given.values()
+        for key, value in body.items():
+            if key != "withheld":
+                yield from _withheld(value)
+    elif isinstance(body, list):
+        for value in body:
+            yield from _withheld(value)
 
 
 def mismatch(route: Route, who: Principal, answer: Answer) -> str | None:
@@ -300,6 +316,9 @@ def mismatch(route: Route, who: Principal, answer: Answer) -> str | None:
         return f"{who.name}: {said}, expected {expected.kind}"
     if answer.kind != kind or (expected.codes and answer.code not in expected.codes):
         return f"{who.name}: {said} ({answer.kind}), expected {expected.kind} {set(expected.codes)}"
+    if answer.withheld != expected.withheld:
+        why, expected_why = sorted(answer.withheld), sorted(expected.withheld)
+        return f"{who.name}: fields withheld for {why}, expected for {expected_why}"
     scheme = "Govern-Signature" if route.action == TELEPHONY else "Bearer"
     if route.surface == API and answer.status == 401 and not answer.challenge.startswith(scheme):
         return f"{who.name}: 401 with WWW-Authenticate {answer.challenge!r}, not {scheme}"

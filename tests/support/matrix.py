@@ -72,7 +72,7 @@ class Route:
     path: str  # the document's template ({name}) or the rule without converters (<name>)
     action: str  # resource.action of actions.toml, public, or telephony
     allow: frozenset[str]
-    withheld: frozenset[str]
+    withheld: dict[str, frozenset[str]]  # principal → why fields are withheld (`family`)
     refused: dict[str, str]  # principal → the code of a refusal past the role × action table
     objects: dict[str, str]  # parameter → world object, over the table's [parameters]
     because: str
@@ -92,10 +92,22 @@ class Route:
 
 @dataclass(frozen=True)
 class Cell:
-    """What a principal is answered on a route: its kind, and the codes that may say why."""
+    """What a principal is answered on a route: its kind, the codes that may say why, and why
+    fields are withheld."""
 
     kind: str
     codes: frozenset[str] = frozenset()
+    withheld: frozenset[str] = frozenset()
+
+
+#: Why a debtor's field is withheld, by the start of its reason code: the role's level in the
+#: access policy, the viewer's training (R-ACS-1), a third party's amount owed (R-CON-3).
+REASONS = {"role.": "role", "training.": "training", "third_party.": "third_party"}
+
+
+def family(reason: str) -> str:
+    """What a withheld field's reason code is about (`REASONS`); an unknown code is its own."""
+    return next((f for start, f in REASONS.items() if reason.startswith(start)), reason)
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,8 @@ class Matrix:
                 return Cell(SIGN_IN, SIGN_IN_REASONS[principal.state])
             return Cell(*API_REFUSALS[principal.state])
         if route.allows(principal):
-            return Cell(WITHHELD if principal.name in route.withheld else ALLOWED)
+            why = route.withheld.get(principal.name, frozenset())
+            return Cell(WITHHELD, withheld=why) if why else Cell(ALLOWED)
         code = route.refused.get(principal.name)
         return Cell(FINER, frozenset({code})) if code else Cell(FORBIDDEN, ROLE_DENIED)
 
@@ -158,13 +171,17 @@ def load(path: Path = TABLE) -> Matrix:
 def _route(surface: str, key: str, given: dict[str, Any]) -> Route:
     method, path = key.split(" ", 1)
     refused = {who: code for code, whom in given.get("refused", {}).items() for who in whom}
+    withheld: dict[str, set[str]] = {}
+    for why, whom in given.get("withheld", {}).items():
+        for who in whom:
+            withheld.setdefault(who, set()).add(why)
     return Route(
         surface,
         method,
         path,
         given["action"],
         frozenset(given.get("allow", [])),
-        frozenset(given.get("withheld", [])),
+        {who: frozenset(why) for who, why in withheld.items()},
         refused,
         dict(given.get("objects", {})),
         " ".join(given.get("because", "").split()),
@@ -181,7 +198,7 @@ def render(matrix: Matrix) -> str:
 
 
 def _legend(matrix: Matrix) -> Iterator[str]:
-    yield "| column | who | signs in as | role |"
+    yield "| column | who | test user | role |"
     yield "| --- | --- | --- | --- |"
     for p in matrix.principals.values():
         role = f"`{p.role}`" if p.role else "—"
@@ -204,14 +221,32 @@ def _tables(matrix: Matrix) -> Iterator[str]:
         for route in (r for r in matrix.routes if r.surface == surface):
             cells = [matrix.expected(route, p).kind for p in matrix.principals.values()]
             action = route.action if route.action in (PUBLIC, TELEPHONY) else f"`{route.action}`"
-            yield f"| `{route.key}` | {action} | " + " | ".join(cells) + f" | {_why(route)} |"
+            why = _why(matrix, route)
+            yield f"| `{route.key}` | {action} | " + " | ".join(cells) + f" | {why} |"
         yield ""
 
 
-def _why(route: Route) -> str:
+def _why(matrix: Matrix, route: Route) -> str:
     codes = sorted(set(route.refused.values()))
     refusals = f" ({', '.join(f'`{c}`' for c in codes)})" if codes else ""
-    return (route.because + refusals).replace("|", "\\|")
+    families = sorted({why for whys in route.withheld.values() for why in whys})
+    withheld = "; ".join(
+        f"{WORDS.get(why, why)}: "
+        + ", ".join(
+            p.column for p in matrix.principals.values() if why in route.withheld.get(p.name, ())
+        )
+        for why in families
+    )
+    withheld = f" Withheld {withheld}." if withheld else ""
+    return (route.because + refusals + withheld).strip().replace("|", "\\|")
+
+
+#: How the documentation says why fields are withheld.
+WORDS = {
+    "role": "by the role's level",
+    "training": "for training not passed",
+    "third_party": "a contact's amount owed, until they offer to pay",
+}
 
 
 def section_of(text: str) -> str:
