@@ -48,22 +48,13 @@ from govern.actor import Caller
 from govern.bounds import EARLIEST, LARGEST, LATEST
 from govern.errors import Forbidden, GovernError, NotAuthenticated
 from govern.messages import LANGUAGE_COOKIE, LANGUAGES, asked_language, message_for
-from govern.web import context, db, services
+from govern.web import Permission, context, db, services
 
 #: The page session's cookie (Secure, HttpOnly, SameSite=Lax).
 SESSION_COOKIE = "govern_session"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
 bp = Blueprint("console", __name__)
-
-
-@dataclass(frozen=True)
-class Permission:
-    """What a page declares with `@page(resource, action)`: the role × action table decides
-    who opens it, and so who sees it in the menu."""
-
-    resource: str
-    action: str
 
 
 @dataclass(frozen=True)

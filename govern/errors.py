@@ -21,8 +21,19 @@ class BadRequest(GovernError):
     status = 400
 
 
+#: How the API is authenticated: what every 401 of a staff route says (`WWW-Authenticate`).
+BEARER = 'Bearer realm="govern"'
+
+
 class NotAuthenticated(GovernError):
+    """Nobody is known behind the request (no credential, or one that names nobody now): 401,
+    with the challenge saying how to authenticate, which every 401 carries (RFC 9110 15.5.2)."""
+
     status = 401
+
+    def __init__(self, code: str, message: str, challenge: str = BEARER, **details: object) -> None:
+        super().__init__(code, message, **details)
+        self.challenge = challenge
 
 
 class Forbidden(GovernError):

@@ -148,6 +148,17 @@ def current_caller() -> Caller:
     return g.caller
 
 
+@dataclass(frozen=True)
+class Permission:
+    """What a route declares with `@requires(resource, action)` (a page with `@page`): the
+    role × action table decides who may take it. Kept on the view as `permission`, so that
+    whoever reads the app's routes (the console's menu, the security matrix's test) reads what
+    each one asks."""
+
+    resource: str
+    action: str
+
+
 def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Authenticate the Bearer token, then allow the view only to roles the table names."""
 
@@ -160,6 +171,7 @@ def requires(resource: str, action: str) -> Callable[[Callable[..., Any]], Calla
                 raise Forbidden("role.action_denied", f"Your role may not {action} {resource}s.")
             return view(*args, **kwargs)
 
+        guarded.permission = Permission(resource, action)  # type: ignore[attr-defined]
         return guarded
 
     return decorate
@@ -234,6 +246,8 @@ def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     response = error_body(error.code, error.message, error.status)
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, NotAuthenticated):  # how to authenticate: every 401 says it
+        response.headers["WWW-Authenticate"] = error.challenge
     return response
 
 

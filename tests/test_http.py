@@ -60,3 +60,19 @@ def test_the_openapi_document_shows_errors_as_they_are_sent(client: FlaskClient)
     assert {"401", "429"} <= set(sign_in["responses"])
     issue = spec["paths"]["/api/v1/accounts"]["post"]
     assert {"200", "201", "403", "404", "409", "422"} <= set(issue["responses"])
+
+
+def test_every_401_says_how_to_authenticate(client: FlaskClient) -> None:
+    """A 401 carries a WWW-Authenticate challenge (RFC 9110 15.5.2): a staff route asks for
+    the Bearer session token, naming a token that names no session (RFC 6750 3.1); the
+    telephone system's route asks for its signature."""
+    bearer_only = 'Bearer realm="govern"'
+    anonymous = client.get("/api/v1/sessions/current")
+    assert (anonymous.status_code, anonymous.headers["WWW-Authenticate"]) == (401, bearer_only)
+    unknown = client.get("/api/v1/accounts", headers={"Authorization": "Bearer no-such-token"})
+    assert unknown.headers["WWW-Authenticate"] == f'{bearer_only}, error="invalid_token"'
+    wrong = client.post("/api/v1/sessions", json={"username": "col.a1", "password": "wrong"})
+    assert (wrong.status_code, wrong.headers["WWW-Authenticate"]) == (401, bearer_only)
+    unsigned = client.post("/api/v1/calls", json={})
+    assert unsigned.status_code == 401
+    assert unsigned.headers["WWW-Authenticate"] == 'Govern-Signature realm="telephony"'

@@ -181,7 +181,8 @@ def reactivate(account_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _render_account(account_id, form), 400
     try:
-        reactivate_account(db(), context(), page_caller().actor, account_id, form.reason.data)
+        reason = form.reason.data or ""  # a form sent without the field: refused as too short
+        reactivate_account(db(), context(), page_caller().actor, account_id, reason)
     except GovernError as error:
         _keep_denials(error)
         return _render_account(account_id, form, error), error.status

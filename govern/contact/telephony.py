@@ -100,6 +100,15 @@ def signed_headers(
     }
 
 
+#: What a refused call report is told to send instead (`WWW-Authenticate`): the signature.
+CHALLENGE = 'Govern-Signature realm="telephony"'
+
+
+def unsigned(code: str, message: str) -> NotAuthenticated:
+    """The refusal of a call report the telephone system did not sign (401), naming how."""
+    return NotAuthenticated(code, message, CHALLENGE)
+
+
 def check_signature(
     key: bytes, method: str, path: str, headers: Mapping[str, str], body: bytes, now: datetime
 ) -> None:
@@ -110,20 +119,20 @@ def check_signature(
     """
     timestamp, given = headers.get(TIMESTAMP_HEADER), headers.get(SIGNATURE_HEADER)
     if not timestamp or not given:
-        raise NotAuthenticated(
+        raise unsigned(
             "telephony.signature_missing",
             f"Sign the request: send {TIMESTAMP_HEADER} and {SIGNATURE_HEADER}.",
         )
     if not TIMESTAMP.match(timestamp):
-        raise NotAuthenticated("telephony.timestamp_invalid", "The timestamp is Unix seconds.")
+        raise unsigned("telephony.timestamp_invalid", "The timestamp is Unix seconds.")
     if abs(int(timestamp) - now.timestamp()) > WINDOW.total_seconds():
-        raise NotAuthenticated(
+        raise unsigned(
             "telephony.timestamp_outside_window",
             f"The timestamp is more than {int(WINDOW.total_seconds())} s from Govern's clock.",
         )
     expected = sign(key, method, path, timestamp, body)
     if not SIGNATURE.match(given) or not hmac.compare_digest(expected, given):
-        raise NotAuthenticated("telephony.signature_invalid", "The signature does not match.")
+        raise unsigned("telephony.signature_invalid", "The signature does not match.")
 
 
 def line_form(number: str) -> str:

@@ -21,7 +21,7 @@ from marshmallow import Schema, fields, validate
 from govern.bounds import Instant, Text, WholeNumber
 from govern.contact import calls, guard
 from govern.contact.models import Call, Line
-from govern.contact.telephony import NUMBER, NotConfigured, check_signature
+from govern.contact.telephony import NUMBER, NotConfigured, check_signature, unsigned
 from govern.debtors.views import gate
 from govern.errors import NotAuthenticated
 from govern.web import (
@@ -66,7 +66,7 @@ def signed_by_telephone_system(view: Callable[..., Any]) -> Callable[..., Any]:
                 "telephony.not_configured", "GOVERN_TELEPHONY_KEY_FILE is not set here."
             )
         if "Authorization" in request.headers:
-            raise NotAuthenticated(
+            raise unsigned(
                 "telephony.session_refused",
                 "This route takes the telephone system's signature, never a session.",
             )

@@ -23,12 +23,14 @@ from govern.directory.departure import Departures
 from govern.directory.models import Identity
 from govern.directory.person import username_key
 from govern.directory.source import Directory
-from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.errors import BEARER, Forbidden, GovernError, NotAuthenticated, TooManyRequests
 from govern.sessions import ratelimit, repository
 from govern.sessions.models import LoginSession
 from govern.text import is_safe_text
 
 WRONG_CREDENTIALS = "Wrong username or password."
+#: The challenge of a token that names no session now (RFC 6750 3.1).
+INVALID_TOKEN = f'{BEARER}, error="invalid_token"'
 STILL_SIGNED_IN = (
     "The audit trail cannot be written, so you are still signed in; sign out again shortly."
 )
@@ -103,13 +105,15 @@ def authenticate(db: Session, ctx: Context, token: str, channel: str) -> Caller:
     """
     found = repository.session_with_account(db, token_hash(token)) if token else None
     if found is None or found[0].channel != channel:
-        raise NotAuthenticated("session.invalid", "Sign in first.")
+        raise NotAuthenticated("session.invalid", "Sign in first.", INVALID_TOKEN)
     session, account, person = found
     now = ctx.clock.now()
     if now >= session.expires_at:
         db.delete(session)
         db.commit()
-        raise NotAuthenticated("session.expired", "Your session has expired; sign in again.")
+        raise NotAuthenticated(
+            "session.expired", "Your session has expired; sign in again.", INVALID_TOKEN
+        )
     try:
         _ensure_usable(account, person, now, ctx.settings.departures)
     except Forbidden as refusal:

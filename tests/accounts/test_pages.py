@@ -167,6 +167,24 @@ def test_a_reactivation_with_too_short_a_reason_is_refused_in_words(agency: Agen
     assert agency.account(ids["col.a1"]).state == "suspended"
 
 
+def test_a_reactivation_sent_without_its_reason_field_is_refused_in_words_not_a_500(
+    agency: Agency,
+) -> None:
+    """A form posted without the field at all (not the page's form: a script, a stale tab) is
+    refused as too short a reason, as an empty one is (found by the security matrix)."""
+    ids = agency.with_accounts("col.a1")
+    suspended_for_inactivity(agency, ids["col.a1"])
+    page_session(agency, "head.a")
+    path = f"/accounts/{ids['col.a1']}"
+    _, shown = get(agency, path)
+    status, refused, _ = post(
+        agency, f"{path}/reactivation", {"csrf_token": csrf_token(shown)}, path
+    )
+    assert status == 422
+    assert 'data-code="justification.too_short"' in refused
+    assert agency.account(ids["col.a1"]).state == "suspended"
+
+
 def test_a_head_may_not_lift_a_security_suspension_and_sees_no_form_work(agency: Agency) -> None:
     ids = agency.with_accounts("col.a1")
     s = agency.services
