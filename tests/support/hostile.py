@@ -70,9 +70,9 @@ class Request:
 
     method: str
     path: str
-    query: dict[str, str]
+    query: dict[str, str] | str  # a str: the query string as sent, %-encoding and all
     body: str | bytes | None = None  # raw text or bytes: numbers Python cannot write, any UTF
-    content_type: str = "application/json"
+    content_type: str = "application/json"  # "": no Content-Type
     spoiled: str = ""  # what was spoiled, for the failure message
 
 
