@@ -23,7 +23,7 @@ from schemathesis import Case, CheckContext, HookContext, Response
 from schemathesis.core import NotSet
 from schemathesis.specs.openapi import checks as openapi
 
-from govern.contact.telephony import load_key, signed_headers
+from govern.contact.telephony import SIGNATURE_HEADER, load_key, signed_headers
 
 #: The telephony key of the served Govern, for the one route the telephone system signs.
 TELEPHONY_KEY = "GOVERN_FUZZ_TELEPHONY_KEY_FILE"
@@ -88,14 +88,16 @@ def _telephony_key() -> bytes | None:
 @schemathesis.hook
 def before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> None:
     """Sign the telephone system's reports as it would (govern/contact/telephony.py), over
-    exactly the bytes sent, so that the fuzzer reaches past the signature to the record."""
+    exactly the bytes `requests` will send (its `json=`: `json.dumps` with its defaults), so
+    that the fuzzer reaches past the signature to the record. A case sent without the
+    signature header (schemathesis probing a missing credential) stays unsigned."""
     key = _telephony_key()
-    if key is None or case.operation.label != CALLS or isinstance(case.body, bytes):
+    headers = case.headers or {}
+    if key is None or case.operation.label != CALLS or SIGNATURE_HEADER not in headers:
         return
-    if isinstance(case.body, NotSet):
-        body = b""
+    if isinstance(case.body, bytes):
+        body = case.body
     else:
-        body = json.dumps(case.body).encode()
-        case.body = body
+        body = b"" if isinstance(case.body, NotSet) else json.dumps(case.body).encode()
     now = datetime.now(UTC)
-    case.headers = {**(case.headers or {}), **signed_headers(key, "POST", case.path, body, now)}
+    case.headers = {**headers, **signed_headers(key, "POST", case.path, body, now)}

@@ -240,6 +240,14 @@ def config(
         lines += [f"[dictionaries.{name}]", f"values = {_toml(values)}"]
     spare = {"Authorization": f"Bearer {target.spare}"}
     lines += _operation("name", "DELETE /api/v1/sessions/current", spare)
+    # GET /api/v1/debtors/search is GET /api/v1/debtors/{debtor_id} with the id "search"
+    # (refused 400 debtor.id_malformed), so the path's Allow names GET beside POST, truthfully.
+    lines += ["[[operations]]", 'include-name = "POST /api/v1/debtors/search"']
+    lines += ["checks.allow_header_conformance.enabled = false"]
+    # The telephone system's report is signed by fuzz_hooks over the body sent; schemathesis
+    # takes the signature for one it made up, and a made-up one for "auth ignored".
+    lines += ["[[operations]]", 'include-name = "POST /api/v1/calls"']
+    lines += ["checks.ignored_auth.enabled = false"]
     for tag, tagged in by_tag.items():
         lines += _operation("tag", tag, tagged)
     return "\n".join(lines) + "\n"
