@@ -35,7 +35,7 @@ PHASES = "examples,coverage,fuzzing,stateful"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--max-examples", type=int, default=100, help="cases per operation")
+    parser.add_argument("--max-examples", type=int, default=25, help="cases per operation")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--phases", default=PHASES)
     parser.add_argument("--roles", help="comma-separated, of: " + ", ".join(everyone()))

@@ -25,6 +25,9 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2099, 12, 31)
 LARGEST = 2**63 - 1  # the widest integer column (BIGINT); SQLite's INTEGER too
 SMALLEST = -(2**63)
+#: The largest row id an `Integer` primary key holds (PostgreSQL's INTEGER is 32 bits): a
+#: larger id asked for is no row, and PostgreSQL would refuse even to compare it.
+LARGEST_ROW_ID = 2**31 - 1
 
 OUTSIDE_YEARS = f"Must lie between {EARLIEST} and {LATEST}."
 OUTSIDE_NUMBERS = f"Must lie between {SMALLEST} and {LARGEST}."

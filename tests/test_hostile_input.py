@@ -273,7 +273,10 @@ def test_a_nul_in_the_logout_form_is_refused_and_changes_nothing(world: World) -
     assert snapshot(world.engine) == before
 
 
-@pytest.mark.parametrize("path", ["/login?next=%00", "/%00", "/login?%00=x"])
+@pytest.mark.parametrize(
+    "path",
+    ["/login?next=%00", "/%00", "/login?%00=x", "/login?next=%E9", "/%C0%AE", "/login?%E2%80%AE"],
+)
 def test_a_nul_in_a_page_address_is_refused(world: World, path: str) -> None:
     response = world.app.test_client().get(path)
     assert response.status_code == 400
