@@ -28,6 +28,9 @@ from govern.contact.telephony import SIGNATURE_HEADER, load_key, signed_headers
 #: The telephony key of the served Govern, for the one route the telephone system signs.
 TELEPHONY_KEY = "GOVERN_FUZZ_TELEPHONY_KEY_FILE"
 CALLS = "POST /api/v1/calls"
+#: Whose session each operation is sent with (JSON: `{"names": {"METHOD /path": token},
+#: "tags": {tag: token}, "default": token or null}`), from tests/support/fuzzing.py.
+SESSIONS = "GOVERN_FUZZ_SESSIONS"
 
 #: What gunicorn answers a request it refuses before any application sees it.
 FRONT_SERVER_REFUSALS = frozenset({400, 414, 431})
@@ -101,3 +104,26 @@ def before_call(context: HookContext, case: Case, kwargs: dict[str, Any]) -> Non
         body = b"" if isinstance(case.body, NotSet) else json.dumps(case.body).encode()
     now = datetime.now(UTC)
     case.headers = {**headers, **signed_headers(key, "POST", case.path, body, now)}
+
+
+@cache
+def _sessions() -> dict[str, Any]:
+    return json.loads(os.environ.get(SESSIONS) or "{}")
+
+
+@schemathesis.auth(refresh_interval=None, retry_on=[]).skip_for(name=CALLS)
+class RoleSessions:
+    """Each operation's session: the one named for it, else its tag's, else the run's own
+    (none: the request goes without one). The telephone system's route takes none: it is
+    signed (`before_call`). A session a case ends stays ended: no sign-in again."""
+
+    def get(self, case: Case, context: Any) -> str | None:
+        sessions, operation = _sessions(), case.operation
+        if operation.label in sessions.get("names", {}):
+            return sessions["names"][operation.label]
+        tagged = [sessions.get("tags", {}).get(tag) for tag in operation.tags or []]
+        return next((token for token in tagged if token), sessions.get("default"))
+
+    def set(self, case: Case, data: str | None, context: Any) -> None:
+        if data:
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}

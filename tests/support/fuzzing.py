@@ -20,13 +20,15 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
+from govern.training.catalogue import load_catalogue
 from tests.support.agency import Agency
 from tests.support.floor import open_floor
-from tests.support.fuzz_hooks import TELEPHONY_KEY
+from tests.support.fuzz_hooks import CALLS, SESSIONS, TELEPHONY_KEY
 from tests.support.processes import environment, free_port, wait_until_listening
 from tests.support.staff import BY_USERNAME
 
@@ -42,14 +44,15 @@ ROLES = {
     "it": "it",
     "policy_admin": "padmin",
 }
-#: The long run adds these, and no one at all.
-MORE_ROLES = {
+#: The roles some operations are for alone (`ROLE_OF_OPERATION`).
+SPECIALISTS = {
     "general_manager": "gm",
     "hr": "hr",
     "trainer": "trainer",
     "supervisor": "sup.a1",
-    "intern": "intern.a",
 }
+#: The long run adds an intern, and no one at all.
+MORE_ROLES = {**SPECIALISTS, "intern": "intern.a"}
 #: The short run fuzzes each operation as the role whose work it is (by the document's tags).
 ROLE_OF_TAG = {
     "sessions": "collector",
@@ -64,6 +67,23 @@ ROLE_OF_TAG = {
     "unnoted": "collector",
     "contact": "it",
     "scripts": "collector",
+}
+#: ... except the operations only another role may use (policies/actions.toml).
+ROLE_OF_OPERATION = {
+    "GET /api/v1/calls/unnoted": "it",
+    "POST /api/v1/accounts/{account_id}/suspension": "it",
+    "GET /api/v1/complaints": "supervisor",
+    "POST /api/v1/complaints/{case_id}/resume": "supervisor",
+    "POST /api/v1/complaints/{case_id}/reported": "supervisor",
+    "POST /api/v1/access/break-glass": "supervisor",
+    "GET /api/v1/hr/cases": "hr",
+    "POST /api/v1/hr/cases/{case_id}/decision": "hr",
+    "GET /api/v1/training/induction/unscheduled": "hr",
+    "POST /api/v1/exams/{course}/results": "trainer",
+    "POST /api/v1/scripts": "trainer",
+    "PUT /api/v1/scripts/{script_id}": "trainer",
+    "POST /api/v1/scripts/{script_id}/retirement": "trainer",
+    "POST /api/v1/training/plans/{plan_id}/approval": "general_manager",
 }
 #: Signed in as nobody's role: the one session `DELETE /api/v1/sessions/current` may end.
 SPARE = "col.b1"
@@ -119,7 +139,10 @@ def populate(settings: Settings) -> dict[str, list[str]]:
         agency.sync()
         floor = open_floor(agency, SystemClock())  # type: ignore[arg-type]
         victims = ("col.a2", "intern.a")  # accounts the fuzzer may suspend, not a role's own
+        book = load_catalogue(settings.policies_dir)
         return {
+            "courses": sorted(book.courses),
+            "agreements": ["confidentiality"],
             "debtors": sorted(floor.debtors.values()),
             "accounts": [floor.ids[who] for who in victims],
             "employee_numbers": [BY_USERNAME[who].number for who in victims],
@@ -144,6 +167,9 @@ BINDINGS = {
     "body.employee_number": "employee_numbers",
     "body.project_group": "project_groups",
     "query.department": "departments",
+    "path.course": "courses",
+    "body.course": "courses",
+    "path.name": "agreements",
 }
 
 
@@ -213,10 +239,8 @@ def target(
     return Target(url, tokens, sign_in(url, SPARE), known, key, BINDINGS)
 
 
-def config(
-    target: Target, headers: dict[str, str], by_tag: dict[str, dict[str, str]], binding: float
-) -> str:
-    """schemathesis's configuration (TOML) for one run."""
+def config(target: Target, binding: float) -> str:
+    """schemathesis's configuration (TOML) for one run (the sessions are `sessions`)."""
     lines = [
         'hooks = "tests.support.fuzz_hooks"',
         "workers = 1",
@@ -228,8 +252,6 @@ def config(
         'codec = "utf-8"',  # lone surrogates likewise
         "[checks]",
         *(f"{name}.enabled = false" for name in OFF),
-        "[headers]",
-        *(f"{_toml(name)} = {_toml(value)}" for name, value in headers.items()),
         "[parameters]",
         *(
             f"{_toml(where)} = {{ dictionary = {_toml(name)}, probability = {binding} }}"
@@ -238,33 +260,36 @@ def config(
     ]
     for name, values in target.known.items():
         lines += [f"[dictionaries.{name}]", f"values = {_toml(values)}"]
-    spare = {"Authorization": f"Bearer {target.spare}"}
-    lines += _operation("name", "DELETE /api/v1/sessions/current", spare)
+    return "\n".join(lines + _operations()) + "\n"
+
+
+def _operations() -> list[str]:
+    """Checks switched off for one operation each, and why."""
     # GET /api/v1/debtors/search is GET /api/v1/debtors/{debtor_id} with the id "search"
     # (refused 400 debtor.id_malformed), so the path's Allow names GET beside POST, truthfully.
-    lines += ["[[operations]]", 'include-name = "POST /api/v1/debtors/search"']
+    lines = ["[[operations]]", 'include-name = "POST /api/v1/debtors/search"']
     lines += ["checks.allow_header_conformance.enabled = false"]
     # The telephone system's report is signed by fuzz_hooks over the body sent; schemathesis
     # takes the signature for one it made up, and a made-up one for "auth ignored".
-    lines += ["[[operations]]", 'include-name = "POST /api/v1/calls"']
-    lines += ["checks.ignored_auth.enabled = false"]
-    for tag, tagged in by_tag.items():
-        lines += _operation("tag", tag, tagged)
-    return "\n".join(lines) + "\n"
+    lines += ["[[operations]]", f"include-name = {_toml(CALLS)}"]
+    return [*lines, "checks.ignored_auth.enabled = false"]
 
 
-def _operation(key: str, value: str, headers: dict[str, str]) -> list[str]:
-    pairs = ", ".join(f"{_toml(name)} = {_toml(text)}" for name, text in headers.items())
-    return ["[[operations]]", f"include-{key} = {_toml(value)}", f"headers = {{ {pairs} }}"]
+def sessions(target: Target, role: str | None) -> dict[str, Any]:
+    """Whose session each operation is sent with (fuzz_hooks.RoleSessions): as `role` (none
+    for "anonymous"), or each operation as the role whose work it is; signing out always
+    ends the spare session."""
+    names = {"DELETE /api/v1/sessions/current": target.spare}
+    if role is None:
+        names |= {name: target.tokens[r] for name, r in ROLE_OF_OPERATION.items()}
+        tags = {tag: target.tokens[tagged] for tag, tagged in ROLE_OF_TAG.items()}
+        return {"names": names, "tags": tags, "default": target.tokens["collector"]}
+    return {"names": names, "tags": {}, "default": target.tokens.get(role)}
 
 
 def _toml(value: object) -> str:
     """A TOML string or array of strings (JSON's escapes are TOML's)."""
     return json.dumps(value)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def fuzz(
@@ -280,15 +305,9 @@ def fuzz(
 ) -> Outcome:
     """One `st run`: as `role` for every operation, or, with none, each operation as the role
     of its tag (`ROLE_OF_TAG`); `role` "anonymous" sends no token at all."""
-    if role is None:
-        headers = bearer(target.tokens["collector"])
-        by_tag = {tag: bearer(target.tokens[r]) for tag, r in ROLE_OF_TAG.items()}
-    else:
-        headers = {} if role == "anonymous" else bearer(target.tokens[role])
-        by_tag = {}
     folder.mkdir(parents=True, exist_ok=True)
     settings, report = folder / "schemathesis.toml", folder / "report.json"
-    settings.write_text(config(target, headers, by_tag, binding))
+    settings.write_text(config(target, binding))
     command = [
         sys.executable,
         "-m",
@@ -312,7 +331,12 @@ def fuzz(
     ]
     started = time.monotonic()
     done = subprocess.run(
-        command, cwd=REPO, capture_output=True, text=True, check=False, env=_quiet(target)
+        command,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_quiet(target, sessions(target, role)),
     )
     seconds = time.monotonic() - started
     if not report.exists():
@@ -320,13 +344,15 @@ def fuzz(
     return Outcome(json.loads(report.read_text()), done.stdout + done.stderr, seconds)
 
 
-def _quiet(target: Target) -> dict[str, str]:
+def _quiet(target: Target, signed_in: dict[str, Any]) -> dict[str, str]:
     """schemathesis's environment: the repository importable (its hooks are in tests/), the
-    telephony key to sign the telephone system's reports with."""
+    telephony key to sign the telephone system's reports with, whose session each operation
+    is sent with."""
     return {
         **os.environ,
         "PYTHONPATH": str(REPO),
         TELEPHONY_KEY: target.telephony_key,
+        SESSIONS: json.dumps(signed_in),
     }
 
 
