@@ -88,8 +88,8 @@ ROLE_OF_OPERATION = {
 #: Signed in as nobody's role: the one session `DELETE /api/v1/sessions/current` may end.
 SPARE = "col.b1"
 
-#: Checks of schemathesis's own kept as they are. The conformance checks run inside
-#: fuzz_hooks.documented_answer (for Govern's answers only); `positive_data_acceptance` is off:
+#: schemathesis's checks switched off (all others run). The conformance checks run inside
+#: fuzz_hooks.documented_answer instead, for Govern's answers; `positive_data_acceptance` is off:
 #: a request the document's schemas allow may still break a rule no JSON Schema states (a
 #: window whose end is before its start, a purpose the access policy does not know), and its
 #: refusal is then a documented 400 or 422, not a fault.
