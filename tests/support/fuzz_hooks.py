@@ -7,6 +7,9 @@ type and its body as documented), or it comes from gunicorn in front, which refu
 line or headers over its limits (gunicorn.conf.py) before Govern is asked: then it must be
 gunicorn's 400, 414 or 431 and nothing else. The built-in conformance checks are therefore
 switched off in the run's configuration and called from here, for Govern's answers only.
+
+It also sends each operation with the session of its role (`RoleSessions`) and signs the
+telephone system's reports as the telephone system would (`before_call`).
 """
 
 from __future__ import annotations
