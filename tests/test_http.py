@@ -60,3 +60,20 @@ def test_the_openapi_document_shows_errors_as_they_are_sent(client: FlaskClient)
     assert {"401", "429"} <= set(sign_in["responses"])
     issue = spec["paths"]["/api/v1/accounts"]["post"]
     assert {"200", "201", "403", "404", "409", "422"} <= set(issue["responses"])
+
+
+def test_every_operation_lists_the_refusals_any_request_may_meet(client: FlaskClient) -> None:
+    """No catch-all "default" answer: each operation lists the entrance's refusals (400; 413,
+    415, 422 with a body), the session's (401, but for signing in) and the trail's (503), so
+    that every status Govern gives is in the document (tests/test_fuzz.py holds answers to it)."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, item in spec["paths"].items():
+        operations = {method: op for method, op in item.items() if method != "parameters"}
+        for method, operation in operations.items():
+            listed, where = set(operation["responses"]), f"{method.upper()} {path}"
+            assert "default" not in listed, where
+            assert {"400", "503"} <= listed, where
+            assert "401" in listed or operation.get("security") == [], where
+            assert "requestBody" not in operation or {"413", "415", "422"} <= listed, where
+            error = operation["responses"]["400"]
+            assert error == {"$ref": "#/components/responses/BAD_REQUEST"}, where
