@@ -40,3 +40,14 @@ def worker_exit(server: object, worker: object) -> None:
         from govern.operations.worker import stop
 
         stop(app)  # type: ignore[arg-type]
+
+
+#: What gunicorn reads of a request before any of it reaches Govern: the request line, how many
+#: headers and how long each may be (gunicorn's own defaults, set here on purpose). A request
+#: past them is answered by gunicorn itself, 414 for the line and 431 for the headers, in a few
+#: lines of HTML without X-Request-Id, and Govern never sees it (docs/security.md, "Hostile
+#: input"). Govern's longest address, an auditor's query with every filter, is a few hundred
+#: bytes; a session token is 43.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190

@@ -41,6 +41,7 @@ from govern.sessions.service import authenticate
 from govern.training.catalogue import check_policies as check_training_policies
 from govern.training.overview import DebtorFields
 from govern.web import (
+    EntranceRefusals,
     GovernApi,
     Services,
     close_db,
@@ -187,7 +188,8 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
 def _register_http(app: Flask) -> None:
     """The API's routes, the console's pages, and the hooks every request passes."""
     csrf = CSRFProtect(app)
-    api = GovernApi(app, spec_kwargs=copy.deepcopy(OPENAPI_SECURITY))  # each app its own
+    spec = {**copy.deepcopy(OPENAPI_SECURITY), "extra_plugins": [EntranceRefusals()]}
+    api = GovernApi(app, spec_kwargs=spec)  # each app its own
     for blueprint in _api_blueprints():
         csrf.exempt(blueprint)  # the API takes Bearer tokens only, never cookies
         api.register_blueprint(blueprint)

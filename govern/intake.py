@@ -3,7 +3,10 @@ or directory should ever be handed is refused here, with a stable code.
 
 - text no database can hold the same way: a NUL character (PostgreSQL refuses it, SQLite
   would keep it) or a lone UTF-16 surrogate, in the path, the query, a page's form or a JSON
-  body, keys included: 400 `request.invalid_text`;
+  body, keys included; a control that overrides the direction text is shown in (U+202A-U+202E,
+  U+2066-U+2069), which makes a note or a name read otherwise than it is stored; a path or a
+  query whose percent-encoded bytes are not UTF-8 (Latin-1, overlong forms): 400
+  `request.invalid_text`;
 - JSON nested deeper than `MAX_DEPTH`, found by a flat scan before any parser recurses:
   400 `request.too_deep`;
 - a number no column holds: an integer in the path or a JSON body outside 64 bits (Python
@@ -11,7 +14,9 @@ or directory should ever be handed is refused here, with a stable code.
   `NaN`, `Infinity` and `-Infinity` Python's reader accepts: 400 `request.out_of_range`;
 - a JSON object naming one key twice, which readers resolve differently (Python keeps the
   last, others the first): 400 `request.duplicate_key`;
-- a body sent to the API in any format but JSON: 415 `request.unsupported_media_type`.
+- a body sent to the API in any format but JSON, or as JSON in a declared charset other than
+  UTF-8 (`application/json; charset=latin-1`: its bytes would be read as another text than the
+  client meant): 415 `request.unsupported_media_type`.
 
 Each is a GovernError, rendered by the one error mapping in `govern.web`. Nothing has been
 read into a session, the database or the directory yet, so a refused request changes nothing.
@@ -28,6 +33,7 @@ import re
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, request
 
@@ -37,6 +43,10 @@ from govern.text import is_safe_text
 
 MAX_DEPTH = 32  # Govern's deepest body (a policy change) is 3 levels deep
 FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+#: Direction overrides, embeddings and isolates: text holding them displays otherwise than it
+#: reads ("Trojan Source"). The marks U+200E and U+200F only hint a direction, and stay.
+DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+UTF8 = {"utf-8", "utf8"}
 # a string, or the rest of the text after an unterminated one: never backtracks (linear)
 JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 NOT_BRACKET = re.compile(r"[^\[\]{}]")
@@ -51,10 +61,11 @@ def register_intake(app: Flask) -> None:
 def check_request() -> None:
     """Raises BadRequest `request.invalid_text`, `request.too_deep`, `request.out_of_range`,
     `request.duplicate_key` or UnsupportedMediaType `request.unsupported_media_type`."""
+    _check_utf8()
     check_texts([request.path], "path")
     check_texts(_pairs(request.args.items(multi=True)), "query")
     _check_path_numbers(request.view_args or {})
-    if request.path.startswith("/api/") and _has_body() and not request.is_json:
+    if request.path.startswith("/api/") and _has_body() and not _is_utf8_json():
         raise UnsupportedMediaType(
             "request.unsupported_media_type", "Send the body as JSON (application/json)."
         )
@@ -65,12 +76,43 @@ def check_request() -> None:
 
 
 def check_texts(texts: Iterable[str], where: str) -> None:
-    """Raises BadRequest `request.invalid_text` when a text holds NUL or a lone surrogate."""
-    if not all(is_safe_text(text) for text in texts):
+    """Raises BadRequest `request.invalid_text` when a text holds NUL, a lone surrogate or a
+    direction control."""
+    if not all(is_safe_text(text) and not DIRECTION_CONTROLS.search(text) for text in texts):
         raise BadRequest(
             "request.invalid_text",
-            f"The request's {where} holds a NUL character or a lone UTF-16 surrogate.",
+            f"The request's {where} holds a NUL character, a lone UTF-16 surrogate or a "
+            "control of the text's direction.",
         )
+
+
+def _check_utf8() -> None:
+    """The path and the query as sent, percent-decoded, must be UTF-8: Werkzeug would read
+    other bytes as U+FFFD, and a value would quietly become another. Raises BadRequest
+    `request.invalid_text`."""
+    for where, raw in (("path", _raw_path()), ("query", unquote_to_bytes(request.query_string))):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest(
+                "request.invalid_text", f"The request's {where} is not UTF-8 text."
+            ) from None
+
+
+def _raw_path() -> bytes:
+    """The path's bytes as the client sent them (gunicorn and Werkzeug keep the request line
+    as RAW_URI; PATH_INFO is already decoded, and Werkzeug's test client decodes it lossily)."""
+    environ = request.environ
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:
+        return environ.get("PATH_INFO", "").encode("latin-1", "replace")
+    return unquote_to_bytes(raw.partition("?")[0].encode("latin-1", "replace"))
+
+
+def _is_utf8_json() -> bool:
+    """A JSON body, in UTF-8 unless it names no charset (JSON's own UTFs are then detected)."""
+    charset = request.mimetype_params.get("charset")
+    return request.is_json and (charset is None or charset.lower() in UTF8)
 
 
 def check_json(body: bytes) -> None:

@@ -18,6 +18,7 @@ from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
+from apispec import BasePlugin
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError
@@ -217,10 +218,35 @@ def documents_refusals(blp: Blueprint, *statuses: int) -> Callable[[Callable[...
     return decorate
 
 
+class EntranceRefusals(BasePlugin):
+    """Every operation of the OpenAPI document lists the refusals any request may meet before
+    its view runs, besides those its route documents (`documents_refusals`): Govern's entrance
+    (govern/intake.py: 400 for text no database holds, JSON too deep, a number out of range or
+    a key given twice, 415 for a body that is not JSON, 413 for one over the size limit), the
+    session every staff route asks for (401), and the audit trail that, unwritable, refuses
+    rather than serve unrecorded (503). With these listed, no catch-all "default" answer is
+    needed: every status Govern gives is in the document (tests/test_fuzz.py holds it to that)."""
+
+    def operation_helper(
+        self, path: str | None = None, operations: dict | None = None, **kwargs: Any
+    ) -> None:
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            statuses = [400, 503]
+            if operation.get("security") != []:  # signing in needs no session: it opens one
+                statuses.append(401)
+            if "requestBody" in operation:
+                statuses += [413, 415, 422]
+            for status in statuses:
+                responses.setdefault(str(status), HTTPStatus(status).name)
+
+
 class GovernApi(Api):
-    """flask-smorest, with its errors in Govern's one shape."""
+    """flask-smorest, with its errors in Govern's one shape, and every status a route gives
+    listed on it (`EntranceRefusals`) instead of a catch-all "default"."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return _http_answer(error)

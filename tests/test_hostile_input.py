@@ -1,7 +1,10 @@
 """Hostile input never reaches a 500: every operation of the OpenAPI document × every class of
 hostile input (NUL, lone surrogates, in any UTF a JSON reader decodes; deep JSON; numbers and
-dates out of range, NaN and Infinity; a body that is not JSON) answers a 4xx
-`{"error": {"code", "message"}}` and changes nothing, on both databases.
+dates out of range, NaN and Infinity; a body that is not JSON, or not UTF-8, or over the size
+limit; bytes that are not UTF-8 in the path or the query; direction controls; look-alike
+Unicode in ids, codes, numbers and dates) answers a 4xx `{"error": {"code", "message"}}` and
+changes nothing, on both databases. Oversized headers never reach Govern: gunicorn refuses
+them (tests/test_fuzz.py).
 
 The cases are generated from the document, so a route added later is covered by itself. One
 world serves the whole module (building it for each of some 300 cases would take minutes): a
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -47,6 +51,8 @@ from tests.support.hostile import (
     openapi_document,
     operations,
 )
+from tests.support.hostile_bytes import CLASSES as BYTE_CLASSES
+from tests.support.hostile_bytes import MAX_BODY
 from tests.support.slapd import Slapd
 from tests.support.staff import GROUPS, STAFF, LiveDirectory, Person
 
@@ -59,7 +65,7 @@ DOCUMENT = openapi_document(register_http)
 GENERATED = [
     pytest.param(operation, hostile, id=f"{operation.id}:{hostile.name}")
     for operation in operations(DOCUMENT)
-    for hostile in CLASSES
+    for hostile in [*CLASSES, *BYTE_CLASSES]
     if hostile.build(operation, {})
 ]
 
@@ -157,6 +163,7 @@ def snapshot(engine: Engine) -> dict[str, list[str]]:
 
 def test_the_cases_come_from_the_document_the_app_serves(world: World) -> None:
     assert world.client.get("/api/v1/openapi.json").get_json() == DOCUMENT
+    assert world.app.config["MAX_CONTENT_LENGTH"] == MAX_BODY
     assert len(GENERATED) > 100
     assert [o.id for o in operations(DOCUMENT) if o.machine] == ["POST:/api/v1/calls"]
 
@@ -169,6 +176,13 @@ def credentials(world: World, operation: Operation, sent: Request, token: str) -
     s = world.app.extensions["govern"]
     body = sent.body.encode() if isinstance(sent.body, str) else sent.body or b""
     return signed_headers(s.telephony_key, sent.method, sent.path, body, s.clock.now())
+
+
+def content_type(sent: Request) -> dict[str, str]:
+    """The request's Content-Type header, if it has a body and a type."""
+    return (
+        {"Content-Type": sent.content_type} if sent.body is not None and sent.content_type else {}
+    )
 
 
 @pytest.mark.parametrize(("operation", "hostile"), GENERATED)
@@ -185,7 +199,7 @@ def test_hostile_input_is_refused_with_a_4xx_and_changes_nothing(
             data=sent.body,
             headers={
                 **credentials(world, operation, sent, token),
-                **({"Content-Type": sent.content_type} if sent.body is not None else {}),
+                **content_type(sent),
             },
         )
         seen = (sent.spoiled, response.status_code, response.get_data(as_text=True)[:300])
@@ -259,10 +273,58 @@ def test_a_nul_in_the_logout_form_is_refused_and_changes_nothing(world: World) -
     assert snapshot(world.engine) == before
 
 
-@pytest.mark.parametrize("path", ["/login?next=%00", "/%00", "/login?%00=x"])
+@pytest.mark.parametrize(
+    "path",
+    ["/login?next=%00", "/%00", "/login?%00=x", "/login?next=%E9", "/%C0%AE", "/login?%E2%80%AE"],
+)
 def test_a_nul_in_a_page_address_is_refused(world: World, path: str) -> None:
     response = world.app.test_client().get(path)
     assert response.status_code == 400
     assert 'data-code="request.invalid_text">请求中含有无效的字符。' in response.get_data(
         as_text=True
     )
+
+
+# ---- look-alike Unicode ---------------------------------------------------------------------
+
+#: 1005 (col.a2, tests/support/staff.py) in full-width digits, with a Cyrillic O for each 0,
+#: with a zero-width joiner, and with a right-to-left override before it.
+LOOK_ALIKES = [
+    "\uff11\uff10\uff10\uff15",
+    "1\u041e\u041e5",
+    "10\u200d05",
+    "\u202e1005",
+]
+
+
+@pytest.mark.parametrize("spelled", LOOK_ALIKES)
+def test_a_look_alike_employee_number_never_matches_anyone(world: World, spelled: str) -> None:
+    """A look-alike of an employee number is refused, never normalized: it issues nobody's
+    account and sets nobody's departure (docs/security.md, "Hostile input")."""
+    headers = bearer(world.token())
+    before = snapshot(world.engine)
+    issued = world.client.post(
+        "/api/v1/accounts", json={"employee_number": spelled}, headers=headers
+    )
+    departure = world.client.put(
+        f"/api/v1/staff/{quote(spelled, safe='')}/departure",
+        json={"date": "2026-12-31"},
+        headers=headers,
+    )
+    for refused in (issued, departure):
+        assert 400 <= refused.status_code < 500 and refused.status_code != 403, refused.get_json()
+        assert refused.get_json()["error"]["code"] != "account.exists"
+    assert snapshot(world.engine) == before
+
+
+@pytest.mark.parametrize("written", ["\uff11\uff10", "\u0661\u0660", " 10", "1_0", "+10"])
+def test_a_number_in_other_digits_is_refused_not_read(world: World, written: str) -> None:
+    """Python reads all of these as 10; Govern takes the digits 0-9 only (govern/bounds.py)."""
+    headers = bearer(world.token())
+    plain = world.client.get("/api/v1/audit/events", query_string={"limit": "10"}, headers=headers)
+    assert plain.status_code == 200
+    other = world.client.get(
+        "/api/v1/audit/events", query_string={"limit": written}, headers=headers
+    )
+    assert other.status_code == 422
+    assert other.get_json()["error"]["fields"] == {"limit": ["Write the number in the digits 0-9."]}

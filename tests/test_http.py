@@ -76,3 +76,20 @@ def test_every_401_says_how_to_authenticate(client: FlaskClient) -> None:
     unsigned = client.post("/api/v1/calls", json={})
     assert unsigned.status_code == 401
     assert unsigned.headers["WWW-Authenticate"] == 'Govern-Signature realm="telephony"'
+
+
+def test_every_operation_lists_the_refusals_any_request_may_meet(client: FlaskClient) -> None:
+    """No catch-all "default" answer: each operation lists the entrance's refusals (400; 413,
+    415, 422 with a body), the session's (401, but for signing in) and the trail's (503), so
+    that every status Govern gives is in the document (tests/test_fuzz.py holds answers to it)."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, item in spec["paths"].items():
+        operations = {method: op for method, op in item.items() if method != "parameters"}
+        for method, operation in operations.items():
+            listed, where = set(operation["responses"]), f"{method.upper()} {path}"
+            assert "default" not in listed, where
+            assert {"400", "503"} <= listed, where
+            assert "401" in listed or operation.get("security") == [], where
+            assert "requestBody" not in operation or {"413", "415", "422"} <= listed, where
+            error = operation["responses"]["400"]
+            assert error == {"$ref": "#/components/responses/BAD_REQUEST"}, where

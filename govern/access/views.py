@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from govern.access import service
 from govern.actor import Caller
+from govern.bounds import Quantity
 from govern.errors import BadRequest
 from govern.web import (
     context,
@@ -60,7 +61,7 @@ class GrantInSchema(Schema):
     account_id = fields.String(required=True, validate=validate.Length(min=1, max=16))
     debtor_id = fields.String(validate=validate.Length(min=1, max=16))
     project_group = fields.String(validate=validate.Length(min=1, max=128))
-    hours = fields.Float(required=True, validate=validate.Range(min=0.1))
+    hours = Quantity(required=True, validate=validate.Range(min=0.1))
     justification = fields.String(
         required=True,
         validate=validate.Length(max=2000),

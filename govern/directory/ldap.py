@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urlparse
 
 from ldap3 import MODIFY_REPLACE, NONE, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPException
+from ldap3.core.exceptions import LDAPException, LDAPSASLPrepError
 from ldap3.utils.conv import escape_filter_chars
 
 from govern.config import Settings
@@ -65,6 +65,11 @@ class LdapDirectory(Directory):
         connection = Connection(self._server(), user=entry.dn, password=password, read_only=True)
         try:
             return bool(connection.bind())
+        except LDAPSASLPrepError:
+            # A password with characters a bind may not carry (RFC 4013: controls, private
+            # use, ...) is refused here, before anything is sent: it is nobody's password,
+            # and the directory did not fail.
+            return False
         except LDAPException as error:
             raise _unavailable(error) from None
         finally:

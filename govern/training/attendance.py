@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor, Staff
+from govern.bounds import LARGEST_ROW_ID
 from govern.context import Context
 from govern.directory.models import Identity
 from govern.errors import Conflict, Forbidden, NotFound
@@ -79,7 +80,7 @@ def approve_leave(
     Raises NotFound `leave.unknown`, Forbidden `leave.self_approval` /
     `leave.not_department_head` / `leave.not_general_manager`, Conflict `session.started`.
     """
-    leave = db.get(LeaveRequest, leave_id)
+    leave = db.get(LeaveRequest, leave_id) if 0 < leave_id <= LARGEST_ROW_ID else None
     if leave is None:
         raise NotFound("leave.unknown", f"No leave request {leave_id}.")
     _, person = account_of(db, leave.account_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from sqlalchemy import select
 
 from govern.sessions.models import LoginSession
@@ -241,6 +242,18 @@ def test_r_acc_5_what_a_proxy_passes_on_that_is_no_address_is_one_client(
     assert statuses == [401, 401, 429]
     refused = [e for e in trail(agency) if e["action"] == "session.refused"]
     assert {event["client"] for event in refused} == {"invalid"}
+
+
+@pytest.mark.parametrize("password", ["col.a1-secret\x07", "\ue000", "\u0085pass", "\U000e0001x"])
+def test_r_acc_5_a_password_no_bind_may_carry_is_a_wrong_password_not_a_directory_outage(
+    agency: Agency, password: str
+) -> None:
+    """A control, private-use or tag character in a password (found by fuzzing: it was a 503
+    `directory.unavailable`) is refused as any wrong password is."""
+    agency.with_accounts("col.a1")
+    refused = sign_in(agency, "col.a1", password)
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (401, "login.failed")
+    assert sign_in(agency, "col.a1", BY_USERNAME["col.a1"].password).status_code == 201
 
 
 def test_r_acc_5_other_spellings_of_a_username_share_its_limit(agency: Agency) -> None:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 NUL = "A\x00B"
 SURROGATE = "A\ud800B"
 LONG_DIGITS = "9" * 25  # beyond every integer column
+PAST_32_BITS = str(2**31)  # beyond an Integer column in PostgreSQL, within Python's and SQLite's
 HUGE_DIGITS = "9" * 5000  # beyond what Python reads as an integer (4,300 digits)
 DEEP = "[" * 50_000 + "]" * 50_000
 DATES = {
@@ -70,9 +71,9 @@ class Request:
 
     method: str
     path: str
-    query: dict[str, str]
+    query: dict[str, str] | str  # a str: the query string as sent, %-encoding and all
     body: str | bytes | None = None  # raw text or bytes: numbers Python cannot write, any UTF
-    content_type: str = "application/json"
+    content_type: str = "application/json"  # "": no Content-Type
     spoiled: str = ""  # what was spoiled, for the failure message
 
 
@@ -396,6 +397,11 @@ def dates_spoiled(which: str) -> Callable[[Operation, dict[str, Any]], list[Requ
     return build
 
 
+def row_id_past_32_bits(operation: Operation, known: dict[str, Any]) -> list[Request]:
+    """Each number of the path (a row id) in turn is 2**31: no Integer column holds it."""
+    return _with_path(operation, known, PAST_32_BITS, _is_number)
+
+
 def _is_number(parameter: Parameter) -> bool:
     return _type(parameter.schema) in ("integer", "number")
 
@@ -423,6 +429,8 @@ CLASSES = [
         numbers_spoiled(LONG_DIGITS, anywhere=False),
         frozenset({"request.out_of_range", "request.invalid"}),
     ),
+    # found by fuzzing: a leave id past 32 bits reached PostgreSQL, which refused it (500)
+    HostileClass("row_id_past_32_bits", row_id_past_32_bits, frozenset()),
     HostileClass(
         "integer_5000_digits",
         numbers_spoiled(HUGE_DIGITS, anywhere=True),
