@@ -54,7 +54,9 @@ class GroupCommitter:
         #: its callers are answered, for whoever watches (Govern's metrics).
         self._committed = committed or (lambda events, seconds: None)
         self._max_batch, self._idle = max_batch, idle_seconds
-        self._gather, self._lock_seconds = gather_seconds, lock_seconds
+        self._gather = gather_seconds
+        #: How long a commit waits for the trail's lock (its connections made from then on).
+        self.lock_seconds = lock_seconds
         self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -204,7 +206,8 @@ class GroupCommitter:
         """Log a failed commit: with its traceback the first time, then a line each until one
         succeeds again (an outage must not bury the log under tracebacks)."""
         if self._commits_failing:
-            log.error("audit group commit failed again: %s", type(error).__name__)
+            cause = getattr(error, "orig", None) or error  # the driver's own, e.g. DiskFull
+            log.error("audit group commit failed again: %s", type(cause).__name__)
         else:
             log.exception("audit group commit failed")
         self._commits_failing = True
@@ -221,7 +224,7 @@ class GroupCommitter:
         them past their own time limits."""
         connection = self._engine.connect()
         connection.detach()  # its session setting must not go back to the pool
-        wait_ms = int(self._lock_seconds * 1000)
+        wait_ms = int(self.lock_seconds * 1000)
         driver = connection.connection.dbapi_connection
         try:
             if connection.dialect.name == "postgresql":

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
 
@@ -29,60 +27,15 @@ import pytest
 from sqlalchemy import Engine, select
 
 from audit.store import events
-from govern.app import create_app
-from govern.clock import FixedClock
-from govern.config import Settings
-from govern.db import make_engine
-from tests.support.agency import Agency
 from tests.support.debtors import CASES
-from tests.support.floor import Floor, open_floor
-from tests.support.postgres import Cluster, missing_reason, private_cluster
+from tests.support.floor import Floor
+from tests.support.postgres import Cluster, Private
 from tests.support.processes import environment, served
 from tests.support.staff import BY_USERNAME
 
 pytestmark = pytest.mark.postgresql_only
 VIEWERS = 6
 CSRF = '"csrf_token" type="hidden" value="'
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
-    """A private PostgreSQL server for this module, to stop and start at will."""
-    reason = missing_reason()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI=true, so the outage tests may not be skipped")
-        pytest.skip(reason)
-    with private_cluster() as started:
-        yield started
-
-
-@dataclass
-class Private:
-    """Govern's settings on a database of the private server, and its owner's engine."""
-
-    settings: Settings
-    owner: Engine
-
-
-@pytest.fixture
-def private(cluster: Cluster, settings: Settings) -> Iterator[Private]:
-    """A migrated database of this test's own on the private server."""
-    service, owner = cluster.migrated_database(f"govern_{secrets.token_hex(4)}")
-    engine = make_engine(owner)
-    yield Private(replace(settings, database_url=service, migration_database_url=owner), engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def private_floor(private: Private, clock: FixedClock) -> Iterator[Floor]:
-    """The collection floor (tests/support/floor.py) on the private database."""
-    app = create_app(private.settings, clock=clock)
-    agency = Agency(app, app.test_client())
-    agency.sync()
-    yield open_floor(agency, clock)
-    app.extensions["govern"].trail.stop()
-    app.extensions["govern"].engine.dispose()
 
 
 # --- an HTTP client, as a program or a browser is one ---------------------------------------

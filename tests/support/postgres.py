@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import os
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
+from govern.app import create_app
+from govern.clock import FixedClock
+from govern.config import Settings
+from govern.db import make_engine
 from govern.migrate import upgrade
+from tests.support.agency import Agency
+from tests.support.floor import Floor, open_floor
 from tests.support.processes import free_port
 
 SERVER_ROOT = Path("/usr/lib/postgresql")
@@ -160,15 +167,14 @@ def fill(disk: Path) -> Path:
     """Fill `disk` to the last byte with a file of zeros; returns the file (delete it to give
     the space back)."""
     filler = disk / "filler"
-    chunk = bytes(1 << 16)
-    with filler.open("wb") as out, suppress(OSError):  # ENOSPC: full
-        while True:
-            out.write(chunk)
-            out.flush()
-    with filler.open("ab") as out, suppress(OSError):  # the last bytes, a few at a time
-        while True:
-            out.write(b"\0" * 512)
-            out.flush()
+    out = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 4096, 1):  # big writes, then the last bytes
+            with suppress(OSError):  # ENOSPC: full at this size
+                while True:
+                    os.write(out, bytes(size))
+    finally:
+        os.close(out)
     return filler
 
 
@@ -208,3 +214,38 @@ def private_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.remove()
+
+
+@dataclass
+class Private:
+    """Govern's settings on a database of the private server, and its owner's engine."""
+
+    settings: Settings
+    owner: Engine
+
+
+@contextmanager
+def private_database(
+    cluster: Cluster, settings: Settings, tablespace: str | None = None
+) -> Iterator[Private]:
+    """A migrated database of its own on the private server (in `tablespace` if given)."""
+    name = f"govern_{secrets.token_hex(4)}"
+    service, owner = cluster.migrated_database(name, tablespace)
+    engine = make_engine(owner)
+    try:
+        yield Private(replace(settings, database_url=service, migration_database_url=owner), engine)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def floor_on(private: Private, clock: FixedClock) -> Iterator[Floor]:
+    """The collection floor (tests/support/floor.py) on a private database."""
+    app = create_app(private.settings, clock=clock)
+    agency = Agency(app, app.test_client())
+    agency.sync()
+    try:
+        yield open_floor(agency, clock)
+    finally:
+        app.extensions["govern"].trail.stop()
+        app.extensions["govern"].engine.dispose()
