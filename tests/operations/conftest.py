@@ -4,7 +4,6 @@ collection floor there."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +18,7 @@ from tests.support.postgres import (
     missing_reason,
     private_cluster,
     private_database,
+    skip_unless_possible,
 )
 
 
@@ -26,22 +26,20 @@ from tests.support.postgres import (
 def cluster() -> Iterator[Cluster]:
     """A private PostgreSQL server, to stop and start at will (a test that stops it starts it
     again). Skipped where no server is installed, except under CI=true."""
-    reason = missing_reason()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI=true, so the outage tests may not be skipped")
-        pytest.skip(reason)
+    skip_unless_possible(missing_reason())
     with private_cluster() as started:
         yield started
 
 
 @pytest.fixture
 def private(cluster: Cluster, settings: Settings) -> Iterator[Private]:
+    """A migrated database of this test's own on the private server."""
     with private_database(cluster, settings) as made:
         yield made
 
 
 @pytest.fixture
 def private_floor(private: Private, clock: FixedClock) -> Iterator[Floor]:
+    """The collection floor (tests/support/floor.py) on that database."""
     with floor_on(private, clock) as floor:
         yield floor

@@ -32,7 +32,14 @@ from tests.support.debtors import CASES
 from tests.support.floor import Floor
 from tests.support.notes import TEXT
 from tests.support.pages import HTTPS, page_session
-from tests.support.postgres import Cluster, fill, floor_on, private_database
+from tests.support.postgres import (
+    Cluster,
+    fill,
+    floor_on,
+    private_database,
+    skip_unless_possible,
+    small_disk_reason,
+)
 
 pytestmark = pytest.mark.postgresql_only
 EVENTS = "/api/v1/audit/events?from=2025-01-01T00:00:00Z&to=2030-01-01T00:00:00Z"
@@ -267,6 +274,7 @@ def test_r_aud_1_with_the_databases_disk_full_every_read_and_change_fails_closed
     """The disk of the database's tablespace (its tables and indexes) is full; its write-ahead
     log is on another disk, as it often is (a full WAL disk stops PostgreSQL itself: the
     database's outage, tests/operations/test_outages.py)."""
+    skip_unless_possible(small_disk_reason())
     disk = cluster.small_disk(f"small_{len(cluster.mounts)}", 24)
     with (
         private_database(cluster, settings, tablespace=disk.name) as private,

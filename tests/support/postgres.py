@@ -21,6 +21,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from govern.app import create_app
@@ -59,6 +60,21 @@ def missing_reason() -> str | None:
         except KeyError:
             return f"running as root and there is no '{SYSTEM_USER}' user to run the server"
     return None
+
+
+def small_disk_reason() -> str | None:
+    """Why no small disk can be mounted for a cluster here (None: it can)."""
+    return None if os.geteuid() == 0 else "mounting a small disk (tmpfs) needs root"
+
+
+def skip_unless_possible(reason: str | None) -> None:
+    """Skip the test for `reason` (None: go on), or fail it under CI=true, where the machine
+    has what it needs and the test must run."""
+    if reason is None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI=true, so the outage tests may not be skipped")
+    pytest.skip(reason)
 
 
 @dataclass
