@@ -3,11 +3,13 @@ postgres.py) that the test stops and starts again: nothing revealed, nothing los
 
 PostgreSQL stopped in the middle of a burst of debtor views: every view is answered 200 with its
 debtor and exactly one audit event, or 503 with an error and no debtor's value (the API's JSON,
-the console's page in words); readiness says not ready while the database is away. Once it is
-back the same gunicorn workers serve again, no restart. The audit trail refusing writes (its
-lock held, the service's INSERT on it revoked, the database's disk full) is
-tests/operations/test_trail_faults.py; sign-in while the trail, the directory or the database
-fails is tests/sessions/test_faults.py.
+the console's page in words), and so is signing in; readiness says not ready while the
+database is away. Once it is back the same gunicorn workers serve again, no restart.
+
+The audit trail refusing writes (its lock held, the service's INSERT on it revoked, the
+database's disk full) is tests/operations/test_trail_faults.py; the directory down,
+tests/sessions/test_directory_outage.py; sign-in while the trail or one of its tables fails,
+tests/sessions/test_faults.py.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tests.support.staff import BY_USERNAME
 
 pytestmark = pytest.mark.postgresql_only
 VIEWERS = 6
+CODES = ("database.unavailable", "audit.unavailable")
 CSRF = '"csrf_token" type="hidden" value="'
 
 
@@ -76,9 +79,13 @@ def _set(headers: Message) -> dict[str, str]:
     return dict(line.split(";", 1)[0].strip().split("=", 1) for line in lines)
 
 
-def api_token(base: str, username: str) -> str:
+def sign_in(base: str, username: str) -> Answer:
     body = json.dumps({"username": username, "password": BY_USERNAME[username].password})
-    answer = ask(f"{base}/api/v1/sessions", body.encode(), **{"Content-Type": "application/json"})
+    return ask(f"{base}/api/v1/sessions", body.encode(), **{"Content-Type": "application/json"})
+
+
+def api_token(base: str, username: str) -> str:
+    answer = sign_in(base, username)
     assert answer.status == 201, answer.text
     return answer.json()["token"]
 
@@ -214,6 +221,7 @@ def test_r_acs_3_the_database_stopped_mid_burst_reveals_nothing_loses_nothing_an
             burst.until("down", 503, 20)
             not_ready = until_ready(web.base, ready=False)
             pages = [debtor_page(web.base, debtor, cookies, language) for language in ("zh", "en")]
+            signing_in = sign_in(web.base, "col.a2")
         finally:
             burst.stop()
         cluster.start()
@@ -235,11 +243,12 @@ def test_r_acs_3_the_database_stopped_mid_burst_reveals_nothing_loses_nothing_an
     for view in (v for v in burst.views if v.answer.status == 503):
         error = view.answer.json()
         assert error.keys() == {"error"} and error["error"].keys() == {"code", "message"}
-        assert error["error"]["code"] in ("database.unavailable", "audit.unavailable")
+        assert error["error"]["code"] in CODES
         assert not any(value in view.answer.text for value in values)
     assert [page.status for page in pages] == [503, 503]
     assert "数据库无法连接" in pages[0].text and "The database cannot be reached" in pages[1].text
     assert not any(value in page.text for page in pages for value in values)
+    assert signing_in.status == 503 and signing_in.json()["error"]["code"] in CODES
     assert not_ready.json()["checks"]["database"]["status"] == "fail"
     assert booted == 2  # the two workers that served before served after: none restarted
     trail = private_floor.agency.services.trail
