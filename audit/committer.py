@@ -19,6 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from audit import store
 from audit.entry import Prepared, Record, prepare_all
@@ -53,11 +54,14 @@ class GroupCommitter:
         #: its callers are answered, for whoever watches (Govern's metrics).
         self._committed = committed or (lambda events, seconds: None)
         self._max_batch, self._idle = max_batch, idle_seconds
-        self._gather, self._lock_seconds = gather_seconds, lock_seconds
+        self._gather = gather_seconds
+        #: How long a commit waits for the trail's lock (its connections made from then on).
+        self.lock_seconds = lock_seconds
         self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._checkpoints_failing = False  # told once when they start failing, once when back
+        self._commits_failing = False  # a traceback when they start failing, a line when back
 
     def append(self, record: Record, timeout: float = 10.0) -> int:
         """Append and wait until durable. Returns the sequence number; raises AuditUnavailable."""
@@ -150,28 +154,63 @@ class GroupCommitter:
         held, waiting costs nothing more, and the next turn would pay for its own round trips."""
         began = time.perf_counter()
         try:
-            connection = connection or self._connect()
-            with connection.begin():
-                taken = [p for items, _ in batch for p in items]
-                numbers = store.append_prepared(
-                    connection, taken, more=lambda: self._take_more(batch)
-                )
+            connection, numbers = self._append(connection, batch)
         except Exception as error:  # every waiter learns its events were not written
-            log.exception("audit group commit failed")
+            self._tell_failure(error)
             for _, done in batch:
                 done.set_exception(error)
-            if connection is not None:
-                connection.close()
             return None
+        if self._commits_failing:
+            log.warning("audit group commits succeed again")
+            self._commits_failing = False
         seconds, start = time.perf_counter() - began, 0
         for items, done in batch:
             done.set_result(numbers[start : start + len(items)])
             start += len(items)
         try:  # after the callers are answered: watching never delays them
-            self._committed(len(taken), seconds)
+            self._committed(len(numbers), seconds)
         except Exception:
             log.exception("the audit commit's watcher failed")
         return connection
+
+    def _append(
+        self, kept: Connection | None, batch: list[Waiting]
+    ) -> tuple[Connection, list[int]]:
+        """Append `batch` and commit it on the kept connection, or a new one; returns the
+        connection and the events' numbers, or raises after closing the connection.
+
+        A kept connection lost before the batch's commit was asked (the database restarted
+        while it sat idle) is replaced once: nothing of the batch was written on it. A failure
+        of the commit itself is never tried again: the commit may have been done."""
+        connection = kept or self._connect()
+        transaction = connection.begin()
+        try:
+            taken = [p for items, _ in batch for p in items]
+            numbers = store.append_prepared(connection, taken, more=lambda: self._take_more(batch))
+        except DBAPIError as error:
+            connection.close()
+            if kept is None or not error.connection_invalidated:
+                raise
+            return self._append(None, batch)
+        except Exception:
+            connection.close()
+            raise
+        try:
+            transaction.commit()
+        except Exception:
+            connection.close()
+            raise
+        return connection, numbers
+
+    def _tell_failure(self, error: Exception) -> None:
+        """Log a failed commit: with its traceback the first time, then a line each until one
+        succeeds again (an outage must not bury the log under tracebacks)."""
+        if self._commits_failing:
+            cause = getattr(error, "orig", None) or error  # the driver's own, e.g. DiskFull
+            log.error("audit group commit failed again: %s", type(cause).__name__)
+        else:
+            log.exception("audit group commit failed")
+        self._commits_failing = True
 
     def _take_more(self, batch: list[Waiting]) -> list[Prepared]:
         """Callers waiting now join `batch`; returns their events."""
@@ -185,7 +224,7 @@ class GroupCommitter:
         them past their own time limits."""
         connection = self._engine.connect()
         connection.detach()  # its session setting must not go back to the pool
-        wait_ms = int(self._lock_seconds * 1000)
+        wait_ms = int(self.lock_seconds * 1000)
         driver = connection.connection.dbapi_connection
         try:
             if connection.dialect.name == "postgresql":

@@ -302,10 +302,11 @@ def _next_seq(connection: Connection, lock_seconds: float | None = None) -> int:
 
 
 def next_seq_ddl(dialect: str) -> list[str]:
-    """`audit_next_seq(wait)`: the append lock, waited for at most `wait` milliseconds when
-    given (the caller's own lock wait set back once it is granted), then the last number read
-    after it is granted (a volatile PL/pgSQL function reads each statement with a fresh
-    snapshot)."""
+    """`audit_next_seq(wait)`: the append lock, then the trail's table for writing, each waited
+    for at most `wait` milliseconds when given (the caller's own lock wait set back once both
+    are granted: someone holding the table, an index being built on it, refuses a change
+    within its wait instead of holding it for as long), then the last number read after they
+    are granted (a volatile PL/pgSQL function reads each statement with a fresh snapshot)."""
     if dialect != "postgresql":
         return []
     return [
@@ -313,6 +314,7 @@ def next_seq_ddl(dialect: str) -> list[str]:
         "LANGUAGE plpgsql VOLATILE AS $$ DECLARE before text := current_setting('lock_timeout'); "
         "BEGIN IF wait IS NOT NULL THEN PERFORM set_config('lock_timeout', wait, true); END IF; "
         f"PERFORM pg_advisory_xact_lock({APPEND_LOCK}); "
+        "LOCK TABLE audit_events IN ROW EXCLUSIVE MODE; "
         "IF wait IS NOT NULL THEN PERFORM set_config('lock_timeout', before, true); END IF; "
         "RETURN coalesce((SELECT max(seq) FROM audit_events), 0) + 1; END $$"
     ]

@@ -7,11 +7,19 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 Row = TypeVar("Row")
+
+#: SQLSTATE classes of a PostgreSQL that cannot serve now, whatever was asked: the connection
+#: (08), the server's resources, its disk full among them (53), the server shutting down or
+#: still starting (57P), the system under it (58).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "58")
+#: SQLite's: its file cannot be opened, read or written, its disk is full, or another writer
+#: held it past the busy timeout.
+UNAVAILABLE_SQLITE = ("SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_BUSY")
 
 
 class Base(DeclarativeBase):
@@ -51,6 +59,33 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database cannot serve now (down, unreachable, shutting down,
+    its disk full, no pooled connection free in time), not that a statement was wrong."""
+    if isinstance(error, exc.TimeoutError):  # the pool's: every connection busy too long
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:  # the connection was lost under the statement
+        return True
+    state = getattr(error.orig, "sqlstate", None)
+    if state:
+        return state.startswith(UNAVAILABLE_SQLSTATES)
+    name = getattr(error.orig, "sqlite_errorname", None)
+    if name:
+        return name.startswith(UNAVAILABLE_SQLITE)
+    # psycopg's own errors carry no SQLSTATE: no connection could be made, or it broke
+    return isinstance(error, exc.OperationalError)
+
+
+def unavailable_kind(error: BaseException) -> str:
+    """What the log says of an `unavailable` error: the driver's error and the first line of
+    its words (a server's message of these kinds names files and hosts, never a value)."""
+    cause = getattr(error, "orig", None) or error
+    words = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {words[0] if words else ''}"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

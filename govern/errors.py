@@ -68,6 +68,13 @@ class TooManyRequests(GovernError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(GovernError):
+    """What Govern stands on cannot serve now (the database is down or full); nothing was
+    done, and the request may be tried again."""
+
+    status = 503
+
+
 class ConfigError(GovernError):
     """The service cannot start or run as configured; the message says what to set."""
 

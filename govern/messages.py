@@ -294,6 +294,11 @@ MESSAGES: dict[str, Any] = {
     "complaint.unknown": _l("There is no such complaint case."),
     "complaint.reported": _l("This complaint case was reported already."),
     "complaint.not_open": _l("This complaint case has been resumed already."),
+    # the database under Govern
+    "database.unavailable": _l(
+        "The database cannot be reached or cannot take this now, so nothing was done. Try "
+        "again shortly; if it lasts, tell IT."
+    ),
     # audit: the trail, investigations
     "audit.unavailable": _l(
         "The audit trail cannot be written, so nothing was done (if you were signing out, you "

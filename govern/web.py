@@ -39,8 +39,15 @@ from govern.auditing.trail import (
 from govern.clock import Clock
 from govern.config import Settings
 from govern.context import Context, Sealer
+from govern.db import unavailable, unavailable_kind
 from govern.directory.source import Directory
-from govern.errors import Forbidden, GovernError, NotAuthenticated, TooManyRequests
+from govern.errors import (
+    Forbidden,
+    GovernError,
+    NotAuthenticated,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from govern.messages import API_LANGUAGE, api_language, api_message, message_in
 from govern.policies import RolePolicy
 
@@ -261,6 +268,11 @@ def register_error_handlers(app: Flask) -> None:
 def _governed_error(error: GovernError) -> Response | tuple[str, int]:
     if error.status >= 500:
         log.error("%s: %s", error.code, error.message)
+    return _refused(error)
+
+
+def _refused(error: GovernError) -> Response | tuple[str, int]:
+    """The refusal's answer: the error page for a page, else Govern's error body."""
     g.refusal_code = error.code  # a refused sign-in's event names it
     if error.status in (403, 409) and "caller" in g:
         try:
@@ -309,11 +321,26 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected_error(error: Exception) -> Response:
+    if unavailable(error):
+        return _database_unavailable(error)
     log.exception("unexpected error")
     message = "Something went wrong on our side; it has been logged."
     if _wants_page():
         return _error_page(GovernError("internal", message), 500)
     return error_body("internal", message, 500)
+
+
+def _database_unavailable(error: Exception) -> Response:
+    """503 `database.unavailable`: the database is down, unreachable or full. What the
+    request began is not kept (its transaction never committed), and nothing is revealed:
+    a read answers only after its audit event is durable. One log line, no traceback: an
+    outage must not bury the log under one per request."""
+    log.error("database.unavailable: %s", unavailable_kind(error))
+    refusal = ServiceUnavailable(
+        "database.unavailable",
+        "The database cannot serve now; nothing was done. Try again shortly.",
+    )
+    return current_app.make_response(_refused(refusal))
 
 
 def _wants_json() -> bool:

@@ -48,6 +48,7 @@ DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ("govern/investigations/service.py", "opening"): PASSED_ON,  # investigations/rules.py
     ("govern/investigations/service.py", "rank_in_time"): PASSED_ON,  # limits.py
     ("govern/web.py", "_governed_error"): PASSED_ON,
+    ("govern/web.py", "_refused"): PASSED_ON,  # what _governed_error and a database outage pass
     ("govern/web.py", "_http_answer"): frozenset({"csrf.invalid", "http.*"}),  # a page's
     ("govern/web.py", "_http_error"): frozenset({"http.*"}),  # the API's
     ("govern/training/people.py", "check_superior"): frozenset(

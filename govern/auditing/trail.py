@@ -88,9 +88,6 @@ class Trail:
         self._pending, self._last_try = 0, time.monotonic()
         #: Whether this process signs checkpoints; a served process leaves them to the worker.
         self._signs_checkpoints = True
-        #: How long a state change waits for the trail's lock (PostgreSQL) before it is
-        #: refused with 503, as the committer's reads are.
-        self.lock_seconds = 10.0
         self._committer = GroupCommitter(
             engine,
             clock.now,
@@ -98,6 +95,18 @@ class Trail:
             committed=_committed,
             gather_seconds=gather_seconds,
         )
+        self.lock_seconds = 10.0
+
+    @property
+    def lock_seconds(self) -> float:
+        """How long an append waits for the trail's lock and table (PostgreSQL) before it is
+        refused with 503: a state change's, and the committer's for reads (on the connections
+        it makes from then on)."""
+        return self._lock_seconds
+
+    @lock_seconds.setter
+    def lock_seconds(self, seconds: float) -> None:
+        self._lock_seconds = self._committer.lock_seconds = seconds
 
     def record(
         self, db: Session, action: str, actor: str | None, object: str | None = None, **details: Any
@@ -105,8 +114,8 @@ class Trail:
         """Append in the caller's transaction (a state change and its event are one).
 
         Raises AuditNotWritten (503) when the trail cannot take the event, or not within
-        `lock_seconds` (a limit on the trail's lock only: what the caller does after the
-        append waits for its own locks as it would without it), after rolling the caller's
+        `lock_seconds` (a limit on the trail's lock and table only: what the caller does after
+        the append waits for its own locks as it would without it), after rolling the caller's
         transaction back: a change whose event is not written is never committed, even by a
         caller that catches the refusal and carries on.
         """

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from urllib.parse import urlparse
 
 from ldap3 import MODIFY_REPLACE, NONE, SUBTREE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPException, LDAPSASLPrepError
+from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPSASLPrepError
 from ldap3.utils.conv import escape_filter_chars
 
 from govern.config import Settings
@@ -86,6 +86,10 @@ class LdapDirectory(Directory):
                 read_only=True,
                 receive_timeout=2,
             ).unbind()
+        except LDAPBindError as error:  # it answered, and refused Govern's service account
+            raise DirectoryUnavailable(
+                "directory.unavailable", "The directory refused the bind.", refused=True
+            ) from error
         except LDAPException as error:
             raise DirectoryUnavailable(
                 "directory.unavailable", "The directory did not answer a bind."

@@ -70,7 +70,8 @@ class Directory(ABC):
     @abstractmethod
     def answers(self) -> None:
         """Whether the directory answers a bind of Govern's service account now (readiness
-        asks every second or so). Raises DirectoryUnavailable, unlogged: the caller reports it."""
+        asks every second or so). Raises DirectoryUnavailable, unlogged: the caller reports it;
+        its details say `refused` when the directory answered and refused the bind."""
 
     def locked(self) -> set[str]:
         """Employee numbers whose entries the directory has locked (disabled). Raises

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, text
 from audit.signing import Signer, verify_checkpoint
 from govern.clock import Clock
 from govern.context import Sealer
-from govern.directory.source import Directory
+from govern.directory.source import Directory, DirectoryUnavailable
 from govern.migrate import current_revision
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -167,10 +167,18 @@ def database(engine: Engine, head: str) -> Probe:
 
 
 def directory(source: Directory) -> Probe:
-    """The directory answers a bind of Govern's service account."""
+    """The directory answers a bind of Govern's service account. One that does not answer
+    warns: only sign-ins need it, and every instance shares it, so taking this one out of
+    rotation would end the sessions it still serves. One that refuses the bind fails: this
+    instance's password for it is wrong."""
 
     def probe() -> Finding:
-        source.answers()
+        try:
+            source.answers()
+        except DirectoryUnavailable as error:
+            if error.details.get("refused"):
+                raise
+            return Finding(WARN, "no answer: sign-ins wait for it; sessions go on")
         return Finding(PASS, "answers a bind")
 
     return probe

@@ -267,3 +267,71 @@ def test_checkpoints_failing_through_an_outage_are_told_once_then_once_back(
         ("ERROR", "audit checkpoint failed; the next one will cover these events"),
         ("WARNING", "audit checkpoints are signed again"),
     ]
+
+
+@pytest.mark.postgresql_only
+def test_r_aud_1_a_kept_connection_the_database_dropped_is_replaced_without_failing_a_read(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    """The committer keeps its connection between commits; the database ending it while idle
+    (a restart, a failover, an administrator) must not fail the next read: nothing of its
+    batch was written on the lost connection, so the batch is tried once on a new one."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_ADMIN
+
+    committer = GroupCommitter(service_engine, lambda: AT)
+    admin = create_engine(POSTGRES_ADMIN.replace("postgresql://", "postgresql+psycopg://"))
+    url = make_url(str(service_engine.url))
+    try:
+        assert committer.append(view(1)) == 1
+        with admin.begin() as connection:
+            ended = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :database AND usename = :role"
+                ),
+                {"database": url.database, "role": url.username},
+            ).scalar_one()
+        assert ended >= 1  # the committer's connection among them
+        assert committer.append(view(2)) == 2
+    finally:
+        committer.stop()
+        admin.dispose()
+    assert sequence(service_engine) == [1, 2]
+
+
+def test_commits_failing_through_an_outage_are_told_with_a_traceback_once(
+    service_engine: Engine, owner_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every read of an outage fails its commit: the first failure is logged with its
+    traceback, the others a line each, and the first commit that succeeds again is told."""
+    from sqlalchemy import text
+
+    committer = GroupCommitter(service_engine, lambda: AT)
+    try:
+        with caplog.at_level("WARNING", logger="audit.committer"):
+            with owner_engine.begin() as connection:
+                connection.execute(text("ALTER TABLE audit_events RENAME TO audit_events_away"))
+            try:
+                for i in range(3):
+                    with pytest.raises(AuditUnavailable):
+                        committer.append(view(i), timeout=5)
+            finally:
+                with owner_engine.begin() as connection:
+                    connection.execute(text("ALTER TABLE audit_events_away RENAME TO audit_events"))
+            assert committer.append(view(3)) == 1
+    finally:
+        committer.stop()
+    told = [
+        (r.levelname, r.getMessage().split(":")[0], r.exc_info is not None)
+        for r in caplog.records
+        if r.name == "audit.committer"
+    ]
+    assert told == [
+        ("ERROR", "audit group commit failed", True),
+        ("ERROR", "audit group commit failed again", False),
+        ("ERROR", "audit group commit failed again", False),
+        ("WARNING", "audit group commits succeed again", False),
+    ]

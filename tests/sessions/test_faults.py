@@ -13,22 +13,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
 
 from audit.store import APPEND_LOCK
-from govern.app import create_app
 from govern.clock import FixedClock
-from govern.config import Settings
 from govern.sessions.models import LoginSession
 from tests.auditing.test_events import trail
 from tests.sessions.test_pages import csrf_token
 from tests.support.agency import Agency, bearer
-from tests.support.slapd import Slapd, start_slapd
-from tests.support.staff import BY_USERNAME, LiveDirectory
+from tests.support.slapd import Slapd
+from tests.support.staff import BY_USERNAME
 from tests.training.conftest import PEOPLE, Desk
 
 HTTPS = "https://localhost"
@@ -223,37 +219,6 @@ def test_sql_parameters_never_reach_the_server_log(
 
 
 # --- the directory is out -------------------------------------------------------------------
-
-
-@pytest.fixture
-def own_slapd(tmp_path: Path) -> Iterator[Slapd]:
-    """A slapd of this test's own, to stop and start again."""
-    server = start_slapd(tmp_path / "slapd")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def outage_agency(
-    own_slapd: Slapd, settings: Settings, clock: FixedClock, owner_engine: Engine
-) -> Iterator[Agency]:
-    live = LiveDirectory(own_slapd)
-    app = create_app(
-        replace(
-            settings,
-            directory_url=own_slapd.url,
-            ldap_bind_password=own_slapd.reader_password,
-            ldap_people_base=live.tree.people,
-            ldap_groups_base=live.tree.groups,
-        ),
-        clock=clock,
-    )
-    agency = Agency(app, app.test_client())
-    agency.sync()
-    yield agency
-    live.close()
-    app.extensions["govern"].trail.stop()
-    app.extensions["govern"].engine.dispose()
 
 
 def test_r_acc_5_a_directory_outage_does_not_count_against_the_sign_in_limits(

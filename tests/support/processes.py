@@ -1,6 +1,7 @@
 """Govern in processes of its own (gunicorn, `govern worker`, a sweep), configured through the
 environment as an operator would: a free port, the settings as variables, waiting to listen;
-and what a test asks of them over real HTTP (the API, a console page, a burst of views)."""
+what a test asks of them over real HTTP (the API, a console page, a burst of views);
+`served` runs gunicorn for the length of a block."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import subprocess
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +96,10 @@ class Instance:
         """The process ids of its workers (the gunicorn master's children)."""
         return children(self.process.pid)
 
+    def booted_workers(self) -> int:
+        """How many web workers gunicorn has started so far (a restarted one counts again)."""
+        return self.log.read_text().count("Booting worker with pid")
+
 
 def serve(
     env: dict[str, str], log: Path, *, workers: int = 2, app: str = "govern.wsgi:app"
@@ -101,6 +108,16 @@ def serve(
     port = free_port()
     command = [GUNICORN, "--config", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
     return Instance(start([*command, "--workers", str(workers), app], env, log), port, log)
+
+
+@contextmanager
+def served(env: dict[str, str], log: Path) -> Iterator[Instance]:
+    """`serve` for the length of a block, once it listens; stopped as systemd stops it after."""
+    instance = serve(env, log)
+    try:
+        yield instance.listening()
+    finally:
+        stop(instance.process)
 
 
 def work(env: dict[str, str], log: Path, command: list[str] | None = None) -> subprocess.Popen:
