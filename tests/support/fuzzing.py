@@ -26,10 +26,11 @@ from govern.app import create_app
 from govern.clock import SystemClock
 from govern.config import Settings
 from govern.training.catalogue import load_catalogue
+from tests.support import processes
 from tests.support.agency import Agency
 from tests.support.floor import open_floor
 from tests.support.fuzz_hooks import CALLS, SESSIONS, TELEPHONY_KEY
-from tests.support.processes import environment, free_port, wait_until_listening
+from tests.support.processes import environment
 from tests.support.staff import BY_USERNAME
 
 REPO = Path(__file__).resolve().parents[2]
@@ -192,42 +193,13 @@ def served_environment(settings: Settings) -> dict[str, str]:
 @contextlib.contextmanager
 def served(settings: Settings, log: Path, workers: int = 1) -> Iterator[str]:
     """Govern under gunicorn with the repository's gunicorn.conf.py; yields its base URL."""
-    port = free_port()
-    command = [
-        str(REPO / ".venv" / "bin" / "gunicorn"),
-        "--config",
-        str(REPO / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, env=served_environment(settings), cwd=REPO, stdout=out, stderr=out
-        )
-    try:
-        wait_until_listening(port, process, seconds=60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with processes.served(served_environment(settings), log, workers) as instance:
+        yield instance.base
 
 
 def sign_in(url: str, username: str) -> str:
     """A session of `username`, opened over HTTP as any client would."""
-    body = {"username": username, "password": BY_USERNAME[username].password}
-    request = urllib.request.Request(
-        f"{url}/api/v1/sessions",
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["token"]
+    return processes.sign_in(url, username, BY_USERNAME[username].password)
 
 
 def target(

@@ -111,9 +111,9 @@ def serve(
 
 
 @contextmanager
-def served(env: dict[str, str], log: Path) -> Iterator[Instance]:
+def served(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[Instance]:
     """`serve` for the length of a block, once it listens; stopped as systemd stops it after."""
-    instance = serve(env, log)
+    instance = serve(env, log, workers=workers)
     try:
         yield instance.listening()
     finally:
