@@ -21,18 +21,17 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from benchmarks.database import add_postgres_option, command_context, throwaway_database
-from benchmarks.staff import staff_rows
+from benchmarks.staff import add_departed_staff
 from govern.accounts.models import Account
 from govern.db import make_engine, make_session_factory
 from govern.deprovision.service import revoke_due
 from govern.directory.ldap import LdapDirectory
-from govern.directory.models import Identity
 from govern.directory.source import Directory
 from govern.sessions.models import LoginSession
 
@@ -48,23 +47,7 @@ WAITS = (
 
 def populate(url: str, due: int) -> None:
     engine = make_engine(url)
-    now = datetime.now(UTC)
-    people, accounts = staff_rows(due, now, first_number=FIRST_NUMBER, departure=date(2026, 1, 5))
-    sessions = [
-        {
-            "token_hash": f"{n:064x}",
-            "account_id": account["id"],
-            "channel": "api",
-            "client": "127.0.0.1",
-            "created_at": now,
-            "expires_at": now + timedelta(hours=8),
-        }
-        for n, account in enumerate(accounts)
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(Identity), people)
-        connection.execute(insert(Account), accounts)
-        connection.execute(insert(LoginSession), sessions)
+    add_departed_staff(engine, due, first_number=FIRST_NUMBER, departure=date(2026, 1, 5))
     engine.dispose()
 
 

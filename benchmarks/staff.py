@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Engine, insert
+
+from govern.accounts.models import Account
+from govern.directory.models import Identity
+from govern.sessions.models import LoginSession
 
 
 def staff_rows(
@@ -79,3 +85,26 @@ def agreement_signatures(accounts: list[dict], now: datetime) -> list[dict]:
         }
         for a in accounts
     ]
+
+
+def add_departed_staff(engine: Engine, count: int, first_number: int, departure: date) -> list[str]:
+    """`count` collectors whose departure is `departure`, their accounts still active and each
+    signed in (one API session): a sweep's work. Returns their account ids, sorted."""
+    now = datetime.now(UTC)
+    people, accounts = staff_rows(count, now, first_number=first_number, departure=departure)
+    sessions = [
+        {
+            "token_hash": f"{n:064x}",
+            "account_id": account["id"],
+            "channel": "api",
+            "client": "127.0.0.1",
+            "created_at": now,
+            "expires_at": now + timedelta(hours=8),
+        }
+        for n, account in enumerate(accounts)
+    ]
+    with engine.begin() as connection:
+        connection.execute(insert(Identity), people)
+        connection.execute(insert(Account), accounts)
+        connection.execute(insert(LoginSession), sessions)
+    return sorted(account["id"] for account in accounts)

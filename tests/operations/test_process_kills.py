@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import signal
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, select
 
 from audit.store import events
-from benchmarks.staff import staff_rows
+from benchmarks.staff import add_departed_staff
 from govern.accounts.models import Account
 from govern.config import Settings
 from govern.deprovision.models import Departure
-from govern.directory.models import Identity
 from govern.sessions.models import LoginSession
 from tests.support.locks import holding_the_trail, until_waiting
 from tests.support.processes import environ, stop, work
@@ -43,24 +42,7 @@ def sequence(engine: Engine) -> tuple[int, int, int]:
 def populate(engine: Engine, count: int) -> list[str]:
     """`count` staff with accounts whose departure passed on 20 November, each signed in
     (one API session); returns their account ids, in the order the sweep takes them."""
-    now = datetime.now(UTC)
-    people, accounts = staff_rows(count, now, first_number=70000, departure=date(2026, 11, 20))
-    sessions = [
-        {
-            "token_hash": f"{n:064x}",
-            "account_id": account["id"],
-            "channel": "api",
-            "client": "127.0.0.1",
-            "created_at": now,
-            "expires_at": now + timedelta(hours=8),
-        }
-        for n, account in enumerate(accounts)
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(Identity), people)
-        connection.execute(insert(Account), accounts)
-        connection.execute(insert(LoginSession), sessions)
-    return sorted(account["id"] for account in accounts)
+    return add_departed_staff(engine, count, first_number=70000, departure=date(2026, 11, 20))
 
 
 def revoked_count(engine: Engine) -> int:
