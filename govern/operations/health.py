@@ -167,10 +167,9 @@ def database(engine: Engine, head: str) -> Probe:
 
 
 def directory(source: Directory) -> Probe:
-    """The directory answers a bind of Govern's service account. One that does not answer
-    warns: only sign-ins need it, and every instance shares it, so taking this one out of
-    rotation would end the sessions it still serves. One that refuses the bind fails: this
-    instance's password for it is wrong."""
+    """The directory answers a bind of Govern's service account (sign-ins need it). Not ready
+    when it does not: no one can sign in here, though the process still serves the staff
+    already signed in (a session is checked against Govern's own records)."""
 
     def probe() -> Finding:
         try:
@@ -178,7 +177,7 @@ def directory(source: Directory) -> Probe:
         except DirectoryUnavailable as error:
             if error.details.get("refused"):
                 raise
-            return Finding(WARN, "no answer: sign-ins wait for it; sessions go on")
+            return Finding(FAIL, "no answer: sign-ins refused; signed-in staff still served")
         return Finding(PASS, "answers a bind")
 
     return probe

@@ -163,11 +163,11 @@ def own_slapd(tmp_path: Path) -> Iterator[Slapd]:
     server.stop()
 
 
-def test_a_stopped_directory_warns_once_the_kept_report_is_a_second_old_and_stays_ready(
+def test_a_stopped_directory_is_not_ready_once_the_kept_report_is_a_second_old(
     settings: Settings, own_app: Callable[[Settings], Flask], own_slapd: Slapd, clock: FixedClock
 ) -> None:
-    """Only sign-ins need the directory, and every instance shares it: out of rotation, an
-    instance would end the sessions it still serves (tests/sessions/test_directory_outage.py)."""
+    """No one can sign in: not ready, saying that the staff signed in are still served
+    (tests/sessions/test_directory_outage.py)."""
     app = own_app(
         replace(settings, directory_url=own_slapd.url, ldap_bind_password=own_slapd.reader_password)
     )
@@ -177,10 +177,10 @@ def test_a_stopped_directory_warns_once_the_kept_report_is_a_second_old_and_stay
     assert readiness(client)[1]["checks"]["directory"]["status"] == "pass"  # a moment ago's
     clock.advance(seconds=2)
     status, body = readiness(client)
-    assert (status, body["status"], failing(body)) == (200, "warn", set())
+    assert (status, body["status"], failing(body)) == (503, "fail", {"directory"})
     assert body["checks"]["directory"] == {
-        "status": "warn",
-        "state": "no answer: sign-ins wait for it; sessions go on",
+        "status": "fail",
+        "state": "no answer: sign-ins refused; signed-in staff still served",
         "duration_ms": body["checks"]["directory"]["duration_ms"],
     }
     assert_live(client)

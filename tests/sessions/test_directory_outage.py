@@ -1,8 +1,7 @@
 """The company directory down: signing in fails with a clear message, in Chinese and English,
 on the API and on the sign-in page; everyone already signed in goes on working (a session is
-checked against Govern's own records, never the directory), readiness warns but stays ready
-(taking every instance out of rotation would end those sessions too); the directory back,
-sign-ins work again.
+checked against Govern's own records, never the directory), though readiness fails for the
+directory (no one can sign in) and says so; the directory back, sign-ins work again.
 
 Already proven in tests/sessions/test_faults.py: an outage's refusals are audited and count
 against no sign-in limit, and sign-in works the moment the directory is back.
@@ -73,7 +72,9 @@ def test_r_acc_5_with_the_directory_down_sign_ins_fail_in_words_and_sessions_go_
     assert (viewed.status_code, viewed.get_json()["id"]) == (200, debtor)
     assert caseload.status_code == 200 and caseload.get_json()["debtors"]
     assert record.status_code == 200 and "张" in record.get_data(as_text=True)
-    assert ready.status_code == 200
-    assert ready.get_json()["checks"]["directory"]["status"] == "warn"
+    assert ready.status_code == 503
+    assert ready.get_json()["checks"]["directory"]["state"] == (
+        "no answer: sign-ins refused; signed-in staff still served"
+    )
     assert api_sign_in(newcomer(), "col.a2", "en")[0] == 201
     assert page_sign_in(newcomer(), "col.a2", "zh")[0] == 302
