@@ -5,7 +5,8 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
 `deprovision/reconcile.py`, `runs.py` (the console's long actions: the run kept with its
 event, then its progress on a session of its own),
-`directory/sync.py`, `investigations/service.py`,
+`directory/sync.py`, the auditors' use cases (`investigations/service.py`, `questions.py`,
+`unusual.py`),
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
 (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`, `feedback.py`); one
@@ -31,6 +32,8 @@ ALLOWED = {
     "contact/calls.py",
     "contact/guard.py",
     "investigations/service.py",
+    "investigations/questions.py",
+    "investigations/unusual.py",
     "notes/scripts.py",
     "debtors/service.py",
     "deprovision/reconcile.py",
