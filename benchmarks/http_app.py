@@ -1,38 +1,21 @@
-"""The service as gunicorn serves it (`govern.wsgi`), plus, for the benchmark only, the same
-debtor read without governance: the caller is signed in the same way, but there is no
-decision and no audit; every personal field is opened and sent."""
+"""The service as gunicorn serves it (`govern.wsgi`), plus, for the benchmarks only, the same
+debtor read without governance (`benchmarks/ungoverned.py`).
+
+With GOVERN_BENCH_PROFILE set to a folder, each process profiles its debtor reads, governed
+and not, with cProfile (`benchmarks/profiled.py`): the figures are then the profiler's, not
+the service's."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from pathlib import Path
 
-from flask import Blueprint
-
-from govern.debtors import repository
-from govern.debtors.models import PERSONAL_FIELDS
-from govern.sessions.service import authenticate
-from govern.web import bearer_token, context, db, services
+from benchmarks.profiled import PROFILED_PATHS, Profiled
+from benchmarks.ungoverned import bench
 from govern.wsgi import app
 
-bench = Blueprint("bench", __name__, url_prefix="/bench")
-
-
-@bench.get("/up")
-def up() -> str:
-    return "ok"
-
-
-@bench.get("/raw/<string:debtor_id>")
-def raw(debtor_id: str) -> dict[str, Any]:
-    s = services()  # the same signed-in caller: authentication is not governance
-    authenticate(db(), context(), bearer_token(), "api")
-    debtor = repository.debtor(db(), debtor_id)
-    assert debtor is not None
-    vault = s.vault
-    fields = {
-        name: vault.open(getattr(debtor, name), f"{debtor.id}/{name}") for name in PERSONAL_FIELDS
-    }
-    return {"id": debtor.id, "fields": fields, "amount_owed": str(debtor.amount_owed)}
-
-
 app.register_blueprint(bench)
+if os.environ.get("GOVERN_BENCH_PROFILE"):
+    app.wsgi_app = Profiled(  # type: ignore[method-assign]
+        app.wsgi_app, Path(os.environ["GOVERN_BENCH_PROFILE"]), PROFILED_PATHS
+    )

@@ -1,0 +1,84 @@
+"""For the benchmarks only: where a served request's time goes. A WSGI middleware runs each
+request whose path starts with one of the given prefixes under cProfile, on the thread that
+serves it, and adds it to its kind's statistics in this process; every `every` requests of a
+kind (and at exit) it writes them to `<folder>/<kind>-<pid>.prof`, with the number of requests
+beside (`.count`). `merged` adds up the processes' files afterwards.
+
+cProfile times every Python call: the profiled figures are slower than the service's and lean
+against Python-heavy code. Compare the kinds of one run with each other, not with a run
+without it."""
+
+from __future__ import annotations
+
+import atexit
+import cProfile
+import os
+import pstats
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+#: The debtor read with and without governance (benchmarks/ungoverned.py).
+PROFILED_PATHS = {"governed": "/api/v1/debtors/DB-", "ungoverned": "/bench/raw/"}
+
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class Profiled:
+    def __init__(
+        self, app: Wsgi, folder: Path, paths: Mapping[str, str], every: int = 100
+    ) -> None:
+        self.app, self.folder, self.paths, self.every = app, folder, dict(paths), every
+        self._lock = threading.Lock()
+        self._stats: dict[str, pstats.Stats] = {}
+        self._counts: dict[str, int] = {}
+        folder.mkdir(parents=True, exist_ok=True)
+        atexit.register(self.write)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        kind = next((k for k, prefix in self.paths.items() if path.startswith(prefix)), None)
+        if kind is None:
+            return self.app(environ, start_response)
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            body = list(self.app(environ, start_response))  # the body made inside the profile
+        finally:
+            profile.disable()
+        self._add(kind, profile)
+        return body
+
+    def _add(self, kind: str, profile: cProfile.Profile) -> None:
+        with self._lock:
+            if kind in self._stats:
+                self._stats[kind].add(profile)
+            else:
+                self._stats[kind] = pstats.Stats(profile)
+            self._counts[kind] = self._counts.get(kind, 0) + 1
+            if self._counts[kind] % self.every == 0:
+                self._write(kind)
+
+    def write(self) -> None:
+        """Write every kind's statistics of this process."""
+        with self._lock:
+            for kind in self._stats:
+                self._write(kind)
+
+    def _write(self, kind: str) -> None:
+        name = self.folder / f"{kind}-{os.getpid()}"
+        self._stats[kind].dump_stats(f"{name}.prof")
+        name.with_suffix(".count").write_text(str(self._counts[kind]))
+
+
+def merged(folder: Path, kind: str) -> tuple[pstats.Stats | None, int]:
+    """The statistics of every process's requests of `kind`, and how many requests they hold."""
+    files = sorted(folder.glob(f"{kind}-*.prof"))
+    if not files:
+        return None, 0
+    stats = pstats.Stats(str(files[0]))
+    for more in files[1:]:
+        stats.add(str(more))
+    count = sum(int(f.with_suffix(".count").read_text()) for f in files)
+    return stats, count
