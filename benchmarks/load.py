@@ -52,6 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, event, select, text
 
 from audit.signing import new_private_key_pem
@@ -68,6 +69,7 @@ from govern.clock import SystemClock
 from govern.config import load_settings
 from govern.db import make_engine
 from govern.debtors.vault import add_key
+from govern.operations.worker import start_served
 from tests.support.processes import free_port, wait_until_listening
 from tests.support.statements import statements_sent
 
@@ -84,6 +86,7 @@ MIX = {
     "audit_query": 2,
 }
 INSTANCES = 2
+WARM = 10  # views one at a time before those measured
 NOTE_TEXT = "已发送还款提醒，客户表示本周内回电确认还款安排。"
 
 
@@ -328,11 +331,24 @@ def served(env: dict[str, str], folder: Path) -> Iterator[list[int]]:
         for port, process in zip(ports, web, strict=True):
             wait_until_listening(port, process, seconds=120)
             _wait_up(port)
+        if worker.poll() is not None:
+            raise SystemExit(f"govern worker exited: {_tail(folder / 'worker.log')}")
         yield ports
     finally:
         for process in web:
             _stop(process)
         _stop(worker)
+        for number, process in enumerate([*web, worker]):
+            if process.returncode:  # an operator's SIGTERM ends each with 0
+                log = folder / (f"web{number}.log" if number < len(web) else "worker.log")
+                print(
+                    f"{process.args[0]} ended with {process.returncode}: {_tail(log)}",
+                    file=sys.stderr,
+                )
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -423,6 +439,39 @@ class CpuMeter:
         }
 
 
+# ---- the trail's group commits, as the served processes count them ---------------------------
+
+
+def commit_counts(port: int) -> dict[str, float]:
+    """The metrics of every served process (they share one folder): durable group commits,
+    the events in them, and the reads' total wait until durable (seconds) and their number."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/metrics")
+    exposed = connection.getresponse().read().decode()
+    connection.close()
+    wanted = {
+        "govern_audit_commit_events_count": "commits",
+        "govern_audit_commit_events_sum": "events",
+        "govern_audit_durable_wait_seconds_sum": "waited",
+        "govern_audit_durable_wait_seconds_count": "waits",
+    }
+    counts = dict.fromkeys(wanted.values(), 0.0)
+    for family in text_string_to_metric_families(exposed):
+        for sample in family.samples:
+            if sample.name in wanted:
+                counts[wanted[sample.name]] += sample.value
+    return counts
+
+
+def commit_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Events per group commit and the mean wait until durable, between two readings."""
+    spent = {name: after[name] - before[name] for name in after}
+    return {
+        "events_per_commit": round(spent["events"] / max(1.0, spent["commits"]), 2),
+        "durable_wait_ms": round(1000 * spent["waited"] / max(1.0, spent["waits"]), 2),
+    }
+
+
 # ---- the ratio --------------------------------------------------------------------------------
 
 
@@ -433,14 +482,18 @@ def ratio_rounds(
     the rounds' ratios, and CPU milliseconds per answer (served processes, PostgreSQL)."""
     figures: dict[str, list] = {"governed": [], "ungoverned": []}
     cpu: dict[str, list] = {"governed": [], "ungoverned": []}
+    commits: list[dict[str, float]] = []
     every: list[Answer] = []
     for number in range(rounds):
         for kind in ("governed", "ungoverned"):
+            counted = commit_counts(ports[0])  # outside the CPU measured
             before, client_before = meter.reading(), time.process_time()
             answers, elapsed = drive(
                 ports, debtor_reads(world, kind == "governed"), seconds, clients, f"r{number}{kind}"
             )
             spent = CpuMeter.spent(before, meter.reading())
+            if kind == "governed":
+                commits.append(commit_figures(counted, commit_counts(ports[0])))
             spent["clients"] = time.process_time() - client_before
             served = max(1, sum(ok(a) for a in answers))
             figures[kind].append(served / elapsed)
@@ -452,6 +505,8 @@ def ratio_rounds(
         "ratio_ungoverned_per_s": [round(x) for x in figures["ungoverned"]],
         "ratio_rounds": [round(r, 2) for r in ratios],
         "ratio_median": round(statistics.median(ratios), 2),
+        "ratio_governed_events_per_commit": [c["events_per_commit"] for c in commits],
+        "ratio_governed_durable_wait_ms": [c["durable_wait_ms"] for c in commits],
     }
     for kind in cpu:
         for part in ("app", "db", "clients"):
@@ -469,17 +524,18 @@ def one_at_a_time(env: dict[str, str], world: World, views: int) -> tuple[dict, 
     and the process's CPU per view. Returns the figures and the governed views' request ids."""
     app = create_app(load_settings({**env, "GOVERN_LOG_LEVEL": "WARNING"}))
     app.register_blueprint(bench)
+    start_served(app)  # as gunicorn's processes: the worker signs the checkpoints
     client, engine = app.test_client(), app.extensions["govern"].engine
-    pairs = [(c.token, d) for c in world.certified for d, _ in world.debtors[c.group][:5]]
+    pairs = [(c.token, d) for c in world.certified for d, _ in world.debtors[c.group][:10]]
     figures, ids = {}, []
     for kind, prefix in (("governed", "/api/v1/debtors/"), ("ungoverned", "/bench/raw/")):
         asked = [(t, f"{prefix}{d}", f"ip-{kind}-{n}") for n, (t, d) in enumerate(pairs[:views])]
-        _views(client, asked[:20])  # warm: the policy table, the pool, the templates
+        _views(client, asked[:WARM])  # warm: the policy table, the pool, the statements
         with statements_sent(engine) as mine, _all_statements(engine) as every:
             cpu, began = time.process_time(), time.perf_counter()
-            _views(client, asked[20:])
+            _views(client, asked[WARM:])
             wall, cpu = time.perf_counter() - began, time.process_time() - cpu
-        count = len(asked) - 20
+        count = len(asked) - WARM
         figures[f"inproc_{kind}_statements_request_thread"] = round(mine[0] / count, 2)
         figures[f"inproc_{kind}_statements_all"] = round(every[0] / count, 2)
         figures[f"inproc_{kind}_cpu_us"] = round(cpu / count * 1e6)
@@ -637,6 +693,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="profile lines per list")
     add_postgres_option(parser)
     args = parser.parse_args()
+    if args.views <= WARM:
+        parser.error(f"--views must be more than {WARM}")
     results, answers = run(args)
     print_results(results)
     if args.profile:

@@ -26,9 +26,7 @@ Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class Profiled:
-    def __init__(
-        self, app: Wsgi, folder: Path, paths: Mapping[str, str], every: int = 100
-    ) -> None:
+    def __init__(self, app: Wsgi, folder: Path, paths: Mapping[str, str], every: int = 100) -> None:
         self.app, self.folder, self.paths, self.every = app, folder, dict(paths), every
         self._lock = threading.Lock()
         self._stats: dict[str, pstats.Stats] = {}
