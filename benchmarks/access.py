@@ -23,7 +23,6 @@ import secrets
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +34,12 @@ from casbin.persist import load_policy_line
 from sqlalchemy import Engine, insert, select
 from sqlalchemy_adapter import Adapter
 
-from audit.signing import new_private_key_pem
-from benchmarks.database import add_postgres_option, command_context, throwaway_database
+from benchmarks.database import (
+    add_postgres_option,
+    command_context,
+    keys_folder,
+    throwaway_database,
+)
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.access import repository as policy_repo
 from govern.access.models import PolicyLine, PolicyVersion
@@ -48,7 +51,6 @@ from govern.accounts.models import Account
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import add_key
 from govern.demo.debtors import demo_debtors_csv
 from govern.directory.models import Identity
 from govern.sessions.models import LoginSession
@@ -276,10 +278,7 @@ def load(port: int, paths: list[tuple[str, str]], seconds: float, clients: int =
 
 
 def measure_http(url: str, debtors: int, seconds: float) -> dict:
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        (folder / "audit.pem").write_bytes(new_private_key_pem())
-        add_key(folder / "data_keys.json")
+    with keys_folder() as folder:
         began = time.perf_counter()
         pairs = populate(url, folder, debtors)
         populated = time.perf_counter() - began

@@ -24,7 +24,6 @@ import json
 import random
 import secrets
 import statistics
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -38,8 +37,13 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 from sqlalchemy import Engine, insert, select
 
-from audit.signing import new_private_key_pem
-from benchmarks.database import add_postgres_option, command_context, settle, throwaway_database
+from benchmarks.database import (
+    add_postgres_option,
+    command_context,
+    keys_folder,
+    settle,
+    throwaway_database,
+)
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.accounts.models import Account
 from govern.app import create_app
@@ -50,7 +54,7 @@ from govern.contact.parties import number_digest
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import Vault, add_key, load_vault
+from govern.debtors.vault import Vault, load_vault
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.directory.models import Identity
 from govern.sessions.models import LoginSession
@@ -334,10 +338,7 @@ def main() -> None:
     parser.add_argument("--race-checks", type=int, default=10_000, help="(b): at least")
     add_postgres_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as name, throwaway_database(args.postgres) as url:
-        folder = Path(name)
-        (folder / "audit.pem").write_bytes(new_private_key_pem())
-        add_key(folder / "data_keys.json")
+    with keys_folder() as folder, throwaway_database(args.postgres) as url:
         results = measure(args, url, folder)
     for key, value in results.items():
         print(f"{key:28} {value}")

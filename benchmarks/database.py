@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,14 +82,28 @@ def _admin(admin_url: str) -> Engine:
     )
 
 
-def command_context(engine: Engine, url: str, folder: Path, clock: Clock | None = None) -> Context:
-    """A context as a `govern` command builds it, on the audit key and data keys `folder`
-    holds (made there if missing); stop its trail when done."""
+def with_keys(folder: Path) -> tuple[Path, Path]:
+    """(audit key, data keys) in `folder`, each made there if missing."""
     audit_key, data_keys = folder / "audit.pem", folder / "data_keys.json"
     if not audit_key.exists():
         audit_key.write_bytes(new_private_key_pem())
     if not data_keys.exists():
         add_key(data_keys)
+    return audit_key, data_keys
+
+
+@contextlib.contextmanager
+def keys_folder() -> Iterator[Path]:
+    """A temporary folder holding a fresh audit key and data keys (`with_keys`)."""
+    with tempfile.TemporaryDirectory() as name:
+        with_keys(Path(name))
+        yield Path(name)
+
+
+def command_context(engine: Engine, url: str, folder: Path, clock: Clock | None = None) -> Context:
+    """A context as a `govern` command builds it, on the audit key and data keys `folder`
+    holds (made there if missing); stop its trail when done."""
+    audit_key, data_keys = with_keys(folder)
     settings = Settings(url, url, "", "x" * 32, audit_key, folder / "cp", data_keys)
     clock = clock or SystemClock()
     trail = open_trail(engine, clock, audit_key, settings.checkpoint_dir, 1000, 1.0)

@@ -55,11 +55,10 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, event, select, text
 
-from audit.signing import new_private_key_pem
 from audit.store import events
 from benchmarks import contact
 from benchmarks.access import percentile
-from benchmarks.database import add_postgres_option, settle, throwaway_database
+from benchmarks.database import add_postgres_option, keys_folder, settle, throwaway_database
 from benchmarks.load_world import Collector, World, populate
 from benchmarks.profiled import merged
 from benchmarks.ungoverned import bench
@@ -68,7 +67,6 @@ from govern.auditing.trail import open_trail
 from govern.clock import SystemClock
 from govern.config import load_settings
 from govern.db import make_engine
-from govern.debtors.vault import add_key
 from govern.operations.worker import start_served
 from tests.support.processes import free_port, wait_until_listening
 from tests.support.statements import statements_sent
@@ -706,10 +704,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> tuple[dict, list[Answer]]:
-    with tempfile.TemporaryDirectory() as name, throwaway_database(args.postgres) as url:
-        folder = Path(name)
-        (folder / "audit.pem").write_bytes(new_private_key_pem())
-        add_key(folder / "data_keys.json")
+    with keys_folder() as folder, throwaway_database(args.postgres) as url:
         engine = make_engine(url)
         began = time.perf_counter()
         world = populate(engine, url, folder, args.collectors, args.debtors)

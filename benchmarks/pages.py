@@ -19,7 +19,6 @@ import argparse
 import json
 import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -33,10 +32,15 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.routing import Rule
 
-from audit.signing import new_private_key_pem
 from benchmarks.access import percentile
 from benchmarks.contact import GROUP, NOW, environment
-from benchmarks.database import add_postgres_option, command_context, settle, throwaway_database
+from benchmarks.database import (
+    add_postgres_option,
+    command_context,
+    keys_folder,
+    settle,
+    throwaway_database,
+)
 from benchmarks.staff import agreement_signatures, exam_passes, staff_rows
 from govern.accounts.models import Account
 from govern.accounts.repository import staff_of
@@ -48,7 +52,6 @@ from govern.console import SESSION_COOKIE
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
-from govern.debtors.vault import add_key
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.deprovision.runs import start_sweep
 from govern.directory.models import Identity
@@ -404,10 +407,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=30, help="requests a page, after 2 warm-up")
     add_postgres_option(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as name, throwaway_database(args.postgres) as url:
-        folder = Path(name)
-        (folder / "audit.pem").write_bytes(new_private_key_pem())
-        add_key(folder / "data_keys.json")
+    with keys_folder() as folder, throwaway_database(args.postgres) as url:
         engine = make_engine(url)
         began = time.perf_counter()
         floor = populate(engine, url, folder, args.staff, args.debtors)
