@@ -22,9 +22,9 @@ def operator() -> str:
     return f"operator:{getpass.getuser()}"
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
+def counted(count: int, noun: str) -> str:
     """`1 problem`, `2 problems`: a count and its noun, as a person writes them."""
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+    return f"{count} {noun if count == 1 else noun + 's'}"
 
 
 def echo_json(value: Any) -> None:
