@@ -213,6 +213,7 @@ def _api_blueprints() -> list[Blueprint]:
     from govern.contact import views as contact
     from govern.debtors import views as debtors
     from govern.deprovision import views as departures
+    from govern.directory import views as duties
     from govern.investigations import views as audit
     from govern.notes import script_views as scripts
     from govern.notes import views as notes
@@ -232,6 +233,7 @@ def _api_blueprints() -> list[Blueprint]:
         notes.calls_blp,
         contact.blp,
         scripts.blp,
+        duties.blp,
     ]
 
 
