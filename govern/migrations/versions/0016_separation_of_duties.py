@@ -51,9 +51,7 @@ def upgrade() -> None:
         sa.Column("ended_at", govern.db.UTCDateTime(), nullable=True),
         sa.Column("end_reason", sa.Text(), nullable=True),
     )
-    op.create_index(
-        "ix_duty_exceptions_employee_number", "duty_exceptions", ["employee_number"]
-    )
+    op.create_index("ix_duty_exceptions_employee_number", "duty_exceptions", ["employee_number"])
 
 
 def downgrade() -> None:
