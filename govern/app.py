@@ -243,6 +243,7 @@ def _page_blueprints() -> list[Blueprint]:
     from govern.accounts import pages as accounts
     from govern.debtors import pages as debtors
     from govern.deprovision import pages as departures
+    from govern.directory import pages as duties
     from govern.investigations import pages as audit
     from govern.notes import pages as notes
     from govern.sessions import pages as sessions
@@ -258,4 +259,5 @@ def _page_blueprints() -> list[Blueprint]:
         training.bp,
         departures.bp,
         access.bp,
+        duties.bp,
     ]
