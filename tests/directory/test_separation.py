@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
+from govern.cli import cli
 from govern.clock import FixedClock
 from tests.support.agency import Agency, audit_events, bearer
 from tests.support.staff import BY_USERNAME, LiveDirectory
@@ -223,3 +224,32 @@ def test_an_exception_needs_a_current_conflict_a_reason_and_an_end_not_past(
     assert listed["exceptions"] == []
     assert roles(client, tokens["auditor"]) == ["auditor"]
     assert client.get("/api/v1/duties/conflicts", headers=bearer(tokens["hr"])).status_code == 403
+
+
+def test_collector_duties_given_to_an_auditor_later_are_held_and_reported(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.set("auditor", "governProjectGroup", "pg-a1")
+    agency.sync()
+
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+    [found] = conflicts(client, tokens["padmin"])
+    assert (found["rule"], found["state"], found["role"]) == ("auditor_collector", "held", None)
+    directory.set("auditor", "governProjectGroup", None)
+    agency.sync()
+    assert conflicts(client, tokens["padmin"]) == []
+    resolved = audit_events(client, tokens["auditor"], "duties.conflict.resolved")
+    assert [(e["object"], e["details"]["rule"]) for e in resolved] == [
+        (AUDITOR, "auditor_collector")
+    ]
+
+
+def test_the_sync_command_names_whose_role_it_withholds(
+    agency: Agency, directory: LiveDirectory
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+
+    result = agency.app.test_cli_runner().invoke(cli, ["directory", "sync", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert f"withheld {AUDITOR}: policy_admin (separation of duties)" in result.output
