@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from govern import signals
@@ -113,17 +113,17 @@ def record_conflicts(
                 row = DutyConflict(employee_number=number, rule_id=rule_id, since=now)
                 db.add(row)
             row.state, row.role, row.sync_run = state, role, run
-            _tell(db, ctx, run, number, rule_id, state, role)
+            _tell(db, ctx, row)
     for (number, rule_id), row in current.items():
         db.delete(row)
         ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
 
 
-def _tell(
-    db: Session, ctx: Context, run: str, number: str, rule_id: str, state: str, role: str | None
-) -> None:
+def _tell(db: Session, ctx: Context, row: DutyConflict) -> None:
+    """A conflict found or changed: its event, a log line of ids only, the metric."""
+    number, rule_id, state, role = row.employee_number, row.rule_id, row.state, row.role
     ctx.trail.record(
-        db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=run
+        db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=row.sync_run
     )
     log.warning(
         "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
@@ -131,7 +131,7 @@ def _tell(
         rule_id,
         number,
         role,
-        run,
+        row.sync_run,
     )
     signals.duty_conflict.send(rule_id, state=state)
 
@@ -194,18 +194,7 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
     `sod.end_not_future`, Conflict `sod.exception_active`, Unprocessable
     `justification.too_short`.
     """
-    key = (asked.employee_number, asked.rule_id)
-    conflict = db.get(DutyConflict, key) if all(key) else None
-    if conflict is None:
-        raise NotFound("sod.conflict_unknown", "No such conflict: see the current conflicts.")
-    if admin.staff.employee_number == asked.employee_number:
-        raise Forbidden("sod.own_exception", "Nobody accepts an exception for themselves.")
-    reason = justification(asked.reason, ctx.settings.justification_min_chars, "reason")
-    if asked.ends_on < today(ctx):
-        raise BadRequest("sod.end_not_future", "An exception ends today or later.")
-    if conflict.state == EXCEPTED:
-        raise Conflict("sod.exception_active", "An exception already covers this conflict.")
-    now = ctx.clock.now()
+    conflict, reason = _acceptable(db, ctx, admin, asked)
     row = DutyException(
         employee_number=asked.employee_number,
         rule_id=asked.rule_id,
@@ -213,7 +202,7 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
         reason=reason,
         ends_on=asked.ends_on,
         accepted_by=admin.label,
-        accepted_at=now,
+        accepted_at=ctx.clock.now(),
     )
     db.add(row)
     if conflict.state == WITHHELD and conflict.role:
@@ -232,6 +221,31 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
     )
     db.commit()
     return ExceptionLine(row, "active")
+
+
+def _acceptable(
+    db: Session, ctx: Context, admin: Actor, asked: Acceptance
+) -> tuple[DutyConflict, str]:
+    """The conflict `asked` names, and its trimmed reason, if it may be accepted."""
+    key = (asked.employee_number, asked.rule_id)
+    conflict = db.get(DutyConflict, key) if all(key) else None
+    if conflict is None:
+        raise NotFound("sod.conflict_unknown", "No such conflict: see the current conflicts.")
+    if admin.staff.employee_number == asked.employee_number:
+        raise Forbidden("sod.own_exception", "Nobody accepts an exception for themselves.")
+    reason = justification(asked.reason, ctx.settings.justification_min_chars, "reason")
+    if asked.ends_on < today(ctx):
+        raise BadRequest("sod.end_not_future", "An exception ends today or later.")
+    if db.scalars(_active(today(ctx)).where(*_of(asked.employee_number, asked.rule_id))).first():
+        raise Conflict("sod.exception_active", "An exception already covers this conflict.")
+    return conflict, reason
+
+
+def _of(employee_number: str, rule_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DutyException.employee_number == employee_number,
+        DutyException.rule_id == rule_id,
+    )
 
 
 def end_exception(

@@ -253,3 +253,29 @@ def test_the_sync_command_names_whose_role_it_withholds(
 
     assert result.exit_code == 0, result.output
     assert f"withheld {AUDITOR}: policy_admin (separation of duties)" in result.output
+
+
+def test_a_second_exception_waits_for_the_first_to_lapse(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    first = (clock.now() + timedelta(days=2)).date().isoformat()
+    accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", first)
+
+    again = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", first)
+
+    assert (again.status_code, again.get_json()["error"]["code"]) == (409, "sod.exception_active")
+    clock.advance(days=3)  # lapsed; no sync since
+    token = agency.login("padmin")
+    later = (clock.now() + timedelta(days=30)).date().isoformat()
+    renewed = accept(client, token, AUDITOR, "auditor_policy_admin", later)
+    assert renewed.status_code == 201, renewed.get_json()
+    agency.sync()
+    assert roles(client, agency.login("auditor")) == ["auditor", "policy_admin"]
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(token)).get_json()
+    assert [e["state"] for e in listed["exceptions"]] == ["active", "lapsed"]
