@@ -24,7 +24,9 @@ from govern.contact.telephony import load_key as load_telephony_key
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import DebtorWiring, debtor_group
 from govern.debtors.vault import load_vault
+from govern.directory import duties
 from govern.directory.choose import open_directory
+from govern.directory.duties import duty_rules
 from govern.directory.person import DEFAULT_ROLE
 from govern.directory.source import Directory
 from govern.headers import register_security_headers
@@ -55,6 +57,7 @@ CODE_ROLES = {
     "govern.accounts.rules": (DEPARTMENT_HEAD, GENERAL_MANAGER),
     "govern.access.rules": (COLLECTOR,),
     "govern.directory.person": (DEFAULT_ROLE,),
+    "govern.directory.duties": (duties.COLLECTOR,),
     "govern.accounts.cli (the console)": CONSOLE.roles,
     "govern.notes.rules": (SUPERVISOR, IT),
 }
@@ -181,6 +184,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     role_actions(folder)
     language_check(folder)
     agent_statement(folder)
+    duty_rules(folder)
     check_role_names(folder, CODE_ROLES)
     contact_profiles(folder)
 
@@ -209,6 +213,7 @@ def _api_blueprints() -> list[Blueprint]:
     from govern.contact import views as contact
     from govern.debtors import views as debtors
     from govern.deprovision import views as departures
+    from govern.directory import views as duties
     from govern.investigations import views as audit
     from govern.notes import script_views as scripts
     from govern.notes import views as notes
@@ -228,6 +233,7 @@ def _api_blueprints() -> list[Blueprint]:
         notes.calls_blp,
         contact.blp,
         scripts.blp,
+        duties.blp,
     ]
 
 
@@ -237,6 +243,7 @@ def _page_blueprints() -> list[Blueprint]:
     from govern.accounts import pages as accounts
     from govern.debtors import pages as debtors
     from govern.deprovision import pages as departures
+    from govern.directory import pages as duties
     from govern.investigations import pages as audit
     from govern.notes import pages as notes
     from govern.sessions import pages as sessions
@@ -252,4 +259,5 @@ def _page_blueprints() -> list[Blueprint]:
         training.bp,
         departures.bp,
         access.bp,
+        duties.bp,
     ]

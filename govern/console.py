@@ -99,6 +99,7 @@ MENU: list[MenuEntry] = [
     # the access policy
     MenuEntry("access_pages.policy", _l("Access policy")),
     MenuEntry("access_pages.explain", _l("Explain a decision")),
+    MenuEntry("duties_pages.index", _l("Separation of duties")),
 ]
 
 

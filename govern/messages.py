@@ -113,6 +113,14 @@ MESSAGES: dict[str, Any] = {
         "Your role may not lift this kind of suspension; ask whoever imposed it."
     ),
     # departures
+    # separation of duties (docs/governance.md)
+    "sod.*": _l("Separation of duties forbids one person to do both."),
+    "sod.conflict_unknown": _l("There is no such conflict of duties now."),
+    "sod.own_exception": _l("Nobody accepts an exception for themselves."),
+    "sod.end_not_future": _l("An exception ends today or later."),
+    "sod.exception_active": _l("An exception already covers this conflict."),
+    "sod.exception_unknown": _l("There is no such exception."),
+    "sod.exception_over": _l("This exception has already lapsed or ended."),
     "departure.own": _l("Nobody sets their own departure date."),
     "departure.before_hire": _l("The departure date is before this person's hire date."),
     "departure.out_of_range": _l(

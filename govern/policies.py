@@ -3,7 +3,8 @@ only those roles.
 
 Every role is defined in one place, `roles.toml`: the roles its directory groups give, and the
 role of staff in none of them (`without_group`). The other files (`actions.toml`,
-`suspensions.toml`, `access/fields.toml`, `access/policy.csv`, `training/catalogue.toml`) and
+`suspensions.toml`, `access/fields.toml`, `access/policy.csv`, `training/catalogue.toml`,
+`separation_of_duties.toml`) and
 `roles.toml`'s own lists only refer to roles. A misspelt role there would silently deny whoever
 it was meant for, so `check_role_names` stops the service instead, naming the file, the line and
 the key. Read once per process.
@@ -103,6 +104,7 @@ def _mentions(policies_dir: Path) -> Iterator[Mention]:
     yield from _in_fields(load_policy(policies_dir / "access" / "fields.toml"))
     yield from _in_catalogue(load_policy(policies_dir / "training" / "catalogue.toml"))
     yield from _in_casbin_policy(policies_dir / "access" / "policy.csv")
+    yield from _in_duties(load_policy(policies_dir / "separation_of_duties.toml"))
 
 
 def _in_roles(raw: dict[str, Any]) -> Iterator[Mention]:
@@ -136,6 +138,14 @@ def _in_catalogue(raw: dict[str, Any]) -> Iterator[Mention]:
     for kind, session in raw.get("sessions", {}).items():
         if "host" in session:
             yield "training/catalogue.toml", f"sessions.{kind}.host", session["host"]
+
+
+def _in_duties(raw: dict[str, Any]) -> Iterator[Mention]:
+    """The roles of separation of duties' role pairs (`separation_of_duties.toml`)."""
+    for rule_id, rule in raw.get("rules", {}).items():
+        if rule.get("kind") == "roles":
+            key = f"rules.{rule_id}.roles"
+            yield from (("separation_of_duties.toml", key, role) for role in rule.get("roles", ()))
 
 
 def _in_casbin_policy(path: Path) -> Iterator[Mention]:

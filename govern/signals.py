@@ -39,6 +39,9 @@ audit_waited = _told.signal("audit-waited")
 #: The trail was verified (the console's run, `govern audit verify`): `intact` True or
 #: False, `at` when (Unix time, of the trail's clock).
 audit_verified = _told.signal("audit-verified")
+#: The directory sync found a conflict of separation of duties, or its state changed: the
+#: sender is the rule's id; `state` withheld, held or excepted.
+duty_conflict = _told.signal("duty-conflict")
 
 _Run = TypeVar("_Run", bound=Callable[..., Any])
 

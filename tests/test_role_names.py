@@ -33,6 +33,12 @@ TYPOS = [
         'host = "human_resources"',
         "sessions.induction.host",
     ),
+    (
+        "separation_of_duties.toml",
+        'roles = ["auditor", "policy_admin"]',
+        'roles = ["auditor", "policy_admn"]',
+        "rules.auditor_policy_admin.roles",
+    ),
 ]
 
 

@@ -5,7 +5,8 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 `sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
 `deprovision/reconcile.py`, `runs.py` (the console's long actions: the run kept with its
 event, then its progress on a session of its own),
-`directory/sync.py`, the auditors' use cases (`investigations/service.py`, `questions.py`,
+`directory/sync.py`, separation of duties' exceptions (`directory/separation.py`: accepted,
+ended), the auditors' use cases (`investigations/service.py`, `questions.py`,
 `unusual.py`),
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
@@ -39,6 +40,7 @@ ALLOWED = {
     "deprovision/reconcile.py",
     "deprovision/scheduler.py",
     "deprovision/service.py",
+    "directory/separation.py",
     "directory/sync.py",
     "notes/complaints.py",
     "notes/service.py",

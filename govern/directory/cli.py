@@ -47,6 +47,8 @@ def _print(report: SyncReport) -> None:
         click.echo(f"departed {number}: the new departure date has passed")
     for number, reason in sorted(report.track_unknown.items()):
         click.echo(f"track?   {number}: {TRACK_UNKNOWN[reason]}; on the track unknown", err=True)
+    for number, roles in sorted(report.withheld.items()):
+        click.echo(f"withheld {number}: {', '.join(roles)} (separation of duties)", err=True)
     summary = (
         f"{len(report.added)} added, {len(report.changed)} changed, "
         f"{len(report.gone)} gone, {len(report.departed)} departed"

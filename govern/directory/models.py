@@ -68,3 +68,41 @@ class IdentityChange(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DutyConflict(Base):
+    """A person's pair of duties a rule of separation of duties forbids, as the last sync found
+    it: the later role withheld, the pair held, or held under an exception (`duties.py`)."""
+
+    __tablename__ = "duty_conflicts"
+
+    employee_number: Mapped[str] = mapped_column(
+        ForeignKey("identities.employee_number"), primary_key=True
+    )
+    rule_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    #: the role withheld, or let through by an exception; None when nothing a sync grants is
+    role: Mapped[str | None] = mapped_column(String(64))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    sync_run: Mapped[str] = mapped_column(String(32))
+
+
+class DutyException(Base):
+    """A policy admin's acceptance of one person's conflict under one rule, with a reason, until
+    the end of `ends_on` (company time); ended early with `ended_at`."""
+
+    __tablename__ = "duty_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    employee_number: Mapped[str] = mapped_column(
+        ForeignKey("identities.employee_number"), index=True
+    )
+    rule_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    ends_on: Mapped[date] = mapped_column(Date)
+    accepted_by: Mapped[str] = mapped_column(String(64))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)

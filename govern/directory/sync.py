@@ -23,6 +23,7 @@ from govern.directory.departure import Departures
 from govern.directory.guard import GuardVerdict, check_removals
 from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
 from govern.directory.person import DirectoryDataError, DirectoryPerson, username_key
+from govern.directory.separation import record_conflicts, separate_people
 from govern.directory.source import Directory
 from govern.errors import Conflict
 
@@ -53,6 +54,8 @@ class SyncReport:
     #: Employee number → why their track is unknown (`absent`, `unmapped`, `ambiguous`): every
     #: present person whose entry does not say, on every run until the entry is mended.
     track_unknown: dict[str, str] = field(default_factory=dict)
+    #: Employee number → the roles the directory gives that separation of duties withholds.
+    withheld: dict[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -91,13 +94,14 @@ def sync_directory(
     tally: Tally = QUIET,
 ) -> SyncReport:
     """Read the directory and bring identities up to date, unless the guard holds the run
-    (`tally` hears each person added, changed or gone as it is applied).
+    (`tally` hears each person added, changed or gone as it is applied). A role that would make
+    a pair separation of duties forbids is withheld (`separation.py`), the conflict recorded.
 
     Raises Conflict `directory.sync_running` while another instance syncs (PostgreSQL).
     """
     _one_sync_at_a_time(db)
     stored = {identity.employee_number: identity for identity in db.scalars(select(Identity))}
-    people = directory.people()
+    people, separated = separate_people(db, ctx, stored, directory.people())
     plan = plan_sync({n: stored_values(i) for n, i in stored.items()}, people)
     clock, settings = ctx.clock, ctx.settings
     departed = newly_departed(plan, clock.now(), settings.departures)
@@ -112,8 +116,10 @@ def sync_directory(
         "dry-run" if dry_run else "held" if verdict.held and not confirm else "applied"
     )
     report = _report(run, outcome, plan, departed, verdict, people)
+    report.withheld.update({n: s.withheld for n, s in separated.items() if s.withheld})
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now(), tally)
+        record_conflicts(db, ctx, run, separated, clock.now())
         ctx.trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
     return report
@@ -127,6 +133,7 @@ def _ids_only(report: SyncReport) -> dict[str, object]:
         "gone": report.gone,
         "departed": report.departed,
         "track_unknown": sorted(report.track_unknown),
+        "withheld": report.withheld,
     }
 
 

@@ -138,6 +138,12 @@ directory_runs = Counter(
     "reconcile) by outcome: applied, held, dry_run, failed",
     ["kind", "outcome"],
 )
+duty_conflicts = Counter(
+    "govern_duty_conflicts",
+    "Conflicts of separation of duties the directory sync found or saw change, by rule and "
+    "state: withheld, held, excepted",
+    ["rule", "state"],
+)
 job_failures = Counter(
     "govern_scheduler_job_failures",
     "Background jobs that failed (the next run retries), by job",
@@ -163,6 +169,7 @@ def register_metrics(app: Flask) -> None:
     signals.audit_verified.connect(_audit_verified)
     signals.synced.connect(_synced)
     signals.job_failed.connect(_job_failed)
+    signals.duty_conflict.connect(_duty_conflict)
 
 
 #: The methods counted by name; any other a client invents is `OTHER` (a label value a client
@@ -211,6 +218,10 @@ def _audit_verified(_sender: None, intact: bool, at: float) -> None:
 
 def _synced(kind: str, outcome: str) -> None:
     _labelled(directory_runs, kind, outcome).inc()
+
+
+def _duty_conflict(rule: str, state: str) -> None:
+    _labelled(duty_conflicts, rule, state).inc()
 
 
 def _job_failed(job: str) -> None:

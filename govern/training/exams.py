@@ -42,7 +42,8 @@ def record_result(
     """
     load_catalogue(ctx.settings.policies_dir).exam_course(course)
     account, person = account_of(db, account_id)
-    if person.employee_number == trainer.staff.employee_number:
+    if person.employee_number == trainer.staff.employee_number:  # separation of duties:
+        # the act pair `exam_own_result` of policies/separation_of_duties.toml points here
         raise Forbidden("exam.own_result", "Nobody records their own exam result.")
     if account.state == REVOKED:
         raise Conflict("account.revoked", f"{account_id} is revoked; its record is closed.")

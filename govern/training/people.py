@@ -41,7 +41,8 @@ def visible_account(
 
 def check_superior(db: Session, ctx: Context, actor: Staff, person: Identity, what: str) -> None:
     """`actor` must answer for `person`: their head, or the general manager for heads and
-    departments without one; never themself (R-TRN-6, R-TRN-7).
+    departments without one; never themself (R-TRN-6, R-TRN-7; for leave, the act pair
+    `leave_own_approval` of policies/separation_of_duties.toml points here).
 
     Raises Forbidden `<what>.self_approval`, `<what>.not_department_head`,
     `<what>.not_general_manager`.

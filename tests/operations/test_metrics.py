@@ -41,6 +41,7 @@ NAMES = {
     "govern_audit_checkpoint_age_seconds",
     "govern_audit_events_unsigned",
     "govern_directory_runs",
+    "govern_duty_conflicts",
     "govern_scheduler_job_failures",
     "govern_departures_overdue",
     "govern_departure_revocations",

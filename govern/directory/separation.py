@@ -1,0 +1,285 @@
+"""Separation of duties in use: what a directory sync grants under the rules of `duties.py`
+(`separate_people`, `record_conflicts`, in the sync's transaction), the conflicts found, and
+the exceptions policy admins accept and end (use cases that own their transaction).
+
+A withheld role is never stored in `identities.roles`, which is where every decision reads a
+person's roles (`accounts.repository.staff_of`), so it gives no access anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy.orm import Session
+
+from govern import signals
+from govern.actor import Actor
+from govern.context import Context
+from govern.directory.duties import (
+    COLLECTOR,
+    EXCEPTED,
+    HELD,
+    WITHHELD,
+    DutyRule,
+    Separation,
+    Standing,
+    duties,
+    duty_rules,
+    role_rules,
+    separate,
+)
+from govern.directory.models import DutyConflict, DutyException, Identity
+from govern.directory.person import DirectoryPerson
+from govern.errors import BadRequest, Conflict, Forbidden, NotFound
+from govern.justification import justification
+
+log = logging.getLogger(__name__)
+LARGEST_ROW_ID = 2**31 - 1
+
+
+def today(ctx: Context) -> date:
+    """The company's day now."""
+    return ctx.clock.now().astimezone(ctx.settings.timezone).date()
+
+
+def rules_of(ctx: Context) -> tuple[DutyRule, ...]:
+    """The rules of `policies/separation_of_duties.toml`."""
+    return duty_rules(ctx.settings.policies_dir)
+
+
+def separate_people(
+    db: Session, ctx: Context, stored: dict[str, Identity], people: Sequence[DirectoryPerson]
+) -> tuple[list[DirectoryPerson], dict[str, Separation]]:
+    """The people as the sync will store them (withheld roles taken out), and each person's
+    separation where a rule applies. Reads, changes nothing."""
+    rules = role_rules(rules_of(ctx))
+    earlier = _earlier(db)
+    excepted = _excepted(db, today(ctx))
+    out, found = [], {}
+    for person in people:
+        identity = stored.get(person.employee_number)
+        had = duties(identity.roles, identity.project_group) if identity else frozenset()
+        standing = Standing(
+            had=had,
+            given=duties(person.roles, person.project_group),
+            given_roles=frozenset(person.roles),
+            excepted=excepted.get(person.employee_number, frozenset()),
+            earlier=earlier.get(person.employee_number, {}),
+        )
+        separation = separate(rules, standing)
+        if separation.conflicts:
+            found[person.employee_number] = separation
+            person = replace(person, roles=separation.roles)
+        out.append(person)
+    return out, found
+
+
+def _earlier(db: Session) -> dict[str, dict[str, str | None]]:
+    earlier: dict[str, dict[str, str | None]] = {}
+    for row in db.scalars(select(DutyConflict).where(DutyConflict.role.is_not(None))):
+        earlier.setdefault(row.employee_number, {})[row.rule_id] = row.role
+    return earlier
+
+
+def _excepted(db: Session, day: date) -> dict[str, frozenset[str]]:
+    covered: dict[str, set[str]] = {}
+    for row in db.scalars(_active(day)):
+        covered.setdefault(row.employee_number, set()).add(row.rule_id)
+    return {number: frozenset(rules) for number, rules in covered.items()}
+
+
+def _active(day: date) -> Select[tuple[DutyException]]:
+    return select(DutyException).where(
+        DutyException.ended_at.is_(None), DutyException.ends_on >= day
+    )
+
+
+def record_conflicts(
+    db: Session, ctx: Context, run: str, found: dict[str, Separation], now: datetime
+) -> None:
+    """Store the conflicts this sync found, in its transaction: a new one, or one whose state
+    changed, recorded in the trail, logged (ids only) and counted; those gone deleted."""
+    current = {(c.employee_number, c.rule_id): c for c in db.scalars(select(DutyConflict))}
+    for number, separation in found.items():
+        for rule_id, (state, role) in separation.conflicts.items():
+            row = current.pop((number, rule_id), None)
+            if row is not None and (row.state, row.role) == (state, role):
+                continue
+            if row is None:
+                row = DutyConflict(employee_number=number, rule_id=rule_id, since=now)
+                db.add(row)
+            row.state, row.role, row.sync_run = state, role, run
+            _tell(db, ctx, row)
+    for (number, rule_id), row in current.items():
+        db.delete(row)
+        ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
+
+
+def _tell(db: Session, ctx: Context, row: DutyConflict) -> None:
+    """A conflict found or changed: its event, a log line of ids only, the metric."""
+    number, rule_id, state, role = row.employee_number, row.rule_id, row.state, row.role
+    ctx.trail.record(
+        db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=row.sync_run
+    )
+    log.warning(
+        "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
+        state,
+        rule_id,
+        number,
+        role,
+        row.sync_run,
+    )
+    signals.duty_conflict.send(rule_id, state=state)
+
+
+@dataclass(frozen=True)
+class ConflictLine:
+    """A conflict as the report shows it: the row, the person, the rule."""
+
+    conflict: DutyConflict
+    person: Identity
+    rule: DutyRule | None
+
+
+def conflicts(db: Session, ctx: Context) -> list[ConflictLine]:
+    """Every current conflict, by employee number and rule."""
+    rules = {rule.id: rule for rule in rules_of(ctx)}
+    rows = db.execute(
+        select(DutyConflict, Identity)
+        .join(Identity, Identity.employee_number == DutyConflict.employee_number)
+        .order_by(DutyConflict.employee_number, DutyConflict.rule_id)
+    )
+    return [ConflictLine(c, person, rules.get(c.rule_id)) for c, person in rows]
+
+
+@dataclass(frozen=True)
+class ExceptionLine:
+    """An exception and its state on the company's day: active, lapsed or ended."""
+
+    exception: DutyException
+    state: str
+
+
+def exceptions(db: Session, ctx: Context) -> list[ExceptionLine]:
+    """Every exception, newest first, with its state today."""
+    day = today(ctx)
+    rows = db.scalars(select(DutyException).order_by(DutyException.id.desc()))
+    return [ExceptionLine(row, _state(row, day)) for row in rows]
+
+
+def _state(row: DutyException, day: date) -> str:
+    if row.ended_at is not None:
+        return "ended"
+    return "active" if row.ends_on >= day else "lapsed"
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """What a policy admin accepts: whose conflict, under which rule, why, until when."""
+
+    employee_number: str
+    rule_id: str
+    reason: str
+    ends_on: date
+
+
+def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance) -> ExceptionLine:
+    """Accept a current conflict until the end of `ends_on`: a withheld role is granted at once.
+
+    Raises NotFound `sod.conflict_unknown`, Forbidden `sod.own_exception`, BadRequest
+    `sod.end_not_future`, Conflict `sod.exception_active`, Unprocessable
+    `justification.too_short`.
+    """
+    conflict, reason = _acceptable(db, ctx, admin, asked)
+    row = DutyException(
+        employee_number=asked.employee_number,
+        rule_id=asked.rule_id,
+        role=conflict.role,
+        reason=reason,
+        ends_on=asked.ends_on,
+        accepted_by=admin.label,
+        accepted_at=ctx.clock.now(),
+    )
+    db.add(row)
+    if conflict.state == WITHHELD and conflict.role:
+        _grant(db.get(Identity, asked.employee_number), conflict.role)
+    conflict.state = EXCEPTED
+    db.flush()
+    ctx.trail.record(
+        db,
+        "duties.exception.accepted",
+        admin.label,
+        asked.employee_number,
+        exception=row.id,
+        rule=asked.rule_id,
+        role=row.role,
+        ends_on=asked.ends_on.isoformat(),
+    )
+    db.commit()
+    return ExceptionLine(row, "active")
+
+
+def _acceptable(
+    db: Session, ctx: Context, admin: Actor, asked: Acceptance
+) -> tuple[DutyConflict, str]:
+    """The conflict `asked` names, and its trimmed reason, if it may be accepted."""
+    key = (asked.employee_number, asked.rule_id)
+    conflict = db.get(DutyConflict, key) if all(key) else None
+    if conflict is None:
+        raise NotFound("sod.conflict_unknown", "No such conflict: see the current conflicts.")
+    if admin.staff.employee_number == asked.employee_number:
+        raise Forbidden("sod.own_exception", "Nobody accepts an exception for themselves.")
+    reason = justification(asked.reason, ctx.settings.justification_min_chars, "reason")
+    if asked.ends_on < today(ctx):
+        raise BadRequest("sod.end_not_future", "An exception ends today or later.")
+    if db.scalars(_active(today(ctx)).where(*_of(asked.employee_number, asked.rule_id))).first():
+        raise Conflict("sod.exception_active", "An exception already covers this conflict.")
+    return conflict, reason
+
+
+def _of(employee_number: str, rule_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DutyException.employee_number == employee_number,
+        DutyException.rule_id == rule_id,
+    )
+
+
+def end_exception(
+    db: Session, ctx: Context, admin: Actor, exception_id: int, reason: str
+) -> ExceptionLine:
+    """End an exception now: the role it let through is withheld at once.
+
+    Raises NotFound `sod.exception_unknown`, Conflict `sod.exception_over`, Unprocessable
+    `justification.too_short`.
+    """
+    row = db.get(DutyException, exception_id) if 0 < exception_id <= LARGEST_ROW_ID else None
+    if row is None:
+        raise NotFound("sod.exception_unknown", f"No exception {exception_id}.")
+    reason = justification(reason, ctx.settings.justification_min_chars, "reason")
+    if _state(row, today(ctx)) != "active":
+        raise Conflict("sod.exception_over", "This exception has already lapsed or ended.")
+    row.ended_by, row.ended_at, row.end_reason = admin.label, ctx.clock.now(), reason
+    conflict = db.get(DutyConflict, (row.employee_number, row.rule_id))
+    if conflict is not None and conflict.state == EXCEPTED:
+        conflict.state = WITHHELD if conflict.role else HELD
+        if conflict.role:
+            _withhold(db.get(Identity, row.employee_number), conflict.role)
+    ctx.trail.record(
+        db, "duties.exception.ended", admin.label, row.employee_number, exception=row.id
+    )
+    db.commit()
+    return ExceptionLine(row, "ended")
+
+
+def _grant(person: Identity | None, role: str) -> None:
+    if person is not None:
+        person.roles = sorted((set(person.roles) - {COLLECTOR}) | {role})
+
+
+def _withhold(person: Identity | None, role: str) -> None:
+    if person is not None:
+        person.roles = sorted(set(person.roles) - {role}) or [COLLECTOR]

@@ -1,0 +1,101 @@
+"""Separation of duties' plain decisions: which role a sync withholds, and the rules file's
+start-up check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from govern.config import REPO_POLICIES
+from govern.directory.duties import (
+    EXCEPTED,
+    HELD,
+    WITHHELD,
+    Standing,
+    duties,
+    duty_rules,
+    separate,
+)
+from govern.errors import ConfigError
+
+RULES = duty_rules(REPO_POLICIES)
+
+
+def standing(had: set[str], given: set[str], group: str | None = None, **more: object) -> Standing:
+    return Standing(
+        had=frozenset(had),
+        given=duties(given, group),
+        given_roles=frozenset(given),
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_the_role_added_later_is_withheld_and_the_person_keeps_what_they_had() -> None:
+    found = separate(RULES, standing({"policy_admin"}, {"policy_admin", "auditor"}))
+    assert found.roles == ("policy_admin",)
+    assert found.conflicts == {"auditor_policy_admin": (WITHHELD, "auditor")}
+
+
+def test_two_roles_arriving_together_keep_the_first_the_rule_names() -> None:
+    found = separate(RULES, standing(set(), {"policy_admin", "auditor"}))
+    assert found.roles == ("auditor",)
+
+
+def test_an_auditor_in_a_project_group_is_withheld_as_a_collector_keeps_collecting() -> None:
+    found = separate(RULES, standing({"collector"}, {"auditor"}, group="pg-a1"))
+    assert found.roles == ("collector",)
+    assert found.conflicts == {"auditor_collector": (WITHHELD, "auditor")}
+
+
+def test_collector_duties_arriving_later_are_held_and_reported_not_withheld() -> None:
+    found = separate(RULES, standing({"auditor"}, {"auditor"}, group="pg-a1"))
+    assert found.roles == ("auditor",)
+    assert found.conflicts == {"auditor_collector": (HELD, None)}
+
+
+def test_a_pair_held_before_the_rules_is_reported_not_taken_away() -> None:
+    both = {"policy_admin", "auditor"}
+    found = separate(RULES, standing(both, both))
+    assert found.roles == ("auditor", "policy_admin")
+    assert found.conflicts == {"auditor_policy_admin": (HELD, None)}
+
+
+def test_an_exception_lets_the_pair_through_and_its_end_withholds_the_same_role() -> None:
+    both = {"policy_admin", "auditor"}
+    earlier = {"auditor_policy_admin": "policy_admin"}
+    excepted = separate(
+        RULES,
+        standing(both, both, excepted=frozenset({"auditor_policy_admin"}), earlier=earlier),
+    )
+    lapsed = separate(RULES, standing(both, both, earlier=earlier))
+    assert excepted.roles == ("auditor", "policy_admin")
+    assert excepted.conflicts == {"auditor_policy_admin": (EXCEPTED, "policy_admin")}
+    assert lapsed.roles == ("auditor",)
+
+
+def test_the_rules_have_stable_ids_and_both_labels() -> None:
+    assert {rule.id: rule.kind for rule in RULES} == {
+        "auditor_policy_admin": "roles",
+        "auditor_collector": "roles",
+        "policy_admin_collector": "roles",
+        "exam_own_result": "acts",
+        "leave_own_approval": "acts",
+    }
+    assert {r.code for r in RULES if r.kind == "acts"} == {"exam.own_result", "leave.self_approval"}
+    assert all(rule.labels["zh"] and rule.labels["en"] for rule in RULES)
+
+
+def test_an_act_rule_naming_no_check_of_its_acts_stops_the_service(tmp_path: Path) -> None:
+    policies = tmp_path / "policies"
+    shutil.copytree(REPO_POLICIES, policies)
+    path = policies / "separation_of_duties.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('acts = ["exam.record", "exam.sit"]', 'acts = ["exam.record"]'))
+
+    with pytest.raises(ConfigError) as refused:
+        duty_rules(policies)
+
+    assert refused.value.code == "config.separation_of_duties"
+    assert "rules.exam_own_result" in refused.value.message

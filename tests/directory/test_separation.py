@@ -1,0 +1,281 @@
+"""Separation of duties through HTTP: the sync withholds the later role of a forbidden pair
+until a policy admin accepts an exception, which lapses at its end date (real slapd, both
+databases, a FixedClock)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from govern.cli import cli
+from govern.clock import FixedClock
+from tests.support.agency import Agency, audit_events, bearer
+from tests.support.staff import BY_USERNAME, LiveDirectory
+
+AUDITOR, PADMIN = BY_USERNAME["auditor"].number, BY_USERNAME["padmin"].number
+REASON = "the only auditor this quarter also keeps the policy while 郑洁 is on leave"
+
+
+@pytest.fixture
+def tokens(agency: Agency) -> dict[str, str]:
+    agency.with_accounts("auditor", "padmin", "col.a1", "hr")
+    return {who: agency.login(who) for who in ("gm", "auditor", "padmin", "hr")}
+
+
+def roles(client: FlaskClient, token: str) -> list[str]:
+    response = client.get("/api/v1/sessions/current", headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["roles"]
+
+
+def conflicts(client: FlaskClient, token: str) -> list[dict]:
+    response = client.get("/api/v1/duties/conflicts", headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["conflicts"]
+
+
+def accept(client: FlaskClient, token: str, number: str, rule: str, ends_on: str, **body: str):
+    payload = {"employee_number": number, "rule": rule, "reason": REASON, "ends_on": ends_on}
+    return client.post("/api/v1/duties/exceptions", headers=bearer(token), json={**payload, **body})
+
+
+def may_change_policy(client: FlaskClient, token: str) -> bool:
+    """Whether the role × action table lets the caller accept exceptions (policy admins only):
+    an empty body passes the door to validation (422), or is refused at it (403)."""
+    status = client.post("/api/v1/duties/exceptions", headers=bearer(token), json={}).status_code
+    assert status in (403, 422)
+    return status == 422
+
+
+def test_a_sync_withholds_the_later_role_of_a_forbidden_pair_and_reports_it(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+    assert not may_change_policy(client, tokens["auditor"])
+    [found] = conflicts(client, tokens["padmin"])
+    assert (found["employee_number"], found["rule"], found["state"], found["role"]) == (
+        AUDITOR,
+        "auditor_policy_admin",
+        "withheld",
+        "policy_admin",
+    )
+    assert found["held_roles"] == ["auditor"]
+    assert conflicts(client, tokens["gm"]) == [found]
+    events = audit_events(client, tokens["auditor"], "duties.conflict")
+    assert [(e["object"], e["details"]["role"]) for e in events] == [(AUDITOR, "policy_admin")]
+    agency.sync()  # withheld again, not reported again
+    assert len(audit_events(client, tokens["auditor"], "duties.conflict")) == 1
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+
+
+def test_an_accepted_exception_grants_the_role_at_once_until_its_end_date_then_it_lapses(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
+
+    response = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
+
+    assert response.status_code == 201, response.get_json()
+    accepted = response.get_json()
+    assert (accepted["state"], accepted["role"], accepted["ends_on"]) == (
+        "active",
+        "policy_admin",
+        ends_on,
+    )
+    assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
+    assert may_change_policy(client, tokens["auditor"])
+    agency.sync()
+    assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
+    assert [c["state"] for c in conflicts(client, tokens["padmin"])] == ["excepted"]
+    assert [
+        e["object"] for e in audit_events(client, tokens["auditor"], "duties.exception.accepted")
+    ] == [AUDITOR]
+
+    clock.advance(days=8)
+    token = agency.login("padmin")
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(token)).get_json()
+    assert [e["state"] for e in listed["exceptions"]] == ["lapsed"]
+    agency.sync()
+    assert roles(client, agency.login("auditor")) == ["auditor"]
+    [found] = conflicts(client, token)
+    assert (found["state"], found["role"]) == ("withheld", "policy_admin")
+
+
+def test_ending_an_exception_withholds_the_role_at_once(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=30)).date().isoformat()
+    exception = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
+
+    response = client.post(
+        f"/api/v1/duties/exceptions/{exception.get_json()['id']}/end",
+        headers=bearer(tokens["padmin"]),
+        json={"reason": "the regular policy admin is back from leave today"},
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["state"] == "ended"
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+    again = client.post(
+        f"/api/v1/duties/exceptions/{exception.get_json()['id']}/end",
+        headers=bearer(tokens["padmin"]),
+        json={"reason": "the regular policy admin is back from leave today"},
+    )
+    assert (again.status_code, again.get_json()["error"]["code"]) == (409, "sod.exception_over")
+    agency.sync()
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+
+
+def test_a_collector_put_in_the_auditors_group_stays_a_collector(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.add_to_group("govern-auditors", "col.a1")
+    agency.sync()
+
+    token = agency.login("col.a1")
+    assert roles(client, token) == ["collector"]
+    audit = client.get(
+        "/api/v1/audit/events",
+        headers=bearer(token),
+        query_string={"from": "2025-01-01T00:00:00Z", "to": "2030-01-01T00:00:00Z"},
+    )
+    assert audit.status_code == 403
+    [found] = conflicts(client, tokens["padmin"])
+    assert (found["rule"], found["state"], found["role"]) == (
+        "auditor_collector",
+        "withheld",
+        "auditor",
+    )
+
+
+def test_a_newcomer_in_both_groups_gets_the_first_role_the_rule_names(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.add_to_group("govern-auditors", "padmin")
+    agency.sync()
+
+    assert roles(client, tokens["padmin"]) == ["policy_admin"]
+    [found] = conflicts(client, tokens["gm"])
+    assert (found["employee_number"], found["role"]) == (PADMIN, "auditor")
+
+
+def test_a_policy_admin_accepts_no_exception_for_themselves(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-auditors", "padmin")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
+
+    response = accept(client, tokens["padmin"], PADMIN, "auditor_policy_admin", ends_on)
+
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        403,
+        "sod.own_exception",
+    )
+    assert roles(client, tokens["padmin"]) == ["policy_admin"]
+
+
+def test_an_exception_needs_a_current_conflict_a_reason_and_an_end_not_past(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
+    later = (clock.now() + timedelta(days=7)).date().isoformat()
+    padmin = tokens["padmin"]
+
+    refusals = [
+        accept(client, padmin, AUDITOR, "auditor_collector", later),
+        accept(client, padmin, AUDITOR, "auditor_policy_admin", later, reason="because"),
+        accept(client, padmin, AUDITOR, "auditor_policy_admin", yesterday),
+    ]
+
+    assert [(r.status_code, r.get_json()["error"]["code"]) for r in refusals] == [
+        (404, "sod.conflict_unknown"),
+        (422, "justification.too_short"),
+        (400, "sod.end_not_future"),
+    ]
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(padmin)).get_json()
+    assert listed["exceptions"] == []
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+    assert client.get("/api/v1/duties/conflicts", headers=bearer(tokens["hr"])).status_code == 403
+
+
+def test_collector_duties_given_to_an_auditor_later_are_held_and_reported(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.set("auditor", "governProjectGroup", "pg-a1")
+    agency.sync()
+
+    assert roles(client, tokens["auditor"]) == ["auditor"]
+    [found] = conflicts(client, tokens["padmin"])
+    assert (found["rule"], found["state"], found["role"]) == ("auditor_collector", "held", None)
+    directory.set("auditor", "governProjectGroup", None)
+    agency.sync()
+    assert conflicts(client, tokens["padmin"]) == []
+    resolved = audit_events(client, tokens["auditor"], "duties.conflict.resolved")
+    assert [(e["object"], e["details"]["rule"]) for e in resolved] == [
+        (AUDITOR, "auditor_collector")
+    ]
+
+
+def test_the_sync_command_names_whose_role_it_withholds(
+    agency: Agency, directory: LiveDirectory
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+
+    result = agency.app.test_cli_runner().invoke(cli, ["directory", "sync", "--dry-run"])
+
+    assert result.exit_code == 0, result.output
+    assert f"withheld {AUDITOR}: policy_admin (separation of duties)" in result.output
+
+
+def test_a_second_exception_waits_for_the_first_to_lapse(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    first = (clock.now() + timedelta(days=2)).date().isoformat()
+    accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", first)
+
+    again = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", first)
+
+    assert (again.status_code, again.get_json()["error"]["code"]) == (409, "sod.exception_active")
+    clock.advance(days=3)  # lapsed; no sync since
+    token = agency.login("padmin")
+    later = (clock.now() + timedelta(days=30)).date().isoformat()
+    renewed = accept(client, token, AUDITOR, "auditor_policy_admin", later)
+    assert renewed.status_code == 201, renewed.get_json()
+    agency.sync()
+    assert roles(client, agency.login("auditor")) == ["auditor", "policy_admin"]
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(token)).get_json()
+    assert [e["state"] for e in listed["exceptions"]] == ["active", "lapsed"]
