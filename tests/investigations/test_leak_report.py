@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -20,6 +21,9 @@ from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
+from tests.support.pages import HTTPS, page_session
+
+ENGLISH = {"Accept-Language": "en"}
 
 START, END = NOW - timedelta(days=5), NOW
 
@@ -65,7 +69,7 @@ def leak(agency: Agency, ids: dict[str, str], token: str) -> str:
     then one more view in the window that no checkpoint signs yet."""
     written(agency, ids)
     investigation = opened(agency, token, debtor_ids=["D-1", "D-2", "D-3"])
-    assert agency.services.trail.checkpoint_now() is not None
+    agency.services.trail.checkpoint_now()  # none when the committer just signed one
     view(agency, ids["col.a2"], "D-2", NOW - timedelta(hours=2), employer="full")
     return investigation
 
@@ -273,3 +277,64 @@ def test_a_departed_persons_account_is_departed_whatever_its_state() -> None:
     assert rules.account_state("active", departed=True) == "departed"
     assert rules.account_state("suspended", departed=False) == "suspended"
     assert rules.account_state(None, departed=False) == "unknown"
+
+
+def page(agency: Agency, investigation: str, **params: str):
+    return agency.client.get(
+        f"/audit/leaks/{investigation}/report", query_string=params, base_url=HTTPS, headers=ENGLISH
+    )
+
+
+def test_the_report_page_shows_the_clock_the_facts_and_the_downloads(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    agency.services.clock.set(NOW + timedelta(hours=5, minutes=10))
+    response = page(agency, leak, grade="major")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-clock="overdue"' in html and "Overdue by 1 h 10 min" in html
+    assert '身份信息 <span lang="en">Identity</span>' in html
+    assert f'<tr data-state="revoked"><td><code>{ids["col.b1"]}</code>' in html
+    for kind in ("pdf", "json", "csv"):
+        assert f"/audit/leaks/{leak}/report?format={kind}&amp;grade=major" in html
+    exported = [
+        e["details"]["export"] for e in trail(agency) if e["action"] == "audit.leak_reported"
+    ]
+    assert exported == ["page"]
+
+
+def test_the_report_page_is_in_chinese_first(agency: Agency, token: str, leak: str) -> None:
+    page_session(agency, "auditor")
+    html = agency.client.get(f"/audit/leaks/{leak}/report", base_url=HTTPS).get_data(as_text=True)
+    assert "泄露报告" in html and "剩余 4 小时 00 分" in html
+
+
+def test_the_pages_downloads_are_the_reports_and_each_is_audited(
+    agency: Agency, token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    pdf = page(agency, leak, format="pdf")
+    assert (
+        pdf.mimetype == "application/pdf"
+        and leak in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    )
+    listed = page(agency, leak, format="csv").get_data(as_text=True)
+    assert (
+        listed.startswith("\ufeffdebtor,client,categories") and "\nD-3,,family;financial," in listed
+    )
+    document = json.loads(page(agency, leak, format="json").data)
+    assert [d["debtor"] for d in document["debtors"]] == ["D-1", "D-2", "D-3"]
+    exported = [
+        e["details"]["export"] for e in trail(agency) if e["action"] == "audit.leak_reported"
+    ]
+    assert exported == ["pdf", "csv", "json"]
+
+
+def test_a_bad_grade_on_the_page_is_refused_and_produces_nothing(
+    agency: Agency, token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    before = len(trail(agency))
+    assert page(agency, leak, grade="huge").status_code == 400
+    assert len(trail(agency)) == before
