@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +17,11 @@ from pypdf import PdfReader
 
 from audit.entry import decode
 from audit.offline import verify_proof
+from govern.access.policy import access_policy
 from govern.auditing.trail import public_half
+from govern.errors import ConfigError
 from govern.investigations import rules
+from govern.investigations.categories import categories, category_of
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.support.agency import Agency, bearer
@@ -26,6 +31,7 @@ from tests.support.pages import HTTPS, page_session
 ENGLISH = {"Accept-Language": "en"}
 
 START, END = NOW - timedelta(days=5), NOW
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
 
 @pytest.fixture
@@ -241,7 +247,7 @@ def test_an_investigation_names_debtors_or_a_suspect(agency: Agency, token: str)
     response = agency.client.post(
         "/api/v1/audit/investigations", headers=bearer(token), json={"debtor_ids": []}
     )
-    assert response.status_code == 422
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "request.invalid")
 
 
 def test_unknown_investigation_and_bad_grade_change_nothing(
@@ -253,8 +259,12 @@ def test_unknown_investigation_and_bad_grade_change_nothing(
         404,
         "investigation.unknown",
     )
-    assert reported(agency, token, leak, grade="huge").status_code == 422
-    assert reported(agency, token, leak, format="xlsx").status_code == 422
+    for bad in ({"grade": "huge"}, {"format": "xlsx"}):
+        refused = reported(agency, token, leak, **bad)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (
+            422,
+            "request.invalid",
+        )
     assert len(trail(agency)) == before
 
 
@@ -338,3 +348,14 @@ def test_a_bad_grade_on_the_page_is_refused_and_produces_nothing(
     before = len(trail(agency))
     assert page(agency, leak, grade="huge").status_code == 400
     assert len(trail(agency)) == before
+
+
+def test_every_debtor_field_is_in_exactly_one_category(tmp_path: Path) -> None:
+    placed = category_of(POLICIES)
+    assert sorted(placed) == sorted(access_policy(POLICIES).fields)
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES, copy)
+    path = copy / "access" / "categories.toml"
+    path.write_text(path.read_text().replace('fields = ["employer"]', "fields = []"))
+    with pytest.raises(ConfigError, match="employer must be in exactly one category"):
+        categories(copy)
