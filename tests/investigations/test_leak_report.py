@@ -24,9 +24,10 @@ from govern.investigations import rules
 from govern.investigations.categories import categories, category_of
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
+from tests.investigations.test_pages import post
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
-from tests.support.pages import HTTPS, page_session
+from tests.support.pages import HTTPS, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
 
@@ -318,6 +319,7 @@ def test_the_report_page_is_in_chinese_first(agency: Agency, token: str, leak: s
     page_session(agency, "auditor")
     html = agency.client.get(f"/audit/leaks/{leak}/report", base_url=HTTPS).get_data(as_text=True)
     assert "泄露报告" in html and "剩余 4 小时 00 分" in html
+    assert "一般（无须 4 小时内报告）" in html and "较大" in html
 
 
 def test_the_pages_downloads_are_the_reports_and_each_is_audited(
@@ -359,3 +361,21 @@ def test_every_debtor_field_is_in_exactly_one_category(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace('fields = ["employer"]', "fields = []"))
     with pytest.raises(ConfigError, match="employer must be in exactly one category"):
         categories(copy)
+
+
+def test_the_console_opens_a_suspect_accounts_investigation_and_its_report(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    written(agency, ids)
+    page_session(agency, "auditor")
+    window = {"start": "2026-11-23T10:00", "end": "2026-11-28T10:00"}
+    opened = post(agency, "leaks", {"suspect": ids["col.a2"], **window})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    investigation = wait_for(agency.client, opened.headers["Location"], **ENGLISH)
+    assert f"<code>{ids['col.a2']}</code>" in investigation
+    assert "/report" in investigation
+    report = agency.client.get(
+        opened.headers["Location"] + "/report", base_url=HTTPS, headers=ENGLISH
+    ).get_data(as_text=True)
+    assert "<td><code>D-9</code></td>" in report
+    assert f"<code>{ids['col.a2']}</code> (suspect)" in report

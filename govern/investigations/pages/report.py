@@ -22,12 +22,12 @@ from govern.web import context, db, services
 #: The grades in words (the 2025 incident-reporting measures' four).
 GRADE_NAMES = {
     "": _l("Not graded yet"),
-    "ordinary": _l("Ordinary"),
+    "ordinary": _l("Ordinary (not the 4-hour report)"),
     "relatively_major": _l("Relatively major"),
     "major": _l("Major"),
     "especially_major": _l("Especially major"),
 }
-FORMATS = {"page": _l("Page"), "json": "JSON", "pdf": "PDF", "csv": "CSV"}
+FORMATS = {"page": _l("On this page"), "json": "JSON", "pdf": "PDF", "csv": "CSV"}
 
 
 class ReportForm(FlaskForm):
