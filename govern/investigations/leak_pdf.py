@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, tzinfo
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -38,10 +39,15 @@ def report_pdf(report: dict[str, Any], zone: tzinfo) -> bytes:
 
 
 def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
-    scope, clock = report["investigation"], report["clock"]
     at = _timer(zone)
-    story: list[Any] = [
-        Paragraph(f"泄露事件报告 Leak report · {scope['id']}", _style(16)),
+    return [*_header(report, at), *_sections(report, at)]
+
+
+def _header(report: dict[str, Any], at: Any) -> list[Any]:
+    """The title, the investigation and its reporting clock."""
+    scope, clock = report["investigation"], report["clock"]
+    return [
+        Paragraph(escape(f"泄露事件报告 Leak report · {scope['id']}"), _style(16)),
         Spacer(0, 6),
         _table(
             [
@@ -56,7 +62,11 @@ def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
             ]
         ),
     ]
-    story += _section(
+
+
+def _sections(report: dict[str, Any], at: Any) -> list[Any]:
+    """What was exposed, to whom, of whom, each event, the timeline, the checkpoint."""
+    story = _section(
         "信息类别 Categories exposed",
         ["类别 Category", "字段 Fields", "债务人 Debtors"],
         [
@@ -100,7 +110,7 @@ def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
         ["时间 Time", "事件 Event", "账号 Account"],
         [[at(t["at"]), t["what"], t["actor"] or ""] for t in report["timeline"]],
     )
-    story.append(Paragraph(_anchor_words(report["checkpoint"]), _style(9)))
+    story.append(Paragraph(escape(_anchor_words(report["checkpoint"])), _style(9)))
     return story
 
 
@@ -110,7 +120,7 @@ def _section(title: str, headings: list[str], rows: list[list[str]]) -> list[Any
 
 
 def _table(rows: list[list[str]], header: bool = False) -> Table:
-    cells = [[Paragraph(cell, _style(8)) for cell in row] for row in rows]
+    cells = [[Paragraph(escape(cell), _style(8)) for cell in row] for row in rows]
     table = Table(cells, repeatRows=1 if header else 0)
     style = [("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]
     if header:

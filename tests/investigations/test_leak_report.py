@@ -379,3 +379,15 @@ def test_the_console_opens_a_suspect_accounts_investigation_and_its_report(
     ).get_data(as_text=True)
     assert "<td><code>D-9</code></td>" in report
     assert f"<code>{ids['col.a2']}</code> (suspect)" in report
+
+
+def test_the_pdf_takes_ids_with_markup_characters_as_text(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    odd = "D-<b>&1"
+    view(agency, ids["col.a1"], odd, NOW - timedelta(days=1), phones="full")
+    investigation = opened(agency, token, debtor_ids=[odd])
+    response = reported(agency, token, investigation, format="pdf")
+    assert response.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert odd in text
