@@ -31,6 +31,7 @@ from govern.directory.person import DEFAULT_ROLE
 from govern.directory.source import Directory
 from govern.headers import register_security_headers
 from govern.intake import register_intake
+from govern.investigations.categories import categories as leak_categories
 from govern.investigations.service import opener
 from govern.notes.agent_statement import agent_statement
 from govern.notes.language import language_check
@@ -181,6 +182,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     check_training_policies(folder, clock.now().astimezone(settings.timezone).date())
     check_suspension_kinds(folder)
     access_policy(folder)
+    leak_categories(folder)
     role_actions(folder)
     language_check(folder)
     agent_statement(folder)

@@ -268,6 +268,17 @@ class Trail:
             target = self._checkpoint(connection, size, at_least=seq)
             return inclusion_proof(connection, seq, target, self._public_pem())
 
+    def prove_inclusions(self, seqs: Iterable[int]) -> tuple[Checkpoint | None, dict[int, Any]]:
+        """The newest signed checkpoint (None before the first) and an inclusion proof in it
+        of each of `seqs` it covers; those after it are left out (not yet anchored)."""
+        with self._reading() as connection:
+            signed = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            if not signed:
+                return None, {}
+            newest, key = signed[-1], self._public_pem()
+            covered = (seq for seq in seqs if seq <= newest.tree_size)
+            return newest, {seq: inclusion_proof(connection, seq, newest, key) for seq in covered}
+
     def prove_consistency(self, old: int, new: int) -> dict[str, Any]:
         """A proof that the signed checkpoint of size `new` extends that of size `old`.
         Raises NotFound `checkpoint.unknown`, BadRequest `proof.order`."""

@@ -11,7 +11,8 @@ from govern.db import Base, UTCDateTime
 
 
 class Investigation(Base):
-    """A leak under investigation: which debtors and fields leaked, in which window.
+    """A leak under investigation: which debtors and fields leaked, or which account is
+    suspected (`suspect`), in which window.
 
     One that only ranks who saw the records queries the trail and opens nothing. One that asks
     to open the debtors' fields to its auditor carries a case reference and a justification,
@@ -37,3 +38,5 @@ class Investigation(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     refusal: Mapped[str | None] = mapped_column(Text)
+    #: the account suspected of the leak (None: the leaked debtor ids say what leaked)
+    suspect: Mapped[str | None] = mapped_column(String(128))

@@ -308,3 +308,56 @@ def registered_debtors(connection: Connection, debtors: Sequence[str]) -> set[st
         part = debtors[offset : offset + TRIAGE_CHUNK]
         found.update(connection.scalars(select(Debtor.id).where(Debtor.id.in_(part))))
     return found
+
+
+def exposures(
+    connection: Connection,
+    debtors: Sequence[str],
+    suspect: str | None,
+    start_us: int,
+    end_us: int,
+) -> list[tuple[int, str, str, int, str]]:
+    """(seq, actor, debtor, at_us, fields) of every event in the window that revealed a field
+    of one of `debtors` in full (any debtor when none) to `suspect` (anyone when None), in
+    the trail's order; `TRIAGE_CHUNK` debtors a query."""
+    base = select(
+        events.c.seq, events.c.actor, events.c.object, events.c.at_us, events.c.fields
+    ).where(_revealed(), *in_window(start_us, end_us))
+    if suspect is not None:
+        base = base.where(events.c.actor == suspect)
+    parts = [debtors[o : o + TRIAGE_CHUNK] for o in range(0, len(debtors), TRIAGE_CHUNK)]
+    queries_ = [base.where(events.c.object.in_(part)) for part in parts] if debtors else [base]
+    found = [tuple(row) for query in queries_ for row in connection.execute(query)]
+    return sorted(found)
+
+
+def about(connection: Connection, object_id: str) -> list[tuple[int, int, str | None, str]]:
+    """(seq, at_us, actor, action) of the trail's events on `object_id` (an investigation's
+    opening, decisions, reports), oldest first."""
+    query = (
+        select(events.c.seq, events.c.at_us, events.c.actor, events.c.action)
+        .where(events.c.object == object_id)
+        .order_by(events.c.seq)
+    )
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def accounts_and_people(db: Session, account_ids: Sequence[str]) -> list[tuple[Account, Identity]]:
+    """The accounts of `account_ids` Govern holds, each with its person."""
+    query = (
+        select(Account, Identity)
+        .join(Identity, Identity.employee_number == Account.employee_number)
+        .where(Account.id.in_(account_ids))
+    )
+    return [(account, person) for account, person in db.execute(query).all()]
+
+
+def clients(connection: Connection, debtors: Sequence[str]) -> dict[str, str]:
+    """Each registered debtor's client (the creditor it was entrusted by), `TRIAGE_CHUNK` a
+    query."""
+    found: dict[str, str] = {}
+    for offset in range(0, len(debtors), TRIAGE_CHUNK):
+        part = debtors[offset : offset + TRIAGE_CHUNK]
+        query = select(Debtor.id, Debtor.client).where(Debtor.id.in_(part))
+        found.update((debtor, client) for debtor, client in connection.execute(query))
+    return found

@@ -8,9 +8,9 @@ requester only, until it expires or is closed. No Flask, no SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from govern.errors import Conflict, Forbidden, Unprocessable
 
@@ -121,3 +121,40 @@ def check_opens(
     if request.expires_at is not None and now >= request.expires_at:
         raise Forbidden("investigation.expired", "This investigation's access has expired.")
     return request
+
+
+#: A leak's grade under the 2025 incident-reporting measures, least severe first (一般, 较大,
+#: 重大, 特别重大); from `relatively_major` on it goes to the provincial CAC within 4 hours.
+GRADES = ("ordinary", "relatively_major", "major", "especially_major")
+REPORT_WITHIN = timedelta(hours=4)
+
+
+def reporting_clock(opened_at: datetime, now: datetime, grade: str | None) -> dict[str, Any]:
+    """The 4-hour reporting clock of a leak opened at `opened_at`, read at `now`: its deadline,
+    whether it binds (`due`: the auditor's grade is relatively major or worse; None: not graded
+    yet), and the seconds left or overdue (one of them 0)."""
+    deadline = opened_at + REPORT_WITHIN
+    left = int((deadline - now).total_seconds())
+    return {
+        "opened_at": opened_at.isoformat(),
+        "deadline": deadline.isoformat(),
+        "now": now.isoformat(),
+        "grade": grade,
+        "due": None if grade is None else GRADES.index(grade) >= 1,
+        "state": "running" if left > 0 else "overdue",
+        "seconds_left": max(left, 0),
+        "seconds_overdue": max(-left, 0),
+    }
+
+
+def categories_of(fields: Iterable[str], category_of: Mapping[str, str]) -> list[str]:
+    """The categories (sorted) the `fields` fall in; a field without one stands for itself."""
+    return sorted({category_of.get(field, field) for field in fields})
+
+
+def account_state(state: str | None, departed: bool) -> str:
+    """What a leak report says of an account now: `departed` once its person left, else its
+    state (active, suspended, revoked), `unknown` for an actor that is no account."""
+    if state is None:
+        return "unknown"
+    return "departed" if departed else state

@@ -40,11 +40,12 @@ MAX_LEAKED = 50_000
 @dataclass(frozen=True)
 class Scope:
     """What an investigation looks into: the leaked debtors, their leaked fields (none: any)
-    and the window of the trail it searches."""
+    and the window of the trail it searches; or (also) the account suspected of the leak."""
 
     debtors: Sequence[str]
     fields: Sequence[str]
     window: Window
+    suspect: str | None = None
 
 
 def open_investigation(
@@ -76,6 +77,7 @@ def new_leak_investigation(db: Session, ctx: Context, auditor: str, scope: Scope
         investigation.id,
         debtors=len(investigation.debtor_ids),
         fields=investigation.fields,
+        suspect=investigation.suspect,
     )
     db.commit()
     return investigation
@@ -142,6 +144,7 @@ def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigatio
         window_start=scope.window.start,
         window_end=scope.window.end,
         closed_at=None,
+        suspect=scope.suspect,
     )
 
 

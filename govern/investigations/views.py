@@ -10,8 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from govern.bounds import Instant, WholeNumber
-from govern.investigations import questions
+from govern.investigations import leak_report, questions, rules
 from govern.investigations import service as inv
+from govern.investigations.leak_pdf import report_pdf
 from govern.investigations.limits import audited_time_limit
 from govern.investigations.unusual import unusual_access
 from govern.web import context, current_caller, db, documents_refusals, requires, services
@@ -88,8 +89,13 @@ class Trimmed(fields.String):
 class InvestigationSchema(WindowSchema):
     debtor_ids = fields.List(
         fields.String(validate=ID),
-        required=True,
-        validate=validate.Length(min=1, max=inv.MAX_LEAKED),
+        load_default=list,
+        validate=validate.Length(max=inv.MAX_LEAKED),
+        metadata={"description": "the leaked debtors (at least one, unless `suspect`)"},
+    )
+    suspect = fields.String(
+        validate=ID,
+        metadata={"description": "the account suspected of the leak (with or without debtors)"},
     )
     fields_ = fields.List(fields.String(validate=FIELD), data_key="fields", load_default=list)
     open_fields = fields.Boolean(
@@ -108,6 +114,11 @@ class InvestigationSchema(WindowSchema):
         validate=validate.Range(min=1, max=8760),
         metadata={"description": "how long after approval (default GOVERN_INVESTIGATION_HOURS)"},
     )
+
+    @validates_schema
+    def _names_a_leak(self, data: dict[str, Any], **_: Any) -> None:
+        if not data["debtor_ids"] and "suspect" not in data:
+            raise ValidationError("Name the leaked debtors or a suspect account.", "debtor_ids")
 
     @validates_schema
     def _asks_in_full(self, data: dict[str, Any], **_: Any) -> None:
@@ -136,6 +147,7 @@ class InvestigationOutSchema(Schema):
     opened_by = fields.String()
     opened_at = fields.String()
     debtor_ids = fields.List(fields.String())
+    suspect = fields.String(allow_none=True)
     fields_ = fields.List(fields.String(), data_key="fields", attribute="fields")
     start = fields.String(data_key="from", attribute="from")
     end = fields.String(data_key="to", attribute="to")
@@ -152,6 +164,21 @@ class InvestigationOutSchema(Schema):
     expires_at = fields.String(allow_none=True)
     refusal = fields.String(allow_none=True)
     ranking = fields.List(fields.Dict(), allow_none=True)
+
+
+class ReportSchema(Schema):
+    grade = fields.String(
+        validate=validate.OneOf(rules.GRADES),
+        metadata={
+            "description": "the auditor's grade of the incident; from relatively_major on it "
+            "goes to the provincial CAC within 4 hours of the opening (default: not graded)"
+        },
+    )
+    format = fields.String(
+        load_default="json",
+        validate=validate.OneOf(["json", "pdf", "csv"]),
+        metadata={"description": "json: the report; pdf: it as PDF; csv: the affected debtors"},
+    )
 
 
 class PendingSchema(Schema):
@@ -260,7 +287,7 @@ def open_investigation(body: dict[str, Any]) -> dict[str, Any]:
     then it opens them once another auditor or the general manager approves it. The
     investigation is saved before it is ranked: a ranking stopped by the time limit answers
     503 `audit.query_timeout`, and GET of the investigation ranks it again."""
-    scope = inv.Scope(body["debtor_ids"], body["fields_"], _window(body))
+    scope = inv.Scope(body["debtor_ids"], body["fields_"], _window(body), body.get("suspect"))
     if not body["open_fields"]:
         return _investigation(*inv.open_investigation(db(), context(), _auditor(), scope))
     asking = inv.Asking(body["case_reference"], body["justification"], body.get("hours"))
@@ -323,6 +350,31 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
     return _investigation(closed, None)
 
 
+@blp.route("/investigations/<string:investigation_id>/report", methods=["POST"])
+@requires("audit", "investigate")
+@blp.arguments(ReportSchema)
+@blp.response(200, description="the report as JSON, application/pdf, or text/csv")
+@documents_refusals(blp, 401, 403, 404, 503)
+def report(body: dict[str, Any], investigation_id: str) -> Any:
+    """The leak report (PIPL Art. 57) of an investigation, from the trail: which debtors'
+    data and which categories of fields were revealed to whom and when, each event with an
+    inclusion proof in the newest signed checkpoint (those after it listed as not yet
+    anchored); the accounts involved and their state now; a timeline from the opening with
+    the 4-hour reporting clock. Producing it is audited (`audit.leak_reported`)."""
+    wanted, zone = body["format"], services().settings.timezone
+    with audited_time_limit(
+        db(), context(), _auditor(), "leak_report", investigation=investigation_id
+    ):
+        found = leak_report.leak_report(
+            db(), context(), _auditor(), investigation_id, body.get("grade"), wanted
+        )
+    if wanted == "pdf":
+        return Response(report_pdf(found, zone), mimetype="application/pdf")
+    if wanted == "csv":
+        return Response(leak_report.affected_csv(found), mimetype="text/csv")
+    return found
+
+
 def _auditor() -> str:
     return current_caller().account_id
 
@@ -337,6 +389,7 @@ def _investigation(found: Any, ranking: list[dict[str, Any]] | None) -> dict[str
         "opened_by": found.opened_by,
         "opened_at": found.opened_at.isoformat(),
         "debtor_ids": found.debtor_ids,
+        "suspect": found.suspect,
         "fields": found.fields,
         "from": found.window_start.isoformat(),
         "to": found.window_end.isoformat(),

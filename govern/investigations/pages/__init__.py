@@ -4,6 +4,8 @@ blueprint (`investigations_pages`):
 - `searches`: the trail's events (and CSV), who saw a debtor, what a person saw, unusual access,
   one account's views per hour beside its group's;
 - `leaks`: leak triage from a list of debtor ids, and its ranking;
+- `report`: an investigation's leak report (PIPL Art. 57) with its reporting clock, and its
+  downloads;
 - `verification`: the trail checked against its signed checkpoints;
 - `shared`: the blueprint and what the pages share.
 
@@ -12,7 +14,7 @@ and audited the same way (`audit.queried`); the searches are GET forms, the tria
 verification POST forms with CSRF.
 """
 
-from govern.investigations.pages import leaks, searches, verification
+from govern.investigations.pages import leaks, report, searches, verification
 from govern.investigations.pages.shared import bp
 
-__all__ = ["bp", "leaks", "searches", "verification"]
+__all__ = ["bp", "leaks", "report", "searches", "verification"]

@@ -48,6 +48,10 @@ class LeakForm(FlaskForm):
         _l("Leaked fields (separated by commas; empty: any)"), validators=[Length(max=1000)]
     )
     unregistered = BooleanField(_l("Rank ids not in the register too"))
+    suspect = StringField(
+        _l("Or a suspect account (its id; with no ids, what it was shown)"),
+        validators=[Optional(), Length(max=ID_CHARS)],
+    )
     start = DateTimeLocalField(
         _l("From"), format=LOCAL_INPUT, validators=[Optional(), in_govern_years]
     )
@@ -61,15 +65,16 @@ class RankForm(FlaskForm):
 @bp.route("/leaks", methods=["GET", "POST"])
 @page("audit", "investigate")
 def leaks() -> Any:
-    """Leak triage: a pasted or uploaded list of debtor ids opens an investigation that ranks
-    who revealed most of them (it opens no debtor's fields); the ranking runs in the
-    background, its page shows how far it is."""
+    """Leak triage: a pasted or uploaded list of debtor ids (or a suspect account) opens an
+    investigation that ranks who revealed most of them (it opens no debtor's fields); the
+    ranking runs in the background, its page shows how far it is."""
     form = LeakForm()
     if not form.validate_on_submit():
         return render_template("investigations/leaks.html", form=form), status(form)
     try:
-        fields = _fields(form.fields.data or "")
-        scope = inv.Scope(_leaked(form), fields, searched_window(form))
+        fields, suspect = _fields(form.fields.data or ""), form.suspect.data or None
+        leaked = _leaked(form) if form.pasted.data or form.upload.data or not suspect else []
+        scope = inv.Scope(leaked, fields, searched_window(form), suspect)
         if not form.unregistered.data:
             _registered(scope.debtors)
         opened = inv.new_leak_investigation(db(), context(), auditor(), scope)

@@ -1,0 +1,243 @@
+"""The leak report of an investigation (PIPL Art. 57, issue 18): from the trail, whose data
+(debtor ids) and which categories of fields were revealed to whom and when, each event with an
+inclusion proof in the newest signed checkpoint; the accounts involved and their state now; a
+timeline from the investigation's opening with the 4-hour reporting clock.
+
+Built from the trail's index columns and the accounts' rows: it holds ids, field names and
+times, never a personal value. Producing it, and each export, is itself audited durably
+(`audit.leak_reported`) before it leaves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit.entry import micros
+from audit.queries import fields_at
+from audit.signing import Checkpoint
+from govern.accounts.repository import has_left
+from govern.context import Context
+from govern.investigations import repository, rules
+from govern.investigations.categories import categories, category_of
+from govern.investigations.models import Investigation
+from govern.investigations.questions import instant
+from govern.investigations.repository import REVEALED
+from govern.investigations.service import investigation
+
+#: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
+EXPORTS = ("json", "pdf", "csv", "page")
+CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
+
+
+def leak_report(
+    db: Session, ctx: Context, auditor: str, investigation_id: str, grade: str | None, export: str
+) -> dict[str, Any]:
+    """The report of `investigation_id` as it stands now, graded `grade` by the auditor (one
+    of `rules.GRADES`; None: not graded yet), produced as `export` (one of EXPORTS); audited
+    durably before it is returned.
+
+    Raises NotFound `investigation.unknown`, AuditNotWritten."""
+    found = investigation(db, investigation_id)
+    report = _facts(db, ctx, found, grade)
+    db.commit()  # the reads end here; the report is audited durably after
+    ctx.trail.record_now(
+        db,
+        "audit.leak_reported",
+        auditor,
+        found.id,
+        export=export,
+        grade=grade,
+        debtors=len(report["debtors"]),
+        accounts=len(report["accounts"]),
+        events=len(report["exposures"]),
+        signed_size=(report["checkpoint"] or {}).get("tree_size"),
+    )
+    return report
+
+
+def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -> dict[str, Any]:
+    placed = category_of(ctx.settings.policies_dir)
+    exposed = _exposures(db, found, placed)
+    checkpoint, proofs = ctx.trail.prove_inclusions(e["seq"] for e in exposed)
+    for event in exposed:
+        event["proof"] = proofs.get(event["seq"])
+    now = ctx.clock.now()
+    return {
+        "investigation": _scope(found),
+        "produced_at": now.isoformat(),
+        "clock": rules.reporting_clock(found.opened_at, now, grade),
+        "categories": _categories(ctx, exposed),
+        "debtors": _debtors(db, found, exposed),
+        "accounts": _accounts(db, ctx, exposed, found.suspect, now),
+        "exposures": exposed,
+        "checkpoint": _checkpoint(checkpoint),
+        "not_anchored": [e["seq"] for e in exposed if e["proof"] is None],
+        "timeline": _timeline(db, found),
+    }
+
+
+def _scope(found: Investigation) -> dict[str, Any]:
+    kinds = [k for k, held in (("debtors", found.debtor_ids), ("suspect", found.suspect)) if held]
+    return {
+        "id": found.id,
+        "kind": "+".join(kinds),
+        "opened_by": found.opened_by,
+        "opened_at": found.opened_at.isoformat(),
+        "debtor_ids": found.debtor_ids,
+        "suspect": found.suspect,
+        "fields": found.fields,
+        "from": found.window_start.isoformat(),
+        "to": found.window_end.isoformat(),
+        "case_reference": found.case_reference,
+        "closed_at": found.closed_at.isoformat() if found.closed_at else None,
+    }
+
+
+def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> list[dict[str, Any]]:
+    """Every event of the trail that revealed one of the investigation's fields (any, when it
+    names none) in full within its window, oldest first."""
+    start, end = micros(found.window_start), micros(found.window_end)
+    rows = repository.exposures(db.connection(), found.debtor_ids, found.suspect, start, end)
+    wanted, exposed = set(found.fields), []
+    for seq, actor, debtor, at_us, shown in rows:
+        names = sorted(f for f in fields_at(shown, REVEALED) if not wanted or f in wanted)
+        if names:
+            exposed.append(
+                {
+                    "seq": seq,
+                    "at": instant(at_us),
+                    "account": actor,
+                    "debtor": debtor,
+                    "fields": names,
+                    "categories": rules.categories_of(names, placed),
+                }
+            )
+    return exposed
+
+
+def _categories(ctx: Context, exposed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each category of fields revealed: its names, the fields of it revealed, how many
+    debtors."""
+    found = []
+    for category in categories(ctx.settings.policies_dir):
+        hit = [e for e in exposed if category.name in e["categories"]]
+        if hit:
+            fields = sorted({f for e in hit for f in e["fields"] if f in category.fields})
+            found.append(
+                {
+                    "category": category.name,
+                    "label": category.label,
+                    "label_en": category.label_en,
+                    "fields": fields,
+                    "debtors": len({e["debtor"] for e in hit}),
+                }
+            )
+    return found
+
+
+def _debtors(
+    db: Session, found: Investigation, exposed: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each debtor whose fields were revealed, in id order: the creditor it is entrusted by,
+    the categories and fields, to whom, first and last time."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for event in exposed:
+        grouped.setdefault(event["debtor"], []).append(event)
+    owners = repository.clients(db.connection(), sorted(grouped))
+    return [
+        {
+            "debtor": debtor,
+            "client": owners.get(debtor),
+            "categories": sorted({c for e in hit for c in e["categories"]}),
+            "fields": sorted({f for e in hit for f in e["fields"]}),
+            "accounts": sorted({e["account"] for e in hit}),
+            "first": hit[0]["at"],
+            "last": hit[-1]["at"],
+        }
+        for debtor, hit in sorted(grouped.items())
+    ]
+
+
+def _accounts(
+    db: Session,
+    ctx: Context,
+    exposed: Sequence[dict[str, Any]],
+    suspect: str | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Each account that was shown the fields (and the suspect): its state now, how many
+    debtors and events, first and last time."""
+    ids = sorted({e["account"] for e in exposed} | ({suspect} if suspect else set()))
+    held = {a.id: (a, p) for a, p in repository.accounts_and_people(db, ids)}
+    departures = ctx.settings.departures
+    rows = []
+    for account_id in ids:
+        account, person = held.get(account_id, (None, None))
+        gone = person is not None and has_left(person, now, departures)
+        hit = [e for e in exposed if e["account"] == account_id]
+        rows.append(
+            {
+                "account": account_id,
+                "employee_number": account.employee_number if account else None,
+                "state": rules.account_state(account.state if account else None, gone),
+                "suspect": account_id == suspect,
+                "debtors": len({e["debtor"] for e in hit}),
+                "events": len(hit),
+                "first": hit[0]["at"] if hit else None,
+                "last": hit[-1]["at"] if hit else None,
+            }
+        )
+    return rows
+
+
+def _checkpoint(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
+    if checkpoint is None:
+        return None
+    return {
+        "tree_size": checkpoint.tree_size,
+        "root_hash": checkpoint.root_hash.hex(),
+        "time": checkpoint.time,
+        "key_id": checkpoint.key_id,
+    }
+
+
+def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:
+    """From the investigation's opening: what the trail holds about it (its opening,
+    decisions, reports), and the reporting deadline, in time order."""
+    opened = micros(found.opened_at)
+    events = [
+        {"at": instant(at_us), "what": action, "actor": actor, "seq": seq}
+        for seq, at_us, actor, action in repository.about(db.connection(), found.id)
+        if at_us >= opened
+    ]
+    deadline = found.opened_at + rules.REPORT_WITHIN
+    events.append({"at": deadline.isoformat(), "what": "reporting.deadline", "actor": None})
+    return sorted(events, key=lambda e: datetime.fromisoformat(e["at"]))
+
+
+def affected_csv(report: dict[str, Any]) -> str:
+    """The affected debtors for notification, a row each: ids, the creditor, the categories
+    and fields revealed, to how many accounts, first and last time; no personal value (a
+    notice's address is read through the access door, audited, as any other reveal)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in report["debtors"]:
+        writer.writerow(
+            [
+                row["debtor"],
+                row["client"] or "",
+                ";".join(row["categories"]),
+                ";".join(row["fields"]),
+                len(row["accounts"]),
+                row["first"],
+                row["last"],
+            ]
+        )
+    return out.getvalue()

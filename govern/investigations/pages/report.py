@@ -1,0 +1,80 @@
+"""The leak report at the console (`/audit/leaks/<id>/report`): an investigation's report
+(PIPL Art. 57) with its 4-hour reporting clock, graded by the auditor in a GET form, and its
+downloads (JSON, PDF, the affected debtors' CSV), each produced and audited as the API's
+`POST /api/v1/audit/investigations/<id>/report` produces it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+
+from govern.console import choices, page
+from govern.investigations import leak_report, rules
+from govern.investigations.leak_pdf import report_pdf
+from govern.investigations.pages.shared import auditor, bp, download, limited, status
+from govern.web import context, db, services
+
+#: The grades in words (the 2025 incident-reporting measures' four).
+GRADE_NAMES = {
+    "": _l("Not graded yet"),
+    "ordinary": _l("Ordinary (not the 4-hour report)"),
+    "relatively_major": _l("Relatively major"),
+    "major": _l("Major"),
+    "especially_major": _l("Especially major"),
+}
+FORMATS = {"page": _l("On this page"), "json": "JSON", "pdf": "PDF", "csv": "CSV"}
+
+
+class ReportForm(FlaskForm):
+    """The grade the report is produced under, and what it is produced as: a GET form."""
+
+    class Meta:
+        csrf = False
+
+    grade = SelectField(_l("Grade"), choices=choices(GRADE_NAMES), default="")
+    format = SelectField(_l("As"), choices=choices(FORMATS), default="page")
+
+
+@bp.get("/leaks/<investigation_id>/report")
+@page("audit", "investigate")
+def report(investigation_id: str) -> Any:
+    """The investigation's leak report as it stands now, with the clock; or one of its
+    downloads (`format`): each is produced from the trail and audited."""
+    form = ReportForm(formdata=request.args)
+    if not form.validate():
+        return render_template("investigations/report.html", form=form), status(form)
+    grade, wanted = form.grade.data or None, form.format.data
+    with limited("leak_report", investigation=investigation_id):
+        found = leak_report.leak_report(db(), context(), auditor(), investigation_id, grade, wanted)
+    return _answer(found, wanted, form)
+
+
+def _answer(found: dict[str, Any], wanted: str, form: ReportForm) -> Any:
+    name = f"leak-report-{found['investigation']['id']}"
+    if wanted == "csv":
+        return download(leak_report.affected_csv(found), f"{name}-affected.csv")
+    if wanted == "pdf":
+        return _attachment(
+            report_pdf(found, services().settings.timezone), "application/pdf", f"{name}.pdf"
+        )
+    if wanted == "json":
+        text = json.dumps(found, ensure_ascii=False, indent=1)
+        return _attachment(text.encode(), "application/json", f"{name}.json")
+    return render_template(
+        "investigations/report.html",
+        form=form,
+        report=found,
+        grades=GRADE_NAMES,
+        due_grades=rules.GRADES[1:],
+    )
+
+
+def _attachment(body: bytes, mimetype: str, name: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

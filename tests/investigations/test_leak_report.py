@@ -1,0 +1,393 @@
+"""The leak report (issue 18, item 3; PIPL Art. 57): its facts checked against a trail the test
+writes, each inclusion proof checked offline with the public key alone, the 4-hour clock by the
+injected clock, the PDF and the affected debtors' CSV, and every production audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from audit.entry import decode
+from audit.offline import verify_proof
+from govern.access.policy import access_policy
+from govern.auditing.trail import public_half
+from govern.errors import ConfigError
+from govern.investigations import rules
+from govern.investigations.categories import categories, category_of
+from tests.auditing.test_events import trail
+from tests.investigations.test_investigations import view
+from tests.investigations.test_pages import post
+from tests.support.agency import Agency, bearer
+from tests.support.clock import NOW
+from tests.support.pages import HTTPS, page_session, wait_for
+
+ENGLISH = {"Accept-Language": "en"}
+
+START, END = NOW - timedelta(days=5), NOW
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+
+
+@pytest.fixture
+def ids(agency: Agency) -> dict[str, str]:
+    return agency.with_accounts("col.a1", "col.a2", "col.b1", "auditor")
+
+
+@pytest.fixture
+def token(agency: Agency, ids: dict[str, str]) -> str:
+    return agency.login("auditor")
+
+
+def written(agency: Agency, ids: dict[str, str]) -> None:
+    """Views by several accounts, in the window and out of it, of leaked debtors and others."""
+    a1, a2, b1 = ids["col.a1"], ids["col.a2"], ids["col.b1"]
+    view(agency, a1, "D-1", NOW - timedelta(days=3), phones="full", name="masked")
+    view(agency, a2, "D-1", NOW - timedelta(days=2), phones="masked")  # masked: not exposed
+    view(agency, a1, "D-2", NOW - timedelta(days=2), name="full", id_number="full")
+    view(agency, b1, "D-3", NOW - timedelta(days=1), family="full", amount_owed="full")
+    view(agency, b1, "D-1", NOW - timedelta(days=7), phones="full")  # before the window
+    view(agency, a2, "D-9", NOW - timedelta(days=1), phones="full")  # not a leaked debtor
+    agency.revoke(b1)
+
+
+def opened(agency: Agency, token: str, **scope: Any) -> str:
+    body = {"from": START.isoformat(), "to": END.isoformat(), **scope}
+    response = agency.client.post("/api/v1/audit/investigations", headers=bearer(token), json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def reported(agency: Agency, token: str, investigation: str, **body: str):
+    return agency.client.post(
+        f"/api/v1/audit/investigations/{investigation}/report", headers=bearer(token), json=body
+    )
+
+
+@pytest.fixture
+def leak(agency: Agency, ids: dict[str, str], token: str) -> str:
+    """Leaked D-1, D-2, D-3: the trail written, the investigation opened, a checkpoint signed,
+    then one more view in the window that no checkpoint signs yet."""
+    written(agency, ids)
+    investigation = opened(agency, token, debtor_ids=["D-1", "D-2", "D-3"])
+    agency.services.trail.checkpoint_now()  # none when the committer just signed one
+    view(agency, ids["col.a2"], "D-2", NOW - timedelta(hours=2), employer="full")
+    return investigation
+
+
+def test_leak_report_names_whose_data_which_categories_to_whom_and_when(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    a1, a2, b1 = ids["col.a1"], ids["col.a2"], ids["col.b1"]
+    response = reported(agency, token, leak)
+    assert response.status_code == 200, response.get_json()
+    report = response.get_json()
+    assert [
+        (e["account"], e["debtor"], e["fields"], e["categories"]) for e in report["exposures"]
+    ] == [
+        (a1, "D-1", ["phones"], ["contact"]),
+        (a1, "D-2", ["id_number", "name"], ["identity"]),
+        (b1, "D-3", ["amount_owed", "family"], ["family", "financial"]),
+        (a2, "D-2", ["employer"], ["employer"]),
+    ]
+    assert [e["at"] for e in report["exposures"]] == [
+        (NOW - delta).astimezone(UTC).isoformat()
+        for delta in (timedelta(days=3), timedelta(days=2), timedelta(days=1), timedelta(hours=2))
+    ]
+    assert [
+        (d["debtor"], d["categories"], d["fields"], d["accounts"]) for d in report["debtors"]
+    ] == [
+        ("D-1", ["contact"], ["phones"], [a1]),
+        ("D-2", ["employer", "identity"], ["employer", "id_number", "name"], sorted([a1, a2])),
+        ("D-3", ["family", "financial"], ["amount_owed", "family"], [b1]),
+    ]
+    assert [(c["category"], c["fields"], c["debtors"]) for c in report["categories"]] == [
+        ("identity", ["id_number", "name"], 1),
+        ("contact", ["phones"], 1),
+        ("family", ["family"], 1),
+        ("employer", ["employer"], 1),
+        ("financial", ["amount_owed"], 1),
+    ]
+    accounts = {a["account"]: (a["state"], a["debtors"], a["events"]) for a in report["accounts"]}
+    assert accounts == {a1: ("active", 2, 2), a2: ("active", 1, 1), b1: ("revoked", 1, 1)}
+
+
+def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_anchored(
+    agency: Agency, token: str, leak: str
+) -> None:
+    report = reported(agency, token, leak).get_json()
+    public = public_half(agency.services.settings.audit_key_file)
+    anchored, late = report["exposures"][:-1], report["exposures"][-1]
+    for exposure in anchored:
+        proof = exposure["proof"]
+        assert verify_proof(proof, pinned_key=public) == []
+        entry = decode(proof["entry"].encode())
+        assert (entry["seq"], entry["actor"], entry["object"]) == (
+            exposure["seq"],
+            exposure["account"],
+            exposure["debtor"],
+        )
+        assert proof["tree_size"] == report["checkpoint"]["tree_size"]
+    assert late["proof"] is None
+    assert report["not_anchored"] == [late["seq"]]
+    assert late["seq"] > report["checkpoint"]["tree_size"]
+    tampered = {
+        **anchored[0]["proof"],
+        "entry": anchored[0]["proof"]["entry"].replace("D-1", "D-7"),
+    }
+    assert verify_proof(tampered, pinned_key=public) != []
+
+
+def test_reporting_clock_runs_four_hours_from_the_opening(
+    agency: Agency, token: str, leak: str
+) -> None:
+    clock = agency.services.clock
+    clock.set(NOW + timedelta(hours=1, minutes=30))
+    before = reported(agency, token, leak, grade="relatively_major").get_json()["clock"]
+    assert (before["deadline"], before["state"], before["due"]) == (
+        (NOW + timedelta(hours=4)).astimezone(UTC).isoformat(),
+        "running",
+        True,
+    )
+    assert (before["seconds_left"], before["seconds_overdue"]) == (9000, 0)
+    clock.set(NOW + timedelta(hours=5))
+    after = reported(agency, token, leak).get_json()["clock"]
+    assert (after["state"], after["due"], after["seconds_left"], after["seconds_overdue"]) == (
+        "overdue",
+        None,
+        0,
+        3600,
+    )
+    ordinary = reported(agency, token, leak, grade="ordinary").get_json()["clock"]
+    assert ordinary["due"] is False
+
+
+def test_timeline_starts_at_the_opening_with_the_deadline_and_each_report(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    agency.services.clock.set(NOW + timedelta(hours=1))
+    reported(agency, token, leak)
+    agency.services.clock.set(NOW + timedelta(hours=2))
+    timeline = reported(agency, token, leak).get_json()["timeline"]
+    assert [(t["what"], t["actor"]) for t in timeline] == [
+        ("audit.investigation_opened", ids["auditor"]),
+        ("audit.leak_reported", ids["auditor"]),
+        ("reporting.deadline", None),
+    ]
+    assert timeline[0]["at"] == NOW.astimezone(UTC).isoformat()
+
+
+def test_producing_and_each_export_is_audited_with_ids_not_values(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    for wanted in ("json", "pdf", "csv"):
+        assert reported(agency, token, leak, format=wanted, grade="major").status_code == 200
+    events = [e for e in trail(agency) if e["action"] == "audit.leak_reported"]
+    assert [(e["actor"], e["object"], e["details"]["export"]) for e in events] == [
+        (ids["auditor"], leak, "json"),
+        (ids["auditor"], leak, "pdf"),
+        (ids["auditor"], leak, "csv"),
+    ]
+    assert events[0]["details"] == {
+        "export": "json",
+        "grade": "major",
+        "debtors": 3,
+        "accounts": 3,
+        "events": 4,
+        "signed_size": events[0]["details"]["signed_size"],
+    }
+    assert isinstance(events[0]["details"]["signed_size"], int)
+
+
+def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak: str) -> None:
+    response = reported(agency, token, leak, format="pdf")
+    assert (response.status_code, response.mimetype) == (200, "application/pdf")
+    document = PdfReader(io.BytesIO(response.data))
+    text = "".join(page.extract_text() for page in document.pages)
+    assert leak in text
+    assert document.metadata.title == f"Leak report {leak}"
+
+
+def test_affected_debtors_csv_for_notification_holds_ids_and_categories_only(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    response = reported(agency, token, leak, format="csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [
+        (r["debtor"], r["client"], r["categories"], r["fields"], r["accounts"]) for r in rows
+    ] == [
+        ("D-1", "", "contact", "phones", "1"),
+        ("D-2", "", "employer;identity", "employer;id_number;name", "2"),
+        ("D-3", "", "family;financial", "amount_owed;family", "1"),
+    ]
+
+
+def test_a_suspect_accounts_report_names_what_they_were_shown(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    written(agency, ids)
+    a2 = ids["col.a2"]
+    investigation = opened(agency, token, suspect=a2)
+    agency.services.trail.checkpoint_now()
+    report = reported(agency, token, investigation).get_json()
+    assert report["investigation"]["kind"] == "suspect"
+    assert [(d["debtor"], d["fields"]) for d in report["debtors"]] == [("D-9", ["phones"])]
+    assert [(a["account"], a["suspect"], a["state"]) for a in report["accounts"]] == [
+        (a2, True, "active")
+    ]
+
+
+def test_an_investigation_names_debtors_or_a_suspect(agency: Agency, token: str) -> None:
+    response = agency.client.post(
+        "/api/v1/audit/investigations", headers=bearer(token), json={"debtor_ids": []}
+    )
+    assert (response.status_code, response.get_json()["error"]["code"]) == (422, "request.invalid")
+
+
+def test_unknown_investigation_and_bad_grade_change_nothing(
+    agency: Agency, token: str, leak: str
+) -> None:
+    before = len(trail(agency))
+    missing = reported(agency, token, "INV-NOTHERE")
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (
+        404,
+        "investigation.unknown",
+    )
+    for bad in ({"grade": "huge"}, {"format": "xlsx"}):
+        refused = reported(agency, token, leak, **bad)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (
+            422,
+            "request.invalid",
+        )
+    assert len(trail(agency)) == before
+
+
+def test_only_auditors_produce_a_leak_report(agency: Agency, token: str, leak: str) -> None:
+    response = reported(agency, agency.login("head.a"), leak)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        403,
+        "role.action_denied",
+    )
+
+
+@pytest.mark.parametrize(
+    ("grade", "due"), [("ordinary", False), ("relatively_major", True), ("especially_major", True)]
+)
+def test_the_four_hours_bind_from_relatively_major_on(grade: str, due: bool) -> None:
+    assert rules.reporting_clock(NOW, NOW, grade)["due"] is due
+
+
+def test_a_departed_persons_account_is_departed_whatever_its_state() -> None:
+    assert rules.account_state("active", departed=True) == "departed"
+    assert rules.account_state("suspended", departed=False) == "suspended"
+    assert rules.account_state(None, departed=False) == "unknown"
+
+
+def page(agency: Agency, investigation: str, **params: str):
+    return agency.client.get(
+        f"/audit/leaks/{investigation}/report", query_string=params, base_url=HTTPS, headers=ENGLISH
+    )
+
+
+def test_the_report_page_shows_the_clock_the_facts_and_the_downloads(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    agency.services.clock.set(NOW + timedelta(hours=5, minutes=10))
+    response = page(agency, leak, grade="major")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-clock="overdue"' in html and "Overdue by 1 h 10 min" in html
+    assert '身份信息 <span lang="en">Identity</span>' in html
+    assert f'<tr data-state="revoked"><td><code>{ids["col.b1"]}</code>' in html
+    for kind in ("pdf", "json", "csv"):
+        assert f"/audit/leaks/{leak}/report?format={kind}&amp;grade=major" in html
+    exported = [
+        e["details"]["export"] for e in trail(agency) if e["action"] == "audit.leak_reported"
+    ]
+    assert exported == ["page"]
+
+
+def test_the_report_page_is_in_chinese_first(agency: Agency, token: str, leak: str) -> None:
+    page_session(agency, "auditor")
+    html = agency.client.get(f"/audit/leaks/{leak}/report", base_url=HTTPS).get_data(as_text=True)
+    assert "泄露报告" in html and "剩余 4 小时 00 分" in html
+    assert "一般（无须 4 小时内报告）" in html and "较大" in html
+
+
+def test_the_pages_downloads_are_the_reports_and_each_is_audited(
+    agency: Agency, token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    pdf = page(agency, leak, format="pdf")
+    assert (
+        pdf.mimetype == "application/pdf"
+        and leak in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    )
+    listed = page(agency, leak, format="csv").get_data(as_text=True)
+    assert (
+        listed.startswith("\ufeffdebtor,client,categories") and "\nD-3,,family;financial," in listed
+    )
+    document = json.loads(page(agency, leak, format="json").data)
+    assert [d["debtor"] for d in document["debtors"]] == ["D-1", "D-2", "D-3"]
+    exported = [
+        e["details"]["export"] for e in trail(agency) if e["action"] == "audit.leak_reported"
+    ]
+    assert exported == ["pdf", "csv", "json"]
+
+
+def test_a_bad_grade_on_the_page_is_refused_and_produces_nothing(
+    agency: Agency, token: str, leak: str
+) -> None:
+    page_session(agency, "auditor")
+    before = len(trail(agency))
+    assert page(agency, leak, grade="huge").status_code == 400
+    assert len(trail(agency)) == before
+
+
+def test_every_debtor_field_is_in_exactly_one_category(tmp_path: Path) -> None:
+    placed = category_of(POLICIES)
+    assert sorted(placed) == sorted(access_policy(POLICIES).fields)
+    copy = tmp_path / "policies"
+    shutil.copytree(POLICIES, copy)
+    path = copy / "access" / "categories.toml"
+    path.write_text(path.read_text().replace('fields = ["employer"]', "fields = []"))
+    with pytest.raises(ConfigError, match="employer must be in exactly one category"):
+        categories(copy)
+
+
+def test_the_console_opens_a_suspect_accounts_investigation_and_its_report(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    written(agency, ids)
+    page_session(agency, "auditor")
+    window = {"start": "2026-11-23T10:00", "end": "2026-11-28T10:00"}
+    opened = post(agency, "leaks", {"suspect": ids["col.a2"], **window})
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    investigation = wait_for(agency.client, opened.headers["Location"], **ENGLISH)
+    assert f"<code>{ids['col.a2']}</code>" in investigation
+    assert "/report" in investigation
+    report = agency.client.get(
+        opened.headers["Location"] + "/report", base_url=HTTPS, headers=ENGLISH
+    ).get_data(as_text=True)
+    assert "<td><code>D-9</code></td>" in report
+    assert f"<code>{ids['col.a2']}</code> (suspect)" in report
+
+
+def test_the_pdf_takes_ids_with_markup_characters_as_text(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    odd = "D-<b>&1"
+    view(agency, ids["col.a1"], odd, NOW - timedelta(days=1), phones="full")
+    investigation = opened(agency, token, debtor_ids=[odd])
+    response = reported(agency, token, investigation, format="pdf")
+    assert response.status_code == 200
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    assert odd in text
