@@ -212,6 +212,7 @@ def _api_blueprints() -> list[Blueprint]:
     from govern.investigations import views as audit
     from govern.notes import script_views as scripts
     from govern.notes import views as notes
+    from govern.reviews import views as reviews
     from govern.sessions import views as sessions
     from govern.training import views as training
 
@@ -228,6 +229,7 @@ def _api_blueprints() -> list[Blueprint]:
         notes.calls_blp,
         contact.blp,
         scripts.blp,
+        reviews.blp,
     ]
 
 
@@ -239,6 +241,7 @@ def _page_blueprints() -> list[Blueprint]:
     from govern.deprovision import pages as departures
     from govern.investigations import pages as audit
     from govern.notes import pages as notes
+    from govern.reviews import pages as reviews
     from govern.sessions import pages as sessions
     from govern.training import pages as training
 
@@ -252,4 +255,5 @@ def _page_blueprints() -> list[Blueprint]:
         training.bp,
         departures.bp,
         access.bp,
+        reviews.bp,
     ]
