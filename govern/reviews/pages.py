@@ -19,7 +19,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from govern.console import in_govern_years, page, page_caller
+from govern.console import choices, in_govern_years, page, page_caller
 from govern.errors import GovernError
 from govern.reviews import rules, service
 from govern.reviews.service import CampaignDraft
@@ -40,9 +40,7 @@ AT_DEADLINE = {
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(
-        _l("Decision"), choices=list(DECISIONS.items()), validators=[DataRequired()]
-    )
+    decision = SelectField(_l("Decision"), choices=choices(DECISIONS), validators=[DataRequired()])
     reason = TextAreaField(
         _l("Reason (needed to revoke or suspend)"), validators=[Optional(), Length(max=2000)]
     )
@@ -58,7 +56,7 @@ class StartForm(FlaskForm):
     )
     at_deadline = SelectField(
         _l("At the deadline, items nobody decided"),
-        choices=list(AT_DEADLINE.items()),
+        choices=choices(AT_DEADLINE),
         validators=[DataRequired()],
     )
     every_months = IntegerField(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from govern.clock import FixedClock
+from govern.reviews.scheduler import run_reviews
 from govern.reviews.service import close_due_campaigns, send_reminders
 from tests.support.agency import audit_events, bearer
 from tests.support.clock import NOW
@@ -212,3 +213,19 @@ def test_bad_campaigns_are_refused_and_change_nothing(floor: Floor) -> None:
     status, body = start(floor, "head.a")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
     assert floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1] == {"campaigns": []}
+
+
+def test_the_workers_job_closes_a_due_campaign_by_govern_clock(
+    floor: Floor, clock: FixedClock
+) -> None:
+    campaign = start(floor, departments=["dept-b"])[1]
+    run_reviews(floor.agency.app)
+    assert (
+        floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]["closed_at"]
+        is None
+    )
+    clock.set(DEADLINE + timedelta(minutes=1))
+    run_reviews(floor.agency.app)
+    closed = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]
+    assert closed["closed_at"] is not None
+    assert floor.agency.account(floor.ids["col.b1"]).state == "suspended"
