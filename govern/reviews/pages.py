@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from govern.console import choices, in_govern_years, page, page_caller
+from govern.console import choices, in_govern_years, page, page_caller, whole_number
 from govern.errors import GovernError
 from govern.reviews import rules, service
 from govern.reviews.service import CampaignDraft
@@ -61,7 +61,7 @@ class StartForm(FlaskForm):
     )
     every_months = IntegerField(
         _l("Repeat every so many months (empty: once)"),
-        validators=[Optional(), NumberRange(1, rules.MAX_EVERY_MONTHS)],
+        validators=[Optional(), whole_number(1)],  # over 12: review.period_invalid
     )
 
 
