@@ -130,7 +130,15 @@ def describe_campaign(view: CampaignView) -> dict[str, Any]:
     """A campaign as the API and the pages show it."""
     c = view.campaign
     return {
-        **{k: getattr(c, k) for k in CampaignSchema().fields if hasattr(c, k)},
+        "id": c.id,
+        "started_by": c.started_by,
+        "started_at": c.started_at,
+        "departments": c.departments,
+        "deadline": c.deadline,
+        "at_deadline": c.at_deadline,
+        "every_months": c.every_months,
+        "follows": c.follows,
+        "closed_at": c.closed_at,
         "decided": view.decided,
         "undecided": view.undecided,
         "progress": view.progress,

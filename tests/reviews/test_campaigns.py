@@ -155,6 +155,12 @@ def test_a_reported_recurring_campaign_suspends_nobody_and_starts_the_next(
     clock.set(DEADLINE + timedelta(hours=1))
     assert run(floor, close_due_campaigns) == [first["id"]]
     assert floor.agency.account(floor.ids["col.b1"]).state == "active"
+    report = floor.call("GET", f"/api/v1/reviews/campaigns/{first['id']}/report", "gm")[1]
+    lapsed = {(d["account"], d["decision"], d["decided_by"]) for d in report["report"]["decisions"]}
+    assert lapsed == {
+        (floor.ids["col.b1"], "lapsed", "review"),
+        (floor.ids["head.b"], "lapsed", "review"),
+    }
 
     listed = floor.call("GET", "/api/v1/reviews/campaigns", "padmin")[1]["campaigns"]
     follows = next(c for c in listed if c["follows"] == first["id"])
