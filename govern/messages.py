@@ -435,6 +435,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "review.decided": _l("This account has been reviewed already in this campaign."),
     "review.closed": _l("This campaign has ended; its items can no longer be decided."),
+    "review.overlapping": _l(
+        "An open campaign already reviews one of these departments; wait for its deadline."
+    ),
     "review.report_missing": _l("Send the report's JSON or its CSV, one of them."),
 }
 

@@ -146,9 +146,9 @@ def start() -> Any:
     try:
         view = service.start_campaign(db(), ctx, page_caller().actor, draft)
     except GovernError as error:
-        if error.status in (403, 409):
+        if error.status == 403:
             raise
-        return _campaigns(form, error, error.status)
+        return _campaigns(form, error, error.status)  # an overlap (409) too: said on the form
     flash(_("Campaign %(campaign)s started.", campaign=view.campaign.id))
     return redirect(url_for(".campaign", campaign_id=view.campaign.id))
 

@@ -21,6 +21,18 @@ def campaign(db: Session, campaign_id: str, locked: bool = False) -> ReviewCampa
     return db.get(ReviewCampaign, campaign_id, with_for_update=locked, populate_existing=locked)
 
 
+#: The advisory lock key campaigns start under (PostgreSQL), any fixed number of our own.
+_STARTING = 0x52455631  # "REV1"
+
+
+def lock_campaigns(db: Session) -> None:
+    """Take campaigns' start lock until the transaction ends, so that two starts at once are
+    decided one after the other. PostgreSQL: a transaction advisory lock; SQLite serialises
+    writers already."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(_STARTING)))
+
+
 def campaigns(db: Session) -> list[ReviewCampaign]:
     """Every campaign, the newest first."""
     query = select(ReviewCampaign).order_by(ReviewCampaign.started_at.desc(), ReviewCampaign.id)

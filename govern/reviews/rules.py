@@ -40,6 +40,21 @@ def check_draft(deadline: datetime, now: datetime, every_months: int | None) -> 
         )
 
 
+def check_no_overlap(scope: list[str] | None, open_scopes: list[list[str] | None]) -> None:
+    """May a campaign of `scope` (None: the whole agency) start while campaigns of
+    `open_scopes` are open? Not over a department one of them reviews: an account is in one
+    open campaign at a time.
+
+    Raises Conflict `review.overlapping`.
+    """
+    for other in open_scopes:
+        if scope is None or other is None or set(scope) & set(other):
+            raise Conflict(
+                "review.overlapping",
+                "An open campaign already reviews these departments; wait for its deadline.",
+            )
+
+
 def reviewer_of(person: Staff, department_has_head: bool) -> str:
     """Who reviews `person`'s account: their department's head, or the general manager for
     heads and departments without an active head (as for issuing it, R-ACC-1)."""

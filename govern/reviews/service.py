@@ -96,12 +96,16 @@ def start_campaign(db: Session, ctx: Context, starter: Actor, draft: CampaignDra
     for the reviewer who answers for it now (`rules.reviewer_of`).
 
     Raises BadRequest `review.deadline_past`, `review.deadline_too_far`,
-    `review.period_invalid`, `review.at_deadline_unknown`, `review.department_unknown`.
+    `review.period_invalid`, `review.at_deadline_unknown`, `review.department_unknown`;
+    Conflict `review.overlapping` (an open campaign reviews one of the departments).
     """
     now = ctx.clock.now()
     rules.check_draft(draft.deadline, now, draft.every_months)
     if draft.at_deadline not in rules.AT_DEADLINE:
         raise BadRequest("review.at_deadline_unknown", "At the deadline: suspend or report.")
+    repo.lock_campaigns(db)  # two starting at once: the second sees the first
+    scope = sorted(set(draft.departments)) if draft.departments else None
+    rules.check_no_overlap(scope, [c.departments for c in repo.open_campaigns(db)])
     campaign = _campaign(db, ctx, starter.label, draft, None)
     db.commit()
     return campaign_view(db, campaign.id)

@@ -221,6 +221,16 @@ def test_bad_campaigns_are_refused_and_change_nothing(floor: Floor) -> None:
     assert floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1] == {"campaigns": []}
 
 
+def test_an_account_is_in_one_open_campaign_at_a_time(floor: Floor) -> None:
+    assert start(floor, departments=["dept-a"])[0] == 201
+    for departments in (["dept-a", "dept-b"], None):
+        status, body = start(floor, "padmin", departments=departments)
+        assert (status, body["error"]["code"]) == (409, "review.overlapping")
+    assert start(floor, departments=["dept-b"])[0] == 201  # another department: its own
+    campaigns = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+    assert len(campaigns) == 2
+
+
 def test_the_workers_job_closes_a_due_campaign_by_govern_clock(
     floor: Floor, clock: FixedClock
 ) -> None:

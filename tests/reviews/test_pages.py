@@ -84,3 +84,10 @@ def test_a_campaign_with_a_past_deadline_is_refused_on_the_page(floor: Floor) ->
     assert 'data-code="review.deadline_past"' in refused.get_data(as_text=True)
     page = gm.client.get("/reviews/campaigns", base_url=HTTPS).get_data(as_text=True)
     assert "尚无复核活动" in page
+
+    form = {"deadline": "2026-12-10", "at_deadline": "report"}
+    assert post(gm, "/reviews/campaigns", "/reviews/campaigns", **form).status_code == 302
+    again = post(gm, "/reviews/campaigns", "/reviews/campaigns", **form)
+    assert again.status_code == 409  # the whole agency is under review already: said on the form
+    assert 'data-code="review.overlapping"' in again.get_data(as_text=True)
+    assert "已有进行中的复核活动" in again.get_data(as_text=True)
