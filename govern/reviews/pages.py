@@ -65,6 +65,23 @@ class StartForm(FlaskForm):
     )
 
 
+@bp.app_context_processor
+def _waiting_reviews() -> dict[str, Any]:
+    """`waiting_reviews()` for the console's home page (which the sessions' pages render,
+    knowing nothing of reviews): the campaigns that reminded the caller and still wait for
+    them; asked only where a template calls it."""
+    return {"waiting_reviews": waiting_reviews}
+
+
+def waiting_reviews() -> list[service.Waiting]:
+    """The reminded reviews waiting for the signed-in caller; none for a role that reviews
+    nothing."""
+    staff = page_caller().staff
+    if not services().allows(staff.roles, "review", "decide"):
+        return []
+    return service.waiting_for(db(), staff)
+
+
 @bp.get("/")
 @page("review", "decide")
 def index() -> tuple[str, int]:

@@ -147,6 +147,27 @@ def reminders_for(db: Session, reviewer: str, department: str | None) -> list[Re
     return list(db.scalars(query.order_by(ReviewReminder.sent_at.desc())))
 
 
+def reminded_undecided(
+    db: Session, reviewer: str, department: str | None
+) -> list[tuple[str, datetime, int]]:
+    """(campaign, deadline, undecided items now) of the open campaigns that reminded
+    `reviewer` (of `department`) and still wait for them, the nearest deadline first."""
+    reminded = select(ReviewReminder.campaign_id).where(ReviewReminder.reviewer == reviewer)
+    if department is not None:
+        reminded = reminded.where(ReviewReminder.department == department)
+    query = (
+        select(ReviewCampaign.id, ReviewCampaign.deadline, func.count())
+        .join(ReviewItem, ReviewItem.campaign_id == ReviewCampaign.id)
+        .where(ReviewCampaign.closed_at.is_(None), ReviewItem.decision.is_(None))
+        .where(ReviewItem.reviewer == reviewer, ReviewCampaign.id.in_(reminded))
+        .group_by(ReviewCampaign.id, ReviewCampaign.deadline)
+        .order_by(ReviewCampaign.deadline)
+    )
+    if department is not None:
+        query = query.where(ReviewItem.department == department)
+    return [(c, d, int(n)) for c, d, n in db.execute(query)]
+
+
 def views_since(
     db: Session, accounts: Sequence[str], start: datetime, end: datetime
 ) -> dict[str, int]:

@@ -230,6 +230,26 @@ def reminders_for(db: Session, reviewer: Staff) -> list[ReviewReminder]:
     return found
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A campaign that reminded a reviewer and still waits for them: what their console's
+    home page says."""
+
+    campaign_id: str
+    deadline: datetime
+    undecided: int
+
+
+def waiting_for(db: Session, reviewer: Staff) -> list[Waiting]:
+    """The open campaigns that reminded `reviewer` and in which items still wait for them."""
+    found = []
+    if DEPARTMENT_HEAD in reviewer.roles:
+        found += repo.reminded_undecided(db, DEPARTMENT_HEAD, reviewer.department)
+    if GENERAL_MANAGER in reviewer.roles:
+        found += repo.reminded_undecided(db, GENERAL_MANAGER, None)
+    return [Waiting(*row) for row in found]
+
+
 def decide(
     db: Session, ctx: Context, reviewer: Actor, item_id: str, decision: str, reason: str
 ) -> ReviewItem:
