@@ -24,12 +24,17 @@ LONGEST = timedelta(days=366)
 MAX_EVERY_MONTHS = 12
 
 
-def check_draft(deadline: datetime, now: datetime, every_months: int | None) -> None:
-    """May a campaign end at `deadline`, started at `now`, repeated every `every_months`?
+def check_draft(
+    deadline: datetime, now: datetime, every_months: int | None, at_deadline: str
+) -> None:
+    """May a campaign end at `deadline`, started at `now`, repeated every `every_months`,
+    doing `at_deadline` then?
 
     Raises BadRequest `review.deadline_past`, `review.deadline_too_far`,
-    `review.period_invalid`.
+    `review.period_invalid`, `review.at_deadline_unknown`.
     """
+    if at_deadline not in AT_DEADLINE:
+        raise BadRequest("review.at_deadline_unknown", "At the deadline: suspend or report.")
     if deadline <= now:
         raise BadRequest("review.deadline_past", "The deadline must be in the future.")
     if deadline - now > LONGEST:
@@ -38,6 +43,12 @@ def check_draft(deadline: datetime, now: datetime, every_months: int | None) -> 
         raise BadRequest(
             "review.period_invalid", f"A campaign repeats every 1 to {MAX_EVERY_MONTHS} months."
         )
+
+
+def scope_of(departments: list[str] | None) -> list[str] | None:
+    """A campaign's scope as kept: its departments sorted, once each; None (or none named):
+    the whole agency."""
+    return sorted(set(departments)) if departments else None
 
 
 def check_no_overlap(scope: list[str] | None, open_scopes: list[list[str] | None]) -> None:

@@ -99,13 +99,10 @@ def start_campaign(db: Session, ctx: Context, starter: Actor, draft: CampaignDra
     `review.period_invalid`, `review.at_deadline_unknown`, `review.department_unknown`;
     Conflict `review.overlapping` (an open campaign reviews one of the departments).
     """
-    now = ctx.clock.now()
-    rules.check_draft(draft.deadline, now, draft.every_months)
-    if draft.at_deadline not in rules.AT_DEADLINE:
-        raise BadRequest("review.at_deadline_unknown", "At the deadline: suspend or report.")
+    rules.check_draft(draft.deadline, ctx.clock.now(), draft.every_months, draft.at_deadline)
     repo.lock_campaigns(db)  # two starting at once: the second sees the first
-    scope = sorted(set(draft.departments)) if draft.departments else None
-    rules.check_no_overlap(scope, [c.departments for c in repo.open_campaigns(db)])
+    open_scopes = [c.departments for c in repo.open_campaigns(db)]
+    rules.check_no_overlap(rules.scope_of(draft.departments), open_scopes)
     campaign = _campaign(db, ctx, starter.label, draft, None)
     db.commit()
     return campaign_view(db, campaign.id)
@@ -115,7 +112,7 @@ def _campaign(
     db: Session, ctx: Context, starter: str, draft: CampaignDraft, follows: str | None
 ) -> ReviewCampaign:
     """Insert a campaign and its items, and record it; the caller commits."""
-    scope = sorted(set(draft.departments)) if draft.departments else None
+    scope = rules.scope_of(draft.departments)
     people = _in_scope(db, ctx, scope)
     campaign = ReviewCampaign(
         id=new_id("RV"),

@@ -63,8 +63,8 @@ def test_the_next_deadline_is_months_on_the_months_last_day_if_shorter() -> None
 
 def test_a_campaign_ends_in_the_future_within_a_year_and_repeats_monthly_to_yearly() -> None:
     now = DEADLINE - timedelta(days=30)
-    rules.check_draft(DEADLINE, now, None)
-    rules.check_draft(DEADLINE, now, 12)
+    rules.check_draft(DEADLINE, now, None, "suspend")
+    rules.check_draft(DEADLINE, now, 12, "report")
     for deadline, every, code in (
         (now, None, "review.deadline_past"),
         (now + timedelta(days=367), None, "review.deadline_too_far"),
@@ -72,5 +72,17 @@ def test_a_campaign_ends_in_the_future_within_a_year_and_repeats_monthly_to_year
         (DEADLINE, 13, "review.period_invalid"),
     ):
         with pytest.raises(BadRequest) as refused:
-            rules.check_draft(deadline, now, every)
+            rules.check_draft(deadline, now, every, "report")
         assert refused.value.code == code
+    with pytest.raises(BadRequest) as refused:
+        rules.check_draft(DEADLINE, now, None, "ignore")
+    assert refused.value.code == "review.at_deadline_unknown"
+
+
+def test_campaigns_over_a_common_department_or_the_whole_agency_overlap() -> None:
+    rules.check_no_overlap(["dept-a"], [["dept-b"]])
+    rules.check_no_overlap(None, [])
+    for scope, open_scopes in ((["dept-a"], [["dept-a", "dept-b"]]), (None, [["dept-b"]])):
+        with pytest.raises(Conflict) as refused:
+            rules.check_no_overlap(scope, open_scopes)
+        assert refused.value.code == "review.overlapping"
