@@ -174,7 +174,7 @@ def describe_item(view: ItemView) -> dict[str, Any]:
 @requires("review", "start")
 @blp.arguments(StartSchema)
 @blp.response(201, CampaignSchema)
-@documents_refusals(blp, 400, 401, 403)
+@documents_refusals(blp, 400, 401, 403, 409)
 def start(body: dict[str, Any]) -> Any:
     """Start a campaign: one item per account in scope, for the head who answers for it."""
     draft = CampaignDraft(

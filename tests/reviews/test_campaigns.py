@@ -203,6 +203,8 @@ def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signatur
     assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": True}
     sent["csv"] = text.replace("suspended", "certified")
     assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": False}
+    status, body = floor.call("POST", verify, "gm", json={"signature": signature})
+    assert (status, body["error"]["code"]) == (400, "review.report_missing")
 
     status, body = floor.call("GET", path, "head.a")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
