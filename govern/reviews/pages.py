@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from govern.console import choices, in_govern_years, page, page_caller, whole_number
 from govern.errors import GovernError
-from govern.reviews import rules, service
+from govern.reviews import report, rules, service
 from govern.reviews.service import CampaignDraft
 from govern.reviews.views import csv_response
 from govern.web import context, db, services
@@ -187,7 +187,7 @@ def campaign(campaign_id: str) -> str:
 @page("review", "oversee")
 def report_csv(campaign_id: str) -> Response:
     """The signed report's decisions as CSV (its signature in Govern-Signature)."""
-    signed = service.decisions_report(db(), context(), page_caller().actor, campaign_id)
+    signed = report.decisions_report(db(), context(), page_caller().actor, campaign_id)
     return csv_response(campaign_id, signed)
 
 
@@ -195,7 +195,7 @@ def report_csv(campaign_id: str) -> Response:
 @page("review", "oversee")
 def report_json(campaign_id: str) -> Response:
     """The signed report as JSON: the report and its signature."""
-    signed = service.decisions_report(db(), context(), page_caller().actor, campaign_id)
+    signed = report.decisions_report(db(), context(), page_caller().actor, campaign_id)
     body = {"report": signed.document, "signature": signed.json_signature}
     response = Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json")
     response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.json"

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from govern.bounds import Instant, Text, WholeNumber
 from govern.errors import BadRequest
-from govern.reviews import rules, service
+from govern.reviews import report, rules, service
 from govern.reviews.service import CampaignDraft, CampaignView, ItemView
 from govern.web import context, current_caller, db, documents_refusals, requires
 
@@ -206,10 +206,10 @@ def campaign(campaign_id: str) -> Any:
 @requires("review", "oversee")
 @blp.response(200, SignedReportSchema)
 @documents_refusals(blp, 401, 403, 404)
-def report(campaign_id: str) -> Any:
+def signed_report(campaign_id: str) -> Any:
     """Every decision from the trail, signed with the audit key (over the report's canonical
     JSON: keys sorted, no spaces, UTF-8)."""
-    signed = service.decisions_report(db(), context(), current_caller().actor, campaign_id)
+    signed = report.decisions_report(db(), context(), current_caller().actor, campaign_id)
     return {"report": signed.document, "signature": signed.json_signature}
 
 
@@ -220,11 +220,11 @@ def report(campaign_id: str) -> Any:
 def report_csv(campaign_id: str) -> Response:
     """The report's decisions as CSV, signed over its exact bytes (the Govern-Signature
     header: `{algorithm, key_id, value}` as JSON)."""
-    signed = service.decisions_report(db(), context(), current_caller().actor, campaign_id)
+    signed = report.decisions_report(db(), context(), current_caller().actor, campaign_id)
     return csv_response(campaign_id, signed)
 
 
-def csv_response(campaign_id: str, signed: service.SignedReport) -> Response:
+def csv_response(campaign_id: str, signed: report.SignedReport) -> Response:
     """The CSV download of a report, with its signature (the API's and the console's)."""
     response = Response(signed.csv_bytes, mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.csv"
@@ -242,8 +242,8 @@ def verify(body: dict[str, Any]) -> Any:
     signature, unchanged."""
     if (body["report"] is None) == (body["csv"] is None):
         raise BadRequest("review.report_missing", "Send the report's JSON or its CSV.")
-    data = service.report_bytes(body["report"]) if body["csv"] is None else body["csv"].encode()
-    return {"valid": service.verify_report(context(), data, body["signature"])}
+    data = report.report_bytes(body["report"]) if body["csv"] is None else body["csv"].encode()
+    return {"valid": report.verify_report(context(), data, body["signature"])}
 
 
 @blp.route("/items", methods=["GET"])
