@@ -74,6 +74,32 @@ class Signer:
         signature = self._key.sign(statement(tree_size, root_hash, time))
         return Checkpoint(tree_size, root_hash, time, self.key_id, signature)
 
+    def sign_bytes(self, data: bytes) -> DocumentSignature:
+        """A detached signature of `data` (a report Govern issues: its canonical JSON, or the
+        exact bytes of its CSV)."""
+        return DocumentSignature(self.key_id, self._key.sign(data))
+
+
+@dataclass(frozen=True)
+class DocumentSignature:
+    """A detached Ed25519 signature of a document's bytes, and the id of the key that made
+    it (`key_id`: the first 16 hex digits of the SHA-256 of the raw public key)."""
+
+    key_id: str
+    value: bytes
+
+    def to_dict(self) -> dict[str, str]:
+        return {"algorithm": "Ed25519", "key_id": self.key_id, "value": self.value.hex()}
+
+
+def verify_bytes(data: bytes, signature: bytes, public_key: Ed25519PublicKey) -> bool:
+    """Whether `signature` is the key's signature of exactly `data`."""
+    try:
+        public_key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
 
 def verify_checkpoint(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> bool:
     try:

@@ -219,6 +219,7 @@ def _api_blueprints() -> list[Blueprint]:
     from govern.investigations import views as audit
     from govern.notes import script_views as scripts
     from govern.notes import views as notes
+    from govern.reviews import views as reviews
     from govern.sessions import views as sessions
     from govern.training import views as training
 
@@ -236,6 +237,7 @@ def _api_blueprints() -> list[Blueprint]:
         contact.blp,
         scripts.blp,
         duties.blp,
+        reviews.blp,
     ]
 
 
@@ -248,6 +250,7 @@ def _page_blueprints() -> list[Blueprint]:
     from govern.directory import pages as duties
     from govern.investigations import pages as audit
     from govern.notes import pages as notes
+    from govern.reviews import pages as reviews
     from govern.sessions import pages as sessions
     from govern.training import pages as training
 
@@ -262,4 +265,5 @@ def _page_blueprints() -> list[Blueprint]:
         departures.bp,
         access.bp,
         duties.bp,
+        reviews.bp,
     ]

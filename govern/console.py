@@ -78,6 +78,9 @@ MENU: list[MenuEntry] = [
     # accounts (heads, the general manager, HR, IT, auditors)
     MenuEntry("accounts_pages.index", _l("Accounts")),
     MenuEntry("accounts_pages.awaiting", _l("Staff without an account")),
+    # access reviews (heads and the general manager review; the GM and policy admins start)
+    MenuEntry("reviews_pages.index", _l("Access review")),
+    MenuEntry("reviews_pages.campaigns", _l("Access review campaigns")),
     # training
     MenuEntry("training_pages.calendar", _l("Training calendar")),
     MenuEntry("training_pages.plan_list", _l("Training plans")),

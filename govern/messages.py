@@ -428,6 +428,25 @@ MESSAGES: dict[str, Any] = {
     "month.invalid": _l("Ask for a month as 2026-12."),
     "run.unknown_kind": _l("Choose the sweep or the reconciliation."),
     "window.too_long": _l("The chart covers too long a time; choose a shorter one."),
+    # access reviews (docs/governance.md#access-reviews)
+    "review.deadline_past": _l("The deadline must be in the future."),
+    "review.deadline_too_far": _l("A campaign runs at most a year."),
+    "review.period_invalid": _l("A campaign repeats every 1 to 12 months."),
+    "review.at_deadline_unknown": _l("Choose what happens at the deadline: suspend or report."),
+    "review.department_unknown": _l("A department named has no account to review."),
+    "review.campaign_unknown": _l("There is no such review campaign."),
+    "review.item_unknown": _l("There is no such review item."),
+    "review.decision_unknown": _l("Decide certify, revoke or suspend."),
+    "review.not_reviewer": _l(
+        "This account is reviewed by the head of its department (the general manager for "
+        "heads and departments without one), not by you."
+    ),
+    "review.decided": _l("This account has been reviewed already in this campaign."),
+    "review.closed": _l("This campaign has ended; its items can no longer be decided."),
+    "review.overlapping": _l(
+        "An open campaign already reviews one of these departments; wait for its deadline."
+    ),
+    "review.report_missing": _l("Send the report's JSON or its CSV, one of them."),
 }
 
 #: Codes a page raises with its message already translated (gettext, where it names what was

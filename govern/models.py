@@ -9,6 +9,7 @@ from govern.deprovision.models import Departure
 from govern.directory.models import Identity, IdentityChange
 from govern.investigations.models import Investigation
 from govern.notes.models import Note, Script
+from govern.reviews.models import ReviewCampaign, ReviewItem, ReviewReminder
 from govern.runs import Run
 from govern.sessions.models import LoginCounter, LoginSession
 from govern.training.models import (
@@ -48,6 +49,9 @@ __all__ = [
     "Note",
     "PolicyLine",
     "PolicyVersion",
+    "ReviewCampaign",
+    "ReviewItem",
+    "ReviewReminder",
     "Run",
     "Script",
     "TrainingPlan",

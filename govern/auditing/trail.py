@@ -35,7 +35,14 @@ from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.report import Report
-from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
+from audit.signing import (
+    Checkpoint,
+    Signer,
+    load_private_key,
+    load_public_key,
+    public_pem,
+    verify_bytes,
+)
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
@@ -260,6 +267,22 @@ class Trail:
         if newest is None:
             return None, size
         return datetime.fromisoformat(newest[0]), size - newest[1]
+
+    def sign_document(self, data: bytes) -> dict[str, str]:
+        """A detached signature of a document Govern issues (a review's report), with the
+        audit key: `{algorithm, key_id, value}` (value in hex)."""
+        return self.signer.sign_bytes(data).to_dict()
+
+    def verify_document(self, data: bytes, signature: dict[str, Any]) -> bool:
+        """Whether `signature` (as `sign_document` gives it) is this trail's key's signature
+        of exactly `data`; a malformed one is not."""
+        try:
+            value = bytes.fromhex(str(signature.get("value", "")))
+        except ValueError:
+            return False
+        if signature.get("key_id") != self.signer.key_id:
+            return False
+        return verify_bytes(data, value, self.signer.public_key)
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest

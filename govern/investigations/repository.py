@@ -173,6 +173,21 @@ def bulk_viewers(
     ]
 
 
+def debtors_viewed(
+    connection: Connection, accounts: Sequence[str], start_us: int, end_us: int
+) -> dict[str, int]:
+    """How many distinct debtors each of `accounts` was shown fields of in the window, in one
+    grouped query (an account that viewed none is left out)."""
+    debtors = func.count(distinct(events.c.object))
+    query = (
+        select(events.c.actor, debtors)
+        .where(events.c.actor.in_(list(accounts)), queries.has_fields())
+        .where(*in_window(start_us, end_us))
+        .group_by(events.c.actor)
+    )
+    return {actor: int(count) for actor, count in connection.execute(query)}
+
+
 def views_between(connection: Connection, start_us: int, end_us: int) -> list[dict[str, Any]]:
     """One row per field-level event in the window: who, whom, when, which groups."""
     query = (

@@ -192,6 +192,7 @@ def _objects(world: World) -> None:
     _audit(world, floor)
     _training(world)
     _collection(world)
+    _reviews(world)
     _runs(world)
 
 
@@ -275,6 +276,24 @@ def _collection(world: World) -> None:
     objects["script:reminder"] = script["id"]
     s = world.agency.services
     objects["complaint:C-002"] = open_complaint(s, objects["debtor:C-002"], NOW)
+
+
+def _reviews(world: World) -> None:
+    """An access review of dept-a the general manager started: col.a1's item is head.a's."""
+    started = world.call(
+        "POST",
+        "/api/v1/reviews/campaigns",
+        "gm",
+        json={
+            "departments": ["dept-a"],
+            "deadline": "2026-12-31T18:00:00+08:00",
+            "at_deadline": "report",
+        },
+    )
+    world.objects["campaign:review"] = started["id"]
+    items = world.call("GET", "/api/v1/reviews/items", "head.a")["items"]
+    mine = next(i for i in items if i["account_id"] == world.ids["col.a1"])
+    world.objects["item:col.a1"] = mine["id"]
 
 
 def _runs(world: World) -> None:

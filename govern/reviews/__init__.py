@@ -1,0 +1,1 @@
+"""Access reviews: campaigns in which department heads certify, revoke or suspend accounts."""

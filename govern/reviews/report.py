@@ -1,0 +1,135 @@
+"""The report of an access review campaign: every decision as the trail holds it, with the
+reasons kept on the items and the progress by department, as canonical JSON and as CSV, each
+signed with the audit key; and the check of a report's signature."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit.entry import canonical, decode, rfc3339
+from audit.queries import EventFilter, find_events
+from govern.actor import Actor
+from govern.context import Context
+from govern.reviews import repository as repo
+from govern.reviews.models import ReviewItem
+from govern.reviews.service import CampaignView, campaign_view
+
+#: A page of the trail's events, as the report reads them.
+PAGE = 500
+
+#: The columns of a report's CSV, one row a decision.
+CSV_COLUMNS = ("seq", "time", "event", "decided_by", "item", "account", "department", "decision")
+#: The trail's events a report lists: decisions, and items left to the deadline.
+DECISION_EVENTS = ("review.decided", "review.lapsed")
+
+
+@dataclass(frozen=True)
+class SignedReport:
+    """A campaign's report: the document, its canonical JSON and CSV bytes, each signed with
+    the audit key."""
+
+    document: dict[str, Any]
+    json_bytes: bytes
+    json_signature: dict[str, str]
+    csv_bytes: bytes
+    csv_signature: dict[str, str]
+
+
+def decisions_report(db: Session, ctx: Context, exporter: Actor, campaign_id: str) -> SignedReport:
+    """Every decision of a campaign as the trail holds it (who decided what, when; the
+    event's number to prove it by), with the reason kept on the item and the progress by
+    department, signed with the audit key. Exporting it is recorded (`review.reported`).
+
+    Raises NotFound `review.campaign_unknown`.
+    """
+    view = campaign_view(db, campaign_id)
+    items = {item.id: item for item in repo.items(db, campaign_id)}
+    decisions = [_decision(event, items) for event in _events(db, campaign_id)]
+    db.commit()  # read; the export is recorded durably before it leaves
+    document = _document(ctx, view, decisions)
+    ctx.trail.record_now(
+        db, "review.reported", exporter.label, campaign_id, decisions=len(decisions)
+    )
+    json_bytes = canonical(document)
+    csv_bytes = _csv(decisions)
+    return SignedReport(
+        document,
+        json_bytes,
+        ctx.trail.sign_document(json_bytes),
+        csv_bytes,
+        ctx.trail.sign_document(csv_bytes),
+    )
+
+
+def _events(db: Session, campaign_id: str) -> list[dict[str, Any]]:
+    """The trail's decision events of one campaign, oldest first (a page at a time)."""
+    found: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        wanted = EventFilter(object=campaign_id, after=after, limit=PAGE)
+        rows = find_events(db.connection(), wanted)
+        found += [e for e in (decode(entry) for _, entry in rows) if e["action"] in DECISION_EVENTS]
+        if len(rows) < PAGE:
+            return found
+        after = rows[-1][0]
+
+
+def _decision(event: dict[str, Any], items: dict[str, ReviewItem]) -> dict[str, Any]:
+    details = event["details"]
+    item = items.get(details["item"])
+    return {
+        "seq": event["seq"],
+        "time": event["time"],
+        "event": event["action"],
+        "decided_by": event["actor"],
+        "item": details["item"],
+        "account": details["account"],
+        "department": item.department if item else None,
+        "decision": details["decision"],
+        "reason": item.reason if item else None,
+    }
+
+
+def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    campaign = view.campaign
+    return {
+        "campaign": {
+            "id": campaign.id,
+            "started_by": campaign.started_by,
+            "started_at": rfc3339(campaign.started_at),
+            "departments": campaign.departments,
+            "deadline": rfc3339(campaign.deadline),
+            "at_deadline": campaign.at_deadline,
+            "closed_at": rfc3339(campaign.closed_at) if campaign.closed_at else None,
+        },
+        "progress": [p.__dict__ for p in view.progress],
+        "decisions": decisions,
+        "made_at": rfc3339(ctx.clock.now()),
+    }
+
+
+def _csv(decisions: list[dict[str, Any]]) -> bytes:
+    """The decisions as CSV (UTF-8, a header row, the reason last)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, "reason"])
+    for d in decisions:
+        writer.writerow([*(d[c] for c in CSV_COLUMNS), d["reason"] or ""])
+    return out.getvalue().encode("utf-8")
+
+
+def report_bytes(report: dict[str, Any]) -> bytes:
+    """The bytes a JSON report's signature covers: its canonical JSON (keys sorted, no
+    spaces, UTF-8)."""
+    return canonical(report)
+
+
+def verify_report(ctx: Context, data: bytes, signature: dict[str, Any]) -> bool:
+    """Whether `signature` is the audit key's signature of exactly `data` (a report's JSON as
+    issued, canonical, or its CSV)."""
+    return ctx.trail.verify_document(data, signature)

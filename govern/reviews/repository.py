@@ -1,0 +1,177 @@
+"""The access reviews' queries: campaigns, their items and reminders, progress by department,
+and what a reviewer is shown of each account (how many debtors it viewed, from the trail)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from audit.entry import micros
+from govern.accounts.models import Account
+from govern.directory.models import Identity
+from govern.investigations.repository import debtors_viewed
+from govern.reviews.models import ReviewCampaign, ReviewItem, ReviewReminder
+
+
+def campaign(db: Session, campaign_id: str, locked: bool = False) -> ReviewCampaign | None:
+    """One campaign; `locked`: its row locked for this transaction."""
+    return db.get(ReviewCampaign, campaign_id, with_for_update=locked, populate_existing=locked)
+
+
+#: The advisory lock key campaigns start under (PostgreSQL), any fixed number of our own.
+_STARTING = 0x52455631  # "REV1"
+
+
+def lock_campaigns(db: Session) -> None:
+    """Take campaigns' start lock until the transaction ends, so that two starts at once are
+    decided one after the other. PostgreSQL: a transaction advisory lock; SQLite serialises
+    writers already."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(_STARTING)))
+
+
+def campaigns(db: Session) -> list[ReviewCampaign]:
+    """Every campaign, the newest first."""
+    query = select(ReviewCampaign).order_by(ReviewCampaign.started_at.desc(), ReviewCampaign.id)
+    return list(db.scalars(query))
+
+
+def due_campaigns(db: Session, now: datetime) -> list[str]:
+    """The ids of open campaigns whose deadline has come."""
+    query = select(ReviewCampaign.id).where(
+        ReviewCampaign.closed_at.is_(None), ReviewCampaign.deadline <= now
+    )
+    return list(db.scalars(query.order_by(ReviewCampaign.deadline)))
+
+
+def open_campaigns(db: Session) -> list[ReviewCampaign]:
+    query = select(ReviewCampaign).where(ReviewCampaign.closed_at.is_(None))
+    return list(db.scalars(query.order_by(ReviewCampaign.deadline)))
+
+
+def item(db: Session, item_id: str, locked: bool = False) -> ReviewItem | None:
+    """One item; `locked`: its row locked for this transaction, as it stands then."""
+    return db.get(ReviewItem, item_id, with_for_update=locked, populate_existing=locked)
+
+
+def items(db: Session, campaign_id: str) -> list[ReviewItem]:
+    """A campaign's items, by department and account."""
+    query = select(ReviewItem).where(ReviewItem.campaign_id == campaign_id)
+    return list(db.scalars(query.order_by(ReviewItem.department, ReviewItem.account_id)))
+
+
+def undecided(db: Session, campaign_id: str) -> list[str]:
+    """The ids of a campaign's items nobody decided."""
+    query = select(ReviewItem.id).where(
+        ReviewItem.campaign_id == campaign_id, ReviewItem.decision.is_(None)
+    )
+    return list(db.scalars(query.order_by(ReviewItem.id)))
+
+
+def _with_people() -> Select[tuple[ReviewItem, ReviewCampaign, Identity, Account]]:
+    return (
+        select(ReviewItem, ReviewCampaign, Identity, Account)
+        .join(ReviewCampaign, ReviewCampaign.id == ReviewItem.campaign_id)
+        .join(Identity, Identity.employee_number == ReviewItem.employee_number)
+        .join(Account, Account.id == ReviewItem.account_id)
+    )
+
+
+def item_row(
+    db: Session, item_id: str
+) -> tuple[ReviewItem, ReviewCampaign, Identity, Account] | None:
+    """One item with its campaign, person and account."""
+    row = db.execute(_with_people().where(ReviewItem.id == item_id)).first()
+    return None if row is None else tuple(row)  # type: ignore[return-value]
+
+
+def items_to_review(
+    db: Session, reviewer: str, department: str | None
+) -> list[tuple[ReviewItem, ReviewCampaign, Identity, Account]]:
+    """The items of open campaigns `reviewer` ("department_head" of `department`, or
+    "general_manager") reviews, with their campaign, person and account."""
+    query = _with_people().where(
+        ReviewCampaign.closed_at.is_(None), ReviewItem.reviewer == reviewer
+    )
+    if department is not None:
+        query = query.where(ReviewItem.department == department)
+    order = (ReviewCampaign.deadline, ReviewItem.department, ReviewItem.account_id)
+    return [tuple(row) for row in db.execute(query.order_by(*order))]  # type: ignore[misc]
+
+
+def progress(db: Session, campaign_id: str) -> list[tuple[str, int, int]]:
+    """(department, decided, undecided) of one campaign, by department."""
+    decided = func.sum(case((ReviewItem.decision.is_not(None), 1), else_=0))
+    query = (
+        select(ReviewItem.department, decided, func.count())
+        .where(ReviewItem.campaign_id == campaign_id)
+        .group_by(ReviewItem.department)
+        .order_by(ReviewItem.department)
+    )
+    return [
+        (d, int(done or 0), int(total) - int(done or 0)) for d, done, total in db.execute(query)
+    ]
+
+
+def undecided_by_reviewer(db: Session, campaign_id: str) -> list[tuple[str, str, int]]:
+    """(department, reviewer, undecided items) of one campaign, where any is undecided."""
+    query = (
+        select(ReviewItem.department, ReviewItem.reviewer, func.count())
+        .where(ReviewItem.campaign_id == campaign_id, ReviewItem.decision.is_(None))
+        .group_by(ReviewItem.department, ReviewItem.reviewer)
+        .order_by(ReviewItem.department, ReviewItem.reviewer)
+    )
+    return [(d, r, int(n)) for d, r, n in db.execute(query)]
+
+
+def reminders_sent(db: Session, campaign_id: str) -> set[tuple[str, str, int]]:
+    """(department, reviewer, days) of the reminders a campaign has sent."""
+    query = select(ReviewReminder.department, ReviewReminder.reviewer, ReviewReminder.days)
+    return {
+        tuple(row) for row in db.execute(query.where(ReviewReminder.campaign_id == campaign_id))
+    }  # type: ignore[misc]
+
+
+def reminders_for(db: Session, reviewer: str, department: str | None) -> list[ReviewReminder]:
+    """The reminders of open campaigns sent to `reviewer` (of `department`), newest first."""
+    query = (
+        select(ReviewReminder)
+        .join(ReviewCampaign, ReviewCampaign.id == ReviewReminder.campaign_id)
+        .where(ReviewCampaign.closed_at.is_(None), ReviewReminder.reviewer == reviewer)
+    )
+    if department is not None:
+        query = query.where(ReviewReminder.department == department)
+    return list(db.scalars(query.order_by(ReviewReminder.sent_at.desc())))
+
+
+def reminded_undecided(
+    db: Session, reviewer: str, department: str | None
+) -> list[tuple[str, datetime, int]]:
+    """(campaign, deadline, undecided items now) of the open campaigns that reminded
+    `reviewer` (of `department`) and still wait for them, the nearest deadline first."""
+    reminded = select(ReviewReminder.campaign_id).where(ReviewReminder.reviewer == reviewer)
+    if department is not None:
+        reminded = reminded.where(ReviewReminder.department == department)
+    query = (
+        select(ReviewCampaign.id, ReviewCampaign.deadline, func.count())
+        .join(ReviewItem, ReviewItem.campaign_id == ReviewCampaign.id)
+        .where(ReviewCampaign.closed_at.is_(None), ReviewItem.decision.is_(None))
+        .where(ReviewItem.reviewer == reviewer, ReviewCampaign.id.in_(reminded))
+        .group_by(ReviewCampaign.id, ReviewCampaign.deadline)
+        .order_by(ReviewCampaign.deadline)
+    )
+    if department is not None:
+        query = query.where(ReviewItem.department == department)
+    return [(c, d, int(n)) for c, d, n in db.execute(query)]
+
+
+def views_since(
+    db: Session, accounts: Sequence[str], start: datetime, end: datetime
+) -> dict[str, int]:
+    """How many distinct debtors each account viewed between `start` and `end`."""
+    if not accounts:
+        return {}
+    return debtors_viewed(db.connection(), accounts, micros(start), micros(end))

@@ -1,0 +1,132 @@
+"""The access reviews' decisions, in plain Python: what a campaign may be started with, who
+reviews an account, whether an item may still be decided, when reminders are due, and the
+next deadline of a recurring campaign."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta
+
+from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
+from govern.actor import Staff
+from govern.errors import BadRequest, Conflict, Forbidden
+
+CERTIFY, REVOKE, SUSPEND = "certify", "revoke", "suspend"
+#: What a reviewer may decide, and the decision it is kept as.
+DECISIONS = {CERTIFY: "certified", REVOKE: "revoked", SUSPEND: "suspended"}
+#: What happens at the deadline to an item nobody decided: the account is suspended, or the
+#: item is only reported (`lapsed`) for the general manager to follow up.
+AT_DEADLINE = {SUSPEND: "suspended_at_deadline", "report": "lapsed"}
+#: How many days before the deadline each reviewer with undecided items is reminded.
+REMINDER_DAYS = (3, 1)
+#: The longest a campaign may run, and the longest period between recurring ones.
+LONGEST = timedelta(days=366)
+MAX_EVERY_MONTHS = 12
+
+
+def check_draft(
+    deadline: datetime, now: datetime, every_months: int | None, at_deadline: str
+) -> None:
+    """May a campaign end at `deadline`, started at `now`, repeated every `every_months`,
+    doing `at_deadline` then?
+
+    Raises BadRequest `review.deadline_past`, `review.deadline_too_far`,
+    `review.period_invalid`, `review.at_deadline_unknown`.
+    """
+    if at_deadline not in AT_DEADLINE:
+        raise BadRequest("review.at_deadline_unknown", "At the deadline: suspend or report.")
+    if deadline <= now:
+        raise BadRequest("review.deadline_past", "The deadline must be in the future.")
+    if deadline - now > LONGEST:
+        raise BadRequest("review.deadline_too_far", "A campaign runs at most a year.")
+    if every_months is not None and not 1 <= every_months <= MAX_EVERY_MONTHS:
+        raise BadRequest(
+            "review.period_invalid", f"A campaign repeats every 1 to {MAX_EVERY_MONTHS} months."
+        )
+
+
+def scope_of(departments: list[str] | None) -> list[str] | None:
+    """A campaign's scope as kept: its departments sorted, once each; None (or none named):
+    the whole agency."""
+    return sorted(set(departments)) if departments else None
+
+
+def check_no_overlap(scope: list[str] | None, open_scopes: list[list[str] | None]) -> None:
+    """May a campaign of `scope` (None: the whole agency) start while campaigns of
+    `open_scopes` are open? Not over a department one of them reviews: an account is in one
+    open campaign at a time.
+
+    Raises Conflict `review.overlapping`.
+    """
+    for other in open_scopes:
+        if scope is None or other is None or set(scope) & set(other):
+            raise Conflict(
+                "review.overlapping",
+                "An open campaign already reviews these departments; wait for its deadline.",
+            )
+
+
+def reviewer_of(person: Staff, department_has_head: bool) -> str:
+    """Who reviews `person`'s account: their department's head, or the general manager for
+    heads and departments without an active head (as for issuing it, R-ACC-1)."""
+    if not department_has_head or person.roles & {DEPARTMENT_HEAD, GENERAL_MANAGER}:
+        return GENERAL_MANAGER
+    return DEPARTMENT_HEAD
+
+
+def reviewed(person: Staff) -> bool:
+    """Whether a campaign reviews `person`'s account: everyone's but the general manager's,
+    whom nobody in Govern answers for."""
+    return GENERAL_MANAGER not in person.roles
+
+
+def check_reviewer(actor: Staff, reviewer: str, department: str, employee_number: str) -> None:
+    """May `actor` decide an item of `department` that `reviewer` reviews (the item's
+    snapshot: "department_head" or "general_manager"), of `employee_number`'s account?
+
+    Raises Forbidden `self.approval` or `review.not_reviewer`.
+    """
+    if actor.employee_number == employee_number:
+        raise Forbidden("self.approval", "Nobody reviews their own account.")
+    if reviewer == GENERAL_MANAGER:
+        allowed = GENERAL_MANAGER in actor.roles
+    else:
+        allowed = DEPARTMENT_HEAD in actor.roles and actor.department == department
+    if not allowed:
+        who = "general manager" if reviewer == GENERAL_MANAGER else f"head of {department}"
+        raise Forbidden("review.not_reviewer", f"This account is reviewed by the {who}.")
+
+
+def check_open(decision: str | None, closed: bool) -> None:
+    """May an item still be decided?
+
+    Raises Conflict `review.decided` or `review.closed`.
+    """
+    if decision is not None:
+        raise Conflict("review.decided", "This item has been decided already.")
+    if closed:
+        raise Conflict("review.closed", "This campaign has ended.")
+
+
+def check_decision(decision: str) -> str:
+    """The decision as it is kept. Raises BadRequest `review.decision_unknown`."""
+    if decision not in DECISIONS:
+        raise BadRequest("review.decision_unknown", "Decide certify, revoke or suspend.")
+    return DECISIONS[decision]
+
+
+def reminders_due(deadline: datetime, now: datetime, sent: set[int]) -> list[int]:
+    """The reminders (days before the deadline) due at `now` and not yet sent; none once the
+    deadline has passed."""
+    if now >= deadline:
+        return []
+    return [d for d in REMINDER_DAYS if d not in sent and now >= deadline - timedelta(days=d)]
+
+
+def next_deadline(deadline: datetime, months: int) -> datetime:
+    """The deadline `months` calendar months after `deadline` (the month's last day if it is
+    shorter)."""
+    index = deadline.month - 1 + months
+    year, month = deadline.year + index // 12, index % 12 + 1
+    day = min(deadline.day, calendar.monthrange(year, month)[1])
+    return deadline.replace(year=year, month=month, day=day)

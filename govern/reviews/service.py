@@ -1,0 +1,373 @@
+"""Access review use cases: start a campaign (one item per account in scope, snapshot now), show
+a reviewer their items, decide one (certify, or revoke or suspend through the accounts' use
+cases), remind before the deadline, close at the deadline. Each owns its transaction. The
+report of every decision is `report.py`'s."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from govern.accounts import repository as accounts
+from govern.accounts.models import REVOKED, Account
+from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
+from govern.accounts.service import (
+    REASON_MIN_CHARS,
+    impose_suspension,
+    revoke_account,
+    suspend_account,
+)
+from govern.actor import Actor, Staff
+from govern.context import Context
+from govern.directory.models import Identity
+from govern.errors import BadRequest, Conflict, NotFound
+from govern.ids import new_id
+from govern.justification import justification
+from govern.reviews import repository as repo
+from govern.reviews import rules
+from govern.reviews.models import ReviewCampaign, ReviewItem, ReviewReminder
+from govern.training.certifications import TrainingStatus, training_statuses
+
+#: Who the trail names for what the worker does at a deadline.
+ACTOR = "review"
+#: The suspension kind a review imposes (policies/suspensions.toml).
+SUSPENSION_KIND = "review"
+#: How far back a reviewer is shown the debtors an account viewed.
+VIEWS_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CampaignDraft:
+    """What a campaign is started with: its departments (None: the whole agency), deadline,
+    what happens then to undecided items, and its period if it recurs."""
+
+    departments: list[str] | None
+    deadline: datetime
+    at_deadline: str
+    every_months: int | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    department: str
+    decided: int
+    undecided: int
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    campaign: ReviewCampaign
+    progress: list[Progress]
+
+    @property
+    def decided(self) -> int:
+        return sum(p.decided for p in self.progress)
+
+    @property
+    def undecided(self) -> int:
+        return sum(p.undecided for p in self.progress)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An item as its reviewer sees it: the account, its person, roles, project group,
+    certifications, last use and how many debtors it viewed in the last VIEWS_DAYS days."""
+
+    item: ReviewItem
+    campaign: ReviewCampaign
+    person: Identity
+    account: Account
+    training: TrainingStatus | None
+    debtors_viewed: int
+
+
+def start_campaign(db: Session, ctx: Context, starter: Actor, draft: CampaignDraft) -> CampaignView:
+    """Start a campaign: one item per live account in scope (but the general manager's), each
+    for the reviewer who answers for it now (`rules.reviewer_of`).
+
+    Raises BadRequest `review.deadline_past`, `review.deadline_too_far`,
+    `review.period_invalid`, `review.at_deadline_unknown`, `review.department_unknown`;
+    Conflict `review.overlapping` (an open campaign reviews one of the departments).
+    """
+    rules.check_draft(draft.deadline, ctx.clock.now(), draft.every_months, draft.at_deadline)
+    repo.lock_campaigns(db)  # two starting at once: the second sees the first
+    open_scopes = [c.departments for c in repo.open_campaigns(db)]
+    rules.check_no_overlap(rules.scope_of(draft.departments), open_scopes)
+    campaign = _campaign(db, ctx, starter.label, draft, None)
+    db.commit()
+    return campaign_view(db, campaign.id)
+
+
+def _campaign(
+    db: Session, ctx: Context, starter: str, draft: CampaignDraft, follows: str | None
+) -> ReviewCampaign:
+    """Insert a campaign and its items, and record it; the caller commits."""
+    scope = rules.scope_of(draft.departments)
+    people = _in_scope(db, ctx, scope)
+    campaign = ReviewCampaign(
+        id=new_id("RV"),
+        started_by=starter,
+        started_at=ctx.clock.now(),
+        departments=scope,
+        deadline=draft.deadline,
+        at_deadline=draft.at_deadline,
+        every_months=draft.every_months,
+        follows=follows,
+    )
+    db.add(campaign)
+    db.flush()
+    headed = accounts.departments_with_active_head(db, ctx.clock.now(), ctx.settings.departures)
+    for account, person in people:
+        db.add(_item(campaign.id, account, person, person.department in headed))
+    ctx.trail.record(
+        db, "review.started", starter, campaign.id, items=len(people), departments=scope or ["*"]
+    )
+    return campaign
+
+
+def _in_scope(db: Session, ctx: Context, scope: list[str] | None) -> list[tuple[Account, Identity]]:
+    """The live accounts of present people in `scope` a campaign reviews.
+
+    Raises BadRequest `review.department_unknown`.
+    """
+    now, departures = ctx.clock.now(), ctx.settings.departures
+    found = [
+        (account, person)
+        for account, person in accounts.accounts_with_identity(db, None)
+        if account.state != REVOKED
+        and accounts.is_present(person, now, departures)
+        and rules.reviewed(accounts.staff_of(person))
+    ]
+    if scope is None:
+        return found
+    unknown = set(scope) - {person.department for _, person in found}
+    if unknown:
+        raise BadRequest(
+            "review.department_unknown",
+            f"No account to review in department {', '.join(sorted(unknown))}.",
+        )
+    return [(a, p) for a, p in found if p.department in scope]
+
+
+def _item(campaign_id: str, account: Account, person: Identity, headed: bool) -> ReviewItem:
+    return ReviewItem(
+        id=new_id("RI"),
+        campaign_id=campaign_id,
+        account_id=account.id,
+        employee_number=person.employee_number,
+        department=person.department,
+        reviewer=rules.reviewer_of(accounts.staff_of(person), headed),
+    )
+
+
+def campaign_view(db: Session, campaign_id: str) -> CampaignView:
+    """A campaign and its progress by department. Raises NotFound `review.campaign_unknown`."""
+    campaign = _campaign_of(db, campaign_id)
+    progress = [Progress(*row) for row in repo.progress(db, campaign.id)]
+    return CampaignView(campaign, progress)
+
+
+def list_campaigns(db: Session) -> list[CampaignView]:
+    """Every campaign with its progress, the newest first."""
+    return [campaign_view(db, c.id) for c in repo.campaigns(db)]
+
+
+def items_for(db: Session, ctx: Context, reviewer: Staff) -> list[ItemView]:
+    """The items of open campaigns `reviewer` decides: a head their department's, the general
+    manager those of heads and of departments without one."""
+    rows = []
+    if DEPARTMENT_HEAD in reviewer.roles:
+        rows += repo.items_to_review(db, DEPARTMENT_HEAD, reviewer.department)
+    if GENERAL_MANAGER in reviewer.roles:
+        rows += repo.items_to_review(db, GENERAL_MANAGER, None)
+    return _views(db, ctx, rows)
+
+
+def _views(
+    db: Session, ctx: Context, rows: list[tuple[ReviewItem, ReviewCampaign, Identity, Account]]
+) -> list[ItemView]:
+    """Items with their certifications and the debtors each account viewed (one grouped
+    query over the trail for all of them)."""
+    account_ids = sorted({item.account_id for item, *_ in rows})
+    now = ctx.clock.now()
+    since, until = now - timedelta(days=VIEWS_DAYS), now + timedelta(microseconds=1)
+    viewed = repo.views_since(db, account_ids, since, until)  # up to now, inclusive
+    training = training_statuses(db, ctx, account_ids)
+    return [
+        ItemView(item, c, p, a, training.get(a.id), viewed.get(a.id, 0)) for item, c, p, a in rows
+    ]
+
+
+def item_view(db: Session, ctx: Context, item_id: str) -> ItemView:
+    """One item as its reviewer sees it (after deciding it). Raises NotFound
+    `review.item_unknown`."""
+    row = repo.item_row(db, item_id)
+    if row is None:
+        raise NotFound("review.item_unknown", f"No review item {item_id}.")
+    return _views(db, ctx, [row])[0]
+
+
+def reminders_for(db: Session, reviewer: Staff) -> list[ReviewReminder]:
+    """The reminders of open campaigns sent to `reviewer`."""
+    found = []
+    if DEPARTMENT_HEAD in reviewer.roles:
+        found += repo.reminders_for(db, DEPARTMENT_HEAD, reviewer.department)
+    if GENERAL_MANAGER in reviewer.roles:
+        found += repo.reminders_for(db, GENERAL_MANAGER, None)
+    return found
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A campaign that reminded a reviewer and still waits for them: what their console's
+    home page says."""
+
+    campaign_id: str
+    deadline: datetime
+    undecided: int
+
+
+def waiting_for(db: Session, reviewer: Staff) -> list[Waiting]:
+    """The open campaigns that reminded `reviewer` and in which items still wait for them."""
+    found = []
+    if DEPARTMENT_HEAD in reviewer.roles:
+        found += repo.reminded_undecided(db, DEPARTMENT_HEAD, reviewer.department)
+    if GENERAL_MANAGER in reviewer.roles:
+        found += repo.reminded_undecided(db, GENERAL_MANAGER, None)
+    return [Waiting(*row) for row in found]
+
+
+def decide(
+    db: Session, ctx: Context, reviewer: Actor, item_id: str, decision: str, reason: str
+) -> ReviewItem:
+    """Certify an item, or revoke or suspend its account (the accounts' use cases, kind
+    `review`), with a reason (required but to certify); recorded as `review.decided`.
+
+    Raises NotFound `review.item_unknown`, BadRequest `review.decision_unknown`, Forbidden
+    `self.approval` / `review.not_reviewer` (and the suspension's refusals), Conflict
+    `review.decided` / `review.closed`, Unprocessable `justification.too_short`.
+    """
+    kept = rules.check_decision(decision)
+    item = repo.item(db, item_id, locked=True)
+    if item is None:
+        raise NotFound("review.item_unknown", f"No review item {item_id}.")
+    campaign = _campaign_of(db, item.campaign_id)
+    rules.check_reviewer(reviewer.staff, item.reviewer, item.department, item.employee_number)
+    rules.check_open(item.decision, campaign.closed_at is not None)
+    if decision != rules.CERTIFY or reason.strip():
+        reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
+    _decided(item, kept, reason.strip() or None, reviewer.label, ctx.clock.now())
+    ctx.trail.record(db, "review.decided", reviewer.label, campaign.id, **_about(item))
+    if decision == rules.REVOKE:
+        revoke_account(db, ctx.clock, ctx.trail, item.account_id, reviewer.label, reason)
+    elif decision == rules.SUSPEND:
+        impose_suspension(db, ctx, reviewer, item.account_id, SUSPENSION_KIND, reason)
+    db.commit()  # the account's use case commits only when the account changed
+    return item
+
+
+def _decided(item: ReviewItem, decision: str, reason: str | None, by: str, at: datetime) -> None:
+    item.decision, item.reason, item.decided_by, item.decided_at = decision, reason, by, at
+
+
+def _about(item: ReviewItem) -> dict[str, str]:
+    """An item's event details: ids and the decision, never the reason's text."""
+    return {"item": item.id, "account": item.account_id, "decision": item.decision or ""}
+
+
+def send_reminders(db: Session, ctx: Context, now: datetime) -> int:
+    """Remind the reviewers with undecided items of each open campaign REMINDER_DAYS before
+    its deadline: a reminder row they see on their review page and a `review.reminded`
+    event, once per reviewer and day. Returns how many were sent."""
+    sent = 0
+    for campaign in repo.open_campaigns(db):
+        sent += _remind(db, ctx, campaign, now)
+    db.commit()
+    return sent
+
+
+def _remind(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> int:
+    done = repo.reminders_sent(db, campaign.id)
+    sent = 0
+    for department, reviewer, undecided in repo.undecided_by_reviewer(db, campaign.id):
+        already = {days for d, r, days in done if (d, r) == (department, reviewer)}
+        for days in rules.reminders_due(campaign.deadline, now, already):
+            db.add(ReviewReminder(
+                campaign_id=campaign.id, department=department, reviewer=reviewer,
+                days=days, undecided=undecided, sent_at=now,
+            ))  # fmt: skip
+            ctx.trail.record(
+                db, "review.reminded", ACTOR, campaign.id,
+                department=department, reviewer=reviewer, days=days, undecided=undecided,
+            )  # fmt: skip
+            sent += 1
+    return sent
+
+
+def close_due_campaigns(db: Session, ctx: Context, now: datetime) -> list[str]:
+    """Close every open campaign whose deadline has come: each undecided item follows the
+    campaign's setting (its account suspended, kind `review`, or the item reported as lapsed),
+    one item a transaction; then the campaign closes and, if it recurs, the next one starts.
+    Idempotent: a second run finds nothing to do. Returns the ids closed."""
+    closed = []
+    for campaign_id in repo.due_campaigns(db, now):
+        db.rollback()  # each campaign's items in transactions of their own
+        for item_id in repo.undecided(db, campaign_id):
+            _lapse(db, ctx, campaign_id, item_id, now)
+        if _close(db, ctx, campaign_id, now):
+            closed.append(campaign_id)
+    return closed
+
+
+def _lapse(db: Session, ctx: Context, campaign_id: str, item_id: str, now: datetime) -> None:
+    """One undecided item at its campaign's deadline, in a transaction of its own."""
+    item, campaign = repo.item(db, item_id, locked=True), _campaign_of(db, campaign_id)
+    if item is None or item.decision is not None:
+        db.rollback()
+        return
+    kept = rules.AT_DEADLINE[campaign.at_deadline]
+    _decided(item, kept, None, ACTOR, now)
+    ctx.trail.record(db, "review.lapsed", ACTOR, campaign.id, **_about(item))
+    if campaign.at_deadline == rules.SUSPEND:
+        reason = f"access review {campaign.id}: not decided by the deadline"
+        with suppress(Conflict):  # revoked meanwhile: nothing to suspend; the item is recorded
+            suspend_account(db, ctx, item.account_id, ACTOR, reason, SUSPENSION_KIND)
+    db.commit()
+
+
+def _close(db: Session, ctx: Context, campaign_id: str, now: datetime) -> bool:
+    """Close a campaign whose items are all decided; start its successor if it recurs."""
+    campaign = repo.campaign(db, campaign_id, locked=True)
+    if campaign is None or campaign.closed_at is not None:
+        db.rollback()
+        return False
+    campaign.closed_at = now
+    decided = sum(p[1] for p in repo.progress(db, campaign.id))
+    ctx.trail.record(db, "review.closed", ACTOR, campaign.id, decided=decided)
+    if campaign.every_months:
+        _follow(db, ctx, campaign, now)
+    db.commit()
+    return True
+
+
+def _follow(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> None:
+    """Start the next campaign of a recurring one, its deadline one period on (a later period,
+    if the worker was down for longer)."""
+    deadline = rules.next_deadline(campaign.deadline, campaign.every_months or 1)
+    while deadline <= now:
+        deadline = rules.next_deadline(deadline, campaign.every_months or 1)
+    draft = CampaignDraft(
+        campaign.departments, deadline, campaign.at_deadline, campaign.every_months
+    )
+    with suppress(BadRequest):  # nobody left in scope: the series ends
+        _campaign(db, ctx, ACTOR, draft, campaign.id)
+
+
+def _campaign_of(db: Session, campaign_id: str) -> ReviewCampaign:
+    campaign = repo.campaign(db, campaign_id)
+    if campaign is None:
+        raise NotFound("review.campaign_unknown", f"No review campaign {campaign_id}.")
+    return campaign

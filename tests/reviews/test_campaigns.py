@@ -1,0 +1,249 @@
+"""Access reviews through HTTP (issue 18, item 1): the general manager starts a campaign, each
+head decides their department's accounts (the general manager the heads'), reminders before
+the deadline and, at it, the undecided items follow the campaign's setting; progress and a
+signed report of every decision."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from govern.clock import FixedClock
+from govern.reviews.scheduler import run_reviews
+from govern.reviews.service import close_due_campaigns, send_reminders
+from tests.support.agency import audit_events, bearer
+from tests.support.clock import NOW
+from tests.support.floor import Floor
+
+DEADLINE = NOW + timedelta(days=5)
+
+
+def start(floor: Floor, who: str = "gm", **body: Any) -> tuple[int, Any]:
+    sent = {"deadline": DEADLINE.isoformat(), "at_deadline": "suspend", **body}
+    return floor.call("POST", "/api/v1/reviews/campaigns", who, json=sent)
+
+
+def items(floor: Floor, who: str) -> dict[str, dict]:
+    """The reviewer's items by the username whose account each is."""
+    status, body = floor.call("GET", "/api/v1/reviews/items", who)
+    assert status == 200, body
+    by_account = {account: name for name, account in floor.ids.items()}
+    return {by_account[item["account_id"]]: item for item in body["items"]}
+
+
+def decide(floor: Floor, who: str, item: dict, decision: str, reason: str = "") -> tuple[int, Any]:
+    path = f"/api/v1/reviews/items/{item['id']}/decision"
+    return floor.call("POST", path, who, json={"decision": decision, "reason": reason})
+
+
+def run(floor: Floor, job: Any) -> Any:
+    s = floor.agency.services
+    with s.sessions() as db:
+        return job(db, s.context(), s.clock.now())
+
+
+def test_each_head_reviews_their_department_and_the_gm_the_heads(floor: Floor) -> None:
+    assert floor.view("col.a1", "C-001")[0] == 200
+    assert floor.view("col.a1", "C-002")[0] == 200
+    assert floor.view("col.a1", "C-001")[0] == 200  # the same debtor again: still two
+
+    status, campaign = start(floor)
+    assert status == 201, campaign
+    assert campaign["departments"] is None and campaign["decided"] == 0
+
+    theirs = items(floor, "head.a")
+    assert set(theirs) == {"col.a1", "col.a2", "intern.a", "sup.a1"}  # not their own
+    col = theirs["col.a1"]
+    assert col["debtors_viewed"] == 2 and col["project_group"] == "pg-a1"
+    assert col["roles"] == ["collector"] and col["last_used_at"] is not None
+    assert any(c["holds"] for c in col["certifications"])
+    assert theirs["col.a2"]["debtors_viewed"] == 0
+    assert set(items(floor, "head.b")) == {"col.b1"}
+    gms = set(items(floor, "gm"))  # the heads', and those of operations, which has no head
+    assert {"head.a", "head.b", "padmin", "auditor", "hr", "it"} <= gms
+    assert "gm" not in gms and "col.a1" not in gms
+
+    events = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.started")
+    assert events[-1]["object"] == campaign["id"] and events[-1]["details"]["items"] == 12
+
+
+def test_a_head_decides_only_their_departments_items_and_each_once(floor: Floor) -> None:
+    start(floor)
+    item = items(floor, "head.a")["col.a1"]
+
+    status, body = decide(floor, "head.b", item, "certify")
+    assert (status, body["error"]["code"]) == (403, "review.not_reviewer")
+    status, body = decide(floor, "col.a1", item, "certify")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+
+    status, body = decide(floor, "head.a", item, "certify")
+    assert status == 200 and body["decision"] == "certified" and body["decided_by"]
+    status, body = decide(floor, "head.a", item, "revoke", "changed my mind")
+    assert (status, body["error"]["code"]) == (409, "review.decided")
+    assert floor.agency.account(floor.ids["col.a1"]).state == "active"
+
+    campaign = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"][0]
+    dept_a = next(p for p in campaign["progress"] if p["department"] == "dept-a")
+    assert (dept_a["decided"], dept_a["undecided"]) == (1, 4)  # head.a's too, for the GM
+
+
+def test_revoke_and_suspend_need_a_reason_and_go_through_the_accounts(floor: Floor) -> None:
+    start(floor)
+    theirs = items(floor, "head.a")
+
+    status, body = decide(floor, "head.a", theirs["col.a2"], "revoke", " ")
+    assert (status, body["error"]["code"]) == (422, "justification.too_short")
+    assert floor.agency.account(floor.ids["col.a2"]).state == "active"  # nothing changed
+    assert items(floor, "head.a")["col.a2"]["decision"] is None
+
+    assert decide(floor, "head.a", theirs["col.a2"], "revoke", "moved to another firm")[0] == 200
+    assert floor.agency.account(floor.ids["col.a2"]).state == "revoked"
+    assert decide(floor, "head.a", theirs["intern.a"], "suspend", "not working here now")[0] == 200
+    suspended = floor.agency.account(floor.ids["intern.a"])
+    assert (suspended.state, suspended.suspension_kind) == ("suspended", "review")
+
+    token = floor.agency.login("auditor")
+    revoked = audit_events(floor.agency.client, token, "account.revoked")
+    assert revoked[-1]["object"] == floor.ids["col.a2"]
+    decided = audit_events(floor.agency.client, token, "review.decided")
+    assert {e["details"]["decision"] for e in decided} == {"revoked", "suspended"}
+    assert all("reason" not in e["details"] for e in decided)  # the reason's words stay out
+
+
+def test_reminders_then_the_deadline_suspends_what_nobody_decided(
+    floor: Floor, clock: FixedClock
+) -> None:
+    campaign = start(floor, departments=["dept-a", "dept-b"])[1]
+    theirs, gms = items(floor, "head.a"), items(floor, "gm")
+    assert decide(floor, "head.a", theirs["col.a1"], "certify")[0] == 200
+
+    clock.set(DEADLINE - timedelta(days=4))
+    assert run(floor, send_reminders) == 0
+    clock.set(DEADLINE - timedelta(days=3))
+    assert run(floor, send_reminders) == 4  # each head, and the GM for each head
+    assert run(floor, send_reminders) == 0  # once each
+    page = floor.call("GET", "/api/v1/reviews/items", "head.a")  # the API names no reminder
+    assert page[0] == 200
+    clock.set(DEADLINE - timedelta(hours=20))
+    assert run(floor, send_reminders) == 4  # the one-day reminders
+
+    clock.set(DEADLINE - timedelta(seconds=1))
+    assert run(floor, close_due_campaigns) == []
+    clock.set(DEADLINE)
+    assert run(floor, close_due_campaigns) == [campaign["id"]]
+    assert run(floor, close_due_campaigns) == []  # done once
+
+    assert floor.agency.account(floor.ids["col.a1"]).state == "active"  # certified
+    for name in ("col.a2", "intern.a", "sup.a1", "col.b1", "head.a", "head.b"):
+        account = floor.agency.account(floor.ids[name])
+        assert (account.state, account.suspension_kind) == ("suspended", "review"), name
+    assert floor.agency.account(floor.ids["it"]).state == "active"  # not in the scope
+    closed = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]
+    assert closed["closed_at"] is not None and closed["undecided"] == 0
+    status, body = decide(floor, "gm", gms["head.b"], "certify")  # head.a is suspended now
+    assert (status, body["error"]["code"]) == (409, "review.decided")
+    assert items(floor, "gm") == {}  # a closed campaign's items are nobody's to decide
+    lapsed = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.lapsed")
+    assert len(lapsed) == 6  # col.a2, intern.a, sup.a1, col.b1, and both heads (the GM's)
+
+
+def test_a_reported_recurring_campaign_suspends_nobody_and_starts_the_next(
+    floor: Floor, clock: FixedClock
+) -> None:
+    first = start(floor, departments=["dept-b"], at_deadline="report", every_months=3)[1]
+    clock.set(DEADLINE + timedelta(hours=1))
+    assert run(floor, close_due_campaigns) == [first["id"]]
+    assert floor.agency.account(floor.ids["col.b1"]).state == "active"
+    report = floor.call("GET", f"/api/v1/reviews/campaigns/{first['id']}/report", "gm")[1]
+    lapsed = {(d["account"], d["decision"], d["decided_by"]) for d in report["report"]["decisions"]}
+    assert lapsed == {
+        (floor.ids["col.b1"], "lapsed", "review"),
+        (floor.ids["head.b"], "lapsed", "review"),
+    }
+
+    listed = floor.call("GET", "/api/v1/reviews/campaigns", "padmin")[1]["campaigns"]
+    follows = next(c for c in listed if c["follows"] == first["id"])
+    assert follows["deadline"].startswith("2027-03-03") and follows["closed_at"] is None
+    assert follows["undecided"] == 2 and follows["departments"] == ["dept-b"]
+    assert decide(floor, "head.b", items(floor, "head.b")["col.b1"], "certify")[0] == 200
+
+
+def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signature(
+    floor: Floor,
+) -> None:
+    campaign = start(floor, departments=["dept-a"])[1]
+    theirs = items(floor, "head.a")
+    decide(floor, "head.a", theirs["col.a1"], "certify")
+    decide(floor, "head.a", theirs["col.a2"], "suspend", "on long leave")
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+
+    status, signed = floor.call("GET", path, "auditor")
+    assert status == 200
+    decisions = signed["report"]["decisions"]
+    assert [(d["account"], d["decision"]) for d in decisions] == [
+        (floor.ids["col.a1"], "certified"),
+        (floor.ids["col.a2"], "suspended"),
+    ]
+    assert decisions[1]["reason"] == "on long leave"
+    assert decisions[1]["decided_by"] == floor.ids["head.a"] and decisions[1]["seq"] > 0
+    verify = "/api/v1/reviews/reports/verify"
+    assert floor.call("POST", verify, "gm", json=signed)[1] == {"valid": True}
+    signed["report"]["decisions"][1]["decision"] = "certified"
+    assert floor.call("POST", verify, "gm", json=signed)[1] == {"valid": False}
+
+    response = floor.agency.client.get(f"{path}.csv", headers=bearer(floor.agency.login("padmin")))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text, signature = (
+        response.get_data(as_text=True),
+        json.loads(response.headers["Govern-Signature"]),
+    )
+    assert text.splitlines()[0].startswith("seq,time,event,decided_by") and "on long leave" in text
+    sent = {"csv": text, "signature": signature}
+    assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": True}
+    sent["csv"] = text.replace("suspended", "certified")
+    assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": False}
+    status, body = floor.call("POST", verify, "gm", json={"signature": signature})
+    assert (status, body["error"]["code"]) == (400, "review.report_missing")
+
+    status, body = floor.call("GET", path, "head.a")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    reported = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.reported")
+    assert len(reported) == 2 and reported[0]["object"] == campaign["id"]
+
+
+def test_bad_campaigns_are_refused_and_change_nothing(floor: Floor) -> None:
+    past = (NOW - timedelta(minutes=1)).isoformat()
+    assert start(floor, deadline=past)[1]["error"]["code"] == "review.deadline_past"
+    assert start(floor, departments=["dept-z"])[1]["error"]["code"] == "review.department_unknown"
+    assert start(floor, at_deadline="ignore")[0] == 422
+    assert start(floor, every_months=13)[0] == 422
+    status, body = start(floor, "head.a")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    assert floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1] == {"campaigns": []}
+
+
+def test_an_account_is_in_one_open_campaign_at_a_time(floor: Floor) -> None:
+    assert start(floor, departments=["dept-a"])[0] == 201
+    for departments in (["dept-a", "dept-b"], None):
+        status, body = start(floor, "padmin", departments=departments)
+        assert (status, body["error"]["code"]) == (409, "review.overlapping")
+    assert start(floor, departments=["dept-b"])[0] == 201  # another department: its own
+    campaigns = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+    assert len(campaigns) == 2
+
+
+def test_the_workers_job_closes_a_due_campaign_by_govern_clock(
+    floor: Floor, clock: FixedClock
+) -> None:
+    campaign = start(floor, departments=["dept-b"])[1]
+    run_reviews(floor.agency.app)
+    assert (
+        floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]["closed_at"]
+        is None
+    )
+    clock.set(DEADLINE + timedelta(minutes=1))
+    run_reviews(floor.agency.app)
+    closed = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]
+    assert closed["closed_at"] is not None
+    assert floor.agency.account(floor.ids["col.b1"]).state == "suspended"

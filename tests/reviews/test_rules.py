@@ -1,0 +1,88 @@
+"""The access reviews' plain rules: who reviews, who may decide, reminders, the next deadline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from govern.actor import Staff
+from govern.errors import BadRequest, Conflict, Forbidden
+from govern.reviews import rules
+
+DEADLINE = datetime(2027, 1, 31, 16, 0, tzinfo=UTC)
+HEAD_A = Staff("1002", "dept-a", frozenset({"department_head"}))
+HEAD_B = Staff("1003", "dept-b", frozenset({"department_head"}))
+GM = Staff("1001", "operations", frozenset({"general_manager"}))
+COLLECTOR = Staff("1004", "dept-a", frozenset({"collector"}))
+
+
+def test_a_head_reviews_their_staff_and_the_gm_the_heads_and_headless_departments() -> None:
+    assert rules.reviewer_of(COLLECTOR, department_has_head=True) == "department_head"
+    assert rules.reviewer_of(COLLECTOR, department_has_head=False) == "general_manager"
+    assert rules.reviewer_of(HEAD_A, department_has_head=True) == "general_manager"
+    assert not rules.reviewed(GM) and rules.reviewed(HEAD_A)
+
+
+def test_only_the_items_reviewer_decides_and_never_their_own() -> None:
+    rules.check_reviewer(HEAD_A, "department_head", "dept-a", "1004")
+    rules.check_reviewer(GM, "general_manager", "dept-a", "1002")
+    for actor, reviewer, department, owner, code in (
+        (HEAD_B, "department_head", "dept-a", "1004", "review.not_reviewer"),
+        (GM, "department_head", "dept-a", "1004", "review.not_reviewer"),
+        (HEAD_A, "general_manager", "dept-a", "1003", "review.not_reviewer"),
+        (HEAD_A, "department_head", "dept-a", "1002", "self.approval"),
+    ):
+        with pytest.raises(Forbidden) as refused:
+            rules.check_reviewer(actor, reviewer, department, owner)
+        assert refused.value.code == code
+
+
+def test_an_item_is_decided_once_and_not_after_its_campaign_closed() -> None:
+    rules.check_open(None, closed=False)
+    with pytest.raises(Conflict, match=r"review\.decided"):
+        rules.check_open("certified", closed=False)
+    with pytest.raises(Conflict, match=r"review\.closed"):
+        rules.check_open(None, closed=True)
+
+
+def test_reminders_are_due_three_days_and_one_day_before_each_once() -> None:
+    assert rules.reminders_due(DEADLINE, DEADLINE - timedelta(days=3, seconds=1), set()) == []
+    assert rules.reminders_due(DEADLINE, DEADLINE - timedelta(days=3), set()) == [3]
+    assert rules.reminders_due(DEADLINE, DEADLINE - timedelta(hours=2), {3}) == [1]
+    assert rules.reminders_due(DEADLINE, DEADLINE - timedelta(hours=2), set()) == [3, 1]
+    assert rules.reminders_due(DEADLINE, DEADLINE - timedelta(hours=2), {3, 1}) == []
+    assert rules.reminders_due(DEADLINE, DEADLINE, set()) == []  # the deadline has come
+
+
+def test_the_next_deadline_is_months_on_the_months_last_day_if_shorter() -> None:
+    assert rules.next_deadline(DEADLINE, 1) == datetime(2027, 2, 28, 16, 0, tzinfo=UTC)
+    assert rules.next_deadline(DEADLINE, 3) == datetime(2027, 4, 30, 16, 0, tzinfo=UTC)
+    assert rules.next_deadline(DEADLINE, 12) == datetime(2028, 1, 31, 16, 0, tzinfo=UTC)
+
+
+def test_a_campaign_ends_in_the_future_within_a_year_and_repeats_monthly_to_yearly() -> None:
+    now = DEADLINE - timedelta(days=30)
+    rules.check_draft(DEADLINE, now, None, "suspend")
+    rules.check_draft(DEADLINE, now, 12, "report")
+    for deadline, every, code in (
+        (now, None, "review.deadline_past"),
+        (now + timedelta(days=367), None, "review.deadline_too_far"),
+        (DEADLINE, 0, "review.period_invalid"),
+        (DEADLINE, 13, "review.period_invalid"),
+    ):
+        with pytest.raises(BadRequest) as refused:
+            rules.check_draft(deadline, now, every, "report")
+        assert refused.value.code == code
+    with pytest.raises(BadRequest) as refused:
+        rules.check_draft(DEADLINE, now, None, "ignore")
+    assert refused.value.code == "review.at_deadline_unknown"
+
+
+def test_campaigns_over_a_common_department_or_the_whole_agency_overlap() -> None:
+    rules.check_no_overlap(["dept-a"], [["dept-b"]])
+    rules.check_no_overlap(None, [])
+    for scope, open_scopes in ((["dept-a"], [["dept-a", "dept-b"]]), (None, [["dept-b"]])):
+        with pytest.raises(Conflict) as refused:
+            rules.check_no_overlap(scope, open_scopes)
+        assert refused.value.code == "review.overlapping"
