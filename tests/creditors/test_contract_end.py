@@ -1,0 +1,207 @@
+"""Entrustment scope (issue 18, item 4): a creditor's debtors sealed under its own key, read
+only for the purposes it agreed to and while its contract runs; at the contract's end its keys
+are destroyed, a copy of the database made before cannot be opened with the keys that remain,
+and a signed deletion certificate says what was destroyed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from govern.backup.service import create_set, quietly
+from govern.clock import FixedClock
+from govern.config import Settings
+from govern.creditors.certificate import verify
+from govern.creditors.service import end_due_contracts
+from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
+from govern.debtors.vault import KeysDestroyed, load_vault
+from tests.support.debtors import CASES, id_number
+from tests.support.floor import Floor, import_cases
+
+BANK = "某银行信用卡中心"  # every case of the floor is its
+LENDER = "某消费金融公司"
+TODAY = date(2026, 11, 28)  # the floor's clock, in Shanghai
+
+
+def creditor(floor: Floor, name: str, end: date, purposes: list[str], who: str = "gm") -> Any:
+    return floor.call(
+        "POST",
+        "/api/v1/creditors",
+        who,
+        json={
+            "name": name,
+            "project_groups": ["pg-a1", "pg-a2", "pg-b1"],
+            "contract_start": "2026-01-01",
+            "contract_end": end.isoformat(),
+            "purposes": purposes,
+        },
+    )
+
+
+def lender_case(floor: Floor) -> str:
+    """One debtor of the second creditor, in col.a1's project group."""
+    row = {**CASES[0].row(), "case_no": "L-001", "client": LENDER, "name": "钱七"}
+    row |= {"phones": "13600001234", "id_number": id_number("11010119800101111")}
+    floor.debtors |= import_cases(floor.agency, [row])
+    return "L-001"
+
+
+def rows(floor: Floor) -> list[Debtor]:
+    """Every debtor row as the database holds it: the copy an attacker would take."""
+    with floor.agency.services.sessions() as db:
+        found = list(db.scalars(select(Debtor)))
+        db.expunge_all()
+        return found
+
+
+def opens(settings: Settings, debtor: Debtor) -> bool:
+    """Whether the keys in the keys file now open every sealed field of this copied row."""
+    vault = load_vault(settings.data_keys_file)
+    try:
+        for name in PERSONAL_FIELDS:
+            vault.open(getattr(debtor, name), f"{debtor.id}/{name}")
+    except KeysDestroyed:
+        return False
+    return True
+
+
+@pytest.fixture
+def entrusted(floor: Floor) -> Floor:
+    """The bank (scheduled calls only) and the lender, each with its own key and debtors."""
+    status, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    assert status == 201, bank
+    status, lender = creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call", "dispute"])
+    assert status == 201, lender
+    lender_case(floor)
+    floor.ids |= {"bank": bank["id"], "lender": lender["id"]}
+    return floor
+
+
+def test_each_creditors_debtors_are_sealed_under_its_own_key(
+    entrusted: Floor, settings: Settings
+) -> None:
+    status, bank = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")
+    status, lender = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['lender']}", "gm")
+    assert status == 200 and bank["key_id"] != lender["key_id"]
+    keys = {d.case_no: d.key_id for d in rows(entrusted)}
+    assert {keys[case.case_no] for case in CASES} == {bank["key_id"]}  # re-sealed when recorded
+    assert keys["L-001"] == lender["key_id"]  # imported after: sealed under its key at once
+    assert entrusted.view("col.a1", "C-001")[1]["fields"]["name"] == "张三"
+    assert entrusted.view("col.a1", "L-001")[1]["fields"]["name"] == "钱七"
+
+
+def test_a_reveal_for_a_purpose_the_creditor_did_not_agree_to_is_refused(
+    entrusted: Floor,
+) -> None:
+    status, body = entrusted.reveal("col.a1", "C-001", ["phones"], purpose="dispute")
+    assert (status, body["error"]["code"]) == (403, "creditor.purpose_not_agreed")
+    denial = entrusted.events("access.denied")[-1]
+    assert (denial["object"], denial["details"]["code"]) == (
+        entrusted.debtors["C-001"],
+        "creditor.purpose_not_agreed",
+    )
+    assert entrusted.reveal("col.a1", "C-001", ["phones"])[0] == 200  # scheduled_call: agreed
+    assert entrusted.reveal("col.a1", "L-001", ["phones"], purpose="dispute")[0] == 200
+
+
+def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
+    entrusted: Floor, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    before = rows(entrusted)  # the dump made before the shredding
+    assert all(opens(settings, row) for row in before)
+    backup = tmp_path / "set-before"
+    create_set(settings, backup, clock, quietly)
+    bank_key = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1][
+        "key_id"
+    ]
+
+    status, certificate = entrusted.call(
+        "POST", f"/api/v1/creditors/{entrusted.ids['bank']}/end", "gm"
+    )
+    assert status == 200, certificate
+
+    keys_now = load_vault(settings.data_keys_file)
+    assert bank_key not in keys_now.keys and bank_key in keys_now.destroyed
+    copied = {row.case_no: row for row in before}
+    assert not any(opens(settings, copied[case.case_no]) for case in CASES)
+    assert opens(settings, copied["L-001"])  # the other creditor's records still open
+    with pytest.raises(KeysDestroyed):
+        keys_now.open(copied["C-001"].name, f"{copied['C-001'].id}/name")
+
+    status, body = entrusted.view("col.a1", "C-001")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+    assert entrusted.view("col.a1", "L-001")[0] == 200
+    caseload = entrusted.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
+    assert [d["id"] for d in caseload[1]["debtors"]] == [entrusted.debtors["L-001"]]
+    assert entrusted.view("col.a1", "C-001")[0] == 403  # asked again: still a reason, not 500
+    with entrusted.agency.services.sessions() as db:  # no phone number leads to them either
+        ids = {copied[c.case_no].id for c in CASES}
+        assert not db.scalars(select(DebtorLookup).where(DebtorLookup.debtor_id.in_(ids))).all()
+
+    document = certificate["document"]
+    assert document["creditor"]["name"] == BANK
+    assert document["destroyed"] == {
+        "debtors": len(CASES),
+        "fields": len(CASES) * len(PERSONAL_FIELDS),
+        "lookup_digests": 2 * len(CASES),
+        "key_ids": [bank_key],
+    }
+    assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
+    assert document["trail"]["signed_size"] >= 1
+    ended = entrusted.events("creditor.contract_ended")
+    assert ended[-1]["object"] == entrusted.ids["bank"]
+    assert document["trail"]["signed_size"] >= ended[-1]["seq"]
+    assert entrusted.events("debtor.viewed")  # the trail keeps the events of its debtors
+    assert verify(certificate, certificate["public_key"].encode())
+    forged = {**certificate, "document": {**document, "destroyed": {**document["destroyed"]}}}
+    forged["document"]["destroyed"]["debtors"] = 1
+    assert not verify(forged, certificate["public_key"].encode())
+    again = entrusted.call(
+        "GET", f"/api/v1/creditors/{entrusted.ids['bank']}/certificate", "auditor"
+    )
+    assert again[1] == certificate
+    status, body = entrusted.call("POST", f"/api/v1/creditors/{entrusted.ids['bank']}/end", "gm")
+    assert (status, body["error"]["code"]) == (409, "creditor.ended")
+
+
+def test_a_contract_past_its_last_day_is_unreadable_then_ended_by_the_worker(
+    entrusted: Floor, clock: FixedClock
+) -> None:
+    path = f"/api/v1/creditors/{entrusted.ids['lender']}"
+    status, _ = entrusted.call("PATCH", path, "gm", json={"contract_end": TODAY.isoformat()})
+    assert status == 200
+    s = entrusted.agency.services
+    with s.sessions() as db:
+        assert end_due_contracts(db, s.context(), clock.now()) == []  # its last day runs
+    assert entrusted.view("col.a1", "L-001")[0] == 200
+
+    clock.advance(days=1)
+    status, body = entrusted.view("col.a1", "L-001")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+    with s.sessions() as db:
+        issued = end_due_contracts(db, s.context(), clock.now())
+        assert [c.creditor_id for c in issued] == [entrusted.ids["lender"]]
+        assert end_due_contracts(db, s.context(), clock.now()) == []  # once
+    assert entrusted.call("GET", path, "gm")[1]["ended_by"] == "system:contract-end"
+    assert entrusted.view("col.a1", "C-001")[0] == 200  # the bank's contract runs
+    status, body = entrusted.call("PATCH", path, "gm", json={"contract_end": "2030-01-01"})
+    assert (status, body["error"]["code"]) == (409, "creditor.ended")
+
+
+def test_creditors_are_the_general_managers_to_record(entrusted: Floor) -> None:
+    status, body = creditor(entrusted, "某信托", date(2027, 1, 1), ["scheduled_call"], "col.a1")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    status, body = creditor(entrusted, "某信托", date(2027, 1, 1), ["telepathy"])
+    assert (status, body["error"]["code"]) == (400, "creditor.purpose_unknown")
+    status, body = creditor(entrusted, "某信托", date(2025, 1, 1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (400, "creditor.period_reversed")
+    status, body = creditor(entrusted, BANK, date(2027, 1, 1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (409, "creditor.exists")
+    listed = entrusted.call("GET", "/api/v1/creditors", "auditor")[1]["creditors"]
+    assert [c["name"] for c in listed] == sorted([BANK, LENDER])
+    created = entrusted.events("creditor.created")
+    assert {e["object"] for e in created} == {entrusted.ids["bank"], entrusted.ids["lender"]}
