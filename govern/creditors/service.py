@@ -134,16 +134,21 @@ def end_due_contracts(db: Session, ctx: Context, now: datetime) -> list[Deletion
     return [end_contract(db, ctx, CONTRACT_END, due) for due in repo.due(db, today)]
 
 
-def end_contract(db: Session, ctx: Context, actor: str, creditor_id: str) -> DeletionCertificate:
+def end_contract(
+    db: Session, ctx: Context, actor: str, creditor_id: str, confirmed: str | None = None
+) -> DeletionCertificate:
     """End the creditor's contract now: its keys destroyed in the keys file (rewritten whole
     and synced), its debtors' lookup digests deleted, `creditor.contract_ended` recorded and
     signed into the trail, then the deletion certificate issued and signed with the audit key.
     The debtor rows stay, sealed under keys no one holds; the trail keeps every event.
 
-    Finishes an end a crash cut short. Raises NotFound `creditor.unknown`, Conflict
-    `creditor.ended` when its certificate was issued already.
+    Finishes an end a crash cut short. `confirmed`: the creditor's name as a person typed it
+    (None for the worker). Raises NotFound `creditor.unknown`, BadRequest
+    `creditor.name_mismatch`, Conflict `creditor.ended` when its certificate was issued.
     """
     creditor = _known(db, creditor_id, lock=True)
+    if confirmed is not None and confirmed != creditor.name:
+        raise BadRequest("creditor.name_mismatch", "Type the creditor's name to end it.")
     if creditor.ended_at is None:
         destroyed = _destroy(db, ctx, actor, creditor)
     elif repo.certificate(db, creditor.id) is None:

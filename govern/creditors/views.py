@@ -62,6 +62,14 @@ class ContractEndSchema(Schema):
     contract_end = fields.Date(required=True, metadata={"description": "the new last day"})
 
 
+class EndSchema(Schema):
+    name = Text(
+        required=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "the creditor's name again: its data is destroyed for good"},
+    )
+
+
 class CertificateSchema(Schema):
     document = fields.Dict(metadata={"description": "the statement signed (canonical JSON)"})
     signature = fields.String(metadata={"description": "Ed25519, hex"})
@@ -112,13 +120,16 @@ def change_end(body: dict[str, Any], creditor_id: str) -> Any:
 
 @blp.route(f"/{CREDITOR_ID}/end", methods=["POST"])
 @requires("creditor", "manage")
+@blp.arguments(EndSchema)
 @blp.response(200, CertificateSchema)
-@documents_refusals(blp, 401, 403, 404, 409)
-def end_contract(creditor_id: str) -> Any:
-    """End the contract now: the creditor's data keys destroyed, its debtors unreadable, the
-    signed deletion certificate returned. 409 `creditor.ended` when it has ended."""
+@documents_refusals(blp, 400, 401, 403, 404, 409)
+def end_contract(body: dict[str, Any], creditor_id: str) -> Any:
+    """End the contract now, its name given again: the creditor's data keys destroyed, its
+    debtors unreadable, the signed deletion certificate returned. 400
+    `creditor.name_mismatch`, 409 `creditor.ended` when it has ended."""
     ctx = context()
-    service.end_contract(db(), ctx, current_caller().account_id, creditor_id)
+    caller = current_caller().account_id
+    service.end_contract(db(), ctx, caller, creditor_id, confirmed=body["name"])
     return service.certificate_of(db(), ctx, creditor_id)
 
 

@@ -119,9 +119,11 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "key_id"
     ]
 
-    status, certificate = entrusted.call(
-        "POST", f"/api/v1/creditors/{entrusted.ids['bank']}/end", "gm"
-    )
+    end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
+    status, body = entrusted.call("POST", end, "gm", json={"name": LENDER})
+    assert (status, body["error"]["code"]) == (400, "creditor.name_mismatch")
+    assert opens(settings, before[0])  # nothing destroyed
+    status, certificate = entrusted.call("POST", end, "gm", json={"name": BANK})
     assert status == 200, certificate
 
     keys_now = load_vault(settings.data_keys_file)
@@ -164,7 +166,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "GET", f"/api/v1/creditors/{entrusted.ids['bank']}/certificate", "auditor"
     )
     assert again[1] == certificate
-    status, body = entrusted.call("POST", f"/api/v1/creditors/{entrusted.ids['bank']}/end", "gm")
+    status, body = entrusted.call("POST", end, "gm", json={"name": BANK})
     assert (status, body["error"]["code"]) == (409, "creditor.ended")
 
 
