@@ -1,10 +1,10 @@
 """The background jobs, and where they run (GOVERN_BACKGROUND_JOBS).
 
 The jobs: the audit trail's checkpoints (after anchoring whatever a crash left unanchored),
-the periodic directory sync and deprovisioning (its scheduler, led by one process per
-database). With `web` they start in every served process, as the demo's one process needs;
-with `worker` they run in `govern worker` alone and served processes only answer requests,
-each with its own audit committer for its reads.
+the periodic directory sync, creditors' contracts ending and deprovisioning (its scheduler, led
+by one process per database). With `web` they start in every served process, as the demo's one
+process needs; with `worker` they run in `govern worker` alone and served processes only answer
+requests, each with its own audit committer for its reads.
 
 Both stop the same way on SIGTERM: the job running finishes, the audit events handed in are
 made durable, a last checkpoint anchors them, the leader lock is freed.
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from govern.creditors.contract_ends import start_contract_ends
 from govern.deprovision.scheduler import start_deprovisioning, stop_deprovisioning
 from govern.directory.periodic_sync import start_periodic_sync
 
@@ -32,6 +33,7 @@ class Jobs:
     """The background jobs started in this process."""
 
     sync: BackgroundScheduler | None
+    contracts: BackgroundScheduler | None = None  # creditors' contracts ending (issue 18)
 
 
 def start_served(app: Flask) -> None:
@@ -46,7 +48,7 @@ def start_served(app: Flask) -> None:
 def start_jobs(app: Flask) -> None:
     """Start the trail's committer and checkpoints, the periodic sync and deprovisioning."""
     app.extensions["govern"].trail.start()
-    app.extensions[JOBS] = Jobs(start_periodic_sync(app))
+    app.extensions[JOBS] = Jobs(start_periodic_sync(app), start_contract_ends(app))
     start_deprovisioning(app)
 
 
@@ -59,6 +61,8 @@ def stop(app: Flask) -> None:
         if jobs is not None:
             if jobs.sync is not None:
                 jobs.sync.shutdown(wait=True)
+            if jobs.contracts is not None:
+                jobs.contracts.shutdown(wait=True)
             stop_deprovisioning(app, wait=True)
     finally:  # whatever a job's stop met, every event handed over is made durable and signed
         trail.stop()
