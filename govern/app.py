@@ -242,6 +242,7 @@ def _page_blueprints() -> list[Blueprint]:
     """Every capability's console pages (sign-in and the home page first)."""
     from govern.access import pages as access
     from govern.accounts import pages as accounts
+    from govern.creditors import pages as creditors
     from govern.debtors import pages as debtors
     from govern.deprovision import pages as departures
     from govern.investigations import pages as audit
@@ -259,4 +260,5 @@ def _page_blueprints() -> list[Blueprint]:
         training.bp,
         departures.bp,
         access.bp,
+        creditors.bp,
     ]

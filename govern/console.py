@@ -99,6 +99,8 @@ MENU: list[MenuEntry] = [
     # the access policy
     MenuEntry("access_pages.policy", _l("Access policy")),
     MenuEntry("access_pages.explain", _l("Explain a decision")),
+    # creditors (甲方): contracts, agreed purposes, deletion at contract end
+    MenuEntry("creditors_pages.index", _l("Creditors")),
 ]
 
 

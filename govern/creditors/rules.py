@@ -16,6 +16,17 @@ def ends_at(last_day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(), zone)
 
 
+RUNNING, DUE, ENDED = "running", "due", "ended"
+
+
+def contract_state(last_day: date, ended: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """`running`; `due` once its last day has passed (its debtors unreadable, the worker ends
+    it within minutes); `ended` once its keys are destroyed."""
+    if ended is not None:
+        return ENDED
+    return DUE if now >= ends_at(last_day, zone) else RUNNING
+
+
 def check_period(start: date, end: date) -> None:
     """A contract ends on or after the day it starts. Raises BadRequest
     `creditor.period_reversed`."""
