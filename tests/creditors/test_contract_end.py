@@ -5,17 +5,22 @@ and a signed deletion certificate says what was destroyed."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import select
 
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
 from govern.creditors.certificate import verify
+from govern.creditors.cli import creditors
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import KeysDestroyed, load_vault
@@ -162,6 +167,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
     forged = {**certificate, "document": {**document, "destroyed": {**document["destroyed"]}}}
     forged["document"]["destroyed"]["debtors"] = 1
     assert not verify(forged, certificate["public_key"].encode())
+    checked_as_documented(certificate, tmp_path)
     again = entrusted.call(
         "GET", f"/api/v1/creditors/{entrusted.ids['bank']}/certificate", "auditor"
     )
@@ -207,3 +213,28 @@ def test_creditors_are_the_general_managers_to_record(entrusted: Floor) -> None:
     assert [c["name"] for c in listed] == sorted([BANK, LENDER])
     created = entrusted.events("creditor.created")
     assert {e["object"] for e in created} == {entrusted.ids["bank"], entrusted.ids["lender"]}
+
+
+def checked_as_documented(certificate: dict[str, Any], folder: Path) -> None:
+    """The certificate verifies as docs/governance.md says: with `cryptography` alone, and
+    with `govern creditors verify`; a changed count does not."""
+    statement = json.dumps(
+        certificate["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    public = load_pem_public_key(certificate["public_key"].encode())
+    signature = bytes.fromhex(certificate["signature"])
+    public.verify(signature, b"govern signed document v1\n" + statement)  # type: ignore[union-attr]
+    with pytest.raises(InvalidSignature):
+        public.verify(signature, statement)  # type: ignore[union-attr]
+    key = folder / "audit_public.pem"
+    key.write_text(certificate["public_key"])
+    good, changed = folder / "certificate.json", folder / "changed.json"
+    good.write_text(json.dumps(certificate, ensure_ascii=False))
+    altered = json.loads(good.read_text())
+    altered["document"]["destroyed"]["debtors"] -= 1
+    changed.write_text(json.dumps(altered, ensure_ascii=False))
+    runner = CliRunner()
+    answer = runner.invoke(creditors, ["verify", str(good), "--public-key", str(key)])
+    assert answer.exit_code == 0 and "verifies" in answer.output, answer.output
+    answer = runner.invoke(creditors, ["verify", str(changed), "--public-key", str(key)])
+    assert answer.exit_code == 1 and "does not verify" in answer.output
