@@ -20,6 +20,10 @@ class Destroyed:
     fields: int  # sealed personal values: debtors × personal fields
     lookup_digests: int
     key_ids: list[str]
+    notes: int = 0  # collection notes sealed under its keys
+    #: notes of its debtors written before it was recorded, under another key: notes are
+    #: never re-sealed (the database refuses to change one), so these stay readable
+    notes_under_other_keys: int = 0
 
 
 def document(
@@ -41,8 +45,10 @@ def document(
             "debtors": destroyed.debtors,
             "fields": destroyed.fields,
             "lookup_digests": destroyed.lookup_digests,
+            "notes": destroyed.notes,
             "key_ids": destroyed.key_ids,
         },
+        "not_destroyed": {"notes_under_other_keys": destroyed.notes_under_other_keys},
         "trail": {
             "signed_size": int(checkpoint["tree_size"]) if checkpoint else 0,
             "checkpoint": checkpoint,

@@ -30,6 +30,7 @@ from govern.debtors.service import Entrustments, reseal_client
 from govern.debtors.vault import add_key, copies_carrying, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id
+from govern.notes.repository import notes_of_client
 
 #: Who ends a contract when its last day has passed (the worker).
 CONTRACT_END = "system:contract-end"
@@ -166,7 +167,13 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> Destr
     ctx.vault.reload()
     debtors.forget_digests(db, creditor.name)
     creditor.ended_at, creditor.ended_by = ctx.clock.now(), actor
-    destroyed = Destroyed(count, count * len(PERSONAL_FIELDS), digests, key_ids)
+    destroyed = Destroyed(
+        count,
+        count * len(PERSONAL_FIELDS),
+        digests,
+        key_ids,
+        *notes_of_client(db, creditor.name, key_ids),
+    )
     ctx.trail.record(
         db, "creditor.contract_ended", actor, creditor.id, **_destroyed_details(destroyed)
     )
@@ -180,7 +187,8 @@ def _destroyed_before(db: Session, ctx: Context, creditor: Creditor) -> Destroye
     count, _ = debtors.of_client(db, creditor.name)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
-    return Destroyed(count, count * len(PERSONAL_FIELDS), 0, key_ids)
+    notes = notes_of_client(db, creditor.name, key_ids)
+    return Destroyed(count, count * len(PERSONAL_FIELDS), 0, key_ids, *notes)
 
 
 def _issue(
@@ -277,5 +285,7 @@ def _destroyed_details(destroyed: Destroyed) -> dict[str, Any]:
         "debtors": destroyed.debtors,
         "fields": destroyed.fields,
         "lookup_digests": destroyed.lookup_digests,
+        "notes": destroyed.notes,
+        "notes_under_other_keys": destroyed.notes_under_other_keys,
         "key_ids": destroyed.key_ids,
     }

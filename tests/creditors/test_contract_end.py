@@ -26,6 +26,7 @@ from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.vault import KeysDestroyed, load_vault
 from tests.support.debtors import CASES, id_number
 from tests.support.floor import Floor, import_cases
+from tests.support.notes import plain_note
 
 BANK = "某银行信用卡中心"  # every case of the floor is its
 LENDER = "某消费金融公司"
@@ -116,6 +117,7 @@ def test_a_reveal_for_a_purpose_the_creditor_did_not_agree_to_is_refused(
 def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
     entrusted: Floor, settings: Settings, clock: FixedClock, tmp_path: Path
 ) -> None:
+    assert plain_note(entrusted, "col.a1", "C-002")[0] == 201  # sealed under the bank's key
     before = rows(entrusted)  # the dump made before the shredding
     assert all(opens(settings, row) for row in before)
     backup = tmp_path / "set-before"
@@ -155,8 +157,10 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "debtors": len(CASES),
         "fields": len(CASES) * len(PERSONAL_FIELDS),
         "lookup_digests": 2 * len(CASES),
+        "notes": 1,
         "key_ids": [bank_key],
     }
+    assert document["not_destroyed"] == {"notes_under_other_keys": 0}
     assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
     assert document["trail"]["signed_size"] >= 1
     ended = entrusted.events("creditor.contract_ended")
@@ -238,3 +242,18 @@ def checked_as_documented(certificate: dict[str, Any], folder: Path) -> None:
     assert answer.exit_code == 0 and "verifies" in answer.output, answer.output
     answer = runner.invoke(creditors, ["verify", str(changed), "--public-key", str(key)])
     assert answer.exit_code == 1 and "does not verify" in answer.output
+
+
+def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroyed(
+    floor: Floor,
+) -> None:
+    assert plain_note(floor, "col.a1", "C-001")[0] == 201  # under the file's current key
+    status, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    assert plain_note(floor, "col.a1", "C-001")[0] == 201  # under the bank's own key
+    end = f"/api/v1/creditors/{bank['id']}/end"
+    status, certificate = floor.call("POST", end, "gm", json={"name": BANK})
+    assert status == 200, certificate
+    assert certificate["document"]["destroyed"]["notes"] == 1
+    assert certificate["document"]["not_destroyed"] == {"notes_under_other_keys": 1}
+    status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
