@@ -23,7 +23,8 @@ from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.vault import KeysDestroyed, load_vault
+from govern.debtors.service import rotate_keys
+from govern.debtors.vault import KeysDestroyed, add_key, load_vault
 from tests.support.debtors import CASES, id_number
 from tests.support.floor import Floor, import_cases
 from tests.support.notes import plain_note
@@ -257,3 +258,26 @@ def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroy
     assert certificate["document"]["not_destroyed"] == {"notes_under_other_keys": 1}
     status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
     assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+
+
+def test_key_rotation_keeps_each_creditors_debtors_under_its_own_keys(
+    entrusted: Floor, settings: Settings
+) -> None:
+    keys_file = settings.data_keys_file
+    general = add_key(keys_file)  # `govern keys new`: the file's current key
+    bank_next = add_key(keys_file, client=BANK)  # a new key for the bank alone
+    s = entrusted.agency.services
+    with s.sessions() as db:
+        moved = rotate_keys(db, load_vault(keys_file), batch=2)  # `govern keys rotate`
+    assert moved == len(CASES)  # the bank's, onto its new key; the lender's stay on its own
+    keys = {d.case_no: d.key_id for d in rows(entrusted)}
+    assert {keys[case.case_no] for case in CASES} == {bank_next}
+    assert keys["L-001"] not in (general, bank_next)
+    assert entrusted.view("col.a1", "C-001")[1]["fields"]["name"] == "张三"  # read again
+
+    end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
+    status, certificate = entrusted.call("POST", end, "gm", json={"name": BANK})
+    assert status == 200
+    first = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1]
+    assert certificate["document"]["destroyed"]["key_ids"] == sorted([first["key_id"], bank_next])
+    assert entrusted.view("col.a1", "L-001")[0] == 200
