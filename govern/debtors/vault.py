@@ -58,11 +58,13 @@ class Vault:
     creditors: dict[str, str] = field(default_factory=dict)  # client → its current key id
     owners: dict[str, str] = field(default_factory=dict)  # key id → the client owning it
     destroyed: dict[str, str] = field(default_factory=dict)  # key id → client, destroyed
+    stamp: tuple[int, int] | None = None  # the file's inode and mtime when it was read
 
     def key_for(self, client: str) -> str:
         """The id of the key a value of `client`'s debtor is sealed under now: its creditor's,
         or the current key. Raises KeysDestroyed `creditor.keys_destroyed` when that
         creditor's contract has ended and its keys are gone."""
+        self._fresh()  # a creditor recorded or ended by another process since
         if client in self.destroyed.values() and client not in self.creditors:
             raise KeysDestroyed(
                 "creditor.keys_destroyed", f"The keys of {client}'s debtors were destroyed."
@@ -82,20 +84,34 @@ class Vault:
         """Read the keys file again (a creditor's key added or destroyed by this process)."""
         if self.path is not None:
             fresh = load_vault(self.path)
-            self.keys, self.current = fresh.keys, fresh.current
+            self.keys, self.current, self.stamp = fresh.keys, fresh.current, fresh.stamp
             self.creditors, self.owners, self.destroyed = (
                 fresh.creditors,
                 fresh.owners,
                 fresh.destroyed,
             )
 
+    def _fresh(self) -> None:
+        """Read the file again when it was replaced since (one stat: every process learns of
+        a creditor's key, and forgets a destroyed one, at its next seal or open)."""
+        if self.path is None or self.stamp is None:
+            return
+        try:
+            now = _stamp(self.path)
+        except OSError:
+            return  # a rename under way: the keys held serve until the next look
+        if now != self.stamp:
+            self.reload()
+
     def open(self, blob: bytes, place: str) -> str:
         """The value sealed for `place`. Raises SealBroken, KeysDestroyed
         `creditor.keys_destroyed`."""
         key_id = key_id_of(blob)
         start = len(_MAGIC) + 1 + len(key_id)
+        if key_id in self.owners:
+            self._fresh()  # a creditor's key: destroyed since by another process?
         if key_id not in self.keys and self.path is not None:
-            self.reload()  # rotated or destroyed since start-up: the file knows
+            self.reload()  # rotated since start-up: the file knows
         if key_id in self.destroyed:
             raise KeysDestroyed(
                 "creditor.keys_destroyed",
@@ -152,6 +168,7 @@ def load_vault(path: Path) -> Vault:
             dict(raw.get("creditors", {})),
             dict(raw.get("owners", {})),
             dict(raw.get("destroyed", {})),
+            _stamp(path),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ConfigError(
@@ -168,6 +185,12 @@ def load_vault(path: Path) -> Vault:
             f"{path}: keys must be 32 bytes and `current` one of them ({problems[0]})",
         )
     return vault
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """What changes when the file is replaced: its inode and modification time."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
 
 def add_key(path: Path, client: str | None = None) -> str:

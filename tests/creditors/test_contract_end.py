@@ -6,6 +6,7 @@ and a signed deletion certificate says what was destroyed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from flask import Flask
 from sqlalchemy import select
 
 from govern.backup.service import create_set, quietly
@@ -23,9 +25,9 @@ from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.service import rotate_keys
+from govern.debtors.service import import_debtors, rotate_keys
 from govern.debtors.vault import KeysDestroyed, add_key, load_vault
-from tests.support.debtors import CASES, id_number
+from tests.support.debtors import CASES, as_csv, id_number
 from tests.support.floor import Floor, import_cases
 from tests.support.notes import plain_note
 
@@ -281,3 +283,25 @@ def test_key_rotation_keeps_each_creditors_debtors_under_its_own_keys(
     first = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1]
     assert certificate["document"]["destroyed"]["key_ids"] == sorted([first["key_id"], bank_next])
     assert entrusted.view("col.a1", "L-001")[0] == 200
+
+
+def test_another_instance_learns_of_a_creditors_key_and_of_its_end_from_the_keys_file(
+    floor: Floor, settings: Settings, another_app: Callable[[Settings], Flask]
+) -> None:
+    other = another_app(settings).extensions["govern"]  # started before the creditor existed
+    assert creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call"])[0] == 201
+    row = {**CASES[0].row(), "case_no": "L-009", "client": LENDER}
+    row |= {"phones": "13600009999", "id_number": id_number("11010119800101222")}
+    with other.sessions() as db:
+        import_debtors(db, other.context(), as_csv([row]), "operator:test")
+    lender_key = load_vault(settings.data_keys_file).creditors[LENDER]
+    copied = {d.case_no: d for d in rows(floor)}["L-009"]
+    assert copied.key_id == lender_key  # sealed under the lender's key, not the current one
+    assert other.vault.open(copied.name, f"{copied.id}/name") == CASES[0].name
+
+    lender = floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"][0]["id"]
+    end = f"/api/v1/creditors/{lender}/end"
+    assert floor.call("POST", end, "gm", json={"name": LENDER})[0] == 200
+    with pytest.raises(KeysDestroyed):  # the other instance forgets the key at its next open
+        other.vault.open(copied.name, f"{copied.id}/name")
+    assert lender_key not in other.vault.keys
