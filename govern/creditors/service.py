@@ -132,7 +132,13 @@ def end_due_contracts(db: Session, ctx: Context, now: datetime) -> list[Deletion
     """End every contract whose last day has passed by `now` (the worker's job; running it
     again ends nothing more): each its own `end_contract`. Returns the certificates issued."""
     today = now.astimezone(ctx.settings.timezone).date()
-    return [end_contract(db, ctx, CONTRACT_END, due) for due in repo.due(db, today)]
+    issued = []
+    for due in repo.due(db, today):
+        try:
+            issued.append(end_contract(db, ctx, CONTRACT_END, due))
+        except Conflict:  # another instance's run ended it first
+            db.rollback()
+    return issued
 
 
 def end_contract(
