@@ -18,11 +18,13 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from flask import Flask
 from sqlalchemy import select
 
+from govern.backup.manifest import read_manifest
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
 from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
+from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.service import import_debtors, rotate_keys
@@ -128,6 +130,8 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
     bank_key = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1][
         "key_id"
     ]
+    carried = read_manifest(backup).creditor_keys
+    assert carried[BANK] == [bank_key] and set(carried) == {BANK, LENDER}
 
     end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
     status, body = entrusted.call("POST", end, "gm", json={"name": LENDER})
@@ -197,10 +201,11 @@ def test_a_contract_past_its_last_day_is_unreadable_then_ended_by_the_worker(
     clock.advance(days=1)
     status, body = entrusted.view("col.a1", "L-001")
     assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+    run_contract_ends(entrusted.agency.app)  # the worker's job
     with s.sessions() as db:
-        issued = end_due_contracts(db, s.context(), clock.now())
-        assert [c.creditor_id for c in issued] == [entrusted.ids["lender"]]
         assert end_due_contracts(db, s.context(), clock.now()) == []  # once
+    certificate = entrusted.call("GET", f"{path}/certificate", "gm")[1]
+    assert certificate["document"]["creditor"]["id"] == entrusted.ids["lender"]
     assert entrusted.call("GET", path, "gm")[1]["ended_by"] == "system:contract-end"
     assert entrusted.view("col.a1", "C-001")[0] == 200  # the bank's contract runs
     status, body = entrusted.call("PATCH", path, "gm", json={"contract_end": "2030-01-01"})
