@@ -79,6 +79,10 @@ class Signer:
         exact bytes of its CSV)."""
         return DocumentSignature(self.key_id, self._key.sign(data))
 
+    def sign_document(self, document: dict) -> bytes:
+        """The signature of `document` (module function `sign_document`) with this key."""
+        return sign_document(self._key, document)
+
 
 @dataclass(frozen=True)
 class DocumentSignature:
@@ -96,6 +100,30 @@ def verify_bytes(data: bytes, signature: bytes, public_key: Ed25519PublicKey) ->
     """Whether `signature` is the key's signature of exactly `data`."""
     try:
         public_key.verify(signature, data)
+    except InvalidSignature:
+        return False
+    return True
+
+
+#: Prefixed to a document's canonical JSON before it is signed, so that no document signed
+#: with the audit key can pass for a checkpoint statement, nor a statement for a document.
+DOCUMENT_CONTEXT = b"govern signed document v1\n"
+
+
+def document_bytes(document: dict) -> bytes:
+    """The bytes a document's signature covers: the context, then its canonical JSON."""
+    return DOCUMENT_CONTEXT + canonical(document)
+
+
+def sign_document(private_key: Ed25519PrivateKey, document: dict) -> bytes:
+    """The Ed25519 signature of a document (a deletion certificate, say) by the audit key."""
+    return private_key.sign(document_bytes(document))
+
+
+def verify_document(document: dict, signature: bytes, public_key: Ed25519PublicKey) -> bool:
+    """Whether `signature` is the audit key's over `document` (`sign_document`)."""
+    try:
+        public_key.verify(signature, document_bytes(document))
     except InvalidSignature:
         return False
     return True

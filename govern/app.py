@@ -21,6 +21,7 @@ from govern.config import Settings, load_settings
 from govern.console import LANGUAGES, register_console
 from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
+from govern.creditors.service import entrustments_in
 from govern.db import make_engine, make_session_factory
 from govern.debtors.service import DebtorWiring, debtor_group
 from govern.debtors.vault import load_vault
@@ -157,8 +158,9 @@ def _services(settings: Settings, clock: Clock, directory: Directory | None) -> 
 def _hand_in(app: Flask, services: Services) -> None:
     """What the blueprints of access and debtors need of capabilities web.py may not import:
     one policy cache for both, a debtor's project group (debtors, for access's explain and
-    break glass), an investigation's opening (investigations) and the complaint stops (notes),
-    for the debtor reads; the debtor fields' required certifications, for the training pages."""
+    break glass), an investigation's opening (investigations), the complaint stops (notes) and
+    the creditors' contracts (creditors), for the debtor reads; the debtor fields' required
+    certifications, for the training pages."""
     from govern.access.views import WIRING as ACCESS
     from govern.debtors.views import WIRING as DEBTORS
     from govern.training.pages import WIRING as TRAINING
@@ -166,7 +168,10 @@ def _hand_in(app: Flask, services: Services) -> None:
     policy = PolicyCache(services.settings.policies_dir)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
     app.extensions[DEBTORS] = DebtorWiring(
-        policy, opener(services.trail, services.clock), stopped_debtors
+        policy,
+        opener(services.trail, services.clock),
+        stopped_debtors,
+        entrustments_in(services.settings.timezone),
     )
     fields = access_policy(services.settings.policies_dir).fields
     app.extensions[TRAINING] = DebtorFields(
@@ -213,6 +218,7 @@ def _api_blueprints() -> list[Blueprint]:
     from govern.access import views as access
     from govern.accounts import views as accounts
     from govern.contact import views as contact
+    from govern.creditors import views as creditors
     from govern.debtors import views as debtors
     from govern.deprovision import views as departures
     from govern.directory import views as duties
@@ -238,6 +244,7 @@ def _api_blueprints() -> list[Blueprint]:
         scripts.blp,
         duties.blp,
         reviews.blp,
+        creditors.blp,
     ]
 
 
@@ -245,6 +252,7 @@ def _page_blueprints() -> list[Blueprint]:
     """Every capability's console pages (sign-in and the home page first)."""
     from govern.access import pages as access
     from govern.accounts import pages as accounts
+    from govern.creditors import pages as creditors
     from govern.debtors import pages as debtors
     from govern.deprovision import pages as departures
     from govern.directory import pages as duties
@@ -266,4 +274,5 @@ def _page_blueprints() -> list[Blueprint]:
         access.bp,
         duties.bp,
         reviews.bp,
+        creditors.bp,
     ]

@@ -111,6 +111,7 @@ def _register() -> None:
     from govern.auditing.cli import audit
     from govern.backup.cli import backup
     from govern.contact.cli import calls
+    from govern.creditors.cli import creditors
     from govern.debtors.cli import debtors, keys
     from govern.demo.cli import demo
     from govern.deprovision.cli import deprovision, reconcile_alias
@@ -118,7 +119,19 @@ def _register() -> None:
     from govern.investigations.cli import COMMANDS as investigation_commands
     from govern.training.cli import training
 
-    groups = (accounts, audit, backup, calls, directory, demo, debtors, keys, deprovision, training)
+    groups = (
+        accounts,
+        audit,
+        backup,
+        calls,
+        creditors,
+        directory,
+        demo,
+        debtors,
+        keys,
+        deprovision,
+        training,
+    )
     for group in groups:
         cli.add_command(group)
     directory.add_command(reconcile_alias(), "reconcile")  # deprovisioning's, by its older name

@@ -103,6 +103,8 @@ MENU: list[MenuEntry] = [
     MenuEntry("access_pages.policy", _l("Access policy")),
     MenuEntry("access_pages.explain", _l("Explain a decision")),
     MenuEntry("duties_pages.index", _l("Separation of duties")),
+    # creditors (甲方): contracts, agreed purposes, deletion at contract end
+    MenuEntry("creditors_pages.index", _l("Creditors")),
 ]
 
 

@@ -156,6 +156,22 @@ MESSAGES: dict[str, Any] = {
         "A key needed to read stored data is missing. It has been logged; tell IT."
     ),
     "field.unknown": _l("There is no such debtor field."),
+    # creditors (甲方): their contracts, agreed purposes and the end of a contract
+    "creditor.unknown": _l("There is no such creditor."),
+    "creditor.exists": _l("There is a creditor of that name already."),
+    "creditor.period_reversed": _l("The contract's end must not come before its start."),
+    "creditor.purpose_unknown": _l("Choose the agreed purposes from the reveal purposes."),
+    "creditor.no_project_group": _l("Name the creditor's project groups."),
+    "creditor.name_mismatch": _l("Type the creditor's name exactly to end its contract."),
+    "creditor.ended": _l("The contract has ended and its data is destroyed."),
+    "creditor.no_certificate": _l("The contract has not ended: there is no certificate."),
+    "creditor.contract_ended": _l(
+        "The creditor's contract has ended: its debtors' data may no longer be read."
+    ),
+    "creditor.purpose_not_agreed": _l("The creditor did not agree to this purpose."),
+    "creditor.keys_destroyed": _l(
+        "This data was destroyed at the end of the creditor's contract; it cannot be read."
+    ),
     "purpose.unknown": _l("Choose why you need to see this from the list."),
     "search.kind": _l("Search by phone number or ID number."),
     "role.field.none": _l("Your role does not see this field."),

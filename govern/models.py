@@ -3,6 +3,7 @@
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.accounts.models import Account, AccountTransition
 from govern.contact.models import Call, ComplaintCase, ContactBlock, ContactPermit, Line
+from govern.creditors.models import Creditor, DeletionCertificate
 from govern.db import Base
 from govern.debtors.models import Debtor, DebtorLookup
 from govern.deprovision.models import Departure
@@ -33,8 +34,10 @@ __all__ = [
     "ComplaintCase",
     "ContactBlock",
     "ContactPermit",
+    "Creditor",
     "Debtor",
     "DebtorLookup",
+    "DeletionCertificate",
     "Departure",
     "ExamResult",
     "FeedbackForm",

@@ -40,6 +40,7 @@ PASSED_ON: frozenset[str] = frozenset()
 #: (file, function) → the codes they make.
 DYNAMIC: dict[tuple[str, str], frozenset[str]] = {
     ("govern/access/door.py", "reach"): PASSED_ON,  # access/rules.py `reach`
+    ("govern/access/door.py", "_entrusted"): PASSED_ON,  # access/rules.py `check_entrustment`
     ("govern/access/service.py", "viewer_of"): frozenset(
         f"account.{state}" for state in STATES if state != ACTIVE
     ),

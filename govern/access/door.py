@@ -21,9 +21,11 @@ from govern.access import repository as repo
 from govern.access.policy import AccessPolicy, access_policy
 from govern.access.rules import (
     INVESTIGATION,
+    Entrustment,
     FieldDecision,
     Reach,
     Viewer,
+    check_entrustment,
     decide_fields,
     reach,
 )
@@ -40,11 +42,13 @@ class PolicyTables(Protocol):
 
 @dataclass(frozen=True)
 class DebtorRef:
-    """What the door needs of a debtor: its id (None for a project group as a whole) and the
-    project group it is assigned to."""
+    """What the door needs of a debtor: its id (None for a project group as a whole), the
+    project group it is assigned to, and its creditor's contract (None where its client is no
+    creditor Govern knows)."""
 
     id: str | None
     project_group: str
+    entrustment: Entrustment | None = None
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,23 @@ class Door:
             self._table = self.tables.table(self.db)
         return self._table
 
-    def decide(self, viewer: Viewer, debtor: DebtorRef, opening: Opening | None = None) -> Decision:
-        """Whether `viewer` reaches `debtor` and every field's level or reason code.
+    def decide(
+        self,
+        viewer: Viewer,
+        debtor: DebtorRef,
+        opening: Opening | None = None,
+        purpose: str | None = None,
+    ) -> Decision:
+        """Whether `viewer` reaches `debtor` and every field's level or reason code; `purpose`,
+        a reveal's, must be one the debtor's creditor agreed to.
 
         An investigation that names fields opens those only: the others are withheld with
         `investigation.field_not_covered`. Raises Forbidden `debtor.not_assigned` /
-        `audit.investigation_required`, naming the debtor for its denial event.
+        `audit.investigation_required` / `creditor.contract_ended` /
+        `creditor.purpose_not_agreed`, naming the debtor for its denial event.
         """
         way = self.reach(viewer, debtor, opening)
+        self._entrusted(debtor, purpose)
         version, table = self.table
         training = way.way != INVESTIGATION or self.rules.investigation_training
         fields = decide_fields(
@@ -145,6 +158,17 @@ class Door:
             raise Forbidden(refused.code, refused.message, **named) from None
         signals.access_decided.send("allowed", reason=way.way)
         return way
+
+    def _entrusted(self, debtor: DebtorRef, purpose: str | None) -> None:
+        """The creditor's contract lets the debtor be read (and revealed for `purpose`)."""
+        if debtor.entrustment is None:
+            return
+        try:
+            check_entrustment(debtor.entrustment, self.clock.now(), purpose)
+        except Forbidden as refused:
+            signals.access_decided.send("denied", reason=refused.code)
+            named = {"object": debtor.id} if debtor.id else {}
+            raise Forbidden(refused.code, refused.message, **named) from None
 
     def _department_groups(self, department: str) -> frozenset[str]:
         """The project groups of a department (a head's reach), read once per door."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from govern.errors import Forbidden
@@ -67,6 +68,35 @@ class FieldDecision:
     field: str
     level: str | None  # full, on_purpose or masked; None when withheld
     reason: str | None  # why withheld (a stable code), else None
+
+
+@dataclass(frozen=True)
+class Entrustment:
+    """What the door needs of a debtor's creditor (甲方): when its contract ends (the end of
+    its last day in the company's zone), the reveal purposes it agreed to, and whether its
+    keys were destroyed at its end."""
+
+    creditor: str  # the creditor's id
+    ends_at: datetime
+    purposes: frozenset[str]
+    ended: bool = False
+
+
+def check_entrustment(entrustment: Entrustment, now: datetime, purpose: str | None) -> None:
+    """Whether the creditor's contract still lets its debtor be read, and for `purpose` (a
+    reveal's) revealed (PIPL Art. 21: only for the agreed purpose, only while the contract
+    runs). Raises Forbidden `creditor.contract_ended` or `creditor.purpose_not_agreed`."""
+    if entrustment.ended or now >= entrustment.ends_at:
+        raise Forbidden(
+            "creditor.contract_ended",
+            "The creditor's contract has ended: its debtors' data may no longer be read.",
+        )
+    if purpose is not None and purpose not in entrustment.purposes:
+        raise Forbidden(
+            "creditor.purpose_not_agreed",
+            f"The creditor did not agree to {purpose}; it agreed to: "
+            f"{', '.join(sorted(entrustment.purposes)) or 'none'}.",
+        )
 
 
 def data_roles(roles: Iterable[str]) -> frozenset[str]:

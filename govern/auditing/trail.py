@@ -325,6 +325,21 @@ class Trail:
                 connection, checkpoints, first, last, self._public_pem(), folder, tally
             )
 
+    def newest_checkpoint(self) -> Checkpoint | None:
+        """The newest signed checkpoint (its `tree_size`: the trail's signed size), or None."""
+        with self._reading() as connection:
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        return checkpoints[-1] if checkpoints else None
+
+    def attest(self, document: dict[str, Any]) -> tuple[str, bytes]:
+        """`document` signed with the audit key (`audit.signing.sign_document`): the key's id
+        and the signature. Whoever holds the public key checks it (`verify_document`)."""
+        return self.signer.key_id, self.signer.sign_document(document)
+
+    def public_key_pem(self) -> bytes:
+        """The audit key's public half (PEM), to check what the trail signs."""
+        return self._public_pem()
+
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""
         return self.engine.connect().execution_options(read_only=True)

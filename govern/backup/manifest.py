@@ -5,7 +5,8 @@ A set is one folder:
 
     manifest.json                 written last: a set without it is not complete
     database.dump | database.sqlite
-    data_keys.json                the keys that seal debtors' fields (GOVERN_DATA_KEYS_FILE)
+    data_keys.json                the keys that seal debtors' fields (GOVERN_DATA_KEYS_FILE);
+                                  the manifest lists each creditor's key ids it carries
     audit_public.pem              the public half of the audit signing key
     checkpoints/checkpoints.jsonl the copy of the checkpoints (GOVERN_CHECKPOINT_DIR)
 """
@@ -47,6 +48,9 @@ class Manifest:
     audit_key_id: str
     checkpoint: dict[str, Any] | None
     hashes: dict[str, str] = field(default_factory=dict)  # file → sha256 hex
+    #: Each creditor's data key ids the set's keys file carries (client → ids): once a
+    #: contract ends and those keys are destroyed, the set's copy is what still holds them.
+    creditor_keys: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def database_file(self) -> str:
@@ -66,6 +70,7 @@ class Manifest:
             "audit_key_id": self.audit_key_id,
             "trail": {"signed_size": self.signed_size, "checkpoint": self.checkpoint},
             "files": {name: {"sha256": digest} for name, digest in sorted(self.hashes.items())},
+            "creditor_keys": self.creditor_keys,
         }
 
 
@@ -97,6 +102,7 @@ def read_manifest(folder: Path) -> Manifest:
             audit_key_id=raw["audit_key_id"],
             checkpoint=raw["trail"]["checkpoint"],
             hashes={name: entry["sha256"] for name, entry in raw["files"].items()},
+            creditor_keys=dict(raw.get("creditor_keys", {})),  # sets made before list none
         )
         left_out = [name for name in required_files(manifest.database) if name not in raw["files"]]
         if set(raw["files"]) - set(required_files(manifest.database)):

@@ -44,7 +44,7 @@ from govern.backup.manifest import (
 from govern.clock import Clock
 from govern.config import Settings
 from govern.db import make_engine
-from govern.debtors.vault import load_vault
+from govern.debtors.vault import creditor_keys, load_vault, record_copy
 from govern.errors import ConfigError, Conflict, GovernError
 from govern.migrate import current_revision, grant_service_role, known_revisions
 
@@ -100,10 +100,14 @@ def create_set(settings: Settings, folder: Path, clock: Clock, progress: Progres
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)  # an empty folder made beforehand too: the set is for root alone
     try:
-        return _write_set(settings, folder, public, clock, progress)
+        manifest = _write_set(settings, folder, public, clock, progress)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    # noted beside the keys file: a contract's deletion certificate names the sets that still
+    # carry its creditor's keys
+    record_copy(settings.data_keys_file, folder, manifest.created_at, manifest.creditor_keys)
+    return manifest
 
 
 def verify_set(
@@ -171,6 +175,7 @@ def _write_set(
     _write(folder / PUBLIC_KEY, public, 0o600)
     _copy(settings.checkpoint_dir / Path(CHECKPOINTS).name, folder / CHECKPOINTS, 0o600)
     _copy(settings.data_keys_file, folder / DATA_KEYS, 0o600)
+    carried = creditor_keys(load_vault(folder / DATA_KEYS))  # the copy's, as it was copied
     kind = make_url(settings.database_url).get_backend_name()
     target = folder / DATABASE_FILES[kind]
     _write(target, b"", 0o600)  # the tool writes into it and keeps its mode
@@ -185,6 +190,7 @@ def _write_set(
         audit_key_id=key_id(load_public_key(public)),
         checkpoint=None if newest is None else json.loads(newest.to_json()),
         hashes={name: sha256_of(folder / name) for name in required_files(kind)},
+        creditor_keys=carried,
     )
     write_manifest(folder, manifest)
     return manifest

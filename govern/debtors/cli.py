@@ -60,10 +60,11 @@ def new_key(path: Path) -> None:
 @click.option("--batch", default=500, show_default=True, help="debtors per transaction")
 @with_appcontext
 def rotate(batch: int) -> None:
-    """Re-seal every debtor under the current key, while the service keeps serving."""
+    """Re-seal every debtor under its client's key (its creditor's, or the current key),
+    while the service keeps serving."""
     s = services()
     vault = load_vault(s.settings.data_keys_file)  # the file as it is now, not at start-up
-    pending = repo.count_under_other_keys(db(), vault.current)
+    pending = repo.count_under_other_keys(db(), vault)
     with click.progressbar(length=pending, label="re-sealing") as bar:
         done = rotate_keys(db(), vault, batch, bar.update)
-    click.echo(f"{counted(done, 'debtor')} re-sealed under key {vault.current}")
+    click.echo(f"{counted(done, 'debtor')} re-sealed (new values: key {vault.current})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from govern.debtors.models import Debtor, DebtorLookup
@@ -37,11 +39,52 @@ def case_numbers(db: Session) -> set[str]:
     return set(db.scalars(select(Debtor.case_no)))
 
 
-def sealed_under_other_keys(db: Session, current: str, limit: int) -> list[Debtor]:
-    """A batch of debtors whose fields are sealed under a key other than `current`."""
-    query = select(Debtor).where(Debtor.key_id != current).order_by(Debtor.id).limit(limit)
+def sealed_under_other_keys(db: Session, vault: Sealing, limit: int) -> list[Debtor]:
+    """A batch of debtors whose fields are sealed under a key other than their client's now
+    (its creditor's, or the current key); a creditor's whose keys were destroyed, never."""
+    query = select(Debtor).where(_off_key(vault)).order_by(Debtor.id).limit(limit)
     return list(db.scalars(query.with_for_update(skip_locked=True)))
 
 
-def count_under_other_keys(db: Session, current: str) -> int:
-    return db.scalar(select(func.count()).where(Debtor.key_id != current)) or 0
+def count_under_other_keys(db: Session, vault: Sealing) -> int:
+    return db.scalar(select(func.count()).where(_off_key(vault))) or 0
+
+
+class Sealing(Protocol):
+    """What the vault tells about whose key is whose (govern/debtors/vault.py)."""
+
+    current: str
+    creditors: dict[str, str]
+    destroyed: dict[str, str]
+
+
+def _off_key(vault: Sealing) -> ColumnElement[bool]:
+    own = [and_(Debtor.client == c, Debtor.key_id != k) for c, k in vault.creditors.items()]
+    others = {*vault.creditors, *vault.destroyed.values()}
+    rest = and_(Debtor.client.not_in(others), Debtor.key_id != vault.current)
+    return or_(rest, *own)
+
+
+def of_client_off_key(db: Session, client: str, key_id: str, limit: int) -> list[Debtor]:
+    """A batch of `client`'s debtors sealed under a key other than `key_id`."""
+    query = select(Debtor).where(Debtor.client == client, Debtor.key_id != key_id)
+    query = query.order_by(Debtor.id).limit(limit)
+    return list(db.scalars(query.with_for_update(skip_locked=True)))
+
+
+def of_client(db: Session, client: str) -> tuple[int, int]:
+    """How many debtors `client` has, and how many lookup digests they have."""
+    debtors = db.scalar(select(func.count()).where(Debtor.client == client)) or 0
+    digests = (
+        select(func.count())
+        .select_from(DebtorLookup)
+        .join(Debtor, Debtor.id == DebtorLookup.debtor_id)
+    )
+    return debtors, db.scalar(digests.where(Debtor.client == client)) or 0
+
+
+def forget_digests(db: Session, client: str) -> None:
+    """Delete the lookup digests of `client`'s debtors (a phone number could still be matched
+    to them otherwise: the lookup key is no creditor's)."""
+    ids = select(Debtor.id).where(Debtor.client == client)
+    db.execute(delete(DebtorLookup).where(DebtorLookup.debtor_id.in_(ids)))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import insert
@@ -23,6 +23,7 @@ from govern.access.rules import (
     FULL,
     MASKED,
     ON_PURPOSE,
+    Entrustment,
     FieldDecision,
     Reach,
     Viewer,
@@ -56,9 +57,19 @@ Opener = Callable[[Session, str, str, str], Opening]
 Stops = Callable[[Session, Sequence[str]], frozenset[str]]
 
 
+#: Asks the creditors capability for the contracts of these clients (甲方), for the door to
+#: hold each debtor to its creditor's (handed in at start-up: creditors sit above debtors).
+Entrustments = Callable[[Session, Sequence[str]], Mapping[str, Entrustment]]
+
+
 def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
     """Where no capability above says otherwise: no debtor is stopped."""
     return frozenset()
+
+
+def no_entrustments(_db: Session, _clients: Sequence[str]) -> Mapping[str, Entrustment]:
+    """Where no capability above says otherwise: no client is a creditor with a contract."""
+    return {}
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class DebtorWiring:
     policy: PolicyCache
     opening: Opener
     stops: Stops = no_stops
+    entrustments: Entrustments = no_entrustments
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,7 @@ class Gate:
     policy: PolicyCache
     opening: Opener
     stops: Stops = no_stops
+    entrustments: Entrustments = no_entrustments
 
 
 @dataclass(frozen=True)
@@ -160,11 +173,23 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
     reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
     page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
-    shown = [_show(db, gate, reading, debtor, LISTED) for debtor in page]
+    shown = [
+        _show(db, gate, reading, debtor, LISTED)
+        for debtor in page
+        if _current(db, gate, reading, debtor)
+    ]
     shown = _with_stops(db, gate, shown)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")
     return shown
+
+
+def _current(db: Session, gate: Gate, reading: Reading, debtor: Debtor) -> bool:
+    """Whether the debtor's creditor's contract still runs (a caseload leaves the others out)."""
+    entrustment = reading.entrustment(db, gate, debtor.client)
+    return entrustment is None or (
+        not entrustment.ended and gate.ctx.clock.now() < entrustment.ends_at
+    )
 
 
 def _with_stops(db: Session, gate: Gate, shown: list[Shown]) -> list[Shown]:
@@ -183,7 +208,7 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
-    return debtor, reading.door.decide(reading.viewer, DebtorRef(debtor.id, debtor.project_group))
+    return debtor, reading.door.decide(reading.viewer, reading.ref(db, gate, debtor))
 
 
 def search(db: Session, gate: Gate, actor: Actor, kind: str, value: str) -> list[Shown]:
@@ -227,11 +252,22 @@ class Reading:
 
     viewer: Viewer
     door: Door
+    creditors: dict[str, Entrustment | None] = field(default_factory=dict)  # by client
 
     @property
     def policy_version(self) -> int:
         """The version of the policy that decided this request's debtors."""
         return self.door.table[0]
+
+    def entrustment(self, db: Session, gate: Gate, client: str) -> Entrustment | None:
+        """The contract of the debtor's creditor, asked once per client and request."""
+        if client not in self.creditors:
+            self.creditors[client] = gate.entrustments(db, [client]).get(client)
+        return self.creditors[client]
+
+    def ref(self, db: Session, gate: Gate, debtor: Debtor) -> DebtorRef:
+        """What the door is told of the debtor: its id, group and creditor's contract."""
+        return DebtorRef(debtor.id, debtor.project_group, self.entrustment(db, gate, debtor.client))
 
 
 def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
@@ -242,7 +278,7 @@ def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
 def _show(db: Session, gate: Gate, reading: Reading, debtor: Debtor, asked: Showing) -> Shown:
     opening = _opening(db, gate, reading.viewer, asked.investigation, debtor.id)
     decided = reading.door.decide(
-        reading.viewer, DebtorRef(debtor.id, debtor.project_group), opening
+        reading.viewer, reading.ref(db, gate, debtor), opening, asked.purpose
     )
     levels, withheld = _levels(decided.fields, asked.mode, asked.wanted)
     rules = access_policy(gate.ctx.settings.policies_dir).fields
@@ -364,7 +400,7 @@ def import_debtors(
     tally.count(len(rows))
     for row in rows:
         debtor_id = new_id("DB")
-        debtors.append(_sealed_row(vault, debtor_id, row, batch, now))
+        debtors.append(_sealed_row(vault, debtor_id, row, batch, now))  # a creditor's key
         lookups += _lookups(vault, debtor_id, row)
         tally.advance(1)
     db.execute(insert(Debtor), debtors)
@@ -375,8 +411,12 @@ def import_debtors(
 
 
 def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, now: Any) -> dict:
+    """The row, its personal fields sealed under its client's key (`vault.key_for`: raises
+    Forbidden `creditor.keys_destroyed` for a creditor whose contract has ended)."""
+    key_id = vault.key_for(row["client"])
     sealed = {
-        name: vault.seal(text, f"{debtor_id}/{name}") for name, text in personal_values(row).items()
+        name: vault.seal(text, f"{debtor_id}/{name}", key_id)
+        for name, text in personal_values(row).items()
     }
     return {
         "id": debtor_id,
@@ -386,7 +426,7 @@ def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, 
         "days_overdue": row["days_overdue"],
         "project_group": row["project_group"],
         "time_zone": row["time_zone"],
-        "key_id": vault.current,
+        "key_id": key_id,
         "imported_at": now,
         "import_batch": batch,
         **sealed,
@@ -408,10 +448,11 @@ def _lookups(vault: Sealer, debtor_id: str, row: dict[str, Any]) -> list[dict[st
 def rotate_keys(
     db: Session, vault: Vault, batch: int = 500, progress: Callable[[int], None] | None = None
 ) -> int:
-    """Re-seal every debtor not under the current key, a batch per transaction, while the
-    service keeps serving (it reads every key in the file). Returns how many were re-sealed."""
+    """Re-seal every debtor not under its client's key now (its creditor's, or the current
+    key), a batch per transaction, while the service keeps serving (it reads every key in the
+    file). Returns how many were re-sealed."""
     done = 0
-    while rows := repo.sealed_under_other_keys(db, vault.current, batch):
+    while rows := repo.sealed_under_other_keys(db, vault, batch):
         for debtor in rows:
             _reseal(vault, debtor)
         db.commit()
@@ -421,8 +462,21 @@ def rotate_keys(
     return done
 
 
-def _reseal(vault: Vault, debtor: Debtor) -> None:
+def reseal_client(db: Session, vault: Sealer, client: str, batch: int = 500) -> int:
+    """Re-seal `client`'s debtors not under its key now (a creditor's own key, once recorded),
+    a batch per transaction. Returns how many were re-sealed."""
+    done = 0
+    while rows := repo.of_client_off_key(db, client, vault.key_for(client), batch):
+        for debtor in rows:
+            _reseal(vault, debtor)
+        db.commit()
+        done += len(rows)
+    return done
+
+
+def _reseal(vault: Sealer, debtor: Debtor) -> None:
+    key_id = vault.key_for(debtor.client)
     for name in PERSONAL_FIELDS:
         place = f"{debtor.id}/{name}"
-        setattr(debtor, name, vault.seal(vault.open(getattr(debtor, name), place), place))
-    debtor.key_id = vault.current
+        setattr(debtor, name, vault.seal(vault.open(getattr(debtor, name), place), place, key_id))
+    debtor.key_id = key_id

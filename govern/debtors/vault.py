@@ -1,12 +1,20 @@
 """Encryption of debtors' personal fields at rest (AES-256-GCM) and keyed lookup digests.
 
 The keys live in one file outside the repository (`GOVERN_DATA_KEYS_FILE`, JSON):
-`{"current": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}, "lookup": "<base64>"}`.
-Every value is sealed under the current key and names its key id. `govern keys new` adds a key
-and makes it current; `govern keys rotate` re-seals every value under it while instances keep
-serving: they read the file again when they meet a key id they lack. Once rotated, the old key
-can be removed from the file. Each value is bound to its debtor and field (associated
-data): a value copied to another row or field does not open.
+`{"current": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}, "lookup": "<base64>",
+"creditors": {"某银行": "kc1"}, "owners": {"kc1": "某银行"}, "destroyed": {"kc0": "某信托"}}`.
+Every value is sealed under the key of its debtor's creditor (`creditors`: the client's current
+key; `owners`: every key a creditor owns), or the current key where its client is no creditor
+Govern knows, and names its key id. At a contract's end the creditor's keys are destroyed:
+removed from the file, their ids kept in `destroyed` so that a value sealed under one answers
+`creditor.keys_destroyed`, and every copy of the database made before, wherever it lies, holds
+values no remaining key opens (crypto-shredding). Backup sets that copied the file are listed
+beside it (`<file>.copies.jsonl`, `record_copy`), so a deletion certificate can name them.
+`govern keys new` adds a key and makes it current; `govern keys rotate` re-seals every value
+under its client's key while instances keep serving: they read the file again when they meet
+a key id they lack. Once rotated, the old key can be removed from the file. Each value is
+bound to its debtor and field (associated data): a value copied to another row or field does
+not open.
 """
 
 from __future__ import annotations
@@ -17,14 +25,15 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from govern.errors import ConfigError, GovernError
+from govern.errors import ConfigError, Forbidden, GovernError
 
 _MAGIC = b"GV1"
 _NONCE = 12
@@ -36,26 +45,78 @@ class SealBroken(GovernError):
     status = 500
 
 
+class KeysDestroyed(Forbidden):
+    """The value was sealed under a creditor's key destroyed at its contract's end."""
+
+
 @dataclass
 class Vault:
     keys: dict[str, bytes]
     current: str
     lookup_key: bytes
     path: Path | None = None  # read again when a value names a key this process lacks
+    creditors: dict[str, str] = field(default_factory=dict)  # client → its current key id
+    owners: dict[str, str] = field(default_factory=dict)  # key id → the client owning it
+    destroyed: dict[str, str] = field(default_factory=dict)  # key id → client, destroyed
+    stamp: tuple[int, int] | None = None  # the file's inode and mtime when it was read
 
-    def seal(self, value: str, place: str) -> bytes:
-        """Encrypt `value` for `place` (e.g. `DB-7K3M-9Q2X/phones`) under the current key."""
+    def key_for(self, client: str) -> str:
+        """The id of the key a value of `client`'s debtor is sealed under now: its creditor's,
+        or the current key. Raises KeysDestroyed `creditor.keys_destroyed` when that
+        creditor's contract has ended and its keys are gone."""
+        self._fresh()  # a creditor recorded or ended by another process since
+        if client in self.destroyed.values() and client not in self.creditors:
+            raise KeysDestroyed(
+                "creditor.keys_destroyed", f"The keys of {client}'s debtors were destroyed."
+            )
+        return self.creditors.get(client, self.current)
+
+    def seal(self, value: str, place: str, key_id: str | None = None) -> bytes:
+        """Encrypt `value` for `place` (e.g. `DB-7K3M-9Q2X/phones`) under `key_id` (the
+        current key by default)."""
+        key_id = key_id or self.current
         nonce = os.urandom(_NONCE)
-        sealed = _cipher(self.keys[self.current]).encrypt(nonce, value.encode(), place.encode())
-        key_id = self.current.encode()
-        return _MAGIC + bytes([len(key_id)]) + key_id + nonce + sealed
+        sealed = _cipher(self.keys[key_id]).encrypt(nonce, value.encode(), place.encode())
+        named = key_id.encode()
+        return _MAGIC + bytes([len(named)]) + named + nonce + sealed
+
+    def reload(self) -> None:
+        """Read the keys file again (a creditor's key added or destroyed by this process)."""
+        if self.path is not None:
+            fresh = load_vault(self.path)
+            self.keys, self.current, self.stamp = fresh.keys, fresh.current, fresh.stamp
+            self.creditors, self.owners, self.destroyed = (
+                fresh.creditors,
+                fresh.owners,
+                fresh.destroyed,
+            )
+
+    def _fresh(self) -> None:
+        """Read the file again when it was replaced since (one stat: every process learns of
+        a creditor's key, and forgets a destroyed one, at its next seal or open)."""
+        if self.path is None or self.stamp is None:
+            return
+        try:
+            now = _stamp(self.path)
+        except OSError:
+            return  # a rename under way: the keys held serve until the next look
+        if now != self.stamp:
+            self.reload()
 
     def open(self, blob: bytes, place: str) -> str:
-        """The value sealed for `place`. Raises SealBroken."""
+        """The value sealed for `place`. Raises SealBroken, KeysDestroyed
+        `creditor.keys_destroyed`."""
         key_id = key_id_of(blob)
         start = len(_MAGIC) + 1 + len(key_id)
+        if key_id in self.owners:
+            self._fresh()  # a creditor's key: destroyed since by another process?
         if key_id not in self.keys and self.path is not None:
-            self.keys = load_vault(self.path).keys  # rotated since start-up: the file knows
+            self.reload()  # rotated since start-up: the file knows
+        if key_id in self.destroyed:
+            raise KeysDestroyed(
+                "creditor.keys_destroyed",
+                f"Key {key_id} was destroyed at its creditor's contract end.",
+            )
         key = self.keys.get(key_id)
         if key is None:
             raise SealBroken("debtor.key_missing", f"Key {key_id} is not in the data keys file.")
@@ -99,7 +160,16 @@ def load_vault(path: Path) -> Vault:
             )
         raw = json.loads(path.read_text(encoding="utf-8"))
         keys = {key_id: base64.b64decode(key, validate=True) for key_id, key in raw["keys"].items()}
-        vault = Vault(keys, raw["current"], base64.b64decode(raw["lookup"], validate=True), path)
+        vault = Vault(
+            keys,
+            raw["current"],
+            base64.b64decode(raw["lookup"], validate=True),
+            path,
+            dict(raw.get("creditors", {})),
+            dict(raw.get("owners", {})),
+            dict(raw.get("destroyed", {})),
+            _stamp(path),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ConfigError(
             "config.data_keys",
@@ -117,20 +187,99 @@ def load_vault(path: Path) -> Vault:
     return vault
 
 
-def add_key(path: Path) -> str:
-    """Add a fresh key to `path` (created if missing, mode 0600) and make it current."""
-    if path.exists():
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    else:
-        raw = {"keys": {}, "lookup": base64.b64encode(secrets.token_bytes(32)).decode()}
-    key_id = f"k{secrets.token_hex(4)}"  # never an id an older, deleted key had
+def _stamp(path: Path) -> tuple[int, int]:
+    """What changes when the file is replaced: its inode and modification time."""
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
+
+
+def add_key(path: Path, client: str | None = None) -> str:
+    """Add a fresh key to `path` (created if missing, mode 0600) and make it current: the
+    file's, or (with `client`) that creditor's own, owned by it."""
+    raw = _raw(path)
+    key_id = f"k{'c' if client else ''}{secrets.token_hex(4)}"  # never an older key's id
     raw["keys"][key_id] = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
-    raw["current"] = key_id
+    if client is None:
+        raw["current"] = key_id
+    else:
+        raw.setdefault("creditors", {})[client] = key_id
+        raw.setdefault("owners", {})[key_id] = client
+    _write(path, raw)
+    return key_id
+
+
+def destroy_keys(path: Path, client: str) -> list[str]:
+    """Destroy every key `client` owns: removed from `path` (the file rewritten whole, synced,
+    renamed into place, its folder synced), their ids kept as destroyed. Returns the ids of
+    all its destroyed keys, these and any destroyed before (idempotent)."""
+    raw = _raw(path)
+    owners, destroyed = raw.setdefault("owners", {}), raw.setdefault("destroyed", {})
+    for key_id in [k for k, owner in owners.items() if owner == client]:
+        raw["keys"].pop(key_id, None)
+        del owners[key_id]
+        destroyed[key_id] = client
+    raw.setdefault("creditors", {}).pop(client, None)
+    _write(path, raw)
+    return sorted(k for k, owner in destroyed.items() if owner == client)
+
+
+def _raw(path: Path) -> dict[str, Any]:
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    return {"keys": {}, "lookup": base64.b64encode(secrets.token_bytes(32)).decode()}
+
+
+def _write(path: Path, raw: dict[str, Any]) -> None:
+    """Replace `path` with `raw` atomically and durably: a crash leaves the old file or the
+    new one, never a part, and a destroyed key does not come back after a power cut."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(raw, handle, indent=2)
+        json.dump(raw, handle, indent=2, ensure_ascii=False)
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
-    return key_id
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def copies_file(path: Path) -> Path:
+    """Where the copies of the keys file that backup sets took are listed."""
+    return path.with_name(f"{path.name}.copies.jsonl")
+
+
+def record_copy(
+    path: Path, folder: Path, made_at: str, creditor_keys: dict[str, list[str]]
+) -> None:
+    """Note that the backup set in `folder` copied the keys file, with these creditors' keys."""
+    line = {"folder": str(folder), "made_at": made_at, "creditor_keys": creditor_keys}
+    fd = os.open(copies_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def copies_carrying(path: Path, key_ids: list[str]) -> list[dict[str, Any]]:
+    """The backup sets noted as having copied any of `key_ids`: folder, when, which ids."""
+    listed = copies_file(path)
+    if not listed.exists():
+        return []
+    found = []
+    for line in listed.read_text(encoding="utf-8").splitlines():
+        copy = json.loads(line)
+        carried = sorted({k for ids in copy["creditor_keys"].values() for k in ids} & set(key_ids))
+        if carried:
+            found.append({"folder": copy["folder"], "made_at": copy["made_at"], "keys": carried})
+    return found
+
+
+def creditor_keys(vault: Vault) -> dict[str, list[str]]:
+    """Each creditor's keys in the vault (client → key ids), as a backup set carries them."""
+    owned: dict[str, list[str]] = {}
+    for key_id, client in sorted(vault.owners.items()):
+        owned.setdefault(client, []).append(key_id)
+    return owned

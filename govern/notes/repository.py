@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
@@ -162,3 +162,12 @@ def scripts(db: Session, retired: bool = False) -> Sequence[Script]:
     """The active call scripts (with `retired`, every one), by title."""
     query = select(Script).order_by(Script.title, Script.id)
     return db.scalars(query if retired else query.where(Script.state == ACTIVE)).all()
+
+
+def notes_of_client(db: Session, client: str, key_ids: Sequence[str]) -> tuple[int, int]:
+    """How many notes `client`'s debtors have under `key_ids`, and under any other key (made
+    before its creditor was recorded: notes are never re-sealed, the database refuses it)."""
+    of_client = select(func.count()).select_from(Note).join(Debtor, Debtor.id == Note.debtor_id)
+    of_client = of_client.where(Debtor.client == client)
+    under = db.scalar(of_client.where(Note.key_id.in_(key_ids))) or 0
+    return under, (db.scalar(of_client) or 0) - under

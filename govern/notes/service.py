@@ -82,7 +82,7 @@ def add_note(
         # the note is inserted, whose key share on the debtor row would deadlock the two.
         locked_debtor(db, debtor.id)
     occurred_at = _checked_time(db, gate, _noter(actor), debtor, asked)
-    note = _new_note(gate, actor.account_id, debtor.id, asked, text, occurred_at)
+    note = _new_note(gate, actor.account_id, debtor, asked, text, occurred_at)
     db.add(note)
     db.flush()  # the note exists before the block and case that point at it
     gate.ctx.trail.record(db, "note.added", actor.account_id, debtor.id, **_added(note))
@@ -153,9 +153,12 @@ def _corrected(db: Session, debtor_id: str, note_id: str | None) -> Note | None:
 
 
 def _new_note(
-    gate: Gate, account_id: str, debtor_id: str, asked: NoteAsked, text: str, occurred_at: datetime
+    gate: Gate, account_id: str, debtor: Debtor, asked: NoteAsked, text: str, occurred_at: datetime
 ) -> Note:
-    note_id = new_id("NT")
+    """The note, its text sealed under the key of the debtor's creditor (destroyed with it at
+    its contract's end) or the current key."""
+    note_id, debtor_id = new_id("NT"), debtor.id
+    key_id = gate.ctx.vault.key_for(debtor.client)
     return Note(
         id=note_id,
         debtor_id=debtor_id,
@@ -166,8 +169,8 @@ def _new_note(
         flags=" ".join(sorted(set(asked.flags))),
         call_id=asked.call_id,
         corrects=asked.corrects,
-        text=gate.ctx.vault.seal(text, _place(debtor_id, note_id)),
-        key_id=gate.ctx.vault.current,
+        text=gate.ctx.vault.seal(text, _place(debtor_id, note_id), key_id),
+        key_id=key_id,
         account_id=account_id,
         occurred_at=occurred_at,
         recorded_at=gate.ctx.clock.now(),

@@ -1,10 +1,11 @@
 """The background jobs, and where they run (GOVERN_BACKGROUND_JOBS).
 
 The jobs: the audit trail's checkpoints (after anchoring whatever a crash left unanchored),
-the periodic directory sync, the access reviews' reminders and deadlines, and deprovisioning
-(its scheduler, led by one process per database). With `web` they start in every served
-process, as the demo's one process needs; with `worker` they run in `govern worker` alone and
-served processes only answer requests, each with its own audit committer for its reads.
+the periodic directory sync, the access reviews' reminders and deadlines, creditors' contracts
+ending and deprovisioning (its scheduler, led by one process per database). With `web` they
+start in every served process, as the demo's one process needs; with `worker` they run in
+`govern worker` alone and served processes only answer requests, each with its own audit
+committer for its reads.
 
 Both stop the same way on SIGTERM: the job running finishes, the audit events handed in are
 made durable, a last checkpoint anchors them, the leader lock is freed.
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from govern.creditors.contract_ends import start_contract_ends
 from govern.deprovision.scheduler import start_deprovisioning, stop_deprovisioning
 from govern.directory.periodic_sync import start_periodic_sync
 from govern.reviews.scheduler import start_reviews
@@ -34,6 +36,7 @@ class Jobs:
 
     sync: BackgroundScheduler | None
     reviews: BackgroundScheduler | None = None
+    contracts: BackgroundScheduler | None = None  # creditors' contracts ending (issue 18)
 
 
 def start_served(app: Flask) -> None:
@@ -47,9 +50,11 @@ def start_served(app: Flask) -> None:
 
 def start_jobs(app: Flask) -> None:
     """Start the trail's committer and checkpoints, the periodic sync, the access reviews'
-    reminders and deadlines, and deprovisioning."""
+    reminders and deadlines, creditors' contracts ending, and deprovisioning."""
     app.extensions["govern"].trail.start()
-    app.extensions[JOBS] = Jobs(start_periodic_sync(app), start_reviews(app))
+    app.extensions[JOBS] = Jobs(
+        start_periodic_sync(app), start_reviews(app), start_contract_ends(app)
+    )
     start_deprovisioning(app)
 
 
@@ -60,7 +65,7 @@ def stop(app: Flask) -> None:
     trail = app.extensions["govern"].trail
     try:
         if jobs is not None:
-            for scheduler in (jobs.sync, jobs.reviews):
+            for scheduler in (jobs.sync, jobs.reviews, jobs.contracts):
                 if scheduler is not None:
                     scheduler.shutdown(wait=True)
             stop_deprovisioning(app, wait=True)

@@ -261,7 +261,8 @@ def _training(world: World) -> None:
 
 
 def _collection(world: World) -> None:
-    """A recorded line, a call script, a complaint case on a debtor of group A."""
+    """A recorded line, a call script, a complaint case on a debtor of group A, a creditor
+    whose contract runs and one whose contract has ended."""
     objects = world.objects
     line = world.call(
         "POST", "/api/v1/lines", "it", json={"number": "057186901001", "location": "杭州 一部"}
@@ -274,6 +275,18 @@ def _collection(world: World) -> None:
         json={"title": "首次提醒", "text": "您好，我是受工商银行委托的催收专员，请按时还款。"},
     )
     objects["script:reminder"] = script["id"]
+    draft = {
+        "name": "矩阵甲方",  # no debtor's client: its key seals nothing of the others
+        "project_groups": ["pg-a1"],
+        "contract_start": "2026-01-01",
+        "contract_end": "2027-12-31",
+        "purposes": ["scheduled_call"],
+    }
+    creditor = world.call("POST", "/api/v1/creditors", "gm", json=draft)
+    objects["creditor:running"] = creditor["id"]
+    ended = world.call("POST", "/api/v1/creditors", "gm", json={**draft, "name": "矩阵旧甲方"})
+    world.call("POST", f"/api/v1/creditors/{ended['id']}/end", "gm", json={"name": "矩阵旧甲方"})
+    objects["creditor:ended"] = ended["id"]
     s = world.agency.services
     objects["complaint:C-002"] = open_complaint(s, objects["debtor:C-002"], NOW)
 

@@ -1,0 +1,54 @@
+"""A creditor's contract as plain decisions: when it ends, whether it has, what may change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from govern.errors import BadRequest, Conflict
+
+FORMAT = "govern-deletion-certificate"
+VERSION = 1
+
+
+def ends_at(last_day: date, zone: ZoneInfo) -> datetime:
+    """The instant a contract whose last day is `last_day` ends: midnight after it."""
+    return datetime.combine(last_day + timedelta(days=1), time(), zone)
+
+
+RUNNING, DUE, ENDED = "running", "due", "ended"
+
+
+def contract_state(last_day: date, ended: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """`running`; `due` once its last day has passed (its debtors unreadable, the worker ends
+    it within minutes); `ended` once its keys are destroyed."""
+    if ended is not None:
+        return ENDED
+    return DUE if now >= ends_at(last_day, zone) else RUNNING
+
+
+def check_period(start: date, end: date) -> None:
+    """A contract ends on or after the day it starts. Raises BadRequest
+    `creditor.period_reversed`."""
+    if end < start:
+        raise BadRequest(
+            "creditor.period_reversed", "The contract's end must not come before its start."
+        )
+
+
+def check_purposes(purposes: list[str], known: dict[str, str]) -> None:
+    """Every agreed purpose is a reveal purpose of the policy (fields.toml [purposes]).
+    Raises BadRequest `creditor.purpose_unknown` naming the first that is not."""
+    for purpose in purposes:
+        if purpose not in known:
+            raise BadRequest(
+                "creditor.purpose_unknown",
+                f"{purpose} is not a reveal purpose; choose from: {', '.join(known)}.",
+            )
+
+
+def check_open(ended_at: datetime | None) -> None:
+    """A creditor whose contract has ended (keys destroyed) changes no more. Raises Conflict
+    `creditor.ended`."""
+    if ended_at is not None:
+        raise Conflict("creditor.ended", "The contract has ended and its data is destroyed.")

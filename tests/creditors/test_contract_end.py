@@ -1,0 +1,312 @@
+"""Entrustment scope (issue 18, item 4): a creditor's debtors sealed under its own key, read
+only for the purposes it agreed to and while its contract runs; at the contract's end its keys
+are destroyed, a copy of the database made before cannot be opened with the keys that remain,
+and a signed deletion certificate says what was destroyed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from flask import Flask
+from sqlalchemy import select
+
+from govern.backup.manifest import read_manifest
+from govern.backup.service import create_set, quietly
+from govern.clock import FixedClock
+from govern.config import Settings
+from govern.creditors.certificate import verify
+from govern.creditors.cli import creditors
+from govern.creditors.contract_ends import run_contract_ends
+from govern.creditors.service import end_due_contracts
+from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
+from govern.debtors.service import import_debtors, rotate_keys
+from govern.debtors.vault import KeysDestroyed, add_key, load_vault
+from tests.support.debtors import CASES, as_csv, id_number
+from tests.support.floor import Floor, import_cases
+from tests.support.notes import plain_note
+
+BANK = "某银行信用卡中心"  # every case of the floor is its
+LENDER = "某消费金融公司"
+TODAY = date(2026, 11, 28)  # the floor's clock, in Shanghai
+
+
+def creditor(floor: Floor, name: str, end: date, purposes: list[str], who: str = "gm") -> Any:
+    return floor.call(
+        "POST",
+        "/api/v1/creditors",
+        who,
+        json={
+            "name": name,
+            "project_groups": ["pg-a1", "pg-a2", "pg-b1"],
+            "contract_start": "2026-01-01",
+            "contract_end": end.isoformat(),
+            "purposes": purposes,
+        },
+    )
+
+
+def lender_case(floor: Floor) -> str:
+    """One debtor of the second creditor, in col.a1's project group."""
+    row = {**CASES[0].row(), "case_no": "L-001", "client": LENDER, "name": "钱七"}
+    row |= {"phones": "13600001234", "id_number": id_number("11010119800101111")}
+    floor.debtors |= import_cases(floor.agency, [row])
+    return "L-001"
+
+
+def rows(floor: Floor) -> list[Debtor]:
+    """Every debtor row as the database holds it: the copy an attacker would take."""
+    with floor.agency.services.sessions() as db:
+        found = list(db.scalars(select(Debtor)))
+        db.expunge_all()
+        return found
+
+
+def opens(settings: Settings, debtor: Debtor) -> bool:
+    """Whether the keys in the keys file now open every sealed field of this copied row."""
+    vault = load_vault(settings.data_keys_file)
+    try:
+        for name in PERSONAL_FIELDS:
+            vault.open(getattr(debtor, name), f"{debtor.id}/{name}")
+    except KeysDestroyed:
+        return False
+    return True
+
+
+@pytest.fixture
+def entrusted(floor: Floor) -> Floor:
+    """The bank (scheduled calls only) and the lender, each with its own key and debtors."""
+    status, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    assert status == 201, bank
+    status, lender = creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call", "dispute"])
+    assert status == 201, lender
+    lender_case(floor)
+    floor.ids |= {"bank": bank["id"], "lender": lender["id"]}
+    return floor
+
+
+def test_each_creditors_debtors_are_sealed_under_its_own_key(
+    entrusted: Floor, settings: Settings
+) -> None:
+    status, bank = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")
+    status, lender = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['lender']}", "gm")
+    assert status == 200 and bank["key_id"] != lender["key_id"]
+    keys = {d.case_no: d.key_id for d in rows(entrusted)}
+    assert {keys[case.case_no] for case in CASES} == {bank["key_id"]}  # re-sealed when recorded
+    assert keys["L-001"] == lender["key_id"]  # imported after: sealed under its key at once
+    assert entrusted.view("col.a1", "C-001")[1]["fields"]["name"] == "张三"
+    assert entrusted.view("col.a1", "L-001")[1]["fields"]["name"] == "钱七"
+
+
+def test_a_reveal_for_a_purpose_the_creditor_did_not_agree_to_is_refused(
+    entrusted: Floor,
+) -> None:
+    status, body = entrusted.reveal("col.a1", "C-001", ["phones"], purpose="dispute")
+    assert (status, body["error"]["code"]) == (403, "creditor.purpose_not_agreed")
+    denial = entrusted.events("access.denied")[-1]
+    assert (denial["object"], denial["details"]["code"]) == (
+        entrusted.debtors["C-001"],
+        "creditor.purpose_not_agreed",
+    )
+    assert entrusted.reveal("col.a1", "C-001", ["phones"])[0] == 200  # scheduled_call: agreed
+    assert entrusted.reveal("col.a1", "L-001", ["phones"], purpose="dispute")[0] == 200
+
+
+def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
+    entrusted: Floor, settings: Settings, clock: FixedClock, tmp_path: Path
+) -> None:
+    assert plain_note(entrusted, "col.a1", "C-002")[0] == 201  # sealed under the bank's key
+    before = rows(entrusted)  # the dump made before the shredding
+    assert all(opens(settings, row) for row in before)
+    backup = tmp_path / "set-before"
+    create_set(settings, backup, clock, quietly)
+    bank_key = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1][
+        "key_id"
+    ]
+    carried = read_manifest(backup).creditor_keys
+    assert carried[BANK] == [bank_key] and set(carried) == {BANK, LENDER}
+
+    end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
+    status, body = entrusted.call("POST", end, "gm", json={"name": LENDER})
+    assert (status, body["error"]["code"]) == (400, "creditor.name_mismatch")
+    assert opens(settings, before[0])  # nothing destroyed
+    status, certificate = entrusted.call("POST", end, "gm", json={"name": BANK})
+    assert status == 200, certificate
+
+    keys_now = load_vault(settings.data_keys_file)
+    assert bank_key not in keys_now.keys and bank_key in keys_now.destroyed
+    copied = {row.case_no: row for row in before}
+    assert not any(opens(settings, copied[case.case_no]) for case in CASES)
+    assert opens(settings, copied["L-001"])  # the other creditor's records still open
+    with pytest.raises(KeysDestroyed):
+        keys_now.open(copied["C-001"].name, f"{copied['C-001'].id}/name")
+
+    status, body = entrusted.view("col.a1", "C-001")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+    assert entrusted.view("col.a1", "L-001")[0] == 200
+    caseload = entrusted.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
+    assert [d["id"] for d in caseload[1]["debtors"]] == [entrusted.debtors["L-001"]]
+    assert entrusted.view("col.a1", "C-001")[0] == 403  # asked again: still a reason, not 500
+    with entrusted.agency.services.sessions() as db:  # no phone number leads to them either
+        ids = {copied[c.case_no].id for c in CASES}
+        assert not db.scalars(select(DebtorLookup).where(DebtorLookup.debtor_id.in_(ids))).all()
+
+    document = certificate["document"]
+    assert document["creditor"]["name"] == BANK
+    assert document["destroyed"] == {
+        "debtors": len(CASES),
+        "fields": len(CASES) * len(PERSONAL_FIELDS),
+        "lookup_digests": 2 * len(CASES),
+        "notes": 1,
+        "key_ids": [bank_key],
+    }
+    assert document["not_destroyed"] == {"notes_under_other_keys": 0}
+    assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
+    assert document["trail"]["signed_size"] >= 1
+    ended = entrusted.events("creditor.contract_ended")
+    assert ended[-1]["object"] == entrusted.ids["bank"]
+    assert document["trail"]["signed_size"] >= ended[-1]["seq"]
+    assert entrusted.events("debtor.viewed")  # the trail keeps the events of its debtors
+    assert verify(certificate, certificate["public_key"].encode())
+    forged = {**certificate, "document": {**document, "destroyed": {**document["destroyed"]}}}
+    forged["document"]["destroyed"]["debtors"] = 1
+    assert not verify(forged, certificate["public_key"].encode())
+    checked_as_documented(certificate, tmp_path)
+    again = entrusted.call(
+        "GET", f"/api/v1/creditors/{entrusted.ids['bank']}/certificate", "auditor"
+    )
+    assert again[1] == certificate
+    status, body = entrusted.call("POST", end, "gm", json={"name": BANK})
+    assert (status, body["error"]["code"]) == (409, "creditor.ended")
+
+
+def test_a_contract_past_its_last_day_is_unreadable_then_ended_by_the_worker(
+    entrusted: Floor, clock: FixedClock
+) -> None:
+    path = f"/api/v1/creditors/{entrusted.ids['lender']}"
+    status, _ = entrusted.call("PATCH", path, "gm", json={"contract_end": TODAY.isoformat()})
+    assert status == 200
+    s = entrusted.agency.services
+    with s.sessions() as db:
+        assert end_due_contracts(db, s.context(), clock.now()) == []  # its last day runs
+    assert entrusted.view("col.a1", "L-001")[0] == 200
+
+    clock.advance(days=1)
+    status, body = entrusted.view("col.a1", "L-001")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+    run_contract_ends(entrusted.agency.app)  # the worker's job
+    with s.sessions() as db:
+        assert end_due_contracts(db, s.context(), clock.now()) == []  # once
+    certificate = entrusted.call("GET", f"{path}/certificate", "gm")[1]
+    assert certificate["document"]["creditor"]["id"] == entrusted.ids["lender"]
+    assert entrusted.call("GET", path, "gm")[1]["ended_by"] == "system:contract-end"
+    assert entrusted.view("col.a1", "C-001")[0] == 200  # the bank's contract runs
+    status, body = entrusted.call("PATCH", path, "gm", json={"contract_end": "2030-01-01"})
+    assert (status, body["error"]["code"]) == (409, "creditor.ended")
+
+
+def test_creditors_are_the_general_managers_to_record(entrusted: Floor) -> None:
+    status, body = creditor(entrusted, "某信托", date(2027, 1, 1), ["scheduled_call"], "col.a1")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    status, body = creditor(entrusted, "某信托", date(2027, 1, 1), ["telepathy"])
+    assert (status, body["error"]["code"]) == (400, "creditor.purpose_unknown")
+    status, body = creditor(entrusted, "某信托", date(2025, 1, 1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (400, "creditor.period_reversed")
+    status, body = creditor(entrusted, BANK, date(2027, 1, 1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (409, "creditor.exists")
+    listed = entrusted.call("GET", "/api/v1/creditors", "auditor")[1]["creditors"]
+    assert [c["name"] for c in listed] == sorted([BANK, LENDER])
+    created = entrusted.events("creditor.created")
+    assert {e["object"] for e in created} == {entrusted.ids["bank"], entrusted.ids["lender"]}
+
+
+def checked_as_documented(certificate: dict[str, Any], folder: Path) -> None:
+    """The certificate verifies as docs/governance.md says: with `cryptography` alone, and
+    with `govern creditors verify`; a changed count does not."""
+    statement = json.dumps(
+        certificate["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    public = load_pem_public_key(certificate["public_key"].encode())
+    signature = bytes.fromhex(certificate["signature"])
+    public.verify(signature, b"govern signed document v1\n" + statement)  # type: ignore[union-attr]
+    with pytest.raises(InvalidSignature):
+        public.verify(signature, statement)  # type: ignore[union-attr]
+    key = folder / "audit_public.pem"
+    key.write_text(certificate["public_key"])
+    good, changed = folder / "certificate.json", folder / "changed.json"
+    good.write_text(json.dumps(certificate, ensure_ascii=False))
+    altered = json.loads(good.read_text())
+    altered["document"]["destroyed"]["debtors"] -= 1
+    changed.write_text(json.dumps(altered, ensure_ascii=False))
+    runner = CliRunner()
+    answer = runner.invoke(creditors, ["verify", str(good), "--public-key", str(key)])
+    assert answer.exit_code == 0 and "verifies" in answer.output, answer.output
+    answer = runner.invoke(creditors, ["verify", str(changed), "--public-key", str(key)])
+    assert answer.exit_code == 1 and "does not verify" in answer.output
+
+
+def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroyed(
+    floor: Floor,
+) -> None:
+    assert plain_note(floor, "col.a1", "C-001")[0] == 201  # under the file's current key
+    status, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    assert plain_note(floor, "col.a1", "C-001")[0] == 201  # under the bank's own key
+    end = f"/api/v1/creditors/{bank['id']}/end"
+    status, certificate = floor.call("POST", end, "gm", json={"name": BANK})
+    assert status == 200, certificate
+    assert certificate["document"]["destroyed"]["notes"] == 1
+    assert certificate["document"]["not_destroyed"] == {"notes_under_other_keys": 1}
+    status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
+
+
+def test_key_rotation_keeps_each_creditors_debtors_under_its_own_keys(
+    entrusted: Floor, settings: Settings
+) -> None:
+    keys_file = settings.data_keys_file
+    general = add_key(keys_file)  # `govern keys new`: the file's current key
+    bank_next = add_key(keys_file, client=BANK)  # a new key for the bank alone
+    s = entrusted.agency.services
+    with s.sessions() as db:
+        moved = rotate_keys(db, load_vault(keys_file), batch=2)  # `govern keys rotate`
+    assert moved == len(CASES)  # the bank's, onto its new key; the lender's stay on its own
+    keys = {d.case_no: d.key_id for d in rows(entrusted)}
+    assert {keys[case.case_no] for case in CASES} == {bank_next}
+    assert keys["L-001"] not in (general, bank_next)
+    assert entrusted.view("col.a1", "C-001")[1]["fields"]["name"] == "张三"  # read again
+
+    end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
+    status, certificate = entrusted.call("POST", end, "gm", json={"name": BANK})
+    assert status == 200
+    first = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1]
+    assert certificate["document"]["destroyed"]["key_ids"] == sorted([first["key_id"], bank_next])
+    assert entrusted.view("col.a1", "L-001")[0] == 200
+
+
+def test_another_instance_learns_of_a_creditors_key_and_of_its_end_from_the_keys_file(
+    floor: Floor, settings: Settings, another_app: Callable[[Settings], Flask]
+) -> None:
+    other = another_app(settings).extensions["govern"]  # started before the creditor existed
+    assert creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call"])[0] == 201
+    row = {**CASES[0].row(), "case_no": "L-009", "client": LENDER}
+    row |= {"phones": "13600009999", "id_number": id_number("11010119800101222")}
+    with other.sessions() as db:
+        import_debtors(db, other.context(), as_csv([row]), "operator:test")
+    lender_key = load_vault(settings.data_keys_file).creditors[LENDER]
+    copied = {d.case_no: d for d in rows(floor)}["L-009"]
+    assert copied.key_id == lender_key  # sealed under the lender's key, not the current one
+    assert other.vault.open(copied.name, f"{copied.id}/name") == CASES[0].name
+
+    lender = floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"][0]["id"]
+    end = f"/api/v1/creditors/{lender}/end"
+    assert floor.call("POST", end, "gm", json={"name": LENDER})[0] == 200
+    with pytest.raises(KeysDestroyed):  # the other instance forgets the key at its next open
+        other.vault.open(copied.name, f"{copied.id}/name")
+    assert lender_key not in other.vault.keys
