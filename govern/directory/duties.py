@@ -3,9 +3,10 @@ sync decides from them (which role to withhold). Plain Python: no Flask, no SQL.
 
 A rule of kind `roles` is a pair of roles one person may not hold together; `collector`, the
 role of staff in no group, also stands for collector duties: a person whose entry names a
-project group works in collection. A rule of kind `acts` is a pair of acts on one record the
-same person may not both do; it points at the check of the use case that refuses it
-(`enforced_by`), one of `ACT_CHECKS`.
+project group, or who holds a role that reaches debtors by project group (the `[reach]` of
+`policies/access/fields.toml`: collector, supervisor), works in collection. A rule of kind
+`acts` is a pair of acts on one record the same person may not both do; it points at the
+check of the use case that refuses it (`enforced_by`), one of `ACT_CHECKS`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from govern.config import load_policy
 from govern.errors import ConfigError
 
 RULES_FILE = "separation_of_duties.toml"
+REACH_FILE = "access/fields.toml"
 ROLES, ACTS = "roles", "acts"
 COLLECTOR = "collector"  # roles.toml `without_group`; app.CODE_ROLES holds it to roles.toml
 #: The act pairs the use cases refuse for the same person, by their reason code.
@@ -88,23 +90,37 @@ def role_rules(rules: Iterable[DutyRule]) -> list[DutyRule]:
     return [rule for rule in rules if rule.kind == ROLES]
 
 
-def duties(roles: Iterable[str], project_group: str | None) -> frozenset[str]:
+@cache
+def collecting_roles(policies_dir: Path) -> frozenset[str]:
+    """The roles that carry collector duties: `collector`, and every role that reaches debtors
+    by project group in `policies_dir/access/fields.toml` `[reach]` (read once per process;
+    the access policy's own loader checks the file)."""
+    reach = load_policy(policies_dir / REACH_FILE).get("reach", {})
+    return frozenset({COLLECTOR, *(role for role, way in reach.items() if way == "project_group")})
+
+
+def duties(
+    roles: Iterable[str], project_group: str | None, collecting: frozenset[str]
+) -> frozenset[str]:
     """What a person holds as far as the rules go: their roles, and collector duties when their
-    entry names a project group."""
-    return frozenset(roles) | ({COLLECTOR} if project_group else frozenset())
+    entry names a project group or one of their roles is `collecting`."""
+    held = frozenset(roles)
+    return held | ({COLLECTOR} if project_group or held & collecting else frozenset())
 
 
 @dataclass(frozen=True)
 class Standing:
     """What a person holds now (`had`, empty for a newcomer), what the directory gives them
-    (`given`, with the roles it gives as `given_roles`), which rules an exception covers and,
-    by rule, the role a sync withheld or an exception let through (`earlier`)."""
+    (`given`, with the roles it gives as `given_roles`), which rules an exception covers, by
+    rule the role a sync withheld or an exception let through (`earlier`), and the roles that
+    carry collector duties (`collecting`)."""
 
     had: frozenset[str]
     given: frozenset[str]
     given_roles: frozenset[str]
     excepted: frozenset[str] = frozenset()
     earlier: Mapping[str, str | None] = field(default_factory=dict)
+    collecting: frozenset[str] = frozenset({COLLECTOR})
 
 
 @dataclass(frozen=True)
@@ -124,31 +140,44 @@ class Separation:
 
 def separate(rules: Iterable[DutyRule], standing: Standing) -> Separation:
     """The roles a sync grants under the role rules: for each pair the directory gives, the
-    later role is withheld (the person keeps what they had); both new at once, the second
-    the rule names; a role once withheld, or let through by an exception now over, stays the
-    later one. An exception lets the pair through. A pair held before the rules, or whose later
-    duty is a project group (nothing a sync grants), is held and reported."""
+    roles that carry the later duty are withheld (the person keeps what they had): for
+    collector duties, every collecting role given (a supervisor's); both new at once, the
+    second the rule names; a role once withheld, or let through by an exception now over, stays
+    the later one. An exception lets the pair through. A pair held before the rules, or whose
+    later duty is a project group alone (nothing a sync grants), is held and reported."""
     granted = set(standing.given_roles)
     conflicts: dict[str, tuple[str, str | None]] = {}
     for rule in role_rules(rules):
         if not set(rule.pair) <= standing.given:
             continue
-        later = _later(rule, standing)
+        carrying = _carrying(_later(rule, standing), standing)
+        role = min(carrying, default=None)  # the one a conflict names (shipped: never two)
         if rule.id in standing.excepted:
-            conflicts[rule.id] = (EXCEPTED, later if later in standing.given_roles else None)
-        elif later in standing.given_roles:
-            granted.discard(later)
-            conflicts[rule.id] = (WITHHELD, later)
+            conflicts[rule.id] = (EXCEPTED, role)
+        elif carrying:
+            granted -= carrying
+            conflicts[rule.id] = (WITHHELD, role)
         else:
             conflicts[rule.id] = (HELD, None)
     return Separation(tuple(sorted(granted)) or (COLLECTOR,), conflicts)
 
 
 def _later(rule: DutyRule, standing: Standing) -> str | None:
+    """The later duty of the pair, or None when both were held before."""
     first, second = rule.pair
-    if standing.earlier.get(rule.id):
-        return standing.earlier[rule.id]
+    earlier = standing.earlier.get(rule.id)
+    if earlier:
+        collecting = earlier in standing.collecting and COLLECTOR in rule.pair
+        return COLLECTOR if collecting else earlier
     had_first, had_second = first in standing.had, second in standing.had
     if had_first and had_second:
         return None  # held before the rules: nothing is granted now
     return first if had_second else second
+
+
+def _carrying(duty: str | None, standing: Standing) -> frozenset[str]:
+    """The roles given that carry `duty`: for collector duties, the collecting roles."""
+    if duty is None:
+        return frozenset()
+    carriers = standing.collecting if duty == COLLECTOR else {duty}
+    return standing.given_roles & carriers

@@ -27,6 +27,7 @@ from govern.directory.duties import (
     DutyRule,
     Separation,
     Standing,
+    collecting_roles,
     duties,
     duty_rules,
     role_rules,
@@ -57,18 +58,22 @@ def separate_people(
     """The people as the sync will store them (withheld roles taken out), and each person's
     separation where a rule applies. Reads, changes nothing."""
     rules = role_rules(rules_of(ctx))
+    collecting = collecting_roles(ctx.settings.policies_dir)
     earlier = _earlier(db)
     excepted = _excepted(db, today(ctx))
     out, found = [], {}
     for person in people:
         identity = stored.get(person.employee_number)
-        had = duties(identity.roles, identity.project_group) if identity else frozenset()
+        had = (
+            duties(identity.roles, identity.project_group, collecting) if identity else frozenset()
+        )
         standing = Standing(
             had=had,
-            given=duties(person.roles, person.project_group),
+            given=duties(person.roles, person.project_group, collecting),
             given_roles=frozenset(person.roles),
             excepted=excepted.get(person.employee_number, frozenset()),
             earlier=earlier.get(person.employee_number, {}),
+            collecting=collecting,
         )
         separation = separate(rules, standing)
         if separation.conflicts:

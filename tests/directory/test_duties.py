@@ -14,6 +14,7 @@ from govern.directory.duties import (
     HELD,
     WITHHELD,
     Standing,
+    collecting_roles,
     duties,
     duty_rules,
     separate,
@@ -21,13 +22,15 @@ from govern.directory.duties import (
 from govern.errors import ConfigError
 
 RULES = duty_rules(REPO_POLICIES)
+COLLECTING = collecting_roles(REPO_POLICIES)
 
 
 def standing(had: set[str], given: set[str], group: str | None = None, **more: object) -> Standing:
     return Standing(
         had=frozenset(had),
-        given=duties(given, group),
+        given=duties(given, group, COLLECTING),
         given_roles=frozenset(given),
+        collecting=COLLECTING,
         **more,  # type: ignore[arg-type]
     )
 
@@ -53,6 +56,19 @@ def test_collector_duties_arriving_later_are_held_and_reported_not_withheld() ->
     found = separate(RULES, standing({"auditor"}, {"auditor"}, group="pg-a1"))
     assert found.roles == ("auditor",)
     assert found.conflicts == {"auditor_collector": (HELD, None)}
+
+
+def test_a_supervisors_role_given_to_an_auditor_carries_collector_duties_and_is_withheld() -> None:
+    found = separate(RULES, standing({"auditor"}, {"auditor", "supervisor"}, group="pg-a1"))
+    assert found.roles == ("auditor",)
+    assert found.conflicts == {"auditor_collector": (WITHHELD, "supervisor")}
+
+
+def test_an_auditors_role_given_to_a_supervisor_is_withheld() -> None:
+    had = {"supervisor", "collector"}  # a supervisor of pg-a1 holds collector duties
+    found = separate(RULES, standing(had, {"supervisor", "auditor"}, group="pg-a1"))
+    assert found.roles == ("supervisor",)
+    assert found.conflicts == {"auditor_collector": (WITHHELD, "auditor")}
 
 
 def test_a_pair_held_before_the_rules_is_reported_not_taken_away() -> None:

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from govern.cli import cli
 from govern.clock import FixedClock
 from tests.support.agency import Agency, audit_events, bearer
+from tests.support.floor import Floor
 from tests.support.staff import BY_USERNAME, LiveDirectory
 
 AUDITOR, PADMIN = BY_USERNAME["auditor"].number, BY_USERNAME["padmin"].number
@@ -279,3 +280,29 @@ def test_a_second_exception_waits_for_the_first_to_lapse(
     assert roles(client, agency.login("auditor")) == ["auditor", "policy_admin"]
     listed = client.get("/api/v1/duties/exceptions", headers=bearer(token)).get_json()
     assert [e["state"] for e in listed["exceptions"]] == ["active", "lapsed"]
+
+
+@pytest.mark.parametrize(
+    ("who", "group_rule", "refusal"),
+    [
+        ("auditor", "auditor_collector", "audit.investigation_required"),
+        ("padmin", "policy_admin_collector", "debtor.not_assigned"),
+    ],
+)
+def test_a_supervisors_role_given_later_with_a_project_group_is_withheld_and_reads_no_debtor(
+    floor: Floor, directory: LiveDirectory, who: str, group_rule: str, refusal: str
+) -> None:
+    """A supervisor reaches the debtors of their project group (policies/access/fields.toml
+    [reach]): the role carries collector duties, and is the later duty here."""
+    directory.add_to_group("govern-supervisors", who)
+    directory.set(who, "governProjectGroup", "pg-a1")
+    floor.agency.sync()
+
+    client, token = floor.agency.client, floor.agency.login(who)
+    assert "supervisor" not in roles(client, token)
+    status, body = floor.view(who, "C-001")
+    assert (status, body["error"]["code"]) == (403, refusal)
+    status, body = floor.reveal(who, "C-001", ["phones"])
+    assert status == 403
+    [found] = conflicts(client, floor.agency.login("gm"))
+    assert (found["rule"], found["state"], found["role"]) == (group_rule, "withheld", "supervisor")
