@@ -21,8 +21,6 @@ from govern.actor import Actor
 from govern.context import Context
 from govern.directory.duties import (
     COLLECTOR,
-    EXCEPTED,
-    HELD,
     WITHHELD,
     DutyRule,
     Separation,
@@ -107,7 +105,11 @@ def record_conflicts(
     db: Session, ctx: Context, run: str, found: dict[str, Separation], now: datetime
 ) -> None:
     """Store the conflicts this sync found, in its transaction: a new one, or one whose state
-    changed, recorded in the trail, logged (ids only) and counted; those gone deleted."""
+    changed, recorded in the trail, logged (ids only) and counted; those gone deleted, with
+    the exceptions that covered them closed; exceptions past their end date closed as lapsed
+    (as `lapse_exceptions`, should the watch not have run)."""
+    for late in db.scalars(_open().where(DutyException.ends_on < today(ctx))):
+        _lapse(db, ctx, late)
     current = {(c.employee_number, c.rule_id): c for c in db.scalars(select(DutyConflict))}
     for number, separation in found.items():
         for rule_id, (state, role) in separation.conflicts.items():
@@ -122,6 +124,8 @@ def record_conflicts(
     for (number, rule_id), row in current.items():
         db.delete(row)
         ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
+        for exception in db.scalars(_open().where(*_of(number, rule_id))):
+            _close(db, ctx, exception, run)
 
 
 def _tell(db: Session, ctx: Context, row: DutyConflict) -> None:
@@ -177,9 +181,103 @@ def exceptions(db: Session, ctx: Context) -> list[ExceptionLine]:
 
 
 def _state(row: DutyException, day: date) -> str:
-    if row.ended_at is not None:
+    if row.ended_by is not None:
         return "ended"
-    return "active" if row.ends_on >= day else "lapsed"
+    return "active" if row.ends_on >= day and row.ended_at is None else "lapsed"
+
+
+def _open() -> Select[tuple[DutyException]]:
+    """The exceptions nobody and nothing has closed yet (active, or lapsed and not yet seen)."""
+    return select(DutyException).where(DutyException.ended_at.is_(None))
+
+
+def _close(db: Session, ctx: Context, row: DutyException, run: str) -> None:
+    """Close an exception whose conflict a sync found gone, in its transaction: one past its
+    end date lapses; one still active is ended by the sync (`sync:<run>`), so that the pair,
+    given again later, is withheld again rather than silently excepted."""
+    if row.ends_on < today(ctx):
+        _lapse(db, ctx, row)
+        return
+    row.ended_by, row.ended_at = f"sync:{run}", ctx.clock.now()
+    ctx.trail.record(
+        db,
+        "duties.exception.resolved",
+        None,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
+        run=run,
+    )
+
+
+def _lapse(db: Session, ctx: Context, row: DutyException) -> None:
+    """Mark an exception past its end date as seen lapsed, with its event."""
+    row.ended_at = ctx.clock.now()
+    ctx.trail.record(
+        db,
+        "duties.exception.lapsed",
+        None,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
+    )
+
+
+def lapse_exceptions(db: Session, ctx: Context) -> list[int]:
+    """Close every exception past its end date (company time) that is not closed yet, as
+    ending it would: the role it let through is withheld at once, the event
+    `duties.exception.lapsed` recorded. Run by the scheduler's watch every minute, so that no
+    sync need run; idempotent (a lapsed exception is closed once). Returns the ids closed."""
+    late = _open().where(DutyException.ends_on < today(ctx)).order_by(DutyException.id)
+    rows = list(db.scalars(late.with_for_update()))
+    for row in rows:
+        _lapse(db, ctx, row)
+    for number in sorted({row.employee_number for row in rows}):
+        _settle(db, ctx, number)
+    db.commit()
+    if rows:
+        log.info("separation of duties: exceptions lapsed: %s", [row.id for row in rows])
+    return [row.id for row in rows]
+
+
+def _settle(db: Session, ctx: Context, number: str) -> None:
+    """Hold one person's roles to the rules again, as a sync that found the directory
+    unchanged would (`separate`, with the exceptions active now): after an exception is
+    accepted, ended or lapsed. In the caller's transaction."""
+    db.flush()
+    person = db.get(Identity, number)
+    if person is None:
+        return
+    rows = {
+        row.rule_id: row
+        for row in db.scalars(select(DutyConflict).where(DutyConflict.employee_number == number))
+    }
+    excepted = _excepted(db, today(ctx)).get(number, frozenset())
+    separation = separate(rules_of(ctx), _standing_now(ctx, person, rows, excepted))
+    person.roles = list(separation.roles)
+    for rule_id, (state, role) in separation.conflicts.items():
+        if rule_id in rows:
+            rows[rule_id].state, rows[rule_id].role = state, role
+
+
+def _standing_now(
+    ctx: Context, person: Identity, rows: dict[str, DutyConflict], excepted: frozenset[str]
+) -> Standing:
+    """A person's standing as the last sync left it: the roles the directory gave are those
+    stored and those withheld (the collector role stands in only when nothing else is)."""
+    collecting = collecting_roles(ctx.settings.policies_dir)
+    given = set(person.roles) | {r.role for r in rows.values() if r.state == WITHHELD and r.role}
+    given_roles = frozenset(given - {COLLECTOR} if len(given) > 1 else given)
+    return Standing(
+        had=duties(person.roles, person.project_group, collecting),
+        given=duties(given_roles, person.project_group, collecting),
+        given_roles=given_roles,
+        excepted=excepted,
+        earlier={rule_id: row.role for rule_id, row in rows.items() if row.role},
+        collecting=collecting,
+    )
 
 
 @dataclass(frozen=True)
@@ -193,7 +291,9 @@ class Acceptance:
 
 
 def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance) -> ExceptionLine:
-    """Accept a current conflict until the end of `ends_on`: a withheld role is granted at once.
+    """Accept a current conflict until the end of `ends_on`: the person's roles are held to the
+    rules again with the exception (a withheld role is granted at once, unless another rule
+    still withholds it).
 
     Raises NotFound `sod.conflict_unknown`, Forbidden `sod.own_exception`, BadRequest
     `sod.end_not_future`, Conflict `sod.exception_active`, Unprocessable
@@ -210,10 +310,7 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
         accepted_at=ctx.clock.now(),
     )
     db.add(row)
-    if conflict.state == WITHHELD and conflict.role:
-        _grant(db.get(Identity, asked.employee_number), conflict.role)
-    conflict.state = EXCEPTED
-    db.flush()
+    _settle(db, ctx, asked.employee_number)
     ctx.trail.record(
         db,
         "duties.exception.accepted",
@@ -233,7 +330,7 @@ def _acceptable(
 ) -> tuple[DutyConflict, str]:
     """The conflict `asked` names, and its trimmed reason, if it may be accepted."""
     key = (asked.employee_number, asked.rule_id)
-    conflict = db.get(DutyConflict, key) if all(key) else None
+    conflict = db.get(DutyConflict, key, with_for_update=True) if all(key) else None
     if conflict is None:
         raise NotFound("sod.conflict_unknown", "No such conflict: see the current conflicts.")
     if admin.staff.employee_number == asked.employee_number:
@@ -261,30 +358,23 @@ def end_exception(
     Raises NotFound `sod.exception_unknown`, Conflict `sod.exception_over`, Unprocessable
     `justification.too_short`.
     """
-    row = db.get(DutyException, exception_id) if 0 < exception_id <= LARGEST_ROW_ID else None
+    found = 0 < exception_id <= LARGEST_ROW_ID
+    row = db.get(DutyException, exception_id, with_for_update=True) if found else None
     if row is None:
         raise NotFound("sod.exception_unknown", f"No exception {exception_id}.")
     reason = justification(reason, ctx.settings.justification_min_chars, "reason")
     if _state(row, today(ctx)) != "active":
         raise Conflict("sod.exception_over", "This exception has already lapsed or ended.")
     row.ended_by, row.ended_at, row.end_reason = admin.label, ctx.clock.now(), reason
-    conflict = db.get(DutyConflict, (row.employee_number, row.rule_id))
-    if conflict is not None and conflict.state == EXCEPTED:
-        conflict.state = WITHHELD if conflict.role else HELD
-        if conflict.role:
-            _withhold(db.get(Identity, row.employee_number), conflict.role)
+    _settle(db, ctx, row.employee_number)
     ctx.trail.record(
-        db, "duties.exception.ended", admin.label, row.employee_number, exception=row.id
+        db,
+        "duties.exception.ended",
+        admin.label,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
     )
     db.commit()
     return ExceptionLine(row, "ended")
-
-
-def _grant(person: Identity | None, role: str) -> None:
-    if person is not None:
-        person.roles = sorted((set(person.roles) - {COLLECTOR}) | {role})
-
-
-def _withhold(person: Identity | None, role: str) -> None:
-    if person is not None:
-        person.roles = sorted(set(person.roles) - {role}) or [COLLECTOR]

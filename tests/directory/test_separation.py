@@ -11,11 +11,13 @@ from flask.testing import FlaskClient
 
 from govern.cli import cli
 from govern.clock import FixedClock
+from govern.deprovision.scheduler import watch
 from tests.support.agency import Agency, audit_events, bearer
 from tests.support.floor import Floor
 from tests.support.staff import BY_USERNAME, LiveDirectory
 
 AUDITOR, PADMIN = BY_USERNAME["auditor"].number, BY_USERNAME["padmin"].number
+COLLECTOR = BY_USERNAME["col.a1"].number
 REASON = "the only auditor this quarter also keeps the policy while 郑洁 is on leave"
 
 
@@ -42,7 +44,7 @@ def accept(client: FlaskClient, token: str, number: str, rule: str, ends_on: str
     return client.post("/api/v1/duties/exceptions", headers=bearer(token), json={**payload, **body})
 
 
-def may_change_policy(client: FlaskClient, token: str) -> bool:
+def may_accept_exceptions(client: FlaskClient, token: str) -> bool:
     """Whether the role × action table lets the caller accept exceptions (policy admins only):
     an empty body passes the door to validation (422), or is refused at it (403)."""
     status = client.post("/api/v1/duties/exceptions", headers=bearer(token), json={}).status_code
@@ -57,7 +59,7 @@ def test_a_sync_withholds_the_later_role_of_a_forbidden_pair_and_reports_it(
     agency.sync()
 
     assert roles(client, tokens["auditor"]) == ["auditor"]
-    assert not may_change_policy(client, tokens["auditor"])
+    assert not may_accept_exceptions(client, tokens["auditor"])
     [found] = conflicts(client, tokens["padmin"])
     assert (found["employee_number"], found["rule"], found["state"], found["role"]) == (
         AUDITOR,
@@ -95,7 +97,7 @@ def test_an_accepted_exception_grants_the_role_at_once_until_its_end_date_then_i
         ends_on,
     )
     assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
-    assert may_change_policy(client, tokens["auditor"])
+    assert may_accept_exceptions(client, tokens["auditor"])
     agency.sync()
     assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
     assert [c["state"] for c in conflicts(client, tokens["padmin"])] == ["excepted"]
@@ -111,6 +113,40 @@ def test_an_accepted_exception_grants_the_role_at_once_until_its_end_date_then_i
     assert roles(client, agency.login("auditor")) == ["auditor"]
     [found] = conflicts(client, token)
     assert (found["state"], found["role"]) == ("withheld", "policy_admin")
+    lapsed = audit_events(client, agency.login("auditor"), "duties.exception.lapsed")
+    assert [(e["object"], e["details"]["exception"]) for e in lapsed] == [(AUDITOR, accepted["id"])]
+
+
+def test_an_exception_past_its_end_date_withholds_its_role_at_the_next_watch_without_a_sync(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    today = clock.now().date().isoformat()
+    accepted = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", today)
+    assert accepted.status_code == 201, accepted.get_json()
+    watch(agency.app)  # the scheduler's minute: still today, nothing lapses
+    assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
+
+    clock.advance(days=1)
+    watch(agency.app)
+    watch(agency.app)  # once is enough: the second changes nothing
+
+    token = agency.login("auditor")
+    assert roles(client, token) == ["auditor"]
+    assert not may_accept_exceptions(client, token)
+    [found] = conflicts(client, agency.login("padmin"))
+    assert (found["state"], found["role"]) == ("withheld", "policy_admin")
+    lapsed = audit_events(client, token, "duties.exception.lapsed")
+    assert [
+        (e["details"]["exception"], e["details"]["rule"], e["details"]["role"]) for e in lapsed
+    ] == [(accepted.get_json()["id"], "auditor_policy_admin", "policy_admin")]
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(token)).get_json()
+    assert [e["state"] for e in listed["exceptions"]] == ["lapsed"]
 
 
 def test_ending_an_exception_withholds_the_role_at_once(
@@ -306,3 +342,79 @@ def test_a_supervisors_role_given_later_with_a_project_group_is_withheld_and_rea
     assert status == 403
     [found] = conflicts(client, floor.agency.login("gm"))
     assert (found["rule"], found["state"], found["role"]) == (group_rule, "withheld", "supervisor")
+
+
+def test_exceptions_to_two_of_three_conflicts_leave_the_third_rule_withholding_its_role(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-auditors", "col.a1")
+    directory.add_to_group("govern-policy-admins", "col.a1")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=30)).date().isoformat()
+
+    for rule in ("policy_admin_collector", "auditor_collector"):
+        response = accept(client, tokens["padmin"], COLLECTOR, rule, ends_on)
+        assert response.status_code == 201, response.get_json()
+
+    def states() -> dict[str, tuple[str, str]]:
+        return {c["rule"]: (c["state"], c["role"]) for c in conflicts(client, tokens["padmin"])}
+
+    expected = {
+        "auditor_policy_admin": ("withheld", "policy_admin"),
+        "auditor_collector": ("excepted", "auditor"),
+        "policy_admin_collector": ("excepted", "policy_admin"),
+    }
+    assert roles(client, agency.login("col.a1")) == ["auditor"]
+    assert states() == expected
+    agency.sync()  # the sync decides as the acceptance did
+    assert roles(client, agency.login("col.a1")) == ["auditor"]
+    assert states() == expected
+
+
+def test_an_exception_ends_with_its_conflict_and_the_pair_given_again_is_withheld_again(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=300)).date().isoformat()
+    accepted = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
+    directory.remove_from_group("govern-policy-admins", "auditor")
+    agency.sync()
+
+    assert conflicts(client, tokens["padmin"]) == []
+    listed = client.get("/api/v1/duties/exceptions", headers=bearer(tokens["padmin"])).get_json()
+    [closed] = listed["exceptions"]
+    assert (closed["id"], closed["state"]) == (accepted.get_json()["id"], "ended")
+    resolved = audit_events(client, tokens["auditor"], "duties.exception.resolved")
+    assert [(e["details"]["exception"], e["details"]["rule"]) for e in resolved] == [
+        (closed["id"], "auditor_policy_admin")
+    ]
+    clock.advance(days=100)
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    assert roles(client, agency.login("auditor")) == ["auditor"]
+    [found] = conflicts(client, agency.login("padmin"))
+    assert (found["state"], found["role"]) == ("withheld", "policy_admin")
+
+
+def test_ending_an_exception_there_is_not_is_404(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    for exception_id in (0, 7, 99_999_999_999):
+        response = client.post(
+            f"/api/v1/duties/exceptions/{exception_id}/end",
+            headers=bearer(tokens["padmin"]),
+            json={"reason": "the regular policy admin is back from leave today"},
+        )
+        assert (response.status_code, response.get_json()["error"]["code"]) == (
+            404,
+            "sod.exception_unknown",
+        )
