@@ -18,6 +18,7 @@ from pathlib import Path
 
 from govern.config import load_policy
 from govern.errors import ConfigError
+from govern.text import in_language
 
 RULES_FILE = "separation_of_duties.toml"
 REACH_FILE = "access/fields.toml"
@@ -45,13 +46,8 @@ class DutyRule:
     enforced_by: str | None = None
 
     def label(self, language: str) -> str:
-        """The rule's name for a person reading `language` (Chinese when there is none)."""
-        return self.labels.get(language) or self.labels.get("zh") or self.id
-
-    @property
-    def code(self) -> str:
-        """The reason code the rule answers with."""
-        return self.enforced_by or f"sod.{self.id}"
+        """The rule's name for a person reading `language` ("zh", "en")."""
+        return in_language(language, self.labels["zh"], self.labels["en"])
 
 
 @cache
@@ -63,6 +59,20 @@ def duty_rules(policies_dir: Path) -> tuple[DutyRule, ...]:
     path = policies_dir / RULES_FILE
     rules = load_policy(path).get("rules", {})
     return tuple(_rule(path, str(rule_id), raw) for rule_id, raw in rules.items())
+
+
+@cache
+def max_exception_days(policies_dir: Path) -> int:
+    """`max_exception_days` of `policies_dir/separation_of_duties.toml`: how many days after
+    today an exception may end at the latest. Raises ConfigError `config.separation_of_duties`
+    unless it is a whole number from 1 to 3660."""
+    path = policies_dir / RULES_FILE
+    days = load_policy(path).get("max_exception_days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3660:
+        raise ConfigError(
+            "config.separation_of_duties", f"{path}: max_exception_days must be 1 to 3660"
+        )
+    return days
 
 
 def _rule(path: Path, rule_id: str, raw: Mapping[str, object]) -> DutyRule:

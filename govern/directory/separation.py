@@ -11,16 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from govern import signals
 from govern.actor import Actor
+from govern.bounds import LARGEST_ROW_ID
 from govern.context import Context
 from govern.directory.duties import (
     COLLECTOR,
+    HELD,
     WITHHELD,
     DutyRule,
     Separation,
@@ -28,16 +30,16 @@ from govern.directory.duties import (
     collecting_roles,
     duties,
     duty_rules,
+    max_exception_days,
     role_rules,
     separate,
 )
-from govern.directory.models import DutyConflict, DutyException, Identity
+from govern.directory.models import SYNC_LOCK, DutyConflict, DutyException, Identity
 from govern.directory.person import DirectoryPerson
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.justification import justification
 
 log = logging.getLogger(__name__)
-LARGEST_ROW_ID = 2**31 - 1
 
 
 def today(ctx: Context) -> date:
@@ -103,14 +105,16 @@ def _active(day: date) -> Select[tuple[DutyException]]:
 
 def record_conflicts(
     db: Session, ctx: Context, run: str, found: dict[str, Separation], now: datetime
-) -> None:
+) -> list[DutyConflict]:
     """Store the conflicts this sync found, in its transaction: a new one, or one whose state
-    changed, recorded in the trail, logged (ids only) and counted; those gone deleted, with
+    changed, recorded in the trail and returned (for `tell`, once committed); those gone
+    deleted, with
     the exceptions that covered them closed; exceptions past their end date closed as lapsed
     (as `lapse_exceptions`, should the watch not have run)."""
     for late in db.scalars(_open().where(DutyException.ends_on < today(ctx))):
         _lapse(db, ctx, late)
     current = {(c.employee_number, c.rule_id): c for c in db.scalars(select(DutyConflict))}
+    noticed = []
     for number, separation in found.items():
         for rule_id, (state, role) in separation.conflicts.items():
             row = current.pop((number, rule_id), None)
@@ -120,29 +124,31 @@ def record_conflicts(
                 row = DutyConflict(employee_number=number, rule_id=rule_id, since=now)
                 db.add(row)
             row.state, row.role, row.sync_run = state, role, run
-            _tell(db, ctx, row)
+            ctx.trail.record(
+                db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=run
+            )
+            noticed.append(row)
     for (number, rule_id), row in current.items():
         db.delete(row)
         ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
         for exception in db.scalars(_open().where(*_of(number, rule_id))):
             _close(db, ctx, exception, run)
+    return noticed
 
 
-def _tell(db: Session, ctx: Context, row: DutyConflict) -> None:
-    """A conflict found or changed: its event, a log line of ids only, the metric."""
-    number, rule_id, state, role = row.employee_number, row.rule_id, row.state, row.role
-    ctx.trail.record(
-        db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=row.sync_run
-    )
-    log.warning(
-        "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
-        state,
-        rule_id,
-        number,
-        role,
-        row.sync_run,
-    )
-    signals.duty_conflict.send(rule_id, state=state)
+def tell(noticed: list[DutyConflict]) -> None:
+    """The conflicts a committed sync found or changed: a log line of ids only each, and the
+    metric."""
+    for row in noticed:
+        log.warning(
+            "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
+            row.state,
+            row.rule_id,
+            row.employee_number,
+            row.role,
+            row.sync_run,
+        )
+        signals.duty_conflict.send(row.rule_id, state=row.state)
 
 
 @dataclass(frozen=True)
@@ -152,6 +158,12 @@ class ConflictLine:
     conflict: DutyConflict
     person: Identity
     rule: DutyRule | None
+
+    @property
+    def needs_action(self) -> bool:
+        """Whether both duties are held with nothing withheld and no exception: no sync ends
+        it; a policy admin accepts an exception, or the directory entry is mended."""
+        return self.conflict.state == HELD
 
 
 def conflicts(db: Session, ctx: Context) -> list[ConflictLine]:
@@ -231,6 +243,9 @@ def lapse_exceptions(db: Session, ctx: Context) -> list[int]:
     `duties.exception.lapsed` recorded. Run by the scheduler's watch every minute, so that no
     sync need run; idempotent (a lapsed exception is closed once). Returns the ids closed."""
     late = _open().where(DutyException.ends_on < today(ctx)).order_by(DutyException.id)
+    if db.scalars(late).first() is None:
+        return []  # the common minute: no lock taken, no sync kept waiting
+    _after_any_sync(db)
     rows = list(db.scalars(late.with_for_update()))
     for row in rows:
         _lapse(db, ctx, row)
@@ -240,6 +255,14 @@ def lapse_exceptions(db: Session, ctx: Context) -> list[int]:
     if rows:
         log.info("separation of duties: exceptions lapsed: %s", [row.id for row in rows])
     return [row.id for row in rows]
+
+
+def _after_any_sync(db: Session) -> None:
+    """Wait for a directory sync under way, and keep the next from starting until this
+    transaction ends (PostgreSQL; SQLite's one writer serialises them already): a sync decides
+    from conflicts and exceptions it read at its start, and must not write over a change."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK)))
 
 
 def _settle(db: Session, ctx: Context, number: str) -> None:
@@ -296,9 +319,10 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
     still withholds it).
 
     Raises NotFound `sod.conflict_unknown`, Forbidden `sod.own_exception`, BadRequest
-    `sod.end_not_future`, Conflict `sod.exception_active`, Unprocessable
+    `sod.end_not_future` or `sod.end_too_far`, Conflict `sod.exception_active`, Unprocessable
     `justification.too_short`.
     """
+    _after_any_sync(db)
     conflict, reason = _acceptable(db, ctx, admin, asked)
     row = DutyException(
         employee_number=asked.employee_number,
@@ -338,6 +362,9 @@ def _acceptable(
     reason = justification(asked.reason, ctx.settings.justification_min_chars, "reason")
     if asked.ends_on < today(ctx):
         raise BadRequest("sod.end_not_future", "An exception ends today or later.")
+    longest = max_exception_days(ctx.settings.policies_dir)
+    if asked.ends_on > today(ctx) + timedelta(days=longest):
+        raise BadRequest("sod.end_too_far", f"An exception ends within {longest} days.")
     if db.scalars(_active(today(ctx)).where(*_of(asked.employee_number, asked.rule_id))).first():
         raise Conflict("sod.exception_active", "An exception already covers this conflict.")
     return conflict, reason
@@ -358,6 +385,7 @@ def end_exception(
     Raises NotFound `sod.exception_unknown`, Conflict `sod.exception_over`, Unprocessable
     `justification.too_short`.
     """
+    _after_any_sync(db)
     found = 0 < exception_id <= LARGEST_ROW_ID
     row = db.get(DutyException, exception_id, with_for_update=True) if found else None
     if row is None:

@@ -14,7 +14,7 @@ from govern.clock import FixedClock
 from govern.deprovision.scheduler import watch
 from tests.support.agency import Agency, audit_events, bearer
 from tests.support.floor import Floor
-from tests.support.staff import BY_USERNAME, LiveDirectory
+from tests.support.staff import BY_USERNAME, LiveDirectory, Person
 
 AUDITOR, PADMIN = BY_USERNAME["auditor"].number, BY_USERNAME["padmin"].number
 COLLECTOR = BY_USERNAME["col.a1"].number
@@ -68,6 +68,7 @@ def test_a_sync_withholds_the_later_role_of_a_forbidden_pair_and_reports_it(
         "policy_admin",
     )
     assert found["held_roles"] == ["auditor"]
+    assert found["needs_action"] is False
     assert conflicts(client, tokens["gm"]) == [found]
     events = audit_events(client, tokens["auditor"], "duties.conflict")
     assert [(e["object"], e["details"]["role"]) for e in events] == [(AUDITOR, "policy_admin")]
@@ -169,6 +170,7 @@ def test_ending_an_exception_withholds_the_role_at_once(
 
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["state"] == "ended"
+    assert response.get_json()["end_reason"] == "the regular policy admin is back from leave today"
     assert roles(client, tokens["auditor"]) == ["auditor"]
     again = client.post(
         f"/api/v1/duties/exceptions/{exception.get_json()['id']}/end",
@@ -203,6 +205,24 @@ def test_a_collector_put_in_the_auditors_group_stays_a_collector(
 
 
 def test_a_newcomer_in_both_groups_gets_the_first_role_the_rule_names(
+    agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
+) -> None:
+    directory.add(Person("1090", "new.pa", "钱进", "operations"))
+    directory.add_to_group("govern-auditors", "new.pa")
+    directory.add_to_group("govern-policy-admins", "new.pa")
+    agency.sync()
+
+    [found] = conflicts(client, tokens["gm"])
+    assert (found["employee_number"], found["rule"], found["state"], found["role"]) == (
+        "1090",
+        "auditor_policy_admin",
+        "withheld",
+        "policy_admin",
+    )
+    assert found["held_roles"] == ["auditor"]
+
+
+def test_a_role_added_to_a_policy_admin_later_is_the_one_withheld(
     agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
 ) -> None:
     directory.add_to_group("govern-auditors", "padmin")
@@ -244,18 +264,23 @@ def test_an_exception_needs_a_current_conflict_a_reason_and_an_end_not_past(
     agency.sync()
     yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
     later = (clock.now() + timedelta(days=7)).date().isoformat()
+    too_far = (clock.now() + timedelta(days=366)).date().isoformat()  # max_exception_days 365
     padmin = tokens["padmin"]
 
     refusals = [
         accept(client, padmin, AUDITOR, "auditor_collector", later),
         accept(client, padmin, AUDITOR, "auditor_policy_admin", later, reason="because"),
         accept(client, padmin, AUDITOR, "auditor_policy_admin", yesterday),
+        accept(client, padmin, AUDITOR, "auditor_policy_admin", too_far),
+        accept(client, padmin, AUDITOR, "auditor_policy_admin", later, reason=" " * 30),
     ]
 
     assert [(r.status_code, r.get_json()["error"]["code"]) for r in refusals] == [
         (404, "sod.conflict_unknown"),
         (422, "justification.too_short"),
         (400, "sod.end_not_future"),
+        (400, "sod.end_too_far"),
+        (422, "request.invalid"),
     ]
     listed = client.get("/api/v1/duties/exceptions", headers=bearer(padmin)).get_json()
     assert listed["exceptions"] == []
@@ -272,6 +297,7 @@ def test_collector_duties_given_to_an_auditor_later_are_held_and_reported(
     assert roles(client, tokens["auditor"]) == ["auditor"]
     [found] = conflicts(client, tokens["padmin"])
     assert (found["rule"], found["state"], found["role"]) == ("auditor_collector", "held", None)
+    assert found["needs_action"] is True  # no sync ends it: an exception or a mended entry
     directory.set("auditor", "governProjectGroup", None)
     agency.sync()
     assert conflicts(client, tokens["padmin"]) == []
