@@ -4,14 +4,17 @@ databases, a FixedClock)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from govern.cli import cli
 from govern.clock import FixedClock
 from govern.deprovision.scheduler import watch
+from govern.directory.models import SYNC_LOCK
 from tests.support.agency import Agency, audit_events, bearer
 from tests.support.floor import Floor
 from tests.support.staff import BY_USERNAME, LiveDirectory, Person
@@ -444,3 +447,33 @@ def test_ending_an_exception_there_is_not_is_404(
             404,
             "sod.exception_unknown",
         )
+
+
+@pytest.mark.postgresql_only
+def test_an_exception_accepted_while_a_sync_runs_waits_for_it_to_commit(
+    agency: Agency,
+    client: FlaskClient,
+    directory: LiveDirectory,
+    tokens: dict[str, str],
+    clock: FixedClock,
+) -> None:
+    """A sync decides from the exceptions it read at its start: an acceptance made while it
+    runs would be written over, so it waits for the sync's lock."""
+    directory.add_to_group("govern-policy-admins", "auditor")
+    agency.sync()
+    ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
+    answers: list[int] = []
+    accepting = threading.Thread(
+        target=lambda: answers.append(
+            accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on).status_code
+        )
+    )
+    with agency.services.sessions() as sync_under_way:
+        sync_under_way.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK)))
+        accepting.start()
+        accepting.join(timeout=1.0)
+        assert accepting.is_alive() and answers == []  # waiting for the sync
+        sync_under_way.commit()
+    accepting.join(timeout=10.0)
+    assert answers == [201]
+    assert roles(client, tokens["auditor"]) == ["auditor", "policy_admin"]
