@@ -103,15 +103,25 @@ def _active(day: date) -> Select[tuple[DutyException]]:
     )
 
 
+@dataclass(frozen=True)
+class Noticed:
+    """A conflict a sync found or changed, as its log line and metric name it (ids only)."""
+
+    employee_number: str
+    rule_id: str
+    state: str
+    role: str | None
+    run: str
+
+
 def record_conflicts(
     db: Session, ctx: Context, run: str, found: dict[str, Separation], now: datetime
-) -> list[DutyConflict]:
+) -> list[Noticed]:
     """Store the conflicts this sync found, in its transaction: a new one, or one whose state
     changed, recorded in the trail and returned (for `tell`, once committed); those gone
-    deleted, with
-    the exceptions that covered them closed; exceptions past their end date closed as lapsed
-    (as `lapse_exceptions`, should the watch not have run)."""
-    for late in db.scalars(_open().where(DutyException.ends_on < today(ctx))):
+    deleted, with the exceptions that covered them closed; exceptions past their end date
+    closed as lapsed (as `lapse_exceptions`, should the watch not have run)."""
+    for late in list(db.scalars(_open().where(DutyException.ends_on < today(ctx)))):
         _lapse(db, ctx, late)
     current = {(c.employee_number, c.rule_id): c for c in db.scalars(select(DutyConflict))}
     noticed = []
@@ -127,28 +137,28 @@ def record_conflicts(
             ctx.trail.record(
                 db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=run
             )
-            noticed.append(row)
+            noticed.append(Noticed(number, rule_id, state, role, run))
     for (number, rule_id), row in current.items():
         db.delete(row)
         ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
-        for exception in db.scalars(_open().where(*_of(number, rule_id))):
+        for exception in list(db.scalars(_open().where(*_of(number, rule_id)))):
             _close(db, ctx, exception, run)
     return noticed
 
 
-def tell(noticed: list[DutyConflict]) -> None:
+def tell(noticed: list[Noticed]) -> None:
     """The conflicts a committed sync found or changed: a log line of ids only each, and the
     metric."""
-    for row in noticed:
+    for found in noticed:
         log.warning(
             "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
-            row.state,
-            row.rule_id,
-            row.employee_number,
-            row.role,
-            row.sync_run,
+            found.state,
+            found.rule_id,
+            found.employee_number,
+            found.role,
+            found.run,
         )
-        signals.duty_conflict.send(row.rule_id, state=row.state)
+        signals.duty_conflict.send(found.rule_id, state=found.state)
 
 
 @dataclass(frozen=True)
