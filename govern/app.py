@@ -27,7 +27,7 @@ from govern.debtors.service import DebtorWiring, debtor_group
 from govern.debtors.vault import load_vault
 from govern.directory import duties
 from govern.directory.choose import open_directory
-from govern.directory.duties import duty_rules
+from govern.directory.duties import duty_rules, max_exception_days
 from govern.directory.person import DEFAULT_ROLE
 from govern.directory.source import Directory
 from govern.headers import register_security_headers
@@ -192,6 +192,7 @@ def _load_policies(settings: Settings, clock: Clock) -> None:
     language_check(folder)
     agent_statement(folder)
     duty_rules(folder)
+    max_exception_days(folder)
     check_role_names(folder, CODE_ROLES)
     contact_profiles(folder)
 

@@ -112,15 +112,18 @@ MESSAGES: dict[str, Any] = {
     "suspension.lift_denied": _l(
         "Your role may not lift this kind of suspension; ask whoever imposed it."
     ),
-    # departures
     # separation of duties (docs/governance.md)
-    "sod.*": _l("Separation of duties forbids one person to do both."),
     "sod.conflict_unknown": _l("There is no such conflict of duties now."),
     "sod.own_exception": _l("Nobody accepts an exception for themselves."),
     "sod.end_not_future": _l("An exception ends today or later."),
+    "sod.end_too_far": _l(
+        "An exception ends no later than the rules allow (max_exception_days); accept it "
+        "again when it ends, if it is still needed."
+    ),
     "sod.exception_active": _l("An exception already covers this conflict."),
     "sod.exception_unknown": _l("There is no such exception."),
     "sod.exception_over": _l("This exception has already lapsed or ended."),
+    # departures
     "departure.own": _l("Nobody sets their own departure date."),
     "departure.before_hire": _l("The departure date is before this person's hire date."),
     "departure.out_of_range": _l(

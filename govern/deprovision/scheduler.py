@@ -1,6 +1,7 @@
 """APScheduler, its jobs kept in the database: a catch-up sweep at start, a job at each
 departure instant, a watch every GOVERN_DEPARTURE_WATCH_SECONDS (a minute: dates that came from
-the directory or another instance) and a daily sweep that also suspends unused accounts.
+the directory or another instance; it also closes lapsed exceptions to separation of duties)
+and a daily sweep that also suspends unused accounts.
 
 APScheduler keeps time by the host's wall clock and sleeps between jobs on a timer that the
 wall clock does not move (Python's monotonic wait). When the host's clock is stepped forward
@@ -32,6 +33,7 @@ from govern.deprovision import repository
 from govern.deprovision.reconcile import reconcile
 from govern.deprovision.service import revoke_due, suspend_inactive
 from govern.directory.departure import departure_instant
+from govern.directory.separation import lapse_exceptions
 
 log = logging.getLogger(__name__)
 
@@ -204,9 +206,11 @@ def run_watch() -> None:
 
 def watch(app: Flask) -> None:
     """The watch job's work for `app`: stand down if the leader lock is lost to another
-    process, else revoke what is due and plan jobs again."""
+    process, else revoke what is due, close the exceptions to separation of duties past their
+    end date (their roles withheld at once, no sync needed) and plan jobs again."""
     if _still_leading(app):
         _revoke(app)
+        _lapse_exceptions(app)
         replan(app)
 
 
@@ -270,6 +274,12 @@ def _revoke(app: Flask) -> None:
         report = revoke_due(db, s.context(), directory=s.directory)
     if report.revoked or report.failed:
         log.info("departures: %d revoked, %d failed", len(report.revoked), len(report.failed))
+
+
+def _lapse_exceptions(app: Flask) -> None:
+    s = app.extensions["govern"]
+    with s.sessions() as db:
+        lapse_exceptions(db, s.context())
 
 
 def _suspend_unused(app: Flask) -> None:

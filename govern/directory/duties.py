@@ -3,9 +3,10 @@ sync decides from them (which role to withhold). Plain Python: no Flask, no SQL.
 
 A rule of kind `roles` is a pair of roles one person may not hold together; `collector`, the
 role of staff in no group, also stands for collector duties: a person whose entry names a
-project group works in collection. A rule of kind `acts` is a pair of acts on one record the
-same person may not both do; it points at the check of the use case that refuses it
-(`enforced_by`), one of `ACT_CHECKS`.
+project group, or who holds a role that reaches debtors by project group (the `[reach]` of
+`policies/access/fields.toml`: collector, supervisor), works in collection. A rule of kind
+`acts` is a pair of acts on one record the same person may not both do; it points at the
+check of the use case that refuses it (`enforced_by`), one of `ACT_CHECKS`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from pathlib import Path
 
 from govern.config import load_policy
 from govern.errors import ConfigError
+from govern.text import in_language
 
 RULES_FILE = "separation_of_duties.toml"
+REACH_FILE = "access/fields.toml"
 ROLES, ACTS = "roles", "acts"
 COLLECTOR = "collector"  # roles.toml `without_group`; app.CODE_ROLES holds it to roles.toml
 #: The act pairs the use cases refuse for the same person, by their reason code.
@@ -43,13 +46,8 @@ class DutyRule:
     enforced_by: str | None = None
 
     def label(self, language: str) -> str:
-        """The rule's name for a person reading `language` (Chinese when there is none)."""
-        return self.labels.get(language) or self.labels.get("zh") or self.id
-
-    @property
-    def code(self) -> str:
-        """The reason code the rule answers with."""
-        return self.enforced_by or f"sod.{self.id}"
+        """The rule's name for a person reading `language` ("zh", "en")."""
+        return in_language(language, self.labels["zh"], self.labels["en"])
 
 
 @cache
@@ -61,6 +59,20 @@ def duty_rules(policies_dir: Path) -> tuple[DutyRule, ...]:
     path = policies_dir / RULES_FILE
     rules = load_policy(path).get("rules", {})
     return tuple(_rule(path, str(rule_id), raw) for rule_id, raw in rules.items())
+
+
+@cache
+def max_exception_days(policies_dir: Path) -> int:
+    """`max_exception_days` of `policies_dir/separation_of_duties.toml`: how many days after
+    today an exception may end at the latest. Raises ConfigError `config.separation_of_duties`
+    unless it is a whole number from 1 to 3660."""
+    path = policies_dir / RULES_FILE
+    days = load_policy(path).get("max_exception_days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3660:
+        raise ConfigError(
+            "config.separation_of_duties", f"{path}: max_exception_days must be 1 to 3660"
+        )
+    return days
 
 
 def _rule(path: Path, rule_id: str, raw: Mapping[str, object]) -> DutyRule:
@@ -88,23 +100,37 @@ def role_rules(rules: Iterable[DutyRule]) -> list[DutyRule]:
     return [rule for rule in rules if rule.kind == ROLES]
 
 
-def duties(roles: Iterable[str], project_group: str | None) -> frozenset[str]:
+@cache
+def collecting_roles(policies_dir: Path) -> frozenset[str]:
+    """The roles that carry collector duties: `collector`, and every role that reaches debtors
+    by project group in `policies_dir/access/fields.toml` `[reach]` (read once per process;
+    the access policy's own loader checks the file)."""
+    reach = load_policy(policies_dir / REACH_FILE).get("reach", {})
+    return frozenset({COLLECTOR, *(role for role, way in reach.items() if way == "project_group")})
+
+
+def duties(
+    roles: Iterable[str], project_group: str | None, collecting: frozenset[str]
+) -> frozenset[str]:
     """What a person holds as far as the rules go: their roles, and collector duties when their
-    entry names a project group."""
-    return frozenset(roles) | ({COLLECTOR} if project_group else frozenset())
+    entry names a project group or one of their roles is `collecting`."""
+    held = frozenset(roles)
+    return held | ({COLLECTOR} if project_group or held & collecting else frozenset())
 
 
 @dataclass(frozen=True)
 class Standing:
     """What a person holds now (`had`, empty for a newcomer), what the directory gives them
-    (`given`, with the roles it gives as `given_roles`), which rules an exception covers and,
-    by rule, the role a sync withheld or an exception let through (`earlier`)."""
+    (`given`, with the roles it gives as `given_roles`), which rules an exception covers, by
+    rule the role a sync withheld or an exception let through (`earlier`), and the roles that
+    carry collector duties (`collecting`)."""
 
     had: frozenset[str]
     given: frozenset[str]
     given_roles: frozenset[str]
     excepted: frozenset[str] = frozenset()
     earlier: Mapping[str, str | None] = field(default_factory=dict)
+    collecting: frozenset[str] = frozenset({COLLECTOR})
 
 
 @dataclass(frozen=True)
@@ -124,31 +150,44 @@ class Separation:
 
 def separate(rules: Iterable[DutyRule], standing: Standing) -> Separation:
     """The roles a sync grants under the role rules: for each pair the directory gives, the
-    later role is withheld (the person keeps what they had); both new at once, the second
-    the rule names; a role once withheld, or let through by an exception now over, stays the
-    later one. An exception lets the pair through. A pair held before the rules, or whose later
-    duty is a project group (nothing a sync grants), is held and reported."""
+    roles that carry the later duty are withheld (the person keeps what they had): for
+    collector duties, every collecting role given (a supervisor's); both new at once, the
+    second the rule names; a role once withheld, or let through by an exception now over, stays
+    the later one. An exception lets the pair through. A pair held before the rules, or whose
+    later duty is a project group alone (nothing a sync grants), is held and reported."""
     granted = set(standing.given_roles)
     conflicts: dict[str, tuple[str, str | None]] = {}
     for rule in role_rules(rules):
         if not set(rule.pair) <= standing.given:
             continue
-        later = _later(rule, standing)
+        carrying = _carrying(_later(rule, standing), standing)
+        role = min(carrying, default=None)  # the one a conflict names (shipped: never two)
         if rule.id in standing.excepted:
-            conflicts[rule.id] = (EXCEPTED, later if later in standing.given_roles else None)
-        elif later in standing.given_roles:
-            granted.discard(later)
-            conflicts[rule.id] = (WITHHELD, later)
+            conflicts[rule.id] = (EXCEPTED, role)
+        elif carrying:
+            granted -= carrying
+            conflicts[rule.id] = (WITHHELD, role)
         else:
             conflicts[rule.id] = (HELD, None)
     return Separation(tuple(sorted(granted)) or (COLLECTOR,), conflicts)
 
 
 def _later(rule: DutyRule, standing: Standing) -> str | None:
+    """The later duty of the pair, or None when both were held before."""
     first, second = rule.pair
-    if standing.earlier.get(rule.id):
-        return standing.earlier[rule.id]
+    earlier = standing.earlier.get(rule.id)
+    if earlier:
+        collecting = earlier in standing.collecting and COLLECTOR in rule.pair
+        return COLLECTOR if collecting else earlier
     had_first, had_second = first in standing.had, second in standing.had
     if had_first and had_second:
         return None  # held before the rules: nothing is granted now
     return first if had_second else second
+
+
+def _carrying(duty: str | None, standing: Standing) -> frozenset[str]:
+    """The roles given that carry `duty`: for collector duties, the collecting roles."""
+    if duty is None:
+        return frozenset()
+    carriers = standing.collecting if duty == COLLECTOR else {duty}
+    return standing.given_roles & carriers

@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.db import Base, UTCDateTime
 
+#: The advisory lock key of the directory sync (PostgreSQL), held for its transaction; what
+#: else changes a person's roles (separation of duties' exceptions) waits for it.
+SYNC_LOCK = 0x60_5E_4E_01
+
 #: The identity fields a sync compares, in report order.
 SYNCED_FIELDS = (
     "username",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -50,8 +50,10 @@ class EndForm(FlaskForm):
 @bp.get("/")
 @page("duties", "view")
 def index() -> tuple[str, int]:
-    """The current conflicts and every exception, with the form to accept one."""
-    return _page(AcceptForm())
+    """The current conflicts and every exception, with the form to accept one (filled in from
+    a conflict's "accept" link: ?employee_number=…&rule=…)."""
+    asked = {name: request.args.get(name, "")[:64] for name in ("employee_number", "rule")}
+    return _page(AcceptForm(**asked))
 
 
 def _page(

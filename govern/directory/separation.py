@@ -11,34 +11,35 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from govern import signals
 from govern.actor import Actor
+from govern.bounds import LARGEST_ROW_ID
 from govern.context import Context
 from govern.directory.duties import (
     COLLECTOR,
-    EXCEPTED,
     HELD,
     WITHHELD,
     DutyRule,
     Separation,
     Standing,
+    collecting_roles,
     duties,
     duty_rules,
+    max_exception_days,
     role_rules,
     separate,
 )
-from govern.directory.models import DutyConflict, DutyException, Identity
+from govern.directory.models import SYNC_LOCK, DutyConflict, DutyException, Identity
 from govern.directory.person import DirectoryPerson
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.justification import justification
 
 log = logging.getLogger(__name__)
-LARGEST_ROW_ID = 2**31 - 1
 
 
 def today(ctx: Context) -> date:
@@ -57,18 +58,22 @@ def separate_people(
     """The people as the sync will store them (withheld roles taken out), and each person's
     separation where a rule applies. Reads, changes nothing."""
     rules = role_rules(rules_of(ctx))
+    collecting = collecting_roles(ctx.settings.policies_dir)
     earlier = _earlier(db)
     excepted = _excepted(db, today(ctx))
     out, found = [], {}
     for person in people:
         identity = stored.get(person.employee_number)
-        had = duties(identity.roles, identity.project_group) if identity else frozenset()
+        had = (
+            duties(identity.roles, identity.project_group, collecting) if identity else frozenset()
+        )
         standing = Standing(
             had=had,
-            given=duties(person.roles, person.project_group),
+            given=duties(person.roles, person.project_group, collecting),
             given_roles=frozenset(person.roles),
             excepted=excepted.get(person.employee_number, frozenset()),
             earlier=earlier.get(person.employee_number, {}),
+            collecting=collecting,
         )
         separation = separate(rules, standing)
         if separation.conflicts:
@@ -98,12 +103,28 @@ def _active(day: date) -> Select[tuple[DutyException]]:
     )
 
 
+@dataclass(frozen=True)
+class Noticed:
+    """A conflict a sync found or changed, as its log line and metric name it (ids only)."""
+
+    employee_number: str
+    rule_id: str
+    state: str
+    role: str | None
+    run: str
+
+
 def record_conflicts(
     db: Session, ctx: Context, run: str, found: dict[str, Separation], now: datetime
-) -> None:
+) -> list[Noticed]:
     """Store the conflicts this sync found, in its transaction: a new one, or one whose state
-    changed, recorded in the trail, logged (ids only) and counted; those gone deleted."""
+    changed, recorded in the trail and returned (for `tell`, once committed); those gone
+    deleted, with the exceptions that covered them closed; exceptions past their end date
+    closed as lapsed (as `lapse_exceptions`, should the watch not have run)."""
+    for late in list(db.scalars(_open().where(DutyException.ends_on < today(ctx)))):
+        _lapse(db, ctx, late)
     current = {(c.employee_number, c.rule_id): c for c in db.scalars(select(DutyConflict))}
+    noticed = []
     for number, separation in found.items():
         for rule_id, (state, role) in separation.conflicts.items():
             row = current.pop((number, rule_id), None)
@@ -113,27 +134,31 @@ def record_conflicts(
                 row = DutyConflict(employee_number=number, rule_id=rule_id, since=now)
                 db.add(row)
             row.state, row.role, row.sync_run = state, role, run
-            _tell(db, ctx, row)
+            ctx.trail.record(
+                db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=run
+            )
+            noticed.append(Noticed(number, rule_id, state, role, run))
     for (number, rule_id), row in current.items():
         db.delete(row)
         ctx.trail.record(db, "duties.conflict.resolved", None, number, rule=rule_id, run=run)
+        for exception in list(db.scalars(_open().where(*_of(number, rule_id)))):
+            _close(db, ctx, exception, run)
+    return noticed
 
 
-def _tell(db: Session, ctx: Context, row: DutyConflict) -> None:
-    """A conflict found or changed: its event, a log line of ids only, the metric."""
-    number, rule_id, state, role = row.employee_number, row.rule_id, row.state, row.role
-    ctx.trail.record(
-        db, "duties.conflict", None, number, rule=rule_id, state=state, role=role, run=row.sync_run
-    )
-    log.warning(
-        "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
-        state,
-        rule_id,
-        number,
-        role,
-        row.sync_run,
-    )
-    signals.duty_conflict.send(rule_id, state=state)
+def tell(noticed: list[Noticed]) -> None:
+    """The conflicts a committed sync found or changed: a log line of ids only each, and the
+    metric."""
+    for found in noticed:
+        log.warning(
+            "separation of duties: %s under rule %s for employee %s (role %s, sync %s)",
+            found.state,
+            found.rule_id,
+            found.employee_number,
+            found.role,
+            found.run,
+        )
+        signals.duty_conflict.send(found.rule_id, state=found.state)
 
 
 @dataclass(frozen=True)
@@ -143,6 +168,12 @@ class ConflictLine:
     conflict: DutyConflict
     person: Identity
     rule: DutyRule | None
+
+    @property
+    def needs_action(self) -> bool:
+        """Whether both duties are held with nothing withheld and no exception: no sync ends
+        it; a policy admin accepts an exception, or the directory entry is mended."""
+        return self.conflict.state == HELD
 
 
 def conflicts(db: Session, ctx: Context) -> list[ConflictLine]:
@@ -172,9 +203,114 @@ def exceptions(db: Session, ctx: Context) -> list[ExceptionLine]:
 
 
 def _state(row: DutyException, day: date) -> str:
-    if row.ended_at is not None:
+    if row.ended_by is not None:
         return "ended"
-    return "active" if row.ends_on >= day else "lapsed"
+    return "active" if row.ends_on >= day and row.ended_at is None else "lapsed"
+
+
+def _open() -> Select[tuple[DutyException]]:
+    """The exceptions nobody and nothing has closed yet (active, or lapsed and not yet seen)."""
+    return select(DutyException).where(DutyException.ended_at.is_(None))
+
+
+def _close(db: Session, ctx: Context, row: DutyException, run: str) -> None:
+    """Close an exception whose conflict a sync found gone, in its transaction: one past its
+    end date lapses; one still active is ended by the sync (`sync:<run>`), so that the pair,
+    given again later, is withheld again rather than silently excepted."""
+    if row.ends_on < today(ctx):
+        _lapse(db, ctx, row)
+        return
+    row.ended_by, row.ended_at = f"sync:{run}", ctx.clock.now()
+    ctx.trail.record(
+        db,
+        "duties.exception.resolved",
+        None,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
+        run=run,
+    )
+
+
+def _lapse(db: Session, ctx: Context, row: DutyException) -> None:
+    """Mark an exception past its end date as seen lapsed, with its event."""
+    row.ended_at = ctx.clock.now()
+    ctx.trail.record(
+        db,
+        "duties.exception.lapsed",
+        None,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
+    )
+
+
+def lapse_exceptions(db: Session, ctx: Context) -> list[int]:
+    """Close every exception past its end date (company time) that is not closed yet, as
+    ending it would: the role it let through is withheld at once, the event
+    `duties.exception.lapsed` recorded. Run by the scheduler's watch every minute, so that no
+    sync need run; idempotent (a lapsed exception is closed once). Returns the ids closed."""
+    late = _open().where(DutyException.ends_on < today(ctx)).order_by(DutyException.id)
+    if db.scalars(late).first() is None:
+        return []  # the common minute: no lock taken, no sync kept waiting
+    _after_any_sync(db)
+    rows = list(db.scalars(late.with_for_update()))
+    for row in rows:
+        _lapse(db, ctx, row)
+    for number in sorted({row.employee_number for row in rows}):
+        _settle(db, ctx, number)
+    db.commit()
+    if rows:
+        log.info("separation of duties: exceptions lapsed: %s", [row.id for row in rows])
+    return [row.id for row in rows]
+
+
+def _after_any_sync(db: Session) -> None:
+    """Wait for a directory sync under way, and keep the next from starting until this
+    transaction ends (PostgreSQL; SQLite's one writer serialises them already): a sync decides
+    from conflicts and exceptions it read at its start, and must not write over a change."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(select(func.pg_advisory_xact_lock(SYNC_LOCK)))
+
+
+def _settle(db: Session, ctx: Context, number: str) -> None:
+    """Hold one person's roles to the rules again, as a sync that found the directory
+    unchanged would (`separate`, with the exceptions active now): after an exception is
+    accepted, ended or lapsed. In the caller's transaction."""
+    db.flush()
+    person = db.get(Identity, number)
+    if person is None:
+        return
+    rows = {
+        row.rule_id: row
+        for row in db.scalars(select(DutyConflict).where(DutyConflict.employee_number == number))
+    }
+    excepted = _excepted(db, today(ctx)).get(number, frozenset())
+    separation = separate(rules_of(ctx), _standing_now(ctx, person, rows, excepted))
+    person.roles = list(separation.roles)
+    for rule_id, (state, role) in separation.conflicts.items():
+        if rule_id in rows:
+            rows[rule_id].state, rows[rule_id].role = state, role
+
+
+def _standing_now(
+    ctx: Context, person: Identity, rows: dict[str, DutyConflict], excepted: frozenset[str]
+) -> Standing:
+    """A person's standing as the last sync left it: the roles the directory gave are those
+    stored and those withheld (the collector role stands in only when nothing else is)."""
+    collecting = collecting_roles(ctx.settings.policies_dir)
+    given = set(person.roles) | {r.role for r in rows.values() if r.state == WITHHELD and r.role}
+    given_roles = frozenset(given - {COLLECTOR} if len(given) > 1 else given)
+    return Standing(
+        had=duties(person.roles, person.project_group, collecting),
+        given=duties(given_roles, person.project_group, collecting),
+        given_roles=given_roles,
+        excepted=excepted,
+        earlier={rule_id: row.role for rule_id, row in rows.items() if row.role},
+        collecting=collecting,
+    )
 
 
 @dataclass(frozen=True)
@@ -188,12 +324,15 @@ class Acceptance:
 
 
 def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance) -> ExceptionLine:
-    """Accept a current conflict until the end of `ends_on`: a withheld role is granted at once.
+    """Accept a current conflict until the end of `ends_on`: the person's roles are held to the
+    rules again with the exception (a withheld role is granted at once, unless another rule
+    still withholds it).
 
     Raises NotFound `sod.conflict_unknown`, Forbidden `sod.own_exception`, BadRequest
-    `sod.end_not_future`, Conflict `sod.exception_active`, Unprocessable
+    `sod.end_not_future` or `sod.end_too_far`, Conflict `sod.exception_active`, Unprocessable
     `justification.too_short`.
     """
+    _after_any_sync(db)
     conflict, reason = _acceptable(db, ctx, admin, asked)
     row = DutyException(
         employee_number=asked.employee_number,
@@ -205,10 +344,7 @@ def accept_exception(db: Session, ctx: Context, admin: Actor, asked: Acceptance)
         accepted_at=ctx.clock.now(),
     )
     db.add(row)
-    if conflict.state == WITHHELD and conflict.role:
-        _grant(db.get(Identity, asked.employee_number), conflict.role)
-    conflict.state = EXCEPTED
-    db.flush()
+    _settle(db, ctx, asked.employee_number)
     ctx.trail.record(
         db,
         "duties.exception.accepted",
@@ -228,7 +364,7 @@ def _acceptable(
 ) -> tuple[DutyConflict, str]:
     """The conflict `asked` names, and its trimmed reason, if it may be accepted."""
     key = (asked.employee_number, asked.rule_id)
-    conflict = db.get(DutyConflict, key) if all(key) else None
+    conflict = db.get(DutyConflict, key, with_for_update=True) if all(key) else None
     if conflict is None:
         raise NotFound("sod.conflict_unknown", "No such conflict: see the current conflicts.")
     if admin.staff.employee_number == asked.employee_number:
@@ -236,6 +372,9 @@ def _acceptable(
     reason = justification(asked.reason, ctx.settings.justification_min_chars, "reason")
     if asked.ends_on < today(ctx):
         raise BadRequest("sod.end_not_future", "An exception ends today or later.")
+    longest = max_exception_days(ctx.settings.policies_dir)
+    if asked.ends_on > today(ctx) + timedelta(days=longest):
+        raise BadRequest("sod.end_too_far", f"An exception ends within {longest} days.")
     if db.scalars(_active(today(ctx)).where(*_of(asked.employee_number, asked.rule_id))).first():
         raise Conflict("sod.exception_active", "An exception already covers this conflict.")
     return conflict, reason
@@ -256,30 +395,24 @@ def end_exception(
     Raises NotFound `sod.exception_unknown`, Conflict `sod.exception_over`, Unprocessable
     `justification.too_short`.
     """
-    row = db.get(DutyException, exception_id) if 0 < exception_id <= LARGEST_ROW_ID else None
+    _after_any_sync(db)
+    found = 0 < exception_id <= LARGEST_ROW_ID
+    row = db.get(DutyException, exception_id, with_for_update=True) if found else None
     if row is None:
         raise NotFound("sod.exception_unknown", f"No exception {exception_id}.")
     reason = justification(reason, ctx.settings.justification_min_chars, "reason")
     if _state(row, today(ctx)) != "active":
         raise Conflict("sod.exception_over", "This exception has already lapsed or ended.")
     row.ended_by, row.ended_at, row.end_reason = admin.label, ctx.clock.now(), reason
-    conflict = db.get(DutyConflict, (row.employee_number, row.rule_id))
-    if conflict is not None and conflict.state == EXCEPTED:
-        conflict.state = WITHHELD if conflict.role else HELD
-        if conflict.role:
-            _withhold(db.get(Identity, row.employee_number), conflict.role)
+    _settle(db, ctx, row.employee_number)
     ctx.trail.record(
-        db, "duties.exception.ended", admin.label, row.employee_number, exception=row.id
+        db,
+        "duties.exception.ended",
+        admin.label,
+        row.employee_number,
+        exception=row.id,
+        rule=row.rule_id,
+        role=row.role,
     )
     db.commit()
     return ExceptionLine(row, "ended")
-
-
-def _grant(person: Identity | None, role: str) -> None:
-    if person is not None:
-        person.roles = sorted((set(person.roles) - {COLLECTOR}) | {role})
-
-
-def _withhold(person: Identity | None, role: str) -> None:
-    if person is not None:
-        person.roles = sorted(set(person.roles) - {role}) or [COLLECTOR]

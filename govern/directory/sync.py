@@ -21,14 +21,13 @@ from govern import signals
 from govern.context import Context
 from govern.directory.departure import Departures
 from govern.directory.guard import GuardVerdict, check_removals
-from govern.directory.models import SYNCED_FIELDS, Identity, IdentityChange
+from govern.directory.models import SYNC_LOCK, SYNCED_FIELDS, Identity, IdentityChange
 from govern.directory.person import DirectoryDataError, DirectoryPerson, username_key
-from govern.directory.separation import record_conflicts, separate_people
+from govern.directory.separation import record_conflicts, separate_people, tell
 from govern.directory.source import Directory
 from govern.errors import Conflict
 
 Outcome = Literal["applied", "held", "dry-run"]
-SYNC_LOCK = 0x60_5E_4E_01  # the advisory lock key of the directory sync
 Values = dict[str, object]
 
 
@@ -119,9 +118,10 @@ def sync_directory(
     report.withheld.update({n: s.withheld for n, s in separated.items() if s.withheld})
     if outcome == "applied":
         _apply(db, plan, stored, run, clock.now(), tally)
-        record_conflicts(db, ctx, run, separated, clock.now())
+        noticed = record_conflicts(db, ctx, run, separated, clock.now())
         ctx.trail.record(db, "directory.synced", None, run, **_ids_only(report))
         db.commit()
+        tell(noticed)
     return report
 
 

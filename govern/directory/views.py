@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.bounds import Day
+from govern.bounds import Day, Text
 from govern.directory import separation
 from govern.web import context, current_caller, db, documents_refusals, requires
 
@@ -19,9 +19,9 @@ blp = Blueprint(
     description="Separation of duties: conflicts found by the directory sync, and exceptions.",
 )
 
-REASON = fields.String(
+REASON = Text(
     required=True,
-    validate=validate.Length(max=2000),
+    validate=validate.Length(min=1, max=2000),
     metadata={"description": "at least GOVERN_JUSTIFICATION_MIN_CHARS (20) besides spaces"},
 )
 
@@ -38,6 +38,12 @@ class ConflictSchema(Schema):
     )
     held_roles = fields.List(fields.String(), metadata={"description": "the roles granted now"})
     since = fields.AwareDateTime()
+    needs_action = fields.Boolean(
+        metadata={
+            "description": "true while both duties are held (state held): nothing is withheld, "
+            "so a policy admin accepts an exception or the directory entry is mended"
+        }
+    )
 
 
 class ConflictListSchema(Schema):
@@ -55,6 +61,7 @@ class ExceptionSchema(Schema):
     accepted_at = fields.AwareDateTime()
     ended_by = fields.String(allow_none=True)
     ended_at = fields.AwareDateTime(allow_none=True)
+    end_reason = fields.String(allow_none=True)
     state = fields.String(metadata={"description": "active, lapsed or ended"})
 
 
@@ -131,6 +138,7 @@ def conflict_view(line: separation.ConflictLine) -> dict[str, Any]:
         "role": conflict.role,
         "held_roles": sorted(person.roles),
         "since": conflict.since,
+        "needs_action": line.needs_action,
     }
 
 
@@ -148,5 +156,6 @@ def exception_view(line: separation.ExceptionLine) -> dict[str, Any]:
         "accepted_at": row.accepted_at,
         "ended_by": row.ended_by,
         "ended_at": row.ended_at,
+        "end_reason": row.end_reason,
         "state": line.state,
     }

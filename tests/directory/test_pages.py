@@ -106,3 +106,21 @@ def test_the_general_manager_sees_the_page_without_the_form_and_a_collector_gets
     assert collector.client.get("/duties/", base_url=HTTPS).status_code == 403
     home = collector.client.get("/", base_url=HTTPS).get_data(as_text=True)
     assert "/duties/" not in home
+
+
+def test_a_conflicts_accept_link_fills_in_the_form_and_both_held_stands_out(
+    agency: Agency, directory: LiveDirectory
+) -> None:
+    agency.with_accounts("auditor", "padmin")
+    directory.set("auditor", "governProjectGroup", "pg-a1")  # both held: nothing to withhold
+    agency.sync()
+    page_session(agency, "padmin")
+
+    shown = agency.client.get("/duties/", base_url=HTTPS).get_data(as_text=True)
+    link = f"/duties/?employee_number={AUDITOR}&amp;rule=auditor_collector#accept-heading"
+    assert link in shown
+    assert "需要处理" in shown  # both held: needs an exception or a mended entry
+
+    filled = agency.client.get(link.replace("&amp;", "&"), base_url=HTTPS).get_data(as_text=True)
+    assert f'name="employee_number" required type="text" value="{AUDITOR}"' in filled
+    assert '<option selected value="auditor_collector">' in filled

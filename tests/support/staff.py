@@ -187,6 +187,12 @@ class LiveDirectory:
             f"cn={group},{self.tree.groups}", {"member": [(MODIFY_ADD, [self.tree.dn(username)])]}
         )
 
+    def remove_from_group(self, group: str, username: str) -> None:
+        self._connection.modify(
+            f"cn={group},{self.tree.groups}",
+            {"member": [(MODIFY_DELETE, [self.tree.dn(username)])]},
+        )
+
     def close(self) -> None:
         self._connection.unbind()
 
