@@ -7,7 +7,7 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 event, then its progress on a session of its own),
 `directory/sync.py`, separation of duties' exceptions (`directory/separation.py`: accepted,
 ended), the auditors' use cases (`investigations/service.py`, `questions.py`,
-`unusual.py`),
+`unusual.py`, `holds.py`: legal holds, the archive's event),
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`) and the training use cases
 (`training/plans.py`, `exams.py`, `certifications.py`, `attendance.py`, `feedback.py`); one
@@ -33,6 +33,7 @@ ALLOWED = {
     "contact/calls.py",
     "contact/guard.py",
     "investigations/service.py",
+    "investigations/holds.py",
     "investigations/questions.py",
     "investigations/unusual.py",
     "notes/scripts.py",

@@ -33,14 +33,16 @@ from audit import store
 from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
+from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.report import Report
+from audit.retention import Hold, Plan, plan, write_archive
 from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
 from govern.clock import Clock
-from govern.errors import BadRequest, ConfigError, GovernError, NotFound
+from govern.errors import BadRequest, ConfigError, Conflict, GovernError, NotFound
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
 
@@ -290,6 +292,42 @@ class Trail:
             return export_bundle(
                 connection, checkpoints, first, last, self._public_pem(), folder, tally
             )
+
+    def retention_plan(self, before: datetime, hold: Hold) -> Plan:
+        """The windows whose events are all older than `before` and none held by `hold`,
+        from the start of the trail: what `archive` would write."""
+        with self._reading() as connection:
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            return plan(connection, checkpoints, before, hold)
+
+    def archive(self, before: datetime, hold: Hold, folder: Path) -> tuple[Plan, Path | None]:
+        """Write the windows `retention_plan` names as one bundle in a new folder under
+        `folder` (trail-FIRST-LAST), then check it offline with the service's public key.
+        Returns the plan and the bundle (None when nothing is old enough).
+
+        Raises BadRequest `retention.folder` when `folder` cannot be written, Conflict
+        `retention.archive_invalid` when the written bundle does not verify."""
+        with self._reading() as connection:
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            found = plan(connection, checkpoints, before, hold)
+            if not found.archive:
+                return found, None
+            bundle = folder / f"trail-{found.archive[0].first}-{found.archive[-1].last}"
+            try:
+                write_archive(connection, checkpoints, found.archive, self._public_pem(), bundle)
+            except OSError as error:
+                raise BadRequest(
+                    "retention.folder",
+                    f"Cannot write the archive in {folder} ({type(error).__name__}); "
+                    "nothing was archived or removed.",
+                ) from None
+        problems, _ = verify_bundle(bundle, self._public_pem())
+        if problems:
+            raise Conflict(
+                "retention.archive_invalid",
+                f"The archive {bundle} does not verify ({problems[0]}); nothing was removed.",
+            )
+        return found, bundle
 
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""
