@@ -20,11 +20,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, delete, func, insert, or_, select, text
 
 from audit import store
+from audit.merkle import Frontier, aligned_subtrees
 from audit.proofs import consistency_proof, export_bundle
 from audit.signing import Checkpoint
+
+#: The trail's own event naming an archive (`details.first`, `details.last`): once signed, the
+#: one thing that lets `verify` start the trail after `last` when the events before are gone.
+ARCHIVED = "audit.trail_archived"
 
 
 @dataclass(frozen=True)
@@ -129,3 +134,43 @@ def _is_held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
 
 def _us(instant: datetime) -> int:
     return int(instant.timestamp() * 1_000_000)
+
+
+def first_stored(connection: Connection) -> int:
+    """The first event the database still holds (1 until events are removed)."""
+    return _first_stored(connection)
+
+
+def archived_ends(connection: Connection, upto: int) -> set[int]:
+    """The last events of the archives that `ARCHIVED` events up to event `upto` (the signed
+    ones) name."""
+    query = select(store.events.c.entry).where(
+        store.events.c.action == ARCHIVED, store.events.c.seq <= upto
+    )
+    return {json.loads(bytes(entry))["details"]["last"] for entry in connection.scalars(query)}
+
+
+def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:
+    """As the trail's owner, in the caller's transaction: note the hashes of the subtrees
+    before `boundary` (the signed `frontier` there, so proofs of the events kept still
+    rebuild), lift the append-only trigger of `audit_events`, delete events 1..`boundary`,
+    and put the trigger back. Returns how many events were deleted."""
+    noted = {
+        (size, start)
+        for size, start in connection.execute(select(store.nodes.c.size, store.nodes.c.start))
+    }
+    pieces = zip(aligned_subtrees(0, boundary), frontier.hashes, strict=True)
+    rows = [
+        {"size": size, "start": start, "hash": piece}
+        for (start, size), piece in pieces
+        if (size, start) not in noted
+    ]
+    if rows:
+        connection.execute(insert(store.nodes), rows)
+    dialect, table = connection.dialect.name, ("audit_events",)
+    for statement in store.drop_append_only_ddl(dialect, table):
+        connection.execute(text(statement))
+    removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))
+    for statement in store.append_only_ddl(dialect, table):
+        connection.execute(text(statement))
+    return removed.rowcount

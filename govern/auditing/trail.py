@@ -36,8 +36,15 @@ from audit.entry import Record
 from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.report import Report
-from audit.retention import Hold, Plan, plan, write_archive
-from audit.signing import Checkpoint, Signer, load_private_key, load_public_key, public_pem
+from audit.retention import Hold, Plan, plan, remove_archived, write_archive
+from audit.signing import (
+    Checkpoint,
+    Signer,
+    load_private_key,
+    load_public_key,
+    public_pem,
+    verify_checkpoint,
+)
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
@@ -328,6 +335,37 @@ class Trail:
                 f"The archive {bundle} does not verify ({problems[0]}); nothing was removed.",
             )
         return found, bundle
+
+    def remove_archived(self, owner: Engine, bundle: Path, boundary: int) -> int:
+        """Delete events 1..`boundary` through `owner` (the trail's owner: the service role may
+        not), once the archive `bundle` holding them verifies with the service's key and the
+        checkpoint at `boundary` is signed with a sound frontier (the trail kept starts from
+        it). Returns how many events were deleted.
+
+        Raises Conflict `retention.archive_invalid` when the bundle does not verify or does
+        not end at `boundary`; `retention.boundary` without that checkpoint."""
+        problems, manifest = verify_bundle(bundle, self._public_pem())
+        if problems or manifest["first"] > boundary or manifest["last"] != boundary:
+            raise Conflict(
+                "retention.archive_invalid",
+                f"The archive {bundle} does not verify for events up to {boundary}; "
+                "nothing was removed.",
+            )
+        with owner.begin() as connection:
+            found = store.checkpoint_at_or_before(connection, boundary)
+            if found is None or not self._sound(found[0], found[1], boundary):
+                raise Conflict(
+                    "retention.boundary",
+                    f"No signed checkpoint with a sound frontier at {boundary}; nothing removed.",
+                )
+            return remove_archived(connection, boundary, found[1])
+
+    def _sound(self, checkpoint: Checkpoint, frontier: Any, size: int) -> bool:
+        return (
+            checkpoint.tree_size == size
+            and verify_checkpoint(checkpoint, self.signer.public_key)
+            and frontier.root() == checkpoint.root_hash
+        )
 
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""

@@ -172,23 +172,26 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder the archive bundle is written in.",
 )
-@click.option("--apply", is_flag=True, help="Write the archive (without it: a dry run).")
+@click.option(
+    "--apply", is_flag=True, help="Archive, then remove the archived events (else: a dry run)."
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would be archived (the default).")
 @with_appcontext
 def archive(folder: Path, apply: bool, dry_run: bool) -> None:
     """Archive the trail's windows past retention (none under a legal hold) as a signed
-    bundle that scripts/verify_bundle.py checks offline."""
+    bundle that scripts/verify_bundle.py checks offline, then remove them."""
     if apply and dry_run:
         raise click.UsageError("--apply and --dry-run exclude each other")
     if not apply:
         cutoff, plan = holds.retention_plan(db(), context())
         _say_plan(cutoff, plan, "would archive")
-        click.echo("dry run: nothing written; --apply writes the archive")
+        click.echo("dry run: nothing written or removed; --apply archives, then removes")
         return
-    cutoff, plan, bundle = holds.archive(db(), context(), operator(), folder)
+    cutoff, plan, bundle, removed = holds.archive(db(), context(), operator(), folder)
     _say_plan(cutoff, plan, "archived")
     if bundle is not None:
         click.echo(f"OK: {bundle} verifies with the service's public key")
+        click.echo(f"removed {counted(removed, 'archived event')} from the database")
 
 
 def _say_plan(cutoff: datetime, plan: Plan, verb: str) -> None:

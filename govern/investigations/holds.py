@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from audit.retention import Hold, Plan
+from audit.retention import ARCHIVED, Hold, Plan
 from govern.accounts import repository as accounts
 from govern.context import Context
+from govern.db import make_engine
 from govern.investigations import repository, rules
 from govern.investigations.models import LegalHold
 from govern.investigations.service import investigation
@@ -73,16 +74,23 @@ def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
 
 def archive(
     db: Session, ctx: Context, operator: str, folder: Path
-) -> tuple[datetime, Plan, Path | None]:
-    """Write the windows past retention (none held) as a bundle under `folder`, verify it
-    offline, and record `audit.trail_archived`; (cutoff, plan, bundle). Raises BadRequest
-    `retention.folder`, Conflict `retention.archive_invalid` (see `Trail.archive`)."""
+) -> tuple[datetime, Plan, Path | None, int]:
+    """Write the windows past retention (none held) as a bundle under `folder` and verify it
+    offline; record `audit.trail_archived` and sign it; then, as the trail's owner
+    (GOVERN_MIGRATION_DATABASE_URL), remove the archived events. (cutoff, plan, bundle, events
+    removed). Raises BadRequest `retention.folder`, Conflict `retention.archive_invalid` /
+    `retention.boundary` (see `Trail.archive`, `Trail.remove_archived`): nothing removed."""
     cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
     found, bundle = ctx.trail.archive(cutoff, standing_holds(db), folder)
-    if bundle is not None:
-        first, last = found.archive[0].first, found.archive[-1].last
-        ctx.trail.record(
-            db, "audit.trail_archived", operator, None, first=first, last=last, bundle=bundle.name
-        )
-        db.commit()
-    return cutoff, found, bundle
+    if bundle is None:
+        return cutoff, found, None, 0
+    first, last = found.archive[0].first, found.archive[-1].last
+    ctx.trail.record(db, ARCHIVED, operator, None, first=first, last=last, bundle=bundle.name)
+    db.commit()
+    ctx.trail.checkpoint_now()  # the removal is vouched for by a signed event
+    owner = make_engine(ctx.settings.migration_database_url)
+    try:
+        removed = ctx.trail.remove_archived(owner, bundle, last)
+    finally:
+        owner.dispose()
+    return cutoff, found, bundle, removed

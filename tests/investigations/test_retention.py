@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 from click.testing import Result
+from sqlalchemy import Connection, Engine, delete
 
+from audit import store
 from tests.auditing.test_cli import govern, offline
+from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
 
 HOLD = "/api/v1/audit/investigations/{}/hold"
@@ -63,19 +66,57 @@ def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
 ) -> None:
     years_later(floor)
     end = old_end(floor)
+    newest = floor.agency.services.trail.copy.read()[-1].tree_size
     result = archive(floor, tmp_path, "--apply")
     assert result.exit_code == 0, result.output
     bundle = tmp_path / "archive" / f"trail-1-{end}"
     assert f"OK: {bundle} verifies" in result.output
     proof = json.loads((bundle / "consistency.json").read_text())
-    newest = floor.agency.services.trail.copy.read()[-1].tree_size
     assert (proof["old"]["tree_size"], proof["new"]["tree_size"]) == (end, newest)
     checked = offline(str(bundle))
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
+    assert f"removed {end} archived events from the database" in result.output
     verify = govern(floor.agency.app, "audit", "verify")
-    assert verify.exit_code == 0 and "OK: the trail is intact" in verify.output
+    assert verify.exit_code == 0 and "OK: the trail is intact" in verify.output, verify.output
+    report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert report["ok"] and report["problems"] == []
+    assert report["events"] + end == report["anchored_to"] + report["unanchored"]
     archived = _events(floor, "audit.trail_archived")
     assert [e["details"]["last"] for e in archived] == [end]
+    assert govern(floor.agency.app, "audit", "prove", str(end + 1)).exit_code == 0
+
+
+def test_a_second_archive_goes_on_from_the_first(floor: Floor, tmp_path: Path) -> None:
+    """Years later again, the windows kept the first time are archived and removed in turn;
+    the archive's proof reaches back over the removed events through the hashes noted at
+    their removal."""
+    years_later(floor)
+    first_end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    years_later(floor)
+    second_end = old_end(floor)
+    result = archive(floor, tmp_path, "--apply")
+    assert result.exit_code == 0, result.output
+    assert f"archived events {first_end + 1}..{second_end}" in result.output
+    bundle = tmp_path / "archive" / f"trail-{first_end + 1}-{second_end}"
+    assert offline(str(bundle)).returncode == 0
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+def test_events_deleted_without_a_signed_archive_are_missing(
+    floor: Floor, owner_engine: Engine
+) -> None:
+    """Removing a prefix is retention only when a signed `audit.trail_archived` event names
+    it: a prefix deleted otherwise, even at a checkpoint, is reported missing."""
+    years_later(floor)
+    end = old_end(floor)
+
+    def cut(connection: Connection) -> None:
+        connection.execute(delete(store.events).where(store.events.c.seq <= end))
+
+    as_owner_without_triggers(owner_engine, cut)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and "missing" in result.output
 
 
 def test_a_tampered_archive_fails_offline(floor: Floor, tmp_path: Path) -> None:
@@ -124,6 +165,7 @@ def test_a_held_investigation_keeps_its_events_until_a_second_person_releases_it
     assert status == 200 and hold["investigation"] == opened and hold["released_at"] is None
     assert floor.call("POST", HOLD.format(opened), "auditor")[1]["error"]["code"] == "hold.standing"
     years_later(floor)
+    end = old_end(floor)
     kept = archive(floor, tmp_path, "--apply")
     assert kept.exit_code == 0, kept.output
     assert "archived nothing" in kept.output and "kept under a legal hold" in kept.output
@@ -135,10 +177,11 @@ def test_a_held_investigation_keeps_its_events_until_a_second_person_releases_it
     status, released = floor.call("POST", release, "gm")
     assert status == 200 and released["released_by"] == floor.ids["gm"]
     assert floor.call("POST", release, "gm")[1]["error"]["code"] == "hold.none"
-    archived = archive(floor, tmp_path, "--apply")
-    assert f"archived events 1..{old_end(floor)}" in archived.output, archived.output
     assert [e["object"] for e in _events(floor, "audit.hold_placed")] == [opened]
     assert [e["actor"] for e in _events(floor, "audit.hold_released")] == [floor.ids["gm"]]
+    archived = archive(floor, tmp_path, "--apply")
+    assert f"archived events 1..{end}" in archived.output, archived.output
+    assert _events(floor, "audit.hold_placed") == []  # archived with its window
 
 
 def test_holds_are_for_auditors_and_name_a_real_investigation(floor: Floor) -> None:
