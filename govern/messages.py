@@ -350,6 +350,7 @@ MESSAGES: dict[str, Any] = {
         "The archive folder cannot be written; nothing was archived or removed."
     ),
     "retention.archive_invalid": _l("The archive does not verify; nothing was removed."),
+    "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."
     ),
