@@ -350,6 +350,10 @@ MESSAGES: dict[str, Any] = {
         "The archive folder cannot be written; nothing was archived or removed."
     ),
     "retention.archive_invalid": _l("The archive does not verify; nothing was removed."),
+    "retention.not_owner": _l(
+        "The database refused to remove archived events: removal runs as the trail's owner "
+        "(GOVERN_MIGRATION_DATABASE_URL). Nothing was removed."
+    ),
     "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."

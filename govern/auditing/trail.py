@@ -343,7 +343,8 @@ class Trail:
         it). Returns how many events were deleted.
 
         Raises Conflict `retention.archive_invalid` when the bundle does not verify or does
-        not end at `boundary`; `retention.boundary` without that checkpoint."""
+        not end at `boundary`; `retention.boundary` without that checkpoint;
+        `retention.not_owner` when the database refuses (not the owner's rights)."""
         problems, manifest = verify_bundle(bundle, self._public_pem())
         if problems or manifest["first"] > boundary or manifest["last"] != boundary:
             raise Conflict(
@@ -351,14 +352,23 @@ class Trail:
                 f"The archive {bundle} does not verify for events up to {boundary}; "
                 "nothing was removed.",
             )
-        with owner.begin() as connection:
-            found = store.checkpoint_at_or_before(connection, boundary)
-            if found is None or not self._sound(found[0], found[1], boundary):
-                raise Conflict(
-                    "retention.boundary",
-                    f"No signed checkpoint with a sound frontier at {boundary}; nothing removed.",
-                )
-            return remove_archived(connection, boundary, found[1])
+        try:
+            with owner.begin() as connection:
+                found = store.checkpoint_at_or_before(connection, boundary)
+                if found is None or not self._sound(found[0], found[1], boundary):
+                    raise Conflict(
+                        "retention.boundary",
+                        f"No signed checkpoint with a sound frontier at {boundary}; "
+                        "nothing removed.",
+                    )
+                return remove_archived(connection, boundary, found[1])
+        except SQLAlchemyError as error:
+            raise Conflict(
+                "retention.not_owner",
+                f"The database refused the removal ({type(error).__name__}): it runs as the "
+                "trail's owner, GOVERN_MIGRATION_DATABASE_URL. The archive is kept; nothing "
+                "was removed.",
+            ) from None
 
     def _sound(self, checkpoint: Checkpoint, frontier: Any, size: int) -> bool:
         return (

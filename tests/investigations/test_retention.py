@@ -5,12 +5,17 @@ hold (docs/governance.md, "Retention")."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from click.testing import Result
+from flask import Flask
 from sqlalchemy import Connection, Engine, delete
 
 from audit import store
+from govern.config import Settings
 from tests.auditing.test_cli import govern, offline
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
@@ -101,6 +106,21 @@ def test_a_second_archive_goes_on_from_the_first(floor: Floor, tmp_path: Path) -
     bundle = tmp_path / "archive" / f"trail-{first_end + 1}-{second_end}"
     assert offline(str(bundle)).returncode == 0
     assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_the_service_role_cannot_remove_and_says_whose_rights_it_needs(
+    floor: Floor, settings: Settings, another_app: Callable[[Settings], Flask], tmp_path: Path
+) -> None:
+    """Removal runs as the trail's owner: pointed at the service role, it is refused, the
+    archive is kept and nothing is removed."""
+    years_later(floor)
+    service = another_app(replace(settings, migration_database_url=settings.database_url))
+    to = str(tmp_path / "archive")
+    result = govern(service, "audit", "archive", "--to", to, "--apply")
+    assert result.exit_code == 1 and "[retention.not_owner]" in result.output, result.output
+    report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert report["ok"] and report["anchored_to"] + report["unanchored"] == report["events"]
 
 
 def test_events_deleted_without_a_signed_archive_are_missing(
