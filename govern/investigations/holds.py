@@ -37,6 +37,12 @@ def place_hold(db: Session, ctx: Context, auditor: str, investigation_id: str) -
     return hold
 
 
+def standing_hold(db: Session, investigation_id: str) -> LegalHold | None:
+    """The investigation's hold while it stands (placed, not released)."""
+    found = db.get(LegalHold, investigation_id)
+    return found if found is not None and found.released_at is None else None
+
+
 def release_hold(db: Session, ctx: Context, releaser: str, investigation_id: str) -> LegalHold:
     """Four eyes: another auditor or the general manager ends a standing hold.
 

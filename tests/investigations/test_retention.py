@@ -19,8 +19,10 @@ from govern.config import Settings
 from tests.auditing.test_cli import govern, offline
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
+from tests.support.pages import HTTPS, csrf_token, page_session
 
 HOLD = "/api/v1/audit/investigations/{}/hold"
+ENGLISH = {"Accept-Language": "en"}
 
 
 def years_later(floor: Floor, years: int = 6) -> None:
@@ -210,6 +212,39 @@ def test_holds_are_for_auditors_and_name_a_real_investigation(floor: Floor) -> N
     opened = floor.investigation(["C-001"], ["phones"])
     status, body = floor.call("POST", HOLD.format(opened), "col.a1")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
+
+
+def test_an_auditor_places_a_hold_from_the_console_and_cannot_release_their_own(
+    floor: Floor,
+) -> None:
+    opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )[1]["id"]
+    page_session(floor.agency, "auditor")
+    address = f"/audit/leaks/{opened}"
+    client = floor.agency.client
+
+    def press(action: str) -> int:
+        form = client.get(address, base_url=HTTPS).get_data(as_text=True)
+        return client.post(
+            f"{address}/{action}",
+            base_url=HTTPS,
+            data={"csrf_token": csrf_token(form)},
+            headers={"Referer": f"{HTTPS}{address}"},
+        ).status_code
+
+    before = client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert 'data-hold="none"' in before and "Place a legal hold" in before
+    assert press("hold") == 302
+    after = client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert 'data-hold="standing"' in after and "Release the legal hold" in after
+    assert press("hold/release") == 403  # four eyes: not the one who placed it
+    still = client.get(address, base_url=HTTPS).get_data(as_text=True)
+    assert 'data-hold="standing"' in still
+    assert [e["object"] for e in _events(floor, "audit.hold_placed")] == [opened]
 
 
 def _events(floor: Floor, action: str) -> list[dict]:
