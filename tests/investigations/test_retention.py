@@ -13,6 +13,7 @@ import pytest
 from click.testing import Result
 from flask import Flask
 from sqlalchemy import Connection, Engine, delete
+from sqlalchemy.exc import DBAPIError
 
 from audit import store
 from govern.config import Settings
@@ -69,7 +70,7 @@ def test_nothing_is_archived_within_the_retention_period(floor: Floor, tmp_path:
 
 
 def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
-    floor: Floor, tmp_path: Path
+    floor: Floor, tmp_path: Path, owner_engine: Engine
 ) -> None:
     years_later(floor)
     end = old_end(floor)
@@ -90,6 +91,8 @@ def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
     assert report["events"] + end == report["anchored_to"] + report["unanchored"]
     archived = _events(floor, "audit.trail_archived")
     assert [e["details"]["last"] for e in archived] == [end]
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError):  # triggers back
+        connection.execute(delete(store.events).where(store.events.c.seq == end + 1))
     assert govern(floor.agency.app, "audit", "prove", str(end + 1)).exit_code == 0
 
 
