@@ -63,6 +63,10 @@ def verify_bundle(
     checked += _close_to_anchor(
         frontier, roots, manifest, _read_json(folder / "right.json"), problems
     )
+    if (folder / "consistency.json").exists():  # an archive: the trail kept goes on from it
+        problems += _chain_problems(
+            _read_json(folder / "consistency.json"), roots, manifest, pinned_key
+        )
     return problems, {**manifest, "checked_checkpoints": checked, "key_id": key_id(public_key)}
 
 
@@ -104,6 +108,19 @@ def _close_to_anchor(
         problems.append(f"the bundle does not rebuild the signed root at size {anchor}")
         return 0
     return 1 if right["subtrees"] else 0  # a root at the last event was counted on the way
+
+
+def _chain_problems(
+    proof: dict[str, Any], roots: dict[int, bytes], manifest: dict[str, Any], pinned: bytes | None
+) -> list[str]:
+    """An archive's proof that a later signed checkpoint extends the one anchoring it."""
+    anchor = manifest["anchored_by"]
+    old = proof.get("old", {})
+    if proof.get("kind") != "consistency" or old.get("tree_size") != anchor:
+        return [f"the consistency proof does not start at the anchor at size {anchor}"]
+    if anchor not in roots or bytes.fromhex(old["root_hash"]) != roots[anchor]:
+        return [f"the consistency proof's checkpoint at size {anchor} is not the bundle's"]
+    return verify_proof(proof, pinned)
 
 
 def _check_root(frontier: Frontier, roots: dict[int, bytes], problems: list[str]) -> int:

@@ -28,6 +28,7 @@ from audit.index_check import check_index_columns
 from audit.merkle import Frontier, leaf_hash
 from audit.placement import claimed_seq, placement_problems
 from audit.report import Problem, Report, Window
+from audit.retention import archived_ends, first_stored
 from audit.signing import Checkpoint, verify_checkpoint
 from audit.tally import QUIET, Tally
 
@@ -105,6 +106,7 @@ def verify_trail(
     sound = _sound_frontiers(connection, trusted, problems)
     size = store.size(connection)
     last = size if last is None else min(last, size)
+    first = max(first, _archived_boundary(connection, sound) + 1)
     report = Report(first=first, last=last, checkpoints=len(trusted), problems=problems)
     start, frontier = _starting_point(connection, trusted, sound, first)
     end = min([s for s in trusted if s >= last] or [size])
@@ -119,6 +121,17 @@ def verify_trail(
     _check_ends(size, trusted, report)
     report.mark_tampered_windows()
     return report
+
+
+def _archived_boundary(connection: Connection, sound: set[int]) -> int:
+    """Where the trail kept in the database starts after its archived prefix was removed:
+    the event before the first one stored, when a checkpoint with a sound frontier sits
+    there and a signed `audit.trail_archived` event names it; else 0 (events missing from
+    the start are then reported `missing`, as any deletion)."""
+    boundary = first_stored(connection) - 1
+    if boundary < 1 or boundary not in sound:
+        return 0
+    return boundary if boundary in archived_ends(connection, max(sound)) else 0
 
 
 def _sound_frontiers(

@@ -44,6 +44,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("json", "text")
 #: GOVERN_BACKGROUND_JOBS: where the background jobs run (govern/operations/worker.py).
 BACKGROUND_JOBS = ("web", "worker")
+#: The longest rule that applies to the trail keeps its events five years (docs/governance.md,
+#: "Retention"); GOVERN_AUDIT_RETENTION_YEARS may lengthen it, never shorten it.
+RETENTION_FLOOR_YEARS = 5
 
 SECRET_VARIABLES = (
     "GOVERN_SECRET_KEY",
@@ -138,6 +141,9 @@ class _Environment(Schema):
         data_key="GOVERN_AUDIT_QUERY_SECONDS",
         load_default=30.0,
         validate=validate.Range(min=0, min_inclusive=False, max=3600),
+    )
+    audit_retention_years = fields.Integer(
+        data_key="GOVERN_AUDIT_RETENTION_YEARS", load_default=5, validate=validate.Range(max=100)
     )
     audit_key_file = fields.String(data_key="GOVERN_AUDIT_KEY_FILE", required=True)
     checkpoint_dir = fields.String(data_key="GOVERN_CHECKPOINT_DIR", required=True)
@@ -261,6 +267,8 @@ class Settings:
     investigation_hours: int = 72
     investigation_max_hours: int = 168
     audit_query_seconds: float = 30.0  # an auditor's query is stopped after this long (503)
+    # audit events are kept at least this long, never less than RETENTION_FLOOR_YEARS
+    audit_retention_years: int = 5
     audit_gather_ms: float = 2.0  # a read's event waits this long for others to share its commit
     inactive_days: int = 90  # an account unused this long is suspended (PCI DSS 8.2.6); 0: off
     exam_pass_mark: int = 80
@@ -326,6 +334,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     values["role_groups"] = load_role_groups(values["policies_dir"] / "roles.toml")
     track_attribute, values["tracks"] = load_tracks(values["policies_dir"] / TRACKS_FILE)
     values["ldap_attributes"] = _attributes(env, track_attribute)
+    if values["audit_retention_years"] < RETENTION_FLOOR_YEARS:
+        raise ConfigError(
+            "config.audit_retention",
+            f"GOVERN_AUDIT_RETENTION_YEARS: {values['audit_retention_years']} is shorter than "
+            f"the {RETENTION_FLOOR_YEARS} years the longest rule that applies keeps audit events",
+        )
     if values["investigation_hours"] > values["investigation_max_hours"]:
         raise ConfigError(
             "config.invalid",

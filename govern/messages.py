@@ -360,6 +360,20 @@ MESSAGES: dict[str, Any] = {
     "investigation.request_incomplete": _l(
         "This request has no case reference or justification: refuse it, and ask again."
     ),
+    "hold.standing": _l("This investigation is already under a legal hold."),
+    "hold.none": _l("This investigation is under no legal hold."),
+    "hold.own_release": _l(
+        "Another auditor or the general manager must release the legal hold you placed."
+    ),
+    "retention.folder": _l(
+        "The archive folder cannot be written; nothing was archived or removed."
+    ),
+    "retention.archive_invalid": _l("The archive does not verify; nothing was removed."),
+    "retention.not_owner": _l(
+        "The database refused to remove archived events: removal runs as the trail's owner "
+        "(GOVERN_MIGRATION_DATABASE_URL). Nothing was removed."
+    ),
+    "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."
     ),

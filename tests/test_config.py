@@ -203,3 +203,18 @@ def test_the_sign_in_limits_default_as_documented_and_the_former_name_still_work
     assert former.login_usernames_per_client == 12
     both = {"GOVERN_LOGIN_FAILURES_PER_CLIENT": "12", "GOVERN_LOGIN_USERNAMES_PER_CLIENT": "40"}
     assert load_settings({**MINIMAL, **both}).login_usernames_per_client == 40
+
+
+def test_audit_events_are_kept_five_years_unless_told_longer() -> None:
+    assert load_settings(MINIMAL).audit_retention_years == 5
+    longer = MINIMAL | {"GOVERN_AUDIT_RETENTION_YEARS": "7"}
+    assert load_settings(longer).audit_retention_years == 7
+
+
+def test_a_retention_shorter_than_the_longest_rule_stops_start_up() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(MINIMAL | {"GOVERN_AUDIT_RETENTION_YEARS": "3"})
+    assert refused.value.code == "config.audit_retention"
+    message = refused.value.message
+    assert "GOVERN_AUDIT_RETENTION_YEARS: 3 is shorter than the 5 years" in message
+    assert "\n" not in message

@@ -7,7 +7,7 @@ A use case owns its unit of work: it commits, or rolls back. The modules allowed
 event, then its progress on a session of its own),
 `directory/sync.py`, separation of duties' exceptions (`directory/separation.py`: accepted,
 ended), the auditors' use cases (`investigations/service.py`, `questions.py`,
-`unusual.py`, `leak_report.py`),
+`unusual.py`, `leak_report.py`, `holds.py`: legal holds, the archive's event),
 `contact/calls.py` (lines and calls), the contact check (`contact/guard.py`), the notes' use
 cases (`notes/service.py`, `notes/complaints.py`, `notes/scripts.py`), the creditors' use
 cases (`creditors/service.py`) and the training use cases
@@ -37,6 +37,7 @@ ALLOWED = {
     "contact/guard.py",
     "creditors/service.py",
     "investigations/service.py",
+    "investigations/holds.py",
     "investigations/questions.py",
     "investigations/unusual.py",
     "investigations/leak_report.py",

@@ -33,8 +33,10 @@ from audit import store
 from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
+from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.report import Report
+from audit.retention import Hold, Plan, plan, remove_archived, write_archive
 from audit.signing import (
     Checkpoint,
     Signer,
@@ -42,12 +44,13 @@ from audit.signing import (
     load_public_key,
     public_pem,
     verify_bytes,
+    verify_checkpoint,
 )
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
 from govern.clock import Clock
-from govern.errors import BadRequest, ConfigError, GovernError, NotFound
+from govern.errors import BadRequest, ConfigError, Conflict, GovernError, NotFound
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
 
@@ -339,6 +342,83 @@ class Trail:
     def public_key_pem(self) -> bytes:
         """The audit key's public half (PEM), to check what the trail signs."""
         return self._public_pem()
+
+    def retention_plan(self, before: datetime, hold: Hold) -> Plan:
+        """The windows whose events are all older than `before` and none held by `hold`,
+        from the start of the trail: what `archive` would write."""
+        with self._reading() as connection:
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            return plan(connection, checkpoints, before, hold)
+
+    def archive(self, before: datetime, hold: Hold, folder: Path) -> tuple[Plan, Path | None]:
+        """Write the windows `retention_plan` names as one bundle in a new folder under
+        `folder` (trail-FIRST-LAST), then check it offline with the service's public key.
+        Returns the plan and the bundle (None when nothing is old enough).
+
+        Raises BadRequest `retention.folder` when `folder` cannot be written, Conflict
+        `retention.archive_invalid` when the written bundle does not verify."""
+        with self._reading() as connection:
+            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            found = plan(connection, checkpoints, before, hold)
+            if not found.archive:
+                return found, None
+            bundle = folder / f"trail-{found.archive[0].first}-{found.archive[-1].last}"
+            try:
+                write_archive(connection, checkpoints, found.archive, self._public_pem(), bundle)
+            except OSError as error:
+                raise BadRequest(
+                    "retention.folder",
+                    f"Cannot write the archive in {folder} ({type(error).__name__}); "
+                    "nothing was archived or removed.",
+                ) from None
+        problems, _ = verify_bundle(bundle, self._public_pem())
+        if problems:
+            raise Conflict(
+                "retention.archive_invalid",
+                f"The archive {bundle} does not verify ({problems[0]}); nothing was removed.",
+            )
+        return found, bundle
+
+    def remove_archived(self, owner: Engine, bundle: Path, boundary: int) -> int:
+        """Delete events 1..`boundary` through `owner` (the trail's owner: the service role may
+        not), once the archive `bundle` holding them verifies with the service's key and the
+        checkpoint at `boundary` is signed with a sound frontier (the trail kept starts from
+        it). Returns how many events were deleted.
+
+        Raises Conflict `retention.archive_invalid` when the bundle does not verify or does
+        not end at `boundary`; `retention.boundary` without that checkpoint;
+        `retention.not_owner` when the database refuses (not the owner's rights)."""
+        problems, manifest = verify_bundle(bundle, self._public_pem())
+        if problems or manifest["first"] > boundary or manifest["last"] != boundary:
+            raise Conflict(
+                "retention.archive_invalid",
+                f"The archive {bundle} does not verify for events up to {boundary}; "
+                "nothing was removed.",
+            )
+        try:
+            with owner.begin() as connection:
+                found = store.checkpoint_at_or_before(connection, boundary)
+                if found is None or not self._sound(found[0], found[1], boundary):
+                    raise Conflict(
+                        "retention.boundary",
+                        f"No signed checkpoint with a sound frontier at {boundary}; "
+                        "nothing removed.",
+                    )
+                return remove_archived(connection, boundary, found[1])
+        except SQLAlchemyError as error:
+            raise Conflict(
+                "retention.not_owner",
+                f"The database refused the removal ({type(error).__name__}): it runs as the "
+                "trail's owner, GOVERN_MIGRATION_DATABASE_URL. The archive is kept; nothing "
+                "was removed.",
+            ) from None
+
+    def _sound(self, checkpoint: Checkpoint, frontier: Any, size: int) -> bool:
+        return (
+            checkpoint.tree_size == size
+            and verify_checkpoint(checkpoint, self.signer.public_key)
+            and frontier.root() == checkpoint.root_hash
+        )
 
     def _reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""

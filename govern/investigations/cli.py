@@ -6,14 +6,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
 from flask.cli import with_appcontext
 
-from govern.command_line import echo_json, operator
+from audit.retention import Plan
+from govern.command_line import counted, echo_json, operator
 from govern.errors import BadRequest
-from govern.investigations import questions
+from govern.investigations import holds, questions
 from govern.investigations import service as inv
 from govern.investigations.limits import audited_time_limit
 from govern.investigations.unusual import unusual_access
@@ -162,6 +164,50 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     echo_json(found)
 
 
+@click.command("archive")
+@click.option(
+    "--to",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder the archive bundle is written in.",
+)
+@click.option(
+    "--apply", is_flag=True, help="Archive, then remove the archived events (else: a dry run)."
+)
+@click.option("--dry-run", is_flag=True, help="Only say what would be archived (the default).")
+@with_appcontext
+def archive(folder: Path, apply: bool, dry_run: bool) -> None:
+    """Archive the trail's windows past retention (none under a legal hold) as a signed
+    bundle that scripts/verify_bundle.py checks offline, then remove them."""
+    if apply and dry_run:
+        raise click.UsageError("--apply and --dry-run exclude each other")
+    if not apply:
+        cutoff, plan = holds.retention_plan(db(), context())
+        _say_plan(cutoff, plan, "would archive")
+        click.echo("dry run: nothing written or removed; --apply archives, then removes")
+        return
+    cutoff, plan, bundle, removed = holds.archive(db(), context(), operator(), folder)
+    _say_plan(cutoff, plan, "archived")
+    if bundle is not None:
+        click.echo(f"OK: {bundle} verifies with the service's public key")
+        click.echo(f"removed {counted(removed, 'archived event')} from the database")
+
+
+def _say_plan(cutoff: datetime, plan: Plan, verb: str) -> None:
+    click.echo(f"retention: events before {cutoff.isoformat()} may be archived")
+    if plan.archive:
+        first, last = plan.archive[0].first, plan.archive[-1].last
+        click.echo(
+            f"{verb} events {first}..{last} ({counted(plan.events, 'event')} in "
+            f"{counted(len(plan.archive), 'window')})"
+        )
+    else:
+        click.echo(f"{verb} nothing: no window from event {plan.kept_from} on is old enough")
+    for window in plan.held:
+        click.echo(f"kept under a legal hold: events {window.first}..{window.last}")
+
+
 #: Added to `govern audit` by govern/cli.py; the group and the trail keeper's own commands live
 #: with the trail (govern/auditing/cli.py).
-COMMANDS = (query, who_saw, seen, investigate, unusual)
+COMMANDS = (query, who_saw, seen, investigate, unusual, archive)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govern.db import Base, UTCDateTime
@@ -40,3 +40,20 @@ class Investigation(Base):
     refusal: Mapped[str | None] = mapped_column(Text)
     #: the account suspected of the leak (None: the leaked debtor ids say what leaked)
     suspect: Mapped[str | None] = mapped_column(String(128))
+
+
+class LegalHold(Base):
+    """A legal hold on an investigation: while it stands (placed, not released), the trail's
+    windows holding any event about its debtors or in its period are never archived or
+    removed, however old (docs/governance.md, "Retention"). Placed again after a release,
+    the same row starts over."""
+
+    __tablename__ = "legal_holds"
+
+    investigation_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("investigations.id"), primary_key=True
+    )
+    placed_by: Mapped[str] = mapped_column(String(128))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_by: Mapped[str | None] = mapped_column(String(128))
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

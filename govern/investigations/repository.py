@@ -25,7 +25,7 @@ from govern.accounts.models import Account
 from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.investigations import rules
-from govern.investigations.models import Investigation
+from govern.investigations.models import Investigation, LegalHold
 
 REVEALED = "full"
 MASKED = "masked"
@@ -376,3 +376,13 @@ def clients(connection: Connection, debtors: Sequence[str]) -> dict[str, str]:
         query = select(Debtor.id, Debtor.client).where(Debtor.id.in_(part))
         found.update((debtor, client) for debtor, client in connection.execute(query))
     return found
+
+
+def held_investigations(db: Session) -> list[Investigation]:
+    """The investigations under a standing legal hold (placed, not released)."""
+    query = (
+        select(Investigation)
+        .join(LegalHold, LegalHold.investigation_id == Investigation.id)
+        .where(LegalHold.released_at.is_(None))
+    )
+    return list(db.scalars(query))

@@ -158,3 +158,46 @@ def account_state(state: str | None, departed: bool) -> str:
     if state is None:
         return "unknown"
     return "departed" if departed else state
+
+
+class Hold(Protocol):
+    """What the rules read of a legal hold (govern.investigations.models.LegalHold)."""
+
+    investigation_id: str
+    placed_by: str
+    released_at: datetime | None
+
+
+def check_placeable(hold: Hold | None) -> None:
+    """One standing hold per investigation. Raises Conflict `hold.standing`."""
+    if hold is not None and hold.released_at is None:
+        raise Conflict("hold.standing", f"{hold.investigation_id} is already under a legal hold.")
+
+
+def check_releaser(
+    hold: Hold | None, investigation_id: str, releaser: str, people: Mapping[str, str]
+) -> Hold:
+    """Four eyes: someone other than the person who placed a standing hold releases it
+    (another auditor or the general manager); a person is the same under any of their
+    accounts (`people`: account id → employee number).
+
+    Raises Conflict `hold.none`, Forbidden `hold.own_release`.
+    """
+    if hold is None or hold.released_at is not None:
+        raise Conflict("hold.none", f"{investigation_id} is under no legal hold.")
+    if same_person(releaser, hold.placed_by, people):
+        raise Forbidden(
+            "hold.own_release",
+            "Another auditor or the general manager must release the legal hold you placed.",
+            object=investigation_id,
+        )
+    return hold
+
+
+def retention_cutoff(now: datetime, years: int) -> datetime:
+    """The instant `years` years before `now`: events older than it are past retention
+    (29 February goes back to 28 February in a year without one)."""
+    try:
+        return now.replace(year=now.year - years)
+    except ValueError:
+        return now.replace(year=now.year - years, day=28)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from govern.bounds import Instant, WholeNumber
-from govern.investigations import leak_report, questions, rules
+from govern.investigations import holds, leak_report, questions, rules
 from govern.investigations import service as inv
 from govern.investigations.leak_pdf import report_pdf
 from govern.investigations.limits import audited_time_limit
@@ -373,6 +373,32 @@ def report(body: dict[str, Any], investigation_id: str) -> Any:
     if wanted == "csv":
         return Response(leak_report.affected_csv(found), mimetype="text/csv")
     return found
+
+
+class HoldOutSchema(Schema):
+    investigation = fields.String(attribute="investigation_id")
+    placed_by = fields.String()
+    placed_at = fields.DateTime()
+    released_by = fields.String(allow_none=True)
+    released_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/investigations/<string:investigation_id>/hold", methods=["POST"])
+@requires("audit", "hold")
+@blp.response(200, HoldOutSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def place_hold(investigation_id: str) -> Any:
+    """Place a legal hold: the investigation's events are kept past retention."""
+    return holds.place_hold(db(), context(), _auditor(), investigation_id)
+
+
+@blp.route("/investigations/<string:investigation_id>/hold/release", methods=["POST"])
+@requires("audit", "release_hold")
+@blp.response(200, HoldOutSchema)
+@documents_refusals(blp, 401, 403, 404, 409)
+def release_hold(investigation_id: str) -> Any:
+    """Release someone else's legal hold (four eyes): its events follow retention again."""
+    return holds.release_hold(db(), context(), _auditor(), investigation_id)
 
 
 def _auditor() -> str:

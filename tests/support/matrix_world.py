@@ -213,6 +213,8 @@ def _audit(world: World, floor: Floor) -> None:
         },
     )
     objects["investigation:pending"] = asked["id"]
+    path = f"/api/v1/audit/investigations/{asked['id']}/hold"
+    objects["investigation:held"] = world.call("POST", path, "auditor.two")["investigation"]
 
 
 def _training(world: World) -> None:

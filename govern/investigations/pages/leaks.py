@@ -20,7 +20,7 @@ from wtforms.validators import Length, Optional
 
 from govern.console import in_govern_years, page, run_page
 from govern.errors import BadRequest, GovernError, NotFound
-from govern.investigations import runs
+from govern.investigations import holds, runs
 from govern.investigations import service as inv
 from govern.investigations.pages.shared import (
     FIELD_NAME,
@@ -100,8 +100,14 @@ def investigation(investigation_id: str) -> Any:
             inv.ranking_csv(ranking, services().settings.timezone), f"leak-triage-{found.id}.csv"
         )
     shown = paged_list(ranking) if ranking is not None else {}
+    held = holds.standing_hold(db(), found.id)
     return run_page(
-        "investigations/investigation.html", ranked, investigation=found, form=RankForm(), **shown
+        "investigations/investigation.html",
+        ranked,
+        investigation=found,
+        form=RankForm(),
+        hold=held,
+        **shown,
     )
 
 
@@ -112,6 +118,24 @@ def rank(investigation_id: str) -> Any:
     found = inv.investigation(db(), investigation_id)  # its CSRF token checked for every form
     runs.start_triage(app_itself(), db(), auditor(), found.id)
     return redirect(url_for(".investigation", investigation_id=found.id))
+
+
+@bp.post("/leaks/<investigation_id>/hold")
+@page("audit", "hold")
+def place_hold(investigation_id: str) -> Any:
+    """Place a legal hold: the investigation's events are kept past retention."""
+    held = holds.place_hold(db(), context(), auditor(), investigation_id)
+    flash(gettext("Legal hold placed on %(id)s.", id=held.investigation_id))
+    return redirect(url_for(".investigation", investigation_id=held.investigation_id))
+
+
+@bp.post("/leaks/<investigation_id>/hold/release")
+@page("audit", "release_hold")
+def release_hold(investigation_id: str) -> Any:
+    """Release a legal hold another auditor placed (four eyes)."""
+    held = holds.release_hold(db(), context(), auditor(), investigation_id)
+    flash(gettext("Legal hold on %(id)s released.", id=held.investigation_id))
+    return redirect(url_for(".investigation", investigation_id=held.investigation_id))
 
 
 def _leaked(form: LeakForm) -> list[str]:

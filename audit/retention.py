@@ -1,0 +1,176 @@
+"""Retention: which windows of the trail are old enough to archive, and their archive.
+
+A *window* is the events between two signed checkpoints. A window may be archived when every
+event in it is older than the retention period and none of them is held; windows are taken
+from the start of the trail in order and the first one that must stay stops the run, so what
+remains is always one unbroken trail from a signed checkpoint on.
+
+An archive is an export bundle (`audit.proofs.export_bundle`) of those windows, anchored by
+the checkpoint at their end, with `consistency.json`: a proof that the newest signed
+checkpoint extends that anchor, so the trail kept in the database still chains to what was
+archived. `audit.offline.verify_bundle` checks both with the public key alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, text
+
+from audit import store
+from audit.merkle import Frontier, aligned_subtrees
+from audit.proofs import consistency_proof, export_bundle
+from audit.signing import Checkpoint
+
+#: The trail's own event naming an archive (`details.first`, `details.last`): once signed, the
+#: one thing that lets `verify` start the trail after `last` when the events before are gone.
+ARCHIVED = "audit.trail_archived"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """What a legal hold keeps: events about these objects, and events in these periods."""
+
+    objects: frozenset[str]
+    periods: tuple[tuple[datetime, datetime], ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    first: int
+    last: int
+    newest: datetime  # the time of its newest event
+    held: bool = False
+
+    @property
+    def events(self) -> int:
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a retention run would archive (`archive`, oldest first) and the window that stops
+    it (`kept_from`: the first event that stays), with the windows kept because held."""
+
+    archive: list[Window]
+    held: list[Window]
+    kept_from: int
+
+    @property
+    def events(self) -> int:
+        return sum(w.events for w in self.archive)
+
+
+def plan(
+    connection: Connection, checkpoints: Sequence[Checkpoint], before: datetime, hold: Hold
+) -> Plan:
+    """The leading windows of the trail (from its first stored event) whose events are all
+    older than `before` and none held by `hold`; the first window that is not stops the run.
+    `checkpoints` are the signed ones, oldest first."""
+    start = _first_stored(connection)
+    archive: list[Window] = []
+    held: list[Window] = []
+    for checkpoint in checkpoints:
+        if checkpoint.tree_size < start:
+            continue
+        window = _window(connection, start, checkpoint.tree_size, hold)
+        if window.newest >= before:
+            break
+        if window.held:
+            held.append(window)
+            break
+        archive.append(window)
+        start = checkpoint.tree_size + 1
+    return Plan(archive, held, start)
+
+
+def write_archive(
+    connection: Connection,
+    checkpoints: Sequence[Checkpoint],
+    windows: Sequence[Window],
+    public_key_pem: bytes,
+    folder: Path,
+) -> dict[str, Any]:
+    """Windows (consecutive) written to `folder` as one bundle anchored by the checkpoint at
+    their end, with `consistency.json` from it to the newest signed checkpoint. Returns the
+    bundle's manifest."""
+    first, last = windows[0].first, windows[-1].last
+    anchor = next(c for c in checkpoints if c.tree_size == last)
+    manifest = export_bundle(connection, list(checkpoints), first, last, public_key_pem, folder)
+    proof = consistency_proof(connection, anchor, checkpoints[-1], public_key_pem)
+    (folder / "consistency.json").write_text(json.dumps(proof, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def _first_stored(connection: Connection) -> int:
+    return connection.execute(select(func.min(store.events.c.seq))).scalar() or 1
+
+
+def _window(connection: Connection, first: int, last: int, hold: Hold) -> Window:
+    events = store.events.c
+    in_window = events.seq.between(first, last)
+    newest_us = connection.execute(select(func.max(events.at_us)).where(in_window)).scalar()
+    newest = datetime.fromtimestamp((newest_us or 0) / 1_000_000, UTC)
+    return Window(first, last, newest, _is_held(connection, first, last, hold))
+
+
+def _is_held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
+    """Whether any event of first..last is about a held object or in a held period."""
+    events = store.events.c
+    reasons = [events.at_us.between(_us(start), _us(end)) for start, end in hold.periods]
+    objects = sorted(hold.objects)
+    for chunk in range(0, len(objects), 500):  # SQLite's and PostgreSQL's parameter limits
+        reasons.append(events.object.in_(objects[chunk : chunk + 500]))
+    if not reasons:
+        return False
+    query = select(events.seq).where(events.seq.between(first, last), or_(*reasons)).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def _us(instant: datetime) -> int:
+    return int(instant.timestamp() * 1_000_000)
+
+
+def first_stored(connection: Connection) -> int:
+    """The first event the database still holds (1 until events are removed)."""
+    return _first_stored(connection)
+
+
+def archived_ends(connection: Connection, upto: int) -> set[int]:
+    """The last events of the archives that `ARCHIVED` events up to event `upto` (the signed
+    ones) name."""
+    query = select(store.events.c.entry).where(
+        store.events.c.action == ARCHIVED, store.events.c.seq <= upto
+    )
+    return {json.loads(bytes(entry))["details"]["last"] for entry in connection.scalars(query)}
+
+
+def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:
+    """As the trail's owner, in the caller's transaction: note the hashes of the subtrees
+    before `boundary` (the signed `frontier` there, so proofs of the events kept still
+    rebuild), lift the append-only trigger of `audit_events`, delete events 1..`boundary`,
+    and put the trigger back. Returns how many events were deleted."""
+    noted = {
+        (size, start)
+        for size, start in connection.execute(select(store.nodes.c.size, store.nodes.c.start))
+    }
+    pieces = zip(aligned_subtrees(0, boundary), frontier.hashes, strict=True)
+    rows = [
+        {"size": size, "start": start, "hash": piece}
+        for (start, size), piece in pieces
+        if (size, start) not in noted
+    ]
+    if rows:
+        connection.execute(insert(store.nodes), rows)
+    dialect, table = connection.dialect.name, ("audit_events",)
+    for statement in store.drop_append_only_ddl(dialect, table):
+        connection.execute(text(statement))
+    removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))
+    for statement in store.append_only_ddl(dialect, table):
+        connection.execute(text(statement))
+    return removed.rowcount

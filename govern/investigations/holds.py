@@ -1,0 +1,102 @@
+"""Legal holds and retention (docs/governance.md, "Retention"): an auditor places a hold on
+an investigation, a second person or the general manager releases it, and the trail keeper's
+archive leaves every window a standing hold covers in place, however old.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from audit.retention import ARCHIVED, Hold, Plan
+from govern.accounts import repository as accounts
+from govern.context import Context
+from govern.db import make_engine
+from govern.investigations import repository, rules
+from govern.investigations.models import LegalHold
+from govern.investigations.service import investigation
+
+
+def place_hold(db: Session, ctx: Context, auditor: str, investigation_id: str) -> LegalHold:
+    """Keep the investigation's events (its debtors', and its period's) past retention.
+
+    Raises NotFound `investigation.unknown`, Conflict `hold.standing`.
+    """
+    investigation(db, investigation_id)
+    hold = db.get(LegalHold, investigation_id, with_for_update=True)
+    rules.check_placeable(hold)
+    if hold is None:
+        hold = LegalHold(investigation_id=investigation_id)
+        db.add(hold)
+    hold.placed_by, hold.placed_at = auditor, ctx.clock.now()
+    hold.released_by = hold.released_at = None
+    ctx.trail.record(db, "audit.hold_placed", auditor, investigation_id)
+    db.commit()
+    return hold
+
+
+def standing_hold(db: Session, investigation_id: str) -> LegalHold | None:
+    """The investigation's hold while it stands (placed, not released)."""
+    found = db.get(LegalHold, investigation_id)
+    return found if found is not None and found.released_at is None else None
+
+
+def release_hold(db: Session, ctx: Context, releaser: str, investigation_id: str) -> LegalHold:
+    """Four eyes: another auditor or the general manager ends a standing hold.
+
+    Raises NotFound `investigation.unknown`, Conflict `hold.none`, Forbidden
+    `hold.own_release`.
+    """
+    investigation(db, investigation_id)
+    found = db.get(LegalHold, investigation_id, with_for_update=True)
+    people = accounts.people_of(db, [releaser, found.placed_by] if found else [releaser])
+    hold = rules.check_releaser(found, investigation_id, releaser, people)
+    hold.released_by, hold.released_at = releaser, ctx.clock.now()
+    ctx.trail.record(
+        db, "audit.hold_released", releaser, investigation_id, placed_by=hold.placed_by
+    )
+    db.commit()
+    return hold
+
+
+def standing_holds(db: Session) -> Hold:
+    """What the standing holds keep: their investigations' debtors, and their periods."""
+    held = repository.held_investigations(db)
+    db.rollback()  # a read: end it before the trail's own connection reads
+    return Hold(
+        frozenset(d for found in held for d in found.debtor_ids),
+        tuple((found.window_start, found.window_end) for found in held),
+    )
+
+
+def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
+    """(cutoff, what an archive run would write): windows older than the retention period
+    that no standing hold covers."""
+    cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
+    return cutoff, ctx.trail.retention_plan(cutoff, standing_holds(db))
+
+
+def archive(
+    db: Session, ctx: Context, operator: str, folder: Path
+) -> tuple[datetime, Plan, Path | None, int]:
+    """Write the windows past retention (none held) as a bundle under `folder` and verify it
+    offline; record `audit.trail_archived` and sign it; then, as the trail's owner
+    (GOVERN_MIGRATION_DATABASE_URL), remove the archived events. (cutoff, plan, bundle, events
+    removed). Raises BadRequest `retention.folder`, Conflict `retention.archive_invalid` /
+    `retention.boundary` (see `Trail.archive`, `Trail.remove_archived`): nothing removed."""
+    cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
+    found, bundle = ctx.trail.archive(cutoff, standing_holds(db), folder)
+    if bundle is None:
+        return cutoff, found, None, 0
+    first, last = found.archive[0].first, found.archive[-1].last
+    ctx.trail.record(db, ARCHIVED, operator, None, first=first, last=last, bundle=bundle.name)
+    db.commit()
+    ctx.trail.checkpoint_now()  # the removal is vouched for by a signed event
+    owner = make_engine(ctx.settings.migration_database_url)
+    try:
+        removed = ctx.trail.remove_archived(owner, bundle, last)
+    finally:
+        owner.dispose()
+    return cutoff, found, bundle, removed

@@ -1,0 +1,267 @@
+"""Retention of the trail: windows past the retention period archived as signed bundles that
+verify offline, legal holds on investigations that keep their events, four eyes to release a
+hold (docs/governance.md, "Retention")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from sqlalchemy import Connection, Engine, delete
+from sqlalchemy.exc import DBAPIError
+
+from audit import store
+from govern.config import Settings
+from tests.auditing.test_cli import govern, offline
+from tests.support.database import as_owner_without_triggers
+from tests.support.floor import Floor
+from tests.support.pages import HTTPS, csrf_token, page_session
+
+HOLD = "/api/v1/audit/investigations/{}/hold"
+ENGLISH = {"Accept-Language": "en"}
+
+
+def years_later(floor: Floor, years: int = 6) -> None:
+    """The old trail signed, then the clock `years` on, new events and their checkpoint: the
+    trail now has windows past retention and one within it."""
+    trail = floor.agency.services.trail
+    trail.checkpoint_now()
+    floor.clock.advance(days=365 * years + 2)
+    floor.agency.login("col.a1")
+    trail.checkpoint_now()
+
+
+def archive(floor: Floor, tmp_path: Path, *flags: str) -> Result:
+    """`govern audit archive --to <tmp_path>/archive` with `flags`."""
+    return govern(floor.agency.app, "audit", "archive", "--to", str(tmp_path / "archive"), *flags)
+
+
+def old_end(floor: Floor) -> int:
+    """The last event of the windows signed before the clock moved (the second newest
+    checkpoint's size)."""
+    return [c.tree_size for c in floor.agency.services.trail.copy.read()][-2]
+
+
+def test_a_dry_run_says_what_would_be_archived_and_writes_nothing(
+    floor: Floor, tmp_path: Path
+) -> None:
+    years_later(floor)
+    folder = tmp_path / "archive"
+    result = govern(floor.agency.app, "audit", "archive", "--to", str(folder))
+    assert result.exit_code == 0, result.output
+    assert f"would archive events 1..{old_end(floor)}" in result.output
+    assert "dry run: nothing written" in result.output
+    assert not folder.exists()
+    explicit = govern(floor.agency.app, "audit", "archive", "--to", str(folder), "--dry-run")
+    assert explicit.exit_code == 0 and not folder.exists()
+
+
+def test_nothing_is_archived_within_the_retention_period(floor: Floor, tmp_path: Path) -> None:
+    years_later(floor, years=4)
+    result = archive(floor, tmp_path, "--apply")
+    assert result.exit_code == 0, result.output
+    assert "archived nothing" in result.output
+    assert not (tmp_path / "archive").exists()
+
+
+def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    years_later(floor)
+    end = old_end(floor)
+    newest = floor.agency.services.trail.copy.read()[-1].tree_size
+    result = archive(floor, tmp_path, "--apply")
+    assert result.exit_code == 0, result.output
+    bundle = tmp_path / "archive" / f"trail-1-{end}"
+    assert f"OK: {bundle} verifies" in result.output
+    proof = json.loads((bundle / "consistency.json").read_text())
+    assert (proof["old"]["tree_size"], proof["new"]["tree_size"]) == (end, newest)
+    checked = offline(str(bundle))
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
+    assert f"removed {end} archived events from the database" in result.output
+    verify = govern(floor.agency.app, "audit", "verify")
+    assert verify.exit_code == 0 and "OK: the trail is intact" in verify.output, verify.output
+    report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert report["ok"] and report["problems"] == []
+    assert report["events"] + end == report["anchored_to"] + report["unanchored"]
+    archived = _events(floor, "audit.trail_archived")
+    assert [e["details"]["last"] for e in archived] == [end]
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError):  # triggers back
+        connection.execute(delete(store.events).where(store.events.c.seq == end + 1))
+    assert govern(floor.agency.app, "audit", "prove", str(end + 1)).exit_code == 0
+
+
+def test_a_second_archive_goes_on_from_the_first(floor: Floor, tmp_path: Path) -> None:
+    """Years later again, the windows kept the first time are archived and removed in turn;
+    the archive's proof reaches back over the removed events through the hashes noted at
+    their removal."""
+    years_later(floor)
+    first_end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    years_later(floor)
+    second_end = old_end(floor)
+    result = archive(floor, tmp_path, "--apply")
+    assert result.exit_code == 0, result.output
+    assert f"archived events {first_end + 1}..{second_end}" in result.output
+    bundle = tmp_path / "archive" / f"trail-{first_end + 1}-{second_end}"
+    assert offline(str(bundle)).returncode == 0
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_the_service_role_cannot_remove_and_says_whose_rights_it_needs(
+    floor: Floor, settings: Settings, another_app: Callable[[Settings], Flask], tmp_path: Path
+) -> None:
+    """Removal runs as the trail's owner: pointed at the service role, it is refused, the
+    archive is kept and nothing is removed."""
+    years_later(floor)
+    service = another_app(replace(settings, migration_database_url=settings.database_url))
+    to = str(tmp_path / "archive")
+    result = govern(service, "audit", "archive", "--to", to, "--apply")
+    assert result.exit_code == 1 and "[retention.not_owner]" in result.output, result.output
+    report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert report["ok"] and report["anchored_to"] + report["unanchored"] == report["events"]
+
+
+def test_events_deleted_without_a_signed_archive_are_missing(
+    floor: Floor, owner_engine: Engine
+) -> None:
+    """Removing a prefix is retention only when a signed `audit.trail_archived` event names
+    it: a prefix deleted otherwise, even at a checkpoint, is reported missing."""
+    years_later(floor)
+    end = old_end(floor)
+
+    def cut(connection: Connection) -> None:
+        connection.execute(delete(store.events).where(store.events.c.seq <= end))
+
+    as_owner_without_triggers(owner_engine, cut)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and "missing" in result.output
+
+
+def test_a_tampered_archive_fails_offline(floor: Floor, tmp_path: Path) -> None:
+    years_later(floor)
+    archive(floor, tmp_path, "--apply")
+    bundle = next((tmp_path / "archive").iterdir())
+    events = bundle / "events.jsonl"
+    events.write_bytes(events.read_bytes().replace(b'"time":"2026', b'"time":"2025', 1))
+    assert offline(str(bundle)).returncode == 1
+    events.write_bytes(events.read_bytes().replace(b'"time":"2025', b'"time":"2026', 1))
+    assert offline(str(bundle)).returncode == 0
+    chain = bundle / "consistency.json"
+    proof = json.loads(chain.read_text())
+    proof["proof"] = proof["proof"][::-1] or ["00" * 32]
+    chain.write_text(json.dumps(proof))
+    checked = offline(str(bundle))
+    assert checked.returncode == 1 and "PROBLEM" in checked.stdout
+
+
+def test_nothing_is_archived_when_the_folder_cannot_be_written(
+    floor: Floor, tmp_path: Path
+) -> None:
+    years_later(floor)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    to = str(blocked / "archive")
+    result = govern(floor.agency.app, "audit", "archive", "--to", to, "--apply")
+    assert result.exit_code == 1
+    assert "[retention.folder]" in result.output
+    assert _events(floor, "audit.trail_archived") == []
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+def test_a_held_investigation_keeps_its_events_until_a_second_person_releases_it(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """The investigation's period (the last 90 days) covers the whole old trail: nothing is
+    archived while the hold stands; its placer cannot release it, the general manager can."""
+    opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )[1]["id"]
+    status, hold = floor.call("POST", HOLD.format(opened), "auditor")
+    assert status == 200 and hold["investigation"] == opened and hold["released_at"] is None
+    assert floor.call("POST", HOLD.format(opened), "auditor")[1]["error"]["code"] == "hold.standing"
+    years_later(floor)
+    end = old_end(floor)
+    kept = archive(floor, tmp_path, "--apply")
+    assert kept.exit_code == 0, kept.output
+    assert "archived nothing" in kept.output and "kept under a legal hold" in kept.output
+    assert not (tmp_path / "archive").exists()
+
+    release = HOLD.format(opened) + "/release"
+    status, refused = floor.call("POST", release, "auditor")
+    assert (status, refused["error"]["code"]) == (403, "hold.own_release")
+    status, released = floor.call("POST", release, "gm")
+    assert status == 200 and released["released_by"] == floor.ids["gm"]
+    assert floor.call("POST", release, "gm")[1]["error"]["code"] == "hold.none"
+    assert [e["object"] for e in _events(floor, "audit.hold_placed")] == [opened]
+    assert [e["actor"] for e in _events(floor, "audit.hold_released")] == [floor.ids["gm"]]
+    archived = archive(floor, tmp_path, "--apply")
+    assert f"archived events 1..{end}" in archived.output, archived.output
+    assert _events(floor, "audit.hold_placed") == []  # archived with its window
+
+
+def test_holds_are_for_auditors_and_name_a_real_investigation(floor: Floor) -> None:
+    status, body = floor.call("POST", HOLD.format("IV-NONE"), "auditor")
+    assert (status, body["error"]["code"]) == (404, "investigation.unknown")
+    opened = floor.investigation(["C-001"], ["phones"])
+    status, body = floor.call("POST", HOLD.format(opened), "col.a1")
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+
+
+def test_an_auditor_places_a_hold_from_the_console_and_cannot_release_their_own(
+    floor: Floor,
+) -> None:
+    opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )[1]["id"]
+    page_session(floor.agency, "auditor")
+    address = f"/audit/leaks/{opened}"
+    client = floor.agency.client
+
+    def press(action: str) -> int:
+        form = client.get(address, base_url=HTTPS).get_data(as_text=True)
+        return client.post(
+            f"{address}/{action}",
+            base_url=HTTPS,
+            data={"csrf_token": csrf_token(form)},
+            headers={"Referer": f"{HTTPS}{address}"},
+        ).status_code
+
+    before = client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert 'data-hold="none"' in before and "Place a legal hold" in before
+    assert press("hold") == 302
+    after = client.get(address, base_url=HTTPS, headers=ENGLISH).get_data(as_text=True)
+    assert 'data-hold="standing"' in after and "Release the legal hold" in after
+    assert press("hold/release") == 403  # four eyes: not the one who placed it
+    still = client.get(address, base_url=HTTPS).get_data(as_text=True)
+    assert 'data-hold="standing"' in still
+    assert [e["object"] for e in _events(floor, "audit.hold_placed")] == [opened]
+
+
+def _events(floor: Floor, action: str) -> list[dict]:
+    result = govern(
+        floor.agency.app,
+        "audit",
+        "query",
+        "--action",
+        action,
+        "--from",
+        "2020-01-01T00:00:00+08:00",
+        "--to",
+        "2040-01-01T00:00:00+08:00",
+    )
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.output)
+    return [json.loads(e["entry"]) if "entry" in e else e for e in found]
