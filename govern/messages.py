@@ -322,6 +322,10 @@ MESSAGES: dict[str, Any] = {
     "export.range": _l("The end of the range must not be before its start."),
     "verify.range": _l("The trail does not hold that range of events."),
     "investigation.unknown": _l("There is no such investigation."),
+    "report.too_many_events": _l(
+        "The report would hold more events than it may. Narrow the investigation: a shorter "
+        "time range, fewer debtors or fields."
+    ),
     "investigation.empty": _l("The list names no debtor."),
     "investigation.closed": _l("This investigation is already closed."),
     "investigation.expired": _l("This investigation's access has expired."),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from audit.entry import micros
 from audit.queries import fields_at
-from audit.signing import Checkpoint
 from govern.accounts.repository import has_left
 from govern.context import Context
+from govern.errors import Unprocessable
 from govern.investigations import repository, rules
 from govern.investigations.categories import categories, category_of
 from govern.investigations.models import Investigation
@@ -33,6 +34,10 @@ from govern.investigations.service import investigation
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
 CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
+#: The most events one report holds, each proven: past it, the report is refused (422
+#: `report.too_many_events`) and the auditor narrows the window, the debtors or the fields,
+#: so that a report is produced within the auditors' time limit.
+MAX_EVENTS = 2000
 
 
 def leak_report(
@@ -42,7 +47,13 @@ def leak_report(
     of `rules.GRADES`; None: not graded yet), produced as `export` (one of EXPORTS); audited
     durably before it is returned.
 
-    Raises NotFound `investigation.unknown`, AuditNotWritten."""
+    Raises NotFound `investigation.unknown`, Unprocessable `report.too_many_events`,
+    AuditNotWritten."""
+    # It only reads (its audit event goes its own way): on SQLite it must not hold the one
+    # writer's lock while the proofs are read, or the trail could not commit beside it. The
+    # caller's transaction (its sign-in's reads) ends first: a read-only one begins after.
+    db.commit()
+    db.connection(execution_options={"read_only": True})
     found = investigation(db, investigation_id)
     report = _facts(db, ctx, found, grade)
     db.commit()  # the reads end here; the report is audited durably after
@@ -64,7 +75,7 @@ def leak_report(
 def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -> dict[str, Any]:
     placed = category_of(ctx.settings.policies_dir)
     exposed = _exposures(db, found, placed)
-    checkpoint, proofs = ctx.trail.prove_inclusions(e["seq"] for e in exposed)
+    checkpoint, proofs = ctx.trail.prove_inclusions(db.connection(), (e["seq"] for e in exposed))
     for event in exposed:
         event["proof"] = proofs.get(event["seq"])
     now = ctx.clock.now()
@@ -76,7 +87,8 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         "debtors": _debtors(db, found, exposed),
         "accounts": _accounts(db, ctx, exposed, found.suspect, now),
         "exposures": exposed,
-        "checkpoint": _checkpoint(checkpoint),
+        "checkpoint": json.loads(checkpoint.to_json()) if checkpoint else None,
+        "public_key": ctx.trail.public_key(),
         "not_anchored": [e["seq"] for e in exposed if e["proof"] is None],
         "timeline": _timeline(db, found),
     }
@@ -103,7 +115,15 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
     """Every event of the trail that revealed one of the investigation's fields (any, when it
     names none) in full within its window, oldest first."""
     start, end = micros(found.window_start), micros(found.window_end)
-    rows = repository.exposures(db.connection(), found.debtor_ids, found.suspect, start, end)
+    rows = repository.exposures(
+        db.connection(), found.debtor_ids, found.suspect, start, end, MAX_EVENTS + 1
+    )
+    if len(rows) > MAX_EVENTS:
+        raise Unprocessable(
+            "report.too_many_events",
+            f"More than {MAX_EVENTS} events revealed the investigation's fields: open an "
+            "investigation of a shorter window, fewer debtors or fields.",
+        )
     wanted, exposed = set(found.fields), []
     for seq, actor, debtor, at_us, shown in rows:
         names = sorted(f for f in fields_at(shown, REVEALED) if not wanted or f in wanted)
@@ -157,8 +177,8 @@ def _debtors(
             "categories": sorted({c for e in hit for c in e["categories"]}),
             "fields": sorted({f for e in hit for f in e["fields"]}),
             "accounts": sorted({e["account"] for e in hit}),
-            "first": hit[0]["at"],
-            "last": hit[-1]["at"],
+            "first": _reach(hit)["first"],
+            "last": _reach(hit)["last"],
         }
         for debtor, hit in sorted(grouped.items())
     ]
@@ -173,37 +193,38 @@ def _accounts(
 ) -> list[dict[str, Any]]:
     """Each account that was shown the fields (and the suspect): its state now, how many
     debtors and events, first and last time."""
-    ids = sorted({e["account"] for e in exposed} | ({suspect} if suspect else set()))
-    held = {a.id: (a, p) for a, p in repository.accounts_and_people(db, ids)}
-    departures = ctx.settings.departures
-    rows = []
-    for account_id in ids:
-        account, person = held.get(account_id, (None, None))
-        gone = person is not None and has_left(person, now, departures)
-        hit = [e for e in exposed if e["account"] == account_id]
-        rows.append(
-            {
-                "account": account_id,
-                "employee_number": account.employee_number if account else None,
-                "state": rules.account_state(account.state if account else None, gone),
-                "suspect": account_id == suspect,
-                "debtors": len({e["debtor"] for e in hit}),
-                "events": len(hit),
-                "first": hit[0]["at"] if hit else None,
-                "last": hit[-1]["at"] if hit else None,
-            }
-        )
-    return rows
+    grouped: dict[str, list[dict[str, Any]]] = {suspect: []} if suspect else {}
+    for event in exposed:
+        grouped.setdefault(event["account"], []).append(event)
+    held = {a.id: (a, p) for a, p in repository.accounts_and_people(db, sorted(grouped))}
+    return [
+        {
+            "account": account_id,
+            **_account(held.get(account_id), now, ctx),
+            "suspect": account_id == suspect,
+            **_reach(hit),
+        }
+        for account_id, hit in sorted(grouped.items())
+    ]
 
 
-def _checkpoint(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
-    if checkpoint is None:
-        return None
+def _account(held: tuple[Any, Any] | None, now: datetime, ctx: Context) -> dict[str, Any]:
+    account, person = held or (None, None)
+    gone = person is not None and has_left(person, now, ctx.settings.departures)
     return {
-        "tree_size": checkpoint.tree_size,
-        "root_hash": checkpoint.root_hash.hex(),
-        "time": checkpoint.time,
-        "key_id": checkpoint.key_id,
+        "employee_number": account.employee_number if account else None,
+        "state": rules.account_state(account.state if account else None, gone),
+    }
+
+
+def _reach(hit: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How many debtors and events of `hit`, its first and last time."""
+    times = sorted(e["at"] for e in hit)
+    return {
+        "debtors": len({e["debtor"] for e in hit}),
+        "events": len(hit),
+        "first": times[0] if times else None,
+        "last": times[-1] if times else None,
     }
 
 

@@ -354,7 +354,7 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 @requires("audit", "investigate")
 @blp.arguments(ReportSchema)
 @blp.response(200, description="the report as JSON, application/pdf, or text/csv")
-@documents_refusals(blp, 401, 403, 404, 503)
+@documents_refusals(blp, 401, 403, 404, 422, 503)
 def report(body: dict[str, Any], investigation_id: str) -> Any:
     """The leak report (PIPL Art. 57) of an investigation, from the trail: which debtors'
     data and which categories of fields were revealed to whom and when, each event with an

@@ -15,16 +15,18 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from audit.entry import decode
+from audit import store
+from audit.entry import Record, decode
 from audit.offline import verify_proof
 from govern.access.policy import access_policy
 from govern.auditing.trail import public_half
 from govern.errors import ConfigError
-from govern.investigations import rules
+from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.investigations.test_pages import post
+from tests.investigations.test_query_timeout import limit_queries
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
 from tests.support.pages import HTTPS, page_session, wait_for
@@ -126,7 +128,8 @@ def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_ancho
     anchored, late = report["exposures"][:-1], report["exposures"][-1]
     for exposure in anchored:
         proof = exposure["proof"]
-        assert verify_proof(proof, pinned_key=public) == []
+        assert "checkpoint" not in proof and "public_key" not in proof  # once, at the top
+        assert verify_proof(document(report, proof), pinned_key=public) == []
         entry = decode(proof["entry"].encode())
         assert (entry["seq"], entry["actor"], entry["object"]) == (
             exposure["seq"],
@@ -141,7 +144,54 @@ def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_ancho
         **anchored[0]["proof"],
         "entry": anchored[0]["proof"]["entry"].replace("D-1", "D-7"),
     }
-    assert verify_proof(tampered, pinned_key=public) != []
+    assert verify_proof(document(report, tampered), pinned_key=public) != []
+
+
+def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """An exposure's proof as the document `verify_bundle.py --proof` checks: with the
+    report's checkpoint and public key (what docs/governance.md's `jq` line makes)."""
+    return {**proof, "checkpoint": report["checkpoint"], "public_key": report["public_key"]}
+
+
+def test_a_report_past_its_cap_of_events_is_refused_asking_to_narrow_it(
+    agency: Agency, token: str, leak: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 3)  # the leak holds 4
+    response = reported(agency, token, leak)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        422,
+        "report.too_many_events",
+    )
+    assert not [e for e in trail(agency) if e["action"] == "audit.leak_reported"]
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 4)
+    assert reported(agency, token, leak).status_code == 200
+
+
+def test_a_report_past_the_time_limit_answers_503_and_is_audited(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    """A suspect's many views, each to be proven: the proofs too are held to the limit."""
+    views = [
+        Record("debtor.viewed", ids["col.a1"], f"D-{n}", {"fields": {"phones": "full"}})
+        for n in range(1500)
+    ]
+    with agency.services.engine.begin() as connection:
+        store.append(connection, views, NOW - timedelta(days=1))
+    suspected = opened(agency, token, suspect=ids["col.a1"])
+    agency.services.trail.checkpoint_now()
+    limit_queries(agency, 0.000_001)
+    stopped = reported(agency, token, suspected)
+    assert (stopped.status_code, stopped.get_json()["error"]["code"]) == (
+        503,
+        "audit.query_timeout",
+    )
+    last = trail(agency)[-1]
+    assert (last["action"], last["actor"], last["details"]["query"]) == (
+        "audit.queried",
+        ids["auditor"],
+        "leak_report",
+    )
+    assert last["details"]["timed_out"] is True
 
 
 def test_reporting_clock_runs_four_hours_from_the_opening(
@@ -200,9 +250,12 @@ def test_producing_and_each_export_is_audited_with_ids_not_values(
         "debtors": 3,
         "accounts": 3,
         "events": 4,
-        "signed_size": events[0]["details"]["signed_size"],
+        "signed_size": report_of(agency, token, leak)["checkpoint"]["tree_size"],
     }
-    assert isinstance(events[0]["details"]["signed_size"], int)
+
+
+def report_of(agency: Agency, token: str, investigation: str) -> dict[str, Any]:
+    return reported(agency, token, investigation).get_json()
 
 
 def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak: str) -> None:
