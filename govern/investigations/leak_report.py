@@ -210,10 +210,12 @@ def _accounts(
 
 def _account(held: tuple[Any, Any] | None, now: datetime, ctx: Context) -> dict[str, Any]:
     account, person = held or (None, None)
-    gone = person is not None and has_left(person, now, ctx.settings.departures)
+    departed = person is not None and has_left(person, now, ctx.settings.departures)
+    gone = person is not None and person.gone_at is not None
     return {
         "employee_number": account.employee_number if account else None,
-        "state": rules.account_state(account.state if account else None, gone),
+        "state": rules.account_state(account.state if account else None),
+        "person": rules.person_state(person is not None, gone, departed),
     }
 
 

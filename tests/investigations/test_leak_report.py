@@ -20,6 +20,7 @@ from audit.entry import Record, decode
 from audit.offline import verify_proof
 from govern.access.policy import access_policy
 from govern.auditing.trail import public_half
+from govern.directory.models import Identity
 from govern.errors import ConfigError
 from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
@@ -337,10 +338,30 @@ def test_the_four_hours_bind_from_relatively_major_on(grade: str, due: bool) -> 
     assert rules.reporting_clock(NOW, NOW, grade)["due"] is due
 
 
-def test_a_departed_persons_account_is_departed_whatever_its_state() -> None:
-    assert rules.account_state("active", departed=True) == "departed"
-    assert rules.account_state("suspended", departed=False) == "suspended"
-    assert rules.account_state(None, departed=False) == "unknown"
+def test_the_person_and_the_account_are_two_facts() -> None:
+    assert (rules.account_state("suspended"), rules.account_state(None)) == ("suspended", "unknown")
+    assert rules.person_state(True, gone=False, departed=True) == "departed"
+    assert rules.person_state(True, gone=True, departed=True) == "gone"
+    assert rules.person_state(True, gone=False, departed=False) == "present"
+    assert rules.person_state(False, gone=False, departed=False) is None
+
+
+def test_a_leaver_whose_account_is_still_active_is_shown_as_both(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """A person past their departure whose account nobody revoked: the report shows the
+    account active and the person departed (a leaver's live account is the finding)."""
+    a1 = ids["col.a1"]
+    with agency.services.sessions() as db:
+        person = db.get(Identity, agency.account(a1).employee_number)
+        person.departure_override = (NOW - timedelta(days=1)).date()
+        db.commit()
+    accounts = {a["account"]: a for a in reported(agency, token, leak).get_json()["accounts"]}
+    assert (accounts[a1]["state"], accounts[a1]["person"]) == ("active", "departed")
+    assert (accounts[ids["col.a2"]]["state"], accounts[ids["col.a2"]]["person"]) == (
+        "active",
+        "present",
+    )
 
 
 def page(agency: Agency, investigation: str, **params: str):
