@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from audit.entry import micros
+from audit.entry import decode, micros
 from audit.queries import fields_at
 from govern.accounts.repository import has_left
 from govern.context import Context
@@ -34,6 +34,12 @@ from govern.investigations.service import investigation
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
 CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
+#: What the proofs do not prove, said in every report.
+COMPLETENESS = (
+    "Each proof shows its event is in the signed trail as reported; no proof shows that the "
+    "trail holds no other exposure. That the searchable columns a report is found by match "
+    "the entries is what `govern audit verify` (with its index check) checks."
+)
 #: The most events one report holds, each proven: past it, the report is refused (422
 #: `report.too_many_events`) and the auditor narrows the window, the debtors or the fields,
 #: so that a report is produced within the auditors' time limit.
@@ -78,6 +84,8 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
     checkpoint, proofs = ctx.trail.prove_inclusions(db.connection(), (e["seq"] for e in exposed))
     for event in exposed:
         event["proof"] = proofs.get(event["seq"])
+        if event["proof"] is not None:
+            _proven(event, set(found.fields), placed)
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
@@ -90,6 +98,8 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         "checkpoint": json.loads(checkpoint.to_json()) if checkpoint else None,
         "public_key": ctx.trail.public_key(),
         "not_anchored": [e["seq"] for e in exposed if e["proof"] is None],
+        "index_differs": [e["seq"] for e in exposed if e.get("index_differs")],
+        "completeness": COMPLETENESS,
         "timeline": _timeline(db, found),
     }
 
@@ -139,6 +149,23 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
                 }
             )
     return exposed
+
+
+def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> None:
+    """The exposure's facts as its proven entry holds them: the index columns it was found
+    by are not in the signed hash. `index_differs` when the two disagree (the index was
+    changed, or the entry: either way a finding)."""
+    entry = decode(event["proof"]["entry"].encode())
+    shown = (entry.get("details") or {}).get("fields") or {}
+    names = sorted(f for f, at in shown.items() if at == REVEALED and (not wanted or f in wanted))
+    facts = {
+        "at": instant(micros(datetime.fromisoformat(entry["time"]))),
+        "account": entry["actor"],
+        "debtor": entry["object"],
+        "fields": names,
+    }
+    event["index_differs"] = any(event[name] != value for name, value in facts.items())
+    event.update(facts, categories=rules.categories_of(names, placed))
 
 
 def _categories(ctx: Context, exposed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

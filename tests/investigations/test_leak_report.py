@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import Engine, text
 
 from audit import store
 from audit.entry import Record, decode
@@ -30,6 +31,7 @@ from tests.investigations.test_pages import post
 from tests.investigations.test_query_timeout import limit_queries
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
+from tests.support.database import as_owner_without_triggers
 from tests.support.pages import HTTPS, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
@@ -146,6 +148,28 @@ def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_ancho
         "entry": anchored[0]["proof"]["entry"].replace("D-1", "D-7"),
     }
     assert verify_proof(document(report, tampered), pinned_key=public) != []
+
+
+def test_each_exposure_s_facts_come_from_its_proven_entry_not_the_index(
+    agency: Agency, ids: dict[str, str], token: str, leak: str, owner_engine: Engine
+) -> None:
+    """The searchable columns are not in the signed hash: one changed to name another
+    account is caught, and the report says who the signed entry names."""
+    a1, a2 = ids["col.a1"], ids["col.a2"]
+    first = reported(agency, token, leak).get_json()
+    seq = first["exposures"][0]["seq"]
+    assert (first["index_differs"], first["exposures"][0]["index_differs"]) == ([], False)
+    assert "no proof shows that the trail holds no other exposure" in first["completeness"]
+    as_owner_without_triggers(
+        owner_engine,
+        lambda c: c.execute(
+            text("UPDATE audit_events SET actor = :a WHERE seq = :s"), {"a": a2, "s": seq}
+        ),
+    )
+    report = reported(agency, token, leak).get_json()
+    [changed] = [e for e in report["exposures"] if e["seq"] == seq]
+    assert (changed["account"], changed["index_differs"]) == (a1, True)
+    assert report["index_differs"] == [seq]
 
 
 def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
