@@ -34,6 +34,8 @@ from govern.investigations.service import investigation
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
 CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
+#: The trail's actions of a list of debtors (a caseload, a search), not a record opened.
+LIST_VIEWS = frozenset({"debtor.listed", "debtor.found"})
 #: What the proofs do not prove, said in every report.
 COMPLETENESS = (
     "Each proof shows its event is in the signed trail as reported; no proof shows that the "
@@ -86,6 +88,8 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         event["proof"] = proofs.get(event["seq"])
         if event["proof"] is not None:
             _proven(event, set(found.fields), placed)
+    own = [e["seq"] for e in exposed if e.pop("investigation", None) == found.id]
+    exposed = [e for e in exposed if e["seq"] not in set(own)]
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
@@ -98,6 +102,7 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         "checkpoint": json.loads(checkpoint.to_json()) if checkpoint else None,
         "public_key": ctx.trail.public_key(),
         "not_anchored": [e["seq"] for e in exposed if e["proof"] is None],
+        "investigation_reads": own,
         "index_differs": [e["seq"] for e in exposed if e.get("index_differs")],
         "completeness": COMPLETENESS,
         "timeline": _timeline(db, found),
@@ -135,7 +140,7 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
             "investigation of a shorter window, fewer debtors or fields.",
         )
     wanted, exposed = set(found.fields), []
-    for seq, actor, debtor, at_us, shown in rows:
+    for seq, actor, debtor, at_us, shown, action in rows:
         names = sorted(f for f in fields_at(shown, REVEALED) if not wanted or f in wanted)
         if names:
             exposed.append(
@@ -146,9 +151,16 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
                     "debtor": debtor,
                     "fields": names,
                     "categories": rules.categories_of(names, placed),
+                    "view": _view(action),
                 }
             )
     return exposed
+
+
+def _view(action: str) -> str:
+    """`list` for a caseload or search list (every collector who listed a debtor), `record`
+    for a record opened or revealed: a reader tells who merely listed it from who opened it."""
+    return "list" if action in LIST_VIEWS else "record"
 
 
 def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> None:
@@ -166,6 +178,13 @@ def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> 
     }
     event["index_differs"] = any(event[name] != value for name, value in facts.items())
     event.update(facts, categories=rules.categories_of(names, placed))
+    details = entry.get("details") or {}
+    event.update(
+        view=_view(entry["action"]),
+        reach=details.get("reach"),
+        break_glass=details.get("break_glass"),
+        investigation=details.get("investigation"),
+    )
 
 
 def _categories(ctx: Context, exposed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

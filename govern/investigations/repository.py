@@ -316,13 +316,20 @@ def exposures(
     start_us: int,
     end_us: int,
     at_most: int,
-) -> list[tuple[int, str, str, int, str]]:
-    """(seq, actor, debtor, at_us, fields) of the events in the window that revealed a field
+) -> list[tuple[int, str, str, int, str, str]]:
+    """(seq, actor, debtor, at_us, fields, action) of the events in the window that revealed a field
     of one of `debtors` in full (any debtor when none) to `suspect` (anyone when None), in
     the trail's order; no more than `at_most` (the caller refuses a report past its cap);
     `TRIAGE_CHUNK` debtors a query."""
     base = (
-        select(events.c.seq, events.c.actor, events.c.object, events.c.at_us, events.c.fields)
+        select(
+            events.c.seq,
+            events.c.actor,
+            events.c.object,
+            events.c.at_us,
+            events.c.fields,
+            events.c.action,
+        )
         .where(_revealed(), *in_window(start_us, end_us))
         .order_by(events.c.seq)
         .limit(at_most)
@@ -330,7 +337,7 @@ def exposures(
     if suspect is not None:
         base = base.where(events.c.actor == suspect)
     queries_ = [base.where(events.c.object.in_(part)) for part in _chunks(debtors)] or [base]
-    found: list[tuple[int, str, str, int, str]] = []
+    found: list[tuple[int, str, str, int, str, str]] = []
     for query in queries_:
         found.extend(tuple(row) for row in connection.execute(query))
         if len(found) >= at_most:

@@ -172,6 +172,30 @@ def test_each_exposure_s_facts_come_from_its_proven_entry_not_the_index(
     assert report["index_differs"] == [seq]
 
 
+def test_list_views_and_reads_under_this_investigation_are_told_apart(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """A caseload list that showed a leaked debtor is labelled `list`, a record `record`, each
+    with its reach; the investigator's own read under this investigation is no exposure."""
+    services = agency.services
+    for action, actor, extra in (
+        ("debtor.listed", ids["col.a2"], {"reach": "project_group"}),
+        ("debtor.viewed", ids["auditor"], {"reach": "investigation", "investigation": leak}),
+    ):
+        services.clock.set(NOW - timedelta(hours=1))
+        with services.sessions() as db:
+            services.trail.record(db, action, actor, "D-3", fields={"phones": "full"}, **extra)
+            db.commit()
+    services.clock.set(NOW)
+    services.trail.checkpoint_now()
+    report = reported(agency, token, leak).get_json()
+    shown = [(e["account"], e["view"], e["reach"]) for e in report["exposures"] if e["proof"]]
+    assert (ids["col.a2"], "list", "project_group") in shown
+    assert (ids["col.a1"], "record", None) in shown  # the test's views name no reach
+    assert ids["auditor"] not in {e["account"] for e in report["exposures"]}
+    assert len(report["investigation_reads"]) == 1
+
+
 def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
     """An exposure's proof as the document `verify_bundle.py --proof` checks: with the
     report's checkpoint and public key (what docs/governance.md's `jq` line makes)."""
