@@ -336,6 +336,10 @@ MESSAGES: dict[str, Any] = {
     "investigation.not_covering": _l("No open investigation covers this debtor."),
     "investigation.not_pending": _l("This investigation is not waiting for a decision."),
     "investigation.not_yours": _l("An investigation opens fields to its requester only."),
+    "investigation.same_person": _l("An auditor does not investigate their own account."),
+    "investigation.nothing_to_open": _l(
+        "Opening fields needs the debtors whose fields to open; a suspect alone opens none."
+    ),
     "investigation.own_request": _l(
         "Another auditor or the general manager must approve your own request."
     ),

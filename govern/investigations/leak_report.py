@@ -29,7 +29,7 @@ from govern.investigations.categories import categories, category_of
 from govern.investigations.models import Investigation
 from govern.investigations.questions import instant
 from govern.investigations.repository import REVEALED
-from govern.investigations.service import investigation
+from govern.investigations.service import check_suspect, investigation
 
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
@@ -55,7 +55,8 @@ def leak_report(
     of `rules.GRADES`; None: not graded yet), produced as `export` (one of EXPORTS); audited
     durably before it is returned.
 
-    Raises NotFound `investigation.unknown`, Unprocessable `report.too_many_events`,
+    Raises NotFound `investigation.unknown`, Forbidden `investigation.same_person` (the
+    auditor is its suspect), Unprocessable `report.too_many_events`,
     AuditNotWritten."""
     # It only reads (its audit event goes its own way): on SQLite it must not hold the one
     # writer's lock while the proofs are read, or the trail could not commit beside it. The
@@ -63,6 +64,7 @@ def leak_report(
     db.commit()
     db.connection(execution_options={"read_only": True})
     found = investigation(db, investigation_id)
+    check_suspect(db, auditor, found.suspect)
     report = _facts(db, ctx, found, grade)
     db.commit()  # the reads end here; the report is audited durably after
     ctx.trail.record_now(

@@ -353,6 +353,61 @@ def test_an_investigation_names_debtors_or_a_suspect(agency: Agency, token: str)
     assert (response.status_code, response.get_json()["error"]["code"]) == (422, "request.invalid")
 
 
+def test_a_suspect_must_be_an_account_and_not_the_auditor(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    """An unknown suspect would give a clean, empty report; an auditor investigating
+    themselves is no investigation; a suspect alone opens no field: each refused, nothing
+    opened."""
+    window = {"from": START.isoformat(), "to": END.isoformat()}
+    for suspect, status, code in (
+        ("GV-ZZZZ-ZZZZ", 404, "account.unknown"),
+        (ids["auditor"], 403, "investigation.same_person"),
+    ):
+        response = agency.client.post(
+            "/api/v1/audit/investigations",
+            headers=bearer(token),
+            json={"suspect": suspect, **window},
+        )
+        assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
+    opening = agency.client.post(
+        "/api/v1/audit/investigations",
+        headers=bearer(token),
+        json={
+            "suspect": ids["col.a1"],
+            "open_fields": True,
+            "case_reference": "CASE-2026-001",
+            "justification": "a complaint from the creditor about calls",
+            **window,
+        },
+    )
+    assert (opening.status_code, opening.get_json()["error"]["code"]) == (
+        422,
+        "investigation.nothing_to_open",
+    )
+    assert not [e for e in trail(agency) if e["action"].startswith("audit.investigation_")]
+
+
+def test_a_suspect_with_debtors_narrows_the_report_to_them(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    written(agency, ids)
+    investigation = opened(agency, token, suspect=ids["col.a1"], debtor_ids=["D-2"])
+    agency.services.trail.checkpoint_now()
+    report = reported(agency, token, investigation).get_json()
+    assert report["investigation"]["kind"] == "debtors+suspect"
+    assert [(e["account"], e["debtor"]) for e in report["exposures"]] == [(ids["col.a1"], "D-2")]
+
+
+def test_the_console_refuses_a_suspect_that_is_no_account_id(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    page_session(agency, "auditor")
+    window = {"start": "2026-11-23T10:00", "end": "2026-11-28T10:00"}
+    refused = post(agency, "leaks", {"suspect": "<script>", **window})
+    assert refused.status_code == 400, refused.status_code
+
+
 def test_unknown_investigation_and_bad_grade_change_nothing(
     agency: Agency, token: str, leak: str
 ) -> None:

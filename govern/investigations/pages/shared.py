@@ -23,6 +23,8 @@ bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
 
 #: The API's limits on ids and field names (investigations/views.py).
 ID_CHARS = 128
+#: An account id as Govern issues them (a suspect typed on a page).
+ACCOUNT_ID = r"^GV-[0-9A-Z]{4}-[0-9A-Z]{4}$"
 FIELD_NAME = r"^[a-z_]{1,64}$"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 OPTIONAL_TIME = [Optional(), in_govern_years]
