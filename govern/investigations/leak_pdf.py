@@ -144,7 +144,8 @@ def _timer(zone: tzinfo) -> Any:
     def at(value: str | None) -> str:
         if not value:
             return "—"
-        return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        # With its offset (+08:00 for Beijing time): a time without a zone is ambiguous.
+        return datetime.fromisoformat(value).astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
     return at
 

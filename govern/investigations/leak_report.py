@@ -14,7 +14,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -292,13 +292,13 @@ def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: datetime.fromisoformat(e["at"]))
 
 
-def affected_csv(report: dict[str, Any]) -> str:
+def affected_csv(report: dict[str, Any], zone: tzinfo) -> str:
     """The affected debtors for notification, a row each: ids, the creditor, the categories
     and fields revealed, to how many accounts, first and last time; no personal value (a
     notice's address is read through the access door, audited, as any other reveal)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS)  # times in `zone` (the company's), with the offset
     for row in report["debtors"]:
         writer.writerow(
             [
@@ -307,8 +307,12 @@ def affected_csv(report: dict[str, Any]) -> str:
                 ";".join(row["categories"]),
                 ";".join(row["fields"]),
                 len(row["accounts"]),
-                row["first"],
-                row["last"],
+                _in_zone(row["first"], zone),
+                _in_zone(row["last"], zone),
             ]
         )
     return out.getvalue()
+
+
+def _in_zone(instant: str, zone: tzinfo) -> str:
+    return datetime.fromisoformat(instant).astimezone(zone).isoformat()

@@ -313,6 +313,7 @@ def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak
     document = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in document.pages)
     assert leak in text
+    assert "+08:00" in text  # each time with its zone
     assert document.metadata.title == f"Leak report {leak}"
 
 
@@ -321,7 +322,18 @@ def test_affected_debtors_csv_for_notification_holds_ids_and_categories_only(
 ) -> None:
     response = reported(agency, token, leak, format="csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="leak-report-{leak}-affected.csv"'
+    )
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads it as UTF-8, as the page's download
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    zone = agency.services.settings.timezone
+    assert (rows[0]["first"], rows[0]["last"]) == (
+        (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
+        (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
+    )
+    assert rows[0]["first"].endswith("+08:00")  # the company's time, as the ranking's CSV
     assert [
         (r["debtor"], r["client"], r["categories"], r["fields"], r["accounts"]) for r in rows
     ] == [

@@ -30,12 +30,11 @@ from govern.investigations.pages.shared import (
     OPTIONAL_TIME,
     auditor,
     bp,
-    download,
     paged_list,
     searched_window,
     status,
 )
-from govern.web import app_itself, context, db, services
+from govern.web import app_itself, context, db, download, services
 
 SEPARATORS = re.compile(r"[\s,;，；、]+")
 #: A leaked table's header cells that name its debtor id column (lower case).

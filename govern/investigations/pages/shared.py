@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Optional
@@ -90,11 +90,3 @@ def paged_list(rows: Sequence[Any]) -> dict[str, Any]:
     """The page asked for of a list held whole, as the results' template takes it."""
     shown = paged(rows)
     return {"found": shown.rows, "total": len(rows), "number": shown.number, "more": shown.more}
-
-
-def download(text: str, name: str) -> Response:
-    """A CSV download Excel opens in UTF-8 (the byte order mark), Chinese intact."""
-    response = Response("\ufeff" + text, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
