@@ -25,6 +25,7 @@ from govern.directory.models import Identity
 from govern.errors import ConfigError
 from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
+from tests.auditing.test_cli import offline
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.investigations.test_pages import post
@@ -194,6 +195,61 @@ def test_list_views_and_reads_under_this_investigation_are_told_apart(
     assert (ids["col.a1"], "record", None) in shown  # the test's views name no reach
     assert ids["auditor"] not in {e["account"] for e in report["exposures"]}
     assert len(report["investigation_reads"]) == 1
+
+
+def test_a_report_whose_audit_event_cannot_be_written_is_not_served(
+    agency: Agency, token: str, leak: str, owner_engine: Engine
+) -> None:
+    """The trail refuses new events (reads still work): the report is not answered."""
+    with owner_engine.begin() as connection:
+        for statement in refuse_new_events(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+    try:
+        for wanted in ("json", "csv", "pdf"):
+            response = reported(agency, token, leak, format=wanted)
+            assert (response.status_code, response.get_json()["error"]["code"]) == (
+                503,
+                "audit.unavailable",
+            )
+            assert "D-1" not in response.get_data(as_text=True)
+    finally:
+        with owner_engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DROP TRIGGER refuse_new_events ON audit_events"
+                if connection.dialect.name == "postgresql"
+                else "DROP TRIGGER refuse_new_events"
+            )
+
+
+def refuse_new_events(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION refuse_new_events() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'no new events'; END $$",
+            "CREATE TRIGGER refuse_new_events BEFORE INSERT ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_new_events()",
+        ]
+    return [
+        "CREATE TRIGGER refuse_new_events BEFORE INSERT ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'no new events'); END"
+    ]
+
+
+def test_the_documented_offline_check_of_a_proof_passes_and_fails_as_it_says(
+    agency: Agency, token: str, leak: str, tmp_path: Path
+) -> None:
+    """governance.md's steps: an exposure's proof with the report's checkpoint and key, in a
+    file, checked by scripts/verify_bundle.py --proof with the pinned public key alone."""
+    report = reported(agency, token, leak).get_json()
+    key = tmp_path / "service_public_key.pem"
+    key.write_bytes(public_half(agency.services.settings.audit_key_file))
+    proof = report["exposures"][0]["proof"]
+    good, bad = tmp_path / "proof.json", tmp_path / "forged.json"
+    good.write_text(json.dumps(document(report, proof)))
+    forged = {**proof, "entry": proof["entry"].replace("D-1", "D-7")}
+    bad.write_text(json.dumps(document(report, forged)))
+    assert offline("--proof", str(good), "--key", str(key)).returncode == 0
+    assert offline("--proof", str(bad), "--key", str(key)).returncode != 0
 
 
 def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
