@@ -51,20 +51,23 @@ MAX_EVENTS = 2000
 def leak_report(
     db: Session, ctx: Context, auditor: str, investigation_id: str, grade: str | None, export: str
 ) -> dict[str, Any]:
-    """The report of `investigation_id` as it stands now, graded `grade` by the auditor (one
-    of `rules.GRADES`; None: not graded yet), produced as `export` (one of EXPORTS); audited
-    durably before it is returned.
+    """The report of `investigation_id` as it stands now, under the investigation's stored
+    grade; a `grade` given (one of `rules.GRADES`) that differs is stored first, by the
+    auditor, as an audited change; produced as `export` (one of EXPORTS); audited durably
+    before it is returned.
 
     Raises NotFound `investigation.unknown`, Forbidden `investigation.same_person` (the
     auditor is its suspect), Unprocessable `report.too_many_events`,
     AuditNotWritten."""
-    # It only reads (its audit event goes its own way): on SQLite it must not hold the one
-    # writer's lock while the proofs are read, or the trail could not commit beside it. The
-    # caller's transaction (its sign-in's reads) ends first: a read-only one begins after.
+    found = investigation(db, investigation_id)
+    check_suspect(db, auditor, found.suspect)
+    _graded(db, ctx, auditor, found, grade)
+    # Then it only reads (its audit event goes its own way): on SQLite it must not hold the
+    # one writer's lock while the proofs are read, or the trail could not commit beside it.
     db.commit()
     db.connection(execution_options={"read_only": True})
     found = investigation(db, investigation_id)
-    check_suspect(db, auditor, found.suspect)
+    grade = found.grade
     report = _facts(db, ctx, found, grade)
     db.commit()  # the reads end here; the report is audited durably after
     ctx.trail.record_now(
@@ -82,6 +85,19 @@ def leak_report(
     return report
 
 
+def _graded(
+    db: Session, ctx: Context, auditor: str, found: Investigation, grade: str | None
+) -> None:
+    """A grade given that differs from the stored one is stored, with who and when, as an
+    audited change (`audit.investigation_graded`) in the caller's transaction."""
+    if grade is None or grade == found.grade:
+        return
+    ctx.trail.record(
+        db, "audit.investigation_graded", auditor, found.id, grade=grade, was=found.grade
+    )
+    found.grade, found.graded_by, found.graded_at = grade, auditor, ctx.clock.now()
+
+
 def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -> dict[str, Any]:
     placed = category_of(ctx.settings.policies_dir)
     exposed = _exposures(db, found, placed)
@@ -95,6 +111,7 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
+        "graded": {"grade": found.grade, "by": found.graded_by, "at": _time(found.graded_at)},
         "produced_at": now.isoformat(),
         "clock": rules.reporting_clock(found.opened_at, now, grade),
         "categories": _categories(ctx, exposed),
@@ -276,6 +293,10 @@ def _reach(hit: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "first": times[0] if times else None,
         "last": times[-1] if times else None,
     }
+
+
+def _time(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:

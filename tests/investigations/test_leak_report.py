@@ -312,15 +312,40 @@ def test_reporting_clock_runs_four_hours_from_the_opening(
     )
     assert (before["seconds_left"], before["seconds_overdue"]) == (9000, 0)
     clock.set(NOW + timedelta(hours=5))
-    after = reported(agency, token, leak).get_json()["clock"]
+    after = reported(agency, token, leak).get_json()["clock"]  # the stored grade holds
     assert (after["state"], after["due"], after["seconds_left"], after["seconds_overdue"]) == (
         "overdue",
-        None,
+        True,
         0,
         3600,
     )
     ordinary = reported(agency, token, leak, grade="ordinary").get_json()["clock"]
     assert ordinary["due"] is False
+
+
+def test_the_grade_is_stored_on_the_investigation_with_who_and_when(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """Two reports of one incident cannot disagree: the grade given is the investigation's,
+    an audited change, until an auditor gives another."""
+    assert reported(agency, token, leak).get_json()["graded"]["grade"] is None
+    agency.services.clock.set(NOW + timedelta(minutes=30))
+    graded = reported(agency, token, leak, grade="major").get_json()
+    later = reported(agency, token, leak).get_json()
+    assert (
+        graded["graded"]
+        == later["graded"]
+        == {
+            "grade": "major",
+            "by": ids["auditor"],
+            "at": (NOW + timedelta(minutes=30)).astimezone(UTC).isoformat(),
+        }
+    )
+    assert later["clock"]["grade"] == "major"
+    changes = [e for e in trail(agency) if e["action"] == "audit.investigation_graded"]
+    assert [(e["actor"], e["object"], e["details"]) for e in changes] == [
+        (ids["auditor"], leak, {"grade": "major", "was": None})
+    ]
 
 
 def test_timeline_starts_at_the_opening_with_the_deadline_and_each_report(
