@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,28 @@ def inclusion_proof(
         "checkpoint": json.loads(checkpoint.to_json()),
         "public_key": public_key_pem.decode(),
     }
+
+
+def inclusion_proofs(
+    connection: Connection, seqs: Iterable[int], checkpoint: Checkpoint
+) -> dict[int, dict[str, Any]]:
+    """Inclusion proofs of each of `seqs` in the tree signed by `checkpoint`, without the
+    checkpoint and the key: the caller gives them once beside the proofs (a document for
+    `verify_proof` is a proof with `checkpoint` and `public_key` added). A subtree's hash
+    shared by several proofs is read once."""
+    subtree = cache(_subtree(connection))
+    proofs = {}
+    for seq in seqs:
+        entry = next(store.rows(connection, seq, seq))[1]
+        path = inclusion_path(seq - 1, checkpoint.tree_size, subtree)
+        proofs[seq] = {
+            "kind": "inclusion",
+            "seq": seq,
+            "entry": entry.decode(),
+            "tree_size": checkpoint.tree_size,
+            "path": [h.hex() for h in path],
+        }
+    return proofs
 
 
 def consistency_proof(

@@ -341,6 +341,10 @@ MESSAGES: dict[str, Any] = {
     "export.range": _l("The end of the range must not be before its start."),
     "verify.range": _l("The trail does not hold that range of events."),
     "investigation.unknown": _l("There is no such investigation."),
+    "report.too_many_events": _l(
+        "The report would hold more events than it may. Narrow the investigation: a shorter "
+        "time range, fewer debtors or fields."
+    ),
     "investigation.empty": _l("The list names no debtor."),
     "investigation.closed": _l("This investigation is already closed."),
     "investigation.expired": _l("This investigation's access has expired."),
@@ -351,6 +355,10 @@ MESSAGES: dict[str, Any] = {
     "investigation.not_covering": _l("No open investigation covers this debtor."),
     "investigation.not_pending": _l("This investigation is not waiting for a decision."),
     "investigation.not_yours": _l("An investigation opens fields to its requester only."),
+    "investigation.same_person": _l("An auditor does not investigate their own account."),
+    "investigation.nothing_to_open": _l(
+        "Opening fields needs the debtors whose fields to open; a suspect alone opens none."
+    ),
     "investigation.own_request": _l(
         "Another auditor or the general manager must approve your own request."
     ),

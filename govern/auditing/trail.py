@@ -34,7 +34,7 @@ from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
 from audit.offline import verify_bundle
-from audit.proofs import consistency_proof, export_bundle, inclusion_proof
+from audit.proofs import consistency_proof, export_bundle, inclusion_proof, inclusion_proofs
 from audit.report import Report
 from audit.retention import Hold, Plan, plan, remove_archived, write_archive
 from audit.signing import (
@@ -294,16 +294,23 @@ class Trail:
             target = self._checkpoint(connection, size, at_least=seq)
             return inclusion_proof(connection, seq, target, self._public_pem())
 
-    def prove_inclusions(self, seqs: Iterable[int]) -> tuple[Checkpoint | None, dict[int, Any]]:
+    def prove_inclusions(
+        self, connection: Connection, seqs: Iterable[int]
+    ) -> tuple[Checkpoint | None, dict[int, Any]]:
         """The newest signed checkpoint (None before the first) and an inclusion proof in it
-        of each of `seqs` it covers; those after it are left out (not yet anchored)."""
-        with self._reading() as connection:
-            signed = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
-            if not signed:
-                return None, {}
-            newest, key = signed[-1], self._public_pem()
-            covered = (seq for seq in seqs if seq <= newest.tree_size)
-            return newest, {seq: inclusion_proof(connection, seq, newest, key) for seq in covered}
+        of each of `seqs` it covers, without the checkpoint and key (`inclusion_proofs`);
+        those after it are left out (not yet anchored). Read on the caller's `connection`,
+        so that the caller's time limit and snapshot hold for the proofs too."""
+        signed = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        if not signed:
+            return None, {}
+        newest = signed[-1]
+        covered = [seq for seq in seqs if seq <= newest.tree_size]
+        return newest, inclusion_proofs(connection, covered, newest)
+
+    def public_key(self) -> str:
+        """The public half of the signing key (PEM): what checks a checkpoint's signature."""
+        return self._public_pem().decode()
 
     def prove_consistency(self, old: int, new: int) -> dict[str, Any]:
         """A proof that the signed checkpoint of size `new` extends that of size `old`.

@@ -76,9 +76,16 @@ def _sections(report: dict[str, Any], at: Any) -> list[Any]:
     )
     story += _section(
         "涉及账号 Accounts involved",
-        ["账号 Account", "状态 State", "债务人 Debtors", "首次 First", "最后 Last"],
+        ["账号 Account", "状态 State", "人员 Person", "债务人 Debtors", "首次 First", "最后 Last"],
         [
-            [a["account"], a["state"], str(a["debtors"]), at(a["first"]), at(a["last"])]
+            [
+                a["account"],
+                a["state"],
+                a["person"] or "",
+                str(a["debtors"]),
+                at(a["first"]),
+                at(a["last"]),
+            ]
             for a in report["accounts"]
         ],
     )
@@ -137,7 +144,8 @@ def _timer(zone: tzinfo) -> Any:
     def at(value: str | None) -> str:
         if not value:
             return "—"
-        return datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        # With its offset (+08:00 for Beijing time): a time without a zone is ambiguous.
+        return datetime.fromisoformat(value).astimezone(zone).isoformat(sep=" ", timespec="seconds")
 
     return at
 

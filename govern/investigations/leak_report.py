@@ -12,38 +12,62 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from audit.entry import micros
+from audit.entry import decode, micros
 from audit.queries import fields_at
-from audit.signing import Checkpoint
 from govern.accounts.repository import has_left
 from govern.context import Context
+from govern.errors import Unprocessable
 from govern.investigations import repository, rules
 from govern.investigations.categories import categories, category_of
 from govern.investigations.models import Investigation
 from govern.investigations.questions import instant
 from govern.investigations.repository import REVEALED
-from govern.investigations.service import investigation
+from govern.investigations.service import check_suspect, investigation
 
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
 CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
+#: The trail's actions of a list of debtors (a caseload, a search), not a record opened.
+LIST_VIEWS = frozenset({"debtor.listed", "debtor.found"})
+#: What the proofs do not prove, said in every report.
+COMPLETENESS = (
+    "Each proof shows its event is in the signed trail as reported; no proof shows that the "
+    "trail holds no other exposure. That the searchable columns a report is found by match "
+    "the entries is what `govern audit verify` (with its index check) checks."
+)
+#: The most events one report holds, each proven: past it, the report is refused (422
+#: `report.too_many_events`) and the auditor narrows the window, the debtors or the fields,
+#: so that a report is produced within the auditors' time limit.
+MAX_EVENTS = 2000
 
 
 def leak_report(
     db: Session, ctx: Context, auditor: str, investigation_id: str, grade: str | None, export: str
 ) -> dict[str, Any]:
-    """The report of `investigation_id` as it stands now, graded `grade` by the auditor (one
-    of `rules.GRADES`; None: not graded yet), produced as `export` (one of EXPORTS); audited
-    durably before it is returned.
+    """The report of `investigation_id` as it stands now, under the investigation's stored
+    grade; a `grade` given (one of `rules.GRADES`) that differs is stored first, by the
+    auditor, as an audited change; produced as `export` (one of EXPORTS); audited durably
+    before it is returned.
 
-    Raises NotFound `investigation.unknown`, AuditNotWritten."""
+    Raises NotFound `investigation.unknown`, Forbidden `investigation.same_person` (the
+    auditor is its suspect), Unprocessable `report.too_many_events`,
+    AuditNotWritten."""
     found = investigation(db, investigation_id)
+    check_suspect(db, auditor, found.suspect)
+    _graded(db, ctx, auditor, found, grade)
+    # Then it only reads (its audit event goes its own way): on SQLite it must not hold the
+    # one writer's lock while the proofs are read, or the trail could not commit beside it.
+    db.commit()
+    db.connection(execution_options={"read_only": True})
+    found = investigation(db, investigation_id)
+    grade = found.grade
     report = _facts(db, ctx, found, grade)
     db.commit()  # the reads end here; the report is audited durably after
     ctx.trail.record_now(
@@ -61,23 +85,45 @@ def leak_report(
     return report
 
 
+def _graded(
+    db: Session, ctx: Context, auditor: str, found: Investigation, grade: str | None
+) -> None:
+    """A grade given that differs from the stored one is stored, with who and when, as an
+    audited change (`audit.investigation_graded`) in the caller's transaction."""
+    if grade is None or grade == found.grade:
+        return
+    ctx.trail.record(
+        db, "audit.investigation_graded", auditor, found.id, grade=grade, was=found.grade
+    )
+    found.grade, found.graded_by, found.graded_at = grade, auditor, ctx.clock.now()
+
+
 def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -> dict[str, Any]:
     placed = category_of(ctx.settings.policies_dir)
     exposed = _exposures(db, found, placed)
-    checkpoint, proofs = ctx.trail.prove_inclusions(e["seq"] for e in exposed)
+    checkpoint, proofs = ctx.trail.prove_inclusions(db.connection(), (e["seq"] for e in exposed))
     for event in exposed:
         event["proof"] = proofs.get(event["seq"])
+        if event["proof"] is not None:
+            _proven(event, set(found.fields), placed)
+    own = [e["seq"] for e in exposed if e.pop("investigation", None) == found.id]
+    exposed = [e for e in exposed if e["seq"] not in set(own)]
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
+        "graded": {"grade": found.grade, "by": found.graded_by, "at": _time(found.graded_at)},
         "produced_at": now.isoformat(),
         "clock": rules.reporting_clock(found.opened_at, now, grade),
         "categories": _categories(ctx, exposed),
         "debtors": _debtors(db, found, exposed),
         "accounts": _accounts(db, ctx, exposed, found.suspect, now),
         "exposures": exposed,
-        "checkpoint": _checkpoint(checkpoint),
+        "checkpoint": json.loads(checkpoint.to_json()) if checkpoint else None,
+        "public_key": ctx.trail.public_key(),
         "not_anchored": [e["seq"] for e in exposed if e["proof"] is None],
+        "investigation_reads": own,
+        "index_differs": [e["seq"] for e in exposed if e.get("index_differs")],
+        "completeness": COMPLETENESS,
         "timeline": _timeline(db, found),
     }
 
@@ -103,9 +149,17 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
     """Every event of the trail that revealed one of the investigation's fields (any, when it
     names none) in full within its window, oldest first."""
     start, end = micros(found.window_start), micros(found.window_end)
-    rows = repository.exposures(db.connection(), found.debtor_ids, found.suspect, start, end)
+    rows = repository.exposures(
+        db.connection(), found.debtor_ids, found.suspect, start, end, MAX_EVENTS + 1
+    )
+    if len(rows) > MAX_EVENTS:
+        raise Unprocessable(
+            "report.too_many_events",
+            f"More than {MAX_EVENTS} events revealed the investigation's fields: open an "
+            "investigation of a shorter window, fewer debtors or fields.",
+        )
     wanted, exposed = set(found.fields), []
-    for seq, actor, debtor, at_us, shown in rows:
+    for seq, actor, debtor, at_us, shown, action in rows:
         names = sorted(f for f in fields_at(shown, REVEALED) if not wanted or f in wanted)
         if names:
             exposed.append(
@@ -116,9 +170,40 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
                     "debtor": debtor,
                     "fields": names,
                     "categories": rules.categories_of(names, placed),
+                    "view": _view(action),
                 }
             )
     return exposed
+
+
+def _view(action: str) -> str:
+    """`list` for a caseload or search list (every collector who listed a debtor), `record`
+    for a record opened or revealed: a reader tells who merely listed it from who opened it."""
+    return "list" if action in LIST_VIEWS else "record"
+
+
+def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> None:
+    """The exposure's facts as its proven entry holds them: the index columns it was found
+    by are not in the signed hash. `index_differs` when the two disagree (the index was
+    changed, or the entry: either way a finding)."""
+    entry = decode(event["proof"]["entry"].encode())
+    shown = (entry.get("details") or {}).get("fields") or {}
+    names = sorted(f for f, at in shown.items() if at == REVEALED and (not wanted or f in wanted))
+    facts = {
+        "at": instant(micros(datetime.fromisoformat(entry["time"]))),
+        "account": entry["actor"],
+        "debtor": entry["object"],
+        "fields": names,
+    }
+    event["index_differs"] = any(event[name] != value for name, value in facts.items())
+    event.update(facts, categories=rules.categories_of(names, placed))
+    details = entry.get("details") or {}
+    event.update(
+        view=_view(entry["action"]),
+        reach=details.get("reach"),
+        break_glass=details.get("break_glass"),
+        investigation=details.get("investigation"),
+    )
 
 
 def _categories(ctx: Context, exposed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -157,8 +242,8 @@ def _debtors(
             "categories": sorted({c for e in hit for c in e["categories"]}),
             "fields": sorted({f for e in hit for f in e["fields"]}),
             "accounts": sorted({e["account"] for e in hit}),
-            "first": hit[0]["at"],
-            "last": hit[-1]["at"],
+            "first": _reach(hit)["first"],
+            "last": _reach(hit)["last"],
         }
         for debtor, hit in sorted(grouped.items())
     ]
@@ -173,38 +258,45 @@ def _accounts(
 ) -> list[dict[str, Any]]:
     """Each account that was shown the fields (and the suspect): its state now, how many
     debtors and events, first and last time."""
-    ids = sorted({e["account"] for e in exposed} | ({suspect} if suspect else set()))
-    held = {a.id: (a, p) for a, p in repository.accounts_and_people(db, ids)}
-    departures = ctx.settings.departures
-    rows = []
-    for account_id in ids:
-        account, person = held.get(account_id, (None, None))
-        gone = person is not None and has_left(person, now, departures)
-        hit = [e for e in exposed if e["account"] == account_id]
-        rows.append(
-            {
-                "account": account_id,
-                "employee_number": account.employee_number if account else None,
-                "state": rules.account_state(account.state if account else None, gone),
-                "suspect": account_id == suspect,
-                "debtors": len({e["debtor"] for e in hit}),
-                "events": len(hit),
-                "first": hit[0]["at"] if hit else None,
-                "last": hit[-1]["at"] if hit else None,
-            }
-        )
-    return rows
+    grouped: dict[str, list[dict[str, Any]]] = {suspect: []} if suspect else {}
+    for event in exposed:
+        grouped.setdefault(event["account"], []).append(event)
+    held = {a.id: (a, p) for a, p in repository.accounts_and_people(db, sorted(grouped))}
+    return [
+        {
+            "account": account_id,
+            **_account(held.get(account_id), now, ctx),
+            "suspect": account_id == suspect,
+            **_reach(hit),
+        }
+        for account_id, hit in sorted(grouped.items())
+    ]
 
 
-def _checkpoint(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
-    if checkpoint is None:
-        return None
+def _account(held: tuple[Any, Any] | None, now: datetime, ctx: Context) -> dict[str, Any]:
+    account, person = held or (None, None)
+    departed = person is not None and has_left(person, now, ctx.settings.departures)
+    gone = person is not None and person.gone_at is not None
     return {
-        "tree_size": checkpoint.tree_size,
-        "root_hash": checkpoint.root_hash.hex(),
-        "time": checkpoint.time,
-        "key_id": checkpoint.key_id,
+        "employee_number": account.employee_number if account else None,
+        "state": rules.account_state(account.state if account else None),
+        "person": rules.person_state(person is not None, gone, departed),
     }
+
+
+def _reach(hit: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How many debtors and events of `hit`, its first and last time."""
+    times = sorted(e["at"] for e in hit)
+    return {
+        "debtors": len({e["debtor"] for e in hit}),
+        "events": len(hit),
+        "first": times[0] if times else None,
+        "last": times[-1] if times else None,
+    }
+
+
+def _time(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
 
 
 def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:
@@ -221,13 +313,13 @@ def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: datetime.fromisoformat(e["at"]))
 
 
-def affected_csv(report: dict[str, Any]) -> str:
+def affected_csv(report: dict[str, Any], zone: tzinfo) -> str:
     """The affected debtors for notification, a row each: ids, the creditor, the categories
     and fields revealed, to how many accounts, first and last time; no personal value (a
     notice's address is read through the access door, audited, as any other reveal)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS)  # times in `zone` (the company's), with the offset
     for row in report["debtors"]:
         writer.writerow(
             [
@@ -236,8 +328,12 @@ def affected_csv(report: dict[str, Any]) -> str:
                 ";".join(row["categories"]),
                 ";".join(row["fields"]),
                 len(row["accounts"]),
-                row["first"],
-                row["last"],
+                _in_zone(row["first"], zone),
+                _in_zone(row["last"], zone),
             ]
         )
     return out.getvalue()
+
+
+def _in_zone(instant: str, zone: tzinfo) -> str:
+    return datetime.fromisoformat(instant).astimezone(zone).isoformat()

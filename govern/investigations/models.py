@@ -40,6 +40,11 @@ class Investigation(Base):
     refusal: Mapped[str | None] = mapped_column(Text)
     #: the account suspected of the leak (None: the leaked debtor ids say what leaked)
     suspect: Mapped[str | None] = mapped_column(String(128))
+    #: the incident's grade (investigations.rules.GRADES), who gave it and when: one grade
+    #: for every report of the incident
+    grade: Mapped[str | None] = mapped_column(String(32))
+    graded_by: Mapped[str | None] = mapped_column(String(128))
+    graded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LegalHold(Base):

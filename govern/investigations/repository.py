@@ -319,8 +319,7 @@ def viewers_in_group(
 def registered_debtors(connection: Connection, debtors: Sequence[str]) -> set[str]:
     """Those of `debtors` in the debtor register, `TRIAGE_CHUNK` ids a query."""
     found: set[str] = set()
-    for offset in range(0, len(debtors), TRIAGE_CHUNK):
-        part = debtors[offset : offset + TRIAGE_CHUNK]
+    for part in _chunks(debtors):
         found.update(connection.scalars(select(Debtor.id).where(Debtor.id.in_(part))))
     return found
 
@@ -331,19 +330,39 @@ def exposures(
     suspect: str | None,
     start_us: int,
     end_us: int,
-) -> list[tuple[int, str, str, int, str]]:
-    """(seq, actor, debtor, at_us, fields) of every event in the window that revealed a field
+    at_most: int,
+) -> list[tuple[int, str, str, int, str, str]]:
+    """(seq, actor, debtor, at_us, fields, action) of the events in the window that revealed a field
     of one of `debtors` in full (any debtor when none) to `suspect` (anyone when None), in
-    the trail's order; `TRIAGE_CHUNK` debtors a query."""
-    base = select(
-        events.c.seq, events.c.actor, events.c.object, events.c.at_us, events.c.fields
-    ).where(_revealed(), *in_window(start_us, end_us))
+    the trail's order; no more than `at_most` (the caller refuses a report past its cap);
+    `TRIAGE_CHUNK` debtors a query."""
+    base = (
+        select(
+            events.c.seq,
+            events.c.actor,
+            events.c.object,
+            events.c.at_us,
+            events.c.fields,
+            events.c.action,
+        )
+        .where(_revealed(), *in_window(start_us, end_us))
+        .order_by(events.c.seq)
+        .limit(at_most)
+    )
     if suspect is not None:
         base = base.where(events.c.actor == suspect)
-    parts = [debtors[o : o + TRIAGE_CHUNK] for o in range(0, len(debtors), TRIAGE_CHUNK)]
-    queries_ = [base.where(events.c.object.in_(part)) for part in parts] if debtors else [base]
-    found = [tuple(row) for query in queries_ for row in connection.execute(query)]
-    return sorted(found)
+    queries_ = [base.where(events.c.object.in_(part)) for part in _chunks(debtors)] or [base]
+    found: list[tuple[int, str, str, int, str, str]] = []
+    for query in queries_:
+        found.extend(tuple(row) for row in connection.execute(query))
+        if len(found) >= at_most:
+            break
+    return sorted(found)[:at_most]
+
+
+def _chunks(ids: Sequence[str]) -> list[Sequence[str]]:
+    """`ids` in parts of `TRIAGE_CHUNK`, each one query's `IN` list."""
+    return [ids[o : o + TRIAGE_CHUNK] for o in range(0, len(ids), TRIAGE_CHUNK)]
 
 
 def about(connection: Connection, object_id: str) -> list[tuple[int, int, str | None, str]]:
@@ -371,8 +390,7 @@ def clients(connection: Connection, debtors: Sequence[str]) -> dict[str, str]:
     """Each registered debtor's client (the creditor it was entrusted by), `TRIAGE_CHUNK` a
     query."""
     found: dict[str, str] = {}
-    for offset in range(0, len(debtors), TRIAGE_CHUNK):
-        part = debtors[offset : offset + TRIAGE_CHUNK]
+    for part in _chunks(debtors):
         query = select(Debtor.id, Debtor.client).where(Debtor.id.in_(part))
         found.update((debtor, client) for debtor, client in connection.execute(query))
     return found

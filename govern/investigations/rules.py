@@ -152,12 +152,20 @@ def categories_of(fields: Iterable[str], category_of: Mapping[str, str]) -> list
     return sorted({category_of.get(field, field) for field in fields})
 
 
-def account_state(state: str | None, departed: bool) -> str:
-    """What a leak report says of an account now: `departed` once its person left, else its
-    state (active, suspended, revoked), `unknown` for an actor that is no account."""
-    if state is None:
-        return "unknown"
-    return "departed" if departed else state
+def account_state(state: str | None) -> str:
+    """What a leak report says of an account now: its state (active, suspended, revoked),
+    `unknown` for an actor that is no account. Whether its person left is a fact of its own
+    (`person_state`): a leaver's account still active is what a report must show."""
+    return "unknown" if state is None else state
+
+
+def person_state(known: bool, gone: bool, departed: bool) -> str | None:
+    """What a leak report says of an account's person now: `gone` once the directory no
+    longer holds them, `departed` past their departure instant, else `present`; None for an
+    actor that is no account."""
+    if not known:
+        return None
+    return "gone" if gone else "departed" if departed else "present"
 
 
 class Hold(Protocol):

@@ -22,7 +22,7 @@ from govern.accounts import repository as accounts
 from govern.auditing.trail import Trail
 from govern.clock import Clock
 from govern.context import Context
-from govern.errors import Conflict, Forbidden, NotFound
+from govern.errors import Conflict, Forbidden, NotFound, Unprocessable
 from govern.investigations import repository, rules
 from govern.investigations.limits import QueryTimedOut, audited_time_limit
 from govern.investigations.models import Investigation
@@ -66,8 +66,10 @@ def open_investigation(
 
 def new_leak_investigation(db: Session, ctx: Context, auditor: str, scope: Scope) -> Investigation:
     """Open a leak investigation, saved and audited, to be ranked by the caller (the console
-    ranks it in the background). Raises BadRequest `field.unknown`."""
+    ranks it in the background). Raises BadRequest `field.unknown`, NotFound
+    `account.unknown`, Forbidden `investigation.same_person`."""
     check_fields(ctx.settings.policies_dir, scope.fields)
+    check_suspect(db, auditor, scope.suspect)
     investigation = _new_investigation(ctx.clock, auditor, scope)
     db.add(investigation)
     ctx.trail.record(
@@ -111,7 +113,13 @@ def request_investigation(
     `investigation.too_long`; QueryTimedOut (see `rank_in_time`) with the request saved.
     """
     why = justification(asking.justification, ctx.settings.justification_min_chars)
+    if not scope.debtors:
+        raise Unprocessable(
+            "investigation.nothing_to_open",
+            "Opening fields needs the debtors whose fields to open; a suspect alone opens none.",
+        )
     rules.check_scope(scope.debtors, ctx.settings.investigation_max_debtors)
+    check_suspect(db, auditor, scope.suspect)
     rules.check_hours(asking.hours, ctx.settings.investigation_max_hours)
     check_fields(ctx.settings.policies_dir, scope.fields)
     investigation = _new_investigation(ctx.clock, auditor, scope)
@@ -132,6 +140,21 @@ def request_investigation(
     )
     db.commit()
     return investigation, rank_in_time(db, ctx, auditor, investigation)
+
+
+def check_suspect(db: Session, auditor: str, suspect: str | None) -> None:
+    """A suspect must be an account Govern holds (else a report of it would be a clean, empty
+    all-clear), and not the auditor's own (no one investigates themselves).
+
+    Raises NotFound `account.unknown`, Forbidden `investigation.same_person`."""
+    if suspect is None:
+        return
+    if suspect == auditor:
+        raise Forbidden(
+            "investigation.same_person", "An auditor does not investigate their own account."
+        )
+    if not accounts.people_of(db, [suspect]):
+        raise NotFound("account.unknown", f"No account {suspect}.")
 
 
 def _new_investigation(clock: Clock, auditor: str, scope: Scope) -> Investigation:

@@ -15,7 +15,15 @@ from govern.investigations import service as inv
 from govern.investigations.leak_pdf import report_pdf
 from govern.investigations.limits import audited_time_limit
 from govern.investigations.unusual import unusual_access
-from govern.web import context, current_caller, db, documents_refusals, requires, services
+from govern.web import (
+    context,
+    current_caller,
+    db,
+    documents_refusals,
+    download,
+    requires,
+    services,
+)
 
 blp = Blueprint(
     "audit",
@@ -176,7 +184,7 @@ class ReportSchema(Schema):
     )
     format = fields.String(
         load_default="json",
-        validate=validate.OneOf(["json", "pdf", "csv"]),
+        validate=validate.OneOf([e for e in leak_report.EXPORTS if e != "page"]),
         metadata={"description": "json: the report; pdf: it as PDF; csv: the affected debtors"},
     )
 
@@ -354,7 +362,7 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 @requires("audit", "investigate")
 @blp.arguments(ReportSchema)
 @blp.response(200, description="the report as JSON, application/pdf, or text/csv")
-@documents_refusals(blp, 401, 403, 404, 503)
+@documents_refusals(blp, 401, 403, 404, 422, 503)
 def report(body: dict[str, Any], investigation_id: str) -> Any:
     """The leak report (PIPL Art. 57) of an investigation, from the trail: which debtors'
     data and which categories of fields were revealed to whom and when, each event with an
@@ -371,7 +379,8 @@ def report(body: dict[str, Any], investigation_id: str) -> Any:
     if wanted == "pdf":
         return Response(report_pdf(found, zone), mimetype="application/pdf")
     if wanted == "csv":
-        return Response(leak_report.affected_csv(found), mimetype="text/csv")
+        name = f"leak-report-{investigation_id}-affected.csv"
+        return download(leak_report.affected_csv(found, zone), name)
     return found
 
 

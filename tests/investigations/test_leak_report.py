@@ -14,19 +14,25 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import Engine, text
 
-from audit.entry import decode
+from audit import store
+from audit.entry import Record, decode
 from audit.offline import verify_proof
 from govern.access.policy import access_policy
 from govern.auditing.trail import public_half
+from govern.directory.models import Identity
 from govern.errors import ConfigError
-from govern.investigations import rules
+from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
+from tests.auditing.test_cli import offline
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
 from tests.investigations.test_pages import post
+from tests.investigations.test_query_timeout import limit_queries
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
+from tests.support.database import as_owner_without_triggers
 from tests.support.pages import HTTPS, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
@@ -126,7 +132,8 @@ def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_ancho
     anchored, late = report["exposures"][:-1], report["exposures"][-1]
     for exposure in anchored:
         proof = exposure["proof"]
-        assert verify_proof(proof, pinned_key=public) == []
+        assert "checkpoint" not in proof and "public_key" not in proof  # once, at the top
+        assert verify_proof(document(report, proof), pinned_key=public) == []
         entry = decode(proof["entry"].encode())
         assert (entry["seq"], entry["actor"], entry["object"]) == (
             exposure["seq"],
@@ -141,7 +148,155 @@ def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_ancho
         **anchored[0]["proof"],
         "entry": anchored[0]["proof"]["entry"].replace("D-1", "D-7"),
     }
-    assert verify_proof(tampered, pinned_key=public) != []
+    assert verify_proof(document(report, tampered), pinned_key=public) != []
+
+
+def test_each_exposure_s_facts_come_from_its_proven_entry_not_the_index(
+    agency: Agency, ids: dict[str, str], token: str, leak: str, owner_engine: Engine
+) -> None:
+    """The searchable columns are not in the signed hash: one changed to name another
+    account is caught, and the report says who the signed entry names."""
+    a1, a2 = ids["col.a1"], ids["col.a2"]
+    first = reported(agency, token, leak).get_json()
+    seq = first["exposures"][0]["seq"]
+    assert (first["index_differs"], first["exposures"][0]["index_differs"]) == ([], False)
+    assert "no proof shows that the trail holds no other exposure" in first["completeness"]
+    as_owner_without_triggers(
+        owner_engine,
+        lambda c: c.execute(
+            text("UPDATE audit_events SET actor = :a WHERE seq = :s"), {"a": a2, "s": seq}
+        ),
+    )
+    report = reported(agency, token, leak).get_json()
+    [changed] = [e for e in report["exposures"] if e["seq"] == seq]
+    assert (changed["account"], changed["index_differs"]) == (a1, True)
+    assert report["index_differs"] == [seq]
+
+
+def test_list_views_and_reads_under_this_investigation_are_told_apart(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """A caseload list that showed a leaked debtor is labelled `list`, a record `record`, each
+    with its reach; the investigator's own read under this investigation is no exposure."""
+    services = agency.services
+    for action, actor, extra in (
+        ("debtor.listed", ids["col.a2"], {"reach": "project_group"}),
+        ("debtor.viewed", ids["auditor"], {"reach": "investigation", "investigation": leak}),
+    ):
+        services.clock.set(NOW - timedelta(hours=1))
+        with services.sessions() as db:
+            services.trail.record(db, action, actor, "D-3", fields={"phones": "full"}, **extra)
+            db.commit()
+    services.clock.set(NOW)
+    services.trail.checkpoint_now()
+    report = reported(agency, token, leak).get_json()
+    shown = [(e["account"], e["view"], e["reach"]) for e in report["exposures"] if e["proof"]]
+    assert (ids["col.a2"], "list", "project_group") in shown
+    assert (ids["col.a1"], "record", None) in shown  # the test's views name no reach
+    assert ids["auditor"] not in {e["account"] for e in report["exposures"]}
+    assert len(report["investigation_reads"]) == 1
+
+
+def test_a_report_whose_audit_event_cannot_be_written_is_not_served(
+    agency: Agency, token: str, leak: str, owner_engine: Engine
+) -> None:
+    """The trail refuses new events (reads still work): the report is not answered."""
+    with owner_engine.begin() as connection:
+        for statement in refuse_new_events(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+    try:
+        for wanted in ("json", "csv", "pdf"):
+            response = reported(agency, token, leak, format=wanted)
+            assert (response.status_code, response.get_json()["error"]["code"]) == (
+                503,
+                "audit.unavailable",
+            )
+            assert "D-1" not in response.get_data(as_text=True)
+    finally:
+        with owner_engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DROP TRIGGER refuse_new_events ON audit_events"
+                if connection.dialect.name == "postgresql"
+                else "DROP TRIGGER refuse_new_events"
+            )
+
+
+def refuse_new_events(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION refuse_new_events() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'no new events'; END $$",
+            "CREATE TRIGGER refuse_new_events BEFORE INSERT ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_new_events()",
+        ]
+    return [
+        "CREATE TRIGGER refuse_new_events BEFORE INSERT ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'no new events'); END"
+    ]
+
+
+def test_the_documented_offline_check_of_a_proof_passes_and_fails_as_it_says(
+    agency: Agency, token: str, leak: str, tmp_path: Path
+) -> None:
+    """governance.md's steps: an exposure's proof with the report's checkpoint and key, in a
+    file, checked by scripts/verify_bundle.py --proof with the pinned public key alone."""
+    report = reported(agency, token, leak).get_json()
+    key = tmp_path / "service_public_key.pem"
+    key.write_bytes(public_half(agency.services.settings.audit_key_file))
+    proof = report["exposures"][0]["proof"]
+    good, bad = tmp_path / "proof.json", tmp_path / "forged.json"
+    good.write_text(json.dumps(document(report, proof)))
+    forged = {**proof, "entry": proof["entry"].replace("D-1", "D-7")}
+    bad.write_text(json.dumps(document(report, forged)))
+    assert offline("--proof", str(good), "--key", str(key)).returncode == 0
+    assert offline("--proof", str(bad), "--key", str(key)).returncode != 0
+
+
+def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """An exposure's proof as the document `verify_bundle.py --proof` checks: with the
+    report's checkpoint and public key (what docs/governance.md's `jq` line makes)."""
+    return {**proof, "checkpoint": report["checkpoint"], "public_key": report["public_key"]}
+
+
+def test_a_report_past_its_cap_of_events_is_refused_asking_to_narrow_it(
+    agency: Agency, token: str, leak: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 3)  # the leak holds 4
+    response = reported(agency, token, leak)
+    assert (response.status_code, response.get_json()["error"]["code"]) == (
+        422,
+        "report.too_many_events",
+    )
+    assert not [e for e in trail(agency) if e["action"] == "audit.leak_reported"]
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 4)
+    assert reported(agency, token, leak).status_code == 200
+
+
+def test_a_report_past_the_time_limit_answers_503_and_is_audited(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    """A suspect's many views, each to be proven: the proofs too are held to the limit."""
+    views = [
+        Record("debtor.viewed", ids["col.a1"], f"D-{n}", {"fields": {"phones": "full"}})
+        for n in range(1500)
+    ]
+    with agency.services.engine.begin() as connection:
+        store.append(connection, views, NOW - timedelta(days=1))
+    suspected = opened(agency, token, suspect=ids["col.a1"])
+    agency.services.trail.checkpoint_now()
+    limit_queries(agency, 0.000_001)
+    stopped = reported(agency, token, suspected)
+    assert (stopped.status_code, stopped.get_json()["error"]["code"]) == (
+        503,
+        "audit.query_timeout",
+    )
+    last = trail(agency)[-1]
+    assert (last["action"], last["actor"], last["details"]["query"]) == (
+        "audit.queried",
+        ids["auditor"],
+        "leak_report",
+    )
+    assert last["details"]["timed_out"] is True
 
 
 def test_reporting_clock_runs_four_hours_from_the_opening(
@@ -157,15 +312,40 @@ def test_reporting_clock_runs_four_hours_from_the_opening(
     )
     assert (before["seconds_left"], before["seconds_overdue"]) == (9000, 0)
     clock.set(NOW + timedelta(hours=5))
-    after = reported(agency, token, leak).get_json()["clock"]
+    after = reported(agency, token, leak).get_json()["clock"]  # the stored grade holds
     assert (after["state"], after["due"], after["seconds_left"], after["seconds_overdue"]) == (
         "overdue",
-        None,
+        True,
         0,
         3600,
     )
     ordinary = reported(agency, token, leak, grade="ordinary").get_json()["clock"]
     assert ordinary["due"] is False
+
+
+def test_the_grade_is_stored_on_the_investigation_with_who_and_when(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """Two reports of one incident cannot disagree: the grade given is the investigation's,
+    an audited change, until an auditor gives another."""
+    assert reported(agency, token, leak).get_json()["graded"]["grade"] is None
+    agency.services.clock.set(NOW + timedelta(minutes=30))
+    graded = reported(agency, token, leak, grade="major").get_json()
+    later = reported(agency, token, leak).get_json()
+    assert (
+        graded["graded"]
+        == later["graded"]
+        == {
+            "grade": "major",
+            "by": ids["auditor"],
+            "at": (NOW + timedelta(minutes=30)).astimezone(UTC).isoformat(),
+        }
+    )
+    assert later["clock"]["grade"] == "major"
+    changes = [e for e in trail(agency) if e["action"] == "audit.investigation_graded"]
+    assert [(e["actor"], e["object"], e["details"]) for e in changes] == [
+        (ids["auditor"], leak, {"grade": "major", "was": None})
+    ]
 
 
 def test_timeline_starts_at_the_opening_with_the_deadline_and_each_report(
@@ -200,9 +380,12 @@ def test_producing_and_each_export_is_audited_with_ids_not_values(
         "debtors": 3,
         "accounts": 3,
         "events": 4,
-        "signed_size": events[0]["details"]["signed_size"],
+        "signed_size": report_of(agency, token, leak)["checkpoint"]["tree_size"],
     }
-    assert isinstance(events[0]["details"]["signed_size"], int)
+
+
+def report_of(agency: Agency, token: str, investigation: str) -> dict[str, Any]:
+    return reported(agency, token, investigation).get_json()
 
 
 def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak: str) -> None:
@@ -211,6 +394,7 @@ def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak
     document = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in document.pages)
     assert leak in text
+    assert "+08:00" in text  # each time with its zone
     assert document.metadata.title == f"Leak report {leak}"
 
 
@@ -219,7 +403,18 @@ def test_affected_debtors_csv_for_notification_holds_ids_and_categories_only(
 ) -> None:
     response = reported(agency, token, leak, format="csv")
     assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="leak-report-{leak}-affected.csv"'
+    )
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # Excel reads it as UTF-8, as the page's download
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
+    zone = agency.services.settings.timezone
+    assert (rows[0]["first"], rows[0]["last"]) == (
+        (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
+        (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
+    )
+    assert rows[0]["first"].endswith("+08:00")  # the company's time, as the ranking's CSV
     assert [
         (r["debtor"], r["client"], r["categories"], r["fields"], r["accounts"]) for r in rows
     ] == [
@@ -249,6 +444,61 @@ def test_an_investigation_names_debtors_or_a_suspect(agency: Agency, token: str)
         "/api/v1/audit/investigations", headers=bearer(token), json={"debtor_ids": []}
     )
     assert (response.status_code, response.get_json()["error"]["code"]) == (422, "request.invalid")
+
+
+def test_a_suspect_must_be_an_account_and_not_the_auditor(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    """An unknown suspect would give a clean, empty report; an auditor investigating
+    themselves is no investigation; a suspect alone opens no field: each refused, nothing
+    opened."""
+    window = {"from": START.isoformat(), "to": END.isoformat()}
+    for suspect, status, code in (
+        ("GV-ZZZZ-ZZZZ", 404, "account.unknown"),
+        (ids["auditor"], 403, "investigation.same_person"),
+    ):
+        response = agency.client.post(
+            "/api/v1/audit/investigations",
+            headers=bearer(token),
+            json={"suspect": suspect, **window},
+        )
+        assert (response.status_code, response.get_json()["error"]["code"]) == (status, code)
+    opening = agency.client.post(
+        "/api/v1/audit/investigations",
+        headers=bearer(token),
+        json={
+            "suspect": ids["col.a1"],
+            "open_fields": True,
+            "case_reference": "CASE-2026-001",
+            "justification": "a complaint from the creditor about calls",
+            **window,
+        },
+    )
+    assert (opening.status_code, opening.get_json()["error"]["code"]) == (
+        422,
+        "investigation.nothing_to_open",
+    )
+    assert not [e for e in trail(agency) if e["action"].startswith("audit.investigation_")]
+
+
+def test_a_suspect_with_debtors_narrows_the_report_to_them(
+    agency: Agency, ids: dict[str, str], token: str
+) -> None:
+    written(agency, ids)
+    investigation = opened(agency, token, suspect=ids["col.a1"], debtor_ids=["D-2"])
+    agency.services.trail.checkpoint_now()
+    report = reported(agency, token, investigation).get_json()
+    assert report["investigation"]["kind"] == "debtors+suspect"
+    assert [(e["account"], e["debtor"]) for e in report["exposures"]] == [(ids["col.a1"], "D-2")]
+
+
+def test_the_console_refuses_a_suspect_that_is_no_account_id(
+    agency: Agency, ids: dict[str, str]
+) -> None:
+    page_session(agency, "auditor")
+    window = {"start": "2026-11-23T10:00", "end": "2026-11-28T10:00"}
+    refused = post(agency, "leaks", {"suspect": "<script>", **window})
+    assert refused.status_code == 400, refused.status_code
 
 
 def test_unknown_investigation_and_bad_grade_change_nothing(
@@ -284,10 +534,30 @@ def test_the_four_hours_bind_from_relatively_major_on(grade: str, due: bool) -> 
     assert rules.reporting_clock(NOW, NOW, grade)["due"] is due
 
 
-def test_a_departed_persons_account_is_departed_whatever_its_state() -> None:
-    assert rules.account_state("active", departed=True) == "departed"
-    assert rules.account_state("suspended", departed=False) == "suspended"
-    assert rules.account_state(None, departed=False) == "unknown"
+def test_the_person_and_the_account_are_two_facts() -> None:
+    assert (rules.account_state("suspended"), rules.account_state(None)) == ("suspended", "unknown")
+    assert rules.person_state(True, gone=False, departed=True) == "departed"
+    assert rules.person_state(True, gone=True, departed=True) == "gone"
+    assert rules.person_state(True, gone=False, departed=False) == "present"
+    assert rules.person_state(False, gone=False, departed=False) is None
+
+
+def test_a_leaver_whose_account_is_still_active_is_shown_as_both(
+    agency: Agency, ids: dict[str, str], token: str, leak: str
+) -> None:
+    """A person past their departure whose account nobody revoked: the report shows the
+    account active and the person departed (a leaver's live account is the finding)."""
+    a1 = ids["col.a1"]
+    with agency.services.sessions() as db:
+        person = db.get(Identity, agency.account(a1).employee_number)
+        person.departure_override = (NOW - timedelta(days=1)).date()
+        db.commit()
+    accounts = {a["account"]: a for a in reported(agency, token, leak).get_json()["accounts"]}
+    assert (accounts[a1]["state"], accounts[a1]["person"]) == ("active", "departed")
+    assert (accounts[ids["col.a2"]]["state"], accounts[ids["col.a2"]]["person"]) == (
+        "active",
+        "present",
+    )
 
 
 def page(agency: Agency, investigation: str, **params: str):

@@ -16,25 +16,25 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, Regexp
 
 from govern.console import in_govern_years, page, run_page
 from govern.errors import BadRequest, GovernError, NotFound
 from govern.investigations import holds, runs
 from govern.investigations import service as inv
 from govern.investigations.pages.shared import (
+    ACCOUNT_ID,
     FIELD_NAME,
     ID_CHARS,
     LOCAL_INPUT,
     OPTIONAL_TIME,
     auditor,
     bp,
-    download,
     paged_list,
     searched_window,
     status,
 )
-from govern.web import app_itself, context, db, services
+from govern.web import app_itself, context, db, download, services
 
 SEPARATORS = re.compile(r"[\s,;，；、]+")
 #: A leaked table's header cells that name its debtor id column (lower case).
@@ -50,7 +50,11 @@ class LeakForm(FlaskForm):
     unregistered = BooleanField(_l("Rank ids not in the register too"))
     suspect = StringField(
         _l("Or a suspect account (its id; with no ids, what it was shown)"),
-        validators=[Optional(), Length(max=ID_CHARS)],
+        validators=[
+            Optional(),
+            Length(max=ID_CHARS),
+            Regexp(ACCOUNT_ID, message=_l("Not an account id (GV-XXXX-XXXX).")),
+        ],
     )
     start = DateTimeLocalField(
         _l("From"), format=LOCAL_INPUT, validators=[Optional(), in_govern_years]

@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from govern.console import choices, page
-from govern.investigations import leak_report, rules
+from govern.investigations import leak_report
 from govern.investigations.leak_pdf import report_pdf
-from govern.investigations.pages.shared import auditor, bp, download, limited, status
-from govern.web import context, db, services
+from govern.investigations.pages.shared import auditor, bp, limited, status
+from govern.web import attachment, context, db, download, services
 
 #: The grades in words (the 2025 incident-reporting measures' four).
 GRADE_NAMES = {
@@ -57,24 +57,18 @@ def report(investigation_id: str) -> Any:
 def _answer(found: dict[str, Any], wanted: str, form: ReportForm) -> Any:
     name = f"leak-report-{found['investigation']['id']}"
     if wanted == "csv":
-        return download(leak_report.affected_csv(found), f"{name}-affected.csv")
+        zone = services().settings.timezone
+        return download(leak_report.affected_csv(found, zone), f"{name}-affected.csv")
     if wanted == "pdf":
-        return _attachment(
+        return attachment(
             report_pdf(found, services().settings.timezone), "application/pdf", f"{name}.pdf"
         )
     if wanted == "json":
         text = json.dumps(found, ensure_ascii=False, indent=1)
-        return _attachment(text.encode(), "application/json", f"{name}.json")
+        return attachment(text.encode(), "application/json", f"{name}.json")
     return render_template(
         "investigations/report.html",
         form=form,
         report=found,
         grades=GRADE_NAMES,
-        due_grades=rules.GRADES[1:],
     )
-
-
-def _attachment(body: bytes, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

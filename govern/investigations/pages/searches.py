@@ -25,14 +25,13 @@ from govern.investigations.pages.shared import (
     audit_time,
     auditor,
     bp,
-    download,
     limited,
     paged_list,
     searched_window,
     status,
 )
 from govern.investigations.unusual import unusual_access
-from govern.web import context, db, services
+from govern.web import context, db, download, services
 
 #: A CSV export holds up to the API's largest page.
 EXPORT_ROWS = 1000

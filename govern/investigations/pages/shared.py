@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.validators import Optional
@@ -23,6 +23,8 @@ bp = Blueprint("investigations_pages", __name__, url_prefix="/audit")
 
 #: The API's limits on ids and field names (investigations/views.py).
 ID_CHARS = 128
+#: An account id as Govern issues them (a suspect typed on a page).
+ACCOUNT_ID = r"^GV-[0-9A-Z]{4}-[0-9A-Z]{4}$"
 FIELD_NAME = r"^[a-z_]{1,64}$"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 OPTIONAL_TIME = [Optional(), in_govern_years]
@@ -88,11 +90,3 @@ def paged_list(rows: Sequence[Any]) -> dict[str, Any]:
     """The page asked for of a list held whole, as the results' template takes it."""
     shown = paged(rows)
     return {"found": shown.rows, "total": len(rows), "number": shown.number, "more": shown.more}
-
-
-def download(text: str, name: str) -> Response:
-    """A CSV download Excel opens in UTF-8 (the byte order mark), Chinese intact."""
-    response = Response("\ufeff" + text, mimetype="text/csv")
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
