@@ -79,7 +79,7 @@ def waiting_reviews() -> list[service.Waiting]:
     staff = page_caller().staff
     if not services().allows(staff.roles, "review", "decide"):
         return []
-    return service.waiting_for(db(), staff)
+    return service.waiting_for(db(), context(), staff)
 
 
 @bp.get("/")

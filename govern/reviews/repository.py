@@ -88,16 +88,17 @@ def item_row(
     return None if row is None else tuple(row)  # type: ignore[return-value]
 
 
-def items_to_review(
-    db: Session, reviewer: str, department: str | None
+def open_items(
+    db: Session, campaign_id: str | None = None, undecided_only: bool = False
 ) -> list[tuple[ReviewItem, ReviewCampaign, Identity, Account]]:
-    """The items of open campaigns `reviewer` ("department_head" of `department`, or
-    "general_manager") reviews, with their campaign, person and account."""
-    query = _with_people().where(
-        ReviewCampaign.closed_at.is_(None), ReviewItem.reviewer == reviewer
-    )
-    if department is not None:
-        query = query.where(ReviewItem.department == department)
+    """The items of open campaigns (of `campaign_id` only, if given; `undecided_only`: not
+    yet decided), with their campaign, person and account, by deadline, department and
+    account. Who reviews each now is the service's to work out."""
+    query = _with_people().where(ReviewCampaign.closed_at.is_(None))
+    if campaign_id is not None:
+        query = query.where(ReviewItem.campaign_id == campaign_id)
+    if undecided_only:
+        query = query.where(ReviewItem.decision.is_(None))
     order = (ReviewCampaign.deadline, ReviewItem.department, ReviewItem.account_id)
     return [tuple(row) for row in db.execute(query.order_by(*order))]  # type: ignore[misc]
 
@@ -114,17 +115,6 @@ def progress(db: Session, campaign_id: str) -> list[tuple[str, int, int]]:
     return [
         (d, int(done or 0), int(total) - int(done or 0)) for d, done, total in db.execute(query)
     ]
-
-
-def undecided_by_reviewer(db: Session, campaign_id: str) -> list[tuple[str, str, int]]:
-    """(department, reviewer, undecided items) of one campaign, where any is undecided."""
-    query = (
-        select(ReviewItem.department, ReviewItem.reviewer, func.count())
-        .where(ReviewItem.campaign_id == campaign_id, ReviewItem.decision.is_(None))
-        .group_by(ReviewItem.department, ReviewItem.reviewer)
-        .order_by(ReviewItem.department, ReviewItem.reviewer)
-    )
-    return [(d, r, int(n)) for d, r, n in db.execute(query)]
 
 
 def reminders_sent(db: Session, campaign_id: str) -> set[tuple[str, str, int]]:
@@ -147,25 +137,16 @@ def reminders_for(db: Session, reviewer: str, department: str | None) -> list[Re
     return list(db.scalars(query.order_by(ReviewReminder.sent_at.desc())))
 
 
-def reminded_undecided(
-    db: Session, reviewer: str, department: str | None
-) -> list[tuple[str, datetime, int]]:
-    """(campaign, deadline, undecided items now) of the open campaigns that reminded
-    `reviewer` (of `department`) and still wait for them, the nearest deadline first."""
-    reminded = select(ReviewReminder.campaign_id).where(ReviewReminder.reviewer == reviewer)
-    if department is not None:
-        reminded = reminded.where(ReviewReminder.department == department)
+def reminded_campaigns(db: Session, reviewer: str, department: str | None) -> set[str]:
+    """The open campaigns that reminded `reviewer` (of `department`)."""
     query = (
-        select(ReviewCampaign.id, ReviewCampaign.deadline, func.count())
-        .join(ReviewItem, ReviewItem.campaign_id == ReviewCampaign.id)
-        .where(ReviewCampaign.closed_at.is_(None), ReviewItem.decision.is_(None))
-        .where(ReviewItem.reviewer == reviewer, ReviewCampaign.id.in_(reminded))
-        .group_by(ReviewCampaign.id, ReviewCampaign.deadline)
-        .order_by(ReviewCampaign.deadline)
+        select(ReviewReminder.campaign_id)
+        .join(ReviewCampaign, ReviewCampaign.id == ReviewReminder.campaign_id)
+        .where(ReviewCampaign.closed_at.is_(None), ReviewReminder.reviewer == reviewer)
     )
     if department is not None:
-        query = query.where(ReviewItem.department == department)
-    return [(c, d, int(n)) for c, d, n in db.execute(query)]
+        query = query.where(ReviewReminder.department == department)
+    return set(db.scalars(query))
 
 
 def views_since(

@@ -80,31 +80,36 @@ def reviewed(person: Staff) -> bool:
     return GENERAL_MANAGER not in person.roles
 
 
+def reviews(actor: Staff, reviewer: str, department: str) -> bool:
+    """Whether `actor` decides the items `reviewer` ("department_head" or "general_manager")
+    reviews in `department`."""
+    if reviewer == GENERAL_MANAGER:
+        return GENERAL_MANAGER in actor.roles
+    return DEPARTMENT_HEAD in actor.roles and actor.department == department
+
+
 def check_reviewer(actor: Staff, reviewer: str, department: str, employee_number: str) -> None:
-    """May `actor` decide an item of `department` that `reviewer` reviews (the item's
-    snapshot: "department_head" or "general_manager"), of `employee_number`'s account?
+    """May `actor` decide an item of `department` that `reviewer` reviews now
+    (`reviewer_of`: "department_head" or "general_manager"), of `employee_number`'s account?
 
     Raises Forbidden `self.approval` or `review.not_reviewer`.
     """
     if actor.employee_number == employee_number:
         raise Forbidden("self.approval", "Nobody reviews their own account.")
-    if reviewer == GENERAL_MANAGER:
-        allowed = GENERAL_MANAGER in actor.roles
-    else:
-        allowed = DEPARTMENT_HEAD in actor.roles and actor.department == department
-    if not allowed:
+    if not reviews(actor, reviewer, department):
         who = "general manager" if reviewer == GENERAL_MANAGER else f"head of {department}"
         raise Forbidden("review.not_reviewer", f"This account is reviewed by the {who}.")
 
 
-def check_open(decision: str | None, closed: bool) -> None:
-    """May an item still be decided?
+def check_open(decision: str | None, closed: bool, deadline: datetime, now: datetime) -> None:
+    """May an item still be decided? Not once decided, nor from its campaign's deadline on
+    (closed or not: the worker may not have run yet).
 
     Raises Conflict `review.decided` or `review.closed`.
     """
     if decision is not None:
         raise Conflict("review.decided", "This item has been decided already.")
-    if closed:
+    if closed or now >= deadline:
         raise Conflict("review.closed", "This campaign has ended.")
 
 

@@ -5,6 +5,7 @@ report of every decision is `report.py`'s."""
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -175,15 +176,44 @@ def list_campaigns(db: Session) -> list[CampaignView]:
     return [campaign_view(db, c.id) for c in repo.campaigns(db)]
 
 
+Row = tuple[ReviewItem, ReviewCampaign, Identity, Account]
+
+
 def items_for(db: Session, ctx: Context, reviewer: Staff) -> list[ItemView]:
-    """The items of open campaigns `reviewer` decides: a head their department's, the general
-    manager those of heads and of departments without one."""
-    rows = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        rows += repo.items_to_review(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        rows += repo.items_to_review(db, GENERAL_MANAGER, None)
-    return _views(db, ctx, rows)
+    """The items of open campaigns `reviewer` decides now: a head their department's, the
+    general manager those of heads and of departments without an active head (a head who
+    left hands theirs to the general manager; a person who moved is their new head's)."""
+    return _views(db, ctx, _theirs(db, ctx, reviewer, repo.open_items(db)))
+
+
+def _theirs(db: Session, ctx: Context, reviewer: Staff, rows: list[Row]) -> list[Row]:
+    """The rows whose item `reviewer` decides now."""
+    headed = _headed(db, ctx)
+    return [row for row in rows if rules.reviews(reviewer, *_answering(row[2], headed))]
+
+
+def _headed(db: Session, ctx: Context) -> set[str]:
+    """The departments with an active head now."""
+    return accounts.departments_with_active_head(db, ctx.clock.now(), ctx.settings.departures)
+
+
+def _answering(person: Identity, headed: set[str]) -> tuple[str, str]:
+    """Who reviews `person`'s account now, and for which department: (reviewer, department),
+    their department as the directory has it now. The item keeps who reviewed it at the
+    start, for the report."""
+    staff = accounts.staff_of(person)
+    return rules.reviewer_of(staff, person.department in headed), person.department
+
+
+def _scopes(staff: Staff) -> list[tuple[str, str | None]]:
+    """The (reviewer, department) `staff` reviews as: a head their department's, the
+    general manager any (None)."""
+    found: list[tuple[str, str | None]] = []
+    if DEPARTMENT_HEAD in staff.roles:
+        found.append((DEPARTMENT_HEAD, staff.department))
+    if GENERAL_MANAGER in staff.roles:
+        found.append((GENERAL_MANAGER, None))
+    return found
 
 
 def _views(
@@ -211,13 +241,9 @@ def item_view(db: Session, ctx: Context, item_id: str) -> ItemView:
 
 
 def reminders_for(db: Session, reviewer: Staff) -> list[ReviewReminder]:
-    """The reminders of open campaigns sent to `reviewer`."""
-    found = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        found += repo.reminders_for(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        found += repo.reminders_for(db, GENERAL_MANAGER, None)
-    return found
+    """The reminders of open campaigns sent to `reviewer`, newest first."""
+    found = [r for scope in _scopes(reviewer) for r in repo.reminders_for(db, *scope)]
+    return sorted(found, key=lambda r: r.sent_at, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -230,14 +256,19 @@ class Waiting:
     undecided: int
 
 
-def waiting_for(db: Session, reviewer: Staff) -> list[Waiting]:
-    """The open campaigns that reminded `reviewer` and in which items still wait for them."""
-    found = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        found += repo.reminded_undecided(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        found += repo.reminded_undecided(db, GENERAL_MANAGER, None)
-    return [Waiting(*row) for row in found]
+def waiting_for(db: Session, ctx: Context, reviewer: Staff) -> list[Waiting]:
+    """The open campaigns that reminded `reviewer` and in which items still wait for them,
+    the nearest deadline first."""
+    reminded = {c for scope in _scopes(reviewer) for c in repo.reminded_campaigns(db, *scope)}
+    if not reminded:
+        return []
+    rows = _theirs(db, ctx, reviewer, repo.open_items(db, undecided_only=True))
+    counts = Counter(c.id for _, c, _, _ in rows if c.id in reminded)
+    deadlines = {c.id: c.deadline for _, c, _, _ in rows}
+    return sorted(
+        (Waiting(c, deadlines[c], n) for c, n in counts.items()),
+        key=lambda w: (w.deadline, w.campaign_id),
+    )
 
 
 def decide(
@@ -251,12 +282,15 @@ def decide(
     `review.decided` / `review.closed`, Unprocessable `justification.too_short`.
     """
     kept = rules.check_decision(decision)
-    item = repo.item(db, item_id, locked=True)
-    if item is None:
+    item, row = repo.item(db, item_id, locked=True), repo.item_row(db, item_id)
+    if item is None or row is None:
         raise NotFound("review.item_unknown", f"No review item {item_id}.")
-    campaign = _campaign_of(db, item.campaign_id)
-    rules.check_reviewer(reviewer.staff, item.reviewer, item.department, item.employee_number)
-    rules.check_open(item.decision, campaign.closed_at is not None)
+    campaign, person = row[1], row[2]
+    answering = _answering(person, _headed(db, ctx))
+    rules.check_reviewer(reviewer.staff, *answering, item.employee_number)
+    rules.check_open(
+        item.decision, campaign.closed_at is not None, campaign.deadline, ctx.clock.now()
+    )
     if decision != rules.CERTIFY or reason.strip():
         reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
     _decided(item, kept, reason.strip() or None, reviewer.label, ctx.clock.now())
@@ -291,8 +325,13 @@ def send_reminders(db: Session, ctx: Context, now: datetime) -> int:
 
 def _remind(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> int:
     done = repo.reminders_sent(db, campaign.id)
+    headed = _headed(db, ctx)
+    waiting = Counter(
+        _answering(person, headed)[::-1]
+        for _, _, person, _ in repo.open_items(db, campaign.id, undecided_only=True)
+    )
     sent = 0
-    for department, reviewer, undecided in repo.undecided_by_reviewer(db, campaign.id):
+    for (department, reviewer), undecided in sorted(waiting.items()):
         already = {days for d, r, days in done if (d, r) == (department, reviewer)}
         for days in rules.reminders_due(campaign.deadline, now, already):
             db.add(ReviewReminder(

@@ -15,6 +15,7 @@ from govern.reviews.service import close_due_campaigns, send_reminders
 from tests.support.agency import audit_events, bearer
 from tests.support.clock import NOW
 from tests.support.floor import Floor
+from tests.support.staff import LiveDirectory
 
 DEADLINE = NOW + timedelta(days=5)
 
@@ -247,3 +248,38 @@ def test_the_workers_job_closes_a_due_campaign_by_govern_clock(
     closed = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}", "gm")[1]
     assert closed["closed_at"] is not None
     assert floor.agency.account(floor.ids["col.b1"]).state == "suspended"
+
+
+def test_no_decision_is_taken_once_the_deadline_has_come_before_the_worker_runs(
+    floor: Floor, clock: FixedClock
+) -> None:
+    start(floor, departments=["dept-a"])
+    item = items(floor, "head.a")["col.a2"]
+    clock.set(DEADLINE)  # the worker has not closed the campaign yet
+    status, body = decide(floor, "head.a", item, "revoke", "too late to decide")
+    assert (status, body["error"]["code"]) == (409, "review.closed")
+    assert floor.agency.account(floor.ids["col.a2"]).state == "active"
+    assert audit_events(floor.agency.client, floor.agency.login("auditor"), "review.decided") == []
+
+
+def test_a_departing_heads_items_pass_to_the_gm_and_a_mover_to_their_new_head(
+    floor: Floor, directory: LiveDirectory, clock: FixedClock
+) -> None:
+    start(floor, departments=["dept-a"])
+    item = items(floor, "head.a")["col.a2"]
+    directory.set("col.a1", "departmentNumber", "dept-b")  # moves mid-campaign
+    floor.agency.sync()
+    assert "col.a1" in items(floor, "head.b") and "col.a1" not in items(floor, "head.a")
+    status, body = decide(floor, "head.a", items(floor, "head.b")["col.a1"], "certify")
+    assert (status, body["error"]["code"]) == (403, "review.not_reviewer")
+
+    gms = items(floor, "gm")
+    assert decide(floor, "gm", gms["head.a"], "revoke", "left the agency today")[0] == 200
+    assert {"col.a2", "intern.a", "sup.a1"} <= set(items(floor, "gm"))  # nobody heads dept-a
+    assert decide(floor, "gm", item, "certify")[0] == 200
+    assert decide(floor, "head.b", items(floor, "head.b")["col.a1"], "certify")[0] == 200
+
+    clock.set(DEADLINE - timedelta(days=3))
+    assert run(floor, send_reminders) == 1  # the GM, for dept-a (intern.a, sup.a1); none else
+    waiting = floor.call("GET", "/api/v1/reviews/items", "gm")[1]["items"]
+    assert sum(1 for i in waiting if i["decision"] is None) == 2

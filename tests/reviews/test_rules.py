@@ -38,12 +38,15 @@ def test_only_the_items_reviewer_decides_and_never_their_own() -> None:
         assert refused.value.code == code
 
 
-def test_an_item_is_decided_once_and_not_after_its_campaign_closed() -> None:
-    rules.check_open(None, closed=False)
+def test_an_item_is_decided_once_and_not_after_its_campaign_closed_or_its_deadline() -> None:
+    before = DEADLINE - timedelta(seconds=1)
+    rules.check_open(None, False, DEADLINE, before)
     with pytest.raises(Conflict, match=r"review\.decided"):
-        rules.check_open("certified", closed=False)
+        rules.check_open("certified", False, DEADLINE, before)
     with pytest.raises(Conflict, match=r"review\.closed"):
-        rules.check_open(None, closed=True)
+        rules.check_open(None, True, DEADLINE, before)
+    with pytest.raises(Conflict, match=r"review\.closed"):
+        rules.check_open(None, False, DEADLINE, DEADLINE)  # the worker has not run yet
 
 
 def test_reminders_are_due_three_days_and_one_day_before_each_once() -> None:
