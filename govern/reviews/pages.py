@@ -65,6 +65,12 @@ class StartForm(FlaskForm):
     )
 
 
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
 @bp.app_context_processor
 def _waiting_reviews() -> dict[str, Any]:
     """`waiting_reviews()` for the console's home page (which the sessions' pages render,
@@ -177,10 +183,42 @@ def _end_of(day: Any, zone: Any) -> datetime:
 
 @bp.get("/campaigns/<string:campaign_id>")
 @page("review", "oversee")
-def campaign(campaign_id: str) -> str:
-    """One campaign: its progress by department and its report's downloads."""
+def campaign(campaign_id: str) -> tuple[str, int]:
+    """One campaign: its progress by department, its report's downloads and, for those who
+    may start one, the form to cancel it while it is open."""
+    return _campaign_page(campaign_id, CancelForm())
+
+
+def _campaign_page(
+    campaign_id: str, form: CancelForm, error: GovernError | None = None, status: int = 200
+) -> tuple[str, int]:
     view = service.campaign_view(db(), campaign_id)
-    return render_template("reviews/campaign.html", view=view, zone=context().settings.timezone)
+    html = render_template(
+        "reviews/campaign.html",
+        view=view,
+        form=form,
+        error=error,
+        can_cancel=services().allows(page_caller().staff.roles, "review", "start"),
+        zone=context().settings.timezone,
+    )
+    return html, status
+
+
+@bp.post("/campaigns/<string:campaign_id>/cancel")
+@page("review", "start")
+def cancel(campaign_id: str) -> Any:
+    """Cancel a campaign, as POST /api/v1/reviews/campaigns/<id>/cancel."""
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _campaign_page(campaign_id, form, status=400)
+    try:
+        service.cancel_campaign(db(), context(), page_caller().actor, campaign_id, form.reason.data)
+    except GovernError as error:
+        if error.status in (403, 404):
+            raise
+        return _campaign_page(campaign_id, form, error, error.status)
+    flash(_("Campaign %(campaign)s cancelled.", campaign=campaign_id))
+    return redirect(url_for(".campaign", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<string:campaign_id>/report.csv")

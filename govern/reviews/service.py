@@ -303,6 +303,30 @@ def decide(
     return item
 
 
+def cancel_campaign(
+    db: Session, ctx: Context, canceller: Actor, campaign_id: str, reason: str
+) -> CampaignView:
+    """Cancel an open campaign, with a reason: it closes now, its undecided items stay
+    undecided (nobody is suspended for them) and, if it recurs, no successor starts (the
+    series ends). Recorded as `review.cancelled`.
+
+    Raises NotFound `review.campaign_unknown`, Conflict `review.closed`, Unprocessable
+    `justification.too_short`.
+    """
+    reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
+    campaign = repo.campaign(db, campaign_id, locked=True)
+    if campaign is None:
+        raise NotFound("review.campaign_unknown", f"No review campaign {campaign_id}.")
+    if campaign.closed_at is not None:
+        raise Conflict("review.closed", "This campaign has ended.")
+    campaign.closed_at, campaign.cancelled_by = ctx.clock.now(), canceller.label
+    campaign.cancel_reason = reason
+    undecided = len(repo.undecided(db, campaign.id))
+    ctx.trail.record(db, "review.cancelled", canceller.label, campaign.id, undecided=undecided)
+    db.commit()
+    return campaign_view(db, campaign.id)
+
+
 def _decided(item: ReviewItem, decision: str, reason: str | None, by: str, at: datetime) -> None:
     item.decision, item.reason, item.decided_by, item.decided_at = decision, reason, by, at
 

@@ -45,6 +45,10 @@ class StartSchema(Schema):
     )
 
 
+class CancelSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(max=2000))
+
+
 class ProgressSchema(Schema):
     department = fields.String()
     decided = fields.Integer()
@@ -61,6 +65,8 @@ class CampaignSchema(Schema):
     every_months = fields.Integer(allow_none=True)
     follows = fields.String(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     decided = fields.Integer()
     undecided = fields.Integer()
     progress = fields.List(fields.Nested(ProgressSchema))
@@ -139,6 +145,8 @@ def describe_campaign(view: CampaignView) -> dict[str, Any]:
         "every_months": c.every_months,
         "follows": c.follows,
         "closed_at": c.closed_at,
+        "cancelled_by": c.cancelled_by,
+        "cancel_reason": c.cancel_reason,
         "decided": view.decided,
         "undecided": view.undecided,
         "progress": view.progress,
@@ -200,6 +208,20 @@ def campaigns() -> Any:
 def campaign(campaign_id: str) -> Any:
     """One campaign and its progress by department."""
     return describe_campaign(service.campaign_view(db(), campaign_id))
+
+
+@blp.route("/campaigns/<string:campaign_id>/cancel", methods=["POST"])
+@requires("review", "start")
+@blp.arguments(CancelSchema)
+@blp.response(200, CampaignSchema)
+@documents_refusals(blp, 400, 401, 403, 404, 409)
+def cancel(body: dict[str, Any], campaign_id: str) -> Any:
+    """Cancel an open campaign, with a reason: undecided items stay so, nobody is
+    suspended, and a recurring campaign starts no successor."""
+    view = service.cancel_campaign(
+        db(), context(), current_caller().actor, campaign_id, body["reason"]
+    )
+    return describe_campaign(view)
 
 
 @blp.route("/campaigns/<string:campaign_id>/report", methods=["GET"])

@@ -283,3 +283,36 @@ def test_a_departing_heads_items_pass_to_the_gm_and_a_mover_to_their_new_head(
     assert run(floor, send_reminders) == 1  # the GM, for dept-a (intern.a, sup.a1); none else
     waiting = floor.call("GET", "/api/v1/reviews/items", "gm")[1]["items"]
     assert sum(1 for i in waiting if i["decision"] is None) == 2
+
+
+def test_a_recurring_campaign_is_cancelled_with_a_reason_and_no_successor_starts(
+    floor: Floor, clock: FixedClock
+) -> None:
+    campaign = start(floor, at_deadline="suspend", every_months=3)[1]  # the whole agency
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/cancel"
+    status, body = floor.call("POST", path, "head.a", json={"reason": "not needed any more"})
+    assert (status, body["error"]["code"]) == (403, "role.action_denied")
+    status, body = floor.call("POST", path, "padmin", json={"reason": " "})
+    assert (status, body["error"]["code"]) == (422, "justification.too_short")
+
+    status, body = floor.call("POST", path, "padmin", json={"reason": "wrong scope, start again"})
+    assert status == 200 and body["closed_at"] is not None
+    assert (body["cancelled_by"], body["cancel_reason"]) == (
+        floor.ids["padmin"],
+        "wrong scope, start again",
+    )
+    status, body = floor.call("POST", path, "gm", json={"reason": "cancel it twice"})
+    assert (status, body["error"]["code"]) == (409, "review.closed")
+    assert items(floor, "head.a") == {}
+
+    clock.set(DEADLINE + timedelta(hours=1))
+    assert run(floor, close_due_campaigns) == []
+    assert floor.agency.account(floor.ids["col.a1"]).state == "active"  # nobody suspended
+    listed = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+    assert [c["id"] for c in listed] == [campaign["id"]]  # the series ended
+    assert (
+        start(floor, departments=["dept-a"], deadline=(DEADLINE + timedelta(days=2)).isoformat())[0]
+        == 201
+    )
+    cancelled = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.cancelled")
+    assert cancelled[-1]["object"] == campaign["id"] and cancelled[-1]["details"]["undecided"] == 12

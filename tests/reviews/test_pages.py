@@ -95,3 +95,21 @@ def test_a_campaign_with_a_past_deadline_is_refused_on_the_page(floor: Floor) ->
     assert again.status_code == 409  # the whole agency is under review already: said on the form
     assert 'data-code="review.overlapping"' in again.get_data(as_text=True)
     assert "已有进行中的复核活动" in again.get_data(as_text=True)
+
+
+def test_the_gm_cancels_a_campaign_on_its_page_with_a_reason(floor: Floor) -> None:
+    gm = browser(floor, "gm")
+    form = {"departments": "dept-a", "deadline": "2026-12-10", "at_deadline": "report"}
+    started = post(gm, "/reviews/campaigns", "/reviews/campaigns", **form)
+    page = started.headers["Location"]
+    assert "取消复核活动" in gm.client.get(page, base_url=HTTPS).get_data(as_text=True)
+    auditor = browser(floor, "auditor")  # follows campaigns, cancels none
+    assert "取消复核活动" not in auditor.client.get(page, base_url=HTTPS).get_data(as_text=True)
+
+    refused = post(gm, f"{page}/cancel", page, reason="")
+    assert refused.status_code == 400
+    done = post(gm, f"{page}/cancel", page, reason="started by mistake today")
+    assert done.status_code == 302
+    shown = gm.client.get(page, base_url=HTTPS).get_data(as_text=True)
+    assert "data-cancelled" in shown and "started by mistake today" in shown
+    assert "取消复核活动" not in shown  # closed: nothing more to cancel
