@@ -339,15 +339,21 @@ def _about(item: ReviewItem) -> dict[str, str]:
 def send_reminders(db: Session, ctx: Context, now: datetime) -> int:
     """Remind the reviewers with undecided items of each open campaign REMINDER_DAYS before
     its deadline: a reminder row they see on their review page and a `review.reminded`
-    event, once per reviewer and day. Returns how many were sent."""
+    event, once per reviewer and day. Returns how many were sent.
+
+    Two processes at once remind once: each campaign's row is locked (in deadline order)
+    before its reminders sent are read, so the second waits for the first and sees them."""
     sent = 0
-    for campaign in repo.open_campaigns(db):
-        sent += _remind(db, ctx, campaign, now)
+    for open_campaign in repo.open_campaigns(db):
+        campaign = repo.campaign(db, open_campaign.id, locked=True)
+        if campaign is not None and campaign.closed_at is None:
+            sent += _remind(db, ctx, campaign, now)
     db.commit()
     return sent
 
 
 def _remind(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> int:
+    """A campaign's reminders due at `now`; the caller holds its row's lock and commits."""
     done = repo.reminders_sent(db, campaign.id)
     headed = _headed(db, ctx)
     waiting = Counter(

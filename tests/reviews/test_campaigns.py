@@ -6,12 +6,14 @@ signed report of every decision."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
 from govern.clock import FixedClock
+from govern.reviews import repository as repo
 from govern.reviews.scheduler import run_reviews
-from govern.reviews.service import close_due_campaigns, send_reminders
+from govern.reviews.service import _remind, close_due_campaigns, send_reminders
 from tests.support.agency import audit_events, bearer
 from tests.support.clock import NOW
 from tests.support.floor import Floor
@@ -316,3 +318,31 @@ def test_a_recurring_campaign_is_cancelled_with_a_reason_and_no_successor_starts
     )
     cancelled = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.cancelled")
     assert cancelled[-1]["object"] == campaign["id"] and cancelled[-1]["details"]["undecided"] == 12
+
+
+def test_two_processes_reminding_at_once_send_each_reminder_once(
+    floor: Floor, clock: FixedClock
+) -> None:
+    start(floor, departments=["dept-b"])
+    clock.set(DEADLINE - timedelta(days=3))
+    s = floor.agency.services
+    outcome: list[Any] = []
+
+    def second() -> None:
+        with s.sessions() as db:
+            try:
+                outcome.append(send_reminders(db, s.context(), s.clock.now()))
+            except Exception as error:
+                outcome.append(error)
+
+    with s.sessions() as db:  # the first process, midway: its reminders not yet committed
+        campaign = repo.campaign(db, repo.open_campaigns(db)[0].id, locked=True)
+        assert campaign is not None and _remind(db, s.context(), campaign, s.clock.now()) == 2
+        other = threading.Thread(target=second)
+        other.start()
+        other.join(0.5)
+        db.commit()
+    other.join(30)
+    assert outcome == [0]
+    reminded = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.reminded")
+    assert len(reminded) == 2  # head.b for col.b1, the GM for head.b
