@@ -57,6 +57,11 @@ def item(db: Session, item_id: str, locked: bool = False) -> ReviewItem | None:
     return db.get(ReviewItem, item_id, with_for_update=locked, populate_existing=locked)
 
 
+def account(db: Session, account_id: str, locked: bool = False) -> Account | None:
+    """An item's account; `locked`: its row locked for this transaction, as it stands then."""
+    return db.get(Account, account_id, with_for_update=locked, populate_existing=locked)
+
+
 def items(db: Session, campaign_id: str) -> list[ReviewItem]:
     """A campaign's items, by department and account."""
     query = select(ReviewItem).where(ReviewItem.campaign_id == campaign_id)

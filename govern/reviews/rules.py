@@ -17,6 +17,9 @@ DECISIONS = {CERTIFY: "certified", REVOKE: "revoked", SUSPEND: "suspended"}
 #: What happens at the deadline to an item nobody decided: the account is suspended, or the
 #: item is only reported (`lapsed`) for the general manager to follow up.
 AT_DEADLINE = {SUSPEND: "suspended_at_deadline", "report": "lapsed"}
+#: What an item left to a `suspend` deadline is kept as when no review suspension applied:
+#: its account revoked meanwhile, or already suspended for another reason (`…:<kind>`).
+REVOKED_MEANWHILE, ALREADY_SUSPENDED = "revoked_meanwhile", "already_suspended"
 #: How many days before the deadline each reviewer with undecided items is reminded.
 REMINDER_DAYS = (3, 1)
 #: The longest a campaign may run, and the longest period between recurring ones.
@@ -111,6 +114,17 @@ def check_open(decision: str | None, closed: bool, deadline: datetime, now: date
         raise Conflict("review.decided", "This item has been decided already.")
     if closed or now >= deadline:
         raise Conflict("review.closed", "This campaign has ended.")
+
+
+def lapsed_as(at_deadline: str, state: str, suspension_kind: str | None) -> str:
+    """What an undecided item is kept as at the deadline, its account being in `state`
+    ("active", "suspended" of `suspension_kind`, "revoked"): what happened to it, not what the
+    campaign would have done. Only an active account is suspended at a `suspend` deadline."""
+    if at_deadline != SUSPEND or state == "active":
+        return AT_DEADLINE[at_deadline]
+    if state == "revoked":
+        return REVOKED_MEANWHILE
+    return f"{ALREADY_SUSPENDED}:{suspension_kind}"
 
 
 def check_decision(decision: str) -> str:

@@ -392,18 +392,19 @@ def close_due_campaigns(db: Session, ctx: Context, now: datetime) -> list[str]:
 
 
 def _lapse(db: Session, ctx: Context, campaign_id: str, item_id: str, now: datetime) -> None:
-    """One undecided item at its campaign's deadline, in a transaction of its own."""
+    """One undecided item at its campaign's deadline, in a transaction of its own: kept as
+    what happened to its account (`rules.lapsed_as`), which is suspended only if active."""
     item, campaign = repo.item(db, item_id, locked=True), _campaign_of(db, campaign_id)
-    if item is None or item.decision is not None:
+    account = repo.account(db, item.account_id, locked=True) if item is not None else None
+    if item is None or item.decision is not None or account is None:
         db.rollback()
         return
-    kept = rules.AT_DEADLINE[campaign.at_deadline]
+    kept = rules.lapsed_as(campaign.at_deadline, account.state, account.suspension_kind)
     _decided(item, kept, None, ACTOR, now)
     ctx.trail.record(db, "review.lapsed", ACTOR, campaign.id, **_about(item))
-    if campaign.at_deadline == rules.SUSPEND:
+    if kept == rules.AT_DEADLINE[rules.SUSPEND]:
         reason = f"access review {campaign.id}: not decided by the deadline"
-        with suppress(Conflict):  # revoked meanwhile: nothing to suspend; the item is recorded
-            suspend_account(db, ctx, item.account_id, ACTOR, reason, SUSPENSION_KIND)
+        suspend_account(db, ctx, item.account_id, ACTOR, reason, SUSPENSION_KIND)
     db.commit()
 
 

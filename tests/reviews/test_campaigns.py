@@ -346,3 +346,23 @@ def test_two_processes_reminding_at_once_send_each_reminder_once(
     assert outcome == [0]
     reminded = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.reminded")
     assert len(reminded) == 2  # head.b for col.b1, the GM for head.b
+
+
+def test_at_the_deadline_an_item_says_what_happened_to_a_revoked_or_suspended_account(
+    floor: Floor, clock: FixedClock
+) -> None:
+    campaign = start(floor, departments=["dept-a"])[1]
+    floor.agency.revoke(floor.ids["col.a2"])
+    body = {"kind": "hr", "reason": "on unpaid leave"}
+    path = f"/api/v1/accounts/{floor.ids['intern.a']}/suspension"
+    assert floor.call("POST", path, "hr", json=body)[0] == 200
+
+    clock.set(DEADLINE)
+    assert run(floor, close_due_campaigns) == [campaign["id"]]
+    intern = floor.agency.account(floor.ids["intern.a"])
+    assert (intern.state, intern.suspension_kind) == ("suspended", "hr")  # HR's, kept
+    report = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}/report", "gm")[1]
+    kept = {d["account"]: d["decision"] for d in report["report"]["decisions"]}
+    assert kept[floor.ids["col.a2"]] == "revoked_meanwhile"
+    assert kept[floor.ids["intern.a"]] == "already_suspended:hr"
+    assert kept[floor.ids["col.a1"]] == "suspended_at_deadline"

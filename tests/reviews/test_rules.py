@@ -89,3 +89,10 @@ def test_campaigns_over_a_common_department_or_the_whole_agency_overlap() -> Non
         with pytest.raises(Conflict) as refused:
             rules.check_no_overlap(scope, open_scopes)
         assert refused.value.code == "review.overlapping"
+
+
+def test_a_lapsed_item_is_kept_as_what_happened_to_its_account() -> None:
+    assert rules.lapsed_as("suspend", "active", None) == "suspended_at_deadline"
+    assert rules.lapsed_as("suspend", "revoked", None) == "revoked_meanwhile"
+    assert rules.lapsed_as("suspend", "suspended", "hr") == "already_suspended:hr"
+    assert rules.lapsed_as("report", "revoked", None) == "lapsed"
