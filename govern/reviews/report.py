@@ -113,14 +113,26 @@ def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]])
     }
 
 
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv(decisions: list[dict[str, Any]]) -> bytes:
-    """The decisions as CSV (UTF-8, a header row, the reason last)."""
+    """The decisions as CSV (UTF-8, a header row, the reason last), each text cell that a
+    spreadsheet would run as a formula prefixed with `'` (before it is signed)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, "reason"])
     for d in decisions:
-        writer.writerow([*(d[c] for c in CSV_COLUMNS), d["reason"] or ""])
+        writer.writerow([_cell(d[c]) for c in CSV_COLUMNS] + [_cell(d["reason"] or "")])
     return out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell as written: text a spreadsheet would take for a formula made inert."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def report_bytes(report: dict[str, Any]) -> bytes:

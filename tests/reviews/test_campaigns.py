@@ -5,6 +5,8 @@ signed report of every decision."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import threading
 from datetime import timedelta
@@ -366,3 +368,24 @@ def test_at_the_deadline_an_item_says_what_happened_to_a_revoked_or_suspended_ac
     assert kept[floor.ids["col.a2"]] == "revoked_meanwhile"
     assert kept[floor.ids["intern.a"]] == "already_suspended:hr"
     assert kept[floor.ids["col.a1"]] == "suspended_at_deadline"
+
+
+def test_a_reason_a_spreadsheet_would_run_is_made_inert_in_the_csv(floor: Floor) -> None:
+    campaign = start(floor, departments=["dept-a"])[1]
+    theirs = items(floor, "head.a")
+    formula = '=HYPERLINK("http://evil.example","click")'
+    assert decide(floor, "head.a", theirs["col.a2"], "suspend", formula)[0] == 200
+    assert decide(floor, "head.a", theirs["intern.a"], "suspend", "@SUM(1+1) ok")[0] == 200
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+    response = floor.agency.client.get(f"{path}.csv", headers=bearer(floor.agency.login("gm")))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    reasons = {row[5]: row[-1] for row in rows[1:]}
+    assert reasons[floor.ids["col.a2"]] == "'" + formula
+    assert reasons[floor.ids["intern.a"]] == "'@SUM(1+1) ok"
+    signature = json.loads(response.headers["Govern-Signature"])
+    sent = {"csv": response.get_data(as_text=True), "signature": signature}
+    assert floor.call("POST", "/api/v1/reviews/reports/verify", "gm", json=sent)[1] == {
+        "valid": True
+    }
+    json_report = floor.call("GET", path, "gm")[1]["report"]  # the JSON keeps the words as typed
+    assert {d["reason"] for d in json_report["decisions"]} == {formula, "@SUM(1+1) ok"}
