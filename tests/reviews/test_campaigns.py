@@ -389,3 +389,13 @@ def test_a_reason_a_spreadsheet_would_run_is_made_inert_in_the_csv(floor: Floor)
     }
     json_report = floor.call("GET", path, "gm")[1]["report"]  # the JSON keeps the words as typed
     assert {d["reason"] for d in json_report["decisions"]} == {formula, "@SUM(1+1) ok"}
+
+
+def test_a_view_whose_every_field_was_withheld_is_not_a_debtor_viewed(floor: Floor) -> None:
+    status, shown = floor.reveal("intern.a", "C-001", ["phones"])  # not yet certified
+    assert status == 200 and shown["fields"] == {} and shown["withheld"], shown
+    assert floor.view("col.a1", "C-001")[0] == 200
+    start(floor, departments=["dept-a"])
+    theirs = items(floor, "head.a")
+    assert theirs["intern.a"]["debtors_viewed"] == 0
+    assert theirs["col.a1"]["debtors_viewed"] == 1
