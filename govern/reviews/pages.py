@@ -9,7 +9,6 @@ already decided (409) is the error page, as for the API.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -161,8 +160,8 @@ def start() -> Any:
     if not form.validate_on_submit():
         return _campaigns(form, status=400)
     ctx = context()
-    deadline = _end_of(form.deadline.data, ctx.settings.timezone)  # type: ignore[arg-type]
-    departments = [d.strip() for d in (form.departments.data or "").split(",") if d.strip()]
+    deadline = rules.end_of(form.deadline.data, ctx.settings.timezone)  # type: ignore[arg-type]
+    departments = rules.departments_typed(form.departments.data or "")
     draft = CampaignDraft(
         departments or None, deadline, form.at_deadline.data or "", form.every_months.data
     )
@@ -174,11 +173,6 @@ def start() -> Any:
         return _campaigns(form, error, error.status)  # an overlap (409) too: said on the form
     flash(_("Campaign %(campaign)s started.", campaign=view.campaign.id))
     return redirect(url_for(".campaign", campaign_id=view.campaign.id))
-
-
-def _end_of(day: Any, zone: Any) -> datetime:
-    """The end of `day` in the company's time zone: midnight of the next."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
 
 
 @bp.get("/campaigns/<string:campaign_id>")

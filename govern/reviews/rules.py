@@ -5,7 +5,8 @@ next deadline of a recurring campaign."""
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
 from govern.actor import Staff
@@ -46,6 +47,21 @@ def check_draft(
         raise BadRequest(
             "review.period_invalid", f"A campaign repeats every 1 to {MAX_EVERY_MONTHS} months."
         )
+
+
+#: What separates departments typed in one box: commas, semicolons and the enumeration comma,
+#: half-width or full-width (dept-a，dept-b、dept-c).
+DEPARTMENT_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def departments_typed(text: str) -> list[str]:
+    """The departments named in `text`, separated as DEPARTMENT_SEPARATORS, blanks dropped."""
+    return [d.strip() for d in DEPARTMENT_SEPARATORS.split(text) if d.strip()]
+
+
+def end_of(day: date, zone: tzinfo) -> datetime:
+    """The end of `day` in `zone` (the company's time): midnight that starts the next day."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
 
 
 def scope_of(departments: list[str] | None) -> list[str] | None:

@@ -39,6 +39,7 @@ class StartSchema(Schema):
         metadata={"description": "what happens then to undecided items: suspend or report"},
     )
     every_months = WholeNumber(
+        strict=True,  # 1.5 is refused, not taken as 1
         load_default=None,
         validate=validate.Range(1, rules.MAX_EVERY_MONTHS),
         metadata={"description": "a recurring campaign: the worker starts the next one"},

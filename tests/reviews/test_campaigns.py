@@ -223,6 +223,7 @@ def test_bad_campaigns_are_refused_and_change_nothing(floor: Floor) -> None:
     assert start(floor, departments=["dept-z"])[1]["error"]["code"] == "review.department_unknown"
     assert start(floor, at_deadline="ignore")[0] == 422
     assert start(floor, every_months=13)[0] == 422
+    assert start(floor, every_months=1.5)[0] == 422  # not taken as 1
     status, body = start(floor, "head.a")
     assert (status, body["error"]["code"]) == (403, "role.action_denied")
     assert floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1] == {"campaigns": []}

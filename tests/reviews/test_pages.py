@@ -113,3 +113,12 @@ def test_the_gm_cancels_a_campaign_on_its_page_with_a_reason(floor: Floor) -> No
     shown = gm.client.get(page, base_url=HTTPS).get_data(as_text=True)
     assert "data-cancelled" in shown and "started by mistake today" in shown
     assert "取消复核活动" not in shown  # closed: nothing more to cancel
+
+
+def test_departments_typed_with_full_width_commas_are_understood(floor: Floor) -> None:
+    gm = browser(floor, "gm")
+    form = {"departments": "dept-a，dept-b", "deadline": "2026-12-10", "at_deadline": "report"}
+    started = post(gm, "/reviews/campaigns", "/reviews/campaigns", **form)
+    assert started.status_code == 302, started.get_data(as_text=True)
+    page = gm.client.get(started.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert 'data-department="dept-a"' in page and 'data-department="dept-b"' in page

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,3 +97,11 @@ def test_a_lapsed_item_is_kept_as_what_happened_to_its_account() -> None:
     assert rules.lapsed_as("suspend", "revoked", None) == "revoked_meanwhile"
     assert rules.lapsed_as("suspend", "suspended", "hr") == "already_suspended:hr"
     assert rules.lapsed_as("report", "revoked", None) == "lapsed"
+
+
+def test_departments_are_typed_with_any_comma_and_a_day_ends_at_the_next_midnight() -> None:
+    assert rules.departments_typed("dept-a，dept-b、 dept-c;dept-d；,") == [
+        "dept-a", "dept-b", "dept-c", "dept-d",
+    ]  # fmt: skip
+    zone = ZoneInfo("Asia/Shanghai")
+    assert rules.end_of(date(2026, 12, 3), zone) == datetime(2026, 12, 4, tzinfo=zone)
