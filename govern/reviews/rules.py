@@ -151,11 +151,13 @@ def check_decision(decision: str) -> str:
 
 
 def reminders_due(deadline: datetime, now: datetime, sent: set[int]) -> list[int]:
-    """The reminders (days before the deadline) due at `now` and not yet sent; none once the
-    deadline has passed."""
-    if now >= deadline:
+    """The reminder (days before the deadline) to send at `now`: the most imminent one due,
+    unless it was sent; an earlier one missed (the worker was down) is not sent late beside
+    it. None once the deadline has passed."""
+    due = [d for d in REMINDER_DAYS if now >= deadline - timedelta(days=d)]
+    if now >= deadline or not due or min(due) in sent:
         return []
-    return [d for d in REMINDER_DAYS if d not in sent and now >= deadline - timedelta(days=d)]
+    return [min(due)]
 
 
 def next_deadline(deadline: datetime, months: int) -> datetime:
