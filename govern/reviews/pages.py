@@ -9,6 +9,7 @@ already decided (409) is the error page, as for the API.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -18,7 +19,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from govern.console import choices, in_govern_years, page, page_caller, whole_number
+from govern.console import (
+    choices,
+    company_time,
+    in_govern_years,
+    page,
+    page_caller,
+    whole_number,
+)
 from govern.errors import GovernError
 from govern.reviews import report, rules, service
 from govern.reviews.service import CampaignDraft
@@ -68,6 +76,16 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)]
     )
+
+
+@bp.app_template_filter("review_deadline")
+def review_deadline(deadline: datetime) -> str:
+    """A campaign's deadline as the pages say it: "end of <day>" when it falls at midnight in
+    company time (the page's form takes a day), else the company time."""
+    day = rules.deadline_day(deadline, context().settings.timezone)
+    if day is None:
+        return company_time(deadline)
+    return _("end of %(day)s", day=day.isoformat())
 
 
 @bp.app_context_processor

@@ -39,6 +39,16 @@ def campaigns(db: Session) -> list[ReviewCampaign]:
     return list(db.scalars(query))
 
 
+def first_of_series(db: Session, campaign: ReviewCampaign) -> ReviewCampaign:
+    """The first campaign of the recurring series `campaign` belongs to (itself if first)."""
+    while campaign.follows is not None:
+        earlier = db.get(ReviewCampaign, campaign.follows)
+        if earlier is None:
+            break
+        campaign = earlier
+    return campaign
+
+
 def due_campaigns(db: Session, now: datetime) -> list[str]:
     """The ids of open campaigns whose deadline has come."""
     query = select(ReviewCampaign.id).where(

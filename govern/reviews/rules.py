@@ -160,10 +160,19 @@ def reminders_due(deadline: datetime, now: datetime, sent: set[int]) -> list[int
     return [min(due)]
 
 
-def next_deadline(deadline: datetime, months: int) -> datetime:
-    """The deadline `months` calendar months after `deadline` (the month's last day if it is
-    shorter)."""
-    index = deadline.month - 1 + months
-    year, month = deadline.year + index // 12, index % 12 + 1
-    day = min(deadline.day, calendar.monthrange(year, month)[1])
-    return deadline.replace(year=year, month=month, day=day)
+def next_deadline(deadline: datetime, months: int, zone: tzinfo, day: int) -> datetime:
+    """The deadline `months` calendar months after `deadline`, counted on the company's
+    calendar (`zone`): the series' own `day` of the month (the month's last day if shorter,
+    without drifting: 31 January, 28 February, 31 March), at the same time of day."""
+    local = deadline.astimezone(zone)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    return local.replace(year=year, month=month, day=min(day, calendar.monthrange(year, month)[1]))
+
+
+def deadline_day(deadline: datetime, zone: tzinfo) -> date | None:
+    """The company-time day whose end `deadline` is (it falls at midnight), else None."""
+    local = deadline.astimezone(zone)
+    if local.time() != time():
+        return None
+    return local.date() - timedelta(days=1)

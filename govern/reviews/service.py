@@ -426,9 +426,11 @@ def _close(db: Session, ctx: Context, campaign_id: str, now: datetime) -> bool:
 def _follow(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> None:
     """Start the next campaign of a recurring one, its deadline one period on (a later period,
     if the worker was down for longer)."""
-    deadline = rules.next_deadline(campaign.deadline, campaign.every_months or 1)
+    zone, months = ctx.settings.timezone, campaign.every_months or 1
+    day = repo.first_of_series(db, campaign).deadline.astimezone(zone).day
+    deadline = rules.next_deadline(campaign.deadline, months, zone, day)
     while deadline <= now:
-        deadline = rules.next_deadline(deadline, campaign.every_months or 1)
+        deadline = rules.next_deadline(deadline, months, zone, day)
     draft = CampaignDraft(
         campaign.departments, deadline, campaign.at_deadline, campaign.every_months
     )

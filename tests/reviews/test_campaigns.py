@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from govern.clock import FixedClock
@@ -400,3 +400,20 @@ def test_a_view_whose_every_field_was_withheld_is_not_a_debtor_viewed(floor: Flo
     theirs = items(floor, "head.a")
     assert theirs["intern.a"]["debtors_viewed"] == 0
     assert theirs["col.a1"]["debtors_viewed"] == 1
+
+
+def test_a_monthly_series_keeps_its_day_in_company_time(floor: Floor, clock: FixedClock) -> None:
+    first = start(floor, departments=["dept-b"], at_deadline="report", every_months=1,
+                  deadline="2027-01-31T00:30:00+08:00")[1]  # fmt: skip
+    deadlines = []
+    for step in range(2):
+        listed = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+        clock.set(datetime.fromisoformat(listed[0]["deadline"]))
+        assert len(run(floor, close_due_campaigns)) == 1, step
+        listed = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+        deadlines.append(datetime.fromisoformat(listed[0]["deadline"]).astimezone(NOW.tzinfo))
+    assert first["id"] != listed[0]["id"]
+    assert [d.isoformat() for d in deadlines] == [
+        "2027-02-28T00:30:00+08:00",  # not 1 March: counted on the company's calendar
+        "2027-03-31T00:30:00+08:00",  # not 28 March: the series' own day
+    ]

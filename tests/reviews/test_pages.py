@@ -44,7 +44,7 @@ def test_the_gm_starts_a_campaign_and_a_head_decides_in_the_browser(
     assert started.status_code == 302, started.get_data(as_text=True)
     campaign = gm.client.get(started.headers["Location"], base_url=HTTPS).get_data(as_text=True)
     assert "各部门进度" in campaign and 'data-department="dept-a"' in campaign
-    assert "2026-12-04 00:00" in campaign  # the end of the day chosen, company time
+    assert "2026-12-03 日终" in campaign  # the end of the day chosen, company time
 
     clock.set(NOW + timedelta(days=4, hours=14))  # 3 December, 00:00: a day before
     s = floor.agency.services
@@ -53,7 +53,7 @@ def test_the_gm_starts_a_campaign_and_a_head_decides_in_the_browser(
         assert send_reminders(db, s.context(), s.clock.now()) == 2
     head = browser(floor, "head.a")
     home = head.client.get("/", base_url=HTTPS).get_data(as_text=True)
-    assert "访问权限复核：有 4 个账号等待您在 2026-12-04 00:00 前作出决定。" in home
+    assert "访问权限复核：有 4 个账号等待您在 2026-12-03 日终 前作出决定。" in home
     other = browser(floor, "head.b")  # dept-b is not in the campaign: nothing on their home
     assert "data-review-waiting" not in other.client.get("/", base_url=HTTPS).get_data(as_text=True)
     page = head.client.get("/reviews/", base_url=HTTPS).get_data(as_text=True)

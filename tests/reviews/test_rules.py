@@ -59,10 +59,19 @@ def test_reminders_are_due_three_days_and_one_day_before_each_once() -> None:
     assert rules.reminders_due(DEADLINE, DEADLINE, set()) == []  # the deadline has come
 
 
-def test_the_next_deadline_is_months_on_the_months_last_day_if_shorter() -> None:
-    assert rules.next_deadline(DEADLINE, 1) == datetime(2027, 2, 28, 16, 0, tzinfo=UTC)
-    assert rules.next_deadline(DEADLINE, 3) == datetime(2027, 4, 30, 16, 0, tzinfo=UTC)
-    assert rules.next_deadline(DEADLINE, 12) == datetime(2028, 1, 31, 16, 0, tzinfo=UTC)
+def test_the_next_deadline_is_months_on_in_company_time_without_drifting() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    first = datetime(2027, 1, 31, 0, 30, tzinfo=zone)  # 30 January in UTC
+    second = rules.next_deadline(first, 1, zone, 31)
+    assert second == datetime(2027, 2, 28, 0, 30, tzinfo=zone)
+    assert rules.next_deadline(second, 1, zone, 31) == datetime(2027, 3, 31, 0, 30, tzinfo=zone)
+    assert rules.next_deadline(first, 3, zone, 31) == datetime(2027, 4, 30, 0, 30, tzinfo=zone)
+
+
+def test_a_deadline_at_midnight_is_the_end_of_the_day_before() -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    assert rules.deadline_day(datetime(2026, 12, 4, tzinfo=zone), zone) == date(2026, 12, 3)
+    assert rules.deadline_day(datetime(2026, 12, 4, 18, tzinfo=zone), zone) is None
 
 
 def test_a_campaign_ends_in_the_future_within_a_year_and_repeats_monthly_to_yearly() -> None:
