@@ -6,7 +6,6 @@ report of every decision is `report.py`'s."""
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -425,17 +424,29 @@ def _close(db: Session, ctx: Context, campaign_id: str, now: datetime) -> bool:
 
 def _follow(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> None:
     """Start the next campaign of a recurring one, its deadline one period on (a later period,
-    if the worker was down for longer)."""
+    if the worker was down for longer), over the departments that still have accounts to
+    review; if none has, the series ends, recorded as `review.series_ended`."""
     zone, months = ctx.settings.timezone, campaign.every_months or 1
     day = repo.first_of_series(db, campaign).deadline.astimezone(zone).day
     deadline = rules.next_deadline(campaign.deadline, months, zone, day)
     while deadline <= now:
         deadline = rules.next_deadline(deadline, months, zone, day)
-    draft = CampaignDraft(
-        campaign.departments, deadline, campaign.at_deadline, campaign.every_months
-    )
-    with suppress(BadRequest):  # nobody left in scope: the series ends
-        _campaign(db, ctx, ACTOR, draft, campaign.id)
+    scope = _still_staffed(db, ctx, campaign.departments)
+    if scope == []:
+        ctx.trail.record(
+            db, "review.series_ended", ACTOR, campaign.id, departments=campaign.departments
+        )
+        return
+    draft = CampaignDraft(scope, deadline, campaign.at_deadline, campaign.every_months)
+    _campaign(db, ctx, ACTOR, draft, campaign.id)
+
+
+def _still_staffed(db: Session, ctx: Context, departments: list[str] | None) -> list[str] | None:
+    """Those of `departments` with an account to review now (None: the whole agency)."""
+    if departments is None:
+        return None
+    staffed = {person.department for _, person in _in_scope(db, ctx, None)}
+    return [d for d in departments if d in staffed]
 
 
 def _campaign_of(db: Session, campaign_id: str) -> ReviewCampaign:

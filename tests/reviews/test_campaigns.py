@@ -417,3 +417,24 @@ def test_a_monthly_series_keeps_its_day_in_company_time(floor: Floor, clock: Fix
         "2027-02-28T00:30:00+08:00",  # not 1 March: counted on the company's calendar
         "2027-03-31T00:30:00+08:00",  # not 28 March: the series' own day
     ]
+
+
+def test_a_series_drops_emptied_departments_and_ends_on_record_when_none_is_left(
+    floor: Floor, clock: FixedClock
+) -> None:
+    first = start(floor, departments=["dept-a", "dept-b"], at_deadline="report", every_months=1)
+    for name in ("col.b1", "head.b"):  # dept-b empties during the campaign
+        floor.agency.revoke(floor.ids[name])
+    clock.set(DEADLINE)
+    assert run(floor, close_due_campaigns) == [first[1]["id"]]
+    second = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"][0]
+    assert second["follows"] == first[1]["id"] and second["departments"] == ["dept-a"]
+
+    for name in ("col.a1", "col.a2", "intern.a", "sup.a1", "head.a"):
+        floor.agency.revoke(floor.ids[name])
+    clock.set(datetime.fromisoformat(second["deadline"]))
+    assert run(floor, close_due_campaigns) == [second["id"]]
+    listed = floor.call("GET", "/api/v1/reviews/campaigns", "gm")[1]["campaigns"]
+    assert [c["id"] for c in listed] == [second["id"], first[1]["id"]]  # no third
+    ended = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.series_ended")
+    assert [e["object"] for e in ended] == [second["id"]]
