@@ -293,7 +293,10 @@ def decide(
     if decision != rules.CERTIFY or reason.strip():
         reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
     _decided(item, kept, reason.strip() or None, reviewer.label, ctx.clock.now())
-    ctx.trail.record(db, "review.decided", reviewer.label, campaign.id, **_about(item))
+    digest = reason_digest(ctx, item.reason)
+    ctx.trail.record(
+        db, "review.decided", reviewer.label, campaign.id, **_about(item), reason_digest=digest
+    )
     if decision == rules.REVOKE:
         revoke_account(db, ctx.clock, ctx.trail, item.account_id, reviewer.label, reason)
     elif decision == rules.SUSPEND:
@@ -331,8 +334,21 @@ def _decided(item: ReviewItem, decision: str, reason: str | None, by: str, at: d
 
 
 def _about(item: ReviewItem) -> dict[str, str]:
-    """An item's event details: ids and the decision, never the reason's text."""
-    return {"item": item.id, "account": item.account_id, "decision": item.decision or ""}
+    """An item's event details: ids, its department and the decision, never the reason's
+    text."""
+    return {
+        "item": item.id,
+        "account": item.account_id,
+        "department": item.department,
+        "decision": item.decision or "",
+    }
+
+
+def reason_digest(ctx: Context, reason: str | None) -> str:
+    """The keyed digest (HMAC-SHA-256 under the vault's lookup key, hex) of a decision's
+    reason, as the trail keeps it: the report shows whether the reason on the item is still
+    the one decided with, and the trail holds no words a person typed. "" for none."""
+    return ctx.vault.digest("review-reason", reason).hex() if reason else ""
 
 
 def send_reminders(db: Session, ctx: Context, now: datetime) -> int:

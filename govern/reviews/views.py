@@ -131,6 +131,9 @@ class VerifySchema(Schema):
 
 class VerifiedSchema(Schema):
     valid = fields.Boolean()
+    why = fields.String(
+        metadata={"description": "when not valid: algorithm_unknown, key_other or changed"}
+    )
 
 
 def describe_campaign(view: CampaignView) -> dict[str, Any]:
@@ -266,7 +269,8 @@ def verify(body: dict[str, Any]) -> Any:
     if (body["report"] is None) == (body["csv"] is None):
         raise BadRequest("review.report_missing", "Send the report's JSON or its CSV.")
     data = report.report_bytes(body["report"]) if body["csv"] is None else body["csv"].encode()
-    return {"valid": report.verify_report(context(), data, body["signature"])}
+    valid, why = report.verify_report(context(), data, body["signature"])
+    return {"valid": True} if valid else {"valid": False, "why": why}
 
 
 @blp.route("/items", methods=["GET"])

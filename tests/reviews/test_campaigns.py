@@ -12,8 +12,11 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
+
 from govern.clock import FixedClock
 from govern.reviews import repository as repo
+from govern.reviews.models import ReviewItem
 from govern.reviews.scheduler import run_reviews
 from govern.reviews.service import _remind, close_due_campaigns, send_reminders
 from tests.support.agency import audit_events, bearer
@@ -193,9 +196,19 @@ def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signatur
     assert decisions[1]["reason"] == "on long leave"
     assert decisions[1]["decided_by"] == floor.ids["head.a"] and decisions[1]["seq"] > 0
     verify = "/api/v1/reviews/reports/verify"
+    assert signed["report"]["type"] == "govern.review-report/1"
+    assert decisions[1]["department"] == "dept-a" and decisions[1]["reason_intact"] is True
+    assert decisions[1]["reason_digest"] and decisions[0]["reason_digest"] == ""
     assert floor.call("POST", verify, "gm", json=signed)[1] == {"valid": True}
+    forged = {**signed, "signature": {**signed["signature"], "algorithm": "RSA-lol"}}
+    assert floor.call("POST", verify, "gm", json=forged)[1] == {
+        "valid": False,
+        "why": "algorithm_unknown",
+    }
+    other = {**signed, "signature": {**signed["signature"], "key_id": "an-older-key"}}
+    assert floor.call("POST", verify, "gm", json=other)[1] == {"valid": False, "why": "key_other"}
     signed["report"]["decisions"][1]["decision"] = "certified"
-    assert floor.call("POST", verify, "gm", json=signed)[1] == {"valid": False}
+    assert floor.call("POST", verify, "gm", json=signed)[1] == {"valid": False, "why": "changed"}
 
     response = floor.agency.client.get(f"{path}.csv", headers=bearer(floor.agency.login("padmin")))
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -207,7 +220,7 @@ def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signatur
     sent = {"csv": text, "signature": signature}
     assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": True}
     sent["csv"] = text.replace("suspended", "certified")
-    assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": False}
+    assert floor.call("POST", verify, "gm", json=sent)[1] == {"valid": False, "why": "changed"}
     status, body = floor.call("POST", verify, "gm", json={"signature": signature})
     assert (status, body["error"]["code"]) == (400, "review.report_missing")
 
@@ -438,3 +451,20 @@ def test_a_series_drops_emptied_departments_and_ends_on_record_when_none_is_left
     assert [c["id"] for c in listed] == [second["id"], first[1]["id"]]  # no third
     ended = audit_events(floor.agency.client, floor.agency.login("auditor"), "review.series_ended")
     assert [e["object"] for e in ended] == [second["id"]]
+
+
+def test_a_reason_edited_in_the_table_no_longer_matches_the_trails_digest(floor: Floor) -> None:
+    campaign = start(floor, departments=["dept-a"])[1]
+    item = items(floor, "head.a")["col.a2"]
+    assert decide(floor, "head.a", item, "suspend", "on long leave")[0] == 200
+    with floor.agency.services.sessions() as db:  # someone with the database's password
+        db.execute(
+            update(ReviewItem)
+            .where(ReviewItem.id == item["id"])
+            .values(reason="certified by the GM", department="dept-b")
+        )
+        db.commit()
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+    decision = floor.call("GET", path, "auditor")[1]["report"]["decisions"][0]
+    assert decision["reason"] == "certified by the GM" and decision["reason_intact"] is False
+    assert decision["department"] == "dept-a"  # from the trail, not the table
