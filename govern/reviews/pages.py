@@ -30,7 +30,6 @@ from govern.console import (
 from govern.errors import GovernError
 from govern.reviews import report, rules, service
 from govern.reviews.service import CampaignDraft
-from govern.reviews.views import csv_response
 from govern.web import context, db, services
 
 bp = Blueprint("reviews_pages", __name__, url_prefix="/reviews")
@@ -238,7 +237,7 @@ def cancel(campaign_id: str) -> Any:
 def report_csv(campaign_id: str) -> Response:
     """The signed report's decisions as CSV (its signature in Govern-Signature)."""
     signed = report.decisions_report(db(), context(), page_caller().actor, campaign_id)
-    return csv_response(campaign_id, signed)
+    return report.csv_response(campaign_id, signed)
 
 
 @bp.get("/campaigns/<string:campaign_id>/report.json")

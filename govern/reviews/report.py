@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response
 from sqlalchemy.orm import Session
 
 from audit.entry import canonical, decode, rfc3339
@@ -148,6 +150,15 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return f"'{value}"
     return value
+
+
+def csv_response(campaign_id: str, signed: SignedReport) -> Response:
+    """The CSV download of a report, with its signature in the Govern-Signature header (the
+    API's and the console's)."""
+    response = Response(signed.csv_bytes, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.csv"
+    response.headers["Govern-Signature"] = json.dumps(signed.csv_signature)
+    return response
 
 
 def report_bytes(report: dict[str, Any]) -> bytes:

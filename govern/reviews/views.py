@@ -3,7 +3,6 @@ general manager and policy admins, and the items each reviewer decides."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response
@@ -247,15 +246,7 @@ def report_csv(campaign_id: str) -> Response:
     """The report's decisions as CSV, signed over its exact bytes (the Govern-Signature
     header: `{algorithm, key_id, value}` as JSON)."""
     signed = report.decisions_report(db(), context(), current_caller().actor, campaign_id)
-    return csv_response(campaign_id, signed)
-
-
-def csv_response(campaign_id: str, signed: report.SignedReport) -> Response:
-    """The CSV download of a report, with its signature (the API's and the console's)."""
-    response = Response(signed.csv_bytes, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.csv"
-    response.headers["Govern-Signature"] = json.dumps(signed.csv_signature)
-    return response
+    return report.csv_response(campaign_id, signed)
 
 
 @blp.route("/reports/verify", methods=["POST"])
