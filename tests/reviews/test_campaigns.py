@@ -14,6 +14,9 @@ from typing import Any
 
 from sqlalchemy import update
 
+from audit.entry import decode
+from audit.offline import verify_proof
+from govern.auditing.trail import public_half
 from govern.clock import FixedClock
 from govern.reviews import repository as repo
 from govern.reviews.models import ReviewItem
@@ -468,3 +471,22 @@ def test_a_reason_edited_in_the_table_no_longer_matches_the_trails_digest(floor:
     decision = floor.call("GET", path, "auditor")[1]["report"]["decisions"][0]
     assert decision["reason"] == "certified by the GM" and decision["reason_intact"] is False
     assert decision["department"] == "dept-a"  # from the trail, not the table
+
+
+def test_each_decision_is_proven_in_the_newest_signed_checkpoint_or_listed_as_not(
+    floor: Floor,
+) -> None:
+    campaign = start(floor, departments=["dept-a"])[1]
+    theirs = items(floor, "head.a")
+    assert decide(floor, "head.a", theirs["col.a1"], "certify")[0] == 200
+    floor.agency.services.trail.checkpoint_now()
+    assert decide(floor, "head.a", theirs["col.a2"], "suspend", "on long leave")[0] == 200
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+    report = floor.call("GET", path, "auditor")[1]["report"]
+    anchored, late = report["decisions"]
+    public = public_half(floor.agency.services.settings.audit_key_file)
+    assert verify_proof(anchored["proof"], pinned_key=public) == []
+    entry = decode(anchored["proof"]["entry"].encode())
+    assert (entry["seq"], entry["action"]) == (anchored["seq"], "review.decided")
+    assert anchored["proof"]["tree_size"] == report["checkpoint"]["tree_size"]
+    assert late["proof"] is None and report["not_anchored"] == [late["seq"]]
