@@ -134,8 +134,9 @@ def test_reminders_then_the_deadline_suspends_what_nobody_decided(
     clock.set(DEADLINE - timedelta(days=3))
     assert run(floor, send_reminders) == 4  # each head, and the GM for each head
     assert run(floor, send_reminders) == 0  # once each
-    page = floor.call("GET", "/api/v1/reviews/items", "head.a")  # the API names no reminder
-    assert page[0] == 200
+    status, page = floor.call("GET", "/api/v1/reviews/items", "head.a")
+    assert status == 200 and set(page) == {"items"}  # the API names no reminder
+    assert sum(item["decision"] is None for item in page["items"]) == 3  # still theirs to do
     clock.set(DEADLINE - timedelta(hours=20))
     assert run(floor, send_reminders) == 4  # the one-day reminders
 
