@@ -110,7 +110,12 @@ def test_revoke_and_suspend_need_a_reason_and_go_through_the_accounts(floor: Flo
 
     assert decide(floor, "head.a", theirs["col.a2"], "revoke", "moved to another firm")[0] == 200
     assert floor.agency.account(floor.ids["col.a2"]).state == "revoked"
+    token = floor.agency.login("intern.a")
+    me = floor.agency.client.get("/api/v1/sessions/current", headers=bearer(token))
+    assert me.status_code == 200
     assert decide(floor, "head.a", theirs["intern.a"], "suspend", "not working here now")[0] == 200
+    me = floor.agency.client.get("/api/v1/sessions/current", headers=bearer(token))
+    assert me.status_code == 401  # the suspended account's session has ended
     suspended = floor.agency.account(floor.ids["intern.a"])
     assert (suspended.state, suspended.suspension_kind) == ("suspended", "review")
 
