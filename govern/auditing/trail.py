@@ -278,7 +278,9 @@ class Trail:
 
     def verify_document(self, data: bytes, signature: dict[str, Any]) -> bool:
         """Whether `signature` (as `sign_document` gives it) is this trail's key's signature
-        of exactly `data`; a malformed one is not."""
+        of exactly `data`; a malformed one, or one of another algorithm, is not."""
+        if signature.get("algorithm") != "Ed25519":
+            return False
         try:
             value = bytes.fromhex(str(signature.get("value", "")))
         except ValueError:

@@ -176,12 +176,14 @@ def bulk_viewers(
 def debtors_viewed(
     connection: Connection, accounts: Sequence[str], start_us: int, end_us: int
 ) -> dict[str, int]:
-    """How many distinct debtors each of `accounts` was shown fields of in the window, in one
-    grouped query (an account that viewed none is left out)."""
+    """How many distinct debtors each of `accounts` was shown fields of (masked or in full)
+    in the window, in one grouped query (an account that viewed none is left out; a view
+    whose every field was withheld showed nothing and is not counted)."""
     debtors = func.count(distinct(events.c.object))
+    shown = or_(*(queries.shown_at(level) for level in SHOWN_AT["any"]))
     query = (
         select(events.c.actor, debtors)
-        .where(events.c.actor.in_(list(accounts)), queries.has_fields())
+        .where(events.c.actor.in_(list(accounts)), shown)
         .where(*in_window(start_us, end_us))
         .group_by(events.c.actor)
     )

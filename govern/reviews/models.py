@@ -29,6 +29,9 @@ class ReviewCampaign(Base):
     #: The campaign this one follows, for a recurring one.
     follows: Mapped[str | None] = mapped_column(String(16))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Who cancelled it and why, if it was cancelled (then at `closed_at`; no successor).
+    cancelled_by: Mapped[str | None] = mapped_column(String(128))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ReviewItem(Base):

@@ -9,7 +9,7 @@ already decided (409) is the error page, as for the API.
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
@@ -19,11 +19,17 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from govern.console import choices, in_govern_years, page, page_caller, whole_number
+from govern.console import (
+    choices,
+    company_time,
+    in_govern_years,
+    page,
+    page_caller,
+    whole_number,
+)
 from govern.errors import GovernError
 from govern.reviews import report, rules, service
 from govern.reviews.service import CampaignDraft
-from govern.reviews.views import csv_response
 from govern.web import context, db, services
 
 bp = Blueprint("reviews_pages", __name__, url_prefix="/reviews")
@@ -65,6 +71,22 @@ class StartForm(FlaskForm):
     )
 
 
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for cancelling"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+@bp.app_template_filter("review_deadline")
+def review_deadline(deadline: datetime) -> str:
+    """A campaign's deadline as the pages say it: "end of <day>" when it falls at midnight in
+    company time (the page's form takes a day), else the company time."""
+    day = rules.deadline_day(deadline, context().settings.timezone)
+    if day is None:
+        return company_time(deadline)
+    return _("end of %(day)s", day=day.isoformat())
+
+
 @bp.app_context_processor
 def _waiting_reviews() -> dict[str, Any]:
     """`waiting_reviews()` for the console's home page (which the sessions' pages render,
@@ -79,7 +101,7 @@ def waiting_reviews() -> list[service.Waiting]:
     staff = page_caller().staff
     if not services().allows(staff.roles, "review", "decide"):
         return []
-    return service.waiting_for(db(), staff)
+    return service.waiting_for(db(), context(), staff)
 
 
 @bp.get("/")
@@ -155,8 +177,8 @@ def start() -> Any:
     if not form.validate_on_submit():
         return _campaigns(form, status=400)
     ctx = context()
-    deadline = _end_of(form.deadline.data, ctx.settings.timezone)  # type: ignore[arg-type]
-    departments = [d.strip() for d in (form.departments.data or "").split(",") if d.strip()]
+    deadline = rules.end_of(form.deadline.data, ctx.settings.timezone)  # type: ignore[arg-type]
+    departments = rules.departments_typed(form.departments.data or "")
     draft = CampaignDraft(
         departments or None, deadline, form.at_deadline.data or "", form.every_months.data
     )
@@ -170,17 +192,44 @@ def start() -> Any:
     return redirect(url_for(".campaign", campaign_id=view.campaign.id))
 
 
-def _end_of(day: Any, zone: Any) -> datetime:
-    """The end of `day` in the company's time zone: midnight of the next."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
-
-
 @bp.get("/campaigns/<string:campaign_id>")
 @page("review", "oversee")
-def campaign(campaign_id: str) -> str:
-    """One campaign: its progress by department and its report's downloads."""
+def campaign(campaign_id: str) -> tuple[str, int]:
+    """One campaign: its progress by department, its report's downloads and, for those who
+    may start one, the form to cancel it while it is open."""
+    return _campaign_page(campaign_id, CancelForm())
+
+
+def _campaign_page(
+    campaign_id: str, form: CancelForm, error: GovernError | None = None, status: int = 200
+) -> tuple[str, int]:
     view = service.campaign_view(db(), campaign_id)
-    return render_template("reviews/campaign.html", view=view, zone=context().settings.timezone)
+    html = render_template(
+        "reviews/campaign.html",
+        view=view,
+        form=form,
+        error=error,
+        can_cancel=services().allows(page_caller().staff.roles, "review", "start"),
+        zone=context().settings.timezone,
+    )
+    return html, status
+
+
+@bp.post("/campaigns/<string:campaign_id>/cancel")
+@page("review", "start")
+def cancel(campaign_id: str) -> Any:
+    """Cancel a campaign, as POST /api/v1/reviews/campaigns/<id>/cancel."""
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _campaign_page(campaign_id, form, status=400)
+    try:
+        service.cancel_campaign(db(), context(), page_caller().actor, campaign_id, form.reason.data)
+    except GovernError as error:
+        if error.status in (403, 404):
+            raise
+        return _campaign_page(campaign_id, form, error, error.status)
+    flash(_("Campaign %(campaign)s cancelled.", campaign=campaign_id))
+    return redirect(url_for(".campaign", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<string:campaign_id>/report.csv")
@@ -188,7 +237,7 @@ def campaign(campaign_id: str) -> str:
 def report_csv(campaign_id: str) -> Response:
     """The signed report's decisions as CSV (its signature in Govern-Signature)."""
     signed = report.decisions_report(db(), context(), page_caller().actor, campaign_id)
-    return csv_response(campaign_id, signed)
+    return report.csv_response(campaign_id, signed)
 
 
 @bp.get("/campaigns/<string:campaign_id>/report.json")

@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response
 from sqlalchemy.orm import Session
 
 from audit.entry import canonical, decode, rfc3339
 from audit.queries import EventFilter, find_events
+from audit.signing import Checkpoint
 from govern.actor import Actor
 from govern.context import Context
 from govern.reviews import repository as repo
 from govern.reviews.models import ReviewItem
-from govern.reviews.service import CampaignView, campaign_view
+from govern.reviews.service import CampaignView, campaign_view, reason_digest
 
+#: What a signed document is (signed inside it, so a signature of another document the audit
+#: key signs is never taken for a review report's).
+REPORT_TYPE = "govern.review-report/1"
+#: The signature algorithm the audit key signs with; any other is refused.
+ALGORITHM = "Ed25519"
 #: A page of the trail's events, as the report reads them.
 PAGE = 500
 
@@ -49,9 +57,12 @@ def decisions_report(db: Session, ctx: Context, exporter: Actor, campaign_id: st
     """
     view = campaign_view(db, campaign_id)
     items = {item.id: item for item in repo.items(db, campaign_id)}
-    decisions = [_decision(event, items) for event in _events(db, campaign_id)]
+    decisions = [_decision(ctx, event, items) for event in _events(db, campaign_id)]
     db.commit()  # read; the export is recorded durably before it leaves
-    document = _document(ctx, view, decisions)
+    checkpoint, proofs = ctx.trail.prove_inclusions(d["seq"] for d in decisions)
+    document = _document(ctx, view, [{**d, "proof": proofs.get(d["seq"])} for d in decisions])
+    document["checkpoint"] = _checkpoint(checkpoint)
+    document["not_anchored"] = [d["seq"] for d in decisions if d["seq"] not in proofs]
     ctx.trail.record_now(
         db, "review.reported", exporter.label, campaign_id, decisions=len(decisions)
     )
@@ -79,9 +90,14 @@ def _events(db: Session, campaign_id: str) -> list[dict[str, Any]]:
         after = rows[-1][0]
 
 
-def _decision(event: dict[str, Any], items: dict[str, ReviewItem]) -> dict[str, Any]:
+def _decision(ctx: Context, event: dict[str, Any], items: dict[str, ReviewItem]) -> dict[str, Any]:
+    """One decision as the trail holds it; the reason from the item, with whether it is
+    still the one the trail's digest was made of (`reason_intact`)."""
     details = event["details"]
     item = items.get(details["item"])
+    reason = item.reason if item else None
+    digest = details.get("reason_digest")
+    department = details.get("department") or (item.department if item else None)
     return {
         "seq": event["seq"],
         "time": event["time"],
@@ -89,15 +105,18 @@ def _decision(event: dict[str, Any], items: dict[str, ReviewItem]) -> dict[str, 
         "decided_by": event["actor"],
         "item": details["item"],
         "account": details["account"],
-        "department": item.department if item else None,
+        "department": department,
         "decision": details["decision"],
-        "reason": item.reason if item else None,
+        "reason": reason,
+        "reason_digest": digest,
+        "reason_intact": None if digest is None else digest == reason_digest(ctx, reason),
     }
 
 
 def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]]) -> dict[str, Any]:
     campaign = view.campaign
     return {
+        "type": REPORT_TYPE,
         "campaign": {
             "id": campaign.id,
             "started_by": campaign.started_by,
@@ -106,6 +125,8 @@ def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]])
             "deadline": rfc3339(campaign.deadline),
             "at_deadline": campaign.at_deadline,
             "closed_at": rfc3339(campaign.closed_at) if campaign.closed_at else None,
+            "cancelled_by": campaign.cancelled_by,
+            "cancel_reason": campaign.cancel_reason,
         },
         "progress": [p.__dict__ for p in view.progress],
         "decisions": decisions,
@@ -113,14 +134,48 @@ def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]])
     }
 
 
+#: The first characters that make a spreadsheet read a cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _checkpoint(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
+    """The signed checkpoint the decisions' inclusion proofs are anchored in (None before the
+    first), as the leak report shows it."""
+    if checkpoint is None:
+        return None
+    return {
+        "tree_size": checkpoint.tree_size,
+        "root_hash": checkpoint.root_hash.hex(),
+        "time": checkpoint.time,
+        "key_id": checkpoint.key_id,
+    }
+
+
 def _csv(decisions: list[dict[str, Any]]) -> bytes:
-    """The decisions as CSV (UTF-8, a header row, the reason last)."""
+    """The decisions as CSV (UTF-8, a header row, the reason last), each text cell that a
+    spreadsheet would run as a formula prefixed with `'` (before it is signed)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, "reason"])
     for d in decisions:
-        writer.writerow([*(d[c] for c in CSV_COLUMNS), d["reason"] or ""])
+        writer.writerow([_cell(d[c]) for c in CSV_COLUMNS] + [_cell(d["reason"] or "")])
     return out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell as written: text a spreadsheet would take for a formula made inert."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def csv_response(campaign_id: str, signed: SignedReport) -> Response:
+    """The CSV download of a report, with its signature in the Govern-Signature header (the
+    API's and the console's)."""
+    response = Response(signed.csv_bytes, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.csv"
+    response.headers["Govern-Signature"] = json.dumps(signed.csv_signature)
+    return response
 
 
 def report_bytes(report: dict[str, Any]) -> bytes:
@@ -129,7 +184,15 @@ def report_bytes(report: dict[str, Any]) -> bytes:
     return canonical(report)
 
 
-def verify_report(ctx: Context, data: bytes, signature: dict[str, Any]) -> bool:
+def verify_report(ctx: Context, data: bytes, signature: dict[str, Any]) -> tuple[bool, str | None]:
     """Whether `signature` is the audit key's signature of exactly `data` (a report's JSON as
-    issued, canonical, or its CSV)."""
-    return ctx.trail.verify_document(data, signature)
+    issued, canonical, or its CSV), and if not, why: `algorithm_unknown` (not Ed25519),
+    `key_other` (another key signed it: a report signed before the audit key was rotated is
+    checked with that key's public half, offline), `changed` (the data or signature differ)."""
+    if signature.get("algorithm") != ALGORITHM:
+        return False, "algorithm_unknown"
+    if signature.get("key_id") != ctx.trail.signer.key_id:
+        return False, "key_other"
+    if not ctx.trail.verify_document(data, signature):
+        return False, "changed"
+    return True, None

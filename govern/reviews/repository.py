@@ -39,6 +39,16 @@ def campaigns(db: Session) -> list[ReviewCampaign]:
     return list(db.scalars(query))
 
 
+def first_of_series(db: Session, campaign: ReviewCampaign) -> ReviewCampaign:
+    """The first campaign of the recurring series `campaign` belongs to (itself if first)."""
+    while campaign.follows is not None:
+        earlier = db.get(ReviewCampaign, campaign.follows)
+        if earlier is None:
+            break
+        campaign = earlier
+    return campaign
+
+
 def due_campaigns(db: Session, now: datetime) -> list[str]:
     """The ids of open campaigns whose deadline has come."""
     query = select(ReviewCampaign.id).where(
@@ -55,6 +65,11 @@ def open_campaigns(db: Session) -> list[ReviewCampaign]:
 def item(db: Session, item_id: str, locked: bool = False) -> ReviewItem | None:
     """One item; `locked`: its row locked for this transaction, as it stands then."""
     return db.get(ReviewItem, item_id, with_for_update=locked, populate_existing=locked)
+
+
+def account(db: Session, account_id: str, locked: bool = False) -> Account | None:
+    """An item's account; `locked`: its row locked for this transaction, as it stands then."""
+    return db.get(Account, account_id, with_for_update=locked, populate_existing=locked)
 
 
 def items(db: Session, campaign_id: str) -> list[ReviewItem]:
@@ -88,43 +103,45 @@ def item_row(
     return None if row is None else tuple(row)  # type: ignore[return-value]
 
 
-def items_to_review(
-    db: Session, reviewer: str, department: str | None
+def open_items(
+    db: Session, campaign_id: str | None = None, undecided_only: bool = False
 ) -> list[tuple[ReviewItem, ReviewCampaign, Identity, Account]]:
-    """The items of open campaigns `reviewer` ("department_head" of `department`, or
-    "general_manager") reviews, with their campaign, person and account."""
-    query = _with_people().where(
-        ReviewCampaign.closed_at.is_(None), ReviewItem.reviewer == reviewer
-    )
-    if department is not None:
-        query = query.where(ReviewItem.department == department)
+    """The items of open campaigns (of `campaign_id` only, if given; `undecided_only`: not
+    yet decided), with their campaign, person and account, by deadline, department and
+    account. Who reviews each now is the service's to work out."""
+    query = _with_people().where(ReviewCampaign.closed_at.is_(None))
+    if campaign_id is not None:
+        query = query.where(ReviewItem.campaign_id == campaign_id)
+    if undecided_only:
+        query = query.where(ReviewItem.decision.is_(None))
     order = (ReviewCampaign.deadline, ReviewItem.department, ReviewItem.account_id)
     return [tuple(row) for row in db.execute(query.order_by(*order))]  # type: ignore[misc]
 
 
 def progress(db: Session, campaign_id: str) -> list[tuple[str, int, int]]:
     """(department, decided, undecided) of one campaign, by department."""
+    return progress_by_campaign(db, [campaign_id]).get(campaign_id, [])
+
+
+def progress_by_campaign(
+    db: Session, campaign_ids: Sequence[str]
+) -> dict[str, list[tuple[str, int, int]]]:
+    """(department, decided, undecided) of each of these campaigns, by department, in one
+    grouped query."""
+    if not campaign_ids:
+        return {}
     decided = func.sum(case((ReviewItem.decision.is_not(None), 1), else_=0))
     query = (
-        select(ReviewItem.department, decided, func.count())
-        .where(ReviewItem.campaign_id == campaign_id)
-        .group_by(ReviewItem.department)
-        .order_by(ReviewItem.department)
+        select(ReviewItem.campaign_id, ReviewItem.department, decided, func.count())
+        .where(ReviewItem.campaign_id.in_(list(campaign_ids)))
+        .group_by(ReviewItem.campaign_id, ReviewItem.department)
+        .order_by(ReviewItem.campaign_id, ReviewItem.department)
     )
-    return [
-        (d, int(done or 0), int(total) - int(done or 0)) for d, done, total in db.execute(query)
-    ]
-
-
-def undecided_by_reviewer(db: Session, campaign_id: str) -> list[tuple[str, str, int]]:
-    """(department, reviewer, undecided items) of one campaign, where any is undecided."""
-    query = (
-        select(ReviewItem.department, ReviewItem.reviewer, func.count())
-        .where(ReviewItem.campaign_id == campaign_id, ReviewItem.decision.is_(None))
-        .group_by(ReviewItem.department, ReviewItem.reviewer)
-        .order_by(ReviewItem.department, ReviewItem.reviewer)
-    )
-    return [(d, r, int(n)) for d, r, n in db.execute(query)]
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for campaign_id, department, done, total in db.execute(query):
+        done = int(done or 0)
+        found.setdefault(campaign_id, []).append((department, done, int(total) - done))
+    return found
 
 
 def reminders_sent(db: Session, campaign_id: str) -> set[tuple[str, str, int]]:
@@ -147,25 +164,16 @@ def reminders_for(db: Session, reviewer: str, department: str | None) -> list[Re
     return list(db.scalars(query.order_by(ReviewReminder.sent_at.desc())))
 
 
-def reminded_undecided(
-    db: Session, reviewer: str, department: str | None
-) -> list[tuple[str, datetime, int]]:
-    """(campaign, deadline, undecided items now) of the open campaigns that reminded
-    `reviewer` (of `department`) and still wait for them, the nearest deadline first."""
-    reminded = select(ReviewReminder.campaign_id).where(ReviewReminder.reviewer == reviewer)
-    if department is not None:
-        reminded = reminded.where(ReviewReminder.department == department)
+def reminded_campaigns(db: Session, reviewer: str, department: str | None) -> set[str]:
+    """The open campaigns that reminded `reviewer` (of `department`)."""
     query = (
-        select(ReviewCampaign.id, ReviewCampaign.deadline, func.count())
-        .join(ReviewItem, ReviewItem.campaign_id == ReviewCampaign.id)
-        .where(ReviewCampaign.closed_at.is_(None), ReviewItem.decision.is_(None))
-        .where(ReviewItem.reviewer == reviewer, ReviewCampaign.id.in_(reminded))
-        .group_by(ReviewCampaign.id, ReviewCampaign.deadline)
-        .order_by(ReviewCampaign.deadline)
+        select(ReviewReminder.campaign_id)
+        .join(ReviewCampaign, ReviewCampaign.id == ReviewReminder.campaign_id)
+        .where(ReviewCampaign.closed_at.is_(None), ReviewReminder.reviewer == reviewer)
     )
     if department is not None:
-        query = query.where(ReviewItem.department == department)
-    return [(c, d, int(n)) for c, d, n in db.execute(query)]
+        query = query.where(ReviewReminder.department == department)
+    return set(db.scalars(query))
 
 
 def views_since(

@@ -5,7 +5,8 @@ next deadline of a recurring campaign."""
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timedelta
+import re
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
 from govern.actor import Staff
@@ -17,6 +18,9 @@ DECISIONS = {CERTIFY: "certified", REVOKE: "revoked", SUSPEND: "suspended"}
 #: What happens at the deadline to an item nobody decided: the account is suspended, or the
 #: item is only reported (`lapsed`) for the general manager to follow up.
 AT_DEADLINE = {SUSPEND: "suspended_at_deadline", "report": "lapsed"}
+#: What an item left to a `suspend` deadline is kept as when no review suspension applied:
+#: its account revoked meanwhile, or already suspended for another reason (`…:<kind>`).
+REVOKED_MEANWHILE, ALREADY_SUSPENDED = "revoked_meanwhile", "already_suspended"
 #: How many days before the deadline each reviewer with undecided items is reminded.
 REMINDER_DAYS = (3, 1)
 #: The longest a campaign may run, and the longest period between recurring ones.
@@ -43,6 +47,21 @@ def check_draft(
         raise BadRequest(
             "review.period_invalid", f"A campaign repeats every 1 to {MAX_EVERY_MONTHS} months."
         )
+
+
+#: What separates departments typed in one box: commas, semicolons and the enumeration comma,
+#: half-width or full-width (dept-a，dept-b、dept-c).
+DEPARTMENT_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def departments_typed(text: str) -> list[str]:
+    """The departments named in `text`, separated as DEPARTMENT_SEPARATORS, blanks dropped."""
+    return [d.strip() for d in DEPARTMENT_SEPARATORS.split(text) if d.strip()]
+
+
+def end_of(day: date, zone: tzinfo) -> datetime:
+    """The end of `day` in `zone` (the company's time): midnight that starts the next day."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
 
 
 def scope_of(departments: list[str] | None) -> list[str] | None:
@@ -80,32 +99,48 @@ def reviewed(person: Staff) -> bool:
     return GENERAL_MANAGER not in person.roles
 
 
+def reviews(actor: Staff, reviewer: str, department: str) -> bool:
+    """Whether `actor` decides the items `reviewer` ("department_head" or "general_manager")
+    reviews in `department`."""
+    if reviewer == GENERAL_MANAGER:
+        return GENERAL_MANAGER in actor.roles
+    return DEPARTMENT_HEAD in actor.roles and actor.department == department
+
+
 def check_reviewer(actor: Staff, reviewer: str, department: str, employee_number: str) -> None:
-    """May `actor` decide an item of `department` that `reviewer` reviews (the item's
-    snapshot: "department_head" or "general_manager"), of `employee_number`'s account?
+    """May `actor` decide an item of `department` that `reviewer` reviews now
+    (`reviewer_of`: "department_head" or "general_manager"), of `employee_number`'s account?
 
     Raises Forbidden `self.approval` or `review.not_reviewer`.
     """
     if actor.employee_number == employee_number:
         raise Forbidden("self.approval", "Nobody reviews their own account.")
-    if reviewer == GENERAL_MANAGER:
-        allowed = GENERAL_MANAGER in actor.roles
-    else:
-        allowed = DEPARTMENT_HEAD in actor.roles and actor.department == department
-    if not allowed:
+    if not reviews(actor, reviewer, department):
         who = "general manager" if reviewer == GENERAL_MANAGER else f"head of {department}"
         raise Forbidden("review.not_reviewer", f"This account is reviewed by the {who}.")
 
 
-def check_open(decision: str | None, closed: bool) -> None:
-    """May an item still be decided?
+def check_open(decision: str | None, closed: bool, deadline: datetime, now: datetime) -> None:
+    """May an item still be decided? Not once decided, nor from its campaign's deadline on
+    (closed or not: the worker may not have run yet).
 
     Raises Conflict `review.decided` or `review.closed`.
     """
     if decision is not None:
         raise Conflict("review.decided", "This item has been decided already.")
-    if closed:
+    if closed or now >= deadline:
         raise Conflict("review.closed", "This campaign has ended.")
+
+
+def lapsed_as(at_deadline: str, state: str, suspension_kind: str | None) -> str:
+    """What an undecided item is kept as at the deadline, its account being in `state`
+    ("active", "suspended" of `suspension_kind`, "revoked"): what happened to it, not what the
+    campaign would have done. Only an active account is suspended at a `suspend` deadline."""
+    if at_deadline != SUSPEND or state == "active":
+        return AT_DEADLINE[at_deadline]
+    if state == "revoked":
+        return REVOKED_MEANWHILE
+    return f"{ALREADY_SUSPENDED}:{suspension_kind}"
 
 
 def check_decision(decision: str) -> str:
@@ -116,17 +151,28 @@ def check_decision(decision: str) -> str:
 
 
 def reminders_due(deadline: datetime, now: datetime, sent: set[int]) -> list[int]:
-    """The reminders (days before the deadline) due at `now` and not yet sent; none once the
-    deadline has passed."""
-    if now >= deadline:
+    """The reminder (days before the deadline) to send at `now`: the most imminent one due,
+    unless it was sent; an earlier one missed (the worker was down) is not sent late beside
+    it. None once the deadline has passed."""
+    due = [d for d in REMINDER_DAYS if now >= deadline - timedelta(days=d)]
+    if now >= deadline or not due or min(due) in sent:
         return []
-    return [d for d in REMINDER_DAYS if d not in sent and now >= deadline - timedelta(days=d)]
+    return [min(due)]
 
 
-def next_deadline(deadline: datetime, months: int) -> datetime:
-    """The deadline `months` calendar months after `deadline` (the month's last day if it is
-    shorter)."""
-    index = deadline.month - 1 + months
-    year, month = deadline.year + index // 12, index % 12 + 1
-    day = min(deadline.day, calendar.monthrange(year, month)[1])
-    return deadline.replace(year=year, month=month, day=day)
+def next_deadline(deadline: datetime, months: int, zone: tzinfo, day: int) -> datetime:
+    """The deadline `months` calendar months after `deadline`, counted on the company's
+    calendar (`zone`): the series' own `day` of the month (the month's last day if shorter,
+    without drifting: 31 January, 28 February, 31 March), at the same time of day."""
+    local = deadline.astimezone(zone)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    return local.replace(year=year, month=month, day=min(day, calendar.monthrange(year, month)[1]))
+
+
+def deadline_day(deadline: datetime, zone: tzinfo) -> date | None:
+    """The company-time day whose end `deadline` is (it falls at midnight), else None."""
+    local = deadline.astimezone(zone)
+    if local.time() != time():
+        return None
+    return local.date() - timedelta(days=1)

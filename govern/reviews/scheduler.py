@@ -1,7 +1,8 @@
 """The access reviews' background job: every REVIEW_MINUTES, the reminders due and the
 campaigns whose deadline has come (`service.send_reminders`, `service.close_due_campaigns`),
-by Govern's clock. Both are idempotent and lock the rows they change, so several processes
-running the job do each thing once."""
+by Govern's clock. Both are idempotent, and several processes running the job do each thing
+once: reminders lock each open campaign's row before reading what it has sent; deadlines lock
+each item, then the campaign, before changing it (SQLite's single writer serialises both)."""
 
 from __future__ import annotations
 

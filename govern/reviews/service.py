@@ -5,7 +5,7 @@ report of every decision is `report.py`'s."""
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -171,19 +171,50 @@ def campaign_view(db: Session, campaign_id: str) -> CampaignView:
 
 
 def list_campaigns(db: Session) -> list[CampaignView]:
-    """Every campaign with its progress, the newest first."""
-    return [campaign_view(db, c.id) for c in repo.campaigns(db)]
+    """Every campaign with its progress, the newest first (one grouped query for all)."""
+    found = repo.campaigns(db)
+    progress = repo.progress_by_campaign(db, [c.id for c in found])
+    return [CampaignView(c, [Progress(*row) for row in progress.get(c.id, [])]) for c in found]
+
+
+Row = tuple[ReviewItem, ReviewCampaign, Identity, Account]
 
 
 def items_for(db: Session, ctx: Context, reviewer: Staff) -> list[ItemView]:
-    """The items of open campaigns `reviewer` decides: a head their department's, the general
-    manager those of heads and of departments without one."""
-    rows = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        rows += repo.items_to_review(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        rows += repo.items_to_review(db, GENERAL_MANAGER, None)
-    return _views(db, ctx, rows)
+    """The items of open campaigns `reviewer` decides now: a head their department's, the
+    general manager those of heads and of departments without an active head (a head who
+    left hands theirs to the general manager; a person who moved is their new head's)."""
+    return _views(db, ctx, _theirs(db, ctx, reviewer, repo.open_items(db)))
+
+
+def _theirs(db: Session, ctx: Context, reviewer: Staff, rows: list[Row]) -> list[Row]:
+    """The rows whose item `reviewer` decides now."""
+    headed = _headed(db, ctx)
+    return [row for row in rows if rules.reviews(reviewer, *_answering(row[2], headed))]
+
+
+def _headed(db: Session, ctx: Context) -> set[str]:
+    """The departments with an active head now."""
+    return accounts.departments_with_active_head(db, ctx.clock.now(), ctx.settings.departures)
+
+
+def _answering(person: Identity, headed: set[str]) -> tuple[str, str]:
+    """Who reviews `person`'s account now, and for which department: (reviewer, department),
+    their department as the directory has it now. The item keeps who reviewed it at the
+    start, for the report."""
+    staff = accounts.staff_of(person)
+    return rules.reviewer_of(staff, person.department in headed), person.department
+
+
+def _scopes(staff: Staff) -> list[tuple[str, str | None]]:
+    """The (reviewer, department) `staff` reviews as: a head their department's, the
+    general manager any (None)."""
+    found: list[tuple[str, str | None]] = []
+    if DEPARTMENT_HEAD in staff.roles:
+        found.append((DEPARTMENT_HEAD, staff.department))
+    if GENERAL_MANAGER in staff.roles:
+        found.append((GENERAL_MANAGER, None))
+    return found
 
 
 def _views(
@@ -211,13 +242,9 @@ def item_view(db: Session, ctx: Context, item_id: str) -> ItemView:
 
 
 def reminders_for(db: Session, reviewer: Staff) -> list[ReviewReminder]:
-    """The reminders of open campaigns sent to `reviewer`."""
-    found = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        found += repo.reminders_for(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        found += repo.reminders_for(db, GENERAL_MANAGER, None)
-    return found
+    """The reminders of open campaigns sent to `reviewer`, newest first."""
+    found = [r for scope in _scopes(reviewer) for r in repo.reminders_for(db, *scope)]
+    return sorted(found, key=lambda r: r.sent_at, reverse=True)
 
 
 @dataclass(frozen=True)
@@ -230,14 +257,19 @@ class Waiting:
     undecided: int
 
 
-def waiting_for(db: Session, reviewer: Staff) -> list[Waiting]:
-    """The open campaigns that reminded `reviewer` and in which items still wait for them."""
-    found = []
-    if DEPARTMENT_HEAD in reviewer.roles:
-        found += repo.reminded_undecided(db, DEPARTMENT_HEAD, reviewer.department)
-    if GENERAL_MANAGER in reviewer.roles:
-        found += repo.reminded_undecided(db, GENERAL_MANAGER, None)
-    return [Waiting(*row) for row in found]
+def waiting_for(db: Session, ctx: Context, reviewer: Staff) -> list[Waiting]:
+    """The open campaigns that reminded `reviewer` and in which items still wait for them,
+    the nearest deadline first."""
+    reminded = {c for scope in _scopes(reviewer) for c in repo.reminded_campaigns(db, *scope)}
+    if not reminded:
+        return []
+    rows = _theirs(db, ctx, reviewer, repo.open_items(db, undecided_only=True))
+    counts = Counter(c.id for _, c, _, _ in rows if c.id in reminded)
+    deadlines = {c.id: c.deadline for _, c, _, _ in rows}
+    return sorted(
+        (Waiting(c, deadlines[c], n) for c, n in counts.items()),
+        key=lambda w: (w.deadline, w.campaign_id),
+    )
 
 
 def decide(
@@ -251,16 +283,14 @@ def decide(
     `review.decided` / `review.closed`, Unprocessable `justification.too_short`.
     """
     kept = rules.check_decision(decision)
-    item = repo.item(db, item_id, locked=True)
-    if item is None:
-        raise NotFound("review.item_unknown", f"No review item {item_id}.")
-    campaign = _campaign_of(db, item.campaign_id)
-    rules.check_reviewer(reviewer.staff, item.reviewer, item.department, item.employee_number)
-    rules.check_open(item.decision, campaign.closed_at is not None)
+    item, campaign = _decidable(db, ctx, reviewer.staff, item_id)
     if decision != rules.CERTIFY or reason.strip():
         reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
     _decided(item, kept, reason.strip() or None, reviewer.label, ctx.clock.now())
-    ctx.trail.record(db, "review.decided", reviewer.label, campaign.id, **_about(item))
+    digest = reason_digest(ctx, item.reason)
+    ctx.trail.record(
+        db, "review.decided", reviewer.label, campaign.id, **_about(item), reason_digest=digest
+    )
     if decision == rules.REVOKE:
         revoke_account(db, ctx.clock, ctx.trail, item.account_id, reviewer.label, reason)
     elif decision == rules.SUSPEND:
@@ -269,30 +299,93 @@ def decide(
     return item
 
 
+def _decidable(
+    db: Session, ctx: Context, reviewer: Staff, item_id: str
+) -> tuple[ReviewItem, ReviewCampaign]:
+    """An item (locked) that `reviewer` may decide now, and its campaign."""
+    item, row = repo.item(db, item_id, locked=True), repo.item_row(db, item_id)
+    if item is None or row is None:
+        raise NotFound("review.item_unknown", f"No review item {item_id}.")
+    campaign, person = row[1], row[2]
+    rules.check_reviewer(reviewer, *_answering(person, _headed(db, ctx)), item.employee_number)
+    rules.check_open(
+        item.decision, campaign.closed_at is not None, campaign.deadline, ctx.clock.now()
+    )
+    return item, campaign
+
+
+def cancel_campaign(
+    db: Session, ctx: Context, canceller: Actor, campaign_id: str, reason: str
+) -> CampaignView:
+    """Cancel an open campaign, with a reason: it closes now, its undecided items stay
+    undecided (nobody is suspended for them) and, if it recurs, no successor starts (the
+    series ends). Recorded as `review.cancelled`.
+
+    Raises NotFound `review.campaign_unknown`, Conflict `review.closed`, Unprocessable
+    `justification.too_short`.
+    """
+    reason = justification(reason, REASON_MIN_CHARS, "reason").strip()
+    campaign = repo.campaign(db, campaign_id, locked=True)
+    if campaign is None:
+        raise NotFound("review.campaign_unknown", f"No review campaign {campaign_id}.")
+    if campaign.closed_at is not None:
+        raise Conflict("review.closed", "This campaign has ended.")
+    campaign.closed_at, campaign.cancelled_by = ctx.clock.now(), canceller.label
+    campaign.cancel_reason = reason
+    undecided = len(repo.undecided(db, campaign.id))
+    ctx.trail.record(db, "review.cancelled", canceller.label, campaign.id, undecided=undecided)
+    db.commit()
+    return campaign_view(db, campaign.id)
+
+
 def _decided(item: ReviewItem, decision: str, reason: str | None, by: str, at: datetime) -> None:
     item.decision, item.reason, item.decided_by, item.decided_at = decision, reason, by, at
 
 
 def _about(item: ReviewItem) -> dict[str, str]:
-    """An item's event details: ids and the decision, never the reason's text."""
-    return {"item": item.id, "account": item.account_id, "decision": item.decision or ""}
+    """An item's event details: ids, its department and the decision, never the reason's
+    text."""
+    return {
+        "item": item.id,
+        "account": item.account_id,
+        "department": item.department,
+        "decision": item.decision or "",
+    }
+
+
+def reason_digest(ctx: Context, reason: str | None) -> str:
+    """The keyed digest (HMAC-SHA-256 under the vault's lookup key, hex) of a decision's
+    reason, as the trail keeps it: the report shows whether the reason on the item is still
+    the one decided with, and the trail holds no words a person typed. "" for none."""
+    return ctx.vault.digest("review-reason", reason).hex() if reason else ""
 
 
 def send_reminders(db: Session, ctx: Context, now: datetime) -> int:
     """Remind the reviewers with undecided items of each open campaign REMINDER_DAYS before
     its deadline: a reminder row they see on their review page and a `review.reminded`
-    event, once per reviewer and day. Returns how many were sent."""
+    event, once per reviewer and day. Returns how many were sent.
+
+    Two processes at once remind once: each campaign's row is locked (in deadline order)
+    before its reminders sent are read, so the second waits for the first and sees them."""
     sent = 0
-    for campaign in repo.open_campaigns(db):
-        sent += _remind(db, ctx, campaign, now)
+    for open_campaign in repo.open_campaigns(db):
+        campaign = repo.campaign(db, open_campaign.id, locked=True)
+        if campaign is not None and campaign.closed_at is None:
+            sent += _remind(db, ctx, campaign, now)
     db.commit()
     return sent
 
 
 def _remind(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> int:
+    """A campaign's reminders due at `now`; the caller holds its row's lock and commits."""
     done = repo.reminders_sent(db, campaign.id)
+    headed = _headed(db, ctx)
+    waiting = Counter(
+        _answering(person, headed)[::-1]
+        for _, _, person, _ in repo.open_items(db, campaign.id, undecided_only=True)
+    )
     sent = 0
-    for department, reviewer, undecided in repo.undecided_by_reviewer(db, campaign.id):
+    for (department, reviewer), undecided in sorted(waiting.items()):
         already = {days for d, r, days in done if (d, r) == (department, reviewer)}
         for days in rules.reminders_due(campaign.deadline, now, already):
             db.add(ReviewReminder(
@@ -323,18 +416,19 @@ def close_due_campaigns(db: Session, ctx: Context, now: datetime) -> list[str]:
 
 
 def _lapse(db: Session, ctx: Context, campaign_id: str, item_id: str, now: datetime) -> None:
-    """One undecided item at its campaign's deadline, in a transaction of its own."""
+    """One undecided item at its campaign's deadline, in a transaction of its own: kept as
+    what happened to its account (`rules.lapsed_as`), which is suspended only if active."""
     item, campaign = repo.item(db, item_id, locked=True), _campaign_of(db, campaign_id)
-    if item is None or item.decision is not None:
+    account = repo.account(db, item.account_id, locked=True) if item is not None else None
+    if item is None or item.decision is not None or account is None:
         db.rollback()
         return
-    kept = rules.AT_DEADLINE[campaign.at_deadline]
+    kept = rules.lapsed_as(campaign.at_deadline, account.state, account.suspension_kind)
     _decided(item, kept, None, ACTOR, now)
     ctx.trail.record(db, "review.lapsed", ACTOR, campaign.id, **_about(item))
-    if campaign.at_deadline == rules.SUSPEND:
+    if kept == rules.AT_DEADLINE[rules.SUSPEND]:
         reason = f"access review {campaign.id}: not decided by the deadline"
-        with suppress(Conflict):  # revoked meanwhile: nothing to suspend; the item is recorded
-            suspend_account(db, ctx, item.account_id, ACTOR, reason, SUSPENSION_KIND)
+        suspend_account(db, ctx, item.account_id, ACTOR, reason, SUSPENSION_KIND)
     db.commit()
 
 
@@ -355,15 +449,29 @@ def _close(db: Session, ctx: Context, campaign_id: str, now: datetime) -> bool:
 
 def _follow(db: Session, ctx: Context, campaign: ReviewCampaign, now: datetime) -> None:
     """Start the next campaign of a recurring one, its deadline one period on (a later period,
-    if the worker was down for longer)."""
-    deadline = rules.next_deadline(campaign.deadline, campaign.every_months or 1)
+    if the worker was down for longer), over the departments that still have accounts to
+    review; if none has, the series ends, recorded as `review.series_ended`."""
+    zone, months = ctx.settings.timezone, campaign.every_months or 1
+    day = repo.first_of_series(db, campaign).deadline.astimezone(zone).day
+    deadline = rules.next_deadline(campaign.deadline, months, zone, day)
     while deadline <= now:
-        deadline = rules.next_deadline(deadline, campaign.every_months or 1)
-    draft = CampaignDraft(
-        campaign.departments, deadline, campaign.at_deadline, campaign.every_months
-    )
-    with suppress(BadRequest):  # nobody left in scope: the series ends
-        _campaign(db, ctx, ACTOR, draft, campaign.id)
+        deadline = rules.next_deadline(deadline, months, zone, day)
+    scope = _still_staffed(db, ctx, campaign.departments)
+    if scope == []:
+        ctx.trail.record(
+            db, "review.series_ended", ACTOR, campaign.id, departments=campaign.departments
+        )
+        return
+    draft = CampaignDraft(scope, deadline, campaign.at_deadline, campaign.every_months)
+    _campaign(db, ctx, ACTOR, draft, campaign.id)
+
+
+def _still_staffed(db: Session, ctx: Context, departments: list[str] | None) -> list[str] | None:
+    """Those of `departments` with an account to review now (None: the whole agency)."""
+    if departments is None:
+        return None
+    staffed = {person.department for _, person in _in_scope(db, ctx, None)}
+    return [d for d in departments if d in staffed]
 
 
 def _campaign_of(db: Session, campaign_id: str) -> ReviewCampaign:

@@ -3,7 +3,6 @@ general manager and policy admins, and the items each reviewer decides."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response
@@ -39,10 +38,15 @@ class StartSchema(Schema):
         metadata={"description": "what happens then to undecided items: suspend or report"},
     )
     every_months = WholeNumber(
+        strict=True,  # 1.5 is refused, not taken as 1
         load_default=None,
         validate=validate.Range(1, rules.MAX_EVERY_MONTHS),
         metadata={"description": "a recurring campaign: the worker starts the next one"},
     )
+
+
+class CancelSchema(Schema):
+    reason = Text(required=True, validate=validate.Length(max=2000))
 
 
 class ProgressSchema(Schema):
@@ -61,6 +65,8 @@ class CampaignSchema(Schema):
     every_months = fields.Integer(allow_none=True)
     follows = fields.String(allow_none=True)
     closed_at = fields.AwareDateTime(allow_none=True)
+    cancelled_by = fields.String(allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
     decided = fields.Integer()
     undecided = fields.Integer()
     progress = fields.List(fields.Nested(ProgressSchema))
@@ -124,6 +130,9 @@ class VerifySchema(Schema):
 
 class VerifiedSchema(Schema):
     valid = fields.Boolean()
+    why = fields.String(
+        metadata={"description": "when not valid: algorithm_unknown, key_other or changed"}
+    )
 
 
 def describe_campaign(view: CampaignView) -> dict[str, Any]:
@@ -139,6 +148,8 @@ def describe_campaign(view: CampaignView) -> dict[str, Any]:
         "every_months": c.every_months,
         "follows": c.follows,
         "closed_at": c.closed_at,
+        "cancelled_by": c.cancelled_by,
+        "cancel_reason": c.cancel_reason,
         "decided": view.decided,
         "undecided": view.undecided,
         "progress": view.progress,
@@ -202,6 +213,20 @@ def campaign(campaign_id: str) -> Any:
     return describe_campaign(service.campaign_view(db(), campaign_id))
 
 
+@blp.route("/campaigns/<string:campaign_id>/cancel", methods=["POST"])
+@requires("review", "start")
+@blp.arguments(CancelSchema)
+@blp.response(200, CampaignSchema)
+@documents_refusals(blp, 400, 401, 403, 404, 409)
+def cancel(body: dict[str, Any], campaign_id: str) -> Any:
+    """Cancel an open campaign, with a reason: undecided items stay so, nobody is
+    suspended, and a recurring campaign starts no successor."""
+    view = service.cancel_campaign(
+        db(), context(), current_caller().actor, campaign_id, body["reason"]
+    )
+    return describe_campaign(view)
+
+
 @blp.route("/campaigns/<string:campaign_id>/report", methods=["GET"])
 @requires("review", "oversee")
 @blp.response(200, SignedReportSchema)
@@ -221,15 +246,7 @@ def report_csv(campaign_id: str) -> Response:
     """The report's decisions as CSV, signed over its exact bytes (the Govern-Signature
     header: `{algorithm, key_id, value}` as JSON)."""
     signed = report.decisions_report(db(), context(), current_caller().actor, campaign_id)
-    return csv_response(campaign_id, signed)
-
-
-def csv_response(campaign_id: str, signed: report.SignedReport) -> Response:
-    """The CSV download of a report, with its signature (the API's and the console's)."""
-    response = Response(signed.csv_bytes, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f"attachment; filename=review-{campaign_id}.csv"
-    response.headers["Govern-Signature"] = json.dumps(signed.csv_signature)
-    return response
+    return report.csv_response(campaign_id, signed)
 
 
 @blp.route("/reports/verify", methods=["POST"])
@@ -243,7 +260,8 @@ def verify(body: dict[str, Any]) -> Any:
     if (body["report"] is None) == (body["csv"] is None):
         raise BadRequest("review.report_missing", "Send the report's JSON or its CSV.")
     data = report.report_bytes(body["report"]) if body["csv"] is None else body["csv"].encode()
-    return {"valid": report.verify_report(context(), data, body["signature"])}
+    valid, why = report.verify_report(context(), data, body["signature"])
+    return {"valid": True} if valid else {"valid": False, "why": why}
 
 
 @blp.route("/items", methods=["GET"])

@@ -44,19 +44,21 @@ def test_the_gm_starts_a_campaign_and_a_head_decides_in_the_browser(
     assert started.status_code == 302, started.get_data(as_text=True)
     campaign = gm.client.get(started.headers["Location"], base_url=HTTPS).get_data(as_text=True)
     assert "各部门进度" in campaign and 'data-department="dept-a"' in campaign
-    assert "2026-12-04 00:00" in campaign  # the end of the day chosen, company time
+    assert "2026-12-03 日终" in campaign  # the end of the day chosen, company time
 
     clock.set(NOW + timedelta(days=4, hours=14))  # 3 December, 00:00: a day before
     s = floor.agency.services
     with s.sessions() as db:
-        assert send_reminders(db, s.context(), s.clock.now()) == 4  # 3 and 1 days, head and GM
+        # the worker was down 3 days before: only the 1-day reminders, for the head and GM
+        assert send_reminders(db, s.context(), s.clock.now()) == 2
     head = browser(floor, "head.a")
     home = head.client.get("/", base_url=HTTPS).get_data(as_text=True)
-    assert "访问权限复核：有 4 个账号等待您在 2026-12-04 00:00 前作出决定。" in home
+    assert "访问权限复核：有 4 个账号等待您在 2026-12-03 日终 前作出决定。" in home
     other = browser(floor, "head.b")  # dept-b is not in the campaign: nothing on their home
     assert "data-review-waiting" not in other.client.get("/", base_url=HTTPS).get_data(as_text=True)
     page = head.client.get("/reviews/", base_url=HTTPS).get_data(as_text=True)
-    assert "访问权限复核" in page and 'data-reminder="1"' in page and 'data-reminder="3"' in page
+    assert "访问权限复核" in page and 'data-reminder="1"' in page
+    assert 'data-reminder="3"' not in page  # missed, not sent late
     item = page.split(f'data-account="{floor.ids["col.a1"]}"')[0].rsplit('data-item="', 1)[1]
     item = item.split('"', 1)[0]
 
@@ -95,3 +97,30 @@ def test_a_campaign_with_a_past_deadline_is_refused_on_the_page(floor: Floor) ->
     assert again.status_code == 409  # the whole agency is under review already: said on the form
     assert 'data-code="review.overlapping"' in again.get_data(as_text=True)
     assert "已有进行中的复核活动" in again.get_data(as_text=True)
+
+
+def test_the_gm_cancels_a_campaign_on_its_page_with_a_reason(floor: Floor) -> None:
+    gm = browser(floor, "gm")
+    form = {"departments": "dept-a", "deadline": "2026-12-10", "at_deadline": "report"}
+    started = post(gm, "/reviews/campaigns", "/reviews/campaigns", **form)
+    page = started.headers["Location"]
+    assert "取消复核活动" in gm.client.get(page, base_url=HTTPS).get_data(as_text=True)
+    auditor = browser(floor, "auditor")  # follows campaigns, cancels none
+    assert "取消复核活动" not in auditor.client.get(page, base_url=HTTPS).get_data(as_text=True)
+
+    refused = post(gm, f"{page}/cancel", page, reason="")
+    assert refused.status_code == 400
+    done = post(gm, f"{page}/cancel", page, reason="started by mistake today")
+    assert done.status_code == 302
+    shown = gm.client.get(page, base_url=HTTPS).get_data(as_text=True)
+    assert "data-cancelled" in shown and "started by mistake today" in shown
+    assert "取消复核活动" not in shown  # closed: nothing more to cancel
+
+
+def test_departments_typed_with_full_width_commas_are_understood(floor: Floor) -> None:
+    gm = browser(floor, "gm")
+    form = {"departments": "dept-a，dept-b", "deadline": "2026-12-10", "at_deadline": "report"}
+    started = post(gm, "/reviews/campaigns", "/reviews/campaigns", **form)
+    assert started.status_code == 302, started.get_data(as_text=True)
+    page = gm.client.get(started.headers["Location"], base_url=HTTPS).get_data(as_text=True)
+    assert 'data-department="dept-a"' in page and 'data-department="dept-b"' in page
