@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from audit.entry import canonical, decode, rfc3339
 from audit.queries import EventFilter, find_events
-from audit.signing import Checkpoint
 from govern.actor import Actor
 from govern.context import Context
 from govern.reviews import repository as repo
@@ -58,10 +57,12 @@ def decisions_report(db: Session, ctx: Context, exporter: Actor, campaign_id: st
     view = campaign_view(db, campaign_id)
     items = {item.id: item for item in repo.items(db, campaign_id)}
     decisions = [_decision(ctx, event, items) for event in _events(db, campaign_id)]
+    seqs = (d["seq"] for d in decisions)
+    checkpoint, proofs = ctx.trail.prove_inclusions(db.connection(), seqs)
     db.commit()  # read; the export is recorded durably before it leaves
-    checkpoint, proofs = ctx.trail.prove_inclusions(d["seq"] for d in decisions)
     document = _document(ctx, view, [{**d, "proof": proofs.get(d["seq"])} for d in decisions])
-    document["checkpoint"] = _checkpoint(checkpoint)
+    document["checkpoint"] = json.loads(checkpoint.to_json()) if checkpoint else None
+    document["public_key"] = ctx.trail.public_key()
     document["not_anchored"] = [d["seq"] for d in decisions if d["seq"] not in proofs]
     ctx.trail.record_now(
         db, "review.reported", exporter.label, campaign_id, decisions=len(decisions)
@@ -136,19 +137,6 @@ def _document(ctx: Context, view: CampaignView, decisions: list[dict[str, Any]])
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _checkpoint(checkpoint: Checkpoint | None) -> dict[str, Any] | None:
-    """The signed checkpoint the decisions' inclusion proofs are anchored in (None before the
-    first), as the leak report shows it."""
-    if checkpoint is None:
-        return None
-    return {
-        "tree_size": checkpoint.tree_size,
-        "root_hash": checkpoint.root_hash.hex(),
-        "time": checkpoint.time,
-        "key_id": checkpoint.key_id,
-    }
 
 
 def _csv(decisions: list[dict[str, Any]]) -> bytes:

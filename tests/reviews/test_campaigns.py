@@ -491,7 +491,8 @@ def test_each_decision_is_proven_in_the_newest_signed_checkpoint_or_listed_as_no
     report = floor.call("GET", path, "auditor")[1]["report"]
     anchored, late = report["decisions"]
     public = public_half(floor.agency.services.settings.audit_key_file)
-    assert verify_proof(anchored["proof"], pinned_key=public) == []
+    document = {**anchored["proof"], "checkpoint": report["checkpoint"]}
+    assert verify_proof({**document, "public_key": report["public_key"]}, public) == []
     entry = decode(anchored["proof"]["entry"].encode())
     assert (entry["seq"], entry["action"]) == (anchored["seq"], "review.decided")
     assert anchored["proof"]["tree_size"] == report["checkpoint"]["tree_size"]
