@@ -168,7 +168,7 @@ def _insert(connection: Connection, rows: list[tuple]) -> None:
         connection.execute(_INSERT, named[0] if len(named) == 1 else named)
         return
     if len(rows) == 1:
-        _on_driver(connection, _INSERT_ONE, rows[0])
+        _on_driver(connection, _INSERT_ONE, rows[0], fetch=False)
         return
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as copy:
@@ -305,7 +305,9 @@ def _next_seq(connection: Connection, lock_seconds: float | None = None) -> int:
     return (connection.execute(select(func.max(events.c.seq))).scalar() or 0) + 1
 
 
-def _on_driver(connection: Connection, sql: str, parameters: Any) -> list[tuple]:
+def _on_driver(
+    connection: Connection, sql: str, parameters: Any, fetch: bool = True
+) -> list[tuple]:
     """Run `sql` on psycopg's own cursor in the connection's transaction: every event's
     append sends it, and SQLAlchemy's execution (compiling, the result's machinery) cost
     more than the round trip. As the ordinary way: the `before_cursor_execute` event is
@@ -320,7 +322,7 @@ def _on_driver(connection: Connection, sql: str, parameters: Any) -> list[tuple]
                 connection, cursor, sql, parameters, None, False
             )
         cursor.execute(sql, parameters)
-        return cursor.fetchall() if cursor.description else []
+        return cursor.fetchall() if fetch else []
     except Exception as error:
         connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
     finally:

@@ -140,7 +140,7 @@ class HotStatement:
                     connection, cursor, sql, parameters, None, False
                 )
             cursor.execute(sql, parameters)
-            fetched = cursor.fetchall() if cursor.description else []
+            fetched = cursor.fetchall()  # not its `description`: a new object per column
         except Exception as error:  # wrapped, the connection invalidated if lost, and raised
             connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
         finally:
