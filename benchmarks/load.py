@@ -30,6 +30,12 @@ when a check fails. Record what it prints in docs/benchmarks.md with the command
 `--profile`: every served process runs its debtor reads under cProfile
 (`benchmarks/profiled.py`) and the run ends with where a governed and an ungoverned read spend
 their time. The profiler slows what it watches: take figures from a run without it.
+
+`--instructions N`, instead of the run: the agency stored as above, then N governed and N
+ungoverned debtor views one at a time in one process under valgrind's callgrind
+(`benchmarks/instructions.py`), and the instructions each cost (the trail's commit included,
+PostgreSQL's work not). A loaded machine barely moves these counts: compare versions of the
+code with them, and take throughput from a quiet machine.
 """
 
 from __future__ import annotations
