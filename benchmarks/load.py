@@ -660,7 +660,7 @@ def print_profile(folder: Path, top: int) -> None:
         if stats is None:
             continue
         rows = stats.stats  # type: ignore[attr-defined]
-        print(f"\nprofile: {kind} debtor reads, {count} requests (ms per request)")
+        print(f"\nprofile: {kind} debtor reads, {count} requests (CPU ms per request, its thread)")
         print("  cumulative, govern/ and audit/:")
         ours = [(k, v) for k, v in rows.items() if _ours(k[0])]
         for key, (_, calls, _, cumulative, _) in sorted(ours, key=lambda kv: -kv[1][3])[:top]:
