@@ -5,6 +5,11 @@ caller hands its record to one thread per process, which appends everything wait
 transaction and wakes the callers after the commit. The durable commit and the trail's lock,
 not hashing, are the cost; batching is where the speed comes from, so the thread takes the lock
 first and only then everyone waiting by then (callers keep arriving while it waits).
+
+One commit at a time per process, on one kept connection: whoever holds the turn commits. When
+nobody does and nobody waits, a caller takes the turn and commits its own events (with those of
+whoever arrives meanwhile) on its own thread, instead of handing them over and waiting to be
+woken: the hand-over and the wake-up cost a quiet process more than the commit.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -33,6 +39,44 @@ class AuditUnavailable(Exception):
 
 #: A caller's events and the one future for all their numbers.
 Waiting = tuple[list[Prepared], Future[list[int]]]
+
+
+class _Line:
+    """The callers waiting for a commit, in the order they came (None: stop). The committer's
+    thread waits here for someone to arrive, but takes them only once it holds the turn: a
+    caller committing meanwhile takes them into its own commit instead."""
+
+    def __init__(self) -> None:
+        self._items: deque[Waiting | None] = deque()
+        self._arrived = threading.Condition()
+        self._nudged = False  # a caller committed its own events: `after_commit` is due
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def put(self, item: Waiting | None, first: bool = False) -> None:
+        with self._arrived:
+            self._items.appendleft(item) if first else self._items.append(item)
+            self._arrived.notify_all()
+
+    def nudge(self) -> None:
+        """Wake the committer's thread: a caller committed its own events."""
+        with self._arrived:
+            self._nudged = True
+            self._arrived.notify_all()
+
+    def wait(self, seconds: float) -> None:
+        """Until anyone waits or nudges, at most `seconds`."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self._items or self._nudged, seconds)
+            self._nudged = False
+
+    def take(self, seconds: float = 0.0) -> Waiting | None:
+        """The first in line, waiting at most `seconds` for one. Raises queue.Empty."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self._items, seconds):
+                raise queue.Empty
+            return self._items.popleft()
 
 
 class GroupCommitter:
@@ -57,8 +101,12 @@ class GroupCommitter:
         self._gather = gather_seconds
         #: How long a commit waits for the trail's lock (its connections made from then on).
         self.lock_seconds = lock_seconds
-        self._queue: queue.Queue[Waiting | None] = queue.Queue()  # None: stop
+        self._queue = _Line()
         self._thread: threading.Thread | None = None
+        #: Held by whoever commits (the thread, or a caller committing its own events).
+        self._turn = threading.Lock()
+        self._connection: Connection | None = None  # kept between commits; under `_turn`
+        self._direct = 0  # events callers committed themselves, not yet told `after_commit`
         self._start_lock = threading.Lock()
         self._checkpoints_failing = False  # told once when they start failing, once when back
         self._commits_failing = False  # a traceback when they start failing, a line when back
@@ -75,7 +123,9 @@ class GroupCommitter:
         self.start()
         at = self._now()  # the time the events happened, before they wait their turn
         done: Future[list[int]] = Future()
-        self._queue.put((prepare_all(records, at), done))  # encoded here
+        waiting = (prepare_all(records, at), done)  # encoded here
+        if not self._commit_own(waiting):
+            self._queue.put(waiting)
         try:
             try:
                 return done.result(timeout)
@@ -86,10 +136,25 @@ class GroupCommitter:
         except (Exception, CancelledError) as error:
             raise AuditUnavailable(f"audit event not written: {type(error).__name__}") from error
 
+    def _commit_own(self, waiting: Waiting) -> bool:
+        """When nobody commits and nobody waits, commit `waiting` on this thread (its future
+        answered as the thread answers it). Returns whether it did."""
+        if len(self._queue) or not self._turn.acquire(blocking=False):
+            return False
+        try:
+            waiting[1].set_running_or_notify_cancel()
+            batch = [waiting]
+            self._connection = self._commit(self._connection, batch)
+            self._direct += sum(len(items) for items, _ in batch)
+        finally:
+            self._turn.release()
+        self._queue.nudge()  # `after_commit` on the committer's thread, not this one
+        return True
+
     def waiting(self) -> int:
         """Items in the committer's queue: callers not yet taken into a commit (with any that
         have stopped waiting), and a stop request if one is pending."""
-        return self._queue.qsize()
+        return len(self._queue)
 
     def state(self) -> str:
         """ "running", "not started" (it starts with the first append) or "stopped" (it ran and
@@ -112,24 +177,42 @@ class GroupCommitter:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        connection: Connection | None = None  # the committer's own, kept between batches
         while True:
-            try:
-                first = self._queue.get(timeout=self._idle)
-            except queue.Empty:
-                self._safely(self._after_commit, 0)
-                continue
-            if first is None:
+            self._queue.wait(self._idle)  # someone waits, a caller committed, or time passed
+            committed = self._take_turn()
+            if committed is None:
                 break
+            self._safely(self._after_commit, committed + self._told_direct())
+        self._safely(self._after_commit, self._told_direct())
+        with self._turn:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+    def _take_turn(self) -> int | None:
+        """Commit the callers waiting, if any (a caller committing its own events may have
+        taken them); returns how many events, None when asked to stop."""
+        with self._turn:
+            try:
+                first = self._queue.take()
+            except queue.Empty:
+                return 0
+            if first is None:
+                return None
             if not first[1].set_running_or_notify_cancel():  # its caller gave up waiting
-                continue
+                return 0
             batch = [first]
-            if self._gather > 0:  # without a window, whoever waits joins once the lock is held
+            if self._gather > 0:  # without a window, whoever waits joins with the lock held
                 self._take_waiting(batch, self._gather)
-            connection = self._commit(connection, batch)
-            self._safely(self._after_commit, sum(len(items) for items, _ in batch))
-        if connection is not None:
-            connection.close()
+            self._connection = self._commit(self._connection, batch)
+            return sum(len(items) for items, _ in batch)
+
+    def _told_direct(self) -> int:
+        """The events callers committed themselves since last asked (for `after_commit`:
+        checkpoints are signed on this thread, never on a caller's)."""
+        with self._turn:
+            told, self._direct = self._direct, 0
+        return told
 
     def _take_waiting(self, batch: list[Waiting], seconds: float) -> None:
         """Add to `batch` the callers waiting now or arriving within `seconds`, up to the
@@ -137,11 +220,11 @@ class GroupCommitter:
         size, until = sum(len(items) for items, _ in batch), time.monotonic() + seconds
         while size < self._max_batch:
             try:
-                item = self._queue.get(timeout=max(0.0, until - time.monotonic()))
+                item = self._queue.take(max(0.0, until - time.monotonic()))
             except queue.Empty:
                 return
             if item is None:
-                self._queue.put(None)  # finish this batch, then stop
+                self._queue.put(None, first=True)  # finish this batch, then stop
                 return
             if item[1].set_running_or_notify_cancel():  # its caller still waits
                 batch.append(item)

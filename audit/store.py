@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import (
@@ -23,7 +24,6 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    bindparam,
     func,
     insert,
     select,
@@ -155,16 +155,20 @@ def append_prepared(
 
 
 _INSERT = insert(events)
+_INSERT_ONE = f"INSERT INTO audit_events ({', '.join(ROW)}) VALUES ({', '.join(['%s'] * len(ROW))})"
 
 
 def _insert(connection: Connection, rows: list[tuple]) -> None:
     """Insert event rows (`ROW` order) in the caller's transaction. On PostgreSQL several by
     COPY, which costs a fraction of a parameterised INSERT per row (the group committer's
-    batches), and one by INSERT: COPY takes two round trips, and a state change's one event
-    is on its request's path."""
-    if connection.dialect.name != "postgresql" or len(rows) == 1:
+    batches), and one by INSERT on the driver (`_on_driver`): COPY takes two round trips, and
+    one event is what a quiet committer and a state change write."""
+    if connection.dialect.name != "postgresql":
         named = [dict(zip(ROW, row, strict=True)) for row in rows]
         connection.execute(_INSERT, named[0] if len(named) == 1 else named)
+        return
+    if len(rows) == 1:
+        _on_driver(connection, _INSERT_ONE, rows[0], fetch=False)
         return
     cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f"COPY audit_events ({', '.join(ROW)}) FROM STDIN") as copy:
@@ -309,7 +313,7 @@ def try_lock(connection: Connection, key: int) -> bool:
     return bool(connection.execute(select(func.pg_try_advisory_xact_lock(key))).scalar())
 
 
-_NEXT_SEQ = select(func.audit_next_seq(bindparam("wait", type_=String)))
+_NEXT_SEQ = "SELECT audit_next_seq(%(wait)s::text)"
 
 
 def _next_seq(connection: Connection, lock_seconds: float | None = None) -> int:
@@ -319,8 +323,32 @@ def _next_seq(connection: Connection, lock_seconds: float | None = None) -> int:
     group committer's turns are bound by round trips."""
     if connection.dialect.name == "postgresql":
         wait = None if lock_seconds is None else str(int(lock_seconds * 1000))
-        return int(connection.execute(_NEXT_SEQ, {"wait": wait}).scalar_one())
+        return int(_on_driver(connection, _NEXT_SEQ, {"wait": wait})[0][0])
     return (connection.execute(select(func.max(events.c.seq))).scalar() or 0) + 1
+
+
+def _on_driver(
+    connection: Connection, sql: str, parameters: Any, fetch: bool = True
+) -> list[tuple]:
+    """Run `sql` on psycopg's own cursor in the connection's transaction: every event's
+    append sends it, and SQLAlchemy's execution (compiling, the result's machinery) cost
+    more than the round trip. As the ordinary way: the `before_cursor_execute` event is
+    fired, and a driver's error is raised as SQLAlchemy raises it (`DBAPIError`'s subclass,
+    the connection invalidated and `connection_invalidated` set when it was lost), so the
+    committer's reconnecting and its callers' 503 hold. Govern's `HotStatement` does the
+    same for its statements (audit/ imports nothing of govern/)."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if connection._has_events or connection.engine._has_events:
+            connection.dispatch.before_cursor_execute(
+                connection, cursor, sql, parameters, None, False
+            )
+        cursor.execute(sql, parameters)
+        return cursor.fetchall() if fetch else []
+    except Exception as error:
+        connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+    finally:
+        cursor.close()
 
 
 def next_seq_ddl(dialect: str) -> list[str]:

@@ -30,6 +30,12 @@ when a check fails. Record what it prints in docs/benchmarks.md with the command
 `--profile`: every served process runs its debtor reads under cProfile
 (`benchmarks/profiled.py`) and the run ends with where a governed and an ungoverned read spend
 their time. The profiler slows what it watches: take figures from a run without it.
+
+`--instructions N`, instead of the run: the agency stored as above, then N governed and N
+ungoverned debtor views one at a time in one process under valgrind's callgrind
+(`benchmarks/instructions.py`), and the instructions each cost (the trail's commit included,
+PostgreSQL's work not). A loaded machine barely moves these counts: compare versions of the
+code with them, and take throughput from a quiet machine.
 """
 
 from __future__ import annotations
@@ -654,7 +660,7 @@ def print_profile(folder: Path, top: int) -> None:
         if stats is None:
             continue
         rows = stats.stats  # type: ignore[attr-defined]
-        print(f"\nprofile: {kind} debtor reads, {count} requests (ms per request)")
+        print(f"\nprofile: {kind} debtor reads, {count} requests (CPU ms per request, its thread)")
         print("  cumulative, govern/ and audit/:")
         ours = [(k, v) for k, v in rows.items() if _ours(k[0])]
         for key, (_, calls, _, cumulative, _) in sorted(ours, key=lambda kv: -kv[1][3])[:top]:
@@ -689,8 +695,18 @@ def main() -> None:
     parser.add_argument("--views", type=int, default=300, help="one at a time, in one process")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=25, help="profile lines per list")
+    parser.add_argument(
+        "--instructions",
+        type=int,
+        metavar="N",
+        help="instead of the run: N governed and N ungoverned views in one process under "
+        "callgrind, and the instructions each cost",
+    )
     add_postgres_option(parser)
     args = parser.parse_args()
+    if args.instructions:
+        print(json.dumps(count_instructions(args), sort_keys=True))
+        return
     if args.views <= WARM:
         parser.error(f"--views must be more than {WARM}")
     results, answers = run(args)
@@ -740,6 +756,52 @@ def run(args: argparse.Namespace) -> tuple[dict, list[Answer]]:
                 file.rename(keep / file.name)
             results["folder"] = str(keep)
         return results, answers
+
+
+def count_instructions(args: argparse.Namespace) -> dict:
+    """Instructions per debtor view, governed and ungoverned, in one process under callgrind
+    (`benchmarks/instructions.py`): figures a busy machine hardly moves."""
+    with keys_folder() as folder, throwaway_database(args.postgres) as url:
+        engine = make_engine(url)
+        world = populate(engine, url, folder, args.collectors, args.debtors)
+        settle(engine, args.postgres)
+        engine.dispose()
+        pairs = [(c.token, d) for c in world.certified for d, _ in world.debtors[c.group][:10]]
+        (folder / "pairs.json").write_text(json.dumps(pairs))
+        out = folder / "callgrind"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}.%p",
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            str(folder / "pairs.json"),
+            str(args.instructions),
+            str(folder / "kinds.json"),
+        ]
+        with (folder / "valgrind.log").open("wb") as log:
+            ran = subprocess.run(command, env=environment(url, folder, False), cwd=REPO, stderr=log)
+        if ran.returncode:
+            raise SystemExit(f"callgrind's run failed: {_tail(folder / 'valgrind.log')}")
+        kinds = json.loads((folder / "kinds.json").read_text())["kinds"]
+        dumps = sorted(folder.glob("callgrind.*.[0-9]*"), key=lambda f: int(f.name.split(".")[-1]))
+        counts = [_total(dump) for dump in dumps[: len(kinds)]]
+        figures = {
+            f"instructions_per_{kind}_view": round(count / args.instructions)
+            for kind, count in zip(kinds, counts, strict=True)
+        }
+        figures["instructions_views"] = args.instructions
+        figures["instructions_ratio_ungoverned_over_governed"] = round(counts[1] / counts[0], 3)
+        return figures
+
+
+def _total(dump: Path) -> int:
+    """The instructions a callgrind dump counts (its `summary:` or `totals:` line)."""
+    for line in dump.read_text(errors="replace").splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise SystemExit(f"{dump}: no total")
 
 
 def _mix_figures(answers: list[Answer], elapsed: float) -> dict:

@@ -1,8 +1,14 @@
 """For the benchmarks only: where a served request's time goes. A WSGI middleware runs each
-request whose path starts with one of the given prefixes under cProfile, on the thread that
-serves it, and adds it to its kind's statistics in this process; every `every` requests of a
-kind (and at exit) it writes them to `<folder>/<kind>-<pid>.prof`, with the number of requests
-beside (`.count`). `merged` adds up the processes' files afterwards.
+request whose path is one of the given prefixes and an id (nothing after it: a debtor's
+record, not its notes or contact check) under cProfile, on the thread that serves it, and
+adds it to its kind's statistics in this process; every `every` requests of a kind (and at
+exit) it writes them to `<folder>/<kind>-<pid>.prof`, with the number of requests beside
+(`.count`). `merged` adds up the processes' files afterwards.
+
+It counts the CPU time of the request's own thread (`time.thread_time`), not the wall clock:
+under load a request's wall time is mostly waiting (for the GIL, the database, a lock), which
+says nothing of what the request itself costs. Work done for it on another thread (a group
+commit by the trail's committer thread) is not counted; commits a request makes itself are.
 
 cProfile times every Python call: the profiled figures are slower than the service's and lean
 against Python-heavy code. Compare the kinds of one run with each other, not with a run
@@ -15,6 +21,7 @@ import cProfile
 import os
 import pstats
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,10 +43,10 @@ class Profiled:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
-        kind = next((k for k, prefix in self.paths.items() if path.startswith(prefix)), None)
+        kind = next((k for k, prefix in self.paths.items() if _is_record(path, prefix)), None)
         if kind is None:
             return self.app(environ, start_response)
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.thread_time)
         profile.enable()
         try:
             body = list(self.app(environ, start_response))  # the body made inside the profile
@@ -68,6 +75,10 @@ class Profiled:
         name = self.folder / f"{kind}-{os.getpid()}"
         self._stats[kind].dump_stats(f"{name}.prof")
         name.with_suffix(".count").write_text(str(self._counts[kind]))
+
+
+def _is_record(path: str, prefix: str) -> bool:
+    return path.startswith(prefix) and "/" not in path[len(prefix) :]
 
 
 def merged(folder: Path, kind: str) -> tuple[pstats.Stats | None, int]:

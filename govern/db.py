@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from itertools import islice
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, create_engine, event, exc
+from sqlalchemy import Connection, DateTime, Engine, Executable, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -107,6 +107,74 @@ def _begin_immediate(connection: object) -> None:
     # connection marked read_only (a long audit verification) must not hold that lock.
     read_only = connection.get_execution_options().get("read_only")  # type: ignore[attr-defined]
     connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+
+
+class HotStatement:
+    """A statement every debtor read sends (a viewer's training record, the policy version,
+    a debtor's complaint stop): on PostgreSQL compiled once and run on psycopg's own cursor
+    in the session's transaction, without SQLAlchemy's per-execution compiling, result and
+    row machinery (most of such a statement's cost, more than its round trip). On SQLite it
+    runs the ordinary way.
+
+    What stays as the ordinary way makes it: the statement's bind and result types, the
+    `before_cursor_execute` event (whoever counts statements counts these), and a driver's
+    error raised as SQLAlchemy raises it (`OperationalError`, `connection_invalidated` on a
+    lost connection, the connection invalidated), so `unavailable` and the 503 hold."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, dict[str, Any], list[Callable | None]] | None = None
+
+    def rows(self, db: Session, parameters: Mapping[str, Any]) -> list[tuple]:
+        """Every row, as tuples of the statement's columns (their types applied)."""
+        connection = db.connection()
+        if connection.dialect.name != "postgresql":
+            return [tuple(row) for row in connection.execute(self.statement, parameters)]
+        sql, defaults, results = self._compiled or self._compile(connection)
+        parameters = {**defaults, **parameters} if defaults else parameters
+        driver = connection.connection.dbapi_connection
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            if connection._has_events or connection.engine._has_events:
+                connection.dispatch.before_cursor_execute(
+                    connection, cursor, sql, parameters, None, False
+                )
+            cursor.execute(sql, parameters)
+            fetched = cursor.fetchall()  # not its `description`: a new object per column
+        except Exception as error:  # wrapped, the connection invalidated if lost, and raised
+            connection._handle_dbapi_exception(error, sql, parameters, cursor, None)
+        finally:
+            cursor.close()
+        if not any(results):
+            return fetched
+        return [
+            tuple(v if p is None else p(v) for v, p in zip(row, results, strict=True))
+            for row in fetched
+        ]
+
+    def scalar(self, db: Session, parameters: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None when there is none."""
+        found = self.rows(db, parameters)
+        return found[0][0] if found else None
+
+    def _compile(self, connection: Connection) -> tuple[str, dict[str, Any], list[Callable | None]]:
+        dialect = connection.dialect
+        compiled = self.statement.compile(dialect=dialect)
+        given = {k for k, v in compiled.params.items() if v is None}
+        processors = compiled._bind_processors  # type: ignore[attr-defined]
+        if given & set(processors) or compiled.post_compile_params:
+            raise TypeError("a hot statement's parameters are sent as they are given")
+        results = [
+            column[3]._cached_result_processor(dialect, None)
+            for column in compiled._result_columns  # type: ignore[attr-defined]
+        ]
+        defaults = {  # the statement's own values, converted once
+            k: processors[k](v) if k in processors else v
+            for k, v in compiled.params.items()
+            if k not in given
+        }
+        self._compiled = (str(compiled), defaults, results)
+        return self._compiled
 
 
 def in_batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:

@@ -5,18 +5,33 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy import (
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
 
 from govern.cli import cli
 from govern.config import Settings
-from govern.db import make_engine
+from govern.db import HotStatement, UTCDateTime, make_engine, unavailable
 from govern.migrate import schema_head
 from tests.audit.test_migration import migrate
+from tests.support.statements import statements_sent
 
 
 @pytest.mark.postgresql_only
@@ -189,3 +204,70 @@ def test_db_upgrade_as_the_service_role_is_refused_in_one_line_and_changes_nothi
     code, said = db_upgrade(as_service)
     assert code == 1 and said.endswith("[db.refused]"), said
     assert govern_db(on_empty(base_settings, service, owner, tmp_path), "current")[0] == 1
+
+
+# ---- hot statements (govern/db.py `HotStatement`) ------------------------------------------
+
+
+HOT = HotStatement(
+    select(
+        cast(bindparam("at_text", type_=String), UTCDateTime()).label("at"),
+        literal(True).label("yes"),
+        literal("words").label("words"),
+        bindparam("number", type_=Integer).label("number"),
+    )
+)
+MISSING = HotStatement(select(table("no_such_table", column("x"))))
+
+
+@pytest.mark.postgresql_only
+def test_a_hot_statement_reads_what_the_ordinary_way_reads(service_engine: Engine) -> None:
+    """The statement's types hold on the driver's cursor: an instant comes back aware."""
+    asked = {"at_text": "2026-03-01 08:00:00", "number": 7}
+    with Session(service_engine) as db:
+        hot = HOT.rows(db, asked)
+        ordinary = [tuple(row) for row in db.execute(HOT.statement, asked)]
+    assert hot == ordinary == [(datetime(2026, 3, 1, 8, tzinfo=UTC), True, "words", 7)]
+
+
+@pytest.mark.postgresql_only
+def test_a_hot_statement_fails_as_the_ordinary_way_fails(service_engine: Engine) -> None:
+    """A statement the database refuses raises SQLAlchemy's class, not the driver's; the
+    session rolls back and serves again."""
+    with Session(service_engine) as db:
+        with pytest.raises(ProgrammingError) as ordinary:
+            db.execute(MISSING.statement)
+        db.rollback()
+        with pytest.raises(ProgrammingError) as hot:
+            MISSING.rows(db, {})
+        db.rollback()
+        assert type(hot.value.orig) is type(ordinary.value.orig)
+        assert not hot.value.connection_invalidated
+        assert HOT.scalar(db, {"at_text": "2026-03-01 08:00:00", "number": 1}) is not None
+
+
+@pytest.mark.postgresql_only
+def test_a_hot_statement_on_a_lost_connection_is_the_database_unavailable(
+    service_engine: Engine,
+) -> None:
+    """The database ending the connection under a hot statement: the error the 503
+    `database.unavailable` answers (govern/db.py `unavailable`), the connection invalidated so
+    that the pool never hands it out again, and the next session served."""
+    with Session(service_engine) as db:
+        pid = db.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with service_engine.begin() as connection:  # another of the service's connections
+            connection.execute(select(func.pg_terminate_backend(pid)))
+        with pytest.raises(OperationalError) as lost:
+            HOT.rows(db, {"at_text": "2026-03-01 08:00:00", "number": 1})
+        assert lost.value.connection_invalidated
+        assert unavailable(lost.value)
+    with Session(service_engine) as db:
+        assert HOT.scalar(db, {"at_text": "2026-03-01 08:00:00", "number": 1}) is not None
+
+
+@pytest.mark.postgresql_only  # on SQLite it runs the ordinary way
+def test_a_hot_statement_is_counted_as_any_statement(service_engine: Engine) -> None:
+    """Whoever counts the statements a piece of work sends (an N+1 test) counts these."""
+    with Session(service_engine) as db, statements_sent(service_engine) as sent:
+        HOT.rows(db, {"at_text": "2026-03-01 08:00:00", "number": 1})
+    assert sent[0] == 1

@@ -10,6 +10,7 @@ from debtors or investigations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -23,6 +24,7 @@ from govern.access.rules import (
     INVESTIGATION,
     Entrustment,
     FieldDecision,
+    FieldRule,
     Reach,
     Viewer,
     check_entrustment,
@@ -32,6 +34,9 @@ from govern.access.rules import (
 from govern.access.table import FieldTable
 from govern.clock import Clock
 from govern.errors import Forbidden
+
+#: Decisions kept per policy table at most (distinct roles x groups x certifications held).
+KEPT_DECISIONS = 4096
 
 
 class PolicyTables(Protocol):
@@ -121,9 +126,7 @@ class Door:
         self._entrusted(debtor, purpose)
         version, table = self.table
         training = way.way != INVESTIGATION or self.rules.investigation_training
-        fields = decide_fields(
-            viewer, way, debtor.project_group, table, self.rules.fields, training
-        )
+        fields = _decided(viewer, way, debtor.project_group, table, self.rules.fields, training)
         if way.way == INVESTIGATION and opening is not None and opening.fields:
             fields = [_covered(decision, opening.fields) for decision in fields]
         withheld = [decision.reason for decision in fields if decision.level is None]
@@ -182,6 +185,28 @@ class Door:
             self.db, viewer.account_id, debtor.id, debtor.project_group, self.clock.now()
         )
         return grant.id if grant else None
+
+
+def _decided(
+    viewer: Viewer,
+    way: Reach,
+    group: str,
+    table: FieldTable,
+    rules: Mapping[str, FieldRule],
+    training: bool,
+) -> list[FieldDecision]:
+    """`decide_fields`, made once per policy table for the same inputs: the reaching roles,
+    the debtor's group, the certifications held (when they count) and the field rules. Every
+    view of a collector's caseload asks the same question; the table of a new policy version
+    starts with none."""
+    key = (id(rules), way.roles, group, viewer.holding if training else None)
+    kept = table.decided.get(key)
+    if kept is None or kept[0] is not rules:  # the rules themselves, not an id reused
+        if len(table.decided) >= KEPT_DECISIONS:
+            table.decided.clear()
+        decided = tuple(decide_fields(viewer, way, group, table, rules, training))
+        kept = table.decided[key] = (rules, decided)
+    return list(kept[1])
 
 
 def _covered(decision: FieldDecision, opened: frozenset[str]) -> FieldDecision:

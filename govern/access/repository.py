@@ -8,6 +8,7 @@ from sqlalchemy import and_, delete, insert, select
 from sqlalchemy.orm import Session
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
+from govern.db import HotStatement
 from govern.directory.models import Identity
 
 _COLUMNS = ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")
@@ -21,13 +22,13 @@ def lines(db: Session) -> list[tuple[str, ...]]:
     return [tuple(v for v in row if v is not None) for row in rows]
 
 
-_VERSION = select(PolicyVersion.version).where(PolicyVersion.id == _VERSION_ROW)
+_VERSION = HotStatement(select(PolicyVersion.version).where(PolicyVersion.id == _VERSION_ROW))
 
 
 def version(db: Session) -> int | None:
     """The policy version, or None when no policy was ever stored. Every request that reads
-    debtor data asks it: the statement is built once and runs without the ORM."""
-    return db.connection().scalar(_VERSION)
+    debtor data asks it: a hot statement (govern/db.py)."""
+    return _VERSION.scalar(db, {})
 
 
 def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:

@@ -44,10 +44,12 @@ def parse_lines(rows: Iterable[Sequence[str | None]]) -> PolicyLines:
 @dataclass(frozen=True)
 class FieldTable:
     """The most each role may get of each field, per domain; `default` serves domains that no
-    policy line names."""
+    policy line names. `decided` is where the door keeps the decisions it made from this
+    table (govern/access/door.py): they live and go with it, the policy version's."""
 
     by_domain: dict[tuple[str, str], dict[str, str]]
     default: dict[str, dict[str, str]]
+    decided: dict = field(default_factory=dict, compare=False, repr=False)
 
     def level(self, roles: Iterable[str], domain: str, field: str) -> str | None:
         """The most any of `roles` may get of `field` in `domain`, or None."""

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from govern.accounts.models import Account
 from govern.contact.models import Call, ComplaintCase, ContactBlock
+from govern.db import HotStatement
 from govern.debtors.models import Debtor
 from govern.directory.models import Identity
 from govern.notes.models import Note, Script
@@ -94,10 +95,20 @@ def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
     """Those of `debtor_ids` with an open complaint case (R-CON-5)."""
     if not debtor_ids:
         return frozenset()
+    if len(debtor_ids) == 1:  # a debtor's record: every view asks
+        found = _ONE_STOPPED.scalar(db, {"debtor_id": debtor_ids[0]})
+        return frozenset() if found is None else frozenset(debtor_ids)
     query = select(ComplaintCase.debtor_id).where(
         ComplaintCase.debtor_id.in_(debtor_ids), ComplaintCase.state == OPEN
     )
     return frozenset(db.scalars(query.distinct()))
+
+
+_ONE_STOPPED = HotStatement(
+    select(ComplaintCase.debtor_id)
+    .where(ComplaintCase.debtor_id == bindparam("debtor_id"), ComplaintCase.state == OPEN)
+    .limit(1)
+)
 
 
 def unnoted_calls(

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from govern.access.door import DebtorRef, Door, Opening
-from govern.access.policy import access_policy
+from govern.access.policy import access_policy, default_lines
 from govern.access.rules import Viewer
 from govern.access.table import LEVELS, FieldTable, build_table, parse_lines
 from govern.clock import FixedClock
@@ -152,3 +152,29 @@ def test_a_heads_decisions_read_the_departments_groups_once_a_door(
         return sent[0]
 
     assert statements_for(1) == statements_for(20)
+
+
+#: One table for every example below: the decisions it keeps serve them all.
+KEEPING = Stored(default_lines(POLICIES))
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(viewers, debtors)
+def test_decisions_kept_for_a_policy_version_answer_as_deciding_afresh(
+    session: Session, clock: FixedClock, viewer: Viewer, debtor: DebtorRef
+) -> None:
+    """The door keeps its decisions with the version's table: whatever it kept from earlier
+    viewers (other roles, other certifications held) answers as a table that never decided."""
+    fresh = Door(session, clock, POLICIES, Stored(default_lines(POLICIES)))
+    try:
+        expected_decision = fresh.decide(viewer, debtor)
+    except Forbidden as refused:
+        with pytest.raises(Forbidden) as again:
+            Door(session, clock, POLICIES, KEEPING).decide(viewer, debtor)
+        assert again.value.code == refused.code
+        return
+    assert Door(session, clock, POLICIES, KEEPING).decide(viewer, debtor) == expected_decision

@@ -129,14 +129,15 @@ def test_r_aud_1_group_commit_answers_only_after_the_commit(
 def test_r_aud_1_reads_arriving_while_the_trail_is_locked_share_the_next_commit(
     service_engine: Engine, owner_engine: Engine
 ) -> None:
-    """The committer takes the first waiting read, then the trail's lock; whoever arrives
-    while it waits for the lock is in the same commit, not the one after."""
+    """Whoever commits (the first read, on its own thread, the committer being idle) takes
+    its events, then the trail's lock; whoever arrives while it waits for the lock is in the
+    same commit, not the one after."""
     commits: list[int] = []
     committer = GroupCommitter(service_engine, lambda: AT, after_commit=commits.append)
-    locking = threading.Event()  # the committer has its batch and goes for the lock
+    locking = threading.Event()  # the first read has its batch and goes for the lock
 
     def connected(connection: object) -> None:  # its first turn opens its connection
-        if threading.current_thread().name == "audit-committer":
+        if threading.current_thread() is not threading.main_thread():
             locking.set()
 
     event.listen(service_engine, "engine_connect", connected)
@@ -247,9 +248,10 @@ def test_checkpoints_failing_through_an_outage_are_told_once_then_once_back(
 ) -> None:
     """An outage of the checkpoint's signing (its database, its file) is one ERROR line with
     its traceback, not one a second; its end is one line too."""
-    failing = [True]
+    failing, asked = [True], threading.Semaphore(0)
 
     def sign(_committed: int) -> None:
+        asked.release()  # after each commit, on the committer's thread, once its callers are told
         if failing[0]:
             raise OSError("the checkpoint file cannot be written")
 
@@ -258,8 +260,10 @@ def test_checkpoints_failing_through_an_outage_are_told_once_then_once_back(
         with caplog.at_level("WARNING", logger="audit.committer"):
             for i in range(4):
                 committer.append(view(i))
+                assert asked.acquire(timeout=5)
             failing[0] = False
             committer.append(view(4))
+            assert asked.acquire(timeout=5)
     finally:
         committer.stop()
     told = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "audit.committer"]
