@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.entry import decode
+from audit.queries import EventFilter, find_events
 from govern.creditors.models import Creditor, DeletionCertificate
 
 
@@ -46,3 +49,10 @@ def certificates(db: Session) -> Sequence[DeletionCertificate]:
     """Every deletion certificate, newest first."""
     query = select(DeletionCertificate).order_by(DeletionCertificate.issued_at.desc())
     return db.scalars(query).all()
+
+
+def ended_details(db: Session, creditor_id: str) -> dict[str, Any]:
+    """The details of the creditor's `creditor.contract_ended` event: what its end destroyed."""
+    wanted = EventFilter(object=creditor_id, action="creditor.contract_ended", limit=1)
+    (_, entry), *_ = find_events(db.connection(), wanted)
+    return decode(entry)["details"]

@@ -157,17 +157,25 @@ def end_contract(
     if confirmed is not None and confirmed != creditor.name:
         raise BadRequest("creditor.name_mismatch", "Type the creditor's name to end it.")
     if creditor.ended_at is None:
-        destroyed = _destroy(db, ctx, actor, creditor)
-    elif repo.certificate(db, creditor.id) is None:
-        destroyed = _destroyed_before(db, ctx, creditor)
+        _destroy(db, ctx, actor, creditor)
     else:
+        _check_no_certificate(db, creditor)
+        db.rollback()
+    ctx.trail.checkpoint_now()  # the end's event signed, outside any transaction
+    creditor = _known(db, creditor_id, lock=True)  # again: one certificate, whoever races
+    _check_no_certificate(db, creditor)
+    return _issue(db, ctx, actor, creditor, _destroyed(db, ctx, creditor))
+
+
+def _check_no_certificate(db: Session, creditor: Creditor) -> None:
+    if repo.certificate(db, creditor.id) is not None:
         raise Conflict("creditor.ended", "The contract has ended; its certificate is issued.")
-    return _issue(db, ctx, actor, creditor, destroyed)
 
 
-def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> Destroyed:
+def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
     """Count, destroy the keys (first: once gone, a failure after leaves nothing readable),
-    forget the lookup digests, mark the creditor ended; one transaction after the file."""
+    forget the lookup digests, mark the creditor ended, and record what went in
+    `creditor.contract_ended`: one transaction after the file."""
     count, digests = debtors.of_client(db, creditor.name)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
@@ -184,24 +192,29 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> Destr
         db, "creditor.contract_ended", actor, creditor.id, **_destroyed_details(destroyed)
     )
     db.commit()
-    return destroyed
 
 
-def _destroyed_before(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
-    """What an end a crash cut short destroyed (the ended event of the trail holds no count
-    the certificate could not take again: the debtor rows stay, the digests were deleted)."""
-    count, _ = debtors.of_client(db, creditor.name)
+def _destroyed(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
+    """What the end destroyed, as its `creditor.contract_ended` event states it (the one
+    count, whichever run issues the certificate: this one, or the one finishing an end a
+    crash cut short), its keys destroyed again should the file have lost the change."""
+    details = repo.ended_details(db, creditor.id)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
-    notes = notes_of_client(db, creditor.name, key_ids)
-    return Destroyed(count, count * len(PERSONAL_FIELDS), 0, key_ids, *notes)
+    return Destroyed(
+        details["debtors"],
+        details["fields"],
+        details["lookup_digests"],
+        key_ids,
+        details["notes"],
+        details["notes_under_other_keys"],
+    )
 
 
 def _issue(
     db: Session, ctx: Context, actor: str, creditor: Creditor, destroyed: Destroyed
 ) -> DeletionCertificate:
-    """Sign the trail as it stands (the end's event in it), then the certificate."""
-    ctx.trail.checkpoint_now()
+    """The certificate, with the trail's newest signed checkpoint (the end's event in it)."""
     checkpoint = ctx.trail.newest_checkpoint()
     issued_at = ctx.clock.now()
     header = {
