@@ -160,6 +160,9 @@ MESSAGES: dict[str, Any] = {
     "creditor.unknown": _l("There is no such creditor."),
     "creditor.exists": _l("There is a creditor of that name already."),
     "creditor.period_reversed": _l("The contract's end must not come before its start."),
+    "creditor.end_passed": _l(
+        "The contract's last day must not lie in the past; end it now to end it."
+    ),
     "creditor.purpose_unknown": _l("Choose the agreed purposes from the reveal purposes."),
     "creditor.no_project_group": _l("Name the creditor's project groups."),
     "creditor.name_mismatch": _l("Type the creditor's name exactly to end its contract."),

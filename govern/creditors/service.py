@@ -23,7 +23,13 @@ from govern.context import Context
 from govern.creditors import repository as repo
 from govern.creditors.certificate import Destroyed, document, exported
 from govern.creditors.models import Creditor, DeletionCertificate
-from govern.creditors.rules import check_open, check_period, check_purposes, ends_at
+from govern.creditors.rules import (
+    check_not_passed,
+    check_open,
+    check_period,
+    check_purposes,
+    ends_at,
+)
 from govern.debtors import repository as debtors
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.debtors.service import Entrustments, reseal_client
@@ -64,10 +70,12 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     """Record a creditor with a data key of its own, audited `creditor.created`; its debtors
     already imported are then re-sealed under that key.
 
-    Raises BadRequest `creditor.period_reversed` / `creditor.purpose_unknown` /
+    Raises BadRequest `creditor.period_reversed` / `creditor.end_passed` /
+    `creditor.purpose_unknown` /
     `creditor.no_project_group`, Conflict `creditor.exists`.
     """
     check_period(draft.contract_start, draft.contract_end)
+    check_not_passed(draft.contract_end, _today(ctx))
     check_purposes(draft.purposes, access_policy(ctx.settings.policies_dir).purposes)
     if not draft.project_groups:
         raise BadRequest("creditor.no_project_group", "Name the creditor's project groups.")
@@ -97,10 +105,11 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
 def change_end(db: Session, ctx: Context, actor: str, creditor_id: str, end: date) -> Creditor:
     """Move the contract's last day (extended, or brought forward), audited
     `creditor.contract_changed`. Raises NotFound `creditor.unknown`, Conflict
-    `creditor.ended`, BadRequest `creditor.period_reversed`."""
+    `creditor.ended`, BadRequest `creditor.period_reversed` / `creditor.end_passed`."""
     creditor = _known(db, creditor_id, lock=True)
     check_open(creditor.ended_at)
     check_period(creditor.contract_start, end)
+    check_not_passed(end, _today(ctx))
     before, creditor.contract_end = creditor.contract_end, end
     ctx.trail.record(
         db,
@@ -269,6 +278,11 @@ def certificate_of(db: Session, ctx: Context, creditor_id: str) -> dict[str, Any
 def list_certificates(db: Session) -> Sequence[DeletionCertificate]:
     """Every deletion certificate, newest first."""
     return repo.certificates(db)
+
+
+def _today(ctx: Context) -> date:
+    """Today in the company's zone, where a contract's last day ends."""
+    return ctx.clock.now().astimezone(ctx.settings.timezone).date()
 
 
 def _known(db: Session, creditor_id: str, lock: bool = False) -> Creditor:

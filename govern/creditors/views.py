@@ -9,7 +9,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.bounds import Text
+from govern.bounds import Day, Text
 from govern.creditors import service
 from govern.web import context, current_caller, db, documents_refusals, requires
 
@@ -35,8 +35,8 @@ class CreditorInSchema(Schema):
         metadata={"description": "as the debtors' `client` column names it"},
     )
     project_groups = fields.List(code(), required=True, validate=validate.Length(min=1, max=50))
-    contract_start = fields.Date(required=True)
-    contract_end = fields.Date(required=True, metadata={"description": "its last day"})
+    contract_start = Day(required=True)
+    contract_end = Day(required=True, metadata={"description": "its last day, today or later"})
     purposes = fields.List(
         code(),
         required=True,
@@ -59,7 +59,7 @@ class CreditorListSchema(Schema):
 
 
 class ContractEndSchema(Schema):
-    contract_end = fields.Date(required=True, metadata={"description": "the new last day"})
+    contract_end = Day(required=True, metadata={"description": "the new last day, today or later"})
 
 
 class EndSchema(Schema):

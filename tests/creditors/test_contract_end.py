@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from govern.backup.manifest import read_manifest
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
+from govern.contact.calls import CallReport, record_call
+from govern.contact.models import Call
 from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
 from govern.creditors.contract_ends import run_contract_ends
@@ -310,3 +312,51 @@ def test_another_instance_learns_of_a_creditors_key_and_of_its_end_from_the_keys
     with pytest.raises(KeysDestroyed):  # the other instance forgets the key at its next open
         other.vault.open(copied.name, f"{copied.id}/name")
     assert lender_key not in other.vault.keys
+
+
+def test_a_call_with_a_debtor_is_sealed_under_its_creditors_key_and_destroyed_with_it(
+    floor: Floor, settings: Settings, clock: FixedClock
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    services = floor.agency.services
+    phone = CASES[0].row()["phones"].split(",")[0].split(";")[0].strip()
+    now = clock.now()
+    report = CallReport(
+        "SYS-1", "057186901001", phone, "inbound", now - timedelta(minutes=5), None, now, None
+    )
+    with services.sessions() as db:
+        call_id = record_call(db, services.context(), report)[0].id
+    bank_keys = load_vault(settings.data_keys_file).creditors[BANK]
+    path = f"/api/v1/creditors/{bank['id']}/end"
+    assert floor.call("POST", path, "gm", json={"name": BANK})[0] == 200
+    with services.sessions() as db:
+        call = db.get(Call, call_id)
+        assert call.debtor_id == floor.debtors["C-001"]
+        assert call.key_id == bank_keys  # not the file's current key, which remains
+    assert call.key_id not in load_vault(settings.data_keys_file).keys
+
+
+def test_a_last_day_in_the_past_is_refused_and_ends_nothing(
+    floor: Floor, clock: FixedClock
+) -> None:
+    status, body = creditor(floor, BANK, TODAY - timedelta(days=1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (400, "creditor.end_passed")
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    path = f"/api/v1/creditors/{bank['id']}"
+    status, body = floor.call("PATCH", path, "gm", json={"contract_end": "2026-01-01"})
+    assert (status, body["error"]["code"]) == (400, "creditor.end_passed")
+    services = floor.agency.services
+    with services.sessions() as db:
+        assert end_due_contracts(db, services.context(), clock.now()) == []
+    assert floor.call("GET", path, "gm")[1]["contract_end"] == "2027-06-30"
+    assert floor.call("PATCH", path, "gm", json={"contract_end": TODAY.isoformat()})[0] == 200
+
+
+@pytest.mark.parametrize("end", ["9999-12-31", "0001-01-01"])
+def test_a_last_day_outside_govern_years_is_refused(floor: Floor, end: str) -> None:
+    body = {"name": BANK, "project_groups": ["pg-a1"], "contract_start": "2026-01-01"}
+    status, out = floor.call(
+        "POST", "/api/v1/creditors", "gm", json=body | {"contract_end": end, "purposes": []}
+    )
+    assert (status, out["error"]["code"]) == (422, "request.invalid")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
