@@ -16,7 +16,9 @@ from govern.creditors.models import Creditor, DeletionCertificate
 
 def creditor(db: Session, creditor_id: str, lock: bool = False) -> Creditor | None:
     query = select(Creditor).where(Creditor.id == creditor_id)
-    return db.scalar(query.with_for_update() if lock else query)
+    if lock:  # read again under the lock, whatever the session held
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.scalar(query)
 
 
 def by_name(db: Session, name: str) -> Creditor | None:

@@ -33,7 +33,7 @@ from govern.creditors.rules import (
 from govern.debtors import repository as debtors
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.debtors.service import Entrustments, reseal_client
-from govern.debtors.vault import add_key, copies_carrying, destroy_keys
+from govern.debtors.vault import KeysDestroyed, add_key, copies_carrying, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id
 from govern.notes.repository import notes_of_client
@@ -162,9 +162,13 @@ def end_contract(
     (None for the worker). Raises NotFound `creditor.unknown`, BadRequest
     `creditor.name_mismatch`, Conflict `creditor.ended` when its certificate was issued.
     """
-    creditor = _known(db, creditor_id, lock=True)
+    creditor = _known(db, creditor_id)
     if confirmed is not None and confirmed != creditor.name:
         raise BadRequest("creditor.name_mismatch", "Type the creditor's name to end it.")
+    if creditor.ended_at is None:
+        _finish_reseal(db, ctx, creditor.name)
+    db.rollback()  # what was read before the lock is read again under it
+    creditor = _known(db, creditor_id, lock=True)
     if creditor.ended_at is None:
         _destroy(db, ctx, actor, creditor)
     else:
@@ -176,16 +180,29 @@ def end_contract(
     return _issue(db, ctx, actor, creditor, _destroyed(db, ctx, creditor))
 
 
+def _finish_reseal(db: Session, ctx: Context, client: str) -> None:
+    """Move the creditor's debtors still under another key (a re-seal its recording began and
+    did not finish) under its own, so that its end destroys them too; nothing to do once its
+    keys are gone (an end a crash cut short)."""
+    try:
+        reseal_client(db, ctx.vault, client)
+    except KeysDestroyed:
+        db.rollback()
+
+
 def _check_no_certificate(db: Session, creditor: Creditor) -> None:
     if repo.certificate(db, creditor.id) is not None:
         raise Conflict("creditor.ended", "The contract has ended; its certificate is issued.")
 
 
 def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
-    """Count, destroy the keys (first: once gone, a failure after leaves nothing readable),
+    """Count by key (its debtors under one of its keys; any left under another are counted
+    apart), destroy the keys (first: once gone, a failure after leaves nothing readable),
     forget the lookup digests, mark the creditor ended, and record what went in
     `creditor.contract_ended`: one transaction after the file."""
-    count, digests = debtors.of_client(db, creditor.name)
+    ctx.vault.reload()
+    owned = sorted(k for k, owner in ctx.vault.owners.items() if owner == creditor.name)
+    count, digests, elsewhere = debtors.of_client(db, creditor.name, owned)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
     debtors.forget_digests(db, creditor.name)
@@ -196,6 +213,7 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
         digests,
         key_ids,
         *notes_of_client(db, creditor.name, key_ids),
+        debtors_under_other_keys=elsewhere,
     )
     ctx.trail.record(
         db, "creditor.contract_ended", actor, creditor.id, **_destroyed_details(destroyed)
@@ -217,6 +235,7 @@ def _destroyed(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
         key_ids,
         details["notes"],
         details["notes_under_other_keys"],
+        details.get("debtors_under_other_keys", 0),
     )
 
 
@@ -321,4 +340,5 @@ def _destroyed_details(destroyed: Destroyed) -> dict[str, Any]:
         "notes": destroyed.notes,
         "notes_under_other_keys": destroyed.notes_under_other_keys,
         "key_ids": destroyed.key_ids,
+        "debtors_under_other_keys": destroyed.debtors_under_other_keys,
     }

@@ -169,7 +169,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "notes": 1,
         "key_ids": [bank_key],
     }
-    assert document["not_destroyed"] == {"notes_under_other_keys": 0}
+    assert document["not_destroyed"] == {"notes_under_other_keys": 0, "debtors_under_other_keys": 0}
     assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
     assert document["trail"]["signed_size"] >= 1
     ended = entrusted.events("creditor.contract_ended")
@@ -264,7 +264,10 @@ def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroy
     status, certificate = floor.call("POST", end, "gm", json={"name": BANK})
     assert status == 200, certificate
     assert certificate["document"]["destroyed"]["notes"] == 1
-    assert certificate["document"]["not_destroyed"] == {"notes_under_other_keys": 1}
+    assert certificate["document"]["not_destroyed"] == {
+        "notes_under_other_keys": 1,
+        "debtors_under_other_keys": 0,
+    }
     status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
     assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
 
@@ -360,3 +363,29 @@ def test_a_last_day_outside_govern_years_is_refused(floor: Floor, end: str) -> N
     )
     assert (status, out["error"]["code"]) == (422, "request.invalid")
     assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
+
+
+def test_the_end_finishes_a_reseal_left_unfinished_before_destroying(
+    floor: Floor, settings: Settings
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    services = floor.agency.services
+    vault = load_vault(settings.data_keys_file)
+    with services.sessions() as db:  # as a recording cut before its re-seal reached this one
+        debtor = db.get(Debtor, floor.debtors["C-001"])
+        for name in PERSONAL_FIELDS:
+            place = f"{debtor.id}/{name}"
+            value = vault.open(getattr(debtor, name), place)
+            setattr(debtor, name, vault.seal(value, place, vault.current))
+        debtor.key_id = vault.current
+        db.commit()
+    status, certificate = floor.call(
+        "POST", f"/api/v1/creditors/{bank['id']}/end", "gm", json={"name": BANK}
+    )
+    assert status == 200
+    copied = {row.id: row for row in rows(floor)}
+    remaining = load_vault(settings.data_keys_file).keys
+    assert copied[floor.debtors["C-001"]].key_id not in remaining
+    document = certificate["document"]
+    assert document["destroyed"]["debtors"] == len(CASES)
+    assert document["not_destroyed"]["debtors_under_other_keys"] == 0
