@@ -169,15 +169,23 @@ def reveal_fields(
 
 
 def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> list[Shown]:
-    """A page of the debtors the caller reaches through their own project group, masked."""
+    """A page of the debtors the caller reaches through their own project group, masked: up to
+    `limit` of those whose creditor's contract runs, after the id `after`."""
     reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
-    page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
-    shown = [
-        _show(db, gate, reading, debtor, LISTED)
-        for debtor in page
-        if _current(db, gate, reading, debtor)
-    ]
+    groups = frozenset({group} if group else ())
+    shown: list[Shown] = []
+    while len(shown) < limit:  # the debtors of ended contracts left out, the page filled
+        wanted = limit - len(shown)
+        page = repo.caseload(db, groups, after, wanted)
+        shown += [
+            _show(db, gate, reading, debtor, LISTED)
+            for debtor in page
+            if _current(db, gate, reading, debtor)
+        ]
+        if len(page) < wanted:
+            break
+        after = page[-1].id
     shown = _with_stops(db, gate, shown)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")

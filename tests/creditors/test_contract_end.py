@@ -389,3 +389,26 @@ def test_the_end_finishes_a_reseal_left_unfinished_before_destroying(
     document = certificate["document"]
     assert document["destroyed"]["debtors"] == len(CASES)
     assert document["not_destroyed"]["debtors_under_other_keys"] == 0
+
+
+def test_the_caseload_pages_past_the_debtors_of_an_ended_contract(floor: Floor) -> None:
+    creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    _, lender = creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call"])
+    lenders = []
+    for i in range(6):
+        row = {**CASES[0].row(), "case_no": f"L-{i:03}", "client": LENDER, "name": "钱七"}
+        lenders.append(
+            row | {"phones": f"1360000{i:04}", "id_number": id_number(f"1101011980010{i:04}")}
+        )
+    floor.debtors |= import_cases(floor.agency, lenders)
+    path = f"/api/v1/creditors/{lender['id']}/end"
+    assert floor.call("POST", path, "gm", json={"name": LENDER})[0] == 200
+    everyone = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})[1]
+    walked, after = [], ""
+    while after is not None:  # one debtor a page, as far as next_after leads
+        query = {"assigned": "me", "limit": 1, "after": after}
+        _, page = floor.call("GET", "/api/v1/debtors", "col.a1", query_string=query)
+        walked += [d["id"] for d in page["debtors"]]
+        after = page["next_after"]
+    assert walked == [d["id"] for d in everyone["debtors"]]
+    assert walked and not set(walked) & {floor.debtors[r["case_no"]] for r in lenders}
