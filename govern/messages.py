@@ -168,6 +168,9 @@ MESSAGES: dict[str, Any] = {
     "creditor.name_mismatch": _l("Type the creditor's name exactly to end its contract."),
     "creditor.ended": _l("The contract has ended and its data is destroyed."),
     "creditor.no_certificate": _l("The contract has not ended: there is no certificate."),
+    "creditor.keys_unwritable": _l(
+        "The data keys file cannot be written; nothing was changed. Tell IT."
+    ),
     "creditor.contract_ended": _l(
         "The creditor's contract has ended: its debtors' data may no longer be read."
     ),

@@ -37,7 +37,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from govern.errors import ConfigError, Forbidden, GovernError
+from govern.errors import ConfigError, Forbidden, GovernError, ServiceUnavailable
 
 _MAGIC = b"GV1"
 _NONCE = 12
@@ -240,12 +240,39 @@ def _locked(path: Path) -> Iterator[None]:
     """Hold the exclusive lock of the keys file (`<file>.lock`, beside it) across a
     read-change-write, so that two processes never lose each other's change (a destroyed
     key written back, a new creditor's key lost)."""
-    fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
+        fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _unwritable(path, error) from None
+    try:
+        _give_to_owner(fd, path)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            yield
+        except OSError as error:
+            raise _unwritable(path, error) from None
     finally:
         os.close(fd)  # closing releases the lock
+
+
+class KeysUnwritable(ServiceUnavailable):
+    """The keys file (or its folder) cannot be written: nothing was changed."""
+
+
+def _unwritable(path: Path, error: OSError) -> KeysUnwritable:
+    return KeysUnwritable(
+        "creditor.keys_unwritable",
+        f"The data keys file {path.name} cannot be written ({error.strerror}); nothing was"
+        " changed. Its folder must be writable by the service.",
+    )
+
+
+def _give_to_owner(fd: int, path: Path) -> None:
+    """Run as root (`govern keys new`, `govern backup create`), a file Govern makes beside the
+    keys file is given to the keys file's owner, so that the service can still use it."""
+    if os.geteuid() == 0 and path.exists():
+        owner = path.stat()
+        os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
 def _raw(path: Path) -> dict[str, Any]:
@@ -259,6 +286,7 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
     new one, never a part, and a destroyed key does not come back after a power cut."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    _give_to_owner(fd, path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(raw, handle, indent=2, ensure_ascii=False)
         handle.flush()
@@ -282,6 +310,7 @@ def record_copy(
     """Note that the backup set in `folder` copied the keys file, with these creditors' keys."""
     line = {"folder": str(folder), "made_at": made_at, "creditor_keys": creditor_keys}
     fd = os.open(copies_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    _give_to_owner(fd, path)
     with os.fdopen(fd, "a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         out.flush()

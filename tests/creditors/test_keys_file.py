@@ -4,10 +4,18 @@ never lose each other's change (a destroyed key written back, a new creditor's k
 from __future__ import annotations
 
 import multiprocessing
+import os
+from datetime import date
 from pathlib import Path
 
+import pytest
+
+from govern.backup.service import create_set, quietly
+from govern.clock import FixedClock
 from govern.config import Settings
-from govern.debtors.vault import add_key, destroy_keys, load_vault
+from govern.debtors.vault import add_key, copies_file, destroy_keys, load_vault
+from tests.creditors.test_contract_end import BANK, creditor
+from tests.support.floor import Floor
 
 WRITES = 15
 
@@ -38,3 +46,31 @@ def test_concurrent_writers_lose_no_key_and_bring_none_back(settings: Settings) 
     assert len(owned) == 3 * WRITES  # every new creditor key written, none lost
     assert not set(doomed) & set(vault.keys)  # no destroyed key came back
     assert set(doomed) <= set(vault.destroyed)
+
+
+NOBODY = 65534
+
+
+def test_files_made_beside_the_keys_file_as_root_stay_the_services(
+    settings: Settings, tmp_path: Path, clock: FixedClock
+) -> None:
+    """`govern keys new` and `govern backup create` run as root: the keys file, its lock and
+    the list of copies stay its owner's, so the service can still change and read them."""
+    if os.geteuid() != 0:
+        pytest.skip("only root gives a file away")
+    path = settings.data_keys_file
+    os.chown(path, NOBODY, NOBODY)
+    add_key(path, client="某银行信用卡中心")
+    create_set(settings, tmp_path / "set", clock, quietly)
+    for made in (path, path.with_name(f"{path.name}.lock"), copies_file(path)):
+        assert made.stat().st_uid == NOBODY, made
+
+
+def test_a_keys_file_that_cannot_be_written_answers_503_and_records_nothing(
+    floor: Floor, settings: Settings
+) -> None:
+    path = settings.data_keys_file
+    path.with_name(f"{path.name}.lock").mkdir()  # no lock can be taken: nothing is written
+    status, body = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (503, "creditor.keys_unwritable")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
