@@ -374,6 +374,18 @@ def _details(reading: Reading, item: Shown) -> dict[str, Any]:
     return details
 
 
+def debtor_entrustment(
+    entrustments: Entrustments,
+) -> Callable[[Session, str], Entrustment | None]:
+    """A debtor's creditor's contract, by the debtor's id (explain asks the door with it)."""
+
+    def entrustment(db: Session, debtor_id: str) -> Entrustment | None:
+        client = _debtor(db, debtor_id).client
+        return entrustments(db, [client]).get(client)
+
+    return entrustment
+
+
 def debtor_group(db: Session, debtor_id: str) -> str:
     """The project group a debtor is assigned to.
 
