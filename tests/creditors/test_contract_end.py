@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 from flask import Flask
 from sqlalchemy import select
 
@@ -252,6 +257,20 @@ def checked_as_documented(certificate: dict[str, Any], folder: Path) -> None:
     assert answer.exit_code == 0 and "verifies" in answer.output, answer.output
     answer = runner.invoke(creditors, ["verify", str(changed), "--public-key", str(key)])
     assert answer.exit_code == 1 and "does not verify" in answer.output
+    forger = Ed25519PrivateKey.generate()  # signs the changed count, and hands its own key
+    forged = folder / "forged.json"
+    signed = json.dumps(
+        altered["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    altered["signature"] = forger.sign(b"govern signed document v1\n" + signed).hex()
+    altered["public_key"] = (
+        forger.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    )
+    forged.write_text(json.dumps(altered, ensure_ascii=False))
+    answer = runner.invoke(creditors, ["verify", str(forged), "--public-key", str(key)])
+    assert answer.exit_code == 1 and "does not verify" in answer.output
+    answer = runner.invoke(creditors, ["verify", str(forged)])  # never the file's own key
+    assert answer.exit_code == 2 and "--public-key" in answer.output
 
 
 def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroyed(
@@ -412,3 +431,15 @@ def test_the_caseload_pages_past_the_debtors_of_an_ended_contract(floor: Floor) 
         after = page["next_after"]
     assert walked == [d["id"] for d in everyone["debtors"]]
     assert walked and not set(walked) & {floor.debtors[r["case_no"]] for r in lenders}
+
+
+def test_explain_answers_as_the_door_does_for_a_debtor_of_an_ended_contract(floor: Floor) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    query = {"account": floor.ids["col.a1"], "debtor": floor.debtors["C-001"], "field": "name"}
+    _, running = floor.call("GET", "/api/v1/access/explain", "padmin", query_string=query)
+    assert running["allowed"] is True
+    floor.call("POST", f"/api/v1/creditors/{bank['id']}/end", "gm", json={"name": BANK})
+    status, ended = floor.call("GET", "/api/v1/access/explain", "padmin", query_string=query)
+    assert status == 200
+    assert (ended["allowed"], ended["reason"]) == (False, "creditor.contract_ended")
+    assert floor.view("col.a1", "C-001")[1]["error"]["code"] == "creditor.contract_ended"
