@@ -138,11 +138,15 @@ def entrustments_in(zone: ZoneInfo) -> Entrustments:
 
 
 def end_due_contracts(db: Session, ctx: Context, now: datetime) -> list[DeletionCertificate]:
-    """End every contract whose last day has passed by `now` (the worker's job; running it
-    again ends nothing more): each its own `end_contract`. Returns the certificates issued."""
+    """End every contract whose last day has passed by `now`, and every end a crash cut short
+    (its keys destroyed in the file, the creditor not marked ended: an early end too) — the
+    worker's job; running it again ends nothing more: each its own `end_contract`. Returns the
+    certificates issued."""
     today = now.astimezone(ctx.settings.timezone).date()
+    ctx.vault.reload()
+    cut_short = repo.of_clients(db, sorted(set(ctx.vault.destroyed.values())))
     issued = []
-    for due in repo.due(db, today):
+    for due in sorted({*repo.due(db, today), *(c.id for c in cut_short if c.ended_at is None)}):
         try:
             issued.append(end_contract(db, ctx, CONTRACT_END, due))
         except Conflict:  # another instance's run ended it first
@@ -201,7 +205,8 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
     forget the lookup digests, mark the creditor ended, and record what went in
     `creditor.contract_ended`: one transaction after the file."""
     ctx.vault.reload()
-    owned = sorted(k for k, owner in ctx.vault.owners.items() if owner == creditor.name)
+    keys = {**ctx.vault.owners, **ctx.vault.destroyed}  # destroyed: an end a crash cut short
+    owned = sorted(k for k, owner in keys.items() if owner == creditor.name)
     count, digests, elsewhere = debtors.of_client(db, creditor.name, owned)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()

@@ -36,7 +36,7 @@ from govern.debtors import repository as repo
 from govern.debtors.importer import personal_values, read_rows
 from govern.debtors.masking import mask
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.vault import Vault
+from govern.debtors.vault import KeysDestroyed, Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
 from govern.justification import justification
@@ -193,11 +193,16 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
 
 
 def _current(db: Session, gate: Gate, reading: Reading, debtor: Debtor) -> bool:
-    """Whether the debtor's creditor's contract still runs (a caseload leaves the others out)."""
+    """Whether the debtor's creditor's contract still runs and its keys remain (a caseload
+    leaves the others out: an end a crash cut short fails no list)."""
     entrustment = reading.entrustment(db, gate, debtor.client)
-    return entrustment is None or (
+    running = entrustment is None or (
         not entrustment.ended and gate.ctx.clock.now() < entrustment.ends_at
     )
+    try:
+        return running and bool(gate.ctx.vault.key_for(debtor.client))
+    except KeysDestroyed:
+        return False
 
 
 def _with_stops(db: Session, gate: Gate, shown: list[Shown]) -> list[Shown]:

@@ -35,7 +35,7 @@ from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.service import import_debtors, rotate_keys
-from govern.debtors.vault import KeysDestroyed, add_key, load_vault
+from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys, load_vault
 from tests.support.debtors import CASES, as_csv, id_number
 from tests.support.floor import Floor, import_cases
 from tests.support.notes import plain_note
@@ -443,3 +443,22 @@ def test_explain_answers_as_the_door_does_for_a_debtor_of_an_ended_contract(floo
     assert status == 200
     assert (ended["allowed"], ended["reason"]) == (False, "creditor.contract_ended")
     assert floor.view("col.a1", "C-001")[1]["error"]["code"] == "creditor.contract_ended"
+
+
+def test_an_early_end_a_crash_cut_short_is_finished_and_fails_no_list(
+    floor: Floor, settings: Settings, clock: FixedClock
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    bank_key = load_vault(settings.data_keys_file).creditors[BANK]
+    destroy_keys(settings.data_keys_file, BANK)  # then the process died: nothing in the database
+    status, page = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
+    assert (status, page["debtors"]) == (200, [])
+    services = floor.agency.services
+    with services.sessions() as db:
+        issued = end_due_contracts(db, services.context(), clock.now())
+    assert [c.creditor_id for c in issued] == [bank["id"]]
+    status, certificate = floor.call("GET", f"/api/v1/creditors/{bank['id']}/certificate", "gm")
+    assert status == 200
+    destroyed = certificate["document"]["destroyed"]
+    assert (destroyed["debtors"], destroyed["key_ids"]) == (len(CASES), [bank_key])
+    assert certificate["document"]["not_destroyed"]["debtors_under_other_keys"] == 0
