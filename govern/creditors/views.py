@@ -40,7 +40,7 @@ class CreditorInSchema(Schema):
     purposes = fields.List(
         code(),
         required=True,
-        validate=validate.Length(max=20),
+        validate=validate.Length(min=1, max=20),
         metadata={"description": "reveal purposes it agreed to (fields.toml [purposes])"},
     )
 
@@ -62,7 +62,7 @@ class ContractEndSchema(Schema):
     contract_end = Day(required=True, metadata={"description": "the new last day, today or later"})
 
 
-class EndSchema(Schema):
+class CreditorEndSchema(Schema):
     name = Text(
         required=True,
         validate=validate.Length(min=1, max=128),
@@ -120,7 +120,7 @@ def change_end(body: dict[str, Any], creditor_id: str) -> Any:
 
 @blp.route(f"/{CREDITOR_ID}/end", methods=["POST"])
 @requires("creditor", "manage")
-@blp.arguments(EndSchema)
+@blp.arguments(CreditorEndSchema)
 @blp.response(200, CertificateSchema)
 @documents_refusals(blp, 400, 401, 403, 404, 409)
 def end_contract(body: dict[str, Any], creditor_id: str) -> Any:

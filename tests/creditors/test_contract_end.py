@@ -378,7 +378,10 @@ def test_a_last_day_in_the_past_is_refused_and_ends_nothing(
 def test_a_last_day_outside_govern_years_is_refused(floor: Floor, end: str) -> None:
     body = {"name": BANK, "project_groups": ["pg-a1"], "contract_start": "2026-01-01"}
     status, out = floor.call(
-        "POST", "/api/v1/creditors", "gm", json=body | {"contract_end": end, "purposes": []}
+        "POST",
+        "/api/v1/creditors",
+        "gm",
+        json=body | {"contract_end": end, "purposes": ["scheduled_call"]},
     )
     assert (status, out["error"]["code"]) == (422, "request.invalid")
     assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
@@ -462,3 +465,9 @@ def test_an_early_end_a_crash_cut_short_is_finished_and_fails_no_list(
     destroyed = certificate["document"]["destroyed"]
     assert (destroyed["debtors"], destroyed["key_ids"]) == (len(CASES), [bank_key])
     assert certificate["document"]["not_destroyed"]["debtors_under_other_keys"] == 0
+
+
+def test_a_creditor_with_no_agreed_purpose_is_refused(floor: Floor) -> None:
+    status, body = creditor(floor, BANK, date(2027, 6, 30), [])
+    assert (status, body["error"]["code"]) == (422, "request.invalid")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
