@@ -90,11 +90,12 @@ def list_creditors() -> dict[str, Any]:
 @requires("creditor", "manage")
 @blp.arguments(CreditorInSchema)
 @blp.response(201, CreditorSchema)
-@documents_refusals(blp, 400, 401, 403, 409)
+@documents_refusals(blp, 400, 401, 403, 409, 503)
 def create_creditor(body: dict[str, Any]) -> Any:
     """A creditor with a data key of its own: its debtors are sealed under it from now on
     (those imported before are re-sealed). 400 `creditor.purpose_unknown` /
-    `creditor.period_reversed`, 409 `creditor.exists`."""
+    `creditor.period_reversed` / `creditor.end_passed`, 409 `creditor.exists`, 503
+    `creditor.keys_unwritable`."""
     draft = service.CreditorDraft(**body)
     return service.create_creditor(db(), context(), current_caller().account_id, draft)
 
@@ -122,11 +123,12 @@ def change_end(body: dict[str, Any], creditor_id: str) -> Any:
 @requires("creditor", "manage")
 @blp.arguments(CreditorEndSchema)
 @blp.response(200, CertificateSchema)
-@documents_refusals(blp, 400, 401, 403, 404, 409)
+@documents_refusals(blp, 400, 401, 403, 404, 409, 503)
 def end_contract(body: dict[str, Any], creditor_id: str) -> Any:
     """End the contract now, its name given again: the creditor's data keys destroyed, its
     debtors unreadable, the signed deletion certificate returned. 400
-    `creditor.name_mismatch`, 409 `creditor.ended` when it has ended."""
+    `creditor.name_mismatch`, 409 `creditor.ended` when it has ended, 503
+    `creditor.keys_unwritable`."""
     ctx = context()
     caller = current_caller().account_id
     service.end_contract(db(), ctx, caller, creditor_id, confirmed=body["name"])
