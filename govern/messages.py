@@ -165,6 +165,7 @@ MESSAGES: dict[str, Any] = {
     ),
     "creditor.purpose_unknown": _l("Choose the agreed purposes from the reveal purposes."),
     "creditor.no_project_group": _l("Name the creditor's project groups."),
+    "creditor.project_group_unknown": _l("Choose project groups the directory knows."),
     "creditor.name_mismatch": _l("Type the creditor's name exactly to end its contract."),
     "creditor.ended": _l("The contract has ended and its data is destroyed."),
     "creditor.no_certificate": _l("The contract has not ended: there is no certificate."),

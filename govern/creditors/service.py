@@ -71,7 +71,7 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     already imported are then re-sealed under that key.
 
     Raises BadRequest `creditor.period_reversed` / `creditor.end_passed` /
-    `creditor.purpose_unknown` /
+    `creditor.purpose_unknown` / `creditor.project_group_unknown` /
     `creditor.no_project_group`, Conflict `creditor.exists`.
     """
     check_period(draft.contract_start, draft.contract_end)
@@ -79,6 +79,11 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     check_purposes(draft.purposes, access_policy(ctx.settings.policies_dir).purposes)
     if not draft.project_groups:
         raise BadRequest("creditor.no_project_group", "Name the creditor's project groups.")
+    unknown = sorted(set(draft.project_groups) - debtors.known_project_groups(db))
+    if unknown:
+        raise BadRequest(
+            "creditor.project_group_unknown", f"No project group {unknown[0]} in the directory."
+        )
     if repo.by_name(db, draft.name) is not None:
         raise Conflict("creditor.exists", f"There is a creditor {draft.name} already.")
     key_id = add_key(ctx.settings.data_keys_file, client=draft.name)

@@ -471,3 +471,11 @@ def test_a_creditor_with_no_agreed_purpose_is_refused(floor: Floor) -> None:
     status, body = creditor(floor, BANK, date(2027, 6, 30), [])
     assert (status, body["error"]["code"]) == (422, "request.invalid")
     assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
+
+
+def test_a_project_group_the_directory_does_not_know_is_refused(floor: Floor) -> None:
+    body = {"name": BANK, "project_groups": ["pg-a1", "no-such-group"], "purposes": ["dispute"]}
+    body |= {"contract_start": "2026-01-01", "contract_end": "2027-06-30"}
+    status, out = floor.call("POST", "/api/v1/creditors", "gm", json=body)
+    assert (status, out["error"]["code"]) == (400, "creditor.project_group_unknown")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
