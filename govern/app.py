@@ -23,7 +23,7 @@ from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
 from govern.creditors.service import entrustments_in
 from govern.db import make_engine, make_session_factory
-from govern.debtors.service import DebtorWiring, debtor_group
+from govern.debtors.service import DebtorWiring, debtor_entrustment, debtor_group
 from govern.debtors.vault import load_vault
 from govern.directory import duties
 from govern.directory.choose import open_directory
@@ -166,12 +166,10 @@ def _hand_in(app: Flask, services: Services) -> None:
     from govern.training.pages import WIRING as TRAINING
 
     policy = PolicyCache(services.settings.policies_dir)
-    app.extensions[ACCESS] = AccessWiring(policy, debtor_group)
+    entrustments = entrustments_in(services.settings.timezone)
+    app.extensions[ACCESS] = AccessWiring(policy, debtor_group, debtor_entrustment(entrustments))
     app.extensions[DEBTORS] = DebtorWiring(
-        policy,
-        opener(services.trail, services.clock),
-        stopped_debtors,
-        entrustments_in(services.settings.timezone),
+        policy, opener(services.trail, services.clock), stopped_debtors, entrustments
     )
     fields = access_policy(services.settings.policies_dir).fields
     app.extensions[TRAINING] = DebtorFields(

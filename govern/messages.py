@@ -163,11 +163,18 @@ MESSAGES: dict[str, Any] = {
     "creditor.unknown": _l("There is no such creditor."),
     "creditor.exists": _l("There is a creditor of that name already."),
     "creditor.period_reversed": _l("The contract's end must not come before its start."),
+    "creditor.end_passed": _l(
+        "The contract's last day must not lie in the past; end it now to end it."
+    ),
     "creditor.purpose_unknown": _l("Choose the agreed purposes from the reveal purposes."),
     "creditor.no_project_group": _l("Name the creditor's project groups."),
+    "creditor.project_group_unknown": _l("Choose project groups the directory knows."),
     "creditor.name_mismatch": _l("Type the creditor's name exactly to end its contract."),
     "creditor.ended": _l("The contract has ended and its data is destroyed."),
     "creditor.no_certificate": _l("The contract has not ended: there is no certificate."),
+    "creditor.keys_unwritable": _l(
+        "The data keys file cannot be written; nothing was changed. Tell IT."
+    ),
     "creditor.contract_ended": _l(
         "The creditor's contract has ended: its debtors' data may no longer be read."
     ),

@@ -19,7 +19,7 @@ from govern.access import repository as repo
 from govern.access.door import DebtorRef, Door
 from govern.access.models import BreakGlassGrant
 from govern.access.policy import AccessPolicy, access_policy, casbin_enforcer, default_lines
-from govern.access.rules import COLLECTOR, Viewer, data_roles
+from govern.access.rules import COLLECTOR, Entrustment, Viewer, data_roles
 from govern.access.table import FieldTable, PolicyLines, build_table, parse_lines
 from govern.accounts.models import ACTIVE, Account
 from govern.accounts.repository import staff_of
@@ -104,6 +104,12 @@ def ready_policy(db: Session, clock: Clock, cache: PolicyCache) -> PolicyCache:
 
 #: A debtor's project group (db, debtor id), asked of the debtors capability above.
 DebtorGroup = Callable[[Session, str], str]
+#: A debtor's creditor's contract (None where its client is no creditor Govern knows).
+DebtorEntrustment = Callable[[Session, str], Entrustment | None]
+
+
+def no_entrustment(_db: Session, _debtor_id: str) -> Entrustment | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,7 @@ class AccessWiring:
 
     policy: PolicyCache
     debtor_group: DebtorGroup
+    entrustment: DebtorEntrustment = no_entrustment
 
 
 def viewer_of(db: Session, ctx: Context, account_id: str) -> Viewer:
@@ -339,6 +346,7 @@ class Question:
     debtor_id: str
     debtor_group: str
     field: str
+    entrustment: Entrustment | None = None  # its creditor's contract, as the door holds it
 
 
 def explain(db: Session, ctx: Context, cache: PolicyCache, asked: Question) -> dict[str, Any]:
@@ -355,7 +363,9 @@ def explain(db: Session, ctx: Context, cache: PolicyCache, asked: Question) -> d
     try:
         who = viewer_of(db, ctx, asked.account_id)
         steps.append({"step": "account", "outcome": "active", "roles": sorted(who.roles)})
-        decided = door.decide(who, DebtorRef(asked.debtor_id, asked.debtor_group))
+        decided = door.decide(
+            who, DebtorRef(asked.debtor_id, asked.debtor_group, asked.entrustment)
+        )
     except Forbidden as refused:
         return _explained(steps, "account" if not steps else "reach", refused.code, None)
     way, decision = decided.reach, decided.field(asked.field)

@@ -92,7 +92,8 @@ def explain(query: dict[str, str]) -> dict[str, Any]:
 def explain_decision(caller: Caller, account: str, debtor: str, field: str) -> dict[str, Any]:
     """Explain one decision and record that `caller` asked; the API's and the console's way."""
     group = _wiring().debtor_group(db(), debtor)
-    asked = service.Question(account, debtor, group, field)
+    contract = _wiring().entrustment(db(), debtor)
+    asked = service.Question(account, debtor, group, field, contract)
     answer = service.explain(db(), context(), ready_policy(), asked)
     db().commit()  # the explanation's read ends here; its event is made durable after
     services().trail.record_now(

@@ -23,8 +23,9 @@ from govern.contact import repository
 from govern.contact.models import Call, ContactPermit, Line
 from govern.contact.telephony import MACHINE, check_times, in_service, line_form
 from govern.context import Context
+from govern.debtors.models import Debtor
 from govern.debtors.service import lookup_form
-from govern.debtors.vault import key_id_of
+from govern.debtors.vault import KeysDestroyed, key_id_of
 from govern.errors import Conflict, NotFound
 from govern.ids import new_id
 
@@ -151,8 +152,25 @@ def _insert(db: Session, ctx: Context, report: CallReport, digest: bytes) -> Cal
     permit = take_permit(db, call)
     if permit is None:
         _own_phone(db, call)
+    _seal_for_creditor(db, ctx, call, report.number)
     _record(ctx, db, call, permit)
     return call
+
+
+def _seal_for_creditor(db: Session, ctx: Context, call: Call, number: str) -> None:
+    """Seal the number of a call with a known debtor under that debtor's creditor's key, as
+    the debtor's own fields are: destroyed with them at the contract's end (a call with no
+    debtor, or one whose creditor's keys are gone, stays under the current key)."""
+    debtor = db.get(Debtor, call.debtor_id) if call.debtor_id else None
+    if debtor is None:
+        return
+    try:
+        key_id = ctx.vault.key_for(debtor.client)
+    except KeysDestroyed:
+        return
+    call.number = ctx.vault.seal(number, f"{call.id}/number", key_id)
+    call.key_id = key_id_of(call.number)
+    db.flush()
 
 
 def take_permit(db: Session, call: Call) -> ContactPermit | None:

@@ -24,6 +24,9 @@ class Destroyed:
     #: notes of its debtors written before it was recorded, under another key: notes are
     #: never re-sealed (the database refuses to change one), so these stay readable
     notes_under_other_keys: int = 0
+    #: its debtors sealed under another key when the end came (a re-seal not finished): they
+    #: stay readable, and the certificate says so rather than count them destroyed
+    debtors_under_other_keys: int = 0
 
 
 def document(
@@ -48,7 +51,10 @@ def document(
             "notes": destroyed.notes,
             "key_ids": destroyed.key_ids,
         },
-        "not_destroyed": {"notes_under_other_keys": destroyed.notes_under_other_keys},
+        "not_destroyed": {
+            "notes_under_other_keys": destroyed.notes_under_other_keys,
+            "debtors_under_other_keys": destroyed.debtors_under_other_keys,
+        },
         "trail": {
             "signed_size": int(checkpoint["tree_size"]) if checkpoint else 0,
             "checkpoint": checkpoint,

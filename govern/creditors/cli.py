@@ -46,13 +46,15 @@ def end(creditor_id: str) -> None:
 @click.option(
     "--public-key",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The audit public key (PEM) kept apart; by default the one the file names.",
+    required=True,
+    help="The audit public key (PEM) kept apart from Govern: never the one the file carries,"
+    " which a forger would have put there with their own signature.",
 )
-def verify_command(file: Path, public_key: Path | None) -> None:
-    """Check the signature of the deletion certificate in FILE (as the API returns it); exit
-    1 when it does not verify."""
+def verify_command(file: Path, public_key: Path) -> None:
+    """Check the signature of the deletion certificate in FILE (as the API returns it) with
+    the audit public key kept apart; exit 1 when it does not verify."""
     certificate = json.loads(file.read_text(encoding="utf-8"))
-    pem = public_key.read_bytes() if public_key else certificate["public_key"].encode()
+    pem = public_key.read_bytes()
     try:
         good = verify(certificate, pem)
     except (ValueError, KeyError) as error:

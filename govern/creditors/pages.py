@@ -24,6 +24,7 @@ from govern.creditors import service
 from govern.creditors.rules import contract_state
 from govern.debtors.pages import purpose_label
 from govern.errors import GovernError
+from govern.justification import trim
 from govern.web import context, db, services
 
 bp = Blueprint("creditors_pages", __name__, url_prefix="/creditors")
@@ -107,7 +108,7 @@ def create() -> Any:
         return _index(form, status=400)
     groups = [g.strip() for g in (form.project_groups.data or "").split(",") if g.strip()]
     draft = service.CreditorDraft(
-        form.name.data or "",
+        trim(form.name.data or ""),
         groups,
         form.contract_start.data,
         form.contract_end.data,

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from audit.entry import decode
+from audit.queries import EventFilter, find_events
 from govern.creditors.models import Creditor, DeletionCertificate
 
 
 def creditor(db: Session, creditor_id: str, lock: bool = False) -> Creditor | None:
     query = select(Creditor).where(Creditor.id == creditor_id)
-    return db.scalar(query.with_for_update() if lock else query)
+    if lock:  # read again under the lock, whatever the session held
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.scalar(query)
 
 
 def by_name(db: Session, name: str) -> Creditor | None:
@@ -46,3 +51,10 @@ def certificates(db: Session) -> Sequence[DeletionCertificate]:
     """Every deletion certificate, newest first."""
     query = select(DeletionCertificate).order_by(DeletionCertificate.issued_at.desc())
     return db.scalars(query).all()
+
+
+def ended_details(db: Session, creditor_id: str) -> dict[str, Any]:
+    """The details of the creditor's `creditor.contract_ended` event: what its end destroyed."""
+    wanted = EventFilter(object=creditor_id, action="creditor.contract_ended", limit=1)
+    (_, entry), *_ = find_events(db.connection(), wanted)
+    return decode(entry)["details"]

@@ -36,6 +36,17 @@ def check_period(start: date, end: date) -> None:
         )
 
 
+def check_not_passed(end: date, today: date) -> None:
+    """A contract's last day set is today or later: a day already past would end the contract
+    (its data destroyed for good) at the worker's next run, without the name typed again that
+    an end asks for. Raises BadRequest `creditor.end_passed`."""
+    if end < today:
+        raise BadRequest(
+            "creditor.end_passed",
+            "The contract's last day must not lie in the past; end it now to end it.",
+        )
+
+
 def check_purposes(purposes: list[str], known: dict[str, str]) -> None:
     """Every agreed purpose is a reveal purpose of the policy (fields.toml [purposes]).
     Raises BadRequest `creditor.purpose_unknown` naming the first that is not."""

@@ -23,11 +23,17 @@ from govern.context import Context
 from govern.creditors import repository as repo
 from govern.creditors.certificate import Destroyed, document, exported
 from govern.creditors.models import Creditor, DeletionCertificate
-from govern.creditors.rules import check_open, check_period, check_purposes, ends_at
+from govern.creditors.rules import (
+    check_not_passed,
+    check_open,
+    check_period,
+    check_purposes,
+    ends_at,
+)
 from govern.debtors import repository as debtors
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.debtors.service import Entrustments, reseal_client
-from govern.debtors.vault import add_key, copies_carrying, destroy_keys
+from govern.debtors.vault import KeysDestroyed, add_key, copies_carrying, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id
 from govern.notes.repository import notes_of_client
@@ -64,13 +70,20 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     """Record a creditor with a data key of its own, audited `creditor.created`; its debtors
     already imported are then re-sealed under that key.
 
-    Raises BadRequest `creditor.period_reversed` / `creditor.purpose_unknown` /
+    Raises BadRequest `creditor.period_reversed` / `creditor.end_passed` /
+    `creditor.purpose_unknown` / `creditor.project_group_unknown` /
     `creditor.no_project_group`, Conflict `creditor.exists`.
     """
     check_period(draft.contract_start, draft.contract_end)
+    check_not_passed(draft.contract_end, _today(ctx))
     check_purposes(draft.purposes, access_policy(ctx.settings.policies_dir).purposes)
     if not draft.project_groups:
         raise BadRequest("creditor.no_project_group", "Name the creditor's project groups.")
+    unknown = sorted(set(draft.project_groups) - debtors.known_project_groups(db))
+    if unknown:
+        raise BadRequest(
+            "creditor.project_group_unknown", f"No project group {unknown[0]} in the directory."
+        )
     if repo.by_name(db, draft.name) is not None:
         raise Conflict("creditor.exists", f"There is a creditor {draft.name} already.")
     key_id = add_key(ctx.settings.data_keys_file, client=draft.name)
@@ -97,10 +110,11 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
 def change_end(db: Session, ctx: Context, actor: str, creditor_id: str, end: date) -> Creditor:
     """Move the contract's last day (extended, or brought forward), audited
     `creditor.contract_changed`. Raises NotFound `creditor.unknown`, Conflict
-    `creditor.ended`, BadRequest `creditor.period_reversed`."""
+    `creditor.ended`, BadRequest `creditor.period_reversed` / `creditor.end_passed`."""
     creditor = _known(db, creditor_id, lock=True)
     check_open(creditor.ended_at)
     check_period(creditor.contract_start, end)
+    check_not_passed(end, _today(ctx))
     before, creditor.contract_end = creditor.contract_end, end
     ctx.trail.record(
         db,
@@ -129,11 +143,15 @@ def entrustments_in(zone: ZoneInfo) -> Entrustments:
 
 
 def end_due_contracts(db: Session, ctx: Context, now: datetime) -> list[DeletionCertificate]:
-    """End every contract whose last day has passed by `now` (the worker's job; running it
-    again ends nothing more): each its own `end_contract`. Returns the certificates issued."""
+    """End every contract whose last day has passed by `now`, and every end a crash cut short
+    (its keys destroyed in the file, the creditor not marked ended: an early end too) — the
+    worker's job; running it again ends nothing more: each its own `end_contract`. Returns the
+    certificates issued."""
     today = now.astimezone(ctx.settings.timezone).date()
+    ctx.vault.reload()
+    cut_short = repo.of_clients(db, sorted(set(ctx.vault.destroyed.values())))
     issued = []
-    for due in repo.due(db, today):
+    for due in sorted({*repo.due(db, today), *(c.id for c in cut_short if c.ended_at is None)}):
         try:
             issued.append(end_contract(db, ctx, CONTRACT_END, due))
         except Conflict:  # another instance's run ended it first
@@ -153,22 +171,48 @@ def end_contract(
     (None for the worker). Raises NotFound `creditor.unknown`, BadRequest
     `creditor.name_mismatch`, Conflict `creditor.ended` when its certificate was issued.
     """
-    creditor = _known(db, creditor_id, lock=True)
+    creditor = _known(db, creditor_id)
     if confirmed is not None and confirmed != creditor.name:
         raise BadRequest("creditor.name_mismatch", "Type the creditor's name to end it.")
     if creditor.ended_at is None:
-        destroyed = _destroy(db, ctx, actor, creditor)
-    elif repo.certificate(db, creditor.id) is None:
-        destroyed = _destroyed_before(db, ctx, creditor)
+        _finish_reseal(db, ctx, creditor.name)
+    db.rollback()  # what was read before the lock is read again under it
+    creditor = _known(db, creditor_id, lock=True)
+    if creditor.ended_at is None:
+        _destroy(db, ctx, actor, creditor)
     else:
+        _check_no_certificate(db, creditor)
+        db.rollback()
+    ctx.trail.checkpoint_now()  # the end's event signed, outside any transaction
+    creditor = _known(db, creditor_id, lock=True)  # again: one certificate, whoever races
+    _check_no_certificate(db, creditor)
+    return _issue(db, ctx, actor, creditor, _destroyed(db, ctx, creditor))
+
+
+def _finish_reseal(db: Session, ctx: Context, client: str) -> None:
+    """Move the creditor's debtors still under another key (a re-seal its recording began and
+    did not finish) under its own, so that its end destroys them too; nothing to do once its
+    keys are gone (an end a crash cut short)."""
+    try:
+        reseal_client(db, ctx.vault, client)
+    except KeysDestroyed:
+        db.rollback()
+
+
+def _check_no_certificate(db: Session, creditor: Creditor) -> None:
+    if repo.certificate(db, creditor.id) is not None:
         raise Conflict("creditor.ended", "The contract has ended; its certificate is issued.")
-    return _issue(db, ctx, actor, creditor, destroyed)
 
 
-def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> Destroyed:
-    """Count, destroy the keys (first: once gone, a failure after leaves nothing readable),
-    forget the lookup digests, mark the creditor ended; one transaction after the file."""
-    count, digests = debtors.of_client(db, creditor.name)
+def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
+    """Count by key (its debtors under one of its keys; any left under another are counted
+    apart), destroy the keys (first: once gone, a failure after leaves nothing readable),
+    forget the lookup digests, mark the creditor ended, and record what went in
+    `creditor.contract_ended`: one transaction after the file."""
+    ctx.vault.reload()
+    keys = {**ctx.vault.owners, **ctx.vault.destroyed}  # destroyed: an end a crash cut short
+    owned = sorted(k for k, owner in keys.items() if owner == creditor.name)
+    count, digests, elsewhere = debtors.of_client(db, creditor.name, owned)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
     debtors.forget_digests(db, creditor.name)
@@ -179,29 +223,36 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> Destr
         digests,
         key_ids,
         *notes_of_client(db, creditor.name, key_ids),
+        debtors_under_other_keys=elsewhere,
     )
     ctx.trail.record(
         db, "creditor.contract_ended", actor, creditor.id, **_destroyed_details(destroyed)
     )
     db.commit()
-    return destroyed
 
 
-def _destroyed_before(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
-    """What an end a crash cut short destroyed (the ended event of the trail holds no count
-    the certificate could not take again: the debtor rows stay, the digests were deleted)."""
-    count, _ = debtors.of_client(db, creditor.name)
+def _destroyed(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
+    """What the end destroyed, as its `creditor.contract_ended` event states it (the one
+    count, whichever run issues the certificate: this one, or the one finishing an end a
+    crash cut short), its keys destroyed again should the file have lost the change."""
+    details = repo.ended_details(db, creditor.id)
     key_ids = destroy_keys(ctx.settings.data_keys_file, creditor.name)
     ctx.vault.reload()
-    notes = notes_of_client(db, creditor.name, key_ids)
-    return Destroyed(count, count * len(PERSONAL_FIELDS), 0, key_ids, *notes)
+    return Destroyed(
+        details["debtors"],
+        details["fields"],
+        details["lookup_digests"],
+        key_ids,
+        details["notes"],
+        details["notes_under_other_keys"],
+        details.get("debtors_under_other_keys", 0),
+    )
 
 
 def _issue(
     db: Session, ctx: Context, actor: str, creditor: Creditor, destroyed: Destroyed
 ) -> DeletionCertificate:
-    """Sign the trail as it stands (the end's event in it), then the certificate."""
-    ctx.trail.checkpoint_now()
+    """The certificate, with the trail's newest signed checkpoint (the end's event in it)."""
     checkpoint = ctx.trail.newest_checkpoint()
     issued_at = ctx.clock.now()
     header = {
@@ -258,6 +309,11 @@ def list_certificates(db: Session) -> Sequence[DeletionCertificate]:
     return repo.certificates(db)
 
 
+def _today(ctx: Context) -> date:
+    """Today in the company's zone, where a contract's last day ends."""
+    return ctx.clock.now().astimezone(ctx.settings.timezone).date()
+
+
 def _known(db: Session, creditor_id: str, lock: bool = False) -> Creditor:
     found = repo.creditor(db, creditor_id, lock=lock)
     if found is None:
@@ -294,4 +350,5 @@ def _destroyed_details(destroyed: Destroyed) -> dict[str, Any]:
         "notes": destroyed.notes,
         "notes_under_other_keys": destroyed.notes_under_other_keys,
         "key_ids": destroyed.key_ids,
+        "debtors_under_other_keys": destroyed.debtors_under_other_keys,
     }

@@ -9,7 +9,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from govern.bounds import Text
+from govern.bounds import Day, Text
 from govern.creditors import service
 from govern.web import context, current_caller, db, documents_refusals, requires
 
@@ -35,12 +35,12 @@ class CreditorInSchema(Schema):
         metadata={"description": "as the debtors' `client` column names it"},
     )
     project_groups = fields.List(code(), required=True, validate=validate.Length(min=1, max=50))
-    contract_start = fields.Date(required=True)
-    contract_end = fields.Date(required=True, metadata={"description": "its last day"})
+    contract_start = Day(required=True)
+    contract_end = Day(required=True, metadata={"description": "its last day, today or later"})
     purposes = fields.List(
         code(),
         required=True,
-        validate=validate.Length(max=20),
+        validate=validate.Length(min=1, max=20),
         metadata={"description": "reveal purposes it agreed to (fields.toml [purposes])"},
     )
 
@@ -59,10 +59,10 @@ class CreditorListSchema(Schema):
 
 
 class ContractEndSchema(Schema):
-    contract_end = fields.Date(required=True, metadata={"description": "the new last day"})
+    contract_end = Day(required=True, metadata={"description": "the new last day, today or later"})
 
 
-class EndSchema(Schema):
+class CreditorEndSchema(Schema):
     name = Text(
         required=True,
         validate=validate.Length(min=1, max=128),
@@ -90,11 +90,12 @@ def list_creditors() -> dict[str, Any]:
 @requires("creditor", "manage")
 @blp.arguments(CreditorInSchema)
 @blp.response(201, CreditorSchema)
-@documents_refusals(blp, 400, 401, 403, 409)
+@documents_refusals(blp, 400, 401, 403, 409, 503)
 def create_creditor(body: dict[str, Any]) -> Any:
     """A creditor with a data key of its own: its debtors are sealed under it from now on
     (those imported before are re-sealed). 400 `creditor.purpose_unknown` /
-    `creditor.period_reversed`, 409 `creditor.exists`."""
+    `creditor.period_reversed` / `creditor.end_passed`, 409 `creditor.exists`, 503
+    `creditor.keys_unwritable`."""
     draft = service.CreditorDraft(**body)
     return service.create_creditor(db(), context(), current_caller().account_id, draft)
 
@@ -120,13 +121,14 @@ def change_end(body: dict[str, Any], creditor_id: str) -> Any:
 
 @blp.route(f"/{CREDITOR_ID}/end", methods=["POST"])
 @requires("creditor", "manage")
-@blp.arguments(EndSchema)
+@blp.arguments(CreditorEndSchema)
 @blp.response(200, CertificateSchema)
-@documents_refusals(blp, 400, 401, 403, 404, 409)
+@documents_refusals(blp, 400, 401, 403, 404, 409, 503)
 def end_contract(body: dict[str, Any], creditor_id: str) -> Any:
     """End the contract now, its name given again: the creditor's data keys destroyed, its
     debtors unreadable, the signed deletion certificate returned. 400
-    `creditor.name_mismatch`, 409 `creditor.ended` when it has ended."""
+    `creditor.name_mismatch`, 409 `creditor.ended` when it has ended, 503
+    `creditor.keys_unwritable`."""
     ctx = context()
     caller = current_caller().account_id
     service.end_contract(db(), ctx, caller, creditor_id, confirmed=body["name"])

@@ -72,15 +72,18 @@ def of_client_off_key(db: Session, client: str, key_id: str, limit: int) -> list
     return list(db.scalars(query.with_for_update(skip_locked=True)))
 
 
-def of_client(db: Session, client: str) -> tuple[int, int]:
-    """How many debtors `client` has, and how many lookup digests they have."""
-    debtors = db.scalar(select(func.count()).where(Debtor.client == client)) or 0
+def of_client(db: Session, client: str, key_ids: list[str]) -> tuple[int, int, int]:
+    """How many of `client`'s debtors are sealed under one of `key_ids`, how many lookup
+    digests all its debtors have, and how many of its debtors are sealed under another key."""
+    mine = Debtor.client == client
+    under = db.scalar(select(func.count()).where(mine, Debtor.key_id.in_(key_ids))) or 0
+    others = db.scalar(select(func.count()).where(mine, Debtor.key_id.not_in(key_ids))) or 0
     digests = (
         select(func.count())
         .select_from(DebtorLookup)
         .join(Debtor, Debtor.id == DebtorLookup.debtor_id)
     )
-    return debtors, db.scalar(digests.where(Debtor.client == client)) or 0
+    return under, db.scalar(digests.where(mine)) or 0, others
 
 
 def forget_digests(db: Session, client: str) -> None:

@@ -36,7 +36,7 @@ from govern.debtors import repository as repo
 from govern.debtors.importer import personal_values, read_rows
 from govern.debtors.masking import mask
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.vault import Vault
+from govern.debtors.vault import KeysDestroyed, Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
 from govern.justification import justification
@@ -169,15 +169,23 @@ def reveal_fields(
 
 
 def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> list[Shown]:
-    """A page of the debtors the caller reaches through their own project group, masked."""
+    """A page of the debtors the caller reaches through their own project group, masked: up to
+    `limit` of those whose creditor's contract runs, after the id `after`."""
     reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
-    page = repo.caseload(db, frozenset({group} if group else ()), after, limit)
-    shown = [
-        _show(db, gate, reading, debtor, LISTED)
-        for debtor in page
-        if _current(db, gate, reading, debtor)
-    ]
+    groups = frozenset({group} if group else ())
+    shown: list[Shown] = []
+    while len(shown) < limit:  # the debtors of ended contracts left out, the page filled
+        wanted = limit - len(shown)
+        page = repo.caseload(db, groups, after, wanted)
+        shown += [
+            _show(db, gate, reading, debtor, LISTED)
+            for debtor in page
+            if _current(db, gate, reading, debtor)
+        ]
+        if len(page) < wanted:
+            break
+        after = page[-1].id
     shown = _with_stops(db, gate, shown)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, shown, "debtor.listed")
@@ -185,11 +193,16 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
 
 
 def _current(db: Session, gate: Gate, reading: Reading, debtor: Debtor) -> bool:
-    """Whether the debtor's creditor's contract still runs (a caseload leaves the others out)."""
+    """Whether the debtor's creditor's contract still runs and its keys remain (a caseload
+    leaves the others out: an end a crash cut short fails no list)."""
     entrustment = reading.entrustment(db, gate, debtor.client)
-    return entrustment is None or (
+    running = entrustment is None or (
         not entrustment.ended and gate.ctx.clock.now() < entrustment.ends_at
     )
+    try:
+        return running and bool(gate.ctx.vault.key_for(debtor.client))
+    except KeysDestroyed:
+        return False
 
 
 def _with_stops(db: Session, gate: Gate, shown: list[Shown]) -> list[Shown]:
@@ -364,6 +377,18 @@ def _details(reading: Reading, item: Shown) -> dict[str, Any]:
         if value is not None:
             details[name] = value
     return details
+
+
+def debtor_entrustment(
+    entrustments: Entrustments,
+) -> Callable[[Session, str], Entrustment | None]:
+    """A debtor's creditor's contract, by the debtor's id (explain asks the door with it)."""
+
+    def entrustment(db: Session, debtor_id: str) -> Entrustment | None:
+        client = _debtor(db, debtor_id).client
+        return entrustments(db, [client]).get(client)
+
+    return entrustment
 
 
 def debtor_group(db: Session, debtor_id: str) -> str:

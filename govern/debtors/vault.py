@@ -10,6 +10,7 @@ removed from the file, their ids kept in `destroyed` so that a value sealed unde
 `creditor.keys_destroyed`, and every copy of the database made before, wherever it lies, holds
 values no remaining key opens (crypto-shredding). Backup sets that copied the file are listed
 beside it (`<file>.copies.jsonl`, `record_copy`), so a deletion certificate can name them.
+Every change of the file holds the exclusive lock of `<file>.lock` beside it (`flock`).
 `govern keys new` adds a key and makes it current; `govern keys rotate` re-seals every value
 under its client's key while instances keep serving: they read the file again when they meet
 a key id they lack. Once rotated, the old key can be removed from the file. Each value is
@@ -20,11 +21,14 @@ not open.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,7 +37,7 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from govern.errors import ConfigError, Forbidden, GovernError
+from govern.errors import ConfigError, Forbidden, GovernError, ServiceUnavailable
 
 _MAGIC = b"GV1"
 _NONCE = 12
@@ -90,6 +94,7 @@ class Vault:
                 fresh.owners,
                 fresh.destroyed,
             )
+            _cipher.cache_clear()  # no destroyed key kept in memory
 
     def _fresh(self) -> None:
         """Read the file again when it was replaced since (one stat: every process learns of
@@ -195,32 +200,79 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def add_key(path: Path, client: str | None = None) -> str:
     """Add a fresh key to `path` (created if missing, mode 0600) and make it current: the
-    file's, or (with `client`) that creditor's own, owned by it."""
-    raw = _raw(path)
+    file's, or (with `client`) that creditor's own, owned by it. Under the file's lock."""
     key_id = f"k{'c' if client else ''}{secrets.token_hex(4)}"  # never an older key's id
-    raw["keys"][key_id] = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
-    if client is None:
-        raw["current"] = key_id
-    else:
-        raw.setdefault("creditors", {})[client] = key_id
-        raw.setdefault("owners", {})[key_id] = client
-    _write(path, raw)
+    with _locked(path):
+        raw = _raw(path)
+        raw["keys"][key_id] = base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
+        if client is None:
+            raw["current"] = key_id
+        else:
+            raw.setdefault("creditors", {})[client] = key_id
+            raw.setdefault("owners", {})[key_id] = client
+        _write(path, raw)
     return key_id
 
 
 def destroy_keys(path: Path, client: str) -> list[str]:
     """Destroy every key `client` owns: removed from `path` (the file rewritten whole, synced,
-    renamed into place, its folder synced), their ids kept as destroyed. Returns the ids of
-    all its destroyed keys, these and any destroyed before (idempotent)."""
-    raw = _raw(path)
-    owners, destroyed = raw.setdefault("owners", {}), raw.setdefault("destroyed", {})
-    for key_id in [k for k, owner in owners.items() if owner == client]:
-        raw["keys"].pop(key_id, None)
-        del owners[key_id]
-        destroyed[key_id] = client
-    raw.setdefault("creditors", {}).pop(client, None)
-    _write(path, raw)
-    return sorted(k for k, owner in destroyed.items() if owner == client)
+    renamed into place, its folder synced), their ids kept as destroyed; under the file's
+    lock, read back after. Returns the ids of all its destroyed keys, these and any destroyed
+    before (idempotent)."""
+    with _locked(path):
+        raw = _raw(path)
+        owners, destroyed = raw.setdefault("owners", {}), raw.setdefault("destroyed", {})
+        for key_id in [k for k, owner in owners.items() if owner == client]:
+            raw["keys"].pop(key_id, None)
+            del owners[key_id]
+            destroyed[key_id] = client
+        raw.setdefault("creditors", {}).pop(client, None)
+        _write(path, raw)
+        written = _raw(path)
+    gone = sorted(k for k, owner in written.get("destroyed", {}).items() if owner == client)
+    if any(k in written["keys"] for k in gone) or client in written.get("creditors", {}):
+        raise ConfigError("config.data_keys", f"{path}: {client}'s keys are still in the file")
+    return gone
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold the exclusive lock of the keys file (`<file>.lock`, beside it) across a
+    read-change-write, so that two processes never lose each other's change (a destroyed
+    key written back, a new creditor's key lost)."""
+    try:
+        fd = os.open(path.with_name(f"{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _unwritable(path, error) from None
+    try:
+        _give_to_owner(fd, path)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        except OSError as error:
+            raise _unwritable(path, error) from None
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+class KeysUnwritable(ServiceUnavailable):
+    """The keys file (or its folder) cannot be written: nothing was changed."""
+
+
+def _unwritable(path: Path, error: OSError) -> KeysUnwritable:
+    return KeysUnwritable(
+        "creditor.keys_unwritable",
+        f"The data keys file {path.name} cannot be written ({error.strerror}); nothing was"
+        " changed. Its folder must be writable by the service.",
+    )
+
+
+def _give_to_owner(fd: int, path: Path) -> None:
+    """Run as root (`govern keys new`, `govern backup create`), a file Govern makes beside the
+    keys file is given to the keys file's owner, so that the service can still use it."""
+    if os.geteuid() == 0 and path.exists():
+        owner = path.stat()
+        os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
 def _raw(path: Path) -> dict[str, Any]:
@@ -234,6 +286,7 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
     new one, never a part, and a destroyed key does not come back after a power cut."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    _give_to_owner(fd, path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(raw, handle, indent=2, ensure_ascii=False)
         handle.flush()
@@ -257,6 +310,7 @@ def record_copy(
     """Note that the backup set in `folder` copied the keys file, with these creditors' keys."""
     line = {"folder": str(folder), "made_at": made_at, "creditor_keys": creditor_keys}
     fd = os.open(copies_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    _give_to_owner(fd, path)
     with os.fdopen(fd, "a", encoding="utf-8") as out:
         out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         out.flush()

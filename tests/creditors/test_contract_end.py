@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_pem_public_key,
+)
 from flask import Flask
 from sqlalchemy import select
 
@@ -22,13 +27,15 @@ from govern.backup.manifest import read_manifest
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
+from govern.contact.calls import CallReport, record_call
+from govern.contact.models import Call
 from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
 from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.service import import_debtors, rotate_keys
-from govern.debtors.vault import KeysDestroyed, add_key, load_vault
+from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys, load_vault
 from tests.support.debtors import CASES, as_csv, id_number
 from tests.support.floor import Floor, import_cases
 from tests.support.notes import plain_note
@@ -167,7 +174,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "notes": 1,
         "key_ids": [bank_key],
     }
-    assert document["not_destroyed"] == {"notes_under_other_keys": 0}
+    assert document["not_destroyed"] == {"notes_under_other_keys": 0, "debtors_under_other_keys": 0}
     assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
     assert document["trail"]["signed_size"] >= 1
     ended = entrusted.events("creditor.contract_ended")
@@ -250,6 +257,20 @@ def checked_as_documented(certificate: dict[str, Any], folder: Path) -> None:
     assert answer.exit_code == 0 and "verifies" in answer.output, answer.output
     answer = runner.invoke(creditors, ["verify", str(changed), "--public-key", str(key)])
     assert answer.exit_code == 1 and "does not verify" in answer.output
+    forger = Ed25519PrivateKey.generate()  # signs the changed count, and hands its own key
+    forged = folder / "forged.json"
+    signed = json.dumps(
+        altered["document"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    altered["signature"] = forger.sign(b"govern signed document v1\n" + signed).hex()
+    altered["public_key"] = (
+        forger.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+    )
+    forged.write_text(json.dumps(altered, ensure_ascii=False))
+    answer = runner.invoke(creditors, ["verify", str(forged), "--public-key", str(key)])
+    assert answer.exit_code == 1 and "does not verify" in answer.output
+    answer = runner.invoke(creditors, ["verify", str(forged)])  # never the file's own key
+    assert answer.exit_code == 2 and "--public-key" in answer.output
 
 
 def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroyed(
@@ -262,7 +283,10 @@ def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroy
     status, certificate = floor.call("POST", end, "gm", json={"name": BANK})
     assert status == 200, certificate
     assert certificate["document"]["destroyed"]["notes"] == 1
-    assert certificate["document"]["not_destroyed"] == {"notes_under_other_keys": 1}
+    assert certificate["document"]["not_destroyed"] == {
+        "notes_under_other_keys": 1,
+        "debtors_under_other_keys": 0,
+    }
     status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
     assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
 
@@ -310,3 +334,148 @@ def test_another_instance_learns_of_a_creditors_key_and_of_its_end_from_the_keys
     with pytest.raises(KeysDestroyed):  # the other instance forgets the key at its next open
         other.vault.open(copied.name, f"{copied.id}/name")
     assert lender_key not in other.vault.keys
+
+
+def test_a_call_with_a_debtor_is_sealed_under_its_creditors_key_and_destroyed_with_it(
+    floor: Floor, settings: Settings, clock: FixedClock
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    services = floor.agency.services
+    phone = CASES[0].row()["phones"].split(",")[0].split(";")[0].strip()
+    now = clock.now()
+    report = CallReport(
+        "SYS-1", "057186901001", phone, "inbound", now - timedelta(minutes=5), None, now, None
+    )
+    with services.sessions() as db:
+        call_id = record_call(db, services.context(), report)[0].id
+    bank_keys = load_vault(settings.data_keys_file).creditors[BANK]
+    path = f"/api/v1/creditors/{bank['id']}/end"
+    assert floor.call("POST", path, "gm", json={"name": BANK})[0] == 200
+    with services.sessions() as db:
+        call = db.get(Call, call_id)
+        assert call.debtor_id == floor.debtors["C-001"]
+        assert call.key_id == bank_keys  # not the file's current key, which remains
+    assert call.key_id not in load_vault(settings.data_keys_file).keys
+
+
+def test_a_last_day_in_the_past_is_refused_and_ends_nothing(
+    floor: Floor, clock: FixedClock
+) -> None:
+    status, body = creditor(floor, BANK, TODAY - timedelta(days=1), ["scheduled_call"])
+    assert (status, body["error"]["code"]) == (400, "creditor.end_passed")
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    path = f"/api/v1/creditors/{bank['id']}"
+    status, body = floor.call("PATCH", path, "gm", json={"contract_end": "2026-01-01"})
+    assert (status, body["error"]["code"]) == (400, "creditor.end_passed")
+    services = floor.agency.services
+    with services.sessions() as db:
+        assert end_due_contracts(db, services.context(), clock.now()) == []
+    assert floor.call("GET", path, "gm")[1]["contract_end"] == "2027-06-30"
+    assert floor.call("PATCH", path, "gm", json={"contract_end": TODAY.isoformat()})[0] == 200
+
+
+@pytest.mark.parametrize("end", ["9999-12-31", "0001-01-01"])
+def test_a_last_day_outside_govern_years_is_refused(floor: Floor, end: str) -> None:
+    body = {"name": BANK, "project_groups": ["pg-a1"], "contract_start": "2026-01-01"}
+    status, out = floor.call(
+        "POST",
+        "/api/v1/creditors",
+        "gm",
+        json=body | {"contract_end": end, "purposes": ["scheduled_call"]},
+    )
+    assert (status, out["error"]["code"]) == (422, "request.invalid")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
+
+
+def test_the_end_finishes_a_reseal_left_unfinished_before_destroying(
+    floor: Floor, settings: Settings
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    services = floor.agency.services
+    vault = load_vault(settings.data_keys_file)
+    with services.sessions() as db:  # as a recording cut before its re-seal reached this one
+        debtor = db.get(Debtor, floor.debtors["C-001"])
+        for name in PERSONAL_FIELDS:
+            place = f"{debtor.id}/{name}"
+            value = vault.open(getattr(debtor, name), place)
+            setattr(debtor, name, vault.seal(value, place, vault.current))
+        debtor.key_id = vault.current
+        db.commit()
+    status, certificate = floor.call(
+        "POST", f"/api/v1/creditors/{bank['id']}/end", "gm", json={"name": BANK}
+    )
+    assert status == 200
+    copied = {row.id: row for row in rows(floor)}
+    remaining = load_vault(settings.data_keys_file).keys
+    assert copied[floor.debtors["C-001"]].key_id not in remaining
+    document = certificate["document"]
+    assert document["destroyed"]["debtors"] == len(CASES)
+    assert document["not_destroyed"]["debtors_under_other_keys"] == 0
+
+
+def test_the_caseload_pages_past_the_debtors_of_an_ended_contract(floor: Floor) -> None:
+    creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    _, lender = creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call"])
+    lenders = []
+    for i in range(6):
+        row = {**CASES[0].row(), "case_no": f"L-{i:03}", "client": LENDER, "name": "钱七"}
+        lenders.append(
+            row | {"phones": f"1360000{i:04}", "id_number": id_number(f"1101011980010{i:04}")}
+        )
+    floor.debtors |= import_cases(floor.agency, lenders)
+    path = f"/api/v1/creditors/{lender['id']}/end"
+    assert floor.call("POST", path, "gm", json={"name": LENDER})[0] == 200
+    everyone = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})[1]
+    walked, after = [], ""
+    while after is not None:  # one debtor a page, as far as next_after leads
+        query = {"assigned": "me", "limit": 1, "after": after}
+        _, page = floor.call("GET", "/api/v1/debtors", "col.a1", query_string=query)
+        walked += [d["id"] for d in page["debtors"]]
+        after = page["next_after"]
+    assert walked == [d["id"] for d in everyone["debtors"]]
+    assert walked and not set(walked) & {floor.debtors[r["case_no"]] for r in lenders}
+
+
+def test_explain_answers_as_the_door_does_for_a_debtor_of_an_ended_contract(floor: Floor) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    query = {"account": floor.ids["col.a1"], "debtor": floor.debtors["C-001"], "field": "name"}
+    _, running = floor.call("GET", "/api/v1/access/explain", "padmin", query_string=query)
+    assert running["allowed"] is True
+    floor.call("POST", f"/api/v1/creditors/{bank['id']}/end", "gm", json={"name": BANK})
+    status, ended = floor.call("GET", "/api/v1/access/explain", "padmin", query_string=query)
+    assert status == 200
+    assert (ended["allowed"], ended["reason"]) == (False, "creditor.contract_ended")
+    assert floor.view("col.a1", "C-001")[1]["error"]["code"] == "creditor.contract_ended"
+
+
+def test_an_early_end_a_crash_cut_short_is_finished_and_fails_no_list(
+    floor: Floor, settings: Settings, clock: FixedClock
+) -> None:
+    _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
+    bank_key = load_vault(settings.data_keys_file).creditors[BANK]
+    destroy_keys(settings.data_keys_file, BANK)  # then the process died: nothing in the database
+    status, page = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
+    assert (status, page["debtors"]) == (200, [])
+    services = floor.agency.services
+    with services.sessions() as db:
+        issued = end_due_contracts(db, services.context(), clock.now())
+    assert [c.creditor_id for c in issued] == [bank["id"]]
+    status, certificate = floor.call("GET", f"/api/v1/creditors/{bank['id']}/certificate", "gm")
+    assert status == 200
+    destroyed = certificate["document"]["destroyed"]
+    assert (destroyed["debtors"], destroyed["key_ids"]) == (len(CASES), [bank_key])
+    assert certificate["document"]["not_destroyed"]["debtors_under_other_keys"] == 0
+
+
+def test_a_creditor_with_no_agreed_purpose_is_refused(floor: Floor) -> None:
+    status, body = creditor(floor, BANK, date(2027, 6, 30), [])
+    assert (status, body["error"]["code"]) == (422, "request.invalid")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
+
+
+def test_a_project_group_the_directory_does_not_know_is_refused(floor: Floor) -> None:
+    body = {"name": BANK, "project_groups": ["pg-a1", "no-such-group"], "purposes": ["dispute"]}
+    body |= {"contract_start": "2026-01-01", "contract_end": "2027-06-30"}
+    status, out = floor.call("POST", "/api/v1/creditors", "gm", json=body)
+    assert (status, out["error"]["code"]) == (400, "creditor.project_group_unknown")
+    assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []

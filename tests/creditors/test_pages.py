@@ -53,8 +53,11 @@ def test_the_general_manager_records_a_creditor_and_ends_its_contract(floor: Flo
     refused = record(client, contract_end="2025-01-01")
     assert refused.status_code == 400
     assert 'data-code="creditor.period_reversed"' in refused.get_data(as_text=True)
-    done = record(client)
+    done = record(client, name=f"  {BANK}\u3000")  # trimmed, as the API trims it
     assert done.status_code == 302
+    assert [c["name"] for c in floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"]] == [
+        BANK
+    ]
     page = client.get("/creditors/", base_url=HTTPS).get_data(as_text=True)
     assert "已登记，并有自己的数据密钥" in page
     ident = creditor_id(page)
