@@ -14,6 +14,8 @@ archived. `audit.offline.verify_bundle` checks both with the public key alone.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,7 +74,7 @@ def plan(
     """The leading windows of the trail (from its first stored event) whose events are all
     older than `before` and none held by `hold`; the first window that is not stops the run.
     `checkpoints` are the signed ones, oldest first."""
-    start = _first_stored(connection)
+    start = first_stored(connection)
     archive: list[Window] = []
     held: list[Window] = []
     for checkpoint in checkpoints:
@@ -101,13 +103,36 @@ def write_archive(
     bundle's manifest."""
     first, last = windows[0].first, windows[-1].last
     anchor = next(c for c in checkpoints if c.tree_size == last)
-    manifest = export_bundle(connection, list(checkpoints), first, last, public_key_pem, folder)
+    partial = folder.with_name(folder.name + ".partial")
+    if partial.exists():  # a run that stopped half way: never a bundle, written again
+        shutil.rmtree(partial)
+    manifest = export_bundle(connection, list(checkpoints), first, last, public_key_pem, partial)
     proof = consistency_proof(connection, anchor, checkpoints[-1], public_key_pem)
-    (folder / "consistency.json").write_text(json.dumps(proof, indent=1, sort_keys=True) + "\n")
+    (partial / "consistency.json").write_text(json.dumps(proof, indent=1, sort_keys=True) + "\n")
+    _make_durable(partial, folder)
     return manifest
 
 
-def _first_stored(connection: Connection) -> int:
+def _make_durable(partial: Path, folder: Path) -> None:
+    """Every file of `partial` on disk, then `partial` renamed to `folder` and the rename on
+    disk: a bundle under its own name is always whole, whatever stops the run."""
+    for path in partial.iterdir():
+        _fsync(path)
+    _fsync(partial)
+    partial.rename(folder)
+    _fsync(folder.parent)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def first_stored(connection: Connection) -> int:
+    """The first event the database still holds (1 until events are removed)."""
     return connection.execute(select(func.min(store.events.c.seq))).scalar() or 1
 
 
@@ -136,9 +161,10 @@ def _us(instant: datetime) -> int:
     return int(instant.timestamp() * 1_000_000)
 
 
-def first_stored(connection: Connection) -> int:
-    """The first event the database still holds (1 until events are removed)."""
-    return _first_stored(connection)
+def held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
+    """Whether any event of first..last is kept by `hold` (about a held object or in a held
+    period): such events are never removed."""
+    return _is_held(connection, first, last, hold)
 
 
 def archived_ends(connection: Connection, upto: int) -> set[int]:

@@ -5,9 +5,11 @@ archive leaves every window a standing hold covers in place, however old.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from audit.retention import ARCHIVED, Hold, Plan
@@ -61,10 +63,12 @@ def release_hold(db: Session, ctx: Context, releaser: str, investigation_id: str
     return hold
 
 
-def standing_holds(db: Session) -> Hold:
-    """What the standing holds keep: their investigations' debtors, and their periods."""
+def standing_holds(db: Session, end: bool = True) -> Hold:
+    """What the standing holds keep: their investigations' debtors, and their periods
+    (`end`: end the read before the trail's own connection reads)."""
     held = repository.held_investigations(db)
-    db.rollback()  # a read: end it before the trail's own connection reads
+    if end:
+        db.rollback()
     return Hold(
         frozenset(d for found in held for d in found.debtor_ids),
         tuple((found.window_start, found.window_end) for found in held),
@@ -78,25 +82,49 @@ def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
     return cutoff, ctx.trail.retention_plan(cutoff, standing_holds(db))
 
 
-def archive(
-    db: Session, ctx: Context, operator: str, folder: Path
-) -> tuple[datetime, Plan, Path | None, int]:
-    """Write the windows past retention (none held) as a bundle under `folder` and verify it
-    offline; record `audit.trail_archived` and sign it; then, as the trail's owner
-    (GOVERN_MIGRATION_DATABASE_URL), remove the archived events. (cutoff, plan, bundle, events
-    removed). Raises BadRequest `retention.folder`, Conflict `retention.archive_invalid` /
-    `retention.boundary` (see `Trail.archive`, `Trail.remove_archived`): nothing removed."""
+def archive(db: Session, ctx: Context, folder: Path) -> tuple[datetime, Plan, Path | None]:
+    """Write the windows past retention (none held) as a bundle under `folder`, on disk
+    whole, and verify it offline; nothing is recorded or removed (`remove` does, once the
+    bundle is kept elsewhere). (cutoff, plan, bundle). Raises BadRequest `retention.folder`,
+    Conflict `retention.archive_invalid` (see `Trail.archive`)."""
     cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
     found, bundle = ctx.trail.archive(cutoff, standing_holds(db), folder)
-    if bundle is None:
-        return cutoff, found, None, 0
-    first, last = found.archive[0].first, found.archive[-1].last
-    ctx.trail.record(db, ARCHIVED, operator, None, first=first, last=last, bundle=bundle.name)
+    return cutoff, found, bundle
+
+
+def remove(db: Session, ctx: Context, operator: str, bundle: Path) -> int:
+    """Remove from the database the events the archive `bundle` holds: it must verify and
+    start at the trail's first stored event, and no standing hold may keep any of them (read
+    again, the holds locked, in the removal's own transaction). Records `audit.trail_archived`
+    (the range and the manifest's SHA-256) and signs it first; then, as the trail's owner
+    (GOVERN_MIGRATION_DATABASE_URL), removes them. Returns how many were removed. Raises
+    Conflict `retention.archive_invalid`, `retention.held`, `retention.boundary`,
+    `retention.not_owner`, `retention.failed` (see `Trail.remove_archived`): nothing removed."""
+    manifest = ctx.trail.verified_bundle(bundle)
+    digest = hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
+    ctx.trail.record(
+        db,
+        ARCHIVED,
+        operator,
+        None,
+        first=manifest["first"],
+        last=manifest["last"],
+        bundle=bundle.name,
+        manifest_sha256=digest,
+    )
     db.commit()
     ctx.trail.checkpoint_now()  # the removal is vouched for by a signed event
     owner = make_engine(ctx.settings.migration_database_url)
     try:
-        removed = ctx.trail.remove_archived(owner, bundle, last)
+        return ctx.trail.remove_archived(owner, bundle, _held_now)
     finally:
         owner.dispose()
-    return cutoff, found, bundle, removed
+
+
+def _held_now(connection: Connection) -> Hold:
+    """What the standing holds keep, read in the owner's removal transaction; on PostgreSQL
+    the holds are locked until it ends, so no hold is placed between this read and the
+    removal."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE legal_holds IN SHARE MODE"))
+    return standing_holds(Session(bind=connection), end=False)

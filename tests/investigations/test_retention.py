@@ -4,6 +4,7 @@ hold (docs/governance.md, "Retention")."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -265,3 +266,57 @@ def _events(floor: Floor, action: str) -> list[dict]:
     assert result.exit_code == 0, result.output
     found = json.loads(result.output)
     return [json.loads(e["entry"]) if "entry" in e else e for e in found]
+
+
+def test_a_hold_placed_after_the_bundle_is_written_stops_its_removal(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """The bundle written and kept, a hold placed before the removal (through the debtor's
+    events alone: the investigation's period is the last 90 days) is read again when the
+    events are removed: refused, nothing removed."""
+    floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}", "col.a1")
+    years_later(floor)
+    end = old_end(floor)
+    written = archive(floor, tmp_path, "--write")
+    assert written.exit_code == 0 and "removed" not in written.output, written.output
+    bundle = tmp_path / "archive" / f"trail-1-{end}"
+    assert offline(str(bundle)).returncode == 0
+    assert not (tmp_path / "archive" / f"trail-1-{end}.partial").exists()
+    opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )[1]["id"]
+    assert floor.call("POST", HOLD.format(opened), "auditor")[0] == 200
+    before = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    refused = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    assert refused.exit_code == 1 and "[retention.held]" in refused.output, refused.output
+    after = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert after["ok"] and after["events"] >= before["events"]
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0  # still there
+
+
+def test_a_written_bundle_is_removed_in_a_second_step_and_a_rerun_reuses_it(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """A run that stopped half way leaves only a .partial folder; the next run writes the
+    bundle again, a bundle already written is reused; `--remove` removes its events."""
+    years_later(floor)
+    end = old_end(floor)
+    (tmp_path / "archive" / f"trail-1-{end}.partial").mkdir(parents=True)
+    assert archive(floor, tmp_path, "--write").exit_code == 0
+    again = archive(floor, tmp_path, "--write")
+    assert again.exit_code == 0 and "verifies" in again.output, again.output
+    bundle = tmp_path / "archive" / f"trail-1-{end}"
+    removed = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    assert removed.exit_code == 0, removed.output
+    assert f"removed {end} archived events" in removed.output
+    archived = _events(floor, "audit.trail_archived")
+    assert (
+        archived[0]["details"]["manifest_sha256"]
+        == hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
+    )
+    twice = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    assert twice.exit_code == 1 and "[retention.archive_invalid]" in twice.output
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
