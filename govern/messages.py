@@ -374,6 +374,10 @@ MESSAGES: dict[str, Any] = {
         "(GOVERN_MIGRATION_DATABASE_URL). Nothing was removed."
     ),
     "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
+    "retention.clock": _l(
+        "Govern's clock and the database's differ by more than an hour; nothing was archived "
+        "or removed."
+    ),
     "retention.held": _l("A standing legal hold keeps some of these events; nothing was removed."),
     "retention.failed": _l("The removal failed; the archive is kept and nothing was removed."),
     "investigation.too_long": _l(

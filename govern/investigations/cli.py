@@ -182,15 +182,27 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
     help="Remove the events of this bundle (written before, kept elsewhere).",
 )
 @click.option("--dry-run", is_flag=True, help="Only say what would be archived (the default).")
+@click.option(
+    "--trust-clock",
+    is_flag=True,
+    help="Write or remove although the database's clock differs from Govern's by over an hour.",
+)
 @with_appcontext
 def archive(
-    folder: Path | None, apply: bool, write: bool, bundle: Path | None, dry_run: bool
+    folder: Path | None,
+    apply: bool,
+    write: bool,
+    bundle: Path | None,
+    dry_run: bool,
+    trust_clock: bool,
 ) -> None:
     """Archive the trail's windows past retention (none under a legal hold) as a signed
     bundle that scripts/verify_bundle.py checks offline (--write), then, once it is kept
     elsewhere, remove its events (--remove BUNDLE); --apply does both at once."""
     if sum((apply, write, bundle is not None, dry_run)) > 1:
         raise click.UsageError("--apply, --write, --remove and --dry-run exclude each other")
+    if (apply or write or bundle is not None) and not trust_clock:
+        holds.check_clock(db(), context())
     if bundle is not None:
         _say_removed(bundle)
         return

@@ -6,7 +6,7 @@ archive leaves every window a standing hold covers in place, however old.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, text
@@ -16,6 +16,7 @@ from audit.retention import ARCHIVED, Hold, Plan
 from govern.accounts import repository as accounts
 from govern.context import Context
 from govern.db import make_engine
+from govern.errors import Conflict
 from govern.investigations import repository, rules
 from govern.investigations.models import LegalHold
 from govern.investigations.service import investigation
@@ -80,6 +81,28 @@ def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
     that no standing hold covers."""
     cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
     return cutoff, ctx.trail.retention_plan(cutoff, standing_holds(db))
+
+
+#: How far Govern's clock may stand from the database's before a retention run is refused.
+CLOCK_TOLERANCE = timedelta(hours=1)
+
+
+def check_clock(db: Session, ctx: Context) -> None:
+    """Refuse a retention run whose clock the database's contradicts (PostgreSQL: its own
+    `now()`; SQLite has no clock of its own): a clock years ahead would archive and remove
+    the whole trail. Raises Conflict `retention.clock`."""
+    if db.get_bind().dialect.name != "postgresql":
+        return
+    database_now = db.execute(text("SELECT now()")).scalar_one()
+    db.rollback()
+    ours = ctx.clock.now()
+    if abs(database_now - ours) > CLOCK_TOLERANCE:
+        raise Conflict(
+            "retention.clock",
+            f"Govern's clock ({ours.isoformat()}) and the database's "
+            f"({database_now.isoformat()}) differ by more than an hour; nothing was archived "
+            "or removed. Correct the clock, or pass --trust-clock after checking it.",
+        )
 
 
 def archive(db: Session, ctx: Context, folder: Path) -> tuple[datetime, Plan, Path | None]:

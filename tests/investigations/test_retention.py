@@ -38,8 +38,16 @@ def years_later(floor: Floor, years: int = 6) -> None:
 
 
 def archive(floor: Floor, tmp_path: Path, *flags: str) -> Result:
-    """`govern audit archive --to <tmp_path>/archive` with `flags`."""
-    return govern(floor.agency.app, "audit", "archive", "--to", str(tmp_path / "archive"), *flags)
+    """`govern audit archive --to <tmp_path>/archive` with `flags` (the test's clock is years
+    from the database's: trusted, see test_a_clock_the_database_contradicts_is_refused)."""
+    folder = str(tmp_path / "archive")
+    trusted = ("--trust-clock",) if {"--apply", "--write"} & set(flags) else ()
+    return govern(floor.agency.app, "audit", "archive", "--to", folder, *flags, *trusted)
+
+
+def remove(floor: Floor, bundle: Path) -> Result:
+    """`govern audit archive --remove BUNDLE` (the clock trusted, as `archive`)."""
+    return govern(floor.agency.app, "audit", "archive", "--remove", str(bundle), "--trust-clock")
 
 
 def old_end(floor: Floor) -> int:
@@ -123,7 +131,7 @@ def test_the_service_role_cannot_remove_and_says_whose_rights_it_needs(
     years_later(floor)
     service = another_app(replace(settings, migration_database_url=settings.database_url))
     to = str(tmp_path / "archive")
-    result = govern(service, "audit", "archive", "--to", to, "--apply")
+    result = govern(service, "audit", "archive", "--to", to, "--apply", "--trust-clock")
     assert result.exit_code == 1 and "[retention.not_owner]" in result.output, result.output
     report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
     assert report["ok"] and report["anchored_to"] + report["unanchored"] == report["events"]
@@ -169,7 +177,7 @@ def test_nothing_is_archived_when_the_folder_cannot_be_written(
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     to = str(blocked / "archive")
-    result = govern(floor.agency.app, "audit", "archive", "--to", to, "--apply")
+    result = govern(floor.agency.app, "audit", "archive", "--to", to, "--apply", "--trust-clock")
     assert result.exit_code == 1
     assert "[retention.folder]" in result.output
     assert _events(floor, "audit.trail_archived") == []
@@ -290,7 +298,7 @@ def test_a_hold_placed_after_the_bundle_is_written_stops_its_removal(
     )[1]["id"]
     assert floor.call("POST", HOLD.format(opened), "auditor")[0] == 200
     before = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
-    refused = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    refused = remove(floor, bundle)
     assert refused.exit_code == 1 and "[retention.held]" in refused.output, refused.output
     after = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
     assert after["ok"] and after["events"] >= before["events"]
@@ -309,7 +317,7 @@ def test_a_written_bundle_is_removed_in_a_second_step_and_a_rerun_reuses_it(
     again = archive(floor, tmp_path, "--write")
     assert again.exit_code == 0 and "verifies" in again.output, again.output
     bundle = tmp_path / "archive" / f"trail-1-{end}"
-    removed = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    removed = remove(floor, bundle)
     assert removed.exit_code == 0, removed.output
     assert f"removed {end} archived events" in removed.output
     archived = _events(floor, "audit.trail_archived")
@@ -317,6 +325,20 @@ def test_a_written_bundle_is_removed_in_a_second_step_and_a_rerun_reuses_it(
         archived[0]["details"]["manifest_sha256"]
         == hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
     )
-    twice = govern(floor.agency.app, "audit", "archive", "--remove", str(bundle))
+    twice = remove(floor, bundle)
     assert twice.exit_code == 1 and "[retention.archive_invalid]" in twice.output
     assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_a_clock_the_database_contradicts_is_refused(floor: Floor, tmp_path: Path) -> None:
+    """Govern's clock six years ahead of the database's: writing and removing are refused
+    (every event would look past retention), nothing written or removed."""
+    years_later(floor)
+    for flag in ("--write", "--apply"):
+        result = govern(
+            floor.agency.app, "audit", "archive", "--to", str(tmp_path / "archive"), flag
+        )
+        assert result.exit_code == 1 and "[retention.clock]" in result.output, result.output
+    assert not (tmp_path / "archive").exists()
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
