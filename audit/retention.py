@@ -173,7 +173,25 @@ def archived_ends(connection: Connection, upto: int) -> set[int]:
     query = select(store.events.c.entry).where(
         store.events.c.action == ARCHIVED, store.events.c.seq <= upto
     )
-    return {json.loads(bytes(entry))["details"]["last"] for entry in connection.scalars(query)}
+    ends = (_archived_end(bytes(entry)) for entry in connection.scalars(query))
+    return {end for end in ends if end is not None}
+
+
+def _archived_end(entry: bytes) -> int | None:
+    """`details.last` of an entry that is itself `ARCHIVED` (the searchable `action` column
+    only finds candidates: it is not hashed); None for anything else or malformed (the
+    check of the entries and the index reports those)."""
+    try:
+        found = json.loads(entry)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or found.get("action") != ARCHIVED:
+        return None
+    details = found.get("details")
+    if not isinstance(details, dict):
+        return None
+    last = details.get("last")
+    return last if isinstance(last, int) and not isinstance(last, bool) else None
 
 
 def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:

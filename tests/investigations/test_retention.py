@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine, delete, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
@@ -342,3 +342,27 @@ def test_a_clock_the_database_contradicts_is_refused(floor: Floor, tmp_path: Pat
         assert result.exit_code == 1 and "[retention.clock]" in result.output, result.output
     assert not (tmp_path / "archive").exists()
     assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
+
+
+def test_a_forged_action_column_is_reported_not_a_crash(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """After a removal, an event kept whose searchable `action` column is set to the archive's
+    (its entry is not one): verify reports it and carries on."""
+    years_later(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+
+    floor.agency.login("col.a1")
+    floor.agency.services.trail.checkpoint_now()
+    forged = govern(floor.agency.app, "audit", "verify", "--json")
+    forged_seq = json.loads(forged.output)["anchored_to"]  # a login, signed
+
+    def forge(connection: Connection) -> None:
+        events = store.events
+        changed = update(events).where(events.c.seq == forged_seq)
+        connection.execute(changed.values(action="audit.trail_archived"))
+
+    as_owner_without_triggers(owner_engine, forge)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and not isinstance(result.exception, KeyError), result.output
+    assert f"TAMPERED: first bad event {forged_seq}" in result.output
