@@ -170,17 +170,28 @@ def held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
 def archived_ends(connection: Connection, upto: int) -> set[int]:
     """The last events of the archives that `ARCHIVED` events up to event `upto` (the signed
     ones) name."""
-    query = select(store.events.c.entry).where(
-        store.events.c.action == ARCHIVED, store.events.c.seq <= upto
-    )
-    ends = (_archived_end(bytes(entry)) for entry in connection.scalars(query))
-    return {end for end in ends if end is not None}
+    return {d["last"] for d in _archives(connection, upto)}
 
 
-def _archived_end(entry: bytes) -> int | None:
-    """`details.last` of an entry that is itself `ARCHIVED` (the searchable `action` column
-    only finds candidates: it is not hashed); None for anything else or malformed (the
-    check of the entries and the index reports those)."""
+def archived_bundle(connection: Connection, boundary: int) -> str | None:
+    """The name of the archive bundle an `ARCHIVED` event says ends at event `boundary`."""
+    named = [d.get("bundle") for d in _archives(connection, None) if d["last"] == boundary]
+    return str(named[-1]) if named and named[-1] else None
+
+
+def _archives(connection: Connection, upto: int | None) -> list[dict[str, Any]]:
+    """The details of the `ARCHIVED` events (up to event `upto`) that name a `last` event."""
+    query = select(store.events.c.entry).where(store.events.c.action == ARCHIVED)
+    if upto is not None:
+        query = query.where(store.events.c.seq <= upto)
+    found = (_archived_details(bytes(entry)) for entry in connection.scalars(query))
+    return [details for details in found if details is not None]
+
+
+def _archived_details(entry: bytes) -> dict[str, Any] | None:
+    """The details of an entry that is itself `ARCHIVED` and names its `last` event (the
+    searchable `action` column only finds candidates: it is not hashed); None for anything
+    else or malformed (the check of the entries and the index reports those)."""
     try:
         found = json.loads(entry)
     except ValueError:
@@ -191,7 +202,7 @@ def _archived_end(entry: bytes) -> int | None:
     if not isinstance(details, dict):
         return None
     last = details.get("last")
-    return last if isinstance(last, int) and not isinstance(last, bool) else None
+    return details if isinstance(last, int) and not isinstance(last, bool) else None
 
 
 def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:

@@ -374,6 +374,10 @@ MESSAGES: dict[str, Any] = {
         "(GOVERN_MIGRATION_DATABASE_URL). Nothing was removed."
     ),
     "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
+    "audit.archived": _l(
+        "Those events were archived and removed from the database; check them in the archive "
+        "bundle."
+    ),
     "retention.clock": _l(
         "Govern's clock and the database's differ by more than an hour; nothing was archived "
         "or removed."

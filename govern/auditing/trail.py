@@ -36,7 +36,16 @@ from audit.entry import Record
 from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof
 from audit.report import Report
-from audit.retention import Hold, Plan, first_stored, held, plan, remove_archived, write_archive
+from audit.retention import (
+    Hold,
+    Plan,
+    archived_bundle,
+    first_stored,
+    held,
+    plan,
+    remove_archived,
+    write_archive,
+)
 from audit.signing import (
     Checkpoint,
     Signer,
@@ -249,6 +258,8 @@ class Trail:
                     "verify.range",
                     f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",
                 )
+            if (first, last) != (1, None):  # else: the whole trail, from what is kept
+                _check_kept(connection, first)
             report = verify_trail(
                 connection,
                 self.signer.public_key,
@@ -291,6 +302,7 @@ class Trail:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
         by default). Raises NotFound `checkpoint.unknown` when none covers the event."""
         with self._reading() as connection:
+            _check_kept(connection, seq)
             target = self._checkpoint(connection, size, at_least=seq)
             return inclusion_proof(connection, seq, target, self._public_pem())
 
@@ -319,6 +331,7 @@ class Trail:
         scripts/verify_bundle.py checks offline (`tally` hears how far); its manifest.
         Raises NotFound `export.range` beyond the trail's last event."""
         with self._reading() as connection:
+            _check_kept(connection, first)
             if last > store.size(connection):
                 raise NotFound(
                     "export.range", f"The trail has only {store.size(connection)} events."
@@ -535,6 +548,21 @@ def check_trail(
     copied = [*CheckpointFile(copies).read(), *also]
     with engine.connect().execution_options(read_only=True) as connection:
         return verify_trail(connection, load_public_key(public), copied, tally=tally)
+
+
+def _check_kept(connection: Connection, first: int) -> None:
+    """Raise NotFound `audit.archived` when event `first` was archived and removed: its
+    evidence is the archive bundle, named."""
+    start = first_stored(connection)
+    if first >= start:
+        return
+    bundle = archived_bundle(connection, start - 1) or "its archive bundle"
+    raise NotFound(
+        "audit.archived",
+        f"Events 1..{start - 1} were archived ({bundle}) and removed from the database; "
+        f"it holds events from {start} on. Check those in the bundle "
+        "(scripts/verify_bundle.py).",
+    )
 
 
 def _refused(error: SQLAlchemyError) -> Conflict:

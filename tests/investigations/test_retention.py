@@ -366,3 +366,26 @@ def test_a_forged_action_column_is_reported_not_a_crash(
     result = govern(floor.agency.app, "audit", "verify")
     assert result.exit_code == 1 and not isinstance(result.exception, KeyError), result.output
     assert f"TAMPERED: first bad event {forged_seq}" in result.output
+
+
+def test_removed_events_are_not_proved_exported_or_checked_as_nothing(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """Asked for events archived and removed, prove, export and verify refuse, naming the
+    boundary and the bundle that holds them; the whole trail still verifies."""
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    asked = [
+        ("prove", "1"),
+        ("export", "--from", "1", "--to", "3", str(tmp_path / "export")),
+        ("verify", "--from", "1", "--to", str(end)),
+    ]
+    for command in asked:
+        result = govern(floor.agency.app, "audit", *command)
+        assert result.exit_code == 1 and "[audit.archived]" in result.output, result.output
+        assert f"1..{end}" in result.output and f"trail-1-{end}" in result.output
+    assert not (tmp_path / "export").exists()
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+    kept = govern(floor.agency.app, "audit", "verify", "--from", str(end + 1))
+    assert kept.exit_code == 0, kept.output
