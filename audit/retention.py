@@ -36,10 +36,12 @@ ARCHIVED = "audit.trail_archived"
 
 @dataclass(frozen=True)
 class Hold:
-    """What a legal hold keeps: events about these objects, and events in these periods."""
+    """What a legal hold keeps: events about these objects, by these actors, and events in
+    these periods."""
 
     objects: frozenset[str]
     periods: tuple[tuple[datetime, datetime], ...]
+    actors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -145,12 +147,14 @@ def _window(connection: Connection, first: int, last: int, hold: Hold) -> Window
 
 
 def _is_held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
-    """Whether any event of first..last is about a held object or in a held period."""
+    """Whether any event of first..last is about a held object, by a held actor or in a
+    held period."""
     events = store.events.c
     reasons = [events.at_us.between(_us(start), _us(end)) for start, end in hold.periods]
-    objects = sorted(hold.objects)
-    for chunk in range(0, len(objects), 500):  # SQLite's and PostgreSQL's parameter limits
-        reasons.append(events.object.in_(objects[chunk : chunk + 500]))
+    for column, values in ((events.object, hold.objects), (events.actor, hold.actors)):
+        ordered = sorted(values)
+        for chunk in range(0, len(ordered), 500):  # SQLite's and PostgreSQL's parameter limits
+            reasons.append(column.in_(ordered[chunk : chunk + 500]))
     if not reasons:
         return False
     query = select(events.seq).where(events.seq.between(first, last), or_(*reasons)).limit(1)

@@ -23,7 +23,8 @@ from govern.investigations.service import investigation
 
 
 def place_hold(db: Session, ctx: Context, auditor: str, investigation_id: str) -> LegalHold:
-    """Keep the investigation's events (its debtors', and its period's) past retention.
+    """Keep the investigation's events past retention: its debtors', its own, its suspect's
+    (as actor or object, under any of their accounts), and its period's.
 
     Raises NotFound `investigation.unknown`, Conflict `hold.standing`.
     """
@@ -50,12 +51,13 @@ def release_hold(db: Session, ctx: Context, releaser: str, investigation_id: str
     """Four eyes: another auditor or the general manager ends a standing hold.
 
     Raises NotFound `investigation.unknown`, Conflict `hold.none`, Forbidden
-    `hold.own_release`.
+    `hold.own_release` (also for the investigation's suspect, under any account).
     """
-    investigation(db, investigation_id)
+    suspect = investigation(db, investigation_id).suspect
     found = db.get(LegalHold, investigation_id, with_for_update=True)
-    people = accounts.people_of(db, [releaser, found.placed_by] if found else [releaser])
-    hold = rules.check_releaser(found, investigation_id, releaser, people)
+    named = [releaser, *([found.placed_by] if found else []), *([suspect] if suspect else [])]
+    people = accounts.people_of(db, named)
+    hold = rules.check_releaser(found, investigation_id, releaser, people, suspect)
     hold.released_by, hold.released_at = releaser, ctx.clock.now()
     ctx.trail.record(
         db, "audit.hold_released", releaser, investigation_id, placed_by=hold.placed_by
@@ -68,12 +70,25 @@ def standing_holds(db: Session, end: bool = True) -> Hold:
     """What the standing holds keep: their investigations' debtors, and their periods
     (`end`: end the read before the trail's own connection reads)."""
     held = repository.held_investigations(db)
+    suspects = _suspects_accounts(db, [found.suspect for found in held if found.suspect])
     if end:
         db.rollback()
+    objects = {d for found in held for d in found.debtor_ids}
+    objects |= {found.id for found in held} | suspects
     return Hold(
-        frozenset(d for found in held for d in found.debtor_ids),
+        frozenset(objects),
         tuple((found.window_start, found.window_end) for found in held),
+        frozenset(suspects),
     )
+
+
+def _suspects_accounts(db: Session, suspects: list[str]) -> set[str]:
+    """The suspects' account ids and every other account of the same person."""
+    people = accounts.people_of(db, suspects)
+    found = set(suspects)
+    for person in set(people.values()):
+        found |= {account.id for account in accounts.accounts_of(db, person)}
+    return found
 
 
 def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:

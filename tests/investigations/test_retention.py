@@ -389,3 +389,25 @@ def test_removed_events_are_not_proved_exported_or_checked_as_nothing(
     assert govern(floor.agency.app, "audit", "verify").exit_code == 0
     kept = govern(floor.agency.app, "audit", "verify", "--from", str(end + 1))
     assert kept.exit_code == 0, kept.output
+
+
+def test_a_hold_keeps_the_suspects_events_and_the_suspect_cannot_release_it(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """An investigation into the general manager opened years later (its period: the last
+    days): the hold keeps the old windows holding the suspect's own events, and the suspect
+    cannot release it."""
+    floor.agency.login("gm")
+    years_later(floor)
+    status, opened = floor.call(
+        "POST", "/api/v1/audit/investigations", "auditor", json={"suspect": floor.ids["gm"]}
+    )
+    assert status == 201, opened
+    assert floor.call("POST", HOLD.format(opened["id"]), "auditor")[0] == 200
+    kept = archive(floor, tmp_path, "--apply")
+    assert kept.exit_code == 0 and "kept under a legal hold" in kept.output, kept.output
+    assert "archived nothing" in kept.output
+    release = HOLD.format(opened["id"]) + "/release"
+    status, refused = floor.call("POST", release, "gm")
+    assert (status, refused["error"]["code"]) == (403, "hold.own_release")
+    assert _events(floor, "audit.hold_released") == []
