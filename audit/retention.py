@@ -33,6 +33,9 @@ from audit.signing import Checkpoint
 #: one thing that lets `verify` start the trail after `last` when the events before are gone.
 ARCHIVED = "audit.trail_archived"
 
+#: How long a removal waits for the trail's table lock on PostgreSQL before giving up.
+REMOVAL_LOCK_WAIT = "5s"
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -213,7 +216,10 @@ def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -
     """As the trail's owner, in the caller's transaction: note the hashes of the subtrees
     before `boundary` (the signed `frontier` there, so proofs of the events kept still
     rebuild), lift the append-only trigger of `audit_events`, delete events 1..`boundary`,
-    and put the trigger back. Returns how many events were deleted."""
+    and put the trigger back. On PostgreSQL lifting the trigger locks the table until the
+    transaction ends, so it waits at most `REMOVAL_LOCK_WAIT` for readers to finish (else the
+    database refuses and nothing is removed), not queueing every audited request behind it.
+    Returns how many events were deleted."""
     noted = {
         (size, start)
         for size, start in connection.execute(select(store.nodes.c.size, store.nodes.c.start))
@@ -227,6 +233,8 @@ def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -
     if rows:
         connection.execute(insert(store.nodes), rows)
     dialect, table = connection.dialect.name, ("audit_events",)
+    if dialect == "postgresql":  # lifting the trigger locks the trail: never wait in line
+        connection.execute(text(f"SET LOCAL lock_timeout = '{REMOVAL_LOCK_WAIT}'"))
     for statement in store.drop_append_only_ddl(dialect, table):
         connection.execute(text(statement))
     removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))

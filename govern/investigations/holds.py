@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audit.retention import ARCHIVED, Hold, Plan
@@ -36,6 +37,12 @@ def place_hold(db: Session, ctx: Context, auditor: str, investigation_id: str) -
         db.add(hold)
     hold.placed_by, hold.placed_at = auditor, ctx.clock.now()
     hold.released_by = hold.released_at = None
+    try:
+        db.flush()
+    except IntegrityError:  # another auditor's first hold on it, placed at the same moment
+        db.rollback()
+        rules.check_placeable(db.get(LegalHold, investigation_id))
+        raise
     ctx.trail.record(db, "audit.hold_placed", auditor, investigation_id)
     db.commit()
     return hold

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import Connection, Engine, delete, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
@@ -411,3 +412,26 @@ def test_a_hold_keeps_the_suspects_events_and_the_suspect_cannot_release_it(
     status, refused = floor.call("POST", release, "gm")
     assert (status, refused["error"]["code"]) == (403, "hold.own_release")
     assert _events(floor, "audit.hold_released") == []
+
+
+@pytest.mark.postgresql_only
+def test_a_removal_does_not_queue_behind_a_reader_of_the_trail(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """A long read of the trail holds its table: the removal (which must lock it whole) gives
+    up after a few seconds instead of making every audited request wait behind it; nothing
+    is removed, and it goes through once the reader is done."""
+    years_later(floor)
+    reader = owner_engine.connect()
+    reader.execute(select(store.events.c.seq).limit(1)).all()  # the transaction stays open
+    done = threading.Timer(30, reader.close)
+    done.start()
+    try:
+        refused = archive(floor, tmp_path, "--apply")
+    finally:
+        done.cancel()
+        reader.close()
+    assert refused.exit_code == 1 and "[retention.failed]" in refused.output, refused.output
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
+    bundle = next((tmp_path / "archive").iterdir())
+    assert remove(floor, bundle).exit_code == 0
