@@ -91,7 +91,9 @@ def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
     assert f"OK: {bundle} verifies" in result.output
     proof = json.loads((bundle / "consistency.json").read_text())
     assert (proof["old"]["tree_size"], proof["new"]["tree_size"]) == (end, newest)
-    checked = offline(str(bundle))
+    key = tmp_path / "service_public_key.pem"
+    key.write_bytes(floor.agency.services.trail.public_key_pem())
+    checked = offline(str(bundle), "--key", str(key))  # the published key pinned
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
     assert f"removed {end} archived events from the database" in result.output
     verify = govern(floor.agency.app, "audit", "verify")
@@ -165,7 +167,9 @@ def test_a_tampered_archive_fails_offline(floor: Floor, tmp_path: Path) -> None:
     assert offline(str(bundle)).returncode == 0
     chain = bundle / "consistency.json"
     proof = json.loads(chain.read_text())
-    proof["proof"] = proof["proof"][::-1] or ["00" * 32]
+    assert proof["proof"], "a proof with nothing to tamper with proves nothing here"
+    first = proof["proof"][0]
+    proof["proof"][0] = ("1" if first[0] == "0" else "0") + first[1:]  # one nibble flipped
     chain.write_text(json.dumps(proof))
     checked = offline(str(bundle))
     assert checked.returncode == 1 and "PROBLEM" in checked.stdout
@@ -435,3 +439,50 @@ def test_a_removal_does_not_queue_behind_a_reader_of_the_trail(
     assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
     bundle = next((tmp_path / "archive").iterdir())
     assert remove(floor, bundle).exit_code == 0
+
+
+def test_tampering_with_the_kept_trail_or_the_boundary_is_found_after_a_removal(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """After a removal, a changed event in the kept part, or a changed frontier of the
+    checkpoint at the archived boundary, is reported: the trail is not intact."""
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    kept = end + 1
+
+    def change_event(connection: Connection) -> None:
+        events = store.events
+        row = connection.execute(select(events.c.entry).where(events.c.seq == kept)).one()
+        changed = bytes(row.entry).replace(b'"time":"', b'"time":"1', 1)
+        connection.execute(update(events).where(events.c.seq == kept).values(entry=changed))
+
+    as_owner_without_triggers(owner_engine, change_event)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and f"first bad event {kept}" in result.output, result.output
+
+
+def test_a_changed_boundary_frontier_is_found_after_a_removal(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+
+    def change_frontier(connection: Connection) -> None:
+        checkpoints = store.checkpoints
+        row = connection.execute(
+            select(checkpoints.c.frontier).where(checkpoints.c.tree_size == end)
+        ).one()
+        frontier = bytearray(row.frontier)
+        frontier[-1] ^= 1
+        connection.execute(
+            update(checkpoints)
+            .where(checkpoints.c.tree_size == end)
+            .values(frontier=bytes(frontier))
+        )
+
+    as_owner_without_triggers(owner_engine, change_frontier)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and "TAMPERED" in result.output, result.output
+    assert f"checkpoint changed at {end}" in result.output
