@@ -20,9 +20,12 @@ from sqlalchemy.exc import DBAPIError
 from audit import store
 from govern.config import Settings
 from tests.auditing.test_cli import govern, offline
+from tests.investigations.test_investigation_approval import SECOND, call, desk, rehire
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
 from tests.support.pages import HTTPS, csrf_token, page_session
+
+__all__ = ["desk"]  # the fixture, with a second auditor
 
 HOLD = "/api/v1/audit/investigations/{}/hold"
 ENGLISH = {"Accept-Language": "en"}
@@ -138,6 +141,9 @@ def test_the_service_role_cannot_remove_and_says_whose_rights_it_needs(
     assert result.exit_code == 1 and "[retention.not_owner]" in result.output, result.output
     report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
     assert report["ok"] and report["anchored_to"] + report["unanchored"] == report["events"]
+    again = archive(floor, tmp_path, "--apply")  # as the owner: the bundle reused, removed
+    assert again.exit_code == 0 and "removed" in again.output, again.output
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
 
 
 def test_events_deleted_without_a_signed_archive_are_missing(
@@ -486,3 +492,16 @@ def test_a_changed_boundary_frontier_is_found_after_a_removal(
     result = govern(floor.agency.app, "audit", "verify")
     assert result.exit_code == 1 and "TAMPERED" in result.output, result.output
     assert f"checkpoint changed at {end}" in result.output
+
+
+def test_four_eyes_on_a_hold_are_two_people_not_two_accounts(desk: Floor, directory) -> None:
+    """Re-hired under a new account id, the auditor who placed the hold still cannot release
+    it; a second auditor can."""
+    opened = desk.investigation(["C-001"], ["phones"])
+    assert call(desk, "auditor", "POST", HOLD.format(opened))[0] == 200
+    rehire(desk, directory, "auditor")
+    release = HOLD.format(opened) + "/release"
+    status, refused = call(desk, "auditor", "POST", release)
+    assert (status, refused["error"]["code"]) == (403, "hold.own_release")
+    status, released = call(desk, SECOND.username, "POST", release)
+    assert status == 200 and released["released_by"] == desk.ids[SECOND.username]
