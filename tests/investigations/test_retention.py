@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
 from govern.config import Settings
+from govern.investigations.models import LegalHold
 from tests.auditing.test_cli import govern, offline
 from tests.investigations.test_investigation_approval import SECOND, call, desk, rehire
 from tests.support.database import as_owner_without_triggers
@@ -505,3 +506,26 @@ def test_four_eyes_on_a_hold_are_two_people_not_two_accounts(desk: Floor, direct
     assert (status, refused["error"]["code"]) == (403, "hold.own_release")
     status, released = call(desk, SECOND.username, "POST", release)
     assert status == 200 and released["released_by"] == desk.ids[SECOND.username]
+
+
+@pytest.mark.postgresql_only
+def test_two_first_holds_at_once_answer_hold_standing(floor: Floor, owner_engine: Engine) -> None:
+    """Another auditor's first hold on the investigation, not yet committed while this one is
+    placed: once it commits, this one is told the hold stands (409), not a server error."""
+    opened = floor.investigation(["C-001"], ["phones"])
+    other = owner_engine.connect()
+    other.execute(
+        insert(LegalHold.__table__).values(
+            investigation_id=opened,
+            placed_by=floor.ids["gm"],
+            placed_at=floor.clock.now(),
+        )
+    )
+    commit = threading.Timer(1, lambda: (other.commit(), other.close()))
+    commit.start()
+    try:
+        status, body = floor.call("POST", HOLD.format(opened), "auditor")
+    finally:
+        commit.join()
+    assert (status, body["error"]["code"]) == (409, "hold.standing"), body
+    assert _events(floor, "audit.hold_placed") == []
