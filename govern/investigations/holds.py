@@ -101,8 +101,13 @@ def _suspects_accounts(db: Session, suspects: list[str]) -> set[str]:
 def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
     """(cutoff, what an archive run would write): windows older than the retention period
     that no standing hold covers."""
-    cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
+    cutoff = _cutoff(ctx)
     return cutoff, ctx.trail.retention_plan(cutoff, standing_holds(db))
+
+
+def _cutoff(ctx: Context) -> datetime:
+    """The instant before which events are past retention, by Govern's clock."""
+    return rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
 
 
 #: How far Govern's clock may stand from the database's before a retention run is refused.
@@ -132,7 +137,7 @@ def archive(db: Session, ctx: Context, folder: Path) -> tuple[datetime, Plan, Pa
     whole, and verify it offline; nothing is recorded or removed (`remove` does, once the
     bundle is kept elsewhere). (cutoff, plan, bundle). Raises BadRequest `retention.folder`,
     Conflict `retention.archive_invalid` (see `Trail.archive`)."""
-    cutoff = rules.retention_cutoff(ctx.clock.now(), ctx.settings.audit_retention_years)
+    cutoff = _cutoff(ctx)
     found, bundle = ctx.trail.archive(cutoff, standing_holds(db), folder)
     return cutoff, found, bundle
 
