@@ -14,6 +14,8 @@ archived. `audit.offline.verify_bundle` checks both with the public key alone.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,13 +33,18 @@ from audit.signing import Checkpoint
 #: one thing that lets `verify` start the trail after `last` when the events before are gone.
 ARCHIVED = "audit.trail_archived"
 
+#: How long a removal waits for the trail's table lock on PostgreSQL before giving up.
+REMOVAL_LOCK_WAIT = "5s"
+
 
 @dataclass(frozen=True)
 class Hold:
-    """What a legal hold keeps: events about these objects, and events in these periods."""
+    """What a legal hold keeps: events about these objects, by these actors, and events in
+    these periods."""
 
     objects: frozenset[str]
     periods: tuple[tuple[datetime, datetime], ...]
+    actors: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,7 @@ def plan(
     """The leading windows of the trail (from its first stored event) whose events are all
     older than `before` and none held by `hold`; the first window that is not stops the run.
     `checkpoints` are the signed ones, oldest first."""
-    start = _first_stored(connection)
+    start = first_stored(connection)
     archive: list[Window] = []
     held: list[Window] = []
     for checkpoint in checkpoints:
@@ -101,13 +108,36 @@ def write_archive(
     bundle's manifest."""
     first, last = windows[0].first, windows[-1].last
     anchor = next(c for c in checkpoints if c.tree_size == last)
-    manifest = export_bundle(connection, list(checkpoints), first, last, public_key_pem, folder)
+    partial = folder.with_name(folder.name + ".partial")
+    if partial.exists():  # a run that stopped half way: never a bundle, written again
+        shutil.rmtree(partial)
+    manifest = export_bundle(connection, list(checkpoints), first, last, public_key_pem, partial)
     proof = consistency_proof(connection, anchor, checkpoints[-1], public_key_pem)
-    (folder / "consistency.json").write_text(json.dumps(proof, indent=1, sort_keys=True) + "\n")
+    (partial / "consistency.json").write_text(json.dumps(proof, indent=1, sort_keys=True) + "\n")
+    _make_durable(partial, folder)
     return manifest
 
 
-def _first_stored(connection: Connection) -> int:
+def _make_durable(partial: Path, folder: Path) -> None:
+    """Every file of `partial` on disk, then `partial` renamed to `folder` and the rename on
+    disk: a bundle under its own name is always whole, whatever stops the run."""
+    for path in partial.iterdir():
+        _fsync(path)
+    _fsync(partial)
+    partial.rename(folder)
+    _fsync(folder.parent)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def first_stored(connection: Connection) -> int:
+    """The first event the database still holds (1 until events are removed)."""
     return connection.execute(select(func.min(store.events.c.seq))).scalar() or 1
 
 
@@ -120,12 +150,14 @@ def _window(connection: Connection, first: int, last: int, hold: Hold) -> Window
 
 
 def _is_held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
-    """Whether any event of first..last is about a held object or in a held period."""
+    """Whether any event of first..last is about a held object, by a held actor or in a
+    held period."""
     events = store.events.c
     reasons = [events.at_us.between(_us(start), _us(end)) for start, end in hold.periods]
-    objects = sorted(hold.objects)
-    for chunk in range(0, len(objects), 500):  # SQLite's and PostgreSQL's parameter limits
-        reasons.append(events.object.in_(objects[chunk : chunk + 500]))
+    for column, values in ((events.object, hold.objects), (events.actor, hold.actors)):
+        ordered = sorted(values)
+        for chunk in range(0, len(ordered), 500):  # SQLite's and PostgreSQL's parameter limits
+            reasons.append(column.in_(ordered[chunk : chunk + 500]))
     if not reasons:
         return False
     query = select(events.seq).where(events.seq.between(first, last), or_(*reasons)).limit(1)
@@ -136,25 +168,58 @@ def _us(instant: datetime) -> int:
     return int(instant.timestamp() * 1_000_000)
 
 
-def first_stored(connection: Connection) -> int:
-    """The first event the database still holds (1 until events are removed)."""
-    return _first_stored(connection)
+def held(connection: Connection, first: int, last: int, hold: Hold) -> bool:
+    """Whether any event of first..last is kept by `hold` (about a held object or in a held
+    period): such events are never removed."""
+    return _is_held(connection, first, last, hold)
 
 
 def archived_ends(connection: Connection, upto: int) -> set[int]:
     """The last events of the archives that `ARCHIVED` events up to event `upto` (the signed
     ones) name."""
-    query = select(store.events.c.entry).where(
-        store.events.c.action == ARCHIVED, store.events.c.seq <= upto
-    )
-    return {json.loads(bytes(entry))["details"]["last"] for entry in connection.scalars(query)}
+    return {d["last"] for d in _archives(connection, upto)}
+
+
+def archived_bundle(connection: Connection, boundary: int) -> str | None:
+    """The name of the archive bundle an `ARCHIVED` event says ends at event `boundary`."""
+    named = [d.get("bundle") for d in _archives(connection, None) if d["last"] == boundary]
+    return str(named[-1]) if named and named[-1] else None
+
+
+def _archives(connection: Connection, upto: int | None) -> list[dict[str, Any]]:
+    """The details of the `ARCHIVED` events (up to event `upto`) that name a `last` event."""
+    query = select(store.events.c.entry).where(store.events.c.action == ARCHIVED)
+    if upto is not None:
+        query = query.where(store.events.c.seq <= upto)
+    found = (_archived_details(bytes(entry)) for entry in connection.scalars(query))
+    return [details for details in found if details is not None]
+
+
+def _archived_details(entry: bytes) -> dict[str, Any] | None:
+    """The details of an entry that is itself `ARCHIVED` and names its `last` event (the
+    searchable `action` column only finds candidates: it is not hashed); None for anything
+    else or malformed (the check of the entries and the index reports those)."""
+    try:
+        found = json.loads(entry)
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or found.get("action") != ARCHIVED:
+        return None
+    details = found.get("details")
+    if not isinstance(details, dict):
+        return None
+    last = details.get("last")
+    return details if isinstance(last, int) and not isinstance(last, bool) else None
 
 
 def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:
     """As the trail's owner, in the caller's transaction: note the hashes of the subtrees
     before `boundary` (the signed `frontier` there, so proofs of the events kept still
     rebuild), lift the append-only trigger of `audit_events`, delete events 1..`boundary`,
-    and put the trigger back. Returns how many events were deleted."""
+    and put the trigger back. On PostgreSQL lifting the trigger locks the table until the
+    transaction ends, so it waits at most `REMOVAL_LOCK_WAIT` for readers to finish (else the
+    database refuses and nothing is removed), not queueing every audited request behind it.
+    Returns how many events were deleted."""
     noted = {
         (size, start)
         for size, start in connection.execute(select(store.nodes.c.size, store.nodes.c.start))
@@ -168,6 +233,8 @@ def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -
     if rows:
         connection.execute(insert(store.nodes), rows)
     dialect, table = connection.dialect.name, ("audit_events",)
+    if dialect == "postgresql":  # lifting the trigger locks the trail: never wait in line
+        connection.execute(text(f"SET LOCAL lock_timeout = '{REMOVAL_LOCK_WAIT}'"))
     for statement in store.drop_append_only_ddl(dialect, table):
         connection.execute(text(statement))
     removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))

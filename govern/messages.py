@@ -389,6 +389,16 @@ MESSAGES: dict[str, Any] = {
         "(GOVERN_MIGRATION_DATABASE_URL). Nothing was removed."
     ),
     "retention.boundary": _l("No signed checkpoint ends the archived events; nothing was removed."),
+    "audit.archived": _l(
+        "Those events were archived and removed from the database; check them in the archive "
+        "bundle."
+    ),
+    "retention.clock": _l(
+        "Govern's clock and the database's differ by more than an hour; nothing was archived "
+        "or removed."
+    ),
+    "retention.held": _l("A standing legal hold keeps some of these events; nothing was removed."),
+    "retention.failed": _l("The removal failed; the archive is kept and nothing was removed."),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."
     ),

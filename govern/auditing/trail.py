@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +36,16 @@ from audit.entry import Record
 from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof, inclusion_proofs
 from audit.report import Report
-from audit.retention import Hold, Plan, plan, remove_archived, write_archive
+from audit.retention import (
+    Hold,
+    Plan,
+    archived_bundle,
+    first_stored,
+    held,
+    plan,
+    remove_archived,
+    write_archive,
+)
 from audit.signing import (
     Checkpoint,
     Signer,
@@ -249,6 +258,8 @@ class Trail:
                     "verify.range",
                     f"The trail holds events 1..{size}; {first}..{last or size} is not in it.",
                 )
+            if (first, last) != (1, None):  # else: the whole trail, from what is kept
+                _check_kept(connection, first)
             report = verify_trail(
                 connection,
                 self.signer.public_key,
@@ -293,6 +304,7 @@ class Trail:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
         by default). Raises NotFound `checkpoint.unknown` when none covers the event."""
         with self._reading() as connection:
+            _check_kept(connection, seq)
             target = self._checkpoint(connection, size, at_least=seq)
             return inclusion_proof(connection, seq, target, self._public_pem())
 
@@ -328,6 +340,7 @@ class Trail:
         scripts/verify_bundle.py checks offline (`tally` hears how far); its manifest.
         Raises NotFound `export.range` beyond the trail's last event."""
         with self._reading() as connection:
+            _check_kept(connection, first)
             if last > store.size(connection):
                 raise NotFound(
                     "export.range", f"The trail has only {store.size(connection)} events."
@@ -373,39 +386,59 @@ class Trail:
                 return found, None
             bundle = folder / f"trail-{found.archive[0].first}-{found.archive[-1].last}"
             try:
-                write_archive(connection, checkpoints, found.archive, self._public_pem(), bundle)
+                if not bundle.exists():  # else a run before wrote it: checked below
+                    write_archive(
+                        connection, checkpoints, found.archive, self._public_pem(), bundle
+                    )
             except OSError as error:
                 raise BadRequest(
                     "retention.folder",
                     f"Cannot write the archive in {folder} ({type(error).__name__}); "
                     "nothing was archived or removed.",
                 ) from None
-        problems, _ = verify_bundle(bundle, self._public_pem())
-        if problems:
+        manifest = self.verified_bundle(bundle)
+        if (manifest["first"], manifest["last"]) != (
+            found.archive[0].first,
+            found.archive[-1].last,
+        ):
             raise Conflict(
                 "retention.archive_invalid",
-                f"The archive {bundle} does not verify ({problems[0]}); nothing was removed.",
+                f"The archive {bundle} does not hold the events its name says; nothing was "
+                "removed.",
             )
         return found, bundle
 
-    def remove_archived(self, owner: Engine, bundle: Path, boundary: int) -> int:
-        """Delete events 1..`boundary` through `owner` (the trail's owner: the service role may
-        not), once the archive `bundle` holding them verifies with the service's key and the
-        checkpoint at `boundary` is signed with a sound frontier (the trail kept starts from
-        it). Returns how many events were deleted.
+    def remove_archived(
+        self, owner: Engine, bundle: Path, held_now: Callable[[Connection], Hold]
+    ) -> int:
+        """Delete the events the archive `bundle` holds (from the trail's first stored event
+        to the bundle's last, its boundary) through `owner` (the trail's owner: the service
+        role may not), once the bundle verifies with the service's key and the checkpoint at
+        its boundary is signed with a sound frontier (the trail kept starts from it). In the
+        owner's transaction, `held_now` (which locks the holds until it ends) says what the
+        standing holds keep, read again there. Returns how many events were deleted.
 
         Raises Conflict `retention.archive_invalid` when the bundle does not verify or does
-        not end at `boundary`; `retention.boundary` without that checkpoint;
-        `retention.not_owner` when the database refuses (not the owner's rights)."""
-        problems, manifest = verify_bundle(bundle, self._public_pem())
-        if problems or manifest["first"] > boundary or manifest["last"] != boundary:
-            raise Conflict(
-                "retention.archive_invalid",
-                f"The archive {bundle} does not verify for events up to {boundary}; "
-                "nothing was removed.",
-            )
+        not start at the trail's first stored event; `retention.held` when a standing hold
+        keeps one of its events; `retention.boundary` without that checkpoint;
+        `retention.not_owner` when the database refuses the owner's rights,
+        `retention.failed` when it fails otherwise: nothing removed."""
+        boundary = self.verified_bundle(bundle)["last"]
         try:
             with owner.begin() as connection:
+                hold, start = held_now(connection), first_stored(connection)
+                if self.verified_bundle(bundle)["first"] != start:
+                    raise Conflict(
+                        "retention.archive_invalid",
+                        f"The archive {bundle} does not start at event {start}, the first the "
+                        "trail holds; nothing was removed.",
+                    )
+                if held(connection, start, boundary, hold):
+                    raise Conflict(
+                        "retention.held",
+                        f"A standing legal hold keeps events of {start}..{boundary}; nothing "
+                        "was removed.",
+                    )
                 found = store.checkpoint_at_or_before(connection, boundary)
                 if found is None or not self._sound(found[0], found[1], boundary):
                     raise Conflict(
@@ -415,12 +448,22 @@ class Trail:
                     )
                 return remove_archived(connection, boundary, found[1])
         except SQLAlchemyError as error:
+            raise _refused(error) from None
+
+    def verified_bundle(self, bundle: Path) -> dict[str, Any]:
+        """The manifest of the archive `bundle` once it verifies offline with the service's
+        key. Raises Conflict `retention.archive_invalid`."""
+        try:
+            problems, manifest = verify_bundle(bundle, self._public_pem())
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            problems, manifest = [f"unreadable: {type(error).__name__}"], {}
+        if problems or not manifest:
             raise Conflict(
-                "retention.not_owner",
-                f"The database refused the removal ({type(error).__name__}): it runs as the "
-                "trail's owner, GOVERN_MIGRATION_DATABASE_URL. The archive is kept; nothing "
-                "was removed.",
-            ) from None
+                "retention.archive_invalid",
+                f"The archive {bundle} does not verify ({(problems or ['no manifest'])[0]}); "
+                "nothing was removed.",
+            )
+        return manifest
 
     def _sound(self, checkpoint: Checkpoint, frontier: Any, size: int) -> bool:
         return (
@@ -514,6 +557,39 @@ def check_trail(
     copied = [*CheckpointFile(copies).read(), *also]
     with engine.connect().execution_options(read_only=True) as connection:
         return verify_trail(connection, load_public_key(public), copied, tally=tally)
+
+
+def _check_kept(connection: Connection, first: int) -> None:
+    """Raise NotFound `audit.archived` when event `first` was archived and removed: its
+    evidence is the archive bundle, named."""
+    start = first_stored(connection)
+    if first >= start:
+        return
+    bundle = archived_bundle(connection, start - 1) or "its archive bundle"
+    raise NotFound(
+        "audit.archived",
+        f"Events 1..{start - 1} were archived ({bundle}) and removed from the database; "
+        f"it holds events from {start} on. Check those in the bundle "
+        "(scripts/verify_bundle.py).",
+    )
+
+
+def _refused(error: SQLAlchemyError) -> Conflict:
+    """The database's refusal of a removal: the owner's rights missing (PostgreSQL's
+    SQLSTATE 42501, a read-only SQLite file), or another failure named by its class."""
+    original = getattr(error, "orig", None)
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    if state == "42501" or "readonly" in str(original).lower():
+        return Conflict(
+            "retention.not_owner",
+            f"The database refused the removal ({type(error).__name__}): it runs as the "
+            "trail's owner, GOVERN_MIGRATION_DATABASE_URL. The archive is kept; nothing "
+            "was removed.",
+        )
+    return Conflict(
+        "retention.failed",
+        f"The removal failed ({type(error).__name__}); the archive is kept, nothing was removed.",
+    )
 
 
 def _not_written() -> AuditNotWritten:

@@ -168,30 +168,62 @@ def unusual(start: datetime | None, end: datetime | None) -> None:
 @click.option(
     "--to",
     "folder",
-    required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="The folder the archive bundle is written in.",
 )
 @click.option(
     "--apply", is_flag=True, help="Archive, then remove the archived events (else: a dry run)."
 )
+@click.option("--write", is_flag=True, help="Only write and verify the bundle; remove nothing.")
+@click.option(
+    "--remove",
+    "bundle",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Remove the events of this bundle (written before, kept elsewhere).",
+)
 @click.option("--dry-run", is_flag=True, help="Only say what would be archived (the default).")
+@click.option(
+    "--trust-clock",
+    is_flag=True,
+    help="Write or remove although the database's clock differs from Govern's by over an hour.",
+)
 @with_appcontext
-def archive(folder: Path, apply: bool, dry_run: bool) -> None:
+def archive(
+    folder: Path | None,
+    apply: bool,
+    write: bool,
+    bundle: Path | None,
+    dry_run: bool,
+    trust_clock: bool,
+) -> None:
     """Archive the trail's windows past retention (none under a legal hold) as a signed
-    bundle that scripts/verify_bundle.py checks offline, then remove them."""
-    if apply and dry_run:
-        raise click.UsageError("--apply and --dry-run exclude each other")
-    if not apply:
+    bundle that scripts/verify_bundle.py checks offline (--write), then, once it is kept
+    elsewhere, remove its events (--remove BUNDLE); --apply does both at once."""
+    if sum((apply, write, bundle is not None, dry_run)) > 1:
+        raise click.UsageError("--apply, --write, --remove and --dry-run exclude each other")
+    if (apply or write or bundle is not None) and not trust_clock:
+        holds.check_clock(db(), context())
+    if bundle is not None:
+        _say_removed(bundle)
+        return
+    if folder is None:
+        raise click.UsageError("--to FOLDER is needed (unless --remove BUNDLE)")
+    if not (apply or write):
         cutoff, plan = holds.retention_plan(db(), context())
         _say_plan(cutoff, plan, "would archive")
         click.echo("dry run: nothing written or removed; --apply archives, then removes")
         return
-    cutoff, plan, bundle, removed = holds.archive(db(), context(), operator(), folder)
+    cutoff, plan, written = holds.archive(db(), context(), folder)
     _say_plan(cutoff, plan, "archived")
-    if bundle is not None:
-        click.echo(f"OK: {bundle} verifies with the service's public key")
-        click.echo(f"removed {counted(removed, 'archived event')} from the database")
+    if written is not None:
+        click.echo(f"OK: {written} verifies with the service's public key")
+        if apply:
+            _say_removed(written)
+
+
+def _say_removed(bundle: Path) -> None:
+    removed = holds.remove(db(), context(), operator(), bundle)
+    click.echo(f"removed {counted(removed, 'archived event')} from the database")
 
 
 def _say_plan(cutoff: datetime, plan: Plan, verb: str) -> None:

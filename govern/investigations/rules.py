@@ -183,17 +183,23 @@ def check_placeable(hold: Hold | None) -> None:
 
 
 def check_releaser(
-    hold: Hold | None, investigation_id: str, releaser: str, people: Mapping[str, str]
+    hold: Hold | None,
+    investigation_id: str,
+    releaser: str,
+    people: Mapping[str, str],
+    suspect: str | None = None,
 ) -> Hold:
-    """Four eyes: someone other than the person who placed a standing hold releases it
-    (another auditor or the general manager); a person is the same under any of their
-    accounts (`people`: account id → employee number).
+    """Four eyes: someone other than the person who placed a standing hold, and other than
+    the investigation's `suspect`, releases it (another auditor or the general manager); a
+    person is the same under any of their accounts (`people`: account id → employee
+    number).
 
     Raises Conflict `hold.none`, Forbidden `hold.own_release`.
     """
     if hold is None or hold.released_at is not None:
         raise Conflict("hold.none", f"{investigation_id} is under no legal hold.")
-    if same_person(releaser, hold.placed_by, people):
+    suspected = suspect is not None and same_person(releaser, suspect, people)
+    if suspected or same_person(releaser, hold.placed_by, people):
         raise Forbidden(
             "hold.own_release",
             "Another auditor or the general manager must release the legal hold you placed.",

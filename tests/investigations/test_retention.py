@@ -4,7 +4,9 @@ hold (docs/governance.md, "Retention")."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -12,15 +14,19 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from flask import Flask
-from sqlalchemy import Connection, Engine, delete
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
 from govern.config import Settings
+from govern.investigations.models import LegalHold
 from tests.auditing.test_cli import govern, offline
+from tests.investigations.test_investigation_approval import SECOND, call, desk, rehire
 from tests.support.database import as_owner_without_triggers
 from tests.support.floor import Floor
 from tests.support.pages import HTTPS, csrf_token, page_session
+
+__all__ = ["desk"]  # the fixture, with a second auditor
 
 HOLD = "/api/v1/audit/investigations/{}/hold"
 ENGLISH = {"Accept-Language": "en"}
@@ -37,8 +43,16 @@ def years_later(floor: Floor, years: int = 6) -> None:
 
 
 def archive(floor: Floor, tmp_path: Path, *flags: str) -> Result:
-    """`govern audit archive --to <tmp_path>/archive` with `flags`."""
-    return govern(floor.agency.app, "audit", "archive", "--to", str(tmp_path / "archive"), *flags)
+    """`govern audit archive --to <tmp_path>/archive` with `flags` (the test's clock is years
+    from the database's: trusted, see test_a_clock_the_database_contradicts_is_refused)."""
+    folder = str(tmp_path / "archive")
+    trusted = ("--trust-clock",) if {"--apply", "--write"} & set(flags) else ()
+    return govern(floor.agency.app, "audit", "archive", "--to", folder, *flags, *trusted)
+
+
+def remove(floor: Floor, bundle: Path) -> Result:
+    """`govern audit archive --remove BUNDLE` (the clock trusted, as `archive`)."""
+    return govern(floor.agency.app, "audit", "archive", "--remove", str(bundle), "--trust-clock")
 
 
 def old_end(floor: Floor) -> int:
@@ -81,7 +95,9 @@ def test_the_archive_verifies_offline_and_chains_to_the_newest_checkpoint(
     assert f"OK: {bundle} verifies" in result.output
     proof = json.loads((bundle / "consistency.json").read_text())
     assert (proof["old"]["tree_size"], proof["new"]["tree_size"]) == (end, newest)
-    checked = offline(str(bundle))
+    key = tmp_path / "service_public_key.pem"
+    key.write_bytes(floor.agency.services.trail.public_key_pem())
+    checked = offline(str(bundle), "--key", str(key))  # the published key pinned
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stdout
     assert f"removed {end} archived events from the database" in result.output
     verify = govern(floor.agency.app, "audit", "verify")
@@ -122,10 +138,13 @@ def test_the_service_role_cannot_remove_and_says_whose_rights_it_needs(
     years_later(floor)
     service = another_app(replace(settings, migration_database_url=settings.database_url))
     to = str(tmp_path / "archive")
-    result = govern(service, "audit", "archive", "--to", to, "--apply")
+    result = govern(service, "audit", "archive", "--to", to, "--apply", "--trust-clock")
     assert result.exit_code == 1 and "[retention.not_owner]" in result.output, result.output
     report = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
     assert report["ok"] and report["anchored_to"] + report["unanchored"] == report["events"]
+    again = archive(floor, tmp_path, "--apply")  # as the owner: the bundle reused, removed
+    assert again.exit_code == 0 and "removed" in again.output, again.output
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
 
 
 def test_events_deleted_without_a_signed_archive_are_missing(
@@ -155,7 +174,9 @@ def test_a_tampered_archive_fails_offline(floor: Floor, tmp_path: Path) -> None:
     assert offline(str(bundle)).returncode == 0
     chain = bundle / "consistency.json"
     proof = json.loads(chain.read_text())
-    proof["proof"] = proof["proof"][::-1] or ["00" * 32]
+    assert proof["proof"], "a proof with nothing to tamper with proves nothing here"
+    first = proof["proof"][0]
+    proof["proof"][0] = ("1" if first[0] == "0" else "0") + first[1:]  # one nibble flipped
     chain.write_text(json.dumps(proof))
     checked = offline(str(bundle))
     assert checked.returncode == 1 and "PROBLEM" in checked.stdout
@@ -168,7 +189,7 @@ def test_nothing_is_archived_when_the_folder_cannot_be_written(
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     to = str(blocked / "archive")
-    result = govern(floor.agency.app, "audit", "archive", "--to", to, "--apply")
+    result = govern(floor.agency.app, "audit", "archive", "--to", to, "--apply", "--trust-clock")
     assert result.exit_code == 1
     assert "[retention.folder]" in result.output
     assert _events(floor, "audit.trail_archived") == []
@@ -265,3 +286,246 @@ def _events(floor: Floor, action: str) -> list[dict]:
     assert result.exit_code == 0, result.output
     found = json.loads(result.output)
     return [json.loads(e["entry"]) if "entry" in e else e for e in found]
+
+
+def test_a_hold_placed_after_the_bundle_is_written_stops_its_removal(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """The bundle written and kept, a hold placed before the removal (through the debtor's
+    events alone: the investigation's period is the last 90 days) is read again when the
+    events are removed: refused, nothing removed."""
+    floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}", "col.a1")
+    years_later(floor)
+    end = old_end(floor)
+    written = archive(floor, tmp_path, "--write")
+    assert written.exit_code == 0 and "removed" not in written.output, written.output
+    bundle = tmp_path / "archive" / f"trail-1-{end}"
+    assert offline(str(bundle)).returncode == 0
+    assert not (tmp_path / "archive" / f"trail-1-{end}.partial").exists()
+    opened = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [floor.debtors["C-001"]], "fields": ["phones"]},
+    )[1]["id"]
+    assert floor.call("POST", HOLD.format(opened), "auditor")[0] == 200
+    before = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    refused = remove(floor, bundle)
+    assert refused.exit_code == 1 and "[retention.held]" in refused.output, refused.output
+    after = json.loads(govern(floor.agency.app, "audit", "verify", "--json").output)
+    assert after["ok"] and after["events"] >= before["events"]
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0  # still there
+
+
+def test_a_written_bundle_is_removed_in_a_second_step_and_a_rerun_reuses_it(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """A run that stopped half way leaves only a .partial folder; the next run writes the
+    bundle again, a bundle already written is reused; `--remove` removes its events."""
+    years_later(floor)
+    end = old_end(floor)
+    (tmp_path / "archive" / f"trail-1-{end}.partial").mkdir(parents=True)
+    assert archive(floor, tmp_path, "--write").exit_code == 0
+    again = archive(floor, tmp_path, "--write")
+    assert again.exit_code == 0 and "verifies" in again.output, again.output
+    bundle = tmp_path / "archive" / f"trail-1-{end}"
+    removed = remove(floor, bundle)
+    assert removed.exit_code == 0, removed.output
+    assert f"removed {end} archived events" in removed.output
+    archived = _events(floor, "audit.trail_archived")
+    assert (
+        archived[0]["details"]["manifest_sha256"]
+        == hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
+    )
+    twice = remove(floor, bundle)
+    assert twice.exit_code == 1 and "[retention.archive_invalid]" in twice.output
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_a_clock_the_database_contradicts_is_refused(floor: Floor, tmp_path: Path) -> None:
+    """Govern's clock six years ahead of the database's: writing and removing are refused
+    (every event would look past retention), nothing written or removed."""
+    years_later(floor)
+    for flag in ("--write", "--apply"):
+        result = govern(
+            floor.agency.app, "audit", "archive", "--to", str(tmp_path / "archive"), flag
+        )
+        assert result.exit_code == 1 and "[retention.clock]" in result.output, result.output
+    assert not (tmp_path / "archive").exists()
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
+
+
+def test_a_forged_action_column_is_reported_not_a_crash(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """After a removal, an event kept whose searchable `action` column is set to the archive's
+    (its entry is not one): verify reports it and carries on."""
+    years_later(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+
+    floor.agency.login("col.a1")
+    floor.agency.services.trail.checkpoint_now()
+    forged = govern(floor.agency.app, "audit", "verify", "--json")
+    forged_seq = json.loads(forged.output)["anchored_to"]  # a login, signed
+
+    def forge(connection: Connection) -> None:
+        events = store.events
+        changed = update(events).where(events.c.seq == forged_seq)
+        connection.execute(changed.values(action="audit.trail_archived"))
+
+    as_owner_without_triggers(owner_engine, forge)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and not isinstance(result.exception, KeyError), result.output
+    assert f"TAMPERED: first bad event {forged_seq}" in result.output
+
+
+def test_removed_events_are_not_proved_exported_or_checked_as_nothing(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """Asked for events archived and removed, prove, export and verify refuse, naming the
+    boundary and the bundle that holds them; the whole trail still verifies."""
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    asked = [
+        ("prove", "1"),
+        ("export", "--from", "1", "--to", "3", str(tmp_path / "export")),
+        ("verify", "--from", "1", "--to", str(end)),
+    ]
+    for command in asked:
+        result = govern(floor.agency.app, "audit", *command)
+        assert result.exit_code == 1 and "[audit.archived]" in result.output, result.output
+        assert f"1..{end}" in result.output and f"trail-1-{end}" in result.output
+    assert not (tmp_path / "export").exists()
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+    kept = govern(floor.agency.app, "audit", "verify", "--from", str(end + 1))
+    assert kept.exit_code == 0, kept.output
+
+
+def test_a_hold_keeps_the_suspects_events_and_the_suspect_cannot_release_it(
+    floor: Floor, tmp_path: Path
+) -> None:
+    """An investigation into the general manager opened years later (its period: the last
+    days): the hold keeps the old windows holding the suspect's own events, and the suspect
+    cannot release it."""
+    floor.agency.login("gm")
+    years_later(floor)
+    status, opened = floor.call(
+        "POST", "/api/v1/audit/investigations", "auditor", json={"suspect": floor.ids["gm"]}
+    )
+    assert status == 201, opened
+    assert floor.call("POST", HOLD.format(opened["id"]), "auditor")[0] == 200
+    kept = archive(floor, tmp_path, "--apply")
+    assert kept.exit_code == 0 and "kept under a legal hold" in kept.output, kept.output
+    assert "archived nothing" in kept.output
+    release = HOLD.format(opened["id"]) + "/release"
+    status, refused = floor.call("POST", release, "gm")
+    assert (status, refused["error"]["code"]) == (403, "hold.own_release")
+    assert _events(floor, "audit.hold_released") == []
+
+
+@pytest.mark.postgresql_only
+def test_a_removal_does_not_queue_behind_a_reader_of_the_trail(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """A long read of the trail holds its table: the removal (which must lock it whole) gives
+    up after a few seconds instead of making every audited request wait behind it; nothing
+    is removed, and it goes through once the reader is done."""
+    years_later(floor)
+    reader = owner_engine.connect()
+    reader.execute(select(store.events.c.seq).limit(1)).all()  # the transaction stays open
+    done = threading.Timer(30, reader.close)
+    done.start()
+    try:
+        refused = archive(floor, tmp_path, "--apply")
+    finally:
+        done.cancel()
+        reader.close()
+    assert refused.exit_code == 1 and "[retention.failed]" in refused.output, refused.output
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
+    bundle = next((tmp_path / "archive").iterdir())
+    assert remove(floor, bundle).exit_code == 0
+
+
+def test_tampering_with_the_kept_trail_or_the_boundary_is_found_after_a_removal(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    """After a removal, a changed event in the kept part, or a changed frontier of the
+    checkpoint at the archived boundary, is reported: the trail is not intact."""
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+    kept = end + 1
+
+    def change_event(connection: Connection) -> None:
+        events = store.events
+        row = connection.execute(select(events.c.entry).where(events.c.seq == kept)).one()
+        changed = bytes(row.entry).replace(b'"time":"', b'"time":"1', 1)
+        connection.execute(update(events).where(events.c.seq == kept).values(entry=changed))
+
+    as_owner_without_triggers(owner_engine, change_event)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and f"first bad event {kept}" in result.output, result.output
+
+
+def test_a_changed_boundary_frontier_is_found_after_a_removal(
+    floor: Floor, tmp_path: Path, owner_engine: Engine
+) -> None:
+    years_later(floor)
+    end = old_end(floor)
+    assert archive(floor, tmp_path, "--apply").exit_code == 0
+
+    def change_frontier(connection: Connection) -> None:
+        checkpoints = store.checkpoints
+        row = connection.execute(
+            select(checkpoints.c.frontier).where(checkpoints.c.tree_size == end)
+        ).one()
+        frontier = bytearray(row.frontier)
+        frontier[-1] ^= 1
+        connection.execute(
+            update(checkpoints)
+            .where(checkpoints.c.tree_size == end)
+            .values(frontier=bytes(frontier))
+        )
+
+    as_owner_without_triggers(owner_engine, change_frontier)
+    result = govern(floor.agency.app, "audit", "verify")
+    assert result.exit_code == 1 and "TAMPERED" in result.output, result.output
+    assert f"checkpoint changed at {end}" in result.output
+
+
+def test_four_eyes_on_a_hold_are_two_people_not_two_accounts(desk: Floor, directory) -> None:
+    """Re-hired under a new account id, the auditor who placed the hold still cannot release
+    it; a second auditor can."""
+    opened = desk.investigation(["C-001"], ["phones"])
+    assert call(desk, "auditor", "POST", HOLD.format(opened))[0] == 200
+    rehire(desk, directory, "auditor")
+    release = HOLD.format(opened) + "/release"
+    status, refused = call(desk, "auditor", "POST", release)
+    assert (status, refused["error"]["code"]) == (403, "hold.own_release")
+    status, released = call(desk, SECOND.username, "POST", release)
+    assert status == 200 and released["released_by"] == desk.ids[SECOND.username]
+
+
+@pytest.mark.postgresql_only
+def test_two_first_holds_at_once_answer_hold_standing(floor: Floor, owner_engine: Engine) -> None:
+    """Another auditor's first hold on the investigation, not yet committed while this one is
+    placed: once it commits, this one is told the hold stands (409), not a server error."""
+    opened = floor.investigation(["C-001"], ["phones"])
+    other = owner_engine.connect()
+    other.execute(
+        insert(LegalHold.__table__).values(
+            investigation_id=opened,
+            placed_by=floor.ids["gm"],
+            placed_at=floor.clock.now(),
+        )
+    )
+    commit = threading.Timer(1, lambda: (other.commit(), other.close()))
+    commit.start()
+    try:
+        status, body = floor.call("POST", HOLD.format(opened), "auditor")
+    finally:
+        commit.join()
+    assert (status, body["error"]["code"]) == (409, "hold.standing"), body
+    assert _events(floor, "audit.hold_placed") == []
