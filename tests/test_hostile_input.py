@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -97,6 +98,7 @@ def world(
     directory = LiveDirectory(slapd, [*STAFF, EVERY_ROLE])
     settings = replace(
         base_settings,
+        policies_dir=_without_separation(base_settings.policies_dir, tmp_path_factory),
         ldap_people_base=directory.tree.people,
         ldap_groups_base=directory.tree.groups,
         checkpoint_dir=tmp_path_factory.mktemp("hostile") / "checkpoints",
@@ -111,6 +113,16 @@ def world(
         wipe(owner)
         owner.dispose()
         directory.close()
+
+
+def _without_separation(policies: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The policies with no separation-of-duties rule: the caller of every case holds every
+    role, which those rules forbid one person (docs/governance.md); here every route must be
+    reached, to be sent hostile input."""
+    folder = tmp_path_factory.mktemp("policies") / "policies"
+    shutil.copytree(policies, folder)
+    (folder / "separation_of_duties.toml").write_text("max_exception_days = 365\n")
+    return folder
 
 
 def _populate(app: Flask, policies: Path) -> World:
