@@ -49,6 +49,7 @@ from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import load_settings
 from govern.console import SESSION_COOKIE
+from govern.creditors.service import CreditorDraft, create_creditor, end_contract
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
 from govern.debtors.service import import_debtors
@@ -58,6 +59,7 @@ from govern.directory.models import Identity
 from govern.investigations.questions import Window
 from govern.investigations.runs import start_triage, start_verification
 from govern.investigations.service import Scope, new_leak_investigation
+from govern.reviews.service import CampaignDraft, start_campaign
 from govern.runs import Run
 from govern.sessions.models import LoginSession
 from govern.sessions.service import token_hash
@@ -116,6 +118,9 @@ class Floor:
     session_id: str = ""
     run_id: str = ""
     verification_id: str = ""
+    campaign_id: str = ""
+    creditor_id: str = ""  # a running contract
+    ended_creditor_id: str = ""  # one ended, its certificate issued
 
     @property
     def debtor_id(self) -> str:
@@ -130,6 +135,12 @@ ARGUMENTS: dict[str, Callable[[Floor], str]] = {
     "session_id": lambda floor: floor.session_id,
     "run_id": lambda floor: floor.run_id,
     "verification_id": lambda floor: floor.verification_id,
+    "campaign_id": lambda floor: floor.campaign_id,
+    "creditor_id": lambda floor: floor.creditor_id,
+}
+#: Where one page takes another object than ARGUMENTS gives for the same name.
+ARGUMENTS_OF: dict[str, dict[str, Callable[[Floor], str]]] = {
+    "creditors_pages.certificate": {"creditor_id": lambda floor: floor.ended_creditor_id},
 }
 #: Query strings a page needs to show what it is for.
 QUERIES: dict[str, Callable[[Floor], dict[str, str]]] = {
@@ -223,14 +234,34 @@ def prepare(app: Flask, floor: Floor) -> Floor:
         run_id = start_sweep(app, db, floor.accounts["it"], dry_run=True)
         verification_id = start_verification(app, db, floor.accounts["auditor"])
         ranking_id = start_triage(app, db, floor.accounts["auditor"], investigation.id)
+        investigation_id = investigation.id
+        gm = _actor(db, floor.accounts["general_manager"])
+        draft = CampaignDraft(["collections"], NOW + timedelta(days=14), "report")
+        campaign_id = start_campaign(db, ctx, gm, draft).campaign.id
+        running, ended = (
+            create_creditor(db, ctx, gm.label, _creditor(name, today))
+            for name in ("基准甲方", "基准旧甲方")
+        )
+        creditor_ids = running.id, ended.id
+        end_contract(db, ctx, gm.label, ended.id, ended.name)
     for started in (run_id, verification_id, ranking_id):
         _finished(s, started)
     return replace(
         floor,
-        investigation_id=investigation.id,
+        investigation_id=investigation_id,
         session_id=last.id,
         run_id=run_id,
         verification_id=verification_id,
+        campaign_id=campaign_id,
+        creditor_id=creditor_ids[0],
+        ended_creditor_id=creditor_ids[1],
+    )
+
+
+def _creditor(name: str, today: date) -> CreditorDraft:
+    """A creditor of the collectors' project group, its contract running for a year more."""
+    return CreditorDraft(
+        name, [GROUP], today - timedelta(days=30), today + timedelta(days=365), ["scheduled_call"]
     )
 
 
@@ -293,7 +324,8 @@ def console_pages(app: Flask, floor: Floor) -> list[Page]:
         if missing:
             unfilled.append(f"{rule.endpoint} ({rule.rule}: {', '.join(missing)})")
             continue
-        values = {name: ARGUMENTS[name](floor) for name in rule.arguments}
+        given = {**ARGUMENTS, **ARGUMENTS_OF.get(rule.endpoint, {})}
+        values = {name: given[name](floor) for name in rule.arguments}
         path = rule.build(values, append_unknown=False)[1]  # type: ignore[index]
         query = QUERIES.get(rule.endpoint, lambda _: {})(floor)
         pages.append(Page(rule.endpoint, path, query))
