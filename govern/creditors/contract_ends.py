@@ -10,6 +10,7 @@ from flask import Flask
 
 from govern import signals
 from govern.creditors.service import end_due_contracts
+from govern.interval import start_every
 
 log = logging.getLogger(__name__)
 JOB = "contract-ends"
@@ -18,19 +19,7 @@ CONTRACT_END_MINUTES = 15
 
 def start_contract_ends(app: Flask) -> BackgroundScheduler:
     """Run `run_contract_ends` every CONTRACT_END_MINUTES."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_contract_ends,
-        "interval",
-        minutes=CONTRACT_END_MINUTES,
-        args=[app],
-        id=JOB,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.start()
-    return scheduler
+    return start_every(app, CONTRACT_END_MINUTES, JOB, run_contract_ends)
 
 
 def run_contract_ends(app: Flask) -> None:

@@ -14,6 +14,7 @@ from flask import Flask
 from govern import signals
 from govern.directory.sync import sync_directory
 from govern.errors import GovernError
+from govern.interval import start_every
 
 log = logging.getLogger(__name__)
 JOB = "directory-sync"
@@ -23,19 +24,7 @@ def start_periodic_sync(app: Flask) -> BackgroundScheduler | None:
     minutes = app.extensions["govern"].settings.sync_interval_minutes
     if not minutes:
         return None
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_sync,
-        "interval",
-        minutes=minutes,
-        args=[app],
-        id=JOB,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.start()
-    return scheduler
+    return start_every(app, minutes, JOB, run_sync)
 
 
 def run_sync(app: Flask) -> None:

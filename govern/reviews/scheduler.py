@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
 from govern import signals
+from govern.interval import start_every
 from govern.reviews.service import close_due_campaigns, send_reminders
 
 log = logging.getLogger(__name__)
@@ -21,19 +22,7 @@ REVIEW_MINUTES = 10
 
 def start_reviews(app: Flask) -> BackgroundScheduler:
     """Start the job in a scheduler of its own (stopped by `operations.worker.stop`)."""
-    scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(
-        run_reviews,
-        "interval",
-        minutes=REVIEW_MINUTES,
-        args=[app],
-        id=JOB,
-        coalesce=True,
-        max_instances=1,
-        replace_existing=True,
-    )
-    scheduler.start()
-    return scheduler
+    return start_every(app, REVIEW_MINUTES, JOB, run_reviews)
 
 
 def run_reviews(app: Flask) -> None:
