@@ -30,6 +30,13 @@ def tokens(agency: Agency) -> dict[str, str]:
     return {who: agency.login(who) for who in ("gm", "auditor", "padmin", "hr")}
 
 
+def put_in_groups(agency: Agency, directory: LiveDirectory, who: str, *groups: str) -> None:
+    """`who` put in each directory group, then the sync that reads it."""
+    for group in groups:
+        directory.add_to_group(group, who)
+    agency.sync()
+
+
 def roles(client: FlaskClient, token: str) -> list[str]:
     response = client.get("/api/v1/sessions/current", headers=bearer(token))
     assert response.status_code == 200, response.get_json()
@@ -58,8 +65,7 @@ def may_accept_exceptions(client: FlaskClient, token: str) -> bool:
 def test_a_sync_withholds_the_later_role_of_a_forbidden_pair_and_reports_it(
     agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
 
     assert roles(client, tokens["auditor"]) == ["auditor"]
     assert not may_accept_exceptions(client, tokens["auditor"])
@@ -87,8 +93,7 @@ def test_an_accepted_exception_grants_the_role_at_once_until_its_end_date_then_i
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
 
     response = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
@@ -128,8 +133,7 @@ def test_an_exception_past_its_end_date_withholds_its_role_at_the_next_watch_wit
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     today = clock.now().date().isoformat()
     accepted = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", today)
     assert accepted.status_code == 201, accepted.get_json()
@@ -160,8 +164,7 @@ def test_ending_an_exception_withholds_the_role_at_once(
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     ends_on = (clock.now() + timedelta(days=30)).date().isoformat()
     exception = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
 
@@ -188,8 +191,7 @@ def test_ending_an_exception_withholds_the_role_at_once(
 def test_a_collector_put_in_the_auditors_group_stays_a_collector(
     agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
 ) -> None:
-    directory.add_to_group("govern-auditors", "col.a1")
-    agency.sync()
+    put_in_groups(agency, directory, "col.a1", "govern-auditors")
 
     token = agency.login("col.a1")
     assert roles(client, token) == ["collector"]
@@ -211,9 +213,7 @@ def test_a_newcomer_in_both_groups_gets_the_first_role_the_rule_names(
     agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
 ) -> None:
     directory.add(Person("1090", "new.pa", "钱进", "operations"))
-    directory.add_to_group("govern-auditors", "new.pa")
-    directory.add_to_group("govern-policy-admins", "new.pa")
-    agency.sync()
+    put_in_groups(agency, directory, "new.pa", "govern-auditors", "govern-policy-admins")
 
     [found] = conflicts(client, tokens["gm"])
     assert (found["employee_number"], found["rule"], found["state"], found["role"]) == (
@@ -228,8 +228,7 @@ def test_a_newcomer_in_both_groups_gets_the_first_role_the_rule_names(
 def test_a_role_added_to_a_policy_admin_later_is_the_one_withheld(
     agency: Agency, client: FlaskClient, directory: LiveDirectory, tokens: dict[str, str]
 ) -> None:
-    directory.add_to_group("govern-auditors", "padmin")
-    agency.sync()
+    put_in_groups(agency, directory, "padmin", "govern-auditors")
 
     assert roles(client, tokens["padmin"]) == ["policy_admin"]
     [found] = conflicts(client, tokens["gm"])
@@ -243,8 +242,7 @@ def test_a_policy_admin_accepts_no_exception_for_themselves(
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-auditors", "padmin")
-    agency.sync()
+    put_in_groups(agency, directory, "padmin", "govern-auditors")
     ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
 
     response = accept(client, tokens["padmin"], PADMIN, "auditor_policy_admin", ends_on)
@@ -263,8 +261,7 @@ def test_an_exception_needs_a_current_conflict_a_reason_and_an_end_not_past(
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     yesterday = (clock.now() - timedelta(days=1)).date().isoformat()
     later = (clock.now() + timedelta(days=7)).date().isoformat()
     too_far = (clock.now() + timedelta(days=366)).date().isoformat()  # max_exception_days 365
@@ -328,8 +325,7 @@ def test_a_second_exception_waits_for_the_first_to_lapse(
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     first = (clock.now() + timedelta(days=2)).date().isoformat()
     accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", first)
 
@@ -380,9 +376,7 @@ def test_exceptions_to_two_of_three_conflicts_leave_the_third_rule_withholding_i
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-auditors", "col.a1")
-    directory.add_to_group("govern-policy-admins", "col.a1")
-    agency.sync()
+    put_in_groups(agency, directory, "col.a1", "govern-auditors", "govern-policy-admins")
     ends_on = (clock.now() + timedelta(days=30)).date().isoformat()
 
     for rule in ("policy_admin_collector", "auditor_collector"):
@@ -411,8 +405,7 @@ def test_an_exception_ends_with_its_conflict_and_the_pair_given_again_is_withhel
     tokens: dict[str, str],
     clock: FixedClock,
 ) -> None:
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     ends_on = (clock.now() + timedelta(days=300)).date().isoformat()
     accepted = accept(client, tokens["padmin"], AUDITOR, "auditor_policy_admin", ends_on)
     directory.remove_from_group("govern-policy-admins", "auditor")
@@ -427,8 +420,7 @@ def test_an_exception_ends_with_its_conflict_and_the_pair_given_again_is_withhel
         (closed["id"], "auditor_policy_admin")
     ]
     clock.advance(days=100)
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     assert roles(client, agency.login("auditor")) == ["auditor"]
     [found] = conflicts(client, agency.login("padmin"))
     assert (found["state"], found["role"]) == ("withheld", "policy_admin")
@@ -459,8 +451,7 @@ def test_an_exception_accepted_while_a_sync_runs_waits_for_it_to_commit(
 ) -> None:
     """A sync decides from the exceptions it read at its start: an acceptance made while it
     runs would be written over, so it waits for the sync's lock."""
-    directory.add_to_group("govern-policy-admins", "auditor")
-    agency.sync()
+    put_in_groups(agency, directory, "auditor", "govern-policy-admins")
     ends_on = (clock.now() + timedelta(days=7)).date().isoformat()
     answers: list[int] = []
     accepting = threading.Thread(
