@@ -49,6 +49,7 @@ from govern.app import create_app
 from govern.clock import FixedClock
 from govern.config import load_settings
 from govern.console import SESSION_COOKIE
+from govern.context import Context
 from govern.creditors.service import CreditorDraft, create_creditor, end_contract
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
@@ -167,32 +168,15 @@ def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -
     for n, person in enumerate(people[2::10]):
         person["departure_date"] = (NOW + timedelta(days=1 + n % 30)).date()
     waiting, _ = staff_rows(max(1, staff // 10), NOW, first_number=79000, groups=(GROUP,))
-    # every project group has staff, or the debtors' import refuses it
-    roles = [role for role in ROLES if role != "collector"]
-    others, other_accounts = staff_rows(len(roles), NOW, first_number=80000, groups=PROJECT_GROUPS)
-    for n, (person, account, role) in enumerate(zip(others, other_accounts, roles, strict=True)):
-        person.update(roles=[role], track="management", name=f"测试{role}")
-        person["department"] = "collections" if role == "department_head" else "operations"
-        if role == "supervisor":  # the collectors' supervisor: their project group
-            person["project_group"] = GROUP
-        account["id"] = f"GV-8000-{n:04d}"
+    others, other_accounts = _one_of_each_role()
     everyone = accounts + other_accounts
     with engine.begin() as connection:
         connection.execute(insert(Identity), people + waiting + others)
         connection.execute(insert(Account), everyone)
         connection.execute(insert(ExamResult), exam_passes(everyone, NOW))
         connection.execute(insert(AgreementSignature), agreement_signatures(everyone, NOW))
-    holders = dict(zip(roles, [a["id"] for a in other_accounts], strict=True))
-    ctx = command_context(engine, url, folder, FixedClock(NOW))
-    with make_session_factory(engine)() as db:
-        import_debtors(db, ctx, demo_debtors_csv(debtors * len(PROJECT_GROUPS), seed=15), "bench")
-        year = PlanDraft("2026 staff training", "long", ["intern", "ordinary", "management"],
-                         date(2026, 1, 1), date(2026, 12, 31))  # fmt: skip
-        plan = draft_plan(db, ctx, holders["office"], year)
-        approve_plan(db, ctx, holders["general_manager"], plan.id)
-        ctx.trail.stop()
-        ours = select(Debtor.id).where(Debtor.project_group == GROUP).order_by(Debtor.id)
-        caseload = list(db.scalars(ours))
+    holders = {p["roles"][0]: a["id"] for p, a in zip(others, other_accounts, strict=True)}
+    caseload = _debtors_and_plan(engine, url, folder, holders, debtors)
     holders["collector"] = accounts[0]["id"]
     return Floor(
         holders,
@@ -204,58 +188,109 @@ def populate(engine: Engine, url: str, folder: Path, staff: int, debtors: int) -
     )
 
 
+def _one_of_each_role() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A person with an account for every role but collector (project groups given, so that
+    the debtors' import finds staff in each): identity rows and account rows."""
+    roles = [role for role in ROLES if role != "collector"]
+    others, accounts = staff_rows(len(roles), NOW, first_number=80000, groups=PROJECT_GROUPS)
+    for n, (person, account, role) in enumerate(zip(others, accounts, roles, strict=True)):
+        person.update(roles=[role], track="management", name=f"测试{role}")
+        person["department"] = "collections" if role == "department_head" else "operations"
+        if role == "supervisor":  # the collectors' supervisor: their project group
+            person["project_group"] = GROUP
+        account["id"] = f"GV-8000-{n:04d}"
+    return others, accounts
+
+
+def _debtors_and_plan(
+    engine: Engine, url: str, folder: Path, holders: dict[str, str], debtors: int
+) -> list[str]:
+    """`debtors` debtors imported into each project group and the year's training plan
+    drafted and approved. Returns the collectors' caseload (their group's debtor ids)."""
+    ctx = command_context(engine, url, folder, FixedClock(NOW))
+    with make_session_factory(engine)() as db:
+        import_debtors(db, ctx, demo_debtors_csv(debtors * len(PROJECT_GROUPS), seed=15), "bench")
+        year = PlanDraft("2026 staff training", "long", ["intern", "ordinary", "management"],
+                         date(2026, 1, 1), date(2026, 12, 31))  # fmt: skip
+        plan = draft_plan(db, ctx, holders["office"], year)
+        approve_plan(db, ctx, holders["general_manager"], plan.id)
+        ctx.trail.stop()
+        ours = select(Debtor.id).where(Debtor.project_group == GROUP).order_by(Debtor.id)
+        return list(db.scalars(ours))
+
+
 def prepare(app: Flask, floor: Floor) -> Floor:
     """A morning's work before the pages are timed, through the service: the collector reads
     each debtor of the caseload (the trail the auditors' pages search), an auditor opens a
     leak investigation on a tenth of them; the office records attendance at the last
     training session (a seventh absent), a tenth of the department ask leave from the next;
-    IT runs the departure sweep's dry run, an auditor verifies the trail and ranks the leak."""
-    client = app.test_client()
-    for debtor_id in floor.caseload:
-        headers = {"Authorization": f"Bearer {floor.api_token}"}
-        response = client.get(f"/api/v1/debtors/{debtor_id}", headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"reading debtor {debtor_id}: {response.status_code}")
+    IT runs the departure sweep's dry run, an auditor verifies the trail and ranks the leak;
+    the general manager starts an access review and records two creditors, ending one."""
+    _read_caseload(app, floor)
     s = app.extensions["govern"]
     with s.sessions() as db:
         ctx = s.context()
         scope = Scope(floor.caseload[::10], (), Window.of(None, None, ctx.clock))
-        investigation = new_leak_investigation(db, ctx, floor.accounts["auditor"], scope)
-        today = NOW.astimezone(ctx.settings.timezone).date()
-        sessions = list_sessions(db, ctx, today - timedelta(days=14), today + timedelta(days=14))
-        last = [session for session in sessions if session.starts <= NOW][-1]
-        following = next(session for session in sessions if session.starts > NOW)
-        office = _actor(db, floor.accounts["office"])
-        for n, person in enumerate(participants(db, ctx, office.staff, last)):
-            status = ABSENT if n % 7 == 0 else PRESENT
-            record_attendance(db, ctx, office, last, person.account_id, status)
-        for person in participants(db, ctx, office.staff, following)[::10]:
-            request_leave(db, ctx, person.account_id, following)
+        investigation_id = new_leak_investigation(db, ctx, floor.accounts["auditor"], scope).id
+        session_id = _training_morning(db, ctx, floor)
         run_id = start_sweep(app, db, floor.accounts["it"], dry_run=True)
         verification_id = start_verification(app, db, floor.accounts["auditor"])
-        ranking_id = start_triage(app, db, floor.accounts["auditor"], investigation.id)
-        investigation_id = investigation.id
-        gm = _actor(db, floor.accounts["general_manager"])
-        draft = CampaignDraft(["collections"], NOW + timedelta(days=14), "report")
-        campaign_id = start_campaign(db, ctx, gm, draft).campaign.id
-        running, ended = (
-            create_creditor(db, ctx, gm.label, _creditor(name, today))
-            for name in ("基准甲方", "基准旧甲方")
-        )
-        creditor_ids = running.id, ended.id
-        end_contract(db, ctx, gm.label, ended.id, ended.name)
+        ranking_id = start_triage(app, db, floor.accounts["auditor"], investigation_id)
+        campaign_id, creditor_id, ended_creditor_id = _governance(db, ctx, floor)
     for started in (run_id, verification_id, ranking_id):
         _finished(s, started)
     return replace(
         floor,
         investigation_id=investigation_id,
-        session_id=last.id,
+        session_id=session_id,
         run_id=run_id,
         verification_id=verification_id,
         campaign_id=campaign_id,
-        creditor_id=creditor_ids[0],
-        ended_creditor_id=creditor_ids[1],
+        creditor_id=creditor_id,
+        ended_creditor_id=ended_creditor_id,
     )
+
+
+def _read_caseload(app: Flask, floor: Floor) -> None:
+    """The collector reads each debtor of the caseload through the API."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {floor.api_token}"}
+    for debtor_id in floor.caseload:
+        response = client.get(f"/api/v1/debtors/{debtor_id}", headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"reading debtor {debtor_id}: {response.status_code}")
+
+
+def _training_morning(db: Session, ctx: Context, floor: Floor) -> str:
+    """Attendance at the last training session recorded (a seventh absent), a tenth of its
+    participants asking leave from the next. Returns the last session's id."""
+    today = NOW.astimezone(ctx.settings.timezone).date()
+    sessions = list_sessions(db, ctx, today - timedelta(days=14), today + timedelta(days=14))
+    last = [session for session in sessions if session.starts <= NOW][-1]
+    following = next(session for session in sessions if session.starts > NOW)
+    office = _actor(db, floor.accounts["office"])
+    for n, person in enumerate(participants(db, ctx, office.staff, last)):
+        status = ABSENT if n % 7 == 0 else PRESENT
+        record_attendance(db, ctx, office, last, person.account_id, status)
+    for person in participants(db, ctx, office.staff, following)[::10]:
+        request_leave(db, ctx, person.account_id, following)
+    return last.id
+
+
+def _governance(db: Session, ctx: Context, floor: Floor) -> tuple[str, str, str]:
+    """An access review of the department started, two creditors recorded and one of them
+    ended (its certificate issued). Returns the campaign's, the running and the ended
+    creditor's ids."""
+    gm = _actor(db, floor.accounts["general_manager"])
+    today = NOW.astimezone(ctx.settings.timezone).date()
+    draft = CampaignDraft(["collections"], NOW + timedelta(days=14), "report")
+    campaign_id = start_campaign(db, ctx, gm, draft).campaign.id
+    running, ended = (
+        create_creditor(db, ctx, gm.label, _creditor(name, today))
+        for name in ("基准甲方", "基准旧甲方")
+    )
+    end_contract(db, ctx, gm.label, ended.id, ended.name)
+    return campaign_id, running.id, ended.id
 
 
 def _creditor(name: str, today: date) -> CreditorDraft:
