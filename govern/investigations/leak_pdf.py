@@ -18,13 +18,6 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
-GRADE_NAMES = {
-    None: "未定级 not graded",
-    "ordinary": "一般 ordinary",
-    "relatively_major": "较大 relatively major",
-    "major": "重大 major",
-    "especially_major": "特别重大 especially major",
-}
 
 
 def report_pdf(report: dict[str, Any], zone: tzinfo) -> bytes:
@@ -45,7 +38,7 @@ def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
 
 def _header(report: dict[str, Any], at: Any) -> list[Any]:
     """The title, the investigation and its reporting clock."""
-    scope, clock = report["investigation"], report["clock"]
+    scope, clock, graded = report["investigation"], report["clock"], report["graded"]
     return [
         Paragraph(escape(f"泄露事件报告 Leak report · {scope['id']}"), _style(16)),
         Spacer(0, 6),
@@ -55,7 +48,7 @@ def _header(report: dict[str, Any], at: Any) -> list[Any]:
                 ["时间范围 Window", f"{at(scope['from'])} - {at(scope['to'])}"],
                 ["泄露的债务人 Leaked debtors", str(len(scope["debtor_ids"]))],
                 ["可疑账号 Suspect account", scope["suspect"] or "—"],
-                ["定级 Grade", GRADE_NAMES.get(clock["grade"], clock["grade"])],
+                ["定级 Grade", f"{graded['label']} {graded['label_en']}"],
                 ["报告截止 Deadline (4 h)", at(clock["deadline"])],
                 ["状态 State", _clock_words(clock)],
                 ["生成时间 Produced", at(report["produced_at"])],

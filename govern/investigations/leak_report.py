@@ -111,7 +111,7 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
-        "graded": {"grade": found.grade, "by": found.graded_by, "at": _time(found.graded_at)},
+        "graded": _graded_facts(found),
         "produced_at": now.isoformat(),
         "clock": rules.reporting_clock(found.opened_at, now, grade),
         "categories": _categories(ctx, exposed),
@@ -125,6 +125,18 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         "index_differs": [e["seq"] for e in exposed if e.get("index_differs")],
         "completeness": COMPLETENESS,
         "timeline": _timeline(db, found),
+    }
+
+
+def _graded_facts(found: Investigation) -> dict[str, Any]:
+    """The stored grade, its names in Chinese and English, who gave it and when."""
+    label, label_en = rules.GRADE_NAMES[found.grade]
+    return {
+        "grade": found.grade,
+        "label": label,
+        "label_en": label_en,
+        "by": found.graded_by,
+        "at": _time(found.graded_at),
     }
 
 

@@ -337,6 +337,8 @@ def test_the_grade_is_stored_on_the_investigation_with_who_and_when(
         == later["graded"]
         == {
             "grade": "major",
+            "label": "重大",
+            "label_en": "Major",
             "by": ids["auditor"],
             "at": (NOW + timedelta(minutes=30)).astimezone(UTC).isoformat(),
         }
@@ -389,11 +391,12 @@ def report_of(agency: Agency, token: str, investigation: str) -> dict[str, Any]:
 
 
 def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak: str) -> None:
-    response = reported(agency, token, leak, format="pdf")
+    response = reported(agency, token, leak, format="pdf", grade="relatively_major")
     assert (response.status_code, response.mimetype) == (200, "application/pdf")
     document = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in document.pages)
     assert leak in text
+    assert "较大 Relatively major" in text  # the grade's one naming, as the JSON's and the page's
     assert "+08:00" in text  # each time with its zone
     assert document.metadata.title == f"Leak report {leak}"
 
@@ -575,6 +578,7 @@ def test_the_report_page_shows_the_clock_the_facts_and_the_downloads(
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-clock="overdue"' in html and "Overdue by 1 h 10 min" in html
+    assert "<dd>Major</dd>" in html and '<option selected value="major">Major</option>' in html
     assert '身份信息 <span lang="en">Identity</span>' in html
     assert f'<tr data-state="revoked"><td><code>{ids["col.b1"]}</code>' in html
     for kind in ("pdf", "json", "csv"):
