@@ -6,6 +6,7 @@ number, by which an auditor finds its proof."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
@@ -18,6 +19,8 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT = "STSong-Light"
+#: A time of the report (RFC 3339, or None) as the PDF writes it: in the company's zone.
+Timer = Callable[[str | None], str]
 
 
 def report_pdf(report: dict[str, Any], zone: tzinfo) -> bytes:
@@ -36,7 +39,7 @@ def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
     return [*_header(report, at), *_sections(report, at)]
 
 
-def _header(report: dict[str, Any], at: Any) -> list[Any]:
+def _header(report: dict[str, Any], at: Timer) -> list[Any]:
     """The title, the investigation and its reporting clock."""
     scope, clock, graded = report["investigation"], report["clock"], report["graded"]
     return [
@@ -57,9 +60,20 @@ def _header(report: dict[str, Any], at: Any) -> list[Any]:
     ]
 
 
-def _sections(report: dict[str, Any], at: Any) -> list[Any]:
+def _sections(report: dict[str, Any], at: Timer) -> list[Any]:
     """What was exposed, to whom, of whom, each event, the timeline, the checkpoint."""
-    story = _section(
+    return [
+        *_categories(report),
+        *_accounts(report, at),
+        *_debtors(report),
+        *_exposures(report, at),
+        *_timeline(report, at),
+        Paragraph(escape(_anchor_words(report["checkpoint"])), _style(9)),
+    ]
+
+
+def _categories(report: dict[str, Any]) -> list[Any]:
+    return _section(
         "信息类别 Categories exposed",
         ["类别 Category", "字段 Fields", "债务人 Debtors"],
         [
@@ -67,7 +81,10 @@ def _sections(report: dict[str, Any], at: Any) -> list[Any]:
             for c in report["categories"]
         ],
     )
-    story += _section(
+
+
+def _accounts(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "涉及账号 Accounts involved",
         ["账号 Account", "状态 State", "人员 Person", "债务人 Debtors", "首次 First", "最后 Last"],
         [
@@ -82,7 +99,10 @@ def _sections(report: dict[str, Any], at: Any) -> list[Any]:
             for a in report["accounts"]
         ],
     )
-    story += _section(
+
+
+def _debtors(report: dict[str, Any]) -> list[Any]:
+    return _section(
         "受影响的债务人 Affected debtors",
         ["债务人 Debtor", "类别 Categories", "账号 Accounts"],
         [
@@ -90,7 +110,10 @@ def _sections(report: dict[str, Any], at: Any) -> list[Any]:
             for d in report["debtors"]
         ],
     )
-    story += _section(
+
+
+def _exposures(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "查看记录 Exposures",
         ["序号 Seq", "时间 Time", "账号 Account", "债务人 Debtor", "字段 Fields", "锚定 Anchored"],
         [
@@ -105,13 +128,14 @@ def _sections(report: dict[str, Any], at: Any) -> list[Any]:
             for e in report["exposures"]
         ],
     )
-    story += _section(
+
+
+def _timeline(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "时间线 Timeline",
         ["时间 Time", "事件 Event", "账号 Account"],
         [[at(t["at"]), t["what"], t["actor"] or ""] for t in report["timeline"]],
     )
-    story.append(Paragraph(escape(_anchor_words(report["checkpoint"])), _style(9)))
-    return story
 
 
 def _section(title: str, headings: list[str], rows: list[list[str]]) -> list[Any]:
@@ -133,7 +157,7 @@ def _style(size: int) -> ParagraphStyle:
     return ParagraphStyle(f"s{size}", fontName=FONT, fontSize=size, leading=size * 1.4)
 
 
-def _timer(zone: tzinfo) -> Any:
+def _timer(zone: tzinfo) -> Timer:
     def at(value: str | None) -> str:
         if not value:
             return "—"
