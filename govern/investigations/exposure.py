@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from govern.text import in_language
+
 FULL, MASKED = "full", "masked"
 #: The notes' texts, exposed by reading them: no field of the access policy.
 NOTES = "notes"
@@ -36,6 +38,14 @@ VIEWS = {
     "debtor.found": "search",
     "notes.viewed": "notes",
     "parties.viewed": "parties",
+}
+#: Each kind of view's name in Chinese and in English, the one naming the PDF and the page use.
+VIEW_NAMES: dict[str, tuple[str, str]] = {
+    "record": ("查看档案", "Record"),
+    "list": ("案件列表", "Caseload"),
+    "search": ("搜索结果", "Search results"),
+    "notes": ("催收记录", "Notes"),
+    "parties": ("通话前的当事人", "Parties before a call"),
 }
 #: The actions among VIEWS whose details carry no `fields` (so no searchable `fields` column):
 #: what they showed is read from their details.
@@ -53,6 +63,13 @@ def shown(action: str, details: Mapping[str, Any]) -> dict[str, str]:
         return _parties(details)
     levels = details.get("fields") or {}
     return {name: level for name, level in levels.items() if level in (FULL, MASKED)}
+
+
+def view_name(view: str | None, language: str) -> str:
+    """A kind of view's name for a person reading `language` ("zh", "en"); an unknown one
+    (an entry whose action shows nothing) as it is."""
+    chinese, english = VIEW_NAMES.get(view or "", (view or "", view or ""))
+    return in_language(language, chinese, english)
 
 
 def split(levels: Mapping[str, str], wanted: set[str]) -> tuple[list[str], list[str]]:

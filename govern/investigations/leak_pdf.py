@@ -18,6 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from govern.investigations.exposure import view_name
+
 FONT = "STSong-Light"
 #: A time of the report (RFC 3339, or None) as the PDF writes it: in the company's zone.
 Timer = Callable[[str | None], str]
@@ -75,9 +77,21 @@ def _sections(report: dict[str, Any], at: Timer) -> list[Any]:
 def _categories(report: dict[str, Any]) -> list[Any]:
     return _section(
         "信息类别 Categories exposed",
-        ["类别 Category", "字段 Fields", "债务人 Debtors"],
         [
-            [f"{c['label']} {c['label_en']}", ", ".join(c["fields"]), str(c["debtors"])]
+            "类别 Category",
+            "完整显示的字段 Fields in full",
+            "债务人 Debtors",
+            "仅遮盖显示的字段 Fields masked only",
+            "仅遮盖的债务人 Debtors masked only",
+        ],
+        [
+            [
+                f"{c['label']} {c['label_en']}",
+                _names(c["fields"]),
+                str(c["debtors"]),
+                _names(c["masked"]),
+                str(c["masked_debtors"]),
+            ]
             for c in report["categories"]
         ],
     )
@@ -86,13 +100,22 @@ def _categories(report: dict[str, Any]) -> list[Any]:
 def _accounts(report: dict[str, Any], at: Timer) -> list[Any]:
     return _section(
         "涉及账号 Accounts involved",
-        ["账号 Account", "状态 State", "人员 Person", "债务人 Debtors", "首次 First", "最后 Last"],
+        [
+            "账号 Account",
+            "状态 State",
+            "人员 Person",
+            "债务人 Debtors",
+            "仅遮盖 Masked only",
+            "首次 First",
+            "最后 Last",
+        ],
         [
             [
                 a["account"],
                 a["state"],
                 a["person"] or "",
                 str(a["debtors"]),
+                str(a["masked_debtors"]),
                 at(a["first"]),
                 at(a["last"]),
             ]
@@ -104,9 +127,21 @@ def _accounts(report: dict[str, Any], at: Timer) -> list[Any]:
 def _debtors(report: dict[str, Any]) -> list[Any]:
     return _section(
         "受影响的债务人 Affected debtors",
-        ["债务人 Debtor", "类别 Categories", "账号 Accounts"],
         [
-            [d["debtor"], ", ".join(d["categories"]), ", ".join(d["accounts"])]
+            "债务人 Debtor",
+            "完整显示的类别 Categories in full",
+            "账号 Accounts",
+            "仅遮盖显示的字段 Fields masked only",
+            "仅遮盖的账号 Accounts masked only",
+        ],
+        [
+            [
+                d["debtor"],
+                _names(d["categories"]),
+                _names(d["accounts"]),
+                _names(d["masked"]),
+                _names(d["masked_accounts"]),
+            ]
             for d in report["debtors"]
         ],
     )
@@ -115,14 +150,25 @@ def _debtors(report: dict[str, Any]) -> list[Any]:
 def _exposures(report: dict[str, Any], at: Timer) -> list[Any]:
     return _section(
         "查看记录 Exposures",
-        ["序号 Seq", "时间 Time", "账号 Account", "债务人 Debtor", "字段 Fields", "锚定 Anchored"],
+        [
+            "序号 Seq",
+            "时间 Time",
+            "方式 Seen in",
+            "账号 Account",
+            "债务人 Debtor",
+            "完整 In full",
+            "遮盖 Masked",
+            "锚定 Anchored",
+        ],
         [
             [
                 str(e["seq"]),
                 at(e["at"]),
+                f"{view_name(e['view'], 'zh')} {view_name(e['view'], 'en')}",
                 e["account"],
                 e["debtor"],
-                ", ".join(e["fields"]),
+                _names(e["fields"]),
+                _names(e["masked"]),
                 "是 yes" if e["proof"] else "否 not yet",
             ]
             for e in report["exposures"]
@@ -136,6 +182,10 @@ def _timeline(report: dict[str, Any], at: Timer) -> list[Any]:
         ["时间 Time", "事件 Event", "账号 Account"],
         [[at(t["at"]), t["what"], t["actor"] or ""] for t in report["timeline"]],
     )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names)
 
 
 def _section(title: str, headings: list[str], rows: list[list[str]]) -> list[Any]:

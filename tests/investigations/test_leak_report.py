@@ -424,6 +424,8 @@ def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak
     text = "".join(page.extract_text() for page in document.pages)
     assert leak in text
     assert "较大 Relatively major" in text  # the grade's one naming, as the JSON's and the page's
+    words = " ".join(text.split())  # a cell's text wraps
+    assert "查看档案 Record" in words and "仅遮盖" in words  # the kind of view; masked apart
     assert "+08:00" in text  # each time with its zone
     assert document.metadata.title == f"Leak report {leak}"
 
@@ -616,6 +618,12 @@ def test_the_report_page_shows_the_clock_the_facts_and_the_downloads(
     assert "<dd>Major</dd>" in html and '<option selected value="major">Major</option>' in html
     assert '身份信息 <span lang="en">Identity</span>' in html
     assert f'<tr data-state="revoked"><td><code>{ids["col.b1"]}</code>' in html
+    masked_only = (
+        '<td class="masked"><code>name</code> </td>'
+        f'<td class="masked"><code>{ids["col.a2"]}</code> </td>'
+    )
+    assert masked_only in html  # D-1's name shown masked only, to col.a2 masked only
+    assert '<tr data-view="record">' in html and "<td>Record</td>" in html
     for kind in ("pdf", "json", "csv"):
         assert f"/audit/leaks/{leak}/report?format={kind}&amp;grade=major" in html
     exported = [

@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField
 
 from govern.console import choices, language, page
-from govern.investigations import leak_report, rules
+from govern.investigations import exposure, leak_report, rules
 from govern.investigations.leak_pdf import report_pdf
 from govern.investigations.pages.shared import auditor, bp, limited, status
 from govern.web import attachment, context, db, download, services
@@ -72,4 +72,5 @@ def _answer(found: dict[str, Any], wanted: str, form: ReportForm) -> Any:
         form=form,
         report=found,
         grades=grade_names(),
+        views={v: exposure.view_name(v, language()) for v in exposure.VIEW_NAMES},
     )
