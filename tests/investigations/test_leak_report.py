@@ -25,6 +25,7 @@ from govern.directory.models import Identity
 from govern.errors import ConfigError
 from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
+from govern.investigations.exposure import shown
 from tests.auditing.test_cli import offline
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
@@ -772,3 +773,28 @@ def test_every_read_that_shows_a_debtor_is_an_exposure_of_its_kind_masked_apart(
 #: detail: the case's own facts).
 CASE_FIELDS = ["amount_owed", "client", "days_overdue", "project_group"]
 FULL_TO_COLLECTORS = ["amount_owed", "client", "days_overdue", "employer", "name", "project_group"]
+
+
+@pytest.mark.parametrize(
+    ("action", "details", "seen"),
+    [
+        (
+            "debtor.listed",
+            {"fields": {"name": "masked", "phones": "not_assigned"}},
+            {"name": "masked"},
+        ),
+        ("notes.viewed", {"notes": ["N-1"], "reach": "project_group"}, {"notes": "full"}),
+        ("notes.viewed", {"notes": []}, {}),  # no note: nothing read
+        (
+            "parties.viewed",
+            {"amount_owed_shown_for": [], "relations": "withheld", "parties": 2},
+            {},
+        ),
+        ("note.added", {"note": "N-2", "party": "debtor"}, {}),  # its writer is shown nothing
+        ("contact.checked", {"party": "debtor", "verdict": "allow"}, {}),
+    ],
+)
+def test_what_each_kind_of_event_shows_of_a_debtor(
+    action: str, details: dict[str, Any], seen: dict[str, str]
+) -> None:
+    assert shown(action, details) == seen
