@@ -36,6 +36,7 @@ from audit.signing import Checkpoint, verify_checkpoint
 
 APPEND_LOCK = 0x6A_0D_17_01
 CHECKPOINT_LOCK = 0x6A_0D_17_02
+RETENTION_LOCK = 0x6A_0D_17_03  # one retention run (archive, removal) at a time
 
 metadata = MetaData()
 

@@ -7,7 +7,8 @@ run needs of the trail's door (`Trail`): its signed checkpoints and its key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,23 @@ from audit.retention import Hold, Plan
 from audit.verify import sound_at
 from govern.auditing.trail import Trail
 from govern.errors import BadRequest, Conflict
+
+
+@contextmanager
+def one_run(trail: Trail) -> Iterator[None]:
+    """Hold the retention run's lock for the `with` block: two instances, or an instance and
+    the worker, never archive or remove at once. On PostgreSQL an advisory lock held by a
+    transaction of its own (a run that dies lets it go with its connection); SQLite has one
+    writer and one instance. Raises Conflict `retention.running` when another run holds it,
+    without waiting."""
+    with trail.engine.connect() as connection:
+        if not store.try_lock(connection, store.RETENTION_LOCK):
+            raise Conflict(
+                "retention.running",
+                "Another retention run is archiving or removing events; nothing was done. "
+                "Run it again once that one is done.",
+            )
+        yield
 
 
 def plan(trail: Trail, before: datetime, hold: Hold) -> Plan:

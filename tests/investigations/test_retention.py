@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
+from govern.auditing import retention
 from govern.config import Settings
 from govern.investigations.models import LegalHold
 from tests.auditing.test_cli import govern, offline
@@ -448,6 +449,35 @@ def test_a_removal_goes_through_while_a_reader_holds_the_trail(
         gave_up.cancel()
         reader.close()
     assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_one_retention_run_at_a_time(floor: Floor, tmp_path: Path) -> None:
+    """Another instance's run (or the worker's) under way: this one is refused without
+    waiting, writing and removing nothing; once that one is done, it goes through."""
+    years_later(floor)
+    end = old_end(floor)
+    (tmp_path / "written").mkdir()
+    written = govern(
+        floor.agency.app,
+        "audit",
+        "archive",
+        "--to",
+        str(tmp_path / "written"),
+        "--write",
+        "--trust-clock",
+    )
+    assert written.exit_code == 0, written.output
+    bundle = tmp_path / "written" / f"trail-1-{end}"
+    with retention.one_run(floor.agency.services.trail):  # the other run
+        for refused in (archive(floor, tmp_path, "--apply"), remove(floor, bundle)):
+            assert refused.exit_code == 1, refused.output
+            assert "[retention.running]" in refused.output, refused.output
+        assert not (tmp_path / "archive").exists()
+        assert _events(floor, "audit.trail_archived") == []
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0  # nothing removed
+    done = remove(floor, bundle)
+    assert done.exit_code == 0 and f"removed {end} archived events" in done.output, done.output
 
 
 def test_tampering_with_the_kept_trail_or_the_boundary_is_found_after_a_removal(
