@@ -42,7 +42,7 @@ from audit.signing import (
     load_private_key,
     load_public_key,
     public_pem,
-    verify_bytes,
+    verify_document,
 )
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
@@ -272,9 +272,11 @@ class Trail:
         return datetime.fromisoformat(newest[0]), size - newest[1]
 
     def sign_document(self, data: bytes) -> dict[str, str]:
-        """A detached signature of a document Govern issues (a review's report), with the
-        audit key: `{algorithm, key_id, value}` (value in hex)."""
-        return self.signer.sign_bytes(data).to_dict()
+        """A detached signature of a document Govern issues (a review's report, a deletion
+        certificate: its canonical JSON, or a CSV's exact bytes), with the audit key (the one
+        way, `audit.signing.Signer.sign_document`): `{algorithm, key_id, value}` (value in
+        hex)."""
+        return self.signer.sign_document(data).to_dict()
 
     def verify_document(self, data: bytes, signature: dict[str, Any]) -> bool:
         """Whether `signature` (as `sign_document` gives it) is this trail's key's signature
@@ -287,7 +289,7 @@ class Trail:
             return False
         if signature.get("key_id") != self.signer.key_id:
             return False
-        return verify_bytes(data, value, self.signer.public_key)
+        return verify_document(data, value, self.signer.public_key)
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
@@ -344,11 +346,6 @@ class Trail:
         with self.reading() as connection:
             checkpoints = self.signed_checkpoints(connection)
         return checkpoints[-1] if checkpoints else None
-
-    def attest(self, document: dict[str, Any]) -> tuple[str, bytes]:
-        """`document` signed with the audit key (`audit.signing.sign_document`): the key's id
-        and the signature. Whoever holds the public key checks it (`verify_document`)."""
-        return self.signer.key_id, self.signer.sign_document(document)
 
     def public_key_pem(self) -> bytes:
         """The audit key's public half (PEM), to check what the trail signs."""
