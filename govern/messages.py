@@ -399,6 +399,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "retention.held": _l("A standing legal hold keeps some of these events; nothing was removed."),
     "retention.failed": _l("The removal failed; the archive is kept and nothing was removed."),
+    "retention.running": _l(
+        "Another retention run is archiving or removing events; nothing was done."
+    ),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."
     ),

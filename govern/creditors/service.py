@@ -268,14 +268,15 @@ def _issue(
         None if checkpoint is None else json.loads(checkpoint.to_json()),
         copies_carrying(ctx.settings.data_keys_file, destroyed.key_ids),
     )
-    key_id, signature = ctx.trail.attest(statement)
+    statement_bytes = canonical(statement)
+    signed = ctx.trail.sign_document(statement_bytes)
     certificate = DeletionCertificate(
         id=header["id"],
         creditor_id=creditor.id,
         issued_at=issued_at,
-        document=canonical(statement).decode(),
-        signature=signature.hex(),
-        key_id=key_id,
+        document=statement_bytes.decode(),
+        signature=signed["value"],
+        key_id=signed["key_id"],
     )
     db.add(certificate)
     ctx.trail.record(

@@ -12,6 +12,9 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import update
 
 from audit.entry import decode
@@ -184,6 +187,25 @@ def test_a_reported_recurring_campaign_suspends_nobody_and_starts_the_next(
     assert follows["deadline"].startswith("2027-03-03") and follows["closed_at"] is None
     assert follows["undecided"] == 2 and follows["departments"] == ["dept-b"]
     assert decide(floor, "head.b", items(floor, "head.b")["col.b1"], "certify")[0] == 200
+
+
+def test_a_report_verifies_offline_as_the_docs_say_and_its_bare_bytes_do_not(
+    floor: Floor,
+) -> None:
+    """The report's signature covers the documents' prefix and its canonical JSON (as every
+    document the audit key signs, the deletion certificate's too): the recipe of
+    docs/governance.md checks it with the public key alone; the bare JSON, which a
+    checkpoint's statement signature would cover, does not verify."""
+    campaign = start(floor, departments=["dept-a"])[1]
+    decide(floor, "head.a", items(floor, "head.a")["col.a1"], "certify")
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+    signed = floor.call("GET", path, "auditor")[1]
+    key = load_pem_public_key(floor.agency.services.trail.public_key_pem())
+    data = json.dumps(signed["report"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    value = bytes.fromhex(signed["signature"]["value"])
+    key.verify(value, b"govern signed document v1\n" + data.encode())  # type: ignore[union-attr]
+    with pytest.raises(InvalidSignature):
+        key.verify(value, data.encode())  # type: ignore[union-attr]
 
 
 def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signature(
