@@ -16,6 +16,11 @@ def ends_at(last_day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(), zone)
 
 
+def starts_at(first_day: date, zone: ZoneInfo) -> datetime:
+    """The instant a contract whose first day is `first_day` starts: that day's midnight."""
+    return datetime.combine(first_day, time(), zone)
+
+
 RUNNING, DUE, ENDED = "running", "due", "ended"
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from govern.access.rules import Entrustment, check_entrustment
-from govern.creditors.rules import DUE, ENDED, RUNNING, contract_state, ends_at
+from govern.creditors.rules import DUE, ENDED, RUNNING, contract_state, ends_at, starts_at
 from govern.errors import Forbidden
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,3 +43,14 @@ def test_a_reveal_only_for_an_agreed_purpose_a_read_needs_none() -> None:
 def test_an_ended_contract_refuses_before_its_last_day_too() -> None:
     ended = Entrustment("CR-TEST-0001", END, frozenset({"scheduled_call"}), ended=True)
     assert refusal(END - timedelta(days=30), "scheduled_call", ended) == "creditor.contract_ended"
+
+
+def test_a_contract_refuses_until_the_start_of_its_first_day() -> None:
+    first = datetime(2026, 1, 1, tzinfo=SHANGHAI)
+    waiting = Entrustment("CR-TEST-0001", END, frozenset({"scheduled_call"}), starts_at=first)
+    assert starts_at(date(2026, 1, 1), SHANGHAI) == first
+    assert (
+        refusal(first - timedelta(microseconds=1), None, waiting) == "creditor.contract_not_started"
+    )
+    assert not waiting.runs(first - timedelta(microseconds=1)) and waiting.runs(first)
+    check_entrustment(waiting, first, "scheduled_call")
