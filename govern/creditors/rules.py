@@ -21,15 +21,20 @@ def starts_at(first_day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(first_day, time(), zone)
 
 
-RUNNING, DUE, ENDED = "running", "due", "ended"
+NOT_STARTED, RUNNING, DUE, ENDED = "not_started", "running", "due", "ended"
 
 
-def contract_state(last_day: date, ended: datetime | None, now: datetime, zone: ZoneInfo) -> str:
-    """`running`; `due` once its last day has passed (its debtors unreadable, the worker ends
-    it within minutes); `ended` once its keys are destroyed."""
+def contract_state(
+    days: tuple[date, date], ended: datetime | None, now: datetime, zone: ZoneInfo
+) -> str:
+    """Of a contract of these (first, last) `days`: `not_started` before its first day (its
+    debtors unreadable yet); `running`; `due` once its last day has passed (its debtors
+    unreadable, the worker ends it within minutes); `ended` once its keys are destroyed."""
     if ended is not None:
         return ENDED
-    return DUE if now >= ends_at(last_day, zone) else RUNNING
+    if now >= ends_at(days[1], zone):
+        return DUE
+    return NOT_STARTED if now < starts_at(days[0], zone) else RUNNING
 
 
 def check_period(start: date, end: date) -> None:

@@ -136,7 +136,8 @@ def view_debtor(
     """One debtor record: each field at its decided level, `on_purpose` fields masked.
 
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
-    `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
+    `audit.investigation_required` / `investigation.*` (`_investigation`) /
+    `creditor.contract_not_started` / `creditor.contract_ended`, AuditNotWritten.
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
@@ -218,7 +219,8 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     nothing and audits nothing: what the caller then shows, it audits.
 
     Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`, Forbidden
-    `debtor.not_assigned` / `audit.investigation_required` (naming the debtor).
+    `debtor.not_assigned` / `audit.investigation_required` / `creditor.contract_not_started` /
+    `creditor.contract_ended` (naming the debtor).
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)

@@ -132,3 +132,11 @@ def test_each_creditors_change_of_end_has_a_field_of_its_own_its_label_pointing_
         assert page.count(f'for="contract_end-{found}"') == 1
     assert page.count('id="contract_end"') == 1  # the form recording a creditor's
     assert 'id="csrf_token"' not in page
+
+
+def test_a_contract_not_started_says_so_on_the_page(floor: Floor) -> None:
+    client = floor.agency.client
+    page_session(floor.agency, "gm")
+    assert record(client, contract_start="2026-12-01").status_code == 302
+    page = client.get("/creditors/", base_url=HTTPS).get_data(as_text=True)
+    assert 'data-state="not_started"' in page and "尚未开始" in page
