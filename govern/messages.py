@@ -178,6 +178,9 @@ MESSAGES: dict[str, Any] = {
     "creditor.contract_ended": _l(
         "The creditor's contract has ended: its debtors' data may no longer be read."
     ),
+    "creditor.contract_not_started": _l(
+        "The creditor's contract has not started: its debtors' data may not be read yet."
+    ),
     "creditor.purpose_not_agreed": _l("The creditor did not agree to this purpose."),
     "creditor.keys_destroyed": _l(
         "This data was destroyed at the end of the creditor's contract; it cannot be read."

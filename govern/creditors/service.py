@@ -29,6 +29,7 @@ from govern.creditors.rules import (
     check_period,
     check_purposes,
     ends_at,
+    starts_at,
 )
 from govern.debtors import repository as debtors
 from govern.debtors.models import PERSONAL_FIELDS
@@ -134,7 +135,11 @@ def entrustments_in(zone: ZoneInfo) -> Entrustments:
     def entrustments(db: Session, clients: Sequence[str]) -> Mapping[str, Entrustment]:
         return {
             c.name: Entrustment(
-                c.id, ends_at(c.contract_end, zone), frozenset(c.purposes), c.ended_at is not None
+                c.id,
+                ends_at(c.contract_end, zone),
+                frozenset(c.purposes),
+                c.ended_at is not None,
+                starts_at(c.contract_start, zone),
             )
             for c in repo.of_clients(db, clients)
         }

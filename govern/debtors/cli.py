@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from govern.command_line import counted, operator, progress_bar
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
-from govern.debtors.service import import_debtors, rotate_keys
+from govern.debtors.service import WIRING, DebtorWiring, import_debtors, rotate_keys
 from govern.debtors.vault import add_key, load_vault
 from govern.web import context, db, services
 
@@ -24,14 +25,17 @@ def debtors() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(file: Path) -> None:
-    """Import debtor cases from a CSV file: every row, or none when any row is bad."""
+    """Import debtor cases from a CSV file: every row, or none when any row is bad or names a
+    creditor whose contract has ended."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text; nothing was imported") from None
     try:
         with progress_bar("debtors sealed") as bar:
-            batch, count = import_debtors(db(), context(), text, operator(), bar)
+            batch, count = import_debtors(
+                db(), context(), text, operator(), bar, _wiring().entrustments
+            )
     except ImportRefused as refused:
         for error in refused.errors:
             click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)
@@ -39,6 +43,11 @@ def import_command(file: Path) -> None:
             f"{counted(len(refused.errors), 'problem')}; nothing of {file.name} was imported"
         ) from None
     click.echo(f"imported {counted(count, 'debtor')} (batch {batch})")
+
+
+def _wiring() -> DebtorWiring:
+    """What start-up handed the debtor reads (govern/app.py): the creditors' contracts."""
+    return current_app.extensions[WIRING]
 
 
 @click.group()
