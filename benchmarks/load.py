@@ -10,7 +10,8 @@ when a check fails. Record what it prints in docs/benchmarks.md with the command
    governance: the statements each sends and the CPU it costs (figures the machine's load
    hardly moves).
 2. Two instances (gunicorn with the repository's gunicorn.conf.py: 2 workers x 8 threads each,
-   GOVERN_BACKGROUND_JOBS=worker) and `govern worker`, configured through the environment.
+   GOVERN_BACKGROUND_JOBS=worker) and `govern worker`, configured through the environment
+   (`benchmarks/load_served.py`, which also reads their CPU and their group commits).
 3. The mix, for `--seconds`: `--clients` keep-alive clients, each sending its requests to the
    two instances in turn: 70% debtor views and 15% caseload pages (API), 4% contact checks,
    2% reading a debtor's notes and 2% adding a note, 5% console pages with a page cookie
@@ -45,7 +46,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -58,15 +58,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, event, select, text
+from sqlalchemy import Engine, event, select
 
 from audit.store import events
-from benchmarks import contact
 from benchmarks.access import percentile
 from benchmarks.database import add_postgres_option, keys_folder, settle, throwaway_database
+from benchmarks.load_served import (
+    INSTANCES,
+    REPO,
+    CpuMeter,
+    children_of,
+    commit_counts,
+    commit_figures,
+    environment,
+    log_tail,
+    served,
+)
 from benchmarks.load_world import Collector, World, populate
-from benchmarks.profiled import merged
+from benchmarks.profiled import print_profile
 from benchmarks.ungoverned import bench
 from govern.app import create_app
 from govern.auditing.trail import open_trail
@@ -74,11 +83,8 @@ from govern.clock import SystemClock
 from govern.config import load_settings
 from govern.db import make_engine
 from govern.operations.worker import start_served
-from tests.support.processes import free_port, wait_until_listening
 from tests.support.statements import statements_sent
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 #: The mix: kind → share of requests, in percent.
 MIX = {
     "view": 70,
@@ -89,7 +95,6 @@ MIX = {
     "page": 5,
     "audit_query": 2,
 }
-INSTANCES = 2
 WARM = 10  # views one at a time before those measured
 NOTE_TEXT = "已发送还款提醒，客户表示本周内回电确认还款安排。"
 
@@ -298,184 +303,6 @@ def ok(answer: Answer) -> bool:
     return 200 <= answer.status < 300
 
 
-# ---- the processes ----------------------------------------------------------------------------
-
-
-def environment(url: str, folder: Path, profile: bool) -> dict[str, str]:
-    """The variables every process of the run is configured with (one secret key for all)."""
-    env = {
-        **os.environ,
-        **contact.environment(url, folder),
-        "GOVERN_CHECKPOINT_DIR": str(folder / "cp"),  # as the populating commands signed them
-        "GOVERN_BACKGROUND_JOBS": "worker",
-        "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics"),
-    }
-    (folder / "metrics").mkdir(exist_ok=True)
-    if profile:
-        env["GOVERN_BENCH_PROFILE"] = str(folder / "profile")
-    return env
-
-
-@contextmanager
-def served(env: dict[str, str], folder: Path) -> Iterator[list[int]]:
-    """`govern worker` and two gunicorn instances, their ports; stopped afterwards as an
-    operator stops them: the web first (its audit events made durable), then the worker (a
-    last checkpoint over them)."""
-    worker = _start([str(BIN / "govern"), "worker"], env, folder / "worker.log")
-    ports, web = [free_port() for _ in range(INSTANCES)], []
-    try:
-        for number, port in enumerate(ports):
-            command = [
-                str(BIN / "gunicorn"),
-                f"--config={REPO / 'gunicorn.conf.py'}",
-                f"--bind=127.0.0.1:{port}",
-                "benchmarks.http_app:app",
-            ]
-            web.append(_start(command, env, folder / f"web{number}.log"))
-        for port, process in zip(ports, web, strict=True):
-            wait_until_listening(port, process, seconds=120)
-            _wait_up(port)
-        if worker.poll() is not None:
-            raise SystemExit(f"govern worker exited: {_tail(folder / 'worker.log')}")
-        yield ports
-    finally:
-        for process in web:
-            _stop(process)
-        _stop(worker)
-        for number, process in enumerate([*web, worker]):
-            if process.returncode:  # an operator's SIGTERM ends each with 0
-                log = folder / (f"web{number}.log" if number < len(web) else "worker.log")
-                print(
-                    f"{process.args[0]} ended with {process.returncode}: {_tail(log)}",
-                    file=sys.stderr,
-                )
-
-
-def _tail(log: Path, lines: int = 20) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-
-
-def _wait_up(port: int, seconds: float = 120) -> None:
-    """Until both of the instance's workers are likely up: a few answers of /bench/up."""
-    deadline, answered = time.monotonic() + seconds, 0
-    while answered < 4:
-        if time.monotonic() > deadline:
-            raise SystemExit(f"the instance on port {port} did not answer")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/bench/up")
-            answered += connection.getresponse().status == 200
-            connection.close()
-        except OSError:
-            time.sleep(0.2)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-# ---- CPU: the served processes and PostgreSQL -------------------------------------------------
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process so far (None if it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def _children(parents: set[int]) -> set[int]:
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) in parents:
-                found.add(int(entry.name))
-    return found
-
-
-class CpuMeter:
-    """CPU seconds spent by Govern's processes (every gunicorn and the worker, children
-    included) and by this database's PostgreSQL backends, between two readings."""
-
-    def __init__(self, engine: Engine, masters: set[int]) -> None:
-        self.engine, self.masters = engine, masters
-
-    def reading(self) -> dict[str, dict[int, float]]:
-        with self.engine.connect() as connection:
-            backends = connection.execute(
-                text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND pid <> pg_backend_pid()"
-                )
-            ).scalars()
-            database = {pid: _cpu(pid) for pid in backends}
-        served = self.masters | _children(self.masters)
-        return {
-            "app": {p: c for p in served if (c := _cpu(p)) is not None},
-            "db": {p: c for p, c in database.items() if c is not None},
-        }
-
-    @staticmethod
-    def spent(before: dict, after: dict) -> dict[str, float]:
-        return {
-            part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items())
-            for part in after
-        }
-
-
-# ---- the trail's group commits, as the served processes count them ---------------------------
-
-
-def commit_counts(port: int) -> dict[str, float]:
-    """The metrics of every served process (they share one folder): durable group commits,
-    the events in them, and the reads' total wait until durable (seconds) and their number."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/metrics")
-    exposed = connection.getresponse().read().decode()
-    connection.close()
-    wanted = {
-        "govern_audit_commit_events_count": "commits",
-        "govern_audit_commit_events_sum": "events",
-        "govern_audit_durable_wait_seconds_sum": "waited",
-        "govern_audit_durable_wait_seconds_count": "waits",
-    }
-    counts = dict.fromkeys(wanted.values(), 0.0)
-    for family in text_string_to_metric_families(exposed):
-        for sample in family.samples:
-            if sample.name in wanted:
-                counts[wanted[sample.name]] += sample.value
-    return counts
-
-
-def commit_figures(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Events per group commit and the mean wait until durable, between two readings."""
-    spent = {name: after[name] - before[name] for name in after}
-    return {
-        "events_per_commit": round(spent["events"] / max(1.0, spent["commits"]), 2),
-        "durable_wait_ms": round(1000 * spent["waited"] / max(1.0, spent["waits"]), 2),
-    }
-
-
 # ---- the ratio --------------------------------------------------------------------------------
 
 
@@ -649,38 +476,6 @@ def failures(results: dict, answers: list[Answer]) -> list[str]:
     return failed
 
 
-# ---- the profile ------------------------------------------------------------------------------
-
-
-def print_profile(folder: Path, top: int) -> None:
-    """Per kind: the milliseconds a request spends in each of the functions that cost most,
-    cumulative (Govern's and the trail's own functions) and own time (anyone's)."""
-    for kind in ("governed", "ungoverned"):
-        stats, count = merged(folder, kind)
-        if stats is None:
-            continue
-        rows = stats.stats  # type: ignore[attr-defined]
-        print(f"\nprofile: {kind} debtor reads, {count} requests (CPU ms per request, its thread)")
-        print("  cumulative, govern/ and audit/:")
-        ours = [(k, v) for k, v in rows.items() if _ours(k[0])]
-        for key, (_, calls, _, cumulative, _) in sorted(ours, key=lambda kv: -kv[1][3])[:top]:
-            print(f"  {1000 * cumulative / count:8.3f}  {calls / count:6.1f}x  {_where(key)}")
-        print("  own time, any code:")
-        for key, (_, calls, own, _, _) in sorted(rows.items(), key=lambda kv: -kv[1][2])[:top]:
-            print(f"  {1000 * own / count:8.3f}  {calls / count:6.1f}x  {_where(key)}")
-
-
-def _ours(filename: str) -> bool:
-    return any(f"/{part}/" in filename for part in ("govern", "audit", "benchmarks"))
-
-
-def _where(key: tuple[str, int, str]) -> str:
-    filename, line, name = key
-    if filename == "~":
-        return name
-    return f"{'/'.join(Path(filename).parts[-2:])}:{line} {name}"
-
-
 # ---- the run ----------------------------------------------------------------------------------
 
 
@@ -737,7 +532,7 @@ def run(args: argparse.Namespace) -> tuple[dict, list[Answer]]:
         figures, in_process_views = one_at_a_time(env, world, args.views)
         results.update(figures)
         with served(env, folder) as ports:
-            meter = CpuMeter(engine, _children({os.getpid()}))
+            meter = CpuMeter(engine, children_of({os.getpid()}))
             warm, _ = drive(ports, the_mix(world), 2.0, args.clients, "warm")
             mixed, elapsed = drive(ports, the_mix(world), args.seconds, args.clients, "mix")
             ratio, reads = ratio_rounds(
@@ -783,7 +578,7 @@ def count_instructions(args: argparse.Namespace) -> dict:
         with (folder / "valgrind.log").open("wb") as log:
             ran = subprocess.run(command, env=environment(url, folder, False), cwd=REPO, stderr=log)
         if ran.returncode:
-            raise SystemExit(f"callgrind's run failed: {_tail(folder / 'valgrind.log')}")
+            raise SystemExit(f"callgrind's run failed: {log_tail(folder / 'valgrind.log')}")
         kinds = json.loads((folder / "kinds.json").read_text())["kinds"]
         dumps = sorted(folder.glob("callgrind.*.[0-9]*"), key=lambda f: int(f.name.split(".")[-1]))
         counts = [_total(dump) for dump in dumps[: len(kinds)]]

@@ -91,3 +91,32 @@ def merged(folder: Path, kind: str) -> tuple[pstats.Stats | None, int]:
         stats.add(str(more))
     count = sum(int(f.with_suffix(".count").read_text()) for f in files)
     return stats, count
+
+
+def print_profile(folder: Path, top: int) -> None:
+    """Per kind: the milliseconds a request spends in each of the functions that cost most,
+    cumulative (Govern's and the trail's own functions) and own time (anyone's)."""
+    for kind in ("governed", "ungoverned"):
+        stats, count = merged(folder, kind)
+        if stats is None:
+            continue
+        rows = stats.stats  # type: ignore[attr-defined]
+        print(f"\nprofile: {kind} debtor reads, {count} requests (CPU ms per request, its thread)")
+        print("  cumulative, govern/ and audit/:")
+        ours = [(k, v) for k, v in rows.items() if _ours(k[0])]
+        for key, (_, calls, _, cumulative, _) in sorted(ours, key=lambda kv: -kv[1][3])[:top]:
+            print(f"  {1000 * cumulative / count:8.3f}  {calls / count:6.1f}x  {_where(key)}")
+        print("  own time, any code:")
+        for key, (_, calls, own, _, _) in sorted(rows.items(), key=lambda kv: -kv[1][2])[:top]:
+            print(f"  {1000 * own / count:8.3f}  {calls / count:6.1f}x  {_where(key)}")
+
+
+def _ours(filename: str) -> bool:
+    return any(f"/{part}/" in filename for part in ("govern", "audit", "benchmarks"))
+
+
+def _where(key: tuple[str, int, str]) -> str:
+    filename, line, name = key
+    if filename == "~":
+        return name
+    return f"{'/'.join(Path(filename).parts[-2:])}:{line} {name}"
