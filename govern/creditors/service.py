@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from audit.entry import canonical
 from govern.access.policy import access_policy
 from govern.access.rules import Entrustment
+from govern.contact.parties import rekey_numbers
 from govern.context import Context
 from govern.creditors import repository as repo
 from govern.creditors.certificate import Destroyed, document, exported
@@ -103,7 +104,7 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     db.flush()
     ctx.trail.record(db, "creditor.created", actor, creditor.id, **_facts(creditor))
     db.commit()
-    reseal_client(db, ctx.vault, creditor.name)
+    reseal_client(db, ctx.vault, creditor.name, rekey_numbers)
     return creditor
 
 
@@ -194,7 +195,7 @@ def _finish_reseal(db: Session, ctx: Context, client: str) -> None:
     did not finish) under its own, so that its end destroys them too; nothing to do once its
     keys are gone (an end a crash cut short)."""
     try:
-        reseal_client(db, ctx.vault, client)
+        reseal_client(db, ctx.vault, client, rekey_numbers)
     except KeysDestroyed:
         db.rollback()
 

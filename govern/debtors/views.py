@@ -19,7 +19,7 @@ from govern.debtors import service
 from govern.web import context, current_caller, db, documents_refusals, requires, services
 
 #: Where start-up leaves what it hands this blueprint (`service.DebtorWiring`, govern/app.py).
-WIRING = "govern.debtors"
+WIRING = service.WIRING
 
 blp = Blueprint(
     "debtors",
