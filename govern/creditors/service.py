@@ -32,9 +32,10 @@ from govern.creditors.rules import (
     ends_at,
 )
 from govern.debtors import repository as debtors
+from govern.debtors.copies import copies_carrying
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.debtors.service import Entrustments, reseal_client
-from govern.debtors.vault import KeysDestroyed, add_key, copies_carrying, destroy_keys
+from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id
 from govern.notes.repository import notes_of_client

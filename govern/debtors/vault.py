@@ -14,8 +14,8 @@ the creditor's keys, both kinds, are destroyed: removed from the file, their ids
 `destroyed` so that a value sealed under one answers `creditor.keys_destroyed`, and every copy
 of the database made before, wherever it lies, holds values no remaining key opens, and
 digests no remaining key can match to a guessed number (crypto-shredding). Backup sets that
-copied the file are listed beside it (`<file>.copies.jsonl`, `record_copy`), so a deletion
-certificate can name them.
+copied the file are listed beside it (govern/debtors/copies.py), so a deletion certificate
+can name them.
 Every change of the file holds the exclusive lock of `<file>.lock` beside it (`flock`).
 `govern keys new` adds a key and makes it current; `govern keys rotate` re-seals every value
 under its client's key while instances keep serving: they read the file again when they meet
@@ -314,7 +314,7 @@ def _locked(path: Path) -> Iterator[None]:
     except OSError as error:
         raise _unwritable(path, error) from None
     try:
-        _give_to_owner(fd, path)
+        give_to_owner(fd, path)
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
@@ -336,7 +336,7 @@ def _unwritable(path: Path, error: OSError) -> KeysUnwritable:
     )
 
 
-def _give_to_owner(fd: int, path: Path) -> None:
+def give_to_owner(fd: int, path: Path) -> None:
     """Run as root (`govern keys new`, `govern backup create`), a file Govern makes beside the
     keys file is given to the keys file's owner, so that the service can still use it."""
     if os.geteuid() == 0 and path.exists():
@@ -355,7 +355,7 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
     new one, never a part, and a destroyed key does not come back after a power cut."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    _give_to_owner(fd, path)
+    give_to_owner(fd, path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(raw, handle, indent=2, ensure_ascii=False)
         handle.flush()
@@ -366,43 +366,3 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
-
-
-def copies_file(path: Path) -> Path:
-    """Where the copies of the keys file that backup sets took are listed."""
-    return path.with_name(f"{path.name}.copies.jsonl")
-
-
-def record_copy(
-    path: Path, folder: Path, made_at: str, creditor_keys: dict[str, list[str]]
-) -> None:
-    """Note that the backup set in `folder` copied the keys file, with these creditors' keys."""
-    line = {"folder": str(folder), "made_at": made_at, "creditor_keys": creditor_keys}
-    fd = os.open(copies_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    _give_to_owner(fd, path)
-    with os.fdopen(fd, "a", encoding="utf-8") as out:
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def copies_carrying(path: Path, key_ids: list[str]) -> list[dict[str, Any]]:
-    """The backup sets noted as having copied any of `key_ids`: folder, when, which ids."""
-    listed = copies_file(path)
-    if not listed.exists():
-        return []
-    found = []
-    for line in listed.read_text(encoding="utf-8").splitlines():
-        copy = json.loads(line)
-        carried = sorted({k for ids in copy["creditor_keys"].values() for k in ids} & set(key_ids))
-        if carried:
-            found.append({"folder": copy["folder"], "made_at": copy["made_at"], "keys": carried})
-    return found
-
-
-def creditor_keys(vault: Vault) -> dict[str, list[str]]:
-    """Each creditor's keys in the vault (client → key ids), as a backup set carries them."""
-    owned: dict[str, list[str]] = {}
-    for key_id, client in sorted(vault.owners.items()):
-        owned.setdefault(client, []).append(key_id)
-    return owned

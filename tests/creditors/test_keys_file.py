@@ -13,7 +13,8 @@ import pytest
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
-from govern.debtors.vault import add_key, copies_file, destroy_keys, load_vault
+from govern.debtors.copies import copies_file
+from govern.debtors.vault import add_key, destroy_keys, load_vault
 from tests.creditors.test_contract_end import BANK, creditor
 from tests.support.floor import Floor
 
