@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, text
+from sqlalchemy import Connection, delete, func, insert, or_, select
 
 from audit import store
 from audit.merkle import Frontier, aligned_subtrees
@@ -32,9 +32,6 @@ from audit.signing import Checkpoint
 #: The trail's own event naming an archive (`details.first`, `details.last`): once signed, the
 #: one thing that lets `verify` start the trail after `last` when the events before are gone.
 ARCHIVED = "audit.trail_archived"
-
-#: How long a removal waits for the trail's table lock on PostgreSQL before giving up.
-REMOVAL_LOCK_WAIT = "5s"
 
 
 @dataclass(frozen=True)
@@ -215,11 +212,18 @@ def _archived_details(entry: bytes) -> dict[str, Any] | None:
 def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -> int:
     """As the trail's owner, in the caller's transaction: note the hashes of the subtrees
     before `boundary` (the signed `frontier` there, so proofs of the events kept still
-    rebuild), lift the append-only trigger of `audit_events`, delete events 1..`boundary`,
-    and put the trigger back. On PostgreSQL lifting the trigger locks the table until the
-    transaction ends, so it waits at most `REMOVAL_LOCK_WAIT` for readers to finish (else the
-    database refuses and nothing is removed), not queueing every audited request behind it.
-    Returns how many events were deleted."""
+    rebuild), then delete events 1..`boundary`, which the append-only trigger lets through
+    for this transaction alone (`store.removing`): no DDL, so no lock on the whole trail;
+    readers and appenders go on. Returns how many events were deleted."""
+    _note_frontier(connection, boundary, frontier)
+    store.removing(connection, boundary)
+    removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))
+    store.removing(connection, None)
+    return removed.rowcount
+
+
+def _note_frontier(connection: Connection, boundary: int, frontier: Frontier) -> None:
+    """The subtrees of the events before `boundary` noted (those not noted yet)."""
     noted = {
         (size, start)
         for size, start in connection.execute(select(store.nodes.c.size, store.nodes.c.start))
@@ -232,12 +236,3 @@ def remove_archived(connection: Connection, boundary: int, frontier: Frontier) -
     ]
     if rows:
         connection.execute(insert(store.nodes), rows)
-    dialect, table = connection.dialect.name, ("audit_events",)
-    if dialect == "postgresql":  # lifting the trigger locks the trail: never wait in line
-        connection.execute(text(f"SET LOCAL lock_timeout = '{REMOVAL_LOCK_WAIT}'"))
-    for statement in store.drop_append_only_ddl(dialect, table):
-        connection.execute(text(statement))
-    removed = connection.execute(delete(store.events).where(store.events.c.seq <= boundary))
-    for statement in store.append_only_ddl(dialect, table):
-        connection.execute(text(statement))
-    return removed.rowcount

@@ -1,7 +1,9 @@
-"""Signed checkpoints: tree size, root hash and time, signed with Ed25519.
+"""Signed checkpoints: tree size, root hash and time, signed with Ed25519; and the one way a
+document Govern issues is signed with the same key (`Signer.sign_document`).
 
 A checkpoint is two things: the statement (canonical JSON, the bytes signed) and the
-signature. Standard library and `cryptography` only.
+signature. A document's signature covers its bytes after `DOCUMENT_CONTEXT`, so neither can
+pass for the other. Standard library and `cryptography` only.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def statement(tree_size: int, root_hash: bytes, time: str) -> bytes:
 
 
 class Signer:
-    """Signs checkpoints with the service's Ed25519 key."""
+    """Signs checkpoints, and the documents Govern issues, with the service's Ed25519 key."""
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._key = private_key
@@ -74,14 +76,10 @@ class Signer:
         signature = self._key.sign(statement(tree_size, root_hash, time))
         return Checkpoint(tree_size, root_hash, time, self.key_id, signature)
 
-    def sign_bytes(self, data: bytes) -> DocumentSignature:
-        """A detached signature of `data` (a report Govern issues: its canonical JSON, or the
-        exact bytes of its CSV)."""
-        return DocumentSignature(self.key_id, self._key.sign(data))
-
-    def sign_document(self, document: dict) -> bytes:
-        """The signature of `document` (module function `sign_document`) with this key."""
-        return sign_document(self._key, document)
+    def sign_document(self, data: bytes) -> DocumentSignature:
+        """A detached signature of a document Govern issues (`document_bytes`): a JSON
+        document's canonical JSON (`audit.entry.canonical`), a CSV's exact bytes."""
+        return DocumentSignature(self.key_id, self._key.sign(document_bytes(data)))
 
 
 @dataclass(frozen=True)
@@ -96,34 +94,21 @@ class DocumentSignature:
         return {"algorithm": "Ed25519", "key_id": self.key_id, "value": self.value.hex()}
 
 
-def verify_bytes(data: bytes, signature: bytes, public_key: Ed25519PublicKey) -> bool:
-    """Whether `signature` is the key's signature of exactly `data`."""
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
-        return False
-    return True
-
-
-#: Prefixed to a document's canonical JSON before it is signed, so that no document signed
-#: with the audit key can pass for a checkpoint statement, nor a statement for a document.
+#: Prefixed to a document's bytes before they are signed, so that no document signed with the
+#: audit key can pass for a checkpoint statement, nor a statement for a document.
 DOCUMENT_CONTEXT = b"govern signed document v1\n"
 
 
-def document_bytes(document: dict) -> bytes:
-    """The bytes a document's signature covers: the context, then its canonical JSON."""
-    return DOCUMENT_CONTEXT + canonical(document)
+def document_bytes(data: bytes) -> bytes:
+    """The bytes a document's signature covers: the context, then the document's own."""
+    return DOCUMENT_CONTEXT + data
 
 
-def sign_document(private_key: Ed25519PrivateKey, document: dict) -> bytes:
-    """The Ed25519 signature of a document (a deletion certificate, say) by the audit key."""
-    return private_key.sign(document_bytes(document))
-
-
-def verify_document(document: dict, signature: bytes, public_key: Ed25519PublicKey) -> bool:
-    """Whether `signature` is the audit key's over `document` (`sign_document`)."""
+def verify_document(data: bytes, signature: bytes, public_key: Ed25519PublicKey) -> bool:
+    """Whether `signature` is the key's signature of the document `data`
+    (`Signer.sign_document`)."""
     try:
-        public_key.verify(signature, document_bytes(document))
+        public_key.verify(signature, document_bytes(data))
     except InvalidSignature:
         return False
     return True

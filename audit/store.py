@@ -27,6 +27,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
 )
 
 from audit.entry import ROW, Prepared, Record, prepare_all
@@ -35,6 +36,7 @@ from audit.signing import Checkpoint, verify_checkpoint
 
 APPEND_LOCK = 0x6A_0D_17_01
 CHECKPOINT_LOCK = 0x6A_0D_17_02
+RETENTION_LOCK = 0x6A_0D_17_03  # one retention run (archive, removal) at a time
 
 metadata = MetaData()
 
@@ -121,6 +123,61 @@ def drop_append_only_ddl(dialect: str, tables: Sequence[str] = APPEND_ONLY_TABLE
         for table in tables
         for verb in ("update", "delete")
     ]
+
+
+#: What lets a DELETE of events through the guard of `audit_events` (`removable_ddl`), for
+#: the length of one transaction: on PostgreSQL this transaction-local setting, on SQLite (no
+#: such settings) a row of `REMOVING_TABLE` written and deleted in that transaction. Its value
+#: is the last event that may go. The service role still may not DELETE (no grant): the guard
+#: keeps the owner from deleting by mistake, and the trail's removal from needing DDL.
+REMOVING_SETTING = "govern.removing_archived"
+REMOVING_TABLE = "audit_removing"
+_APPEND_ONLY = "the audit trail is append-only"
+
+
+def removable_ddl(dialect: str) -> list[str]:
+    """The triggers of `audit_events` from migration 0023 on: UPDATE (and TRUNCATE) refused,
+    as on every table of the trail; DELETE of an event refused unless the deleting
+    transaction is removing archived events up to it (`removing`). Names as
+    `append_only_ddl`'s, so `drop_append_only_ddl` drops them."""
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION audit_events_guard() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN IF TG_OP = 'DELETE' AND OLD.seq <= coalesce(nullif(current_setting("
+            f"'{REMOVING_SETTING}', true), '')::bigint, 0) THEN RETURN OLD; END IF; "
+            f"RAISE EXCEPTION '{_APPEND_ONLY}'; END $$",
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_guard()",
+            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+        ]
+    return [
+        "CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        f"WHEN NOT EXISTS (SELECT 1 FROM {REMOVING_TABLE} WHERE OLD.seq <= boundary) "
+        f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
+    ]
+
+
+def guard_ddl(dialect: str) -> list[str]:
+    """The trail's triggers as they stand (after migration 0023): what puts them back after
+    `drop_append_only_ddl`."""
+    return append_only_ddl(dialect, ("audit_checkpoints", "audit_nodes")) + removable_ddl(dialect)
+
+
+def removing(connection: Connection, last: int | None) -> None:
+    """In the caller's transaction, let events up to `last` be deleted (`removable_ddl`), or,
+    with None, no longer. On PostgreSQL the setting ends with the transaction; on SQLite the
+    row is deleted by the call with None, or by the transaction's rollback."""
+    if connection.dialect.name == "postgresql":
+        value = "" if last is None else str(last)
+        connection.execute(select(func.set_config(REMOVING_SETTING, value, True)))
+    elif last is None:
+        connection.execute(text(f"DELETE FROM {REMOVING_TABLE}"))
+    else:
+        insert_guard = f"INSERT INTO {REMOVING_TABLE} (boundary) VALUES (:last)"
+        connection.execute(text(insert_guard), {"last": last})
 
 
 def append(

@@ -82,6 +82,19 @@ def signed_checkpoints(
     return [trusted[size] for size in sorted(trusted)]
 
 
+def sound_at(
+    checkpoint: Checkpoint, frontier: Frontier, public_key: Ed25519PublicKey, size: int
+) -> bool:
+    """Whether `checkpoint` is the one at `size`, signed by `public_key`, with a stored
+    `frontier` that folds to its signed root: one the trail kept may start from (the
+    boundary of a removal of archived events)."""
+    return (
+        checkpoint.tree_size == size
+        and verify_checkpoint(checkpoint, public_key)
+        and frontier.root() == checkpoint.root_hash
+    )
+
+
 def verify_trail(
     connection: Connection,
     public_key: Ed25519PublicKey,

@@ -178,6 +178,9 @@ MESSAGES: dict[str, Any] = {
     "creditor.contract_ended": _l(
         "The creditor's contract has ended: its debtors' data may no longer be read."
     ),
+    "creditor.contract_not_started": _l(
+        "The creditor's contract has not started: its debtors' data may not be read yet."
+    ),
     "creditor.purpose_not_agreed": _l("The creditor did not agree to this purpose."),
     "creditor.keys_destroyed": _l(
         "This data was destroyed at the end of the creditor's contract; it cannot be read."
@@ -399,6 +402,9 @@ MESSAGES: dict[str, Any] = {
     ),
     "retention.held": _l("A standing legal hold keeps some of these events; nothing was removed."),
     "retention.failed": _l("The removal failed; the archive is kept and nothing was removed."),
+    "retention.running": _l(
+        "Another retention run is archiving or removing events; nothing was done."
+    ),
     "investigation.too_long": _l(
         "An investigation opens fields for a limited number of hours; choose a shorter time."
     ),

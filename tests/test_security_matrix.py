@@ -335,3 +335,29 @@ def test_the_route_answers_every_principal_as_the_matrix_says(world: World, rout
         problem = mismatch(route, who, answered(route, ask(world, route, principal)))
         wrong += [f"  {problem}"] if problem else []
     assert not wrong, "\n".join([f"{route.id} (tests/security_matrix.toml):", *wrong])
+
+
+# ---- every console page, as every role that sees it ---------------------------------------------
+
+HTML_ID = re.compile(r'\sid="([^"]*)"')
+PAGE_READS = [r for r in MATRIX.in_order() if r.surface == PAGES and r.method == "GET"]
+
+
+def repeated_ids(html: str) -> list[str]:
+    """The HTML ids the page gives more than one element (a label's `for`, a fragment link
+    and a script reach the first only)."""
+    seen = HTML_ID.findall(html)
+    return sorted({found for found in seen if seen.count(found) > 1})
+
+
+@pytest.mark.parametrize("route", PAGE_READS, ids=lambda r: r.id)
+def test_no_console_page_gives_an_html_id_twice(world: World, route: Route) -> None:
+    wrong = []
+    for who in MATRIX.principals.values():
+        if MATRIX.expected(route, who).kind not in (ALLOWED, WITHHELD) or route.fresh:
+            continue
+        response = ask_page(world, route, world.principals[who.name])
+        if response.status_code == 200 and response.mimetype == "text/html":
+            twice = repeated_ids(response.get_data(as_text=True))
+            wrong += [f"  {who.name}: {', '.join(twice)}"] if twice else []
+    assert not wrong, "\n".join([f"{route.id} repeats HTML ids:", *wrong])

@@ -119,8 +119,9 @@ class Door:
 
         An investigation that names fields opens those only: the others are withheld with
         `investigation.field_not_covered`. Raises Forbidden `debtor.not_assigned` /
-        `audit.investigation_required` / `creditor.contract_ended` /
-        `creditor.purpose_not_agreed`, naming the debtor for its denial event.
+        `audit.investigation_required` / `creditor.contract_not_started` /
+        `creditor.contract_ended` / `creditor.purpose_not_agreed`, naming the debtor for its
+        denial event.
         """
         way = self.reach(viewer, debtor, opening)
         self._entrusted(debtor, purpose)

@@ -73,20 +73,40 @@ class FieldDecision:
 @dataclass(frozen=True)
 class Entrustment:
     """What the door needs of a debtor's creditor (甲方): when its contract ends (the end of
-    its last day in the company's zone), the reveal purposes it agreed to, and whether its
-    keys were destroyed at its end."""
+    its last day in the company's zone), the reveal purposes it agreed to, whether its keys
+    were destroyed at its end, and when it starts (the start of its first day; None: no start
+    to wait for)."""
 
     creditor: str  # the creditor's id
     ends_at: datetime
     purposes: frozenset[str]
     ended: bool = False
+    starts_at: datetime | None = None
+
+    def over(self, now: datetime) -> bool:
+        """Whether the contract has ended by `now` (its last day over, or its keys destroyed)."""
+        return self.ended or now >= self.ends_at
+
+    def started(self, now: datetime) -> bool:
+        """Whether the contract has begun by `now`."""
+        return self.starts_at is None or now >= self.starts_at
+
+    def runs(self, now: datetime) -> bool:
+        """Whether the contract lets its debtors be read at `now`: begun and not over."""
+        return self.started(now) and not self.over(now)
 
 
 def check_entrustment(entrustment: Entrustment, now: datetime, purpose: str | None) -> None:
     """Whether the creditor's contract still lets its debtor be read, and for `purpose` (a
     reveal's) revealed (PIPL Art. 21: only for the agreed purpose, only while the contract
-    runs). Raises Forbidden `creditor.contract_ended` or `creditor.purpose_not_agreed`."""
-    if entrustment.ended or now >= entrustment.ends_at:
+    runs). Raises Forbidden `creditor.contract_not_started`, `creditor.contract_ended` or
+    `creditor.purpose_not_agreed`."""
+    if not entrustment.started(now):
+        raise Forbidden(
+            "creditor.contract_not_started",
+            "The creditor's contract has not started: its debtors' data may not be read yet.",
+        )
+    if entrustment.over(now):
         raise Forbidden(
             "creditor.contract_ended",
             "The creditor's contract has ended: its debtors' data may no longer be read.",

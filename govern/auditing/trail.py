@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,33 +33,22 @@ from audit import store
 from audit.checkpointing import CheckpointFile, complete_copy, write_checkpoint
 from audit.committer import AuditUnavailable, GroupCommitter
 from audit.entry import Record
-from audit.offline import verify_bundle
 from audit.proofs import consistency_proof, export_bundle, inclusion_proof, inclusion_proofs
 from audit.report import Report
-from audit.retention import (
-    Hold,
-    Plan,
-    archived_bundle,
-    first_stored,
-    held,
-    plan,
-    remove_archived,
-    write_archive,
-)
+from audit.retention import archived_bundle, first_stored
 from audit.signing import (
     Checkpoint,
     Signer,
     load_private_key,
     load_public_key,
     public_pem,
-    verify_bytes,
-    verify_checkpoint,
+    verify_document,
 )
 from audit.tally import QUIET, Tally
 from audit.verify import signed_checkpoints, verify_trail
 from govern import signals
 from govern.clock import Clock
-from govern.errors import BadRequest, ConfigError, Conflict, GovernError, NotFound
+from govern.errors import BadRequest, ConfigError, GovernError, NotFound
 
 __all__ = ["AuditUnavailable", "RequestContext", "Trail", "request_context"]
 
@@ -247,7 +236,7 @@ class Trail:
         and (unless `check_index` is off) the searchable columns against the entries;
         `tally` hears how far it is. Raises BadRequest `verify.range` for a range the trail
         does not hold (a check of nothing must not read as "intact")."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             size = store.size(connection)
             if last is not None and last < first:
                 raise BadRequest(
@@ -276,16 +265,18 @@ class Trail:
     def signed_state(self) -> tuple[datetime | None, int]:
         """When the newest stored checkpoint was signed (None before the first), and how
         many events no checkpoint signs yet."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             newest, size = store.newest_checkpoint(connection), store.size(connection)
         if newest is None:
             return None, size
         return datetime.fromisoformat(newest[0]), size - newest[1]
 
     def sign_document(self, data: bytes) -> dict[str, str]:
-        """A detached signature of a document Govern issues (a review's report), with the
-        audit key: `{algorithm, key_id, value}` (value in hex)."""
-        return self.signer.sign_bytes(data).to_dict()
+        """A detached signature of a document Govern issues (a review's report, a deletion
+        certificate: its canonical JSON, or a CSV's exact bytes), with the audit key (the one
+        way, `audit.signing.Signer.sign_document`): `{algorithm, key_id, value}` (value in
+        hex)."""
+        return self.signer.sign_document(data).to_dict()
 
     def verify_document(self, data: bytes, signature: dict[str, Any]) -> bool:
         """Whether `signature` (as `sign_document` gives it) is this trail's key's signature
@@ -298,12 +289,12 @@ class Trail:
             return False
         if signature.get("key_id") != self.signer.key_id:
             return False
-        return verify_bytes(data, value, self.signer.public_key)
+        return verify_document(data, value, self.signer.public_key)
 
     def prove_inclusion(self, seq: int, size: int | None = None) -> dict[str, Any]:
         """An inclusion proof of event `seq` in the signed checkpoint of `size` (the newest
         by default). Raises NotFound `checkpoint.unknown` when none covers the event."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             _check_kept(connection, seq)
             target = self._checkpoint(connection, size, at_least=seq)
             return inclusion_proof(connection, seq, target, self._public_pem())
@@ -315,7 +306,7 @@ class Trail:
         of each of `seqs` it covers, without the checkpoint and key (`inclusion_proofs`);
         those after it are left out (not yet anchored). Read on the caller's `connection`,
         so that the caller's time limit and snapshot hold for the proofs too."""
-        signed = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        signed = self.signed_checkpoints(connection)
         if not signed:
             return None, {}
         newest = signed[-1]
@@ -329,7 +320,7 @@ class Trail:
     def prove_consistency(self, old: int, new: int) -> dict[str, Any]:
         """A proof that the signed checkpoint of size `new` extends that of size `old`.
         Raises NotFound `checkpoint.unknown`, BadRequest `proof.order`."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             older, newer = self._checkpoint(connection, old), self._checkpoint(connection, new)
             if older.tree_size > newer.tree_size:
                 raise BadRequest("proof.order", "OLD must not be larger than NEW.")
@@ -339,142 +330,35 @@ class Trail:
         """Events `first`..`last` written to `folder` as a bundle that
         scripts/verify_bundle.py checks offline (`tally` hears how far); its manifest.
         Raises NotFound `export.range` beyond the trail's last event."""
-        with self._reading() as connection:
+        with self.reading() as connection:
             _check_kept(connection, first)
             if last > store.size(connection):
                 raise NotFound(
                     "export.range", f"The trail has only {store.size(connection)} events."
                 )
-            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+            checkpoints = self.signed_checkpoints(connection)
             return export_bundle(
                 connection, checkpoints, first, last, self._public_pem(), folder, tally
             )
 
     def newest_checkpoint(self) -> Checkpoint | None:
         """The newest signed checkpoint (its `tree_size`: the trail's signed size), or None."""
-        with self._reading() as connection:
-            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        with self.reading() as connection:
+            checkpoints = self.signed_checkpoints(connection)
         return checkpoints[-1] if checkpoints else None
-
-    def attest(self, document: dict[str, Any]) -> tuple[str, bytes]:
-        """`document` signed with the audit key (`audit.signing.sign_document`): the key's id
-        and the signature. Whoever holds the public key checks it (`verify_document`)."""
-        return self.signer.key_id, self.signer.sign_document(document)
 
     def public_key_pem(self) -> bytes:
         """The audit key's public half (PEM), to check what the trail signs."""
         return self._public_pem()
 
-    def retention_plan(self, before: datetime, hold: Hold) -> Plan:
-        """The windows whose events are all older than `before` and none held by `hold`,
-        from the start of the trail: what `archive` would write."""
-        with self._reading() as connection:
-            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
-            return plan(connection, checkpoints, before, hold)
-
-    def archive(self, before: datetime, hold: Hold, folder: Path) -> tuple[Plan, Path | None]:
-        """Write the windows `retention_plan` names as one bundle in a new folder under
-        `folder` (trail-FIRST-LAST), then check it offline with the service's public key.
-        Returns the plan and the bundle (None when nothing is old enough).
-
-        Raises BadRequest `retention.folder` when `folder` cannot be written, Conflict
-        `retention.archive_invalid` when the written bundle does not verify."""
-        with self._reading() as connection:
-            checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
-            found = plan(connection, checkpoints, before, hold)
-            if not found.archive:
-                return found, None
-            bundle = folder / f"trail-{found.archive[0].first}-{found.archive[-1].last}"
-            try:
-                if not bundle.exists():  # else a run before wrote it: checked below
-                    write_archive(
-                        connection, checkpoints, found.archive, self._public_pem(), bundle
-                    )
-            except OSError as error:
-                raise BadRequest(
-                    "retention.folder",
-                    f"Cannot write the archive in {folder} ({type(error).__name__}); "
-                    "nothing was archived or removed.",
-                ) from None
-        manifest = self.verified_bundle(bundle)
-        if (manifest["first"], manifest["last"]) != (
-            found.archive[0].first,
-            found.archive[-1].last,
-        ):
-            raise Conflict(
-                "retention.archive_invalid",
-                f"The archive {bundle} does not hold the events its name says; nothing was "
-                "removed.",
-            )
-        return found, bundle
-
-    def remove_archived(
-        self, owner: Engine, bundle: Path, held_now: Callable[[Connection], Hold]
-    ) -> int:
-        """Delete the events the archive `bundle` holds (from the trail's first stored event
-        to the bundle's last, its boundary) through `owner` (the trail's owner: the service
-        role may not), once the bundle verifies with the service's key and the checkpoint at
-        its boundary is signed with a sound frontier (the trail kept starts from it). In the
-        owner's transaction, `held_now` (which locks the holds until it ends) says what the
-        standing holds keep, read again there. Returns how many events were deleted.
-
-        Raises Conflict `retention.archive_invalid` when the bundle does not verify or does
-        not start at the trail's first stored event; `retention.held` when a standing hold
-        keeps one of its events; `retention.boundary` without that checkpoint;
-        `retention.not_owner` when the database refuses the owner's rights,
-        `retention.failed` when it fails otherwise: nothing removed."""
-        boundary = self.verified_bundle(bundle)["last"]
-        try:
-            with owner.begin() as connection:
-                hold, start = held_now(connection), first_stored(connection)
-                if self.verified_bundle(bundle)["first"] != start:
-                    raise Conflict(
-                        "retention.archive_invalid",
-                        f"The archive {bundle} does not start at event {start}, the first the "
-                        "trail holds; nothing was removed.",
-                    )
-                if held(connection, start, boundary, hold):
-                    raise Conflict(
-                        "retention.held",
-                        f"A standing legal hold keeps events of {start}..{boundary}; nothing "
-                        "was removed.",
-                    )
-                found = store.checkpoint_at_or_before(connection, boundary)
-                if found is None or not self._sound(found[0], found[1], boundary):
-                    raise Conflict(
-                        "retention.boundary",
-                        f"No signed checkpoint with a sound frontier at {boundary}; "
-                        "nothing removed.",
-                    )
-                return remove_archived(connection, boundary, found[1])
-        except SQLAlchemyError as error:
-            raise _refused(error) from None
-
-    def verified_bundle(self, bundle: Path) -> dict[str, Any]:
-        """The manifest of the archive `bundle` once it verifies offline with the service's
-        key. Raises Conflict `retention.archive_invalid`."""
-        try:
-            problems, manifest = verify_bundle(bundle, self._public_pem())
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            problems, manifest = [f"unreadable: {type(error).__name__}"], {}
-        if problems or not manifest:
-            raise Conflict(
-                "retention.archive_invalid",
-                f"The archive {bundle} does not verify ({(problems or ['no manifest'])[0]}); "
-                "nothing was removed.",
-            )
-        return manifest
-
-    def _sound(self, checkpoint: Checkpoint, frontier: Any, size: int) -> bool:
-        return (
-            checkpoint.tree_size == size
-            and verify_checkpoint(checkpoint, self.signer.public_key)
-            and frontier.root() == checkpoint.root_hash
-        )
-
-    def _reading(self) -> Connection:
+    def reading(self) -> Connection:
         """A read-only connection of its own (a check never writes, nor holds a write)."""
         return self.engine.connect().execution_options(read_only=True)
+
+    def signed_checkpoints(self, connection: Connection) -> list[Checkpoint]:
+        """The checkpoints, in the database or the file copy, that this trail's key signed;
+        oldest first."""
+        return signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
 
     def _public_pem(self) -> bytes:
         return public_pem(self.signer.public_key)
@@ -483,7 +367,7 @@ class Trail:
         self, connection: Connection, size: int | None, at_least: int = 1
     ) -> Checkpoint:
         """The trusted checkpoint of `size`, or the newest; it must cover event `at_least`."""
-        checkpoints = signed_checkpoints(connection, self.copy.read(), self.signer.public_key)
+        checkpoints = self.signed_checkpoints(connection)
         chosen = [c for c in checkpoints if size is None or c.tree_size == size]
         if not chosen or chosen[-1].tree_size < at_least:
             raise NotFound(
@@ -571,24 +455,6 @@ def _check_kept(connection: Connection, first: int) -> None:
         f"Events 1..{start - 1} were archived ({bundle}) and removed from the database; "
         f"it holds events from {start} on. Check those in the bundle "
         "(scripts/verify_bundle.py).",
-    )
-
-
-def _refused(error: SQLAlchemyError) -> Conflict:
-    """The database's refusal of a removal: the owner's rights missing (PostgreSQL's
-    SQLSTATE 42501, a read-only SQLite file), or another failure named by its class."""
-    original = getattr(error, "orig", None)
-    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    if state == "42501" or "readonly" in str(original).lower():
-        return Conflict(
-            "retention.not_owner",
-            f"The database refused the removal ({type(error).__name__}): it runs as the "
-            "trail's owner, GOVERN_MIGRATION_DATABASE_URL. The archive is kept; nothing "
-            "was removed.",
-        )
-    return Conflict(
-        "retention.failed",
-        f"The removal failed ({type(error).__name__}); the archive is kept, nothing was removed.",
     )
 
 

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from audit.entry import canonical
 from audit.signing import load_public_key, verify_document
 from govern.creditors.rules import FORMAT, VERSION
 
@@ -68,7 +69,8 @@ def verify(certificate: dict[str, Any], public_pem: bytes) -> bool:
     is signed by the audit key whose public half is `public_pem`. Raises ValueError when the
     key or the signature is not one."""
     signature = bytes.fromhex(certificate["signature"])
-    return verify_document(certificate["document"], signature, load_public_key(public_pem))
+    statement = canonical(certificate["document"])
+    return verify_document(statement, signature, load_public_key(public_pem))
 
 
 def exported(document_json: str, signature: bytes, key_id: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ The same service functions as /api/v1/creditors.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from govern.access.policy import access_policy
 from govern.console import at_least_one, in_govern_years, page, page_caller
 from govern.creditors import service
+from govern.creditors.models import Creditor
 from govern.creditors.rules import contract_state
 from govern.debtors.pages import purpose_label
 from govern.errors import GovernError
@@ -78,7 +80,7 @@ def _index(
     html = render_template(
         "creditors/index.html",
         creditors=[
-            (c, contract_state(c.contract_end, c.ended_at, now, ctx.settings.timezone))
+            (c, contract_state(_days(c), c.ended_at, now, ctx.settings.timezone))
             for c in service.list_creditors(db())
         ],
         certificates=service.list_certificates(db()),
@@ -90,6 +92,11 @@ def _index(
         can_manage=services().allows(roles, "creditor", "manage"),
     )
     return html, status
+
+
+def _days(creditor: Creditor) -> tuple[date, date]:
+    """The contract's first and last day."""
+    return creditor.contract_start, creditor.contract_end
 
 
 def _creditor_form() -> CreditorForm:

@@ -16,15 +16,25 @@ def ends_at(last_day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(last_day + timedelta(days=1), time(), zone)
 
 
-RUNNING, DUE, ENDED = "running", "due", "ended"
+def starts_at(first_day: date, zone: ZoneInfo) -> datetime:
+    """The instant a contract whose first day is `first_day` starts: that day's midnight."""
+    return datetime.combine(first_day, time(), zone)
 
 
-def contract_state(last_day: date, ended: datetime | None, now: datetime, zone: ZoneInfo) -> str:
-    """`running`; `due` once its last day has passed (its debtors unreadable, the worker ends
-    it within minutes); `ended` once its keys are destroyed."""
+NOT_STARTED, RUNNING, DUE, ENDED = "not_started", "running", "due", "ended"
+
+
+def contract_state(
+    days: tuple[date, date], ended: datetime | None, now: datetime, zone: ZoneInfo
+) -> str:
+    """Of a contract of these (first, last) `days`: `not_started` before its first day (its
+    debtors unreadable yet); `running`; `due` once its last day has passed (its debtors
+    unreadable, the worker ends it within minutes); `ended` once its keys are destroyed."""
     if ended is not None:
         return ENDED
-    return DUE if now >= ends_at(last_day, zone) else RUNNING
+    if now >= ends_at(days[1], zone):
+        return DUE
+    return NOT_STARTED if now < starts_at(days[0], zone) else RUNNING
 
 
 def check_period(start: date, end: date) -> None:

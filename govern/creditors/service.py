@@ -30,6 +30,7 @@ from govern.creditors.rules import (
     check_period,
     check_purposes,
     ends_at,
+    starts_at,
 )
 from govern.debtors import repository as debtors
 from govern.debtors.copies import copies_carrying
@@ -136,7 +137,11 @@ def entrustments_in(zone: ZoneInfo) -> Entrustments:
     def entrustments(db: Session, clients: Sequence[str]) -> Mapping[str, Entrustment]:
         return {
             c.name: Entrustment(
-                c.id, ends_at(c.contract_end, zone), frozenset(c.purposes), c.ended_at is not None
+                c.id,
+                ends_at(c.contract_end, zone),
+                frozenset(c.purposes),
+                c.ended_at is not None,
+                starts_at(c.contract_start, zone),
             )
             for c in repo.of_clients(db, clients)
         }
@@ -270,14 +275,15 @@ def _issue(
         None if checkpoint is None else json.loads(checkpoint.to_json()),
         copies_carrying(ctx.settings.data_keys_file, destroyed.key_ids),
     )
-    key_id, signature = ctx.trail.attest(statement)
+    statement_bytes = canonical(statement)
+    signed = ctx.trail.sign_document(statement_bytes)
     certificate = DeletionCertificate(
         id=header["id"],
         creditor_id=creditor.id,
         issued_at=issued_at,
-        document=canonical(statement).decode(),
-        signature=signature.hex(),
-        key_id=key_id,
+        document=statement_bytes.decode(),
+        signature=signed["value"],
+        key_id=signed["key_id"],
     )
     db.add(certificate)
     ctx.trail.record(

@@ -25,14 +25,17 @@ def debtors() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_command(file: Path) -> None:
-    """Import debtor cases from a CSV file: every row, or none when any row is bad."""
+    """Import debtor cases from a CSV file: every row, or none when any row is bad or names a
+    creditor whose contract has ended."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise click.ClickException(f"{file} is not UTF-8 text; nothing was imported") from None
     try:
         with progress_bar("debtors sealed") as bar:
-            batch, count = import_debtors(db(), context(), text, operator(), bar)
+            batch, count = import_debtors(
+                db(), context(), text, operator(), bar, _wiring().entrustments
+            )
     except ImportRefused as refused:
         for error in refused.errors:
             click.echo(f"{file}:{error.line}: {error.column}: {error.message}", err=True)
@@ -40,6 +43,12 @@ def import_command(file: Path) -> None:
             f"{counted(len(refused.errors), 'problem')}; nothing of {file.name} was imported"
         ) from None
     click.echo(f"imported {counted(count, 'debtor')} (batch {batch})")
+
+
+def _wiring() -> DebtorWiring:
+    """What start-up handed the debtor reads (govern/app.py): the creditors' contracts, and
+    contact's re-keying of a debtor's numbers."""
+    return current_app.extensions[WIRING]
 
 
 @click.group()
@@ -70,8 +79,7 @@ def rotate(batch: int) -> None:
     if added:
         click.echo(f"lookup keys {', '.join(added)} added for creditors that had none")
     vault = load_vault(s.settings.data_keys_file)  # the file as it is now, not at start-up
-    wiring: DebtorWiring = current_app.extensions[WIRING]
     pending = repo.count_under_other_keys(db(), vault)
     with click.progressbar(length=pending, label="re-sealing") as bar:
-        done = rotate_keys(db(), vault, batch, bar.update, wiring.rekeyed)
+        done = rotate_keys(db(), vault, batch, bar.update, _wiring().rekeyed)
     click.echo(f"{counted(done, 'debtor')} re-sealed (new values: key {vault.current})")

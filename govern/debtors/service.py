@@ -41,6 +41,8 @@ from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
 from govern.justification import justification
 
+#: Where start-up keeps the blueprints' DebtorWiring (`app.extensions`).
+WIRING = "govern.debtors"
 LIST, RECORD, REVEAL = "list", "record", "reveal"
 LOOKUP_KINDS = ("phone", "id_number")
 DEBTOR_ID = re.compile(r"^DB-[0-9A-Z]{4}-[0-9A-Z]{4}$")
@@ -82,10 +84,6 @@ def no_rekeyed(
     _db: Session, _vault: Sealer, _debtor: Debtor, _from: str | None, _to: str | None
 ) -> None:
     """Where no capability above keeps digests of a debtor's numbers."""
-
-
-#: Where start-up leaves the `DebtorWiring` (`app.extensions`, govern/app.py).
-WIRING = "govern.debtors"
 
 
 @dataclass(frozen=True)
@@ -151,7 +149,8 @@ def view_debtor(
     """One debtor record: each field at its decided level, `on_purpose` fields masked.
 
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
-    `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
+    `audit.investigation_required` / `investigation.*` (`_investigation`) /
+    `creditor.contract_not_started` / `creditor.contract_ended`, AuditNotWritten.
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
@@ -187,7 +186,8 @@ def reveal_fields(
 
 def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> list[Shown]:
     """A page of the debtors the caller reaches through their own project group, masked: up to
-    `limit` of those whose creditor's contract runs, after the id `after`."""
+    `limit` of those whose creditor's contract runs (has started, has not ended), after the id
+    `after`."""
     reading = _reading(db, gate, actor)
     group = reading.viewer.project_group
     groups = frozenset({group} if group else ())
@@ -210,12 +210,10 @@ def caseload(db: Session, gate: Gate, actor: Actor, after: str, limit: int) -> l
 
 
 def _current(db: Session, gate: Gate, reading: Reading, debtor: Debtor) -> bool:
-    """Whether the debtor's creditor's contract still runs and its keys remain (a caseload
-    leaves the others out: an end a crash cut short fails no list)."""
+    """Whether the debtor's creditor's contract runs (has started, has not ended) and its keys
+    remain (a caseload leaves the others out: an end a crash cut short fails no list)."""
     entrustment = reading.entrustment(db, gate, debtor.client)
-    running = entrustment is None or (
-        not entrustment.ended and gate.ctx.clock.now() < entrustment.ends_at
-    )
+    running = entrustment is None or entrustment.runs(gate.ctx.clock.now())
     try:
         return running and bool(gate.ctx.vault.key_for(debtor.client))
     except KeysDestroyed:
@@ -234,7 +232,8 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     nothing and audits nothing: what the caller then shows, it audits.
 
     Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`, Forbidden
-    `debtor.not_assigned` / `audit.investigation_required` (naming the debtor).
+    `debtor.not_assigned` / `audit.investigation_required` / `creditor.contract_not_started` /
+    `creditor.contract_ended` (naming the debtor).
     """
     reading = _reading(db, gate, actor)
     debtor = _debtor(db, debtor_id)
@@ -430,14 +429,21 @@ def _debtor(db: Session, debtor_id: str) -> Debtor:
 
 
 def import_debtors(
-    db: Session, ctx: Context, text: str, operator: str, tally: Tally = QUIET
+    db: Session,
+    ctx: Context,
+    text: str,
+    operator: str,
+    tally: Tally = QUIET,
+    entrustments: Entrustments = no_entrustments,
 ) -> tuple[str, int]:
     """Store every row of a CSV file, or none (`tally` hears each row sealed). Returns
     (batch id, rows stored).
 
-    Raises ImportRefused listing each bad row by line and column.
+    Raises ImportRefused listing each bad row by line and column, and what
+    `_check_importable` raises.
     """
     rows = read_rows(text, repo.known_project_groups(db), repo.case_numbers(db))
+    _check_importable(db, ctx, sorted({row["client"] for row in rows}), entrustments)
     batch, now, vault = new_id("IM"), ctx.clock.now(), ctx.vault
     debtors, lookups = [], []
     tally.count(len(rows))
@@ -451,6 +457,23 @@ def import_debtors(
     ctx.trail.record(db, "debtors.imported", operator, batch, rows=len(rows))
     db.commit()
     return batch, len(rows)
+
+
+def _check_importable(
+    db: Session, ctx: Context, clients: list[str], entrustments: Entrustments
+) -> None:
+    """No debtor is imported for a creditor whose contract has ended (its data is to be
+    destroyed, or was). Raises Forbidden `creditor.contract_ended` or KeysDestroyed
+    `creditor.keys_destroyed` naming the first such client."""
+    contracts, now = entrustments(db, clients), ctx.clock.now()
+    for client in clients:
+        contract = contracts.get(client)
+        if contract is not None and contract.over(now):
+            raise Forbidden(
+                "creditor.contract_ended",
+                f"The contract of {client} has ended: no debtor of it may be imported.",
+            )
+        ctx.vault.key_for(client)  # an end a crash cut short: its keys destroyed
 
 
 def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, now: Any) -> dict:

@@ -1,5 +1,6 @@
 """The categories of personal information a leak report names (`policies/access/categories.toml`):
-each debtor field of the access policy in exactly one, read once per process."""
+each debtor field of the access policy, and each field a report names beyond it (the notes'
+texts, `exposure.BEYOND_POLICY`), in exactly one, read once per process."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from govern.access.policy import access_policy
 from govern.config import load_policy
 from govern.errors import ConfigError
+from govern.investigations.exposure import BEYOND_POLICY
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ def categories(policies_dir: Path) -> tuple[Category, ...]:
     except (KeyError, TypeError) as error:
         raise ConfigError("config.categories", f"{path}: missing or malformed {error}") from None
     placed = [field for category in found for field in category.fields]
-    known = set(access_policy(policies_dir).fields)
+    known = set(access_policy(policies_dir).fields) | BEYOND_POLICY
     wrong = sorted({f for f in placed if placed.count(f) > 1} | (known ^ set(placed)))
     if wrong:
         raise ConfigError(

@@ -13,6 +13,7 @@ import click
 from flask.cli import with_appcontext
 
 from audit.retention import Plan
+from govern.auditing import retention
 from govern.command_line import counted, echo_json, operator
 from govern.errors import BadRequest
 from govern.investigations import holds, questions
@@ -201,18 +202,26 @@ def archive(
     elsewhere, remove its events (--remove BUNDLE); --apply does both at once."""
     if sum((apply, write, bundle is not None, dry_run)) > 1:
         raise click.UsageError("--apply, --write, --remove and --dry-run exclude each other")
-    if (apply or write or bundle is not None) and not trust_clock:
-        holds.check_clock(db(), context())
-    if bundle is not None:
-        _say_removed(bundle)
-        return
-    if folder is None:
+    if bundle is None and folder is None:
         raise click.UsageError("--to FOLDER is needed (unless --remove BUNDLE)")
-    if not (apply or write):
+    if not (apply or write or bundle is not None):
         cutoff, plan = holds.retention_plan(db(), context())
         _say_plan(cutoff, plan, "would archive")
         click.echo("dry run: nothing written or removed; --apply archives, then removes")
         return
+    if not trust_clock:
+        holds.check_clock(db(), context())
+    with retention.one_run(context().trail):
+        _run(folder, apply, bundle)
+
+
+def _run(folder: Path | None, apply: bool, bundle: Path | None) -> None:
+    """A retention run (its lock held): remove `bundle`'s events, or write the windows past
+    retention under `folder` and, with `apply`, remove them."""
+    if bundle is not None:
+        _say_removed(bundle)
+        return
+    assert folder is not None  # the command asks for it
     cutoff, plan, written = holds.archive(db(), context(), folder)
     _say_plan(cutoff, plan, "archived")
     if written is not None:

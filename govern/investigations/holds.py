@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from audit.retention import ARCHIVED, Hold, Plan
 from govern.accounts import repository as accounts
+from govern.auditing import retention
 from govern.context import Context
 from govern.db import make_engine
 from govern.errors import Conflict
@@ -102,7 +103,7 @@ def retention_plan(db: Session, ctx: Context) -> tuple[datetime, Plan]:
     """(cutoff, what an archive run would write): windows older than the retention period
     that no standing hold covers."""
     cutoff = _cutoff(ctx)
-    return cutoff, ctx.trail.retention_plan(cutoff, standing_holds(db))
+    return cutoff, retention.plan(ctx.trail, cutoff, standing_holds(db))
 
 
 def _cutoff(ctx: Context) -> datetime:
@@ -136,9 +137,9 @@ def archive(db: Session, ctx: Context, folder: Path) -> tuple[datetime, Plan, Pa
     """Write the windows past retention (none held) as a bundle under `folder`, on disk
     whole, and verify it offline; nothing is recorded or removed (`remove` does, once the
     bundle is kept elsewhere). (cutoff, plan, bundle). Raises BadRequest `retention.folder`,
-    Conflict `retention.archive_invalid` (see `Trail.archive`)."""
+    Conflict `retention.archive_invalid` (see `retention.archive`)."""
     cutoff = _cutoff(ctx)
-    found, bundle = ctx.trail.archive(cutoff, standing_holds(db), folder)
+    found, bundle = retention.archive(ctx.trail, cutoff, standing_holds(db), folder)
     return cutoff, found, bundle
 
 
@@ -149,8 +150,9 @@ def remove(db: Session, ctx: Context, operator: str, bundle: Path) -> int:
     (the range and the manifest's SHA-256) and signs it first; then, as the trail's owner
     (GOVERN_MIGRATION_DATABASE_URL), removes them. Returns how many were removed. Raises
     Conflict `retention.archive_invalid`, `retention.held`, `retention.boundary`,
-    `retention.not_owner`, `retention.failed` (see `Trail.remove_archived`): nothing removed."""
-    manifest = ctx.trail.verified_bundle(bundle)
+    `retention.not_owner`, `retention.failed` (see `retention.remove_archived`): nothing
+    removed."""
+    manifest = retention.verified_bundle(ctx.trail, bundle)
     digest = hashlib.sha256((bundle / "manifest.json").read_bytes()).hexdigest()
     ctx.trail.record(
         db,
@@ -166,7 +168,7 @@ def remove(db: Session, ctx: Context, operator: str, bundle: Path) -> int:
     ctx.trail.checkpoint_now()  # the removal is vouched for by a signed event
     owner = make_engine(ctx.settings.migration_database_url)
     try:
-        return ctx.trail.remove_archived(owner, bundle, _held_now)
+        return retention.remove_archived(ctx.trail, owner, bundle, _held_now)
     finally:
         owner.dispose()
 

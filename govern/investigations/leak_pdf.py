@@ -6,6 +6,7 @@ number, by which an auditor finds its proof."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,14 +18,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from govern.investigations.exposure import view_name
+
 FONT = "STSong-Light"
-GRADE_NAMES = {
-    None: "未定级 not graded",
-    "ordinary": "一般 ordinary",
-    "relatively_major": "较大 relatively major",
-    "major": "重大 major",
-    "especially_major": "特别重大 especially major",
-}
+#: A time of the report (RFC 3339, or None) as the PDF writes it: in the company's zone.
+Timer = Callable[[str | None], str]
 
 
 def report_pdf(report: dict[str, Any], zone: tzinfo) -> bytes:
@@ -43,9 +41,9 @@ def _story(report: dict[str, Any], zone: tzinfo) -> list[Any]:
     return [*_header(report, at), *_sections(report, at)]
 
 
-def _header(report: dict[str, Any], at: Any) -> list[Any]:
+def _header(report: dict[str, Any], at: Timer) -> list[Any]:
     """The title, the investigation and its reporting clock."""
-    scope, clock = report["investigation"], report["clock"]
+    scope, clock, graded = report["investigation"], report["clock"], report["graded"]
     return [
         Paragraph(escape(f"泄露事件报告 Leak report · {scope['id']}"), _style(16)),
         Spacer(0, 6),
@@ -55,7 +53,7 @@ def _header(report: dict[str, Any], at: Any) -> list[Any]:
                 ["时间范围 Window", f"{at(scope['from'])} - {at(scope['to'])}"],
                 ["泄露的债务人 Leaked debtors", str(len(scope["debtor_ids"]))],
                 ["可疑账号 Suspect account", scope["suspect"] or "—"],
-                ["定级 Grade", GRADE_NAMES.get(clock["grade"], clock["grade"])],
+                ["定级 Grade", f"{graded['label']} {graded['label_en']}"],
                 ["报告截止 Deadline (4 h)", at(clock["deadline"])],
                 ["状态 State", _clock_words(clock)],
                 ["生成时间 Produced", at(report["produced_at"])],
@@ -64,61 +62,130 @@ def _header(report: dict[str, Any], at: Any) -> list[Any]:
     ]
 
 
-def _sections(report: dict[str, Any], at: Any) -> list[Any]:
+def _sections(report: dict[str, Any], at: Timer) -> list[Any]:
     """What was exposed, to whom, of whom, each event, the timeline, the checkpoint."""
-    story = _section(
+    return [
+        *_categories(report),
+        *_accounts(report, at),
+        *_debtors(report),
+        *_exposures(report, at),
+        *_timeline(report, at),
+        Paragraph(escape(_anchor_words(report["checkpoint"])), _style(9)),
+    ]
+
+
+def _categories(report: dict[str, Any]) -> list[Any]:
+    return _section(
         "信息类别 Categories exposed",
-        ["类别 Category", "字段 Fields", "债务人 Debtors"],
         [
-            [f"{c['label']} {c['label_en']}", ", ".join(c["fields"]), str(c["debtors"])]
+            "类别 Category",
+            "完整显示的字段 Fields in full",
+            "债务人 Debtors",
+            "仅遮盖显示的字段 Fields masked only",
+            "仅遮盖的债务人 Debtors masked only",
+        ],
+        [
+            [
+                f"{c['label']} {c['label_en']}",
+                _names(c["fields"]),
+                str(c["debtors"]),
+                _names(c["masked"]),
+                str(c["masked_debtors"]),
+            ]
             for c in report["categories"]
         ],
     )
-    story += _section(
+
+
+def _accounts(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "涉及账号 Accounts involved",
-        ["账号 Account", "状态 State", "人员 Person", "债务人 Debtors", "首次 First", "最后 Last"],
+        [
+            "账号 Account",
+            "状态 State",
+            "人员 Person",
+            "债务人 Debtors",
+            "仅遮盖 Masked only",
+            "首次 First",
+            "最后 Last",
+        ],
         [
             [
                 a["account"],
                 a["state"],
                 a["person"] or "",
                 str(a["debtors"]),
+                str(a["masked_debtors"]),
                 at(a["first"]),
                 at(a["last"]),
             ]
             for a in report["accounts"]
         ],
     )
-    story += _section(
+
+
+def _debtors(report: dict[str, Any]) -> list[Any]:
+    return _section(
         "受影响的债务人 Affected debtors",
-        ["债务人 Debtor", "类别 Categories", "账号 Accounts"],
         [
-            [d["debtor"], ", ".join(d["categories"]), ", ".join(d["accounts"])]
+            "债务人 Debtor",
+            "完整显示的类别 Categories in full",
+            "账号 Accounts",
+            "仅遮盖显示的字段 Fields masked only",
+            "仅遮盖的账号 Accounts masked only",
+        ],
+        [
+            [
+                d["debtor"],
+                _names(d["categories"]),
+                _names(d["accounts"]),
+                _names(d["masked"]),
+                _names(d["masked_accounts"]),
+            ]
             for d in report["debtors"]
         ],
     )
-    story += _section(
+
+
+def _exposures(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "查看记录 Exposures",
-        ["序号 Seq", "时间 Time", "账号 Account", "债务人 Debtor", "字段 Fields", "锚定 Anchored"],
+        [
+            "序号 Seq",
+            "时间 Time",
+            "方式 Seen in",
+            "账号 Account",
+            "债务人 Debtor",
+            "完整 In full",
+            "遮盖 Masked",
+            "锚定 Anchored",
+        ],
         [
             [
                 str(e["seq"]),
                 at(e["at"]),
+                f"{view_name(e['view'], 'zh')} {view_name(e['view'], 'en')}",
                 e["account"],
                 e["debtor"],
-                ", ".join(e["fields"]),
+                _names(e["fields"]),
+                _names(e["masked"]),
                 "是 yes" if e["proof"] else "否 not yet",
             ]
             for e in report["exposures"]
         ],
     )
-    story += _section(
+
+
+def _timeline(report: dict[str, Any], at: Timer) -> list[Any]:
+    return _section(
         "时间线 Timeline",
         ["时间 Time", "事件 Event", "账号 Account"],
         [[at(t["at"]), t["what"], t["actor"] or ""] for t in report["timeline"]],
     )
-    story.append(Paragraph(escape(_anchor_words(report["checkpoint"])), _style(9)))
-    return story
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(names)
 
 
 def _section(title: str, headings: list[str], rows: list[list[str]]) -> list[Any]:
@@ -140,7 +207,7 @@ def _style(size: int) -> ParagraphStyle:
     return ParagraphStyle(f"s{size}", fontName=FONT, fontSize=size, leading=size * 1.4)
 
 
-def _timer(zone: tzinfo) -> Any:
+def _timer(zone: tzinfo) -> Timer:
     def at(value: str | None) -> str:
         if not value:
             return "—"

@@ -1,7 +1,9 @@
 """The leak report of an investigation (PIPL Art. 57, issue 18): from the trail, whose data
-(debtor ids) and which categories of fields were revealed to whom and when, each event with an
-inclusion proof in the newest signed checkpoint; the accounts involved and their state now; a
-timeline from the investigation's opening with the 4-hour reporting clock.
+(debtor ids) and which categories of fields were shown to whom and when — every kind of read
+that shows a debtor (`exposure.VIEWS`), what it showed in full apart from what it showed
+masked only —, each event with an inclusion proof in the newest signed checkpoint; the accounts
+involved and their state now; a timeline from the investigation's opening with the 4-hour
+reporting clock.
 
 Built from the trail's index columns and the accounts' rows: it holds ids, field names and
 times, never a personal value. Producing it, and each export, is itself audited durably
@@ -19,23 +21,30 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from audit.entry import decode, micros
-from audit.queries import fields_at
+from audit.entry import decode, levels, micros
 from govern.accounts.repository import has_left
 from govern.context import Context
 from govern.errors import Unprocessable
-from govern.investigations import repository, rules
-from govern.investigations.categories import categories, category_of
+from govern.investigations import exposure, repository, rules
+from govern.investigations.categories import Category, categories, category_of
 from govern.investigations.models import Investigation
 from govern.investigations.questions import instant
-from govern.investigations.repository import REVEALED
 from govern.investigations.service import check_suspect, investigation
 
 #: What a report is produced as: the JSON itself, its PDF, the affected debtors' CSV, the page.
 EXPORTS = ("json", "pdf", "csv", "page")
-CSV_COLUMNS = ("debtor", "client", "categories", "fields", "accounts", "first", "last")
-#: The trail's actions of a list of debtors (a caseload, a search), not a record opened.
-LIST_VIEWS = frozenset({"debtor.listed", "debtor.found"})
+CSV_COLUMNS = (
+    "debtor",
+    "client",
+    "categories",
+    "fields",
+    "accounts",
+    "masked_categories",
+    "masked",
+    "masked_accounts",
+    "first",
+    "last",
+)
 #: What the proofs do not prove, said in every report.
 COMPLETENESS = (
     "Each proof shows its event is in the signed trail as reported; no proof shows that the "
@@ -111,11 +120,11 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
     now = ctx.clock.now()
     return {
         "investigation": _scope(found),
-        "graded": {"grade": found.grade, "by": found.graded_by, "at": _time(found.graded_at)},
+        "graded": _graded_facts(found),
         "produced_at": now.isoformat(),
         "clock": rules.reporting_clock(found.opened_at, now, grade),
         "categories": _categories(ctx, exposed),
-        "debtors": _debtors(db, found, exposed),
+        "debtors": _debtors(db, exposed, placed),
         "accounts": _accounts(db, ctx, exposed, found.suspect, now),
         "exposures": exposed,
         "checkpoint": json.loads(checkpoint.to_json()) if checkpoint else None,
@@ -125,6 +134,18 @@ def _facts(db: Session, ctx: Context, found: Investigation, grade: str | None) -
         "index_differs": [e["seq"] for e in exposed if e.get("index_differs")],
         "completeness": COMPLETENESS,
         "timeline": _timeline(db, found),
+    }
+
+
+def _graded_facts(found: Investigation) -> dict[str, Any]:
+    """The stored grade, its names in Chinese and English, who gave it and when."""
+    label, label_en = rules.GRADE_NAMES[found.grade]
+    return {
+        "grade": found.grade,
+        "label": label,
+        "label_en": label_en,
+        "by": found.graded_by,
+        "at": _time(found.graded_at),
     }
 
 
@@ -146,8 +167,8 @@ def _scope(found: Investigation) -> dict[str, Any]:
 
 
 def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> list[dict[str, Any]]:
-    """Every event of the trail that revealed one of the investigation's fields (any, when it
-    names none) in full within its window, oldest first."""
+    """Every event of the trail that showed one of the investigation's fields (any, when it
+    names none), in full or masked, within its window, oldest first."""
     start, end = micros(found.window_start), micros(found.window_end)
     rows = repository.exposures(
         db.connection(), found.debtor_ids, found.suspect, start, end, MAX_EVENTS + 1
@@ -155,31 +176,36 @@ def _exposures(db: Session, found: Investigation, placed: dict[str, str]) -> lis
     if len(rows) > MAX_EVENTS:
         raise Unprocessable(
             "report.too_many_events",
-            f"More than {MAX_EVENTS} events revealed the investigation's fields: open an "
+            f"More than {MAX_EVENTS} events showed the investigation's fields: open an "
             "investigation of a shorter window, fewer debtors or fields.",
         )
     wanted, exposed = set(found.fields), []
-    for seq, actor, debtor, at_us, shown, action in rows:
-        names = sorted(f for f in fields_at(shown, REVEALED) if not wanted or f in wanted)
-        if names:
-            exposed.append(
-                {
-                    "seq": seq,
-                    "at": instant(at_us),
-                    "account": actor,
-                    "debtor": debtor,
-                    "fields": names,
-                    "categories": rules.categories_of(names, placed),
-                    "view": _view(action),
-                }
-            )
+    for seq, actor, debtor, at_us, fields, action, entry in rows:
+        details = _details(decode(entry)) if entry else {"fields": levels(fields)}
+        event = {"seq": seq, "at": instant(at_us), "account": actor, "debtor": debtor}
+        event.update(_seen(action, details, wanted, placed))
+        if event["fields"] or event["masked"]:
+            exposed.append(event)
     return exposed
 
 
-def _view(action: str) -> str:
-    """`list` for a caseload or search list (every collector who listed a debtor), `record`
-    for a record opened or revealed: a reader tells who merely listed it from who opened it."""
-    return "list" if action in LIST_VIEWS else "record"
+def _seen(
+    action: str, details: dict[str, Any], wanted: set[str], placed: dict[str, str]
+) -> dict[str, Any]:
+    """What an event showed: the fields in full and those masked (of `wanted`, all when
+    empty), the categories of each, and its kind of view (`exposure.VIEWS`)."""
+    full, masked = exposure.split(exposure.shown(action, details), wanted)
+    return {
+        "fields": full,
+        "categories": rules.categories_of(full, placed),
+        "masked": masked,
+        "masked_categories": rules.categories_of(masked, placed),
+        "view": exposure.VIEWS.get(action),
+    }
+
+
+def _details(entry: dict[str, Any]) -> dict[str, Any]:
+    return entry.get("details") or {}
 
 
 def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> None:
@@ -187,19 +213,16 @@ def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> 
     by are not in the signed hash. `index_differs` when the two disagree (the index was
     changed, or the entry: either way a finding)."""
     entry = decode(event["proof"]["entry"].encode())
-    shown = (entry.get("details") or {}).get("fields") or {}
-    names = sorted(f for f, at in shown.items() if at == REVEALED and (not wanted or f in wanted))
+    details = _details(entry)
     facts = {
         "at": instant(micros(datetime.fromisoformat(entry["time"]))),
         "account": entry["actor"],
         "debtor": entry["object"],
-        "fields": names,
+        **_seen(entry["action"], details, wanted, placed),
     }
     event["index_differs"] = any(event[name] != value for name, value in facts.items())
-    event.update(facts, categories=rules.categories_of(names, placed))
-    details = entry.get("details") or {}
     event.update(
-        view=_view(entry["action"]),
+        facts,
         reach=details.get("reach"),
         break_glass=details.get("break_glass"),
         investigation=details.get("investigation"),
@@ -207,30 +230,37 @@ def _proven(event: dict[str, Any], wanted: set[str], placed: dict[str, str]) -> 
 
 
 def _categories(ctx: Context, exposed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each category of fields revealed: its names, the fields of it revealed, how many
-    debtors."""
-    found = []
-    for category in categories(ctx.settings.policies_dir):
-        hit = [e for e in exposed if category.name in e["categories"]]
-        if hit:
-            fields = sorted({f for e in hit for f in e["fields"] if f in category.fields})
-            found.append(
-                {
-                    "category": category.name,
-                    "label": category.label,
-                    "label_en": category.label_en,
-                    "fields": fields,
-                    "debtors": len({e["debtor"] for e in hit}),
-                }
-            )
-    return found
+    """Each category of fields shown, in full or masked only, in the categories' order."""
+    found = (_category(c, exposed) for c in categories(ctx.settings.policies_dir))
+    return [category for category in found if category]
+
+
+def _category(category: Category, exposed: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The category's names; the fields of it shown in full and to how many debtors; those
+    shown masked only, and how many debtors had fields of it shown masked only. None when
+    nothing of it was shown."""
+    full = [e for e in exposed if category.name in e["categories"]]
+    masked = [e for e in exposed if category.name in e["masked_categories"]]
+    if not (full or masked):
+        return None
+    fields = {f for e in full for f in e["fields"] if f in category.fields}
+    debtors = {e["debtor"] for e in full}
+    return {
+        "category": category.name,
+        "label": category.label,
+        "label_en": category.label_en,
+        "fields": sorted(fields),
+        "debtors": len(debtors),
+        "masked": sorted({f for e in masked for f in e["masked"] if f in category.fields} - fields),
+        "masked_debtors": len({e["debtor"] for e in masked} - debtors),
+    }
 
 
 def _debtors(
-    db: Session, found: Investigation, exposed: Sequence[dict[str, Any]]
+    db: Session, exposed: Sequence[dict[str, Any]], placed: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """Each debtor whose fields were revealed, in id order: the creditor it is entrusted by,
-    the categories and fields, to whom, first and last time."""
+    """Each debtor whose fields were shown, in id order: the creditor it is entrusted by,
+    what was shown in full and masked only, to whom, first and last time."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for event in exposed:
         grouped.setdefault(event["debtor"], []).append(event)
@@ -239,14 +269,29 @@ def _debtors(
         {
             "debtor": debtor,
             "client": owners.get(debtor),
-            "categories": sorted({c for e in hit for c in e["categories"]}),
-            "fields": sorted({f for e in hit for f in e["fields"]}),
-            "accounts": sorted({e["account"] for e in hit}),
+            **_shown_of(hit, placed),
             "first": _reach(hit)["first"],
             "last": _reach(hit)["last"],
         }
         for debtor, hit in sorted(grouped.items())
     ]
+
+
+def _shown_of(hit: Sequence[dict[str, Any]], placed: dict[str, str]) -> dict[str, Any]:
+    """What `hit` (one debtor's events) showed in full, and to whom; what it showed masked
+    only (never in full, to anyone), and to whom only masked (masked exposure is graded
+    apart)."""
+    fields = {f for e in hit for f in e["fields"]}
+    accounts = {e["account"] for e in hit if e["fields"]}
+    masked = {f for e in hit for f in e["masked"]} - fields
+    return {
+        "categories": rules.categories_of(fields, placed),
+        "fields": sorted(fields),
+        "accounts": sorted(accounts),
+        "masked_categories": rules.categories_of(masked, placed),
+        "masked": sorted(masked),
+        "masked_accounts": sorted({e["account"] for e in hit} - accounts),
+    }
 
 
 def _accounts(
@@ -257,7 +302,8 @@ def _accounts(
     now: datetime,
 ) -> list[dict[str, Any]]:
     """Each account that was shown the fields (and the suspect): its state now, how many
-    debtors and events, first and last time."""
+    debtors it was shown fields of in full and how many only masked, how many events, first
+    and last time."""
     grouped: dict[str, list[dict[str, Any]]] = {suspect: []} if suspect else {}
     for event in exposed:
         grouped.setdefault(event["account"], []).append(event)
@@ -285,10 +331,13 @@ def _account(held: tuple[Any, Any] | None, now: datetime, ctx: Context) -> dict[
 
 
 def _reach(hit: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """How many debtors and events of `hit`, its first and last time."""
+    """How many debtors `hit` showed fields of in full, how many only masked, how many events,
+    its first and last time."""
     times = sorted(e["at"] for e in hit)
+    full = {e["debtor"] for e in hit if e["fields"]}
     return {
-        "debtors": len({e["debtor"] for e in hit}),
+        "debtors": len(full),
+        "masked_debtors": len({e["debtor"] for e in hit} - full),
         "events": len(hit),
         "first": times[0] if times else None,
         "last": times[-1] if times else None,
@@ -315,8 +364,9 @@ def _timeline(db: Session, found: Investigation) -> list[dict[str, Any]]:
 
 def affected_csv(report: dict[str, Any], zone: tzinfo) -> str:
     """The affected debtors for notification, a row each: ids, the creditor, the categories
-    and fields revealed, to how many accounts, first and last time; no personal value (a
-    notice's address is read through the access door, audited, as any other reveal)."""
+    and fields revealed in full, to how many accounts, those shown masked only, to how many
+    accounts, first and last time; no personal value (a notice's address is read through the
+    access door, audited, as any other reveal)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)  # times in `zone` (the company's), with the offset
@@ -328,6 +378,9 @@ def affected_csv(report: dict[str, Any], zone: tzinfo) -> str:
                 ";".join(row["categories"]),
                 ";".join(row["fields"]),
                 len(row["accounts"]),
+                ";".join(row["masked_categories"]),
+                ";".join(row["masked"]),
+                len(row["masked_accounts"]),
                 _in_zone(row["first"], zone),
                 _in_zone(row["last"], zone),
             ]

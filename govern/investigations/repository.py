@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, distinct, func, or_, select
+from sqlalchemy import ColumnElement, Connection, case, distinct, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from audit import queries
@@ -24,7 +24,7 @@ from audit.queries import events, in_window
 from govern.accounts.models import Account
 from govern.debtors.models import Debtor
 from govern.directory.models import Identity
-from govern.investigations import rules
+from govern.investigations import exposure, rules
 from govern.investigations.models import Investigation, LegalHold
 
 REVEALED = "full"
@@ -333,11 +333,15 @@ def exposures(
     start_us: int,
     end_us: int,
     at_most: int,
-) -> list[tuple[int, str, str, int, str, str]]:
-    """(seq, actor, debtor, at_us, fields, action) of the events in the window that revealed a field
-    of one of `debtors` in full (any debtor when none) to `suspect` (anyone when None), in
-    the trail's order; no more than `at_most` (the caller refuses a report past its cap);
-    `TRIAGE_CHUNK` debtors a query."""
+) -> list[tuple[int, str, str, int, str | None, str, bytes | None]]:
+    """(seq, actor, debtor, at_us, fields, action, entry) of the events in the window that
+    showed one of `debtors`' data (any debtor when none) to `suspect` (anyone when None): a
+    field in full or masked, its notes or its parties (`exposure.VIEWS`), in the trail's
+    order; `entry` only for the actions whose details have no `fields` column
+    (`exposure.WITHOUT_FIELDS`), else None. No more than `at_most` (the caller refuses a
+    report past its cap); `TRIAGE_CHUNK` debtors a query."""
+    without_fields = events.c.action.in_(exposure.WITHOUT_FIELDS)
+    shows = or_(*(queries.shown_at(level) for level in SHOWN_AT["any"]), without_fields)
     base = (
         select(
             events.c.seq,
@@ -346,15 +350,16 @@ def exposures(
             events.c.at_us,
             events.c.fields,
             events.c.action,
+            case((without_fields, events.c.entry), else_=null()),
         )
-        .where(_revealed(), *in_window(start_us, end_us))
+        .where(events.c.action.in_(exposure.VIEWS), shows, *in_window(start_us, end_us))
         .order_by(events.c.seq)
         .limit(at_most)
     )
     if suspect is not None:
         base = base.where(events.c.actor == suspect)
     queries_ = [base.where(events.c.object.in_(part)) for part in _chunks(debtors)] or [base]
-    found: list[tuple[int, str, str, int, str, str]] = []
+    found: list[tuple[int, str, str, int, str | None, str, bytes | None]] = []
     for query in queries_:
         found.extend(tuple(row) for row in connection.execute(query))
         if len(found) >= at_most:

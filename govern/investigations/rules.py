@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from govern.errors import Conflict, Forbidden, Unprocessable
+from govern.text import in_language
 
 PENDING, APPROVED, REFUSED = "pending", "approved", "refused"
 
@@ -126,7 +127,22 @@ def check_opens(
 #: A leak's grade under the 2025 incident-reporting measures, least severe first (一般, 较大,
 #: 重大, 特别重大); from `relatively_major` on it goes to the provincial CAC within 4 hours.
 GRADES = ("ordinary", "relatively_major", "major", "especially_major")
+#: Each grade's name in Chinese and in English (None: not graded yet), the one naming the
+#: report's JSON, its PDF and its page use.
+GRADE_NAMES: dict[str | None, tuple[str, str]] = {
+    None: ("尚未定级", "Not graded yet"),
+    "ordinary": ("一般（无须 4 小时内报告）", "Ordinary (not the 4-hour report)"),
+    "relatively_major": ("较大", "Relatively major"),
+    "major": ("重大", "Major"),
+    "especially_major": ("特别重大", "Especially major"),
+}
 REPORT_WITHIN = timedelta(hours=4)
+
+
+def grade_name(grade: str | None, language: str) -> str:
+    """The grade's name for a person reading `language` ("zh", "en")."""
+    chinese, english = GRADE_NAMES[grade]
+    return in_language(language, chinese, english)
 
 
 def reporting_clock(opened_at: datetime, now: datetime, grade: str | None) -> dict[str, Any]:

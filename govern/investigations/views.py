@@ -365,7 +365,8 @@ def close_investigation(investigation_id: str) -> dict[str, Any]:
 @documents_refusals(blp, 401, 403, 404, 422, 503)
 def report(body: dict[str, Any], investigation_id: str) -> Any:
     """The leak report (PIPL Art. 57) of an investigation, from the trail: which debtors'
-    data and which categories of fields were revealed to whom and when, each event with an
+    data and which categories of fields were shown to whom and when (records, caseloads,
+    search results, notes, parties; in full apart from masked only), each event with an
     inclusion proof in the newest signed checkpoint (those after it listed as not yet
     anchored); the accounts involved and their state now; a timeline from the opening with
     the 4-hour reporting clock. Producing it is audited (`audit.leak_reported`)."""

@@ -23,7 +23,7 @@ from govern.access.service import viewer
 from govern.actor import Actor
 from govern.contact.models import Call, ComplaintCase
 from govern.context import Context
-from govern.debtors.service import Gate, decide_debtor
+from govern.debtors.service import Gate, debtor_group, decide_debtor
 from govern.errors import Conflict, Forbidden, NotFound
 from govern.justification import justification
 from govern.notes import repository as repo
@@ -82,11 +82,14 @@ def resume(db: Session, gate: Gate, actor: Actor, case_id: str, reason: str) -> 
     is open, let collection resume.
 
     Raises Unprocessable `justification.too_short`, NotFound `complaint.unknown`, what
-    `decide_debtor` raises (Forbidden `debtor.not_assigned`), Conflict `complaint.not_open`.
+    `decide_debtor` raises (Forbidden `debtor.not_assigned`, `creditor.contract_ended`: no
+    collection to resume once the creditor's contract has ended), Conflict
+    `complaint.not_open`.
     """
     ctx = gate.ctx
     reason = justification(reason, ctx.settings.justification_min_chars, "reason")
     case = _case(db, gate, actor, case_id)
+    decide_debtor(db, gate, actor, case.debtor_id)
     if case.state != repo.OPEN:
         raise Conflict("complaint.not_open", f"Case {case.id} was resumed already.")
     case.state, case.resumed_at = RESUMED, ctx.clock.now()
@@ -99,9 +102,11 @@ def resume(db: Session, gate: Gate, actor: Actor, case_id: str, reason: str) -> 
 
 
 def mark_reported(db: Session, gate: Gate, actor: Actor, case_id: str) -> Case:
-    """Record that a case of a debtor the caller reaches was reported to the client (once).
+    """Record that a case of a debtor the caller reaches was reported to the client (once):
+    also once the creditor's contract has ended and the debtor's data is destroyed (the report
+    names ids, dates and the state, no personal value).
 
-    Raises NotFound `complaint.unknown`, what `decide_debtor` raises, Conflict
+    Raises NotFound `complaint.unknown`, Forbidden `debtor.not_assigned`, Conflict
     `complaint.reported`.
     """
     ctx = gate.ctx
@@ -117,11 +122,16 @@ def mark_reported(db: Session, gate: Gate, actor: Actor, case_id: str) -> Case:
 
 
 def _case(db: Session, gate: Gate, actor: Actor, case_id: str) -> ComplaintCase:
-    """The case, locked, once the door lets the caller reach its debtor."""
+    """The case, locked, once the door's reach rule lets the caller reach its debtor (as a list
+    of cases asks it: the case opens no debtor data). Raises NotFound `complaint.unknown`,
+    Forbidden `debtor.not_assigned`."""
     found = repo.case(db, case_id, lock=True)
     if found is None:
         raise NotFound("complaint.unknown", f"No complaint case {case_id}.")
-    decide_debtor(db, gate, actor, found.debtor_id)
+    door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir)
+    door.reach(
+        viewer(db, gate.ctx, actor), DebtorRef(found.debtor_id, debtor_group(db, found.debtor_id))
+    )
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from audit.entry import micros
@@ -14,6 +14,7 @@ from govern.accounts.models import Account
 from govern.directory.models import Identity
 from govern.investigations.repository import debtors_viewed
 from govern.reviews.models import ReviewCampaign, ReviewItem, ReviewReminder
+from govern.reviews.rules import SENIOR, Reviewing
 
 
 def campaign(db: Session, campaign_id: str, locked: bool = False) -> ReviewCampaign | None:
@@ -104,18 +105,41 @@ def item_row(
 
 
 def open_items(
-    db: Session, campaign_id: str | None = None, undecided_only: bool = False
+    db: Session,
+    campaign_id: str | None = None,
+    undecided_only: bool = False,
+    reviewing: Reviewing | None = None,
 ) -> list[tuple[ReviewItem, ReviewCampaign, Identity, Account]]:
     """The items of open campaigns (of `campaign_id` only, if given; `undecided_only`: not
-    yet decided), with their campaign, person and account, by deadline, department and
-    account. Who reviews each now is the service's to work out."""
+    yet decided; `reviewing`: those a reviewer decides now, by their person as the directory
+    has them now), with their campaign, person and account, by deadline, department and
+    account."""
     query = _with_people().where(ReviewCampaign.closed_at.is_(None))
     if campaign_id is not None:
         query = query.where(ReviewItem.campaign_id == campaign_id)
     if undecided_only:
         query = query.where(ReviewItem.decision.is_(None))
+    if reviewing is not None:
+        query = query.where(_reviewed_by(reviewing))
     order = (ReviewCampaign.deadline, ReviewItem.department, ReviewItem.account_id)
     return [tuple(row) for row in db.execute(query.order_by(*order))]  # type: ignore[misc]
+
+
+def _reviewed_by(reviewing: Reviewing) -> ColumnElement[bool]:
+    """`rules.reviewer_of` and `rules.reviews` as one condition on the item's person."""
+    senior = or_(false(), *(_holds(role) for role in sorted(SENIOR)))
+    headed = Identity.department.in_(sorted(reviewing.headed))
+    whose = []
+    if reviewing.general:
+        whose.append(or_(~headed, senior))
+    if reviewing.department is not None:
+        whose.append(and_(Identity.department == reviewing.department, headed, ~senior))
+    return or_(false(), *whose)
+
+
+def _holds(role: str) -> ColumnElement[bool]:
+    """Whether the person holds `role` (a name in their JSON list of roles, quoted)."""
+    return cast(Identity.roles, String).contains(f'"{role}"', autoescape=True)
 
 
 def progress(db: Session, campaign_id: str) -> list[tuple[str, int, int]]:

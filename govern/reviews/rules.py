@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from govern.accounts.rules import DEPARTMENT_HEAD, GENERAL_MANAGER
@@ -88,7 +89,7 @@ def check_no_overlap(scope: list[str] | None, open_scopes: list[list[str] | None
 def reviewer_of(person: Staff, department_has_head: bool) -> str:
     """Who reviews `person`'s account: their department's head, or the general manager for
     heads and departments without an active head (as for issuing it, R-ACC-1)."""
-    if not department_has_head or person.roles & {DEPARTMENT_HEAD, GENERAL_MANAGER}:
+    if not department_has_head or person.roles & SENIOR:
         return GENERAL_MANAGER
     return DEPARTMENT_HEAD
 
@@ -97,6 +98,30 @@ def reviewed(person: Staff) -> bool:
     """Whether a campaign reviews `person`'s account: everyone's but the general manager's,
     whom nobody in Govern answers for."""
     return GENERAL_MANAGER not in person.roles
+
+
+#: The roles whose holders the general manager reviews wherever they work (`reviewer_of`).
+SENIOR = frozenset({DEPARTMENT_HEAD, GENERAL_MANAGER})
+
+
+@dataclass(frozen=True)
+class Reviewing:
+    """Whose items `actor` decides now, as a query asks it (`reviewer_of` and `reviews` for
+    every person at once): as a head, the people of `department` (one with an active head)
+    who hold no `SENIOR` role; as the general manager (`general`), everyone of a department
+    outside `headed` and every holder of a `SENIOR` role."""
+
+    department: str | None
+    general: bool
+    headed: frozenset[str]
+
+
+def reviewing(actor: Staff, headed: set[str] | frozenset[str]) -> Reviewing:
+    """Whose items `actor` decides now, `headed` the departments with an active head."""
+    own = (
+        actor.department if DEPARTMENT_HEAD in actor.roles and actor.department in headed else None
+    )
+    return Reviewing(own, GENERAL_MANAGER in actor.roles, frozenset(headed))
 
 
 def reviews(actor: Staff, reviewer: str, department: str) -> bool:

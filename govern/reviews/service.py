@@ -177,20 +177,16 @@ def list_campaigns(db: Session) -> list[CampaignView]:
     return [CampaignView(c, [Progress(*row) for row in progress.get(c.id, [])]) for c in found]
 
 
-Row = tuple[ReviewItem, ReviewCampaign, Identity, Account]
-
-
 def items_for(db: Session, ctx: Context, reviewer: Staff) -> list[ItemView]:
     """The items of open campaigns `reviewer` decides now: a head their department's, the
     general manager those of heads and of departments without an active head (a head who
     left hands theirs to the general manager; a person who moved is their new head's)."""
-    return _views(db, ctx, _theirs(db, ctx, reviewer, repo.open_items(db)))
+    return _views(db, ctx, repo.open_items(db, reviewing=_reviewing(db, ctx, reviewer)))
 
 
-def _theirs(db: Session, ctx: Context, reviewer: Staff, rows: list[Row]) -> list[Row]:
-    """The rows whose item `reviewer` decides now."""
-    headed = _headed(db, ctx)
-    return [row for row in rows if rules.reviews(reviewer, *_answering(row[2], headed))]
+def _reviewing(db: Session, ctx: Context, reviewer: Staff) -> rules.Reviewing:
+    """Whose items `reviewer` decides now, for the query to select them."""
+    return rules.reviewing(reviewer, _headed(db, ctx))
 
 
 def _headed(db: Session, ctx: Context) -> set[str]:
@@ -263,7 +259,7 @@ def waiting_for(db: Session, ctx: Context, reviewer: Staff) -> list[Waiting]:
     reminded = {c for scope in _scopes(reviewer) for c in repo.reminded_campaigns(db, *scope)}
     if not reminded:
         return []
-    rows = _theirs(db, ctx, reviewer, repo.open_items(db, undecided_only=True))
+    rows = repo.open_items(db, undecided_only=True, reviewing=_reviewing(db, ctx, reviewer))
     counts = Counter(c.id for _, c, _, _ in rows if c.id in reminded)
     deadlines = {c.id: c.deadline for _, c, _, _ in rows}
     return sorted(

@@ -229,6 +229,53 @@ def test_r_aud_2_on_postgresql_even_the_owner_is_stopped_by_the_trigger(
     assert "permission denied" in str(refused.value)
 
 
+def test_r_aud_2_the_owner_cannot_delete_an_event_without_a_removal_under_way(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    """The trigger itself refuses the owner's plain DELETE (and on SQLite, where there are no
+    roles, anyone's): only a transaction that says it removes archived events may."""
+    from sqlalchemy import delete, text
+    from sqlalchemy.exc import DBAPIError
+
+    append_views(service_engine, 2)
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(delete(store.events).where(store.events.c.seq == 1))
+    assert "append-only" in str(refused.value)
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError) as refused:
+        connection.execute(text("DELETE FROM audit_events"))
+    assert "append-only" in str(refused.value)
+    assert sequence(service_engine) == [1, 2]
+
+
+def test_a_removal_deletes_up_to_its_boundary_and_nothing_else(
+    service_engine: Engine, owner_engine: Engine
+) -> None:
+    """In a removal's transaction the events up to its boundary may go, none after it, and
+    no event may be changed; once it ends (or says it is done) a DELETE is refused again."""
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    events = store.events
+    append_views(service_engine, 3)
+    for refused_change in (
+        delete(events).where(events.c.seq == 3),
+        update(events).where(events.c.seq == 1).values(action="x"),
+    ):
+        with owner_engine.begin() as connection, pytest.raises(DBAPIError) as refused:
+            store.removing(connection, 2)
+            connection.execute(refused_change)
+        assert "append-only" in str(refused.value)
+    with owner_engine.begin() as connection:
+        store.removing(connection, 1)
+        assert connection.execute(delete(events).where(events.c.seq <= 1)).rowcount == 1
+        store.removing(connection, None)
+        with pytest.raises(DBAPIError), connection.begin_nested():
+            connection.execute(delete(events).where(events.c.seq == 2))
+    with owner_engine.connect() as connection, pytest.raises(DBAPIError):
+        connection.execute(delete(events).where(events.c.seq == 2))
+    assert sequence(service_engine) == [2, 3]
+
+
 def test_an_entry_encoded_before_its_number_is_the_entry_encoded_with_it() -> None:
     """Encoding happens outside the trail's lock; the spliced bytes must be exactly canonical."""
     from audit.entry import encode, prepare_all

@@ -47,7 +47,14 @@ CONTACT_PHONE = "13700002222"  # every case's emergency contact (tests/support/d
 TODAY = date(2026, 11, 28)  # the floor's clock, in Shanghai
 
 
-def creditor(floor: Floor, name: str, end: date, purposes: list[str], who: str = "gm") -> Any:
+def creditor(
+    floor: Floor,
+    name: str,
+    end: date,
+    purposes: list[str],
+    who: str = "gm",
+    start: date = date(2026, 1, 1),
+) -> Any:
     return floor.call(
         "POST",
         "/api/v1/creditors",
@@ -55,7 +62,7 @@ def creditor(floor: Floor, name: str, end: date, purposes: list[str], who: str =
         json={
             "name": name,
             "project_groups": ["pg-a1", "pg-a2", "pg-b1"],
-            "contract_start": "2026-01-01",
+            "contract_start": start.isoformat(),
             "contract_end": end.isoformat(),
             "purposes": purposes,
         },

@@ -115,3 +115,28 @@ def test_the_auditor_reads_the_page_but_is_offered_no_form(floor: Floor) -> None
     assert client.get("/creditors/", base_url=HTTPS).status_code == 200
     page_session(floor.agency, "col.a1")
     assert client.get("/creditors/", base_url=HTTPS).status_code == 403
+
+
+def test_each_creditors_change_of_end_has_a_field_of_its_own_its_label_pointing_to_it(
+    floor: Floor,
+) -> None:
+    client = floor.agency.client
+    page_session(floor.agency, "gm")
+    assert record(client).status_code == 302
+    assert record(client, name="某消费金融公司").status_code == 302
+    page = client.get("/creditors/", base_url=HTTPS).get_data(as_text=True)
+    ids = re.findall(r'<tr data-creditor="([^"]+)"', page)
+    assert len(ids) == 2
+    for found in ids:
+        assert page.count(f'id="contract_end-{found}"') == 1
+        assert page.count(f'for="contract_end-{found}"') == 1
+    assert page.count('id="contract_end"') == 1  # the form recording a creditor's
+    assert 'id="csrf_token"' not in page
+
+
+def test_a_contract_not_started_says_so_on_the_page(floor: Floor) -> None:
+    client = floor.agency.client
+    page_session(floor.agency, "gm")
+    assert record(client, contract_start="2026-12-01").status_code == 302
+    page = client.get("/creditors/", base_url=HTTPS).get_data(as_text=True)
+    assert 'data-state="not_started"' in page and "尚未开始" in page

@@ -25,6 +25,7 @@ from govern.directory.models import Identity
 from govern.errors import ConfigError
 from govern.investigations import leak_report, rules
 from govern.investigations.categories import categories, category_of
+from govern.investigations.exposure import shown
 from tests.auditing.test_cli import offline
 from tests.auditing.test_events import trail
 from tests.investigations.test_investigations import view
@@ -33,6 +34,8 @@ from tests.investigations.test_query_timeout import limit_queries
 from tests.support.agency import Agency, bearer
 from tests.support.clock import NOW
 from tests.support.database import as_owner_without_triggers
+from tests.support.floor import Floor
+from tests.support.notes import plain_note
 from tests.support.pages import HTTPS, page_session, wait_for
 
 ENGLISH = {"Accept-Language": "en"}
@@ -55,7 +58,7 @@ def written(agency: Agency, ids: dict[str, str]) -> None:
     """Views by several accounts, in the window and out of it, of leaked debtors and others."""
     a1, a2, b1 = ids["col.a1"], ids["col.a2"], ids["col.b1"]
     view(agency, a1, "D-1", NOW - timedelta(days=3), phones="full", name="masked")
-    view(agency, a2, "D-1", NOW - timedelta(days=2), phones="masked")  # masked: not exposed
+    view(agency, a2, "D-1", NOW - timedelta(days=2), phones="masked")  # masked only
     view(agency, a1, "D-2", NOW - timedelta(days=2), name="full", id_number="full")
     view(agency, b1, "D-3", NOW - timedelta(days=1), family="full", amount_owed="full")
     view(agency, b1, "D-1", NOW - timedelta(days=7), phones="full")  # before the window
@@ -95,16 +98,24 @@ def test_leak_report_names_whose_data_which_categories_to_whom_and_when(
     assert response.status_code == 200, response.get_json()
     report = response.get_json()
     assert [
-        (e["account"], e["debtor"], e["fields"], e["categories"]) for e in report["exposures"]
+        (e["account"], e["debtor"], e["fields"], e["categories"], e["masked"])
+        for e in report["exposures"]
     ] == [
-        (a1, "D-1", ["phones"], ["contact"]),
-        (a1, "D-2", ["id_number", "name"], ["identity"]),
-        (b1, "D-3", ["amount_owed", "family"], ["family", "financial"]),
-        (a2, "D-2", ["employer"], ["employer"]),
+        (a1, "D-1", ["phones"], ["contact"], ["name"]),
+        (a2, "D-1", [], [], ["phones"]),
+        (a1, "D-2", ["id_number", "name"], ["identity"], []),
+        (b1, "D-3", ["amount_owed", "family"], ["family", "financial"], []),
+        (a2, "D-2", ["employer"], ["employer"], []),
     ]
     assert [e["at"] for e in report["exposures"]] == [
         (NOW - delta).astimezone(UTC).isoformat()
-        for delta in (timedelta(days=3), timedelta(days=2), timedelta(days=1), timedelta(hours=2))
+        for delta in (
+            timedelta(days=3),
+            timedelta(days=2),
+            timedelta(days=2),
+            timedelta(days=1),
+            timedelta(hours=2),
+        )
     ]
     assert [
         (d["debtor"], d["categories"], d["fields"], d["accounts"]) for d in report["debtors"]
@@ -113,15 +124,32 @@ def test_leak_report_names_whose_data_which_categories_to_whom_and_when(
         ("D-2", ["employer", "identity"], ["employer", "id_number", "name"], sorted([a1, a2])),
         ("D-3", ["family", "financial"], ["amount_owed", "family"], [b1]),
     ]
-    assert [(c["category"], c["fields"], c["debtors"]) for c in report["categories"]] == [
-        ("identity", ["id_number", "name"], 1),
-        ("contact", ["phones"], 1),
-        ("family", ["family"], 1),
-        ("employer", ["employer"], 1),
-        ("financial", ["amount_owed"], 1),
+    assert [
+        (d["masked"], d["masked_categories"], d["masked_accounts"]) for d in report["debtors"]
+    ] == [
+        (["name"], ["identity"], [a2]),  # a2 was shown D-1's phone masked only
+        ([], [], []),
+        ([], [], []),
     ]
-    accounts = {a["account"]: (a["state"], a["debtors"], a["events"]) for a in report["accounts"]}
-    assert accounts == {a1: ("active", 2, 2), a2: ("active", 1, 1), b1: ("revoked", 1, 1)}
+    assert [
+        (c["category"], c["fields"], c["debtors"], c["masked"], c["masked_debtors"])
+        for c in report["categories"]
+    ] == [
+        ("identity", ["id_number", "name"], 1, [], 1),  # D-1's name: masked only
+        ("contact", ["phones"], 1, [], 0),
+        ("family", ["family"], 1, [], 0),
+        ("employer", ["employer"], 1, [], 0),
+        ("financial", ["amount_owed"], 1, [], 0),
+    ]
+    accounts = {
+        a["account"]: (a["state"], a["debtors"], a["masked_debtors"], a["events"])
+        for a in report["accounts"]
+    }
+    assert accounts == {
+        a1: ("active", 2, 0, 2),
+        a2: ("active", 1, 1, 2),
+        b1: ("revoked", 1, 0, 1),
+    }
 
 
 def test_each_exposure_is_proven_in_the_signed_checkpoint_or_listed_as_not_anchored(
@@ -261,14 +289,14 @@ def document(report: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
 def test_a_report_past_its_cap_of_events_is_refused_asking_to_narrow_it(
     agency: Agency, token: str, leak: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(leak_report, "MAX_EVENTS", 3)  # the leak holds 4
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 4)  # the leak holds 5
     response = reported(agency, token, leak)
     assert (response.status_code, response.get_json()["error"]["code"]) == (
         422,
         "report.too_many_events",
     )
     assert not [e for e in trail(agency) if e["action"] == "audit.leak_reported"]
-    monkeypatch.setattr(leak_report, "MAX_EVENTS", 4)
+    monkeypatch.setattr(leak_report, "MAX_EVENTS", 5)
     assert reported(agency, token, leak).status_code == 200
 
 
@@ -337,6 +365,8 @@ def test_the_grade_is_stored_on_the_investigation_with_who_and_when(
         == later["graded"]
         == {
             "grade": "major",
+            "label": "重大",
+            "label_en": "Major",
             "by": ids["auditor"],
             "at": (NOW + timedelta(minutes=30)).astimezone(UTC).isoformat(),
         }
@@ -379,7 +409,7 @@ def test_producing_and_each_export_is_audited_with_ids_not_values(
         "grade": "major",
         "debtors": 3,
         "accounts": 3,
-        "events": 4,
+        "events": 5,
         "signed_size": report_of(agency, token, leak)["checkpoint"]["tree_size"],
     }
 
@@ -389,11 +419,14 @@ def report_of(agency: Agency, token: str, investigation: str) -> dict[str, Any]:
 
 
 def test_pdf_parses_and_names_the_investigation(agency: Agency, token: str, leak: str) -> None:
-    response = reported(agency, token, leak, format="pdf")
+    response = reported(agency, token, leak, format="pdf", grade="relatively_major")
     assert (response.status_code, response.mimetype) == (200, "application/pdf")
     document = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in document.pages)
     assert leak in text
+    assert "较大 Relatively major" in text  # the grade's one naming, as the JSON's and the page's
+    words = " ".join(text.split())  # a cell's text wraps
+    assert "查看档案 Record" in words and "仅遮盖" in words  # the kind of view; masked apart
     assert "+08:00" in text  # each time with its zone
     assert document.metadata.title == f"Leak report {leak}"
 
@@ -412,7 +445,7 @@ def test_affected_debtors_csv_for_notification_holds_ids_and_categories_only(
     zone = agency.services.settings.timezone
     assert (rows[0]["first"], rows[0]["last"]) == (
         (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
-        (NOW - timedelta(days=3)).astimezone(zone).isoformat(),
+        (NOW - timedelta(days=2)).astimezone(zone).isoformat(),  # a2's view, masked
     )
     assert rows[0]["first"].endswith("+08:00")  # the company's time, as the ranking's CSV
     assert [
@@ -421,6 +454,11 @@ def test_affected_debtors_csv_for_notification_holds_ids_and_categories_only(
         ("D-1", "", "contact", "phones", "1"),
         ("D-2", "", "employer;identity", "employer;id_number;name", "2"),
         ("D-3", "", "family;financial", "amount_owed;family", "1"),
+    ]
+    assert [(r["masked_categories"], r["masked"], r["masked_accounts"]) for r in rows] == [
+        ("identity", "name", "1"),
+        ("", "", "0"),
+        ("", "", "0"),
     ]
 
 
@@ -433,7 +471,10 @@ def test_a_suspect_accounts_report_names_what_they_were_shown(
     agency.services.trail.checkpoint_now()
     report = reported(agency, token, investigation).get_json()
     assert report["investigation"]["kind"] == "suspect"
-    assert [(d["debtor"], d["fields"]) for d in report["debtors"]] == [("D-9", ["phones"])]
+    assert [(d["debtor"], d["fields"], d["masked"]) for d in report["debtors"]] == [
+        ("D-1", [], ["phones"]),  # shown masked only: told apart
+        ("D-9", ["phones"], []),
+    ]
     assert [(a["account"], a["suspect"], a["state"]) for a in report["accounts"]] == [
         (a2, True, "active")
     ]
@@ -575,8 +616,15 @@ def test_the_report_page_shows_the_clock_the_facts_and_the_downloads(
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'data-clock="overdue"' in html and "Overdue by 1 h 10 min" in html
+    assert "<dd>Major</dd>" in html and '<option selected value="major">Major</option>' in html
     assert '身份信息 <span lang="en">Identity</span>' in html
     assert f'<tr data-state="revoked"><td><code>{ids["col.b1"]}</code>' in html
+    masked_only = (
+        '<td class="masked"><code>name</code> </td>'
+        f'<td class="masked"><code>{ids["col.a2"]}</code> </td>'
+    )
+    assert masked_only in html  # D-1's name shown masked only, to col.a2 masked only
+    assert '<tr data-view="record">' in html and "<td>Record</td>" in html
     for kind in ("pdf", "json", "csv"):
         assert f"/audit/leaks/{leak}/report?format={kind}&amp;grade=major" in html
     exported = [
@@ -624,7 +672,7 @@ def test_a_bad_grade_on_the_page_is_refused_and_produces_nothing(
 
 def test_every_debtor_field_is_in_exactly_one_category(tmp_path: Path) -> None:
     placed = category_of(POLICIES)
-    assert sorted(placed) == sorted(access_policy(POLICIES).fields)
+    assert sorted(placed) == sorted([*access_policy(POLICIES).fields, "notes"])
     copy = tmp_path / "policies"
     shutil.copytree(POLICIES, copy)
     path = copy / "access" / "categories.toml"
@@ -661,3 +709,92 @@ def test_the_pdf_takes_ids_with_markup_characters_as_text(
     assert response.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
     assert odd in text
+
+
+def test_every_read_that_shows_a_debtor_is_an_exposure_of_its_kind_masked_apart(
+    floor: Floor,
+) -> None:
+    """Through the API as collectors use it: a record opened, the caseload, a search, the
+    notes read and the parties before a call are each an exposure of their kind; a note
+    written is none (its writer is shown nothing stored); what was shown only masked is
+    told apart from what was shown in full."""
+    debtor = floor.debtors["C-001"]
+    reads = (
+        ("GET", f"/api/v1/debtors/{debtor}", {}),
+        ("GET", "/api/v1/debtors", {"query_string": {"assigned": "me"}}),
+        ("POST", "/api/v1/debtors/search", {"json": {"phone": "138-1234-5678"}}),
+        ("GET", f"/api/v1/debtors/{debtor}/notes", {}),
+        ("GET", f"/api/v1/debtors/{debtor}/parties", {}),
+    )
+    assert plain_note(floor, "col.a1", "C-001")[0] == 201
+    for method, path, asked in reads:
+        floor.clock.advance(minutes=1)
+        assert floor.call(method, path, "col.a1", **asked)[0] == 200, path
+    floor.clock.advance(minutes=1)
+    status, opened_ = floor.call(
+        "POST",
+        "/api/v1/audit/investigations",
+        "auditor",
+        json={"debtor_ids": [debtor], "from": (NOW - timedelta(days=1)).isoformat()},
+    )
+    assert status == 201, opened_
+    floor.agency.services.trail.checkpoint_now()
+    status, report = floor.call(
+        "POST", f"/api/v1/audit/investigations/{opened_['id']}/report", "auditor", json={}
+    )
+    assert status == 200, report
+    masked_in_lists = ["address", "emergency_contacts", "employer", "family", "id_number", "name"]
+    assert [(e["view"], e["fields"], e["masked"]) for e in report["exposures"]] == [
+        (
+            "record",
+            FULL_TO_COLLECTORS,
+            ["address", "emergency_contacts", "family", "id_number", "phones"],
+        ),
+        ("list", CASE_FIELDS, [*masked_in_lists, "phones"]),
+        ("search", CASE_FIELDS, [*masked_in_lists, "phones"]),
+        ("notes", ["notes"], []),
+        ("parties", ["amount_owed"], ["emergency_contacts"]),
+    ]
+    [row] = report["debtors"]
+    assert (row["categories"], row["masked"], row["masked_categories"]) == (
+        ["case", "employer", "financial", "identity", "notes"],
+        ["address", "emergency_contacts", "family", "id_number", "phones"],
+        ["contact", "family", "identity"],
+    )
+    named = {
+        c["category"]: (c["fields"], c["masked"], c["masked_debtors"]) for c in report["categories"]
+    }
+    assert named["identity"] == (["name"], ["id_number"], 0)  # the name in full: not masked only
+    assert named["contact"] == ([], ["address", "phones"], 1)
+    assert named["notes"] == (["notes"], [], 0)
+
+
+#: What a collector's record view shows in full, and what a list shows in full (no person's
+#: detail: the case's own facts).
+CASE_FIELDS = ["amount_owed", "client", "days_overdue", "project_group"]
+FULL_TO_COLLECTORS = ["amount_owed", "client", "days_overdue", "employer", "name", "project_group"]
+
+
+@pytest.mark.parametrize(
+    ("action", "details", "seen"),
+    [
+        (
+            "debtor.listed",
+            {"fields": {"name": "masked", "phones": "not_assigned"}},
+            {"name": "masked"},
+        ),
+        ("notes.viewed", {"notes": ["N-1"], "reach": "project_group"}, {"notes": "full"}),
+        ("notes.viewed", {"notes": []}, {}),  # no note: nothing read
+        (
+            "parties.viewed",
+            {"amount_owed_shown_for": [], "relations": "withheld", "parties": 2},
+            {},
+        ),
+        ("note.added", {"note": "N-2", "party": "debtor"}, {}),  # its writer is shown nothing
+        ("contact.checked", {"party": "debtor", "verdict": "allow"}, {}),
+    ],
+)
+def test_what_each_kind_of_event_shows_of_a_debtor(
+    action: str, details: dict[str, Any], seen: dict[str, str]
+) -> None:
+    assert shown(action, details) == seen

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from audit import store
+from govern.auditing import retention
 from govern.config import Settings
 from govern.investigations.models import LegalHold
 from tests.auditing.test_cli import govern, offline
@@ -426,26 +427,57 @@ def test_a_hold_keeps_the_suspects_events_and_the_suspect_cannot_release_it(
 
 
 @pytest.mark.postgresql_only
-def test_a_removal_does_not_queue_behind_a_reader_of_the_trail(
+def test_a_removal_goes_through_while_a_reader_holds_the_trail(
     floor: Floor, tmp_path: Path, owner_engine: Engine
 ) -> None:
-    """A long read of the trail holds its table: the removal (which must lock it whole) gives
-    up after a few seconds instead of making every audited request wait behind it; nothing
-    is removed, and it goes through once the reader is done."""
+    """A long read of the trail holds its table: the removal lifts no trigger, so it takes no
+    lock on the whole trail and neither waits for the reader nor makes audited requests wait
+    behind it."""
     years_later(floor)
+    end = old_end(floor)
     reader = owner_engine.connect()
     reader.execute(select(store.events.c.seq).limit(1)).all()  # the transaction stays open
-    done = threading.Timer(30, reader.close)
-    done.start()
+    gave_up = threading.Timer(30, reader.invalidate)  # a removal that waited: never forever
+    gave_up.start()
     try:
-        refused = archive(floor, tmp_path, "--apply")
+        removed = archive(floor, tmp_path, "--apply")
+        assert removed.exit_code == 0, removed.output
+        assert f"removed {end} archived events" in removed.output
+        assert not reader.invalidated  # it did not wait for the reader to go
+        assert floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}", "col.a1")[0] == 200
     finally:
-        done.cancel()
+        gave_up.cancel()
         reader.close()
-    assert refused.exit_code == 1 and "[retention.failed]" in refused.output, refused.output
-    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0
-    bundle = next((tmp_path / "archive").iterdir())
-    assert remove(floor, bundle).exit_code == 0
+    assert govern(floor.agency.app, "audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgresql_only
+def test_one_retention_run_at_a_time(floor: Floor, tmp_path: Path) -> None:
+    """Another instance's run (or the worker's) under way: this one is refused without
+    waiting, writing and removing nothing; once that one is done, it goes through."""
+    years_later(floor)
+    end = old_end(floor)
+    (tmp_path / "written").mkdir()
+    written = govern(
+        floor.agency.app,
+        "audit",
+        "archive",
+        "--to",
+        str(tmp_path / "written"),
+        "--write",
+        "--trust-clock",
+    )
+    assert written.exit_code == 0, written.output
+    bundle = tmp_path / "written" / f"trail-1-{end}"
+    with retention.one_run(floor.agency.services.trail):  # the other run
+        for refused in (archive(floor, tmp_path, "--apply"), remove(floor, bundle)):
+            assert refused.exit_code == 1, refused.output
+            assert "[retention.running]" in refused.output, refused.output
+        assert not (tmp_path / "archive").exists()
+        assert _events(floor, "audit.trail_archived") == []
+    assert govern(floor.agency.app, "audit", "prove", "1").exit_code == 0  # nothing removed
+    done = remove(floor, bundle)
+    assert done.exit_code == 0 and f"removed {end} archived events" in done.output, done.output
 
 
 def test_tampering_with_the_kept_trail_or_the_boundary_is_found_after_a_removal(

@@ -12,20 +12,25 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from sqlalchemy import update
 
 from audit.entry import decode
 from audit.offline import verify_proof
+from govern.accounts import repository as accounts
 from govern.auditing.trail import public_half
 from govern.clock import FixedClock
 from govern.reviews import repository as repo
+from govern.reviews import rules
 from govern.reviews.models import ReviewItem
 from govern.reviews.scheduler import run_reviews
-from govern.reviews.service import _remind, close_due_campaigns, send_reminders
+from govern.reviews.service import _remind, close_due_campaigns, items_for, send_reminders
 from tests.support.agency import audit_events, bearer
 from tests.support.clock import NOW
 from tests.support.floor import Floor
-from tests.support.staff import LiveDirectory
+from tests.support.staff import BY_USERNAME, LiveDirectory
 
 DEADLINE = NOW + timedelta(days=5)
 
@@ -184,6 +189,25 @@ def test_a_reported_recurring_campaign_suspends_nobody_and_starts_the_next(
     assert follows["deadline"].startswith("2027-03-03") and follows["closed_at"] is None
     assert follows["undecided"] == 2 and follows["departments"] == ["dept-b"]
     assert decide(floor, "head.b", items(floor, "head.b")["col.b1"], "certify")[0] == 200
+
+
+def test_a_report_verifies_offline_as_the_docs_say_and_its_bare_bytes_do_not(
+    floor: Floor,
+) -> None:
+    """The report's signature covers the documents' prefix and its canonical JSON (as every
+    document the audit key signs, the deletion certificate's too): the recipe of
+    docs/governance.md checks it with the public key alone; the bare JSON, which a
+    checkpoint's statement signature would cover, does not verify."""
+    campaign = start(floor, departments=["dept-a"])[1]
+    decide(floor, "head.a", items(floor, "head.a")["col.a1"], "certify")
+    path = f"/api/v1/reviews/campaigns/{campaign['id']}/report"
+    signed = floor.call("GET", path, "auditor")[1]
+    key = load_pem_public_key(floor.agency.services.trail.public_key_pem())
+    data = json.dumps(signed["report"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    value = bytes.fromhex(signed["signature"]["value"])
+    key.verify(value, b"govern signed document v1\n" + data.encode())  # type: ignore[union-attr]
+    with pytest.raises(InvalidSignature):
+        key.verify(value, data.encode())  # type: ignore[union-attr]
 
 
 def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signature(
@@ -497,3 +521,34 @@ def test_each_decision_is_proven_in_the_newest_signed_checkpoint_or_listed_as_no
     assert (entry["seq"], entry["action"]) == (anchored["seq"], "review.decided")
     assert anchored["proof"]["tree_size"] == report["checkpoint"]["tree_size"]
     assert late["proof"] is None and report["not_anchored"] == [late["seq"]]
+
+
+def test_the_items_query_selects_what_the_reviewer_rules_decide_for_every_reviewer(
+    floor: Floor, directory: LiveDirectory
+) -> None:
+    """The query of a reviewer's items (`rules.reviewing`) agrees with `rules.reviewer_of` and
+    `rules.reviews` asked person by person: a head's department, a head gone (their people
+    the general manager's), a mover, and those who review nothing."""
+    start(floor)
+    directory.set("col.a1", "departmentNumber", "dept-b")  # moves mid-campaign
+    floor.agency.sync()
+    assert decide(floor, "gm", items(floor, "gm")["head.a"], "revoke", "left the agency")[0] == 200
+    s = floor.agency.services
+    with s.sessions() as db:
+        ctx, everyone = s.context(), repo.open_items(db)
+        headed = accounts.departments_with_active_head(db, s.clock.now(), s.settings.departures)
+        assert "dept-a" not in headed and "dept-b" in headed
+        for name in ("head.a", "head.b", "gm", "col.a1", "auditor"):
+            staff = accounts.staff_of(accounts.identity(db, BY_USERNAME[name].number))
+            by_rule = [
+                item.id
+                for item, _, person, _ in everyone
+                if rules.reviews(
+                    staff,
+                    rules.reviewer_of(accounts.staff_of(person), person.department in headed),
+                    person.department,
+                )
+            ]
+            assert [v.item.id for v in items_for(db, ctx, staff)] == by_rule, name
+    assert set(items(floor, "head.b")) == {"col.a1", "col.b1"}
+    assert {"col.a2", "intern.a", "sup.a1", "head.b"} <= set(items(floor, "gm"))

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from sqlalchemy import Connection, Engine
 
-from audit.store import append_only_ddl, drop_append_only_ddl
+from audit.store import drop_append_only_ddl, guard_ddl
 from audit.store import metadata as audit_metadata
 from govern.models import Base
 
@@ -27,7 +27,7 @@ def as_owner_without_triggers(owner: Engine, change: Callable[[Connection], None
         for statement in drop_append_only_ddl(dialect) + drop_notes_triggers(dialect):
             connection.exec_driver_sql(statement)
         change(connection)
-        for statement in append_only_ddl(dialect) + _notes_migration()._append_only(dialect):
+        for statement in guard_ddl(dialect) + _notes_migration()._append_only(dialect):
             connection.exec_driver_sql(statement)
 
 

@@ -13,20 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from govern.console import choices, page
-from govern.investigations import leak_report
+from govern.console import choices, language, page
+from govern.investigations import exposure, leak_report, rules
 from govern.investigations.leak_pdf import report_pdf
 from govern.investigations.pages.shared import auditor, bp, limited, status
 from govern.web import attachment, context, db, download, services
 
-#: The grades in words (the 2025 incident-reporting measures' four).
-GRADE_NAMES = {
-    "": _l("Not graded yet"),
-    "ordinary": _l("Ordinary (not the 4-hour report)"),
-    "relatively_major": _l("Relatively major"),
-    "major": _l("Major"),
-    "especially_major": _l("Especially major"),
-}
 FORMATS = {"page": _l("On this page"), "json": "JSON", "pdf": "PDF", "csv": "CSV"}
 
 
@@ -36,8 +28,17 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    grade = SelectField(_l("Grade"), choices=choices(GRADE_NAMES), default="")
+    grade = SelectField(_l("Grade"), default="")
     format = SelectField(_l("As"), choices=choices(FORMATS), default="page")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grade.choices = choices(grade_names())
+
+
+def grade_names() -> dict[str, str]:
+    """Each grade's name in the request's language, by the form's value ("": not graded)."""
+    return {grade or "": rules.grade_name(grade, language()) for grade in rules.GRADE_NAMES}
 
 
 @bp.get("/leaks/<investigation_id>/report")
@@ -70,5 +71,6 @@ def _answer(found: dict[str, Any], wanted: str, form: ReportForm) -> Any:
         "investigations/report.html",
         form=form,
         report=found,
-        grades=GRADE_NAMES,
+        grades=grade_names(),
+        views={v: exposure.view_name(v, language()) for v in exposure.VIEW_NAMES},
     )

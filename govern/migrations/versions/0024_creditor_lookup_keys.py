@@ -3,16 +3,16 @@ the keys file's `lookup`), so that `govern keys rotate` finds the debtors whose 
 still under the file's key (made before creditors had lookup keys) and moves them under their
 creditor's, to be destroyed with it at its contract's end.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
