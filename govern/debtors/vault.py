@@ -161,6 +161,8 @@ class Vault:
         return frozenset(_hmac(key, kind, value) for key in keys)
 
     def _lookup_key(self, lookup_id: str) -> bytes:
+        """A creditor's lookup key: destroyed since by another process? recorded since?"""
+        self._fresh()
         if lookup_id not in self.lookup_keys and self.path is not None:
             self.reload()  # a creditor's, recorded since start-up by another process
         if lookup_id in self.destroyed:
