@@ -19,6 +19,7 @@ from govern.auditing.trail import open_trail
 from govern.clock import Clock, SystemClock
 from govern.config import Settings, load_settings
 from govern.console import LANGUAGES, register_console
+from govern.contact.parties import rekey_numbers
 from govern.contact.profiles import contact_profiles
 from govern.contact.telephony import load_key as load_telephony_key
 from govern.creditors.service import entrustments_in
@@ -169,7 +170,7 @@ def _hand_in(app: Flask, services: Services) -> None:
     entrustments = entrustments_in(services.settings.timezone)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group, debtor_entrustment(entrustments))
     app.extensions[DEBTORS] = DebtorWiring(
-        policy, opener(services.trail, services.clock), stopped_debtors, entrustments
+        policy, opener(services.trail, services.clock), stopped_debtors, entrustments, rekey_numbers
     )
     fields = access_policy(services.settings.policies_dir).fields
     app.extensions[TRAINING] = DebtorFields(

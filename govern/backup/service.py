@@ -44,7 +44,8 @@ from govern.backup.manifest import (
 from govern.clock import Clock
 from govern.config import Settings
 from govern.db import make_engine
-from govern.debtors.vault import creditor_keys, load_vault, record_copy
+from govern.debtors.copies import creditor_keys, record_copy
+from govern.debtors.vault import load_vault
 from govern.errors import ConfigError, Conflict, GovernError
 from govern.migrate import current_revision, grant_service_role, known_revisions
 

@@ -2,8 +2,10 @@
 and the calls the telephone system reports, each recorded once per system call id.
 
 A reported call's number (dialled or calling) is kept sealed, for reading back, and as its
-keyed digest (`vault.digest("phone", lookup_form("phone", number))`), for matching and
-counting; it is never logged nor put in the trail. An outbound call takes the guard's live
+keyed digest (`number_digest`), for matching and counting: under its debtor's lookup key once
+the call has one (its creditor's, destroyed with it), else the keys file's; it is matched to
+permits and debtors' phones under every lookup key that remains. It is never logged nor put
+in the trail. An outbound call takes the guard's live
 permit for its number (`take_permit`): the debtor, the party and the collector the guard
 allowed. A call from a number the debtors' own phones have takes that debtor, as "debtor".
 A call over a line that is not registered, or was retired before the call started, is
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from govern.actor import Actor
 from govern.contact import repository
 from govern.contact.models import Call, ContactPermit, Line
+from govern.contact.parties import number_digest
 from govern.contact.telephony import MACHINE, check_times, in_service, line_form
 from govern.context import Context
 from govern.debtors.models import Debtor
@@ -112,23 +115,23 @@ def record_call(db: Session, ctx: Context, report: CallReport) -> tuple[Call, bo
     before with other details.
     """
     check_times(report.started_at, report.answered_at, report.ended_at, ctx.clock.now())
-    digest = ctx.vault.digest("phone", lookup_form("phone", report.number))
+    digests = ctx.vault.digests("phone", lookup_form("phone", report.number))
     known = repository.call_by_system_id(db, report.system_call_id)
     if known is not None:
-        return _same(known, report, digest), False
+        return _same(known, report, digests), False
     try:
-        call = _insert(db, ctx, report, digest)
+        call = _insert(db, ctx, report, digests)
     except IntegrityError:  # the same id, reported at the same moment: the first one stands
         db.rollback()
         known = repository.call_by_system_id(db, report.system_call_id)
         if known is None:
             raise
-        return _same(known, report, digest), False
+        return _same(known, report, digests), False
     db.commit()
     return call, True
 
 
-def _insert(db: Session, ctx: Context, report: CallReport, digest: bytes) -> Call:
+def _insert(db: Session, ctx: Context, report: CallReport, digests: frozenset[bytes]) -> Call:
     call_id, kept_line = new_id("CL"), line_form(report.line)
     sealed = ctx.vault.seal(report.number, f"{call_id}/number")
     line = repository.line_numbered(db, kept_line)
@@ -140,7 +143,7 @@ def _insert(db: Session, ctx: Context, report: CallReport, digest: bytes) -> Cal
         line_id=line.id if line else None,
         unregistered_line=not recorded_line,
         direction=report.direction,
-        number_digest=digest,
+        number_digest=number_digest(ctx.vault, report.number),  # the file's, until a debtor's
         number=sealed,
         key_id=key_id_of(sealed),
         started_at=report.started_at,
@@ -149,32 +152,35 @@ def _insert(db: Session, ctx: Context, report: CallReport, digest: bytes) -> Cal
         recording_id=report.recording_id,
         received_at=ctx.clock.now(),
     )
-    permit = take_permit(db, call)
+    permit = take_permit(db, call, digests)
     if permit is None:
-        _own_phone(db, call)
+        _own_phone(db, call, digests)
     _seal_for_creditor(db, ctx, call, report.number)
     _record(ctx, db, call, permit)
     return call
 
 
 def _seal_for_creditor(db: Session, ctx: Context, call: Call, number: str) -> None:
-    """Seal the number of a call with a known debtor under that debtor's creditor's key, as
-    the debtor's own fields are: destroyed with them at the contract's end (a call with no
-    debtor, or one whose creditor's keys are gone, stays under the current key)."""
+    """Seal the number of a call with a known debtor under that debtor's creditor's key, and
+    keep its digest under the debtor's lookup key, as the debtor's own fields are: destroyed
+    with them at the contract's end (a call with no debtor, or one whose creditor's keys are
+    gone, stays under the current key and the file's lookup key)."""
     debtor = db.get(Debtor, call.debtor_id) if call.debtor_id else None
     if debtor is None:
         return
     try:
         key_id = ctx.vault.key_for(debtor.client)
+        digest = number_digest(ctx.vault, number, debtor.lookup_key_id)
     except KeysDestroyed:
         return
     call.number = ctx.vault.seal(number, f"{call.id}/number", key_id)
-    call.key_id = key_id_of(call.number)
+    call.key_id, call.number_digest = key_id_of(call.number), digest
     db.flush()
 
 
-def take_permit(db: Session, call: Call) -> ContactPermit | None:
-    """Give an outbound call the guard's permit for its number, if one was live when the call
+def take_permit(db: Session, call: Call, digests: frozenset[bytes]) -> ContactPermit | None:
+    """Give an outbound call the guard's permit for its number (`digests`: the number's under
+    every lookup key), if one was live when the call
     started (issued at or before it, expiring after it) and no call has taken it: the call
     takes the permit's debtor, party and collector, and the permit is spent (its `call_id`).
 
@@ -186,7 +192,7 @@ def take_permit(db: Session, call: Call) -> ContactPermit | None:
     """
     permit = None
     if call.direction == OUTBOUND:
-        permit = repository.live_permit(db, call.number_digest, call.started_at)
+        permit = repository.live_permit(db, digests, call.started_at)
     if permit is not None:
         repository.locked_debtor(db, permit.debtor_id)
         call.debtor_id, call.party, call.account_id = (
@@ -202,9 +208,9 @@ def take_permit(db: Session, call: Call) -> ContactPermit | None:
     return permit
 
 
-def _own_phone(db: Session, call: Call) -> None:
+def _own_phone(db: Session, call: Call, digests: frozenset[bytes]) -> None:
     """A call with a number only one debtor has as their own phone is with that debtor."""
-    debtors = repository.debtors_with_phone(db, call.number_digest)
+    debtors = repository.debtors_with_phone(db, digests)
     if len(debtors) == 1:
         call.debtor_id, call.party = debtors[0], DEBTOR
         db.flush()
@@ -225,12 +231,12 @@ def _record(ctx: Context, db: Session, call: Call, permit: ContactPermit | None)
     )
 
 
-def _same(known: Call, report: CallReport, digest: bytes) -> Call:
-    """The call recorded first, if `report` is the same record. Raises Conflict
-    `call.id_reused`."""
+def _same(known: Call, report: CallReport, digests: frozenset[bytes]) -> Call:
+    """The call recorded first, if `report` is the same record (its number's digest under any
+    lookup key that remains). Raises Conflict `call.id_reused`."""
     same = (
         known.line_number == line_form(report.line)
-        and known.number_digest == digest
+        and known.number_digest in digests
         and known.direction == report.direction
         and known.started_at == report.started_at
         and known.answered_at == report.answered_at

@@ -32,7 +32,13 @@ from govern.access.actions import role_actions
 from govern.actor import Actor
 from govern.contact import repository as repo
 from govern.contact.models import ContactPermit, WrongNumber
-from govern.contact.parties import check_party, number_digest, party_digests, party_field
+from govern.contact.parties import (
+    check_party,
+    number_digest,
+    number_variants,
+    party_field,
+    party_numbers,
+)
 from govern.contact.profiles import contact_profiles
 from govern.contact.rules import Attempt, Profile, Question, Verdict, company_day, judge
 from govern.debtors.models import Debtor
@@ -62,11 +68,12 @@ class Ask:
 @dataclass(frozen=True)
 class Target:
     """The party asked about, the digest of the number asked for (one of the party's), of
-    every number of the party (all locked), and what stops a call on them."""
+    every number of the party under every lookup key (all locked) to its digest under the
+    debtor's, and what stops a call on them."""
 
     party: str
     dialled: bytes
-    digests: frozenset[bytes]
+    variants: dict[bytes, bytes]
     stops: repo.Stops
 
 
@@ -113,8 +120,8 @@ def _question(
     the caller's roles pass it, the debtor's own zone."""
     now = gate.ctx.clock.now()
     today, _ = company_day(now, gate.ctx.settings.timezone)
-    rows = repo.attempts_on(db, target.digests, now - profile.lookback, now, today)
-    history, on_number = _histories(rows, target.dialled)
+    rows = repo.attempts_on(db, target.variants.keys(), now - profile.lookback, now, today)
+    history, on_number = _histories(rows, target)
     return Question(
         now=now,
         party=target.party,
@@ -162,16 +169,18 @@ def _target(db: Session, gate: Gate, actor: Actor, debtor: Debtor, ask: Ask) -> 
     Raises NotFound `contact.party_unknown`, BadRequest `contact.not_party_number`,
     TooManyRequests `contact.too_many_wrong_numbers`, AuditNotWritten."""
     today, _ = company_day(gate.ctx.clock.now(), gate.ctx.settings.timezone)
-    digests = party_digests(gate.ctx.vault, debtor, ask.party)
-    dialled = number_digest(gate.ctx.vault, ask.phone)
-    asked = repo.Asked(debtor.id, ask.party, dialled, actor.account_id, today)
-    if dialled not in digests:
+    vault, lookup_id = gate.ctx.vault, debtor.lookup_key_id
+    variants = number_variants(vault, party_numbers(vault, debtor, ask.party), lookup_id)
+    dialled = number_digest(vault, ask.phone, lookup_id)
+    on_dialled = tuple(sorted(d for d, own in variants.items() if own == dialled)) or (dialled,)
+    asked = repo.Asked(debtor.id, ask.party, on_dialled, actor.account_id, today)
+    if dialled not in variants:
         _within_wrong_numbers(db, gate, actor, ask, repo.stops(db, asked).wrong_numbers)
         _wrong_number(db, gate, actor, ask)
         raise BadRequest(NOT_PARTY_NUMBER, f"This number is not one of {ask.party}'s numbers.")
-    stops = repo.locked_stops(db, asked, digests)
+    stops = repo.locked_stops(db, asked, variants.keys())
     _within_wrong_numbers(db, gate, actor, ask, stops.wrong_numbers)
-    return Target(ask.party, dialled, digests, stops)
+    return Target(ask.party, dialled, variants, stops)
 
 
 def _within_wrong_numbers(db: Session, gate: Gate, actor: Actor, ask: Ask, named: int) -> None:
@@ -209,17 +218,18 @@ def _denied(db: Session, gate: Gate, actor: Actor, ask: Ask, code: str) -> None:
 
 
 def _histories(
-    rows: list[repo.Attempted], dialled: bytes
+    rows: list[repo.Attempted], target: Target
 ) -> tuple[tuple[Attempt, ...], tuple[Attempt, ...]]:
     """The party's attempts: every attempt on any of its numbers (calls both ways, and
     untaken permits as outbound attempts not answered yet), whoever the call or permit names
-    (the caps protect each person, and a number's attempts reach whoever answers it); and
+    (the caps protect each person, and a number's attempts reach whoever answers it: under
+    any creditor's lookup key, each counted as the number's digest under the debtor's); and
     those on the number dialled."""
     history = tuple(
-        Attempt(at=at, outbound=outbound, connected=connected, number_digest=digest)
-        for at, outbound, connected, digest, _, _ in sorted(rows, key=lambda row: row[0])
+        Attempt(at=at, outbound=outbound, connected=connected, number_digest=target.variants[d])
+        for at, outbound, connected, d, _, _ in sorted(rows, key=lambda row: row[0])
     )
-    return history, tuple(a for a in history if a.number_digest == dialled)
+    return history, tuple(a for a in history if a.number_digest == target.dialled)
 
 
 def _permit(

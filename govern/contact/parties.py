@@ -1,13 +1,19 @@
 """The parties of a debtor a collector calls: `debtor`, or `contact:<n>`, the n-th (from 1) of
 the debtor's emergency contacts. A party's numbers are opened from the sealed fields (the
 debtor's `phones`, the contact's `phone`) and matched by their keyed digests: a number is
-never compared, kept or logged in the clear.
+never compared, kept or logged in the clear. A digest contact keeps of a debtor's number is
+made under the debtor's lookup key (its creditor's, destroyed with it at its contract's end);
+a number is matched under every lookup key that remains (`number_variants`), so the caps and
+blocks on one person hold across creditors.
 """
 
 from __future__ import annotations
 
 import json
 
+from sqlalchemy.orm import Session
+
+from govern.contact import repository
 from govern.contact.rules import CONTACT, DEBTOR, PARTY
 from govern.context import Sealer
 from govern.debtors.models import Debtor
@@ -50,14 +56,29 @@ def party_numbers(vault: Sealer, debtor: Debtor, party: str) -> list[str]:
     return [str(phone)] if phone else []
 
 
-def number_digest(vault: Sealer, number: str) -> bytes:
-    """The keyed digest a phone number is matched and counted by (its lookup form's)."""
-    return vault.digest("phone", lookup_form("phone", number))
+def number_digest(vault: Sealer, number: str, lookup_id: str | None = None) -> bytes:
+    """The keyed digest a phone number is kept by (its lookup form's), under the lookup key
+    `lookup_id` (a debtor's `lookup_key_id`; None: the keys file's)."""
+    return vault.digest("phone", lookup_form("phone", number), lookup_id)
+
+
+def number_variants(vault: Sealer, numbers: list[str], lookup_id: str | None) -> dict[bytes, bytes]:
+    """Each digest of these numbers under every lookup key that remains, to its digest under
+    `lookup_id`: what a check matches the calls, permits and blocks of any creditor's debtor
+    by, and counts them as one number."""
+    variants = {}
+    for number in numbers:
+        own = number_digest(vault, number, lookup_id)
+        variants |= dict.fromkeys(vault.digests("phone", lookup_form("phone", number)), own)
+        variants[own] = own
+    return variants
 
 
 def party_digests(vault: Sealer, debtor: Debtor, party: str) -> frozenset[bytes]:
-    """The digests of the party's numbers. Raises NotFound `contact.party_unknown`."""
-    return frozenset(number_digest(vault, n) for n in party_numbers(vault, debtor, party))
+    """The digests of the party's numbers, under the debtor's lookup key. Raises NotFound
+    `contact.party_unknown`."""
+    numbers = party_numbers(vault, debtor, party)
+    return frozenset(number_digest(vault, n, debtor.lookup_key_id) for n in numbers)
 
 
 def blocked_digest(vault: Sealer, debtor: Debtor, party: str) -> bytes | None:
@@ -65,3 +86,22 @@ def blocked_digest(vault: Sealer, debtor: Debtor, party: str) -> bytes | None:
     person stays blocked under every debtor and party listing it; None for a contact with
     no number. Raises NotFound `contact.party_unknown`."""
     return min(party_digests(vault, debtor, party), default=None)
+
+
+def all_numbers(vault: Sealer, debtor: Debtor) -> list[str]:
+    """Every number of every party of the debtor: its phones and its contacts'."""
+    contacts = json.loads(vault.open(debtor.emergency_contacts, f"{debtor.id}/emergency_contacts"))
+    own = party_numbers(vault, debtor, DEBTOR)
+    return own + [str(c["phone"]) for c in contacts if c.get("phone")]
+
+
+def rekey_numbers(
+    db: Session, vault: Sealer, debtor: Debtor, before: str | None, after: str | None
+) -> None:
+    """Move the digests of the debtor's numbers its calls, permits and blocks keep from the
+    lookup key `before` to `after` (the debtor's, as it is re-sealed under its creditor's):
+    destroyed with its creditor's key, none left under a key that remains."""
+    moved = {}
+    for number in all_numbers(vault, debtor):
+        moved[number_digest(vault, number, before)] = number_digest(vault, number, after)
+    repository.rekey_digests(db, debtor.id, moved)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     or_,
     select,
     union_all,
+    update,
 )
 from sqlalchemy.orm import Session
 
@@ -71,14 +72,14 @@ def calls(
     return list(db.scalars(query.order_by(Call.started_at.desc(), Call.id).limit(limit)))
 
 
-def live_permit(db: Session, number_digest: bytes, at: datetime) -> ContactPermit | None:
-    """The newest permit to dial `number_digest` that was live at `at` and no call has taken:
-    issued at or before `at`, expiring after it. Locked until the caller's transaction ends,
-    so two reports never take one permit."""
+def live_permit(db: Session, digests: Collection[bytes], at: datetime) -> ContactPermit | None:
+    """The newest permit to dial a number of `digests` (its digests under every lookup key)
+    that was live at `at` and no call has taken: issued at or before `at`, expiring after it.
+    Locked until the caller's transaction ends, so two reports never take one permit."""
     query = (
         select(ContactPermit)
         .where(
-            ContactPermit.number_digest == number_digest,
+            ContactPermit.number_digest.in_(list(digests)),
             ContactPermit.call_id.is_(None),
             ContactPermit.issued_at <= at,
             ContactPermit.expires_at > at,
@@ -89,12 +90,25 @@ def live_permit(db: Session, number_digest: bytes, at: datetime) -> ContactPermi
     return db.scalar(query.with_for_update())
 
 
-def debtors_with_phone(db: Session, number_digest: bytes) -> list[str]:
-    """The debtors one of whose own phones has this digest."""
+def debtors_with_phone(db: Session, digests: Collection[bytes]) -> list[str]:
+    """The debtors one of whose own phones has one of these digests (a number's, under every
+    lookup key)."""
     query = select(DebtorLookup.debtor_id).where(
-        DebtorLookup.kind == "phone", DebtorLookup.digest == number_digest
+        DebtorLookup.kind == "phone", DebtorLookup.digest.in_(list(digests))
     )
     return list(db.scalars(query.distinct().order_by(DebtorLookup.debtor_id)))
+
+
+def rekey_digests(db: Session, debtor_id: str, moved: dict[bytes, bytes]) -> None:
+    """The digests the debtor's calls, permits and blocks keep, each `moved` to its new one."""
+    for model in (Call, ContactPermit, ContactBlock):
+        for old, new in moved.items():
+            if old != new:
+                db.execute(
+                    update(model)
+                    .where(model.debtor_id == debtor_id, model.number_digest == old)
+                    .values(number_digest=new)
+                )
 
 
 # ---- the contact check ---------------------------------------------------------------------------
@@ -192,7 +206,7 @@ class Asked:
 
     debtor_id: str
     party: str
-    dialled: bytes
+    dialled: tuple[bytes, ...]  # the number dialled, under every lookup key
     account_id: str
     today: datetime
 
@@ -228,7 +242,7 @@ _STOPS = select(
             or_(
                 (ContactBlock.debtor_id == bindparam("debtor_id"))
                 & (ContactBlock.party == bindparam("party")),
-                ContactBlock.number_digest == bindparam("dialled"),
+                ContactBlock.number_digest.in_(bindparam("dialled", expanding=True)),
             )
         )
     ),

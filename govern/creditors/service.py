@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from audit.entry import canonical
 from govern.access.policy import access_policy
 from govern.access.rules import Entrustment
+from govern.contact.parties import rekey_numbers
 from govern.context import Context
 from govern.creditors import repository as repo
 from govern.creditors.certificate import Destroyed, document, exported
@@ -32,9 +33,10 @@ from govern.creditors.rules import (
     starts_at,
 )
 from govern.debtors import repository as debtors
+from govern.debtors.copies import copies_carrying
 from govern.debtors.models import PERSONAL_FIELDS
 from govern.debtors.service import Entrustments, reseal_client
-from govern.debtors.vault import KeysDestroyed, add_key, copies_carrying, destroy_keys
+from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id
 from govern.notes.repository import notes_of_client
@@ -104,7 +106,7 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     db.flush()
     ctx.trail.record(db, "creditor.created", actor, creditor.id, **_facts(creditor))
     db.commit()
-    reseal_client(db, ctx.vault, creditor.name)
+    reseal_client(db, ctx.vault, creditor.name, rekey_numbers)
     return creditor
 
 
@@ -199,7 +201,7 @@ def _finish_reseal(db: Session, ctx: Context, client: str) -> None:
     did not finish) under its own, so that its end destroys them too; nothing to do once its
     keys are gone (an end a crash cut short)."""
     try:
-        reseal_client(db, ctx.vault, client)
+        reseal_client(db, ctx.vault, client, rekey_numbers)
     except KeysDestroyed:
         db.rollback()
 

@@ -12,7 +12,7 @@ from govern.command_line import counted, operator, progress_bar
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
 from govern.debtors.service import WIRING, DebtorWiring, import_debtors, rotate_keys
-from govern.debtors.vault import add_key, load_vault
+from govern.debtors.vault import add_key, add_lookup_keys, load_vault
 from govern.web import context, db, services
 
 
@@ -46,7 +46,8 @@ def import_command(file: Path) -> None:
 
 
 def _wiring() -> DebtorWiring:
-    """What start-up handed the debtor reads (govern/app.py): the creditors' contracts."""
+    """What start-up handed the debtor reads (govern/app.py): the creditors' contracts, and
+    contact's re-keying of a debtor's numbers."""
     return current_app.extensions[WIRING]
 
 
@@ -69,11 +70,16 @@ def new_key(path: Path) -> None:
 @click.option("--batch", default=500, show_default=True, help="debtors per transaction")
 @with_appcontext
 def rotate(batch: int) -> None:
-    """Re-seal every debtor under its client's key (its creditor's, or the current key),
-    while the service keeps serving."""
+    """Re-seal every debtor under its client's key (its creditor's, or the current key), and
+    move its lookup digests (and contact's of its numbers) under its creditor's lookup key,
+    while the service keeps serving. A creditor without a lookup key of its own (a keys file
+    from before they had them) is given one first."""
     s = services()
+    added = add_lookup_keys(s.settings.data_keys_file)
+    if added:
+        click.echo(f"lookup keys {', '.join(added)} added for creditors that had none")
     vault = load_vault(s.settings.data_keys_file)  # the file as it is now, not at start-up
     pending = repo.count_under_other_keys(db(), vault)
     with click.progressbar(length=pending, label="re-sealing") as bar:
-        done = rotate_keys(db(), vault, batch, bar.update)
+        done = rotate_keys(db(), vault, batch, bar.update, _wiring().rekeyed)
     click.echo(f"{counted(done, 'debtor')} re-sealed (new values: key {vault.current})")

@@ -39,6 +39,9 @@ class Debtor(Base):
     #: debtor's local time (US Regulation F); None: the company's zone.
     time_zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     key_id: Mapped[str] = mapped_column(String(32), index=True)  # the key every field is under
+    #: the lookup key its digests (`DebtorLookup`, and contact's of its numbers) are made
+    #: under: its creditor's own; None: the keys file's `lookup` (govern/debtors/vault.py)
+    lookup_key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     import_batch: Mapped[str] = mapped_column(String(16))
     name: Mapped[bytes] = mapped_column(LargeBinary)
@@ -51,7 +54,8 @@ class Debtor(Base):
 
 
 class DebtorLookup(Base):
-    """Keyed digests of phone and identity numbers: find a debtor without storing plaintext."""
+    """Keyed digests of phone and identity numbers: find a debtor without storing plaintext;
+    made under the debtor's lookup key (`Debtor.lookup_key_id`)."""
 
     __tablename__ = "debtor_lookup"
     __table_args__ = (Index("ix_debtor_lookup_digest", "kind", "digest"),)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Collection
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from govern.debtors.models import Debtor, DebtorLookup
@@ -21,11 +22,12 @@ def caseload(db: Session, groups: frozenset[str], after: str, limit: int) -> lis
     return list(db.scalars(query.order_by(Debtor.id).limit(limit)))
 
 
-def by_digest(db: Session, kind: str, digest: bytes) -> list[Debtor]:
+def by_digest(db: Session, kind: str, digests: Collection[bytes]) -> list[Debtor]:
+    """The debtors with a lookup digest of `kind` among `digests`."""
     query = (
         select(Debtor)
         .join(DebtorLookup, DebtorLookup.debtor_id == Debtor.id)
-        .where(DebtorLookup.kind == kind, DebtorLookup.digest == digest)
+        .where(DebtorLookup.kind == kind, DebtorLookup.digest.in_(list(digests)))
     )
     return list(db.scalars(query.order_by(Debtor.id).distinct()))
 
@@ -55,19 +57,35 @@ class Sealing(Protocol):
 
     current: str
     creditors: dict[str, str]
+    lookups: dict[str, str]
     destroyed: dict[str, str]
 
 
 def _off_key(vault: Sealing) -> ColumnElement[bool]:
-    own = [and_(Debtor.client == c, Debtor.key_id != k) for c, k in vault.creditors.items()]
+    own = [
+        and_(Debtor.client == c, _off(k, vault.lookups.get(c))) for c, k in vault.creditors.items()
+    ]
     others = {*vault.creditors, *vault.destroyed.values()}
     rest = and_(Debtor.client.not_in(others), Debtor.key_id != vault.current)
     return or_(rest, *own)
 
 
-def of_client_off_key(db: Session, client: str, key_id: str, limit: int) -> list[Debtor]:
-    """A batch of `client`'s debtors sealed under a key other than `key_id`."""
-    query = select(Debtor).where(Debtor.client == client, Debtor.key_id != key_id)
+def _off(key_id: str, lookup_id: str | None) -> ColumnElement[bool]:
+    """Sealed under a key other than `key_id`, or its digests under another lookup key."""
+    other_lookup = (
+        Debtor.lookup_key_id.is_not(None)
+        if lookup_id is None
+        else or_(Debtor.lookup_key_id.is_(None), Debtor.lookup_key_id != lookup_id)
+    )
+    return or_(Debtor.key_id != key_id, other_lookup)
+
+
+def of_client_off_key(
+    db: Session, client: str, key_id: str, lookup_id: str | None, limit: int
+) -> list[Debtor]:
+    """A batch of `client`'s debtors sealed under a key other than `key_id`, or whose digests
+    are under a lookup key other than `lookup_id`."""
+    query = select(Debtor).where(Debtor.client == client, _off(key_id, lookup_id))
     query = query.order_by(Debtor.id).limit(limit)
     return list(db.scalars(query.with_for_update(skip_locked=True)))
 
@@ -86,8 +104,15 @@ def of_client(db: Session, client: str, key_ids: list[str]) -> tuple[int, int, i
     return under, db.scalar(digests.where(mine)) or 0, others
 
 
+def replace_lookups(db: Session, debtor_id: str, rows: list[dict[str, Any]]) -> None:
+    """The debtor's lookup digests, these rows in place of those it had."""
+    db.execute(delete(DebtorLookup).where(DebtorLookup.debtor_id == debtor_id))
+    db.execute(insert(DebtorLookup), rows)
+
+
 def forget_digests(db: Session, client: str) -> None:
-    """Delete the lookup digests of `client`'s debtors (a phone number could still be matched
-    to them otherwise: the lookup key is no creditor's)."""
+    """Delete the lookup digests of `client`'s debtors from the database as it is now (those
+    under its lookup key no remaining key matches; those a rotation had not yet moved under
+    it, made under the file's key, would still match a guessed number)."""
     ids = select(Debtor.id).where(Debtor.client == client)
     db.execute(delete(DebtorLookup).where(DebtorLookup.debtor_id.in_(ids)))

@@ -74,16 +74,29 @@ def no_entrustments(_db: Session, _clients: Sequence[str]) -> Mapping[str, Entru
     return {}
 
 
+#: What a capability above keeps of a debtor's numbers under its lookup key (contact's calls,
+#: permits and blocks), moved with it from one lookup key to another: (db, vault, debtor,
+#: from, to), the ids as `Debtor.lookup_key_id` holds them (handed in: contact sits above).
+Rekeyed = Callable[[Session, Sealer, Debtor, str | None, str | None], None]
+
+
+def no_rekeyed(
+    _db: Session, _vault: Sealer, _debtor: Debtor, _from: str | None, _to: str | None
+) -> None:
+    """Where no capability above keeps digests of a debtor's numbers."""
+
+
 @dataclass(frozen=True)
 class DebtorWiring:
     """What start-up (govern/app.py) hands the debtor blueprint for its `Gate`: the access
     policy's cache, the investigations' opener and the notes' complaint stops (capabilities it
-    may not build)."""
+    may not build); and `govern keys rotate` contact's re-keying of a debtor's numbers."""
 
     policy: PolicyCache
     opening: Opener
     stops: Stops = no_stops
     entrustments: Entrustments = no_entrustments
+    rekeyed: Rekeyed = no_rekeyed
 
 
 @dataclass(frozen=True)
@@ -235,7 +248,8 @@ def search(db: Session, gate: Gate, actor: Actor, kind: str, value: str) -> list
         raise BadRequest("search.kind", "Search by phone or id_number.")
     reading = _reading(db, gate, actor)
     found, refused = [], 0
-    for debtor in repo.by_digest(db, kind, gate.ctx.vault.digest(kind, lookup_form(kind, value))):
+    digests = gate.ctx.vault.digests(kind, lookup_form(kind, value))  # under every creditor's
+    for debtor in repo.by_digest(db, kind, digests):
         try:
             found.append(_show(db, gate, reading, debtor, LISTED))
         except Forbidden:
@@ -436,7 +450,7 @@ def import_debtors(
     for row in rows:
         debtor_id = new_id("DB")
         debtors.append(_sealed_row(vault, debtor_id, row, batch, now))  # a creditor's key
-        lookups += _lookups(vault, debtor_id, row)
+        lookups += debtor_lookups(vault, debtor_id, row["phones"], row["id_number"], row["client"])
         tally.advance(1)
     db.execute(insert(Debtor), debtors)
     db.execute(insert(DebtorLookup), lookups)
@@ -479,18 +493,24 @@ def _sealed_row(vault: Sealer, debtor_id: str, row: dict[str, Any], batch: str, 
         "project_group": row["project_group"],
         "time_zone": row["time_zone"],
         "key_id": key_id,
+        "lookup_key_id": vault.lookup_for(row["client"]),
         "imported_at": now,
         "import_batch": batch,
         **sealed,
     }
 
 
-def _lookups(vault: Sealer, debtor_id: str, row: dict[str, Any]) -> list[dict[str, Any]]:
-    values = [("phone", p) for p in row["phones"]] + [("id_number", row["id_number"])]
+def debtor_lookups(
+    vault: Sealer, debtor_id: str, phones: Sequence[str], id_number: str, client: str
+) -> list[dict[str, Any]]:
+    """The debtor's `DebtorLookup` rows: the digests of its phones and identity number, under
+    its client's lookup key (`vault.lookup_for`: its creditor's, destroyed with it)."""
+    lookup_id = vault.lookup_for(client)
+    values = [("phone", p) for p in phones] + [("id_number", id_number)]
     return [
         {
             "kind": kind,
-            "digest": vault.digest(kind, lookup_form(kind, value)),
+            "digest": vault.digest(kind, lookup_form(kind, value), lookup_id),
             "debtor_id": debtor_id,
         }
         for kind, value in values
@@ -498,15 +518,19 @@ def _lookups(vault: Sealer, debtor_id: str, row: dict[str, Any]) -> list[dict[st
 
 
 def rotate_keys(
-    db: Session, vault: Vault, batch: int = 500, progress: Callable[[int], None] | None = None
+    db: Session,
+    vault: Vault,
+    batch: int = 500,
+    progress: Callable[[int], None] | None = None,
+    rekeyed: Rekeyed = no_rekeyed,
 ) -> int:
-    """Re-seal every debtor not under its client's key now (its creditor's, or the current
-    key), a batch per transaction, while the service keeps serving (it reads every key in the
-    file). Returns how many were re-sealed."""
+    """Re-seal every debtor not under its client's keys now (its creditor's, or the current
+    key; its digests under its creditor's lookup key), a batch per transaction, while the
+    service keeps serving (it reads every key in the file). Returns how many were re-sealed."""
     done = 0
     while rows := repo.sealed_under_other_keys(db, vault, batch):
         for debtor in rows:
-            _reseal(vault, debtor)
+            _reseal(db, vault, debtor, rekeyed)
         db.commit()
         done += len(rows)
         if progress is not None:
@@ -514,21 +538,34 @@ def rotate_keys(
     return done
 
 
-def reseal_client(db: Session, vault: Sealer, client: str, batch: int = 500) -> int:
-    """Re-seal `client`'s debtors not under its key now (a creditor's own key, once recorded),
-    a batch per transaction. Returns how many were re-sealed."""
+def reseal_client(
+    db: Session, vault: Sealer, client: str, rekeyed: Rekeyed = no_rekeyed, batch: int = 500
+) -> int:
+    """Re-seal `client`'s debtors not under its keys now (a creditor's own keys, once
+    recorded), a batch per transaction. Returns how many were re-sealed."""
     done = 0
-    while rows := repo.of_client_off_key(db, client, vault.key_for(client), batch):
+    while rows := repo.of_client_off_key(
+        db, client, vault.key_for(client), vault.lookup_for(client), batch
+    ):
         for debtor in rows:
-            _reseal(vault, debtor)
+            _reseal(db, vault, debtor, rekeyed)
         db.commit()
         done += len(rows)
     return done
 
 
-def _reseal(vault: Sealer, debtor: Debtor) -> None:
+def _reseal(db: Session, vault: Sealer, debtor: Debtor, rekeyed: Rekeyed) -> None:
+    """The debtor's fields under its client's key, and its digests under its lookup key."""
     key_id = vault.key_for(debtor.client)
     for name in PERSONAL_FIELDS:
         place = f"{debtor.id}/{name}"
         setattr(debtor, name, vault.seal(vault.open(getattr(debtor, name), place), place, key_id))
     debtor.key_id = key_id
+    lookup_id = vault.lookup_for(debtor.client)
+    if lookup_id != debtor.lookup_key_id:
+        phones = json.loads(vault.open(debtor.phones, f"{debtor.id}/phones"))
+        id_number = vault.open(debtor.id_number, f"{debtor.id}/id_number")
+        rows = debtor_lookups(vault, debtor.id, phones, id_number, debtor.client)
+        repo.replace_lookups(db, debtor.id, rows)
+        rekeyed(db, vault, debtor, debtor.lookup_key_id, lookup_id)
+        debtor.lookup_key_id = lookup_id

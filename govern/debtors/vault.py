@@ -2,14 +2,20 @@
 
 The keys live in one file outside the repository (`GOVERN_DATA_KEYS_FILE`, JSON):
 `{"current": "k2", "keys": {"k1": "<base64>", "k2": "<base64>"}, "lookup": "<base64>",
-"creditors": {"某银行": "kc1"}, "owners": {"kc1": "某银行"}, "destroyed": {"kc0": "某信托"}}`.
+"creditors": {"某银行": "kc1"}, "lookup_keys": {"lc1": "<base64>"}, "lookups": {"某银行": "lc1"},
+"owners": {"kc1": "某银行", "lc1": "某银行"}, "destroyed": {"kc0": "某信托", "lc0": "某信托"}}`.
 Every value is sealed under the key of its debtor's creditor (`creditors`: the client's current
 key; `owners`: every key a creditor owns), or the current key where its client is no creditor
-Govern knows, and names its key id. At a contract's end the creditor's keys are destroyed:
-removed from the file, their ids kept in `destroyed` so that a value sealed under one answers
-`creditor.keys_destroyed`, and every copy of the database made before, wherever it lies, holds
-values no remaining key opens (crypto-shredding). Backup sets that copied the file are listed
-beside it (`<file>.copies.jsonl`, `record_copy`), so a deletion certificate can name them.
+Govern knows, and names its key id. The lookup digests of its debtors' phone and identity
+numbers (their `debtor_lookup` rows, and the digests contact keeps of their numbers: calls,
+permits, blocks) are keyed the same way: under its own lookup key (`lookups`, the key in
+`lookup_keys`), or the file's `lookup` where its client is no creditor. At a contract's end
+the creditor's keys, both kinds, are destroyed: removed from the file, their ids kept in
+`destroyed` so that a value sealed under one answers `creditor.keys_destroyed`, and every copy
+of the database made before, wherever it lies, holds values no remaining key opens, and
+digests no remaining key can match to a guessed number (crypto-shredding). Backup sets that
+copied the file are listed beside it (govern/debtors/copies.py), so a deletion certificate
+can name them.
 Every change of the file holds the exclusive lock of `<file>.lock` beside it (`flock`).
 `govern keys new` adds a key and makes it current; `govern keys rotate` re-seals every value
 under its client's key while instances keep serving: they read the file again when they meet
@@ -29,7 +35,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -63,6 +69,15 @@ class Vault:
     owners: dict[str, str] = field(default_factory=dict)  # key id → the client owning it
     destroyed: dict[str, str] = field(default_factory=dict)  # key id → client, destroyed
     stamp: tuple[int, int] | None = None  # the file's inode and mtime when it was read
+    lookup_keys: dict[str, bytes] = field(default_factory=dict)  # a creditor's lookup keys
+    lookups: dict[str, str] = field(default_factory=dict)  # client → its lookup key id
+
+    def lookup_for(self, client: str) -> str | None:
+        """The id of the lookup key the digests of `client`'s debtors are made under now: its
+        creditor's, or None (the file's `lookup`). Raises KeysDestroyed
+        `creditor.keys_destroyed` when that creditor's contract has ended."""
+        self.key_for(client)  # fresh, and refused for a creditor whose keys are gone
+        return self.lookups.get(client)
 
     def key_for(self, client: str) -> str:
         """The id of the key a value of `client`'s debtor is sealed under now: its creditor's,
@@ -88,12 +103,8 @@ class Vault:
         """Read the keys file again (a creditor's key added or destroyed by this process)."""
         if self.path is not None:
             fresh = load_vault(self.path)
-            self.keys, self.current, self.stamp = fresh.keys, fresh.current, fresh.stamp
-            self.creditors, self.owners, self.destroyed = (
-                fresh.creditors,
-                fresh.owners,
-                fresh.destroyed,
-            )
+            for name in (f.name for f in fields(self) if f.name != "path"):
+                setattr(self, name, getattr(fresh, name))
             _cipher.cache_clear()  # no destroyed key kept in memory
 
     def _fresh(self) -> None:
@@ -135,9 +146,38 @@ class Vault:
             ) from None
         return plain.decode()
 
-    def digest(self, kind: str, value: str) -> bytes:
-        """The keyed lookup digest (HMAC-SHA-256) of a phone number or identity number."""
-        return hmac.new(self.lookup_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+    def digest(self, kind: str, value: str, lookup_id: str | None = None) -> bytes:
+        """The keyed lookup digest (HMAC-SHA-256) of a phone number or identity number, under
+        the lookup key `lookup_id` (a creditor's, `lookup_for`) or the file's (None). Raises
+        KeysDestroyed `creditor.keys_destroyed`, SealBroken `debtor.key_missing`."""
+        key = self.lookup_key if lookup_id is None else self._lookup_key(lookup_id)
+        return _hmac(key, kind, value)
+
+    def digests(self, kind: str, value: str) -> frozenset[bytes]:
+        """The digest of `value` under every lookup key that remains (the file's and each
+        creditor's): what a search or a contact check matches a number by, whoever's it is."""
+        self._fresh()
+        keys = [self.lookup_key, *self.lookup_keys.values()]
+        return frozenset(_hmac(key, kind, value) for key in keys)
+
+    def _lookup_key(self, lookup_id: str) -> bytes:
+        """A creditor's lookup key: destroyed since by another process? recorded since?"""
+        self._fresh()
+        if lookup_id not in self.lookup_keys and self.path is not None:
+            self.reload()  # a creditor's, recorded since start-up by another process
+        if lookup_id in self.destroyed:
+            raise KeysDestroyed(
+                "creditor.keys_destroyed",
+                f"Key {lookup_id} was destroyed at its creditor's contract end.",
+            )
+        key = self.lookup_keys.get(lookup_id)
+        if key is None:
+            raise SealBroken("debtor.key_missing", f"Key {lookup_id} is not in the data keys file.")
+        return key
+
+
+def _hmac(key: bytes, kind: str, value: str) -> bytes:
+    return hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).digest()
 
 
 @lru_cache(maxsize=16)
@@ -174,6 +214,8 @@ def load_vault(path: Path) -> Vault:
             dict(raw.get("owners", {})),
             dict(raw.get("destroyed", {})),
             _stamp(path),
+            {k: base64.b64decode(v, validate=True) for k, v in raw.get("lookup_keys", {}).items()},
+            dict(raw.get("lookups", {})),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         raise ConfigError(
@@ -181,7 +223,7 @@ def load_vault(path: Path) -> Vault:
             f"Cannot read the debtor data keys from {path} ({error.__class__.__name__}); set "
             "GOVERN_DATA_KEYS_FILE to a file made by `govern keys new`",
         ) from None
-    problems = [k for k, v in keys.items() if len(v) != 32] + (
+    problems = [k for k, v in {**keys, **vault.lookup_keys}.items() if len(v) != 32] + (
         [] if vault.current in keys and len(vault.lookup_key) >= 32 else ["current/lookup"]
     )
     if problems:
@@ -200,7 +242,8 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 def add_key(path: Path, client: str | None = None) -> str:
     """Add a fresh key to `path` (created if missing, mode 0600) and make it current: the
-    file's, or (with `client`) that creditor's own, owned by it. Under the file's lock."""
+    file's, or (with `client`) that creditor's own, owned by it (with its own lookup key, the
+    first time). Under the file's lock."""
     key_id = f"k{'c' if client else ''}{secrets.token_hex(4)}"  # never an older key's id
     with _locked(path):
         raw = _raw(path)
@@ -210,27 +253,55 @@ def add_key(path: Path, client: str | None = None) -> str:
         else:
             raw.setdefault("creditors", {})[client] = key_id
             raw.setdefault("owners", {})[key_id] = client
+            if client not in raw.get("lookups", {}):
+                _new_lookup(raw, client)
         _write(path, raw)
     return key_id
 
 
+def add_lookup_keys(path: Path) -> list[str]:
+    """Give every creditor in `path` without a lookup key of its own one (a file written
+    before creditors had them; `govern keys rotate` then moves their debtors' digests under
+    it). Under the file's lock. Returns the ids added."""
+    with _locked(path):
+        raw = _raw(path)
+        lookups = raw.get("lookups", {})
+        added = [_new_lookup(raw, c) for c in sorted(raw.get("creditors", {})) if c not in lookups]
+        if added:
+            _write(path, raw)
+    return added
+
+
+def _new_lookup(raw: dict[str, Any], client: str) -> str:
+    """A fresh lookup key for `client` in `raw`, owned by it; its id."""
+    lookup_id = f"lc{secrets.token_hex(4)}"
+    fresh = base64.b64encode(secrets.token_bytes(32)).decode()
+    raw.setdefault("lookup_keys", {})[lookup_id] = fresh
+    raw.setdefault("lookups", {})[client] = lookup_id
+    raw.setdefault("owners", {})[lookup_id] = client
+    return lookup_id
+
+
 def destroy_keys(path: Path, client: str) -> list[str]:
-    """Destroy every key `client` owns: removed from `path` (the file rewritten whole, synced,
-    renamed into place, its folder synced), their ids kept as destroyed; under the file's
-    lock, read back after. Returns the ids of all its destroyed keys, these and any destroyed
-    before (idempotent)."""
+    """Destroy every key `client` owns, its data keys and its lookup key: removed from `path`
+    (the file rewritten whole, synced, renamed into place, its folder synced), their ids kept
+    as destroyed; under the file's lock, read back after. Returns the ids of all its destroyed
+    keys, these and any destroyed before (idempotent)."""
     with _locked(path):
         raw = _raw(path)
         owners, destroyed = raw.setdefault("owners", {}), raw.setdefault("destroyed", {})
         for key_id in [k for k, owner in owners.items() if owner == client]:
             raw["keys"].pop(key_id, None)
+            raw.get("lookup_keys", {}).pop(key_id, None)
             del owners[key_id]
             destroyed[key_id] = client
         raw.setdefault("creditors", {}).pop(client, None)
+        raw.get("lookups", {}).pop(client, None)
         _write(path, raw)
         written = _raw(path)
     gone = sorted(k for k, owner in written.get("destroyed", {}).items() if owner == client)
-    if any(k in written["keys"] for k in gone) or client in written.get("creditors", {}):
+    left = {*written["keys"], *written.get("lookup_keys", {})}
+    if left & set(gone) or client in {*written.get("creditors", {}), *written.get("lookups", {})}:
         raise ConfigError("config.data_keys", f"{path}: {client}'s keys are still in the file")
     return gone
 
@@ -245,7 +316,7 @@ def _locked(path: Path) -> Iterator[None]:
     except OSError as error:
         raise _unwritable(path, error) from None
     try:
-        _give_to_owner(fd, path)
+        give_to_owner(fd, path)
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
@@ -267,7 +338,7 @@ def _unwritable(path: Path, error: OSError) -> KeysUnwritable:
     )
 
 
-def _give_to_owner(fd: int, path: Path) -> None:
+def give_to_owner(fd: int, path: Path) -> None:
     """Run as root (`govern keys new`, `govern backup create`), a file Govern makes beside the
     keys file is given to the keys file's owner, so that the service can still use it."""
     if os.geteuid() == 0 and path.exists():
@@ -286,7 +357,7 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
     new one, never a part, and a destroyed key does not come back after a power cut."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    _give_to_owner(fd, path)
+    give_to_owner(fd, path)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(raw, handle, indent=2, ensure_ascii=False)
         handle.flush()
@@ -297,43 +368,3 @@ def _write(path: Path, raw: dict[str, Any]) -> None:
         os.fsync(folder)
     finally:
         os.close(folder)
-
-
-def copies_file(path: Path) -> Path:
-    """Where the copies of the keys file that backup sets took are listed."""
-    return path.with_name(f"{path.name}.copies.jsonl")
-
-
-def record_copy(
-    path: Path, folder: Path, made_at: str, creditor_keys: dict[str, list[str]]
-) -> None:
-    """Note that the backup set in `folder` copied the keys file, with these creditors' keys."""
-    line = {"folder": str(folder), "made_at": made_at, "creditor_keys": creditor_keys}
-    fd = os.open(copies_file(path), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    _give_to_owner(fd, path)
-    with os.fdopen(fd, "a", encoding="utf-8") as out:
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-
-
-def copies_carrying(path: Path, key_ids: list[str]) -> list[dict[str, Any]]:
-    """The backup sets noted as having copied any of `key_ids`: folder, when, which ids."""
-    listed = copies_file(path)
-    if not listed.exists():
-        return []
-    found = []
-    for line in listed.read_text(encoding="utf-8").splitlines():
-        copy = json.loads(line)
-        carried = sorted({k for ids in copy["creditor_keys"].values() for k in ids} & set(key_ids))
-        if carried:
-            found.append({"folder": copy["folder"], "made_at": copy["made_at"], "keys": carried})
-    return found
-
-
-def creditor_keys(vault: Vault) -> dict[str, list[str]]:
-    """Each creditor's keys in the vault (client → key ids), as a backup set carries them."""
-    owned: dict[str, list[str]] = {}
-    for key_id, client in sorted(vault.owners.items()):
-        owned.setdefault(client, []).append(key_id)
-    return owned

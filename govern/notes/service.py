@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from govern.actor import Actor
 from govern.contact.models import Call, ComplaintCase, ContactBlock
-from govern.contact.parties import blocked_digest, number_digest, party_numbers
+from govern.contact.parties import blocked_digest, number_variants, party_numbers
 from govern.contact.repository import locked_debtor
 from govern.debtors.models import Debtor
 from govern.debtors.service import Gate, decide_debtor
@@ -125,10 +125,11 @@ def _checked_time(
 
 def _seen(db: Session, gate: Gate, call: Call, debtor: Debtor, party: str) -> CallSeen:
     """What the checks need of the call; whether its number is one of the party's is asked
-    only of a call that names no party (through the numbers' keyed digests)."""
+    only of a call that names no party (through the numbers' keyed digests, under every
+    lookup key that remains)."""
     vault = gate.ctx.vault
     numbers = party_numbers(vault, debtor, party) if call.party is None else []
-    party_number = call.number_digest in {number_digest(vault, n) for n in numbers}
+    party_number = call.number_digest in number_variants(vault, numbers, debtor.lookup_key_id)
     return CallSeen(
         call.id,
         call.direction,

@@ -28,20 +28,22 @@ from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
 from govern.contact.calls import CallReport, record_call
-from govern.contact.models import Call
+from govern.contact.models import Call, ContactBlock, ContactPermit
 from govern.creditors.certificate import verify
 from govern.creditors.cli import creditors
 from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.service import import_debtors, rotate_keys
-from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys, load_vault
+from govern.debtors.vault import KeysDestroyed, Vault, add_key, destroy_keys, load_vault
+from tests.support.calls import record_call as reported_call
 from tests.support.debtors import CASES, as_csv, id_number
 from tests.support.floor import Floor, import_cases
-from tests.support.notes import plain_note
+from tests.support.notes import note, plain_note
 
 BANK = "某银行信用卡中心"  # every case of the floor is its
 LENDER = "某消费金融公司"
+CONTACT_PHONE = "13700002222"  # every case's emergency contact (tests/support/debtors.py)
 TODAY = date(2026, 11, 28)  # the floor's clock, in Shanghai
 
 
@@ -144,8 +146,9 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
     bank_key = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1][
         "key_id"
     ]
+    bank_lookup = load_vault(settings.data_keys_file).lookups[BANK]  # its digests' key
     carried = read_manifest(backup).creditor_keys
-    assert carried[BANK] == [bank_key] and set(carried) == {BANK, LENDER}
+    assert carried[BANK] == sorted([bank_key, bank_lookup]) and set(carried) == {BANK, LENDER}
 
     end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
     status, body = entrusted.call("POST", end, "gm", json={"name": LENDER})
@@ -156,6 +159,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
 
     keys_now = load_vault(settings.data_keys_file)
     assert bank_key not in keys_now.keys and bank_key in keys_now.destroyed
+    assert bank_lookup not in keys_now.lookup_keys and bank_lookup in keys_now.destroyed
     copied = {row.case_no: row for row in before}
     assert not any(opens(settings, copied[case.case_no]) for case in CASES)
     assert opens(settings, copied["L-001"])  # the other creditor's records still open
@@ -179,7 +183,7 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "fields": len(CASES) * len(PERSONAL_FIELDS),
         "lookup_digests": 2 * len(CASES),
         "notes": 1,
-        "key_ids": [bank_key],
+        "key_ids": sorted([bank_key, bank_lookup]),  # its data key and its lookup key
     }
     assert document["not_destroyed"] == {"notes_under_other_keys": 0, "debtors_under_other_keys": 0}
     assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
@@ -199,6 +203,60 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
     assert again[1] == certificate
     status, body = entrusted.call("POST", end, "gm", json={"name": BANK})
     assert (status, body["error"]["code"]) == (409, "creditor.ended")
+
+
+def digests_of(floor: Floor, debtor_ids: set[str]) -> list[bytes]:
+    """Every digest the database holds of these debtors' numbers (their lookups, and the
+    calls, permits and blocks of theirs): the copy an attacker would take."""
+    tables = (DebtorLookup.digest, Call.number_digest, ContactPermit.number_digest)
+    with floor.agency.services.sessions() as db:
+        return [
+            digest
+            for column in (*tables, ContactBlock.number_digest)
+            for digest in db.scalars(select(column).where(column.table.c.debtor_id.in_(debtor_ids)))
+            if digest is not None
+        ]
+
+
+def guessed(vault: Vault) -> set[bytes]:
+    """The digests of the bank's debtors' phone and identity numbers under every lookup key
+    `vault` holds: what someone who knows (or tries) the numbers computes."""
+    numbers = [("phone", case.phone) for case in CASES] + [("phone", CONTACT_PHONE)]
+    numbers += [("id_number", case.id_number) for case in CASES]
+    return {d for kind, number in numbers for d in vault.digests(kind, number)}
+
+
+def test_a_dump_made_before_the_end_matches_no_number_of_its_debtors_with_the_keys_left(
+    entrusted: Floor, settings: Settings
+) -> None:
+    """Issue 18 item 4: lookup digests are a creditor's too. Its debtors' phone and identity
+    numbers are a small space; with the keys that remain after its end, no number tried
+    matches a digest of its debtors in a copy of the database made before."""
+    status, body = entrusted.call(
+        "POST",
+        f"/api/v1/debtors/{entrusted.debtors['C-002']}/contact-check",
+        "col.a1",
+        json={"party": "debtor", "phone": CASES[1].phone},
+    )
+    assert (status, body["allowed"]) == (200, True)  # a permit on C-002's phone
+    call = reported_call(entrusted, "C-001", party="contact:1", number=CONTACT_PHONE)
+    asked = {"party": "contact:1", "call_id": call, "purpose": "locate_debtor"}
+    status, body = note(entrusted, "col.a1", "C-001", **asked, flags=["do_not_call"])
+    assert status == 201, body  # a block on C-001's emergency contact's number
+    ids = {row.id for row in rows(entrusted) if row.client == BANK}
+    dump = digests_of(entrusted, ids)  # the dump made before the shredding
+    assert len(dump) >= 2 * len(CASES) + 3  # lookups, a permit, a call, a block
+    assert set(dump) <= guessed(load_vault(settings.data_keys_file))  # the keys then match
+
+    end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
+    assert entrusted.call("POST", end, "gm", json={"name": BANK})[0] == 200
+    remaining = load_vault(settings.data_keys_file)
+    assert not guessed(remaining) & set(dump)
+    assert entrusted.view("col.a1", "L-001")[0] == 200  # the lender's keys remain
+    status, found = entrusted.call(
+        "POST", "/api/v1/debtors/search", "col.a1", json={"phone": "13600001234"}
+    )
+    assert [d["id"] for d in found["debtors"]] == [entrusted.debtors["L-001"]]
 
 
 def test_a_contract_past_its_last_day_is_unreadable_then_ended_by_the_worker(
@@ -304,6 +362,7 @@ def test_key_rotation_keeps_each_creditors_debtors_under_its_own_keys(
     keys_file = settings.data_keys_file
     general = add_key(keys_file)  # `govern keys new`: the file's current key
     bank_next = add_key(keys_file, client=BANK)  # a new key for the bank alone
+    bank_lookup = load_vault(keys_file).lookups[BANK]
     s = entrusted.agency.services
     with s.sessions() as db:
         moved = rotate_keys(db, load_vault(keys_file), batch=2)  # `govern keys rotate`
@@ -317,7 +376,8 @@ def test_key_rotation_keeps_each_creditors_debtors_under_its_own_keys(
     status, certificate = entrusted.call("POST", end, "gm", json={"name": BANK})
     assert status == 200
     first = entrusted.call("GET", f"/api/v1/creditors/{entrusted.ids['bank']}", "gm")[1]
-    assert certificate["document"]["destroyed"]["key_ids"] == sorted([first["key_id"], bank_next])
+    destroyed = sorted([first["key_id"], bank_next, bank_lookup])
+    assert certificate["document"]["destroyed"]["key_ids"] == destroyed
     assert entrusted.view("col.a1", "L-001")[0] == 200
 
 
@@ -459,7 +519,8 @@ def test_an_early_end_a_crash_cut_short_is_finished_and_fails_no_list(
     floor: Floor, settings: Settings, clock: FixedClock
 ) -> None:
     _, bank = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
-    bank_key = load_vault(settings.data_keys_file).creditors[BANK]
+    vault = load_vault(settings.data_keys_file)
+    bank_keys = sorted([vault.creditors[BANK], vault.lookups[BANK]])
     destroy_keys(settings.data_keys_file, BANK)  # then the process died: nothing in the database
     status, page = floor.call("GET", "/api/v1/debtors", "col.a1", query_string={"assigned": "me"})
     assert (status, page["debtors"]) == (200, [])
@@ -470,7 +531,7 @@ def test_an_early_end_a_crash_cut_short_is_finished_and_fails_no_list(
     status, certificate = floor.call("GET", f"/api/v1/creditors/{bank['id']}/certificate", "gm")
     assert status == 200
     destroyed = certificate["document"]["destroyed"]
-    assert (destroyed["debtors"], destroyed["key_ids"]) == (len(CASES), [bank_key])
+    assert (destroyed["debtors"], destroyed["key_ids"]) == (len(CASES), bank_keys)
     assert certificate["document"]["not_destroyed"]["debtors_under_other_keys"] == 0
 
 

@@ -13,7 +13,8 @@ import pytest
 from govern.backup.service import create_set, quietly
 from govern.clock import FixedClock
 from govern.config import Settings
-from govern.debtors.vault import add_key, copies_file, destroy_keys, load_vault
+from govern.debtors.copies import copies_file
+from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys, load_vault
 from tests.creditors.test_contract_end import BANK, creditor
 from tests.support.floor import Floor
 
@@ -76,3 +77,21 @@ def test_a_keys_file_that_cannot_be_written_answers_503_and_records_nothing(
     status, body = creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])
     assert (status, body["error"]["code"]) == (503, "creditor.keys_unwritable")
     assert floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"] == []
+
+
+def test_a_creditors_lookup_key_is_its_own_and_goes_with_its_data_keys(settings: Settings) -> None:
+    path, number = settings.data_keys_file, "13812345678"
+    add_key(path, client="某信托")
+    add_key(path, client="某信托")  # a second data key: still its one lookup key
+    vault, other = load_vault(path), load_vault(path)  # this process's, another instance's
+    lookup = vault.lookups["某信托"]
+    owned = [k for k, owner in vault.owners.items() if owner == "某信托"]
+    assert [k for k in owned if k in vault.lookup_keys] == [lookup]
+    mine = vault.digest("phone", number, lookup)
+    assert mine != vault.digest("phone", number)  # not under the file's lookup key
+    assert mine in vault.digests("phone", number)  # a search tries it
+    assert lookup in destroy_keys(path, "某信托")
+    assert lookup not in load_vault(path).lookup_keys and "某信托" not in load_vault(path).lookups
+    with pytest.raises(KeysDestroyed):  # the other instance forgets it at its next digest
+        other.digest("phone", number, lookup)
+    assert mine not in other.digests("phone", number)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from govern.contact.models import ContactPermit
-from govern.debtors.service import lookup_form
+from govern.contact.parties import number_digest
+from govern.debtors.models import Debtor
 from govern.ids import new_id
 from tests.support.floor import Floor
 from tests.support.telephone import Telephone, record
@@ -42,12 +43,13 @@ def record_call(
 def _permit(floor: Floor, case: str, who: str, party: str, number: str, at: datetime) -> None:
     s = floor.agency.services
     with s.sessions() as db:
+        debtor = db.get_one(Debtor, floor.debtors[case])
         db.add(
             ContactPermit(
                 id=new_id("PM"),
-                debtor_id=floor.debtors[case],
+                debtor_id=debtor.id,
                 party=party,
-                number_digest=s.vault.digest("phone", lookup_form("phone", number)),
+                number_digest=number_digest(s.vault, number, debtor.lookup_key_id),
                 account_id=floor.ids[who],
                 issued_at=at - timedelta(minutes=1),
                 expires_at=at + timedelta(minutes=14),
