@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.db import HotStatement
 from govern.directory.models import Identity
+from govern.training.repository import record_entries
 
 _COLUMNS = ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")
 _VERSION_ROW = 1
@@ -29,6 +30,22 @@ def version(db: Session) -> int | None:
     """The policy version, or None when no policy was ever stored. Every request that reads
     debtor data asks it: a hot statement (govern/db.py)."""
     return _VERSION.scalar(db, {})
+
+
+_READING = HotStatement(
+    select(PolicyVersion.version, record_entries(bindparam("account_id"))).where(
+        PolicyVersion.id == _VERSION_ROW
+    )
+)
+
+
+def reading(db: Session, account_id: str) -> tuple[int, int] | None:
+    """What a debtor read checks afresh, in one round trip: the policy version and how many
+    entries the viewer's training record holds (`record_entries`); None when no policy was
+    ever stored. A hot statement (govern/db.py); what this session added counts."""
+    db.flush()  # the ORM would have: a result recorded in this session counts
+    found = _READING.rows(db, {"account_id": account_id})
+    return (found[0][0], found[0][1]) if found else None
 
 
 def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:

@@ -29,7 +29,7 @@ from govern.access.rules import (
     Viewer,
     shown_level,
 )
-from govern.access.service import PolicyCache, viewer
+from govern.access.service import PolicyCache, viewer_and_table
 from govern.actor import Actor
 from govern.context import Context, Sealer
 from govern.debtors import repository as repo
@@ -259,9 +259,9 @@ def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, An
 
 @dataclass(frozen=True)
 class Reading:
-    """One request's view of the rules: the viewer (certifications read fresh) and the door
-    that decides every debtor of the request with the policy version it reads once, at its
-    first decision."""
+    """One request's view of the rules: the viewer (certifications as their training record
+    stands now) and the door that decides every debtor of the request with the policy
+    version read with it, once, at the request's start (`viewer_and_table`)."""
 
     viewer: Viewer
     door: Door
@@ -284,8 +284,9 @@ class Reading:
 
 
 def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
-    who = viewer(db, gate.ctx, actor)
-    return Reading(who, Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy))
+    who, table = viewer_and_table(db, gate.ctx, gate.policy, actor)
+    door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy, table)
+    return Reading(who, door)
 
 
 def _show(db: Session, gate: Gate, reading: Reading, debtor: Debtor, asked: Showing) -> Shown:
