@@ -85,7 +85,7 @@ class Door:
     project groups, are read once, the first time a decision needs them, and serve every
     debtor the request decides. A door without `tables` answers reach only (break glass asks
     nothing else). `table`: the version and table already read for the request
-    (`access.service.viewer_and_table`), which the door then does not read again."""
+    (`access.service.reading_rules`), which the door then does not read again."""
 
     def __init__(
         self,

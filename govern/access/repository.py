@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, insert, select
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
@@ -33,19 +34,41 @@ def version(db: Session) -> int | None:
 
 
 _READING = HotStatement(
-    select(PolicyVersion.version, record_entries(bindparam("account_id"))).where(
-        PolicyVersion.id == _VERSION_ROW
-    )
+    select(
+        PolicyVersion.version,
+        PolicyVersion.contracts,
+        record_entries(bindparam("account_id")),
+    ).where(PolicyVersion.id == _VERSION_ROW)
 )
 
 
-def reading(db: Session, account_id: str) -> tuple[int, int] | None:
-    """What a debtor read checks afresh, in one round trip: the policy version and how many
-    entries the viewer's training record holds (`record_entries`); None when no policy was
-    ever stored. A hot statement (govern/db.py); what this session added counts."""
+@dataclass(frozen=True)
+class Versions:
+    """What a debtor read checks afresh: the policy version, the contracts' version and how
+    many entries the viewer's training record holds (`record_entries`)."""
+
+    policy: int
+    contracts: int
+    training_entries: int
+
+
+def versions(db: Session, account_id: str) -> Versions | None:
+    """The `Versions` a debtor read of `account_id` is decided at, in one round trip; None
+    when no policy was ever stored. A hot statement (govern/db.py); what this session added
+    counts."""
     db.flush()  # the ORM would have: a result recorded in this session counts
     found = _READING.rows(db, {"account_id": account_id})
-    return (found[0][0], found[0][1]) if found else None
+    return Versions(*found[0]) if found else None
+
+
+def bump_contracts(db: Session) -> None:
+    """A creditor was created, or its contract changed or ended: every instance reads the
+    contracts it keeps again at its next request. The caller commits."""
+    db.execute(
+        update(PolicyVersion)
+        .where(PolicyVersion.id == _VERSION_ROW)
+        .values(contracts=PolicyVersion.contracts + 1)
+    )
 
 
 def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:

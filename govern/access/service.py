@@ -50,7 +50,7 @@ class PolicyCache:
         self._cached: tuple[int, FieldTable] = (0, FieldTable({}, {}))  # swapped whole
         #: Whether this process has seen a policy stored (a store is never emptied again).
         self.stored = False
-        #: The viewers' training records, checked with the version (`viewer_and_table`).
+        #: The viewers' training records, checked with the version (`reading_rules`).
         self.records = TrainingRecords()
 
     def table(self, db: Session) -> tuple[int, FieldTable]:
@@ -157,21 +157,33 @@ def viewer(db: Session, ctx: Context, actor: Actor) -> Viewer:
     return _viewer(actor, account_id, holding(db, ctx, account_id))
 
 
-def viewer_and_table(
-    db: Session, ctx: Context, cache: PolicyCache, actor: Actor
-) -> tuple[Viewer, tuple[int, FieldTable]]:
-    """`viewer` and the stored policy's version and table (`PolicyCache.table`), as a debtor
-    read needs them: the version and the size of the viewer's training record are read in
-    one round trip, the record itself only when it has grown since this process last read it
-    (`TrainingRecords`); what holds is decided from it now, so a lapse counts at once.
+@dataclass(frozen=True)
+class ReadingRules:
+    """What a debtor read is decided by, as it stands at the request: the viewer, the stored
+    policy's version and table, and the version of the creditors' contracts (a debtor's
+    creditor's contract kept by a process is read again when it moved)."""
+
+    viewer: Viewer
+    table: tuple[int, FieldTable]
+    contracts: int
+
+
+def reading_rules(db: Session, ctx: Context, cache: PolicyCache, actor: Actor) -> ReadingRules:
+    """`viewer`, the stored policy's version and table (`PolicyCache.table`) and the
+    contracts' version, as a debtor read needs them: the versions and the size of the
+    viewer's training record are read in one round trip, the record itself only when it has
+    grown since this process last read it (`TrainingRecords`); what holds is decided from it
+    now, so a lapse counts at once.
 
     Raises Forbidden `debtor.no_account`, PolicyNotStored before `store_default_policy`.
     """
     account_id = _account_of(actor)
-    version, entries = repo.reading(db, account_id) or (None, 0)
-    table = cache.table_at(db, version)
-    record = cache.records.record(db, account_id, entries)
-    return _viewer(actor, account_id, held(ctx, record)), table
+    found = repo.versions(db, account_id)
+    if found is None:
+        raise PolicyNotStored("store_default_policy comes before the first read")
+    table = cache.table_at(db, found.policy)
+    record = cache.records.record(db, account_id, found.training_entries)
+    return ReadingRules(_viewer(actor, account_id, held(ctx, record)), table, found.contracts)
 
 
 def _account_of(actor: Actor) -> str:

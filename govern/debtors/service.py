@@ -29,7 +29,7 @@ from govern.access.rules import (
     Viewer,
     shown_level,
 )
-from govern.access.service import PolicyCache, viewer_and_table
+from govern.access.service import PolicyCache, reading_rules
 from govern.actor import Actor
 from govern.context import Context, Sealer
 from govern.debtors import repository as repo
@@ -58,8 +58,9 @@ Stops = Callable[[Session, Sequence[str]], frozenset[str]]
 
 
 #: Asks the creditors capability for the contracts of these clients (甲方), for the door to
-#: hold each debtor to its creditor's (handed in at start-up: creditors sit above debtors).
-Entrustments = Callable[[Session, Sequence[str]], Mapping[str, Entrustment]]
+#: hold each debtor to its creditor's (handed in at start-up: creditors sit above debtors):
+#: (db, clients, the contracts' version read for the request, or None to read them afresh).
+Entrustments = Callable[[Session, Sequence[str], int | None], Mapping[str, Entrustment]]
 
 
 def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
@@ -67,7 +68,9 @@ def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
     return frozenset()
 
 
-def no_entrustments(_db: Session, _clients: Sequence[str]) -> Mapping[str, Entrustment]:
+def no_entrustments(
+    _db: Session, _clients: Sequence[str], _version: int | None
+) -> Mapping[str, Entrustment]:
     """Where no capability above says otherwise: no client is a creditor with a contract."""
     return {}
 
@@ -260,11 +263,13 @@ def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, An
 @dataclass(frozen=True)
 class Reading:
     """One request's view of the rules: the viewer (certifications as their training record
-    stands now) and the door that decides every debtor of the request with the policy
-    version read with it, once, at the request's start (`viewer_and_table`)."""
+    stands now), the door that decides every debtor of the request with the policy version
+    read with it, once, at the request's start (`reading_rules`), and the contracts' version
+    read with them."""
 
     viewer: Viewer
     door: Door
+    contracts: int | None = None
     creditors: dict[str, Entrustment | None] = field(default_factory=dict)  # by client
 
     @property
@@ -273,9 +278,11 @@ class Reading:
         return self.door.table[0]
 
     def entrustment(self, db: Session, gate: Gate, client: str) -> Entrustment | None:
-        """The contract of the debtor's creditor, asked once per client and request."""
+        """The contract of the debtor's creditor, asked once per client and request (at the
+        contracts' version read for the request: a process may keep it)."""
         if client not in self.creditors:
-            self.creditors[client] = gate.entrustments(db, [client]).get(client)
+            found = gate.entrustments(db, [client], self.contracts)
+            self.creditors[client] = found.get(client)
         return self.creditors[client]
 
     def ref(self, db: Session, gate: Gate, debtor: Debtor) -> DebtorRef:
@@ -284,9 +291,9 @@ class Reading:
 
 
 def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
-    who, table = viewer_and_table(db, gate.ctx, gate.policy, actor)
-    door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy, table)
-    return Reading(who, door)
+    rules = reading_rules(db, gate.ctx, gate.policy, actor)
+    door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy, rules.table)
+    return Reading(rules.viewer, door, rules.contracts)
 
 
 def _show(db: Session, gate: Gate, reading: Reading, debtor: Debtor, asked: Showing) -> Shown:
@@ -387,7 +394,7 @@ def debtor_entrustment(
 
     def entrustment(db: Session, debtor_id: str) -> Entrustment | None:
         client = _debtor(db, debtor_id).client
-        return entrustments(db, [client]).get(client)
+        return entrustments(db, [client], None).get(client)
 
     return entrustment
 
