@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import BindParameter
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.db import HotStatement
@@ -33,15 +36,6 @@ def version(db: Session) -> int | None:
     return _VERSION.scalar(db, {})
 
 
-_READING = HotStatement(
-    select(
-        PolicyVersion.version,
-        PolicyVersion.contracts,
-        record_entries(bindparam("account_id")),
-    ).where(PolicyVersion.id == _VERSION_ROW)
-)
-
-
 @dataclass(frozen=True)
 class Versions:
     """What a debtor read checks afresh: the policy version, the contracts' version and how
@@ -52,13 +46,33 @@ class Versions:
     training_entries: int
 
 
+def versions_read(account_id: BindParameter) -> list[ColumnElement]:
+    """The columns `Versions` is made of (`as_versions`) for the viewer `account_id`, each a
+    scalar subquery: a debtor read may read them with its own row, in its one round trip."""
+    row = PolicyVersion.id == _VERSION_ROW
+    return [
+        select(PolicyVersion.version).where(row).scalar_subquery(),
+        select(PolicyVersion.contracts).where(row).scalar_subquery(),
+        record_entries(account_id),
+    ]
+
+
+def as_versions(columns: Sequence[Any]) -> Versions | None:
+    """The `Versions` of the columns `versions_read` gave; None when no policy was ever
+    stored."""
+    policy, contracts, entries = columns
+    return None if policy is None else Versions(policy, contracts, entries)
+
+
+_READING = HotStatement(select(*versions_read(bindparam("account_id"))))
+
+
 def versions(db: Session, account_id: str) -> Versions | None:
     """The `Versions` a debtor read of `account_id` is decided at, in one round trip; None
     when no policy was ever stored. A hot statement (govern/db.py); what this session added
     counts."""
     db.flush()  # the ORM would have: a result recorded in this session counts
-    found = _READING.rows(db, {"account_id": account_id})
-    return Versions(*found[0]) if found else None
+    return as_versions(_READING.rows(db, {"account_id": account_id})[0])
 
 
 def bump_contracts(db: Session) -> None:

@@ -153,7 +153,7 @@ def viewer(db: Session, ctx: Context, actor: Actor) -> Viewer:
 
     Raises Forbidden `debtor.no_account` for an actor without an account (the console).
     """
-    account_id = _account_of(actor)
+    account_id = account_of(actor)
     return _viewer(actor, account_id, holding(db, ctx, account_id))
 
 
@@ -177,8 +177,18 @@ def reading_rules(db: Session, ctx: Context, cache: PolicyCache, actor: Actor) -
 
     Raises Forbidden `debtor.no_account`, PolicyNotStored before `store_default_policy`.
     """
-    account_id = _account_of(actor)
-    found = repo.versions(db, account_id)
+    return rules_at(db, ctx, cache, actor, repo.versions(db, account_of(actor)))
+
+
+def rules_at(
+    db: Session, ctx: Context, cache: PolicyCache, actor: Actor, found: repo.Versions | None
+) -> ReadingRules:
+    """`reading_rules` at the versions a debtor read has just read with its own row
+    (`repository.versions_read`; None: no policy stored).
+
+    Raises Forbidden `debtor.no_account`, PolicyNotStored before `store_default_policy`.
+    """
+    account_id = account_of(actor)
     if found is None:
         raise PolicyNotStored("store_default_policy comes before the first read")
     table = cache.table_at(db, found.policy)
@@ -186,7 +196,7 @@ def reading_rules(db: Session, ctx: Context, cache: PolicyCache, actor: Actor) -
     return ReadingRules(_viewer(actor, account_id, held(ctx, record)), table, found.contracts)
 
 
-def _account_of(actor: Actor) -> str:
+def account_of(actor: Actor) -> str:
     """The actor's account. Raises Forbidden `debtor.no_account` (the console)."""
     if actor.account_id is None:
         raise Forbidden("debtor.no_account", "Only a personal account reads debtor data.")

@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from govern.access.repository import Versions, as_versions, versions_read
 from govern.debtors.models import Debtor, DebtorLookup
 from govern.directory.models import Identity
 
 
 def debtor(db: Session, debtor_id: str) -> Debtor | None:
     return db.get(Debtor, debtor_id)
+
+
+def debtor_with_versions(
+    db: Session, debtor_id: str, account_id: str
+) -> tuple[Debtor, Versions | None] | None:
+    """The debtor and the versions its read by `account_id` is decided at (the policy's, the
+    contracts', the viewer's training record's size: `access.repository.versions`), in one
+    round trip; None when there is no such debtor."""
+    row = db.execute(_WITH_VERSIONS, {"debtor_id": debtor_id, "account_id": account_id}).first()
+    return None if row is None else (row[0], as_versions(row[1:]))
+
+
+# Every debtor view asks it: built once.
+_WITH_VERSIONS = select(Debtor, *versions_read(bindparam("account_id"))).where(
+    Debtor.id == bindparam("debtor_id")
+)
 
 
 def caseload(db: Session, groups: frozenset[str], after: str, limit: int) -> list[Debtor]:

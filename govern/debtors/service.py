@@ -29,7 +29,13 @@ from govern.access.rules import (
     Viewer,
     shown_level,
 )
-from govern.access.service import PolicyCache, reading_rules
+from govern.access.service import (
+    PolicyCache,
+    ReadingRules,
+    account_of,
+    reading_rules,
+    rules_at,
+)
 from govern.actor import Actor
 from govern.context import Context, Sealer
 from govern.debtors import repository as repo
@@ -139,8 +145,7 @@ def view_debtor(
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
     `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
     """
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
+    reading, debtor = _reading_one(db, gate, actor, debtor_id)
     shown = _show(db, gate, reading, debtor, Showing(RECORD, investigation=investigation))
     shown = _with_stops(db, gate, [shown])[0]
     db.commit()  # the read ends here; its events are made durable after
@@ -162,8 +167,7 @@ def reveal_fields(
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
     check_fields(gate.ctx.settings.policies_dir, fields)
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
+    reading, debtor = _reading_one(db, gate, actor, debtor_id)
     asked = Showing(REVEAL, wanted=frozenset(fields), purpose=purpose)
     shown = _show(db, gate, reading, debtor, asked)
     db.commit()  # the read ends here; its events are made durable after
@@ -222,8 +226,7 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`, Forbidden
     `debtor.not_assigned` / `audit.investigation_required` (naming the debtor).
     """
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
+    reading, debtor = _reading_one(db, gate, actor, debtor_id)
     return debtor, reading.door.decide(reading.viewer, reading.ref(db, gate, debtor))
 
 
@@ -291,7 +294,25 @@ class Reading:
 
 
 def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
-    rules = reading_rules(db, gate.ctx, gate.policy, actor)
+    return _reading_by(db, gate, reading_rules(db, gate.ctx, gate.policy, actor))
+
+
+def _reading_one(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tuple[Reading, Debtor]:
+    """The reading of a request about one debtor, and the debtor, read with the versions the
+    reading is decided at (one round trip).
+
+    Raises Forbidden `debtor.no_account`, BadRequest `debtor.id_malformed`, NotFound
+    `debtor.unknown`.
+    """
+    account_id = account_of(actor)
+    found = repo.debtor_with_versions(db, _checked_id(debtor_id), account_id)
+    if found is None:
+        raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
+    debtor, versions = found
+    return _reading_by(db, gate, rules_at(db, gate.ctx, gate.policy, actor, versions)), debtor
+
+
+def _reading_by(db: Session, gate: Gate, rules: ReadingRules) -> Reading:
     door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy, rules.table)
     return Reading(rules.viewer, door, rules.contracts)
 
@@ -408,12 +429,17 @@ def debtor_group(db: Session, debtor_id: str) -> str:
 
 
 def _debtor(db: Session, debtor_id: str) -> Debtor:
-    if not DEBTOR_ID.match(debtor_id):
-        raise BadRequest("debtor.id_malformed", "A debtor id looks like DB-7K3M-9Q2X.")
-    found = repo.debtor(db, debtor_id)
+    found = repo.debtor(db, _checked_id(debtor_id))
     if found is None:
         raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
     return found
+
+
+def _checked_id(debtor_id: str) -> str:
+    """Raises BadRequest `debtor.id_malformed` unless `debtor_id` looks like a debtor's id."""
+    if not DEBTOR_ID.match(debtor_id):
+        raise BadRequest("debtor.id_malformed", "A debtor id looks like DB-7K3M-9Q2X.")
+    return debtor_id
 
 
 # ---- import and keys -------------------------------------------------------------------------
