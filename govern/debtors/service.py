@@ -42,6 +42,7 @@ from govern.debtors import repository as repo
 from govern.debtors.importer import personal_values, read_rows
 from govern.debtors.masking import mask
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
+from govern.debtors.repository import DebtorRead, StopColumn
 from govern.debtors.vault import KeysDestroyed, Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
@@ -91,6 +92,7 @@ class DebtorWiring:
     opening: Opener
     stops: Stops = no_stops
     entrustments: Entrustments = no_entrustments
+    stop: StopColumn | None = None  # `stops` for a record view, read with the debtor's row
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class Gate:
     opening: Opener
     stops: Stops = no_stops
     entrustments: Entrustments = no_entrustments
+    stop: StopColumn | None = None  # `stops` for a record view, read with the debtor's row
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,12 @@ def view_debtor(
     Raises NotFound `debtor.unknown`, Forbidden `debtor.not_assigned` /
     `audit.investigation_required` / `investigation.*` (`_investigation`), AuditNotWritten.
     """
-    reading, debtor = _reading_one(db, gate, actor, debtor_id)
-    shown = _show(db, gate, reading, debtor, Showing(RECORD, investigation=investigation))
-    shown = _with_stops(db, gate, [shown])[0]
+    reading, read = _reading_one(db, gate, actor, debtor_id, gate.stop)
+    shown = _show(db, gate, reading, read.debtor, Showing(RECORD, investigation=investigation))
+    if read.stopped is None:
+        shown = _with_stops(db, gate, [shown])[0]
+    else:
+        shown = replace(shown, stopped=read.stopped)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.viewed")
     return shown
@@ -167,9 +173,9 @@ def reveal_fields(
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
     check_fields(gate.ctx.settings.policies_dir, fields)
-    reading, debtor = _reading_one(db, gate, actor, debtor_id)
+    reading, read = _reading_one(db, gate, actor, debtor_id)
     asked = Showing(REVEAL, wanted=frozenset(fields), purpose=purpose)
-    shown = _show(db, gate, reading, debtor, asked)
+    shown = _show(db, gate, reading, read.debtor, asked)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.revealed")
     return shown
@@ -226,7 +232,8 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     Raises BadRequest `debtor.id_malformed`, NotFound `debtor.unknown`, Forbidden
     `debtor.not_assigned` / `audit.investigation_required` (naming the debtor).
     """
-    reading, debtor = _reading_one(db, gate, actor, debtor_id)
+    reading, read = _reading_one(db, gate, actor, debtor_id)
+    debtor = read.debtor
     return debtor, reading.door.decide(reading.viewer, reading.ref(db, gate, debtor))
 
 
@@ -297,19 +304,21 @@ def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
     return _reading_by(db, gate, reading_rules(db, gate.ctx, gate.policy, actor))
 
 
-def _reading_one(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tuple[Reading, Debtor]:
+def _reading_one(
+    db: Session, gate: Gate, actor: Actor, debtor_id: str, stop: StopColumn | None = None
+) -> tuple[Reading, DebtorRead]:
     """The reading of a request about one debtor, and the debtor, read with the versions the
-    reading is decided at (one round trip).
+    reading is decided at (and its complaint stop, when `stop` is given) in one round trip.
 
     Raises Forbidden `debtor.no_account`, BadRequest `debtor.id_malformed`, NotFound
     `debtor.unknown`.
     """
     account_id = account_of(actor)
-    found = repo.debtor_with_versions(db, _checked_id(debtor_id), account_id)
-    if found is None:
+    read = repo.debtor_with_versions(db, _checked_id(debtor_id), account_id, stop)
+    if read is None:
         raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
-    debtor, versions = found
-    return _reading_by(db, gate, rules_at(db, gate.ctx, gate.policy, actor, versions)), debtor
+    rules = rules_at(db, gate.ctx, gate.policy, actor, read.versions)
+    return _reading_by(db, gate, rules), read
 
 
 def _reading_by(db: Session, gate: Gate, rules: ReadingRules) -> Reading:
