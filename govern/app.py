@@ -38,7 +38,7 @@ from govern.investigations.service import opener
 from govern.notes.agent_statement import agent_statement
 from govern.notes.language import language_check
 from govern.notes.rules import IT, SUPERVISOR
-from govern.notes.service import stopped_debtors
+from govern.notes.service import stop_column, stopped_debtors
 from govern.operations.logs import configure_logging
 from govern.operations.views import register_operations
 from govern.policies import check_role_names, role_policy
@@ -170,7 +170,12 @@ def _hand_in(app: Flask, services: Services) -> None:
     entrustments = entrustments_in(services.settings.timezone)
     app.extensions[ACCESS] = AccessWiring(policy, debtor_group, debtor_entrustment(entrustments))
     app.extensions[DEBTORS] = DebtorWiring(
-        policy, opener(services.trail, services.clock), stopped_debtors, entrustments, rekey_numbers
+        policy,
+        opener(services.trail, services.clock),
+        stopped_debtors,
+        entrustments,
+        rekeyed=rekey_numbers,
+        stop=stop_column,
     )
     fields = access_policy(services.settings.policies_dir).fields
     app.extensions[TRAINING] = DebtorFields(

@@ -84,13 +84,19 @@ class Door:
     """The decisions of one request (or command): the policy table, and a department's
     project groups, are read once, the first time a decision needs them, and serve every
     debtor the request decides. A door without `tables` answers reach only (break glass asks
-    nothing else)."""
+    nothing else). `table`: the version and table already read for the request
+    (`access.service.reading_rules`), which the door then does not read again."""
 
     def __init__(
-        self, db: Session, clock: Clock, policies_dir: Path, tables: PolicyTables | None = None
+        self,
+        db: Session,
+        clock: Clock,
+        policies_dir: Path,
+        tables: PolicyTables | None = None,
+        table: tuple[int, FieldTable] | None = None,
     ) -> None:
         self.db, self.clock, self.policies_dir, self.tables = db, clock, policies_dir, tables
-        self._table: tuple[int, FieldTable] | None = None
+        self._table = table
         self._groups: dict[str, frozenset[str]] = {}
 
     @property

@@ -33,7 +33,8 @@ class PolicyLine(Base):
 
 
 class PolicyVersion(Base):
-    """One row: bumped in the transaction of every policy change; each request compares it."""
+    """One row: `version` bumped in the transaction of every policy change, `contracts` in
+    that of every contract change; each debtor read compares both."""
 
     __tablename__ = "policy_version"
 
@@ -41,6 +42,9 @@ class PolicyVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     changed_by: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: The creditors' contracts' version: bumped in the transaction of every creditor created,
+    #: its contract changed or ended (`repository.bump_contracts`), read with `version`.
+    contracts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class BreakGlassGrant(Base):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import BindParameter
 
 from govern.access.models import BreakGlassGrant, PolicyLine, PolicyVersion
 from govern.db import HotStatement
 from govern.directory.models import Identity
+from govern.training.repository import record_entries
 
 _COLUMNS = ("ptype", "v0", "v1", "v2", "v3", "v4", "v5")
 _VERSION_ROW = 1
@@ -29,6 +34,55 @@ def version(db: Session) -> int | None:
     """The policy version, or None when no policy was ever stored. Every request that reads
     debtor data asks it: a hot statement (govern/db.py)."""
     return _VERSION.scalar(db, {})
+
+
+@dataclass(frozen=True)
+class Versions:
+    """What a debtor read checks afresh: the policy version, the contracts' version and how
+    many entries the viewer's training record holds (`record_entries`)."""
+
+    policy: int
+    contracts: int
+    training_entries: int
+
+
+def versions_read(account_id: BindParameter) -> list[ColumnElement]:
+    """The columns `Versions` is made of (`as_versions`) for the viewer `account_id`, each a
+    scalar subquery: a debtor read may read them with its own row, in its one round trip."""
+    row = PolicyVersion.id == _VERSION_ROW
+    return [
+        select(PolicyVersion.version).where(row).scalar_subquery(),
+        select(PolicyVersion.contracts).where(row).scalar_subquery(),
+        record_entries(account_id),
+    ]
+
+
+def as_versions(columns: Sequence[Any]) -> Versions | None:
+    """The `Versions` of the columns `versions_read` gave; None when no policy was ever
+    stored."""
+    policy, contracts, entries = columns
+    return None if policy is None else Versions(policy, contracts, entries)
+
+
+_READING = HotStatement(select(*versions_read(bindparam("account_id"))))
+
+
+def versions(db: Session, account_id: str) -> Versions | None:
+    """The `Versions` a debtor read of `account_id` is decided at, in one round trip; None
+    when no policy was ever stored. A hot statement (govern/db.py); what this session added
+    counts."""
+    db.flush()  # the ORM would have: a result recorded in this session counts
+    return as_versions(_READING.rows(db, {"account_id": account_id})[0])
+
+
+def bump_contracts(db: Session) -> None:
+    """A creditor was created, or its contract changed or ended: every instance reads the
+    contracts it keeps again at its next request. The caller commits."""
+    db.execute(
+        update(PolicyVersion)
+        .where(PolicyVersion.id == _VERSION_ROW)
+        .values(contracts=PolicyVersion.contracts + 1)
+    )
 
 
 def store_first(db: Session, policy: list[tuple[str, ...]], actor: str, at: datetime) -> None:

@@ -30,7 +30,7 @@ from govern.directory.models import Identity
 from govern.errors import BadRequest, Conflict, Forbidden, NotFound
 from govern.ids import new_id
 from govern.justification import justification
-from govern.training.certifications import holding
+from govern.training.certifications import TrainingRecords, held, holding
 
 MAX_LINES_PER_CHANGE = 1000
 POLICY_VALUE = re.compile(r"^[A-Za-z0-9_.*-]{1,64}$")
@@ -50,10 +50,16 @@ class PolicyCache:
         self._cached: tuple[int, FieldTable] = (0, FieldTable({}, {}))  # swapped whole
         #: Whether this process has seen a policy stored (a store is never emptied again).
         self.stored = False
+        #: The viewers' training records, checked with the version (`reading_rules`).
+        self.records = TrainingRecords()
 
     def table(self, db: Session) -> tuple[int, FieldTable]:
         """The version and its table. Raises PolicyNotStored before `store_default_policy`."""
-        current = repo.version(db)
+        return self.table_at(db, repo.version(db))
+
+    def table_at(self, db: Session, current: int | None) -> tuple[int, FieldTable]:
+        """The table of version `current`, just read (None: no policy stored). Raises
+        PolicyNotStored before `store_default_policy`."""
         if current is None:
             raise PolicyNotStored("store_default_policy comes before the first read")
         self.stored = True
@@ -147,14 +153,60 @@ def viewer(db: Session, ctx: Context, actor: Actor) -> Viewer:
 
     Raises Forbidden `debtor.no_account` for an actor without an account (the console).
     """
+    account_id = account_of(actor)
+    return _viewer(actor, account_id, holding(db, ctx, account_id))
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """What a debtor read is decided by, as it stands at the request: the viewer, the stored
+    policy's version and table, and the version of the creditors' contracts (a debtor's
+    creditor's contract kept by a process is read again when it moved)."""
+
+    viewer: Viewer
+    table: tuple[int, FieldTable]
+    contracts: int
+
+
+def reading_rules(db: Session, ctx: Context, cache: PolicyCache, actor: Actor) -> ReadingRules:
+    """`viewer`, the stored policy's version and table (`PolicyCache.table`) and the
+    contracts' version, as a debtor read needs them: the versions and the size of the
+    viewer's training record are read in one round trip, the record itself only when it has
+    grown since this process last read it (`TrainingRecords`); what holds is decided from it
+    now, so a lapse counts at once.
+
+    Raises Forbidden `debtor.no_account`, PolicyNotStored before `store_default_policy`.
+    """
+    return rules_at(db, ctx, cache, actor, repo.versions(db, account_of(actor)))
+
+
+def rules_at(
+    db: Session, ctx: Context, cache: PolicyCache, actor: Actor, found: repo.Versions | None
+) -> ReadingRules:
+    """`reading_rules` at the versions a debtor read has just read with its own row
+    (`repository.versions_read`; None: no policy stored).
+
+    Raises Forbidden `debtor.no_account`, PolicyNotStored before `store_default_policy`.
+    """
+    account_id = account_of(actor)
+    if found is None:
+        raise PolicyNotStored("store_default_policy comes before the first read")
+    table = cache.table_at(db, found.policy)
+    record = cache.records.record(db, account_id, found.training_entries)
+    return ReadingRules(_viewer(actor, account_id, held(ctx, record)), table, found.contracts)
+
+
+def account_of(actor: Actor) -> str:
+    """The actor's account. Raises Forbidden `debtor.no_account` (the console)."""
     if actor.account_id is None:
         raise Forbidden("debtor.no_account", "Only a personal account reads debtor data.")
+    return actor.account_id
+
+
+def _viewer(actor: Actor, account_id: str, holding: frozenset[str]) -> Viewer:
+    staff = actor.staff
     return Viewer(
-        actor.account_id,
-        data_roles(actor.staff.roles),
-        actor.project_group,
-        actor.staff.department,
-        holding(db, ctx, actor.account_id),
+        account_id, data_roles(staff.roles), actor.project_group, staff.department, holding
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from audit.entry import canonical
 from govern.access.policy import access_policy
+from govern.access.repository import bump_contracts
 from govern.access.rules import Entrustment
 from govern.contact.parties import rekey_numbers
 from govern.context import Context
@@ -104,6 +105,7 @@ def create_creditor(db: Session, ctx: Context, actor: str, draft: CreditorDraft)
     )
     db.add(creditor)
     db.flush()
+    bump_contracts(db)
     ctx.trail.record(db, "creditor.created", actor, creditor.id, **_facts(creditor))
     db.commit()
     reseal_client(db, ctx.vault, creditor.name, rekey_numbers)
@@ -119,6 +121,7 @@ def change_end(db: Session, ctx: Context, actor: str, creditor_id: str, end: dat
     check_period(creditor.contract_start, end)
     check_not_passed(end, _today(ctx))
     before, creditor.contract_end = creditor.contract_end, end
+    bump_contracts(db)
     ctx.trail.record(
         db,
         "creditor.contract_changed",
@@ -130,23 +133,56 @@ def change_end(db: Session, ctx: Context, actor: str, creditor_id: str, end: dat
     return creditor
 
 
-def entrustments_in(zone: ZoneInfo) -> Entrustments:
-    """The door's question, handed to the debtor reads at start-up: the contracts of these
-    clients, in one query (`zone`: the company's, where a contract's last day ends)."""
+#: Contracts kept per process at most (one per debtors' client; beyond it, all read again).
+KEPT_CONTRACTS = 10_000
 
-    def entrustments(db: Session, clients: Sequence[str]) -> Mapping[str, Entrustment]:
+
+class Contracts:
+    """The door's question, handed to the debtor reads at start-up (`Entrustments`): the
+    contracts of these clients, in one query (`zone`: the company's, where a contract's last
+    day ends). Asked at a version of the contracts (`access.repository.versions`, read
+    before), it keeps each client's contract, or that it has none, with that version and
+    reads it again only once the version moved: every creditor created, changed or ended
+    bumps it in its own transaction (`bump_contracts`), so another instance's change is read
+    at the next request. Whether a kept contract has run out is decided at each request."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._kept: dict[str, tuple[int, Entrustment | None]] = {}
+
+    def __call__(
+        self, db: Session, clients: Sequence[str], version: int | None
+    ) -> Mapping[str, Entrustment]:
+        if version is None:
+            return self._read(db, clients)
+        kept = {c: self._kept.get(c) for c in clients}
+        unread = [c for c, k in kept.items() if k is None or k[0] != version]
+        read = self._read(db, unread) if unread else {}
+        self._keep({c: (version, read.get(c)) for c in unread})
+        held = {c: k[1] for c, k in kept.items() if k is not None and c not in unread}
+        return {**{c: e for c, e in held.items() if e is not None}, **read}
+
+    def _read(self, db: Session, clients: Sequence[str]) -> dict[str, Entrustment]:
         return {
             c.name: Entrustment(
                 c.id,
-                ends_at(c.contract_end, zone),
+                ends_at(c.contract_end, self.zone),
                 frozenset(c.purposes),
                 c.ended_at is not None,
-                starts_at(c.contract_start, zone),
+                starts_at(c.contract_start, self.zone),
             )
             for c in repo.of_clients(db, clients)
         }
 
-    return entrustments
+    def _keep(self, contracts: dict[str, tuple[int, Entrustment | None]]) -> None:
+        if len(self._kept) + len(contracts) > KEPT_CONTRACTS:
+            self._kept.clear()
+        self._kept.update(contracts)
+
+
+def entrustments_in(zone: ZoneInfo) -> Entrustments:
+    """The door's question for the debtor reads of one process (`Contracts`)."""
+    return Contracts(zone)
 
 
 def end_due_contracts(db: Session, ctx: Context, now: datetime) -> list[DeletionCertificate]:
@@ -224,6 +260,7 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
     ctx.vault.reload()
     debtors.forget_digests(db, creditor.name)
     creditor.ended_at, creditor.ended_by = ctx.clock.now(), actor
+    bump_contracts(db)
     destroyed = Destroyed(
         count,
         count * len(PERSONAL_FIELDS),

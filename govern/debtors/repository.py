@@ -2,18 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from govern.access.repository import Versions, as_versions, versions_read
 from govern.debtors.models import Debtor, DebtorLookup
 from govern.directory.models import Identity
 
 
 def debtor(db: Session, debtor_id: str) -> Debtor | None:
     return db.get(Debtor, debtor_id)
+
+
+#: A column of the debtor's read saying whether the debtor the given id column names is under
+#: a complaint stop (the notes capability's, handed in at start-up).
+StopColumn = Callable[[ColumnElement[str]], ColumnElement[bool]]
+
+
+@dataclass(frozen=True)
+class DebtorRead:
+    """One debtor as a record view reads it: the row, the versions its reading is decided at,
+    and whether it is under a complaint stop (None: not asked)."""
+
+    debtor: Debtor
+    versions: Versions | None
+    stopped: bool | None = None
+
+
+def debtor_with_versions(
+    db: Session, debtor_id: str, account_id: str, stop: StopColumn | None = None
+) -> DebtorRead | None:
+    """The debtor, the versions its read by `account_id` is decided at (the policy's, the
+    contracts', the viewer's training record's size: `access.repository.versions`) and, when
+    `stop` is given, its complaint stop, in one round trip; None when there is no such
+    debtor."""
+    statement = _READS[stop] if stop in _READS else _read_of(stop)
+    row = db.execute(statement, {"debtor_id": debtor_id, "account_id": account_id}).first()
+    if row is None:
+        return None
+    stopped = None if stop is None else bool(row[4])
+    return DebtorRead(row[0], as_versions(row[1:4]), stopped)
+
+
+# Every debtor view asks it: each statement built once (one per stop column handed in).
+_READS: dict[StopColumn | None, Select] = {}
+
+
+def _read_of(stop: StopColumn | None) -> Select:
+    stopped = [stop(Debtor.id)] if stop is not None else []
+    columns = [Debtor, *versions_read(bindparam("account_id")), *stopped]
+    statement = select(*columns).where(Debtor.id == bindparam("debtor_id"))
+    _READS[stop] = statement
+    return statement
 
 
 def caseload(db: Session, groups: frozenset[str], after: str, limit: int) -> list[Debtor]:

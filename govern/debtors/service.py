@@ -29,13 +29,20 @@ from govern.access.rules import (
     Viewer,
     shown_level,
 )
-from govern.access.service import PolicyCache, viewer
+from govern.access.service import (
+    PolicyCache,
+    ReadingRules,
+    account_of,
+    reading_rules,
+    rules_at,
+)
 from govern.actor import Actor
 from govern.context import Context, Sealer
 from govern.debtors import repository as repo
 from govern.debtors.importer import personal_values, read_rows
 from govern.debtors.masking import mask
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
+from govern.debtors.repository import DebtorRead, StopColumn
 from govern.debtors.vault import KeysDestroyed, Vault
 from govern.errors import BadRequest, Forbidden, NotFound
 from govern.ids import new_id
@@ -60,8 +67,9 @@ Stops = Callable[[Session, Sequence[str]], frozenset[str]]
 
 
 #: Asks the creditors capability for the contracts of these clients (甲方), for the door to
-#: hold each debtor to its creditor's (handed in at start-up: creditors sit above debtors).
-Entrustments = Callable[[Session, Sequence[str]], Mapping[str, Entrustment]]
+#: hold each debtor to its creditor's (handed in at start-up: creditors sit above debtors):
+#: (db, clients, the contracts' version read for the request, or None to read them afresh).
+Entrustments = Callable[[Session, Sequence[str], int | None], Mapping[str, Entrustment]]
 
 
 def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
@@ -69,7 +77,9 @@ def no_stops(_db: Session, _debtor_ids: Sequence[str]) -> frozenset[str]:
     return frozenset()
 
 
-def no_entrustments(_db: Session, _clients: Sequence[str]) -> Mapping[str, Entrustment]:
+def no_entrustments(
+    _db: Session, _clients: Sequence[str], _version: int | None
+) -> Mapping[str, Entrustment]:
     """Where no capability above says otherwise: no client is a creditor with a contract."""
     return {}
 
@@ -97,6 +107,7 @@ class DebtorWiring:
     stops: Stops = no_stops
     entrustments: Entrustments = no_entrustments
     rekeyed: Rekeyed = no_rekeyed
+    stop: StopColumn | None = None  # `stops` for a record view, read with the debtor's row
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ class Gate:
     opening: Opener
     stops: Stops = no_stops
     entrustments: Entrustments = no_entrustments
+    stop: StopColumn | None = None  # `stops` for a record view, read with the debtor's row
 
 
 @dataclass(frozen=True)
@@ -152,10 +164,12 @@ def view_debtor(
     `audit.investigation_required` / `investigation.*` (`_investigation`) /
     `creditor.contract_not_started` / `creditor.contract_ended`, AuditNotWritten.
     """
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
-    shown = _show(db, gate, reading, debtor, Showing(RECORD, investigation=investigation))
-    shown = _with_stops(db, gate, [shown])[0]
+    reading, read = _reading_one(db, gate, actor, debtor_id, gate.stop)
+    shown = _show(db, gate, reading, read.debtor, Showing(RECORD, investigation=investigation))
+    if read.stopped is None:
+        shown = _with_stops(db, gate, [shown])[0]
+    else:
+        shown = replace(shown, stopped=read.stopped)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.viewed")
     return shown
@@ -175,10 +189,9 @@ def reveal_fields(
     if purpose not in rules.purposes:
         raise BadRequest("purpose.unknown", f"Say why with one of: {', '.join(rules.purposes)}.")
     check_fields(gate.ctx.settings.policies_dir, fields)
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
+    reading, read = _reading_one(db, gate, actor, debtor_id)
     asked = Showing(REVEAL, wanted=frozenset(fields), purpose=purpose)
-    shown = _show(db, gate, reading, debtor, asked)
+    shown = _show(db, gate, reading, read.debtor, asked)
     db.commit()  # the read ends here; its events are made durable after
     _audit(db, gate, reading, [shown], "debtor.revealed")
     return shown
@@ -235,8 +248,8 @@ def decide_debtor(db: Session, gate: Gate, actor: Actor, debtor_id: str) -> tupl
     `debtor.not_assigned` / `audit.investigation_required` / `creditor.contract_not_started` /
     `creditor.contract_ended` (naming the debtor).
     """
-    reading = _reading(db, gate, actor)
-    debtor = _debtor(db, debtor_id)
+    reading, read = _reading_one(db, gate, actor, debtor_id)
+    debtor = read.debtor
     return debtor, reading.door.decide(reading.viewer, reading.ref(db, gate, debtor))
 
 
@@ -276,12 +289,14 @@ def _search_details(kind: str, found: list[Shown], refused: int) -> dict[str, An
 
 @dataclass(frozen=True)
 class Reading:
-    """One request's view of the rules: the viewer (certifications read fresh) and the door
-    that decides every debtor of the request with the policy version it reads once, at its
-    first decision."""
+    """One request's view of the rules: the viewer (certifications as their training record
+    stands now), the door that decides every debtor of the request with the policy version
+    read with it, once, at the request's start (`reading_rules`), and the contracts' version
+    read with them."""
 
     viewer: Viewer
     door: Door
+    contracts: int | None = None
     creditors: dict[str, Entrustment | None] = field(default_factory=dict)  # by client
 
     @property
@@ -290,9 +305,11 @@ class Reading:
         return self.door.table[0]
 
     def entrustment(self, db: Session, gate: Gate, client: str) -> Entrustment | None:
-        """The contract of the debtor's creditor, asked once per client and request."""
+        """The contract of the debtor's creditor, asked once per client and request (at the
+        contracts' version read for the request: a process may keep it)."""
         if client not in self.creditors:
-            self.creditors[client] = gate.entrustments(db, [client]).get(client)
+            found = gate.entrustments(db, [client], self.contracts)
+            self.creditors[client] = found.get(client)
         return self.creditors[client]
 
     def ref(self, db: Session, gate: Gate, debtor: Debtor) -> DebtorRef:
@@ -301,8 +318,29 @@ class Reading:
 
 
 def _reading(db: Session, gate: Gate, actor: Actor) -> Reading:
-    who = viewer(db, gate.ctx, actor)
-    return Reading(who, Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy))
+    return _reading_by(db, gate, reading_rules(db, gate.ctx, gate.policy, actor))
+
+
+def _reading_one(
+    db: Session, gate: Gate, actor: Actor, debtor_id: str, stop: StopColumn | None = None
+) -> tuple[Reading, DebtorRead]:
+    """The reading of a request about one debtor, and the debtor, read with the versions the
+    reading is decided at (and its complaint stop, when `stop` is given) in one round trip.
+
+    Raises Forbidden `debtor.no_account`, BadRequest `debtor.id_malformed`, NotFound
+    `debtor.unknown`.
+    """
+    account_id = account_of(actor)
+    read = repo.debtor_with_versions(db, _checked_id(debtor_id), account_id, stop)
+    if read is None:
+        raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
+    rules = rules_at(db, gate.ctx, gate.policy, actor, read.versions)
+    return _reading_by(db, gate, rules), read
+
+
+def _reading_by(db: Session, gate: Gate, rules: ReadingRules) -> Reading:
+    door = Door(db, gate.ctx.clock, gate.ctx.settings.policies_dir, gate.policy, rules.table)
+    return Reading(rules.viewer, door, rules.contracts)
 
 
 def _show(db: Session, gate: Gate, reading: Reading, debtor: Debtor, asked: Showing) -> Shown:
@@ -403,7 +441,7 @@ def debtor_entrustment(
 
     def entrustment(db: Session, debtor_id: str) -> Entrustment | None:
         client = _debtor(db, debtor_id).client
-        return entrustments(db, [client]).get(client)
+        return entrustments(db, [client], None).get(client)
 
     return entrustment
 
@@ -417,12 +455,17 @@ def debtor_group(db: Session, debtor_id: str) -> str:
 
 
 def _debtor(db: Session, debtor_id: str) -> Debtor:
-    if not DEBTOR_ID.match(debtor_id):
-        raise BadRequest("debtor.id_malformed", "A debtor id looks like DB-7K3M-9Q2X.")
-    found = repo.debtor(db, debtor_id)
+    found = repo.debtor(db, _checked_id(debtor_id))
     if found is None:
         raise NotFound("debtor.unknown", f"No debtor {debtor_id}.")
     return found
+
+
+def _checked_id(debtor_id: str) -> str:
+    """Raises BadRequest `debtor.id_malformed` unless `debtor_id` looks like a debtor's id."""
+    if not DEBTOR_ID.match(debtor_id):
+        raise BadRequest("debtor.id_malformed", "A debtor id looks like DB-7K3M-9Q2X.")
+    return debtor_id
 
 
 # ---- import and keys -------------------------------------------------------------------------

@@ -191,4 +191,6 @@ def gate() -> service.Gate:
     complaint stops. Notes and contact ask the door through it too."""
     wiring: service.DebtorWiring = current_app.extensions[WIRING]
     policy = ready_policy(db(), services().clock, wiring.policy)
-    return service.Gate(context(), policy, wiring.opening, wiring.stops, wiring.entrustments)
+    return service.Gate(
+        context(), policy, wiring.opening, wiring.stops, wiring.entrustments, wiring.stop
+    )

@@ -104,6 +104,12 @@ def stopped(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
     return frozenset(db.scalars(query.distinct()))
 
 
+def stop_of(debtor_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether the debtor `debtor_id` names is under a complaint stop (R-CON-5), as a column
+    another read may select beside its own (`stopped`'s question for one debtor)."""
+    return exists().where(ComplaintCase.debtor_id == debtor_id, ComplaintCase.state == OPEN)
+
+
 _ONE_STOPPED = HotStatement(
     select(ComplaintCase.debtor_id)
     .where(ComplaintCase.debtor_id == bindparam("debtor_id"), ComplaintCase.state == OPEN)

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from govern.actor import Actor
@@ -312,3 +313,9 @@ def stopped_debtors(db: Session, debtor_ids: Sequence[str]) -> frozenset[str]:
     """Those of `debtor_ids` under a complaint stop (R-CON-5): handed to the debtor reads at
     start-up, so the caseload shows it without debtors importing notes."""
     return repo.stopped(db, debtor_ids)
+
+
+def stop_column(debtor_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """`stopped_debtors` for one debtor as a column of the debtor's own read (R-CON-5):
+    handed to the debtor reads at start-up, so a record view reads it with the row."""
+    return repo.stop_of(debtor_id)

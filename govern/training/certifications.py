@@ -56,8 +56,39 @@ def training_statuses(
 
 def holding(db: Session, ctx: Context, account_id: str) -> frozenset[str]:
     """The certifications that hold for `account_id` now, read fresh (one query)."""
-    statuses = _statuses(ctx, repo.training_record(db, account_id))
-    return frozenset(s.name for s in statuses if s.holds)
+    return held(ctx, repo.training_record(db, account_id))
+
+
+def held(ctx: Context, record: TrainingRecord) -> frozenset[str]:
+    """The certifications `record` makes hold now (a lapse is decided at every call)."""
+    return frozenset(s.name for s in _statuses(ctx, record) if s.holds)
+
+
+#: Records kept per process at most (one per viewer; beyond it, all are read again).
+KEPT_RECORDS = 10_000
+
+
+class TrainingRecords:
+    """The training records of a process's viewers, each kept with the number of entries it
+    held when read (`repository.record_entries`): a record only grows, so while the number
+    read with a request's other checks is the same, the kept record is the stored one, and
+    any new result or signature, from whichever instance, is read at the next request.
+    Shared by the process's threads (each record is replaced whole)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[int, TrainingRecord]] = {}
+
+    def record(self, db: Session, account_id: str, entries: int) -> TrainingRecord:
+        """The account's record, read again only when it no longer holds `entries` entries
+        (read before this call, so a record read now holds at least those)."""
+        kept = self._kept.get(account_id)
+        if kept is not None and kept[0] == entries:
+            return kept[1]
+        record = repo.training_record(db, account_id)
+        if len(self._kept) >= KEPT_RECORDS:
+            self._kept.clear()
+        self._kept[account_id] = (entries, record)
+        return record
 
 
 def _status(

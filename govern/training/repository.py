@@ -6,7 +6,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import CompoundSelect, Row, bindparam, literal, select, text, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    bindparam,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import BindParameter
@@ -153,6 +163,15 @@ def training_record(db: Session, account_id: str) -> TrainingRecord:
     db.flush()  # the ORM would have: a result recorded in this session counts
     rows = _RECORD.rows(db, {"account_id": account_id})
     return _records(rows, [account_id])[account_id]
+
+
+def record_entries(account_id: BindParameter) -> ColumnElement[int]:
+    """How many entries (results and signatures) the account's training record holds: its
+    rows are only ever added (the archive tables, R-TRN-5), so the number grows with every
+    entry, whichever instance made it, and a record read at that number is still the record."""
+    results = select(func.count()).where(ExamResult.account_id == account_id)
+    signed = select(func.count()).where(AgreementSignature.account_id == account_id)
+    return results.scalar_subquery() + signed.scalar_subquery()
 
 
 def training_records(db: Session, account_ids: list[str]) -> dict[str, TrainingRecord]:

@@ -36,6 +36,7 @@ from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
 from govern.debtors.service import import_debtors, rotate_keys
 from govern.debtors.vault import KeysDestroyed, Vault, add_key, destroy_keys, load_vault
+from tests.support.agency import Agency
 from tests.support.calls import record_call as reported_call
 from tests.support.debtors import CASES, as_csv, id_number
 from tests.support.floor import Floor, import_cases
@@ -401,6 +402,30 @@ def test_another_instance_learns_of_a_creditors_key_and_of_its_end_from_the_keys
     with pytest.raises(KeysDestroyed):  # the other instance forgets the key at its next open
         other.vault.open(copied.name, f"{copied.id}/name")
     assert lender_key not in other.vault.keys
+
+
+def test_another_instance_holds_debtors_to_a_contract_made_or_changed_at_its_next_request(
+    floor: Floor, settings: Settings, another_app: Callable[[Settings], Flask], clock: FixedClock
+) -> None:
+    """The other instance has just read both debtors (and kept that the bank has no contract,
+    and the lender's as it stood)."""
+    other = another_app(settings)
+    elsewhere = Floor(Agency(other, other.test_client()), floor.clock, floor.ids, floor.debtors)
+    assert creditor(floor, LENDER, date(2027, 6, 30), ["scheduled_call", "dispute"])[0] == 201
+    lender_case(floor)
+    assert elsewhere.view("col.a1", "L-001")[0] == 200
+    assert elsewhere.reveal("col.a1", "C-001", ["phones"], "dispute")[0] == 200
+
+    assert creditor(floor, BANK, date(2027, 6, 30), ["scheduled_call"])[0] == 201
+    status, body = elsewhere.reveal("col.a1", "C-001", ["phones"], "dispute")
+    assert (status, body["error"]["code"]) == (403, "creditor.purpose_not_agreed")
+
+    lender = floor.call("GET", "/api/v1/creditors", "gm")[1]["creditors"]
+    path = f"/api/v1/creditors/{next(c['id'] for c in lender if c['name'] == LENDER)}"
+    assert floor.call("PATCH", path, "gm", json={"contract_end": TODAY.isoformat()})[0] == 200
+    clock.advance(days=1)
+    status, body = elsewhere.view("col.a1", "L-001")
+    assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")
 
 
 def test_a_call_with_a_debtor_is_sealed_under_its_creditors_key_and_destroyed_with_it(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from flask import Flask
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from govern.accounts.service import reactivate_account, suspend_account
 from govern.actor import Actor, Staff
@@ -159,6 +159,49 @@ def test_r_acc_6_a_suspended_account_is_refused_at_once_and_served_again_when_re
     with s.sessions() as db:
         reactivate_account(db, s.context(), Actor(it, "operator:test"), floor.ids["col.a1"], "back")
     assert floor.view("col.a1", "C-001")[0] == 200  # signed in afresh
+
+
+def test_r_acc_6_a_certification_recorded_through_one_instance_counts_at_the_next_view_of_another(
+    floor: Floor, another_app: Callable[[Settings], Flask]
+) -> None:
+    """The other instance has just decided for the intern, their training record kept."""
+    other = another_app(floor.agency.services.settings)
+    elsewhere = Floor(Agency(other, other.test_client()), floor.clock, floor.ids, floor.debtors)
+    status, body = elsewhere.view("intern.a", "C-001")
+    assert (status, withheld(body)["phones"]) == (200, "training.system-use.missing")
+    floor.certify("intern.a")
+    status, body = elsewhere.view("intern.a", "C-001")
+    assert (status, body["fields"]["phones"]) == (200, ["138****5678"])
+
+
+def test_r_acs_1_a_viewers_training_record_is_read_again_only_once_it_has_grown(
+    floor: Floor,
+) -> None:
+    """Every view checks how many entries the record holds (with the policy version); the
+    record itself is read when the process has none kept or it has grown."""
+    token = floor.agency.login("intern.a")
+    path = f"/api/v1/debtors/{floor.debtors['C-001']}"
+
+    def records_read() -> tuple[int, dict]:
+        read = [0]
+
+        def count(_c: object, _k: object, sql: str, *_: object) -> None:
+            read[0] += "UNION ALL" in sql.upper() and "agreement_signatures" in sql
+
+        event.listen(floor.agency.services.engine, "before_cursor_execute", count)
+        try:
+            response = floor.agency.client.get(path, headers=bearer(token))
+        finally:
+            event.remove(floor.agency.services.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        return read[0], withheld(response.get_json())
+
+    (first, before), (again, same) = records_read(), records_read()
+    assert (first, again, same) == (1, 0, before)
+    floor.certify("intern.a")
+    read, refused = records_read()
+    assert (read, "phones" in refused) == (1, False)
+    assert records_read()[0] == 0
 
 
 def test_r_acc_6_a_lapsed_certification_changes_the_next_decision_of_every_instance(
