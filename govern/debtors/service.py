@@ -508,7 +508,7 @@ def _check_importable(
     """No debtor is imported for a creditor whose contract has ended (its data is to be
     destroyed, or was). Raises Forbidden `creditor.contract_ended` or KeysDestroyed
     `creditor.keys_destroyed` naming the first such client."""
-    contracts, now = entrustments(db, clients), ctx.clock.now()
+    contracts, now = entrustments(db, clients, None), ctx.clock.now()
     for client in clients:
         contract = contracts.get(client)
         if contract is not None and contract.over(now):
