@@ -84,8 +84,11 @@ def party_digests(vault: Sealer, debtor: Debtor, party: str) -> frozenset[bytes]
 def blocked_digest(vault: Sealer, debtor: Debtor, party: str) -> bytes | None:
     """The digest a do-not-call block of `party` keeps (R-CON-4): its one number, so the
     person stays blocked under every debtor and party listing it; None for a contact with
-    no number. Raises NotFound `contact.party_unknown`."""
-    return min(party_digests(vault, debtor, party), default=None)
+    no number. Under the keys file's lookup key, not the debtor's creditor's: the person's
+    wish outlives that creditor's contract, whose end destroys its key (a certificate counts
+    such blocks as kept). Raises NotFound `contact.party_unknown`."""
+    numbers = party_numbers(vault, debtor, party)
+    return min((number_digest(vault, n) for n in numbers), default=None)
 
 
 def all_numbers(vault: Sealer, debtor: Debtor) -> list[str]:
@@ -98,9 +101,10 @@ def all_numbers(vault: Sealer, debtor: Debtor) -> list[str]:
 def rekey_numbers(
     db: Session, vault: Sealer, debtor: Debtor, before: str | None, after: str | None
 ) -> None:
-    """Move the digests of the debtor's numbers its calls, permits and blocks keep from the
-    lookup key `before` to `after` (the debtor's, as it is re-sealed under its creditor's):
-    destroyed with its creditor's key, none left under a key that remains."""
+    """Move the digests of the debtor's numbers its calls and permits keep from the lookup
+    key `before` to `after` (the debtor's, as it is re-sealed under its creditor's):
+    destroyed with its creditor's key, none left under a key that remains. Blocks stay under
+    the keys file's key (`blocked_digest`)."""
     moved = {}
     for number in all_numbers(vault, debtor):
         moved[number_digest(vault, number, before)] = number_digest(vault, number, after)

@@ -99,9 +99,18 @@ def debtors_with_phone(db: Session, digests: Collection[bytes]) -> list[str]:
     return list(db.scalars(query.distinct().order_by(DebtorLookup.debtor_id)))
 
 
+def blocks_of_client(db: Session, client: str) -> int:
+    """How many do-not-call blocks `client`'s debtors' parties hold (kept at its contract's
+    end: their digests are under the keys file's lookup key)."""
+    of_client = select(func.count()).select_from(ContactBlock)
+    of_client = of_client.join(Debtor, Debtor.id == ContactBlock.debtor_id)
+    return db.scalar(of_client.where(Debtor.client == client)) or 0
+
+
 def rekey_digests(db: Session, debtor_id: str, moved: dict[bytes, bytes]) -> None:
-    """The digests the debtor's calls, permits and blocks keep, each `moved` to its new one."""
-    for model in (Call, ContactPermit, ContactBlock):
+    """The digests the debtor's calls and permits keep, each `moved` to its new one (a
+    block's stays under the keys file's lookup key: `parties.blocked_digest`)."""
+    for model in (Call, ContactPermit):
         for old, new in moved.items():
             if old != new:
                 db.execute(

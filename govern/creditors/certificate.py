@@ -28,6 +28,9 @@ class Destroyed:
     #: its debtors sealed under another key when the end came (a re-seal not finished): they
     #: stay readable, and the certificate says so rather than count them destroyed
     debtors_under_other_keys: int = 0
+    #: do-not-call blocks of its debtors' parties (R-CON-4): kept, their numbers' digests
+    #: under the keys file's lookup key, so the person stays blocked under any other debtor
+    blocks_kept: int = 0
 
 
 def document(
@@ -55,6 +58,7 @@ def document(
         "not_destroyed": {
             "notes_under_other_keys": destroyed.notes_under_other_keys,
             "debtors_under_other_keys": destroyed.debtors_under_other_keys,
+            "blocks_kept": destroyed.blocks_kept,
         },
         "trail": {
             "signed_size": int(checkpoint["tree_size"]) if checkpoint else 0,

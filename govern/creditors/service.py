@@ -21,6 +21,7 @@ from govern.access.policy import access_policy
 from govern.access.repository import bump_contracts
 from govern.access.rules import Entrustment
 from govern.contact.parties import rekey_numbers
+from govern.contact.repository import blocks_of_client
 from govern.context import Context
 from govern.creditors import repository as repo
 from govern.creditors.certificate import Destroyed, document, exported
@@ -268,6 +269,7 @@ def _destroy(db: Session, ctx: Context, actor: str, creditor: Creditor) -> None:
         key_ids,
         *notes_of_client(db, creditor.name, key_ids),
         debtors_under_other_keys=elsewhere,
+        blocks_kept=blocks_of_client(db, creditor.name),
     )
     ctx.trail.record(
         db, "creditor.contract_ended", actor, creditor.id, **_destroyed_details(destroyed)
@@ -290,6 +292,7 @@ def _destroyed(db: Session, ctx: Context, creditor: Creditor) -> Destroyed:
         details["notes"],
         details["notes_under_other_keys"],
         details.get("debtors_under_other_keys", 0),
+        details.get("blocks_kept", 0),
     )
 
 
@@ -396,4 +399,5 @@ def _destroyed_details(destroyed: Destroyed) -> dict[str, Any]:
         "notes_under_other_keys": destroyed.notes_under_other_keys,
         "key_ids": destroyed.key_ids,
         "debtors_under_other_keys": destroyed.debtors_under_other_keys,
+        "blocks_kept": destroyed.blocks_kept,
     }

@@ -34,7 +34,7 @@ from govern.creditors.cli import creditors
 from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.service import import_debtors, rotate_keys
+from govern.debtors.service import import_debtors, lookup_form, rotate_keys
 from govern.debtors.vault import KeysDestroyed, Vault, add_key, destroy_keys, load_vault
 from tests.support.agency import Agency
 from tests.support.calls import record_call as reported_call
@@ -186,7 +186,11 @@ def test_the_contract_end_destroys_the_key_a_copy_made_before_does_not_open(
         "notes": 1,
         "key_ids": sorted([bank_key, bank_lookup]),  # its data key and its lookup key
     }
-    assert document["not_destroyed"] == {"notes_under_other_keys": 0, "debtors_under_other_keys": 0}
+    assert document["not_destroyed"] == {
+        "notes_under_other_keys": 0,
+        "debtors_under_other_keys": 0,
+        "blocks_kept": 0,
+    }
     assert [s["folder"] for s in document["backup_sets"]] == [str(backup)]
     assert document["trail"]["signed_size"] >= 1
     ended = entrusted.events("creditor.contract_ended")
@@ -219,6 +223,12 @@ def digests_of(floor: Floor, debtor_ids: set[str]) -> list[bytes]:
         ]
 
 
+def block_digest(vault: Vault) -> bytes:
+    """The digest a do-not-call block of the emergency contact keeps: under the keys file's
+    lookup key, which no contract's end destroys (the person stays blocked, R-CON-4)."""
+    return vault.digest("phone", lookup_form("phone", CONTACT_PHONE))
+
+
 def guessed(vault: Vault) -> set[bytes]:
     """The digests of the bank's debtors' phone and identity numbers under every lookup key
     `vault` holds: what someone who knows (or tries) the numbers computes."""
@@ -232,7 +242,8 @@ def test_a_dump_made_before_the_end_matches_no_number_of_its_debtors_with_the_ke
 ) -> None:
     """Issue 18 item 4: lookup digests are a creditor's too. Its debtors' phone and identity
     numbers are a small space; with the keys that remain after its end, no number tried
-    matches a digest of its debtors in a copy of the database made before."""
+    matches a digest of its debtors in a copy of the database made before, but for the
+    do-not-call block, kept on purpose and counted in the certificate (R-CON-4)."""
     status, body = entrusted.call(
         "POST",
         f"/api/v1/debtors/{entrusted.debtors['C-002']}/contact-check",
@@ -252,7 +263,9 @@ def test_a_dump_made_before_the_end_matches_no_number_of_its_debtors_with_the_ke
     end = f"/api/v1/creditors/{entrusted.ids['bank']}/end"
     assert entrusted.call("POST", end, "gm", json={"name": BANK})[0] == 200
     remaining = load_vault(settings.data_keys_file)
-    assert not guessed(remaining) & set(dump)
+    assert guessed(remaining) & set(dump) == {block_digest(remaining)}
+    certificate = entrusted.call("GET", f"{end.removesuffix('/end')}/certificate", "gm")[1]
+    assert certificate["document"]["not_destroyed"]["blocks_kept"] == 1
     assert entrusted.view("col.a1", "L-001")[0] == 200  # the lender's keys remain
     status, found = entrusted.call(
         "POST", "/api/v1/debtors/search", "col.a1", json={"phone": "13600001234"}
@@ -352,6 +365,7 @@ def test_notes_written_before_the_creditor_was_recorded_are_named_as_not_destroy
     assert certificate["document"]["not_destroyed"] == {
         "notes_under_other_keys": 1,
         "debtors_under_other_keys": 0,
+        "blocks_kept": 0,
     }
     status, body = floor.call("GET", f"/api/v1/debtors/{floor.debtors['C-001']}/notes", "col.a1")
     assert (status, body["error"]["code"]) == (403, "creditor.contract_ended")

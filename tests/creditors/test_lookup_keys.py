@@ -19,6 +19,7 @@ from govern.debtors.vault import Vault, add_key, load_vault
 from tests.creditors.test_contract_end import (  # noqa: F401 (entrusted: a fixture)
     BANK,
     CONTACT_PHONE,
+    block_digest,
     creditor,
     digests_of,
     entrusted,
@@ -60,7 +61,7 @@ def test_digests_made_before_the_creditor_was_recorded_move_under_its_lookup_key
     vault = load_vault(settings.data_keys_file)
     dump = digests_of(floor, bank_ids(floor))
     assert len(dump) == 2 * 4 + 3  # lookups of four debtors, the permit, the call, the block
-    assert not under_the_files_key(vault) & set(dump)
+    assert under_the_files_key(vault) & set(dump) == {block_digest(vault)}  # kept for good
     assert set(dump) <= guessed(vault)  # under the bank's lookup key
     asked = {"party": "contact:1", "phone": CONTACT_PHONE}
     path = f"/api/v1/debtors/{floor.debtors['C-001']}/contact-check"
@@ -91,7 +92,7 @@ def test_keys_rotate_gives_a_creditor_from_before_its_lookup_key_and_moves_its_d
     vault = load_vault(path)
     dump = digests_of(floor, bank_ids(floor))
     assert BANK in vault.lookups and len(dump) == 2 * 4 + 3
-    assert not under_the_files_key(vault) & set(dump)
+    assert under_the_files_key(vault) & set(dump) == {block_digest(vault)}  # kept for good
     assert set(dump) <= guessed(vault)
     assert "0 debtors re-sealed" in _govern(app, "keys", "rotate").output  # once
 
@@ -122,3 +123,21 @@ def test_r_con_2_r_con_4_one_persons_number_is_counted_and_blocked_across_credit
     entrusted.clock.advance(days=1)
     status, body = entrusted.call("POST", lender, "col.a1", json=asked)
     assert (status, body["reason"], body["rule"]) == (200, "contact.do_not_call", "R-CON-4")
+
+
+def test_r_con_4_a_block_outlives_the_contract_of_the_debtor_it_was_made_on(
+    entrusted: Floor,  # noqa: F811
+) -> None:
+    """The bank's C-001 and the lender's L-001 list the same emergency contact, who asked
+    the bank's collector not to call again: the bank's contract ending (its lookup key
+    destroyed) does not make them callable under the lender's debtor."""
+    blocked_contact(entrusted)
+    bank = f"/api/v1/creditors/{entrusted.ids['bank']}"
+    assert entrusted.call("POST", f"{bank}/end", "gm", json={"name": BANK})[0] == 200
+    entrusted.clock.advance(days=1)
+    lender = f"/api/v1/debtors/{entrusted.debtors['L-001']}/contact-check"
+    asked = {"party": "contact:1", "phone": CONTACT_PHONE}
+    status, body = entrusted.call("POST", lender, "col.a1", json=asked)
+    assert (status, body["reason"], body["rule"]) == (200, "contact.do_not_call", "R-CON-4")
+    certificate = entrusted.call("GET", f"{bank}/certificate", "gm")[1]
+    assert certificate["document"]["not_destroyed"]["blocks_kept"] == 1
