@@ -2,8 +2,8 @@
 every creditor created, its contract changed or ended, so that each instance reads the
 contracts it keeps again at its next request (issue 17 item 5)
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-02
 """
 
