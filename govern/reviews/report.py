@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from flask import Response
 from sqlalchemy.orm import Session
 
@@ -176,11 +177,23 @@ def verify_report(ctx: Context, data: bytes, signature: dict[str, Any]) -> tuple
     """Whether `signature` is the audit key's signature of exactly `data` (a report's JSON as
     issued, canonical, or its CSV), and if not, why: `algorithm_unknown` (not Ed25519),
     `key_other` (another key signed it: a report signed before the audit key was rotated is
-    checked with that key's public half, offline), `changed` (the data or signature differ)."""
+    checked with that key's public half, offline), `signed_before_v1` (the key signed exactly
+    `data`, as reports were signed before documents' signatures began with their context,
+    `audit.signing.DOCUMENT_CONTEXT`, on 2 December 2026: authentic, to be taken again),
+    `changed` (the data or signature differ)."""
     if signature.get("algorithm") != ALGORITHM:
         return False, "algorithm_unknown"
     if signature.get("key_id") != ctx.trail.signer.key_id:
         return False, "key_other"
     if not ctx.trail.verify_document(data, signature):
-        return False, "changed"
+        return False, "signed_before_v1" if _signed_bare(ctx, data, signature) else "changed"
     return True, None
+
+
+def _signed_bare(ctx: Context, data: bytes, signature: dict[str, Any]) -> bool:
+    try:
+        value = bytes.fromhex(str(signature.get("value", "")))
+        ctx.trail.signer.public_key.verify(value, data)
+    except (ValueError, InvalidSignature):
+        return False
+    return True

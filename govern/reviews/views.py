@@ -131,7 +131,11 @@ class VerifySchema(Schema):
 class VerifiedSchema(Schema):
     valid = fields.Boolean()
     why = fields.String(
-        metadata={"description": "when not valid: algorithm_unknown, key_other or changed"}
+        metadata={
+            "description": "when not valid: algorithm_unknown, key_other, "
+            "signed_before_v1 (authentic, signed before 2 December 2026: take the report "
+            "again) or changed"
+        }
     )
 
 

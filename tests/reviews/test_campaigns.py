@@ -19,6 +19,7 @@ from sqlalchemy import update
 
 from audit.entry import decode
 from audit.offline import verify_proof
+from audit.signing import load_private_key
 from govern.accounts import repository as accounts
 from govern.auditing.trail import public_half
 from govern.clock import FixedClock
@@ -208,6 +209,25 @@ def test_a_report_verifies_offline_as_the_docs_say_and_its_bare_bytes_do_not(
     key.verify(value, b"govern signed document v1\n" + data.encode())  # type: ignore[union-attr]
     with pytest.raises(InvalidSignature):
         key.verify(value, data.encode())  # type: ignore[union-attr]
+
+
+def test_a_report_signed_before_documents_carried_their_context_is_told_apart(
+    floor: Floor,
+) -> None:
+    """A report signed until 2 December 2026 (the audit key over its bare canonical JSON) is
+    answered `signed_before_v1`, authentic but of the old form; changed, it is `changed`."""
+    campaign = start(floor, departments=["dept-a"])[1]
+    decide(floor, "head.a", items(floor, "head.a")["col.a1"], "certify")
+    signed = floor.call("GET", f"/api/v1/reviews/campaigns/{campaign['id']}/report", "gm")[1]
+    data = json.dumps(signed["report"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    key = load_private_key(floor.agency.services.settings.audit_key_file)
+    old = {**signed["signature"], "value": key.sign(data.encode()).hex()}
+    verify = "/api/v1/reviews/reports/verify"
+    answer = floor.call("POST", verify, "auditor", json={**signed, "signature": old})[1]
+    assert answer == {"valid": False, "why": "signed_before_v1"}
+    signed["report"]["decisions"][0]["decision"] = "revoked"
+    answer = floor.call("POST", verify, "auditor", json={**signed, "signature": old})[1]
+    assert answer == {"valid": False, "why": "changed"}
 
 
 def test_the_report_lists_every_decision_signed_and_a_change_breaks_the_signature(
