@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -126,16 +126,7 @@ class Vault:
         start = len(_MAGIC) + 1 + len(key_id)
         if key_id in self.owners:
             self._fresh()  # a creditor's key: destroyed since by another process?
-        if key_id not in self.keys and self.path is not None:
-            self.reload()  # rotated since start-up: the file knows
-        if key_id in self.destroyed:
-            raise KeysDestroyed(
-                "creditor.keys_destroyed",
-                f"Key {key_id} was destroyed at its creditor's contract end.",
-            )
-        key = self.keys.get(key_id)
-        if key is None:
-            raise SealBroken("debtor.key_missing", f"Key {key_id} is not in the data keys file.")
+        key = self._known("keys", key_id)  # rotated since start-up? the file knows
         try:
             plain = _cipher(key).decrypt(
                 blob[start : start + _NONCE], blob[start + _NONCE :], place.encode()
@@ -163,16 +154,22 @@ class Vault:
     def _lookup_key(self, lookup_id: str) -> bytes:
         """A creditor's lookup key: destroyed since by another process? recorded since?"""
         self._fresh()
-        if lookup_id not in self.lookup_keys and self.path is not None:
-            self.reload()  # a creditor's, recorded since start-up by another process
-        if lookup_id in self.destroyed:
+        return self._known("lookup_keys", lookup_id)
+
+    def _known(self, kind: Literal["keys", "lookup_keys"], key_id: str) -> bytes:
+        """The key `key_id` among the file's `kind`, the file read again when this process
+        does not know it (added since start-up by another process). Raises KeysDestroyed
+        `creditor.keys_destroyed`, SealBroken `debtor.key_missing`."""
+        if key_id not in getattr(self, kind) and self.path is not None:
+            self.reload()
+        if key_id in self.destroyed:
             raise KeysDestroyed(
                 "creditor.keys_destroyed",
-                f"Key {lookup_id} was destroyed at its creditor's contract end.",
+                f"Key {key_id} was destroyed at its creditor's contract end.",
             )
-        key = self.lookup_keys.get(lookup_id)
+        key = getattr(self, kind).get(key_id)
         if key is None:
-            raise SealBroken("debtor.key_missing", f"Key {lookup_id} is not in the data keys file.")
+            raise SealBroken("debtor.key_missing", f"Key {key_id} is not in the data keys file.")
         return key
 
 
