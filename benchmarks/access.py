@@ -50,7 +50,7 @@ from govern.access.table import LEVELS, build_table, parse_lines
 from govern.accounts.models import Account
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.demo.debtors import demo_debtors_csv
 from govern.directory.models import Identity
 from govern.sessions.models import LoginSession

@@ -53,7 +53,7 @@ from govern.contact.models import Call
 from govern.contact.parties import number_digest
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.debtors.vault import Vault, load_vault
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.directory.models import Identity

@@ -20,7 +20,7 @@ from govern.accounts.models import Account
 from govern.clock import FixedClock
 from govern.db import make_session_factory
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.directory.models import Identity
 from govern.sessions.models import LoginSession

@@ -53,7 +53,7 @@ from govern.context import Context
 from govern.creditors.service import CreditorDraft, create_creditor, end_contract
 from govern.db import make_engine, make_session_factory
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.demo.debtors import PROJECT_GROUPS, demo_debtors_csv
 from govern.deprovision.runs import start_sweep
 from govern.directory.models import Identity

@@ -37,7 +37,8 @@ from govern.creditors.rules import (
 from govern.debtors import repository as debtors
 from govern.debtors.copies import copies_carrying
 from govern.debtors.models import PERSONAL_FIELDS
-from govern.debtors.service import Entrustments, reseal_client
+from govern.debtors.sealing import reseal_client
+from govern.debtors.service import Entrustments
 from govern.debtors.vault import KeysDestroyed, add_key, destroy_keys
 from govern.errors import BadRequest, Conflict, NotFound
 from govern.ids import new_id

@@ -11,7 +11,8 @@ from flask.cli import with_appcontext
 from govern.command_line import counted, operator, progress_bar
 from govern.debtors import repository as repo
 from govern.debtors.importer import ImportRefused
-from govern.debtors.service import WIRING, DebtorWiring, import_debtors, rotate_keys
+from govern.debtors.sealing import import_debtors, rotate_keys
+from govern.debtors.service import WIRING, DebtorWiring
 from govern.debtors.vault import add_key, add_lookup_keys, load_vault
 from govern.web import context, db, services
 

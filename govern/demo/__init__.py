@@ -23,7 +23,7 @@ from govern.actor import Actor
 from govern.contact.calls import list_lines, register_line
 from govern.context import Context
 from govern.debtors import repository as repo_debtors
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.demo.debtors import demo_debtors_csv
 from govern.demo.telephone import LINES
 from govern.directory.source import Directory

@@ -34,7 +34,8 @@ from govern.creditors.cli import creditors
 from govern.creditors.contract_ends import run_contract_ends
 from govern.creditors.service import end_due_contracts
 from govern.debtors.models import PERSONAL_FIELDS, Debtor, DebtorLookup
-from govern.debtors.service import import_debtors, lookup_form, rotate_keys
+from govern.debtors.sealing import import_debtors, rotate_keys
+from govern.debtors.service import lookup_form
 from govern.debtors.vault import KeysDestroyed, Vault, add_key, destroy_keys, load_vault
 from tests.support.agency import Agency
 from tests.support.calls import record_call as reported_call

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from govern.cli import cli
 from govern.config import Settings
 from govern.debtors.models import Debtor
-from govern.debtors.service import rotate_keys
+from govern.debtors.sealing import rotate_keys
 from govern.debtors.vault import Vault, add_key, load_vault
 from tests.creditors.test_contract_end import (  # noqa: F401 (entrusted: a fixture)
     BANK,

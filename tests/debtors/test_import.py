@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select, text
 
 from govern.cli import cli
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors, rotate_keys
+from govern.debtors.sealing import import_debtors, rotate_keys
 from govern.debtors.vault import Vault, add_key, load_vault
 from govern.directory.sync import sync_directory
 from govern.errors import ConfigError

@@ -12,7 +12,7 @@ from govern.accounts import repository as accounts
 from govern.actor import Actor
 from govern.clock import FixedClock
 from govern.debtors.models import Debtor
-from govern.debtors.service import import_debtors
+from govern.debtors.sealing import import_debtors
 from govern.training.catalogue import load_catalogue
 from govern.training.certifications import sign_agreement
 from govern.training.exams import record_result
