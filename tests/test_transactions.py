@@ -2,7 +2,8 @@
 
 A use case owns its unit of work: it commits, or rolls back. The modules allowed to call
 `commit()` are the capabilities' use cases: `accounts/service.py`, `access/service.py`,
-`sessions/service.py`, `debtors/service.py`, `deprovision/service.py`,
+`sessions/service.py`, `debtors/service.py` and `debtors/sealing.py` (the import, a
+re-seal or a rotation a batch per transaction), `deprovision/service.py`,
 `deprovision/reconcile.py`, `runs.py` (the console's long actions: the run kept with its
 event, then its progress on a session of its own),
 `directory/sync.py`, separation of duties' exceptions (`directory/separation.py`: accepted,
@@ -43,6 +44,7 @@ ALLOWED = {
     "investigations/leak_report.py",
     "notes/scripts.py",
     "debtors/service.py",
+    "debtors/sealing.py",
     "deprovision/reconcile.py",
     "deprovision/scheduler.py",
     "deprovision/service.py",
